@@ -1,0 +1,43 @@
+/* limits.h - every cap krbflow applies to untrusted input, in one place.
+ * Hitting a cap records an event (events.def); it never truncates silently. */
+#ifndef KF_LIMITS_H
+#define KF_LIMITS_H
+
+/* Capture reading */
+#define KF_LIMIT_SNAPLEN            262144u   /* largest packet we look at */
+#define KF_LIMIT_LINKTYPES          16u       /* distinct link types per capture (BPF programs) */
+#define KF_LIMIT_ENCAP_DEPTH        4u        /* tunnels inside tunnels */
+#define KF_LIMIT_VLAN_TAGS          4u        /* stacked 802.1Q/802.1ad tags */
+#define KF_LIMIT_IPV6_EXT_HDRS      8u        /* extension headers walked */
+
+/* IP fragment reassembly */
+#define KF_LIMIT_FRAG_DATAGRAMS     1024u     /* datagrams being reassembled at once */
+#define KF_LIMIT_FRAGS_PER_DGRAM    64u       /* fragments kept for one datagram */
+#define KF_LIMIT_FRAG_BYTES_TOTAL   (16u << 20) /* bytes held by all pending datagrams */
+#define KF_LIMIT_FRAG_TIMEOUT_US    (30ull * 1000000ull) /* capture time */
+
+/* TCP */
+#define KF_LIMIT_FLOWS              65536u    /* tracked TCP/UDP flows of interest */
+#define KF_LIMIT_FLOW_IDLE_US       (600ull * 1000000ull) /* evict after idle (capture time) */
+#define KF_LIMIT_REASM_BYTES        (1u << 20) /* buffered bytes per direction */
+#define KF_LIMIT_REASM_SEGMENTS     256u      /* out-of-order segments held per direction */
+#define KF_LIMIT_REASM_TOTAL        (64u << 20) /* out-of-order bytes held by all flows */
+
+/* Kerberos */
+#define KF_LIMIT_KRB_RECORD         (1u << 20) /* largest TCP record (big PACs fit) */
+#define KF_LIMIT_DER_DEPTH          32u
+#define KF_LIMIT_PRINC_COMPONENTS   8u
+#define KF_LIMIT_NAME               256u      /* bytes of one printed principal/realm */
+#define KF_LIMIT_ETEXT              256u
+#define KF_LIMIT_ETYPES             16u
+#define KF_LIMIT_PADATA             16u
+#define KF_LIMIT_ADDL_TICKETS       4u
+#define KF_LIMIT_ADDRESSES          8u
+#define KF_LIMIT_ETYPE_INFO         8u
+
+/* Whole run */
+#define KF_LIMIT_MESSAGES           4000000u  /* authentication messages kept */
+#define KF_LIMIT_TRANSPORT_EVENTS   100000u   /* unanswered requests / resets kept */
+#define KF_LIMIT_PENDING_REQUESTS   65536u    /* UDP requests awaiting a reply */
+
+#endif

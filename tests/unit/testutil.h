@@ -1,0 +1,14 @@
+/* testutil.h - small helpers shared by the Check suites. */
+#ifndef KF_TESTUTIL_H
+#define KF_TESTUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Read a whole file (tests only; aborts the test on failure). Caller frees. */
+uint8_t *kf_test_read_file(const char *path, size_t *len);
+
+/* Decode a hex string ("0a 1b..." spaces ignored) into buf; returns length. */
+size_t kf_test_hex(const char *hex, uint8_t *buf, size_t cap);
+
+#endif
