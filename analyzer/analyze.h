@@ -1,0 +1,29 @@
+/* analyze.h - run one capture through the whole pipeline into a kf_result. */
+#ifndef KF_ANALYZE_H
+#define KF_ANALYZE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/status.h"
+#include "result.h"
+
+struct kf_config {
+	const char *filter;  /* BPF expression applied per packet after reading, or NULL */
+	bool debug_decode;   /* print decoder rejections to stderr */
+};
+
+/* Check a BPF expression once before any capture is read: false with a
+ * reason in err when it does not compile. */
+bool kf_filter_valid(const char *expr, char *err, size_t errlen);
+
+/* Analyze the capture at path ("-" = stdin).
+ * KF_OK: *res is filled (a truncated or corrupt capture is still KF_OK, with
+ *        res->read_error and a warning).
+ * KF_IO: the capture could not be read at all; err says why, *res is empty.
+ * KF_NOMEM: out of memory; *res holds what was gathered so far.
+ * The caller frees *res with kf_result_free() in every case. */
+enum kf_status kf_analyze(const char *path, const struct kf_config *cfg, struct kf_result *res,
+			  char *err, size_t errlen) KF_WUR;
+
+#endif

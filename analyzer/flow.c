@@ -1,0 +1,193 @@
+/* flow.c - 5-tuple flow table: chained hash plus an LRU list for idle and
+ * capacity eviction.  Lookups are O(1); nothing is allocated per packet. */
+#include "flow.h"
+
+#include <string.h>
+
+#include "base/arena.h"
+#include "base/limits.h"
+
+struct kf_flow_table {
+	struct kf_flow **buckets;
+	uint32_t nbuckets; /* power of two */
+	uint32_t count, cap, next_id;
+	struct kf_flow *oldest, *newest; /* LRU list */
+	kf_flow_release_fn release;
+	void *ctx;
+};
+
+static uint32_t mix(uint32_t h, uint32_t v)
+{
+	h ^= v;
+	h *= 0x01000193u; /* FNV-1a step */
+	return h;
+}
+
+/* Same hash for both directions of a flow. */
+static uint32_t key_hash(const struct kf_flow_key *k)
+{
+	uint32_t a = 0x811c9dc5u, b = 0x811c9dc5u;
+	for (int i = 0; i < 16; i++) {
+		a = mix(a, k->caddr[i]);
+		b = mix(b, k->saddr[i]);
+	}
+	a = mix(a, k->cport);
+	b = mix(b, k->sport);
+	return (a ^ b) * 0x9E3779B1u + k->proto + k->ipver;
+}
+
+static bool key_eq(const struct kf_flow_key *a, const struct kf_flow_key *b)
+{
+	return a->ipver == b->ipver && a->proto == b->proto && a->cport == b->cport &&
+	       a->sport == b->sport && memcmp(a->caddr, b->caddr, 16) == 0 &&
+	       memcmp(a->saddr, b->saddr, 16) == 0;
+}
+
+static void key_reverse(const struct kf_flow_key *k, struct kf_flow_key *r)
+{
+	r->ipver = k->ipver;
+	r->proto = k->proto;
+	r->cport = k->sport;
+	r->sport = k->cport;
+	memcpy(r->caddr, k->saddr, 16);
+	memcpy(r->saddr, k->caddr, 16);
+}
+
+struct kf_flow_table *kf_flow_table_new(uint32_t cap, kf_flow_release_fn release, void *ctx)
+{
+	struct kf_flow_table *t = kf_calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->cap = cap ? cap : KF_LIMIT_FLOWS;
+	t->nbuckets = 1024;
+	while (t->nbuckets < t->cap && t->nbuckets < (1u << 20))
+		t->nbuckets <<= 1;
+	t->buckets = kf_calloc(t->nbuckets, sizeof(*t->buckets));
+	if (!t->buckets) {
+		kf_free(t);
+		return NULL;
+	}
+	t->release = release;
+	t->ctx = ctx;
+	return t;
+}
+
+struct kf_flow *kf_flow_find(struct kf_flow_table *t, const struct kf_flow_key *key, bool *reversed)
+{
+	uint32_t h = key_hash(key);
+	struct kf_flow_key rev;
+	key_reverse(key, &rev);
+	for (struct kf_flow *f = t->buckets[h & (t->nbuckets - 1)]; f; f = f->hnext) {
+		if (f->hash != h)
+			continue;
+		if (key_eq(&f->key, key)) {
+			*reversed = false;
+			return f;
+		}
+		if (key_eq(&f->key, &rev)) {
+			*reversed = true;
+			return f;
+		}
+	}
+	return NULL;
+}
+
+static void lru_unlink(struct kf_flow_table *t, struct kf_flow *f)
+{
+	if (f->lru_prev)
+		f->lru_prev->lru_next = f->lru_next;
+	else
+		t->oldest = f->lru_next;
+	if (f->lru_next)
+		f->lru_next->lru_prev = f->lru_prev;
+	else
+		t->newest = f->lru_prev;
+	f->lru_prev = f->lru_next = NULL;
+}
+
+static void lru_append(struct kf_flow_table *t, struct kf_flow *f)
+{
+	f->lru_prev = t->newest;
+	f->lru_next = NULL;
+	if (t->newest)
+		t->newest->lru_next = f;
+	else
+		t->oldest = f;
+	t->newest = f;
+}
+
+void kf_flow_remove(struct kf_flow_table *t, struct kf_flow *f, enum kf_flow_release_reason why)
+{
+	struct kf_flow **pp = &t->buckets[f->hash & (t->nbuckets - 1)];
+	while (*pp && *pp != f)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = f->hnext;
+	lru_unlink(t, f);
+	t->count--;
+	if (t->release)
+		t->release(t->ctx, f, why);
+	kf_free(f);
+}
+
+static void expire_idle(struct kf_flow_table *t, uint64_t now)
+{
+	/* at most a few per call: the cost stays O(1) per packet */
+	for (int i = 0; i < 4 && t->oldest; i++) {
+		struct kf_flow *o = t->oldest;
+		if (now < o->last_ts_us || now - o->last_ts_us <= KF_LIMIT_FLOW_IDLE_US)
+			break;
+		kf_flow_remove(t, o, KF_FLOW_IDLE);
+	}
+}
+
+struct kf_flow *kf_flow_insert(struct kf_flow_table *t, const struct kf_flow_key *key,
+			       uint64_t ts_us, struct kf_events *ev)
+{
+	expire_idle(t, ts_us);
+	if (t->count >= t->cap) {
+		kf_events_add(ev, KF_EV_FLOW_LIMIT);
+		kf_flow_remove(t, t->oldest, KF_FLOW_EVICTED);
+	}
+	struct kf_flow *f = kf_calloc(1, sizeof(*f));
+	if (!f)
+		return NULL;
+	f->key = *key;
+	f->id = ++t->next_id;
+	f->last_ts_us = ts_us;
+	f->hash = key_hash(key);
+	struct kf_flow **b = &t->buckets[f->hash & (t->nbuckets - 1)];
+	f->hnext = *b;
+	*b = f;
+	lru_append(t, f);
+	t->count++;
+	return f;
+}
+
+void kf_flow_touch(struct kf_flow_table *t, struct kf_flow *f, uint64_t ts_us)
+{
+	if (ts_us > f->last_ts_us)
+		f->last_ts_us = ts_us;
+	if (t->newest != f) {
+		lru_unlink(t, f);
+		lru_append(t, f);
+	}
+	expire_idle(t, ts_us);
+}
+
+void kf_flow_table_drain(struct kf_flow_table *t)
+{
+	while (t->oldest)
+		kf_flow_remove(t, t->oldest, KF_FLOW_END);
+}
+
+uint32_t kf_flow_table_count(const struct kf_flow_table *t) { return t->count; }
+
+void kf_flow_table_free(struct kf_flow_table *t)
+{
+	if (!t)
+		return;
+	kf_flow_table_drain(t);
+	kf_free(t->buckets);
+	kf_free(t);
+}

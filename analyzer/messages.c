@@ -1,0 +1,230 @@
+/* messages.c - message store: promotion into the run arena, reply links,
+ * final ordering. */
+#include "messages.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/limits.h"
+
+void kf_msgstore_init(struct kf_msgstore *s, struct kf_arena *arena)
+{
+	memset(s, 0, sizeof *s);
+	s->arena = arena;
+}
+
+static const char *dup_str(struct kf_arena *a, bool present, const char *s, bool *fail)
+{
+	if (!present)
+		return NULL;
+	char *d = kf_arena_strndup(a, s, strlen(s));
+	if (!d)
+		*fail = true;
+	return d;
+}
+
+static void *dup_mem(struct kf_arena *a, const void *p, size_t n, bool *fail)
+{
+	if (n == 0)
+		return NULL;
+	void *d = kf_arena_alloc(a, n);
+	if (!d) {
+		*fail = true;
+		return NULL;
+	}
+	memcpy(d, p, n);
+	return d;
+}
+
+static struct kf_ticket_rec *dup_tickets(struct kf_arena *a, const struct kf_krb_ticket *t, size_t n,
+					 bool *fail)
+{
+	if (n == 0)
+		return NULL;
+	struct kf_ticket_rec *out = kf_arena_zalloc(a, n * sizeof(*out));
+	if (!out) {
+		*fail = true;
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		out[i].sname = dup_str(a, true, t[i].sname, fail);
+		out[i].realm = dup_str(a, true, t[i].realm, fail);
+		out[i].etype = t[i].etype;
+		out[i].has_kvno = t[i].has_kvno;
+		out[i].kvno = t[i].kvno;
+	}
+	return out;
+}
+
+enum kf_status kf_krb_rec_from_msg(struct kf_arena *a, const struct kf_krb_msg *m, struct kf_krb_rec *o)
+{
+	bool fail = false;
+	memset(o, 0, sizeof *o);
+	o->complete = m->complete;
+	o->cname = dup_str(a, m->has_cname, m->cname, &fail);
+	o->crealm = dup_str(a, m->has_crealm, m->crealm, &fail);
+	o->sname = dup_str(a, m->has_sname, m->sname, &fail);
+	o->realm = dup_str(a, m->has_realm, m->realm, &fail);
+	o->has_kdc_options = m->has_kdc_options;
+	o->kdc_options = m->kdc_options;
+	o->has_nonce = m->has_nonce;
+	o->nonce = m->nonce;
+	o->has_from = m->has_from;
+	o->from = m->from;
+	o->has_till = m->has_till;
+	o->till = m->till;
+	o->has_rtime = m->has_rtime;
+	o->rtime = m->rtime;
+	o->has_ap_options = m->has_ap_options;
+	o->ap_options = m->ap_options;
+	o->has_pac_options = m->has_pac_options;
+	o->pac_options = m->pac_options;
+	o->has_pac_request = m->has_pac_request;
+	o->pac_request = m->pac_request;
+	o->has_enc_etype = m->has_enc_etype;
+	o->enc_etype = m->enc_etype;
+	o->error_code = m->error_code;
+	o->has_stime = m->has_stime;
+	o->stime = m->stime;
+	o->susec = m->susec;
+	o->has_ctime = m->has_ctime;
+	o->ctime = m->ctime;
+	o->cusec = m->cusec;
+	o->has_ntstatus = m->has_ntstatus;
+	o->ntstatus = m->ntstatus;
+	o->has_e_data = m->has_e_data;
+	o->e_text = dup_str(a, m->has_e_text, m->e_text, &fail);
+	o->s4u_user = dup_str(a, m->has_s4u_user, m->s4u_user, &fail);
+
+	o->n_etypes = m->n_etypes;
+	o->etypes = dup_mem(a, m->etypes, m->n_etypes * sizeof(int32_t), &fail);
+	o->n_padata = m->n_padata;
+	o->padata = dup_mem(a, m->padata, m->n_padata * sizeof(int32_t), &fail);
+	o->n_edata_padata = m->n_edata_padata;
+	o->edata_padata = dup_mem(a, m->edata_padata, m->n_edata_padata * sizeof(int32_t), &fail);
+	o->n_addresses = m->n_addresses;
+	if (m->n_addresses) {
+		o->addresses = kf_arena_alloc(a, m->n_addresses * sizeof(char *));
+		if (!o->addresses)
+			fail = true;
+		for (unsigned i = 0; o->addresses && i < m->n_addresses; i++)
+			o->addresses[i] = dup_str(a, true, m->addresses[i], &fail);
+	}
+	o->n_etype_info = m->n_etype_info;
+	if (m->n_etype_info) {
+		o->etype_info = kf_arena_zalloc(a, m->n_etype_info * sizeof(*o->etype_info));
+		if (!o->etype_info)
+			fail = true;
+		for (unsigned i = 0; o->etype_info && i < m->n_etype_info; i++) {
+			o->etype_info[i].etype = m->etype_info[i].etype;
+			o->etype_info[i].salt = dup_str(a, m->etype_info[i].has_salt, m->etype_info[i].salt, &fail);
+		}
+	}
+	if (m->ticket.present)
+		o->ticket = dup_tickets(a, &m->ticket, 1, &fail);
+	o->n_addl = m->n_additional_tickets;
+	o->addl = dup_tickets(a, m->additional_tickets, m->n_additional_tickets, &fail);
+	return fail ? KF_NOMEM : KF_OK;
+}
+
+enum kf_status kf_msgstore_add(struct kf_msgstore *s, const struct kf_message *msg,
+			       const struct kf_krb_msg *m, uint32_t *idx)
+{
+	if (s->n >= KF_LIMIT_MESSAGES)
+		return KF_LIMIT;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		struct kf_message *nm = kf_realloc(s->msgs, cap * sizeof(*nm));
+		if (!nm)
+			return KF_NOMEM;
+		s->msgs = nm;
+		s->cap = cap;
+	}
+	struct kf_message *out = &s->msgs[s->n];
+	*out = *msg;
+	out->seq = (uint32_t)s->n;
+	if (kf_krb_rec_from_msg(s->arena, m, &out->krb) != KF_OK)
+		return KF_NOMEM;
+	*idx = (uint32_t)s->n++;
+	return KF_OK;
+}
+
+const struct kf_message *kf_msgstore_get(const struct kf_msgstore *s, uint32_t idx)
+{
+	return idx < s->n ? &s->msgs[idx] : NULL;
+}
+
+void kf_msgstore_link(struct kf_msgstore *s, uint32_t req, uint32_t rep)
+{
+	if (req >= s->n || rep >= s->n)
+		return;
+	s->msgs[req].reply_in = s->msgs[rep].frame;
+	s->msgs[rep].reply_to = s->msgs[req].frame;
+}
+
+enum kf_status kf_msgstore_add_tevent(struct kf_msgstore *s, const struct kf_tevent *t)
+{
+	if (s->n_tev >= KF_LIMIT_TRANSPORT_EVENTS)
+		return KF_OK; /* counted as enough evidence; later ones dropped */
+	if (s->n_tev == s->cap_tev) {
+		size_t cap = s->cap_tev ? s->cap_tev * 2 : 16;
+		struct kf_tevent *nt = kf_realloc(s->tev, cap * sizeof(*nt));
+		if (!nt)
+			return KF_NOMEM;
+		s->tev = nt;
+		s->cap_tev = cap;
+	}
+	s->tev[s->n_tev++] = *t;
+	return KF_OK;
+}
+
+static int cmp_msg(const void *a, const void *b)
+{
+	const struct kf_message *x = a, *y = b;
+	if (x->frame != y->frame)
+		return x->frame < y->frame ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int cmp_tev(const void *a, const void *b)
+{
+	const struct kf_tevent *x = a, *y = b;
+	if (x->frame != y->frame)
+		return x->frame < y->frame ? -1 : 1;
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	return x->request_frame < y->request_frame ? -1 : x->request_frame > y->request_frame;
+}
+
+enum kf_status kf_msgstore_finish(struct kf_msgstore *s, struct kf_result *res)
+{
+	if (s->n)
+		qsort(s->msgs, s->n, sizeof(*s->msgs), cmp_msg);
+	if (s->n_tev)
+		qsort(s->tev, s->n_tev, sizeof(*s->tev), cmp_tev);
+	res->messages = s->msgs;
+	res->n_messages = s->n;
+	res->tevents = s->tev;
+	res->n_tevents = s->n_tev;
+	s->msgs = NULL;
+	s->tev = NULL;
+	s->n = s->cap = s->n_tev = s->cap_tev = 0;
+	return KF_OK;
+}
+
+void kf_msgstore_free(struct kf_msgstore *s)
+{
+	kf_free(s->msgs);
+	kf_free(s->tev);
+	memset(s, 0, sizeof *s);
+}
+
+void kf_result_free(struct kf_result *r)
+{
+	kf_free(r->messages);
+	kf_free(r->tevents);
+	kf_arena_free(&r->arena);
+	r->messages = NULL;
+	r->tevents = NULL;
+	r->n_messages = r->n_tevents = 0;
+}

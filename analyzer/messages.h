@@ -1,0 +1,42 @@
+/* messages.h - the store of decoded messages and transport events of a run.
+ *
+ * Decoder output (struct kf_krb_msg, fixed buffers) is promoted here into
+ * compact run-lifetime records: strings and arrays are copied into the
+ * result's arena at their real size, so memory follows the number of
+ * authentication messages (a few hundred bytes each), never the traffic.
+ */
+#ifndef KF_MESSAGES_H
+#define KF_MESSAGES_H
+
+#include <stdint.h>
+
+#include "base/status.h"
+#include "krb5.h"
+#include "result.h"
+
+struct kf_msgstore {
+	struct kf_arena *arena;
+	struct kf_message *msgs;
+	size_t n, cap;
+	struct kf_tevent *tev;
+	size_t n_tev, cap_tev;
+};
+
+void kf_msgstore_init(struct kf_msgstore *s, struct kf_arena *arena);
+/* Append msg with the Kerberos fields of m; *idx is its index for linking.
+ * KF_LIMIT past KF_LIMIT_MESSAGES, KF_NOMEM when memory runs out. */
+enum kf_status kf_msgstore_add(struct kf_msgstore *s, const struct kf_message *msg,
+			       const struct kf_krb_msg *m, uint32_t *idx) KF_WUR;
+const struct kf_message *kf_msgstore_get(const struct kf_msgstore *s, uint32_t idx);
+/* Mark rep as the reply to req (reply_in / reply_to). */
+void kf_msgstore_link(struct kf_msgstore *s, uint32_t req, uint32_t rep);
+enum kf_status kf_msgstore_add_tevent(struct kf_msgstore *s, const struct kf_tevent *t) KF_WUR;
+/* Sort by frame and hand the arrays to res (which then owns them). */
+enum kf_status kf_msgstore_finish(struct kf_msgstore *s, struct kf_result *res) KF_WUR;
+void kf_msgstore_free(struct kf_msgstore *s);
+
+/* Convert decoder output into a compact record in arena a (exposed for tests). */
+enum kf_status kf_krb_rec_from_msg(struct kf_arena *a, const struct kf_krb_msg *m,
+				   struct kf_krb_rec *out) KF_WUR;
+
+#endif

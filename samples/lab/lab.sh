@@ -1,0 +1,424 @@
+#!/usr/bin/env bash
+# krbflow lab: produce small, real Kerberos captures from an MIT KDC running in
+# network namespaces created by this script.
+#
+#   sudo bash samples/lab/lab.sh [OUTDIR] [SCENARIO...]
+#
+# OUTDIR defaults to the repository's samples/ directory. SCENARIO names are the
+# scenario_* functions below without the prefix (udp tcp errors ipv6 fragmented
+# unreachable); by default all run. Each scenario writes one pcap to OUTDIR.
+#
+# Environment:
+#   KF_LAB_KEEP=1     keep the temporary directory (configs, KDC log, keytabs)
+#   KF_LAB_NO_INSTALL=1  do not call apt-get (packages must already be there)
+#
+# Safety: everything happens inside two namespaces (kf-kdc, kf-client) joined by
+# a veth pair with addresses that exist only there (10.88.0.0/24, fd88::/64).
+# Neither namespace has a route to the outside. The host's /etc/krb5.conf and
+# /etc/krb5kdc are never read or written: KRB5_CONFIG / KRB5_KDC_PROFILE point
+# into a private temporary directory, which is also the only place the
+# database, passwords and keytabs are written. Only processes this script
+# started are stopped (by PID), and the namespaces are deleted on exit.
+#
+# Extending: add a scenario_NAME function (it runs with capture_start/stop
+# around it, see run_scenario) and add NAME to ALL_SCENARIOS. More hosts (a web
+# server, a second KDC) are added as more namespaces on the same pattern as
+# ns_add_host.
+set -euo pipefail
+
+REALM=LAB.TEST
+NS_KDC=kf-kdc
+NS_CLIENT=kf-client
+IF_KDC=kf-k0        # veth end inside kf-kdc
+IF_CLIENT=kf-c0     # veth end inside kf-client
+NET4=10.88.0
+KDC4=$NET4.2        # the KDC
+DEAD4_CLOSED=$NET4.3     # an address of the KDC host where nothing listens on 88
+DEAD4_SILENT=10.88.1.1   # routed to the KDC host, which does not forward: dropped silently
+CLIENT4=$NET4.10
+KDC6=fd88::2
+CLIENT6=fd88::10
+MAC_KDC=02:88:00:00:00:02
+MAC_CLIENT=02:88:00:00:00:10
+ALL_SCENARIOS=(udp tcp errors ipv6 fragmented unreachable)
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(cd "$SCRIPT_DIR/../.." && pwd)
+
+log() { printf '[lab %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+[[ $(id -u) -eq 0 ]] || die "run as root (network namespaces, tcpdump)"
+
+OUTDIR=${1:-$REPO_DIR/samples}
+shift || true
+if [[ $# -gt 0 ]]; then SCENARIOS=("$@"); else SCENARIOS=("${ALL_SCENARIOS[@]}"); fi
+
+# ---------------------------------------------------------------- install ---
+install_packages() {
+    local need=() cmd pkg
+    for pair in krb5kdc:krb5-kdc kadmin.local:krb5-admin-server kinit:krb5-user \
+                kvno:krb5-user tcpdump:tcpdump ip:iproute2; do
+        cmd=${pair%%:*}; pkg=${pair#*:}
+        PATH=$PATH:/usr/sbin:/sbin command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
+    done
+    [[ ${#need[@]} -eq 0 ]] && return 0
+    [[ ${KF_LAB_NO_INSTALL:-0} == 1 ]] && die "missing packages: ${need[*]}"
+    log "installing: ${need[*]}"
+    # The Debian packages try to start their services on install; this lab
+    # does not want the system KDC, so deny service starts for this install
+    # only (and only if no policy is in place already).
+    local policy=/usr/sbin/policy-rc.d made_policy=0
+    if [[ ! -e $policy ]]; then
+        printf '#!/bin/sh\nexit 101\n' >"$policy"; chmod 755 "$policy"; made_policy=1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    if ! apt-get install -y -q "${need[@]}" >&2; then
+        apt-get update -q >&2
+        apt-get install -y -q "${need[@]}" >&2
+    fi
+    [[ $made_policy == 1 ]] && rm -f "$policy"
+    return 0
+}
+PATH=$PATH:/usr/sbin:/sbin
+install_packages
+
+# ---------------------------------------------------------------- cleanup ---
+TMP=$(mktemp -d /tmp/kf-lab.XXXXXX)
+chmod 700 "$TMP"
+PIDS=()            # processes this script started
+TCPDUMP_PID=
+
+cleanup() {
+    local rc=$?
+    set +e
+    for pid in ${TCPDUMP_PID:-} "${PIDS[@]}"; do
+        [[ -n $pid ]] && kill "$pid" 2>/dev/null
+    done
+    for pid in ${TCPDUMP_PID:-} "${PIDS[@]}"; do
+        [[ -n $pid ]] && wait "$pid" 2>/dev/null
+    done
+    netns_teardown
+    if [[ ${KF_LAB_KEEP:-0} == 1 ]]; then
+        log "kept $TMP"
+    else
+        rm -rf "$TMP"
+    fi
+    exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Removes our namespaces. Processes still inside them can only be ones this
+# lab started (earlier runs included): the namespaces are ours by name.
+netns_teardown() {
+    local ns pid
+    for ns in $NS_CLIENT $NS_KDC; do
+        ip netns list 2>/dev/null | grep -qw "^$ns" || continue
+        for pid in $(ip netns pids "$ns" 2>/dev/null); do kill "$pid" 2>/dev/null; done
+        sleep 0.2
+        for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
+        ip netns del "$ns" 2>/dev/null
+    done
+}
+
+# ---------------------------------------------------------------- network ---
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+netns_setup() {
+    netns_teardown    # leftovers of an interrupted run
+    ip netns add $NS_KDC
+    ip netns add $NS_CLIENT
+    ip link add $IF_CLIENT netns $NS_CLIENT address $MAC_CLIENT type veth \
+        peer name $IF_KDC netns $NS_KDC address $MAC_KDC
+    local ns
+    for ns in $NS_KDC $NS_CLIENT; do
+        in_ns $ns ip link set lo up
+        # No router solicitations / autoconf chatter; we set addresses ourselves.
+        in_ns $ns sysctl -qw net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0 \
+            net.ipv6.conf.all.router_solicitations=0 net.ipv6.conf.default.router_solicitations=0
+        in_ns $ns sysctl -qw net.ipv4.ip_forward=0
+    done
+    in_ns $NS_KDC ip addr add $KDC4/24 dev $IF_KDC
+    in_ns $NS_KDC ip addr add $DEAD4_CLOSED/24 dev $IF_KDC
+    in_ns $NS_KDC ip addr add $KDC6/64 dev $IF_KDC nodad
+    in_ns $NS_CLIENT ip addr add $CLIENT4/24 dev $IF_CLIENT
+    in_ns $NS_CLIENT ip addr add $CLIENT6/64 dev $IF_CLIENT nodad
+    in_ns $NS_KDC ip link set $IF_KDC up
+    in_ns $NS_CLIENT ip link set $IF_CLIENT up
+    # The "silent" dead KDC: routed via the KDC host, which does not forward
+    # and so drops it without an ICMP answer. Nothing else is routed anywhere.
+    in_ns $NS_CLIENT ip route add 10.88.1.0/24 via $KDC4
+    # Static neighbours: no ARP / neighbour discovery noise in the captures.
+    in_ns $NS_CLIENT ip neigh replace $KDC4 lladdr $MAC_KDC dev $IF_CLIENT nud permanent
+    in_ns $NS_CLIENT ip neigh replace $DEAD4_CLOSED lladdr $MAC_KDC dev $IF_CLIENT nud permanent
+    in_ns $NS_CLIENT ip neigh replace $KDC6 lladdr $MAC_KDC dev $IF_CLIENT nud permanent
+    in_ns $NS_KDC ip neigh replace $CLIENT4 lladdr $MAC_CLIENT dev $IF_KDC nud permanent
+    in_ns $NS_KDC ip neigh replace $CLIENT6 lladdr $MAC_CLIENT dev $IF_KDC nud permanent
+    set_mtu 1500
+    sleep 1    # let link-up multicast (MLD) go by before any capture starts
+}
+
+set_mtu() {
+    in_ns $NS_KDC ip link set $IF_KDC mtu "$1"
+    in_ns $NS_CLIENT ip link set $IF_CLIENT mtu "$1"
+    # forget any cached path MTU / fragments state
+    in_ns $NS_KDC ip route flush cache 2>/dev/null || true
+    in_ns $NS_CLIENT ip route flush cache 2>/dev/null || true
+}
+
+# -------------------------------------------------------------------- KDC ---
+MASTER_PW=; ALICE_PW=; BOB_PW=
+BIG_USER=
+
+gen_pw() { head -c 18 /dev/urandom | base64 | tr -d '/+=' | head -c 20; }
+
+kdc_setup() {
+    mkdir -p "$TMP/kdc" "$TMP/client"
+    MASTER_PW=$(gen_pw)
+    ALICE_PW=${KF_LAB_ALICE_PASSWORD:-$(gen_pw)}
+    BOB_PW=$(gen_pw)
+    umask 077
+    printf 'K/M %s\nalice %s\nbob %s\n' "$MASTER_PW" "$ALICE_PW" "$BOB_PW" >"$TMP/passwords"
+
+    cat >"$TMP/kdc/kdc.conf" <<EOF
+[kdcdefaults]
+    kdc_listen = $KDC4:88, [$KDC6]:88
+    kdc_tcp_listen = $KDC4:88, [$KDC6]:88
+    # MIT answers KRB_ERR_RESPONSE_TOO_BIG to UDP replies above this (default
+    # 4096). The fragmentation scenario wants a big reply over UDP.
+    kdc_max_dgram_reply_size = 16384
+
+[realms]
+    $REALM = {
+        database_name = $TMP/kdc/principal
+        acl_file = $TMP/kdc/kadm5.acl
+        key_stash_file = $TMP/kdc/stash
+        max_life = 10h 0m 0s
+        max_renewable_life = 7d 0h 0m 0s
+        default_principal_flags = +preauth
+        supported_enctypes = aes256-cts-hmac-sha1-96:normal aes128-cts-hmac-sha1-96:normal aes256-cts-hmac-sha384-192:normal aes128-cts-hmac-sha256-128:normal camellia256-cts-cmac:normal camellia128-cts-cmac:normal
+    }
+
+[logging]
+    kdc = FILE:$TMP/kdc/kdc.log
+    admin_server = FILE:$TMP/kdc/kadmin.log
+    default = FILE:$TMP/kdc/krb5lib.log
+EOF
+    : >"$TMP/kdc/kadm5.acl"
+    # The KDC's own krb5.conf (also used by kadmin.local).
+    write_client_conf "$TMP/kdc/krb5.conf" "kdc = $KDC4"
+
+    export KRB5_KDC_PROFILE=$TMP/kdc/kdc.conf
+    local kenv=(env KRB5_CONFIG="$TMP/kdc/krb5.conf" KRB5_KDC_PROFILE="$TMP/kdc/kdc.conf")
+    "${kenv[@]}" kdb5_util create -s -r $REALM -P "$MASTER_PW" >"$TMP/kdc/kdb5_util.log" 2>&1
+    kadm() { "${kenv[@]}" kadmin.local -r $REALM -q "$1" >>"$TMP/kdc/kadmin.local.log" 2>&1 \
+        || die "kadmin.local: $1 (see $TMP/kdc/kadmin.local.log)"; }
+    kadm "addprinc -pw $ALICE_PW +requires_preauth alice"
+    kadm "addprinc -pw $BOB_PW +requires_preauth bob"
+    kadm "addprinc -randkey HTTP/web.lab.test"
+    kadm "addprinc -randkey host/web.lab.test"
+    kadm "addprinc -randkey host/client.lab.test"
+    # A user whose tickets are big: a long principal name is repeated in the
+    # clear part of the AS-REP, in the ticket's client name and in the PAC
+    # (twice, as UTF-16), which together push the replies well past 1280
+    # bytes for the fragmentation scenario.
+    BIG_USER="carol.$(printf 'x%.0s' {1..20}).with.a.very.long.principal.name.for.fragmentation.tests.$(printf 'y%.0s' {1..60})"
+    kadm "addprinc -pw $BOB_PW +requires_preauth $BIG_USER"
+    # Keytabs for later lab stages (web server); only in the temp dir.
+    kadm "ktadd -k $TMP/kdc/http.keytab HTTP/web.lab.test"
+    kadm "ktadd -k $TMP/kdc/host.keytab host/web.lab.test host/client.lab.test"
+}
+
+kdc_start() {
+    in_ns $NS_KDC env KRB5_CONFIG="$TMP/kdc/krb5.conf" KRB5_KDC_PROFILE="$TMP/kdc/kdc.conf" \
+        krb5kdc -n -r $REALM >"$TMP/kdc/krb5kdc.out" 2>&1 &
+    PIDS+=($!)
+    local i
+    for i in $(seq 50); do
+        if in_ns $NS_KDC ss -lnu 2>/dev/null | grep -q "$KDC4:88" \
+           && in_ns $NS_KDC ss -lnt 2>/dev/null | grep -q "$KDC4:88"; then
+            log "krb5kdc listening (pid ${PIDS[-1]})"; return 0
+        fi
+        sleep 0.1
+    done
+    cat "$TMP/kdc/krb5kdc.out" "$TMP/kdc/kdc.log" >&2 2>/dev/null || true
+    die "krb5kdc did not start"
+}
+
+# ----------------------------------------------------------------- client ---
+# write_client_conf FILE "kdc lines" [extra libdefaults lines] [extra realms]
+write_client_conf() {
+    local file=$1 kdcs=$2 extra=${3:-} realms=${4:-}
+    cat >"$file" <<EOF
+[libdefaults]
+    default_realm = $REALM
+    dns_lookup_kdc = false
+    dns_lookup_realm = false
+    dns_canonicalize_hostname = false
+    rdns = false
+    kdc_timesync = 0
+$extra
+
+[realms]
+    $REALM = {
+        $kdcs
+    }
+$realms
+
+[domain_realm]
+    .lab.test = $REALM
+    lab.test = $REALM
+EOF
+}
+
+# client CONF CMD... : run a Kerberos client command in the client namespace
+client() {
+    local conf=$1; shift
+    in_ns $NS_CLIENT env KRB5_CONFIG="$conf" KRB5CCNAME="FILE:$TMP/client/ccache" \
+        KRB5_TRACE="$TMP/client/trace.log" "$@"
+}
+# kinit_pw CONF PASSWORD ARGS...
+kinit_pw() {
+    local conf=$1 pw=$2; shift 2
+    printf '%s\n' "$pw" | client "$conf" kinit "$@"
+}
+
+# -------------------------------------------------------------- capturing ---
+capture_start() {
+    local out=$1
+    rm -f "$out"
+    # Capture on the client's interface only. -U: write each packet at once;
+    # -s 0: whole packets; -Z root: keep writing in our private dir. The
+    # filter drops link-layer multicast (IPv6 MLD and similar chatter), which
+    # has nothing to do with Kerberos; ARP/ND do not happen (static neighbours).
+    in_ns $NS_CLIENT tcpdump -i $IF_CLIENT -n -U -s 0 -Z root -w "$out" \
+        'not ether multicast and not ether broadcast' >"$TMP/tcpdump.err" 2>&1 &
+    TCPDUMP_PID=$!
+    local i
+    for i in $(seq 50); do
+        grep -q 'listening on' "$TMP/tcpdump.err" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    cat "$TMP/tcpdump.err" >&2
+    die "tcpdump did not start"
+}
+
+capture_stop() {
+    sleep 0.5    # let the last replies and FIN/ACKs arrive
+    kill -INT "$TCPDUMP_PID" 2>/dev/null || true
+    wait "$TCPDUMP_PID" 2>/dev/null || true
+    TCPDUMP_PID=
+}
+
+# run_scenario NAME: scenario_NAME writes $CAP_NAME's packets while capturing
+run_scenario() {
+    local name=$1 file
+    file=$(scenario_file_$name)
+    log "scenario $name -> $file"
+    rm -f "$TMP/client/ccache"
+    : >"$TMP/client/trace.log"
+    local start=$SECONDS
+    capture_start "$TMP/$file"
+    "scenario_$name"
+    capture_stop
+    set_mtu 1500
+    cp "$TMP/$file" "$OUTDIR/$file"
+    chmod 644 "$OUTDIR/$file"
+    cp "$TMP/client/trace.log" "$TMP/trace-$name.log" 2>/dev/null || true
+    log "  $(stat -c %s "$OUTDIR/$file") bytes, $((SECONDS - start)) s"
+}
+
+# -------------------------------------------------------------- scenarios ---
+# (a) AS exchange with PREAUTH_REQUIRED, then a service ticket, over UDP.
+scenario_file_udp() { echo kerberos-udp.pcap; }
+scenario_udp() {
+    local conf=$TMP/client/udp.conf
+    write_client_conf "$conf" "kdc = $KDC4"
+    kinit_pw "$conf" "$ALICE_PW" alice >/dev/null
+    client "$conf" kvno HTTP/web.lab.test >/dev/null
+}
+
+# (b) The same over TCP (udp_preference_limit = 1 makes MIT try TCP first),
+# with a forwardable TGT and two service tickets. MIT's client opens one TCP
+# connection per request and MIT's KDC closes it after its reply, so each
+# connection carries exactly one request and one reply record.
+scenario_file_tcp() { echo kerberos-tcp.pcap; }
+scenario_tcp() {
+    local conf=$TMP/client/tcp.conf
+    write_client_conf "$conf" "kdc = $KDC4" "    udp_preference_limit = 1"
+    kinit_pw "$conf" "$ALICE_PW" -f alice >/dev/null
+    client "$conf" kvno HTTP/web.lab.test >/dev/null
+    client "$conf" kvno host/web.lab.test >/dev/null
+}
+
+# (c) Errors: unknown service, wrong password, unknown user (UDP).
+scenario_file_errors() { echo kerberos-errors.pcap; }
+scenario_errors() {
+    local conf=$TMP/client/errors.conf
+    write_client_conf "$conf" "kdc = $KDC4"
+    kinit_pw "$conf" "$ALICE_PW" alice >/dev/null
+    expect_fail client "$conf" kvno HTTP/nosuch.lab.test
+    expect_fail kinit_pw "$conf" "wrong-$ALICE_PW" alice
+    expect_fail kinit_pw "$conf" "whatever" mallory
+}
+
+# (d) kinit + kvno over IPv6.
+scenario_file_ipv6() { echo kerberos-ipv6.pcap; }
+scenario_ipv6() {
+    local conf=$TMP/client/ipv6.conf
+    write_client_conf "$conf" "kdc = [$KDC6]"
+    kinit_pw "$conf" "$ALICE_PW" alice >/dev/null
+    client "$conf" kvno HTTP/web.lab.test >/dev/null
+}
+
+# (e) Replies larger than a 1280-byte MTU over UDP: the KDC's kernel splits
+# them into IP fragments. The big user (long name, repeated in the ticket and
+# PAC) makes the AS-REP and TGS-REP exceed the MTU.
+scenario_file_fragmented() { echo kerberos-udp-fragmented.pcap; }
+scenario_fragmented() {
+    local conf=$TMP/client/frag.conf
+    # udp_preference_limit: requests stay on UDP whatever their size.
+    write_client_conf "$conf" "kdc = $KDC4" "    udp_preference_limit = 65535"
+    set_mtu 1280
+    kinit_pw "$conf" "$BOB_PW" "$BIG_USER" >/dev/null
+    client "$conf" kvno HTTP/web.lab.test >/dev/null
+}
+
+# (f) No KDC answers. Realm DEAD.TEST lists two KDCs: 10.88.1.1 is routed to
+# the KDC host, which drops it silently (UDP without reply, TCP SYNs without
+# SYN-ACK); 10.88.0.3 is the KDC host itself with nothing on port 88 (ICMP
+# port unreachable for UDP, RST for TCP).
+scenario_file_unreachable() { echo kerberos-kdc-unreachable.pcap; }
+scenario_unreachable() {
+    local conf=$TMP/client/dead.conf
+    write_client_conf "$conf" "kdc = $KDC4" "" "    DEAD.TEST = {
+        kdc = $DEAD4_SILENT
+        kdc = $DEAD4_CLOSED
+    }"
+    local t0=$SECONDS
+    expect_fail kinit_pw "$conf" "whatever" alice@DEAD.TEST
+    log "  kinit gave up after $((SECONDS - t0)) s"
+}
+
+expect_fail() {
+    if "$@" >/dev/null 2>"$TMP/client/last.err"; then
+        die "expected failure but succeeded: $*"
+    fi
+    log "  (expected) $(tr '\n' ' ' <"$TMP/client/last.err")"
+}
+
+# ------------------------------------------------------------------- main ---
+for s in "${SCENARIOS[@]}"; do
+    declare -F "scenario_$s" >/dev/null || die "unknown scenario '$s' (have: ${ALL_SCENARIOS[*]})"
+done
+mkdir -p "$OUTDIR"
+OUTDIR=$(cd "$OUTDIR" && pwd)
+T0=$SECONDS
+netns_setup
+kdc_setup
+kdc_start
+for s in "${SCENARIOS[@]}"; do
+    run_scenario "$s"
+done
+log "done in $((SECONDS - T0)) s; captures in $OUTDIR"
