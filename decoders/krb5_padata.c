@@ -781,6 +781,11 @@ bool kf_krb5_skim(struct kf_span body, struct kf_krb_msg *m, struct kf_events *e
 			if (!next_lenient(&in, &c2, &t2, &rb, &rcut) || c2 != KF_DER_UNIVERSAL ||
 			    t2 != KF_DER_SEQUENCE || !skim_req_body(rb, m, ev) || rcut)
 				ok = false;
+			/* the body's one realm is the client's only in an AS-REQ */
+			if (t == KF_KRB_AS_REQ && m->has_cname && m->has_realm) {
+				memcpy(m->crealm, m->realm, sizeof m->crealm);
+				m->has_crealm = true;
+			}
 			if (fcut)
 				return false;
 			continue;

@@ -1,0 +1,566 @@
+/* check_analyze.c - the whole pipeline on captures written by the test:
+ * Kerberos messages encoded by libkrb5's own encoders, carried over UDP,
+ * TCP (split, reordered, retransmitted), IP fragments, IPv6 and tunnels. */
+#include <check.h>
+#include <krb5/krb5.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analyze.h"
+#include "result.h"
+
+/* libkrb5's exported encoders (declared only in its private k5-int.h). */
+krb5_error_code encode_krb5_as_req(const krb5_kdc_req *, krb5_data **);
+krb5_error_code encode_krb5_tgs_req(const krb5_kdc_req *, krb5_data **);
+krb5_error_code encode_krb5_as_rep(const krb5_kdc_rep *, krb5_data **);
+krb5_error_code encode_krb5_error(const krb5_error *, krb5_data **);
+
+static krb5_context kctx;
+
+/* ---- Kerberos messages ---- */
+
+static krb5_data *as_req(const char *client, uint32_t nonce)
+{
+	static krb5_enctype etypes[] = { 18, 17 };
+	krb5_kdc_req r;
+	memset(&r, 0, sizeof r);
+	r.msg_type = KRB5_AS_REQ;
+	r.kdc_options = 0x40810010; /* forwardable, renewable, canonicalize, renewable-ok */
+	ck_assert_int_eq(krb5_parse_name(kctx, client, &r.client), 0);
+	ck_assert_int_eq(krb5_parse_name(kctx, "krbtgt/LAB.TEST@LAB.TEST", &r.server), 0);
+	r.till = 2000000000;
+	r.nonce = (krb5_int32)nonce;
+	r.nktypes = 2;
+	r.ktype = etypes;
+	krb5_data *out;
+	ck_assert_int_eq(encode_krb5_as_req(&r, &out), 0);
+	krb5_free_principal(kctx, r.client);
+	krb5_free_principal(kctx, r.server);
+	return out;
+}
+
+static krb5_data *krb_error(int code, const char *client)
+{
+	krb5_error e;
+	memset(&e, 0, sizeof e);
+	e.stime = 1700000000;
+	e.susec = 123456;
+	e.error = (krb5_ui_4)code;
+	ck_assert_int_eq(krb5_parse_name(kctx, client, &e.client), 0);
+	ck_assert_int_eq(krb5_parse_name(kctx, "krbtgt/LAB.TEST@LAB.TEST", &e.server), 0);
+	krb5_data *out;
+	ck_assert_int_eq(encode_krb5_error(&e, &out), 0);
+	krb5_free_principal(kctx, e.client);
+	krb5_free_principal(kctx, e.server);
+	return out;
+}
+
+/* An AS-REP whose ticket and enc-part hold `cipher_len` bytes each (a big
+ * PAC makes real tickets this large). */
+static krb5_data *as_rep(const char *client, size_t cipher_len)
+{
+	krb5_ticket t;
+	krb5_kdc_rep r;
+	memset(&t, 0, sizeof t);
+	memset(&r, 0, sizeof r);
+	ck_assert_int_eq(krb5_parse_name(kctx, "krbtgt/LAB.TEST@LAB.TEST", &t.server), 0);
+	t.enc_part.enctype = 18;
+	t.enc_part.kvno = 7;
+	t.enc_part.ciphertext.length = (unsigned)cipher_len;
+	t.enc_part.ciphertext.data = calloc(1, cipher_len);
+	r.msg_type = KRB5_AS_REP;
+	ck_assert_int_eq(krb5_parse_name(kctx, client, &r.client), 0);
+	r.ticket = &t;
+	r.enc_part.enctype = 18;
+	r.enc_part.ciphertext.length = 64;
+	r.enc_part.ciphertext.data = calloc(1, 64);
+	krb5_data *out;
+	ck_assert_int_eq(encode_krb5_as_rep(&r, &out), 0);
+	free(t.enc_part.ciphertext.data);
+	free(r.enc_part.ciphertext.data);
+	krb5_free_principal(kctx, t.server);
+	krb5_free_principal(kctx, r.client);
+	return out;
+}
+
+/* ---- a pcap writer ---- */
+
+struct pcap_w {
+	FILE *f;
+	uint32_t t; /* microseconds since the start */
+	char path[64];
+};
+
+static void pw_open(struct pcap_w *w, int linktype)
+{
+	strcpy(w->path, "/tmp/kf-analyze-XXXXXX");
+	int fd = mkstemp(w->path);
+	ck_assert_int_ge(fd, 0);
+	w->f = fdopen(fd, "wb");
+	uint32_t hdr[6] = { 0xa1b2c3d4, 0x00040002, 0, 0, 262144, (uint32_t)linktype };
+	fwrite(hdr, 4, 6, w->f);
+	w->t = 0;
+}
+
+static void pw_packet(struct pcap_w *w, const uint8_t *p, size_t n)
+{
+	w->t += 1000;
+	uint32_t rec[4] = { 1700000000 + w->t / 1000000, w->t % 1000000, (uint32_t)n, (uint32_t)n };
+	fwrite(rec, 4, 4, w->f);
+	fwrite(p, 1, n, w->f);
+}
+
+static void pw_close(struct pcap_w *w) { fclose(w->f); }
+
+static size_t put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+	return 2;
+}
+
+static size_t put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+	return 4;
+}
+
+static size_t ether(uint8_t *p, uint16_t type)
+{
+	memset(p, 0x02, 12);
+	return 12 + put16(p + 12, type);
+}
+
+/* IPv4 header for hosts 10.88.0.a → 10.88.0.b. */
+static size_t ipv4(uint8_t *p, uint8_t a, uint8_t b, uint8_t proto, size_t payload, uint16_t id,
+		   uint16_t frag)
+{
+	p[0] = 0x45;
+	p[1] = 0;
+	put16(p + 2, (uint16_t)(20 + payload));
+	put16(p + 4, id);
+	put16(p + 6, frag);
+	p[8] = 64;
+	p[9] = proto;
+	put16(p + 10, 0);
+	uint8_t src[4] = { 10, 88, 0, a }, dst[4] = { 10, 88, 0, b };
+	memcpy(p + 12, src, 4);
+	memcpy(p + 16, dst, 4);
+	return 20;
+}
+
+static size_t udp(uint8_t *p, uint16_t sp, uint16_t dp, size_t payload)
+{
+	put16(p, sp);
+	put16(p + 2, dp);
+	put16(p + 4, (uint16_t)(8 + payload));
+	put16(p + 6, 0);
+	return 8;
+}
+
+static size_t tcp(uint8_t *p, uint16_t sp, uint16_t dp, uint32_t seq, uint32_t ack, uint8_t flags)
+{
+	put16(p, sp);
+	put16(p + 2, dp);
+	put32(p + 4, seq);
+	put32(p + 8, ack);
+	p[12] = 0x50;
+	p[13] = flags;
+	put16(p + 14, 65535);
+	put32(p + 16, 0);
+	return 20;
+}
+
+static uint8_t pkt[70000];
+
+static void udp_msg(struct pcap_w *w, uint8_t a, uint8_t b, uint16_t sp, uint16_t dp, const krb5_data *d)
+{
+	size_t n = ether(pkt, 0x0800);
+	n += ipv4(pkt + n, a, b, 17, 8 + d->length, 1, 0x4000);
+	n += udp(pkt + n, sp, dp, d->length);
+	memcpy(pkt + n, d->data, d->length);
+	pw_packet(w, pkt, n + d->length);
+}
+
+static void tcp_seg(struct pcap_w *w, uint8_t a, uint8_t b, uint16_t sp, uint16_t dp, uint32_t seq,
+		    uint32_t ack, uint8_t flags, const uint8_t *data, size_t len)
+{
+	size_t n = ether(pkt, 0x0800);
+	n += ipv4(pkt + n, a, b, 6, 20 + len, 1, 0x4000);
+	n += tcp(pkt + n, sp, dp, seq, ack, flags);
+	if (len)
+		memcpy(pkt + n, data, len);
+	pw_packet(w, pkt, n + len);
+}
+
+/* A Kerberos TCP record: 4-byte length then the message. */
+static uint8_t *record(const krb5_data *d, size_t *len)
+{
+	uint8_t *r = malloc(4 + d->length);
+	put32(r, d->length);
+	memcpy(r + 4, d->data, d->length);
+	*len = 4 + d->length;
+	return r;
+}
+
+static void analyze(const char *path, const char *filter, struct kf_result *res)
+{
+	struct kf_config cfg = { .filter = filter };
+	char err[256];
+	ck_assert_int_eq(kf_analyze(path, &cfg, res, err, sizeof err), KF_OK);
+}
+
+static bool has_warning(const struct kf_result *r, const char *code)
+{
+	for (size_t i = 0; i < r->n_warnings; i++)
+		if (strcmp(r->warnings[i].code, code) == 0)
+			return true;
+	return false;
+}
+
+/* ---- tests ---- */
+
+START_TEST(t_udp_exchange_matched)
+{
+	struct pcap_w w;
+	pw_open(&w, 1);
+	krb5_data *req = as_req("alice@LAB.TEST", 111);
+	krb5_data *err = krb_error(25, "alice@LAB.TEST");
+	krb5_data *rep = as_rep("alice@LAB.TEST", 300);
+	udp_msg(&w, 2, 1, 40000, 88, req);
+	udp_msg(&w, 1, 2, 88, 40000, err);
+	udp_msg(&w, 2, 1, 40001, 88, req);
+	udp_msg(&w, 1, 2, 88, 40001, rep);
+	pw_close(&w);
+
+	struct kf_result r;
+	analyze(w.path, NULL, &r);
+	ck_assert_uint_eq(r.packets, 4);
+	ck_assert_uint_eq(r.n_messages, 4);
+	const struct kf_message *m = r.messages;
+	ck_assert_int_eq(m[0].type, 10);
+	ck_assert_uint_eq(m[0].frame, 1);
+	ck_assert_uint_eq(m[0].reply_in, 2);
+	ck_assert_str_eq(m[0].krb.cname, "alice");
+	ck_assert_str_eq(m[0].krb.sname, "krbtgt/LAB.TEST");
+	ck_assert_str_eq(m[0].krb.realm, "LAB.TEST");
+	ck_assert_uint_eq(m[0].krb.nonce, 111);
+	ck_assert_uint_eq(m[0].krb.n_etypes, 2);
+	ck_assert_int_eq(m[0].krb.etypes[0], 18);
+	ck_assert_uint_eq(m[0].krb.kdc_options, 0x40810010);
+	ck_assert_int_eq(m[0].src.port, 40000);
+	ck_assert_int_eq(m[0].dst.port, 88);
+	ck_assert_int_eq(m[0].transport, KF_TRANSPORT_UDP);
+	ck_assert_int_eq(m[1].type, 30);
+	ck_assert_int_eq(m[1].krb.error_code, 25);
+	ck_assert_uint_eq(m[1].reply_to, 1);
+	ck_assert_uint_eq(m[2].reply_in, 4);
+	ck_assert_int_eq(m[3].type, 11);
+	ck_assert_uint_eq(m[3].reply_to, 3);
+	ck_assert_ptr_nonnull(m[3].krb.ticket);
+	ck_assert_str_eq(m[3].krb.ticket->sname, "krbtgt/LAB.TEST");
+	ck_assert_uint_eq(m[3].krb.ticket->kvno, 7);
+	ck_assert_uint_eq(r.n_tevents, 0);
+	ck_assert_uint_eq(r.n_warnings, 0);
+	kf_result_free(&r);
+	unlink(w.path);
+	krb5_free_data(kctx, req);
+	krb5_free_data(kctx, err);
+	krb5_free_data(kctx, rep);
+}
+END_TEST
+
+/* A 40 KB AS-REP over TCP in 1000-byte segments sent out of order, one
+ * retransmitted; the request and a second request share one segment. */
+START_TEST(t_tcp_big_record_reordered)
+{
+	struct pcap_w w;
+	pw_open(&w, 1);
+	krb5_data *req = as_req("bob@LAB.TEST", 5);
+	krb5_data *rep = as_rep("bob@LAB.TEST", 40000);
+	size_t qlen, plen;
+	uint8_t *q = record(req, &qlen);
+	uint8_t *p = record(rep, &plen);
+	uint8_t two[4096];
+	memcpy(two, q, qlen);
+	memcpy(two + qlen, q, qlen);
+
+	uint32_t cseq = 1000, sseq = 5000;
+	tcp_seg(&w, 2, 1, 40100, 88, cseq, 0, 0x02, NULL, 0);              /* 1 SYN */
+	tcp_seg(&w, 1, 2, 88, 40100, sseq, cseq + 1, 0x12, NULL, 0);       /* 2 SYN-ACK */
+	tcp_seg(&w, 2, 1, 40100, 88, cseq + 1, sseq + 1, 0x10, NULL, 0);   /* 3 ACK */
+	tcp_seg(&w, 2, 1, 40100, 88, cseq + 1, sseq + 1, 0x18, two, 2 * qlen); /* 4: two requests */
+	size_t nseg = (plen + 999) / 1000;
+	/* order: 1, 0, 3, 2, 5, 4, ... then the first again */
+	uint64_t frame = 4;
+	for (size_t i = 0; i < nseg; i += 2) {
+		for (int k = 1; k >= 0; k--) {
+			size_t s = i + (size_t)k;
+			if (s >= nseg)
+				continue;
+			size_t len = s == nseg - 1 ? plen - s * 1000 : 1000;
+			tcp_seg(&w, 1, 2, 88, 40100, sseq + 1 + (uint32_t)(s * 1000), cseq + 1 + (uint32_t)(2 * qlen),
+				0x18, p + s * 1000, len);
+			frame++;
+		}
+	}
+	tcp_seg(&w, 1, 2, 88, 40100, sseq + 1, cseq + 1, 0x18, p, 1000); /* retransmission */
+	pw_close(&w);
+
+	struct kf_result r;
+	analyze(w.path, NULL, &r);
+	ck_assert_uint_eq(r.n_messages, 3);
+	ck_assert_int_eq(r.messages[0].type, 10);
+	ck_assert_int_eq(r.messages[1].type, 10);
+	ck_assert_uint_eq(r.messages[0].frame, 4);
+	ck_assert_uint_eq(r.messages[1].frame, 4);
+	const struct kf_message *m = &r.messages[2];
+	ck_assert_int_eq(m->type, 11);
+	ck_assert(m->krb.complete);
+	ck_assert_str_eq(m->krb.cname, "bob");
+	ck_assert_ptr_nonnull(m->krb.ticket);
+	ck_assert_uint_eq(m->krb.ticket->kvno, 7);
+	ck_assert_int_eq(m->transport, KF_TRANSPORT_TCP);
+	ck_assert_uint_eq(m->connection, 1);
+	/* complete in the frame of the last missing segment: the last one sent
+	 * before the retransmission, whether nseg is even or odd */
+	ck_assert_uint_eq(m->frame, frame);
+	ck_assert_uint_eq(m->first_frame, 6); /* segment 0 came second */
+	ck_assert_uint_eq(m->reply_to, 4);
+	ck_assert_uint_eq(r.messages[0].reply_in, m->frame);
+	/* the second request got no reply */
+	ck_assert_uint_eq(r.n_tevents, 1);
+	ck_assert_int_eq(r.tevents[0].kind, KF_TEV_TCP_NO_REPLY);
+	ck_assert(!has_warning(&r, "tcp-gap"));
+	kf_result_free(&r);
+	unlink(w.path);
+	free(q);
+	free(p);
+	krb5_free_data(kctx, req);
+	krb5_free_data(kctx, rep);
+}
+END_TEST
+
+START_TEST(t_truncated_capture_keeps_messages)
+{
+	struct pcap_w w;
+	pw_open(&w, 1);
+	krb5_data *req = as_req("carol@LAB.TEST", 9);
+	udp_msg(&w, 2, 1, 40000, 88, req);
+	udp_msg(&w, 2, 1, 40001, 88, req);
+	udp_msg(&w, 2, 1, 40002, 88, req);
+	long size = ftell(w.f);
+	pw_close(&w);
+	ck_assert_int_eq(truncate(w.path, size - 30), 0);
+
+	struct kf_result r;
+	analyze(w.path, NULL, &r);
+	ck_assert(r.read_error);
+	ck_assert_uint_eq(r.packets, 2);
+	ck_assert_uint_eq(r.n_messages, 2);
+	ck_assert(has_warning(&r, "truncated"));
+	kf_result_free(&r);
+	unlink(w.path);
+	krb5_free_data(kctx, req);
+}
+END_TEST
+
+START_TEST(t_filter_keeps_frame_numbers)
+{
+	struct pcap_w w;
+	pw_open(&w, 1);
+	krb5_data *req = as_req("dave@LAB.TEST", 1);
+	udp_msg(&w, 2, 1, 40000, 88, req);
+	udp_msg(&w, 3, 1, 40000, 88, req);
+	udp_msg(&w, 2, 1, 40001, 88, req);
+	pw_close(&w);
+	struct kf_result r;
+	analyze(w.path, "src host 10.88.0.2", &r);
+	ck_assert_uint_eq(r.packets, 3);
+	ck_assert_uint_eq(r.filtered_out, 1);
+	ck_assert_uint_eq(r.n_messages, 2);
+	ck_assert_uint_eq(r.messages[0].frame, 1);
+	ck_assert_uint_eq(r.messages[1].frame, 3);
+	kf_result_free(&r);
+	unlink(w.path);
+	krb5_free_data(kctx, req);
+}
+END_TEST
+
+START_TEST(t_unanswered_requests)
+{
+	struct pcap_w w;
+	pw_open(&w, 1);
+	krb5_data *req = as_req("erin@LAB.TEST", 1);
+	udp_msg(&w, 2, 1, 40000, 88, req);                         /* 1: never answered */
+	for (int i = 0; i < 3; i++)                                 /* 2-4: SYNs, no answer */
+		tcp_seg(&w, 2, 1, 40200, 88, 77, 0, 0x02, NULL, 0);
+	tcp_seg(&w, 2, 1, 40300, 88, 10, 0, 0x02, NULL, 0);         /* 5: SYN */
+	tcp_seg(&w, 1, 2, 88, 40300, 0, 11, 0x14, NULL, 0);         /* 6: RST-ACK */
+	/* 7: ICMP port unreachable quoting a UDP datagram to port 88 */
+	size_t n = ether(pkt, 0x0800);
+	size_t icmp_len = 8 + 20 + 8;
+	n += ipv4(pkt + n, 1, 2, 1, icmp_len, 2, 0);
+	pkt[n] = 3;
+	pkt[n + 1] = 3;
+	memset(pkt + n + 2, 0, 6);
+	size_t q = n + 8;
+	q += ipv4(pkt + q, 2, 1, 17, 8 + 200, 3, 0);
+	udp(pkt + q, 40400, 88, 200);
+	pw_packet(&w, pkt, n + icmp_len);
+	pw_close(&w);
+
+	struct kf_result r;
+	analyze(w.path, NULL, &r);
+	ck_assert_uint_eq(r.n_tevents, 4);
+	ck_assert_int_eq(r.tevents[0].kind, KF_TEV_UDP_NO_REPLY);
+	ck_assert_uint_eq(r.tevents[0].frame, 1);
+	ck_assert_int_eq(r.tevents[1].kind, KF_TEV_TCP_NO_ANSWER);
+	ck_assert_uint_eq(r.tevents[1].frame, 2);
+	ck_assert_uint_eq(r.tevents[1].count, 3);
+	ck_assert_int_eq(r.tevents[2].kind, KF_TEV_TCP_RESET);
+	ck_assert_uint_eq(r.tevents[2].frame, 6);
+	ck_assert_int_eq(r.tevents[3].kind, KF_TEV_ICMP_UNREACHABLE);
+	ck_assert_uint_eq(r.tevents[3].frame, 7);
+	ck_assert_int_eq(r.tevents[3].dst.port, 88);
+	ck_assert_int_eq(r.tevents[3].src.port, 40400);
+	kf_result_free(&r);
+	unlink(w.path);
+	krb5_free_data(kctx, req);
+}
+END_TEST
+
+/* A 3000-byte AS-REP over UDP in three IPv4 fragments, last one first. */
+START_TEST(t_ip_fragmented_reply)
+{
+	struct pcap_w w;
+	pw_open(&w, 1);
+	krb5_data *rep = as_rep("frank@LAB.TEST", 2800);
+	uint8_t dgram[4000];
+	size_t dl = udp(dgram, 88, 40000, rep->length);
+	memcpy(dgram + dl, rep->data, rep->length);
+	dl += rep->length;
+	size_t offs[3] = { 0, 1480, 2960 };
+	int order[3] = { 2, 0, 1 };
+	for (int i = 0; i < 3; i++) {
+		size_t o = offs[order[i]];
+		size_t len = order[i] == 2 ? dl - o : 1480;
+		size_t n = ether(pkt, 0x0800);
+		uint16_t frag = (uint16_t)((o / 8) | (order[i] == 2 ? 0 : 0x2000));
+		n += ipv4(pkt + n, 1, 2, 17, len, 0x4242, frag);
+		memcpy(pkt + n, dgram + o, len);
+		pw_packet(&w, pkt, n + len);
+	}
+	pw_close(&w);
+	struct kf_result r;
+	analyze(w.path, NULL, &r);
+	ck_assert_uint_eq(r.n_messages, 1);
+	ck_assert_int_eq(r.messages[0].type, 11);
+	ck_assert_uint_eq(r.messages[0].frame, 3);
+	ck_assert_uint_eq(r.messages[0].ip_fragments, 3);
+	ck_assert_str_eq(r.messages[0].krb.cname, "frank");
+	kf_result_free(&r);
+	unlink(w.path);
+	krb5_free_data(kctx, rep);
+}
+END_TEST
+
+/* IPv6, and IPv4 inside GRE inside a VLAN-tagged frame. */
+START_TEST(t_ipv6_and_tunnels)
+{
+	struct pcap_w w;
+	pw_open(&w, 1);
+	krb5_data *req = as_req("gina@LAB.TEST", 3);
+	size_t n = ether(pkt, 0x86DD);
+	uint8_t *ip6 = pkt + n;
+	memset(ip6, 0, 40);
+	ip6[0] = 0x60;
+	put16(ip6 + 4, (uint16_t)(8 + req->length));
+	ip6[6] = 17;
+	ip6[7] = 64;
+	ip6[8] = 0xfd;
+	ip6[23] = 2;
+	ip6[24] = 0xfd;
+	ip6[39] = 1;
+	n += 40;
+	n += udp(pkt + n, 40000, 88, req->length);
+	memcpy(pkt + n, req->data, req->length);
+	pw_packet(&w, pkt, n + req->length);
+
+	n = 12 + put16(pkt + 12, 0x8100);
+	memset(pkt, 0x02, 12);
+	n += put16(pkt + n, 100); /* TCI */
+	n += put16(pkt + n, 0x0800);
+	size_t inner = 20 + 8 + req->length;
+	n += ipv4(pkt + n, 9, 8, 47, 4 + inner, 1, 0);
+	n += put16(pkt + n, 0);
+	n += put16(pkt + n, 0x0800);
+	n += ipv4(pkt + n, 2, 1, 17, 8 + req->length, 1, 0);
+	n += udp(pkt + n, 40001, 88, req->length);
+	memcpy(pkt + n, req->data, req->length);
+	pw_packet(&w, pkt, n + req->length);
+	pw_close(&w);
+
+	struct kf_result r;
+	analyze(w.path, NULL, &r);
+	ck_assert_uint_eq(r.n_messages, 2);
+	ck_assert_int_eq(r.messages[0].src.ipver, 6);
+	ck_assert_int_eq(r.messages[0].dst.addr[15], 1);
+	ck_assert_int_eq(r.messages[1].src.ipver, 4);
+	ck_assert_int_eq(r.messages[1].src.addr[3], 2);
+	ck_assert_int_eq(r.messages[1].src.port, 40001);
+	kf_result_free(&r);
+	unlink(w.path);
+	krb5_free_data(kctx, req);
+}
+END_TEST
+
+START_TEST(t_unreadable_inputs)
+{
+	struct kf_result r;
+	struct kf_config cfg = { 0 };
+	char err[256];
+	ck_assert_int_eq(kf_analyze("/nonexistent/x.pcap", &cfg, &r, err, sizeof err), KF_IO);
+	kf_result_free(&r);
+	ck_assert_int_eq(kf_analyze("/tmp", &cfg, &r, err, sizeof err), KF_IO);
+	ck_assert_str_eq(err, "is a directory");
+	kf_result_free(&r);
+	char path[] = "/tmp/kf-notpcap-XXXXXX";
+	int fd = mkstemp(path);
+	ck_assert_int_eq(write(fd, "hello, this is not a capture file at all\n", 41), 41);
+	close(fd);
+	ck_assert_int_eq(kf_analyze(path, &cfg, &r, err, sizeof err), KF_IO);
+	ck_assert_ptr_nonnull(strstr(err, "not a pcap"));
+	kf_result_free(&r);
+	unlink(path);
+}
+END_TEST
+
+int main(void)
+{
+	if (krb5_init_context(&kctx) != 0) {
+		fprintf(stderr, "cannot create a krb5 context\n");
+		return EXIT_FAILURE;
+	}
+	Suite *s = suite_create("analyze");
+	TCase *tc = tcase_create("pipeline");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, t_udp_exchange_matched);
+	tcase_add_test(tc, t_tcp_big_record_reordered);
+	tcase_add_test(tc, t_truncated_capture_keeps_messages);
+	tcase_add_test(tc, t_filter_keeps_frame_numbers);
+	tcase_add_test(tc, t_unanswered_requests);
+	tcase_add_test(tc, t_ip_fragmented_reply);
+	tcase_add_test(tc, t_ipv6_and_tunnels);
+	tcase_add_test(tc, t_unreadable_inputs);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	krb5_free_context(kctx);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
