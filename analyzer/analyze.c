@@ -386,13 +386,15 @@ static void tcp_packet(struct run *r, const struct kf_ip *ip, const struct kf_tc
 	struct deliver_ctx d = { r, f, c, dir };
 	if (t->payload.n && reasm_ready(r, c, dir)) {
 		if (!kf_reasm_started(c->dir[dir])) {
-			kf_reasm_start(c->dir[dir], t->seq, false);
+			kf_reasm_start(c->dir[dir], syn ? t->seq + 1 : t->seq, false);
 			if (!c->midstream) {
 				c->midstream = true;
 				kf_events_add(&r->ev, KF_EV_TCP_MIDSTREAM);
 			}
 		}
-		kf_reasm_segment(c->dir[dir], t->seq, t->payload, on_stream, &d, &r->ev);
+		/* a SYN takes a sequence number: its data starts one later */
+		uint32_t dseq = syn ? t->seq + 1 : t->seq;
+		kf_reasm_segment(c->dir[dir], dseq, t->payload, on_stream, &d, &r->ev);
 	}
 	if (ack && !syn && c->dir[!dir] && kf_reasm_started(c->dir[!dir])) {
 		struct deliver_ctx od = { r, f, c, !dir };
@@ -535,6 +537,8 @@ static void handle_l3(struct run *r, struct kf_l3 l3, unsigned depth)
 	if (dr == KF_DEFRAG_NOMEM)
 		kf_events_add(&r->ev, KF_EV_OUT_OF_MEMORY);
 	if (dr != KF_DEFRAG_DONE)
+		return;
+	if (ip.version == 6 && !kf_ipv6_after_reassembly(&ip.proto, &whole, &r->ev))
 		return;
 	r->in_reassembled = true;
 	handle_l4(r, &ip, whole, nfrags, depth);

@@ -62,7 +62,7 @@ struct frag_piece {
 };
 
 struct frag_dgram {
-	struct frag_dgram *hnext;        /* hash chain */
+	struct frag_dgram *hnext;         /* hash chain */
 	struct frag_dgram *older, *newer; /* creation order, for expiry/eviction */
 	struct kf_frag_key key;
 	uint32_t hash;
@@ -84,7 +84,7 @@ struct kf_defrag {
 	struct frag_dgram **buckets;
 	struct frag_dgram *oldest, *newest;
 	size_t ndgrams;
-	size_t bytes;  /* payload bytes held by all pieces */
+	size_t bytes;     /* payload bytes held by all pieces */
 	uint8_t *asm_buf; /* DEFRAG_MAX_PAYLOAD bytes: DONE output and first_frag */
 };
 
@@ -124,8 +124,7 @@ static void normalize_key(struct kf_frag_key *dst, const struct kf_frag_key *src
 static bool key_eq(const struct kf_frag_key *a, const struct kf_frag_key *b)
 {
 	return a->version == b->version && a->proto == b->proto && a->id == b->id &&
-	       memcmp(a->src, b->src, sizeof(a->src)) == 0 &&
-	       memcmp(a->dst, b->dst, sizeof(a->dst)) == 0;
+	       memcmp(a->src, b->src, sizeof(a->src)) == 0 && memcmp(a->dst, b->dst, sizeof(a->dst)) == 0;
 }
 
 /* FNV-1a over the key fields (not the struct, which has padding). */
@@ -147,8 +146,7 @@ static uint32_t key_hash(const struct kf_frag_key *k)
 	return h;
 }
 
-static struct frag_dgram *lookup(const struct kf_defrag *d, const struct kf_frag_key *k,
-				 uint32_t hash)
+static struct frag_dgram *lookup(const struct kf_defrag *d, const struct kf_frag_key *k, uint32_t hash)
 {
 	for (struct frag_dgram *g = d->buckets[hash & (DEFRAG_BUCKETS - 1)]; g; g = g->hnext)
 		if (g->hash == hash && key_eq(&g->key, k))
@@ -201,8 +199,7 @@ static uint32_t assemble_prefix(struct kf_defrag *d, const struct frag_dgram *g,
 }
 
 /* Report g as incomplete (with the reason event) and forget it. */
-static void dgram_abandon(struct kf_defrag *d, struct frag_dgram *g, enum kf_event why,
-			  struct kf_events *ev)
+static void dgram_abandon(struct kf_defrag *d, struct frag_dgram *g, enum kf_event why, struct kf_events *ev)
 {
 	kf_events_add(ev, why);
 	if (d->on_incomplete) {
@@ -247,8 +244,7 @@ static void plan_add_hole(struct frag_plan *plan, uint32_t n)
 	plan->nbytes += n;
 }
 
-static void plan_insert(const struct frag_dgram *g, uint32_t off, struct kf_span data,
-			struct frag_plan *plan)
+static void plan_insert(const struct frag_dgram *g, uint32_t off, struct kf_span data, struct frag_plan *plan)
 {
 	uint32_t end = off + (uint32_t)data.n;
 	uint32_t cur = off;
@@ -318,9 +314,8 @@ static uint32_t pieces_end(const struct frag_dgram *g)
 	return e;
 }
 
-static struct frag_dgram *dgram_create(struct kf_defrag *d, const struct kf_frag_key *k,
-				       uint32_t hash, uint64_t ts_us, uint64_t frame,
-				       struct kf_events *ev)
+static struct frag_dgram *dgram_create(struct kf_defrag *d, const struct kf_frag_key *k, uint32_t hash,
+				       uint64_t ts_us, uint64_t frame, struct kf_events *ev)
 {
 	if (d->ndgrams >= KF_LIMIT_FRAG_DATAGRAMS && d->oldest)
 		dgram_abandon(d, d->oldest, KF_EV_FRAG_LIMIT, ev);
@@ -345,10 +340,9 @@ static struct frag_dgram *dgram_create(struct kf_defrag *d, const struct kf_frag
 	return g;
 }
 
-enum kf_defrag_result kf_defrag_add(struct kf_defrag *d, const struct kf_frag_key *key,
-				    uint64_t ts_us, uint64_t frame, uint32_t offset, bool more,
-				    struct kf_span data, struct kf_span *out, uint32_t *nfrags,
-				    struct kf_events *ev)
+enum kf_defrag_result kf_defrag_add(struct kf_defrag *d, const struct kf_frag_key *key, uint64_t ts_us,
+				    uint64_t frame, uint32_t offset, bool more, struct kf_span data,
+				    struct kf_span *out, uint32_t *nfrags, struct kf_events *ev)
 {
 	if (out)
 		*out = kf_span_make(NULL, 0);
@@ -466,7 +460,10 @@ void kf_defrag_flush(struct kf_defrag *d, struct kf_events *ev)
 		dgram_abandon(d, d->oldest, KF_EV_FRAG_TIMEOUT, ev);
 }
 
-size_t kf_defrag_pending(const struct kf_defrag *d) { return d ? d->ndgrams : 0; }
+size_t kf_defrag_pending(const struct kf_defrag *d)
+{
+	return d ? d->ndgrams : 0;
+}
 
 void kf_defrag_free(struct kf_defrag *d)
 {

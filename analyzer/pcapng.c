@@ -137,7 +137,9 @@ static uint64_t to_us(const struct iface *ifc, uint64_t ts)
 {
 	uint64_t u = ifc->units_per_sec ? ifc->units_per_sec : 1000000;
 	uint64_t sec = ts / u, frac = ts % u;
-	uint64_t us = u >= 1000000 ? frac / (u / 1000000) : frac * (1000000 / u);
+	/* frac < u <= 2^63: the product needs 128 bits (binary resolutions
+	 * such as 2^-20 do not divide a microsecond evenly) */
+	uint64_t us = (uint64_t)((unsigned __int128)frac * 1000000u / u);
 	return (uint64_t)((int64_t)sec + ifc->offset_s) * 1000000u + us;
 }
 

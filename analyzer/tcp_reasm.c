@@ -7,13 +7,16 @@
  *   byte of the stream (ISN+1 after a SYN, else the first segment's seq).  A
  *   32-bit seq is unwrapped to the offset nearest the next expected one
  *   (within ±2^31), so wraparound at 0xFFFFFFFF is invisible to callers.
- *   Offsets that would fall before the stream start are treated as old.
+ *   Offsets that would fall before the stream start are treated as old
+ *   (already delivered), so only the part of a segment at or after the next
+ *   expected byte is ever used.
  * - The stream advances only by delivering: data (zero-copy from the packet
  *   when a segment is in order, else from the out-of-order buffer) or a gap.
  *   kf_reasm_delivered() is the offset of the next byte to deliver, i.e. the
  *   bytes plus gap lengths handed out so far.
  * - Bytes before that offset are dropped silently (retransmissions); a
- *   segment that is partly new delivers only its new part.
+ *   segment that is partly new delivers only its new part.  After the trim
+ *   every segment starts at or after the next expected byte.
  * - Out-of-order bytes are copied into disjoint pieces sorted by offset.  A
  *   later copy only fills holes: the first copy wins, in the buffer and when
  *   an in-order segment covers buffered bytes.  Overlapping bytes that differ
@@ -55,12 +58,9 @@
 #include "base/arena.h"
 #include "base/limits.h"
 
-/* Candidate for limits.h: how far past the next expected byte a segment
- * may start and still be believed (TCP windows top out near 2^30 with
- * window scaling, RFC 7323 §2.3). */
-#ifndef KF_LIMIT_REASM_WINDOW
-#define KF_LIMIT_REASM_WINDOW (1ull << 30)
-#endif
+/* KF_LIMIT_REASM_WINDOW (limits.h): how far past the next expected byte a
+ * segment may start and still be believed (TCP windows top out near 2^30
+ * with window scaling, RFC 7323 §2.3). */
 
 struct reasm_piece {
 	struct reasm_piece *next; /* sorted by off, disjoint, all >= d->next */
@@ -72,13 +72,14 @@ struct reasm_piece {
 struct kf_reasm_dir {
 	struct kf_reasm_pool *pool; /* may be NULL: no global accounting */
 	bool started;
-	bool anchored;   /* base is known (after SYN, or after the first segment) */
-	uint32_t base;   /* sequence number of stream offset 0 */
-	uint64_t next;   /* offset of the next byte to deliver */
+	bool anchored;     /* base is known (after SYN, or after the first segment) */
+	uint32_t base;     /* sequence number of stream offset 0 */
+	uint64_t next;     /* offset of the next byte to deliver */
+	uint64_t seen_end; /* end of the highest byte accepted (buffered or delivered) */
 	struct reasm_piece *pieces;
 	uint32_t npieces;
-	uint64_t bytes;  /* bytes held in pieces */
-	bool far_valid;  /* a segment beyond the window was seen ... */
+	uint64_t bytes;   /* bytes held in pieces */
+	bool far_valid;   /* a segment beyond the window was seen ... */
 	uint64_t far_end; /* ... and ended here */
 };
 
@@ -126,32 +127,33 @@ void kf_reasm_start(struct kf_reasm_dir *d, uint32_t isn, bool syn)
 	d->anchored = syn;
 	d->base = syn ? isn + 1u : 0;
 	d->next = 0;
+	d->seen_end = 0;
 	d->far_valid = false;
 }
 
-bool kf_reasm_started(const struct kf_reasm_dir *d) { return d && d->started; }
+bool kf_reasm_started(const struct kf_reasm_dir *d)
+{
+	return d && d->started;
+}
 
-uint64_t kf_reasm_delivered(const struct kf_reasm_dir *d) { return d ? d->next : 0; }
+uint64_t kf_reasm_delivered(const struct kf_reasm_dir *d)
+{
+	return d ? d->next : 0;
+}
 
-/* Map seq to a stream offset near d->next; false when it would precede the
- * stream start. */
-static bool unwrap(const struct kf_reasm_dir *d, uint32_t seq, uint64_t *off)
+/* Map seq to the stream offset nearest d->next (within ±2^31).  Negative
+ * results lie before the stream start. */
+static int64_t unwrap(const struct kf_reasm_dir *d, uint32_t seq)
 {
 	uint32_t next_seq = d->base + (uint32_t)d->next;
 	uint32_t diff = seq - next_seq;
-	if (diff < 0x80000000u) {
-		*off = d->next + diff;
-		return true;
-	}
-	uint64_t back = 0x100000000ull - diff;
-	if (back > d->next)
-		return false;
-	*off = d->next - back;
-	return true;
+	if (diff < 0x80000000u)
+		return (int64_t)d->next + (int64_t)diff;
+	return (int64_t)d->next - (int64_t)(0x100000000ull - diff);
 }
 
-static void deliver_data(struct kf_reasm_dir *d, const uint8_t *p, size_t n,
-			 kf_reasm_deliver_fn cb, void *ctx)
+static void deliver_data(struct kf_reasm_dir *d, const uint8_t *p, size_t n, kf_reasm_deliver_fn cb,
+			 void *ctx)
 {
 	if (n == 0)
 		return;
@@ -214,8 +216,8 @@ static void deliver_in_order(struct kf_reasm_dir *d, uint64_t off, const uint8_t
 			uint64_t pend = p->off + p->len;
 			uint64_t hi = pend < end ? pend : end;
 			uint64_t lo = d->next;
-			if (hi > lo && memcmp(p->data + (lo - p->off), data + (lo - off),
-					      (size_t)(hi - lo)) != 0)
+			if (hi > lo &&
+			    memcmp(p->data + (lo - p->off), data + (lo - off), (size_t)(hi - lo)) != 0)
 				differs = true;
 			deliver_first_piece(d, cb, ctx);
 			continue;
@@ -334,8 +336,8 @@ out_free_nodes:
 	return false;
 }
 
-void kf_reasm_segment(struct kf_reasm_dir *d, uint32_t seq, struct kf_span payload,
-		      kf_reasm_deliver_fn cb, void *ctx, struct kf_events *ev)
+void kf_reasm_segment(struct kf_reasm_dir *d, uint32_t seq, struct kf_span payload, kf_reasm_deliver_fn cb,
+		      void *ctx, struct kf_events *ev)
 {
 	if (!d || payload.n == 0 || !payload.p)
 		return;
@@ -347,14 +349,23 @@ void kf_reasm_segment(struct kf_reasm_dir *d, uint32_t seq, struct kf_span paylo
 		d->anchored = true;
 	}
 
-	uint64_t off;
-	if (!unwrap(d, seq, &off))
-		return; /* before the stream start: an old retransmission */
 	const uint8_t *data = payload.p;
 	size_t n = payload.n;
+	int64_t soff = unwrap(d, seq);
+	if (soff < (int64_t)d->next) {
+		/* a retransmission: keep only what was not delivered yet (this
+		 * also trims bytes from before a mid-stream start) */
+		uint64_t old = (uint64_t)((int64_t)d->next - soff);
+		if (old >= n)
+			return;
+		data += old;
+		n -= (size_t)old;
+		soff = (int64_t)d->next;
+	}
+	uint64_t off = (uint64_t)soff;
 	uint64_t end = off + n;
-	if (end <= d->next)
-		return; /* everything already delivered */
+	if (off <= d->next + KF_LIMIT_REASM_WINDOW && end > d->seen_end)
+		d->seen_end = end;
 
 	if (off > d->next && off - d->next > KF_LIMIT_REASM_WINDOW) {
 		if (!(d->far_valid && off == d->far_end)) {
@@ -374,15 +385,18 @@ void kf_reasm_segment(struct kf_reasm_dir *d, uint32_t seq, struct kf_span paylo
 	while (off > d->next) {
 		struct reasm_plan plan;
 		plan_insert(d, off, data, n, &plan);
-		if (plan_fits(d, &plan)) {
-			if (buffer_insert(d, off, data, n)) {
-				if (plan.differs)
-					kf_events_add(ev, KF_EV_TCP_OVERLAP_DIFFERS);
-				return;
-			}
+		if (!plan_fits(d, &plan)) {
+			if (!limited)
+				kf_events_add(ev, KF_EV_REASM_LIMIT);
+			limited = true;
+		} else if (!buffer_insert(d, off, data, n)) {
+			if (!nomem)
+				kf_events_add(ev, KF_EV_OUT_OF_MEMORY);
 			nomem = true;
 		} else {
-			limited = true;
+			if (plan.differs)
+				kf_events_add(ev, KF_EV_TCP_OVERLAP_DIFFERS);
+			return;
 		}
 		/* Cannot hold it: give up on the hole before the earliest data we
 		 * have and move on from there. */
@@ -392,10 +406,6 @@ void kf_reasm_segment(struct kf_reasm_dir *d, uint32_t seq, struct kf_span paylo
 		deliver_gap(d, target - d->next, cb, ctx);
 		drain(d, cb, ctx);
 	}
-	if (limited)
-		kf_events_add(ev, KF_EV_REASM_LIMIT);
-	if (nomem)
-		kf_events_add(ev, KF_EV_OUT_OF_MEMORY);
 	if (end > d->next)
 		deliver_in_order(d, off, data, n, cb, ctx, ev);
 }
@@ -406,15 +416,14 @@ void kf_reasm_ack(struct kf_reasm_dir *d, uint32_t ack, kf_reasm_deliver_fn cb, 
 	(void)ev;
 	if (!d || !d->started || !d->anchored)
 		return;
-	uint64_t upto;
-	if (!unwrap(d, ack, &upto) || upto <= d->next || upto - d->next > KF_LIMIT_REASM_WINDOW)
+	int64_t sack = unwrap(d, ack);
+	if (sack <= (int64_t)d->next || (uint64_t)sack - d->next > KF_LIMIT_REASM_WINDOW)
 		return;
+	uint64_t upto = (uint64_t)sack;
 	/* A FIN takes one sequence number but carries no byte, and the caller
 	 * does not tell us about FINs: an ack one past everything seen is most
 	 * likely acknowledging the FIN, not a lost byte. */
-	uint64_t seen_end = d->next;
-	for (const struct reasm_piece *p = d->pieces; p; p = p->next)
-		seen_end = p->off + p->len;
+	uint64_t seen_end = d->seen_end > d->next ? d->seen_end : d->next;
 	if (upto == seen_end + 1)
 		upto--;
 	while (d->next < upto) {
@@ -430,8 +439,7 @@ void kf_reasm_ack(struct kf_reasm_dir *d, uint32_t ack, kf_reasm_deliver_fn cb, 
 	drain(d, cb, ctx);
 }
 
-void kf_reasm_flush(struct kf_reasm_dir *d, kf_reasm_deliver_fn cb, void *ctx,
-		    struct kf_events *ev)
+void kf_reasm_flush(struct kf_reasm_dir *d, kf_reasm_deliver_fn cb, void *ctx, struct kf_events *ev)
 {
 	(void)ev;
 	if (!d)

@@ -57,6 +57,58 @@ static bool ipv4(struct kf_span s, struct kf_ip *ip, struct kf_events *ev)
 	return true;
 }
 
+/* Walk IPv6 extension headers from next header `next`; sets ip->proto and
+ * ip->payload, and the fragment fields when a fragment header is met.  A
+ * fragment's headers past the fragment header belong to the fragmentable
+ * part (RFC 8200 §4.5): the walk stops there and resumes after reassembly. */
+static bool walk_ext(struct kf_cur *pl, uint8_t next, struct kf_ip *ip, struct kf_events *ev)
+{
+	for (unsigned i = 0;; i++) {
+		switch (next) {
+		case 0:   /* hop-by-hop */
+		case 43:  /* routing */
+		case 60:  /* destination options */
+		case 135: /* mobility */
+		case 51:  /* AH: length in 4-octet units minus 2 */
+		case 44:  /* fragment */
+			if (i >= KF_LIMIT_IPV6_EXT_HDRS) {
+				kf_events_add(ev, KF_EV_IPV6_EXT_TOO_MANY);
+				return false;
+			}
+			break;
+		default:
+			ip->proto = next;
+			ip->payload = kf_cur_rest(pl);
+			return true;
+		}
+		uint8_t nh = kf_cur_u8(pl);
+		if (next == 44) {
+			kf_cur_skip(pl, 1);
+			uint16_t off = kf_cur_be16(pl);
+			uint32_t id = kf_cur_be32(pl);
+			if (!kf_cur_ok(pl))
+				return ip_fail(ev);
+			ip->frag_offset = (uint32_t)(off & 0xfff8);
+			ip->more_fragments = (off & 1) != 0;
+			ip->frag_id = id;
+			/* an atomic fragment (offset 0, M=0) is a whole datagram */
+			ip->fragment = ip->more_fragments || ip->frag_offset != 0;
+			if (ip->fragment) {
+				ip->proto = nh;
+				ip->payload = kf_cur_rest(pl);
+				return true;
+			}
+		} else {
+			uint8_t len = kf_cur_u8(pl);
+			size_t hlen = next == 51 ? ((size_t)len + 2) * 4 : ((size_t)len + 1) * 8;
+			kf_cur_skip(pl, hlen - 2);
+			if (!kf_cur_ok(pl))
+				return ip_fail(ev);
+		}
+		next = nh;
+	}
+}
+
 static bool ipv6(struct kf_span s, struct kf_ip *ip, struct kf_events *ev)
 {
 	struct kf_cur c = kf_cur_make(s);
@@ -77,52 +129,21 @@ static bool ipv6(struct kf_span s, struct kf_ip *ip, struct kf_events *ev)
 	ip->frag_id = 0;
 	/* payload length 0 with a jumbo option or TSO: take the packet */
 	struct kf_cur pl = plen == 0 ? kf_cur_make(kf_cur_rest(&c)) : kf_cur_make(trimmed(&c, plen, ev));
+	return walk_ext(&pl, next, ip, ev);
+}
 
-	for (unsigned i = 0;; i++) {
-		switch (next) {
-		case 0:   /* hop-by-hop */
-		case 43:  /* routing */
-		case 60:  /* destination options */
-		case 135: /* mobility */
-		case 51: { /* AH: length in 4-octet units minus 2 */
-			if (i >= KF_LIMIT_IPV6_EXT_HDRS) {
-				kf_events_add(ev, KF_EV_IPV6_EXT_TOO_MANY);
-				return false;
-			}
-			uint8_t nh = kf_cur_u8(&pl);
-			uint8_t len = kf_cur_u8(&pl);
-			size_t hlen = next == 51 ? ((size_t)len + 2) * 4 : ((size_t)len + 1) * 8;
-			kf_cur_skip(&pl, hlen - 2);
-			if (!kf_cur_ok(&pl))
-				return ip_fail(ev);
-			next = nh;
-			break;
-		}
-		case 44: { /* fragment header */
-			if (i >= KF_LIMIT_IPV6_EXT_HDRS) {
-				kf_events_add(ev, KF_EV_IPV6_EXT_TOO_MANY);
-				return false;
-			}
-			uint8_t nh = kf_cur_u8(&pl);
-			kf_cur_skip(&pl, 1);
-			uint16_t off = kf_cur_be16(&pl);
-			uint32_t id = kf_cur_be32(&pl);
-			if (!kf_cur_ok(&pl))
-				return ip_fail(ev);
-			ip->frag_offset = (uint32_t)(off & 0xfff8);
-			ip->more_fragments = (off & 1) != 0;
-			ip->frag_id = id;
-			/* an atomic fragment (offset 0, M=0) is a whole datagram */
-			ip->fragment = ip->more_fragments || ip->frag_offset != 0;
-			next = nh;
-			break;
-		}
-		default:
-			ip->proto = next;
-			ip->payload = kf_cur_rest(&pl);
-			return true;
-		}
-	}
+bool kf_ipv6_after_reassembly(uint8_t *proto, struct kf_span *payload, struct kf_events *ev)
+{
+	struct kf_ip inner;
+	memset(&inner, 0, sizeof inner);
+	struct kf_cur pl = kf_cur_make(*payload);
+	if (!walk_ext(&pl, *proto, &inner, ev))
+		return false;
+	if (inner.fragment) /* a fragment inside a reassembled datagram */
+		return ip_fail(ev);
+	*proto = inner.proto;
+	*payload = inner.payload;
+	return true;
 }
 
 bool kf_ip_decode(struct kf_span s, struct kf_ip *ip, struct kf_events *ev)

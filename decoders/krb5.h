@@ -107,11 +107,11 @@ struct kf_krb_msg {
 	bool has_e_text;
 	char e_text[KF_LIMIT_ETEXT];
 	bool has_e_data;
-	uint8_t n_etype_info;            /* ETYPE-INFO2 (or ETYPE-INFO) in e-data */
+	uint8_t n_etype_info;            /* ETYPE-INFO2 (or ETYPE-INFO) in e-data or reply padata */
 	struct kf_krb_etype_info etype_info[KF_LIMIT_ETYPE_INFO];
 	bool has_ntstatus;               /* Windows KERB-EXT-ERROR */
 	uint32_t ntstatus;
-	uint8_t n_edata_padata;          /* PA-DATA types listed in METHOD-DATA e-data */
+	uint8_t n_edata_padata;          /* PA-DATA types listed in METHOD-DATA e-data (TYPED-DATA types too) */
 	int32_t edata_padata[KF_LIMIT_PADATA];
 
 	/* KRB-CRED: the tickets it carries (first one in `ticket`) */

@@ -56,7 +56,7 @@ bool kf_icmp_unreach_decode(uint8_t ipver, struct kf_span s, struct kf_icmp_unre
 		return false;
 	if ((ipver == 4 && u->type != 3) || (ipver == 6 && u->type != 1))
 		return false;
-	if (!kf_ip_decode(kf_cur_rest(&c), &u->quoted, NULL))
+	if (!kf_ip_decode(kf_cur_rest(&c), &u->quoted, NULL) || u->quoted.version != ipver)
 		return false;
 	u->has_ports = false;
 	if ((u->quoted.proto == KF_IPPROTO_UDP || u->quoted.proto == KF_IPPROTO_TCP) &&

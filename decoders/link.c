@@ -125,9 +125,11 @@ bool kf_gre_decode(struct kf_span s, struct kf_l3 *out, struct kf_events *ev)
 	struct kf_cur c = kf_cur_make(s);
 	uint16_t flags = kf_cur_be16(&c);
 	uint16_t proto = kf_cur_be16(&c);
-	if (!kf_cur_ok(&c) || (flags & 0x0007) > 1) /* versions 0 and 1 (PPTP) */
+	/* RFC 2784: version 0 with the routing bit and reserved bits clear
+	 * (RFC 1701 routing is not implemented, so such packets are dropped) */
+	if (!kf_cur_ok(&c) || (flags & 0x4000) || (flags & 0x0ff8) || (flags & 0x0007) > 1)
 		return fail(ev);
-	if (flags & 0x0007) /* GRE v1 (PPTP) carries PPP, not decoded */
+	if (flags & 0x0007) /* GRE v1 (PPTP) carries PPP: not an anomaly, not decoded */
 		return false;
 	bool has_seq = flags & 0x1000;
 	if (flags & 0x8000)

@@ -72,6 +72,11 @@ struct kf_ip {
  * (event IP_LENGTH_SHORT) so snapped captures still yield what they hold. */
 bool kf_ip_decode(struct kf_span s, struct kf_ip *ip, struct kf_events *ev);
 
+/* After IPv6 reassembly: walk the extension headers at the start of the
+ * reassembled fragmentable part (Destination Options, Routing, ...), from the
+ * fragment header's next header *proto; updates *proto and *payload. */
+bool kf_ipv6_after_reassembly(uint8_t *proto, struct kf_span *payload, struct kf_events *ev);
+
 #define KF_TCP_FIN 0x01
 #define KF_TCP_SYN 0x02
 #define KF_TCP_RST 0x04
@@ -94,7 +99,8 @@ bool kf_udp_decode(struct kf_span s, struct kf_udp *u, struct kf_events *ev);
 
 /* GRE (RFC 2784/2890) and the ERSPAN types I-III it may carry: on success
  * *out is the encapsulated network layer (an Ethernet frame is decoded
- * through kf_ether_decode). */
+ * through kf_ether_decode).  GRE version 1 (PPTP's PPP) returns false with
+ * no event: it is not an anomaly, just nothing krbflow reads. */
 bool kf_gre_decode(struct kf_span s, struct kf_l3 *out, struct kf_events *ev);
 
 #define KF_VXLAN_PORT 4789

@@ -22,6 +22,7 @@
 #define KF_LIMIT_REASM_BYTES        (1u << 20) /* buffered bytes per direction */
 #define KF_LIMIT_REASM_SEGMENTS     256u      /* out-of-order segments held per direction */
 #define KF_LIMIT_REASM_TOTAL        (64u << 20) /* out-of-order bytes held by all flows */
+#define KF_LIMIT_REASM_WINDOW       (1ull << 30) /* a segment further ahead is not buffered */
 
 /* Kerberos */
 #define KF_LIMIT_KRB_RECORD         (1u << 20) /* largest TCP record (big PACs fit) */

@@ -231,7 +231,9 @@ EOF
 }
 
 kdc_start() {
-    in_ns $NS_KDC env KRB5_CONFIG="$TMP/kdc/krb5.conf" KRB5_KDC_PROFILE="$TMP/kdc/kdc.conf" \
+    # Not through in_ns: a function would run in a subshell and $! would be
+    # that subshell, not the process (ip netns exec execs the command).
+    ip netns exec $NS_KDC env KRB5_CONFIG="$TMP/kdc/krb5.conf" KRB5_KDC_PROFILE="$TMP/kdc/kdc.conf" \
         krb5kdc -n -r $REALM >"$TMP/kdc/krb5kdc.out" 2>&1 &
     PIDS+=($!)
     local i
@@ -288,11 +290,13 @@ kinit_pw() {
 capture_start() {
     local out=$1
     rm -f "$out"
-    # Capture on the client's interface only. -U: write each packet at once;
+    # Capture on the client's interface only. -U and --immediate-mode: hand
+    # over and write each packet at once (without them the last packets can
+    # still sit in the kernel ring when tcpdump is stopped);
     # -s 0: whole packets; -Z root: keep writing in our private dir. The
     # filter drops link-layer multicast (IPv6 MLD and similar chatter), which
     # has nothing to do with Kerberos; ARP/ND do not happen (static neighbours).
-    in_ns $NS_CLIENT tcpdump -i $IF_CLIENT -n -U -s 0 -Z root -w "$out" \
+    ip netns exec $NS_CLIENT tcpdump -i $IF_CLIENT -n -U --immediate-mode -s 0 -Z root -w "$out" \
         'not ether multicast and not ether broadcast' >"$TMP/tcpdump.err" 2>&1 &
     TCPDUMP_PID=$!
     local i

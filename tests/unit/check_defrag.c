@@ -86,12 +86,10 @@ static unsigned count_ev(const struct kf_events *ev, enum kf_event e)
 
 /* Feed fragment [off, off+len) of payload. */
 static enum kf_defrag_result feed(struct kf_defrag *d, const struct kf_frag_key *k, uint64_t ts,
-				  uint64_t frame, const uint8_t *payload, uint32_t off,
-				  uint32_t len, bool more, struct kf_span *out, uint32_t *nf,
-				  struct kf_events *ev)
+				  uint64_t frame, const uint8_t *payload, uint32_t off, uint32_t len,
+				  bool more, struct kf_span *out, uint32_t *nf, struct kf_events *ev)
 {
-	return kf_defrag_add(d, k, ts, frame, off, more, kf_span_make(payload + off, len), out,
-			     nf, ev);
+	return kf_defrag_add(d, k, ts, frame, off, more, kf_span_make(payload + off, len), out, nf, ev);
 }
 
 static struct kf_defrag *new_engine(struct inc_log *log)
@@ -111,7 +109,7 @@ START_TEST(t_in_order)
 	struct kf_frag_key k = key4(0x0a000001, 0x0a000002, 0x1234, 17);
 	uint8_t p[3000];
 	fill(p, sizeof p, 1);
-	struct kf_events ev = { 0 };
+	struct kf_events ev = {0};
 	struct kf_span out;
 	uint32_t nf = 99;
 
@@ -138,7 +136,7 @@ START_TEST(t_reversed)
 	struct kf_frag_key k = key4(0x0a000001, 0x0a000002, 7, 17);
 	uint8_t p[4000];
 	fill(p, sizeof p, 2);
-	struct kf_events ev = { 0 };
+	struct kf_events ev = {0};
 	struct kf_span out;
 	uint32_t nf = 0;
 
@@ -162,7 +160,7 @@ START_TEST(t_unfragmented)
 	struct kf_frag_key k = key4(1, 2, 3, 6);
 	uint8_t p[100];
 	fill(p, sizeof p, 3);
-	struct kf_events ev = { 0 };
+	struct kf_events ev = {0};
 	struct kf_span out;
 	uint32_t nf = 0;
 	ck_assert_int_eq(feed(d, &k, 0, 1, p, 0, 100, false, &out, &nf, &ev), KF_DEFRAG_DONE);
@@ -180,15 +178,14 @@ START_TEST(t_interleaved)
 	struct inc_log log;
 	struct kf_defrag *d = new_engine(&log);
 	struct kf_frag_key k[4] = {
-		key4(0x0a000001, 0x0a000002, 42, 17),
-		key4(0x0a000001, 0x0a000002, 43, 17), /* other id */
-		key4(0x0a000003, 0x0a000002, 42, 17), /* other src */
-		key4(0x0a000001, 0x0a000002, 42, 6),  /* other proto */
+	    key4(0x0a000001, 0x0a000002, 42, 17), key4(0x0a000001, 0x0a000002, 43, 17), /* other id */
+	    key4(0x0a000003, 0x0a000002, 42, 17),                                       /* other src */
+	    key4(0x0a000001, 0x0a000002, 42, 6),                                        /* other proto */
 	};
 	uint8_t p[4][900];
 	for (int i = 0; i < 4; i++)
 		fill(p[i], sizeof p[i], 10 + (uint32_t)i);
-	struct kf_events ev = { 0 };
+	struct kf_events ev = {0};
 	struct kf_span out;
 	uint32_t nf;
 	uint64_t frame = 1;
@@ -196,9 +193,8 @@ START_TEST(t_interleaved)
 	for (int j = 0; j < 3; j++) {
 		for (int i = 0; i < 4; i++) {
 			int jj = (i % 2) ? 2 - j : j; /* odd datagrams arrive reversed */
-			enum kf_defrag_result r = feed(d, &k[i], frame, frame, p[i],
-						       (uint32_t)jj * 300, 300, jj != 2, &out,
-						       &nf, &ev);
+			enum kf_defrag_result r = feed(d, &k[i], frame, frame, p[i], (uint32_t)jj * 300, 300,
+						       jj != 2, &out, &nf, &ev);
 			frame++;
 			if (j < 2) {
 				ck_assert_int_eq(r, KF_DEFRAG_PENDING);
@@ -225,7 +221,7 @@ START_TEST(t_duplicate)
 	struct kf_frag_key k = key4(1, 2, 3, 17);
 	uint8_t p[64];
 	fill(p, sizeof p, 4);
-	struct kf_events ev = { 0 };
+	struct kf_events ev = {0};
 	struct kf_span out;
 	uint32_t nf;
 	ck_assert_int_eq(feed(d, &k, 0, 1, p, 0, 32, true, &out, &nf, &ev), KF_DEFRAG_PENDING);
@@ -251,7 +247,7 @@ START_TEST(t_overlap_same)
 	struct kf_frag_key k = key4(1, 2, 3, 17);
 	uint8_t p[48];
 	fill(p, sizeof p, 5);
-	struct kf_events ev = { 0 };
+	struct kf_events ev = {0};
 	struct kf_span out;
 	uint32_t nf;
 	ck_assert_int_eq(feed(d, &k, 0, 1, p, 0, 24, true, &out, &nf, &ev), KF_DEFRAG_PENDING);
@@ -272,7 +268,7 @@ START_TEST(t_overlap_differs)
 	uint8_t first[40], second[40], want[40];
 	fill(first, sizeof first, 6);
 	memset(second, 0xEE, sizeof second);
-	struct kf_events ev = { 0 };
+	struct kf_events ev = {0};
 	struct kf_span out;
 	uint32_t nf;
 	/* held: [0,8) [16,24) and the last fragment [32,40) */
@@ -303,7 +299,7 @@ START_TEST(t_end_conflict)
 	struct kf_frag_key k = key4(1, 2, 3, 17);
 	uint8_t p[64];
 	fill(p, sizeof p, 7);
-	struct kf_events ev = { 0 };
+	struct kf_events ev = {0};
 	struct kf_span out;
 	uint32_t nf;
 	ck_assert_int_eq(feed(d, &k, 0, 1, p, 16, 16, false, &out, &nf, &ev), KF_DEFRAG_PENDING);
@@ -341,7 +337,7 @@ START_TEST(t_timeout_ports)
 	p[1] = 88;
 	p[2] = 0xc3;
 	p[3] = 0x50;
-	struct kf_events ev = { 0 };
+	struct kf_events ev = {0};
 	struct kf_span out;
 	uint32_t nf;
 	const uint64_t t0 = 1000000000ull;
@@ -350,15 +346,14 @@ START_TEST(t_timeout_ports)
 			 KF_DEFRAG_PENDING);
 	/* the last fragment never comes; another datagram just before the timeout */
 	struct kf_frag_key other = key4(0xc0a80009, 0xc0a80002, 1, 17);
-	ck_assert_int_eq(feed(d, &other, t0 + KF_LIMIT_FRAG_TIMEOUT_US - 1, 12, p, 8, 8, true,
-			      &out, &nf, &ev),
-			 KF_DEFRAG_PENDING);
+	ck_assert_int_eq(
+	    feed(d, &other, t0 + KF_LIMIT_FRAG_TIMEOUT_US - 1, 12, p, 8, 8, true, &out, &nf, &ev),
+	    KF_DEFRAG_PENDING);
 	ck_assert_uint_eq(log.count, 0);
 	ck_assert_uint_eq(kf_defrag_pending(d), 2);
 	ck_assert_uint_eq(ev.n, 0);
 	/* time passes */
-	ck_assert_int_eq(feed(d, &other, t0 + KF_LIMIT_FRAG_TIMEOUT_US, 13, p, 16, 8, true, &out,
-			      &nf, &ev),
+	ck_assert_int_eq(feed(d, &other, t0 + KF_LIMIT_FRAG_TIMEOUT_US, 13, p, 16, 8, true, &out, &nf, &ev),
 			 KF_DEFRAG_PENDING);
 	ck_assert_uint_eq(log.count, 1);
 	ck_assert_uint_eq(count_ev(&ev, KF_EV_FRAG_TIMEOUT), 1);
@@ -379,8 +374,7 @@ START_TEST(t_timeout_ports)
 	ck_assert_mem_eq(log.last[0].first, p, 256);
 
 	/* a late last fragment of the expired datagram starts afresh */
-	ck_assert_int_eq(feed(d, &k, t0 + KF_LIMIT_FRAG_TIMEOUT_US, 14, p, 2960, 40, false, &out,
-			      &nf, &ev),
+	ck_assert_int_eq(feed(d, &k, t0 + KF_LIMIT_FRAG_TIMEOUT_US, 14, p, 2960, 40, false, &out, &nf, &ev),
 			 KF_DEFRAG_PENDING);
 	ck_assert_uint_eq(kf_defrag_pending(d), 2);
 
@@ -409,7 +403,7 @@ START_TEST(t_timeout_first_frag_overlapped)
 	struct kf_frag_key k = key6(1, 77);
 	uint8_t p[200];
 	fill(p, sizeof p, 9);
-	struct kf_events ev = { 0 };
+	struct kf_events ev = {0};
 	struct kf_span out;
 	uint32_t nf;
 	ck_assert_int_eq(feed(d, &k, 0, 1, p, 8, 100, true, &out, &nf, &ev), KF_DEFRAG_PENDING);
@@ -433,7 +427,7 @@ START_TEST(t_ipv6_keys)
 	uint8_t pa[100], pb[100];
 	fill(pa, sizeof pa, 11);
 	fill(pb, sizeof pb, 12);
-	struct kf_events ev = { 0 };
+	struct kf_events ev = {0};
 	struct kf_span out;
 	uint32_t nf;
 	ck_assert_int_eq(feed(d, &a, 0, 1, pa, 0, 56, true, &out, &nf, &ev), KF_DEFRAG_PENDING);
@@ -464,7 +458,7 @@ START_TEST(t_ipv4_key_tail_ignored)
 	memset(b.dst + 4, 0x55, 12);
 	uint8_t p[16];
 	fill(p, sizeof p, 13);
-	struct kf_events ev = { 0 };
+	struct kf_events ev = {0};
 	struct kf_span out;
 	uint32_t nf;
 	ck_assert_int_eq(feed(d, &a, 0, 1, p, 0, 8, true, &out, &nf, &ev), KF_DEFRAG_PENDING);
@@ -483,7 +477,7 @@ START_TEST(t_too_big)
 	struct kf_frag_key k = key4(1, 2, 3, 17);
 	static uint8_t p[70000];
 	fill(p, sizeof p, 14);
-	struct kf_events ev = { 0 };
+	struct kf_events ev = {0};
 	struct kf_span out;
 	uint32_t nf;
 	/* ends exactly at 65535: fine */
@@ -497,8 +491,7 @@ START_TEST(t_too_big)
 	ck_assert_uint_eq(count_ev(&ev, KF_EV_FRAG_TOO_BIG), 2);
 	/* a huge fragment, and an offset that would overflow 32 bits */
 	ck_assert_int_eq(feed(d, &k, 0, 4, p, 0, 70000, true, &out, &nf, &ev), KF_DEFRAG_DROPPED);
-	ck_assert_int_eq(kf_defrag_add(d, &k, 0, 5, UINT32_MAX - 4, true, kf_span_make(p, 8), &out,
-				       &nf, &ev),
+	ck_assert_int_eq(kf_defrag_add(d, &k, 0, 5, UINT32_MAX - 4, true, kf_span_make(p, 8), &out, &nf, &ev),
 			 KF_DEFRAG_DROPPED);
 	ck_assert_uint_eq(count_ev(&ev, KF_EV_FRAG_TOO_BIG), 4);
 	/* the rest completes a 65535-byte datagram */
@@ -527,8 +520,8 @@ START_TEST(t_datagram_cap)
 	for (uint32_t i = 0; i < total; i++) {
 		struct kf_frag_key k = key4(0x0a000000 | (i >> 16), 0x0a0000ff, i & 0xffff, 17);
 		kf_events_clear(&ev);
-		enum kf_defrag_result r = kf_defrag_add(d, &k, 5, i + 1, 8, true,
-							kf_span_make(p, 8), &out, &nf, &ev);
+		enum kf_defrag_result r =
+		    kf_defrag_add(d, &k, 5, i + 1, 8, true, kf_span_make(p, 8), &out, &nf, &ev);
 		ck_assert_int_eq(r, KF_DEFRAG_PENDING);
 		limits += count_ev(&ev, KF_EV_FRAG_LIMIT);
 		ck_assert_uint_le(kf_defrag_pending(d), KF_LIMIT_FRAG_DATAGRAMS);
@@ -555,7 +548,7 @@ START_TEST(t_frags_per_dgram_cap)
 	struct kf_frag_key k = key4(1, 2, 3, 17);
 	static uint8_t p[2048];
 	fill(p, sizeof p, 16);
-	struct kf_events ev = { 0 };
+	struct kf_events ev = {0};
 	struct kf_span out;
 	uint32_t nf;
 	/* every other 8-byte block: pieces never merge */
@@ -578,8 +571,7 @@ START_TEST(t_frags_per_dgram_cap)
 		ck_assert_int_eq(feed(d, &k, 0, i + 1, p, 16 * i + 16, 8, true, &out, &nf, &ev),
 				 KF_DEFRAG_PENDING);
 	for (uint32_t i = 0; i < 10; i++)
-		ck_assert_int_eq(feed(d, &k, 0, 200, p, 16, 8, true, &out, &nf, &ev),
-				 KF_DEFRAG_PENDING);
+		ck_assert_int_eq(feed(d, &k, 0, 200, p, 16, 8, true, &out, &nf, &ev), KF_DEFRAG_PENDING);
 	ck_assert_uint_eq(count_ev(&ev, KF_EV_FRAG_LIMIT), 0);
 	ck_assert_uint_eq(kf_defrag_pending(d), 1);
 	kf_defrag_free(d);
@@ -598,14 +590,13 @@ START_TEST(t_bytes_cap)
 	struct kf_events ev;
 	struct kf_span out;
 	uint32_t nf;
-	const uint32_t fit = KF_LIMIT_FRAG_BYTES_TOTAL / S; /* 419 */
+	const uint32_t fit = KF_LIMIT_FRAG_BYTES_TOTAL / S;        /* 419 */
 	ck_assert_uint_lt(KF_LIMIT_FRAG_BYTES_TOTAL - fit * S, T); /* the tail will not fit */
 	unsigned limits = 0;
 	for (uint32_t i = 0; i < fit + 50; i++) {
 		struct kf_frag_key k = key4(1, 2, i, 17);
 		kf_events_clear(&ev);
-		ck_assert_int_eq(feed(d, &k, 0, i + 1, p, 0, S, true, &out, &nf, &ev),
-				 KF_DEFRAG_PENDING);
+		ck_assert_int_eq(feed(d, &k, 0, i + 1, p, 0, S, true, &out, &nf, &ev), KF_DEFRAG_PENDING);
 		limits += count_ev(&ev, KF_EV_FRAG_LIMIT);
 		ck_assert_uint_le(kf_defrag_pending(d), fit);
 	}
@@ -619,14 +610,12 @@ START_TEST(t_bytes_cap)
 	/* a duplicate adds no bytes, so evicts nothing */
 	struct kf_frag_key newest = key4(1, 2, fit + 49, 17);
 	kf_events_clear(&ev);
-	ck_assert_int_eq(feed(d, &newest, 0, 999, p, 0, S - 8, true, &out, &nf, &ev),
-			 KF_DEFRAG_PENDING);
+	ck_assert_int_eq(feed(d, &newest, 0, 999, p, 0, S - 8, true, &out, &nf, &ev), KF_DEFRAG_PENDING);
 	ck_assert_uint_eq(ev.n, 1);
 	ck_assert_uint_eq(count_ev(&ev, KF_EV_FRAG_OVERLAP), 1);
 	/* growing the newest datagram evicts the oldest one, not itself */
 	kf_events_clear(&ev);
-	ck_assert_int_eq(kf_defrag_add(d, &newest, 0, 1000, S, false, kf_span_make(tail, T), &out,
-				       &nf, &ev),
+	ck_assert_int_eq(kf_defrag_add(d, &newest, 0, 1000, S, false, kf_span_make(tail, T), &out, &nf, &ev),
 			 KF_DEFRAG_DONE);
 	ck_assert_uint_eq(count_ev(&ev, KF_EV_FRAG_LIMIT), 1);
 	ck_assert_uint_eq(log.count, 51);
@@ -659,24 +648,24 @@ START_TEST(t_nomem_add)
 {
 	uint8_t p[400];
 	fill(p, sizeof p, 19);
-	static const uint32_t offs[][2] = { { 300, 100 }, { 100, 100 }, { 50, 250 }, { 0, 100 } };
+	static const uint32_t offs[][2] = {{300, 100}, {100, 100}, {50, 250}, {0, 100}};
 	for (unsigned long fail = 1; fail <= 8; fail++) {
 		struct inc_log log;
 		struct kf_defrag *d = new_engine(&log);
 		struct kf_frag_key k = key4(1, 2, 3, 17);
-		struct kf_events ev = { 0 };
+		struct kf_events ev = {0};
 		struct kf_span out;
 		uint32_t nf = 0;
 		enum kf_defrag_result r = KF_DEFRAG_PENDING;
 		unsigned nomem = 0;
 		kf_alloc_fail_after(fail);
 		for (size_t i = 0; i < 4; i++) {
-			r = feed(d, &k, 0, i + 1, p, offs[i][0], offs[i][1], offs[i][0] != 300, &out,
-				 &nf, &ev);
+			r = feed(d, &k, 0, i + 1, p, offs[i][0], offs[i][1], offs[i][0] != 300, &out, &nf,
+				 &ev);
 			if (r == KF_DEFRAG_NOMEM) {
 				nomem++;
-				r = feed(d, &k, 0, i + 1, p, offs[i][0], offs[i][1],
-					 offs[i][0] != 300, &out, &nf, &ev);
+				r = feed(d, &k, 0, i + 1, p, offs[i][0], offs[i][1], offs[i][0] != 300, &out,
+					 &nf, &ev);
 			}
 			ck_assert_int_ne(r, KF_DEFRAG_NOMEM);
 		}
@@ -697,8 +686,8 @@ START_TEST(t_bad_args)
 	struct kf_defrag *d = new_engine(&log);
 	struct kf_frag_key k = key4(1, 2, 3, 17);
 	k.version = 5;
-	uint8_t p[8] = { 0 };
-	struct kf_events ev = { 0 };
+	uint8_t p[8] = {0};
+	struct kf_events ev = {0};
 	struct kf_span out;
 	uint32_t nf;
 	ck_assert_int_eq(feed(d, &k, 0, 1, p, 0, 8, true, &out, &nf, &ev), KF_DEFRAG_DROPPED);
@@ -706,6 +695,88 @@ START_TEST(t_bad_args)
 	ck_assert_uint_eq(kf_defrag_pending(NULL), 0);
 	kf_defrag_flush(NULL, &ev);
 	kf_defrag_free(NULL);
+	kf_defrag_free(d);
+}
+END_TEST
+
+/* Random fragments of a few datagrams whose copies always agree: every
+ * completed datagram must be exactly its payload, and the table stays
+ * bounded.  Time advances so some datagrams also time out. */
+static uint64_t rng_state;
+
+static uint32_t rnd(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return (uint32_t)((rng_state * 2685821657736338717ull) >> 32);
+}
+
+START_TEST(t_random_fragments)
+{
+	rng_state = 0xF00Dull + (uint64_t)_i;
+	struct inc_log log;
+	struct kf_defrag *d = new_engine(&log);
+	enum { NKEYS = 8 };
+	static uint8_t payload[NKEYS][65535];
+	uint32_t len[NKEYS];
+	for (int k = 0; k < NKEYS; k++) {
+		len[k] = 1 + rnd() % 65535;
+		fill(payload[k], len[k], 100 + (uint32_t)k);
+	}
+	uint64_t ts = 0;
+	unsigned done = 0;
+	for (uint32_t step = 0; step < 50000; step++) {
+		uint32_t k = rnd() % NKEYS;
+		struct kf_frag_key key = k % 2 ? key6((uint8_t)k, 9) : key4(k, 1, 9, 17);
+		uint32_t a = rnd() % len[k];
+		uint32_t b = a + 1 + rnd() % (rnd() % 2 ? 64 : 8000);
+		if (b > len[k] || rnd() % 16 == 0)
+			b = len[k];
+		if (rnd() % 16 == 0)
+			a = 0;
+		struct kf_events ev = {0};
+		struct kf_span out;
+		uint32_t nf;
+		ts += rnd() % 20000;
+		enum kf_defrag_result r = kf_defrag_add(d, &key, ts, step + 1, a, b < len[k],
+							kf_span_make(payload[k] + a, b - a), &out, &nf, &ev);
+		ck_assert_int_ne(r, KF_DEFRAG_NOMEM);
+		ck_assert_uint_eq(count_ev(&ev, KF_EV_FRAG_OVERLAP_DIFFERS), 0);
+		ck_assert_uint_eq(count_ev(&ev, KF_EV_IP_MALFORMED), 0);
+		if (r == KF_DEFRAG_DONE) {
+			ck_assert_uint_eq(out.n, len[k]);
+			ck_assert_mem_eq(out.p, payload[k], len[k]);
+			ck_assert_uint_ge(nf, 1);
+			done++;
+		}
+		ck_assert_uint_le(kf_defrag_pending(d), NKEYS);
+	}
+	ck_assert_uint_gt(done, 10);
+	struct kf_events ev = {0};
+	kf_defrag_flush(d, &ev);
+	ck_assert_uint_eq(kf_defrag_pending(d), 0);
+	ck_assert_uint_gt(log.count, 0); /* some timed out (or were cut by caps) */
+	kf_defrag_free(d);
+}
+END_TEST
+
+/* Capture timestamps that go backwards do not expire anything early. */
+START_TEST(t_time_backwards)
+{
+	struct inc_log log;
+	struct kf_defrag *d = new_engine(&log);
+	struct kf_frag_key k = key4(1, 2, 3, 17);
+	uint8_t p[32];
+	fill(p, sizeof p, 20);
+	struct kf_events ev = {0};
+	struct kf_span out;
+	uint32_t nf;
+	ck_assert_int_eq(feed(d, &k, 5000000000ull, 1, p, 0, 16, true, &out, &nf, &ev), KF_DEFRAG_PENDING);
+	ck_assert_int_eq(feed(d, &k, 1, 2, p, 16, 8, true, &out, &nf, &ev), KF_DEFRAG_PENDING);
+	ck_assert_uint_eq(log.count, 0);
+	ck_assert_int_eq(feed(d, &k, 2, 3, p, 24, 8, false, &out, &nf, &ev), KF_DEFRAG_DONE);
+	ck_assert_mem_eq(out.p, p, 32);
 	kf_defrag_free(d);
 }
 END_TEST
@@ -730,6 +801,7 @@ static Suite *defrag_suite(void)
 	tc = tcase_create("timeout");
 	tcase_add_test(tc, t_timeout_ports);
 	tcase_add_test(tc, t_timeout_first_frag_overlapped);
+	tcase_add_test(tc, t_time_backwards);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("keys");
@@ -746,6 +818,11 @@ static Suite *defrag_suite(void)
 	tcase_add_test(tc, t_nomem_new);
 	tcase_add_test(tc, t_nomem_add);
 	tcase_add_test(tc, t_bad_args);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("random");
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, t_random_fragments, 0, 4);
 	suite_add_tcase(s, tc);
 	return s;
 }
