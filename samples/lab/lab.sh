@@ -6,14 +6,15 @@
 #
 # OUTDIR defaults to the repository's samples/ directory. SCENARIO names are the
 # scenario_* functions below without the prefix (udp tcp errors ipv6 fragmented
-# unreachable); by default all run. Each scenario writes one pcap to OUTDIR.
+# tcpseg unreachable); by default all run. Each scenario writes one pcap to OUTDIR.
 #
 # Environment:
 #   KF_LAB_KEEP=1     keep the temporary directory (configs, KDC log, keytabs)
 #   KF_LAB_NO_INSTALL=1  do not call apt-get (packages must already be there)
 #
-# Safety: everything happens inside two namespaces (kf-kdc, kf-client) joined by
-# a veth pair with addresses that exist only there (10.88.0.0/24, fd88::/64).
+# Safety: everything happens inside namespaces this script creates (kf-kdc,
+# kf-client, joined through a bridge in kf-lan) with addresses that exist only
+# there (10.88.0.0/24, fd88::/64).
 # Neither namespace has a route to the outside. The host's /etc/krb5.conf and
 # /etc/krb5kdc are never read or written: KRB5_CONFIG / KRB5_KDC_PROFILE point
 # into a private temporary directory, which is also the only place the
@@ -22,13 +23,13 @@
 #
 # Extending: add a scenario_NAME function (it runs with capture_start/stop
 # around it, see run_scenario) and add NAME to ALL_SCENARIOS. More hosts (a web
-# server, a second KDC) are added as more namespaces on the same pattern as
-# ns_add_host.
+# server, a second KDC) are more namespaces on the bridge: see ns_add_host.
 set -euo pipefail
 
 REALM=LAB.TEST
 NS_KDC=kf-kdc
 NS_CLIENT=kf-client
+NS_LAN=kf-lan       # holds the bridge the hosts are attached to
 IF_KDC=kf-k0        # veth end inside kf-kdc
 IF_CLIENT=kf-c0     # veth end inside kf-client
 NET4=10.88.0
@@ -40,7 +41,7 @@ KDC6=fd88::2
 CLIENT6=fd88::10
 MAC_KDC=02:88:00:00:00:02
 MAC_CLIENT=02:88:00:00:00:10
-ALL_SCENARIOS=(udp tcp errors ipv6 fragmented unreachable)
+ALL_SCENARIOS=(udp tcp errors ipv6 fragmented tcpseg unreachable)
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$SCRIPT_DIR/../.." && pwd)
@@ -58,7 +59,7 @@ if [[ $# -gt 0 ]]; then SCENARIOS=("$@"); else SCENARIOS=("${ALL_SCENARIOS[@]}")
 install_packages() {
     local need=() cmd pkg
     for pair in krb5kdc:krb5-kdc kadmin.local:krb5-admin-server kinit:krb5-user \
-                kvno:krb5-user tcpdump:tcpdump ip:iproute2; do
+                kvno:krb5-user tcpdump:tcpdump ip:iproute2 ethtool:ethtool; do
         cmd=${pair%%:*}; pkg=${pair#*:}
         PATH=$PATH:/usr/sbin:/sbin command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
     done
@@ -109,12 +110,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Removes our namespaces. Processes still inside them can only be ones this
-# lab started (earlier runs included): the namespaces are ours by name.
+# Removes our namespaces (kf-*: the names are this lab's). Processes still
+# inside them can only be ones this lab started, earlier runs included.
+# (Add the namespaces of new hosts to the list.)
 netns_teardown() {
     local ns pid
-    for ns in $NS_CLIENT $NS_KDC; do
-        ip netns list 2>/dev/null | grep -qw "^$ns" || continue
+    for ns in $NS_CLIENT $NS_KDC $NS_LAN; do
+        ip netns list 2>/dev/null | grep -q "^$ns\( \|$\)" || continue
         for pid in $(ip netns pids "$ns" 2>/dev/null); do kill "$pid" 2>/dev/null; done
         sleep 0.2
         for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
@@ -123,48 +125,85 @@ netns_teardown() {
 }
 
 # ---------------------------------------------------------------- network ---
+# Topology: a "LAN" namespace holding a bridge, and one namespace per host,
+# each attached to the bridge by a veth pair. Captures are taken on a host's
+# own interface (the client's), as a capture on that machine would be.
+#
+#   kf-client [kf-c0 10.88.0.10 fd88::10] --+
+#                                           +-- kf-lan [br0]
+#   kf-kdc    [kf-k0 10.88.0.2  fd88::2 ] --+
+#              (+10.88.0.3: nothing listens on 88)
+#
+# A later stage adds e.g. kf-web with: ns_add_host kf-web kf-w0 02:88:00:00:00:03 \
+#   10.88.0.3/24 fd88::3/64, then ns_static_neighbours for the new pairs.
+LAB_NAMESPACES=()    # host namespaces created by ns_add_host, in order
+declare -A HOST_IF=()    # namespace -> its interface
+
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+# ns_add_host NAMESPACE IFNAME MAC ADDR/PREFIX...
+ns_add_host() {
+    local ns=$1 ifname=$2 mac=$3 addr; shift 3
+    ip netns add "$ns"
+    LAB_NAMESPACES+=("$ns")
+    HOST_IF[$ns]=$ifname
+    ip link add "$ifname" netns "$ns" address "$mac" type veth peer name "p-$ifname" netns $NS_LAN
+    in_ns $NS_LAN ip link set "p-$ifname" master br0
+    in_ns "$ns" ip link set lo up
+    # No router solicitations / autoconf chatter; addresses are set here. No
+    # forwarding: what is routed to a host for another address is dropped.
+    in_ns "$ns" sysctl -qw net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0 \
+        net.ipv6.conf.all.router_solicitations=0 net.ipv6.conf.default.router_solicitations=0 \
+        net.ipv4.ip_forward=0
+    for addr in "$@"; do
+        if [[ $addr == *:* ]]; then
+            in_ns "$ns" ip addr add "$addr" dev "$ifname" nodad
+        else
+            in_ns "$ns" ip addr add "$addr" dev "$ifname"
+        fi
+    done
+    # No segmentation/receive offloads: the capture must show the packets as
+    # they would be on a wire (MSS-sized TCP segments), not 64 KiB super-packets.
+    in_ns "$ns" ethtool -K "$ifname" tso off gso off gro off >/dev/null 2>&1 || true
+    in_ns $NS_LAN ethtool -K "p-$ifname" tso off gso off gro off >/dev/null 2>&1 || true
+    in_ns $NS_LAN ip link set "p-$ifname" up
+    in_ns "$ns" ip link set "$ifname" up
+}
+
+# ns_static_neighbour NAMESPACE ADDRESS MAC: no ARP / neighbour discovery
+# noise in the captures.
+ns_static_neighbour() {
+    in_ns "$1" ip neigh replace "$2" lladdr "$3" dev "${HOST_IF[$1]}" nud permanent
+}
 
 netns_setup() {
     netns_teardown    # leftovers of an interrupted run
-    ip netns add $NS_KDC
-    ip netns add $NS_CLIENT
-    ip link add $IF_CLIENT netns $NS_CLIENT address $MAC_CLIENT type veth \
-        peer name $IF_KDC netns $NS_KDC address $MAC_KDC
-    local ns
-    for ns in $NS_KDC $NS_CLIENT; do
-        in_ns $ns ip link set lo up
-        # No router solicitations / autoconf chatter; we set addresses ourselves.
-        in_ns $ns sysctl -qw net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0 \
-            net.ipv6.conf.all.router_solicitations=0 net.ipv6.conf.default.router_solicitations=0
-        in_ns $ns sysctl -qw net.ipv4.ip_forward=0
-    done
-    in_ns $NS_KDC ip addr add $KDC4/24 dev $IF_KDC
-    in_ns $NS_KDC ip addr add $DEAD4_CLOSED/24 dev $IF_KDC
-    in_ns $NS_KDC ip addr add $KDC6/64 dev $IF_KDC nodad
-    in_ns $NS_CLIENT ip addr add $CLIENT4/24 dev $IF_CLIENT
-    in_ns $NS_CLIENT ip addr add $CLIENT6/64 dev $IF_CLIENT nodad
-    in_ns $NS_KDC ip link set $IF_KDC up
-    in_ns $NS_CLIENT ip link set $IF_CLIENT up
+    ip netns add $NS_LAN
+    in_ns $NS_LAN ip link set lo up
+    in_ns $NS_LAN ip link add br0 type bridge stp_state 0 mcast_snooping 0
+    in_ns $NS_LAN ip link set br0 up
+    ns_add_host $NS_KDC $IF_KDC $MAC_KDC $KDC4/24 $DEAD4_CLOSED/24 $KDC6/64
+    ns_add_host $NS_CLIENT $IF_CLIENT $MAC_CLIENT $CLIENT4/24 $CLIENT6/64
     # The "silent" dead KDC: routed via the KDC host, which does not forward
     # and so drops it without an ICMP answer. Nothing else is routed anywhere.
     in_ns $NS_CLIENT ip route add 10.88.1.0/24 via $KDC4
-    # Static neighbours: no ARP / neighbour discovery noise in the captures.
-    in_ns $NS_CLIENT ip neigh replace $KDC4 lladdr $MAC_KDC dev $IF_CLIENT nud permanent
-    in_ns $NS_CLIENT ip neigh replace $DEAD4_CLOSED lladdr $MAC_KDC dev $IF_CLIENT nud permanent
-    in_ns $NS_CLIENT ip neigh replace $KDC6 lladdr $MAC_KDC dev $IF_CLIENT nud permanent
-    in_ns $NS_KDC ip neigh replace $CLIENT4 lladdr $MAC_CLIENT dev $IF_KDC nud permanent
-    in_ns $NS_KDC ip neigh replace $CLIENT6 lladdr $MAC_CLIENT dev $IF_KDC nud permanent
+    ns_static_neighbour $NS_CLIENT $KDC4 $MAC_KDC
+    ns_static_neighbour $NS_CLIENT $DEAD4_CLOSED $MAC_KDC
+    ns_static_neighbour $NS_CLIENT $KDC6 $MAC_KDC
+    ns_static_neighbour $NS_KDC $CLIENT4 $MAC_CLIENT
+    ns_static_neighbour $NS_KDC $CLIENT6 $MAC_CLIENT
     set_mtu 1500
     sleep 1    # let link-up multicast (MLD) go by before any capture starts
 }
 
+# set_mtu N: the MTU of every host interface and bridge port
 set_mtu() {
-    in_ns $NS_KDC ip link set $IF_KDC mtu "$1"
-    in_ns $NS_CLIENT ip link set $IF_CLIENT mtu "$1"
-    # forget any cached path MTU / fragments state
-    in_ns $NS_KDC ip route flush cache 2>/dev/null || true
-    in_ns $NS_CLIENT ip route flush cache 2>/dev/null || true
+    local ns
+    for ns in "${LAB_NAMESPACES[@]}"; do
+        in_ns $NS_LAN ip link set "p-${HOST_IF[$ns]}" mtu "$1"
+        in_ns "$ns" ip link set "${HOST_IF[$ns]}" mtu "$1"
+        in_ns "$ns" ip route flush cache 2>/dev/null || true
+    done
 }
 
 # -------------------------------------------------------------------- KDC ---
@@ -384,6 +423,18 @@ scenario_fragmented() {
     local conf=$TMP/client/frag.conf
     # udp_preference_limit: requests stay on UDP whatever their size.
     write_client_conf "$conf" "kdc = $KDC4" "    udp_preference_limit = 65535"
+    set_mtu 1280
+    kinit_pw "$conf" "$BOB_PW" "$BIG_USER" >/dev/null
+    client "$conf" kvno HTTP/web.lab.test >/dev/null
+}
+
+# (g) TCP with Kerberos records larger than one segment: the big user's
+# AS-REP, TGS-REQ and TGS-REP each span two TCP segments (MTU 1280: MSS 1240,
+# 1228 bytes of data a segment with TCP timestamps).
+scenario_file_tcpseg() { echo kerberos-tcp-segmented.pcap; }
+scenario_tcpseg() {
+    local conf=$TMP/client/tcpseg.conf
+    write_client_conf "$conf" "kdc = $KDC4" "    udp_preference_limit = 1"
     set_mtu 1280
     kinit_pw "$conf" "$BOB_PW" "$BIG_USER" >/dev/null
     client "$conf" kvno HTTP/web.lab.test >/dev/null

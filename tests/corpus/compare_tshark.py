@@ -1,0 +1,843 @@
+#!/usr/bin/env python3
+"""Compare krbflow's Kerberos messages on port 88 with tshark's, capture by capture.
+
+Usage (normally through run-tshark.sh):
+  compare_tshark.py --krbflow BIN --corpus DIR [--allow FILE] [CAPTURE...]
+  compare_tshark.py --self-test [--corpus DIR] [CAPTURE...]
+  compare_tshark.py --dump CAPTURE...        # print tshark's view, one message a line
+
+tshark is the oracle. What is compared, for every Kerberos message that tshark
+dissects on TCP or UDP port 88 (message types 10..30):
+  identity      the frame it is reported in, its type, and for KRB-ERROR the
+                error code; a message only one side reports is a difference
+  sname         the request body's server name (AS-REQ, TGS-REQ) and KRB-ERROR's
+  cname         the client name of AS-REQ, AS-REP, TGS-REP and KRB-ERROR
+  kdc_options   the request body's KDC option bits (compared as bit numbers)
+  etypes        the request body's etype list, in order (compared as numbers)
+  padata        the PA-DATA types of the message itself (requests and replies),
+                in order, compared as numbers: krbflow gives names, mapped back
+                with the IANA table below (or "PA-N")
+
+How tshark is read: `-T pdml`, not `-T fields`. With -T fields every value of a
+field in a frame is flattened into one list: an AS-REQ and a second record in the
+same TCP segment, the AP-REQ nested in a TGS-REQ's PA-TGS-REQ (msg_type 14 as
+well), the ticket's sname and the request body's sname all end up side by side
+and cannot be told apart reliably. PDML keeps the tree: each Kerberos PDU is its
+own top-level <proto name="kerberos"> element of a packet (several per frame
+when a segment carries several records; the frame is the one in which the PDU
+completes, as krbflow numbers it), the top-level message is the shallowest
+kerberos.msg_type in that element, and its fields are taken from fixed places
+under it (req_body_element/sname_element, ...), never from nested tickets,
+authenticators or FAST armour. Kerberos quoted inside an ICMP error (port
+unreachable) is not taken: it is not a message that was exchanged. PDML puts
+the quoted IP/UDP headers under the icmp element but the quoted Kerberos as a
+top-level sibling after it, so a Kerberos element after an icmp/icmpv6 element
+of the same packet is skipped.
+
+Only the standard library is used.
+"""
+
+import argparse
+import fnmatch
+import json
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+
+TSHARK_FILTER = "kerberos && (tcp.port==88 || udp.port==88)"
+# Preferences pinned to their defaults so a user's profile cannot change the
+# oracle: reassembly over TCP segments and IP fragments on, no heuristics first.
+TSHARK_PREFS = [
+    "tcp.desegment_tcp_streams:TRUE",
+    "ip.defragment:TRUE",
+    "ipv6.defragment:TRUE",
+    "kerberos.desegment:TRUE",
+    "kerberos.decrypt:FALSE",
+]
+CAPTURE_EXTS = (".pcap", ".pcapng", ".cap")
+THRESHOLD = 0.001  # a capture fails when more than 0.1% of its messages differ
+
+# --------------------------------------------------------------- tables ----
+MSG_TYPES = {
+    10: "AS-REQ", 11: "AS-REP", 12: "TGS-REQ", 13: "TGS-REP",
+    14: "AP-REQ", 15: "AP-REP", 16: "KRB-TGT-REQ", 17: "KRB-TGT-REP",
+    20: "KRB-SAFE", 21: "KRB-PRIV", 22: "KRB-CRED", 30: "KRB-ERROR",
+}
+MSG_TYPE_ALIASES = {"TGT-REQ": 16, "TGT-REP": 17, "KRB-AS-REQ": 10, "KRB-AS-REP": 11,
+                    "KRB-TGS-REQ": 12, "KRB-TGS-REP": 13, "KRB-AP-REQ": 14,
+                    "KRB-AP-REP": 15}
+
+# RFC 4120 5.4.1 KDCOptions bit numbers, names as OUTPUT.md spells them.
+KDC_OPTIONS = {
+    0: "reserved", 1: "forwardable", 2: "forwarded", 3: "proxiable", 4: "proxy",
+    5: "allow-postdate", 6: "postdated", 8: "renewable", 11: "opt-hardware-auth",
+    14: "cname-in-addl-tkt", 15: "canonicalize", 16: "request-anonymous",
+    26: "disable-transited-check", 27: "renewable-ok", 28: "enc-tkt-in-skey",
+    30: "renew", 31: "validate",
+}
+KDC_OPTION_ALIASES = {"constrained-delegation": 14, "request-anonymous": 16,
+                      "disable-transited-check": 26, "bit-0": 0}
+
+# IANA "Kerberos Encryption Type Numbers" (the names krbflow reports).
+ETYPES = {
+    1: "des-cbc-crc", 2: "des-cbc-md4", 3: "des-cbc-md5", 5: "des3-cbc-md5",
+    7: "des3-cbc-sha1", 9: "dsaWithSHA1-CmsOID", 10: "md5WithRSAEncryption-CmsOID",
+    11: "sha1WithRSAEncryption-CmsOID", 12: "rc2CBC-EnvOID", 13: "rsaEncryption-EnvOID",
+    14: "rsaES-OAEP-ENV-OID", 15: "des-ede3-cbc-Env-OID", 16: "des3-cbc-sha1-kd",
+    17: "aes128-cts-hmac-sha1-96", 18: "aes256-cts-hmac-sha1-96",
+    19: "aes128-cts-hmac-sha256-128", 20: "aes256-cts-hmac-sha384-192",
+    23: "rc4-hmac", 24: "rc4-hmac-exp", 25: "camellia128-cts-cmac",
+    26: "camellia256-cts-cmac", 65: "subkey-keymaterial",
+}
+
+# IANA "Kerberos Pre-authentication and Typed Data" registry, plus the names
+# MS-KILE / MS-SFU use for the same numbers. Lookups normalise case and '_'.
+PADATA = {
+    1: "PA-TGS-REQ", 2: "PA-ENC-TIMESTAMP", 3: "PA-PW-SALT", 5: "PA-ENC-UNIX-TIME",
+    6: "PA-SANDIA-SECUREID", 7: "PA-SESAME", 8: "PA-OSF-DCE",
+    9: "PA-CYBERSAFE-SECUREID", 10: "PA-AFS3-SALT", 11: "PA-ETYPE-INFO",
+    12: "PA-SAM-CHALLENGE", 13: "PA-SAM-RESPONSE", 14: "PA-PK-AS-REQ-OLD",
+    15: "PA-PK-AS-REP-OLD", 16: "PA-PK-AS-REQ", 17: "PA-PK-AS-REP",
+    18: "PA-PK-OCSP-RESPONSE", 19: "PA-ETYPE-INFO2", 20: "PA-SVR-REFERRAL-INFO",
+    21: "PA-SAM-REDIRECT", 22: "TD-PADATA", 23: "PA-SAM-ETYPE-INFO",
+    24: "PA-ALT-PRINC", 25: "PA-SERVER-REFERRAL", 30: "PA-SAM-CHALLENGE2",
+    31: "PA-SAM-RESPONSE2", 41: "PA-EXTRA-TGT", 101: "TD-PKINIT-CMS-CERTIFICATES",
+    102: "TD-KRB-PRINCIPAL", 103: "TD-KRB-REALM", 104: "TD-TRUSTED-CERTIFIERS",
+    105: "TD-CERTIFICATE-INDEX", 106: "TD-APP-DEFINED-ERROR", 107: "TD-REQ-NONCE",
+    108: "TD-REQ-SEQ", 109: "TD-DH-PARAMETERS", 111: "TD-CMS-DIGEST-ALGORITHMS",
+    112: "TD-CERT-DIGEST-ALGORITHMS", 128: "PA-PAC-REQUEST", 129: "PA-FOR-USER",
+    130: "PA-FOR-X509-USER", 131: "PA-FOR-CHECK-DUPS", 132: "PA-AS-CHECKSUM",
+    133: "PA-FX-COOKIE", 134: "PA-AUTHENTICATION-SET", 135: "PA-AUTH-SET-SELECTED",
+    136: "PA-FX-FAST", 137: "PA-FX-ERROR", 138: "PA-ENCRYPTED-CHALLENGE",
+    141: "PA-OTP-CHALLENGE", 142: "PA-OTP-REQUEST", 143: "PA-OTP-CONFIRM",
+    144: "PA-OTP-PIN-CHANGE", 145: "PA-EPAK-AS-REQ", 146: "PA-EPAK-AS-REP",
+    147: "PA-PKINIT-KX", 148: "PA-PKU2U-NAME", 149: "PA-REQ-ENC-PA-REP",
+    150: "PA-AS-FRESHNESS", 151: "PA-SPAKE", 152: "PA-REDHAT-IDP-OAUTH2",
+    153: "PA-REDHAT-PASSKEY", 161: "KERB-KEY-LIST-REQ", 162: "KERB-KEY-LIST-REP",
+    165: "PA-SUPPORTED-ENCTYPES", 166: "PA-EXTENDED-ERROR", 167: "PA-PAC-OPTIONS",
+}
+PADATA_ALIASES = {
+    "PA-S4U-X509-USER": 130, "PA-USE-SPECIFIED-KVNO": 20, "PA-GET-FROM-TYPED-DATA": 22,
+    "PA-PK-AS-REQ-19": 14, "PA-PK-AS-REP-19": 15, "PA-SUPPORTED-ETYPES": 165,
+    "PA-KERB-KEY-LIST-REQ": 161, "PA-KERB-KEY-LIST-REP": 162,
+    "PA-PAC-REQUEST-LEGACY": 128,
+}
+
+
+def _norm(name):
+    return str(name).strip().upper().replace("_", "-")
+
+
+def _build_lookup(table, aliases):
+    out = {_norm(v): k for k, v in table.items()}
+    out.update({_norm(k): v for k, v in aliases.items()})
+    return out
+
+
+MSG_TYPE_BY_NAME = _build_lookup(MSG_TYPES, MSG_TYPE_ALIASES)
+KDC_OPTION_BY_NAME = _build_lookup(KDC_OPTIONS, KDC_OPTION_ALIASES)
+ETYPE_BY_NAME = _build_lookup(ETYPES, {"arcfour-hmac": 23, "arcfour-hmac-md5": 23,
+                                       "des3-cbc-sha1-kd": 16, "des3-hmac-sha1": 16})
+PADATA_BY_NAME = _build_lookup(PADATA, PADATA_ALIASES)
+
+
+def _num_suffix(name, prefixes):
+    """'PA-149' -> 149, 'bit-9' -> 9, 'etype--128' -> -128; else None."""
+    n = _norm(name)
+    for p in prefixes:
+        if n.startswith(p):
+            try:
+                return int(n[len(p):])
+            except ValueError:
+                return None
+    return None
+
+
+def msg_type_number(name):
+    if isinstance(name, int):
+        return name
+    n = MSG_TYPE_BY_NAME.get(_norm(name))
+    if n is None:
+        n = _num_suffix(name, ("MSG-", "TYPE-", "KRB-"))
+    return n
+
+
+def kdc_option_bit(name):
+    n = KDC_OPTION_BY_NAME.get(_norm(name))
+    return n if n is not None else _num_suffix(name, ("BIT-",))
+
+
+def etype_number(e):
+    if isinstance(e, dict):
+        if isinstance(e.get("id"), int):
+            return e["id"]
+        e = e.get("name", "")
+    if isinstance(e, int):
+        return e
+    n = ETYPE_BY_NAME.get(_norm(e))
+    return n if n is not None else _num_suffix(e, ("ETYPE-",))
+
+
+def padata_number(p):
+    if isinstance(p, int):
+        return p
+    if isinstance(p, dict):
+        if isinstance(p.get("type"), int):
+            return p["type"]
+        p = p.get("name", "")
+    n = PADATA_BY_NAME.get(_norm(p))
+    return n if n is not None else _num_suffix(p, ("PA-", "TD-"))
+
+
+# ------------------------------------------------------- tshark (oracle) ---
+class TsharkError(Exception):
+    pass
+
+
+def _children(elem, name):
+    return [c for c in elem if c.get("name") == name]
+
+
+def _child(elem, name):
+    for c in elem:
+        if c.get("name") == name:
+            return c
+    return None
+
+
+def _hex_text(field):
+    v = field.get("value")
+    if v:
+        try:
+            return bytes.fromhex(v).decode("utf-8", "replace")
+        except ValueError:
+            pass
+    return field.get("show", "")
+
+
+def _principal(name_elem, string_field):
+    """Components of a PrincipalName element joined by '/'."""
+    if name_elem is None:
+        return None
+    parts = [_hex_text(f) for f in name_elem.iter("field") if f.get("name") == string_field]
+    return "/".join(parts)
+
+
+def _int(field):
+    try:
+        return int(field.get("show"), 0)
+    except (TypeError, ValueError):
+        return None
+
+
+def _bits(hexval):
+    """Set bit numbers of a BIT STRING value, bit 0 = MSB of the first byte."""
+    try:
+        data = bytes.fromhex(hexval or "")
+    except ValueError:
+        return None
+    return sorted(i * 8 + b for i, byte in enumerate(data) for b in range(8)
+                  if byte & (0x80 >> b))
+
+
+def _top_message(proto):
+    """The shallowest kerberos.msg_type under a kerberos proto element and its parent."""
+    level = [proto]
+    while level:
+        nxt = []
+        for e in level:
+            for c in e:
+                if c.get("name") == "kerberos.msg_type":
+                    return e, c
+                nxt.append(c)
+        level = nxt
+    return None, None
+
+
+def _padata_types(msg):
+    pa = _child(msg, "kerberos.padata")
+    if pa is None:
+        return []
+    out = []
+    for entry in _children(pa, "kerberos.PA_DATA_element"):
+        t = _child(entry, "kerberos.padata_type")
+        if t is not None:
+            out.append(_int(t))
+    return out
+
+
+def parse_message(proto):
+    msg, mt = _top_message(proto)
+    if msg is None:
+        return None
+    m = {"type": _int(mt)}
+    t = m["type"]
+    ec = None
+    if t in (10, 12):
+        body = _child(msg, "kerberos.req_body_element")
+        if body is not None:
+            ko = _child(body, "kerberos.kdc_options")
+            m["kdc_options"] = _bits(ko.get("value")) if ko is not None else []
+            m["sname"] = _principal(_child(body, "kerberos.sname_element"),
+                                    "kerberos.SNameString")
+            if t == 10:
+                m["cname"] = _principal(_child(body, "kerberos.cname_element"),
+                                        "kerberos.CNameString")
+            et = _child(body, "kerberos.kdc-req-body.etype")
+            m["etypes"] = ([_int(f) for f in _children(et, "kerberos.ENCTYPE")]
+                           if et is not None else [])
+        m["padata"] = _padata_types(msg)
+    elif t in (11, 13):
+        m["cname"] = _principal(_child(msg, "kerberos.cname_element"), "kerberos.CNameString")
+        m["padata"] = _padata_types(msg)
+    elif t == 30:
+        ec = _child(msg, "kerberos.error_code")
+        m["error_code"] = _int(ec) if ec is not None else None
+        m["sname"] = _principal(_child(msg, "kerberos.sname_element"), "kerberos.SNameString")
+        m["cname"] = _principal(_child(msg, "kerberos.cname_element"), "kerberos.CNameString")
+    # Where tshark itself gave up on part of the message (BER errors: fields out
+    # of order, truncation), its field values are no oracle: keep the identity
+    # (frame, type, an error code it did read) and compare nothing else.
+    if any(e.get("name") == "_ws.malformed" for e in proto.iter()):
+        m = {"type": t, "malformed": True}
+        if t == 30 and ec is not None and _int(ec) is not None:
+            m["error_code"] = _int(ec)
+    return m
+
+
+def tshark_messages(path):
+    """Top-level Kerberos messages on port 88, as a list of dicts with 'frame'."""
+    cmd = ["tshark", "-n", "-r", path, "-Y", TSHARK_FILTER, "-T", "pdml"]
+    for p in TSHARK_PREFS:
+        cmd += ["-o", p]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    msgs, undecoded = [], []
+    try:
+        for _, elem in ET.iterparse(proc.stdout, events=("end",)):
+            if elem.tag != "packet":
+                continue
+            frame = None
+            for proto in elem:
+                if proto.get("name") == "geninfo":
+                    num = _child(proto, "num")
+                    frame = _int(num) if num is not None else None
+                elif proto.get("name") == "frame" and frame is None:
+                    num = _child(proto, "frame.number")
+                    frame = _int(num) if num is not None else None
+            quoted = False
+            for proto in elem:   # top-level Kerberos protos, one per PDU
+                if proto.get("name") in ("icmp", "icmpv6"):
+                    quoted = True   # what follows is the packet an ICMP error quotes
+                if proto.get("name") != "kerberos" or quoted:
+                    continue
+                m = parse_message(proto)
+                if m is None or m["type"] is None:
+                    undecoded.append(frame)
+                    continue
+                if 10 <= m["type"] <= 30:
+                    m["frame"] = frame
+                    msgs.append(m)
+            elem.clear()
+    except ET.ParseError as e:
+        proc.kill()
+        proc.wait()
+        raise TsharkError("unparsable PDML: %s" % e)
+    err = proc.stderr.read().decode("utf-8", "replace")
+    rc = proc.wait()
+    if rc != 0:
+        raise TsharkError("tshark exit %d: %s" % (rc, err.strip()[-300:]))
+    return msgs, undecoded
+
+
+# ---------------------------------------------------------------- krbflow ---
+def _endpoint_port(ep):
+    if not isinstance(ep, str) or ":" not in ep:
+        return None
+    try:
+        return int(ep.rsplit(":", 1)[1])
+    except ValueError:
+        return None
+
+
+def normalise_krbflow(doc):
+    """krbflow's port-88 Kerberos messages in the same shape as tshark_messages'."""
+    out = []
+    for km in doc.get("messages") or []:
+        if not isinstance(km, dict) or km.get("carrier") != "kerberos":
+            continue
+        ports = {_endpoint_port(km.get("src")), _endpoint_port(km.get("dst"))}
+        if ports != {None} and 88 not in ports:
+            continue   # Kerberos on another port (tshark is only asked about 88)
+        m = {"frame": km.get("frame"), "type": msg_type_number(km.get("type")),
+             "type_name": km.get("type")}
+        t = m["type"]
+        if t == 30:
+            m["error_code"] = km.get("error_code")
+        if t in (10, 12, 30):
+            m["sname"] = km.get("sname")
+        if t in (10, 11, 13, 30):
+            m["cname"] = km.get("cname")
+        if t in (10, 12):
+            m["kdc_options"] = sorted({kdc_option_bit(o) if kdc_option_bit(o) is not None
+                                       else "?" + str(o) for o in km.get("kdc_options") or []},
+                                      key=lambda x: (isinstance(x, str), str(x).zfill(3)))
+            m["etypes"] = [etype_number(e) if etype_number(e) is not None else "?" + str(e)
+                           for e in km.get("etypes") or []]
+        if t in (10, 11, 12, 13):
+            if isinstance(km.get("padata_ids"), list):
+                m["padata"] = list(km["padata_ids"])
+            else:
+                m["padata"] = [padata_number(p) if padata_number(p) is not None
+                               else "?" + str(p) for p in km.get("padata") or []]
+        out.append(m)
+    return out
+
+
+# -------------------------------------------------------------- compare ---
+FIELDS = ("error_code", "sname", "cname", "kdc_options", "etypes", "padata")
+
+
+def compare(ts, kf):
+    """Return (compared, diffs); diffs: list of (frame, field, message-text)."""
+    by_frame_t, by_frame_k = {}, {}
+    for m in ts:
+        by_frame_t.setdefault(m["frame"], []).append(m)
+    for m in kf:
+        by_frame_k.setdefault(m["frame"], []).append(m)
+    compared = 0
+    diffs = []   # (frame, field, text, message-key) ; message-key groups per message
+    for frame in sorted(set(by_frame_t) | set(by_frame_k), key=lambda f: (f is None, f or 0)):
+        tl = by_frame_t.get(frame, [])
+        kl = list(by_frame_k.get(frame, []))
+        for idx, t in enumerate(tl):
+            compared += 1
+            key = (frame, "t", idx)
+            k = None
+            for cand in kl:   # same type (and error code) first, then same type
+                if cand["type"] == t["type"] and (cand.get("error_code") == t.get("error_code")
+                                                  or "error_code" not in t):
+                    k = cand
+                    break
+            if k is None:
+                for cand in kl:
+                    if cand["type"] == t["type"]:
+                        k = cand
+                        break
+            if k is None:
+                diffs.append((frame, "message", "tshark has %s, krbflow does not"
+                              % describe(t), key))
+                continue
+            kl.remove(k)
+            for f in FIELDS:
+                if f not in t:   # not compared for this type, or tshark could not tell
+                    continue
+                tv, kv = t.get(f), k.get(f)
+                if f in ("kdc_options",) and kv is None:
+                    kv = []
+                if f in ("etypes", "padata") and kv is None:
+                    kv = []
+                if f in ("sname", "cname") and tv == "":
+                    tv = None
+                if tv != kv:
+                    diffs.append((frame, f, "%s %s: tshark %s, krbflow %s"
+                                  % (MSG_TYPES.get(t["type"], t["type"]), f,
+                                     json.dumps(tv), json.dumps(kv)), key))
+        for j, k in enumerate(kl):
+            compared += 1
+            diffs.append((frame, "message", "krbflow has %s, tshark does not"
+                          % describe(k), (frame, "k", j)))
+    return compared, diffs
+
+
+def describe(m):
+    s = MSG_TYPES.get(m["type"], m.get("type_name") or "type %s" % m["type"])
+    if m["type"] == 30:
+        s += " (error %s)" % m.get("error_code")
+    return s
+
+
+# ----------------------------------------------------------- allow-list ---
+class AllowList:
+    FIELDS = set(FIELDS) | {"message", "*"}
+
+    def __init__(self, path):
+        self.entries = []   # [capture-glob, frame or '*', field, reason, used]
+        self.errors = []
+        if not path or not os.path.exists(path):
+            return
+        with open(path, encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, 1):
+                line = line.strip()
+                if not line or line.startswith("#"):
+                    continue
+                parts = line.split(None, 3)
+                if len(parts) < 4 or not parts[3].strip():
+                    self.errors.append("%s:%d: need 'capture frame field reason'" % (path, lineno))
+                    continue
+                cap, frame, field, reason = parts
+                if frame != "*" and not frame.isdigit():
+                    self.errors.append("%s:%d: frame must be a number or *" % (path, lineno))
+                    continue
+                if field not in self.FIELDS:
+                    self.errors.append("%s:%d: unknown field %r (one of %s)"
+                                       % (path, lineno, field, ", ".join(sorted(self.FIELDS))))
+                    continue
+                self.entries.append([cap, frame, field, reason, 0])
+
+    def allows(self, capture, frame, field):
+        for e in self.entries:
+            if (fnmatch.fnmatchcase(capture, e[0]) and (e[1] == "*" or str(frame) == e[1])
+                    and (e[2] == "*" or e[2] == field)):
+                e[4] += 1
+                return True
+        return False
+
+    def unused(self):
+        return [e for e in self.entries if e[4] == 0]
+
+
+# -------------------------------------------------------------- running ---
+def list_captures(corpus, explicit):
+    if explicit:
+        return list(explicit)
+    out = []
+    for root, _dirs, files in os.walk(corpus):
+        for f in files:
+            if f.lower().endswith(CAPTURE_EXTS):
+                out.append(os.path.join(root, f))
+    return sorted(out)
+
+
+def run_krbflow(cmd, path, timeout):
+    """Returns (doc or None, problem or None, crashed: bool, exit code)."""
+    try:
+        proc = subprocess.run(cmd + ["--json", path], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None, "timed out after %ds" % timeout, True, None
+    except OSError as e:
+        return None, "cannot run krbflow: %s" % e, True, None
+    rc = proc.returncode
+    if rc < 0:
+        try:
+            sig = signal.Signals(-rc).name
+        except ValueError:
+            sig = str(-rc)
+        return None, "killed by signal %s" % sig, True, rc
+    if rc not in (0, 1, 2):
+        err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        return None, "exit code %d%s" % (rc, (": " + err[-1]) if err else ""), True, rc
+    if rc == 2 and not proc.stdout.strip():
+        return {"messages": []}, "exit 2 (could not read the capture)", False, rc
+    try:
+        text = proc.stdout.decode("utf-8")
+        # One capture: one document. Tolerate JSON Lines holding one line.
+        doc = json.loads(text)
+    except (UnicodeDecodeError, ValueError) as e:
+        return None, "invalid JSON output: %s" % e, True, rc
+    if not isinstance(doc, dict):
+        return None, "JSON output is not an object", True, rc
+    return doc, None, False, rc
+
+
+def main_compare(args):
+    allow = AllowList(args.allow)
+    for e in allow.errors:
+        print("error: " + e)
+    caps = list_captures(args.corpus, args.captures)
+    krbflow_cmd = args.krbflow_cmd or [args.krbflow]
+    passed = failed = 0
+    tot_compared = tot_bad = tot_allowed = 0
+    for path in caps:
+        name = os.path.basename(path)
+        try:
+            ts, undecoded = tshark_messages(path)
+        except TsharkError as e:
+            print("SKIP %s: tshark failed: %s" % (name, e))
+            continue
+        doc, problem, crashed, rc = run_krbflow(krbflow_cmd, path, args.timeout)
+        if crashed:
+            failed += 1
+            print("FAIL %s: krbflow %s" % (name, problem))
+            continue
+        kf = normalise_krbflow(doc)
+        if undecoded:   # frames tshark could not decode: do not count krbflow extras there
+            kf = [m for m in kf if m["frame"] not in set(undecoded)]
+        compared, diffs = compare(ts, kf)
+        bad_msgs, allowed_msgs, shown = set(), set(), []
+        for frame, field, text, key in diffs:
+            if allow.allows(name, frame, field):
+                allowed_msgs.add(key)
+            else:
+                bad_msgs.add(key)
+                shown.append("    frame %s %s: %s" % (frame, field, text))
+        allowed_msgs -= bad_msgs
+        bad = len(bad_msgs)
+        ok = bad <= THRESHOLD * compared
+        agree = 100.0 * (compared - bad) / compared if compared else 100.0
+        tot_compared += compared
+        tot_bad += bad
+        tot_allowed += len(allowed_msgs)
+        note = ""
+        if problem:
+            note += "; " + problem
+        if undecoded:
+            note += "; tshark could not decode frames %s" % ",".join(map(str, sorted(set(
+                f for f in undecoded if f is not None))))
+        print("%s %s: tshark %d, krbflow %d, compared %d, mismatched %d, allowed %d, "
+              "agreement %.2f%%%s" % ("PASS" if ok else "FAIL", name, len(ts), len(kf),
+                                      compared, bad, len(allowed_msgs), agree, note))
+        limit = args.show
+        for line in shown[:limit]:
+            print(line)
+        if len(shown) > limit:
+            print("    … %d more" % (len(shown) - limit))
+        if ok:
+            passed += 1
+        else:
+            failed += 1
+    for e in allow.unused():
+        print("note: allow-list entry matched nothing: %s %s %s" % tuple(e[:3]))
+    agree = 100.0 * (tot_compared - tot_bad) / tot_compared if tot_compared else 100.0
+    print("total: %d captures, %d messages compared, %d mismatched, %d allowed, "
+          "agreement %.3f%%" % (passed + failed, tot_compared, tot_bad, tot_allowed, agree))
+    if allow.errors:
+        failed += 1   # a broken allow-list fails the run
+    print("corpus: %d passed, %d failed" % (passed, failed))
+    return 1 if failed or (tot_compared and tot_bad > THRESHOLD * tot_compared) else 0
+
+
+# ------------------------------------------------------------ self-test ---
+def fake_krbflow_doc(ts_msgs, path):
+    """A krbflow-shaped document carrying exactly tshark's view (names, not numbers)."""
+    msgs = []
+    for m in ts_msgs:
+        km = {"frame": m["frame"], "type": MSG_TYPES.get(m["type"], "msg-%d" % m["type"]),
+              "carrier": "kerberos", "transport": "udp",
+              "src": "192.0.2.1:50000", "dst": "192.0.2.2:88"}
+        if "error_code" in m:
+            km["error_code"] = m["error_code"]
+        for f in ("sname", "cname"):
+            if m.get(f):
+                km[f] = m[f]
+        if "kdc_options" in m:
+            km["kdc_options"] = [KDC_OPTIONS.get(b, "bit-%d" % b) for b in m["kdc_options"]]
+        if "etypes" in m:
+            km["etypes"] = [{"id": e, "name": ETYPES.get(e, "etype-%d" % e)} for e in m["etypes"]]
+        if m.get("padata"):
+            km["padata"] = [PADATA.get(p, "PA-%d" % p) for p in m["padata"]]
+        msgs.append(km)
+    return {"krbflow": {"version": "self-test", "schema": 1},
+            "capture": {"file": os.path.basename(path)}, "messages": msgs,
+            "flows": [], "findings": []}
+
+
+def corrupt(doc):
+    """Damage a fake document in several independent ways; returns the fields hit."""
+    msgs = doc["messages"]
+    hit = []
+    if msgs:   # first drop one and invent one, then damage fields of the rest
+        del msgs[len(msgs) // 2]
+        hit.append("message")
+        msgs.append({"frame": 999999, "type": "AS-REP", "carrier": "kerberos"})
+    for km in msgs:
+        if km["type"] in ("AS-REQ", "TGS-REQ") and "sname" in km:
+            km["sname"] += "x"
+            hit.append("sname")
+            break
+    for km in msgs:
+        if km.get("kdc_options") is not None and km["type"] in ("AS-REQ", "TGS-REQ"):
+            km["kdc_options"] = km["kdc_options"] + ["validate"] if "validate" not in \
+                km["kdc_options"] else [o for o in km["kdc_options"] if o != "validate"]
+            hit.append("kdc_options")
+            break
+    for km in msgs:
+        if len(km.get("etypes") or []) > 1:
+            km["etypes"] = list(reversed(km["etypes"]))
+            hit.append("etypes")
+            break
+    for km in msgs:
+        if km.get("padata"):
+            km["padata"] = km["padata"][1:] + ["PA-ENC-TIMESTAMP"] * 2
+            hit.append("padata")
+            break
+    return hit
+
+
+def self_test(args):
+    """Checks the comparison without krbflow.
+
+    1. For each capture, a fake krbflow document is built from tshark's own view
+       and run through the real command path (a stand-in executable is invoked
+       like krbflow): every capture must agree 100%.
+    2. The same with corrupted documents: every capture with messages must fail,
+       and on the fields that were damaged.
+    3. A stand-in that kills itself with SIGSEGV, and one that exits 3, must be
+       reported as crashes.
+    4. Name tables round-trip, and the allow-list parser rejects entries
+       without a reason.
+    """
+    problems = []
+    # 4. tables and allow-list first (cheap)
+    for n, name in PADATA.items():
+        if padata_number(name) != n:
+            problems.append("padata table: %s does not map back to %d" % (name, n))
+    for n, name in KDC_OPTIONS.items():
+        if kdc_option_bit(name) != n:
+            problems.append("kdc option table: %s does not map back to %d" % (name, n))
+    for n, name in ETYPES.items():
+        if etype_number({"name": name}) != n:
+            problems.append("etype table: %s does not map back to %d" % (name, n))
+    for n, name in MSG_TYPES.items():
+        if msg_type_number(name) != n:
+            problems.append("message table: %s does not map back to %d" % (name, n))
+    if padata_number("PA-4242") != 4242 or kdc_option_bit("bit-9") != 9 \
+            or padata_number("PA-S4U-X509-USER") != 130 or padata_number("pa_for_user") != 129:
+        problems.append("name parsing of PA-N / bit-N / aliases is wrong")
+    tmp = tempfile.mkdtemp(prefix="kf-corpus-selftest.")
+    try:
+        al = os.path.join(tmp, "allow.txt")
+        with open(al, "w") as fh:
+            fh.write("# comment\nx.pcap 12 sname the reason\nx.pcap 13 sname\n"
+                     "y.pcap * bogus because\n")
+        a = AllowList(al)
+        if len(a.entries) != 1 or len(a.errors) != 2:
+            problems.append("allow-list parser: %d entries, %d errors (want 1, 2)"
+                            % (len(a.entries), len(a.errors)))
+        if not a.allows("x.pcap", 12, "sname") or a.allows("x.pcap", 12, "cname"):
+            problems.append("allow-list matching is wrong")
+
+        caps = list_captures(args.corpus, args.captures)
+        views = {}
+        for path in caps:
+            try:
+                views[path] = tshark_messages(path)[0]
+            except TsharkError as e:
+                problems.append("tshark failed on %s: %s" % (path, e))
+        with_msgs = [p for p in caps if views.get(p)]
+        print("self-test: %d captures, %d with port-88 Kerberos, %d messages"
+              % (len(caps), len(with_msgs), sum(len(v) for v in views.values())))
+
+        # Stand-in krbflow: reads the prepared document for the capture it is given.
+        docs_dir = os.path.join(tmp, "docs")
+        os.makedirs(docs_dir)
+        stub = os.path.join(tmp, "fake-krbflow")
+        with open(stub, "w") as fh:
+            fh.write("#!/bin/sh\n# fake krbflow for the self-test: --json FILE\n"
+                     "mode=$(cat %s/mode)\n"
+                     "case $mode in segv) kill -SEGV $$;; exit3) exit 3;; esac\n"
+                     "f=$(basename \"$2\")\n"
+                     "cat \"%s/$mode/$f.json\"\n" % (tmp, docs_dir))
+        os.chmod(stub, os.stat(stub).st_mode | stat.S_IXUSR)
+        damaged = {}
+        for mode in ("good", "bad"):
+            os.makedirs(os.path.join(docs_dir, mode))
+            for path in caps:
+                doc = fake_krbflow_doc(views.get(path, []), path)
+                if mode == "bad":
+                    damaged[os.path.basename(path)] = corrupt(doc)
+                with open(os.path.join(docs_dir, mode, os.path.basename(path) + ".json"),
+                          "w") as fh:
+                    json.dump(doc, fh)
+
+        def run(mode, subset):
+            with open(os.path.join(tmp, "mode"), "w") as fh:
+                fh.write(mode)
+            res = {}
+            for path in subset:
+                doc, problem, crashed, _rc = run_krbflow([stub], path, 60)
+                if crashed:
+                    res[path] = ("crash", problem)
+                    continue
+                compared, diffs = compare(views.get(path, []), normalise_krbflow(doc))
+                res[path] = ("diffs", (compared, diffs))
+            return res
+
+        for path, (kind, val) in run("good", caps).items():
+            if kind != "diffs" or val[1]:
+                problems.append("good fake of %s did not agree: %s" % (
+                    os.path.basename(path), val if kind == "crash" else val[1][:3]))
+        for path, (kind, val) in run("bad", with_msgs).items():
+            name = os.path.basename(path)
+            if kind != "diffs":
+                problems.append("bad fake of %s: %s" % (name, val))
+                continue
+            fields = {d[1] for d in val[1]}
+            missing = set(damaged[name]) - fields
+            if not val[1] or missing:
+                problems.append("corrupted fake of %s: damaged %s, detected %s"
+                                % (name, damaged[name], sorted(fields)))
+        sample = with_msgs[:1] or caps[:1]
+        for mode in ("segv", "exit3"):
+            for path, (kind, val) in run(mode, sample).items():
+                if kind != "crash":
+                    problems.append("%s stand-in was not reported as a crash" % mode)
+        # The full runner on the good fakes must pass and on the bad ones fail.
+        with open(os.path.join(tmp, "mode"), "w") as fh:
+            fh.write("good")
+        ns = argparse.Namespace(allow=None, corpus=args.corpus, captures=with_msgs[:3],
+                                krbflow=stub, krbflow_cmd=None, timeout=60, show=3)
+        devnull = open(os.devnull, "w")
+        saved = sys.stdout
+        try:
+            sys.stdout = devnull
+            rc_good = main_compare(ns)
+            with open(os.path.join(tmp, "mode"), "w") as fh:
+                fh.write("bad")
+            rc_bad = main_compare(ns)
+        finally:
+            sys.stdout = saved
+            devnull.close()
+        if with_msgs and (rc_good != 0 or rc_bad != 1):
+            problems.append("runner exit codes: good %s (want 0), bad %s (want 1)"
+                            % (rc_good, rc_bad))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    for p in problems:
+        print("self-test: FAIL " + p)
+    print("self-test: %s" % ("ok" if not problems else "%d problems" % len(problems)))
+    print("corpus-self-test: %d passed, %d failed" % (0 if problems else 1, 1 if problems else 0))
+    return 1 if problems else 0
+
+
+def dump(args):
+    for path in args.captures:
+        msgs, undecoded = tshark_messages(path)
+        print("# %s: %d messages%s" % (path, len(msgs), (", undecoded frames %s" % undecoded)
+                                        if undecoded else ""))
+        for m in msgs:
+            print(json.dumps(m, sort_keys=True))
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--krbflow", help="path to the krbflow binary")
+    ap.add_argument("--corpus", default=None, help="directory of captures")
+    ap.add_argument("--allow", default=None, help="known-differences file")
+    ap.add_argument("--timeout", type=int, default=int(os.environ.get("KF_CORPUS_TIMEOUT", 300)),
+                    help="seconds per krbflow run (default 300)")
+    ap.add_argument("--show", type=int, default=10, help="differences shown per capture")
+    ap.add_argument("--self-test", action="store_true")
+    ap.add_argument("--dump", action="store_true")
+    ap.add_argument("captures", nargs="*")
+    args = ap.parse_args()
+    args.krbflow_cmd = None
+    if args.dump:
+        return dump(args)
+    if not args.corpus and not args.captures:
+        ap.error("--corpus or captures needed")
+    if args.self_test:
+        return self_test(args)
+    if not args.krbflow:
+        ap.error("--krbflow needed")
+    return main_compare(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
