@@ -54,6 +54,15 @@ void kf_fmt_time_s(int64_t s, char *buf, size_t len)
 		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
+const char *kf_fmt_flag_name(unsigned bit, const char *(*name)(unsigned bit), char *tmp, size_t len)
+{
+	const char *n = name(bit);
+	if (n)
+		return n;
+	snprintf(tmp, len, "bit-%u", bit);
+	return tmp;
+}
+
 void kf_fmt_flags(uint32_t flags, const char *(*name)(unsigned bit), const char *sep, char *buf,
 		  size_t len)
 {
@@ -63,11 +72,7 @@ void kf_fmt_flags(uint32_t flags, const char *(*name)(unsigned bit), const char 
 		if (!(flags & (0x80000000u >> bit)))
 			continue;
 		char tmp[16];
-		const char *n = name(bit);
-		if (!n) {
-			snprintf(tmp, sizeof tmp, "bit-%u", bit);
-			n = tmp;
-		}
+		const char *n = kf_fmt_flag_name(bit, name, tmp, sizeof tmp);
 		int w = snprintf(buf + used, len - used, "%s%s", used ? sep : "", n);
 		if (w < 0 || (size_t)w >= len - used)
 			break;

@@ -72,12 +72,7 @@ static json_t *flag_names(uint32_t flags, const char *(*name)(unsigned bit))
 		if (!(flags & (0x80000000u >> bit)))
 			continue;
 		char tmp[16];
-		const char *n = name(bit);
-		if (!n) {
-			snprintf(tmp, sizeof tmp, "bit-%u", bit);
-			n = tmp;
-		}
-		push(a, json_string(n));
+		push(a, json_string(kf_fmt_flag_name(bit, name, tmp, sizeof tmp)));
 	}
 	return a;
 }

@@ -30,6 +30,8 @@ void kf_fmt_time_s(int64_t s, char *buf, size_t len);
  * joined with sep into buf ("forwardable,renewable"); unknown bits "bit-N". */
 void kf_fmt_flags(uint32_t flags, const char *(*name)(unsigned bit), const char *sep, char *buf,
 		  size_t len);
+/* Name of one flag bit, or "bit-N" written into tmp. */
+const char *kf_fmt_flag_name(unsigned bit, const char *(*name)(unsigned bit), char *tmp, size_t len);
 /* Name of an etype, error, pa-data type, or "etype-N"/"error-N"/"PA-N". */
 const char *kf_fmt_etype(int32_t e, char *buf, size_t len);
 const char *kf_fmt_error(int32_t code, char *buf, size_t len);

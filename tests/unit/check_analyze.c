@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "testutil.h"
 #include "analyze.h"
 #include "result.h"
 
@@ -557,10 +558,7 @@ int main(void)
 	tcase_add_test(tc, t_ipv6_and_tunnels);
 	tcase_add_test(tc, t_unreadable_inputs);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int failed = kf_test_run(s);
 	krb5_free_context(kctx);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return failed;
 }

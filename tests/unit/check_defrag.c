@@ -829,9 +829,5 @@ static Suite *defrag_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(defrag_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return kf_test_run(defrag_suite());
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "testutil.h"
 #include "base/limits.h"
 #include "flow.h"
 
@@ -161,9 +162,5 @@ int main(void)
 	tcase_add_test(tc, t_many_flows_bounded);
 	tcase_add_test(tc, t_remove_then_reinsert);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return kf_test_run(s);
 }

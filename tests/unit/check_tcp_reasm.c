@@ -955,9 +955,5 @@ static Suite *reasm_suite(void)
 int main(void)
 {
 	init_stream();
-	SRunner *sr = srunner_create(reasm_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return kf_test_run(reasm_suite());
 }

@@ -1,6 +1,7 @@
 /* testutil.c - helpers shared by the Check suites. */
 #include "testutil.h"
 
+#include <check.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,4 +57,13 @@ size_t kf_test_hex(const char *hex, uint8_t *buf, size_t cap)
 		}
 	}
 	return n;
+}
+
+int kf_test_run(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
 }

@@ -11,4 +11,9 @@ uint8_t *kf_test_read_file(const char *path, size_t *len);
 /* Decode a hex string ("0a 1b..." spaces ignored) into buf; returns length. */
 size_t kf_test_hex(const char *hex, uint8_t *buf, size_t cap);
 
+struct Suite;
+/* Run a Check suite with normal output; the process exit status (0 when
+ * every test passed, 1 otherwise). */
+int kf_test_run(struct Suite *s);
+
 #endif
