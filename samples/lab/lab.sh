@@ -46,6 +46,27 @@ ALL_SCENARIOS=(udp tcp errors ipv6 fragmented tcpseg unreachable)
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$SCRIPT_DIR/../.." && pwd)
 
+# ------------------------------------------------------- scenario groups ---
+# Each samples/lab/scenarios/*.sh adds a group of scenarios. At source time a
+# group only declares (functions and these lists); it runs nothing:
+#   ALL_SCENARIOS+=(name...)       its scenarios (scenario_NAME, scenario_file_NAME)
+#   LAB_PACKAGES+=(cmd:package...) what it needs installed (checked by command)
+#   LAB_GROUP_NAMESPACES+=(ns...)  namespaces it creates with ns_add_host (deleted at
+#                                  exit and before a run, leftovers included)
+#   LAB_SETUP+=("fn scenario...")  fn runs once after the KDC starts, before the
+#                                  first scenario, if any listed scenario is selected
+# A scenario may define scenario_capture_NAME printing "NAMESPACE INTERFACE"
+# to capture somewhere other than the client (e.g. the bridge, to see a front
+# end talk to a back end).
+LAB_PACKAGES=()
+LAB_GROUP_NAMESPACES=()
+LAB_SETUP=()
+for group in "$SCRIPT_DIR"/scenarios/*.sh; do
+    [[ -e $group ]] || continue
+    # shellcheck source=/dev/null
+    source "$group"
+done
+
 log() { printf '[lab %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
@@ -59,7 +80,7 @@ if [[ $# -gt 0 ]]; then SCENARIOS=("$@"); else SCENARIOS=("${ALL_SCENARIOS[@]}")
 install_packages() {
     local need=() cmd pkg
     for pair in krb5kdc:krb5-kdc kadmin.local:krb5-admin-server kinit:krb5-user \
-                kvno:krb5-user tcpdump:tcpdump ip:iproute2 ethtool:ethtool; do
+                kvno:krb5-user tcpdump:tcpdump ip:iproute2 ethtool:ethtool "${LAB_PACKAGES[@]}"; do
         cmd=${pair%%:*}; pkg=${pair#*:}
         PATH=$PATH:/usr/sbin:/sbin command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
     done
@@ -115,7 +136,7 @@ trap 'exit 130' INT TERM
 # (Add the namespaces of new hosts to the list.)
 netns_teardown() {
     local ns pid
-    for ns in $NS_CLIENT $NS_KDC $NS_LAN; do
+    for ns in "${LAB_GROUP_NAMESPACES[@]}" $NS_CLIENT $NS_KDC $NS_LAN; do
         ip netns list 2>/dev/null | grep -q "^$ns\( \|$\)" || continue
         for pid in $(ip netns pids "$ns" 2>/dev/null); do kill "$pid" 2>/dev/null; done
         sleep 0.2
@@ -335,7 +356,8 @@ capture_start() {
     # -s 0: whole packets; -Z root: keep writing in our private dir. The
     # filter drops link-layer multicast (IPv6 MLD and similar chatter), which
     # has nothing to do with Kerberos; ARP/ND do not happen (static neighbours).
-    ip netns exec $NS_CLIENT tcpdump -i $IF_CLIENT -n -U --immediate-mode -s 0 -Z root -w "$out" \
+    local cap_ns=${2:-$NS_CLIENT} cap_if=${3:-$IF_CLIENT}
+    ip netns exec "$cap_ns" tcpdump -i "$cap_if" -n -U --immediate-mode -s 0 -Z root -w "$out" \
         'not ether multicast and not ether broadcast' >"$TMP/tcpdump.err" 2>&1 &
     TCPDUMP_PID=$!
     local i
@@ -362,7 +384,11 @@ run_scenario() {
     rm -f "$TMP/client/ccache"
     : >"$TMP/client/trace.log"
     local start=$SECONDS
-    capture_start "$TMP/$file"
+    local where=()
+    if declare -F "scenario_capture_$name" >/dev/null; then
+        read -r -a where <<<"$("scenario_capture_$name")"
+    fi
+    capture_start "$TMP/$file" "${where[@]}"
     "scenario_$name"
     capture_stop
     set_mtu 1500
@@ -473,6 +499,17 @@ T0=$SECONDS
 netns_setup
 kdc_setup
 kdc_start
+# group setups whose scenarios were selected
+for hook in "${LAB_SETUP[@]}"; do
+    read -r -a words <<<"$hook"
+    for s in "${SCENARIOS[@]}"; do
+        if [[ " ${words[*]:1} " == *" $s "* ]]; then
+            log "setup: ${words[0]}"
+            "${words[0]}"
+            break
+        fi
+    done
+done
 for s in "${SCENARIOS[@]}"; do
     run_scenario "$s"
 done
