@@ -72,6 +72,14 @@ die() { log "ERROR: $*"; exit 1; }
 
 [[ $(id -u) -eq 0 ]] || die "run as root (network namespaces, tcpdump)"
 
+# One lab at a time on a machine: the namespaces have fixed names and a run
+# starts by removing leftovers, which would tear down a run in progress.
+exec 9>/run/lock/kf-lab.lock
+if ! flock -n 9; then
+    log "another lab run holds /run/lock/kf-lab.lock; waiting for it"
+    flock 9
+fi
+
 OUTDIR=${1:-$REPO_DIR/samples}
 shift || true
 if [[ $# -gt 0 ]]; then SCENARIOS=("$@"); else SCENARIOS=("${ALL_SCENARIOS[@]}"); fi
