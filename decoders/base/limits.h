@@ -36,6 +36,20 @@
 #define KF_LIMIT_ADDRESSES          8u
 #define KF_LIMIT_ETYPE_INFO         8u
 
+/* HTTP, tokens, DNS, TLS */
+#define KF_LIMIT_HTTP_HEADER_BLOCK  (256u << 10) /* a request/response header block */
+#define KF_LIMIT_HTTP_HEADERS       128u      /* header lines kept per message */
+#define KF_LIMIT_HTTP_PIPELINE      32u       /* requests awaiting a response on one connection */
+#define KF_LIMIT_HTTP_CHALLENGES    16u       /* schemes in WWW-Authenticate headers */
+#define KF_LIMIT_HTTP_URI           512u      /* bytes of a URI kept (the rest is cut, marked) */
+#define KF_LIMIT_TOKEN              (192u << 10) /* a decoded Authorization token */
+#define KF_LIMIT_SPNEGO_MECHS       16u
+#define KF_LIMIT_NTLM_AV_PAIRS      32u
+#define KF_LIMIT_DNS_ANSWERS        16u
+#define KF_LIMIT_DNS_NAME           256u      /* a printed domain name */
+#define KF_LIMIT_DNS_POINTERS       32u       /* compression pointers followed in one name */
+#define KF_LIMIT_PROBE_BYTES        16u       /* bytes looked at to recognise a protocol */
+
 /* Whole run */
 #define KF_LIMIT_MESSAGES           4000000u  /* authentication messages kept */
 #define KF_LIMIT_TRANSPORT_EVENTS   100000u   /* unanswered requests / resets kept */

@@ -1,0 +1,41 @@
+/* dns.h - DNS messages (RFC 1035 §4) as far as krbflow needs them: the
+ * question and the A, AAAA and CNAME answers, so a story can show that the
+ * URL's host was an alias.  Names are decompressed with a bounded number of
+ * pointers (loops are an event, not a hang). */
+#ifndef KF_DNS_H
+#define KF_DNS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/events.h"
+#include "base/limits.h"
+#include "base/span.h"
+
+#define KF_DNS_A     1
+#define KF_DNS_CNAME 5
+#define KF_DNS_AAAA  28
+
+struct kf_dns_answer {
+	uint16_t type;                  /* A, AAAA, CNAME (others skipped) */
+	uint32_t ttl;
+	char name[KF_LIMIT_DNS_NAME];   /* owner name */
+	char data[KF_LIMIT_DNS_NAME];   /* address text, or the CNAME target */
+};
+
+struct kf_dns_msg {
+	uint16_t id;
+	bool response;
+	uint8_t rcode;
+	bool has_question;
+	char qname[KF_LIMIT_DNS_NAME];
+	uint16_t qtype;
+	uint8_t n_answers;
+	bool answers_truncated;
+	struct kf_dns_answer answers[KF_LIMIT_DNS_ANSWERS];
+};
+
+/* Decode a DNS message (UDP payload, or a TCP message without its 2-byte length). */
+bool kf_dns_decode(struct kf_span s, struct kf_dns_msg *m, struct kf_events *ev);
+
+#endif

@@ -1,0 +1,99 @@
+/* gss.h - GSS-API token framing (RFC 2743 §3.1), SPNEGO (RFC 4178, and the
+ * Microsoft variations of MS-SPNG), and what the tokens inside are.
+ *
+ * Pure functions over spans; nothing is allocated.  Mechanism OIDs are
+ * named: Kerberos 1.2.840.113554.1.2.2, MS-Kerberos 1.2.840.48018.1.2.2,
+ * NTLMSSP 1.3.6.1.4.1.311.2.2.10, NEGOEX 1.3.6.1.4.1.311.2.2.30, SPNEGO
+ * 1.3.6.1.5.5.2, IAKERB 1.3.6.1.5.2.5, Kerberos user-to-user 1.2.840.113554.1.2.2.3.
+ */
+#ifndef KF_GSS_H
+#define KF_GSS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/events.h"
+#include "base/limits.h"
+#include "base/span.h"
+
+enum kf_mech {
+	KF_MECH_UNKNOWN = 0,
+	KF_MECH_KRB5,
+	KF_MECH_MS_KRB5,
+	KF_MECH_NTLMSSP,
+	KF_MECH_NEGOEX,
+	KF_MECH_SPNEGO,
+	KF_MECH_IAKERB,
+	KF_MECH_KRB5_U2U,
+};
+
+/* "kerberos", "ms-kerberos", "ntlmssp", "negoex", "spnego", "iakerb",
+ * "kerberos-u2u"; NULL for unknown (print the OID instead). */
+const char *kf_mech_name(enum kf_mech m);
+enum kf_mech kf_mech_from_oid(struct kf_span oid_contents);
+/* Dotted form of an OID's contents into buf ("1.2.840.48018.1.2.2"). */
+const char *kf_oid_to_string(struct kf_span oid_contents, char *buf, size_t len);
+
+/* What a token is, from its first bytes: a GSS InitialContextToken (0x60),
+ * a raw SPNEGO NegTokenInit [0] / NegTokenResp [1], a raw NTLMSSP message,
+ * a raw Kerberos message (APPLICATION tag), or unknown. */
+enum kf_token_kind {
+	KF_TOKEN_UNKNOWN = 0,
+	KF_TOKEN_GSS_FRAMED,  /* 0x60 ... mech OID ... inner */
+	KF_TOKEN_SPNEGO_INIT, /* a0 ... (NegTokenInit without the GSS header) */
+	KF_TOKEN_SPNEGO_RESP, /* a1 ... */
+	KF_TOKEN_NTLMSSP,     /* "NTLMSSP\0" */
+	KF_TOKEN_KRB5_RAW,    /* an unframed Kerberos message */
+};
+enum kf_token_kind kf_token_classify(struct kf_span s);
+
+/* An InitialContextToken: the mech OID and what follows it.  For Kerberos
+ * mechs, tok_id is the 2-byte token id (0x0100 AP-REQ, 0x0200 AP-REP,
+ * 0x0300 KRB-ERROR, RFC 4121 §4.1) and krb_msg the Kerberos message after it. */
+struct kf_gss_token {
+	enum kf_mech mech;
+	struct kf_span mech_oid;  /* OID contents */
+	struct kf_span inner;     /* everything after the OID */
+	bool has_tok_id;
+	uint16_t tok_id;
+	struct kf_span krb_msg;   /* Kerberos mechs: inner after tok_id */
+};
+bool kf_gss_unwrap(struct kf_span s, struct kf_gss_token *t, struct kf_events *ev);
+
+enum kf_neg_state {
+	KF_NEG_ACCEPT_COMPLETED = 0,
+	KF_NEG_ACCEPT_INCOMPLETE = 1,
+	KF_NEG_REJECT = 2,
+	KF_NEG_REQUEST_MIC = 3,
+};
+/* "accept-completed", ... */
+const char *kf_neg_state_name(int state);
+
+struct kf_spnego {
+	bool is_init;                  /* NegTokenInit (true) or NegTokenResp */
+	/* NegTokenInit */
+	uint8_t n_mech_types;
+	bool mech_types_truncated;
+	enum kf_mech mech_types[KF_LIMIT_SPNEGO_MECHS];
+	struct kf_span mech_type_oids[KF_LIMIT_SPNEGO_MECHS];
+	bool has_req_flags;
+	uint32_t req_flags;            /* ContextFlags, wire bit order */
+	bool has_mech_token;
+	struct kf_span mech_token;     /* the optimistic token of the first mech */
+	bool has_mech_list_mic;
+	/* NegTokenResp */
+	bool has_neg_state;
+	int neg_state;                 /* enum kf_neg_state */
+	bool has_supported_mech;
+	enum kf_mech supported_mech;
+	struct kf_span supported_mech_oid;
+	bool has_response_token;
+	struct kf_span response_token;
+};
+
+/* Decode a SPNEGO token: GSS-framed (0x60 with the SPNEGO OID, then
+ * NegTokenInit) or raw NegTokenInit/NegTokenResp (also the NegTokenInit2
+ * Windows servers send).  False (with an event) when it is not SPNEGO. */
+bool kf_spnego_decode(struct kf_span s, struct kf_spnego *sp, struct kf_events *ev);
+
+#endif
