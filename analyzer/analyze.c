@@ -14,18 +14,17 @@
 
 #include "base/limits.h"
 #include "capture.h"
-#include "defrag.h"
-#include "flow.h"
 #include "krb_stream.h"
-#include "messages.h"
-#include "net.h"
-#include "tcp_reasm.h"
+#include "dns.h"
+#include "run.h"
+#include "stories.h"
 
 #define KRB_PORT 88
 #define PENDING_MAX 16
 
 /* Per-flow state for a TCP connection or a UDP client/KDC pair. */
 struct krb_conn {
+	enum kf_conn_kind kind; /* KF_CONN_KRB: first, see run.h */
 	bool tcp;
 	bool syn_seen, synack_seen, rst_from_server, data_from_server, got_reply, midstream;
 	bool fin[2];
@@ -38,33 +37,9 @@ struct krb_conn {
 	uint8_t pend_head, pend_n;
 };
 
-struct filter {
-	int dlt;
-	bool ok;
-	struct bpf_program prog;
-};
-
-struct run {
-	const struct kf_config *cfg;
-	struct kf_result *res;
-	struct kf_msgstore store;
-	struct kf_defrag *defrag;
-	struct kf_flow_table *flows;
-	struct kf_reasm_pool pool;
-	struct kf_events ev;
-	uint64_t frame, ts_us;       /* the packet being processed */
-	bool in_reassembled;         /* payload lives in the defrag buffer */
-	uint64_t ev_count[KF_EV__COUNT];
-	uint64_t ev_first[KF_EV__COUNT];
-	int unsupported_dlt;
-	struct filter filters[KF_LIMIT_LINKTYPES];
-	unsigned n_filters;
-	bool nomem;
-};
-
 /* Delivery context of one direction of one connection. */
 struct deliver_ctx {
-	struct run *r;
+	struct kf_run *r;
 	struct kf_flow *f;
 	struct krb_conn *c;
 	int dir;
@@ -72,7 +47,7 @@ struct deliver_ctx {
 
 /* ---- events → warnings -------------------------------------------------- */
 
-static void note_events(struct run *r, uint64_t frame)
+static void note_events(struct kf_run *r, uint64_t frame)
 {
 	for (unsigned i = 0; i < r->ev.n; i++) {
 		unsigned e = r->ev.ev[i];
@@ -86,7 +61,9 @@ static void note_events(struct run *r, uint64_t frame)
 	kf_events_clear(&r->ev);
 }
 
-static void debug_reject(struct run *r, const char *what)
+void kf_run_nomem(struct kf_run *r) { kf_events_add(&r->ev, KF_EV_OUT_OF_MEMORY); }
+
+void kf_run_debug(struct kf_run *r, const char *what)
 {
 	if (r->cfg->debug_decode)
 		fprintf(stderr, "krbflow: frame %llu: %s\n", (unsigned long long)r->frame, what);
@@ -94,7 +71,7 @@ static void debug_reject(struct run *r, const char *what)
 
 /* ---- endpoints ---------------------------------------------------------- */
 
-static void endpoint(struct kf_endpoint *e, uint8_t ipver, const uint8_t *addr, uint16_t port)
+void kf_run_endpoint(struct kf_endpoint *e, uint8_t ipver, const uint8_t *addr, uint16_t port)
 {
 	e->ipver = ipver;
 	memcpy(e->addr, addr, 16);
@@ -115,7 +92,7 @@ static bool is_reply(int type)
 
 /* ---- transport events --------------------------------------------------- */
 
-static void add_tevent(struct run *r, enum kf_tevent_kind kind, uint64_t frame, uint64_t ts,
+static void add_tevent(struct kf_run *r, enum kf_tevent_kind kind, uint64_t frame, uint64_t ts,
 		       const struct kf_flow_key *k, uint32_t count, uint64_t request_frame)
 {
 	struct kf_tevent t;
@@ -123,8 +100,8 @@ static void add_tevent(struct run *r, enum kf_tevent_kind kind, uint64_t frame, 
 	t.kind = kind;
 	t.frame = frame;
 	t.ts_us = ts;
-	endpoint(&t.src, k->ipver, k->caddr, k->cport);
-	endpoint(&t.dst, k->ipver, k->saddr, k->sport);
+	kf_run_endpoint(&t.src, k->ipver, k->caddr, k->cport);
+	kf_run_endpoint(&t.dst, k->ipver, k->saddr, k->sport);
 	t.transport = k->proto;
 	t.count = count;
 	t.request_frame = request_frame;
@@ -139,6 +116,7 @@ static struct krb_conn *conn_new(bool tcp)
 	struct krb_conn *c = kf_calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
+	c->kind = KF_CONN_KRB;
 	c->tcp = tcp;
 	kf_krb_stream_init(&c->ks[0]);
 	kf_krb_stream_init(&c->ks[1]);
@@ -166,7 +144,7 @@ static bool pending_pop(struct krb_conn *c, uint32_t *idx)
 }
 
 /* Record a decoded Kerberos message and match it with its request. */
-static void emit_message(struct run *r, struct kf_flow *f, struct krb_conn *c, int dir,
+static void emit_message(struct kf_run *r, struct kf_flow *f, struct krb_conn *c, int dir,
 			 const struct kf_krb_msg *m, uint64_t first_frame, uint32_t nfrags)
 {
 	const struct kf_flow_key *k = &f->key;
@@ -176,11 +154,11 @@ static void emit_message(struct run *r, struct kf_flow *f, struct krb_conn *c, i
 	msg.ts_us = r->ts_us;
 	msg.first_frame = first_frame;
 	if (dir == 0) {
-		endpoint(&msg.src, k->ipver, k->caddr, k->cport);
-		endpoint(&msg.dst, k->ipver, k->saddr, k->sport);
+		kf_run_endpoint(&msg.src, k->ipver, k->caddr, k->cport);
+		kf_run_endpoint(&msg.dst, k->ipver, k->saddr, k->sport);
 	} else {
-		endpoint(&msg.src, k->ipver, k->saddr, k->sport);
-		endpoint(&msg.dst, k->ipver, k->caddr, k->cport);
+		kf_run_endpoint(&msg.src, k->ipver, k->saddr, k->sport);
+		kf_run_endpoint(&msg.dst, k->ipver, k->caddr, k->cport);
 	}
 	msg.transport = k->proto;
 	msg.carrier = KF_CARRIER_KERBEROS;
@@ -213,7 +191,7 @@ static void on_record(void *ctx, struct kf_span rec, uint64_t first_frame)
 	struct deliver_ctx *d = ctx;
 	struct kf_krb_msg m;
 	if (!kf_krb5_decode(rec, &m, &d->r->ev)) {
-		debug_reject(d->r, "TCP record on port 88 is not a Kerberos message");
+		kf_run_debug(d->r, "TCP record on port 88 is not a Kerberos message");
 		return;
 	}
 	emit_message(d->r, d->f, d->c, d->dir, &m, first_frame, 1);
@@ -233,7 +211,7 @@ static void on_stream(void *ctx, struct kf_span data, uint32_t gap_len)
 	kf_krb_stream_data(ks, data, d->r->frame, on_record, d, &d->r->ev);
 }
 
-static void flush_dir(struct run *r, struct kf_flow *f, struct krb_conn *c, int dir)
+static void flush_dir(struct kf_run *r, struct kf_flow *f, struct krb_conn *c, int dir)
 {
 	if (!c->dir[dir])
 		return;
@@ -244,11 +222,15 @@ static void flush_dir(struct run *r, struct kf_flow *f, struct krb_conn *c, int 
 /* A flow leaves the table: finish it and report what never got an answer. */
 static void release_flow(void *ctx, struct kf_flow *f, enum kf_flow_release_reason why)
 {
-	struct run *r = ctx;
+	struct kf_run *r = ctx;
 	struct krb_conn *c = f->user;
 	(void)why;
 	if (!c)
 		return;
+	if (c->kind == KF_CONN_APP) {
+		kf_app_release(r, f);
+		return;
+	}
 	uint64_t saved_frame = r->frame, saved_ts = r->ts_us;
 	if (c->tcp) {
 		/* data flushed now completed in the flow's last frame */
@@ -278,7 +260,7 @@ static void release_flow(void *ctx, struct kf_flow *f, enum kf_flow_release_reas
 	f->user = NULL;
 }
 
-static struct kf_flow *flow_for(struct run *r, const struct kf_flow_key *k, bool create)
+static struct kf_flow *flow_for(struct kf_run *r, const struct kf_flow_key *k, bool create)
 {
 	bool reversed;
 	struct kf_flow *f = kf_flow_find(r->flows, k, &reversed);
@@ -322,7 +304,7 @@ static void make_key(struct kf_flow_key *k, const struct kf_ip *ip, uint8_t prot
 
 /* ---- TCP ---------------------------------------------------------------- */
 
-static bool reasm_ready(struct run *r, struct krb_conn *c, int dir)
+static bool reasm_ready(struct kf_run *r, struct krb_conn *c, int dir)
 {
 	if (c->dir[dir])
 		return true;
@@ -334,7 +316,7 @@ static bool reasm_ready(struct run *r, struct krb_conn *c, int dir)
 	return true;
 }
 
-static void tcp_packet(struct run *r, const struct kf_ip *ip, const struct kf_tcp *t)
+static void tcp_packet(struct kf_run *r, const struct kf_ip *ip, const struct kf_tcp *t)
 {
 	struct kf_flow_key k;
 	int dir;
@@ -408,11 +390,11 @@ static void tcp_packet(struct run *r, const struct kf_ip *ip, const struct kf_tc
 
 /* ---- UDP ---------------------------------------------------------------- */
 
-static void udp_krb(struct run *r, const struct kf_ip *ip, const struct kf_udp *u, uint32_t nfrags)
+static void udp_krb(struct kf_run *r, const struct kf_ip *ip, const struct kf_udp *u, uint32_t nfrags)
 {
 	struct kf_krb_msg m;
 	if (!kf_krb5_decode(u->payload, &m, &r->ev)) {
-		debug_reject(r, "UDP payload on port 88 is not a Kerberos message");
+		kf_run_debug(r, "UDP payload on port 88 is not a Kerberos message");
 		return;
 	}
 	struct kf_flow_key k;
@@ -429,9 +411,9 @@ static void udp_krb(struct run *r, const struct kf_ip *ip, const struct kf_udp *
 
 /* ---- IP and tunnels ----------------------------------------------------- */
 
-static void handle_l3(struct run *r, struct kf_l3 l3, unsigned depth);
+static void handle_l3(struct kf_run *r, struct kf_l3 l3, unsigned depth);
 
-static void icmp_packet(struct run *r, const struct kf_ip *ip, struct kf_span s)
+static void icmp_packet(struct kf_run *r, const struct kf_ip *ip, struct kf_span s)
 {
 	struct kf_icmp_unreach u;
 	if (!kf_icmp_unreach_decode(ip->version, s, &u) || !u.has_ports)
@@ -446,8 +428,8 @@ static void icmp_packet(struct run *r, const struct kf_ip *ip, struct kf_span s)
 	t.kind = KF_TEV_ICMP_UNREACHABLE;
 	t.frame = r->frame;
 	t.ts_us = r->ts_us;
-	endpoint(&t.src, k.ipver, k.caddr, k.cport);
-	endpoint(&t.dst, k.ipver, k.saddr, k.sport);
+	kf_run_endpoint(&t.src, k.ipver, k.caddr, k.cport);
+	kf_run_endpoint(&t.dst, k.ipver, k.saddr, k.sport);
 	t.transport = u.quoted.proto;
 	t.icmp_type = u.type;
 	t.icmp_code = u.code;
@@ -456,7 +438,7 @@ static void icmp_packet(struct run *r, const struct kf_ip *ip, struct kf_span s)
 		kf_events_add(&r->ev, KF_EV_OUT_OF_MEMORY);
 }
 
-static void handle_l4(struct run *r, const struct kf_ip *ip, struct kf_span payload, uint32_t nfrags,
+static void handle_l4(struct kf_run *r, const struct kf_ip *ip, struct kf_span payload, uint32_t nfrags,
 		      unsigned depth)
 {
 	switch (ip->proto) {
@@ -466,6 +448,8 @@ static void handle_l4(struct run *r, const struct kf_ip *ip, struct kf_span payl
 			return;
 		if (t.sport == KRB_PORT || t.dport == KRB_PORT)
 			tcp_packet(r, ip, &t);
+		else
+			kf_app_tcp_packet(r, ip, &t);
 		return;
 	}
 	case KF_IPPROTO_UDP: {
@@ -474,6 +458,8 @@ static void handle_l4(struct run *r, const struct kf_ip *ip, struct kf_span payl
 			return;
 		if (u.sport == KRB_PORT || u.dport == KRB_PORT) {
 			udp_krb(r, ip, &u, nfrags);
+		} else if (u.sport == 53 || u.dport == 53) {
+			kf_dns_packet(r, ip, &u);
 		} else if (u.dport == KF_VXLAN_PORT) {
 			struct kf_l3 inner;
 			if (kf_vxlan_decode(u.payload, &inner, &r->ev))
@@ -502,7 +488,7 @@ static void handle_l4(struct run *r, const struct kf_ip *ip, struct kf_span payl
 	}
 }
 
-static void handle_l3(struct run *r, struct kf_l3 l3, unsigned depth)
+static void handle_l3(struct kf_run *r, struct kf_l3 l3, unsigned depth)
 {
 	if (depth > KF_LIMIT_ENCAP_DEPTH) {
 		kf_events_add(&r->ev, KF_EV_ENCAP_TOO_DEEP);
@@ -547,7 +533,7 @@ static void handle_l3(struct run *r, struct kf_l3 l3, unsigned depth)
 
 static void on_frag_incomplete(void *ctx, const struct kf_frag_incomplete *inc)
 {
-	struct run *r = ctx;
+	struct kf_run *r = ctx;
 	const struct kf_frag_key *fk = inc->key;
 	if (inc->first_frag.n < 4 || (fk->proto != KF_IPPROTO_UDP && fk->proto != KF_IPPROTO_TCP))
 		return;
@@ -564,6 +550,73 @@ static void on_frag_incomplete(void *ctx, const struct kf_frag_incomplete *inc)
 	int dir;
 	make_key(&k, &ip, fk->proto, sport, dport, &dir);
 	add_tevent(r, KF_TEV_FRAG_INCOMPLETE, inc->first_frame, 0, &k, inc->nfrags, 0);
+}
+
+/* ---- DNS (UDP 53) -------------------------------------------------------- */
+
+/* DNS responses with A/AAAA/CNAME answers become messages (the question is
+ * inside them), so a story can show that a URL's host was an alias. */
+void kf_dns_packet(struct kf_run *r, const struct kf_ip *ip, const struct kf_udp *u)
+{
+	struct kf_dns_msg d;
+	if (!kf_dns_decode(u->payload, &d, &r->ev) || !d.response || !d.has_question)
+		return;
+	struct kf_arena *a = &r->res->arena;
+	struct kf_dns_rec *rec = kf_arena_zalloc(a, sizeof(*rec));
+	if (!rec) {
+		kf_run_nomem(r);
+		return;
+	}
+	rec->query = kf_arena_strndup(a, d.qname, strlen(d.qname));
+	rec->qtype = d.qtype;
+	rec->rcode = d.rcode;
+	if (d.n_answers) {
+		rec->answers = kf_arena_zalloc(a, d.n_answers * sizeof(*rec->answers));
+		for (unsigned i = 0; rec->answers && i < d.n_answers; i++) {
+			rec->answers[i].type = d.answers[i].type;
+			rec->answers[i].name = kf_arena_strndup(a, d.answers[i].name, strlen(d.answers[i].name));
+			rec->answers[i].data = kf_arena_strndup(a, d.answers[i].data, strlen(d.answers[i].data));
+		}
+		rec->n_answers = rec->answers ? d.n_answers : 0;
+	}
+	struct kf_message msg;
+	memset(&msg, 0, sizeof msg);
+	msg.frame = r->frame;
+	msg.ts_us = r->ts_us;
+	msg.first_frame = r->frame;
+	kf_run_endpoint(&msg.src, ip->version, ip->src, u->sport);
+	kf_run_endpoint(&msg.dst, ip->version, ip->dst, u->dport);
+	msg.transport = KF_TRANSPORT_UDP;
+	msg.carrier = KF_CARRIER_DNS;
+	msg.type = KF_MSG_DNS;
+	msg.dns = rec;
+	uint32_t idx;
+	enum kf_status st = kf_msgstore_add(&r->store, &msg, NULL, &idx);
+	if (st == KF_LIMIT)
+		kf_events_add(&r->ev, KF_EV_MESSAGE_LIMIT);
+	else if (st != KF_OK)
+		kf_run_nomem(r);
+}
+
+static int cmp_tls(const void *a, const void *b)
+{
+	const struct kf_tls_hello *x = a, *y = b;
+	return x->frame < y->frame ? -1 : x->frame > y->frame;
+}
+
+/* Hand the TLS hellos to the result (copied into its arena, sorted). */
+static enum kf_status kf_run_finish_tls(struct kf_run *r)
+{
+	if (!r->n_tls)
+		return KF_OK;
+	struct kf_tls_hello *t = kf_arena_alloc(&r->res->arena, r->n_tls * sizeof(*t));
+	if (!t)
+		return KF_NOMEM;
+	memcpy(t, r->tls, r->n_tls * sizeof(*t));
+	qsort(t, r->n_tls, sizeof(*t), cmp_tls);
+	r->res->tls = t;
+	r->res->n_tls = r->n_tls;
+	return KF_OK;
 }
 
 /* ---- filters ------------------------------------------------------------ */
@@ -586,9 +639,9 @@ bool kf_filter_valid(const char *expr, char *err, size_t errlen)
 }
 
 /* True when the packet passes the filter (compiled lazily per link type). */
-static bool filter_pass(struct run *r, const struct kf_pkt *p)
+static bool filter_pass(struct kf_run *r, const struct kf_pkt *p)
 {
-	struct filter *fl = NULL;
+	struct kf_run_filter *fl = NULL;
 	for (unsigned i = 0; i < r->n_filters; i++)
 		if (r->filters[i].dlt == p->dlt)
 			fl = &r->filters[i];
@@ -614,7 +667,7 @@ static bool filter_pass(struct run *r, const struct kf_pkt *p)
 
 /* ---- driver ------------------------------------------------------------- */
 
-static void process_packet(struct run *r, const struct kf_pkt *p)
+static void process_packet(struct kf_run *r, const struct kf_pkt *p)
 {
 	r->frame = p->frame;
 	r->ts_us = p->ts_us;
@@ -629,7 +682,7 @@ static void process_packet(struct run *r, const struct kf_pkt *p)
 	handle_l3(r, l3, 0);
 }
 
-static const char *warning_message(struct run *r, unsigned e, char *buf, size_t len)
+static const char *warning_message(struct kf_run *r, unsigned e, char *buf, size_t len)
 {
 	if (e == KF_EV_UNSUPPORTED_LINKTYPE) {
 		char nb[32];
@@ -644,7 +697,7 @@ static const char *warning_message(struct run *r, unsigned e, char *buf, size_t 
 	return buf;
 }
 
-static enum kf_status build_warnings(struct run *r, struct kf_capture *cap, uint64_t packets)
+static enum kf_status build_warnings(struct kf_run *r, struct kf_capture *cap, uint64_t packets)
 {
 	struct kf_result *res = r->res;
 	size_t n = 0;
@@ -705,7 +758,7 @@ enum kf_status kf_analyze(const char *path, const struct kf_config *cfg, struct 
 	if (!cap)
 		return KF_IO;
 
-	struct run *r = kf_calloc(1, sizeof(*r));
+	struct kf_run *r = kf_calloc(1, sizeof(*r));
 	if (!r) {
 		kf_capture_close(cap);
 		snprintf(err, errlen, "out of memory");
@@ -764,7 +817,8 @@ enum kf_status kf_analyze(const char *path, const struct kf_config *cfg, struct 
 		res->format = kf_capture_format(cap);
 		res->linktype = kf_arena_strndup(&res->arena, ln, strlen(ln));
 	}
-	if (kf_msgstore_finish(&r->store, res) != KF_OK || build_warnings(r, cap, res->packets) != KF_OK)
+	if (kf_msgstore_finish(&r->store, res) != KF_OK || build_warnings(r, cap, res->packets) != KF_OK ||
+	    kf_run_finish_tls(r) != KF_OK || kf_stories_build(res) != KF_OK)
 		st = KF_NOMEM;
 	if (st == KF_NOMEM)
 		snprintf(err, errlen, "out of memory; results are partial");
@@ -776,6 +830,8 @@ out_free_run:
 	kf_flow_table_free(r->flows);
 	kf_defrag_free(r->defrag);
 	kf_msgstore_free(&r->store);
+	kf_free(r->tls);
+	kf_free(r->token_buf);
 	kf_free(r);
 	kf_capture_close(cap);
 	return st;

@@ -143,7 +143,7 @@ enum kf_status kf_msgstore_add(struct kf_msgstore *s, const struct kf_message *m
 	struct kf_message *out = &s->msgs[s->n];
 	*out = *msg;
 	out->seq = (uint32_t)s->n;
-	if (kf_krb_rec_from_msg(s->arena, m, &out->krb) != KF_OK)
+	if (m && kf_krb_rec_from_msg(s->arena, m, &out->krb) != KF_OK)
 		return KF_NOMEM;
 	*idx = (uint32_t)s->n++;
 	return KF_OK;

@@ -23,7 +23,8 @@ struct kf_msgstore {
 };
 
 void kf_msgstore_init(struct kf_msgstore *s, struct kf_arena *arena);
-/* Append msg with the Kerberos fields of m; *idx is its index for linking.
+/* Append msg with the Kerberos fields of m (NULL for a message that has none:
+ * HTTP, NTLM, DNS); *idx is its index for linking.
  * KF_LIMIT past KF_LIMIT_MESSAGES, KF_NOMEM when memory runs out. */
 enum kf_status kf_msgstore_add(struct kf_msgstore *s, const struct kf_message *msg,
 			       const struct kf_krb_msg *m, uint32_t *idx) KF_WUR;

@@ -13,6 +13,8 @@
 #include "base/arena.h"
 #include "krb5.h"
 
+struct kf_story;
+
 /* An endpoint: IPv4/IPv6 address and port. */
 struct kf_endpoint {
 	uint8_t ipver;
@@ -21,7 +23,17 @@ struct kf_endpoint {
 };
 
 enum kf_transport { KF_TRANSPORT_UDP = 17, KF_TRANSPORT_TCP = 6 };
-enum kf_carrier { KF_CARRIER_KERBEROS = 1 };
+enum kf_carrier { KF_CARRIER_KERBEROS = 1, KF_CARRIER_HTTP = 2, KF_CARRIER_DNS = 3 };
+
+/* Message types beyond Kerberos' own (enum kf_krb_type: 10..30). */
+enum kf_msg_type {
+	KF_MSG_NTLM_NEGOTIATE = 101,
+	KF_MSG_NTLM_CHALLENGE = 102,
+	KF_MSG_NTLM_AUTHENTICATE = 103,
+	KF_MSG_HTTP_REQUEST = 110,
+	KF_MSG_HTTP_RESPONSE = 111,
+	KF_MSG_DNS = 120,
+};
 
 /* A ticket in compact, run-lifetime form. */
 struct kf_ticket_rec {
@@ -59,6 +71,55 @@ struct kf_krb_rec {
 	struct kf_ticket_rec *addl;
 };
 
+/* SPNEGO wrapping of an HTTP-carried token (RFC 4178). */
+struct kf_spnego_rec {
+	uint8_t n_mech_types;
+	const char **mech_types;   /* "kerberos", "ms-kerberos", "ntlmssp", "negoex" or the OID */
+	bool has_neg_state;
+	int neg_state;             /* enum kf_neg_state */
+	const char *supported_mech;
+	bool mech_list_mic;
+};
+
+/* NTLMSSP fields (MS-NLMP); never responses or keys. */
+struct kf_ntlm_rec {
+	uint32_t flags;
+	const char *domain, *user, *workstation, *target_name;
+	const char *dns_domain, *dns_computer, *nb_domain, *nb_computer; /* CHALLENGE target info */
+	bool ntlmv2, mic, anonymous;
+	bool has_version;
+	uint8_t version_major, version_minor;
+	uint16_t version_build;
+};
+
+/* An HTTP request or response that takes part in authentication. */
+struct kf_http_rec {
+	const char *method, *uri, *host; /* requests (host as sent, with port) */
+	int status;                      /* responses */
+	const char *auth_scheme;         /* Authorization / Proxy-Authorization scheme */
+	uint8_t n_challenges;
+	const char **www_authenticate;   /* schemes offered (WWW-/Proxy-Authenticate) */
+	uint32_t header_bytes;
+	uint32_t token_bytes;            /* decoded size of the token carried, 0 if none */
+	bool proxy;                      /* Proxy-Authorization / Proxy-Authenticate / 407 */
+	bool token_invalid;              /* a token that is not base64 or not decodable */
+	const char *persistent_auth;     /* Persistent-Auth header value */
+	bool uri_truncated;
+};
+
+struct kf_dns_answer_rec {
+	uint16_t type;
+	const char *name, *data;
+};
+
+struct kf_dns_rec {
+	const char *query;
+	uint16_t qtype;
+	uint8_t rcode;
+	uint8_t n_answers;
+	struct kf_dns_answer_rec *answers;
+};
+
 struct kf_message {
 	uint64_t frame;      /* 1-based frame in which the message is complete */
 	uint64_t ts_us;      /* capture time of that frame, microseconds since the epoch */
@@ -71,7 +132,20 @@ struct kf_message {
 	uint64_t first_frame; /* first frame that carried part of it */
 	uint64_t reply_in, reply_to; /* 0 = none */
 	uint32_t seq;        /* order of appearance, breaks ties within a frame */
-	struct kf_krb_rec krb;
+	struct kf_krb_rec krb;           /* Kerberos messages (port 88 or inside a token) */
+	struct kf_spnego_rec *spnego;    /* HTTP-carried tokens that were SPNEGO-wrapped */
+	struct kf_ntlm_rec *ntlm;        /* NTLM-* */
+	struct kf_http_rec *http;        /* HTTP-REQUEST / HTTP-RESPONSE */
+	struct kf_dns_rec *dns;          /* DNS */
+};
+
+/* A TLS connection's server name: HTTPS whose HTTP is hidden, for stories. */
+struct kf_tls_hello {
+	uint64_t frame;
+	uint64_t ts_us;
+	struct kf_endpoint src, dst;
+	uint32_t connection;
+	const char *sni;    /* NULL when the ClientHello named no server */
 };
 
 /* Things that happened to requests on the way to a KDC, for the rules that
@@ -120,6 +194,10 @@ struct kf_result {
 	size_t n_tevents;
 	struct kf_warning *warnings; /* sorted by frame, then code */
 	size_t n_warnings;
+	struct kf_tls_hello *tls;    /* sorted by frame */
+	size_t n_tls;
+	struct kf_story *stories;    /* see stories.h */
+	size_t n_stories;
 
 	bool read_error;         /* the capture ended early (truncated/corrupt) */
 };

@@ -109,6 +109,15 @@ const char *kf_fmt_padata(int32_t t, char *buf, size_t len)
 
 const char *kf_fmt_type(int type, char *buf, size_t len)
 {
+	switch (type) {
+	case KF_MSG_NTLM_NEGOTIATE: return "NTLM-NEGOTIATE";
+	case KF_MSG_NTLM_CHALLENGE: return "NTLM-CHALLENGE";
+	case KF_MSG_NTLM_AUTHENTICATE: return "NTLM-AUTHENTICATE";
+	case KF_MSG_HTTP_REQUEST: return "HTTP-REQUEST";
+	case KF_MSG_HTTP_RESPONSE: return "HTTP-RESPONSE";
+	case KF_MSG_DNS: return "DNS";
+	default: break;
+	}
 	const char *n = kf_krb5_type_name(type);
 	if (n)
 		return n;
@@ -126,5 +135,25 @@ const char *kf_tevent_kind_name(int kind)
 	case KF_TEV_ICMP_UNREACHABLE: return "icmp-unreachable";
 	case KF_TEV_FRAG_INCOMPLETE: return "fragments-incomplete";
 	default: return "unknown";
+	}
+}
+
+const char *kf_fmt_carrier(int carrier)
+{
+	switch (carrier) {
+	case KF_CARRIER_KERBEROS: return "kerberos";
+	case KF_CARRIER_HTTP: return "http";
+	case KF_CARRIER_DNS: return "dns";
+	default: return "unknown";
+	}
+}
+
+const char *kf_fmt_dns_type(uint16_t t, char *buf, size_t len)
+{
+	switch (t) {
+	case 1: return "A";
+	case 5: return "CNAME";
+	case 28: return "AAAA";
+	default: snprintf(buf, len, "TYPE%u", t); return buf;
 	}
 }

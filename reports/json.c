@@ -3,8 +3,11 @@
 #include <jansson.h>
 #include <string.h>
 
+#include "gss.h"
 #include "krb5.h"
+#include "ntlmssp.h"
 #include "report.h"
+#include "stories.h"
 
 #ifndef KRBFLOW_VERSION
 #define KRBFLOW_VERSION "0.0.0"
@@ -202,6 +205,136 @@ static void krb_fields(json_t *o, const struct kf_message *m)
 	}
 }
 
+static json_t *str_list(const char *const *v, unsigned n)
+{
+	json_t *a = json_array();
+	for (unsigned i = 0; a && i < n; i++)
+		push(a, json_string(v[i]));
+	return a;
+}
+
+static json_t *frame_list(const uint64_t *f, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < n; i++)
+		push(a, json_integer((json_int_t)f[i]));
+	return a;
+}
+
+static void set_str(json_t *o, const char *k, const char *v)
+{
+	if (v)
+		set(o, k, json_string(v));
+}
+
+static void http_fields(json_t *o, const struct kf_http_rec *h)
+{
+	set_str(o, "method", h->method);
+	set_str(o, "uri", h->uri);
+	if (h->uri_truncated)
+		set(o, "uri_truncated", json_true());
+	set_str(o, "host", h->host);
+	if (h->status)
+		set(o, "status", json_integer(h->status));
+	set_str(o, "auth_scheme", h->auth_scheme);
+	if (h->n_challenges)
+		set(o, "www_authenticate", str_list(h->www_authenticate, h->n_challenges));
+	set(o, "header_bytes", json_integer(h->header_bytes));
+	if (h->token_bytes)
+		set(o, "token_bytes", json_integer(h->token_bytes));
+	if (h->token_invalid)
+		set(o, "token_invalid", json_true());
+	if (h->proxy)
+		set(o, "proxy", json_true());
+	set_str(o, "persistent_auth", h->persistent_auth);
+}
+
+static json_t *spnego_obj(const struct kf_spnego_rec *sp)
+{
+	json_t *o = json_object();
+	if (!o)
+		return NULL;
+	if (sp->n_mech_types)
+		set(o, "mech_types", str_list(sp->mech_types, sp->n_mech_types));
+	if (sp->has_neg_state) {
+		const char *n = kf_neg_state_name(sp->neg_state);
+		set(o, "neg_state", n ? json_string(n) : json_integer(sp->neg_state));
+	}
+	set_str(o, "supported_mech", sp->supported_mech);
+	if (sp->mech_list_mic)
+		set(o, "mech_list_mic", json_true());
+	return o;
+}
+
+/* NegotiateFlags count from the least significant bit (MS-NLMP §2.2.2.5). */
+static json_t *ntlm_flag_names(uint32_t flags)
+{
+	json_t *a = json_array();
+	for (unsigned bit = 0; a && bit < 32; bit++) {
+		if (!(flags & (1u << bit)))
+			continue;
+		char tmp[16];
+		const char *n = kf_ntlm_flag_name(bit);
+		if (!n) {
+			snprintf(tmp, sizeof tmp, "bit-%u", bit);
+			n = tmp;
+		}
+		push(a, json_string(n));
+	}
+	return a;
+}
+
+static void ntlm_fields(json_t *o, const struct kf_message *m)
+{
+	const struct kf_ntlm_rec *n = m->ntlm;
+	set(o, "ntlm_flags", ntlm_flag_names(n->flags));
+	set_str(o, "domain", n->domain);
+	set_str(o, "user", n->user);
+	set_str(o, "workstation", n->workstation);
+	set_str(o, "target_name", n->target_name);
+	if (m->type == KF_MSG_NTLM_CHALLENGE && (n->dns_domain || n->dns_computer || n->nb_domain || n->nb_computer)) {
+		json_t *ti = json_object();
+		if (ti) {
+			set_str(ti, "dns_domain", n->dns_domain);
+			set_str(ti, "dns_computer", n->dns_computer);
+			set_str(ti, "nb_domain", n->nb_domain);
+			set_str(ti, "nb_computer", n->nb_computer);
+		}
+		set(o, "target_info", ti);
+	}
+	if (m->type == KF_MSG_NTLM_AUTHENTICATE) {
+		set(o, "ntlm_version", json_string(n->ntlmv2 ? "NTLMv2" : "NTLMv1"));
+		set(o, "mic", json_boolean(n->mic));
+		if (n->anonymous)
+			set(o, "anonymous", json_true());
+	}
+	if (n->has_version) {
+		char v[32];
+		snprintf(v, sizeof v, "%u.%u.%u", n->version_major, n->version_minor, n->version_build);
+		set(o, "os_version", json_string(v));
+	}
+}
+
+static void dns_fields(json_t *o, const struct kf_dns_rec *d)
+{
+	char b[16];
+	set_str(o, "query", d->query);
+	set(o, "qtype", json_string(kf_fmt_dns_type(d->qtype, b, sizeof b)));
+	if (d->rcode)
+		set(o, "rcode", json_integer(d->rcode));
+	json_t *a = json_array();
+	for (unsigned i = 0; a && i < d->n_answers; i++) {
+		json_t *e = json_object();
+		if (e) {
+			set(e, "type", json_string(kf_fmt_dns_type(d->answers[i].type, b, sizeof b)));
+			set_str(e, "name", d->answers[i].name);
+			set_str(e, "data", d->answers[i].data);
+		}
+		push(a, e);
+	}
+	set(o, "answers", a);
+}
+
 static json_t *message_obj(const struct kf_message *m)
 {
 	char b[32];
@@ -213,7 +346,7 @@ static json_t *message_obj(const struct kf_message *m)
 	set(o, "src", endpoint(&m->src));
 	set(o, "dst", endpoint(&m->dst));
 	set(o, "transport", json_string(m->transport == KF_TRANSPORT_TCP ? "tcp" : "udp"));
-	set(o, "carrier", json_string("kerberos"));
+	set(o, "carrier", json_string(kf_fmt_carrier(m->carrier)));
 	set(o, "type", json_string(kf_fmt_type(m->type, b, sizeof b)));
 	if (m->connection)
 		set(o, "connection", json_integer(m->connection));
@@ -225,7 +358,107 @@ static json_t *message_obj(const struct kf_message *m)
 		set(o, "reply_in", json_integer((json_int_t)m->reply_in));
 	if (m->reply_to)
 		set(o, "reply_to", json_integer((json_int_t)m->reply_to));
-	krb_fields(o, m);
+	if (m->http)
+		http_fields(o, m->http);
+	else if (m->ntlm)
+		ntlm_fields(o, m);
+	else if (m->dns)
+		dns_fields(o, m->dns);
+	else
+		krb_fields(o, m);
+	if (m->spnego)
+		set(o, "spnego", spnego_obj(m->spnego));
+	return o;
+}
+
+static json_t *addr_json(const struct kf_endpoint *e)
+{
+	char b[64];
+	kf_fmt_addr(e, b, sizeof b);
+	return json_string(b);
+}
+
+static json_t *story_obj(const struct kf_story *st)
+{
+	char b[64];
+	json_t *o = json_object();
+	if (!o)
+		return NULL;
+	set(o, "client", addr_json(&st->client));
+	set(o, "user", str_or_null(st->user));
+	set_str(o, "kdc", st->kdc);
+	if (st->tgt_seen)
+		set(o, "tgt_frame", json_integer((json_int_t)st->tgt_frame));
+	json_t *sv = json_array();
+	for (size_t i = 0; sv && i < st->n_services; i++) {
+		const struct kf_story_service *s = &st->services[i];
+		json_t *e = json_object();
+		if (e) {
+			set(e, "sname", json_string(s->sname));
+			set(e, "realm", str_or_null(s->realm));
+			set(e, "outcome", json_string(s->outcome));
+			if (s->error_code) {
+				set(e, "error_code", json_integer(s->error_code));
+				set(e, "error", json_string(kf_fmt_error(s->error_code, b, sizeof b)));
+			}
+			set(e, "frames", frame_list(s->frames, s->n_frames));
+		}
+		push(sv, e);
+	}
+	set(o, "services", sv);
+	json_t *hv = json_array();
+	for (size_t i = 0; hv && i < st->n_http; i++) {
+		const struct kf_story_http *h = &st->http[i];
+		json_t *e = json_object();
+		if (e) {
+			set(e, "connection", json_integer(h->connection));
+			set(e, "server", endpoint(&h->server));
+			set_str(e, "host", h->host);
+			set(e, "mech", json_string(h->mech));
+			set_str(e, "ticket", h->ticket);
+			set(e, "outcome", json_string(h->outcome));
+			if (h->final_status)
+				set(e, "status", json_integer(h->final_status));
+			set(e, "requests", json_integer(h->requests));
+			set(e, "ap_reqs", json_integer(h->ap_reqs));
+			set(e, "frames", frame_list(h->frames, h->n_frames));
+		}
+		push(hv, e);
+	}
+	set(o, "http", hv);
+	json_t *dv = json_array();
+	for (size_t i = 0; dv && i < st->n_delegation; i++) {
+		const struct kf_story_delegation *d = &st->delegation[i];
+		json_t *e = json_object();
+		if (e) {
+			set(e, "kind", json_string(d->kind));
+			set(e, "by", addr_json(&d->by));
+			set(e, "sname", json_string(d->sname));
+			set(e, "realm", str_or_null(d->realm));
+			set(e, "outcome", json_string(d->outcome));
+			if (d->error_code) {
+				set(e, "error_code", json_integer(d->error_code));
+				set(e, "error", json_string(kf_fmt_error(d->error_code, b, sizeof b)));
+			}
+			set(e, "frames", frame_list(d->frames, d->n_frames));
+		}
+		push(dv, e);
+	}
+	set(o, "delegation", dv);
+	if (st->n_tls) {
+		json_t *tv = json_array();
+		for (size_t i = 0; tv && i < st->n_tls; i++) {
+			json_t *e = json_object();
+			if (e) {
+				set(e, "frame", json_integer((json_int_t)st->tls[i].frame));
+				set(e, "server", endpoint(&st->tls[i].server));
+				set(e, "sni", str_or_null(st->tls[i].sni));
+			}
+			push(tv, e);
+		}
+		set(o, "https", tv);
+	}
+	set(o, "frames", frame_list(st->frames, st->n_frames));
 	return o;
 }
 
@@ -320,6 +553,8 @@ int kf_report_json(const struct kf_result *r, FILE *out, bool compact)
 		push(msgs, message_obj(&r->messages[i]));
 	json_t *cap = capture_obj(r);
 	json_t *flows = json_array();
+	for (size_t i = 0; flows && i < r->n_stories; i++)
+		push(flows, story_obj(&r->stories[i]));
 	json_t *findings = json_array();
 	if (oom || !ver || !msgs || !cap || !flows || !findings) {
 		json_decref(ver);

@@ -38,5 +38,7 @@ const char *kf_fmt_error(int32_t code, char *buf, size_t len);
 const char *kf_fmt_padata(int32_t t, char *buf, size_t len);
 const char *kf_fmt_type(int type, char *buf, size_t len);
 const char *kf_tevent_kind_name(int kind);
+const char *kf_fmt_carrier(int carrier);      /* "kerberos" | "http" | "dns" */
+const char *kf_fmt_dns_type(uint16_t t, char *buf, size_t len); /* "A", "CNAME", "AAAA", "TYPEn" */
 
 #endif

@@ -5,8 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gss.h"
 #include "krb5.h"
 #include "report.h"
+#include "stories.h"
 
 /* A line buffer: appends never overflow, a long line is cut. */
 struct line {
@@ -39,11 +41,16 @@ static void principal(struct line *l, const char *name, const char *realm)
 		add(l, "?");
 }
 
+/* The first few offered etypes (what a reader scans for: AES, RC4, DES);
+ * the JSON has them all. */
 static void etype_list(struct line *l, const int32_t *e, unsigned n)
 {
 	char b[24];
-	for (unsigned i = 0; i < n; i++)
+	unsigned shown = n > 3 ? 3 : n;
+	for (unsigned i = 0; i < shown; i++)
 		add(l, "%s%s", i ? "," : "", kf_fmt_etype(e[i], b, sizeof b));
+	if (n > shown)
+		add(l, " +%u", n - shown);
 }
 
 static void ticket(struct line *l, const char *label, const struct kf_ticket_rec *t)
@@ -148,11 +155,94 @@ static void describe(struct line *l, const struct kf_message *m)
 		if (k->ticket)
 			ticket(l, "carries", k->ticket);
 		break;
+	case KF_KRB_AP_REP:
+		add(l, "mutual authentication");
+		break;
+	case KF_MSG_HTTP_REQUEST:
+		if (m->http) {
+			const struct kf_http_rec *h = m->http;
+			add(l, "%s %s%s", h->method ? h->method : "?", h->uri ? h->uri : "?", h->uri_truncated ? "…" : "");
+			if (h->host)
+				add(l, "  Host: %s", h->host);
+			if (h->auth_scheme)
+				add(l, "  %s: %s", h->proxy ? "Proxy-Authorization" : "Authorization", h->auth_scheme);
+			else
+				add(l, "  (no credentials)");
+			if (h->token_bytes)
+				add(l, " (%u-byte token)", h->token_bytes);
+			if (h->token_invalid)
+				add(l, " [token not decodable]");
+			add(l, "  header %u bytes", h->header_bytes);
+		}
+		break;
+	case KF_MSG_HTTP_RESPONSE:
+		if (m->http) {
+			const struct kf_http_rec *h = m->http;
+			add(l, "%d", h->status);
+			if (h->n_challenges) {
+				add(l, "  %s: ", h->proxy ? "Proxy-Authenticate" : "WWW-Authenticate");
+				for (unsigned i = 0; i < h->n_challenges; i++)
+					add(l, "%s%s", i ? ", " : "", h->www_authenticate[i]);
+			}
+			if (h->token_bytes)
+				add(l, " (%u-byte token)", h->token_bytes);
+			if (h->persistent_auth)
+				add(l, "  Persistent-Auth: %s", h->persistent_auth);
+		}
+		break;
+	case KF_MSG_NTLM_NEGOTIATE:
+	case KF_MSG_NTLM_CHALLENGE:
+	case KF_MSG_NTLM_AUTHENTICATE:
+		if (m->ntlm) {
+			const struct kf_ntlm_rec *n = m->ntlm;
+			if (m->type == KF_MSG_NTLM_AUTHENTICATE) {
+				add(l, "%s%s%s", n->domain ? n->domain : "", n->domain ? "\\" : "",
+				    n->anonymous ? "(anonymous)" : n->user ? n->user : "?");
+				if (n->workstation)
+					add(l, " from %s", n->workstation);
+				add(l, ", %s%s", n->ntlmv2 ? "NTLMv2" : "NTLMv1", n->mic ? ", MIC" : "");
+			} else if (m->type == KF_MSG_NTLM_CHALLENGE) {
+				add(l, "target %s", n->target_name ? n->target_name : "?");
+				if (n->dns_computer)
+					add(l, " (server %s)", n->dns_computer);
+			} else {
+				if (n->domain || n->workstation)
+					add(l, "%s %s", n->domain ? n->domain : "", n->workstation ? n->workstation : "");
+			}
+		}
+		break;
+	case KF_MSG_DNS:
+		if (m->dns) {
+			const struct kf_dns_rec *d = m->dns;
+			char tb[16];
+			add(l, "%s %s?", d->query ? d->query : "?", kf_fmt_dns_type(d->qtype, tb, sizeof tb));
+			for (unsigned i = 0; i < d->n_answers; i++)
+				add(l, "%s %s %s", i ? "," : " →", kf_fmt_dns_type(d->answers[i].type, tb, sizeof tb),
+				    d->answers[i].data);
+			if (d->rcode)
+				add(l, "  rcode %u", d->rcode);
+		}
+		break;
 	default:
 		break;
 	}
-	if (!k->complete)
-		add(l, "  [partly decoded]");
+	if (m->spnego) {
+		const struct kf_spnego_rec *sp = m->spnego;
+		add(l, "  [SPNEGO");
+		for (unsigned i = 0; i < sp->n_mech_types; i++)
+			add(l, "%s%s", i ? "," : " offers ", sp->mech_types[i]);
+		if (sp->has_neg_state) {
+			const char *ns = kf_neg_state_name(sp->neg_state);
+			add(l, " %s", ns ? ns : "?");
+		}
+		if (sp->supported_mech)
+			add(l, " (%s)", sp->supported_mech);
+		add(l, "]");
+	}
+	if (m->carrier == KF_CARRIER_KERBEROS || m->type <= KF_KRB_ERROR) {
+		if (!k->complete && m->carrier != KF_CARRIER_DNS && !m->http && !m->ntlm)
+			add(l, "  [partly decoded]");
+	}
 }
 
 static void when(char *buf, size_t len, uint64_t us, bool with_date)
@@ -164,6 +254,181 @@ static void when(char *buf, size_t len, uint64_t us, bool with_date)
 		snprintf(buf, len, "%s", full);
 	else
 		snprintf(buf, len, "%.15s", full + 11);
+}
+
+static bool frame_in(const uint64_t *f, size_t n, uint64_t frame)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (f[mid] < frame)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && f[lo] == frame;
+}
+
+static bool same_addr(const struct kf_endpoint *a, const struct kf_endpoint *b)
+{
+	return a->ipver == b->ipver && memcmp(a->addr, b->addr, a->ipver == 6 ? 16 : 4) == 0;
+}
+
+/* Who the client talks to in message m: "KDC 10.88.0.2:88", "web.lab.test
+ * (10.88.0.20:80)", "DNS 10.88.0.53". */
+static void peer(struct line *l, const struct kf_message *m, const struct kf_endpoint *client)
+{
+	char ep[64];
+	const struct kf_endpoint *other = same_addr(&m->src, client) ? &m->dst : &m->src;
+	kf_fmt_endpoint(other, ep, sizeof ep);
+	switch (m->carrier) {
+	case KF_CARRIER_KERBEROS:
+		add(l, "KDC %s/%s", ep, m->transport == KF_TRANSPORT_TCP ? "tcp" : "udp");
+		break;
+	case KF_CARRIER_DNS:
+		add(l, "DNS %s", ep);
+		break;
+	default:
+		add(l, "%s", ep);
+	}
+}
+
+/* A run of plain exchanges on an authenticated connection (requests
+ * without credentials, answered without a challenge): one line, not dozens. */
+struct plain_run {
+	size_t count;
+	uint32_t connection;
+	uint64_t first, last;
+	int status;       /* -1 when the statuses differ */
+};
+
+static bool plain_request(const struct kf_message *m)
+{
+	return m->type == KF_MSG_HTTP_REQUEST && m->http && !m->http->auth_scheme && !m->spnego;
+}
+
+static bool plain_response(const struct kf_message *m)
+{
+	return m->type == KF_MSG_HTTP_RESPONSE && m->http && !m->http->n_challenges && !m->http->token_bytes &&
+	       !m->spnego;
+}
+
+static void flush_run(FILE *out, struct plain_run *pr)
+{
+	if (!pr->count)
+		return;
+	fprintf(out, "%8llu  … %llu  %zu request%s on connection %u without credentials, answered ",
+		(unsigned long long)pr->first, (unsigned long long)pr->last, pr->count, pr->count == 1 ? "" : "s",
+		pr->connection);
+	if (pr->status > 0)
+		fprintf(out, "%d", pr->status);
+	else
+		fprintf(out, "with several statuses");
+	fprintf(out, " (the connection stays authenticated)\n");
+	memset(pr, 0, sizeof *pr);
+}
+
+static void story(FILE *out, const struct kf_result *r, const struct kf_story *st, size_t no, bool one_day)
+{
+	struct plain_run pr = { 0 };
+	char addr[64], b[64];
+	kf_fmt_addr(&st->client, addr, sizeof addr);
+	fprintf(out, "\nStory %zu: client %s", no, addr);
+	if (st->user)
+		fprintf(out, ", user %s", st->user);
+	if (st->kdc)
+		fprintf(out, ", KDC %s", st->kdc);
+	fputc('\n', out);
+	for (size_t i = 0; i < r->n_messages; i++) {
+		const struct kf_message *m = &r->messages[i];
+		struct kf_endpoint client;
+		if (!frame_in(st->frames, st->n_frames, m->frame) || !kf_message_client(m, &client))
+			continue;
+		if (plain_request(m) && m->reply_in) {
+			if (pr.count && pr.connection != m->connection)
+				flush_run(out, &pr);
+			if (!pr.count) {
+				pr.connection = m->connection;
+				pr.first = m->frame;
+				pr.status = 0;
+			}
+			pr.count++;
+			pr.last = m->frame;
+			continue;
+		}
+		if (pr.count && plain_response(m) && m->connection == pr.connection) {
+			pr.last = m->frame;
+			if (pr.status == 0)
+				pr.status = m->http->status;
+			else if (pr.status != m->http->status)
+				pr.status = -1;
+			continue;
+		}
+		flush_run(out, &pr);
+		bool own = same_addr(&client, &st->client);
+		char t[40], tb[24];
+		when(t, sizeof t, m->ts_us, !one_day);
+		struct line l = { .n = 0 };
+		add(&l, "%8llu  %s  ", (unsigned long long)m->frame, t);
+		if (!own) {
+			char by[64];
+			kf_fmt_addr(&client, by, sizeof by);
+			add(&l, "[%s for this user] ", by);
+		}
+		bool out_dir = same_addr(&m->src, &client);
+		add(&l, "%s ", out_dir ? "→" : "←");
+		peer(&l, m, &client);
+		add(&l, "  %s ", kf_fmt_type(m->type, tb, sizeof tb));
+		describe(&l, m);
+		if (m->ip_fragments > 1)
+			add(&l, "  [%u IP fragments]", m->ip_fragments);
+		if (m->reply_to)
+			add(&l, "  (reply to %llu)", (unsigned long long)m->reply_to);
+		fprintf(out, "%s\n", l.b);
+	}
+	flush_run(out, &pr);
+	for (size_t i = 0; i < st->n_tls; i++) {
+		char ep[64];
+		kf_fmt_endpoint(&st->tls[i].server, ep, sizeof ep);
+		fprintf(out, "%8llu  HTTPS to %s%s%s (TLS: the HTTP exchange is encrypted)\n",
+			(unsigned long long)st->tls[i].frame, ep, st->tls[i].sni ? ", server name " : "",
+			st->tls[i].sni ? st->tls[i].sni : "");
+	}
+	if (st->n_services) {
+		fprintf(out, "  service tickets:");
+		for (size_t i = 0; i < st->n_services; i++) {
+			const struct kf_story_service *s = &st->services[i];
+			fprintf(out, "%s %s%s%s %s", i ? ";" : "", s->sname, s->realm ? "@" : "", s->realm ? s->realm : "",
+				s->outcome);
+			if (s->error_code)
+				fprintf(out, " (%s)", kf_fmt_error(s->error_code, b, sizeof b));
+		}
+		fputc('\n', out);
+	}
+	for (size_t i = 0; i < st->n_http; i++) {
+		const struct kf_story_http *h = &st->http[i];
+		char ep[64];
+		kf_fmt_endpoint(&h->server, ep, sizeof ep);
+		fprintf(out, "  http: connection %u to %s%s%s%s: %s", h->connection, ep, h->host ? " (Host " : "",
+			h->host ? h->host : "", h->host ? ")" : "", h->mech);
+		if (h->ticket)
+			fprintf(out, " with a ticket for %s", h->ticket);
+		fprintf(out, ", %s", h->outcome);
+		if (h->final_status)
+			fprintf(out, " (last status %d)", h->final_status);
+		fprintf(out, ", %u request%s, %u AP-REQ%s\n", h->requests, h->requests == 1 ? "" : "s", h->ap_reqs,
+			h->ap_reqs == 1 ? "" : "s");
+	}
+	for (size_t i = 0; i < st->n_delegation; i++) {
+		const struct kf_story_delegation *d = &st->delegation[i];
+		char by[64];
+		kf_fmt_addr(&d->by, by, sizeof by);
+		fprintf(out, "  delegation: %s by %s for %s%s%s: %s", d->kind, by, d->sname, d->realm ? "@" : "",
+			d->realm ? d->realm : "", d->outcome);
+		if (d->error_code)
+			fprintf(out, " (%s)", kf_fmt_error(d->error_code, b, sizeof b));
+		fputc('\n', out);
+	}
 }
 
 int kf_report_text(const struct kf_result *r, FILE *out)
@@ -181,15 +446,15 @@ int kf_report_text(const struct kf_result *r, FILE *out)
 	if (r->filtered_out)
 		fprintf(out, "  %llu packets left out by the filter\n", (unsigned long long)r->filtered_out);
 
-	size_t counts[32] = { 0 };
+	size_t counts[128] = { 0 };
 	for (size_t i = 0; i < r->n_messages; i++)
-		if (r->messages[i].type >= 0 && r->messages[i].type < 32)
+		if (r->messages[i].type >= 0 && r->messages[i].type < 128)
 			counts[r->messages[i].type]++;
-	fprintf(out, "\nKerberos messages: %zu", r->n_messages);
+	fprintf(out, "\nAuthentication messages: %zu", r->n_messages);
 	if (r->n_messages) {
 		char b[24];
 		const char *sep = " (";
-		for (int t = 0; t < 32; t++) {
+		for (int t = 0; t < 128; t++) {
 			if (!counts[t])
 				continue;
 			fprintf(out, "%s%zu %s", sep, counts[t], kf_fmt_type(t, b, sizeof b));
@@ -197,29 +462,10 @@ int kf_report_text(const struct kf_result *r, FILE *out)
 		}
 		fputc(')', out);
 	}
-	fputc('\n', out);
-	if (r->n_messages)
-		fprintf(out, "%8s  %-15s  %-s\n", "frame", one_day ? "time (UTC)" : "time (UTC)", "exchange");
+	fprintf(out, "; %zu %s\n", r->n_stories, r->n_stories == 1 ? "story" : "stories");
 
-	for (size_t i = 0; i < r->n_messages; i++) {
-		const struct kf_message *m = &r->messages[i];
-		char t[40], src[64], dst[64], tb[24];
-		when(t, sizeof t, m->ts_us, !one_day);
-		kf_fmt_endpoint(&m->src, src, sizeof src);
-		kf_fmt_endpoint(&m->dst, dst, sizeof dst);
-		struct line l = { .n = 0 };
-		add(&l, "%8llu  %s  %s → %s %s  %-9s ", (unsigned long long)m->frame, t, src, dst,
-		    m->transport == KF_TRANSPORT_TCP ? "tcp" : "udp", kf_fmt_type(m->type, tb, sizeof tb));
-		describe(&l, m);
-		if (m->ip_fragments > 1)
-			add(&l, "  [%u IP fragments]", m->ip_fragments);
-		if (m->reply_in)
-			add(&l, "  → reply in %llu", (unsigned long long)m->reply_in);
-		if (m->reply_to)
-			add(&l, "  ← reply to %llu", (unsigned long long)m->reply_to);
-		fprintf(out, "%s\n", l.b);
-	}
-
+	for (size_t i = 0; i < r->n_stories; i++)
+		story(out, r, &r->stories[i], i + 1, one_day);
 	if (r->n_tevents) {
 		fprintf(out, "\nUnanswered or refused:\n");
 		for (size_t i = 0; i < r->n_tevents; i++) {

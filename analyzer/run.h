@@ -1,0 +1,63 @@
+/* run.h - the state of one analysis, shared by the analyzer's packet-path
+ * modules (analyze.c: IP and Kerberos on port 88; app_tcp.c: TCP on other
+ * ports; auth_token.c: HTTP authentication tokens).  Internal to analyzer/. */
+#ifndef KF_RUN_H
+#define KF_RUN_H
+
+#include <pcap/pcap.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "analyze.h"
+#include "base/events.h"
+#include "base/limits.h"
+#include "defrag.h"
+#include "flow.h"
+#include "messages.h"
+#include "net.h"
+#include "tcp_reasm.h"
+
+/* Every flow's user data starts with its kind, so one flow table serves
+ * Kerberos connections and the other TCP connections. */
+enum kf_conn_kind { KF_CONN_KRB = 1, KF_CONN_APP = 2 };
+
+struct kf_run_filter {
+	int dlt;
+	bool ok;
+	struct bpf_program prog;
+};
+
+struct kf_run {
+	const struct kf_config *cfg;
+	struct kf_result *res;
+	struct kf_msgstore store;
+	struct kf_defrag *defrag;
+	struct kf_flow_table *flows;
+	struct kf_reasm_pool pool;
+	struct kf_events ev;
+	uint64_t frame, ts_us;       /* the packet being processed */
+	bool in_reassembled;         /* payload lives in the defrag buffer */
+	uint64_t ev_count[KF_EV__COUNT];
+	uint64_t ev_first[KF_EV__COUNT];
+	int unsupported_dlt;
+	struct kf_run_filter filters[KF_LIMIT_LINKTYPES];
+	unsigned n_filters;
+	bool nomem;
+	uint8_t *token_buf;          /* KF_LIMIT_TOKEN bytes for decoded tokens, made on first use */
+	struct kf_tls_hello *tls;    /* TLS ClientHellos seen */
+	size_t n_tls, cap_tls;
+};
+
+void kf_run_endpoint(struct kf_endpoint *e, uint8_t ipver, const uint8_t *addr, uint16_t port);
+/* Record the allocation failure as an event (the run stops after this packet). */
+void kf_run_nomem(struct kf_run *r);
+void kf_run_debug(struct kf_run *r, const char *what);
+
+/* app_tcp.c: a TCP segment on a port other than 88. */
+void kf_app_tcp_packet(struct kf_run *r, const struct kf_ip *ip, const struct kf_tcp *t);
+/* app_tcp.c: a flow of kind KF_CONN_APP leaves the table. */
+void kf_app_release(struct kf_run *r, struct kf_flow *f);
+/* analyze.c: UDP port 53 */
+void kf_dns_packet(struct kf_run *r, const struct kf_ip *ip, const struct kf_udp *u);
+
+#endif

@@ -1,0 +1,622 @@
+/* stories.c - join messages into per-client authentication stories
+ * (DIAGNOSES.md): by client address first, then by principal, because a
+ * double hop's later requests come from the front end and name the user
+ * only in the KDC's reply (a TGS-REQ carries no client name in the clear). */
+#include "stories.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "krb5.h"
+
+/* ---- growable scratch arrays (heap while building, arena at the end) ---- */
+
+struct vec {
+	void *p;
+	size_t n, cap, elem;
+};
+
+static void *vec_push(struct vec *v)
+{
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 8;
+		void *np = kf_realloc(v->p, cap * v->elem);
+		if (!np)
+			return NULL;
+		v->p = np;
+		v->cap = cap;
+	}
+	void *e = (char *)v->p + v->n * v->elem;
+	memset(e, 0, v->elem);
+	v->n++;
+	return e;
+}
+
+static bool frames_add(struct vec *v, uint64_t frame)
+{
+	if (!frame)
+		return true;
+	uint64_t *f = vec_push(v);
+	if (!f)
+		return false;
+	*f = frame;
+	return true;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Sorted, deduplicated copy of a frame vector into the arena. */
+static uint64_t *frames_final(struct kf_arena *a, struct vec *v, size_t *n, bool *fail)
+{
+	*n = 0;
+	if (!v->n)
+		return NULL;
+	qsort(v->p, v->n, sizeof(uint64_t), cmp_u64);
+	uint64_t *src = v->p;
+	size_t k = 0;
+	for (size_t i = 0; i < v->n; i++)
+		if (i == 0 || src[i] != src[i - 1])
+			src[k++] = src[i];
+	uint64_t *out = kf_arena_alloc(a, k * sizeof(uint64_t));
+	if (!out) {
+		*fail = true;
+		return NULL;
+	}
+	memcpy(out, src, k * sizeof(uint64_t));
+	*n = k;
+	return out;
+}
+
+/* ---- working structures ------------------------------------------------- */
+
+struct svc_w {
+	const char *sname, *realm, *outcome;
+	int32_t error_code;
+	struct vec frames;
+};
+
+struct http_w {
+	uint32_t connection;
+	struct kf_endpoint server;
+	const char *host, *mech, *ticket;
+	int final_status;
+	bool creds_sent, rejected_after_creds, ok_after_creds, server_error;
+	uint32_t requests, ap_reqs;
+	struct vec frames;
+};
+
+struct del_w {
+	const char *kind, *sname, *realm, *outcome;
+	struct kf_endpoint by;
+	int32_t error_code;
+	struct vec frames;
+};
+
+struct story_w {
+	struct kf_endpoint client;
+	const char *user, *kdc;
+	bool tgt_seen;
+	uint64_t tgt_frame, first_frame;
+	struct vec services, http, deleg, tls, frames;
+};
+
+struct builder {
+	struct kf_result *r;
+	struct vec stories; /* struct story_w */
+	bool fail;
+};
+
+static bool same_addr(const struct kf_endpoint *a, const struct kf_endpoint *b)
+{
+	return a->ipver == b->ipver && memcmp(a->addr, b->addr, a->ipver == 6 ? 16 : 4) == 0;
+}
+
+bool kf_message_client(const struct kf_message *m, struct kf_endpoint *client)
+{
+	bool src_is_client;
+	switch (m->carrier) {
+	case KF_CARRIER_KERBEROS:
+		src_is_client = m->dst.port == 88 && m->src.port != 88 ? true :
+				m->src.port == 88 && m->dst.port != 88 ? false :
+				(m->type == KF_KRB_AS_REQ || m->type == KF_KRB_TGS_REQ);
+		break;
+	case KF_CARRIER_HTTP:
+		src_is_client = m->type == KF_KRB_AP_REQ || m->type == KF_MSG_NTLM_NEGOTIATE ||
+				m->type == KF_MSG_NTLM_AUTHENTICATE || m->type == KF_MSG_HTTP_REQUEST;
+		break;
+	case KF_CARRIER_DNS:
+		src_is_client = false; /* responses are recorded: the client receives */
+		break;
+	default:
+		return false;
+	}
+	*client = src_is_client ? m->src : m->dst;
+	client->port = 0;
+	return true;
+}
+
+static struct story_w *story_for(struct builder *b, const struct kf_endpoint *client, uint64_t frame)
+{
+	struct story_w *s = b->stories.p;
+	for (size_t i = 0; i < b->stories.n; i++)
+		if (same_addr(&s[i].client, client))
+			return &s[i];
+	struct story_w *n = vec_push(&b->stories);
+	if (!n) {
+		b->fail = true;
+		return NULL;
+	}
+	n->client = *client;
+	n->first_frame = frame;
+	n->services.elem = sizeof(struct svc_w);
+	n->http.elem = sizeof(struct http_w);
+	n->deleg.elem = sizeof(struct del_w);
+	n->tls.elem = sizeof(struct kf_story_tls);
+	n->frames.elem = sizeof(uint64_t);
+	return n;
+}
+
+static const char *principal(struct kf_arena *a, const char *name, const char *realm)
+{
+	if (!name)
+		return NULL;
+	size_t n = strlen(name), m = realm ? strlen(realm) : 0;
+	char *p = kf_arena_alloc(a, n + m + 2);
+	if (!p)
+		return NULL;
+	memcpy(p, name, n);
+	if (realm) {
+		p[n] = '@';
+		memcpy(p + n + 1, realm, m);
+		p[n + 1 + m] = 0;
+	} else {
+		p[n] = 0;
+	}
+	return p;
+}
+
+static bool str_eq(const char *a, const char *b) { return a && b && strcmp(a, b) == 0; }
+
+static struct svc_w *service(struct builder *b, struct story_w *s, const char *sname, const char *realm)
+{
+	struct svc_w *v = s->services.p;
+	for (size_t i = 0; i < s->services.n; i++)
+		if (str_eq(v[i].sname, sname) && (v[i].realm == realm || str_eq(v[i].realm, realm)))
+			return &v[i];
+	struct svc_w *n = vec_push(&s->services);
+	if (!n) {
+		b->fail = true;
+		return NULL;
+	}
+	n->sname = sname;
+	n->realm = realm;
+	n->outcome = KF_OUTCOME_UNKNOWN;
+	n->frames.elem = sizeof(uint64_t);
+	return n;
+}
+
+static struct http_w *http_conn(struct builder *b, struct story_w *s, const struct kf_message *m)
+{
+	struct http_w *h = s->http.p;
+	for (size_t i = 0; i < s->http.n; i++)
+		if (h[i].connection == m->connection)
+			return &h[i];
+	struct http_w *n = vec_push(&s->http);
+	if (!n) {
+		b->fail = true;
+		return NULL;
+	}
+	n->connection = m->connection;
+	n->mech = "none";
+	n->frames.elem = sizeof(uint64_t);
+	return n;
+}
+
+static const struct kf_message *by_frame(const struct kf_result *r, uint64_t frame, int type)
+{
+	/* messages are sorted by frame: binary search, then scan the frame */
+	size_t lo = 0, hi = r->n_messages;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (r->messages[mid].frame < frame)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < r->n_messages && r->messages[i].frame == frame; i++)
+		if (type < 0 || r->messages[i].type == type)
+			return &r->messages[i];
+	return NULL;
+}
+
+/* The reply a KDC request got: the message in its reply_in frame from the KDC. */
+static const struct kf_message *kdc_reply(const struct kf_result *r, const struct kf_message *req)
+{
+	if (!req->reply_in)
+		return NULL;
+	for (size_t i = 0; i < r->n_messages; i++) {
+		const struct kf_message *m = &r->messages[i];
+		if (m->frame == req->reply_in && m->reply_to == req->frame && m->carrier == req->carrier)
+			return m;
+	}
+	return by_frame(r, req->reply_in, -1);
+}
+
+static void addr_string(const struct kf_endpoint *e, char *buf, size_t len)
+{
+	if (!inet_ntop(e->ipver == 6 ? AF_INET6 : AF_INET, e->addr, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+}
+
+static bool is_krbtgt(const char *sname) { return sname && strncmp(sname, "krbtgt/", 7) == 0; }
+
+#define KDC_OPT_FORWARDED (0x80000000u >> 2)
+#define KDC_OPT_CNAME_IN_ADDL_TKT (0x80000000u >> 14)
+
+/* ---- the passes ---------------------------------------------------------- */
+
+static void kdc_message(struct builder *b, struct story_w *s, const struct kf_message *m)
+{
+	struct kf_result *r = b->r;
+	struct kf_arena *a = &r->arena;
+	const struct kf_krb_rec *k = &m->krb;
+	char kdc[64];
+	if (!s->kdc) {
+		const struct kf_endpoint *e = m->dst.port == 88 ? &m->dst : &m->src;
+		addr_string(e, kdc, sizeof kdc);
+		s->kdc = kf_arena_strndup(a, kdc, strlen(kdc));
+	}
+	switch (m->type) {
+	case KF_KRB_AS_REQ:
+		if (!s->user && k->cname)
+			s->user = principal(a, k->cname, k->realm);
+		break;
+	case KF_KRB_AS_REP:
+		s->tgt_seen = true;
+		s->tgt_frame = m->frame;
+		if (k->cname)
+			s->user = principal(a, k->cname, k->crealm);
+		break;
+	case KF_KRB_TGS_REP:
+		if (!s->user && k->cname)
+			s->user = principal(a, k->cname, k->crealm);
+		break;
+	case KF_KRB_TGS_REQ: {
+		if (!k->sname)
+			break;
+		const struct kf_message *rep = kdc_reply(r, m);
+		const char *outcome = !rep ? KF_OUTCOME_UNKNOWN :
+				      rep->type == KF_KRB_TGS_REP ? KF_OUTCOME_OK : KF_OUTCOME_ERROR;
+		bool forwarded = k->has_kdc_options && (k->kdc_options & KDC_OPT_FORWARDED) && is_krbtgt(k->sname);
+		bool s4u = k->s4u_user || (k->n_addl && k->has_kdc_options && (k->kdc_options & KDC_OPT_CNAME_IN_ADDL_TKT));
+		if (forwarded || s4u) {
+			struct del_w *d = vec_push(&s->deleg);
+			if (!d) {
+				b->fail = true;
+				return;
+			}
+			d->kind = forwarded ? "forwarded-tgt" : k->s4u_user ? "s4u2self" : "s4u2proxy";
+			d->by = s->client;
+			d->sname = k->sname;
+			d->realm = k->realm;
+			d->outcome = outcome;
+			d->error_code = rep && rep->type == KF_KRB_ERROR ? rep->krb.error_code : 0;
+			d->frames.elem = sizeof(uint64_t);
+			b->fail |= !frames_add(&d->frames, m->frame);
+			if (rep)
+				b->fail |= !frames_add(&d->frames, rep->frame);
+			if (forwarded)
+				break;
+		}
+		struct svc_w *v = service(b, s, k->sname, k->realm);
+		if (!v)
+			return;
+		v->outcome = outcome;
+		v->error_code = rep && rep->type == KF_KRB_ERROR ? rep->krb.error_code : 0;
+		b->fail |= !frames_add(&v->frames, m->frame);
+		if (rep)
+			b->fail |= !frames_add(&v->frames, rep->frame);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+/* Host of a Host header or SNI, without the port. */
+static void host_part(const char *host, char *out, size_t cap)
+{
+	size_t n = 0;
+	if (host[0] == '[') { /* [v6]:port */
+		const char *end = strchr(host, ']');
+		n = end ? (size_t)(end - host + 1) : strlen(host);
+	} else {
+		const char *colon = strchr(host, ':');
+		n = colon ? (size_t)(colon - host) : strlen(host);
+	}
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(out, host, n);
+	out[n] = 0;
+}
+
+static void http_message(struct builder *b, struct story_w *s, const struct kf_message *m)
+{
+	struct kf_arena *a = &b->r->arena;
+	struct http_w *h = http_conn(b, s, m);
+	if (!h)
+		return;
+	b->fail |= !frames_add(&h->frames, m->frame);
+	bool from_client = m->type == KF_MSG_HTTP_REQUEST || m->type == KF_KRB_AP_REQ ||
+			   m->type == KF_MSG_NTLM_NEGOTIATE || m->type == KF_MSG_NTLM_AUTHENTICATE;
+	h->server = from_client ? m->dst : m->src;
+	switch (m->type) {
+	case KF_MSG_HTTP_REQUEST:
+		h->requests++;
+		if (!h->host && m->http && m->http->host)
+			h->host = m->http->host;
+		if (m->http && m->http->auth_scheme) {
+			h->creds_sent = true;
+			if (!strcmp(h->mech, "none"))
+				h->mech = kf_arena_strndup(a, m->http->auth_scheme, strlen(m->http->auth_scheme));
+		}
+		break;
+	case KF_MSG_HTTP_RESPONSE:
+		if (m->http) {
+			h->final_status = m->http->status;
+			if (h->creds_sent && (m->http->status == 401 || m->http->status == 407))
+				h->rejected_after_creds = true;
+			else if (h->creds_sent && m->http->status < 400)
+				h->ok_after_creds = true;
+		}
+		break;
+	case KF_KRB_AP_REQ:
+		h->mech = "kerberos";
+		h->ap_reqs++;
+		if (m->krb.ticket)
+			h->ticket = principal(a, m->krb.ticket->sname, m->krb.ticket->realm);
+		break;
+	case KF_KRB_ERROR:
+		h->server_error = true;
+		break;
+	case KF_MSG_NTLM_NEGOTIATE:
+	case KF_MSG_NTLM_CHALLENGE:
+	case KF_MSG_NTLM_AUTHENTICATE:
+		h->mech = "ntlm";
+		if (m->type == KF_MSG_NTLM_AUTHENTICATE && m->ntlm && m->ntlm->user && !s->user) {
+			char u[2 * KF_LIMIT_NAME + 2];
+			snprintf(u, sizeof u, "%s%s%s", m->ntlm->domain ? m->ntlm->domain : "",
+				 m->ntlm->domain ? "\\" : "", m->ntlm->user);
+			s->user = kf_arena_strndup(a, u, strlen(u));
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* A KDC reply naming user U, asked for by another client: U's delegation. */
+static void on_behalf(struct builder *b, const struct kf_message *m, struct story_w *requester)
+{
+	struct kf_result *r = b->r;
+	const struct kf_krb_rec *k = &m->krb;
+	if ((m->type != KF_KRB_TGS_REP && m->type != KF_KRB_ERROR) || !k->cname || !m->reply_to)
+		return;
+	const char *who = principal(&r->arena, k->cname, k->crealm);
+	struct story_w *st = b->stories.p;
+	for (size_t i = 0; i < b->stories.n; i++) {
+		struct story_w *s = &st[i];
+		if (s == requester || !str_eq(s->user, who))
+			continue;
+		const struct kf_message *req = by_frame(r, m->reply_to, KF_KRB_TGS_REQ);
+		if (!req || !req->krb.sname || is_krbtgt(req->krb.sname))
+			continue;
+		struct del_w *d = vec_push(&s->deleg);
+		if (!d) {
+			b->fail = true;
+			return;
+		}
+		d->kind = "on-behalf";
+		d->by = requester->client;
+		d->sname = req->krb.sname;
+		d->realm = req->krb.realm;
+		d->outcome = m->type == KF_KRB_TGS_REP ? KF_OUTCOME_OK : KF_OUTCOME_ERROR;
+		d->error_code = m->type == KF_KRB_ERROR ? k->error_code : 0;
+		d->frames.elem = sizeof(uint64_t);
+		b->fail |= !frames_add(&d->frames, req->frame);
+		b->fail |= !frames_add(&d->frames, m->frame);
+		b->fail |= !frames_add(&s->frames, req->frame);
+		b->fail |= !frames_add(&s->frames, m->frame);
+	}
+}
+
+/* Services reached over NTLM: the Host of a connection that used NTLM. */
+static void ntlm_services(struct builder *b, struct story_w *s)
+{
+	struct http_w *h = s->http.p;
+	for (size_t i = 0; i < s->http.n; i++) {
+		if (strcmp(h[i].mech, "ntlm") != 0 || !h[i].host)
+			continue;
+		char host[KF_LIMIT_NAME], spn[KF_LIMIT_NAME + 8];
+		host_part(h[i].host, host, sizeof host);
+		snprintf(spn, sizeof spn, "HTTP/%s", host);
+		struct svc_w *v = NULL, *all = s->services.p;
+		for (size_t j = 0; j < s->services.n; j++)
+			if (all[j].sname && strcasecmp(all[j].sname, spn) == 0)
+				v = &all[j];
+		if (!v) {
+			const char *name = kf_arena_strndup(&b->r->arena, spn, strlen(spn));
+			v = service(b, s, name, NULL);
+			if (!v)
+				return;
+		}
+		if (strcmp(v->outcome, KF_OUTCOME_OK) != 0)
+			v->outcome = KF_OUTCOME_NTLM;
+	}
+}
+
+/* ---- freezing into the result ------------------------------------------- */
+
+static void free_work(struct builder *b)
+{
+	struct story_w *st = b->stories.p;
+	for (size_t i = 0; i < b->stories.n; i++) {
+		struct story_w *s = &st[i];
+		struct svc_w *v = s->services.p;
+		for (size_t j = 0; j < s->services.n; j++)
+			kf_free(v[j].frames.p);
+		struct http_w *h = s->http.p;
+		for (size_t j = 0; j < s->http.n; j++)
+			kf_free(h[j].frames.p);
+		struct del_w *d = s->deleg.p;
+		for (size_t j = 0; j < s->deleg.n; j++)
+			kf_free(d[j].frames.p);
+		kf_free(s->services.p);
+		kf_free(s->http.p);
+		kf_free(s->deleg.p);
+		kf_free(s->tls.p);
+		kf_free(s->frames.p);
+	}
+	kf_free(b->stories.p);
+}
+
+static int cmp_story(const void *a, const void *b)
+{
+	const struct story_w *x = a, *y = b;
+	return x->first_frame < y->first_frame ? -1 : x->first_frame > y->first_frame;
+}
+
+static void freeze(struct builder *b)
+{
+	struct kf_result *r = b->r;
+	struct kf_arena *a = &r->arena;
+	if (!b->stories.n)
+		return;
+	qsort(b->stories.p, b->stories.n, sizeof(struct story_w), cmp_story);
+	struct kf_story *out = kf_arena_zalloc(a, b->stories.n * sizeof(*out));
+	if (!out) {
+		b->fail = true;
+		return;
+	}
+	struct story_w *st = b->stories.p;
+	for (size_t i = 0; i < b->stories.n; i++) {
+		struct story_w *s = &st[i];
+		struct kf_story *o = &out[i];
+		o->client = s->client;
+		o->user = s->user;
+		o->kdc = s->kdc;
+		o->tgt_seen = s->tgt_seen;
+		o->tgt_frame = s->tgt_frame;
+		o->n_services = s->services.n;
+		o->services = kf_arena_zalloc(a, s->services.n * sizeof(*o->services) + 1);
+		struct svc_w *v = s->services.p;
+		for (size_t j = 0; o->services && j < s->services.n; j++) {
+			struct kf_story_service *d = &o->services[j];
+			d->sname = v[j].sname;
+			d->realm = v[j].realm;
+			d->outcome = v[j].outcome;
+			d->error_code = v[j].error_code;
+			d->frames = frames_final(a, &v[j].frames, &d->n_frames, &b->fail);
+		}
+		o->n_http = s->http.n;
+		o->http = kf_arena_zalloc(a, s->http.n * sizeof(*o->http) + 1);
+		struct http_w *h = s->http.p;
+		for (size_t j = 0; o->http && j < s->http.n; j++) {
+			struct kf_story_http *d = &o->http[j];
+			d->connection = h[j].connection;
+			d->server = h[j].server;
+			d->host = h[j].host;
+			d->mech = h[j].mech;
+			d->ticket = h[j].ticket;
+			d->final_status = h[j].final_status;
+			d->requests = h[j].requests;
+			d->ap_reqs = h[j].ap_reqs;
+			d->outcome = h[j].server_error ? "error" :
+				     h[j].rejected_after_creds && !h[j].ok_after_creds ? "rejected" :
+				     h[j].ok_after_creds ? "ok" :
+				     !h[j].creds_sent && h[j].final_status == 401 ? "challenged" : "unknown";
+			d->frames = frames_final(a, &h[j].frames, &d->n_frames, &b->fail);
+		}
+		o->n_delegation = s->deleg.n;
+		o->delegation = kf_arena_zalloc(a, s->deleg.n * sizeof(*o->delegation) + 1);
+		struct del_w *dw = s->deleg.p;
+		for (size_t j = 0; o->delegation && j < s->deleg.n; j++) {
+			struct kf_story_delegation *d = &o->delegation[j];
+			d->kind = dw[j].kind;
+			d->by = dw[j].by;
+			d->sname = dw[j].sname;
+			d->realm = dw[j].realm;
+			d->outcome = dw[j].outcome;
+			d->error_code = dw[j].error_code;
+			d->frames = frames_final(a, &dw[j].frames, &d->n_frames, &b->fail);
+		}
+		o->n_tls = s->tls.n;
+		o->tls = kf_arena_alloc(a, s->tls.n * sizeof(*o->tls) + 1);
+		if (o->tls && s->tls.n)
+			memcpy(o->tls, s->tls.p, s->tls.n * sizeof(*o->tls));
+		o->frames = frames_final(a, &s->frames, &o->n_frames, &b->fail);
+		if (!o->services || !o->http || !o->delegation || !o->tls)
+			b->fail = true;
+	}
+	r->stories = out;
+	r->n_stories = b->stories.n;
+}
+
+enum kf_status kf_stories_build(struct kf_result *r)
+{
+	struct builder b = { .r = r, .stories = { .elem = sizeof(struct story_w) } };
+	/* pass 1: each message into its client's story */
+	for (size_t i = 0; i < r->n_messages && !b.fail; i++) {
+		const struct kf_message *m = &r->messages[i];
+		struct kf_endpoint client;
+		if (!kf_message_client(m, &client))
+			continue;
+		struct story_w *s = story_for(&b, &client, m->frame);
+		if (!s)
+			break;
+		b.fail |= !frames_add(&s->frames, m->frame);
+		if (m->carrier == KF_CARRIER_KERBEROS)
+			kdc_message(&b, s, m);
+		else if (m->carrier == KF_CARRIER_HTTP)
+			http_message(&b, s, m);
+	}
+	/* TLS: HTTPS whose HTTP is hidden still belongs to its client's story */
+	for (size_t i = 0; i < r->n_tls && !b.fail; i++) {
+		struct kf_endpoint client = r->tls[i].src;
+		client.port = 0;
+		struct story_w *s = story_for(&b, &client, r->tls[i].frame);
+		struct kf_story_tls *t = s ? vec_push(&s->tls) : NULL;
+		if (!t) {
+			b.fail = true;
+			break;
+		}
+		t->frame = r->tls[i].frame;
+		t->server = r->tls[i].dst;
+		t->sni = r->tls[i].sni;
+		b.fail |= !frames_add(&s->frames, t->frame);
+	}
+	/* pass 2: what other clients did on a user's behalf, and NTLM services */
+	for (size_t i = 0; i < r->n_messages && !b.fail; i++) {
+		const struct kf_message *m = &r->messages[i];
+		struct kf_endpoint client;
+		if (m->carrier != KF_CARRIER_KERBEROS || !kf_message_client(m, &client))
+			continue;
+		struct story_w *s = story_for(&b, &client, m->frame);
+		if (s)
+			on_behalf(&b, m, s);
+	}
+	struct story_w *st = b.stories.p;
+	for (size_t i = 0; i < b.stories.n && !b.fail; i++)
+		ntlm_services(&b, &st[i]);
+	if (!b.fail)
+		freeze(&b);
+	free_work(&b);
+	return b.fail ? KF_NOMEM : KF_OK;
+}
