@@ -35,7 +35,13 @@ struct kf_dns_msg {
 	struct kf_dns_answer answers[KF_LIMIT_DNS_ANSWERS];
 };
 
-/* Decode a DNS message (UDP payload, or a TCP message without its 2-byte length). */
+/* Decode a DNS message (UDP payload, or a TCP message without its 2-byte
+ * length) into m; nothing points into s afterwards (names are printed into m,
+ * see dns.c for the escaping).  Returns false with DNS_MALFORMED, or
+ * DNS_NAME_LOOP for a name with more than KF_LIMIT_DNS_POINTERS pointers,
+ * when the header, a question or an answer does not decode; what was decoded
+ * before the failure stays in m.  More than KF_LIMIT_DNS_ANSWERS kept answers
+ * set answers_truncated (no event: large answer sets are normal). */
 bool kf_dns_decode(struct kf_span s, struct kf_dns_msg *m, struct kf_events *ev);
 
 #endif

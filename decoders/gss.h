@@ -31,7 +31,8 @@ enum kf_mech {
  * "kerberos-u2u"; NULL for unknown (print the OID instead). */
 const char *kf_mech_name(enum kf_mech m);
 enum kf_mech kf_mech_from_oid(struct kf_span oid_contents);
-/* Dotted form of an OID's contents into buf ("1.2.840.48018.1.2.2"). */
+/* Dotted form of an OID's contents into buf ("1.2.840.48018.1.2.2").
+ * Returns buf, or NULL (buf = "") when the OID is malformed or buf too small. */
 const char *kf_oid_to_string(struct kf_span oid_contents, char *buf, size_t len);
 
 /* What a token is, from its first bytes: a GSS InitialContextToken (0x60),
@@ -69,6 +70,16 @@ enum kf_neg_state {
 /* "accept-completed", ... */
 const char *kf_neg_state_name(int state);
 
+/* ContextFlags bits (RFC 4178 §4.2.1) as kf_der_bits32 numbers them:
+ * delegFlag(0) is the most significant bit. */
+#define KF_SPNEGO_FLAG_DELEG    (1u << 31)
+#define KF_SPNEGO_FLAG_MUTUAL   (1u << 30)
+#define KF_SPNEGO_FLAG_REPLAY   (1u << 29)
+#define KF_SPNEGO_FLAG_SEQUENCE (1u << 28)
+#define KF_SPNEGO_FLAG_ANON     (1u << 27)
+#define KF_SPNEGO_FLAG_CONF     (1u << 26)
+#define KF_SPNEGO_FLAG_INTEG    (1u << 25)
+
 struct kf_spnego {
 	bool is_init;                  /* NegTokenInit (true) or NegTokenResp */
 	/* NegTokenInit */
@@ -77,10 +88,14 @@ struct kf_spnego {
 	enum kf_mech mech_types[KF_LIMIT_SPNEGO_MECHS];
 	struct kf_span mech_type_oids[KF_LIMIT_SPNEGO_MECHS];
 	bool has_req_flags;
-	uint32_t req_flags;            /* ContextFlags, wire bit order */
+	uint32_t req_flags;            /* ContextFlags, wire bit order (KF_SPNEGO_FLAG_*) */
 	bool has_mech_token;
 	struct kf_span mech_token;     /* the optimistic token of the first mech */
-	bool has_mech_list_mic;
+	bool has_mech_list_mic;        /* NegTokenInit or NegTokenResp; the MIC itself is not exposed */
+	/* NegTokenInit2 (MS-SPNG §2.2.1): negHints, usually from a server */
+	bool has_neg_hints;
+	bool has_hint_name;
+	struct kf_span hint_name;      /* GeneralString ("not_defined_in_RFC4178@please_ignore") */
 	/* NegTokenResp */
 	bool has_neg_state;
 	int neg_state;                 /* enum kf_neg_state */

@@ -34,13 +34,17 @@ struct kf_http_head {
 	int status;                 /* responses: 100..999 */
 	struct kf_span reason;
 	int minor_version;          /* HTTP/1.x */
-	size_t header_bytes;        /* the whole head: start line to the empty line, inclusive */
+	size_t header_bytes;        /* the whole head: start line to the empty line, inclusive
+				     * (empty lines skipped before the start line excluded) */
 	size_t n_headers;
 	bool headers_truncated;     /* more than KF_LIMIT_HTTP_HEADERS lines (event raised) */
 	struct kf_http_header headers[KF_LIMIT_HTTP_HEADERS];
 	enum kf_http_body body;
 	uint64_t content_length;
-	bool connection_close;      /* Connection: close, or HTTP/1.0 without keep-alive */
+	bool connection_close;      /* Connection: close, or HTTP/1.0 without keep-alive; also
+				     * when the body runs until close and when Transfer-Encoding
+				     * came with Content-Length or in HTTP/1.0 (RFC 9112 §6.1,
+				     * §6.3: the connection is closed after such a message) */
 };
 
 /* Results of the head parsers. */
@@ -50,7 +54,13 @@ struct kf_http_head {
 /* Parse the head of a request / response at the start of s.  Returns the head's
  * length (> 0), KF_HTTP_NEED_MORE or KF_HTTP_ERROR.  For a response,
  * request_method is the method of the request it answers (empty when
- * unknown): a response to HEAD or a 2xx to CONNECT has no body. */
+ * unknown): a response to HEAD or a 2xx to CONNECT has no body.
+ * The length includes empty lines skipped before the start line.  Spans in h
+ * point into s.  Events are added only with a final result (never with
+ * NEED_MORE), so a caller may re-parse a growing buffer; a success can carry
+ * events too (obs-fold joined, too many headers, Content-Length together with
+ * Transfer-Encoding).  NEED_MORE on KF_LIMIT_HTTP_HEADER_BLOCK bytes or more
+ * is KF_HTTP_ERROR with HTTP_HEADER_TOO_BIG.  Grammar subset: http1.c. */
 long kf_http_parse_request(struct kf_span s, struct kf_http_head *h, struct kf_events *ev);
 long kf_http_parse_response(struct kf_span s, struct kf_span request_method, struct kf_http_head *h,
 			    struct kf_events *ev);
@@ -76,7 +86,9 @@ struct kf_http_auth {
  * RFC 9110 §11.6.1, auth-params of Basic/Digest/Bearer skipped correctly).
  * Returns how many were written (at most cap). */
 size_t kf_http_auth_challenges(struct kf_span value, struct kf_http_auth *out, size_t cap);
-/* Parse a credentials header value ("Negotiate YII..."). */
+/* Parse a credentials header value ("Negotiate YII...", "Digest username=..").
+ * False when there is no scheme or bytes follow the token68 / auth-params;
+ * out->scheme is set whenever a scheme could be read. */
 bool kf_http_auth_credentials(struct kf_span value, struct kf_http_auth *out);
 
 /* Chunked body skipper: a streaming state machine over body bytes.  Feeds
@@ -84,6 +96,9 @@ bool kf_http_auth_credentials(struct kf_span value, struct kf_http_auth *out);
  * message), and sets *done when the last chunk and trailers are through.
  * Chunk data is skipped by counting, never copied; chunk-size lines longer
  * than a sane bound or sizes overflowing 64 bits are errors (event). */
+#define KF_HTTP_CHUNK_LINE_MAX 4096u /* a chunk-size line with its extensions
+					   * (belongs in limits.h; kept here for now) */
+
 struct kf_http_chunked {
 	int state;
 	uint64_t remaining; /* data bytes left in the current chunk */

@@ -20,7 +20,8 @@ struct kf_ntlm_av {
 struct kf_ntlm_msg {
 	uint32_t type;         /* 1 NEGOTIATE, 2 CHALLENGE, 3 AUTHENTICATE */
 	uint32_t flags;        /* NegotiateFlags */
-	bool unicode;          /* strings are UTF-16LE (else OEM) */
+	bool unicode;          /* strings are UTF-16LE (else OEM); always false for NEGOTIATE,
+				  whose domain/workstation are OEM (MS-NLMP §2.2.1.1) */
 	/* NEGOTIATE: domain, workstation (when supplied); AUTHENTICATE: domain, user, workstation */
 	struct kf_span domain, user, workstation;
 	/* CHALLENGE */

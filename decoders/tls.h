@@ -14,8 +14,10 @@ bool kf_tls_probe(struct kf_span s);
 
 /* The SNI host name of the ClientHello at the start of s (one TLS record;
  * a ClientHello spread over several records is read from the first only).
- * Returns true and a NUL-terminated printable name in sni; false when s is
- * not a ClientHello or has no server_name (event only when malformed). */
+ * Returns true and a NUL-terminated printable name in sni (bytes outside
+ * 0x21..0x7e as \DDD; give cap >= KF_LIMIT_DNS_NAME); false when s is not a
+ * ClientHello, has no server_name, or ends before it (event TLS_MALFORMED
+ * only when lengths contradict each other or the name does not fit cap). */
 bool kf_tls_client_hello_sni(struct kf_span s, char *sni, size_t cap, struct kf_events *ev);
 
 #endif

@@ -50,17 +50,22 @@ REPO_DIR=$(cd "$SCRIPT_DIR/../.." && pwd)
 # Each samples/lab/scenarios/*.sh adds a group of scenarios. At source time a
 # group only declares (functions and these lists); it runs nothing:
 #   ALL_SCENARIOS+=(name...)       its scenarios (scenario_NAME, scenario_file_NAME)
-#   LAB_PACKAGES+=(cmd:package...) what it needs installed (checked by command)
+#   LAB_PACKAGES+=(cmd:package...) what it needs installed (checked by command, or
+#                                  by file when cmd is an absolute path)
 #   LAB_GROUP_NAMESPACES+=(ns...)  namespaces it creates with ns_add_host (deleted at
 #                                  exit and before a run, leftovers included)
 #   LAB_SETUP+=("fn scenario...")  fn runs once after the KDC starts, before the
 #                                  first scenario, if any listed scenario is selected
+#   LAB_CLEANUP+=(fn...)           fn runs at exit (always, also after a failure or
+#                                  when its setup never ran), before the namespaces
+#                                  are deleted: remove files the group made outside $TMP
 # A scenario may define scenario_capture_NAME printing "NAMESPACE INTERFACE"
 # to capture somewhere other than the client (e.g. the bridge, to see a front
 # end talk to a back end).
 LAB_PACKAGES=()
 LAB_GROUP_NAMESPACES=()
 LAB_SETUP=()
+LAB_CLEANUP=()
 for group in "$SCRIPT_DIR"/scenarios/*.sh; do
     [[ -e $group ]] || continue
     # shellcheck source=/dev/null
@@ -90,6 +95,7 @@ install_packages() {
     for pair in krb5kdc:krb5-kdc kadmin.local:krb5-admin-server kinit:krb5-user \
                 kvno:krb5-user tcpdump:tcpdump ip:iproute2 ethtool:ethtool "${LAB_PACKAGES[@]}"; do
         cmd=${pair%%:*}; pkg=${pair#*:}
+        if [[ $cmd == /* ]]; then [[ -e $cmd ]] || need+=("$pkg"); continue; fi   # a file, e.g. a module
         PATH=$PATH:/usr/sbin:/sbin command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
     done
     [[ ${#need[@]} -eq 0 ]] && return 0
@@ -128,6 +134,7 @@ cleanup() {
     for pid in ${TCPDUMP_PID:-} "${PIDS[@]}"; do
         [[ -n $pid ]] && wait "$pid" 2>/dev/null
     done
+    for fn in "${LAB_CLEANUP[@]}"; do "$fn"; done
     netns_teardown
     if [[ ${KF_LAB_KEEP:-0} == 1 ]]; then
         log "kept $TMP"
