@@ -558,8 +558,17 @@ static void on_frag_incomplete(void *ctx, const struct kf_frag_incomplete *inc)
  * inside them), so a story can show that a URL's host was an alias. */
 void kf_dns_packet(struct kf_run *r, const struct kf_ip *ip, const struct kf_udp *u)
 {
+	struct kf_endpoint src, dst;
+	kf_run_endpoint(&src, ip->version, ip->src, u->sport);
+	kf_run_endpoint(&dst, ip->version, ip->dst, u->dport);
+	kf_dns_record(r, &src, &dst, KF_TRANSPORT_UDP, 0, u->payload);
+}
+
+void kf_dns_record(struct kf_run *r, const struct kf_endpoint *src, const struct kf_endpoint *dst,
+		   uint8_t transport, uint32_t connection, struct kf_span payload)
+{
 	struct kf_dns_msg d;
-	if (!kf_dns_decode(u->payload, &d, &r->ev) || !d.response || !d.has_question)
+	if (!kf_dns_decode(payload, &d, &r->ev) || !d.response || !d.has_question)
 		return;
 	struct kf_arena *a = &r->res->arena;
 	struct kf_dns_rec *rec = kf_arena_zalloc(a, sizeof(*rec));
@@ -584,9 +593,10 @@ void kf_dns_packet(struct kf_run *r, const struct kf_ip *ip, const struct kf_udp
 	msg.frame = r->frame;
 	msg.ts_us = r->ts_us;
 	msg.first_frame = r->frame;
-	kf_run_endpoint(&msg.src, ip->version, ip->src, u->sport);
-	kf_run_endpoint(&msg.dst, ip->version, ip->dst, u->dport);
-	msg.transport = KF_TRANSPORT_UDP;
+	msg.src = *src;
+	msg.dst = *dst;
+	msg.transport = transport;
+	msg.connection = connection;
 	msg.carrier = KF_CARRIER_DNS;
 	msg.type = KF_MSG_DNS;
 	msg.dns = rec;

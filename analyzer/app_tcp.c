@@ -24,7 +24,8 @@
 #define METHOD_MAX 24
 #define SCHEME_MAX 24
 
-enum app_state { APP_PROBING, APP_HTTP, APP_DONE };
+enum app_state { APP_PROBING, APP_HTTP, APP_DNS, APP_DONE };
+#define DNS_PORT 53
 enum hdir_state { HD_HEAD, HD_BODY_LEN, HD_BODY_CHUNKED, HD_BODY_CLOSE, HD_RESYNC, HD_DEAD };
 
 struct http_dir {
@@ -478,10 +479,43 @@ static void http_data(struct app_ctx *x, struct kf_span data)
 	}
 }
 
+/* DNS over TCP (RFC 1035 §4.2.2): 2-byte length, then the message; only
+ * the server's responses are recorded.  Uses the direction's head buffer. */
+static void dns_data(struct app_ctx *x, struct kf_span data)
+{
+	struct http_dir *h = &x->c->h[x->dir];
+	if (x->dir != 1 || h->st == HD_DEAD)
+		return;
+	if (!gather(x->r, h, data)) {
+		h->st = HD_DEAD;
+		return;
+	}
+	struct kf_token_origin o;
+	origin(x, &o);
+	size_t off = 0;
+	while (h->len - off >= 2) {
+		size_t need = (size_t)h->buf[off] << 8 | h->buf[off + 1];
+		if (h->len - off - 2 < need)
+			break;
+		kf_dns_record(x->r, &o.src, &o.dst, KF_TRANSPORT_TCP, o.connection,
+			      kf_span_make(h->buf + off + 2, need));
+		off += 2 + need;
+	}
+	memmove(h->buf, h->buf + off, h->len - off);
+	h->len -= off;
+}
+
 static void on_stream(void *ctx, struct kf_span data, uint32_t gap_len)
 {
 	struct app_ctx *x = ctx;
 	struct http_dir *h = &x->c->h[x->dir];
+	if (x->c->st == APP_DNS) {
+		if (gap_len)
+			h->st = HD_DEAD; /* no resynchronising DNS framing: stop */
+		else
+			dns_data(x, data);
+		return;
+	}
 	if (!gap_len) {
 		http_data(x, data);
 		return;
@@ -616,7 +650,10 @@ void kf_app_tcp_packet(struct kf_run *r, const struct kf_ip *ip, const struct kf
 		/* Who is the client: the SYN's sender; mid-way, the side that
 		 * sends a request (or receives a response). */
 		bool flip;
-		if (syn)
+		bool dns = t->sport == DNS_PORT || t->dport == DNS_PORT;
+		if (dns)
+			flip = t->sport == DNS_PORT && t->dport != DNS_PORT;
+		else if (syn)
 			flip = ack;
 		else if (t->payload.n && (kf_http_probe_request(t->payload) || kf_tls_probe(t->payload)))
 			flip = false;
@@ -636,6 +673,8 @@ void kf_app_tcp_packet(struct kf_run *r, const struct kf_ip *ip, const struct kf
 		f = new_conn(r, &k);
 		if (!f)
 			return;
+		if (dns)
+			((struct app_conn *)f->user)->st = APP_DNS;
 	}
 	struct app_conn *c = f->user;
 	if (!c || c->kind != KF_CONN_APP)
@@ -662,7 +701,7 @@ void kf_app_tcp_packet(struct kf_run *r, const struct kf_ip *ip, const struct kf
 			c->st = APP_DONE;
 		}
 	}
-	if (c->st != APP_HTTP)
+	if (c->st != APP_HTTP && c->st != APP_DNS)
 		return;
 	if (t->payload.n && reasm_dir(r, c, dir, t->seq, syn))
 		kf_reasm_segment(c->dir[dir], syn ? t->seq + 1 : t->seq, t->payload, on_stream, &x, &r->ev);

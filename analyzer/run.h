@@ -57,7 +57,9 @@ void kf_run_debug(struct kf_run *r, const char *what);
 void kf_app_tcp_packet(struct kf_run *r, const struct kf_ip *ip, const struct kf_tcp *t);
 /* app_tcp.c: a flow of kind KF_CONN_APP leaves the table. */
 void kf_app_release(struct kf_run *r, struct kf_flow *f);
-/* analyze.c: UDP port 53 */
+/* analyze.c: UDP port 53, and one DNS message from either transport */
 void kf_dns_packet(struct kf_run *r, const struct kf_ip *ip, const struct kf_udp *u);
+void kf_dns_record(struct kf_run *r, const struct kf_endpoint *src, const struct kf_endpoint *dst,
+		   uint8_t transport, uint32_t connection, struct kf_span payload);
 
 #endif
