@@ -313,6 +313,23 @@ static bool plain_response(const struct kf_message *m)
 	       !m->spnego;
 }
 
+/* The HTTP-RESPONSE answering request m (same connection, in reply_in's frame). */
+static const struct kf_message *response_to(const struct kf_result *r, const struct kf_message *m)
+{
+	size_t lo = 0, hi = r->n_messages;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (r->messages[mid].frame < m->reply_in)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < r->n_messages && r->messages[i].frame == m->reply_in; i++)
+		if (r->messages[i].type == KF_MSG_HTTP_RESPONSE && r->messages[i].connection == m->connection)
+			return &r->messages[i];
+	return NULL;
+}
+
 static void flush_run(FILE *out, struct plain_run *pr)
 {
 	if (!pr->count)
@@ -344,7 +361,8 @@ static void story(FILE *out, const struct kf_result *r, const struct kf_story *s
 		struct kf_endpoint client;
 		if (!frame_in(st->frames, st->n_frames, m->frame) || !kf_message_client(m, &client))
 			continue;
-		if (plain_request(m) && m->reply_in) {
+		const struct kf_message *resp = plain_request(m) && m->reply_in ? response_to(r, m) : NULL;
+		if (resp && plain_response(resp)) {
 			if (pr.count && pr.connection != m->connection)
 				flush_run(out, &pr);
 			if (!pr.count) {
