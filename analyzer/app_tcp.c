@@ -374,6 +374,20 @@ static bool head_start(int dir, struct kf_span s)
 	return dir == 0 ? kf_http_probe_request(s) : kf_http_probe_response(s);
 }
 
+/* True when buf[0..len) has an empty line ("\n\n" or "\n\r\n") ending at
+ * or after offset `from`: only then can a head gathered so far be complete. */
+static bool head_may_end(const uint8_t *buf, size_t len, size_t from)
+{
+	size_t i = from > 3 ? from - 3 : 0;
+	for (; i + 1 < len; i++) {
+		if (buf[i] != '\n')
+			continue;
+		if (buf[i + 1] == '\n' || (i + 2 < len && buf[i + 1] == '\r' && buf[i + 2] == '\n'))
+			return true;
+	}
+	return false;
+}
+
 /* Append to the split-head buffer; false when the cap is reached. */
 static bool gather(struct kf_run *r, struct http_dir *h, struct kf_span s)
 {
@@ -456,6 +470,16 @@ static void http_data(struct app_ctx *x, struct kf_span data)
 			}
 			size_t before = h->len;
 			bool all = gather(x->r, h, rest);
+			/* re-parse only when the new bytes can end the head: a head fed
+			 * a byte at a time must not cost a rescan per byte */
+			if (!head_may_end(h->buf, h->len, before)) {
+				if (!all || h->len == KF_LIMIT_HTTP_HEADER_BLOCK) {
+					kf_events_add(&x->r->ev, KF_EV_HTTP_HEADER_TOO_BIG);
+					h->st = HD_DEAD;
+					h->len = 0;
+				}
+				return;
+			}
 			rc = parse_head(x, kf_span_make(h->buf, h->len), &hd);
 			if (rc > 0) {
 				on_head(x, &hd);

@@ -27,6 +27,7 @@ struct kf_dns_msg {
 	uint16_t id;
 	bool response;
 	uint8_t rcode;
+	uint8_t opcode;                 /* 0 QUERY; answers are read only for QUERY */
 	bool has_question;
 	char qname[KF_LIMIT_DNS_NAME];
 	uint16_t qtype;

@@ -84,7 +84,11 @@ struct kf_http_auth {
 
 /* Split a challenge header value into its challenges (comma-separated list,
  * RFC 9110 §11.6.1, auth-params of Basic/Digest/Bearer skipped correctly).
- * Returns how many were written (at most cap). */
+ * Returns how many were written (at most cap); spans point into value.
+ * Garbage between challenges is skipped to the next comma outside a
+ * quoted-string; a challenge whose parameters are malformed keeps its
+ * scheme.  CR and LF count as whitespace (an obs-fold joined by the head
+ * parser).  No events: the caller knows which header it was. */
 size_t kf_http_auth_challenges(struct kf_span value, struct kf_http_auth *out, size_t cap);
 /* Parse a credentials header value ("Negotiate YII...", "Digest username=..").
  * False when there is no scheme or bytes follow the token68 / auth-params;
@@ -95,9 +99,12 @@ bool kf_http_auth_credentials(struct kf_span value, struct kf_http_auth *out);
  * data, returns how many bytes belong to the body (the rest is the next
  * message), and sets *done when the last chunk and trailers are through.
  * Chunk data is skipped by counting, never copied; chunk-size lines longer
- * than a sane bound or sizes overflowing 64 bits are errors (event). */
-#define KF_HTTP_CHUNK_LINE_MAX 4096u /* a chunk-size line with its extensions
-					   * (belongs in limits.h; kept here for now) */
+ * than a sane bound or sizes overflowing 64 bits are errors (event).
+ * Accepted: hex sizes (any case, leading zeros), chunk-ext after BWS or ';'
+ * up to the line end, CRLF or bare LF line ends, trailer lines up to
+ * KF_LIMIT_HTTP_HEADER_BLOCK bytes each (not parsed).  On an error, error is
+ * set, HTTP_BAD_CHUNK raised once, and the return value counts the bytes
+ * before the offending one; after an error or the end every call returns 0. */
 
 struct kf_http_chunked {
 	int state;

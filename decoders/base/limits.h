@@ -39,6 +39,7 @@
 /* HTTP, tokens, DNS, TLS */
 #define KF_LIMIT_HTTP_HEADER_BLOCK  (256u << 10) /* a request/response header block */
 #define KF_LIMIT_HTTP_HEADERS       128u      /* header lines kept per message */
+#define KF_LIMIT_HTTP_CHUNK_LINE    4096u     /* a chunk-size line with its extensions */
 #define KF_LIMIT_HTTP_PIPELINE      32u       /* requests awaiting a response on one connection */
 #define KF_LIMIT_HTTP_CHALLENGES    16u       /* schemes in WWW-Authenticate headers */
 #define KF_LIMIT_HTTP_URI           512u      /* bytes of a URI kept (the rest is cut, marked) */
