@@ -529,10 +529,38 @@ static void dns_data(struct app_ctx *x, struct kf_span data)
 	h->len -= off;
 }
 
+static void record_tls(struct app_ctx *x, struct kf_span payload);
+
+/* Decide what a connection carries from the first bytes of one direction. */
+static void classify(struct app_ctx *x, struct kf_span first)
+{
+	struct app_conn *c = x->c;
+	if (x->dir == 0 && kf_tls_probe(first)) {
+		record_tls(x, first);
+		c->st = APP_DONE;
+	} else if (head_start(x->dir, first)) {
+		c->st = APP_HTTP;
+		if (x->dir == 1 && !c->syn_seen[0])
+			c->h[0].st = HD_RESYNC; /* its request came before the capture */
+	} else if (c->syn_seen[x->dir] || ++c->probes >= PROBE_SEGMENTS) {
+		/* the stream's real start is not HTTP or TLS: nothing to follow */
+		c->st = APP_DONE;
+	}
+}
+
 static void on_stream(void *ctx, struct kf_span data, uint32_t gap_len)
 {
 	struct app_ctx *x = ctx;
 	struct http_dir *h = &x->c->h[x->dir];
+	if (x->c->st == APP_PROBING) {
+		if (gap_len || !data.n)
+			return;
+		classify(x, data);
+		if (x->c->st != APP_HTTP)
+			return;
+	}
+	if (x->c->st == APP_DONE)
+		return;
 	if (x->c->st == APP_DNS) {
 		if (gap_len)
 			h->st = HD_DEAD; /* no resynchronising DNS framing: stop */
@@ -637,6 +665,16 @@ void kf_app_release(struct kf_run *r, struct kf_flow *f)
 	f->user = NULL;
 }
 
+/* Nothing to follow on this connection: drop its reassembly state but keep
+ * the flow entry, so its later segments cost one lookup. */
+static void drop_reasm(struct app_conn *c)
+{
+	for (int i = 0; i < 2; i++) {
+		kf_reasm_free(c->dir[i]);
+		c->dir[i] = NULL;
+	}
+}
+
 static struct kf_flow *new_conn(struct kf_run *r, const struct kf_flow_key *k)
 {
 	struct kf_flow *f = kf_flow_insert(r->flows, k, r->ts_us, &r->ev);
@@ -713,22 +751,26 @@ void kf_app_tcp_packet(struct kf_run *r, const struct kf_ip *ip, const struct kf
 	}
 	struct app_ctx x = { r, f, c, dir };
 
-	if (c->st == APP_PROBING && t->payload.n) {
-		if (dir == 0 && kf_tls_probe(t->payload)) {
-			record_tls(&x, t->payload);
-			c->st = APP_DONE;
-		} else if (head_start(dir, t->payload)) {
-			c->st = APP_HTTP;
-			if (dir == 1)
-				c->h[0].st = HD_RESYNC; /* its request came before the capture */
-		} else if (++c->probes >= PROBE_SEGMENTS) {
-			c->st = APP_DONE;
-		}
+	if (c->st == APP_PROBING && !c->syn_seen[dir]) {
+		/* picked up mid-way: judge segment by segment */
+		if (t->payload.n)
+			classify(&x, t->payload);
+		if (c->st == APP_PROBING)
+			return;
 	}
-	if (c->st != APP_HTTP && c->st != APP_DNS)
+	if (c->st == APP_DONE) {
+		drop_reasm(c);
 		return;
+	}
+	/* From here the segment goes through reassembly: while probing a
+	 * connection seen from its SYN, so that the bytes judged are the
+	 * stream's in-order start even when its first segment came late. */
 	if (t->payload.n && reasm_dir(r, c, dir, t->seq, syn))
 		kf_reasm_segment(c->dir[dir], syn ? t->seq + 1 : t->seq, t->payload, on_stream, &x, &r->ev);
+	if (c->st == APP_DONE) {
+		drop_reasm(c);
+		return;
+	}
 	if (ack && !syn && c->dir[!dir] && kf_reasm_started(c->dir[!dir])) {
 		struct app_ctx ox = { r, f, c, !dir };
 		kf_reasm_ack(c->dir[!dir], t->ack, on_stream, &ox, &r->ev);

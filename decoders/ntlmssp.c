@@ -118,9 +118,13 @@ static bool decode_negotiate(struct kf_span s, struct kf_cur *c, struct kf_ntlm_
 	uint32_t payload = UINT32_MAX;
 	note_payload(&payload, dom);
 	note_payload(&payload, ws);
-	if ((m->flags & NTLM_FLAG_VERSION) && payload >= NEGOTIATE_FIXED + VERSION_LEN) {
+	/* A VERSION is read when the flag says so and there is room for it
+	 * before any payload; a 32-byte NEGOTIATE that sets the flag but stops
+	 * short of the 8 bytes (some clients send that) keeps its other fields
+	 * and simply has no version. */
+	if ((m->flags & NTLM_FLAG_VERSION) && payload >= NEGOTIATE_FIXED + VERSION_LEN && kf_cur_left(c)) {
 		read_version(c, m);
-		if (!m->has_version) {
+		if (!m->has_version) { /* some bytes of it, not all: cut short */
 			kf_events_add(ev, KF_EV_NTLM_MALFORMED);
 			return false;
 		}

@@ -303,7 +303,9 @@ static void ntlm_fields(json_t *o, const struct kf_message *m)
 		set(o, "target_info", ti);
 	}
 	if (m->type == KF_MSG_NTLM_AUTHENTICATE) {
-		set(o, "ntlm_version", json_string(n->ntlmv2 ? "NTLMv2" : "NTLMv1"));
+		/* an anonymous AUTHENTICATE has no NT response: neither version */
+		if (!n->anonymous)
+			set(o, "ntlm_version", json_string(n->ntlmv2 ? "NTLMv2" : "NTLMv1"));
 		set(o, "mic", json_boolean(n->mic));
 		if (n->anonymous)
 			set(o, "anonymous", json_true());

@@ -200,7 +200,8 @@ static void describe(struct line *l, const struct kf_message *m)
 				    n->anonymous ? "(anonymous)" : n->user ? n->user : "?");
 				if (n->workstation)
 					add(l, " from %s", n->workstation);
-				add(l, ", %s%s", n->ntlmv2 ? "NTLMv2" : "NTLMv1", n->mic ? ", MIC" : "");
+				if (!n->anonymous)
+					add(l, ", %s%s", n->ntlmv2 ? "NTLMv2" : "NTLMv1", n->mic ? ", MIC" : "");
 			} else if (m->type == KF_MSG_NTLM_CHALLENGE) {
 				add(l, "target %s", n->target_name ? n->target_name : "?");
 				if (n->dns_computer)

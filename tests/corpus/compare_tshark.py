@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Compare krbflow's Kerberos messages on port 88 with tshark's, capture by capture.
+"""Compare krbflow's Kerberos messages on port 88, and the authentication tokens it
+finds in HTTP headers, with tshark's, capture by capture.
 
 Usage (normally through run-tshark.sh):
   compare_tshark.py --krbflow BIN --corpus DIR [--allow FILE] [CAPTURE...]
@@ -33,6 +34,26 @@ unreachable) is not taken: it is not a message that was exchanged. PDML puts
 the quoted IP/UDP headers under the icmp element but the quoted Kerberos as a
 top-level sibling after it, so a Kerberos element after an icmp/icmpv6 element
 of the same packet is skipped.
+
+The HTTP part (a second comparison on the same captures, same 0.1% rule and
+allow-list): the Kerberos (msg-type 14 AP-REQ, 15 AP-REP, 30 KRB-ERROR) and
+NTLMSSP (message type 1, 2, 3) tokens that tshark dissects inside the
+Authorization, Proxy-Authorization, WWW-Authenticate and Proxy-Authenticate
+headers of an `http` element (directly, or SPNEGO-wrapped under gss-api/spnego),
+against krbflow's `carrier: "http"` messages other than the HTTP-REQUEST /
+HTTP-RESPONSE records:
+  http-message     identity: the frame (where the HTTP message head completes;
+                   tshark is run with http.desegment_body off so that it numbers
+                   them the same way) and the type (AP-REQ, AP-REP, KRB-ERROR,
+                   NTLM-NEGOTIATE, NTLM-CHALLENGE, NTLM-AUTHENTICATE)
+  http-error_code  KRB-ERROR's error code
+  ap-req-sname     the sname of the ticket inside the AP-REQ
+  ntlm-user        NTLM-AUTHENTICATE's user name, exact (case as sent)
+  ntlm-domain      NTLM-AUTHENTICATE's domain name, exact; tshark writes an
+                   empty one as "NULL" (told apart from a name "NULL" by the
+                   field covering the 8-byte security buffer), read as absent
+NTLMSSP and Kerberos carried by SMB, LDAP, DCE/RPC, ... are never under an http
+element and are not taken; neither is anything in an HTTP body.
 
 Only the standard library is used.
 """
@@ -310,47 +331,195 @@ def parse_message(proto):
     return m
 
 
+def _pdml_packets(path, display_filter, prefs):
+    """Runs tshark -T pdml; yields (frame number, <packet> element) one by one."""
+    cmd = ["tshark", "-n", "-r", path, "-Y", display_filter, "-T", "pdml"]
+    for p in prefs:
+        cmd += ["-o", p]
+    with tempfile.TemporaryFile() as errf:   # a file, not a pipe: no deadlock on chatter
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errf)
+        try:
+            for _, elem in ET.iterparse(proc.stdout, events=("end",)):
+                if elem.tag != "packet":
+                    continue
+                frame = None
+                for proto in elem:
+                    if proto.get("name") == "geninfo":
+                        num = _child(proto, "num")
+                        frame = _int(num) if num is not None else None
+                    elif proto.get("name") == "frame" and frame is None:
+                        num = _child(proto, "frame.number")
+                        frame = _int(num) if num is not None else None
+                yield frame, elem
+                elem.clear()
+        except ET.ParseError as e:
+            proc.kill()
+            proc.wait()
+            raise TsharkError("unparsable PDML: %s" % e)
+        finally:
+            if proc.poll() is None and proc.stdout:
+                proc.stdout.read()
+        rc = proc.wait()
+        if rc != 0:
+            errf.seek(0)
+            err = errf.read().decode("utf-8", "replace")
+            raise TsharkError("tshark exit %d: %s" % (rc, err.strip()[-300:]))
+
+
 def tshark_messages(path):
     """Top-level Kerberos messages on port 88, as a list of dicts with 'frame'."""
-    cmd = ["tshark", "-n", "-r", path, "-Y", TSHARK_FILTER, "-T", "pdml"]
-    for p in TSHARK_PREFS:
-        cmd += ["-o", p]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     msgs, undecoded = [], []
-    try:
-        for _, elem in ET.iterparse(proc.stdout, events=("end",)):
-            if elem.tag != "packet":
+    for frame, elem in _pdml_packets(path, TSHARK_FILTER, TSHARK_PREFS):
+        quoted = False
+        for proto in elem:   # top-level Kerberos protos, one per PDU
+            if proto.get("name") in ("icmp", "icmpv6"):
+                quoted = True   # what follows is the packet an ICMP error quotes
+            if proto.get("name") != "kerberos" or quoted:
                 continue
-            frame = None
-            for proto in elem:
-                if proto.get("name") == "geninfo":
-                    num = _child(proto, "num")
-                    frame = _int(num) if num is not None else None
-                elif proto.get("name") == "frame" and frame is None:
-                    num = _child(proto, "frame.number")
-                    frame = _int(num) if num is not None else None
-            quoted = False
-            for proto in elem:   # top-level Kerberos protos, one per PDU
-                if proto.get("name") in ("icmp", "icmpv6"):
-                    quoted = True   # what follows is the packet an ICMP error quotes
-                if proto.get("name") != "kerberos" or quoted:
+            m = parse_message(proto)
+            if m is None or m["type"] is None:
+                undecoded.append(frame)
+                continue
+            if 10 <= m["type"] <= 30:
+                m["frame"] = frame
+                msgs.append(m)
+    return msgs, undecoded
+
+
+# ------------------------------------------------- tshark: HTTP tokens ----
+# The HTTP part. tshark's view of the authentication tokens carried in HTTP
+# headers: every <proto name="kerberos"> and <proto name="ntlmssp"> found under
+# one of the four authentication header fields of a top-level <proto
+# name="http"> (through gss-api/spnego when the token was SPNEGO-wrapped).
+# Tokens of other carriers (SMB, LDAP, DCE/RPC, ...) are never under an http
+# element and so are never taken; neither is anything in an HTTP body.
+HTTP_AUTH_FIELDS = ("http.authorization", "http.proxy_authorization",
+                    "http.www_authenticate", "http.proxy_authenticate")
+HTTP_TSHARK_FILTER = " || ".join(HTTP_AUTH_FIELDS)
+# krbflow numbers an HTTP-carried message by the frame in which the message
+# *head* completes. tshark by default reassembles head and body into one PDU
+# and dissects the headers in the frame where the body completes; with body
+# desegmentation off it dissects them where the head completes (header
+# reassembly stays on), which is krbflow's numbering. Out-of-order TCP segments
+# are put back in order (tshark's default leaves a head whose segments arrive
+# out of order undissected; krbflow reassembles them, and so must the oracle).
+HTTP_TSHARK_PREFS = TSHARK_PREFS + [
+    "tcp.reassemble_out_of_order:TRUE",
+    "http.desegment_headers:TRUE",
+    "http.desegment_body:FALSE",
+    "http.dechunk_body:TRUE",
+    "http.decompress_body:TRUE",
+]
+NTLM_TYPES = {1: "NTLM-NEGOTIATE", 2: "NTLM-CHALLENGE", 3: "NTLM-AUTHENTICATE"}
+HTTP_KRB_TYPES = {14: "AP-REQ", 15: "AP-REP", 30: "KRB-ERROR"}
+# The fields of the HTTP part, as differences and allow-list entries name them.
+HTTP_FIELDS = ("http-error_code", "ap-req-sname", "ntlm-user", "ntlm-domain")
+HTTP_FIELD_KEYS = {"http-error_code": "error_code", "ap-req-sname": "sname",
+                   "ntlm-user": "user", "ntlm-domain": "domain"}
+
+
+def http_type_name(t):
+    """'AP-REQ', 'NTLM-AUTHENTICATE', ... from krbflow's name or tshark's number."""
+    if isinstance(t, str):
+        n = _norm(t)
+        if n.startswith("NTLM"):
+            for v in NTLM_TYPES.values():
+                if _norm(v) == n or _norm(v).replace("NTLM-", "NTLMSSP-") == n:
+                    return v
+            return n
+        num = msg_type_number(t)
+        return MSG_TYPES.get(num, n) if num is not None else n
+    return MSG_TYPES.get(t, "msg-%s" % t)
+
+
+def _ntlm_string(field):
+    """An NTLM security-buffer string as sent; None when empty or absent.
+
+    tshark shows an empty string as "NULL", and then the field covers the
+    8-byte security buffer header itself (length 0) rather than the string,
+    which tells it apart from a user literally named NULL."""
+    if field is None:
+        return None
+    show = field.get("show", "")
+    if show == "NULL":
+        v = field.get("value") or ""
+        if field.get("size") == "8" and v[:4] == "0000":
+            return None
+    return show or None
+
+
+def _malformed(elem):
+    return any(e.get("name") == "_ws.malformed" for e in elem.iter())
+
+
+def parse_http_kerberos(proto):
+    msg, mt = _top_message(proto)
+    if msg is None or _int(mt) is None:
+        return None
+    t = _int(mt)
+    m = {"type": http_type_name(t), "carrier_proto": "kerberos"}
+    ec = None
+    if t == 14:
+        ticket = _child(msg, "kerberos.ticket_element")
+        m["sname"] = (_principal(_child(ticket, "kerberos.sname_element"),
+                                 "kerberos.SNameString") if ticket is not None else None)
+    elif t == 30:
+        ec = _child(msg, "kerberos.error_code")
+        m["error_code"] = _int(ec) if ec is not None else None
+    if _malformed(proto):
+        m = {"type": m["type"], "malformed": True}
+        if t == 30 and ec is not None and _int(ec) is not None:
+            m["error_code"] = _int(ec)
+    return m
+
+
+def parse_http_ntlmssp(proto):
+    mt = _child(proto, "ntlmssp.messagetype")
+    if mt is None or _int(mt) is None:
+        return None
+    t = _int(mt)
+    m = {"type": NTLM_TYPES.get(t, "NTLM-%d" % t), "carrier_proto": "ntlmssp"}
+    if t == 3:
+        m["user"] = _ntlm_string(_child(proto, "ntlmssp.auth.username"))
+        m["domain"] = _ntlm_string(_child(proto, "ntlmssp.auth.domain"))
+    if _malformed(proto):
+        m = {"type": m["type"], "malformed": True}
+    return m
+
+
+def _token_protos(elem):
+    """kerberos / ntlmssp proto elements under elem, outermost only."""
+    out = []
+    for c in elem:
+        if c.tag == "proto" and c.get("name") in ("kerberos", "ntlmssp"):
+            out.append(c)
+        else:
+            out.extend(_token_protos(c))
+    return out
+
+
+def tshark_http_messages(path):
+    """Kerberos and NTLMSSP tokens in HTTP authentication headers, with 'frame'."""
+    msgs, undecoded = [], []
+    for frame, elem in _pdml_packets(path, HTTP_TSHARK_FILTER, HTTP_TSHARK_PREFS):
+        quoted = False
+        for proto in elem:   # one top-level http element per HTTP message head
+            if proto.get("name") in ("icmp", "icmpv6"):
+                quoted = True
+            if proto.get("name") != "http" or quoted:
+                continue
+            for hdr in proto:
+                if hdr.get("name") not in HTTP_AUTH_FIELDS:
                     continue
-                m = parse_message(proto)
-                if m is None or m["type"] is None:
-                    undecoded.append(frame)
-                    continue
-                if 10 <= m["type"] <= 30:
+                for tok in _token_protos(hdr):
+                    m = (parse_http_kerberos(tok) if tok.get("name") == "kerberos"
+                         else parse_http_ntlmssp(tok))
+                    if m is None:
+                        undecoded.append(frame)
+                        continue
                     m["frame"] = frame
+                    m["header"] = hdr.get("name")
                     msgs.append(m)
-            elem.clear()
-    except ET.ParseError as e:
-        proc.kill()
-        proc.wait()
-        raise TsharkError("unparsable PDML: %s" % e)
-    err = proc.stderr.read().decode("utf-8", "replace")
-    rc = proc.wait()
-    if rc != 0:
-        raise TsharkError("tshark exit %d: %s" % (rc, err.strip()[-300:]))
     return msgs, undecoded
 
 
@@ -394,6 +563,31 @@ def normalise_krbflow(doc):
             else:
                 m["padata"] = [padata_number(p) if padata_number(p) is not None
                                else "?" + str(p) for p in km.get("padata") or []]
+        out.append(m)
+    return out
+
+
+HTTP_RECORD_TYPES = {"HTTP-REQUEST", "HTTP-RESPONSE"}
+
+
+def normalise_krbflow_http(doc):
+    """krbflow's HTTP-carried tokens (carrier "http", not the HTTP records)."""
+    out = []
+    for km in doc.get("messages") or []:
+        if not isinstance(km, dict) or km.get("carrier") != "http":
+            continue
+        if _norm(km.get("type", "")) in HTTP_RECORD_TYPES:
+            continue
+        t = http_type_name(km.get("type", ""))
+        m = {"frame": km.get("frame"), "type": t, "type_name": km.get("type")}
+        if t == "KRB-ERROR":
+            m["error_code"] = km.get("error_code")
+        if t == "AP-REQ":
+            ticket = km.get("ticket") if isinstance(km.get("ticket"), dict) else {}
+            m["sname"] = ticket.get("sname") or None
+        if t == "NTLM-AUTHENTICATE":
+            m["user"] = km.get("user") or None
+            m["domain"] = km.get("domain") or None
         out.append(m)
     return out
 
@@ -461,9 +655,68 @@ def describe(m):
     return s
 
 
+def compare_http(ts, kf):
+    """The HTTP part: (compared, diffs) like compare(), over HTTP-carried tokens.
+
+    Identity is (frame, type) and for KRB-ERROR the error code; fields: the
+    AP-REQ ticket's sname, NTLM-AUTHENTICATE's user and domain (exact, case
+    and all: both sides report them as sent; empty = absent)."""
+    by_frame_t, by_frame_k = {}, {}
+    for m in ts:
+        by_frame_t.setdefault(m["frame"], []).append(m)
+    for m in kf:
+        by_frame_k.setdefault(m["frame"], []).append(m)
+    compared = 0
+    diffs = []
+    for frame in sorted(set(by_frame_t) | set(by_frame_k), key=lambda f: (f is None, f or 0)):
+        tl = by_frame_t.get(frame, [])
+        kl = list(by_frame_k.get(frame, []))
+        for idx, t in enumerate(tl):
+            compared += 1
+            key = ("http", frame, "t", idx)
+            k = None
+            for cand in kl:
+                if cand["type"] == t["type"] and (cand.get("error_code") == t.get("error_code")
+                                                  or "error_code" not in t):
+                    k = cand
+                    break
+            if k is None:
+                for cand in kl:
+                    if cand["type"] == t["type"]:
+                        k = cand
+                        break
+            if k is None:
+                diffs.append((frame, "http-message", "tshark has %s in HTTP, krbflow does not"
+                              % describe_http(t), key))
+                continue
+            kl.remove(k)
+            for f in HTTP_FIELDS:
+                kf_key = HTTP_FIELD_KEYS[f]
+                if kf_key not in t:   # not compared for this type, or tshark could not tell
+                    continue
+                tv, kv = t.get(kf_key), k.get(kf_key)
+                if kf_key != "error_code":
+                    tv, kv = tv or None, kv or None
+                if tv != kv:
+                    diffs.append((frame, f, "%s %s: tshark %s, krbflow %s"
+                                  % (t["type"], kf_key, json.dumps(tv), json.dumps(kv)), key))
+        for j, k in enumerate(kl):
+            compared += 1
+            diffs.append((frame, "http-message", "krbflow has %s in HTTP, tshark does not"
+                          % describe_http(k), ("http", frame, "k", j)))
+    return compared, diffs
+
+
+def describe_http(m):
+    s = m["type"]
+    if s == "KRB-ERROR":
+        s += " (error %s)" % m.get("error_code")
+    return s
+
+
 # ----------------------------------------------------------- allow-list ---
 class AllowList:
-    FIELDS = set(FIELDS) | {"message", "*"}
+    FIELDS = set(FIELDS) | set(HTTP_FIELDS) | {"message", "http-message", "*"}
 
     def __init__(self, path):
         self.entries = []   # [capture-glob, frame or '*', field, reason, used]
@@ -545,6 +798,26 @@ def run_krbflow(cmd, path, timeout):
     return doc, None, False, rc
 
 
+def _judge(name, allow, diffs):
+    """Applies the allow-list: (bad message keys, allowed message keys, lines)."""
+    bad_msgs, allowed_msgs, shown = set(), set(), []
+    for frame, field, text, key in diffs:
+        if allow.allows(name, frame, field):
+            allowed_msgs.add(key)
+        else:
+            bad_msgs.add(key)
+            shown.append("    frame %s %s: %s" % (frame, field, text))
+    allowed_msgs -= bad_msgs
+    return bad_msgs, allowed_msgs, shown
+
+
+def _show(shown, limit):
+    for line in shown[:limit]:
+        print(line)
+    if len(shown) > limit:
+        print("    … %d more" % (len(shown) - limit))
+
+
 def main_compare(args):
     allow = AllowList(args.allow)
     for e in allow.errors:
@@ -553,6 +826,7 @@ def main_compare(args):
     krbflow_cmd = args.krbflow_cmd or [args.krbflow]
     passed = failed = 0
     tot_compared = tot_bad = tot_allowed = 0
+    h_compared = h_bad = h_allowed = h_caps = 0
     for path in caps:
         name = os.path.basename(path)
         try:
@@ -560,23 +834,23 @@ def main_compare(args):
         except TsharkError as e:
             print("SKIP %s: tshark failed: %s" % (name, e))
             continue
+        http_err = None
+        try:
+            ts_h, undecoded_h = tshark_http_messages(path)
+        except TsharkError as e:
+            http_err = str(e)
+            ts_h, undecoded_h = [], []
         doc, problem, crashed, rc = run_krbflow(krbflow_cmd, path, args.timeout)
         if crashed:
             failed += 1
             print("FAIL %s: krbflow %s" % (name, problem))
             continue
+        # ---- port 88
         kf = normalise_krbflow(doc)
         if undecoded:   # frames tshark could not decode: do not count krbflow extras there
             kf = [m for m in kf if m["frame"] not in set(undecoded)]
         compared, diffs = compare(ts, kf)
-        bad_msgs, allowed_msgs, shown = set(), set(), []
-        for frame, field, text, key in diffs:
-            if allow.allows(name, frame, field):
-                allowed_msgs.add(key)
-            else:
-                bad_msgs.add(key)
-                shown.append("    frame %s %s: %s" % (frame, field, text))
-        allowed_msgs -= bad_msgs
+        bad_msgs, allowed_msgs, shown = _judge(name, allow, diffs)
         bad = len(bad_msgs)
         ok = bad <= THRESHOLD * compared
         agree = 100.0 * (compared - bad) / compared if compared else 100.0
@@ -592,11 +866,33 @@ def main_compare(args):
         print("%s %s: tshark %d, krbflow %d, compared %d, mismatched %d, allowed %d, "
               "agreement %.2f%%%s" % ("PASS" if ok else "FAIL", name, len(ts), len(kf),
                                       compared, bad, len(allowed_msgs), agree, note))
-        limit = args.show
-        for line in shown[:limit]:
-            print(line)
-        if len(shown) > limit:
-            print("    … %d more" % (len(shown) - limit))
+        _show(shown, args.show)
+        # ---- HTTP-carried tokens (a line only where either side has some)
+        kf_h = normalise_krbflow_http(doc)
+        if undecoded_h:
+            kf_h = [m for m in kf_h if m["frame"] not in set(undecoded_h)]
+        if http_err is not None:
+            print("SKIP http %s: tshark failed: %s" % (name, http_err))
+        elif ts_h or kf_h:
+            h_caps += 1
+            compared, diffs = compare_http(ts_h, kf_h)
+            bad_msgs, allowed_msgs, shown = _judge(name, allow, diffs)
+            bad = len(bad_msgs)
+            ok_h = bad <= THRESHOLD * compared
+            ok = ok and ok_h
+            agree = 100.0 * (compared - bad) / compared if compared else 100.0
+            h_compared += compared
+            h_bad += bad
+            h_allowed += len(allowed_msgs)
+            note = ""
+            if undecoded_h:
+                note += "; tshark could not decode frames %s" % ",".join(map(str, sorted(set(
+                    f for f in undecoded_h if f is not None))))
+            print("%s http %s: tshark %d, krbflow %d, compared %d, mismatched %d, allowed %d, "
+                  "agreement %.2f%%%s" % ("PASS" if ok_h else "FAIL", name, len(ts_h),
+                                          len(kf_h), compared, bad, len(allowed_msgs),
+                                          agree, note))
+            _show(shown, args.show)
         if ok:
             passed += 1
         else:
@@ -606,14 +902,18 @@ def main_compare(args):
     agree = 100.0 * (tot_compared - tot_bad) / tot_compared if tot_compared else 100.0
     print("total: %d captures, %d messages compared, %d mismatched, %d allowed, "
           "agreement %.3f%%" % (passed + failed, tot_compared, tot_bad, tot_allowed, agree))
+    agree = 100.0 * (h_compared - h_bad) / h_compared if h_compared else 100.0
+    print("total http: %d captures with HTTP-carried tokens, %d tokens compared, %d mismatched, "
+          "%d allowed, agreement %.3f%%" % (h_caps, h_compared, h_bad, h_allowed, agree))
     if allow.errors:
         failed += 1   # a broken allow-list fails the run
     print("corpus: %d passed, %d failed" % (passed, failed))
-    return 1 if failed or (tot_compared and tot_bad > THRESHOLD * tot_compared) else 0
+    return 1 if (failed or (tot_compared and tot_bad > THRESHOLD * tot_compared)
+                 or (h_compared and h_bad > THRESHOLD * h_compared)) else 0
 
 
 # ------------------------------------------------------------ self-test ---
-def fake_krbflow_doc(ts_msgs, path):
+def fake_krbflow_doc(ts_msgs, path, http_msgs=()):
     """A krbflow-shaped document carrying exactly tshark's view (names, not numbers)."""
     msgs = []
     for m in ts_msgs:
@@ -632,6 +932,26 @@ def fake_krbflow_doc(ts_msgs, path):
         if m.get("padata"):
             km["padata"] = [PADATA.get(p, "PA-%d" % p) for p in m["padata"]]
         msgs.append(km)
+    for m in http_msgs:
+        req = m.get("header") in ("http.authorization", "http.proxy_authorization")
+        src, dst = ("192.0.2.1:50001", "192.0.2.3:80") if req else \
+            ("192.0.2.3:80", "192.0.2.1:50001")
+        # each token next to its HTTP record, as krbflow writes them
+        msgs.append({"frame": m["frame"], "type": "HTTP-REQUEST" if req else "HTTP-RESPONSE",
+                     "carrier": "http", "transport": "tcp", "src": src, "dst": dst})
+        km = {"frame": m["frame"], "type": m["type"], "carrier": "http", "transport": "tcp",
+              "src": src, "dst": dst}
+        if "error_code" in m:
+            km["error_code"] = m["error_code"]
+        if m.get("sname"):
+            km["ticket"] = {"sname": m["sname"], "realm": "SELF.TEST", "kvno": 1,
+                            "etype": {"id": 18, "name": ETYPES[18]}}
+        for f in ("user", "domain"):
+            if m.get(f):
+                km[f] = m[f]
+        msgs.append(km)
+    msgs.append({"frame": 1, "type": "DNS", "carrier": "dns", "transport": "udp",
+                 "src": "192.0.2.1:53000", "dst": "192.0.2.53:53", "query": "self.test"})
     return {"krbflow": {"version": "self-test", "schema": 1},
             "capture": {"file": os.path.basename(path)}, "messages": msgs,
             "flows": [], "findings": []}
@@ -639,7 +959,11 @@ def fake_krbflow_doc(ts_msgs, path):
 
 def corrupt(doc):
     """Damage a fake document in several independent ways; returns the fields hit."""
-    msgs = doc["messages"]
+    allm = doc["messages"]
+    msgs = [m for m in allm if m.get("carrier") == "kerberos"]
+    http = [m for m in allm if m.get("carrier") == "http"
+            and m["type"] not in ("HTTP-REQUEST", "HTTP-RESPONSE")]
+    rest = [m for m in allm if m not in msgs and m not in http]
     hit = []
     if msgs:   # first drop one and invent one, then damage fields of the rest
         del msgs[len(msgs) // 2]
@@ -666,21 +990,114 @@ def corrupt(doc):
             km["padata"] = km["padata"][1:] + ["PA-ENC-TIMESTAMP"] * 2
             hit.append("padata")
             break
+    # The HTTP part: one token dropped, one invented (a Kerberos token where
+    # tshark saw none), the AP-REQ ticket's sname, an NTLM user's case (names
+    # are compared as sent) and an NTLM domain.
+    if http:
+        del http[len(http) // 2]
+        hit.append("http-message")
+        http.append({"frame": 999998, "type": "AP-REP", "carrier": "http",
+                     "transport": "tcp"})
+    for km in http:
+        if km["type"] == "AP-REQ" and (km.get("ticket") or {}).get("sname"):
+            km["ticket"]["sname"] = km["ticket"]["sname"].replace("/", "/x", 1) + "x"
+            hit.append("ap-req-sname")
+            break
+    for km in http:
+        if km["type"] == "NTLM-AUTHENTICATE" and km.get("user") \
+                and km["user"].swapcase() != km["user"]:
+            km["user"] = km["user"].swapcase()
+            hit.append("ntlm-user")
+            break
+    for km in http:
+        if km["type"] == "NTLM-AUTHENTICATE":
+            if km.get("domain"):
+                del km["domain"]
+            else:
+                km["domain"] = "NULL"   # tshark's spelling of an empty one is no name
+            hit.append("ntlm-domain")
+            break
+    for km in http:   # a KRB-ERROR in HTTP with another code
+        if km["type"] == "KRB-ERROR" and isinstance(km.get("error_code"), int):
+            km["error_code"] += 1
+            hit.append("http-error_code")
+            break
+    allm[:] = msgs + http + rest
     return hit
+
+
+def _selftest_compare_http():
+    """compare_http / normalise_krbflow_http on fabricated messages, corpus or not."""
+    out = []
+    ts = [{"frame": 5, "type": "KRB-ERROR", "error_code": 41},
+          {"frame": 7, "type": "AP-REQ", "sname": "HTTP/web.lab.test"},
+          {"frame": 9, "type": "NTLM-AUTHENTICATE", "user": None, "domain": None},
+          {"frame": 11, "type": "NTLM-AUTHENTICATE", "user": "Alice", "domain": "LAB"}]
+    good = [{"frame": 5, "type": "KRB-ERROR", "carrier": "http", "error_code": 41},
+            {"frame": 7, "type": "HTTP-REQUEST", "carrier": "http", "method": "GET"},
+            {"frame": 7, "type": "AP-REQ", "carrier": "http",
+             "ticket": {"sname": "HTTP/web.lab.test", "realm": "LAB.TEST"}},
+            {"frame": 7, "type": "AP-REQ", "carrier": "kerberos"},   # not the HTTP part's
+            {"frame": 9, "type": "NTLM-AUTHENTICATE", "carrier": "http", "user": ""},
+            {"frame": 11, "type": "NTLM-AUTHENTICATE", "carrier": "http", "user": "Alice",
+             "domain": "LAB"},
+            {"frame": 12, "type": "DNS", "carrier": "dns"}]
+    n, d = compare_http(ts, normalise_krbflow_http({"messages": good}))
+    if n != 4 or d:
+        out.append("fabricated HTTP tokens: compared %d (want 4), diffs %s" % (n, d[:3]))
+    bad = json.loads(json.dumps(good))
+    bad[0]["error_code"] = 40
+    bad[2]["ticket"]["sname"] = "http/web.lab.test"
+    bad[4]["domain"] = "LAB"
+    bad[5]["user"] = "alice"
+    bad.append({"frame": 13, "type": "NTLM-CHALLENGE", "carrier": "http"})
+    n, d = compare_http(ts, normalise_krbflow_http({"messages": bad}))
+    want = {(5, "http-error_code"), (7, "ap-req-sname"), (9, "ntlm-domain"),
+            (11, "ntlm-user"), (13, "http-message")}
+    if {(x[0], x[1]) for x in d} != want:
+        out.append("fabricated HTTP tokens, damaged: found %s, want %s"
+                   % (sorted((x[0], x[1]) for x in d), sorted(want)))
+    if len(normalise_krbflow({"messages": good})) != 1:
+        out.append("the port-88 part takes HTTP-carried messages")
+    return out
+
+
+def _selftest_ntlm_strings():
+    """The "NULL" mapping of _ntlm_string on PDML shaped as tshark 4 writes it."""
+    out = []
+    cases = [  # (size, show, value) -> expected
+        (("8", "NULL", "0000000058000000"), None),
+        (("8", "NULL", "4e0055004c004c00"), "NULL"),
+        (("26", "administrator", "610064006d0069006e006900730074007200610074006f007200"),
+         "administrator"),
+        (("4", "Dave", "44617665"), "Dave"),
+    ]
+    for (size, show, value), want in cases:
+        f = ET.Element("field", {"name": "ntlmssp.auth.username", "size": size,
+                                 "show": show, "value": value})
+        if _ntlm_string(f) != want:
+            out.append("NTLM string %r (size %s) read as %r, want %r"
+                       % (show, size, _ntlm_string(f), want))
+    if _ntlm_string(None) is not None:
+        out.append("absent NTLM string not read as None")
+    return out
 
 
 def self_test(args):
     """Checks the comparison without krbflow.
 
     1. For each capture, a fake krbflow document is built from tshark's own view
+       (port-88 Kerberos messages, and HTTP-carried Kerberos / NTLMSSP tokens
+       with HTTP records and a DNS record beside them, as krbflow writes them)
        and run through the real command path (a stand-in executable is invoked
        like krbflow): every capture must agree 100%.
     2. The same with corrupted documents: every capture with messages must fail,
-       and on the fields that were damaged.
+       and on the fields that were damaged (in both parts).
     3. A stand-in that kills itself with SIGSEGV, and one that exits 3, must be
        reported as crashes.
-    4. Name tables round-trip, and the allow-list parser rejects entries
-       without a reason.
+    4. Name tables round-trip, the allow-list parser rejects entries
+       without a reason and knows the HTTP part's fields, and tshark's "NULL"
+       for an empty NTLM string is read as no name.
     """
     problems = []
     # 4. tables and allow-list first (cheap)
@@ -699,29 +1116,49 @@ def self_test(args):
     if padata_number("PA-4242") != 4242 or kdc_option_bit("bit-9") != 9 \
             or padata_number("PA-S4U-X509-USER") != 130 or padata_number("pa_for_user") != 129:
         problems.append("name parsing of PA-N / bit-N / aliases is wrong")
+    for n, name in list(NTLM_TYPES.items()) + list(HTTP_KRB_TYPES.items()):
+        if http_type_name(name) != name or http_type_name(name.lower()) != name:
+            problems.append("HTTP token type %s does not map to itself" % name)
+    for n, name in HTTP_KRB_TYPES.items():
+        if http_type_name(n) != name:
+            problems.append("HTTP token type %d does not map to %s" % (n, name))
+    problems.extend(_selftest_ntlm_strings())
+    problems.extend(_selftest_compare_http())
     tmp = tempfile.mkdtemp(prefix="kf-corpus-selftest.")
     try:
         al = os.path.join(tmp, "allow.txt")
         with open(al, "w") as fh:
             fh.write("# comment\nx.pcap 12 sname the reason\nx.pcap 13 sname\n"
-                     "y.pcap * bogus because\n")
+                     "y.pcap * bogus because\n"
+                     "z*.pcap 7 ntlm-user tshark reads the OEM name as ...\n"
+                     "z*.pcap * ap-req-sname another reason\n"
+                     "w.pcap 3 ntlm-domain\n")
         a = AllowList(al)
-        if len(a.entries) != 1 or len(a.errors) != 2:
-            problems.append("allow-list parser: %d entries, %d errors (want 1, 2)"
+        if len(a.entries) != 3 or len(a.errors) != 3:
+            problems.append("allow-list parser: %d entries, %d errors (want 3, 3)"
                             % (len(a.entries), len(a.errors)))
         if not a.allows("x.pcap", 12, "sname") or a.allows("x.pcap", 12, "cname"):
             problems.append("allow-list matching is wrong")
+        if not a.allows("zz.pcap", 7, "ntlm-user") or a.allows("zz.pcap", 7, "ntlm-domain") \
+                or not a.allows("z.pcap", 99, "ap-req-sname") \
+                or a.allows("zz.pcap", 8, "ntlm-user") or a.allows("x.pcap", 12, "ntlm-user"):
+            problems.append("allow-list matching of the HTTP part's fields is wrong")
 
         caps = list_captures(args.corpus, args.captures)
-        views = {}
+        views, hviews = {}, {}
         for path in caps:
             try:
                 views[path] = tshark_messages(path)[0]
+                hviews[path] = tshark_http_messages(path)[0]
             except TsharkError as e:
                 problems.append("tshark failed on %s: %s" % (path, e))
-        with_msgs = [p for p in caps if views.get(p)]
-        print("self-test: %d captures, %d with port-88 Kerberos, %d messages"
-              % (len(caps), len(with_msgs), sum(len(v) for v in views.values())))
+        with_88 = [p for p in caps if views.get(p)]
+        with_http = [p for p in caps if hviews.get(p)]
+        with_msgs = [p for p in caps if views.get(p) or hviews.get(p)]
+        print("self-test: %d captures, %d with port-88 Kerberos, %d messages; "
+              "%d with HTTP-carried tokens, %d tokens"
+              % (len(caps), len(with_88), sum(len(v) for v in views.values()),
+                 len(with_http), sum(len(v) for v in hviews.values())))
 
         # Stand-in krbflow: reads the prepared document for the capture it is given.
         docs_dir = os.path.join(tmp, "docs")
@@ -738,7 +1175,7 @@ def self_test(args):
         for mode in ("good", "bad"):
             os.makedirs(os.path.join(docs_dir, mode))
             for path in caps:
-                doc = fake_krbflow_doc(views.get(path, []), path)
+                doc = fake_krbflow_doc(views.get(path, []), path, hviews.get(path, []))
                 if mode == "bad":
                     damaged[os.path.basename(path)] = corrupt(doc)
                 with open(os.path.join(docs_dir, mode, os.path.basename(path) + ".json"),
@@ -755,7 +1192,8 @@ def self_test(args):
                     res[path] = ("crash", problem)
                     continue
                 compared, diffs = compare(views.get(path, []), normalise_krbflow(doc))
-                res[path] = ("diffs", (compared, diffs))
+                hc, hd = compare_http(hviews.get(path, []), normalise_krbflow_http(doc))
+                res[path] = ("diffs", (compared + hc, diffs + hd))
             return res
 
         for path, (kind, val) in run("good", caps).items():
@@ -780,7 +1218,8 @@ def self_test(args):
         # The full runner on the good fakes must pass and on the bad ones fail.
         with open(os.path.join(tmp, "mode"), "w") as fh:
             fh.write("good")
-        ns = argparse.Namespace(allow=None, corpus=args.corpus, captures=with_msgs[:3],
+        sub = with_88[:3] + [p for p in with_http[:2] if p not in with_88[:3]]
+        ns = argparse.Namespace(allow=None, corpus=args.corpus, captures=sub,
                                 krbflow=stub, krbflow_cmd=None, timeout=60, show=3)
         devnull = open(os.devnull, "w")
         saved = sys.stdout
@@ -790,12 +1229,21 @@ def self_test(args):
             with open(os.path.join(tmp, "mode"), "w") as fh:
                 fh.write("bad")
             rc_bad = main_compare(ns)
+            # the HTTP part alone must fail a run too
+            ns.captures = [p for p in with_http if p not in with_88][:2]
+            rc_bad_http = main_compare(ns) if ns.captures else 1
+            with open(os.path.join(tmp, "mode"), "w") as fh:
+                fh.write("good")
+            rc_good_http = main_compare(ns) if ns.captures else 0
         finally:
             sys.stdout = saved
             devnull.close()
         if with_msgs and (rc_good != 0 or rc_bad != 1):
             problems.append("runner exit codes: good %s (want 0), bad %s (want 1)"
                             % (rc_good, rc_bad))
+        if rc_good_http != 0 or rc_bad_http != 1:
+            problems.append("runner exit codes on HTTP-only captures: good %s (want 0), "
+                            "bad %s (want 1)" % (rc_good_http, rc_bad_http))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     for p in problems:
@@ -810,6 +1258,11 @@ def dump(args):
         msgs, undecoded = tshark_messages(path)
         print("# %s: %d messages%s" % (path, len(msgs), (", undecoded frames %s" % undecoded)
                                         if undecoded else ""))
+        for m in msgs:
+            print(json.dumps(m, sort_keys=True))
+        msgs, undecoded = tshark_http_messages(path)
+        print("# %s: %d HTTP-carried tokens%s" % (path, len(msgs), (
+            ", undecoded frames %s" % undecoded) if undecoded else ""))
         for m in msgs:
             print(json.dumps(m, sort_keys=True))
     return 0

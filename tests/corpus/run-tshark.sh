@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# Corpus oracle test: krbflow's Kerberos messages on port 88 against tshark's.
+# Corpus oracle test: krbflow's Kerberos messages on port 88, and the Kerberos /
+# NTLMSSP tokens it finds in HTTP authentication headers, against tshark's.
 #
 #   bash tests/corpus/run-tshark.sh /path/to/krbflow [CAPTURE...]
 #   bash tests/corpus/run-tshark.sh --self-test [CAPTURE...]
 #
 # Reads every *.pcap, *.pcapng, *.cap under REPO/../shared/corpus (override with
 # KF_CORPUS_DIR), runs `krbflow --json FILE` and tshark on each, and compares
-# message by message (see compare_tshark.py for what and how). Differences that
-# are understood go into known-differences.txt next to this script, one per
-# line: `capture frame field reason` (frame may be *, capture may be a glob).
+# message by message (see compare_tshark.py for what and how): the port-88 part,
+# then the HTTP part (a line `PASS|FAIL http CAPTURE: ...` for each capture where
+# either side has HTTP-carried tokens). A capture passes when both parts do; one
+# closing line `corpus: N passed, M failed`. Differences that are understood go
+# into known-differences.txt next to this script, one per line:
+# `capture frame field reason` (frame may be *, capture may be a glob).
 #
 # Exit: 0 agreement, 1 differences above 0.1% of a capture's messages or a krbflow
 # crash (exit code other than 0/1/2, a signal, a timeout, output that is not
