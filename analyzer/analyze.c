@@ -549,7 +549,17 @@ static void on_frag_incomplete(void *ctx, const struct kf_frag_incomplete *inc)
 	struct kf_flow_key k;
 	int dir;
 	make_key(&k, &ip, fk->proto, sport, dport, &dir);
-	add_tevent(r, KF_TEV_FRAG_INCOMPLETE, inc->first_frame, 0, &k, inc->nfrags, 0);
+	struct kf_tevent t;
+	memset(&t, 0, sizeof t);
+	t.kind = KF_TEV_FRAG_INCOMPLETE;
+	t.frame = inc->first_frame;
+	kf_run_endpoint(&t.src, k.ipver, k.caddr, k.cport);
+	kf_run_endpoint(&t.dst, k.ipver, k.saddr, k.sport);
+	t.transport = fk->proto;
+	t.count = inc->nfrags;
+	t.from_kdc = dir == 1;
+	if (kf_msgstore_add_tevent(&r->store, &t) != KF_OK)
+		kf_run_nomem(r);
 }
 
 /* ---- DNS (UDP 53) -------------------------------------------------------- */

@@ -167,6 +167,7 @@ struct kf_tevent {
 	uint8_t transport;
 	uint8_t icmp_type, icmp_code; /* for ICMP */
 	uint32_t count;          /* e.g. SYN retransmissions, fragments seen */
+	bool from_kdc;           /* the datagram ran KDC → client (a lost reply), for fragments */
 	uint64_t request_frame;  /* the message this is about, when known */
 };
 

@@ -294,6 +294,11 @@ static void kdc_message(struct builder *b, struct story_w *s, const struct kf_me
 		const struct kf_message *rep = kdc_reply(r, m);
 		const char *outcome = !rep ? KF_OUTCOME_UNKNOWN :
 				      rep->type == KF_KRB_TGS_REP ? KF_OUTCOME_OK : KF_OUTCOME_ERROR;
+		/* a TGT for another realm instead of the service: the KDC sent the
+		 * client on (RFC 6806 referral), the service is not reached yet */
+		if (rep && rep->type == KF_KRB_TGS_REP && rep->krb.ticket && is_krbtgt(rep->krb.ticket->sname) &&
+		    !is_krbtgt(k->sname))
+			outcome = KF_OUTCOME_REFERRAL;
 		bool forwarded = k->has_kdc_options && (k->kdc_options & KDC_OPT_FORWARDED) && is_krbtgt(k->sname);
 		bool s4u = k->s4u_user || (k->n_addl && k->has_kdc_options && (k->kdc_options & KDC_OPT_CNAME_IN_ADDL_TKT));
 		if (forwarded || s4u) {

@@ -19,10 +19,11 @@
 #define KF_OUTCOME_ERROR "error"
 #define KF_OUTCOME_NTLM "ntlm"
 #define KF_OUTCOME_UNKNOWN "unknown"
+#define KF_OUTCOME_REFERRAL "referral" /* answered with a cross-realm TGT, not the service ticket */
 
 struct kf_story_service {
 	const char *sname, *realm;  /* realm NULL when unknown (NTLM-only services) */
-	const char *outcome;        /* ok | error | ntlm | unknown */
+	const char *outcome;        /* ok | error | ntlm | referral | unknown */
 	int32_t error_code;         /* the last KRB-ERROR's code when outcome is error */
 	uint64_t *frames;           /* requests and replies */
 	size_t n_frames;

@@ -480,6 +480,8 @@ static json_t *tevent_obj(const struct kf_tevent *t)
 		set(o, "count", json_integer(t->count));
 	if (t->request_frame)
 		set(o, "request_frame", json_integer((json_int_t)t->request_frame));
+	if (t->kind == KF_TEV_FRAG_INCOMPLETE)
+		set(o, "direction", json_string(t->from_kdc ? "kdc-to-client" : "client-to-kdc"));
 	if (t->kind == KF_TEV_ICMP_UNREACHABLE) {
 		set(o, "icmp_type", json_integer(t->icmp_type));
 		set(o, "icmp_code", json_integer(t->icmp_code));

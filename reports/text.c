@@ -511,8 +511,12 @@ int kf_report_text(const struct kf_result *r, FILE *out)
 					e->icmp_type, e->icmp_code, src, dst, proto);
 				break;
 			case KF_TEV_FRAG_INCOMPLETE:
-				fprintf(out, "IP-fragmented %s datagram %s → %s never completed (%u fragments seen)\n",
-					proto, src, dst, e->count);
+				if (e->from_kdc)
+					fprintf(out, "IP-fragmented %s reply %s → %s never completed (%u fragment%s seen)\n",
+						proto, dst, src, e->count, e->count == 1 ? "" : "s");
+				else
+					fprintf(out, "IP-fragmented %s request %s → %s never completed (%u fragment%s seen)\n",
+						proto, src, dst, e->count, e->count == 1 ? "" : "s");
 				break;
 			default:
 				fprintf(out, "%s %s → %s\n", kf_tevent_kind_name(e->kind), src, dst);

@@ -202,7 +202,9 @@ EOF
 # wait until it listens on ADDR:PORT
 web_apache_start() {
     local name=$1 conf=$2 probe=$3 W=$TMP/web; shift 3
-    ip netns exec $NS_WEB env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C \
+    # setsid: Apache signals its whole process group when it stops, which
+    # would otherwise be the lab (mid-cleanup) and whatever started it.
+    ip netns exec $NS_WEB setsid env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C \
         KRB5_CONFIG="$W/krb5.conf" KRB5RCACHEDIR="$W/rcache" KRB5_KTNAME="$W/http.keytab" \
         KRB5_TRACE="$W/logs/krb5-$name.log" GSS_MECH_CONFIG="$W/gss-mech-ntlm.conf" \
         NTLM_USER_FILE="$W/ntlm-users" NETBIOS_COMPUTER_NAME=WEB "$@" \
