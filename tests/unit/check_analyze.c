@@ -11,6 +11,7 @@
 #include "testutil.h"
 #include "analyze.h"
 #include "result.h"
+#include "stories.h"
 
 /* libkrb5's exported encoders (declared only in its private k5-int.h). */
 krb5_error_code encode_krb5_as_req(const krb5_kdc_req *, krb5_data **);
@@ -519,6 +520,139 @@ START_TEST(t_ipv6_and_tunnels)
 }
 END_TEST
 
+/* ---- HTTP on any port ---- */
+
+static void tcp_text(struct pcap_w *w, bool from_client, uint32_t *cseq, uint32_t *sseq, const char *text)
+{
+	size_t n = strlen(text);
+	if (from_client) {
+		tcp_seg(w, 2, 9, 40500, 3128, *cseq, *sseq, 0x18, (const uint8_t *)text, n);
+		*cseq += (uint32_t)n;
+	} else {
+		tcp_seg(w, 9, 2, 3128, 40500, *sseq, *cseq, 0x18, (const uint8_t *)text, n);
+		*sseq += (uint32_t)n;
+	}
+}
+
+static const struct kf_message *msg_at(const struct kf_result *r, uint64_t frame, int type)
+{
+	for (size_t i = 0; i < r->n_messages; i++)
+		if (r->messages[i].frame == frame && r->messages[i].type == type)
+			return &r->messages[i];
+	return NULL;
+}
+
+/* A proxy on port 3128: 407 with two challenges and a body cut over two
+ * segments, credentials in a header split mid-line, a chunked 200, then two
+ * pipelined requests (HEAD and a conditional GET) answered in one segment
+ * (HEAD's Content-Length has no body; 304 has none). */
+START_TEST(t_http_proxy_pipelining)
+{
+	/* NTLM NEGOTIATE (MS-NLMP §2.2.1.1): signature, type 1, flags, two empty fields */
+	static const char neg_b64[] = "TlRMTVNTUAABAAAAB4IIAAAAAAAAAAAAAAAAAAAAAAA=";
+	struct pcap_w w;
+	pw_open(&w, 1);
+	uint32_t cseq = 100, sseq = 900;
+	tcp_seg(&w, 2, 9, 40500, 3128, cseq - 1, 0, 0x02, NULL, 0);           /* 1 SYN */
+	tcp_seg(&w, 9, 2, 3128, 40500, sseq - 1, cseq, 0x12, NULL, 0);        /* 2 SYN-ACK */
+	tcp_text(&w, true, &cseq, &sseq, "GET http://x.lab.test/ HTTP/1.1\r\nHost: x.lab.test\r\n\r\n"); /* 3 */
+	tcp_text(&w, false, &cseq, &sseq,
+		 "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: NTLM\r\n"
+		 "Proxy-Authenticate: Basic realm=\"p, q\"\r\nContent-Length: 5\r\n\r\nhe");          /* 4 */
+	tcp_text(&w, false, &cseq, &sseq, "llo");                                                       /* 5 */
+	char req[512];
+	snprintf(req, sizeof req, "GET http://x.lab.test/ HTTP/1.1\r\nHost: x.lab.test\r\nProxy-Auth");
+	tcp_text(&w, true, &cseq, &sseq, req);                                                          /* 6 */
+	snprintf(req, sizeof req, "orization: NTLM %s\r\n\r\n", neg_b64);
+	tcp_text(&w, true, &cseq, &sseq, req);                                                          /* 7 */
+	tcp_text(&w, false, &cseq, &sseq,
+		 "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;x=1\r\nhello\r\n0\r\n\r\n"); /* 8 */
+	tcp_text(&w, true, &cseq, &sseq,
+		 "HEAD /a HTTP/1.1\r\nHost: x.lab.test\r\n\r\nGET /b HTTP/1.1\r\nHost: x.lab.test\r\n"
+		 "If-None-Match: \"1\"\r\n\r\n");                                                     /* 9 */
+	tcp_text(&w, false, &cseq, &sseq,
+		 "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nHTTP/1.1 304 Not Modified\r\n\r\n"); /* 10 */
+	pw_close(&w);
+
+	struct kf_result r;
+	analyze(w.path, NULL, &r);
+	ck_assert_uint_eq(r.n_warnings, 0);
+	const struct kf_message *m = msg_at(&r, 3, KF_MSG_HTTP_REQUEST);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_ptr_null(m->http->auth_scheme);
+	ck_assert_str_eq(m->http->uri, "http://x.lab.test/");
+	ck_assert_uint_eq(m->reply_in, 4);
+	m = msg_at(&r, 4, KF_MSG_HTTP_RESPONSE);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(m->http->status, 407);
+	ck_assert(m->http->proxy);
+	ck_assert_uint_eq(m->http->n_challenges, 2);
+	ck_assert_str_eq(m->http->www_authenticate[0], "NTLM");
+	ck_assert_str_eq(m->http->www_authenticate[1], "Basic");
+	/* credentials completed in frame 7, the header having been cut in 6 */
+	m = msg_at(&r, 7, KF_MSG_NTLM_NEGOTIATE);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(m->carrier, KF_CARRIER_HTTP);
+	ck_assert_int_eq(m->src.port, 40500);
+	m = msg_at(&r, 7, KF_MSG_HTTP_REQUEST);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_str_eq(m->http->auth_scheme, "NTLM");
+	ck_assert(m->http->proxy);
+	ck_assert_uint_eq(m->http->token_bytes, 32);
+	ck_assert_uint_eq(m->reply_in, 8);
+	m = msg_at(&r, 8, KF_MSG_HTTP_RESPONSE);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(m->http->status, 200);
+	/* the chunked body was skipped exactly: both pipelined requests parsed */
+	m = msg_at(&r, 9, KF_MSG_HTTP_REQUEST);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_str_eq(m->http->method, "HEAD");
+	const struct kf_message *second = NULL;
+	for (size_t i = 0; i < r.n_messages; i++)
+		if (r.messages[i].frame == 9 && r.messages[i].type == KF_MSG_HTTP_REQUEST && r.messages[i].http &&
+		    strcmp(r.messages[i].http->method, "GET") == 0)
+			second = &r.messages[i];
+	ck_assert_ptr_nonnull(second);
+	ck_assert_str_eq(second->http->uri, "/b");
+	size_t responses10 = 0;
+	int statuses[2] = { 0, 0 };
+	for (size_t i = 0; i < r.n_messages; i++)
+		if (r.messages[i].frame == 10 && r.messages[i].type == KF_MSG_HTTP_RESPONSE && responses10 < 2)
+			statuses[responses10++] = r.messages[i].http->status;
+	ck_assert_uint_eq(responses10, 2); /* HEAD's Content-Length: 100 announced no body */
+	ck_assert_int_eq(statuses[0], 200);
+	ck_assert_int_eq(statuses[1], 304);
+	/* one story: the proxy client, its connection reached with NTLM */
+	ck_assert_uint_eq(r.n_stories, 1);
+	ck_assert_uint_eq(r.stories[0].n_http, 1);
+	ck_assert_str_eq(r.stories[0].http[0].mech, "ntlm");
+	kf_result_free(&r);
+	unlink(w.path);
+}
+END_TEST
+
+/* A connection that is not HTTP (a binary protocol from its SYN) costs no
+ * messages and no warnings, and an HTTP-looking segment later in it does not
+ * start a false HTTP parse. */
+START_TEST(t_non_http_ignored)
+{
+	struct pcap_w w;
+	pw_open(&w, 1);
+	uint32_t cseq = 100, sseq = 900;
+	tcp_seg(&w, 2, 9, 40500, 3128, cseq - 1, 0, 0x02, NULL, 0);
+	tcp_seg(&w, 9, 2, 3128, 40500, sseq - 1, cseq, 0x12, NULL, 0);
+	tcp_text(&w, true, &cseq, &sseq, "\x16\x01binary-protocol-hello");
+	tcp_text(&w, true, &cseq, &sseq, "GET / HTTP/1.1\r\nAuthorization: NTLM TlRMTVNTUAABAAAAB4IIAAAAAAAAAAAAAAAAAAAAAAA=\r\n\r\n");
+	pw_close(&w);
+	struct kf_result r;
+	analyze(w.path, NULL, &r);
+	ck_assert_uint_eq(r.n_messages, 0);
+	ck_assert_uint_eq(r.n_warnings, 0);
+	kf_result_free(&r);
+	unlink(w.path);
+}
+END_TEST
+
 START_TEST(t_unreadable_inputs)
 {
 	struct kf_result r;
@@ -557,6 +691,8 @@ int main(void)
 	tcase_add_test(tc, t_ip_fragmented_reply);
 	tcase_add_test(tc, t_ipv6_and_tunnels);
 	tcase_add_test(tc, t_unreadable_inputs);
+	tcase_add_test(tc, t_http_proxy_pipelining);
+	tcase_add_test(tc, t_non_http_ignored);
 	suite_add_tcase(s, tc);
 	int failed = kf_test_run(s);
 	krb5_free_context(kctx);
