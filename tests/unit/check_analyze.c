@@ -653,6 +653,63 @@ START_TEST(t_non_http_ignored)
 }
 END_TEST
 
+/* A TLS ClientHello (RFC 8446 §4.1.2) naming web.lab.test (RFC 6066 §3). */
+static size_t client_hello(uint8_t *p, const char *name)
+{
+	size_t nl = strlen(name), n = 0;
+	uint8_t body[512];
+	size_t b = 0;
+	body[b++] = 3; body[b++] = 3;            /* legacy_version TLS 1.2 */
+	memset(body + b, 0x11, 32); b += 32;     /* random */
+	body[b++] = 0;                           /* session id */
+	body[b++] = 0; body[b++] = 2; body[b++] = 0x13; body[b++] = 0x01; /* one cipher suite */
+	body[b++] = 1; body[b++] = 0;            /* compression: null */
+	size_t ext_len = 4 + 2 + 1 + 2 + nl;
+	b += put16(body + b, (uint16_t)ext_len);
+	b += put16(body + b, 0);                 /* server_name */
+	b += put16(body + b, (uint16_t)(2 + 1 + 2 + nl));
+	b += put16(body + b, (uint16_t)(1 + 2 + nl));
+	body[b++] = 0;                           /* host_name */
+	b += put16(body + b, (uint16_t)nl);
+	memcpy(body + b, name, nl); b += nl;
+	p[n++] = 0x16; p[n++] = 3; p[n++] = 1;   /* handshake record */
+	n += put16(p + n, (uint16_t)(4 + b));
+	p[n++] = 1;                              /* client_hello */
+	p[n++] = 0; n += put16(p + n, (uint16_t)b);
+	memcpy(p + n, body, b);
+	return n + b;
+}
+
+/* HTTPS: the HTTP is encrypted, but the story shows the server name next
+ * to the ticket the client got for it just before. */
+START_TEST(t_https_story)
+{
+	struct pcap_w w;
+	pw_open(&w, 1);
+	krb5_data *req = as_req("ivy@LAB.TEST", 1);
+	udp_msg(&w, 2, 1, 40000, 88, req);                                  /* 1 */
+	uint8_t hello[600];
+	size_t hl = client_hello(hello, "web.lab.test");
+	tcp_seg(&w, 2, 20, 40600, 443, 1000, 0, 0x02, NULL, 0);           /* 2 SYN */
+	tcp_seg(&w, 20, 2, 443, 40600, 5000, 1001, 0x12, NULL, 0);        /* 3 SYN-ACK */
+	tcp_seg(&w, 2, 20, 40600, 443, 1001, 5001, 0x18, hello, hl);      /* 4 ClientHello */
+	pw_close(&w);
+	struct kf_result r;
+	analyze(w.path, NULL, &r);
+	ck_assert_uint_eq(r.n_tls, 1);
+	ck_assert_uint_eq(r.tls[0].frame, 4);
+	ck_assert_str_eq(r.tls[0].sni, "web.lab.test");
+	ck_assert_int_eq(r.tls[0].dst.port, 443);
+	ck_assert_uint_eq(r.n_stories, 1);
+	ck_assert_uint_eq(r.stories[0].n_tls, 1);
+	ck_assert_str_eq(r.stories[0].tls[0].sni, "web.lab.test");
+	ck_assert_uint_eq(r.stories[0].n_frames, 2);
+	kf_result_free(&r);
+	unlink(w.path);
+	krb5_free_data(kctx, req);
+}
+END_TEST
+
 START_TEST(t_unreadable_inputs)
 {
 	struct kf_result r;
@@ -693,6 +750,7 @@ int main(void)
 	tcase_add_test(tc, t_unreadable_inputs);
 	tcase_add_test(tc, t_http_proxy_pipelining);
 	tcase_add_test(tc, t_non_http_ignored);
+	tcase_add_test(tc, t_https_story);
 	suite_add_tcase(s, tc);
 	int failed = kf_test_run(s);
 	krb5_free_context(kctx);
