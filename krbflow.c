@@ -8,6 +8,7 @@
 
 #include "analyze.h"
 #include "report.h"
+#include "rules.h"
 
 #ifndef KRBFLOW_VERSION
 #define KRBFLOW_VERSION "0.0.0"
@@ -18,9 +19,12 @@ enum { EXIT_OK = 0, EXIT_FINDINGS = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3 };
 static void usage(FILE *out)
 {
 	fputs("usage: krbflow [OPTIONS] CAPTURE...\n"
+	      "       krbflow rules\n"
 	      "\n"
-	      "Read pcap/pcapng captures offline and report every Kerberos exchange\n"
-	      "(AS, TGS, AP, KRB-ERROR on port 88) with frame numbers as Wireshark counts them.\n"
+	      "Read pcap/pcapng captures offline and explain Kerberos and HTTP Negotiate\n"
+	      "authentication: findings (what went wrong, the evidence frames, the fix), then\n"
+	      "each client's story (KDC exchanges, HTTP requests and the SPNEGO/NTLM tokens\n"
+	      "they carried), with frame numbers as Wireshark counts them.\n"
 	      "CAPTURE may be '-' for standard input.\n"
 	      "\n"
 	      "options:\n"
@@ -31,6 +35,7 @@ static void usage(FILE *out)
 	      "                       or above is reported\n"
 	      "  --debug-decode       say on stderr which packets the decoders rejected\n"
 	      "  -h, --help           this help\n"
+	      "  rules                list the findings krbflow can report (the rule catalogue)\n"
 	      "  -V, --version        print the version\n"
 	      "\n"
 	      "exit status: 0 done; 1 a finding at or above --fail-on; 2 usage error or a\n"
@@ -40,15 +45,23 @@ static void usage(FILE *out)
 	      out);
 }
 
-static int level_of(const char *s)
+static int level_of(const char *s) { return (int)kf_severity_from_name(s); }
+
+/* `krbflow rules`: the catalogue, one rule a line (docs/rules.md has each in full). */
+static int list_rules(int argc, char **argv)
 {
-	if (strcmp(s, "info") == 0)
-		return 1;
-	if (strcmp(s, "warning") == 0)
-		return 2;
-	if (strcmp(s, "error") == 0)
-		return 3;
-	return 0;
+	if (argc > 2) {
+		fprintf(stderr, "krbflow: 'rules' takes no arguments (got '%s')\n", argv[2]);
+		return EXIT_USAGE;
+	}
+	size_t n;
+	const struct kf_rule *const *all = kf_rule_catalogue(&n);
+	printf("%-26s %-8s %s\n", "rule", "severity", "finds");
+	for (size_t i = 0; i < n; i++)
+		printf("%-26s %-8s %s\n", all[i]->id, kf_severity_name(all[i]->severity), all[i]->title);
+	printf("\n%zu rules; the severity is the usual one, a finding may say less or more.\n"
+	       "Each rule's evidence and fix: docs/rules.md.\n", n);
+	return EXIT_OK;
 }
 
 int main(int argc, char **argv)
@@ -62,6 +75,8 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	if (argc >= 2 && strcmp(argv[1], "rules") == 0)
+		return list_rules(argc, argv);
 	struct kf_config cfg = { 0 };
 	bool json = false;
 	int fail_on = 0;
@@ -141,8 +156,9 @@ int main(int argc, char **argv)
 		}
 		if (rc != 0 && status == EXIT_OK)
 			status = EXIT_INTERNAL;
-		/* findings arrive with the rule engine; none can reach fail_on yet */
-		(void)fail_on;
+		for (size_t f = 0; fail_on && f < res.n_findings; f++)
+			if ((int)res.findings[f].severity >= fail_on && status == EXIT_OK)
+				status = EXIT_FINDINGS;
 		kf_result_free(&res);
 	}
 	if (fflush(stdout) != 0 && status == EXIT_OK)

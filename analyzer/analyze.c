@@ -17,6 +17,7 @@
 #include "krb_stream.h"
 #include "dns.h"
 #include "run.h"
+#include "rules.h"
 #include "stories.h"
 
 #define KRB_PORT 88
@@ -837,8 +838,14 @@ enum kf_status kf_analyze(const char *path, const struct kf_config *cfg, struct 
 		res->format = kf_capture_format(cap);
 		res->linktype = kf_arena_strndup(&res->arena, ln, strlen(ln));
 	}
-	if (kf_msgstore_finish(&r->store, res) != KF_OK || build_warnings(r, cap, res->packets) != KF_OK ||
-	    kf_run_finish_tls(r) != KF_OK || kf_stories_build(res) != KF_OK)
+	if (kf_msgstore_finish(&r->store, res) != KF_OK || kf_run_finish_tls(r) != KF_OK ||
+	    kf_stories_build(res) != KF_OK || kf_rules_run(res) != KF_OK)
+		st = KF_NOMEM;
+	if (res->findings_dropped) {
+		r->ev_count[KF_EV_FINDING_LIMIT] = res->findings_dropped;
+		r->ev_first[KF_EV_FINDING_LIMIT] = 0;
+	}
+	if (build_warnings(r, cap, res->packets) != KF_OK)
 		st = KF_NOMEM;
 	if (st == KF_NOMEM)
 		snprintf(err, errlen, "out of memory; results are partial");

@@ -2,6 +2,8 @@
  * final ordering. */
 #include "messages.h"
 
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -217,6 +219,12 @@ void kf_msgstore_free(struct kf_msgstore *s)
 	kf_free(s->msgs);
 	kf_free(s->tev);
 	memset(s, 0, sizeof *s);
+}
+
+void kf_endpoint_addr(const struct kf_endpoint *e, char *buf, size_t len)
+{
+	if (!inet_ntop(e->ipver == 6 ? AF_INET6 : AF_INET, e->addr, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
 }
 
 void kf_result_free(struct kf_result *r)

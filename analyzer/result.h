@@ -14,6 +14,7 @@
 #include "krb5.h"
 
 struct kf_story;
+struct kf_finding;
 
 /* An endpoint: IPv4/IPv6 address and port. */
 struct kf_endpoint {
@@ -199,10 +200,16 @@ struct kf_result {
 	size_t n_tls;
 	struct kf_story *stories;    /* see stories.h */
 	size_t n_stories;
+	struct kf_finding *findings; /* see rules.h; ordered by first frame */
+	size_t n_findings;
+	uint64_t findings_dropped;   /* past KF_LIMIT_FINDINGS_PER_RULE */
 
 	bool read_error;         /* the capture ended early (truncated/corrupt) */
 };
 
 void kf_result_free(struct kf_result *r);
+
+/* The address of an endpoint as text ("10.88.0.2", "fd88::2"). */
+void kf_endpoint_addr(const struct kf_endpoint *e, char *buf, size_t len);
 
 #endif

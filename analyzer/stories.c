@@ -249,12 +249,6 @@ static const struct kf_message *kdc_reply(const struct kf_result *r, const struc
 	return by_frame(r, req->reply_in, -1);
 }
 
-static void addr_string(const struct kf_endpoint *e, char *buf, size_t len)
-{
-	if (!inet_ntop(e->ipver == 6 ? AF_INET6 : AF_INET, e->addr, buf, (socklen_t)len))
-		snprintf(buf, len, "?");
-}
-
 static bool is_krbtgt(const char *sname) { return sname && strncmp(sname, "krbtgt/", 7) == 0; }
 
 #define KDC_OPT_FORWARDED (0x80000000u >> 2)
@@ -270,7 +264,7 @@ static void kdc_message(struct builder *b, struct story_w *s, const struct kf_me
 	char kdc[64];
 	if (!s->kdc) {
 		const struct kf_endpoint *e = m->dst.port == 88 ? &m->dst : &m->src;
-		addr_string(e, kdc, sizeof kdc);
+		kf_endpoint_addr(e, kdc, sizeof kdc);
 		s->kdc = kf_arena_strndup(a, kdc, strlen(kdc));
 	}
 	switch (m->type) {

@@ -7,6 +7,7 @@
 #include "krb5.h"
 #include "ntlmssp.h"
 #include "report.h"
+#include "rules.h"
 #include "stories.h"
 
 #ifndef KRBFLOW_VERSION
@@ -560,6 +561,20 @@ int kf_report_json(const struct kf_result *r, FILE *out, bool compact)
 	for (size_t i = 0; flows && i < r->n_stories; i++)
 		push(flows, story_obj(&r->stories[i]));
 	json_t *findings = json_array();
+	for (size_t i = 0; findings && i < r->n_findings; i++) {
+		const struct kf_finding *f = &r->findings[i];
+		json_t *o = json_object();
+		if (o) {
+			set(o, "rule", json_string(f->rule));
+			set(o, "severity", json_string(kf_severity_name(f->severity)));
+			set(o, "confidence", json_string(f->confidence == KF_CONF_LIKELY ? "likely" : "certain"));
+			set(o, "frames", frame_list(f->frames, f->n_frames));
+			set(o, "summary", json_string(f->summary));
+			set(o, "explanation", json_string(f->explanation));
+			set(o, "remediation", str_or_null(f->remediation));
+		}
+		push(findings, o);
+	}
 	if (oom || !ver || !msgs || !cap || !flows || !findings) {
 		json_decref(ver);
 		json_decref(msgs);

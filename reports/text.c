@@ -8,6 +8,7 @@
 #include "gss.h"
 #include "krb5.h"
 #include "report.h"
+#include "rules.h"
 #include "stories.h"
 
 /* A line buffer: appends never overflow, a long line is cut. */
@@ -450,6 +451,62 @@ static void story(FILE *out, const struct kf_result *r, const struct kf_story *s
 	}
 }
 
+/* Print text with a hanging indent, wrapped near 100 columns. */
+static void wrapped(FILE *out, const char *label, const char *text)
+{
+	const int width = 100, indent = 11;
+	fprintf(out, "%*s%-6s ", indent - 7, "", label);
+	int col = indent;
+	const char *p = text;
+	while (*p) {
+		const char *w = p;
+		while (*w && *w != ' ')
+			w++;
+		int len = (int)(w - p);
+		if (col > indent && col + 1 + len > width) {
+			fprintf(out, "\n%*s", indent, "");
+			col = indent;
+		} else if (col > indent) {
+			fputc(' ', out);
+			col++;
+		}
+		fwrite(p, 1, (size_t)len, out);
+		col += len;
+		p = *w ? w + 1 : w;
+	}
+	fputc('\n', out);
+}
+
+static void findings(FILE *out, const struct kf_result *r)
+{
+	size_t by[4] = { 0 };
+	for (size_t i = 0; i < r->n_findings; i++)
+		by[r->findings[i].severity & 3]++;
+	if (!r->n_findings) {
+		fprintf(out, "\nFindings: none\n");
+		return;
+	}
+	fprintf(out, "\nFindings: %zu error%s, %zu warning%s, %zu info\n", by[KF_SEV_ERROR], by[KF_SEV_ERROR] == 1 ? "" : "s",
+		by[KF_SEV_WARNING], by[KF_SEV_WARNING] == 1 ? "" : "s", by[KF_SEV_INFO]);
+	for (size_t i = 0; i < r->n_findings; i++) {
+		const struct kf_finding *f = &r->findings[i];
+		char sev[16];
+		size_t k = 0;
+		for (const char *s = kf_severity_name(f->severity); *s && k < sizeof sev - 1; s++)
+			sev[k++] = (char)(*s >= 'a' && *s <= 'z' ? *s - 32 : *s);
+		sev[k] = 0;
+		fprintf(out, "\n  %-7s %s%s: %s\n", sev, f->rule, f->confidence == KF_CONF_LIKELY ? " (likely)" : "",
+			f->summary);
+		struct line l = { .n = 0 };
+		for (size_t j = 0; j < f->n_frames; j++)
+			add(&l, "%s%llu", j ? ", " : "", (unsigned long long)f->frames[j]);
+		wrapped(out, "frames", l.b);
+		wrapped(out, "why", f->explanation);
+		if (f->remediation)
+			wrapped(out, "fix", f->remediation);
+	}
+}
+
 int kf_report_text(const struct kf_result *r, FILE *out)
 {
 	char first[40], last[40];
@@ -464,6 +521,8 @@ int kf_report_text(const struct kf_result *r, FILE *out)
 	fputc('\n', out);
 	if (r->filtered_out)
 		fprintf(out, "  %llu packets left out by the filter\n", (unsigned long long)r->filtered_out);
+
+	findings(out, r);
 
 	size_t counts[128] = { 0 };
 	for (size_t i = 0; i < r->n_messages; i++)

@@ -51,6 +51,9 @@
 #define KF_LIMIT_DNS_POINTERS       32u       /* compression pointers followed in one name */
 #define KF_LIMIT_PROBE_BYTES        16u       /* bytes looked at to recognise a protocol */
 
+/* Rules */
+#define KF_LIMIT_FINDINGS_PER_RULE  200u      /* findings one rule may add to a capture */
+
 /* Whole run */
 #define KF_LIMIT_MESSAGES           4000000u  /* authentication messages kept */
 #define KF_LIMIT_TRANSPORT_EVENTS   100000u   /* unanswered requests / resets kept */

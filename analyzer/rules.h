@@ -1,0 +1,104 @@
+/* rules.h - the rule engine: findings from decoded messages and stories.
+ *
+ * Rules read only the frozen result (messages, stories, transport events,
+ * TLS hellos: never packets).  Each rule is one entry of a static table with
+ * a stable id from DIAGNOSES.md and a function that adds findings through
+ * kf_finding_add().  After every rule ran, precedence folds symptoms into
+ * their root cause: a finding of a GENERIC rule whose frames meet those of a
+ * ROOT_CAUSE finding is dropped and its frames join the root cause's evidence
+ * (DIAGNOSES.md "Precedence").  Findings end up ordered by first frame.
+ */
+#ifndef KF_RULES_H
+#define KF_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/status.h"
+#include "result.h"
+
+enum kf_severity { KF_SEV_INFO = 1, KF_SEV_WARNING = 2, KF_SEV_ERROR = 3 };
+enum kf_confidence { KF_CONF_CERTAIN = 0, KF_CONF_LIKELY = 1 };
+
+const char *kf_severity_name(enum kf_severity s);     /* "info" | "warning" | "error" */
+/* 0 when the name is not a severity. */
+enum kf_severity kf_severity_from_name(const char *name);
+
+struct kf_finding {
+	const char *rule;              /* the rule's id */
+	enum kf_severity severity;
+	enum kf_confidence confidence;
+	uint64_t *frames;              /* evidence, ascending, no repeats */
+	size_t n_frames;
+	const char *summary;           /* one line naming principals and hosts */
+	const char *explanation;       /* what went wrong, for a support engineer */
+	const char *remediation;       /* the command or setting that fixes it */
+};
+
+enum kf_rule_class {
+	KF_RULE_PLAIN = 0,     /* stands on its own */
+	KF_RULE_ROOT_CAUSE,    /* explains errors: takes generic findings on the same frames */
+	KF_RULE_GENERIC,       /* names one error; dropped when a root cause explains its frames */
+};
+
+struct kf_rule_ctx;
+
+struct kf_rule {
+	const char *id;                /* stable: DIAGNOSES.md ids */
+	enum kf_severity severity;     /* the usual severity (a finding may say otherwise) */
+	enum kf_rule_class cls;
+	const char *title;             /* one line for `krbflow rules` */
+	void (*run)(struct kf_rule_ctx *ctx);
+};
+
+/* The rule tables, one per file (rules_krb5.c, rules_http.c, rules_deleg.c). */
+extern const struct kf_rule kf_rules_krb5[];
+extern const size_t kf_rules_krb5_count;
+extern const struct kf_rule kf_rules_http[];
+extern const size_t kf_rules_http_count;
+extern const struct kf_rule kf_rules_deleg[];
+extern const size_t kf_rules_deleg_count;
+
+/* Every rule, in catalogue order (for `krbflow rules`). *n is the count. */
+const struct kf_rule *const *kf_rule_catalogue(size_t *n);
+
+/* Run every rule over r and set r->findings. */
+enum kf_status kf_rules_run(struct kf_result *r) KF_WUR;
+
+/* Run the given rules only (tests of one rule on a hand-made result). */
+enum kf_status kf_rules_run_only(struct kf_result *r, const struct kf_rule *const *rules, size_t n) KF_WUR;
+
+/* ---- for rule functions ------------------------------------------------ */
+
+const struct kf_result *kf_rule_result(const struct kf_rule_ctx *ctx);
+
+/* Add a finding of the running rule.  frames need not be sorted or unique.
+ * The strings are copied (NULL remediation allowed).  Past
+ * KF_LIMIT_FINDINGS_PER_RULE the finding is counted, not kept. */
+void kf_finding_add(struct kf_rule_ctx *ctx, enum kf_severity sev, enum kf_confidence conf,
+		    const uint64_t *frames, size_t n_frames, const char *summary, const char *explanation,
+		    const char *remediation);
+
+/* printf into run-lifetime memory (NULL when out of memory: kf_finding_add
+ * copes).  For building summaries. */
+const char *kf_rule_fmt(struct kf_rule_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Reply to a request (by reply_in, same carrier) and request of a reply. */
+const struct kf_message *kf_msg_reply(const struct kf_result *r, const struct kf_message *req);
+const struct kf_message *kf_msg_request(const struct kf_result *r, const struct kf_message *rep);
+/* First message of type in frame (type < 0: any). */
+const struct kf_message *kf_msg_at(const struct kf_result *r, uint64_t frame, int type);
+
+/* True when a KRB-ERROR from a KDC was recovered from at once: the same
+ * client got a successful reply (AS-REP / TGS-REP) for the same request
+ * (AS: same cname; TGS: same sname) within KF_RULE_RECOVERY_US afterwards,
+ * e.g. PREAUTH_REQUIRED before a good AS exchange, or an etype retry.
+ * Benign errors are not findings (DIAGNOSES.md). */
+#define KF_RULE_RECOVERY_US (30ull * 1000000ull)
+bool kf_error_recovered(const struct kf_result *r, const struct kf_message *err);
+
+/* The story of the message's client (NULL if none). */
+const struct kf_story *kf_story_of(const struct kf_result *r, const struct kf_message *m);
+
+#endif
