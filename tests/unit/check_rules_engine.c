@@ -1,0 +1,177 @@
+/* check_rules_engine.c - the rule engine itself: ordering, precedence of
+ * root causes over generic findings, the per-rule cap, recovered errors,
+ * and kdc-unreachable on fact lists. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/limits.h"
+#include "krb5.h"
+#include "rulefix.h"
+#include "testutil.h"
+
+#define C "10.0.0.10:40000"
+#define KDC "10.0.0.2:88"
+
+/* Test rules: a root cause on frames 1-2, a generic one on 2-3 and 9, a
+ * plain one on 5, and one that adds more findings than the cap. */
+static void run_root(struct kf_rule_ctx *ctx)
+{
+	uint64_t f[] = { 2, 1 };
+	kf_finding_add(ctx, KF_SEV_ERROR, KF_CONF_CERTAIN, f, 2, "root", "why", "fix");
+}
+static void run_generic(struct kf_rule_ctx *ctx)
+{
+	uint64_t a[] = { 3, 2 }, b[] = { 9 };
+	kf_finding_add(ctx, KF_SEV_ERROR, KF_CONF_CERTAIN, a, 2, "generic on 2-3", "why", NULL);
+	kf_finding_add(ctx, KF_SEV_ERROR, KF_CONF_CERTAIN, b, 1, "generic on 9", "why", NULL);
+}
+static void run_plain(struct kf_rule_ctx *ctx)
+{
+	uint64_t f[] = { 5, 5, 0 };
+	kf_finding_add(ctx, KF_SEV_INFO, KF_CONF_LIKELY, f, 3, NULL, "why", NULL);
+}
+static void run_many(struct kf_rule_ctx *ctx)
+{
+	for (uint64_t i = 0; i < KF_LIMIT_FINDINGS_PER_RULE + 5; i++) {
+		uint64_t f = 100 + i;
+		kf_finding_add(ctx, KF_SEV_WARNING, KF_CONF_CERTAIN, &f, 1, "many", "why", NULL);
+	}
+}
+
+static const struct kf_rule r_root = { "t-root", KF_SEV_ERROR, KF_RULE_ROOT_CAUSE, "root title", run_root };
+static const struct kf_rule r_generic = { "t-generic", KF_SEV_ERROR, KF_RULE_GENERIC, "generic", run_generic };
+static const struct kf_rule r_plain = { "t-plain", KF_SEV_INFO, KF_RULE_PLAIN, "plain title", run_plain };
+static const struct kf_rule r_many = { "t-many", KF_SEV_WARNING, KF_RULE_PLAIN, "many", run_many };
+
+START_TEST(t_precedence_and_order)
+{
+	struct kf_result *r = fx_new();
+	const struct kf_rule *rules[] = { &r_plain, &r_generic, &r_root };
+	ck_assert_int_eq(kf_rules_run_only(r, rules, 3), KF_OK);
+	/* the generic finding on 2-3 joined the root cause; the one on 9 stays */
+	ck_assert_uint_eq(r->n_findings, 3);
+	ck_assert_str_eq(r->findings[0].rule, "t-root");
+	ck_assert_uint_eq(r->findings[0].n_frames, 3);
+	ck_assert_uint_eq(r->findings[0].frames[0], 1);
+	ck_assert_uint_eq(r->findings[0].frames[2], 3);
+	ck_assert_str_eq(r->findings[1].rule, "t-plain");
+	ck_assert_str_eq(r->findings[1].summary, "plain title"); /* NULL summary: the rule's title */
+	ck_assert_uint_eq(r->findings[1].n_frames, 1);           /* 5 once; frame 0 is no frame */
+	ck_assert_int_eq(r->findings[1].confidence, KF_CONF_LIKELY);
+	ck_assert_str_eq(r->findings[2].rule, "t-generic");
+	ck_assert_uint_eq(r->findings[2].frames[0], 9);
+	ck_assert_ptr_null(r->findings[2].remediation);
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_cap_counts_the_rest)
+{
+	struct kf_result *r = fx_new();
+	const struct kf_rule *rules[] = { &r_many };
+	ck_assert_int_eq(kf_rules_run_only(r, rules, 1), KF_OK);
+	ck_assert_uint_eq(r->n_findings, KF_LIMIT_FINDINGS_PER_RULE);
+	ck_assert_uint_eq(r->findings_dropped, 5);
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_severity_names)
+{
+	ck_assert_int_eq(kf_severity_from_name("warning"), KF_SEV_WARNING);
+	ck_assert_int_eq(kf_severity_from_name("error"), KF_SEV_ERROR);
+	ck_assert_int_eq(kf_severity_from_name("info"), KF_SEV_INFO);
+	ck_assert_int_eq(kf_severity_from_name("fatal"), 0);
+	ck_assert_str_eq(kf_severity_name(KF_SEV_ERROR), "error");
+	size_t n;
+	const struct kf_rule *const *all = kf_rule_catalogue(&n);
+	ck_assert_uint_ge(n, 3);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++)
+			ck_assert_msg(strcmp(all[i]->id, all[j]->id) != 0, "rule id %s twice", all[i]->id);
+}
+END_TEST
+
+/* PREAUTH_REQUIRED then a good AS exchange: recovered. A principal-unknown
+ * never followed by success: not recovered. */
+START_TEST(t_error_recovered)
+{
+	struct kf_result *r = fx_new();
+	struct kf_message *m = fx_krb(r, 1, KF_KRB_AS_REQ, C, KDC);
+	m->krb.cname = "alice";
+	fx_krb(r, 2, KF_KRB_ERROR, KDC, C)->krb.error_code = 25;
+	m = fx_krb(r, 3, KF_KRB_AS_REQ, "10.0.0.10:40001", KDC);
+	m->krb.cname = "alice";
+	fx_krb(r, 4, KF_KRB_AS_REP, KDC, "10.0.0.10:40001");
+	m = fx_krb(r, 5, KF_KRB_TGS_REQ, "10.0.0.10:40002", KDC);
+	m->krb.sname = "HTTP/nosuch";
+	fx_krb(r, 6, KF_KRB_ERROR, KDC, "10.0.0.10:40002")->krb.error_code = 7;
+	fx_link(r, 1, KF_KRB_AS_REQ, 2, KF_KRB_ERROR);
+	fx_link(r, 3, KF_KRB_AS_REQ, 4, KF_KRB_AS_REP);
+	fx_link(r, 5, KF_KRB_TGS_REQ, 6, KF_KRB_ERROR);
+	fx_finish(r);
+	ck_assert(kf_error_recovered(r, kf_msg_at(r, 2, KF_KRB_ERROR)));
+	ck_assert(!kf_error_recovered(r, kf_msg_at(r, 6, KF_KRB_ERROR)));
+	ck_assert_ptr_eq(kf_msg_reply(r, kf_msg_at(r, 5, -1)), kf_msg_at(r, 6, -1));
+	ck_assert_ptr_eq(kf_msg_request(r, kf_msg_at(r, 4, -1)), kf_msg_at(r, 3, -1));
+	fx_free(r);
+}
+END_TEST
+
+/* kdc-unreachable: silence (likely), refusal (certain), failover (warning),
+ * and a KDC that answered something (no finding). */
+START_TEST(t_kdc_unreachable)
+{
+	struct kf_result *r = fx_new();
+	fx_krb(r, 1, KF_KRB_AS_REQ, C, "10.0.0.99:88");
+	fx_tevent(r, KF_TEV_UDP_NO_REPLY, 1, C, "10.0.0.99:88");
+	fx_tevent(r, KF_TEV_ICMP_UNREACHABLE, 2, C, "10.0.0.98:88");
+	fx_finish(r);
+	fx_run(r, "kdc-unreachable");
+	ck_assert_uint_eq(fx_count(r, "kdc-unreachable", KF_SEV_ERROR), 2);
+	const struct kf_finding *f = fx_find(r, "kdc-unreachable");
+	ck_assert_int_eq(f->confidence, KF_CONF_LIKELY);
+	ck_assert_ptr_nonnull(strstr(f->summary, "10.0.0.99"));
+	ck_assert_int_eq(r->findings[1].confidence, KF_CONF_CERTAIN);
+	fx_free(r);
+
+	/* failover: another KDC answered afterwards → warning */
+	r = fx_new();
+	fx_krb(r, 1, KF_KRB_AS_REQ, C, "10.0.0.99:88");
+	fx_tevent(r, KF_TEV_UDP_NO_REPLY, 1, C, "10.0.0.99:88");
+	fx_krb(r, 2, KF_KRB_AS_REQ, "10.0.0.10:40001", KDC);
+	fx_krb(r, 3, KF_KRB_AS_REP, KDC, "10.0.0.10:40001");
+	fx_link(r, 2, KF_KRB_AS_REQ, 3, KF_KRB_AS_REP);
+	fx_finish(r);
+	fx_run(r, "kdc-unreachable");
+	ck_assert_uint_eq(fx_count(r, "kdc-unreachable", KF_SEV_WARNING), 1);
+	ck_assert_uint_eq(fx_count(r, "kdc-unreachable", KF_SEV_ERROR), 0);
+	fx_free(r);
+
+	/* near miss: one lost UDP request to a KDC that answers others */
+	r = fx_new();
+	fx_krb(r, 1, KF_KRB_AS_REQ, C, KDC);
+	fx_tevent(r, KF_TEV_UDP_NO_REPLY, 1, C, KDC);
+	fx_krb(r, 2, KF_KRB_AS_REQ, "10.0.0.10:40001", KDC);
+	fx_krb(r, 3, KF_KRB_AS_REP, KDC, "10.0.0.10:40001");
+	fx_link(r, 2, KF_KRB_AS_REQ, 3, KF_KRB_AS_REP);
+	fx_finish(r);
+	fx_run(r, "kdc-unreachable");
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("rules_engine");
+	TCase *tc = tcase_create("engine");
+	tcase_add_test(tc, t_precedence_and_order);
+	tcase_add_test(tc, t_cap_counts_the_rest);
+	tcase_add_test(tc, t_severity_names);
+	tcase_add_test(tc, t_error_recovered);
+	tcase_add_test(tc, t_kdc_unreachable);
+	suite_add_tcase(s, tc);
+	return kf_test_run(s);
+}

@@ -1,0 +1,187 @@
+/* rulefix.c - fact lists for rule tests (see rulefix.h). */
+#include "rulefix.h"
+
+#include <arpa/inet.h>
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/arena.h"
+#include "stories.h"
+
+static void parse_ep(const char *s, struct kf_endpoint *e)
+{
+	char buf[80];
+	memset(e, 0, sizeof *e);
+	snprintf(buf, sizeof buf, "%s", s);
+	char *port;
+	if (buf[0] == '[') {
+		char *end = strchr(buf, ']');
+		ck_assert_ptr_nonnull(end);
+		*end = 0;
+		port = end + 2;
+		e->ipver = 6;
+		ck_assert_int_eq(inet_pton(AF_INET6, buf + 1, e->addr), 1);
+	} else {
+		port = strrchr(buf, ':');
+		ck_assert_ptr_nonnull(port);
+		*port++ = 0;
+		e->ipver = 4;
+		ck_assert_int_eq(inet_pton(AF_INET, buf, e->addr), 1);
+	}
+	e->port = (uint16_t)atoi(port);
+}
+
+struct kf_result *fx_new(void)
+{
+	struct kf_result *r = calloc(1, sizeof(*r));
+	kf_arena_init(&r->arena, 0);
+	r->messages = kf_calloc(FX_MAX_MESSAGES, sizeof(struct kf_message));
+	r->tevents = kf_calloc(64, sizeof(struct kf_tevent));
+	r->file = "facts";
+	r->format = "pcap";
+	r->linktype = "EN10MB";
+	return r;
+}
+
+void fx_free(struct kf_result *r)
+{
+	kf_result_free(r);
+	free(r);
+}
+
+struct kf_message *fx_msg(struct kf_result *r, uint64_t frame, int carrier, int type, const char *src,
+			  const char *dst)
+{
+	ck_assert_uint_lt(r->n_messages, FX_MAX_MESSAGES);
+	if (r->n_messages)
+		ck_assert_uint_ge(frame, r->messages[r->n_messages - 1].frame);
+	struct kf_message *m = &r->messages[r->n_messages];
+	memset(m, 0, sizeof *m);
+	m->seq = (uint32_t)r->n_messages++;
+	m->frame = m->first_frame = frame;
+	m->ts_us = 1700000000000000ull + frame * 1000;
+	m->carrier = (uint8_t)carrier;
+	m->type = type;
+	m->transport = carrier == KF_CARRIER_HTTP ? KF_TRANSPORT_TCP : KF_TRANSPORT_UDP;
+	m->krb.complete = true;
+	parse_ep(src, &m->src);
+	parse_ep(dst, &m->dst);
+	r->packets = frame;
+	return m;
+}
+
+struct kf_message *fx_krb(struct kf_result *r, uint64_t frame, int type, const char *src, const char *dst)
+{
+	return fx_msg(r, frame, KF_CARRIER_KERBEROS, type, src, dst);
+}
+
+struct kf_message *fx_http(struct kf_result *r, uint64_t frame, int type, uint32_t conn, const char *src,
+			   const char *dst)
+{
+	struct kf_message *m = fx_msg(r, frame, KF_CARRIER_HTTP, type, src, dst);
+	m->connection = conn;
+	return m;
+}
+
+struct kf_http_rec *fx_http_rec(struct kf_result *r, struct kf_message *m)
+{
+	m->http = kf_arena_zalloc(&r->arena, sizeof(*m->http));
+	return m->http;
+}
+
+struct kf_ticket_rec *fx_ticket(struct kf_result *r, const char *sname, const char *realm, int32_t etype,
+				uint32_t kvno)
+{
+	struct kf_ticket_rec *t = kf_arena_zalloc(&r->arena, sizeof(*t));
+	t->sname = sname;
+	t->realm = realm;
+	t->etype = etype;
+	t->has_kvno = kvno != 0;
+	t->kvno = kvno;
+	return t;
+}
+
+void fx_challenges(struct kf_result *r, struct kf_http_rec *h, const char *a, const char *b)
+{
+	h->www_authenticate = kf_arena_zalloc(&r->arena, 2 * sizeof(char *));
+	h->www_authenticate[0] = a;
+	h->www_authenticate[1] = b;
+	h->n_challenges = b ? 2 : a ? 1 : 0;
+}
+
+static struct kf_message *find(struct kf_result *r, uint64_t frame, int type)
+{
+	for (size_t i = 0; i < r->n_messages; i++)
+		if (r->messages[i].frame == frame && r->messages[i].type == type)
+			return &r->messages[i];
+	ck_abort_msg("no message of type %d in frame %llu", type, (unsigned long long)frame);
+	return NULL;
+}
+
+void fx_link(struct kf_result *r, uint64_t req_frame, int req_type, uint64_t rep_frame, int rep_type)
+{
+	find(r, req_frame, req_type)->reply_in = rep_frame;
+	find(r, rep_frame, rep_type)->reply_to = req_frame;
+}
+
+struct kf_tevent *fx_tevent(struct kf_result *r, int kind, uint64_t frame, const char *src, const char *dst)
+{
+	ck_assert_uint_lt(r->n_tevents, 64);
+	struct kf_tevent *t = &r->tevents[r->n_tevents++];
+	memset(t, 0, sizeof *t);
+	t->kind = kind;
+	t->frame = frame;
+	t->ts_us = 1700000000000000ull + frame * 1000;
+	t->transport = KF_TRANSPORT_UDP;
+	t->count = 1;
+	parse_ep(src, &t->src);
+	parse_ep(dst, &t->dst);
+	return t;
+}
+
+void fx_finish(struct kf_result *r)
+{
+	ck_assert_int_eq(kf_stories_build(r), KF_OK);
+}
+
+void fx_run(struct kf_result *r, const char *id)
+{
+	size_t n;
+	const struct kf_rule *const *all = kf_rule_catalogue(&n);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(all[i]->id, id) == 0) {
+			ck_assert_int_eq(kf_rules_run_only(r, &all[i], 1), KF_OK);
+			return;
+		}
+	}
+	ck_abort_msg("no rule %s in the catalogue", id);
+}
+
+void fx_run_all(struct kf_result *r) { ck_assert_int_eq(kf_rules_run(r), KF_OK); }
+
+size_t fx_count(const struct kf_result *r, const char *id, int sev)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->n_findings; i++)
+		if ((!id || strcmp(r->findings[i].rule, id) == 0) && (!sev || (int)r->findings[i].severity == sev))
+			n++;
+	return n;
+}
+
+const struct kf_finding *fx_find(const struct kf_result *r, const char *id)
+{
+	for (size_t i = 0; i < r->n_findings; i++)
+		if (strcmp(r->findings[i].rule, id) == 0)
+			return &r->findings[i];
+	return NULL;
+}
+
+int fx_has_frame(const struct kf_finding *f, uint64_t frame)
+{
+	for (size_t i = 0; i < f->n_frames; i++)
+		if (f->frames[i] == frame)
+			return 1;
+	return 0;
+}
