@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Every lab sample yields exactly its expected findings: the set of
+# (rule, severity) pairs krbflow reports for samples/<capture>.pcap must equal
+# the one listed in tests/rules/expected-findings.txt (from samples/README.md's
+# "finding" column, checked against the real traffic). Healthy captures list
+# "none" and must have no finding at all.
+# Usage: run-expected.sh KRBFLOW
+set -u
+krbflow=${1:?usage: run-expected.sh path/to/krbflow}
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+exec python3 - "$krbflow" "$root" "$here/expected-findings.txt" <<'PY'
+import json, subprocess, sys, os
+krbflow, root, listing = sys.argv[1:4]
+expected = {}
+for line in open(listing):
+    line = line.split('#', 1)[0].strip()
+    if not line:
+        continue
+    cap, *pairs = line.split()
+    expected[cap] = set() if pairs == ['none'] else {tuple(p.split(':')) for p in pairs}
+samples = sorted(f[:-5] for f in os.listdir(os.path.join(root, 'samples')) if f.endswith('.pcap'))
+passed = failed = 0
+for cap in samples:
+    if cap not in expected:
+        print(f"FAIL {cap}: no line in expected-findings.txt")
+        failed += 1
+        continue
+    r = subprocess.run([krbflow, '--json', os.path.join(root, 'samples', cap + '.pcap')], capture_output=True)
+    if r.returncode not in (0, 1):
+        print(f"FAIL {cap}: krbflow exited {r.returncode}")
+        failed += 1
+        continue
+    got = {(f['rule'], f['severity']) for f in json.loads(r.stdout)['findings']}
+    want = expected[cap]
+    if got == want:
+        passed += 1
+        print(f"PASS {cap}: {' '.join(sorted(a + ':' + b for a, b in got)) or 'none'}")
+    else:
+        failed += 1
+        print(f"FAIL {cap}: missing {sorted(want - got)} unexpected {sorted(got - want)}")
+for cap in sorted(set(expected) - set(samples)):
+    print(f"FAIL {cap}: listed but no samples/{cap}.pcap")
+    failed += 1
+print(f"rules: {passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
+PY
