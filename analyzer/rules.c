@@ -179,6 +179,11 @@ static const struct kf_message *linked(const struct kf_result *r, const struct k
 		const struct kf_message *o = &r->messages[i];
 		if (o->carrier != m->carrier || (m->connection && o->connection != m->connection))
 			continue;
+		/* an HTTP record answers an HTTP record; a token message a token message */
+		bool m_rec = m->type == KF_MSG_HTTP_REQUEST || m->type == KF_MSG_HTTP_RESPONSE;
+		bool o_rec = o->type == KF_MSG_HTTP_REQUEST || o->type == KF_MSG_HTTP_RESPONSE;
+		if (m_rec != o_rec)
+			continue;
 		if (want_reply ? o->reply_to == m->frame : o->reply_in == m->frame)
 			return o;
 	}

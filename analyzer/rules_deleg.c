@@ -3,63 +3,713 @@
  * constrained delegation across realms (DIAGNOSES.md). */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "krb5.h"
 #include "rules.h"
 #include "stories.h"
 
+#define KDC_OPT_FORWARDED (0x80000000u >> 2)
 #define KDC_OPT_CNAME_IN_ADDL_TKT (0x80000000u >> 14)
+#define STATUS_CROSSREALM_DELEGATION_FAILURE 0xC000040Bu
+#define KDC_ERR_BADOPTION 13
+
+/* How long after a user's accepted AP-REQ the front end's back-end request
+ * still counts as done for that user. */
+#define DELEG_WINDOW_US (60ull * 1000000ull)
+
+#define MAX_EV 64
+
+/* ---- helpers -------------------------------------------------------------- */
+
+struct frameset {
+	uint64_t f[MAX_EV];
+	size_t n;
+};
+
+static void fs_add(struct frameset *s, uint64_t frame)
+{
+	if (!frame)
+		return;
+	for (size_t i = 0; i < s->n; i++)
+		if (s->f[i] == frame)
+			return;
+	if (s->n < MAX_EV)
+		s->f[s->n++] = frame;
+}
+
+static bool same_addr(const struct kf_endpoint *a, const struct kf_endpoint *b)
+{
+	return a->ipver == b->ipver && memcmp(a->addr, b->addr, a->ipver == 6 ? 16 : 4) == 0;
+}
+
+static bool ieq(const char *a, const char *b) { return a && b && strcasecmp(a, b) == 0; }
+
+/* Length of a name without an "@REALM" suffix (enterprise-style snames such
+ * as "host$@REALM" keep it in the name itself). */
+static size_t base_len(const char *s)
+{
+	const char *at = strchr(s, '@');
+	return at ? (size_t)(at - s) : strlen(s);
+}
+
+/* Same principal name, ignoring case and any "@REALM" part. */
+static bool name_eq(const char *a, const char *b)
+{
+	if (!a || !b)
+		return false;
+	size_t la = base_len(a), lb = base_len(b);
+	return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+/* The realm a krbtgt name points at ("krbtgt/OTHER.TEST" → "OTHER.TEST"), NULL otherwise. */
+static const char *krbtgt_of(const char *sname)
+{
+	return sname && strncasecmp(sname, "krbtgt/", 7) == 0 ? sname + 7 : NULL;
+}
+
+/* A cross-realm TGT: krbtgt/X issued by realm Y != X (a referral). */
+static bool is_referral_ticket(const struct kf_ticket_rec *t)
+{
+	const char *to = t ? krbtgt_of(t->sname) : NULL;
+	return to && t->realm && !ieq(to, t->realm);
+}
 
 static bool is_s4u2proxy(const struct kf_message *m)
 {
-	return m->type == KF_KRB_TGS_REQ && m->krb.n_addl && m->krb.has_kdc_options &&
-	       (m->krb.kdc_options & KDC_OPT_CNAME_IN_ADDL_TKT);
+	return m->type == KF_KRB_TGS_REQ && m->carrier == KF_CARRIER_KERBEROS && m->krb.n_addl && m->krb.addl &&
+	       m->krb.has_kdc_options && (m->krb.kdc_options & KDC_OPT_CNAME_IN_ADDL_TKT);
 }
 
-/* ---- s4u-denied ---------------------------------------------------------- */
+static bool is_s4u2self(const struct kf_message *m)
+{
+	return m->type == KF_KRB_TGS_REQ && m->carrier == KF_CARRIER_KERBEROS && m->krb.s4u_user;
+}
+
+static bool is_forwarded_tgt_req(const struct kf_message *m)
+{
+	return m->type == KF_KRB_TGS_REQ && m->carrier == KF_CARRIER_KERBEROS && m->krb.has_kdc_options &&
+	       (m->krb.kdc_options & KDC_OPT_FORWARDED) && krbtgt_of(m->krb.sname);
+}
+
+static bool cross_ntstatus(const struct kf_message *rep)
+{
+	return rep && rep->type == KF_KRB_ERROR && rep->krb.has_ntstatus &&
+	       rep->krb.ntstatus == STATUS_CROSSREALM_DELEGATION_FAILURE;
+}
+
+/* An S4U2Proxy that crosses a realm boundary: the target's realm differs from
+ * the evidence ticket's, the request rides on (or carries) a cross-realm TGT,
+ * the KDC answered with a referral, or a Windows KDC said so in its e-data. */
+static bool s4u_cross_realm(const struct kf_result *r, const struct kf_message *req)
+{
+	if (!is_s4u2proxy(req))
+		return false;
+	const struct kf_ticket_rec *ev = &req->krb.addl[0];
+	if (req->krb.realm && ev->realm && !ieq(req->krb.realm, ev->realm))
+		return true;
+	if (krbtgt_of(ev->sname) || is_referral_ticket(req->krb.ticket))
+		return true;
+	const struct kf_message *rep = kf_msg_reply(r, req);
+	if (rep && rep->type == KF_KRB_TGS_REP && is_referral_ticket(rep->krb.ticket))
+		return true;
+	return cross_ntstatus(rep);
+}
+
+/* Windows services (WinRM, WMI, ...) on a machine not trusted for delegation
+ * ask for S4U2Proxy to their own account to learn whether they may delegate:
+ * the target is the evidence ticket's own service. */
+static bool s4u_self_probe(const struct kf_message *req)
+{
+	return is_s4u2proxy(req) && name_eq(req->krb.sname, req->krb.addl[0].sname);
+}
+
+/* "sname@realm", unless the name already carries a realm (enterprise form). */
+static const char *spn_at(struct kf_rule_ctx *ctx, const char *sname, const char *realm)
+{
+	if (!sname)
+		return "?";
+	if (!realm || strchr(sname, '@'))
+		return sname;
+	return kf_rule_fmt(ctx, "%s@%s", sname, realm);
+}
+
+static const char *err_text(struct kf_rule_ctx *ctx, const struct kf_message *rep)
+{
+	const char *en = kf_krb5_error_name(rep->krb.error_code);
+	const char *nt = rep->krb.has_ntstatus ? kf_krb5_ntstatus_name(rep->krb.ntstatus) : NULL;
+	return kf_rule_fmt(ctx, "%s (%d)%s%s%s%s%s", en ? en : "error", rep->krb.error_code,
+			   rep->krb.e_text ? " \"" : "", rep->krb.e_text ? rep->krb.e_text : "",
+			   rep->krb.e_text ? "\"" : "",
+			   rep->krb.has_ntstatus ? kf_rule_fmt(ctx, " NTSTATUS 0x%08X", rep->krb.ntstatus) : "",
+			   nt ? kf_rule_fmt(ctx, " %s", nt) : "");
+}
+
+/* The user an S4U2Proxy acts for: the S4U2Self that produced its evidence
+ * ticket, or a TGS-REP issuing that ticket to the requester. */
+static const char *s4u_user_of(const struct kf_result *r, const struct kf_message *req, uint64_t *self_req,
+			       uint64_t *self_rep)
+{
+	const struct kf_ticket_rec *ev = &req->krb.addl[0];
+	const char *user = NULL;
+	for (size_t i = 0; i < r->n_messages && r->messages[i].frame < req->frame; i++) {
+		const struct kf_message *m = &r->messages[i];
+		if (!is_s4u2self(m) || !same_addr(&m->src, &req->src) || !name_eq(m->krb.sname, ev->sname))
+			continue;
+		const struct kf_message *rep = kf_msg_reply(r, m);
+		if (!rep || rep->type != KF_KRB_TGS_REP)
+			continue;
+		user = m->krb.s4u_user;
+		*self_req = m->frame;
+		*self_rep = rep->frame;
+	}
+	return user;
+}
+
+/* The requester's account: the KDC names it in its error (MIT), else the
+ * evidence ticket's service is the front end's own. */
+static const char *front_account(struct kf_rule_ctx *ctx, const struct kf_message *req, const struct kf_message *rep)
+{
+	if (rep && rep->type == KF_KRB_ERROR && rep->krb.cname)
+		return rep->krb.crealm ? kf_rule_fmt(ctx, "%s@%s", rep->krb.cname, rep->krb.crealm) : rep->krb.cname;
+	if (is_s4u2proxy(req))
+		return req->krb.addl[0].sname;
+	return req->krb.sname;
+}
+
+/* ---- s4u-denied ------------------------------------------------------------ */
+
+static const char S4U_FIX[] =
+	"On the front-end service account (Active Directory Users and Computers, Delegation tab): \"Trust this "
+	"user for delegation to specified services only\", add the back-end SPN (attribute "
+	"msDS-AllowedToDelegateTo), and choose \"Use any authentication protocol\" when users do not reach the "
+	"front end with Kerberos (protocol transition, S4U2Self). Or use resource-based constrained delegation "
+	"on the back end: Set-ADComputer BACKEND -PrincipalsAllowedToDelegateToAccount FRONTEND$ (Set-ADUser "
+	"for a service account). The user must not be \"Account is sensitive and cannot be delegated\" nor in "
+	"Protected Users. Samba: samba-tool delegation add-service FRONTEND$ SPN and samba-tool delegation "
+	"for-any-protocol FRONTEND$ on. MIT KDC (LDAP back end): krbAllowedToDelegateTo on the front end's "
+	"principal, and kadmin modprinc +ok_to_auth_as_delegate for protocol transition.";
+
+static const char *s4u_reason(const struct kf_message *req, const struct kf_message *rep, bool have_self)
+{
+	const char *et = rep->krb.e_text;
+	bool self = is_s4u2self(req);
+	if (et && strstr(et, "UNSUPPORTED_S4U2PROXY_REQUEST"))
+		return "The KDC says the target is not one the front end may delegate to: the back-end SPN is not in "
+		       "the front end's allowed list (msDS-AllowedToDelegateTo / krbAllowedToDelegateTo) and no "
+		       "resource-based delegation rule on the back end names the front end.";
+	if (et && strstr(et, "EVIDENCE_TKT_NOT_FORWARDABLE"))
+		return "The KDC says the evidence ticket (the user's ticket to the front end) is not forwardable. "
+		       "After S4U2Self that means the front end may not do protocol transition (\"Use any "
+		       "authentication protocol\" / ok_to_auth_as_delegate is not set), so the KDC issued it a "
+		       "non-forwardable ticket; it also happens when the user is \"sensitive and cannot be "
+		       "delegated\" or in Protected Users.";
+	if (self)
+		return "The service asked the KDC for a ticket to itself on behalf of a user (S4U2Self, protocol "
+		       "transition) and was refused: the user is unknown or disabled, the user may not be "
+		       "delegated, or the KDC does not allow the account to act for users.";
+	if (rep->krb.error_code == KDC_ERR_BADOPTION && have_self)
+		return "The KDC refused with a bare KDC_ERR_BADOPTION (no e-text, as Windows and Samba DCs send it). "
+		       "After protocol transition (the S4U2Self in the evidence) two causes look the same on the wire: "
+		       "the back-end SPN is not in the front end's msDS-AllowedToDelegateTo (and no resource-based "
+		       "rule allows it), or the front end may use Kerberos-only delegation and not \"any "
+		       "authentication protocol\", so its S4U2Self ticket was not forwardable. Check both settings.";
+	if (rep->krb.error_code == KDC_ERR_BADOPTION)
+		return "The KDC refused with KDC_ERR_BADOPTION: the back-end SPN is not in the front end's allowed "
+		       "list (msDS-AllowedToDelegateTo) and no resource-based rule allows it, or the user's ticket to "
+		       "the front end is not forwardable (user sensitive, in Protected Users, or front end not "
+		       "trusted for delegation).";
+	return "The KDC refused the constrained-delegation request: the front end is not allowed to delegate to "
+	       "that service, or the user may not be delegated.";
+}
+
+struct s4u_group {
+	struct kf_endpoint by;
+	const char *sname;
+	int32_t code;
+	bool probe;
+	struct frameset fs;
+	const struct kf_message *req, *rep;
+	uint64_t self_req, self_rep;
+};
 
 static void rule_s4u_denied(struct kf_rule_ctx *ctx)
 {
 	const struct kf_result *r = kf_rule_result(ctx);
+	struct s4u_group g[32];
+	size_t ng = 0;
 	for (size_t i = 0; i < r->n_messages; i++) {
 		const struct kf_message *req = &r->messages[i];
-		bool self = req->type == KF_KRB_TGS_REQ && req->krb.s4u_user;
+		bool self = is_s4u2self(req);
 		bool proxy = is_s4u2proxy(req);
 		if (!self && !proxy)
 			continue;
+		if (proxy && s4u_cross_realm(r, req))
+			continue; /* cross-realm-s4u explains it */
 		const struct kf_message *rep = kf_msg_reply(r, req);
-		if (!rep || rep->type != KF_KRB_ERROR)
+		if (!rep || rep->type != KF_KRB_ERROR || kf_error_recovered(r, rep))
 			continue;
-		char code[64], svc[64];
-		const char *en = kf_krb5_error_name(rep->krb.error_code);
-		snprintf(code, sizeof code, "%s (%d)", en ? en : "error", rep->krb.error_code);
-		kf_endpoint_addr(&req->src, svc, sizeof svc);
-		uint64_t frames[2] = { req->frame, rep->frame };
-		const char *who = self ? req->krb.s4u_user : req->krb.addl[0].sname;
-		kf_finding_add(ctx, KF_SEV_ERROR, KF_CONF_CERTAIN, frames, 2,
-			kf_rule_fmt(ctx, "%s from %s for %s%s%s refused: %s%s%s%s", self ? "S4U2Self" : "S4U2Proxy", svc,
-				    req->krb.sname ? req->krb.sname : "?", self ? " on behalf of " : "",
-				    self ? who : "", code, rep->krb.e_text ? " \"" : "",
-				    rep->krb.e_text ? rep->krb.e_text : "", rep->krb.e_text ? "\"" : ""),
-			self ? "The service asked the KDC for a ticket to itself on behalf of a user (S4U2Self, protocol "
-			       "transition) and was refused: the account is not allowed to act for users without their "
-			       "Kerberos ticket, or the user may not be delegated." :
-			       "The front-end service asked the KDC for a ticket to a back-end service on the user's "
-			       "behalf (S4U2Proxy, constrained delegation) and was refused: the back-end SPN is not in the "
-			       "front end's allowed list, the evidence ticket is not forwardable (protocol transition "
-			       "without \"use any authentication protocol\", or the user is sensitive and cannot be "
-			       "delegated), or the back end's resource-based policy does not name the front end.",
-			"On the front-end service account: Delegation tab, \"Trust this user for delegation to specified "
-			"services only\", add the back-end SPN (msDS-AllowedToDelegateTo) and choose \"Use any "
-			"authentication protocol\" if users do not arrive with Kerberos; or configure resource-based "
-			"constrained delegation on the back end (Set-ADComputer/Set-ADUser "
-			"-PrincipalsAllowedToDelegateToAccount). Make sure the user is not \"Account is sensitive and cannot "
-			"be delegated\" nor in Protected Users. MIT KDC: krbAllowedToDelegateTo and +ok_to_auth_as_delegate.");
+		bool probe = proxy && s4u_self_probe(req);
+		size_t k;
+		for (k = 0; k < ng; k++)
+			if (same_addr(&g[k].by, &req->src) && ieq(g[k].sname, req->krb.sname) &&
+			    g[k].code == rep->krb.error_code && g[k].probe == probe)
+				break;
+		if (k == ng) {
+			if (ng == sizeof g / sizeof g[0])
+				continue;
+			memset(&g[ng], 0, sizeof g[ng]);
+			g[ng].by = req->src;
+			g[ng].sname = req->krb.sname;
+			g[ng].code = rep->krb.error_code;
+			g[ng].probe = probe;
+			g[ng].req = req;
+			g[ng].rep = rep;
+			ng++;
+		}
+		fs_add(&g[k].fs, req->frame);
+		fs_add(&g[k].fs, rep->frame);
+	}
+	for (size_t k = 0; k < ng; k++) {
+		struct s4u_group *x = &g[k];
+		const struct kf_message *req = x->req, *rep = x->rep;
+		bool self = is_s4u2self(req);
+		char by[64];
+		kf_endpoint_addr(&req->src, by, sizeof by);
+		const char *user = self ? req->krb.s4u_user : s4u_user_of(r, req, &x->self_req, &x->self_rep);
+		fs_add(&x->fs, x->self_req);
+		fs_add(&x->fs, x->self_rep);
+		const char *front = front_account(ctx, req, rep);
+		const char *target = spn_at(ctx, req->krb.sname, req->krb.realm);
+		const char *times = x->fs.n > 2 + (x->self_req ? 2 : 0) ? " (repeated)" : "";
+		if (x->probe) {
+			kf_finding_add(ctx, KF_SEV_INFO, KF_CONF_CERTAIN, x->fs.f, x->fs.n,
+				kf_rule_fmt(ctx, "%s (%s) may not delegate: its S4U2Proxy check to its own account %s was "
+						 "refused: %s%s",
+					    front, by, target, err_text(ctx, rep), times),
+				"The service asked the KDC for a constrained-delegation ticket (S4U2Proxy) to its own "
+				"account, with a ticket to itself as evidence. Windows services such as WinRM and WMI do "
+				"this to learn whether the logon they just accepted can be delegated further; the refusal "
+				"means the account is not trusted for delegation. The user's own logon is not affected: "
+				"this is only a problem if the service has to reach another server as the user (a "
+				"double hop).",
+				"Nothing to do unless the service must act for the user on another server. Then trust its "
+				"account for delegation (Delegation tab: constrained delegation to the back-end SPNs, or "
+				"resource-based delegation on the back end with -PrincipalsAllowedToDelegateToAccount), or "
+				"use CredSSP / a different design for remote sessions.");
+			continue;
+		}
+		kf_finding_add(ctx, KF_SEV_ERROR, KF_CONF_CERTAIN, x->fs.f, x->fs.n,
+			kf_rule_fmt(ctx, "%s by %s (%s) for %s%s%s refused: %s%s", self ? "S4U2Self" : "S4U2Proxy", front,
+				    by, target, user ? " on behalf of " : "", user ? user : "", err_text(ctx, rep), times),
+			kf_rule_fmt(ctx, "%s %s",
+				    self ? "The front end asked for a ticket to itself in the user's name (S4U2Self, "
+					   "protocol transition)." :
+					   "The front end asked the KDC for a ticket to the back-end service in the user's "
+					   "name (S4U2Proxy, constrained delegation), showing the user's ticket to itself "
+					   "as evidence.",
+				    s4u_reason(req, rep, x->self_req != 0)),
+			S4U_FIX);
+	}
+}
+
+/* ---- cross-realm-s4u ------------------------------------------------------- */
+
+struct xr_chain {
+	struct kf_endpoint by;
+	const char *sname;
+	struct frameset fs;
+	const struct kf_message *first, *err;
+	const char *other_realm;
+	bool ntstatus, referral, success, last_unanswered;
+};
+
+static void rule_cross_realm_s4u(struct kf_rule_ctx *ctx)
+{
+	const struct kf_result *r = kf_rule_result(ctx);
+	struct xr_chain c[16];
+	size_t nc = 0;
+	for (size_t i = 0; i < r->n_messages; i++) {
+		const struct kf_message *req = &r->messages[i];
+		if (!s4u_cross_realm(r, req))
+			continue;
+		size_t k;
+		for (k = 0; k < nc; k++)
+			if (same_addr(&c[k].by, &req->src) && name_eq(c[k].sname, req->krb.sname))
+				break;
+		if (k == nc) {
+			if (nc == sizeof c / sizeof c[0])
+				continue;
+			memset(&c[nc], 0, sizeof c[nc]);
+			c[nc].by = req->src;
+			c[nc].sname = req->krb.sname;
+			c[nc].first = req;
+			nc++;
+		}
+		struct xr_chain *x = &c[k];
+		const struct kf_message *rep = kf_msg_reply(r, req);
+		fs_add(&x->fs, req->frame);
+		x->last_unanswered = !rep;
+		if (!rep)
+			continue;
+		fs_add(&x->fs, rep->frame);
+		const struct kf_ticket_rec *ev = &req->krb.addl[0];
+		if (req->krb.realm && ev->realm && !ieq(req->krb.realm, ev->realm))
+			x->other_realm = req->krb.realm;
+		if (rep->type == KF_KRB_TGS_REP && is_referral_ticket(rep->krb.ticket)) {
+			x->referral = true;
+			x->other_realm = krbtgt_of(rep->krb.ticket->sname);
+		} else if (rep->type == KF_KRB_TGS_REP) {
+			x->success = true;
+		} else if (rep->type == KF_KRB_ERROR) {
+			x->err = rep;
+			x->ntstatus |= cross_ntstatus(rep);
+		}
+	}
+	for (size_t k = 0; k < nc; k++) {
+		struct xr_chain *x = &c[k];
+		if (x->success)
+			continue; /* cross-realm delegation worked (resource-based) */
+		if (!x->err && !x->last_unanswered && !x->referral)
+			continue;
+		/* The front end's own tickets for the target on the way (referrals). */
+		for (size_t i = 0; i < r->n_messages; i++) {
+			const struct kf_message *m = &r->messages[i];
+			if (m->type != KF_KRB_TGS_REQ || is_s4u2proxy(m) || !same_addr(&m->src, &x->by) ||
+			    !name_eq(m->krb.sname, x->sname) || m->frame < x->first->frame)
+				continue;
+			const struct kf_message *rep = kf_msg_reply(r, m);
+			fs_add(&x->fs, m->frame);
+			if (rep)
+				fs_add(&x->fs, rep->frame);
+		}
+		char by[64];
+		kf_endpoint_addr(&x->by, by, sizeof by);
+		const char *front = front_account(ctx, x->first, x->err);
+		uint64_t sr = 0, sp = 0;
+		const char *user = s4u_user_of(r, x->first, &sr, &sp);
+		fs_add(&x->fs, sr);
+		fs_add(&x->fs, sp);
+		const char *from_realm = x->first->krb.addl[0].realm;
+		const char *what = x->err ? kf_rule_fmt(ctx, "refused: %s", err_text(ctx, x->err))
+					  : "the chain stops after the referral, with no ticket";
+		bool certain = x->ntstatus || x->err != NULL;
+		kf_finding_add(ctx, KF_SEV_ERROR, certain ? KF_CONF_CERTAIN : KF_CONF_LIKELY, x->fs.f, x->fs.n,
+			kf_rule_fmt(ctx, "cross-realm constrained delegation by %s (%s) to %s%s%s%s%s: %s", front, by,
+				    x->sname ? x->sname : "?", x->other_realm ? " in " : "",
+				    x->other_realm ? x->other_realm : "", user ? " on behalf of " : "", user ? user : "",
+				    what),
+			kf_rule_fmt(ctx,
+				"The front end (realm %s) asked for a constrained-delegation ticket (S4U2Proxy) to a service "
+				"in another realm%s%s%s.%s%s Classic constrained delegation (the allowed-SPN list on the front "
+				"end's account, msDS-AllowedToDelegateTo) only works when the front end and the back end "
+				"are in the same domain; across a trust the back end's realm has to allow the front end "
+				"itself, which only resource-based constrained delegation does.%s",
+				from_realm ? from_realm : "?", x->other_realm ? " (" : "", x->other_realm ? x->other_realm : "",
+				x->other_realm ? ")" : "",
+				x->referral ? " The front end's KDC answered with a referral (a cross-realm TGT), so the "
+					      "request went on to the other realm's KDC." : "",
+				x->ntstatus ? " The domain controller's error data says it outright: NTSTATUS 0xC000040B, "
+					      "STATUS_CROSSREALM_DELEGATION_FAILURE." :
+				x->err ? " That realm's KDC refused it." : "",
+				certain ? "" : " (Likely: no refusal is in the capture; the chain just ends. A longer "
+					       "capture would show the KDC's answer.)"),
+			"Put the front-end and back-end accounts in one domain, or switch to resource-based "
+			"constrained delegation, which works across domains and forests with a trust: on the back "
+			"end's account, Set-ADComputer BACKEND -PrincipalsAllowedToDelegateToAccount "
+			"(Get-ADComputer FRONTEND -Server front.domain) (Set-ADUser for a service account), run in the "
+			"back end's domain. The trust must allow it (forest trust with TGT delegation / selective "
+			"authentication granting the front end). MIT KDCs cannot store resource-based rules: keep "
+			"both services in one MIT realm.");
+	}
+}
+
+/* ---- missing-forwarded-tgt -------------------------------------------------- */
+
+/* The HTTP response to a request (the AP-REP of the same frame also answers it). */
+static const struct kf_message *http_reply(const struct kf_result *r, const struct kf_message *hq)
+{
+	for (size_t i = 0; hq->reply_in && i < r->n_messages; i++) {
+		const struct kf_message *m = &r->messages[i];
+		if (m->frame == hq->reply_in && m->type == KF_MSG_HTTP_RESPONSE && m->connection == hq->connection &&
+		    m->reply_to == hq->frame)
+			return m;
+	}
+	return NULL;
+}
+
+static const char FWD_FIX[] =
+	"Let the front end receive the user's TGT: on its service account (Delegation tab) choose \"Trust this "
+	"user for delegation to any service (Kerberos only)\" - or, better, constrained delegation to the "
+	"back-end SPN (\"Trust this user for delegation to specified services only\"). Keep the site in the "
+	"browser's Local intranet or Trusted sites zone (browsers only delegate there; Chrome/Edge also need "
+	"AuthNegotiateDelegateAllowlist; curl needs --delegation always or policy). The user must not be "
+	"\"Account is sensitive and cannot be delegated\" nor in Protected Users, and the TGT must be "
+	"forwardable (klist shows the F flag; krb5.conf [libdefaults] forwardable = true, kinit -f). MIT KDC: "
+	"kadmin modprinc +ok_as_delegate HTTP/front.host, and no -allow_forwardable on the user.";
+
+struct pair {
+	struct kf_endpoint client, front;
+};
+
+/* The user of an AP-REQ: the TGS-REP that issued its ticket to the client,
+ * else the client's story user when Kerberos named it. */
+static const char *ap_user(struct kf_rule_ctx *ctx, const struct kf_result *r, const struct kf_message *ap)
+{
+	for (size_t i = 0; i < r->n_messages && r->messages[i].frame <= ap->frame; i++) {
+		const struct kf_message *m = &r->messages[i];
+		if (m->type == KF_KRB_TGS_REP && m->carrier == KF_CARRIER_KERBEROS && same_addr(&m->dst, &ap->src) &&
+		    m->krb.cname && m->krb.ticket && ap->krb.ticket && name_eq(m->krb.ticket->sname, ap->krb.ticket->sname))
+			return m->krb.crealm ? kf_rule_fmt(ctx, "%s@%s", m->krb.cname, m->krb.crealm) : m->krb.cname;
+	}
+	const struct kf_story *st = kf_story_of(r, ap);
+	if (st && st->user && strchr(st->user, '@') && !strchr(st->user, '\\'))
+		return st->user;
+	return NULL;
+}
+
+static bool user_eq(const char *cname, const char *crealm, const char *user)
+{
+	if (!cname || !user)
+		return false;
+	size_t lc = strlen(cname);
+	if (strncasecmp(cname, user, lc) != 0)
+		return false;
+	if (user[lc] == 0)
+		return true;
+	return user[lc] == '@' && (!crealm || ieq(crealm, user + lc + 1));
+}
+
+/* A forwarded-TGT request refused and never retried with success. */
+static bool fwd_refused(const struct kf_result *r, const struct kf_message *req, const struct kf_message **err)
+{
+	const struct kf_message *rep = kf_msg_reply(r, req);
+	if (!rep || rep->type != KF_KRB_ERROR)
+		return false;
+	for (size_t i = 0; i < r->n_messages; i++) {
+		const struct kf_message *m = &r->messages[i];
+		if (m->frame <= rep->frame || !is_forwarded_tgt_req(m) || !same_addr(&m->src, &req->src))
+			continue;
+		if (m->ts_us > rep->ts_us + KF_RULE_RECOVERY_US)
+			break;
+		const struct kf_message *p = kf_msg_reply(r, m);
+		if (p && p->type == KF_KRB_TGS_REP)
+			return false;
+	}
+	*err = rep;
+	return true;
+}
+
+static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
+{
+	const struct kf_result *r = kf_rule_result(ctx);
+	struct pair done[64];
+	size_t ndone = 0;
+	uint64_t used[MAX_EV];
+	size_t nused = 0;
+	for (size_t i = 0; i < r->n_messages; i++) {
+		const struct kf_message *hq = &r->messages[i];
+		if (hq->type != KF_MSG_HTTP_REQUEST || hq->carrier != KF_CARRIER_HTTP)
+			continue;
+		const struct kf_message *ap = NULL;
+		for (size_t j = 0; j < r->n_messages; j++) {
+			const struct kf_message *m = &r->messages[j];
+			if (m->frame == hq->frame && m->type == KF_KRB_AP_REQ && m->carrier == KF_CARRIER_HTTP &&
+			    m->connection == hq->connection) {
+				ap = m;
+				break;
+			}
+		}
+		const struct kf_message *hr = http_reply(r, hq);
+		if (!ap || !hr || !hr->http || hr->http->status < 200 || hr->http->status >= 400)
+			continue;
+		if (same_addr(&hq->src, &hq->dst))
+			continue;
+		size_t d;
+		for (d = 0; d < ndone; d++)
+			if (same_addr(&done[d].client, &hq->src) && same_addr(&done[d].front, &hq->dst))
+				break;
+		if (d < ndone || ndone == sizeof done / sizeof done[0])
+			continue;
+		done[ndone].client = hq->src;
+		done[ndone].front = hq->dst;
+		ndone++;
+
+		const char *user = ap_user(ctx, r, ap);
+		const char *presented = ap->krb.ticket ? ap->krb.ticket->sname : NULL;
+		/* What the front end did next, as a Kerberos client. */
+		bool named_user = false;
+		const struct kf_message *own_req = NULL, *own_rep = NULL;
+		for (size_t j = i + 1; j < r->n_messages; j++) {
+			const struct kf_message *m = &r->messages[j];
+			if (m->ts_us > hq->ts_us + DELEG_WINDOW_US)
+				break;
+			if (m->type != KF_KRB_TGS_REQ || m->carrier != KF_CARRIER_KERBEROS || !same_addr(&m->src, &hq->dst))
+				continue;
+			if (is_s4u2proxy(m) || is_s4u2self(m) || krbtgt_of(m->krb.sname) || name_eq(m->krb.sname, presented))
+				continue;
+			const struct kf_message *rep = kf_msg_reply(r, m);
+			if (!rep || rep->type != KF_KRB_TGS_REP || !rep->krb.cname)
+				continue;
+			if (user_eq(rep->krb.cname, rep->krb.crealm, user)) {
+				named_user = true;
+				continue;
+			}
+			if (name_eq(m->krb.sname, rep->krb.cname))
+				continue; /* a ticket to itself */
+			bool own = user != NULL || name_eq(rep->krb.cname, presented) ||
+				   rep->krb.cname[strlen(rep->krb.cname) - 1] == '$';
+			if (own && !own_req) {
+				own_req = m;
+				own_rep = rep;
+			}
+		}
+		/* The client's forwarded-TGT requests before it presented the ticket. */
+		struct frameset fs = { .n = 0 };
+		const struct kf_message *refusal = NULL, *fwd_ok = NULL;
+		for (size_t j = 0; j < r->n_messages && r->messages[j].frame <= ap->frame; j++) {
+			const struct kf_message *m = &r->messages[j];
+			if (!is_forwarded_tgt_req(m) || !same_addr(&m->src, &hq->src))
+				continue;
+			const struct kf_message *err = NULL;
+			const struct kf_message *rep = kf_msg_reply(r, m);
+			if (fwd_refused(r, m, &err)) {
+				refusal = err;
+				fs_add(&fs, m->frame);
+				fs_add(&fs, err->frame);
+			} else if (rep && rep->type == KF_KRB_TGS_REP) {
+				fwd_ok = rep;
+			}
+		}
+		if (named_user || (!refusal && !own_req))
+			continue;
+		for (size_t u = 0; u < fs.n && nused < MAX_EV; u++)
+			used[nused++] = fs.f[u];
+		fs_add(&fs, hq->frame);
+		fs_add(&fs, hr->frame);
+		if (own_req) {
+			fs_add(&fs, own_req->frame);
+			fs_add(&fs, own_rep->frame);
+		}
+		char cl[64], fe[64];
+		kf_endpoint_addr(&hq->src, cl, sizeof cl);
+		kf_endpoint_addr(&hq->dst, fe, sizeof fe);
+		const char *uname = user ? user : "the user";
+		const char *front = presented ? presented : (hq->http && hq->http->host ? hq->http->host : fe);
+		const char *backend = own_req ? spn_at(ctx, own_req->krb.sname, own_req->krb.realm) : NULL;
+		const char *own_name = own_rep ? (own_rep->krb.crealm ? kf_rule_fmt(ctx, "%s@%s", own_rep->krb.cname,
+										     own_rep->krb.crealm)
+								       : own_rep->krb.cname)
+					       : NULL;
+		const struct kf_story *cs = kf_story_of(r, hq);
+		bool tgt_in_capture = cs && cs->tgt_seen && cs->tgt_frame && cs->tgt_frame < ap->frame;
+		enum kf_confidence conf;
+		const char *why, *summary;
+		if (refusal) {
+			conf = KF_CONF_CERTAIN;
+			summary = kf_rule_fmt(ctx, "%s (%s) could not delegate to %s (%s): forwarded-TGT request refused: %s%s",
+					      uname, cl, front, fe, err_text(ctx, refusal),
+					      backend ? kf_rule_fmt(ctx, "; the front end then asked for %s as %s", backend,
+								    own_name) : "");
+			why = kf_rule_fmt(ctx,
+				"To delegate, the client asks its KDC for a forwarded TGT (TGS-REQ for krbtgt with the "
+				"'forwarded' option) and sends it to the front end inside the AP-REQ. The KDC refused that "
+				"request, so %s reached %s without a TGT the front end could use.%s The usual causes: the "
+				"user's TGT is not forwardable (the account is \"sensitive and cannot be delegated\", in "
+				"Protected Users, or MIT -allow_forwardable), or the client asked for a non-forwardable TGT.",
+				uname, front,
+				backend ? kf_rule_fmt(ctx, " The front end then went to the back end %s under its own "
+							   "account %s, so the back end sees the front end (or NT "
+							   "AUTHORITY\\ANONYMOUS LOGON), not the user.", backend, own_name) : "");
+		} else {
+			conf = (fwd_ok || !tgt_in_capture) ? KF_CONF_LIKELY : KF_CONF_CERTAIN;
+			summary = kf_rule_fmt(ctx, "front end %s (%s) asked for %s as %s, not as %s%s", front, fe, backend,
+					      own_name, uname,
+					      fwd_ok ? "" : kf_rule_fmt(ctx, ": %s (%s) sent no forwarded TGT", uname, cl));
+			why = kf_rule_fmt(ctx,
+				"The front end accepted %s's Kerberos ticket, then asked the KDC for a ticket to the back "
+				"end %s and the KDC issued it to %s: the front end used its own account, not the user's "
+				"identity. The back end therefore sees the front end's account (or NT AUTHORITY\\ANONYMOUS "
+				"LOGON), not the user: unconstrained delegation did not happen. %s",
+				uname, backend, own_name,
+				fwd_ok ? "The client did obtain a forwarded TGT, so the front end did not use it: it is not "
+					 "trusted for delegation, or the application does not impersonate the caller. "
+					 "(Likely: whether the forwarded TGT travelled inside the encrypted AP-REQ cannot be "
+					 "seen; a keytab of the front end would make it certain.)" :
+				tgt_in_capture ?
+					"The client never asked for a forwarded TGT (a TGS-REQ for krbtgt with the "
+					"'forwarded' option) although its own logon is in the capture: it did not "
+					"delegate. Browsers delegate only to sites in the Intranet or Trusted zone and "
+					"only when the front end is trusted for delegation (ok-as-delegate); curl only "
+					"with --delegation." :
+					"No forwarded-TGT request by the client is in the capture, so it most likely did "
+					"not delegate. (Likely: it may have got one before the capture began; a capture "
+					"started after 'klist purge' on the client makes this certain.) Browsers delegate "
+					"only to Intranet/Trusted-zone sites whose account is trusted for delegation; curl "
+					"only with --delegation.");
+		}
+		kf_finding_add(ctx, KF_SEV_ERROR, conf, fs.f, fs.n, summary, why, FWD_FIX);
+	}
+	/* Refused forwarded-TGT requests with no front end in the capture. */
+	struct {
+		struct kf_endpoint client;
+		struct frameset fs;
+		const struct kf_message *err;
+	} g[16];
+	size_t ng = 0;
+	for (size_t i = 0; i < r->n_messages; i++) {
+		const struct kf_message *m = &r->messages[i];
+		const struct kf_message *err = NULL;
+		if (!is_forwarded_tgt_req(m) || !fwd_refused(r, m, &err))
+			continue;
+		bool seen = false;
+		for (size_t u = 0; u < nused; u++)
+			seen |= used[u] == m->frame;
+		if (seen)
+			continue;
+		size_t k;
+		for (k = 0; k < ng; k++)
+			if (same_addr(&g[k].client, &m->src))
+				break;
+		if (k == ng) {
+			if (ng == sizeof g / sizeof g[0])
+				continue;
+			g[ng].client = m->src;
+			g[ng].fs.n = 0;
+			g[ng].err = err;
+			ng++;
+		}
+		fs_add(&g[k].fs, m->frame);
+		fs_add(&g[k].fs, err->frame);
+	}
+	for (size_t k = 0; k < ng; k++) {
+		char cl[64];
+		kf_endpoint_addr(&g[k].client, cl, sizeof cl);
+		const struct kf_message *e = g[k].err;
+		const char *user = e->krb.cname ? (e->krb.crealm ? kf_rule_fmt(ctx, "%s@%s", e->krb.cname, e->krb.crealm)
+								 : e->krb.cname)
+						: "the user";
+		kf_finding_add(ctx, KF_SEV_ERROR, KF_CONF_CERTAIN, g[k].fs.f, g[k].fs.n,
+			kf_rule_fmt(ctx, "%s (%s) cannot delegate: forwarded-TGT request refused: %s", user, cl,
+				    err_text(ctx, e)),
+			kf_rule_fmt(ctx,
+				"The client asked its KDC for a forwarded TGT (TGS-REQ for krbtgt with the 'forwarded' "
+				"option), which it would hand to a front end so that the front end can act as %s. The KDC "
+				"refused, so no service can act for this user (unconstrained delegation fails). The usual "
+				"causes: the TGT is not forwardable - the account is \"sensitive and cannot be delegated\", "
+				"in Protected Users, MIT -allow_forwardable - or the client asked for a non-forwardable TGT.",
+				user),
+			FWD_FIX);
 	}
 }
 
 const struct kf_rule kf_rules_deleg[] = {
+	{ "missing-forwarded-tgt", KF_SEV_ERROR, KF_RULE_ROOT_CAUSE,
+	  "unconstrained delegation did not happen: the front end went to the back end without the user's TGT",
+	  rule_missing_forwarded_tgt },
 	{ "s4u-denied", KF_SEV_ERROR, KF_RULE_ROOT_CAUSE,
 	  "S4U2Self or S4U2Proxy refused by the KDC", rule_s4u_denied },
+	{ "cross-realm-s4u", KF_SEV_ERROR, KF_RULE_ROOT_CAUSE,
+	  "constrained delegation (S4U2Proxy) across realms refused", rule_cross_realm_s4u },
 };
 const size_t kf_rules_deleg_count = sizeof kf_rules_deleg / sizeof kf_rules_deleg[0];

@@ -163,6 +163,25 @@ START_TEST(t_kdc_unreachable)
 }
 END_TEST
 
+/* An HTTP request and its token share a frame, as do the response and the
+ * server's token: each finds its own kind of reply. */
+START_TEST(t_reply_families)
+{
+	struct kf_result *r = fx_new();
+	fx_http(r, 5, KF_KRB_AP_REQ, 1, C, "10.0.0.20:80");
+	fx_http_rec(r, fx_http(r, 5, KF_MSG_HTTP_REQUEST, 1, C, "10.0.0.20:80"));
+	fx_http(r, 6, KF_KRB_AP_REP, 1, "10.0.0.20:80", C);
+	fx_http_rec(r, fx_http(r, 6, KF_MSG_HTTP_RESPONSE, 1, "10.0.0.20:80", C))->status = 200;
+	fx_link(r, 5, KF_KRB_AP_REQ, 6, KF_KRB_AP_REP);
+	fx_link(r, 5, KF_MSG_HTTP_REQUEST, 6, KF_MSG_HTTP_RESPONSE);
+	fx_finish(r);
+	ck_assert_int_eq(kf_msg_reply(r, kf_msg_at(r, 5, KF_MSG_HTTP_REQUEST))->type, KF_MSG_HTTP_RESPONSE);
+	ck_assert_int_eq(kf_msg_reply(r, kf_msg_at(r, 5, KF_KRB_AP_REQ))->type, KF_KRB_AP_REP);
+	ck_assert_int_eq(kf_msg_request(r, kf_msg_at(r, 6, KF_MSG_HTTP_RESPONSE))->type, KF_MSG_HTTP_REQUEST);
+	fx_free(r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("rules_engine");
@@ -172,6 +191,7 @@ int main(void)
 	tcase_add_test(tc, t_severity_names);
 	tcase_add_test(tc, t_error_recovered);
 	tcase_add_test(tc, t_kdc_unreachable);
+	tcase_add_test(tc, t_reply_families);
 	suite_add_tcase(s, tc);
 	return kf_test_run(s);
 }

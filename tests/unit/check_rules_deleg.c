@@ -1,0 +1,625 @@
+/* check_rules_deleg.c - the delegation rules on fact lists:
+ * missing-forwarded-tgt, s4u-denied, cross-realm-s4u. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "krb5.h"
+#include "rulefix.h"
+#include "testutil.h"
+
+#define CL "10.0.0.10:40000"
+#define FE "10.0.0.30:41000"
+#define FE_HTTP "10.0.0.30:80"
+#define KDC "10.0.0.2:88"
+#define KDC2 "10.0.0.40:88"
+
+#define OPT_FORWARDABLE (0x80000000u >> 1)
+#define OPT_FORWARDED (0x80000000u >> 2)
+#define OPT_CNAME_IN_ADDL (0x80000000u >> 14)
+
+static int contains(const char *s, const char *sub) { return s && strstr(s, sub) != NULL; }
+
+/* ---- S4U fixtures ------------------------------------------------------------ */
+
+/* S4U2Self by the front end (frames 5/6) for alice. */
+static void s4u_self(struct kf_result *r, const char *front, const char *realm)
+{
+	struct kf_message *m = fx_krb(r, 5, KF_KRB_TGS_REQ, FE, KDC);
+	m->krb.sname = front;
+	m->krb.realm = realm;
+	m->krb.s4u_user = "alice@LAB.TEST";
+	m->krb.has_kdc_options = true;
+	m->krb.kdc_options = OPT_FORWARDABLE;
+	m->krb.ticket = fx_ticket(r, "krbtgt/LAB.TEST", "LAB.TEST", 18, 1);
+	m = fx_krb(r, 6, KF_KRB_TGS_REP, KDC, FE);
+	m->krb.cname = "alice";
+	m->krb.crealm = "LAB.TEST";
+	m->krb.ticket = fx_ticket(r, front, realm, 18, 2);
+	fx_link(r, 5, KF_KRB_TGS_REQ, 6, KF_KRB_TGS_REP);
+}
+
+/* S4U2Proxy request from the front end at frame f (to kdc). */
+static struct kf_message *s4u_proxy(struct kf_result *r, uint64_t f, const char *kdc, const char *sname,
+				    const char *realm, const char *ev_sname, const char *ev_realm, const char *tgt,
+				    const char *tgt_realm)
+{
+	struct kf_message *m = fx_krb(r, f, KF_KRB_TGS_REQ, FE, kdc);
+	m->krb.sname = sname;
+	m->krb.realm = realm;
+	m->krb.has_kdc_options = true;
+	m->krb.kdc_options = OPT_FORWARDABLE | OPT_CNAME_IN_ADDL;
+	m->krb.n_addl = 1;
+	m->krb.addl = fx_ticket(r, ev_sname, ev_realm, 18, 2);
+	m->krb.ticket = fx_ticket(r, tgt, tgt_realm, 18, 1);
+	return m;
+}
+
+static struct kf_message *krb_err(struct kf_result *r, uint64_t f, uint64_t req, const char *src, const char *dst,
+				  int32_t code, const char *etext)
+{
+	struct kf_message *m = fx_krb(r, f, KF_KRB_ERROR, src, dst);
+	m->krb.error_code = code;
+	m->krb.e_text = etext;
+	fx_link(r, req, KF_KRB_TGS_REQ, f, KF_KRB_ERROR);
+	return m;
+}
+
+static struct kf_message *tgs_rep(struct kf_result *r, uint64_t f, uint64_t req, const char *src, const char *dst,
+				  const char *cname, const char *crealm, const char *tsname, const char *trealm)
+{
+	struct kf_message *m = fx_krb(r, f, KF_KRB_TGS_REP, src, dst);
+	m->krb.cname = cname;
+	m->krb.crealm = crealm;
+	m->krb.ticket = fx_ticket(r, tsname, trealm, 18, 2);
+	fx_link(r, req, KF_KRB_TGS_REQ, f, KF_KRB_TGS_REP);
+	return m;
+}
+
+/* ---- s4u-denied ---------------------------------------------------------------- */
+
+START_TEST(t_s4u_proxy_denied)
+{
+	struct kf_result *r = fx_new();
+	s4u_self(r, "HTTP/front.lab.test", "LAB.TEST");
+	s4u_proxy(r, 11, KDC, "HTTP/db.lab.test", "LAB.TEST", "HTTP/front.lab.test", "LAB.TEST", "krbtgt/LAB.TEST",
+		  "LAB.TEST");
+	struct kf_message *e = krb_err(r, 14, 11, KDC, FE, 13, "UNSUPPORTED_S4U2PROXY_REQUEST");
+	e->krb.cname = "HTTP/front.lab.test";
+	e->krb.crealm = "LAB.TEST";
+	fx_finish(r);
+	fx_run(r, "s4u-denied");
+	ck_assert_uint_eq(fx_count(r, "s4u-denied", KF_SEV_ERROR), 1);
+	const struct kf_finding *f = fx_find(r, "s4u-denied");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(fx_has_frame(f, 5) && fx_has_frame(f, 6) && fx_has_frame(f, 11) && fx_has_frame(f, 14));
+	ck_assert(contains(f->summary, "alice@LAB.TEST"));
+	ck_assert(contains(f->summary, "HTTP/db.lab.test@LAB.TEST"));
+	ck_assert(contains(f->summary, "HTTP/front.lab.test@LAB.TEST"));
+	ck_assert(contains(f->explanation, "allowed list"));
+	ck_assert(contains(f->remediation, "msDS-AllowedToDelegateTo"));
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_s4u_evidence_not_forwardable)
+{
+	struct kf_result *r = fx_new();
+	s4u_self(r, "HTTP/front.lab.test", "LAB.TEST");
+	s4u_proxy(r, 11, KDC, "HTTP/back.lab.test", "LAB.TEST", "HTTP/front.lab.test", "LAB.TEST",
+		  "krbtgt/LAB.TEST", "LAB.TEST");
+	krb_err(r, 14, 11, KDC, FE, 13, "EVIDENCE_TKT_NOT_FORWARDABLE");
+	fx_finish(r);
+	fx_run(r, "s4u-denied");
+	const struct kf_finding *f = fx_find(r, "s4u-denied");
+	ck_assert_ptr_nonnull(f);
+	ck_assert(contains(f->explanation, "protocol transition"));
+	fx_free(r);
+}
+END_TEST
+
+/* Samba / Windows: bare BADOPTION after S4U2Self: both causes named. */
+START_TEST(t_s4u_bare_badoption)
+{
+	struct kf_result *r = fx_new();
+	s4u_self(r, "websvc", "AD.LAB.TEST");
+	s4u_proxy(r, 11, KDC, "cifs/files.ad.lab.test", "AD.LAB.TEST", "websvc", "AD.LAB.TEST",
+		  "krbtgt/AD.LAB.TEST", "AD.LAB.TEST");
+	krb_err(r, 14, 11, KDC, FE, 13, NULL);
+	fx_finish(r);
+	fx_run(r, "s4u-denied");
+	ck_assert_uint_eq(fx_count(r, "s4u-denied", KF_SEV_ERROR), 1);
+	const struct kf_finding *f = fx_find(r, "s4u-denied");
+	ck_assert(contains(f->explanation, "msDS-AllowedToDelegateTo"));
+	ck_assert(contains(f->explanation, "any authentication protocol"));
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_s4u_allowed)
+{
+	struct kf_result *r = fx_new();
+	s4u_self(r, "HTTP/front.lab.test", "LAB.TEST");
+	s4u_proxy(r, 11, KDC, "HTTP/back.lab.test", "LAB.TEST", "HTTP/front.lab.test", "LAB.TEST",
+		  "krbtgt/LAB.TEST", "LAB.TEST");
+	tgs_rep(r, 14, 11, KDC, FE, "alice", "LAB.TEST", "HTTP/back.lab.test", "LAB.TEST");
+	fx_finish(r);
+	fx_run_all(r);
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_s4u_self_denied)
+{
+	struct kf_result *r = fx_new();
+	struct kf_message *m = fx_krb(r, 5, KF_KRB_TGS_REQ, FE, KDC);
+	m->krb.sname = "HTTP/front.lab.test";
+	m->krb.realm = "LAB.TEST";
+	m->krb.s4u_user = "bob@LAB.TEST";
+	krb_err(r, 6, 5, KDC, FE, 13, NULL);
+	fx_finish(r);
+	fx_run(r, "s4u-denied");
+	ck_assert_uint_eq(fx_count(r, "s4u-denied", KF_SEV_ERROR), 1);
+	const struct kf_finding *f = fx_find(r, "s4u-denied");
+	ck_assert(contains(f->summary, "S4U2Self"));
+	ck_assert(contains(f->summary, "bob@LAB.TEST"));
+	fx_free(r);
+}
+END_TEST
+
+/* Refused, then the same request succeeds at once: benign. */
+START_TEST(t_s4u_recovered)
+{
+	struct kf_result *r = fx_new();
+	s4u_self(r, "HTTP/front.lab.test", "LAB.TEST");
+	s4u_proxy(r, 11, KDC, "HTTP/back.lab.test", "LAB.TEST", "HTTP/front.lab.test", "LAB.TEST",
+		  "krbtgt/LAB.TEST", "LAB.TEST");
+	krb_err(r, 14, 11, KDC, FE, 13, NULL);
+	s4u_proxy(r, 20, KDC, "HTTP/back.lab.test", "LAB.TEST", "HTTP/front.lab.test", "LAB.TEST",
+		  "krbtgt/LAB.TEST", "LAB.TEST");
+	tgs_rep(r, 21, 20, KDC, FE, "alice", "LAB.TEST", "HTTP/back.lab.test", "LAB.TEST");
+	fx_finish(r);
+	fx_run(r, "s4u-denied");
+	ck_assert_uint_eq(fx_count(r, "s4u-denied", 0), 0);
+	fx_free(r);
+}
+END_TEST
+
+/* The same refusal twice: one finding with both exchanges. */
+START_TEST(t_s4u_repeated)
+{
+	struct kf_result *r = fx_new();
+	s4u_proxy(r, 11, KDC, "HTTP/back.lab.test", "LAB.TEST", "HTTP/front.lab.test", "LAB.TEST",
+		  "krbtgt/LAB.TEST", "LAB.TEST");
+	krb_err(r, 12, 11, KDC, FE, 13, NULL);
+	s4u_proxy(r, 13, KDC, "HTTP/back.lab.test", "LAB.TEST", "HTTP/front.lab.test", "LAB.TEST",
+		  "krbtgt/LAB.TEST", "LAB.TEST");
+	krb_err(r, 14, 13, KDC, FE, 13, NULL);
+	fx_finish(r);
+	fx_run(r, "s4u-denied");
+	ck_assert_uint_eq(fx_count(r, "s4u-denied", 0), 1);
+	const struct kf_finding *f = fx_find(r, "s4u-denied");
+	ck_assert_uint_eq(f->n_frames, 4);
+	fx_free(r);
+}
+END_TEST
+
+/* Windows' S4U2Proxy to its own machine account (WinRM, WMI): info only. */
+START_TEST(t_s4u_self_probe_is_info)
+{
+	struct kf_result *r = fx_new();
+	s4u_proxy(r, 83, KDC, "pc1$@CORP.TEST", "CORP.TEST", "pc1$@CORP.TEST", "CORP.TEST", "krbtgt/CORP.TEST",
+		  "CORP.TEST");
+	struct kf_message *e = krb_err(r, 85, 83, KDC, FE, 13, NULL);
+	e->krb.has_ntstatus = true;
+	e->krb.ntstatus = 0xC00000BBu;
+	fx_finish(r);
+	fx_run_all(r);
+	ck_assert_uint_eq(fx_count(r, NULL, KF_SEV_ERROR), 0);
+	ck_assert_uint_eq(fx_count(r, "s4u-denied", KF_SEV_INFO), 1);
+	const struct kf_finding *f = fx_find(r, "s4u-denied");
+	ck_assert(fx_has_frame(f, 83) && fx_has_frame(f, 85));
+	ck_assert(!contains(f->summary, "@CORP.TEST@CORP.TEST"));
+	fx_free(r);
+}
+END_TEST
+
+/* ---- cross-realm-s4u ----------------------------------------------------------- */
+
+/* Windows: target in another realm, BADOPTION with 0xC000040B; s4u-denied stays quiet. */
+START_TEST(t_xr_ntstatus)
+{
+	struct kf_result *r = fx_new();
+	s4u_proxy(r, 4, KDC, "MSSQLSvc/sql.res.lab.test:1433", "RES.LAB.TEST", "websvc", "AD.LAB.TEST",
+		  "krbtgt/AD.LAB.TEST", "AD.LAB.TEST");
+	struct kf_message *e = krb_err(r, 6, 4, KDC, FE, 13, NULL);
+	e->krb.has_ntstatus = true;
+	e->krb.ntstatus = 0xC000040Bu;
+	fx_finish(r);
+	fx_run_all(r);
+	ck_assert_uint_eq(fx_count(r, "cross-realm-s4u", KF_SEV_ERROR), 1);
+	ck_assert_uint_eq(fx_count(r, "s4u-denied", 0), 0);
+	const struct kf_finding *f = fx_find(r, "cross-realm-s4u");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(fx_has_frame(f, 4) && fx_has_frame(f, 6));
+	ck_assert(contains(f->summary, "RES.LAB.TEST"));
+	ck_assert(contains(f->explanation, "0xC000040B"));
+	ck_assert(contains(f->remediation, "PrincipalsAllowedToDelegateToAccount"));
+	fx_free(r);
+}
+END_TEST
+
+/* Same realm names but the DC's NTSTATUS says cross-realm: still this rule. */
+START_TEST(t_xr_ntstatus_only)
+{
+	struct kf_result *r = fx_new();
+	s4u_proxy(r, 4, KDC, "MSSQLSvc/sql:1433", "AD.LAB.TEST", "websvc", "AD.LAB.TEST", "krbtgt/AD.LAB.TEST",
+		  "AD.LAB.TEST");
+	struct kf_message *e = krb_err(r, 6, 4, KDC, FE, 13, NULL);
+	e->krb.has_ntstatus = true;
+	e->krb.ntstatus = 0xC000040Bu;
+	fx_finish(r);
+	fx_run_all(r);
+	ck_assert_uint_eq(fx_count(r, "cross-realm-s4u", KF_SEV_ERROR), 1);
+	ck_assert_uint_eq(fx_count(r, "s4u-denied", 0), 0);
+	fx_free(r);
+}
+END_TEST
+
+/* MIT's form: referral for the target, then S4U2Proxy to the other realm's KDC refused. */
+static void mit_xrealm(struct kf_result *r, bool refused)
+{
+	s4u_self(r, "HTTP/front.s4u.test", "S4U.TEST");
+	s4u_proxy(r, 11, KDC, "HTTP/app.other.test", "S4U.TEST", "HTTP/front.s4u.test", "S4U.TEST",
+		  "krbtgt/S4U.TEST", "S4U.TEST");
+	tgs_rep(r, 14, 11, KDC, FE, "HTTP/front.s4u.test", "S4U.TEST", "krbtgt/OTHER.TEST", "S4U.TEST");
+	if (refused) {
+		s4u_proxy(r, 27, KDC2, "HTTP/app.other.test", "OTHER.TEST", "krbtgt/OTHER.TEST", "S4U.TEST",
+			  "krbtgt/OTHER.TEST", "S4U.TEST");
+		krb_err(r, 30, 27, KDC2, FE, 13, "UNSUPPORTED_S4U2PROXY_REQUEST");
+	}
+}
+
+START_TEST(t_xr_referral_then_refused)
+{
+	struct kf_result *r = fx_new();
+	mit_xrealm(r, true);
+	fx_finish(r);
+	fx_run_all(r);
+	ck_assert_uint_eq(fx_count(r, "cross-realm-s4u", KF_SEV_ERROR), 1);
+	ck_assert_uint_eq(fx_count(r, "s4u-denied", 0), 0);
+	const struct kf_finding *f = fx_find(r, "cross-realm-s4u");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(fx_has_frame(f, 11) && fx_has_frame(f, 14) && fx_has_frame(f, 27) && fx_has_frame(f, 30));
+	ck_assert(contains(f->summary, "OTHER.TEST"));
+	ck_assert(contains(f->summary, "alice@LAB.TEST"));
+	ck_assert(contains(f->explanation, "referral"));
+	fx_free(r);
+}
+END_TEST
+
+/* Referral, then nothing: the chain just stops (likely). */
+START_TEST(t_xr_referral_only_is_likely)
+{
+	struct kf_result *r = fx_new();
+	mit_xrealm(r, false);
+	fx_finish(r);
+	fx_run(r, "cross-realm-s4u");
+	ck_assert_uint_eq(fx_count(r, "cross-realm-s4u", KF_SEV_ERROR), 1);
+	ck_assert_int_eq(fx_find(r, "cross-realm-s4u")->confidence, KF_CONF_LIKELY);
+	fx_free(r);
+}
+END_TEST
+
+/* Resource-based delegation across realms that worked: nothing. */
+START_TEST(t_xr_success)
+{
+	struct kf_result *r = fx_new();
+	mit_xrealm(r, false);
+	s4u_proxy(r, 27, KDC2, "HTTP/app.other.test", "OTHER.TEST", "krbtgt/OTHER.TEST", "S4U.TEST",
+		  "krbtgt/OTHER.TEST", "S4U.TEST");
+	tgs_rep(r, 30, 27, KDC2, FE, "alice", "S4U.TEST", "HTTP/app.other.test", "OTHER.TEST");
+	fx_finish(r);
+	fx_run_all(r);
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+}
+END_TEST
+
+/* A plain cross-realm service ticket (no S4U): nothing. */
+START_TEST(t_xr_plain_referral)
+{
+	struct kf_result *r = fx_new();
+	struct kf_message *m = fx_krb(r, 5, KF_KRB_TGS_REQ, CL, KDC);
+	m->krb.sname = "krbtgt/OTHER.TEST";
+	m->krb.realm = "LAB.TEST";
+	tgs_rep(r, 6, 5, KDC, CL, "alice", "LAB.TEST", "krbtgt/OTHER.TEST", "LAB.TEST");
+	m = fx_krb(r, 7, KF_KRB_TGS_REQ, CL, KDC2);
+	m->krb.sname = "HTTP/app.other.test";
+	m->krb.realm = "OTHER.TEST";
+	m->krb.ticket = fx_ticket(r, "krbtgt/OTHER.TEST", "LAB.TEST", 18, 1);
+	tgs_rep(r, 8, 7, KDC2, CL, "alice", "LAB.TEST", "HTTP/app.other.test", "OTHER.TEST");
+	fx_finish(r);
+	fx_run_all(r);
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+}
+END_TEST
+
+/* ---- missing-forwarded-tgt ----------------------------------------------------- */
+
+enum fwd { FWD_NONE, FWD_OK, FWD_REFUSED };
+
+/* The double hop: [1-2 AS] 3-4 TGS HTTP/front, [5-6 forwarded TGT], 10 GET with
+ * AP-REQ, 12 response, then the front end's TGS for HTTP/back at back_frame. */
+static void double_hop(struct kf_result *r, bool as, enum fwd fwd, int status, uint64_t back_frame,
+		       const char *back_cname, const char *back_sname)
+{
+	struct kf_message *m;
+	if (as) {
+		m = fx_krb(r, 1, KF_KRB_AS_REQ, CL, KDC);
+		m->krb.cname = "alice";
+		m->krb.crealm = "LAB.TEST";
+		m->krb.sname = "krbtgt/LAB.TEST";
+		m->krb.realm = "LAB.TEST";
+		m = fx_krb(r, 2, KF_KRB_AS_REP, KDC, CL);
+		m->krb.cname = "alice";
+		m->krb.crealm = "LAB.TEST";
+		m->krb.ticket = fx_ticket(r, "krbtgt/LAB.TEST", "LAB.TEST", 18, 1);
+		fx_link(r, 1, KF_KRB_AS_REQ, 2, KF_KRB_AS_REP);
+	}
+	m = fx_krb(r, 3, KF_KRB_TGS_REQ, CL, KDC);
+	m->krb.sname = "HTTP/front.lab.test";
+	m->krb.realm = "LAB.TEST";
+	tgs_rep(r, 4, 3, KDC, CL, "alice", "LAB.TEST", "HTTP/front.lab.test", "LAB.TEST");
+	if (fwd != FWD_NONE) {
+		m = fx_krb(r, 5, KF_KRB_TGS_REQ, CL, KDC);
+		m->krb.sname = "krbtgt/LAB.TEST";
+		m->krb.realm = "LAB.TEST";
+		m->krb.has_kdc_options = true;
+		m->krb.kdc_options = OPT_FORWARDABLE | OPT_FORWARDED;
+		if (fwd == FWD_OK) {
+			tgs_rep(r, 6, 5, KDC, CL, "alice", "LAB.TEST", "krbtgt/LAB.TEST", "LAB.TEST");
+		} else {
+			struct kf_message *e = krb_err(r, 6, 5, KDC, CL, 13, "TGT NOT FORWARDABLE");
+			e->krb.cname = "alice";
+			e->krb.crealm = "LAB.TEST";
+		}
+	}
+	m = fx_http(r, 10, KF_KRB_AP_REQ, 1, "10.0.0.10:50000", FE_HTTP);
+	m->krb.ticket = fx_ticket(r, "HTTP/front.lab.test", "LAB.TEST", 18, 2);
+	m = fx_http(r, 10, KF_MSG_HTTP_REQUEST, 1, "10.0.0.10:50000", FE_HTTP);
+	struct kf_http_rec *h = fx_http_rec(r, m);
+	h->method = "GET";
+	h->uri = "/app";
+	h->host = "front.lab.test";
+	h->auth_scheme = "Negotiate";
+	fx_http(r, 12, KF_KRB_AP_REP, 1, FE_HTTP, "10.0.0.10:50000");
+	m = fx_http(r, 12, KF_MSG_HTTP_RESPONSE, 1, FE_HTTP, "10.0.0.10:50000");
+	fx_http_rec(r, m)->status = status;
+	fx_link(r, 10, KF_KRB_AP_REQ, 12, KF_KRB_AP_REP);
+	fx_link(r, 10, KF_MSG_HTTP_REQUEST, 12, KF_MSG_HTTP_RESPONSE);
+	if (back_frame) {
+		m = fx_krb(r, back_frame, KF_KRB_TGS_REQ, FE, KDC);
+		m->krb.sname = back_sname;
+		m->krb.realm = "LAB.TEST";
+		m->krb.ticket = fx_ticket(r, "krbtgt/LAB.TEST", "LAB.TEST", 18, 1);
+		tgs_rep(r, back_frame + 1, back_frame, KDC, FE, back_cname, "LAB.TEST", back_sname, "LAB.TEST");
+	}
+}
+
+START_TEST(t_fwd_works)
+{
+	struct kf_result *r = fx_new();
+	double_hop(r, true, FWD_OK, 200, 23, "alice", "HTTP/back.lab.test");
+	fx_finish(r);
+	fx_run_all(r);
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+}
+END_TEST
+
+/* Delegation via an earlier forwarded TGT (not in the capture): back end ticket names the user. */
+START_TEST(t_fwd_works_no_fwd_request_seen)
+{
+	struct kf_result *r = fx_new();
+	double_hop(r, false, FWD_NONE, 200, 23, "alice", "HTTP/back.lab.test");
+	fx_finish(r);
+	fx_run(r, "missing-forwarded-tgt");
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_fwd_not_forwarded_certain)
+{
+	struct kf_result *r = fx_new();
+	double_hop(r, true, FWD_NONE, 200, 23, "HTTP/front.lab.test", "HTTP/back.lab.test");
+	fx_finish(r);
+	fx_run(r, "missing-forwarded-tgt");
+	ck_assert_uint_eq(fx_count(r, "missing-forwarded-tgt", KF_SEV_ERROR), 1);
+	const struct kf_finding *f = fx_find(r, "missing-forwarded-tgt");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(fx_has_frame(f, 10) && fx_has_frame(f, 12) && fx_has_frame(f, 23) && fx_has_frame(f, 24));
+	ck_assert(contains(f->summary, "alice@LAB.TEST"));
+	ck_assert(contains(f->summary, "HTTP/back.lab.test"));
+	ck_assert(contains(f->summary, "HTTP/front.lab.test"));
+	ck_assert(contains(f->remediation, "Trust this user for delegation"));
+	fx_free(r);
+}
+END_TEST
+
+/* Without the client's logon in the capture the absence is only likely. */
+START_TEST(t_fwd_not_forwarded_likely)
+{
+	struct kf_result *r = fx_new();
+	double_hop(r, false, FWD_NONE, 200, 23, "HTTP/front.lab.test", "HTTP/back.lab.test");
+	fx_finish(r);
+	fx_run(r, "missing-forwarded-tgt");
+	ck_assert_uint_eq(fx_count(r, "missing-forwarded-tgt", KF_SEV_ERROR), 1);
+	const struct kf_finding *f = fx_find(r, "missing-forwarded-tgt");
+	ck_assert_int_eq(f->confidence, KF_CONF_LIKELY);
+	ck_assert(contains(f->explanation, "klist purge"));
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_fwd_refused)
+{
+	struct kf_result *r = fx_new();
+	double_hop(r, true, FWD_REFUSED, 200, 23, "HTTP/front.lab.test", "HTTP/back.lab.test");
+	fx_finish(r);
+	fx_run_all(r);
+	ck_assert_uint_eq(fx_count(r, NULL, KF_SEV_ERROR), 1);
+	const struct kf_finding *f = fx_find(r, "missing-forwarded-tgt");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(fx_has_frame(f, 5) && fx_has_frame(f, 6) && fx_has_frame(f, 10) && fx_has_frame(f, 23));
+	ck_assert(contains(f->summary, "TGT NOT FORWARDABLE"));
+	fx_free(r);
+}
+END_TEST
+
+/* Only the client side was captured: the refusal alone is enough. */
+START_TEST(t_fwd_refused_client_only)
+{
+	struct kf_result *r = fx_new();
+	struct kf_message *m = fx_krb(r, 5, KF_KRB_TGS_REQ, CL, KDC);
+	m->krb.sname = "krbtgt/LAB.TEST";
+	m->krb.has_kdc_options = true;
+	m->krb.kdc_options = OPT_FORWARDED;
+	struct kf_message *e = krb_err(r, 6, 5, KDC, CL, 13, NULL);
+	e->krb.cname = "dave";
+	e->krb.crealm = "LAB.TEST";
+	fx_finish(r);
+	fx_run(r, "missing-forwarded-tgt");
+	ck_assert_uint_eq(fx_count(r, "missing-forwarded-tgt", KF_SEV_ERROR), 1);
+	const struct kf_finding *f = fx_find(r, "missing-forwarded-tgt");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(contains(f->summary, "dave@LAB.TEST"));
+	fx_free(r);
+}
+END_TEST
+
+/* Refused, then a retry got the forwarded TGT: benign. */
+START_TEST(t_fwd_refused_recovered)
+{
+	struct kf_result *r = fx_new();
+	struct kf_message *m = fx_krb(r, 5, KF_KRB_TGS_REQ, CL, KDC);
+	m->krb.sname = "krbtgt/LAB.TEST";
+	m->krb.has_kdc_options = true;
+	m->krb.kdc_options = OPT_FORWARDED;
+	krb_err(r, 6, 5, KDC, CL, 13, NULL);
+	m = fx_krb(r, 7, KF_KRB_TGS_REQ, CL, KDC);
+	m->krb.sname = "krbtgt/LAB.TEST";
+	m->krb.has_kdc_options = true;
+	m->krb.kdc_options = OPT_FORWARDED;
+	tgs_rep(r, 8, 7, KDC, CL, "alice", "LAB.TEST", "krbtgt/LAB.TEST", "LAB.TEST");
+	fx_finish(r);
+	fx_run(r, "missing-forwarded-tgt");
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+}
+END_TEST
+
+/* The front end refused the user (401): not a delegation problem. */
+START_TEST(t_fwd_http_rejected)
+{
+	struct kf_result *r = fx_new();
+	double_hop(r, true, FWD_NONE, 401, 23, "HTTP/front.lab.test", "HTTP/back.lab.test");
+	fx_finish(r);
+	fx_run(r, "missing-forwarded-tgt");
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+}
+END_TEST
+
+/* The front end asks for a ticket to itself (Windows machine accounts): not a back end. */
+START_TEST(t_fwd_ticket_to_itself)
+{
+	struct kf_result *r = fx_new();
+	double_hop(r, true, FWD_NONE, 200, 23, "FRONT$", "front$@LAB.TEST");
+	fx_finish(r);
+	fx_run(r, "missing-forwarded-tgt");
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+}
+END_TEST
+
+/* The front end's own request long after the user's: not attributed. */
+START_TEST(t_fwd_outside_window)
+{
+	struct kf_result *r = fx_new();
+	double_hop(r, true, FWD_NONE, 200, 100000, "HTTP/front.lab.test", "HTTP/back.lab.test");
+	fx_finish(r);
+	fx_run(r, "missing-forwarded-tgt");
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+}
+END_TEST
+
+/* The client got a forwarded TGT, yet the front end went as itself: likely. */
+START_TEST(t_fwd_obtained_but_unused)
+{
+	struct kf_result *r = fx_new();
+	double_hop(r, true, FWD_OK, 200, 23, "HTTP/front.lab.test", "HTTP/back.lab.test");
+	fx_finish(r);
+	fx_run(r, "missing-forwarded-tgt");
+	ck_assert_uint_eq(fx_count(r, "missing-forwarded-tgt", KF_SEV_ERROR), 1);
+	const struct kf_finding *f = fx_find(r, "missing-forwarded-tgt");
+	ck_assert_int_eq(f->confidence, KF_CONF_LIKELY);
+	ck_assert(contains(f->explanation, "did obtain a forwarded TGT"));
+	fx_free(r);
+}
+END_TEST
+
+/* No back-end request at all (accepted logon, nothing else): no finding. */
+START_TEST(t_fwd_no_backend)
+{
+	struct kf_result *r = fx_new();
+	double_hop(r, true, FWD_NONE, 200, 0, NULL, NULL);
+	fx_finish(r);
+	fx_run_all(r);
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("rules_deleg");
+	TCase *a = tcase_create("s4u-denied");
+	tcase_add_test(a, t_s4u_proxy_denied);
+	tcase_add_test(a, t_s4u_evidence_not_forwardable);
+	tcase_add_test(a, t_s4u_bare_badoption);
+	tcase_add_test(a, t_s4u_allowed);
+	tcase_add_test(a, t_s4u_self_denied);
+	tcase_add_test(a, t_s4u_recovered);
+	tcase_add_test(a, t_s4u_repeated);
+	tcase_add_test(a, t_s4u_self_probe_is_info);
+	suite_add_tcase(s, a);
+	TCase *b = tcase_create("cross-realm-s4u");
+	tcase_add_test(b, t_xr_ntstatus);
+	tcase_add_test(b, t_xr_ntstatus_only);
+	tcase_add_test(b, t_xr_referral_then_refused);
+	tcase_add_test(b, t_xr_referral_only_is_likely);
+	tcase_add_test(b, t_xr_success);
+	tcase_add_test(b, t_xr_plain_referral);
+	suite_add_tcase(s, b);
+	TCase *c = tcase_create("missing-forwarded-tgt");
+	tcase_add_test(c, t_fwd_works);
+	tcase_add_test(c, t_fwd_works_no_fwd_request_seen);
+	tcase_add_test(c, t_fwd_not_forwarded_certain);
+	tcase_add_test(c, t_fwd_not_forwarded_likely);
+	tcase_add_test(c, t_fwd_refused);
+	tcase_add_test(c, t_fwd_refused_client_only);
+	tcase_add_test(c, t_fwd_refused_recovered);
+	tcase_add_test(c, t_fwd_http_rejected);
+	tcase_add_test(c, t_fwd_ticket_to_itself);
+	tcase_add_test(c, t_fwd_outside_window);
+	tcase_add_test(c, t_fwd_obtained_but_unused);
+	tcase_add_test(c, t_fwd_no_backend);
+	suite_add_tcase(s, c);
+	return kf_test_run(s);
+}
