@@ -1,0 +1,738 @@
+/* check_rules_http.c - the HTTP Negotiate rules (rules_http.c) on fact
+ * lists: ntlm-fallback, portless-spn, ap-err-modified, cname-spn, auth-loop,
+ * token-too-large, request-based-kerberos. Each rule: positive cases, the
+ * near misses that must stay quiet, severity/confidence variants, precedence. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/arena.h"
+#include "gss.h"
+#include "krb5.h"
+#include "rulefix.h"
+#include "testutil.h"
+
+#define C "10.0.0.10:40000"
+#define CK "10.0.0.10:40001"
+#define KDC "10.0.0.2:88"
+#define WEB "10.0.0.20:80"
+#define WEB8080 "10.0.0.20:8080"
+#define DNSSRV "10.0.0.21:53"
+
+/* ---- builders ------------------------------------------------------------ */
+
+static struct kf_http_rec *get(struct kf_result *r, uint64_t f, uint32_t conn, const char *src, const char *dst,
+			       const char *host, const char *scheme, uint32_t token, uint32_t hdr)
+{
+	struct kf_http_rec *h = fx_http_rec(r, fx_http(r, f, KF_MSG_HTTP_REQUEST, conn, src, dst));
+	h->method = "GET";
+	h->uri = "/";
+	h->host = host;
+	h->auth_scheme = scheme;
+	h->token_bytes = token;
+	h->header_bytes = hdr ? hdr : 80;
+	return h;
+}
+
+static struct kf_http_rec *resp(struct kf_result *r, uint64_t f, uint32_t conn, const char *src, const char *dst,
+				int status, const char *a, const char *b, uint64_t req)
+{
+	struct kf_http_rec *h = fx_http_rec(r, fx_http(r, f, KF_MSG_HTTP_RESPONSE, conn, src, dst));
+	h->status = status;
+	h->header_bytes = 200;
+	if (a)
+		fx_challenges(r, h, a, b);
+	fx_link(r, req, KF_MSG_HTTP_REQUEST, f, KF_MSG_HTTP_RESPONSE);
+	return h;
+}
+
+static struct kf_message *ap_req(struct kf_result *r, uint64_t f, uint32_t conn, const char *src, const char *dst,
+				 const char *sname, uint32_t kvno)
+{
+	struct kf_message *m = fx_http(r, f, KF_KRB_AP_REQ, conn, src, dst);
+	m->krb.ticket = fx_ticket(r, sname, "LAB.TEST", 18, kvno);
+	return m;
+}
+
+static struct kf_message *krb_err_tok(struct kf_result *r, uint64_t f, uint32_t conn, const char *src, const char *dst,
+				      int32_t code, uint64_t ap)
+{
+	struct kf_message *m = fx_http(r, f, KF_KRB_ERROR, conn, src, dst);
+	m->krb.error_code = code;
+	m->krb.sname = "HTTP/web.lab.test";
+	m->krb.realm = "LAB.TEST";
+	fx_link(r, ap, KF_KRB_AP_REQ, f, KF_KRB_ERROR);
+	return m;
+}
+
+static void ap_rep_tok(struct kf_result *r, uint64_t f, uint32_t conn, const char *src, const char *dst, uint64_t ap)
+{
+	fx_http(r, f, KF_KRB_AP_REP, conn, src, dst);
+	fx_link(r, ap, KF_KRB_AP_REQ, f, KF_KRB_AP_REP);
+}
+
+/* kinit: AS-REQ/AS-REP in frames 1-2. */
+static void kinit(struct kf_result *r)
+{
+	fx_krb(r, 1, KF_KRB_AS_REQ, CK, KDC)->krb.cname = "alice";
+	struct kf_message *rep = fx_krb(r, 2, KF_KRB_AS_REP, KDC, CK);
+	rep->krb.cname = "alice";
+	rep->krb.crealm = "LAB.TEST";
+	rep->krb.ticket = fx_ticket(r, "krbtgt/LAB.TEST", "LAB.TEST", 18, 1);
+	fx_link(r, 1, KF_KRB_AS_REQ, 2, KF_KRB_AS_REP);
+}
+
+/* TGS exchange for sname in frames f, f+1: a TGS-REP, or a KRB-ERROR code. */
+static void tgs(struct kf_result *r, uint64_t f, const char *sname, int32_t err)
+{
+	struct kf_message *q = fx_krb(r, f, KF_KRB_TGS_REQ, CK, KDC);
+	q->krb.sname = sname;
+	q->krb.realm = "LAB.TEST";
+	q->krb.ticket = fx_ticket(r, "krbtgt/LAB.TEST", "LAB.TEST", 18, 1);
+	if (err) {
+		struct kf_message *e = fx_krb(r, f + 1, KF_KRB_ERROR, KDC, CK);
+		e->krb.error_code = err;
+		e->krb.sname = sname;
+		e->krb.realm = "LAB.TEST";
+		fx_link(r, f, KF_KRB_TGS_REQ, f + 1, KF_KRB_ERROR);
+	} else {
+		struct kf_message *p = fx_krb(r, f + 1, KF_KRB_TGS_REP, KDC, CK);
+		p->krb.cname = "alice";
+		p->krb.crealm = "LAB.TEST";
+		p->krb.ticket = fx_ticket(r, sname, "LAB.TEST", 18, 2);
+		fx_link(r, f, KF_KRB_TGS_REQ, f + 1, KF_KRB_TGS_REP);
+	}
+}
+
+static struct kf_spnego_rec *spnego(struct kf_result *r, struct kf_message *m, int state)
+{
+	m->spnego = kf_arena_zalloc(&r->arena, sizeof *m->spnego);
+	if (state >= 0) {
+		m->spnego->has_neg_state = true;
+		m->spnego->neg_state = state;
+	}
+	return m->spnego;
+}
+
+/* NTLM legs on conn: NEGOTIATE at f → 401 CHALLENGE at f+1 → AUTHENTICATE at
+ * f+2 → final at f+3. wrapped: inside SPNEGO under "Negotiate". */
+static void ntlm_legs(struct kf_result *r, uint64_t f, uint32_t conn, const char *host, bool wrapped, int final)
+{
+	const char *scheme = wrapped ? "Negotiate" : "NTLM";
+	struct kf_message *n = fx_http(r, f, KF_MSG_NTLM_NEGOTIATE, conn, C, WEB);
+	n->ntlm = kf_arena_zalloc(&r->arena, sizeof *n->ntlm);
+	if (wrapped)
+		spnego(r, n, -1);
+	get(r, f, conn, C, WEB, host, scheme, 40, 200);
+	struct kf_message *ch = fx_http(r, f + 1, KF_MSG_NTLM_CHALLENGE, conn, WEB, C);
+	ch->ntlm = kf_arena_zalloc(&r->arena, sizeof *ch->ntlm);
+	if (wrapped)
+		spnego(r, ch, KF_NEG_ACCEPT_INCOMPLETE);
+	fx_link(r, f, KF_MSG_NTLM_NEGOTIATE, f + 1, KF_MSG_NTLM_CHALLENGE);
+	resp(r, f + 1, conn, WEB, C, 401, scheme, NULL, f);
+	struct kf_message *a = fx_http(r, f + 2, KF_MSG_NTLM_AUTHENTICATE, conn, C, WEB);
+	a->ntlm = kf_arena_zalloc(&r->arena, sizeof *a->ntlm);
+	a->ntlm->domain = "LAB";
+	a->ntlm->user = "alice";
+	if (wrapped)
+		spnego(r, a, KF_NEG_ACCEPT_INCOMPLETE);
+	get(r, f + 2, conn, C, WEB, host, scheme, 300, 500);
+	resp(r, f + 3, conn, WEB, C, final, final == 401 ? scheme : NULL, NULL, f + 2);
+}
+
+/* The healthy 401-first flow: GET 8 → 401 10, TGS 12/13, GET+AP-REQ 14 → 200+AP-REP 15. */
+static struct kf_result *healthy(const char *host, const char *server, const char *sname)
+{
+	struct kf_result *r = fx_new();
+	kinit(r);
+	get(r, 8, 3, C, server, host, NULL, 0, 0);
+	resp(r, 10, 3, server, C, 401, "Negotiate", NULL, 8);
+	tgs(r, 12, sname, 0);
+	ap_req(r, 14, 3, C, server, sname, 2);
+	get(r, 14, 3, C, server, host, "Negotiate", 755, 1111);
+	ap_rep_tok(r, 15, 3, server, C, 14);
+	resp(r, 15, 3, server, C, 200, "Negotiate", NULL, 14);
+	return r;
+}
+
+/* The same with the AP-REQ answered by a 401 carrying a KRB-ERROR code. */
+static struct kf_result *rejected(const char *host, const char *server, const char *sname, int32_t code)
+{
+	struct kf_result *r = fx_new();
+	kinit(r);
+	get(r, 8, 3, C, server, host, NULL, 0, 0);
+	resp(r, 10, 3, server, C, 401, "Negotiate", NULL, 8);
+	tgs(r, 12, sname, 0);
+	ap_req(r, 14, 3, C, server, sname, 2);
+	get(r, 14, 3, C, server, host, "Negotiate", 755, 1111);
+	spnego(r, krb_err_tok(r, 15, 3, server, C, code, 14), KF_NEG_REJECT);
+	resp(r, 15, 3, server, C, 401, "Negotiate", NULL, 14);
+	return r;
+}
+
+static bool contains(const char *s, const char *needle) { return s && strstr(s, needle) != NULL; }
+
+/* ---- ntlm-fallback ------------------------------------------------------- */
+
+START_TEST(t_ntlm_principal_unknown)
+{
+	struct kf_result *r = fx_new();
+	kinit(r);
+	get(r, 8, 3, C, WEB, "web2.lab.test", NULL, 0, 0);
+	resp(r, 10, 3, WEB, C, 401, "Negotiate", "NTLM", 8);
+	tgs(r, 12, "HTTP/web2.lab.test", 7);
+	tgs(r, 14, "HTTP/web2.lab.test", 7);
+	ntlm_legs(r, 16, 3, "web2.lab.test", true, 200);
+	fx_finish(r);
+	fx_run_all(r);
+	ck_assert_uint_eq(fx_count(r, "ntlm-fallback", KF_SEV_WARNING), 1);
+	const struct kf_finding *f = fx_find(r, "ntlm-fallback");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(contains(f->summary, "KDC_ERR_S_PRINCIPAL_UNKNOWN"));
+	ck_assert(contains(f->remediation, "setspn -S HTTP/web2.lab.test"));
+	ck_assert(fx_has_frame(f, 13) && fx_has_frame(f, 15) && fx_has_frame(f, 16) && fx_has_frame(f, 19));
+	/* the KDC errors are its evidence: no other finding on them */
+	ck_assert_uint_eq(fx_count(r, NULL, KF_SEV_ERROR), 0);
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_ntlm_failed_is_error)
+{
+	struct kf_result *r = fx_new();
+	kinit(r);
+	get(r, 8, 3, C, WEB, "web2.lab.test", NULL, 0, 0);
+	resp(r, 10, 3, WEB, C, 401, "Negotiate", NULL, 8);
+	tgs(r, 12, "HTTP/web2.lab.test", 14);
+	ntlm_legs(r, 16, 3, "web2.lab.test", true, 401);
+	fx_finish(r);
+	fx_run(r, "ntlm-fallback");
+	ck_assert_uint_eq(fx_count(r, "ntlm-fallback", KF_SEV_ERROR), 1);
+	ck_assert(contains(fx_find(r, "ntlm-fallback")->summary, "KDC_ERR_ETYPE_NOSUPP"));
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_ntlm_plain_no_kdc)
+{
+	struct kf_result *r = fx_new();
+	ntlm_legs(r, 4, 1, "web2.lab.test", false, 200);
+	fx_finish(r);
+	fx_run(r, "ntlm-fallback");
+	ck_assert_uint_eq(fx_count(r, "ntlm-fallback", KF_SEV_WARNING), 1);
+	const struct kf_finding *f = fx_find(r, "ntlm-fallback");
+	ck_assert_int_eq(f->confidence, KF_CONF_LIKELY);
+	ck_assert(contains(f->summary, "no Kerberos traffic"));
+	ck_assert(contains(f->remediation, "klist purge"));
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_ntlm_server_offers_only_ntlm)
+{
+	struct kf_result *r = fx_new();
+	get(r, 2, 1, C, WEB, "web2.lab.test", NULL, 0, 0);
+	resp(r, 3, 1, WEB, C, 401, "NTLM", NULL, 2);
+	ntlm_legs(r, 4, 1, "web2.lab.test", false, 200);
+	fx_finish(r);
+	fx_run(r, "ntlm-fallback");
+	const struct kf_finding *f = fx_find(r, "ntlm-fallback");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(contains(f->summary, "only NTLM"));
+	ck_assert(contains(f->remediation, "Negotiate"));
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_ntlm_ip_address)
+{
+	struct kf_result *r = fx_new();
+	kinit(r);
+	get(r, 8, 3, C, WEB, "10.0.0.20", NULL, 0, 0);
+	resp(r, 10, 3, WEB, C, 401, "Negotiate", "NTLM", 8);
+	ntlm_legs(r, 16, 3, "10.0.0.20", true, 200);
+	fx_finish(r);
+	fx_run(r, "ntlm-fallback");
+	const struct kf_finding *f = fx_find(r, "ntlm-fallback");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(f->confidence, KF_CONF_LIKELY);
+	ck_assert(contains(f->summary, "IP address"));
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_ntlm_not_on_kerberos)
+{
+	struct kf_result *r = healthy("web.lab.test", WEB, "HTTP/web.lab.test");
+	fx_finish(r);
+	fx_run_all(r);
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+}
+END_TEST
+
+/* ---- portless-spn -------------------------------------------------------- */
+
+START_TEST(t_portless_rejected_takes_ap_err)
+{
+	struct kf_result *r = rejected("web.lab.test:8080", WEB8080, "HTTP/web.lab.test", 31);
+	fx_finish(r);
+	fx_run_all(r);
+	ck_assert_uint_eq(fx_count(r, "portless-spn", KF_SEV_ERROR), 1);
+	ck_assert_uint_eq(fx_count(r, "ap-err-modified", 0), 0); /* folded into the root cause */
+	ck_assert_uint_eq(r->n_findings, 1);
+	const struct kf_finding *f = fx_find(r, "portless-spn");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(fx_has_frame(f, 14) && fx_has_frame(f, 15) && fx_has_frame(f, 12));
+	ck_assert(contains(f->summary, "KRB_AP_ERR_BAD_INTEGRITY"));
+	ck_assert(contains(f->remediation, "setspn -S HTTP/web.lab.test:8080"));
+	ck_assert(contains(f->remediation, "FEATURE_INCLUDE_PORT_IN_SPN_KB908209"));
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_portless_works_is_warning)
+{
+	struct kf_result *r = healthy("web.lab.test:8080", WEB8080, "HTTP/web.lab.test");
+	fx_finish(r);
+	fx_run_all(r);
+	ck_assert_uint_eq(fx_count(r, "portless-spn", KF_SEV_WARNING), 1);
+	ck_assert_uint_eq(fx_count(r, NULL, KF_SEV_ERROR), 0);
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_portless_near_misses)
+{
+	/* default port */
+	struct kf_result *r = healthy("web.lab.test", WEB, "HTTP/web.lab.test");
+	fx_finish(r);
+	fx_run(r, "portless-spn");
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+	/* the SPN has the port */
+	r = healthy("web.lab.test:8080", WEB8080, "HTTP/web.lab.test:8080");
+	fx_finish(r);
+	fx_run(r, "portless-spn");
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+	/* WinRM on 5985 uses HTTP/host by design: quiet when it works */
+	r = healthy("srv.lab.test:5985", "10.0.0.20:5985", "HTTP/srv.lab.test");
+	fx_finish(r);
+	fx_run(r, "portless-spn");
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+	/* ... but not when it is rejected */
+	r = rejected("srv.lab.test:5985", "10.0.0.20:5985", "HTTP/srv.lab.test", 41);
+	fx_finish(r);
+	fx_run(r, "portless-spn");
+	ck_assert_uint_eq(fx_count(r, "portless-spn", KF_SEV_ERROR), 1);
+	fx_free(r);
+	/* a clock-skew error on :8080 is not a key problem */
+	r = rejected("web.lab.test:8080", WEB8080, "HTTP/web.lab.test", 37);
+	fx_finish(r);
+	fx_run(r, "portless-spn");
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+}
+END_TEST
+
+/* ---- ap-err-modified ----------------------------------------------------- */
+
+START_TEST(t_ap_err_badkeyver)
+{
+	struct kf_result *r = rejected("stale.lab.test", WEB, "HTTP/stale.lab.test", 44);
+	fx_finish(r);
+	fx_run_all(r);
+	ck_assert_uint_eq(fx_count(r, "ap-err-modified", KF_SEV_ERROR), 1);
+	ck_assert_uint_eq(r->n_findings, 1); /* not portless (port 80), not a loop (one attempt) */
+	const struct kf_finding *f = fx_find(r, "ap-err-modified");
+	ck_assert(contains(f->summary, "KRB_AP_ERR_BADKEYVER"));
+	ck_assert(contains(f->summary, "kvno 2"));
+	ck_assert(contains(f->summary, "HTTP/stale.lab.test"));
+	ck_assert(contains(f->explanation, "frame 13")); /* the TGS-REP that issued it */
+	ck_assert(contains(f->remediation, "klist -kte"));
+	ck_assert(fx_has_frame(f, 14) && fx_has_frame(f, 15));
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_ap_err_modified_windows)
+{
+	struct kf_result *r = rejected("web.lab.test", WEB, "HTTP/web.lab.test", 41);
+	fx_finish(r);
+	fx_run(r, "ap-err-modified");
+	const struct kf_finding *f = fx_find(r, "ap-err-modified");
+	ck_assert_ptr_nonnull(f);
+	ck_assert(contains(f->summary, "KRB_AP_ERR_MODIFIED"));
+	ck_assert(contains(f->remediation, "setspn -Q HTTP/web.lab.test"));
+	ck_assert(contains(f->remediation, "useAppPoolCredentials"));
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_ap_err_near_misses)
+{
+	/* MIT KDC: wrong password answered KRB_AP_ERR_BAD_INTEGRITY to an AS-REQ */
+	struct kf_result *r = fx_new();
+	fx_krb(r, 1, KF_KRB_AS_REQ, CK, KDC)->krb.cname = "alice";
+	struct kf_message *e = fx_krb(r, 2, KF_KRB_ERROR, KDC, CK);
+	e->krb.error_code = 31;
+	e->krb.sname = "krbtgt/LAB.TEST";
+	e->krb.e_text = "PREAUTH_FAILED";
+	fx_link(r, 1, KF_KRB_AS_REQ, 2, KF_KRB_ERROR);
+	fx_finish(r);
+	fx_run(r, "ap-err-modified");
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+	/* healthy */
+	r = healthy("web.lab.test", WEB, "HTTP/web.lab.test");
+	fx_finish(r);
+	fx_run(r, "ap-err-modified");
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_ap_err_tgs_from_kdc)
+{
+	/* The KDC cannot decrypt the TGT of a TGS-REQ, and the client does not recover. */
+	struct kf_result *r = fx_new();
+	kinit(r);
+	tgs(r, 5, "HTTP/web.lab.test", 41);
+	fx_finish(r);
+	fx_run(r, "ap-err-modified");
+	const struct kf_finding *f = fx_find(r, "ap-err-modified");
+	ck_assert_ptr_nonnull(f);
+	ck_assert(contains(f->summary, "krbtgt/LAB.TEST"));
+	ck_assert(contains(f->explanation, "krbtgt"));
+	fx_free(r);
+}
+END_TEST
+
+/* ---- cname-spn ----------------------------------------------------------- */
+
+static void dns_cname(struct kf_result *r, uint64_t f, const char *alias, const char *canon)
+{
+	struct kf_message *m = fx_msg(r, f, KF_CARRIER_DNS, KF_MSG_DNS, DNSSRV, "10.0.0.10:5353");
+	m->dns = kf_arena_zalloc(&r->arena, sizeof *m->dns);
+	m->dns->query = alias;
+	m->dns->qtype = 1;
+	m->dns->n_answers = 2;
+	m->dns->answers = kf_arena_zalloc(&r->arena, 2 * sizeof *m->dns->answers);
+	m->dns->answers[0] = (struct kf_dns_answer_rec){ 5, alias, canon };
+	m->dns->answers[1] = (struct kf_dns_answer_rec){ 1, canon, "10.0.0.20" };
+}
+
+START_TEST(t_cname_canonicalised_info)
+{
+	struct kf_result *r = fx_new();
+	kinit(r);
+	dns_cname(r, 5, "www.lab.test", "web.lab.test");
+	get(r, 8, 3, C, WEB, "www.lab.test", NULL, 0, 0);
+	resp(r, 10, 3, WEB, C, 401, "Negotiate", NULL, 8);
+	tgs(r, 12, "HTTP/web.lab.test", 0);
+	ap_req(r, 14, 3, C, WEB, "HTTP/web.lab.test", 2);
+	get(r, 14, 3, C, WEB, "www.lab.test", "Negotiate", 755, 1111);
+	ap_rep_tok(r, 15, 3, WEB, C, 14);
+	resp(r, 15, 3, WEB, C, 200, "Negotiate", NULL, 14);
+	fx_finish(r);
+	fx_run_all(r);
+	ck_assert_uint_eq(fx_count(r, "cname-spn", KF_SEV_INFO), 1);
+	ck_assert_uint_eq(r->n_findings, 1);
+	const struct kf_finding *f = fx_find(r, "cname-spn");
+	ck_assert(fx_has_frame(f, 5) && fx_has_frame(f, 12));
+	ck_assert(contains(f->summary, "www.lab.test") && contains(f->summary, "HTTP/web.lab.test"));
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_cname_alias_refused_warning)
+{
+	struct kf_result *r = fx_new();
+	kinit(r);
+	dns_cname(r, 5, "www.lab.test", "web.lab.test");
+	get(r, 8, 3, C, WEB, "www.lab.test", NULL, 0, 0);
+	resp(r, 10, 3, WEB, C, 401, "Negotiate", NULL, 8);
+	tgs(r, 12, "HTTP/www.lab.test", 7);
+	tgs(r, 14, "HTTP/www.lab.test", 7);
+	get(r, 18, 3, C, WEB, "www.lab.test", NULL, 0, 0);
+	resp(r, 19, 3, WEB, C, 401, "Negotiate", NULL, 18);
+	fx_finish(r);
+	fx_run_all(r);
+	ck_assert_uint_eq(fx_count(r, "cname-spn", KF_SEV_WARNING), 1);
+	ck_assert_uint_eq(fx_count(r, "principal-unknown", 0), 0); /* folded in */
+	ck_assert_uint_eq(r->n_findings, 1);
+	const struct kf_finding *f = fx_find(r, "cname-spn");
+	ck_assert(fx_has_frame(f, 13) && fx_has_frame(f, 15) && fx_has_frame(f, 5));
+	ck_assert(contains(f->remediation, "setspn -S HTTP/www.lab.test"));
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_cname_near_misses)
+{
+	/* no DNS in the capture */
+	struct kf_result *r = healthy("web.lab.test", WEB, "HTTP/web.lab.test");
+	fx_finish(r);
+	fx_run(r, "cname-spn");
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+	/* an alias whose own SPN exists: the ticket for HTTP/<alias> was issued */
+	r = fx_new();
+	kinit(r);
+	dns_cname(r, 5, "www.lab.test", "web.lab.test");
+	get(r, 8, 3, C, WEB, "www.lab.test", NULL, 0, 0);
+	resp(r, 10, 3, WEB, C, 401, "Negotiate", NULL, 8);
+	tgs(r, 12, "HTTP/www.lab.test", 0);
+	ap_req(r, 14, 3, C, WEB, "HTTP/www.lab.test", 2);
+	get(r, 14, 3, C, WEB, "www.lab.test", "Negotiate", 755, 1111);
+	ap_rep_tok(r, 15, 3, WEB, C, 14);
+	resp(r, 15, 3, WEB, C, 200, "Negotiate", NULL, 14);
+	fx_finish(r);
+	fx_run(r, "cname-spn");
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+}
+END_TEST
+
+/* ---- auth-loop ----------------------------------------------------------- */
+
+/* One attempt on connection conn from frame f: GET → 401, GET+AP-REQ → final
+ * (with AP-REP when aprep). */
+static void attempt(struct kf_result *r, uint64_t f, uint32_t conn, int final, bool aprep)
+{
+	get(r, f, conn, C, WEB, "web.lab.test", NULL, 0, 0);
+	resp(r, f + 1, conn, WEB, C, 401, "Negotiate", NULL, f);
+	ap_req(r, f + 2, conn, C, WEB, "HTTP/web.lab.test", 2);
+	get(r, f + 2, conn, C, WEB, "web.lab.test", "Negotiate", 755, 1111);
+	if (aprep) {
+		ap_rep_tok(r, f + 3, conn, WEB, C, f + 2);
+	}
+	resp(r, f + 3, conn, WEB, C, final, "Negotiate", NULL, f + 2);
+}
+
+START_TEST(t_auth_loop_authorization)
+{
+	struct kf_result *r = fx_new();
+	kinit(r);
+	tgs(r, 5, "HTTP/web.lab.test", 0);
+	attempt(r, 8, 3, 401, true);
+	attempt(r, 20, 5, 401, true);
+	attempt(r, 30, 6, 401, true);
+	fx_finish(r);
+	fx_run_all(r);
+	ck_assert_uint_eq(fx_count(r, "auth-loop", KF_SEV_ERROR), 1);
+	ck_assert_uint_eq(r->n_findings, 1);
+	const struct kf_finding *f = fx_find(r, "auth-loop");
+	ck_assert(contains(f->summary, "3 requests"));
+	ck_assert(contains(f->explanation, "authorization"));
+	ck_assert(fx_has_frame(f, 10) && fx_has_frame(f, 33));
+	ck_assert(!fx_has_frame(f, 9)); /* the 401 before credentials is the normal offer */
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_auth_loop_krb_errors)
+{
+	struct kf_result *r = fx_new();
+	kinit(r);
+	for (uint64_t f = 8; f <= 20; f += 12) {
+		get(r, f, 3, C, WEB, "web.lab.test", NULL, 0, 0);
+		resp(r, f + 1, 3, WEB, C, 401, "Negotiate", NULL, f);
+		ap_req(r, f + 2, 3, C, WEB, "HTTP/web.lab.test", 2);
+		get(r, f + 2, 3, C, WEB, "web.lab.test", "Negotiate", 755, 1111);
+		spnego(r, krb_err_tok(r, f + 3, 3, WEB, C, 41, f + 2), KF_NEG_REJECT);
+		resp(r, f + 3, 3, WEB, C, 401, "Negotiate", NULL, f + 2);
+	}
+	fx_finish(r);
+	fx_run(r, "auth-loop");
+	const struct kf_finding *f = fx_find(r, "auth-loop");
+	ck_assert_ptr_nonnull(f);
+	ck_assert(contains(f->summary, "KRB_AP_ERR_MODIFIED"));
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_auth_loop_near_misses)
+{
+	/* the normal 401 → 200 handshake */
+	struct kf_result *r = healthy("web.lab.test", WEB, "HTTP/web.lab.test");
+	fx_finish(r);
+	fx_run(r, "auth-loop");
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+	/* NTLM NEGOTIATE → 401 CHALLENGE → AUTHENTICATE → 200, twice */
+	r = fx_new();
+	ntlm_legs(r, 4, 1, "web.lab.test", false, 200);
+	ntlm_legs(r, 10, 2, "web.lab.test", true, 200);
+	fx_finish(r);
+	fx_run(r, "auth-loop");
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+	/* one refusal only */
+	r = fx_new();
+	attempt(r, 8, 3, 401, true);
+	fx_finish(r);
+	fx_run(r, "auth-loop");
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+	/* refused twice, then let in */
+	r = fx_new();
+	attempt(r, 8, 3, 401, true);
+	attempt(r, 20, 4, 401, true);
+	attempt(r, 30, 5, 200, true);
+	fx_finish(r);
+	fx_run(r, "auth-loop");
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+	/* requests without credentials answered 401 (no ticket) */
+	r = fx_new();
+	get(r, 8, 3, C, WEB, "web.lab.test", NULL, 0, 0);
+	resp(r, 9, 3, WEB, C, 401, "Negotiate", NULL, 8);
+	get(r, 10, 3, C, WEB, "web.lab.test", NULL, 0, 0);
+	resp(r, 11, 3, WEB, C, 401, "Negotiate", NULL, 10);
+	fx_finish(r);
+	fx_run(r, "auth-loop");
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+}
+END_TEST
+
+/* ---- token-too-large ----------------------------------------------------- */
+
+START_TEST(t_token_too_large)
+{
+	struct kf_result *r = fx_new();
+	kinit(r);
+	get(r, 8, 3, C, WEB, "small.lab.test", NULL, 0, 78);
+	resp(r, 10, 3, WEB, C, 401, "Negotiate", NULL, 8);
+	tgs(r, 12, "HTTP/small.lab.test", 0);
+	ap_req(r, 14, 3, C, WEB, "HTTP/small.lab.test", 1);
+	get(r, 14, 3, C, WEB, "small.lab.test", "Negotiate", 757, 1117);
+	resp(r, 15, 3, WEB, C, 400, NULL, NULL, 14);
+	fx_finish(r);
+	fx_run_all(r);
+	ck_assert_uint_eq(fx_count(r, "token-too-large", KF_SEV_ERROR), 1);
+	ck_assert_uint_eq(r->n_findings, 1);
+	const struct kf_finding *f = fx_find(r, "token-too-large");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(contains(f->summary, "757-byte") && contains(f->summary, "1117 bytes"));
+	ck_assert(contains(f->remediation, "MaxFieldLength") && contains(f->remediation, "LimitRequestFieldSize") &&
+		  contains(f->remediation, "large_client_header_buffers"));
+	ck_assert(fx_has_frame(f, 8) && fx_has_frame(f, 14) && fx_has_frame(f, 15));
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_token_too_large_likely_and_431)
+{
+	struct kf_result *r = fx_new();
+	get(r, 14, 3, C, WEB, "small.lab.test", "Negotiate", 12000, 16500);
+	resp(r, 15, 3, WEB, C, 431, NULL, NULL, 14);
+	fx_finish(r);
+	fx_run(r, "token-too-large");
+	const struct kf_finding *f = fx_find(r, "token-too-large");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(f->confidence, KF_CONF_LIKELY);
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_token_too_large_near_misses)
+{
+	/* WebDAV: NTLM AUTHENTICATE answered 400 after authenticating (Persistent-Auth) */
+	struct kf_result *r = fx_new();
+	get(r, 4, 1, C, WEB, "dav.example", "NTLM", 40, 150);
+	resp(r, 5, 1, WEB, C, 401, "NTLM", NULL, 4);
+	get(r, 6, 1, C, WEB, "dav.example", "NTLM", 297, 505);
+	resp(r, 7, 1, WEB, C, 400, NULL, NULL, 6)->persistent_auth = "true";
+	fx_finish(r);
+	fx_run(r, "token-too-large");
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+	/* a small NTLM request answered 400 */
+	r = fx_new();
+	get(r, 6, 1, C, WEB, "dav.example", "NTLM", 297, 505);
+	resp(r, 7, 1, WEB, C, 400, NULL, NULL, 6);
+	fx_finish(r);
+	fx_run(r, "token-too-large");
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+}
+END_TEST
+
+/* ---- request-based-kerberos ---------------------------------------------- */
+
+START_TEST(t_request_based)
+{
+	struct kf_result *r = fx_new();
+	kinit(r);
+	tgs(r, 8, "HTTP/web.lab.test", 0);
+	for (uint64_t f = 10; f <= 16; f += 3) {
+		ap_req(r, f, 3, C, WEB, "HTTP/web.lab.test", 2);
+		get(r, f, 3, C, WEB, "web.lab.test", "Negotiate", 755, 1111);
+		ap_rep_tok(r, f + 1, 3, WEB, C, f);
+		resp(r, f + 1, 3, WEB, C, 200, "Negotiate", NULL, f);
+	}
+	fx_finish(r);
+	fx_run_all(r);
+	ck_assert_uint_eq(fx_count(r, "request-based-kerberos", KF_SEV_INFO), 1);
+	ck_assert_uint_eq(r->n_findings, 1);
+	const struct kf_finding *f = fx_find(r, "request-based-kerberos");
+	ck_assert(fx_has_frame(f, 10) && fx_has_frame(f, 13) && fx_has_frame(f, 16));
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_request_based_near_misses)
+{
+	/* one AP-REQ per connection */
+	struct kf_result *r = healthy("web.lab.test", WEB, "HTTP/web.lab.test");
+	fx_finish(r);
+	fx_run(r, "request-based-kerberos");
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+	/* repeated AP-REQs all refused (an auth loop, not request-based auth) */
+	r = fx_new();
+	attempt(r, 8, 3, 401, true);
+	attempt(r, 20, 3, 401, true);
+	fx_finish(r);
+	fx_run(r, "request-based-kerberos");
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("rules_http");
+	TCase *tc = tcase_create("http");
+	tcase_add_test(tc, t_ntlm_principal_unknown);
+	tcase_add_test(tc, t_ntlm_failed_is_error);
+	tcase_add_test(tc, t_ntlm_plain_no_kdc);
+	tcase_add_test(tc, t_ntlm_server_offers_only_ntlm);
+	tcase_add_test(tc, t_ntlm_ip_address);
+	tcase_add_test(tc, t_ntlm_not_on_kerberos);
+	tcase_add_test(tc, t_portless_rejected_takes_ap_err);
+	tcase_add_test(tc, t_portless_works_is_warning);
+	tcase_add_test(tc, t_portless_near_misses);
+	tcase_add_test(tc, t_ap_err_badkeyver);
+	tcase_add_test(tc, t_ap_err_modified_windows);
+	tcase_add_test(tc, t_ap_err_near_misses);
+	tcase_add_test(tc, t_ap_err_tgs_from_kdc);
+	tcase_add_test(tc, t_cname_canonicalised_info);
+	tcase_add_test(tc, t_cname_alias_refused_warning);
+	tcase_add_test(tc, t_cname_near_misses);
+	tcase_add_test(tc, t_auth_loop_authorization);
+	tcase_add_test(tc, t_auth_loop_krb_errors);
+	tcase_add_test(tc, t_auth_loop_near_misses);
+	tcase_add_test(tc, t_token_too_large);
+	tcase_add_test(tc, t_token_too_large_likely_and_431);
+	tcase_add_test(tc, t_token_too_large_near_misses);
+	tcase_add_test(tc, t_request_based);
+	tcase_add_test(tc, t_request_based_near_misses);
+	suite_add_tcase(s, tc);
+	return kf_test_run(s);
+}
