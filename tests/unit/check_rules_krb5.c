@@ -1,0 +1,897 @@
+/* check_rules_krb5.c - the KDC-side rules on fact lists: clock-skew,
+ * weak-etype, udp-fragmentation and the named KDC/AP errors
+ * (principal-unknown, preauth-failed, client-revoked, key-expired, ...). */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "krb5.h"
+#include "rulefix.h"
+#include "testutil.h"
+
+#define CL "10.0.0.10:40000"
+#define CL2 "10.0.0.11:40000"
+#define KDC "10.0.0.2:88"
+#define KDC2 "10.0.0.3:88"
+#define WEB "10.0.0.20:80"
+#define WEBC "10.0.0.10:50000"
+
+#define OPT_FORWARDABLE (0x80000000u >> 1)
+#define OPT_FORWARDED (0x80000000u >> 2)
+#define OPT_RENEW (0x80000000u >> 30)
+#define OPT_CNAME_IN_ADDL (0x80000000u >> 14)
+
+#define T0 1700000000ll /* fixture time of frame 0, seconds */
+
+static int contains(const char *s, const char *sub) { return s && strstr(s, sub) != NULL; }
+
+static const int32_t etypes_mit[] = { 18, 17, 20, 19, 16, 23, 25, 26 };
+static const int32_t etypes_rc4[] = { 23 };
+
+static void set_etypes(struct kf_result *r, struct kf_message *m, const int32_t *e, size_t n)
+{
+	m->krb.etypes = kf_arena_zalloc(&r->arena, n * sizeof(int32_t));
+	memcpy(m->krb.etypes, e, n * sizeof(int32_t));
+	m->krb.n_etypes = (uint8_t)n;
+}
+
+static struct kf_message *as_req(struct kf_result *r, uint64_t f, const char *src, const char *dst, const char *cname,
+				 const char *sname)
+{
+	struct kf_message *m = fx_krb(r, f, KF_KRB_AS_REQ, src, dst);
+	m->krb.cname = cname;
+	m->krb.crealm = "LAB.TEST";
+	m->krb.realm = "LAB.TEST";
+	m->krb.sname = sname;
+	set_etypes(r, m, etypes_mit, 8);
+	return m;
+}
+
+static struct kf_message *tgs_req(struct kf_result *r, uint64_t f, const char *src, const char *dst, const char *sname)
+{
+	struct kf_message *m = fx_krb(r, f, KF_KRB_TGS_REQ, src, dst);
+	m->krb.sname = sname;
+	m->krb.realm = "LAB.TEST";
+	m->krb.has_kdc_options = true;
+	m->krb.kdc_options = OPT_FORWARDABLE;
+	m->krb.ticket = fx_ticket(r, "krbtgt/LAB.TEST", "LAB.TEST", 18, 1);
+	set_etypes(r, m, etypes_mit, 8);
+	return m;
+}
+
+/* A KRB-ERROR answering the request in frame req (of type req_type). */
+static struct kf_message *err(struct kf_result *r, uint64_t f, uint64_t req, int req_type, const char *src,
+			      const char *dst, int32_t code)
+{
+	struct kf_message *q = NULL;
+	for (size_t i = 0; i < r->n_messages; i++)
+		if (r->messages[i].frame == req && r->messages[i].type == req_type)
+			q = &r->messages[i];
+	struct kf_message *m = fx_krb(r, f, KF_KRB_ERROR, src, dst);
+	m->krb.error_code = code;
+	if (q) {
+		m->krb.cname = q->krb.cname;
+		m->krb.crealm = q->krb.cname ? "LAB.TEST" : NULL;
+		m->krb.sname = q->krb.sname;
+		m->krb.realm = q->krb.realm;
+		m->carrier = q->carrier;
+		m->transport = q->transport;
+		m->connection = q->connection;
+	}
+	m->krb.has_stime = true;
+	m->krb.stime = T0 + (int64_t)(f / 1000);
+	m->krb.susec = (int32_t)((f % 1000) * 1000);
+	fx_link(r, req, req_type, f, KF_KRB_ERROR);
+	return m;
+}
+
+static struct kf_message *as_rep(struct kf_result *r, uint64_t f, uint64_t req, const char *src, const char *dst,
+				 const char *cname, int32_t etype)
+{
+	struct kf_message *m = fx_krb(r, f, KF_KRB_AS_REP, src, dst);
+	m->krb.cname = cname;
+	m->krb.crealm = "LAB.TEST";
+	m->krb.ticket = fx_ticket(r, "krbtgt/LAB.TEST", "LAB.TEST", etype, 1);
+	m->krb.has_enc_etype = true;
+	m->krb.enc_etype = 18;
+	fx_link(r, req, KF_KRB_AS_REQ, f, KF_KRB_AS_REP);
+	return m;
+}
+
+static struct kf_message *tgs_rep(struct kf_result *r, uint64_t f, uint64_t req, const char *src, const char *dst,
+				  const char *sname, int32_t etype)
+{
+	struct kf_message *m = fx_krb(r, f, KF_KRB_TGS_REP, src, dst);
+	m->krb.cname = "alice";
+	m->krb.crealm = "LAB.TEST";
+	m->krb.ticket = fx_ticket(r, sname, "LAB.TEST", etype, 2);
+	fx_link(r, req, KF_KRB_TGS_REQ, f, KF_KRB_TGS_REP);
+	return m;
+}
+
+/* A good login: PREAUTH_REQUIRED, AS-REP (frames f..f+3). */
+static void login(struct kf_result *r, uint64_t f, const char *cl)
+{
+	as_req(r, f, cl, KDC, "alice", "krbtgt/LAB.TEST");
+	err(r, f + 1, f, KF_KRB_AS_REQ, KDC, cl, 25);
+	as_req(r, f + 2, cl, KDC, "alice", "krbtgt/LAB.TEST");
+	as_rep(r, f + 3, f + 2, KDC, cl, "alice", 18);
+}
+
+static size_t errors_of_group(const struct kf_result *r)
+{
+	return fx_count(r, NULL, KF_SEV_ERROR);
+}
+
+/* ---- benign errors --------------------------------------------------------- */
+
+START_TEST(t_healthy_login_no_finding)
+{
+	struct kf_result *r = fx_new();
+	login(r, 1, CL);
+	tgs_req(r, 5, CL, KDC, "HTTP/web.lab.test");
+	tgs_rep(r, 6, 5, KDC, CL, "HTTP/web.lab.test", 18);
+	fx_finish(r);
+	fx_run_all(r);
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_preauth_required_alone_no_finding)
+{
+	struct kf_result *r = fx_new();
+	as_req(r, 1, CL, KDC, "alice", "krbtgt/LAB.TEST");
+	err(r, 2, 1, KF_KRB_AS_REQ, KDC, CL, 25);
+	as_req(r, 3, CL, KDC, "bob", "krbtgt/LAB.TEST");
+	err(r, 4, 3, KF_KRB_AS_REQ, KDC, CL, 91);
+	fx_finish(r);
+	fx_run_all(r);
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+}
+END_TEST
+
+/* ---- principal-unknown ------------------------------------------------------- */
+
+START_TEST(t_pu_spn_grouped)
+{
+	struct kf_result *r = fx_new();
+	login(r, 1, CL);
+	tgs_req(r, 5, CL, KDC, "HTTP/nosuch.lab.test");
+	err(r, 6, 5, KF_KRB_TGS_REQ, KDC, CL, 7)->krb.cname = "alice";
+	tgs_req(r, 7, CL, KDC, "HTTP/nosuch.lab.test");
+	err(r, 8, 7, KF_KRB_TGS_REQ, KDC, CL, 7)->krb.cname = "alice";
+	fx_finish(r);
+	fx_run(r, "principal-unknown");
+	ck_assert_uint_eq(fx_count(r, "principal-unknown", KF_SEV_ERROR), 1);
+	const struct kf_finding *f = fx_find(r, "principal-unknown");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(fx_has_frame(f, 5) && fx_has_frame(f, 6) && fx_has_frame(f, 7) && fx_has_frame(f, 8));
+	ck_assert(contains(f->summary, "HTTP/nosuch.lab.test"));
+	ck_assert(contains(f->summary, "KDC_ERR_S_PRINCIPAL_UNKNOWN"));
+	ck_assert(contains(f->summary, "2 times"));
+	ck_assert(contains(f->remediation, "setspn -S HTTP/nosuch.lab.test"));
+	ck_assert(contains(f->remediation, "setspn -Q"));
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_pu_user_and_spn_separate)
+{
+	struct kf_result *r = fx_new();
+	login(r, 1, CL);
+	tgs_req(r, 5, CL, KDC, "HTTP/nosuch.lab.test");
+	err(r, 6, 5, KF_KRB_TGS_REQ, KDC, CL, 7);
+	tgs_req(r, 7, CL, KDC, "HTTP/other.lab.test");
+	err(r, 8, 7, KF_KRB_TGS_REQ, KDC, CL, 7);
+	as_req(r, 13, CL, KDC, "mallory", "krbtgt/LAB.TEST");
+	err(r, 14, 13, KF_KRB_AS_REQ, KDC, CL, 6);
+	fx_finish(r);
+	fx_run(r, "principal-unknown");
+	ck_assert_uint_eq(fx_count(r, "principal-unknown", KF_SEV_ERROR), 3);
+	const struct kf_finding *f = &r->findings[2];
+	ck_assert(fx_has_frame(f, 14));
+	ck_assert(contains(f->summary, "mallory@LAB.TEST"));
+	ck_assert(contains(f->summary, "KDC_ERR_C_PRINCIPAL_UNKNOWN"));
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_pu_recovered)
+{
+	struct kf_result *r = fx_new();
+	login(r, 1, CL);
+	tgs_req(r, 5, CL, KDC, "HTTP/web.lab.test");
+	err(r, 6, 5, KF_KRB_TGS_REQ, KDC, CL, 7);
+	tgs_req(r, 7, CL, KDC2, "HTTP/web.lab.test");
+	tgs_rep(r, 8, 7, KDC2, CL, "HTTP/web.lab.test", 18);
+	fx_finish(r);
+	fx_run(r, "principal-unknown");
+	ck_assert_uint_eq(fx_count(r, "principal-unknown", 0), 0);
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_pu_dns_update_is_info)
+{
+	struct kf_result *r = fx_new();
+	login(r, 1, CL);
+	tgs_req(r, 5, CL, KDC, "DNS/z.arin.net");
+	err(r, 6, 5, KF_KRB_TGS_REQ, KDC, CL, 7);
+	fx_finish(r);
+	fx_run(r, "principal-unknown");
+	ck_assert_uint_eq(fx_count(r, "principal-unknown", KF_SEV_INFO), 1);
+	ck_assert_uint_eq(errors_of_group(r), 0);
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_pu_account_name_is_warning)
+{
+	struct kf_result *r = fx_new();
+	login(r, 1, CL);
+	tgs_req(r, 5, CL, KDC, "Administrator");
+	err(r, 6, 5, KF_KRB_TGS_REQ, KDC, CL, 7);
+	fx_finish(r);
+	fx_run(r, "principal-unknown");
+	ck_assert_uint_eq(fx_count(r, "principal-unknown", KF_SEV_WARNING), 1);
+	fx_free(r);
+}
+END_TEST
+
+/* A root cause from another group takes the generic finding. */
+START_TEST(t_pu_other_clients_separate)
+{
+	struct kf_result *r = fx_new();
+	tgs_req(r, 5, CL, KDC, "HTTP/nosuch.lab.test");
+	err(r, 6, 5, KF_KRB_TGS_REQ, KDC, CL, 7);
+	tgs_req(r, 7, CL2, KDC, "HTTP/nosuch.lab.test");
+	err(r, 8, 7, KF_KRB_TGS_REQ, KDC, CL2, 7);
+	fx_finish(r);
+	fx_run(r, "principal-unknown");
+	ck_assert_uint_eq(fx_count(r, "principal-unknown", KF_SEV_ERROR), 2);
+	fx_free(r);
+}
+END_TEST
+
+/* ---- preauth-failed ------------------------------------------------------------ */
+
+START_TEST(t_preauth_failed)
+{
+	struct kf_result *r = fx_new();
+	login(r, 1, CL);
+	as_req(r, 9, CL, KDC, "alice", "krbtgt/LAB.TEST");
+	err(r, 10, 9, KF_KRB_AS_REQ, KDC, CL, 25);
+	as_req(r, 11, CL, KDC, "alice", "krbtgt/LAB.TEST");
+	struct kf_message *e = err(r, 12, 11, KF_KRB_AS_REQ, KDC, CL, 24);
+	e->krb.has_ntstatus = true;
+	e->krb.ntstatus = 0xC000006Au;
+	fx_finish(r);
+	fx_run_all(r);
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 1);
+	ck_assert_uint_eq(fx_count(r, "preauth-failed", KF_SEV_ERROR), 1);
+	const struct kf_finding *f = fx_find(r, "preauth-failed");
+	ck_assert(fx_has_frame(f, 11) && fx_has_frame(f, 12));
+	ck_assert(!fx_has_frame(f, 10));
+	ck_assert(contains(f->summary, "alice@LAB.TEST"));
+	ck_assert(contains(f->summary, "wrong password"));
+	ck_assert(contains(f->summary, "0xC000006A"));
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_preauth_failed_then_right_password)
+{
+	struct kf_result *r = fx_new();
+	as_req(r, 1, CL, KDC, "alice", "krbtgt/LAB.TEST");
+	err(r, 2, 1, KF_KRB_AS_REQ, KDC, CL, 24);
+	as_req(r, 3, CL, KDC, "alice", "krbtgt/LAB.TEST");
+	as_rep(r, 4, 3, KDC, CL, "alice", 18);
+	fx_finish(r);
+	fx_run(r, "preauth-failed");
+	ck_assert_uint_eq(fx_count(r, "preauth-failed", 0), 0);
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_preauth_bad_integrity_mit)
+{
+	struct kf_result *r = fx_new();
+	as_req(r, 1, CL, KDC, "alice", "krbtgt/LAB.TEST");
+	err(r, 2, 1, KF_KRB_AS_REQ, KDC, CL, 31);
+	/* the same code from a web service is ap-err-modified's, not ours */
+	struct kf_message *q = fx_http(r, 10, KF_KRB_AP_REQ, 1, WEBC, WEB);
+	q->krb.ticket = fx_ticket(r, "HTTP/web.lab.test", "LAB.TEST", 18, 1);
+	struct kf_message *e = fx_http(r, 11, KF_KRB_ERROR, 1, WEB, WEBC);
+	e->krb.error_code = 31;
+	fx_link(r, 10, KF_KRB_AP_REQ, 11, KF_KRB_ERROR);
+	fx_finish(r);
+	fx_run(r, "preauth-failed");
+	ck_assert_uint_eq(fx_count(r, "preauth-failed", KF_SEV_ERROR), 1);
+	ck_assert(!fx_has_frame(fx_find(r, "preauth-failed"), 11));
+	fx_free(r);
+	/* (a fresh result: kf_rules_run_only leaves r->findings alone when a
+	 * run keeps none) */
+	r = fx_new();
+	struct kf_message *q2 = fx_http(r, 10, KF_KRB_AP_REQ, 1, WEBC, WEB);
+	q2->krb.ticket = fx_ticket(r, "HTTP/web.lab.test", "LAB.TEST", 18, 1);
+	fx_http(r, 11, KF_KRB_ERROR, 1, WEB, WEBC)->krb.error_code = 31;
+	fx_link(r, 10, KF_KRB_AP_REQ, 11, KF_KRB_ERROR);
+	fx_finish(r);
+	fx_run(r, "preauth-failed");
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_run(r, "generic-kdc-error");
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+}
+END_TEST
+
+/* ---- client-revoked / key-expired -------------------------------------------------- */
+
+START_TEST(t_client_revoked_variants)
+{
+	struct kf_result *r = fx_new();
+	as_req(r, 1, CL, KDC, "lockme", "krbtgt/LAB.TEST");
+	err(r, 2, 1, KF_KRB_AS_REQ, KDC, CL, 18);
+	as_req(r, 3, CL, KDC, "dave", "krbtgt/LAB.TEST");
+	struct kf_message *e = err(r, 4, 3, KF_KRB_AS_REQ, KDC, CL, 18);
+	e->krb.has_ntstatus = true;
+	e->krb.ntstatus = 0xC0000072u;
+	as_req(r, 5, CL, KDC, "frank", "krbtgt/LAB.TEST");
+	e = err(r, 6, 5, KF_KRB_AS_REQ, KDC, CL, 18);
+	e->krb.has_ntstatus = true;
+	e->krb.ntstatus = 0xC0000234u;
+	fx_finish(r);
+	fx_run(r, "client-revoked");
+	ck_assert_uint_eq(fx_count(r, "client-revoked", KF_SEV_ERROR), 3);
+	ck_assert(contains(r->findings[0].summary, "lockme@LAB.TEST"));
+	ck_assert(contains(r->findings[0].summary, "did not say which"));
+	ck_assert(contains(r->findings[0].remediation, "Unlock-ADAccount"));
+	ck_assert(contains(r->findings[1].summary, "disabled"));
+	ck_assert(contains(r->findings[1].summary, "0xC0000072"));
+	ck_assert(contains(r->findings[1].remediation, "Enable-ADAccount"));
+	ck_assert(contains(r->findings[2].summary, "locked out"));
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_key_expired_despite_changepw)
+{
+	struct kf_result *r = fx_new();
+	as_req(r, 1, CL, KDC, "erin", "krbtgt/LAB.TEST");
+	struct kf_message *e = err(r, 2, 1, KF_KRB_AS_REQ, KDC, CL, 23);
+	e->krb.has_ntstatus = true;
+	e->krb.ntstatus = 0xC0000224u;
+	/* the client then gets a ticket to change the password: not a recovery */
+	as_req(r, 3, CL, KDC, "erin", "kadmin/changepw");
+	as_rep(r, 4, 3, KDC, CL, "erin", 18);
+	fx_finish(r);
+	fx_run(r, "key-expired");
+	ck_assert_uint_eq(fx_count(r, "key-expired", KF_SEV_ERROR), 1);
+	const struct kf_finding *f = fx_find(r, "key-expired");
+	ck_assert(contains(f->summary, "must change the password"));
+	ck_assert(contains(f->summary, "erin@LAB.TEST"));
+	ck_assert(fx_has_frame(f, 1) && fx_has_frame(f, 2) && !fx_has_frame(f, 4));
+	fx_free(r);
+}
+END_TEST
+
+/* ---- etype-nosupp and weak-etype ---------------------------------------------------- */
+
+START_TEST(t_nosupp_service_rc4_only)
+{
+	struct kf_result *r = fx_new();
+	login(r, 1, CL);
+	tgs_req(r, 5, CL, KDC, "HTTP/rc4only.lab.test");
+	err(r, 6, 5, KF_KRB_TGS_REQ, KDC, CL, 14);
+	fx_finish(r);
+	fx_run(r, "etype-nosupp");
+	ck_assert_uint_eq(fx_count(r, "etype-nosupp", KF_SEV_ERROR), 1);
+	ck_assert(contains(fx_find(r, "etype-nosupp")->summary, "aes256-cts-hmac-sha1-96"));
+	fx_run(r, "weak-etype");
+	ck_assert_uint_eq(fx_count(r, "weak-etype", KF_SEV_WARNING), 1);
+	ck_assert_int_eq(fx_find(r, "weak-etype")->confidence, KF_CONF_LIKELY);
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_nosupp_as_with_aes_is_not_weak)
+{
+	struct kf_result *r = fx_new();
+	as_req(r, 1, CL, KDC, "nokey", "krbtgt/LAB.TEST");
+	err(r, 2, 1, KF_KRB_AS_REQ, KDC, CL, 14);
+	fx_finish(r);
+	fx_run(r, "weak-etype");
+	ck_assert_uint_eq(fx_count(r, "weak-etype", 0), 0);
+	fx_run(r, "etype-nosupp");
+	ck_assert_uint_eq(fx_count(r, "etype-nosupp", KF_SEV_ERROR), 1);
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_nosupp_recovered)
+{
+	struct kf_result *r = fx_new();
+	struct kf_message *q = as_req(r, 1, CL, KDC, "des", "krbtgt/LAB.TEST");
+	set_etypes(r, q, etypes_rc4, 1);
+	err(r, 2, 1, KF_KRB_AS_REQ, KDC, CL, 14);
+	as_req(r, 3, CL, KDC, "des", "krbtgt/LAB.TEST");
+	as_rep(r, 4, 3, KDC, CL, "des", 18);
+	fx_finish(r);
+	fx_run(r, "etype-nosupp");
+	ck_assert_uint_eq(fx_count(r, "etype-nosupp", 0), 0);
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_weak_client_offers_only_rc4)
+{
+	struct kf_result *r = fx_new();
+	struct kf_message *q = as_req(r, 1, CL, KDC, "alice", "krbtgt/LAB.TEST");
+	set_etypes(r, q, etypes_rc4, 1);
+	err(r, 2, 1, KF_KRB_AS_REQ, KDC, CL, 14);
+	fx_finish(r);
+	fx_run(r, "weak-etype");
+	ck_assert_uint_eq(fx_count(r, "weak-etype", KF_SEV_WARNING), 1);
+	const struct kf_finding *f = fx_find(r, "weak-etype");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(contains(f->summary, "offered only RC4"));
+	ck_assert(fx_has_frame(f, 1) && fx_has_frame(f, 2));
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_weak_rc4_ticket)
+{
+	struct kf_result *r = fx_new();
+	login(r, 1, CL);
+	tgs_req(r, 5, CL, KDC, "HTTP/rc4.lab.test");
+	tgs_rep(r, 6, 5, KDC, CL, "HTTP/rc4.lab.test", 23);
+	struct kf_message *ap = fx_http(r, 10, KF_KRB_AP_REQ, 1, WEBC, WEB);
+	ap->krb.ticket = fx_ticket(r, "HTTP/rc4.lab.test", "LAB.TEST", 23, 2);
+	tgs_req(r, 11, CL, KDC, "host/des.lab.test");
+	tgs_rep(r, 12, 11, KDC, CL, "host/des.lab.test", 3);
+	fx_finish(r);
+	fx_run(r, "weak-etype");
+	ck_assert_uint_eq(fx_count(r, "weak-etype", KF_SEV_WARNING), 1);
+	const struct kf_finding *f = fx_find(r, "weak-etype");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(fx_has_frame(f, 6) && fx_has_frame(f, 10) && fx_has_frame(f, 12));
+	ck_assert(contains(f->summary, "HTTP/rc4.lab.test@LAB.TEST"));
+	ck_assert(contains(f->summary, "host/des.lab.test@LAB.TEST"));
+	ck_assert(contains(f->summary, "rc4-hmac"));
+	ck_assert(contains(f->remediation, "msDS-SupportedEncryptionTypes"));
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_weak_rc4_offered_among_aes_is_fine)
+{
+	struct kf_result *r = fx_new();
+	login(r, 1, CL); /* offers 18,17,...,23: RC4 among AES */
+	tgs_req(r, 5, CL, KDC, "HTTP/web.lab.test");
+	tgs_rep(r, 6, 5, KDC, CL, "HTTP/web.lab.test", 18);
+	fx_finish(r);
+	fx_run(r, "weak-etype");
+	ck_assert_uint_eq(fx_count(r, "weak-etype", 0), 0);
+	fx_free(r);
+}
+END_TEST
+
+/* ---- AP errors and the rest ------------------------------------------------------- */
+
+static void http_ap_error(struct kf_result *r, uint64_t f, int32_t code, const char *sname)
+{
+	struct kf_message *q = fx_http(r, f, KF_KRB_AP_REQ, 1, WEBC, WEB);
+	q->krb.ticket = fx_ticket(r, sname, "LAB.TEST", 18, 1);
+	struct kf_message *e = fx_http(r, f + 1, KF_KRB_ERROR, 1, WEB, WEBC);
+	e->krb.error_code = code;
+	fx_link(r, f, KF_KRB_AP_REQ, f + 1, KF_KRB_ERROR);
+}
+
+START_TEST(t_ticket_expired_from_service)
+{
+	struct kf_result *r = fx_new();
+	http_ap_error(r, 10, 32, "HTTP/web.lab.test");
+	fx_finish(r);
+	fx_run(r, "ticket-expired");
+	ck_assert_uint_eq(fx_count(r, "ticket-expired", KF_SEV_ERROR), 1);
+	const struct kf_finding *f = fx_find(r, "ticket-expired");
+	ck_assert(fx_has_frame(f, 10) && fx_has_frame(f, 11));
+	ck_assert(contains(f->summary, "HTTP/web.lab.test@LAB.TEST"));
+	ck_assert(contains(f->summary, "service 10.0.0.20"));
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_ticket_expired_recovered)
+{
+	struct kf_result *r = fx_new();
+	/* at the KDC: expired TGT, new login, then the ticket */
+	tgs_req(r, 1, CL, KDC, "HTTP/web.lab.test");
+	err(r, 2, 1, KF_KRB_TGS_REQ, KDC, CL, 32);
+	login(r, 3, CL);
+	tgs_req(r, 7, CL, KDC, "HTTP/web.lab.test");
+	tgs_rep(r, 8, 7, KDC, CL, "HTTP/web.lab.test", 18);
+	/* at the service: rejected, then accepted with an AP-REP */
+	http_ap_error(r, 10, 32, "HTTP/web.lab.test");
+	struct kf_message *q = fx_http(r, 12, KF_KRB_AP_REQ, 1, WEBC, WEB);
+	q->krb.ticket = fx_ticket(r, "HTTP/web.lab.test", "LAB.TEST", 18, 1);
+	fx_http(r, 13, KF_KRB_AP_REP, 1, WEB, WEBC);
+	fx_link(r, 12, KF_KRB_AP_REQ, 13, KF_KRB_AP_REP);
+	fx_finish(r);
+	fx_run(r, "ticket-expired");
+	ck_assert_uint_eq(fx_count(r, "ticket-expired", 0), 0);
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_nyv_not_us_policy)
+{
+	struct kf_result *r = fx_new();
+	http_ap_error(r, 10, 33, "HTTP/web.lab.test");
+	http_ap_error(r, 20, 35, "HTTP/other.lab.test");
+	login(r, 30, CL);
+	tgs_req(r, 40, CL, KDC, "cifs/fs.lab.test");
+	err(r, 41, 40, KF_KRB_TGS_REQ, KDC, CL, 12);
+	fx_finish(r);
+	fx_run(r, "ticket-not-yet-valid");
+	ck_assert_uint_eq(fx_count(r, "ticket-not-yet-valid", KF_SEV_ERROR), 1);
+	fx_run(r, "not-us");
+	ck_assert_uint_eq(fx_count(r, "not-us", KF_SEV_ERROR), 1);
+	ck_assert(contains(fx_find(r, "not-us")->summary, "HTTP/other.lab.test"));
+	fx_run(r, "policy");
+	ck_assert_uint_eq(fx_count(r, "policy", KF_SEV_ERROR), 1);
+	ck_assert(fx_has_frame(fx_find(r, "policy"), 41));
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_badoption_plain_and_delegation)
+{
+	struct kf_result *r = fx_new();
+	login(r, 1, CL);
+	/* a renewal refused: ours */
+	struct kf_message *q = tgs_req(r, 5, CL, KDC, "krbtgt/LAB.TEST");
+	q->krb.kdc_options = OPT_RENEW;
+	err(r, 6, 5, KF_KRB_TGS_REQ, KDC, CL, 13)->krb.e_text = "TICKET NOT RENEWABLE";
+	/* a forwarded-TGT request refused: missing-forwarded-tgt's */
+	q = tgs_req(r, 7, CL, KDC, "krbtgt/LAB.TEST");
+	q->krb.kdc_options = OPT_FORWARDABLE | OPT_FORWARDED;
+	err(r, 8, 7, KF_KRB_TGS_REQ, KDC, CL, 13);
+	/* S4U2Proxy refused: s4u-denied's */
+	q = tgs_req(r, 9, CL2, KDC, "HTTP/db.lab.test");
+	q->krb.kdc_options = OPT_FORWARDABLE | OPT_CNAME_IN_ADDL;
+	q->krb.n_addl = 1;
+	q->krb.addl = fx_ticket(r, "HTTP/front.lab.test", "LAB.TEST", 18, 2);
+	err(r, 10, 9, KF_KRB_TGS_REQ, KDC, CL2, 13);
+	fx_finish(r);
+	fx_run(r, "badoption");
+	ck_assert_uint_eq(fx_count(r, "badoption", KF_SEV_ERROR), 1);
+	const struct kf_finding *f = fx_find(r, "badoption");
+	ck_assert(fx_has_frame(f, 6) && !fx_has_frame(f, 8) && !fx_has_frame(f, 10));
+	ck_assert(contains(f->summary, "TICKET NOT RENEWABLE"));
+	/* all rules: the S4U refusal is s4u-denied's alone */
+	fx_run_all(r);
+	ck_assert_uint_eq(fx_count(r, "badoption", 0), 1);
+	ck_assert_uint_eq(fx_count(r, "generic-kdc-error", 0), 0);
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_wrong_realm)
+{
+	struct kf_result *r = fx_new();
+	as_req(r, 1, CL, KDC, "alice", "krbtgt/LAB.TEST");
+	err(r, 2, 1, KF_KRB_AS_REQ, KDC, CL, 68);
+	fx_finish(r);
+	fx_run(r, "wrong-realm");
+	ck_assert_uint_eq(fx_count(r, "wrong-realm", KF_SEV_ERROR), 1);
+	fx_free(r);
+
+	r = fx_new();
+	as_req(r, 1, CL, KDC, "alice", "krbtgt/LAB.TEST");
+	err(r, 2, 1, KF_KRB_AS_REQ, KDC, CL, 68);
+	as_req(r, 3, CL, KDC2, "alice", "krbtgt/OTHER.TEST");
+	as_rep(r, 4, 3, KDC2, CL, "alice", 18);
+	fx_finish(r);
+	fx_run(r, "wrong-realm");
+	ck_assert_uint_eq(fx_count(r, "wrong-realm", 0), 0);
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_generic_kdc_error)
+{
+	struct kf_result *r = fx_new();
+	as_req(r, 1, CL, KDC, "alice", "krbtgt/LAB.TEST");
+	err(r, 2, 1, KF_KRB_AS_REQ, KDC, CL, 60)->krb.e_text = "internal";
+	as_req(r, 3, CL2, KDC, "bob", "krbtgt/LAB.TEST");
+	err(r, 4, 3, KF_KRB_AS_REQ, KDC, CL2, 52); /* udp-fragmentation's */
+	fx_finish(r);
+	fx_run(r, "generic-kdc-error");
+	ck_assert_uint_eq(fx_count(r, "generic-kdc-error", KF_SEV_ERROR), 1);
+	const struct kf_finding *f = fx_find(r, "generic-kdc-error");
+	ck_assert(contains(f->summary, "KRB_ERR_GENERIC (60)"));
+	ck_assert(contains(f->summary, "internal"));
+	ck_assert(!fx_has_frame(f, 4));
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_principal_not_unique)
+{
+	struct kf_result *r = fx_new();
+	tgs_req(r, 1, CL, KDC, "HTTP/dup.lab.test");
+	err(r, 2, 1, KF_KRB_TGS_REQ, KDC, CL, 8);
+	fx_finish(r);
+	fx_run(r, "principal-not-unique");
+	ck_assert_uint_eq(fx_count(r, "principal-not-unique", KF_SEV_ERROR), 1);
+	ck_assert(contains(fx_find(r, "principal-not-unique")->remediation, "setspn -X"));
+	fx_free(r);
+}
+END_TEST
+
+/* ---- clock-skew ---------------------------------------------------------------- */
+
+START_TEST(t_skew_kdc_estimated_from_till)
+{
+	struct kf_result *r = fx_new();
+	as_req(r, 1, CL, KDC, "alice", "krbtgt/LAB.TEST");
+	err(r, 2, 1, KF_KRB_AS_REQ, KDC, CL, 25);
+	struct kf_message *q = as_req(r, 3, CL, KDC, "alice", "krbtgt/LAB.TEST");
+	q->krb.has_till = true;
+	q->krb.till = T0 + 86400 - 600; /* 24 h by a clock 10 min slow */
+	err(r, 4, 3, KF_KRB_AS_REQ, KDC, CL, 37);
+	fx_finish(r);
+	fx_run_all(r);
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 1);
+	ck_assert_uint_eq(fx_count(r, "clock-skew", KF_SEV_ERROR), 1);
+	const struct kf_finding *f = fx_find(r, "clock-skew");
+	ck_assert(fx_has_frame(f, 3) && fx_has_frame(f, 4));
+	ck_assert(contains(f->summary, "client clock about 10 min behind the KDC"));
+	ck_assert(contains(f->summary, "alice@LAB.TEST"));
+	ck_assert(contains(f->remediation, "w32tm /resync"));
+	ck_assert(contains(f->remediation, "chrony"));
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_skew_kdc_with_ctime)
+{
+	struct kf_result *r = fx_new();
+	tgs_req(r, 1, CL, KDC, "HTTP/web.lab.test");
+	struct kf_message *e = err(r, 2, 1, KF_KRB_TGS_REQ, KDC, CL, 37);
+	e->krb.has_ctime = true;
+	e->krb.ctime = e->krb.stime + 420; /* the client says 7 min later */
+	e->krb.cusec = e->krb.susec;
+	fx_finish(r);
+	fx_run(r, "clock-skew");
+	const struct kf_finding *f = fx_find(r, "clock-skew");
+	ck_assert_ptr_nonnull(f);
+	ck_assert(contains(f->summary, "7 min ahead of the KDC"));
+	ck_assert(contains(f->explanation, "ctime"));
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_skew_service)
+{
+	struct kf_result *r = fx_new();
+	login(r, 1, CL);
+	struct kf_message *q = fx_http(r, 14, KF_KRB_AP_REQ, 1, WEBC, WEB);
+	q->krb.ticket = fx_ticket(r, "HTTP/skew.lab.test", "LAB.TEST", 18, 1);
+	struct kf_message *e = fx_http(r, 15, KF_KRB_ERROR, 1, WEB, WEBC);
+	e->krb.error_code = 37;
+	e->krb.sname = "HTTP/skew.lab.test";
+	e->krb.realm = "LAB.TEST";
+	e->krb.has_stime = true;
+	e->krb.stime = T0 + 600; /* frame 15 is at T0 + 15 ms */
+	fx_link(r, 14, KF_KRB_AP_REQ, 15, KF_KRB_ERROR);
+	fx_finish(r);
+	fx_run(r, "clock-skew");
+	ck_assert_uint_eq(fx_count(r, "clock-skew", KF_SEV_ERROR), 1);
+	const struct kf_finding *f = fx_find(r, "clock-skew");
+	ck_assert(contains(f->summary, "service clock 10 min ahead of the KDC"));
+	ck_assert(contains(f->summary, "HTTP/skew.lab.test"));
+	ck_assert(fx_has_frame(f, 14) && fx_has_frame(f, 15));
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_skew_recovered_is_warning)
+{
+	struct kf_result *r = fx_new();
+	as_req(r, 1, CL, KDC, "pc$", "krbtgt/LAB.TEST");
+	struct kf_message *e = err(r, 2, 1, KF_KRB_AS_REQ, KDC, CL, 37);
+	e->krb.stime += 3 * 3600;
+	as_req(r, 3, CL, KDC, "pc$", "krbtgt/LAB.TEST");
+	as_rep(r, 4, 3, KDC, CL, "pc$", 18);
+	fx_finish(r);
+	fx_run(r, "clock-skew");
+	ck_assert_uint_eq(fx_count(r, "clock-skew", KF_SEV_WARNING), 1);
+	const struct kf_finding *f = fx_find(r, "clock-skew");
+	ck_assert(contains(f->summary, "KDC clock 3 h ahead"));
+	ck_assert(contains(f->summary, "retried"));
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_skew_none_without_error)
+{
+	struct kf_result *r = fx_new();
+	login(r, 1, CL);
+	fx_finish(r);
+	fx_run(r, "clock-skew");
+	ck_assert_uint_eq(fx_count(r, "clock-skew", 0), 0);
+	fx_free(r);
+}
+END_TEST
+
+/* ---- udp-fragmentation ------------------------------------------------------------ */
+
+static struct kf_message *tcp(struct kf_message *m, uint32_t conn)
+{
+	m->transport = KF_TRANSPORT_TCP;
+	m->connection = conn;
+	return m;
+}
+
+START_TEST(t_udp_too_big_tcp_retry)
+{
+	struct kf_result *r = fx_new();
+	as_req(r, 1, CL, KDC, "carol", "krbtgt/LAB.TEST");
+	err(r, 2, 1, KF_KRB_AS_REQ, KDC, CL, 52);
+	tcp(as_req(r, 3, CL, KDC, "carol", "krbtgt/LAB.TEST"), 1);
+	tcp(as_rep(r, 4, 3, KDC, CL, "carol", 18), 1);
+	fx_finish(r);
+	fx_run_all(r);
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 1);
+	ck_assert_uint_eq(fx_count(r, "udp-fragmentation", KF_SEV_INFO), 1);
+	const struct kf_finding *f = fx_find(r, "udp-fragmentation");
+	ck_assert(fx_has_frame(f, 1) && fx_has_frame(f, 2) && fx_has_frame(f, 3) && fx_has_frame(f, 4));
+	ck_assert(contains(f->summary, "succeeded"));
+	ck_assert(contains(f->remediation, "udp_preference_limit"));
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_udp_too_big_no_retry)
+{
+	struct kf_result *r = fx_new();
+	as_req(r, 1, CL, KDC, "carol", "krbtgt/LAB.TEST");
+	err(r, 2, 1, KF_KRB_AS_REQ, KDC, CL, 52);
+	r->last_ts_us = r->messages[1].ts_us + 20000000; /* capture runs 20 s more */
+	fx_finish(r);
+	fx_run(r, "udp-fragmentation");
+	ck_assert_uint_eq(fx_count(r, "udp-fragmentation", KF_SEV_ERROR), 1);
+	ck_assert_int_eq(fx_find(r, "udp-fragmentation")->confidence, KF_CONF_LIKELY);
+	fx_free(r);
+
+	r = fx_new();
+	as_req(r, 1, CL, KDC, "carol", "krbtgt/LAB.TEST");
+	err(r, 2, 1, KF_KRB_AS_REQ, KDC, CL, 52);
+	r->last_ts_us = r->messages[1].ts_us; /* the capture ends with the error */
+	fx_finish(r);
+	fx_run(r, "udp-fragmentation");
+	ck_assert_uint_eq(fx_count(r, "udp-fragmentation", KF_SEV_WARNING), 1);
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_udp_fragmented_complete)
+{
+	struct kf_result *r = fx_new();
+	as_req(r, 1, CL, KDC, "carol", "krbtgt/LAB.TEST");
+	struct kf_message *m = as_rep(r, 3, 1, KDC, CL, "carol", 18);
+	m->ip_fragments = 2;
+	m->first_frame = 2;
+	fx_finish(r);
+	fx_run(r, "udp-fragmentation");
+	ck_assert_uint_eq(fx_count(r, "udp-fragmentation", KF_SEV_INFO), 1);
+	const struct kf_finding *f = fx_find(r, "udp-fragmentation");
+	ck_assert(fx_has_frame(f, 2) && fx_has_frame(f, 3));
+	ck_assert(contains(f->summary, "IP fragments"));
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_udp_fragments_lost_then_tcp)
+{
+	struct kf_result *r = fx_new();
+	as_req(r, 1, CL, KDC, "carol", "krbtgt/LAB.TEST");
+	err(r, 2, 1, KF_KRB_AS_REQ, KDC, CL, 25);
+	as_req(r, 3, CL, KDC, "carol", "krbtgt/LAB.TEST");
+	struct kf_tevent *t = fx_tevent(r, KF_TEV_FRAG_INCOMPLETE, 4, CL, KDC);
+	t->from_kdc = true;
+	tcp(as_req(r, 8, CL, KDC, "carol", "krbtgt/LAB.TEST"), 1);
+	tcp(as_rep(r, 12, 8, KDC, CL, "carol", 18), 1);
+	fx_finish(r);
+	fx_run(r, "udp-fragmentation");
+	ck_assert_uint_eq(fx_count(r, "udp-fragmentation", KF_SEV_ERROR), 1);
+	const struct kf_finding *f = fx_find(r, "udp-fragmentation");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(fx_has_frame(f, 3) && fx_has_frame(f, 4) && fx_has_frame(f, 8) && fx_has_frame(f, 12));
+	ck_assert(contains(f->summary, "reply"));
+	ck_assert(contains(f->summary, "TCP retry worked"));
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_udp_fragments_lost_no_retry)
+{
+	struct kf_result *r = fx_new();
+	as_req(r, 3, CL, KDC, "carol", "krbtgt/LAB.TEST");
+	struct kf_tevent *t = fx_tevent(r, KF_TEV_FRAG_INCOMPLETE, 4, CL, KDC);
+	t->from_kdc = true;
+	fx_finish(r);
+	fx_run(r, "udp-fragmentation");
+	ck_assert_uint_eq(fx_count(r, "udp-fragmentation", KF_SEV_ERROR), 1);
+	ck_assert_int_eq(fx_find(r, "udp-fragmentation")->confidence, KF_CONF_LIKELY);
+	ck_assert(contains(fx_find(r, "udp-fragmentation")->summary, "no TCP retry"));
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_udp_plain_no_finding)
+{
+	struct kf_result *r = fx_new();
+	login(r, 1, CL);
+	fx_finish(r);
+	fx_run(r, "udp-fragmentation");
+	ck_assert_uint_eq(fx_count(r, "udp-fragmentation", 0), 0);
+	fx_free(r);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("rules_krb5");
+	TCase *a = tcase_create("kdc-errors");
+	tcase_add_test(a, t_healthy_login_no_finding);
+	tcase_add_test(a, t_preauth_required_alone_no_finding);
+	tcase_add_test(a, t_pu_spn_grouped);
+	tcase_add_test(a, t_pu_user_and_spn_separate);
+	tcase_add_test(a, t_pu_recovered);
+	tcase_add_test(a, t_pu_dns_update_is_info);
+	tcase_add_test(a, t_pu_account_name_is_warning);
+	tcase_add_test(a, t_pu_other_clients_separate);
+	tcase_add_test(a, t_preauth_failed);
+	tcase_add_test(a, t_preauth_failed_then_right_password);
+	tcase_add_test(a, t_preauth_bad_integrity_mit);
+	tcase_add_test(a, t_client_revoked_variants);
+	tcase_add_test(a, t_key_expired_despite_changepw);
+	tcase_add_test(a, t_nosupp_recovered);
+	tcase_add_test(a, t_ticket_expired_from_service);
+	tcase_add_test(a, t_ticket_expired_recovered);
+	tcase_add_test(a, t_nyv_not_us_policy);
+	tcase_add_test(a, t_badoption_plain_and_delegation);
+	tcase_add_test(a, t_wrong_realm);
+	tcase_add_test(a, t_generic_kdc_error);
+	tcase_add_test(a, t_principal_not_unique);
+	suite_add_tcase(s, a);
+	TCase *b = tcase_create("weak-etype");
+	tcase_add_test(b, t_nosupp_service_rc4_only);
+	tcase_add_test(b, t_nosupp_as_with_aes_is_not_weak);
+	tcase_add_test(b, t_weak_client_offers_only_rc4);
+	tcase_add_test(b, t_weak_rc4_ticket);
+	tcase_add_test(b, t_weak_rc4_offered_among_aes_is_fine);
+	suite_add_tcase(s, b);
+	TCase *c = tcase_create("clock-skew");
+	tcase_add_test(c, t_skew_kdc_estimated_from_till);
+	tcase_add_test(c, t_skew_kdc_with_ctime);
+	tcase_add_test(c, t_skew_service);
+	tcase_add_test(c, t_skew_recovered_is_warning);
+	tcase_add_test(c, t_skew_none_without_error);
+	suite_add_tcase(s, c);
+	TCase *d = tcase_create("udp-fragmentation");
+	tcase_add_test(d, t_udp_too_big_tcp_retry);
+	tcase_add_test(d, t_udp_too_big_no_retry);
+	tcase_add_test(d, t_udp_fragmented_complete);
+	tcase_add_test(d, t_udp_fragments_lost_then_tcp);
+	tcase_add_test(d, t_udp_fragments_lost_no_retry);
+	tcase_add_test(d, t_udp_plain_no_finding);
+	suite_add_tcase(s, d);
+	return kf_test_run(s);
+}
