@@ -226,7 +226,11 @@ bool kf_error_recovered(const struct kf_result *r, const struct kf_message *err)
 		const struct kf_message *q = kf_msg_request(r, m);
 		if (!q)
 			continue;
-		if (req->type == KF_KRB_AS_REQ ? str_eq(q->krb.cname, req->krb.cname)
+		/* the same request made good: same client name and, for AS, the
+		 * same service (a kadmin/changepw ticket after KEY_EXPIRED is no
+		 * recovery of the login) */
+		if (req->type == KF_KRB_AS_REQ ? str_eq(q->krb.cname, req->krb.cname) &&
+						 (!req->krb.sname || str_eq(q->krb.sname, req->krb.sname))
 					      : str_eq(q->krb.sname, req->krb.sname))
 			return true;
 	}
@@ -309,6 +313,9 @@ static int cmp_finding(const void *a, const void *b)
 enum kf_status kf_rules_run_only(struct kf_result *r, const struct kf_rule *const *rules, size_t n)
 {
 	struct kf_rule_ctx ctx = { .r = r };
+	r->findings = NULL; /* a run replaces the findings of any earlier one */
+	r->n_findings = 0;
+	r->findings_dropped = 0;
 	for (size_t i = 0; i < n && !ctx.nomem; i++) {
 		ctx.rule = rules[i];
 		ctx.rule_count = 0;

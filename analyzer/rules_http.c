@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "gss.h"
+#include "base/arena.h"
 #include "krb5.h"
 #include "rules.h"
 #include "stories.h"
@@ -178,9 +179,11 @@ static bool offers(const struct kf_http_rec *h, const char *scheme)
 }
 
 /* Groups (client, key) already reported by a rule run. */
+#define SEEN_KEY 272 /* a host name (255) and ":port" */
+
 struct seen {
 	struct kf_endpoint client[MAX_GROUPS];
-	char key[MAX_GROUPS][96];
+	char key[MAX_GROUPS][SEEN_KEY];
 	size_t n;
 };
 
@@ -220,7 +223,7 @@ static void rule_ntlm_fallback(struct kf_rule_ctx *ctx)
 	const struct kf_result *r = kf_rule_result(ctx);
 	for (size_t s = 0; s < r->n_stories; s++) {
 		const struct kf_story *st = &r->stories[s];
-		bool *done = st->n_http ? calloc(st->n_http, sizeof(bool)) : NULL;
+		bool *done = st->n_http ? kf_calloc(st->n_http, sizeof(bool)) : NULL;
 		if (st->n_http && !done)
 			return;
 		for (size_t h = 0; h < st->n_http; h++) {
@@ -450,7 +453,7 @@ static void rule_ntlm_fallback(struct kf_rule_ctx *ctx)
 						       kf_rule_fmt(ctx, "no ticket request for %s", spn)),
 				expl, fix);
 		}
-		free(done);
+		kf_free(done);
 	}
 }
 
@@ -459,7 +462,7 @@ static void rule_ntlm_fallback(struct kf_rule_ctx *ctx)
 static void rule_portless_spn(struct kf_rule_ctx *ctx)
 {
 	const struct kf_result *r = kf_rule_result(ctx);
-	struct seen *seen = calloc(1, sizeof *seen);
+	struct seen *seen = kf_calloc(1, sizeof *seen);
 	if (!seen)
 		return;
 	for (size_t i = 0; i < r->n_messages; i++) {
@@ -475,7 +478,7 @@ static void rule_portless_spn(struct kf_rule_ctx *ctx)
 		const char *sh = http_spn_host(ap->krb.ticket->sname);
 		if (!sh || strchr(sh, ':'))
 			continue; /* another service class, or the SPN has its port */
-		char host[256], key[96];
+		char host[256], key[SEEN_KEY];
 		host_name(req->http->host, host, sizeof host);
 		snprintf(key, sizeof key, "%s:%u", host, port);
 		if (seen_check(seen, &req->src, key))
@@ -588,7 +591,7 @@ static void rule_portless_spn(struct kf_rule_ctx *ctx)
 				fix);
 		}
 	}
-	free(seen);
+	kf_free(seen);
 }
 
 /* ---- ap-err-modified ----------------------------------------------------- */
@@ -728,7 +731,7 @@ static size_t cname_chain(const struct kf_dns_rec *d, const char *name, const ch
 static void rule_cname_spn(struct kf_rule_ctx *ctx)
 {
 	const struct kf_result *r = kf_rule_result(ctx);
-	struct seen *seen = calloc(1, sizeof *seen);
+	struct seen *seen = kf_calloc(1, sizeof *seen);
 	if (!seen)
 		return;
 	for (size_t i = 0; i < r->n_messages; i++) {
@@ -835,7 +838,7 @@ static void rule_cname_spn(struct kf_rule_ctx *ctx)
 					host, host, target));
 		}
 	}
-	free(seen);
+	kf_free(seen);
 }
 
 /* ---- auth-loop ------------------------------------------------------------ */
@@ -843,14 +846,14 @@ static void rule_cname_spn(struct kf_rule_ctx *ctx)
 static void rule_auth_loop(struct kf_rule_ctx *ctx)
 {
 	const struct kf_result *r = kf_rule_result(ctx);
-	struct seen *seen = calloc(1, sizeof *seen);
+	struct seen *seen = kf_calloc(1, sizeof *seen);
 	if (!seen)
 		return;
 	for (size_t i = 0; i < r->n_messages; i++) {
 		const struct kf_message *first = &r->messages[i];
 		if (!is_http_req(first) || !first->http->auth_scheme)
 			continue;
-		char host[256], key[96];
+		char host[256], key[SEEN_KEY];
 		host_name(first->http->host, host, sizeof host);
 		snprintf(key, sizeof key, "%s:%u", host, first->dst.port);
 		if (seen_check(seen, &first->src, key))
@@ -939,7 +942,7 @@ static void rule_auth_loop(struct kf_rule_ctx *ctx)
 				    with_err ? kf_rule_fmt(ctx, ": %s", err_name(err_code)) : ""),
 			expl, fix);
 	}
-	free(seen);
+	kf_free(seen);
 }
 
 /* ---- token-too-large ---------------------------------------------------- */
@@ -947,7 +950,7 @@ static void rule_auth_loop(struct kf_rule_ctx *ctx)
 static void rule_token_too_large(struct kf_rule_ctx *ctx)
 {
 	const struct kf_result *r = kf_rule_result(ctx);
-	struct seen *seen = calloc(1, sizeof *seen);
+	struct seen *seen = kf_calloc(1, sizeof *seen);
 	if (!seen)
 		return;
 	for (size_t i = 0; i < r->n_messages; i++) {
@@ -967,7 +970,7 @@ static void rule_token_too_large(struct kf_rule_ctx *ctx)
 			    (!kerberos && req->http->header_bytes < 4096))
 				continue;
 		}
-		char host[256], key[96];
+		char host[256], key[SEEN_KEY];
 		host_name(req->http->host, host, sizeof host);
 		snprintf(key, sizeof key, "%s:%u", host, req->dst.port);
 		if (seen_check(seen, &req->src, key))
@@ -1013,7 +1016,7 @@ static void rule_token_too_large(struct kf_rule_ctx *ctx)
 			"LimitRequestLine); nginx large_client_header_buffers (e.g. 4 64k). Reduce the token: fewer group "
 			"memberships for the user, resource SID compression, and keep the Kerberos MaxTokenSize in line.");
 	}
-	free(seen);
+	kf_free(seen);
 }
 
 /* ---- request-based-kerberos ---------------------------------------------- */
