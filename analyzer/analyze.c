@@ -241,8 +241,10 @@ static void release_flow(void *ctx, struct kf_flow *f, enum kf_flow_release_reas
 		flush_dir(r, f, c, 1);
 		r->frame = saved_frame;
 		r->ts_us = saved_ts;
-		/* a RST is an answer (port closed, or the KDC gave up): say so first */
-		if (c->rst_from_server && !c->got_reply)
+		/* a RST is an answer (port closed, or the KDC gave up): say so first;
+		 * but only for a connection whose SYN is in the capture (a lone RST
+		 * may end a connection that began, and worked, before it) */
+		if (c->rst_from_server && !c->got_reply && c->syn_seen)
 			add_tevent(r, KF_TEV_TCP_RESET, c->rst_frame, c->rst_ts, &f->key, 1, 0);
 		else if (c->syn_seen && !c->synack_seen && !c->data_from_server)
 			add_tevent(r, KF_TEV_TCP_NO_ANSWER, c->syn_frame, c->syn_ts, &f->key, c->syn_count, 0);
