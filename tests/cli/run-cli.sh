@@ -58,5 +58,9 @@ grep_out "stdin file" '"file": "-"' "$tmp/out"
 check "rules" 0 "$kf" rules
 grep_out "rules lists kdc-unreachable" "kdc-unreachable" "$tmp/out"
 check "rules extra arg" 2 "$kf" rules x
+# every rule of the catalogue is documented in docs/rules.md
+for id in $("$kf" rules | awk 'NR > 1 && ($2 == "error" || $2 == "warning" || $2 == "info") {print $1}'); do
+	grep_out "docs/rules.md documents $id" "$id" docs/rules.md
+done
 echo "cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]
