@@ -221,6 +221,33 @@ void kf_msgstore_free(struct kf_msgstore *s)
 	memset(s, 0, sizeof *s);
 }
 
+bool kf_endpoint_same_addr(const struct kf_endpoint *a, const struct kf_endpoint *b)
+{
+	return a->ipver == b->ipver && memcmp(a->addr, b->addr, a->ipver == 6 ? 16 : 4) == 0;
+}
+
+/* Index of the first message in frame (or n_messages). */
+static size_t first_in_frame(const struct kf_result *r, uint64_t frame)
+{
+	size_t lo = 0, hi = r->n_messages;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (r->messages[mid].frame < frame)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+const struct kf_message *kf_result_message_at(const struct kf_result *r, uint64_t frame, int type)
+{
+	for (size_t i = first_in_frame(r, frame); i < r->n_messages && r->messages[i].frame == frame; i++)
+		if (type < 0 || r->messages[i].type == type)
+			return &r->messages[i];
+	return NULL;
+}
+
 void kf_endpoint_addr(const struct kf_endpoint *e, char *buf, size_t len)
 {
 	if (!inet_ntop(e->ipver == 6 ? AF_INET6 : AF_INET, e->addr, buf, (socklen_t)len))

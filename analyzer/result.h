@@ -209,6 +209,13 @@ struct kf_result {
 
 void kf_result_free(struct kf_result *r);
 
+/* Whether two endpoints have the same address (ports aside). */
+bool kf_endpoint_same_addr(const struct kf_endpoint *a, const struct kf_endpoint *b);
+
+/* The first message of type in frame (type < 0: any), by binary search of
+ * the frame-ordered message list; NULL when there is none. */
+const struct kf_message *kf_result_message_at(const struct kf_result *r, uint64_t frame, int type);
+
 /* The address of an endpoint as text ("10.88.0.2", "fd88::2"). */
 void kf_endpoint_addr(const struct kf_endpoint *e, char *buf, size_t len);
 

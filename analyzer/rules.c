@@ -148,18 +148,7 @@ const char *kf_rule_fmt(struct kf_rule_ctx *ctx, const char *fmt, ...)
 
 const struct kf_message *kf_msg_at(const struct kf_result *r, uint64_t frame, int type)
 {
-	size_t lo = 0, hi = r->n_messages;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (r->messages[mid].frame < frame)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (size_t i = lo; i < r->n_messages && r->messages[i].frame == frame; i++)
-		if (type < 0 || r->messages[i].type == type)
-			return &r->messages[i];
-	return NULL;
+	return kf_result_message_at(r, frame, type);
 }
 
 static const struct kf_message *linked(const struct kf_result *r, const struct kf_message *m, uint64_t frame,
@@ -200,11 +189,6 @@ const struct kf_message *kf_msg_request(const struct kf_result *r, const struct 
 	return linked(r, rep, rep->reply_to, false);
 }
 
-static bool same_addr(const struct kf_endpoint *a, const struct kf_endpoint *b)
-{
-	return a->ipver == b->ipver && memcmp(a->addr, b->addr, a->ipver == 6 ? 16 : 4) == 0;
-}
-
 static bool str_eq(const char *a, const char *b) { return a && b && strcmp(a, b) == 0; }
 
 bool kf_error_recovered(const struct kf_result *r, const struct kf_message *err)
@@ -221,7 +205,7 @@ bool kf_error_recovered(const struct kf_result *r, const struct kf_message *err)
 			continue;
 		if (m->ts_us > err->ts_us + KF_RULE_RECOVERY_US)
 			break;
-		if (!same_addr(&m->dst, &err->dst))
+		if (!kf_endpoint_same_addr(&m->dst, &err->dst))
 			continue;
 		const struct kf_message *q = kf_msg_request(r, m);
 		if (!q)
@@ -243,7 +227,7 @@ const struct kf_story *kf_story_of(const struct kf_result *r, const struct kf_me
 	if (!kf_message_client(m, &c))
 		return NULL;
 	for (size_t i = 0; i < r->n_stories; i++)
-		if (same_addr(&r->stories[i].client, &c))
+		if (kf_endpoint_same_addr(&r->stories[i].client, &c))
 			return &r->stories[i];
 	return NULL;
 }

@@ -38,11 +38,6 @@ static void fs_add(struct frameset *s, uint64_t frame)
 		s->f[s->n++] = frame;
 }
 
-static bool same_addr(const struct kf_endpoint *a, const struct kf_endpoint *b)
-{
-	return a->ipver == b->ipver && memcmp(a->addr, b->addr, a->ipver == 6 ? 16 : 4) == 0;
-}
-
 static bool ieq(const char *a, const char *b) { return a && b && strcasecmp(a, b) == 0; }
 
 /* Length of a name without an "@REALM" suffix (enterprise-style snames such
@@ -154,7 +149,7 @@ static const char *s4u_user_of(const struct kf_result *r, const struct kf_messag
 	const char *user = NULL;
 	for (size_t i = 0; i < r->n_messages && r->messages[i].frame < req->frame; i++) {
 		const struct kf_message *m = &r->messages[i];
-		if (!is_s4u2self(m) || !same_addr(&m->src, &req->src) || !name_eq(m->krb.sname, ev->sname))
+		if (!is_s4u2self(m) || !kf_endpoint_same_addr(&m->src, &req->src) || !name_eq(m->krb.sname, ev->sname))
 			continue;
 		const struct kf_message *rep = kf_msg_reply(r, m);
 		if (!rep || rep->type != KF_KRB_TGS_REP)
@@ -252,7 +247,7 @@ static void rule_s4u_denied(struct kf_rule_ctx *ctx)
 		bool probe = proxy && s4u_self_probe(req);
 		size_t k;
 		for (k = 0; k < ng; k++)
-			if (same_addr(&g[k].by, &req->src) && ieq(g[k].sname, req->krb.sname) &&
+			if (kf_endpoint_same_addr(&g[k].by, &req->src) && ieq(g[k].sname, req->krb.sname) &&
 			    g[k].code == rep->krb.error_code && g[k].probe == probe)
 				break;
 		if (k == ng) {
@@ -335,7 +330,7 @@ static void rule_cross_realm_s4u(struct kf_rule_ctx *ctx)
 			continue;
 		size_t k;
 		for (k = 0; k < nc; k++)
-			if (same_addr(&c[k].by, &req->src) && name_eq(c[k].sname, req->krb.sname))
+			if (kf_endpoint_same_addr(&c[k].by, &req->src) && name_eq(c[k].sname, req->krb.sname))
 				break;
 		if (k == nc) {
 			if (nc == sizeof c / sizeof c[0])
@@ -375,7 +370,7 @@ static void rule_cross_realm_s4u(struct kf_rule_ctx *ctx)
 		/* The front end's own tickets for the target on the way (referrals). */
 		for (size_t i = 0; i < r->n_messages; i++) {
 			const struct kf_message *m = &r->messages[i];
-			if (m->type != KF_KRB_TGS_REQ || is_s4u2proxy(m) || !same_addr(&m->src, &x->by) ||
+			if (m->type != KF_KRB_TGS_REQ || is_s4u2proxy(m) || !kf_endpoint_same_addr(&m->src, &x->by) ||
 			    !name_eq(m->krb.sname, x->sname) || m->frame < x->first->frame)
 				continue;
 			const struct kf_message *rep = kf_msg_reply(r, m);
@@ -458,7 +453,7 @@ static const char *ap_user(struct kf_rule_ctx *ctx, const struct kf_result *r, c
 {
 	for (size_t i = 0; i < r->n_messages && r->messages[i].frame <= ap->frame; i++) {
 		const struct kf_message *m = &r->messages[i];
-		if (m->type == KF_KRB_TGS_REP && m->carrier == KF_CARRIER_KERBEROS && same_addr(&m->dst, &ap->src) &&
+		if (m->type == KF_KRB_TGS_REP && m->carrier == KF_CARRIER_KERBEROS && kf_endpoint_same_addr(&m->dst, &ap->src) &&
 		    m->krb.cname && m->krb.ticket && ap->krb.ticket && name_eq(m->krb.ticket->sname, ap->krb.ticket->sname))
 			return m->krb.crealm ? kf_rule_fmt(ctx, "%s@%s", m->krb.cname, m->krb.crealm) : m->krb.cname;
 	}
@@ -488,7 +483,7 @@ static bool fwd_refused(const struct kf_result *r, const struct kf_message *req,
 		return false;
 	for (size_t i = 0; i < r->n_messages; i++) {
 		const struct kf_message *m = &r->messages[i];
-		if (m->frame <= rep->frame || !is_forwarded_tgt_req(m) || !same_addr(&m->src, &req->src))
+		if (m->frame <= rep->frame || !is_forwarded_tgt_req(m) || !kf_endpoint_same_addr(&m->src, &req->src))
 			continue;
 		if (m->ts_us > rep->ts_us + KF_RULE_RECOVERY_US)
 			break;
@@ -523,11 +518,11 @@ static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 		const struct kf_message *hr = http_reply(r, hq);
 		if (!ap || !hr || !hr->http || hr->http->status < 200 || hr->http->status >= 400)
 			continue;
-		if (same_addr(&hq->src, &hq->dst))
+		if (kf_endpoint_same_addr(&hq->src, &hq->dst))
 			continue;
 		size_t d;
 		for (d = 0; d < ndone; d++)
-			if (same_addr(&done[d].client, &hq->src) && same_addr(&done[d].front, &hq->dst))
+			if (kf_endpoint_same_addr(&done[d].client, &hq->src) && kf_endpoint_same_addr(&done[d].front, &hq->dst))
 				break;
 		if (d < ndone || ndone == sizeof done / sizeof done[0])
 			continue;
@@ -544,7 +539,7 @@ static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 			const struct kf_message *m = &r->messages[j];
 			if (m->ts_us > hq->ts_us + DELEG_WINDOW_US)
 				break;
-			if (m->type != KF_KRB_TGS_REQ || m->carrier != KF_CARRIER_KERBEROS || !same_addr(&m->src, &hq->dst))
+			if (m->type != KF_KRB_TGS_REQ || m->carrier != KF_CARRIER_KERBEROS || !kf_endpoint_same_addr(&m->src, &hq->dst))
 				continue;
 			if (is_s4u2proxy(m) || is_s4u2self(m) || krbtgt_of(m->krb.sname) || name_eq(m->krb.sname, presented))
 				continue;
@@ -569,7 +564,7 @@ static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 		const struct kf_message *refusal = NULL, *fwd_ok = NULL;
 		for (size_t j = 0; j < r->n_messages && r->messages[j].frame <= ap->frame; j++) {
 			const struct kf_message *m = &r->messages[j];
-			if (!is_forwarded_tgt_req(m) || !same_addr(&m->src, &hq->src))
+			if (!is_forwarded_tgt_req(m) || !kf_endpoint_same_addr(&m->src, &hq->src))
 				continue;
 			const struct kf_message *err = NULL;
 			const struct kf_message *rep = kf_msg_reply(r, m);
@@ -669,7 +664,7 @@ static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 			continue;
 		size_t k;
 		for (k = 0; k < ng; k++)
-			if (same_addr(&g[k].client, &m->src))
+			if (kf_endpoint_same_addr(&g[k].client, &m->src))
 				break;
 		if (k == ng) {
 			if (ng == sizeof g / sizeof g[0])

@@ -24,11 +24,6 @@
 
 /* ---- helpers -------------------------------------------------------------- */
 
-static bool same_addr(const struct kf_endpoint *a, const struct kf_endpoint *b)
-{
-	return a->ipver == b->ipver && memcmp(a->addr, b->addr, a->ipver == 6 ? 16 : 4) == 0;
-}
-
 static bool is_key_error(int32_t code)
 {
 	return code == KRB_AP_ERR_MODIFIED || code == KRB_AP_ERR_BAD_INTEGRITY || code == KRB_AP_ERR_BADKEYVER;
@@ -191,7 +186,7 @@ struct seen {
 static bool seen_check(struct seen *s, const struct kf_endpoint *client, const char *key)
 {
 	for (size_t i = 0; i < s->n; i++)
-		if (same_addr(&s->client[i], client) && strcmp(s->key[i], key) == 0)
+		if (kf_endpoint_same_addr(&s->client[i], client) && strcmp(s->key[i], key) == 0)
 			return true;
 	if (s->n < MAX_GROUPS) {
 		s->client[s->n] = *client;
@@ -210,7 +205,7 @@ static const struct kf_message *tgs_req_for(const struct kf_result *r, const str
 	for (size_t i = 0; i < r->n_messages && r->messages[i].frame < before; i++) {
 		const struct kf_message *m = &r->messages[i];
 		if (m->carrier == KF_CARRIER_KERBEROS && m->type == KF_KRB_TGS_REQ && m->krb.sname &&
-		    same_addr(&m->src, client) && strcasecmp(m->krb.sname, sname) == 0)
+		    kf_endpoint_same_addr(&m->src, client) && strcasecmp(m->krb.sname, sname) == 0)
 			best = m;
 	}
 	return best;
@@ -313,9 +308,9 @@ static void rule_ntlm_fallback(struct kf_rule_ctx *ctx)
 				const struct kf_message *m = &r->messages[i];
 				if (m->carrier != KF_CARRIER_KERBEROS)
 					continue;
-				if (same_addr(&m->src, &st->client))
+				if (kf_endpoint_same_addr(&m->src, &st->client))
 					any_kdc = true;
-				if (m->frame > last_ntlm || m->type != KF_KRB_TGS_REQ || !same_addr(&m->src, &st->client) ||
+				if (m->frame > last_ntlm || m->type != KF_KRB_TGS_REQ || !kf_endpoint_same_addr(&m->src, &st->client) ||
 				    !spn_host_is(m->krb.sname, host))
 					continue;
 				const struct kf_message *rep = kf_msg_reply(r, m);
@@ -328,7 +323,7 @@ static void rule_ntlm_fallback(struct kf_rule_ctx *ctx)
 			for (size_t i = 0; tgs && i < r->n_messages; i++) {
 				const struct kf_message *m = &r->messages[i];
 				if (m->carrier == KF_CARRIER_KERBEROS && m->type == KF_KRB_TGS_REQ && m->frame <= last_ntlm &&
-				    same_addr(&m->src, &st->client) && spn_host_is(m->krb.sname, host)) {
+				    kf_endpoint_same_addr(&m->src, &st->client) && spn_host_is(m->krb.sname, host)) {
 					ev_add(&e, m->frame);
 					ev_add(&e, m->reply_in);
 				}
@@ -491,7 +486,7 @@ static void rule_portless_spn(struct kf_rule_ctx *ctx)
 		const char *sname = ap->krb.ticket->sname, *realm = ap->krb.ticket->realm;
 		for (size_t j = i; j < r->n_messages; j++) {
 			const struct kf_message *q = &r->messages[j];
-			if (!is_http_req(q) || !same_addr(&q->src, &req->src) || req_port(q) != port)
+			if (!is_http_req(q) || !kf_endpoint_same_addr(&q->src, &req->src) || req_port(q) != port)
 				continue;
 			char qh[256];
 			host_name(q->http->host, qh, sizeof qh);
@@ -535,7 +530,7 @@ static void rule_portless_spn(struct kf_rule_ctx *ctx)
 		uint64_t ok_default = 0;
 		for (size_t j = 0; rejected && j < r->n_messages && !ok_default; j++) {
 			const struct kf_message *q = &r->messages[j];
-			if (!is_http_req(q) || !same_addr(&q->src, &req->src))
+			if (!is_http_req(q) || !kf_endpoint_same_addr(&q->src, &req->src))
 				continue;
 			unsigned qp = req_port(q);
 			char qh[256];
@@ -630,7 +625,7 @@ static void rule_ap_err_modified(struct kf_rule_ctx *ctx)
 		if (t && req) {
 			for (size_t j = 0; j < r->n_messages && r->messages[j].frame < req->frame; j++) {
 				const struct kf_message *m = &r->messages[j];
-				if (m->type == KF_KRB_TGS_REP && m->krb.ticket && same_addr(&m->dst, &req->src) &&
+				if (m->type == KF_KRB_TGS_REP && m->krb.ticket && kf_endpoint_same_addr(&m->dst, &req->src) &&
 				    strcasecmp(m->krb.ticket->sname, t->sname) == 0)
 					issued = m;
 			}
@@ -748,7 +743,7 @@ static void rule_cname_spn(struct kf_rule_ctx *ctx)
 		struct ev e = { .n = 0 };
 		for (size_t j = 0; j < r->n_messages; j++) {
 			const struct kf_message *d = &r->messages[j];
-			if (d->type != KF_MSG_DNS || !d->dns || !same_addr(&d->dst, &req->src) ||
+			if (d->type != KF_MSG_DNS || !d->dns || !kf_endpoint_same_addr(&d->dst, &req->src) ||
 			    !name_eq(d->dns->query, host))
 				continue;
 			const char *c[8];
@@ -768,7 +763,7 @@ static void rule_cname_spn(struct kf_rule_ctx *ctx)
 		const struct kf_message *canon = NULL, *alias_err = NULL;
 		for (size_t j = 0; j < r->n_messages; j++) {
 			const struct kf_message *m = &r->messages[j];
-			if (m->carrier != KF_CARRIER_KERBEROS || m->type != KF_KRB_TGS_REQ || !same_addr(&m->src, &req->src))
+			if (m->carrier != KF_CARRIER_KERBEROS || m->type != KF_KRB_TGS_REQ || !kf_endpoint_same_addr(&m->src, &req->src))
 				continue;
 			for (size_t k = 0; k < nchain && !canon; k++)
 				if (spn_host_is(m->krb.sname, chain[k]))
@@ -787,7 +782,7 @@ static void rule_cname_spn(struct kf_rule_ctx *ctx)
 		for (size_t j = 0; j < r->n_messages && !canon && !canon_ap; j++) {
 			const struct kf_message *m = &r->messages[j];
 			if (m->type != KF_KRB_AP_REQ || m->carrier != KF_CARRIER_HTTP || !m->krb.ticket ||
-			    !same_addr(&m->src, &req->src))
+			    !kf_endpoint_same_addr(&m->src, &req->src))
 				continue;
 			for (size_t k = 0; k < nchain; k++)
 				if (spn_host_is(m->krb.ticket->sname, chain[k]))
@@ -866,7 +861,7 @@ static void rule_auth_loop(struct kf_rule_ctx *ctx)
 		const char *scheme = first->http->auth_scheme;
 		for (size_t j = i; j < r->n_messages; j++) {
 			const struct kf_message *q = &r->messages[j];
-			if (!is_http_req(q) || !q->http->auth_scheme || !same_addr(&q->src, &first->src) ||
+			if (!is_http_req(q) || !q->http->auth_scheme || !kf_endpoint_same_addr(&q->src, &first->src) ||
 			    q->dst.port != first->dst.port)
 				continue;
 			char qh[256];
@@ -979,7 +974,7 @@ static void rule_token_too_large(struct kf_rule_ctx *ctx)
 		uint64_t smaller = 0;
 		for (size_t j = 0; j < r->n_messages && !smaller; j++) {
 			const struct kf_message *q = &r->messages[j];
-			if (!is_http_req(q) || !same_addr(&q->dst, &req->dst) || q->dst.port != req->dst.port ||
+			if (!is_http_req(q) || !kf_endpoint_same_addr(&q->dst, &req->dst) || q->dst.port != req->dst.port ||
 			    q->http->header_bytes >= req->http->header_bytes)
 				continue;
 			const struct kf_message *qr = http_resp_of(r, q);

@@ -10,18 +10,13 @@
 #include "rules.h"
 #include "stories.h"
 
-static bool same_addr(const struct kf_endpoint *a, const struct kf_endpoint *b)
-{
-	return a->ipver == b->ipver && memcmp(a->addr, b->addr, a->ipver == 6 ? 16 : 4) == 0;
-}
-
 /* ---- kdc-unreachable ---------------------------------------------------- */
 
 static bool kdc_answered(const struct kf_result *r, const struct kf_endpoint *kdc)
 {
 	for (size_t i = 0; i < r->n_messages; i++) {
 		const struct kf_message *m = &r->messages[i];
-		if (m->carrier == KF_CARRIER_KERBEROS && m->src.port == 88 && same_addr(&m->src, kdc))
+		if (m->carrier == KF_CARRIER_KERBEROS && m->src.port == 88 && kf_endpoint_same_addr(&m->src, kdc))
 			return true;
 	}
 	return false;
@@ -33,7 +28,7 @@ static bool answered_elsewhere(const struct kf_result *r, const struct kf_endpoi
 	for (size_t i = 0; i < r->n_messages; i++) {
 		const struct kf_message *m = &r->messages[i];
 		if (m->frame > frame && m->carrier == KF_CARRIER_KERBEROS && m->src.port == 88 &&
-		    same_addr(&m->dst, client) && (m->type == KF_KRB_AS_REP || m->type == KF_KRB_TGS_REP))
+		    kf_endpoint_same_addr(&m->dst, client) && (m->type == KF_KRB_AS_REP || m->type == KF_KRB_TGS_REP))
 			return true;
 	}
 	return false;
@@ -56,7 +51,7 @@ static void rule_kdc_unreachable(struct kf_rule_ctx *ctx)
 		uint64_t last = 0;
 		for (size_t j = i; j < r->n_tevents && j < 4096; j++) {
 			const struct kf_tevent *u = &r->tevents[j];
-			if (u->kind == KF_TEV_FRAG_INCOMPLETE || !same_addr(&u->dst, &t->dst) || u->dst.port != 88)
+			if (u->kind == KF_TEV_FRAG_INCOMPLETE || !kf_endpoint_same_addr(&u->dst, &t->dst) || u->dst.port != 88)
 				continue;
 			done[j] = true;
 			if (nf < 64)
@@ -259,7 +254,7 @@ static bool recovered(const struct kf_result *r, const struct kf_message *err)
 				continue;
 			if (m->ts_us > err->ts_us + WINDOW_US)
 				break;
-			if (!same_addr(&m->dst, &err->dst))
+			if (!kf_endpoint_same_addr(&m->dst, &err->dst))
 				continue;
 			const struct kf_message *q = kf_msg_request(r, m);
 			const char *qc = q && q->krb.cname ? q->krb.cname : m->krb.cname;
@@ -276,7 +271,7 @@ static bool recovered(const struct kf_result *r, const struct kf_message *err)
 			continue;
 		if (m->ts_us > err->ts_us + WINDOW_US)
 			break;
-		if (!same_addr(&m->src, &err->src) || !same_addr(&m->dst, &err->dst))
+		if (!kf_endpoint_same_addr(&m->src, &err->src) || !kf_endpoint_same_addr(&m->dst, &err->dst))
 			continue;
 		if (m->type == KF_KRB_AP_REP || (m->type == KF_MSG_HTTP_RESPONSE && m->http && m->http->status &&
 						 m->http->status < 400))
@@ -350,7 +345,7 @@ static const char *error_rule_of(const struct kf_result *r, const struct kf_mess
  * same principals (and NTSTATUS). */
 static bool same_error(const struct kf_result *r, const struct kf_message *a, const struct kf_message *b)
 {
-	if (a->krb.error_code != b->krb.error_code || !same_addr(&a->dst, &b->dst) || a->carrier != b->carrier)
+	if (a->krb.error_code != b->krb.error_code || !kf_endpoint_same_addr(&a->dst, &b->dst) || a->carrier != b->carrier)
 		return false;
 	if (a->krb.has_ntstatus != b->krb.has_ntstatus || (a->krb.has_ntstatus && a->krb.ntstatus != b->krb.ntstatus))
 		return false;
@@ -380,7 +375,7 @@ static bool went_user_to_user(const struct kf_result *r, const struct kf_message
 			continue;
 		if (m->ts_us > err->ts_us + WINDOW_US)
 			break;
-		if (!same_addr(&m->src, &err->dst) && !same_addr(&m->dst, &err->dst))
+		if (!kf_endpoint_same_addr(&m->src, &err->dst) && !kf_endpoint_same_addr(&m->dst, &err->dst))
 			continue;
 		if (m->type == KF_KRB_TGT_REQ || m->type == KF_KRB_TGT_REP ||
 		    (m->type == KF_KRB_TGS_REQ && m->krb.has_kdc_options && (m->krb.kdc_options & KDC_OPT_ENC_TKT_IN_SKEY)))
@@ -731,7 +726,7 @@ static bool kdc_reference(const struct kf_result *r, const struct kf_endpoint *n
 		if (m->type != KF_KRB_ERROR || m->carrier != KF_CARRIER_KERBEROS || !m->krb.has_stime ||
 		    m->krb.error_code == 37)
 			continue;
-		if (not_from && same_addr(&m->src, not_from))
+		if (not_from && kf_endpoint_same_addr(&m->src, not_from))
 			continue;
 		*off = krb_time_us(m->krb.stime, m->krb.susec) - (int64_t)m->ts_us;
 		*kdc = m->src;
@@ -752,8 +747,8 @@ static void rule_clock_skew(struct kf_rule_ctx *ctx)
 		bool seen = false;
 		for (size_t j = 0; j < i && !seen; j++) {
 			const struct kf_message *o = &r->messages[j];
-			seen = is_krb_error(o) && o->krb.error_code == 37 && same_addr(&o->src, &err->src) &&
-			       same_addr(&o->dst, &err->dst);
+			seen = is_krb_error(o) && o->krb.error_code == 37 && kf_endpoint_same_addr(&o->src, &err->src) &&
+			       kf_endpoint_same_addr(&o->dst, &err->dst);
 		}
 		if (seen)
 			continue;
@@ -762,8 +757,8 @@ static void rule_clock_skew(struct kf_rule_ctx *ctx)
 		const struct kf_message *first_t = NULL; /* first with stime */
 		for (size_t j = i; j < r->n_messages; j++) {
 			const struct kf_message *o = &r->messages[j];
-			if (!is_krb_error(o) || o->krb.error_code != 37 || !same_addr(&o->src, &err->src) ||
-			    !same_addr(&o->dst, &err->dst))
+			if (!is_krb_error(o) || o->krb.error_code != 37 || !kf_endpoint_same_addr(&o->src, &err->src) ||
+			    !kf_endpoint_same_addr(&o->dst, &err->dst))
 				continue;
 			count++;
 			recovered_n += recovered(r, o);
@@ -961,7 +956,7 @@ static void rule_weak_etype(struct kf_rule_ctx *ctx)
 			int32_t e2;
 			if (weak_evidence(r, &r->messages[j], &e2)) {
 				struct kf_endpoint c2 = client_of(&r->messages[j]);
-				seen = same_addr(&c, &c2);
+				seen = kf_endpoint_same_addr(&c, &c2);
 			}
 		}
 		if (seen)
@@ -981,7 +976,7 @@ static void rule_weak_etype(struct kf_rule_ctx *ctx)
 			if (!k)
 				continue;
 			struct kf_endpoint c2 = client_of(o);
-			if (!same_addr(&c, &c2))
+			if (!kf_endpoint_same_addr(&c, &c2))
 				continue;
 			add_msg_frames(frames, &nf, o);
 			switch (k) {
@@ -1095,7 +1090,7 @@ static const struct kf_message *tcp_retry(const struct kf_result *r, const struc
 	for (size_t i = 0; i < r->n_messages; i++) {
 		const struct kf_message *m = &r->messages[i];
 		if (m->frame <= after || m->carrier != KF_CARRIER_KERBEROS || m->transport != KF_TRANSPORT_TCP ||
-		    !same_addr(&m->src, client) || (m->type != KF_KRB_AS_REQ && m->type != KF_KRB_TGS_REQ))
+		    !kf_endpoint_same_addr(&m->src, client) || (m->type != KF_KRB_AS_REQ && m->type != KF_KRB_TGS_REQ))
 			continue;
 		if (want_type && m->type != want_type)
 			continue;
@@ -1139,7 +1134,7 @@ static void rule_udp_fragmentation(struct kf_rule_ctx *ctx)
 		}
 		bool dup = false;
 		for (size_t k = 0; k < nc && !dup; k++)
-			dup = same_addr(&clients[k], &c);
+			dup = kf_endpoint_same_addr(&clients[k], &c);
 		if (!dup && nc < MAX_CLIENTS)
 			clients[nc++] = c;
 	}
@@ -1158,7 +1153,7 @@ static void rule_udp_fragmentation(struct kf_rule_ctx *ctx)
 			if (m->carrier != KF_CARRIER_KERBEROS || m->transport != KF_TRANSPORT_UDP)
 				continue;
 			struct kf_endpoint mc = client_of(m);
-			if (!same_addr(&mc, c))
+			if (!kf_endpoint_same_addr(&mc, c))
 				continue;
 			if (m->type == KF_KRB_ERROR && m->krb.error_code == 52) {
 				too_big++;
@@ -1199,7 +1194,7 @@ static void rule_udp_fragmentation(struct kf_rule_ctx *ctx)
 				continue;
 			const struct kf_endpoint *tc = t->dst.port == 88 ? &t->src : &t->dst;
 			const struct kf_endpoint *tk = t->dst.port == 88 ? &t->dst : &t->src;
-			if (!same_addr(tc, c))
+			if (!kf_endpoint_same_addr(tc, c))
 				continue;
 			lost++;
 			lost_replies += t->from_kdc;
@@ -1213,7 +1208,7 @@ static void rule_udp_fragmentation(struct kf_rule_ctx *ctx)
 				if (m->frame > t->frame)
 					break;
 				if (m->transport == KF_TRANSPORT_UDP && m->carrier == KF_CARRIER_KERBEROS &&
-				    same_addr(&m->src, c) && same_addr(&m->dst, tk) && !m->reply_in &&
+				    kf_endpoint_same_addr(&m->src, c) && kf_endpoint_same_addr(&m->dst, tk) && !m->reply_in &&
 				    (m->type == KF_KRB_AS_REQ || m->type == KF_KRB_TGS_REQ))
 					req = m; /* the last one before the lost datagram */
 			}

@@ -113,11 +113,6 @@ struct builder {
 	bool fail;
 };
 
-static bool same_addr(const struct kf_endpoint *a, const struct kf_endpoint *b)
-{
-	return a->ipver == b->ipver && memcmp(a->addr, b->addr, a->ipver == 6 ? 16 : 4) == 0;
-}
-
 bool kf_message_client(const struct kf_message *m, struct kf_endpoint *client)
 {
 	bool src_is_client;
@@ -146,7 +141,7 @@ static struct story_w *story_for(struct builder *b, const struct kf_endpoint *cl
 {
 	struct story_w *s = b->stories.p;
 	for (size_t i = 0; i < b->stories.n; i++)
-		if (same_addr(&s[i].client, client))
+		if (kf_endpoint_same_addr(&s[i].client, client))
 			return &s[i];
 	struct story_w *n = vec_push(&b->stories);
 	if (!n) {
@@ -219,23 +214,6 @@ static struct http_w *http_conn(struct builder *b, struct story_w *s, const stru
 	return n;
 }
 
-static const struct kf_message *by_frame(const struct kf_result *r, uint64_t frame, int type)
-{
-	/* messages are sorted by frame: binary search, then scan the frame */
-	size_t lo = 0, hi = r->n_messages;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (r->messages[mid].frame < frame)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (size_t i = lo; i < r->n_messages && r->messages[i].frame == frame; i++)
-		if (type < 0 || r->messages[i].type == type)
-			return &r->messages[i];
-	return NULL;
-}
-
 /* The reply a KDC request got: the message in its reply_in frame from the KDC. */
 static const struct kf_message *kdc_reply(const struct kf_result *r, const struct kf_message *req)
 {
@@ -246,7 +224,7 @@ static const struct kf_message *kdc_reply(const struct kf_result *r, const struc
 		if (m->frame == req->reply_in && m->reply_to == req->frame && m->carrier == req->carrier)
 			return m;
 	}
-	return by_frame(r, req->reply_in, -1);
+	return kf_result_message_at(r, req->reply_in, -1);
 }
 
 static bool is_krbtgt(const char *sname) { return sname && strncmp(sname, "krbtgt/", 7) == 0; }
@@ -414,7 +392,7 @@ static void on_behalf(struct builder *b, const struct kf_message *m, struct stor
 		struct story_w *s = &st[i];
 		if (s == requester || !str_eq(s->user, who))
 			continue;
-		const struct kf_message *req = by_frame(r, m->reply_to, KF_KRB_TGS_REQ);
+		const struct kf_message *req = kf_result_message_at(r, m->reply_to, KF_KRB_TGS_REQ);
 		if (!req || !req->krb.sname || is_krbtgt(req->krb.sname))
 			continue;
 		struct del_w *d = vec_push(&s->deleg);

@@ -271,17 +271,12 @@ static bool frame_in(const uint64_t *f, size_t n, uint64_t frame)
 	return lo < n && f[lo] == frame;
 }
 
-static bool same_addr(const struct kf_endpoint *a, const struct kf_endpoint *b)
-{
-	return a->ipver == b->ipver && memcmp(a->addr, b->addr, a->ipver == 6 ? 16 : 4) == 0;
-}
-
 /* Who the client talks to in message m: "KDC 10.88.0.2:88", "web.lab.test
  * (10.88.0.20:80)", "DNS 10.88.0.53". */
 static void peer(struct line *l, const struct kf_message *m, const struct kf_endpoint *client)
 {
 	char ep[64];
-	const struct kf_endpoint *other = same_addr(&m->src, client) ? &m->dst : &m->src;
+	const struct kf_endpoint *other = kf_endpoint_same_addr(&m->src, client) ? &m->dst : &m->src;
 	kf_fmt_endpoint(other, ep, sizeof ep);
 	switch (m->carrier) {
 	case KF_CARRIER_KERBEROS:
@@ -385,7 +380,7 @@ static void story(FILE *out, const struct kf_result *r, const struct kf_story *s
 			continue;
 		}
 		flush_run(out, &pr);
-		bool own = same_addr(&client, &st->client);
+		bool own = kf_endpoint_same_addr(&client, &st->client);
 		char t[40], tb[24];
 		when(t, sizeof t, m->ts_us, !one_day);
 		struct line l = { .n = 0 };
@@ -395,7 +390,7 @@ static void story(FILE *out, const struct kf_result *r, const struct kf_story *s
 			kf_fmt_addr(&client, by, sizeof by);
 			add(&l, "[%s for this user] ", by);
 		}
-		bool out_dir = same_addr(&m->src, &client);
+		bool out_dir = kf_endpoint_same_addr(&m->src, &client);
 		add(&l, "%s ", out_dir ? "→" : "←");
 		peer(&l, m, &client);
 		add(&l, "  %s ", kf_fmt_type(m->type, tb, sizeof tb));
