@@ -21,7 +21,7 @@
 #include "stories.h"
 
 #define KRB_PORT 88
-#define PENDING_MAX 16
+#define PENDING_MAX KF_LIMIT_KRB_PENDING
 
 /* Per-flow state for a TCP connection or a UDP client/KDC pair. */
 struct krb_conn {

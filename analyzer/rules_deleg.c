@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/limits.h"
 #include "krb5.h"
 #include "rules.h"
 #include "stories.h"
@@ -18,7 +19,7 @@
  * still counts as done for that user. */
 #define DELEG_WINDOW_US (60ull * 1000000ull)
 
-#define MAX_EV 64
+#define MAX_EV KF_LIMIT_EVIDENCE_FRAMES
 
 /* ---- helpers -------------------------------------------------------------- */
 

@@ -9,12 +9,13 @@
 
 #include "gss.h"
 #include "base/arena.h"
+#include "base/limits.h"
 #include "krb5.h"
 #include "rules.h"
 #include "stories.h"
 
-#define MAX_EVIDENCE 64
-#define MAX_GROUPS 256
+#define MAX_EVIDENCE KF_LIMIT_EVIDENCE_FRAMES
+#define MAX_GROUPS KF_LIMIT_RULE_GROUPS
 
 /* KRB-ERROR codes a service returns when it cannot decrypt a ticket. */
 #define KRB_AP_ERR_BAD_INTEGRITY 31

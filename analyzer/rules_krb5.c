@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/arena.h"
+#include "base/limits.h"
 #include "krb5.h"
 #include "rules.h"
 #include "stories.h"
@@ -37,24 +39,27 @@ static bool answered_elsewhere(const struct kf_result *r, const struct kf_endpoi
 static void rule_kdc_unreachable(struct kf_rule_ctx *ctx)
 {
 	const struct kf_result *r = kf_rule_result(ctx);
-	bool done[4096] = { false };
-	for (size_t i = 0; i < r->n_tevents && i < 4096; i++) {
+	/* which transport events an earlier finding already took */
+	bool *done = r->n_tevents ? kf_calloc(r->n_tevents, sizeof(bool)) : NULL;
+	if (r->n_tevents && !done)
+		return;
+	for (size_t i = 0; i < r->n_tevents; i++) {
 		const struct kf_tevent *t = &r->tevents[i];
 		if (done[i] || t->kind == KF_TEV_FRAG_INCOMPLETE || t->dst.port != 88)
 			continue;
 		if (kdc_answered(r, &t->dst))
 			continue; /* it answered something: not unreachable (other rules look at the rest) */
-		uint64_t frames[64];
+		uint64_t frames[KF_LIMIT_EVIDENCE_FRAMES];
 		size_t nf = 0;
 		unsigned udp = 0, syns = 0, resets = 0, icmp = 0;
 		bool refused = false;
 		uint64_t last = 0;
-		for (size_t j = i; j < r->n_tevents && j < 4096; j++) {
+		for (size_t j = i; j < r->n_tevents; j++) {
 			const struct kf_tevent *u = &r->tevents[j];
 			if (u->kind == KF_TEV_FRAG_INCOMPLETE || !kf_endpoint_same_addr(&u->dst, &t->dst) || u->dst.port != 88)
 				continue;
 			done[j] = true;
-			if (nf < 64)
+			if (nf < KF_LIMIT_EVIDENCE_FRAMES)
 				frames[nf++] = u->frame;
 			last = u->frame > last ? u->frame : last;
 			switch (u->kind) {
@@ -99,12 +104,13 @@ static void rule_kdc_unreachable(struct kf_rule_ctx *ctx)
 				   kdc, refused ? "" : " (Likely, not certain: a capture that runs until the client gives "
 						       "up would show that no reply ever came.)"));
 	}
+	kf_free(done);
 }
 
 /* ---- shared helpers ------------------------------------------------------ */
 
 #define WINDOW_US (30ull * 1000000ull)
-#define MAX_EV 64
+#define MAX_EV KF_LIMIT_EVIDENCE_FRAMES
 
 static bool name_eq(const char *a, const char *b) { return a && b && strcasecmp(a, b) == 0; }
 static bool name_same(const char *a, const char *b) { return (!a && !b) || name_eq(a, b); }
@@ -1109,7 +1115,7 @@ static const struct kf_message *tcp_retry(const struct kf_result *r, const struc
 	return any;
 }
 
-#define MAX_CLIENTS 32
+#define MAX_CLIENTS KF_LIMIT_RULE_GROUPS
 
 static void rule_udp_fragmentation(struct kf_rule_ctx *ctx)
 {

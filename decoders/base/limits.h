@@ -53,10 +53,15 @@
 
 /* Rules */
 #define KF_LIMIT_FINDINGS_PER_RULE  200u      /* findings one rule may add to a capture */
+#define KF_LIMIT_EVIDENCE_FRAMES    64u       /* frames a finding lists (its text counts them all) */
+#define KF_LIMIT_RULE_GROUPS        256u      /* clients/hosts a rule tells apart in one capture
+					     * (more than KF_LIMIT_FINDINGS_PER_RULE anyway) */
 
 /* Whole run */
 #define KF_LIMIT_MESSAGES           4000000u  /* authentication messages kept */
 #define KF_LIMIT_TRANSPORT_EVENTS   100000u   /* unanswered requests / resets kept */
 #define KF_LIMIT_PENDING_REQUESTS   65536u    /* UDP requests awaiting a reply */
+#define KF_LIMIT_KRB_PENDING        16u       /* requests awaiting a reply on one KDC flow
+					     * (more: the oldest is no longer matched) */
 
 #endif
