@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "analyze.h"
+#include "arena.h"
 #include "report.h"
 #include "rules.h"
 
@@ -124,6 +125,16 @@ int main(int argc, char **argv)
 		}
 	}
 
+	/* Test hooks for tests/hostile/run-oom.sh, deliberately left out of --help:
+	 * KRBFLOW_FAIL_ALLOC=N makes the N-th kf_malloc/kf_calloc/kf_realloc from
+	 * here on fail (allocation-failure injection, decoders/base/arena.h);
+	 * KRBFLOW_COUNT_ALLOC=1 prints "krbflow: allocations: N" on stderr at exit,
+	 * N counting from here, so that N+1 is the first value that injects nothing. */
+	unsigned long alloc_base = kf_alloc_calls();
+	const char *fail_alloc = getenv("KRBFLOW_FAIL_ALLOC");
+	if (fail_alloc && *fail_alloc)
+		kf_alloc_fail_after(strtoul(fail_alloc, NULL, 10));
+
 	int status = EXIT_OK;
 	int ncaptures = argc - optind;
 	for (int i = optind; i < argc; i++) {
@@ -163,5 +174,8 @@ int main(int argc, char **argv)
 	}
 	if (fflush(stdout) != 0 && status == EXIT_OK)
 		status = EXIT_INTERNAL;
+	const char *count_alloc = getenv("KRBFLOW_COUNT_ALLOC");
+	if (count_alloc && *count_alloc && strcmp(count_alloc, "0") != 0)
+		fprintf(stderr, "krbflow: allocations: %lu\n", kf_alloc_calls() - alloc_base);
 	return status;
 }

@@ -7,6 +7,7 @@
  */
 #include "analyze.h"
 
+#include <errno.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,8 +55,9 @@ static void note_events(struct kf_run *r, uint64_t frame)
 		unsigned e = r->ev.ev[i];
 		if (e >= KF_EV__COUNT)
 			continue;
-		if (r->ev_count[e]++ == 0)
+		if (r->ev_count[e] == 0)
 			r->ev_first[e] = frame;
+		r->ev_count[e] += 1 + r->ev.more[i];
 		if (e == KF_EV_OUT_OF_MEMORY)
 			r->nomem = true;
 	}
@@ -93,6 +95,16 @@ static bool is_reply(int type)
 
 /* ---- transport events --------------------------------------------------- */
 
+/* Keep a transport event; past the cap say so (once per packet is enough). */
+static void tevent_store(struct kf_run *r, const struct kf_tevent *t)
+{
+	enum kf_status st = kf_msgstore_add_tevent(&r->store, t);
+	if (st == KF_LIMIT)
+		kf_events_add(&r->ev, KF_EV_TRANSPORT_EVENT_LIMIT);
+	else if (st != KF_OK)
+		kf_events_add(&r->ev, KF_EV_OUT_OF_MEMORY);
+}
+
 static void add_tevent(struct kf_run *r, enum kf_tevent_kind kind, uint64_t frame, uint64_t ts,
 		       const struct kf_flow_key *k, uint32_t count, uint64_t request_frame)
 {
@@ -106,8 +118,7 @@ static void add_tevent(struct kf_run *r, enum kf_tevent_kind kind, uint64_t fram
 	t.transport = k->proto;
 	t.count = count;
 	t.request_frame = request_frame;
-	if (kf_msgstore_add_tevent(&r->store, &t) != KF_OK)
-		kf_events_add(&r->ev, KF_EV_OUT_OF_MEMORY);
+	tevent_store(r, &t);
 }
 
 /* ---- connections -------------------------------------------------------- */
@@ -437,8 +448,7 @@ static void icmp_packet(struct kf_run *r, const struct kf_ip *ip, struct kf_span
 	t.icmp_type = u.type;
 	t.icmp_code = u.code;
 	t.count = 1;
-	if (kf_msgstore_add_tevent(&r->store, &t) != KF_OK)
-		kf_events_add(&r->ev, KF_EV_OUT_OF_MEMORY);
+	tevent_store(r, &t);
 }
 
 static void handle_l4(struct kf_run *r, const struct kf_ip *ip, struct kf_span payload, uint32_t nfrags,
@@ -561,8 +571,7 @@ static void on_frag_incomplete(void *ctx, const struct kf_frag_incomplete *inc)
 	t.transport = fk->proto;
 	t.count = inc->nfrags;
 	t.from_kdc = dir == 1;
-	if (kf_msgstore_add_tevent(&r->store, &t) != KF_OK)
-		kf_run_nomem(r);
+	tevent_store(r, &t);
 }
 
 /* ---- DNS (UDP 53) -------------------------------------------------------- */
@@ -779,7 +788,7 @@ enum kf_status kf_analyze(const char *path, const struct kf_config *cfg, struct 
 
 	struct kf_capture *cap = kf_capture_open(path, err, errlen);
 	if (!cap)
-		return KF_IO;
+		return errno == ENOMEM ? KF_NOMEM : KF_IO;
 
 	struct kf_run *r = kf_calloc(1, sizeof(*r));
 	if (!r) {
@@ -832,6 +841,8 @@ enum kf_status kf_analyze(const char *path, const struct kf_config *cfg, struct 
 	kf_flow_table_drain(r->flows);
 	kf_defrag_flush(r->defrag, &r->ev);
 	note_events(r, 0);
+	if (r->nomem) /* an allocation failed while finishing flows */
+		st = KF_NOMEM;
 
 	{
 		char nb[32];

@@ -38,6 +38,7 @@ struct kf_capture *kf_capture_open(const char *path, char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	bool is_stdin = strcmp(path, "-") == 0;
+	errno = 0; /* ENOMEM on return tells the caller it was memory, not the file */
 	FILE *f;
 	uint8_t magic[4] = { 0 };
 
@@ -66,6 +67,7 @@ struct kf_capture *kf_capture_open(const char *path, char *err, size_t errlen)
 
 	struct kf_capture *c = kf_calloc(1, sizeof(*c));
 	if (!c) {
+		errno = ENOMEM;
 		set_err(err, errlen, "out of memory");
 		if (!is_stdin)
 			fclose(f);
@@ -85,7 +87,8 @@ struct kf_capture *kf_capture_open(const char *path, char *err, size_t errlen)
 		if (!c->path) {
 			kf_free(c);
 			fclose(f);
-			set_err(err, errlen, "out of memory");
+			errno = ENOMEM;
+		set_err(err, errlen, "out of memory");
 			return NULL;
 		}
 		memcpy(c->path, path, n + 1);

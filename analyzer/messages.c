@@ -167,7 +167,7 @@ void kf_msgstore_link(struct kf_msgstore *s, uint32_t req, uint32_t rep)
 enum kf_status kf_msgstore_add_tevent(struct kf_msgstore *s, const struct kf_tevent *t)
 {
 	if (s->n_tev >= KF_LIMIT_TRANSPORT_EVENTS)
-		return KF_OK; /* counted as enough evidence; later ones dropped */
+		return KF_LIMIT; /* the caller reports transport-event-limit */
 	if (s->n_tev == s->cap_tev) {
 		size_t cap = s->cap_tev ? s->cap_tev * 2 : 16;
 		struct kf_tevent *nt = kf_realloc(s->tev, cap * sizeof(*nt));

@@ -65,6 +65,8 @@ const struct kf_rule *const *kf_rule_catalogue(size_t *n)
 
 const struct kf_result *kf_rule_result(const struct kf_rule_ctx *ctx) { return ctx->r; }
 
+void kf_rule_nomem(struct kf_rule_ctx *ctx) { ctx->nomem = true; }
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;

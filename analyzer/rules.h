@@ -80,6 +80,10 @@ void kf_finding_add(struct kf_rule_ctx *ctx, enum kf_severity sev, enum kf_confi
 		    const uint64_t *frames, size_t n_frames, const char *summary, const char *explanation,
 		    const char *remediation);
 
+/* A rule's own scratch allocation failed: the run reports out of memory
+ * (exit 3) instead of silently missing this rule's findings. */
+void kf_rule_nomem(struct kf_rule_ctx *ctx);
+
 /* printf into run-lifetime memory (NULL when out of memory: kf_finding_add
  * copes).  For building summaries. */
 const char *kf_rule_fmt(struct kf_rule_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -220,8 +220,10 @@ static void rule_ntlm_fallback(struct kf_rule_ctx *ctx)
 	for (size_t s = 0; s < r->n_stories; s++) {
 		const struct kf_story *st = &r->stories[s];
 		bool *done = st->n_http ? kf_calloc(st->n_http, sizeof(bool)) : NULL;
-		if (st->n_http && !done)
+		if (st->n_http && !done) {
+			kf_rule_nomem(ctx);
 			return;
+		}
 		for (size_t h = 0; h < st->n_http; h++) {
 			const struct kf_story_http *c = &st->http[h];
 			if (done[h] || !c->mech || strcmp(c->mech, "ntlm") != 0)
@@ -459,8 +461,10 @@ static void rule_portless_spn(struct kf_rule_ctx *ctx)
 {
 	const struct kf_result *r = kf_rule_result(ctx);
 	struct seen *seen = kf_calloc(1, sizeof *seen);
-	if (!seen)
+	if (!seen) {
+		kf_rule_nomem(ctx);
 		return;
+	}
 	for (size_t i = 0; i < r->n_messages; i++) {
 		const struct kf_message *req = &r->messages[i];
 		if (!is_http_req(req))
@@ -728,8 +732,10 @@ static void rule_cname_spn(struct kf_rule_ctx *ctx)
 {
 	const struct kf_result *r = kf_rule_result(ctx);
 	struct seen *seen = kf_calloc(1, sizeof *seen);
-	if (!seen)
+	if (!seen) {
+		kf_rule_nomem(ctx);
 		return;
+	}
 	for (size_t i = 0; i < r->n_messages; i++) {
 		const struct kf_message *req = &r->messages[i];
 		if (!is_http_req(req) || !req->http->host)
@@ -843,8 +849,10 @@ static void rule_auth_loop(struct kf_rule_ctx *ctx)
 {
 	const struct kf_result *r = kf_rule_result(ctx);
 	struct seen *seen = kf_calloc(1, sizeof *seen);
-	if (!seen)
+	if (!seen) {
+		kf_rule_nomem(ctx);
 		return;
+	}
 	for (size_t i = 0; i < r->n_messages; i++) {
 		const struct kf_message *first = &r->messages[i];
 		if (!is_http_req(first) || !first->http->auth_scheme)
@@ -947,8 +955,10 @@ static void rule_token_too_large(struct kf_rule_ctx *ctx)
 {
 	const struct kf_result *r = kf_rule_result(ctx);
 	struct seen *seen = kf_calloc(1, sizeof *seen);
-	if (!seen)
+	if (!seen) {
+		kf_rule_nomem(ctx);
 		return;
+	}
 	for (size_t i = 0; i < r->n_messages; i++) {
 		const struct kf_message *req = &r->messages[i];
 		if (!is_http_req(req) || !req->http->auth_scheme)

@@ -41,8 +41,10 @@ static void rule_kdc_unreachable(struct kf_rule_ctx *ctx)
 	const struct kf_result *r = kf_rule_result(ctx);
 	/* which transport events an earlier finding already took */
 	bool *done = r->n_tevents ? kf_calloc(r->n_tevents, sizeof(bool)) : NULL;
-	if (r->n_tevents && !done)
+	if (r->n_tevents && !done) {
+		kf_rule_nomem(ctx);
 		return;
+	}
 	for (size_t i = 0; i < r->n_tevents; i++) {
 		const struct kf_tevent *t = &r->tevents[i];
 		if (done[i] || t->kind == KF_TEV_FRAG_INCOMPLETE || t->dst.port != 88)

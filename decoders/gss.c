@@ -390,7 +390,7 @@ bool kf_spnego_decode(struct kf_span s, struct kf_spnego *sp, struct kf_events *
 	struct kf_span body = s;
 	if (kf_token_classify(s) == KF_TOKEN_GSS_FRAMED) {
 		struct kf_gss_token t;
-		struct kf_events gev = { { 0 }, 0, 0 };
+		struct kf_events gev = { 0 };
 		if (!kf_gss_unwrap(s, &t, &gev) || t.mech != KF_MECH_SPNEGO) {
 			for (unsigned i = 0; i < gev.n; i++)
 				if (gev.ev[i] == KF_EV_DER_INDEFINITE_LENGTH)

@@ -369,7 +369,7 @@ static long head_result(long r, const struct kf_events *lev, struct kf_events *e
 static long parse_head(struct kf_span s, bool is_request, struct kf_span request_method,
 		       struct kf_http_head *h, struct kf_events *ev)
 {
-	struct kf_events lev = {{0}, 0, 0};
+	struct kf_events lev = { 0 };
 	struct framing f;
 	memset(&f, 0, sizeof f);
 	memset(h, 0, sizeof *h);

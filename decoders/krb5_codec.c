@@ -113,7 +113,7 @@ static void pa_tgs_req(struct kf_span v, struct kf_krb_msg *m, struct kf_events 
 	krb5_ap_req *ap = NULL;
 	if (decode_krb5_ap_req(&d, &ap) != 0) {
 		kf_events_add(ev, KF_EV_KRB_PADATA_MALFORMED);
-		struct kf_events scratch = { { 0 }, 0, 0 };
+		struct kf_events scratch = { 0 };
 		kf_krb5_padata_value(KF_KRB5_PA_REQUEST, 1, v, m, &scratch);
 		return;
 	}

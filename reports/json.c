@@ -545,6 +545,33 @@ static int emit(FILE *out, const char *key, json_t *v, bool compact, bool first)
 	return 0;
 }
 
+/* The messages array, one message at a time: a capture's messages can be
+ * many, and building them all as one jansson tree would cost far more
+ * memory than the messages themselves. Same bytes as emit() would write. */
+static int emit_messages(FILE *out, const struct kf_result *r, bool compact)
+{
+	size_t flags = JSON_SORT_KEYS | JSON_ENSURE_ASCII | (compact ? JSON_COMPACT : JSON_INDENT(2));
+	fputs(compact ? ",\"messages\":[" : ",\n  \"messages\": [", out);
+	for (size_t i = 0; i < r->n_messages; i++) {
+		json_t *o = message_obj(&r->messages[i]);
+		char *s = o && !oom ? json_dumps(o, flags) : NULL;
+		json_decref(o);
+		if (!s)
+			return -1;
+		fputs(i ? "," : "", out);
+		if (!compact)
+			fputs("\n    ", out);
+		for (const char *p = s; *p; p++) {
+			fputc(*p, out);
+			if (*p == '\n' && !compact)
+				fputs("    ", out);
+		}
+		free(s);
+	}
+	fputs(compact || !r->n_messages ? "]" : "\n  ]", out);
+	return 0;
+}
+
 int kf_report_json(const struct kf_result *r, FILE *out, bool compact)
 {
 	oom = 0;
@@ -553,9 +580,6 @@ int kf_report_json(const struct kf_result *r, FILE *out, bool compact)
 		set(ver, "version", json_string(KRBFLOW_VERSION));
 		set(ver, "schema", json_integer(KRBFLOW_SCHEMA));
 	}
-	json_t *msgs = json_array();
-	for (size_t i = 0; msgs && i < r->n_messages; i++)
-		push(msgs, message_obj(&r->messages[i]));
 	json_t *cap = capture_obj(r);
 	json_t *flows = json_array();
 	for (size_t i = 0; flows && i < r->n_stories; i++)
@@ -575,9 +599,8 @@ int kf_report_json(const struct kf_result *r, FILE *out, bool compact)
 		}
 		push(findings, o);
 	}
-	if (oom || !ver || !msgs || !cap || !flows || !findings) {
+	if (oom || !ver || !cap || !flows || !findings) {
 		json_decref(ver);
-		json_decref(msgs);
 		json_decref(cap);
 		json_decref(flows);
 		json_decref(findings);
@@ -586,7 +609,7 @@ int kf_report_json(const struct kf_result *r, FILE *out, bool compact)
 	fputc('{', out);
 	int rc = emit(out, "krbflow", ver, compact, true);
 	rc |= emit(out, "capture", cap, compact, false);
-	rc |= emit(out, "messages", msgs, compact, false);
+	rc |= emit_messages(out, r, compact);
 	rc |= emit(out, "flows", flows, compact, false);
 	rc |= emit(out, "findings", findings, compact, false);
 	fputs(compact ? "}\n" : "\n}\n", out);

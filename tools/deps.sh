@@ -5,7 +5,7 @@ set -euo pipefail
 need=(build-essential cmake pkg-config libpcap-dev libkrb5-dev libjansson-dev check)
 if [ "${1:-}" = "--test" ]; then
 	# tshark is the oracle of the corpus test; clang for the fuzz targets
-	need+=(tshark python3 clang)
+	need+=(tshark python3 clang valgrind)
 fi
 missing=()
 for p in "${need[@]}"; do

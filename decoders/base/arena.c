@@ -14,11 +14,14 @@ struct kf_arena_chunk {
 };
 
 static unsigned long fail_countdown;
+static unsigned long alloc_calls; /* kf_malloc/kf_calloc/kf_realloc calls so far */
 
 void kf_alloc_fail_after(unsigned long n) { fail_countdown = n; }
+unsigned long kf_alloc_calls(void) { return alloc_calls; }
 
 static int injected_failure(void)
 {
+	alloc_calls++;
 	if (fail_countdown == 0)
 		return 0;
 	return --fail_countdown == 0;

@@ -33,5 +33,6 @@ void *kf_calloc(size_t count, size_t size);
 void *kf_realloc(void *p, size_t n);
 void kf_free(void *p);
 void kf_alloc_fail_after(unsigned long n);
+unsigned long kf_alloc_calls(void); /* allocation calls made so far (test hook) */
 
 #endif

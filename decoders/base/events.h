@@ -19,21 +19,34 @@ const char *kf_event_desc(enum kf_event ev);
 
 #define KF_EVENT_SINK_CAP 8
 
-/* Events raised while decoding one unit (packet, record).  Extra events past
- * the cap are counted in `dropped`, so nothing vanishes unnoticed. */
+/* Events raised while decoding one unit (packet, record, or the end of the
+ * capture, when flushing can raise thousands).  Once the slots are full, an
+ * event already held is counted on its slot (more[i]); only a new kind of
+ * event past the cap is counted in `dropped`. */
 struct kf_events {
 	uint16_t ev[KF_EVENT_SINK_CAP];
 	uint8_t n;
 	uint8_t dropped;
+	uint32_t more[KF_EVENT_SINK_CAP]; /* repeats of ev[i] beyond the first */
 };
 
 static inline void kf_events_add(struct kf_events *e, enum kf_event ev)
 {
 	if (!e)
 		return;
-	if (e->n < KF_EVENT_SINK_CAP)
+	if (e->n < KF_EVENT_SINK_CAP) {
+		e->more[e->n] = 0;
 		e->ev[e->n++] = (uint16_t)ev;
-	else if (e->dropped < 255)
+		return;
+	}
+	for (unsigned i = 0; i < e->n; i++) {
+		if (e->ev[i] == ev) {
+			if (e->more[i] < UINT32_MAX)
+				e->more[i]++;
+			return;
+		}
+	}
+	if (e->dropped < 255)
 		e->dropped++;
 }
 

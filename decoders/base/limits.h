@@ -58,8 +58,8 @@
 					     * (more than KF_LIMIT_FINDINGS_PER_RULE anyway) */
 
 /* Whole run */
-#define KF_LIMIT_MESSAGES           4000000u  /* authentication messages kept */
-#define KF_LIMIT_TRANSPORT_EVENTS   100000u   /* unanswered requests / resets kept */
+#define KF_LIMIT_MESSAGES           250000u   /* authentication messages kept (~120 MiB at most) */
+#define KF_LIMIT_TRANSPORT_EVENTS   20000u    /* unanswered requests / resets kept (more: transport-event-limit) */
 #define KF_LIMIT_PENDING_REQUESTS   65536u    /* UDP requests awaiting a reply */
 #define KF_LIMIT_KRB_PENDING        16u       /* requests awaiting a reply on one KDC flow
 					     * (more: the oldest is no longer matched) */

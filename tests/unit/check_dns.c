@@ -187,7 +187,7 @@ START_TEST(t_valid)
 	uint8_t raw[512];
 	size_t n = kf_test_hex(v->hex, raw, sizeof raw);
 	struct kf_dns_msg m;
-	struct kf_events ev = {{0}, 0, 0};
+	struct kf_events ev = { 0 };
 	ck_assert_msg(decode_exact(raw, n, &m, &ev), "%s", v->name);
 	ck_assert_uint_eq(ev.n, 0);
 	ck_assert_uint_eq(m.id, v->id);
@@ -219,7 +219,7 @@ START_TEST(t_truncation)
 	size_t used = v->used ? v->used : n;
 	for (size_t k = 0; k < n; k++) {
 		struct kf_dns_msg m;
-		struct kf_events ev = {{0}, 0, 0};
+		struct kf_events ev = { 0 };
 		bool ok = decode_exact(raw, k, &m, &ev);
 		ck_assert_msg(ok == (k >= used), "%s: prefix %zu: %d", v->name, k, ok);
 		ck_assert_msg(ok || has_event(&ev, KF_EV_DNS_MALFORMED), "%s: prefix %zu", v->name, k);
@@ -272,7 +272,7 @@ START_TEST(t_bad)
 	uint8_t raw[512];
 	size_t n = kf_test_hex(b->hex, raw, sizeof raw);
 	struct kf_dns_msg m;
-	struct kf_events ev = {{0}, 0, 0};
+	struct kf_events ev = { 0 };
 	ck_assert_msg(!decode_exact(raw, n, &m, &ev), "%s decoded", b->name);
 	ck_assert_msg(ev.n == 1 && ev.ev[0] == b->ev, "%s: %u events, first %s", b->name, ev.n,
 		      ev.n ? kf_event_code(ev.ev[0]) : "-");
@@ -316,7 +316,7 @@ START_TEST(t_pointer_cap)
 {
 	uint8_t buf[256];
 	struct kf_dns_msg m;
-	struct kf_events ev = {{0}, 0, 0};
+	struct kf_events ev = { 0 };
 	size_t n = build_chain(buf, sizeof buf, KF_LIMIT_DNS_POINTERS);
 	ck_assert(decode_exact(buf, n, &m, &ev));
 	ck_assert_str_eq(m.qname, "end");
@@ -332,7 +332,7 @@ START_TEST(t_name_lengths)
 {
 	uint8_t buf[600];
 	struct kf_dns_msg m;
-	struct kf_events ev = {{0}, 0, 0};
+	struct kf_events ev = { 0 };
 	static const uint8_t hdr[12] = {0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0};
 
 	/* 3 labels of 63 + one of 61: 4*64 - 2 + 1 = 255 octets, printed 253 chars */
@@ -395,7 +395,7 @@ START_TEST(t_many_answers)
 		buf[n++] = (uint8_t)i;
 	}
 	struct kf_dns_msg m;
-	struct kf_events ev = {{0}, 0, 0};
+	struct kf_events ev = { 0 };
 	ck_assert(decode_exact(buf, n, &m, &ev));
 	ck_assert_uint_eq(m.n_answers, KF_LIMIT_DNS_ANSWERS);
 	ck_assert(m.answers_truncated);
@@ -417,7 +417,7 @@ START_TEST(t_mutations)
 			uint8_t save = raw[i];
 			raw[i] = vals[j];
 			struct kf_dns_msg m;
-			struct kf_events ev = {{0}, 0, 0};
+			struct kf_events ev = { 0 };
 			bool ok = decode_exact(raw, n, &m, &ev);
 			ck_assert(ok || ev.n == 1);
 			if (ok) {

@@ -169,7 +169,7 @@ static bool has_event(const struct kf_events *ev, enum kf_event e)
 static struct kf_spnego decode_ok(const uint8_t *p, size_t n)
 {
 	struct kf_spnego sp;
-	struct kf_events ev = { { 0 }, 0, 0 };
+	struct kf_events ev = { 0 };
 	ck_assert(kf_spnego_decode(kf_span_make(p, n), &sp, &ev));
 	ck_assert_uint_eq(ev.n, 0);
 	return sp;
@@ -178,7 +178,7 @@ static struct kf_spnego decode_ok(const uint8_t *p, size_t n)
 static struct kf_gss_token unwrap_ok(struct kf_span s)
 {
 	struct kf_gss_token t;
-	struct kf_events ev = { { 0 }, 0, 0 };
+	struct kf_events ev = { 0 };
 	ck_assert(kf_gss_unwrap(s, &t, &ev));
 	ck_assert_uint_eq(ev.n, 0);
 	return t;
@@ -235,7 +235,7 @@ START_TEST(t_real_ntlm_fallback)
 {
 	size_t n;
 	struct kf_ntlm_msg m;
-	struct kf_events ev = { { 0 }, 0, 0 };
+	struct kf_events ev = { 0 };
 	char buf[64];
 
 	uint8_t *p = b64_load(real_fb_init, &n);
@@ -449,7 +449,7 @@ START_TEST(t_mech_cap)
 	uint8_t *p = malloc(o);
 	memcpy(p, tok, o);
 	struct kf_spnego sp;
-	struct kf_events ev = { { 0 }, 0, 0 };
+	struct kf_events ev = { 0 };
 	ck_assert(kf_spnego_decode(kf_span_make(p, o), &sp, &ev));
 	ck_assert_uint_eq(sp.n_mech_types, KF_LIMIT_SPNEGO_MECHS);
 	ck_assert(sp.mech_types_truncated);
@@ -591,7 +591,7 @@ START_TEST(t_malformed)
 	const struct bad *b = &bads[_i];
 	size_t n;
 	uint8_t *p = hex_load(b->hex, &n);
-	struct kf_events ev = { { 0 }, 0, 0 };
+	struct kf_events ev = { 0 };
 	bool ok;
 	if (b->fn == SPNEGO) {
 		struct kf_spnego sp;
@@ -619,7 +619,7 @@ START_TEST(t_partial)
 	size_t n;
 	uint8_t *p = hex_load("a10e 300c a003 0a0107 a105 0603 2a0304", &n);
 	struct kf_spnego sp;
-	struct kf_events ev = { { 0 }, 0, 0 };
+	struct kf_events ev = { 0 };
 	ck_assert(!kf_spnego_decode(kf_span_make(p, n), &sp, &ev));
 	ck_assert(sp.has_neg_state);
 	ck_assert_int_eq(sp.neg_state, 7);
@@ -674,7 +674,7 @@ START_TEST(t_truncation)
 	for (size_t k = 0; k <= n; k++) {
 		uint8_t *p = malloc(k ? k : 1); /* exact size: ASan catches overreads */
 		memcpy(p, full, k);
-		struct kf_events ev = { { 0 }, 0, 0 };
+		struct kf_events ev = { 0 };
 		bool ok;
 		if (v->fn == SPNEGO) {
 			struct kf_spnego sp;

@@ -179,7 +179,7 @@ START_TEST(t_valid)
 	uint8_t *buf = malloc(n);
 	memcpy(buf, v->text, n);
 	struct kf_http_head h;
-	struct kf_events ev = {{0}, 0, 0};
+	struct kf_events ev = { 0 };
 	long r = parse(v->req, v->req_method, kf_span_make(buf, n), &h, &ev);
 	check_valid(v, r, &h, &ev, buf);
 	free(buf);
@@ -198,7 +198,7 @@ START_TEST(t_valid_split)
 		uint8_t *buf = malloc(k ? k : 1);
 		memcpy(buf, v->text, k);
 		struct kf_http_head h;
-		struct kf_events ev = {{0}, 0, 0};
+		struct kf_events ev = { 0 };
 		long r = parse(v->req, v->req_method, kf_span_make(buf, k), &h, &ev);
 		ck_assert_msg(r == KF_HTTP_NEED_MORE, "%s: prefix %zu gave %ld", v->name, k, r);
 		ck_assert_uint_eq(ev.n, 0);
@@ -208,7 +208,7 @@ START_TEST(t_valid_split)
 		uint8_t *buf = malloc(k);
 		memcpy(buf, v->text, k);
 		struct kf_http_head h;
-		struct kf_events ev = {{0}, 0, 0};
+		struct kf_events ev = { 0 };
 		long r = parse(v->req, v->req_method, kf_span_make(buf, k), &h, &ev);
 		check_valid(v, r, &h, &ev, buf);
 		free(buf);
@@ -220,7 +220,7 @@ START_TEST(t_header_find)
 {
 	const char *t = "GET / HTTP/1.1\r\nHost: a\r\nX-Dup: 1\r\nhOsT: b\r\nx-dup: 2\r\n\r\n";
 	struct kf_http_head h;
-	struct kf_events ev = {{0}, 0, 0};
+	struct kf_events ev = { 0 };
 	ck_assert_int_eq(kf_http_parse_request(str_span(t), &h, &ev), (long)strlen(t));
 	const struct kf_http_header *hd = kf_http_header_find(&h, "HOST", 0);
 	ck_assert_ptr_nonnull(hd);
@@ -321,7 +321,7 @@ START_TEST(t_bad)
 	uint8_t *buf = malloc(n);
 	memcpy(buf, b->text, n);
 	struct kf_http_head h;
-	struct kf_events ev = {{0}, 0, 0};
+	struct kf_events ev = { 0 };
 	long r = parse(b->req, "GET", kf_span_make(buf, n), &h, &ev);
 	ck_assert_msg(r == b->ret, "%s: ret %ld", b->name, r);
 	ck_assert_msg(has_event(&ev, b->ev), "%s: event %s missing (%u events)", b->name,
@@ -330,7 +330,7 @@ START_TEST(t_bad)
 	for (size_t k = 0; k < n; k++) {
 		uint8_t *p = malloc(k ? k : 1);
 		memcpy(p, b->text, k);
-		struct kf_events ev2 = {{0}, 0, 0};
+		struct kf_events ev2 = { 0 };
 		long r2 = parse(b->req, "GET", kf_span_make(p, k), &h, &ev2);
 		ck_assert_msg(r2 == KF_HTTP_NEED_MORE || r2 == KF_HTTP_ERROR || r2 == b->ret, "%s/%zu: %ld",
 			      b->name, k, r2);
@@ -350,7 +350,7 @@ START_TEST(t_too_many_headers)
 		n += (size_t)snprintf(t + n, cap - n, "X-H%d: v%d\r\n", i, i);
 	n += (size_t)snprintf(t + n, cap - n, "Content-Length: 12\r\n\r\n");
 	struct kf_http_head h;
-	struct kf_events ev = {{0}, 0, 0};
+	struct kf_events ev = { 0 };
 	long r = kf_http_parse_response(kf_span_make(t, n), str_span("GET"), &h, &ev);
 	ck_assert_int_eq(r, (long)n);
 	ck_assert_uint_eq(h.n_headers, KF_LIMIT_HTTP_HEADERS);
@@ -377,7 +377,7 @@ START_TEST(t_header_block_cap)
 	memcpy(t + n, "\r\n", 2);
 	n += 2;
 	struct kf_http_head h;
-	struct kf_events ev = {{0}, 0, 0};
+	struct kf_events ev = { 0 };
 	ck_assert_int_eq(kf_http_parse_request(kf_span_make(t, n), &h, &ev), KF_HTTP_ERROR);
 	ck_assert(has_event(&ev, KF_EV_HTTP_HEADER_TOO_BIG));
 	kf_events_clear(&ev);
@@ -628,7 +628,7 @@ START_TEST(t_chunked)
 
 	/* in one piece */
 	struct kf_http_chunked ch;
-	struct kf_events ev = {{0}, 0, 0};
+	struct kf_events ev = { 0 };
 	bool done = false;
 	kf_http_chunked_init(&ch);
 	size_t used = kf_http_chunked_feed(&ch, kf_span_make(buf, n), &done, &ev);
@@ -688,7 +688,7 @@ START_TEST(t_chunked_limits)
 	buf[1] = ';';
 	memset(buf + 2, 'a', n - 2);
 	struct kf_http_chunked ch;
-	struct kf_events ev = {{0}, 0, 0};
+	struct kf_events ev = { 0 };
 	bool done;
 	kf_http_chunked_init(&ch);
 	size_t used = kf_http_chunked_feed(&ch, kf_span_make(buf, n), &done, &ev);
@@ -894,7 +894,7 @@ START_TEST(t_real)
 	uint8_t *tmp = malloc(cap);
 	size_t n = kf_test_hex(rh->hex, tmp, cap);
 	struct kf_http_head h;
-	struct kf_events ev = {{0}, 0, 0};
+	struct kf_events ev = { 0 };
 	uint8_t *buf = malloc(n);
 	memcpy(buf, tmp, n);
 	long r = parse(rh->req, rh->req_method, kf_span_make(buf, n), &h, &ev);
@@ -938,7 +938,7 @@ START_TEST(t_real)
 	for (size_t k = 0; k < rh->head_len; k++) {
 		uint8_t *p = malloc(k ? k : 1);
 		memcpy(p, buf, k);
-		struct kf_events ev2 = {{0}, 0, 0};
+		struct kf_events ev2 = { 0 };
 		ck_assert_int_eq(parse(rh->req, rh->req_method, kf_span_make(p, k), &h, &ev2),
 				 KF_HTTP_NEED_MORE);
 		free(p);

@@ -737,7 +737,7 @@ START_TEST(t_skim_matches)
 		ck_assert(decode(b));
 		struct kf_krb_msg lib = msg;
 		struct kf_krb_msg sk;
-		struct kf_events e2 = { { 0 }, 0, 0 };
+		struct kf_events e2 = { 0 };
 		memset(&sk, 0, sizeof sk);
 		sk.type = cases[i].type;
 		size_t hdr = b.b[1] < 0x80 ? 2 : 2 + (b.b[1] & 0x7f);
@@ -947,7 +947,7 @@ START_TEST(t_truncation)
 {
 	B b = vecs[_i].build();
 	for (size_t n = 0; n < b.n; n++) {
-		struct kf_events e = { { 0 }, 0, 0 };
+		struct kf_events e = { 0 };
 		/* a copy of exactly n bytes, so ASan sees any read past the end */
 		uint8_t *p = malloc(n ? n : 1);
 		memcpy(p, b.b, n);
@@ -972,7 +972,7 @@ START_TEST(t_corruption)
 			uint8_t *p = malloc(b.n);
 			memcpy(p, b.b, b.n);
 			p[pos] = k < sizeof vals ? vals[k] : (uint8_t)(p[pos] ^ 0x01);
-			struct kf_events e = { { 0 }, 0, 0 };
+			struct kf_events e = { 0 };
 			bool r = kf_krb5_decode(kf_span_make(p, b.n), &msg, &e);
 			if (r)
 				ck_assert_ptr_nonnull(kf_krb5_type_name(msg.type));

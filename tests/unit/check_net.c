@@ -208,7 +208,7 @@ static bool has_ev(const struct kf_events *ev, enum kf_event e)
 /* Decode an IPv4/UDP-with-KRB datagram at data and check every field. */
 static void check_ip4_udp(struct kf_span data, unsigned sport, unsigned dport)
 {
-	struct kf_events ev = { { 0 }, 0, 0 };
+	struct kf_events ev = { 0 };
 	struct kf_ip ip;
 	ck_assert(kf_ip_decode(data, &ip, &ev));
 	ck_assert_uint_eq(ip.version, 4);
@@ -231,7 +231,7 @@ static void check_ip4_udp(struct kf_span data, unsigned sport, unsigned dport)
 
 static void check_ip6_udp(struct kf_span data, unsigned sport, unsigned dport)
 {
-	struct kf_events ev = { { 0 }, 0, 0 };
+	struct kf_events ev = { 0 };
 	struct kf_ip ip;
 	ck_assert(kf_ip_decode(data, &ip, &ev));
 	ck_assert_uint_eq(ip.version, 6);
@@ -251,7 +251,7 @@ static void check_ip6_udp(struct kf_span data, unsigned sport, unsigned dport)
 /* Decode a link frame; expect success with the network layer at offset. */
 static struct kf_l3 link_ok(int dlt, const struct pb *b, uint16_t ethertype, size_t offset)
 {
-	struct kf_events ev = { { 0 }, 0, 0 };
+	struct kf_events ev = { 0 };
 	struct kf_l3 l3;
 	ck_assert(kf_link_supported(dlt));
 	ck_assert_msg(kf_link_decode(dlt, whole(b), &l3, &ev), "dlt %d not decoded", dlt);
@@ -284,7 +284,7 @@ START_TEST(t_real_lab_frame)
 	build_lab(&b);
 	ck_assert_uint_eq(b.n, 218);
 	struct kf_l3 l3 = link_ok(KF_DLT_EN10MB, &b, KF_ETH_IPV4, 14);
-	struct kf_events ev = { { 0 }, 0, 0 };
+	struct kf_events ev = { 0 };
 	struct kf_ip ip;
 	ck_assert(kf_ip_decode(l3.data, &ip, &ev));
 	static const uint8_t cli[4] = { 10, 88, 0, 10 }, kdc[4] = { 10, 88, 0, 2 };
@@ -336,7 +336,7 @@ START_TEST(t_ether_trailer_trimmed_by_ip_length)
 	pfill(&b, 8, 0);
 	struct kf_l3 l3 = link_ok(KF_DLT_EN10MB, &b, KF_ETH_IPV4, 14);
 	struct kf_ip ip;
-	struct kf_events ev = { { 0 }, 0, 0 };
+	struct kf_events ev = { 0 };
 	ck_assert(kf_ip_decode(l3.data, &ip, &ev));
 	ck_assert_uint_eq(ip.payload.n, 8 + sizeof KRB);
 	ck_assert_uint_eq(ev.n, 0);
@@ -389,7 +389,7 @@ START_TEST(t_vlan_tag_limit)
 
 	struct pb c = { .n = 0 };
 	build_vlans(&c, KF_LIMIT_VLAN_TAGS + 1);
-	struct kf_events ev = { { 0 }, 0, 0 };
+	struct kf_events ev = { 0 };
 	struct kf_l3 l3;
 	ck_assert(!kf_link_decode(KF_DLT_EN10MB, whole(&c), &l3, &ev));
 	ck_assert(has_ev(&ev, KF_EV_LINK_MALFORMED));
@@ -552,7 +552,7 @@ START_TEST(t_unsupported_linktype)
 		struct pb b = { .n = 0 };
 		eth(&b, KF_ETH_IPV4);
 		ip4_udp(&b, 50000, 88);
-		struct kf_events ev = { { 0 }, 0, 0 };
+		struct kf_events ev = { 0 };
 		struct kf_l3 l3;
 		ck_assert(!kf_link_supported(bad[i]));
 		ck_assert(!kf_link_decode(bad[i], whole(&b), &l3, &ev));
@@ -577,7 +577,7 @@ START_TEST(t_ipv4_options)
 		udp_end(&b, u);
 		ip4_end(&b, ip);
 		struct kf_ip dec;
-		struct kf_events ev = { { 0 }, 0, 0 };
+		struct kf_events ev = { 0 };
 		ck_assert(kf_ip_decode(whole(&b), &dec, &ev));
 		ck_assert_ptr_eq(dec.payload.p, b.d + 20 + 4 * words);
 		ck_assert_uint_eq(dec.payload.n, 8 + sizeof KRB);
@@ -593,7 +593,7 @@ START_TEST(t_ipv4_length_short)
 	ip4_udp(&b, 50000, 88);
 	patch16(&b, 2, 300);
 	struct kf_ip ip;
-	struct kf_events ev = { { 0 }, 0, 0 };
+	struct kf_events ev = { 0 };
 	ck_assert(kf_ip_decode(whole(&b), &ip, &ev));
 	ck_assert(has_ev(&ev, KF_EV_IP_LENGTH_SHORT));
 	ck_assert_ptr_eq(ip.payload.p, b.d + 20);
@@ -615,7 +615,7 @@ START_TEST(t_ipv4_bad_ihl)
 		ip4_udp(&b, 50000, 88);
 		b.d[0] = (uint8_t)(0x40 | ihl);
 		struct kf_ip ip;
-		struct kf_events ev = { { 0 }, 0, 0 };
+		struct kf_events ev = { 0 };
 		ck_assert(!kf_ip_decode(whole(&b), &ip, &ev));
 		ck_assert(has_ev(&ev, KF_EV_IP_MALFORMED));
 	}
@@ -641,7 +641,7 @@ START_TEST(t_ipv4_fragments)
 		pfill(&b, 64, 0xab);
 		ip4_end(&b, ip);
 		struct kf_ip dec;
-		struct kf_events ev = { { 0 }, 0, 0 };
+		struct kf_events ev = { 0 };
 		ck_assert(kf_ip_decode(whole(&b), &dec, &ev));
 		ck_assert_uint_eq(dec.fragment, rows[i].fragment);
 		ck_assert_uint_eq(dec.more_fragments, rows[i].more);
@@ -679,7 +679,7 @@ START_TEST(t_ipv6_extension_chain_fragment)
 	struct pb b = { .n = 0 };
 	build_ip6_chain(&b, 1448, true);
 	struct kf_ip ip;
-	struct kf_events ev = { { 0 }, 0, 0 };
+	struct kf_events ev = { 0 };
 	ck_assert(kf_ip_decode(whole(&b), &ip, &ev));
 	ck_assert_uint_eq(ip.version, 6);
 	ck_assert_uint_eq(ip.proto, KF_IPPROTO_UDP);
@@ -726,7 +726,7 @@ START_TEST(t_ipv6_atomic_fragment)
 	udp_end(&b, u);
 	ip6_end(&b, ip);
 	struct kf_ip dec;
-	struct kf_events ev = { { 0 }, 0, 0 };
+	struct kf_events ev = { 0 };
 	ck_assert(kf_ip_decode(whole(&b), &dec, &ev));
 	ck_assert(!dec.fragment);
 	ck_assert(!dec.more_fragments);
@@ -753,7 +753,7 @@ START_TEST(t_ipv6_extension_limit)
 	struct pb b = { .n = 0 };
 	build_ip6_n_ext(&b, KF_LIMIT_IPV6_EXT_HDRS);
 	struct kf_ip ip;
-	struct kf_events ev = { { 0 }, 0, 0 };
+	struct kf_events ev = { 0 };
 	ck_assert(kf_ip_decode(whole(&b), &ip, &ev));
 	ck_assert_uint_eq(ip.proto, KF_IPPROTO_UDP);
 	ck_assert_ptr_eq(ip.payload.p, b.d + 40 + 8 * KF_LIMIT_IPV6_EXT_HDRS);
@@ -776,7 +776,7 @@ START_TEST(t_ipv6_ah_and_length_short)
 	tcp_hdr(&b, 50000, 88, 1, 0, KF_TCP_SYN, 0);
 	ip6_end(&b, ip);
 	struct kf_ip dec;
-	struct kf_events ev = { { 0 }, 0, 0 };
+	struct kf_events ev = { 0 };
 	ck_assert(kf_ip_decode(whole(&b), &dec, &ev));
 	ck_assert_uint_eq(dec.proto, KF_IPPROTO_TCP);
 	ck_assert_ptr_eq(dec.payload.p, b.d + 64);
@@ -798,7 +798,7 @@ START_TEST(t_tcp_options)
 	tcp_hdr(&b, 50000, 88, 0x01020304u, 0xa0b0c0d0u, KF_TCP_PSH | KF_TCP_ACK, 3);
 	pbytes(&b, KRB, sizeof KRB);
 	struct kf_tcp t;
-	struct kf_events ev = { { 0 }, 0, 0 };
+	struct kf_events ev = { 0 };
 	ck_assert(kf_tcp_decode(whole(&b), &t, &ev));
 	ck_assert_uint_eq(t.sport, 50000);
 	ck_assert_uint_eq(t.dport, 88);
@@ -825,7 +825,7 @@ START_TEST(t_tcp_bad_offset)
 		pbytes(&b, KRB, sizeof KRB);
 		b.d[12] = (uint8_t)(off << 4);
 		struct kf_tcp t;
-		struct kf_events ev = { { 0 }, 0, 0 };
+		struct kf_events ev = { 0 };
 		ck_assert(!kf_tcp_decode(whole(&b), &t, &ev));
 		ck_assert(has_ev(&ev, KF_EV_TCP_MALFORMED));
 	}
@@ -835,7 +835,7 @@ START_TEST(t_tcp_bad_offset)
 	pbytes(&c, KRB, sizeof KRB);
 	c.d[12] = 8 << 4;
 	struct kf_tcp t;
-	struct kf_events ev = { { 0 }, 0, 0 };
+	struct kf_events ev = { 0 };
 	ck_assert(!kf_tcp_decode(whole(&c), &t, &ev));
 	ck_assert(has_ev(&ev, KF_EV_TCP_MALFORMED));
 }
@@ -849,7 +849,7 @@ START_TEST(t_udp_length)
 	udp_end(&b, u);
 	pfill(&b, 10, 0xee); /* bytes past the UDP length */
 	struct kf_udp d;
-	struct kf_events ev = { { 0 }, 0, 0 };
+	struct kf_events ev = { 0 };
 	ck_assert(kf_udp_decode(whole(&b), &d, &ev));
 	ck_assert_uint_eq(d.sport, 53);
 	ck_assert_uint_eq(d.dport, 88);
@@ -897,7 +897,7 @@ START_TEST(t_gre_plain_ipv4)
 	gre_hdr(&b, 0, KF_ETH_IPV4);
 	ip4_udp(&b, 50000, 88);
 	struct kf_l3 l3;
-	struct kf_events ev = { { 0 }, 0, 0 };
+	struct kf_events ev = { 0 };
 	ck_assert(kf_gre_decode(whole(&b), &l3, &ev));
 	ck_assert_uint_eq(l3.ethertype, KF_ETH_IPV4);
 	ck_assert_ptr_eq(l3.data.p, b.d + 4);
@@ -920,7 +920,7 @@ START_TEST(t_gre_optional_fields)
 		gre_hdr(&b, rows[i].flags, KF_ETH_IPV6);
 		ip6_udp(&b, 50000, 88);
 		struct kf_l3 l3;
-		struct kf_events ev = { { 0 }, 0, 0 };
+		struct kf_events ev = { 0 };
 		ck_assert(kf_gre_decode(whole(&b), &l3, &ev));
 		ck_assert_uint_eq(l3.ethertype, KF_ETH_IPV6);
 		ck_assert_ptr_eq(l3.data.p, b.d + rows[i].hlen);
@@ -931,7 +931,7 @@ START_TEST(t_gre_optional_fields)
 	gre_hdr(&c, 0x3001, 0x880b);
 	pfill(&c, 8, 0);
 	struct kf_l3 l3;
-	struct kf_events ev = { { 0 }, 0, 0 };
+	struct kf_events ev = { 0 };
 	ck_assert(!kf_gre_decode(whole(&c), &l3, &ev));
 	ck_assert_uint_eq(ev.n, 0);
 	/* another protocol: passed up as found */
@@ -952,7 +952,7 @@ START_TEST(t_gre_transparent_ethernet)
 	vlan(&b, 5, KF_ETH_IPV4);
 	ip4_udp(&b, 50000, 88);
 	struct kf_l3 l3;
-	struct kf_events ev = { { 0 }, 0, 0 };
+	struct kf_events ev = { 0 };
 	ck_assert(kf_gre_decode(whole(&b), &l3, &ev));
 	ck_assert_uint_eq(l3.ethertype, KF_ETH_IPV4);
 	ck_assert_ptr_eq(l3.data.p, b.d + 8 + 18);
@@ -1007,7 +1007,7 @@ START_TEST(t_erspan)
 		struct pb b = { .n = 0 };
 		build_erspan(&b, rows[i].type, rows[i].obit);
 		struct kf_l3 l3;
-		struct kf_events ev = { { 0 }, 0, 0 };
+		struct kf_events ev = { 0 };
 		ck_assert_msg(kf_gre_decode(whole(&b), &l3, &ev), "row %zu", i);
 		ck_assert_uint_eq(l3.ethertype, KF_ETH_IPV4);
 		ck_assert_ptr_eq(l3.data.p, b.d + rows[i].eth_at + 14);
@@ -1031,7 +1031,7 @@ START_TEST(t_vxlan)
 	struct pb b = { .n = 0 };
 	build_vxlan(&b, 0x08);
 	struct kf_l3 l3;
-	struct kf_events ev = { { 0 }, 0, 0 };
+	struct kf_events ev = { 0 };
 	ck_assert(kf_vxlan_decode(whole(&b), &l3, &ev));
 	ck_assert_uint_eq(l3.ethertype, KF_ETH_IPV6);
 	ck_assert_ptr_eq(l3.data.p, b.d + 8 + 14);
@@ -1266,7 +1266,7 @@ START_TEST(t_malformed)
 	ck_assert_ptr_nonnull(copy);
 	memcpy(copy, b.d, b.n);
 	struct kf_span s = kf_span_make(copy, b.n);
-	struct kf_events ev = { { 0 }, 0, 0 };
+	struct kf_events ev = { 0 };
 	struct kf_l3 l3;
 	struct kf_ip ip;
 	struct kf_tcp t;
@@ -1464,7 +1464,7 @@ START_TEST(t_truncation_sweep)
 		uint8_t *copy = malloc(len ? len : 1);
 		ck_assert_ptr_nonnull(copy);
 		memcpy(copy, b.d, len);
-		struct kf_events ev = { { 0 }, 0, 0 };
+		struct kf_events ev = { 0 };
 		bool ok = decode_frame(v->dlt, kf_span_make(copy, len), &ev);
 		free(copy);
 		ck_assert_uint_le(ev.n, KF_EVENT_SINK_CAP);
@@ -1493,7 +1493,7 @@ START_TEST(t_bug_ipv6_later_fragment_walks_into_data)
 	pfill(&b, 16, 0x11); /* fragment data: bytes 8..23 of the fragmentable part */
 	ip6_end(&b, ip);
 	struct kf_ip dec;
-	struct kf_events ev = { { 0 }, 0, 0 };
+	struct kf_events ev = { 0 };
 	ck_assert_msg(kf_ip_decode(whole(&b), &dec, &ev), "later IPv6 fragment rejected");
 	ck_assert(dec.fragment);
 	ck_assert_uint_eq(dec.frag_offset, 8);

@@ -166,7 +166,7 @@ static uint8_t *b64_load(const char *b64, size_t *n)
 static struct kf_ntlm_msg decode_ok(const uint8_t *p, size_t n)
 {
 	struct kf_ntlm_msg m;
-	struct kf_events ev = { { 0 }, 0, 0 };
+	struct kf_events ev = { 0 };
 	ck_assert(kf_ntlmssp_decode(kf_span_make(p, n), &m, &ev));
 	ck_assert_uint_eq(ev.n, 0);
 	return m;
@@ -400,7 +400,7 @@ START_TEST(t_av_cap)
 	p[22] = p[20];
 	p[23] = p[21];
 	struct kf_ntlm_msg m;
-	struct kf_events ev = { { 0 }, 0, 0 };
+	struct kf_events ev = { 0 };
 	ck_assert(kf_ntlmssp_decode(kf_span_make(p, n), &m, &ev));
 	ck_assert_uint_eq(m.n_av, KF_LIMIT_NTLM_AV_PAIRS);
 	ck_assert(m.av_truncated);
@@ -480,7 +480,7 @@ START_TEST(t_malformed)
 	uint8_t *p = malloc(len ? len : 1); /* exact size */
 	memcpy(p, full, len);
 	struct kf_ntlm_msg m;
-	struct kf_events ev = { { 0 }, 0, 0 };
+	struct kf_events ev = { 0 };
 	ck_assert_msg(!kf_ntlmssp_decode(kf_span_make(p, len), &m, &ev), "%s accepted", b->name);
 	ck_assert_msg(has_event(&ev, b->ev), "%s: missing %s", b->name, kf_event_code(b->ev));
 	ck_assert(!kf_ntlmssp_decode(kf_span_make(p, len), &m, NULL)); /* NULL sink allowed */
@@ -534,7 +534,7 @@ START_TEST(t_neg_version_flag_no_bytes)
 	ck_assert_uint_eq(n, 32);
 	b[12] = 0x07; b[13] = 0x82; b[14] = 0x08; b[15] = 0x02; /* flags with NTLMSSP_NEGOTIATE_VERSION */
 	struct kf_ntlm_msg m;
-	struct kf_events ev = { { 0 }, 0, 0 };
+	struct kf_events ev = { 0 };
 	ck_assert(kf_ntlmssp_decode(kf_span_make(b, n), &m, &ev));
 	ck_assert_uint_eq(m.type, 1);
 	ck_assert(!m.has_version);
@@ -554,7 +554,7 @@ START_TEST(t_truncation)
 		uint8_t *p = malloc(k ? k : 1); /* exact size: ASan catches overreads */
 		memcpy(p, full, k);
 		struct kf_ntlm_msg m;
-		struct kf_events ev = { { 0 }, 0, 0 };
+		struct kf_events ev = { 0 };
 		bool ok = kf_ntlmssp_decode(kf_span_make(p, k), &m, &ev);
 		if (k == n) {
 			ck_assert_msg(ok, "%s: whole message rejected", valids[_i].name);

@@ -118,7 +118,7 @@ START_TEST(t_table)
 	uint8_t *buf;
 	size_t n = row_bytes(r, &buf);
 	char sni[KF_LIMIT_DNS_NAME];
-	struct kf_events ev = {{0}, 0, 0};
+	struct kf_events ev = { 0 };
 	bool ok = kf_tls_client_hello_sni(kf_span_make(buf, n), sni, sizeof sni, &ev);
 	ck_assert_msg(ok == r->ok, "%s: ok=%d", r->name, ok);
 	if (ok)
@@ -144,7 +144,7 @@ START_TEST(t_truncation)
 		uint8_t *p = malloc(k ? k : 1);
 		memcpy(p, full, k);
 		char sni[KF_LIMIT_DNS_NAME];
-		struct kf_events ev = {{0}, 0, 0};
+		struct kf_events ev = { 0 };
 		bool ok = kf_tls_client_hello_sni(kf_span_make(p, k), sni, sizeof sni, &ev);
 		if (r->ev == KF_EV_NONE) {
 			ck_assert_msg(ev.n == 0, "%s: prefix %zu raised an event", r->name, k);
@@ -165,7 +165,7 @@ START_TEST(t_cap)
 	uint8_t *buf;
 	size_t n = row_bytes(&rows[2], &buf); /* "a.b" */
 	char sni[8];
-	struct kf_events ev = {{0}, 0, 0};
+	struct kf_events ev = { 0 };
 	ck_assert(kf_tls_client_hello_sni(kf_span_make(buf, n), sni, 4, &ev));
 	ck_assert_str_eq(sni, "a.b");
 	ck_assert(!kf_tls_client_hello_sni(kf_span_make(buf, n), sni, 3, &ev));
@@ -216,7 +216,7 @@ START_TEST(t_mutations)
 			uint8_t save = buf[i];
 			buf[i] = vals[j];
 			char sni[KF_LIMIT_DNS_NAME];
-			struct kf_events ev = {{0}, 0, 0};
+			struct kf_events ev = { 0 };
 			if (kf_tls_client_hello_sni(kf_span_make(buf, n), sni, sizeof sni, &ev))
 				ck_assert(memchr(sni, 0, sizeof sni) != NULL);
 			ck_assert_uint_le(ev.n, 1);

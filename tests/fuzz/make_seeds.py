@@ -1,0 +1,258 @@
+#!/usr/bin/env python3
+"""make_seeds.py - regenerate tests/fuzz/corpus/<target>/ from the project's
+own samples (samples/*.pcap) and the unit-test vectors; never from the shared
+corpus.  Needs tshark (reading the samples) and editcap (one pcapng seed).
+
+    python3 tests/fuzz/make_seeds.py          # rewrites tests/fuzz/corpus/
+
+Seeds are named by content hash, so running it twice gives the same tree."""
+import base64
+import glob
+import hashlib
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
+SAMPLES = os.path.join(REPO, "samples")
+CORPUS = os.path.join(HERE, "corpus")
+SEP = b"\xffFLOW\xff"
+FLOW_PORTS = {88: 0, 80: 1, 3128: 2, 53: 3, 443: 4}
+seen = {}
+
+
+def tshark(*args):
+    return subprocess.run(["tshark", *args], check=True, capture_output=True, text=True).stdout
+
+
+def save(target, data, limit=None):
+    h = hashlib.sha1(data).hexdigest()[:16]
+    s = seen.setdefault(target, set())
+    if h in s or (limit is not None and len(s) >= limit):
+        return
+    s.add(h)
+    d = os.path.join(CORPUS, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, h), "wb") as f:
+        f.write(data)
+
+
+def der_len(b, i):
+    """Length of the DER element starting at b[i] (header + contents), or None."""
+    if i + 2 > len(b):
+        return None
+    n = b[i + 1]
+    if n < 0x80:
+        return 2 + n
+    k = n & 0x7F
+    if k == 0 or k > 4 or i + 2 + k > len(b):
+        return None
+    return 2 + k + int.from_bytes(b[i + 2:i + 2 + k], "big")
+
+
+def tcp_streams(path):
+    """[(client_port, server_port, [(dir, bytes), ...])] per TCP stream."""
+    ids = sorted({int(x) for x in tshark("-r", path, "-Y", "tcp", "-T", "fields", "-e", "tcp.stream").split()})
+    out = []
+    if not ids:
+        return out
+    args = ["-r", path, "-q"]
+    for i in ids:
+        args += ["-z", "follow,tcp,raw,%d" % i]
+    text = tshark(*args)
+    for block in text.split("===================================================================\n"):
+        m0 = re.search(r"Node 0: .*:(\d+)\n", block)
+        m1 = re.search(r"Node 1: .*:(\d+)\n", block)
+        if not m0 or not m1:
+            continue
+        chunks = []
+        for line in block.splitlines():
+            if not re.fullmatch(r"\t?[0-9a-f]+", line):
+                continue
+            d = 1 if line.startswith("\t") else 0
+            data = bytes.fromhex(line.strip())
+            if chunks and chunks[-1][0] == d:
+                chunks[-1] = (d, chunks[-1][1] + data)
+            else:
+                chunks.append((d, data))
+        if chunks:
+            out.append((int(m0.group(1)), int(m1.group(1)), chunks))
+    return out
+
+
+def http_heads(data):
+    """Heads (and the token headers in them) of the HTTP messages in one direction."""
+    heads = []
+    i = 0
+    while i < len(data):
+        e = data.find(b"\r\n\r\n", i)
+        if e < 0:
+            break
+        head = data[i:e + 4]
+        heads.append(head)
+        m = re.search(rb"(?i)\r\ncontent-length:\s*(\d+)", head)
+        i = e + 4 + (int(m.group(1)) if m else 0)
+    return heads
+
+
+def tokens(head):
+    for m in re.finditer(rb"(?im)^(?:www-|proxy-)?(?:authorization|authenticate):\s*(negotiate|ntlm|kerberos)\s+(\S+)\r?$", head):
+        yield m.group(2)
+
+
+def token_seeds(tok64):
+    save("base64", tok64)
+    try:
+        tok = base64.b64decode(tok64, validate=True)
+    except Exception:
+        return
+    save("gss", tok)
+    save("der", tok, limit=40)
+    k = tok.find(b"NTLMSSP\x00")
+    if k >= 0:
+        save("ntlmssp", tok[k:])
+    # the Kerberos message after a GSS token id (AP-REQ 01 00, AP-REP 02 00, KRB-ERROR 03 00)
+    for tid, tag in ((b"\x01\x00", 0x6E), (b"\x02\x00", 0x6F), (b"\x03\x00", 0x7E)):
+        k = tok.find(tid + bytes([tag]))
+        if k >= 0:
+            n = der_len(tok, k + 2)
+            if n and k + 2 + n <= len(tok):
+                save("krb5", tok[k + 2:k + 2 + n])
+
+
+def pcap_frames(path):
+    with open(path, "rb") as f:
+        b = f.read()
+    assert b[:4] == b"\xd4\xc3\xb2\xa1", path
+    i = 24
+    while i + 16 <= len(b):
+        incl = struct.unpack_from("<I", b, i + 8)[0]
+        yield b[i + 16:i + 16 + incl]
+        i += 16 + incl
+
+
+def flow_input(port, chunks, cap=6000):
+    """A fuzz_flow input: control byte, then chunks alternating from the client."""
+    parts = []
+    if chunks and chunks[0][0] == 1:
+        parts.append(b"")
+    total = 0
+    for _, data in chunks:
+        parts.append(data[: max(0, cap - total)])
+        total += len(data)
+        if total >= cap:
+            break
+    return bytes([FLOW_PORTS[port]]) + SEP.join(parts)
+
+
+def main():
+    if os.path.isdir(CORPUS):
+        shutil.rmtree(CORPUS)
+    samples = sorted(glob.glob(os.path.join(SAMPLES, "*.pcap")))
+    flows_wanted = {"kerberos-tcp.pcap": 88, "web-healthy-401first.pcap": 80,
+                    "web-ntlm-plain.pcap": 80, "samba-login.pcap": 88}
+    for path in samples:
+        name = os.path.basename(path)
+        # UDP: Kerberos and DNS messages (reassembled by tshark)
+        for line in tshark("-r", path, "-Y", "udp && !(ip.flags.mf == 1) && !(ip.frag_offset > 0)",
+                           "-T", "fields", "-e", "udp.srcport", "-e", "udp.dstport", "-e", "udp.payload").splitlines():
+            f = line.split("\t")
+            if len(f) < 3 or not f[2]:
+                continue
+            sp, dp, pl = int(f[0]), int(f[1]), bytes.fromhex(f[2].replace(":", ""))
+            if 88 in (sp, dp):
+                save("krb5", pl)
+                save("der", pl, limit=40)
+            if 53 in (sp, dp):
+                save("dns", pl)
+        # TCP streams
+        for cport, sport, chunks in tcp_streams(path):
+            if sport == 88:
+                for d in (0, 1):
+                    data = b"".join(c for dd, c in chunks if dd == d)
+                    i = 0
+                    while i + 4 <= len(data):
+                        n = struct.unpack_from(">I", data, i)[0] & 0x7FFFFFFF
+                        save("krb5", data[i + 4:i + 4 + n])
+                        i += 4 + n
+            else:
+                for d in (0, 1):
+                    data = b"".join(c for dd, c in chunks if dd == d)
+                    for head in http_heads(data):
+                        save("http1", head)
+                        for t in tokens(head):
+                            token_seeds(t)
+            if flows_wanted.get(name) == sport:
+                save("flow", flow_input(sport, chunks))
+                flows_wanted.pop(name)
+    # net: a few raw Ethernet frames (first byte 0 = DLT_EN10MB in fuzz_net),
+    # the same as raw IP (2 = DLT_RAW), Linux SLL (5) and BSD loopback (1)
+    picks = {"kerberos-udp.pcap": [0, 1], "kerberos-tcp.pcap": [0, 3], "kerberos-ipv6.pcap": [0],
+             "kerberos-kdc-unreachable.pcap": None, "kerberos-udp-fragmented.pcap": [0, 1, 2]}
+    for name, idx in picks.items():
+        frames = list(pcap_frames(os.path.join(SAMPLES, name)))
+        if idx is None:  # the ICMP unreachable frames
+            idx = [i for i, fr in enumerate(frames) if len(fr) > 23 and fr[12:14] == b"\x08\x00" and fr[23] == 1][:1]
+        for i in idx:
+            fr = frames[i]
+            save("net", b"\x00" + fr)
+            ip = fr[14:]
+            save("net", b"\x02" + ip)
+            save("net", b"\x05" + struct.pack(">HHH8sH", 0, 1, 6, fr[6:12] + b"\0\0", struct.unpack(">H", fr[12:14])[0]) + ip)
+            fam = 2 if ip[0] >> 4 == 4 else 10
+            save("net", b"\x01" + struct.pack("<I", fam) + ip)
+    # tunnels around the first Kerberos UDP frame: GRE (proto 47) and VXLAN (UDP 4789)
+    fr = next(pcap_frames(os.path.join(SAMPLES, "kerberos-udp.pcap")))
+    inner_ip = fr[14:]
+
+    def ipv4(proto, payload):
+        h = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 1, 0, 64, proto, 0,
+                        bytes([192, 0, 2, 1]), bytes([192, 0, 2, 2]))
+        return h + payload
+    save("net", b"\x02" + ipv4(47, b"\x00\x00\x08\x00" + inner_ip))
+    vx = struct.pack(">HHHH", 40000, 4789, 8 + 8 + len(fr), 0) + b"\x08\x00\x00\x00\x00\x00\x01\x00" + fr
+    save("net", b"\x02" + ipv4(17, vx))
+    save("net", b"\x02" + ipv4(4, inner_ip))
+    # tls: OpenSSL ClientHellos from tests/unit/check_tls.c
+    src = open(os.path.join(REPO, "tests", "unit", "check_tls.c")).read()
+    for var in ("ossl_tls13", "ossl_tls12"):
+        m = re.search(r"static const char %s\[\] =\s*((?:\"[0-9a-f]*\"\s*)+);" % var, src)
+        hello = bytes.fromhex("".join(re.findall(r"\"([0-9a-f]*)\"", m.group(1))))
+        save("tls", hello)
+        save("flow", bytes([FLOW_PORTS[443]]) + hello + SEP + b"\x16\x03\x03\x00\x04\x02\x00\x00\x00")
+    r32 = "00" * 32
+    save("tls", bytes.fromhex("160301003b01000037 0303" .replace(" ", "") + r32 + "00000213010100" + "000c" + "00000008000600000361 2e62".replace(" ", "")))
+    # DNS over TCP: the first DNS response with its length, as a conversation
+    dns = sorted(os.listdir(os.path.join(CORPUS, "dns")))
+    if dns:
+        msgs = [open(os.path.join(CORPUS, "dns", x), "rb").read() for x in dns[:2]]
+        q = [m for m in msgs if not m[2] & 0x80] or msgs[:1]
+        r = [m for m in msgs if m[2] & 0x80] or msgs[:1]
+        save("flow", bytes([FLOW_PORTS[53]]) + struct.pack(">H", len(q[0])) + q[0] + SEP + struct.pack(">H", len(r[0])) + r[0])
+    # http1: a chunked response, so the skipper has a seed
+    save("http1", b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Negotiate\r\nWWW-Authenticate: NTLM\r\n"
+                  b"Transfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n0\r\nX-Trailer: 1\r\n\r\n")
+    save("http1", b"CONNECT web.lab.test:443 HTTP/1.1\r\nHost: web.lab.test:443\r\n"
+                  b"Proxy-Authorization: Basic dXNlcjpwYXNz\r\n\r\n")
+    # der: a few forms the Kerberos messages do not show
+    for hexs in ("3080020101 0000", "1f8101 01 00", "0603 2a8648", "0305 00 80000000", "a0 84 00000003 020100"):
+        save("der", bytes.fromhex(hexs.replace(" ", "")))
+    # pcap: the smallest samples, and one of them as pcapng
+    small = sorted(samples, key=os.path.getsize)[:4]
+    for p in small:
+        save("pcap", open(p, "rb").read())
+    ng = os.path.join(CORPUS, "pcap", "tmp.pcapng")
+    subprocess.run(["editcap", "-F", "pcapng", small[0], ng], check=True, capture_output=True)
+    data = open(ng, "rb").read()
+    os.unlink(ng)
+    save("pcap", data)
+    for t in sorted(seen):
+        print("%-8s %3d seeds" % (t, len(seen[t])))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
