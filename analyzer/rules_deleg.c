@@ -425,13 +425,8 @@ static void rule_cross_realm_s4u(struct kf_rule_ctx *ctx)
 /* The HTTP response to a request (the AP-REP of the same frame also answers it). */
 static const struct kf_message *http_reply(const struct kf_result *r, const struct kf_message *hq)
 {
-	for (size_t i = 0; hq->reply_in && i < r->n_messages; i++) {
-		const struct kf_message *m = &r->messages[i];
-		if (m->frame == hq->reply_in && m->type == KF_MSG_HTTP_RESPONSE && m->connection == hq->connection &&
-		    m->reply_to == hq->frame)
-			return m;
-	}
-	return NULL;
+	const struct kf_message *m = kf_msg_reply(r, hq);
+	return m && m->type == KF_MSG_HTTP_RESPONSE ? m : NULL;
 }
 
 static const char FWD_FIX[] =

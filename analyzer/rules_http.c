@@ -59,12 +59,12 @@ static const struct kf_message *tok_at(const struct kf_result *r, uint64_t frame
 	return NULL;
 }
 
-/* The HTTP response to an HTTP request (kf_msg_reply may return the token
- * message sharing the response's frame instead). */
+/* The HTTP response to an HTTP request (the engine matches replies of the
+ * same family: a record answers a record). */
 static const struct kf_message *http_resp_of(const struct kf_result *r, const struct kf_message *req)
 {
-	const struct kf_message *m = tok_at(r, req->reply_in, KF_MSG_HTTP_RESPONSE, req->connection);
-	return m && m->http && m->reply_to == req->frame ? m : NULL;
+	const struct kf_message *m = kf_msg_reply(r, req);
+	return m && m->type == KF_MSG_HTTP_RESPONSE && m->http ? m : NULL;
 }
 
 static bool is_http_req(const struct kf_message *m)
