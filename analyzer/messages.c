@@ -198,6 +198,72 @@ static int cmp_tev(const void *a, const void *b)
 	return x->request_frame < y->request_frame ? -1 : x->request_frame > y->request_frame;
 }
 
+/* ---- the by-address index ----------------------------------------------- */
+
+static const struct kf_message *index_msgs; /* qsort has no context argument */
+
+static const struct kf_endpoint *side_of(const struct kf_message *msgs, uint32_t x)
+{
+	return x & 1 ? &msgs[x >> 1].dst : &msgs[x >> 1].src;
+}
+
+static int addr_cmp(const struct kf_endpoint *a, const struct kf_endpoint *b)
+{
+	if (a->ipver != b->ipver)
+		return a->ipver < b->ipver ? -1 : 1;
+	return memcmp(a->addr, b->addr, a->ipver == 6 ? 16 : 4);
+}
+
+static int cmp_at_addr(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	int c = addr_cmp(side_of(index_msgs, x), side_of(index_msgs, y));
+	return c ? c : x < y ? -1 : x > y; /* then frame order (message index) */
+}
+
+enum kf_status kf_result_index(struct kf_result *res)
+{
+	kf_free(res->by_addr);
+	res->by_addr = kf_malloc(2 * res->n_messages * sizeof(uint32_t) + 1);
+	if (!res->by_addr)
+		return KF_NOMEM;
+	size_t n = 0;
+	for (size_t i = 0; i < res->n_messages; i++) {
+		const struct kf_message *m = &res->messages[i];
+		res->by_addr[n++] = (uint32_t)(2 * i);
+		if (!kf_endpoint_same_addr(&m->src, &m->dst)) /* listed once at an address */
+			res->by_addr[n++] = (uint32_t)(2 * i + 1);
+	}
+	res->n_by_addr = n;
+	index_msgs = res->messages;
+	qsort(res->by_addr, n, sizeof(uint32_t), cmp_at_addr);
+	index_msgs = NULL;
+	return KF_OK;
+}
+
+struct kf_at_addr kf_result_at_addr(const struct kf_result *r, const struct kf_endpoint *e, uint64_t first_frame)
+{
+	struct kf_at_addr out = { NULL, 0 };
+	size_t n = r->n_by_addr, lo = 0, hi = n;
+	if (!r->by_addr)
+		return out;
+	while (lo < hi) { /* first entry >= (e, first_frame) */
+		size_t mid = (lo + hi) / 2;
+		uint32_t x = r->by_addr[mid];
+		int c = addr_cmp(side_of(r->messages, x), e);
+		if (c < 0 || (c == 0 && r->messages[x >> 1].frame < first_frame))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	size_t end = lo;
+	while (end < n && addr_cmp(side_of(r->messages, r->by_addr[end]), e) == 0)
+		end++;
+	out.v = r->by_addr + lo;
+	out.n = end - lo;
+	return out;
+}
+
 enum kf_status kf_msgstore_finish(struct kf_msgstore *s, struct kf_result *res)
 {
 	if (s->n)
@@ -226,8 +292,7 @@ bool kf_endpoint_same_addr(const struct kf_endpoint *a, const struct kf_endpoint
 	return a->ipver == b->ipver && memcmp(a->addr, b->addr, a->ipver == 6 ? 16 : 4) == 0;
 }
 
-/* Index of the first message in frame (or n_messages). */
-static size_t first_in_frame(const struct kf_result *r, uint64_t frame)
+size_t kf_result_first_in_frame(const struct kf_result *r, uint64_t frame)
 {
 	size_t lo = 0, hi = r->n_messages;
 	while (lo < hi) {
@@ -242,7 +307,7 @@ static size_t first_in_frame(const struct kf_result *r, uint64_t frame)
 
 const struct kf_message *kf_result_message_at(const struct kf_result *r, uint64_t frame, int type)
 {
-	for (size_t i = first_in_frame(r, frame); i < r->n_messages && r->messages[i].frame == frame; i++)
+	for (size_t i = kf_result_first_in_frame(r, frame); i < r->n_messages && r->messages[i].frame == frame; i++)
 		if (type < 0 || r->messages[i].type == type)
 			return &r->messages[i];
 	return NULL;
@@ -257,9 +322,11 @@ void kf_endpoint_addr(const struct kf_endpoint *e, char *buf, size_t len)
 void kf_result_free(struct kf_result *r)
 {
 	kf_free(r->messages);
+	kf_free(r->by_addr);
 	kf_free(r->tevents);
 	kf_arena_free(&r->arena);
 	r->messages = NULL;
+	r->by_addr = NULL;
 	r->tevents = NULL;
 	r->n_messages = r->n_tevents = 0;
 }

@@ -133,6 +133,7 @@ struct kf_message {
 	uint64_t first_frame; /* first frame that carried part of it */
 	uint64_t reply_in, reply_to; /* 0 = none */
 	uint32_t seq;        /* order of appearance, breaks ties within a frame */
+	uint32_t reply_ix, request_ix; /* index + 1 of its reply / request (kf_result_index), 0 = none */
 	struct kf_krb_rec krb;           /* Kerberos messages (port 88 or inside a token) */
 	struct kf_spnego_rec *spnego;    /* HTTP-carried tokens that were SPNEGO-wrapped */
 	struct kf_ntlm_rec *ntlm;        /* NTLM-* */
@@ -192,6 +193,9 @@ struct kf_result {
 
 	struct kf_message *messages; /* sorted by frame, then seq */
 	size_t n_messages;
+	uint32_t *by_addr;           /* both endpoints of every message by address, then frame */
+	size_t n_by_addr;
+	bool links_resolved;         /* reply_ix / request_ix are set (the rule engine did) */
 	struct kf_tevent *tevents;   /* sorted by frame */
 	size_t n_tevents;
 	struct kf_warning *warnings; /* sorted by frame, then code */
@@ -215,6 +219,22 @@ bool kf_endpoint_same_addr(const struct kf_endpoint *a, const struct kf_endpoint
 /* The first message of type in frame (type < 0: any), by binary search of
  * the frame-ordered message list; NULL when there is none. */
 const struct kf_message *kf_result_message_at(const struct kf_result *r, uint64_t frame, int type);
+/* Index of the first message in frame, or n_messages (binary search). */
+size_t kf_result_first_in_frame(const struct kf_result *r, uint64_t frame);
+
+/* The messages with an endpoint at e's address (ports aside), as source or
+ * destination, in frame order: n entries, each KF_AT_ADDR_MSG-decoded.  From
+ * first_frame on (0: all).  Lets rules look at one client's messages instead
+ * of scanning the whole capture for each message they judge. */
+struct kf_at_addr {
+	const uint32_t *v;
+	size_t n;
+};
+/* Build (or rebuild) that index: after the messages are final, before the rules. */
+enum kf_status kf_result_index(struct kf_result *r);
+struct kf_at_addr kf_result_at_addr(const struct kf_result *r, const struct kf_endpoint *e, uint64_t first_frame);
+#define KF_AT_ADDR_MSG(r, x) (&(r)->messages[(x) >> 1])    /* the message */
+#define KF_AT_ADDR_IS_DST(x) ((x) & 1)                       /* the address is its destination */
 
 /* The address of an endpoint as text ("10.88.0.2", "fd88::2"). */
 void kf_endpoint_addr(const struct kf_endpoint *e, char *buf, size_t len);

@@ -3,6 +3,7 @@
  * "Precedence") and orders findings by their first evidence frame. */
 #include "rules.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,12 +184,101 @@ static const struct kf_message *linked(const struct kf_result *r, const struct k
 
 const struct kf_message *kf_msg_reply(const struct kf_result *r, const struct kf_message *req)
 {
+	if (r->links_resolved) /* once per run, by resolve_links */
+		return req->reply_ix ? &r->messages[req->reply_ix - 1] : NULL;
 	return linked(r, req, req->reply_in, true);
 }
 
 const struct kf_message *kf_msg_request(const struct kf_result *r, const struct kf_message *rep)
 {
+	if (r->links_resolved)
+		return rep->request_ix ? &r->messages[rep->request_ix - 1] : NULL;
 	return linked(r, rep, rep->reply_to, false);
+}
+
+/* Resolve every message's reply and request once, for the rules. */
+static void resolve_links(struct kf_result *r)
+{
+	r->links_resolved = false;
+	for (size_t i = 0; i < r->n_messages; i++) {
+		struct kf_message *m = &r->messages[i];
+		const struct kf_message *o = linked(r, m, m->reply_in, true);
+		m->reply_ix = o ? (uint32_t)(o - r->messages) + 1 : 0;
+		o = linked(r, m, m->reply_to, false);
+		m->request_ix = o ? (uint32_t)(o - r->messages) + 1 : 0;
+	}
+	r->links_resolved = true;
+}
+
+/* ---- group keys ----------------------------------------------------------- */
+
+struct kf_key kf_key_new(void) { return (struct kf_key){ 0xcbf29ce484222325ull, 0x9e3779b97f4a7c15ull }; }
+
+static void key_byte(struct kf_key *k, uint8_t c)
+{
+	k->a = (k->a ^ c) * 0x100000001b3ull; /* FNV-1a */
+	k->b = (k->b ^ c) * 0xff51afd7ed558ccdull;
+	k->b ^= k->b >> 29;
+}
+
+void kf_key_int(struct kf_key *k, int64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		key_byte(k, (uint8_t)((uint64_t)v >> (8 * i)));
+}
+
+void kf_key_addr(struct kf_key *k, const struct kf_endpoint *e)
+{
+	key_byte(k, e->ipver);
+	for (int i = 0; i < (e->ipver == 6 ? 16 : 4); i++)
+		key_byte(k, e->addr[i]);
+}
+
+void kf_key_name(struct kf_key *k, const char *s)
+{
+	key_byte(k, s ? 1 : 0);
+	for (; s && *s; s++)
+		key_byte(k, (uint8_t)tolower((unsigned char)*s));
+	key_byte(k, 0);
+}
+
+bool kf_seen_add(struct kf_rule_ctx *ctx, struct kf_seen *s, struct kf_key k)
+{
+	if (!k.a && !k.b)
+		k.b = 1; /* (0, 0) marks a free slot */
+	if ((s->n + 1) * 2 > s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		struct kf_key *e = kf_calloc(cap, sizeof(*e));
+		if (!e) {
+			kf_rule_nomem(ctx);
+			return false;
+		}
+		for (size_t i = 0; i < s->cap; i++) {
+			if (!s->e[i].a && !s->e[i].b)
+				continue;
+			size_t j = s->e[i].a & (cap - 1);
+			while (e[j].a || e[j].b)
+				j = (j + 1) & (cap - 1);
+			e[j] = s->e[i];
+		}
+		kf_free(s->e);
+		s->e = e;
+		s->cap = cap;
+	}
+	size_t j = k.a & (s->cap - 1);
+	for (; s->e[j].a || s->e[j].b; j = (j + 1) & (s->cap - 1))
+		if (s->e[j].a == k.a && s->e[j].b == k.b)
+			return false;
+	s->e[j] = k;
+	s->n++;
+	return true;
+}
+
+void kf_seen_free(struct kf_seen *s)
+{
+	kf_free(s->e);
+	s->e = NULL;
+	s->cap = s->n = 0;
 }
 
 static bool str_eq(const char *a, const char *b) { return a && b && strcmp(a, b) == 0; }
@@ -201,13 +291,13 @@ bool kf_error_recovered(const struct kf_result *r, const struct kf_message *err)
 	if (!req || (req->type != KF_KRB_AS_REQ && req->type != KF_KRB_TGS_REQ))
 		return false;
 	int want = req->type == KF_KRB_AS_REQ ? KF_KRB_AS_REP : KF_KRB_TGS_REP;
-	for (size_t i = 0; i < r->n_messages; i++) {
-		const struct kf_message *m = &r->messages[i];
-		if (m->frame <= err->frame || m->type != want || m->carrier != KF_CARRIER_KERBEROS)
-			continue;
+	/* what came back to the client afterwards */
+	struct kf_at_addr at = kf_result_at_addr(r, &err->dst, err->frame + 1);
+	for (size_t i = 0; i < at.n; i++) {
+		const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[i]);
 		if (m->ts_us > err->ts_us + KF_RULE_RECOVERY_US)
 			break;
-		if (!kf_endpoint_same_addr(&m->dst, &err->dst))
+		if (!KF_AT_ADDR_IS_DST(at.v[i]) || m->type != want || m->carrier != KF_CARRIER_KERBEROS)
 			continue;
 		const struct kf_message *q = kf_msg_request(r, m);
 		if (!q)
@@ -299,6 +389,9 @@ static int cmp_finding(const void *a, const void *b)
 enum kf_status kf_rules_run_only(struct kf_result *r, const struct kf_rule *const *rules, size_t n)
 {
 	struct kf_rule_ctx ctx = { .r = r };
+	if (kf_result_index(r) != KF_OK)
+		return KF_NOMEM;
+	resolve_links(r);
 	r->findings = NULL; /* a run replaces the findings of any earlier one */
 	r->n_findings = 0;
 	r->findings_dropped = 0;

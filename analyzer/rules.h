@@ -102,6 +102,29 @@ const struct kf_message *kf_msg_at(const struct kf_result *r, uint64_t frame, in
 #define KF_RULE_RECOVERY_US (30ull * 1000000ull)
 bool kf_error_recovered(const struct kf_result *r, const struct kf_message *err);
 
+/* ---- "first of each group" loops ------------------------------------------
+ * A rule reports a group (one client's errors of a kind, ...) at its first
+ * message and gathers the rest from that client's own messages
+ * (kf_result_at_addr), instead of rescanning the capture for each message.
+ * A kf_seen remembers the groups reported, by a 128-bit key hashed from what
+ * defines the group. */
+struct kf_key {
+	uint64_t a, b;
+};
+struct kf_key kf_key_new(void);
+void kf_key_int(struct kf_key *k, int64_t v);
+void kf_key_addr(struct kf_key *k, const struct kf_endpoint *e);  /* the address, port aside */
+void kf_key_name(struct kf_key *k, const char *s);  /* case-insensitive; NULL differs from "" */
+
+struct kf_seen {
+	struct kf_key *e;
+	size_t cap, n;
+};
+/* True when k is new (and is now remembered); false when seen before, or
+ * when memory ran out (reported through ctx). */
+bool kf_seen_add(struct kf_rule_ctx *ctx, struct kf_seen *s, struct kf_key k);
+void kf_seen_free(struct kf_seen *s);
+
 /* The story of the message's client (NULL if none). */
 const struct kf_story *kf_story_of(const struct kf_result *r, const struct kf_message *m);
 

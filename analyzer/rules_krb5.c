@@ -16,8 +16,9 @@
 
 static bool kdc_answered(const struct kf_result *r, const struct kf_endpoint *kdc)
 {
-	for (size_t i = 0; i < r->n_messages; i++) {
-		const struct kf_message *m = &r->messages[i];
+	struct kf_at_addr at = kf_result_at_addr(r, kdc, 0);
+	for (size_t i = 0; i < at.n; i++) {
+		const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[i]);
 		if (m->carrier == KF_CARRIER_KERBEROS && m->src.port == 88 && kf_endpoint_same_addr(&m->src, kdc))
 			return true;
 	}
@@ -27,9 +28,10 @@ static bool kdc_answered(const struct kf_result *r, const struct kf_endpoint *kd
 /* Did the client get a reply from any KDC after frame? (failover worked) */
 static bool answered_elsewhere(const struct kf_result *r, const struct kf_endpoint *client, uint64_t frame)
 {
-	for (size_t i = 0; i < r->n_messages; i++) {
-		const struct kf_message *m = &r->messages[i];
-		if (m->frame > frame && m->carrier == KF_CARRIER_KERBEROS && m->src.port == 88 &&
+	struct kf_at_addr at = kf_result_at_addr(r, client, frame + 1);
+	for (size_t i = 0; i < at.n; i++) {
+		const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[i]);
+		if (m->carrier == KF_CARRIER_KERBEROS && m->src.port == 88 &&
 		    kf_endpoint_same_addr(&m->dst, client) && (m->type == KF_KRB_AS_REP || m->type == KF_KRB_TGS_REP))
 			return true;
 	}
@@ -45,11 +47,14 @@ static void rule_kdc_unreachable(struct kf_rule_ctx *ctx)
 		kf_rule_nomem(ctx);
 		return;
 	}
+	struct kf_seen kdcs = { 0 };
 	for (size_t i = 0; i < r->n_tevents; i++) {
 		const struct kf_tevent *t = &r->tevents[i];
 		if (done[i] || t->kind == KF_TEV_FRAG_INCOMPLETE || t->dst.port != 88)
 			continue;
-		if (kdc_answered(r, &t->dst))
+		struct kf_key key = kf_key_new();
+		kf_key_addr(&key, &t->dst);
+		if (!kf_seen_add(ctx, &kdcs, key) || kdc_answered(r, &t->dst))
 			continue; /* it answered something: not unreachable (other rules look at the rest) */
 		uint64_t frames[KF_LIMIT_EVIDENCE_FRAMES];
 		size_t nf = 0;
@@ -106,6 +111,7 @@ static void rule_kdc_unreachable(struct kf_rule_ctx *ctx)
 				   kdc, refused ? "" : " (Likely, not certain: a capture that runs until the client gives "
 						       "up would show that no reply ever came.)"));
 	}
+	kf_seen_free(&kdcs);
 	kf_free(done);
 }
 
@@ -256,13 +262,12 @@ static bool recovered(const struct kf_result *r, const struct kf_message *err)
 		const char *cname = req && req->krb.cname ? req->krb.cname : err->krb.cname;
 		const char *sname = req && req->krb.sname ? req->krb.sname : err->krb.sname;
 		int want = rt == KF_KRB_AS_REQ ? KF_KRB_AS_REP : KF_KRB_TGS_REP;
-		for (size_t i = 0; i < r->n_messages; i++) {
-			const struct kf_message *m = &r->messages[i];
-			if (m->frame <= err->frame || m->type != want || m->carrier != KF_CARRIER_KERBEROS)
-				continue;
+		struct kf_at_addr at = kf_result_at_addr(r, &err->dst, err->frame + 1);
+		for (size_t i = 0; i < at.n; i++) {
+			const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[i]);
 			if (m->ts_us > err->ts_us + WINDOW_US)
 				break;
-			if (!kf_endpoint_same_addr(&m->dst, &err->dst))
+			if (!KF_AT_ADDR_IS_DST(at.v[i]) || m->type != want || m->carrier != KF_CARRIER_KERBEROS)
 				continue;
 			const struct kf_message *q = kf_msg_request(r, m);
 			const char *qc = q && q->krb.cname ? q->krb.cname : m->krb.cname;
@@ -273,13 +278,12 @@ static bool recovered(const struct kf_result *r, const struct kf_message *err)
 		}
 		return false;
 	}
-	for (size_t i = 0; i < r->n_messages; i++) {
-		const struct kf_message *m = &r->messages[i];
-		if (m->frame <= err->frame)
-			continue;
+	struct kf_at_addr at = kf_result_at_addr(r, &err->dst, err->frame + 1);
+	for (size_t i = 0; i < at.n; i++) {
+		const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[i]);
 		if (m->ts_us > err->ts_us + WINDOW_US)
 			break;
-		if (!kf_endpoint_same_addr(&m->src, &err->src) || !kf_endpoint_same_addr(&m->dst, &err->dst))
+		if (!KF_AT_ADDR_IS_DST(at.v[i]) || !kf_endpoint_same_addr(&m->src, &err->src))
 			continue;
 		if (m->type == KF_KRB_AP_REP || (m->type == KF_MSG_HTTP_RESPONSE && m->http && m->http->status &&
 						 m->http->status < 400))
@@ -369,6 +373,24 @@ static bool same_error(const struct kf_result *r, const struct kf_message *a, co
 	return name_same(ca, cb) && name_same(sa, sb);
 }
 
+/* What same_error compares, as a group key. */
+static struct kf_key error_key(const struct kf_result *r, const struct kf_message *e)
+{
+	const struct kf_message *q = kf_msg_request(r, e);
+	const char *c = e->krb.cname ? e->krb.cname : q ? q->krb.cname : NULL;
+	const char *sn = e->krb.sname ? e->krb.sname : q ? q->krb.sname : NULL;
+	if (!sn && q && q->krb.ticket)
+		sn = q->krb.ticket->sname;
+	struct kf_key k = kf_key_new();
+	kf_key_int(&k, e->krb.error_code);
+	kf_key_int(&k, e->carrier);
+	kf_key_addr(&k, &e->dst);
+	kf_key_int(&k, e->krb.has_ntstatus ? (int64_t)e->krb.ntstatus : -1);
+	kf_key_name(&k, c);
+	kf_key_name(&k, sn);
+	return k;
+}
+
 /* S_PRINCIPAL_UNKNOWN for a bare account name (no '/'): Windows asks for a
  * ticket to a service running as a user that way, then switches to
  * user-to-user (KRB_TGT_REQ, or a TGS-REQ with enc-tkt-in-skey). */
@@ -377,14 +399,11 @@ static bool went_user_to_user(const struct kf_result *r, const struct kf_message
 {
 	if (err->krb.error_code != 7 || !err->krb.sname || strchr(err->krb.sname, '/'))
 		return false;
-	for (size_t i = 0; i < r->n_messages; i++) {
-		const struct kf_message *m = &r->messages[i];
-		if (m->frame <= err->frame)
-			continue;
+	struct kf_at_addr at = kf_result_at_addr(r, &err->dst, err->frame + 1);
+	for (size_t i = 0; i < at.n; i++) {
+		const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[i]);
 		if (m->ts_us > err->ts_us + WINDOW_US)
 			break;
-		if (!kf_endpoint_same_addr(&m->src, &err->dst) && !kf_endpoint_same_addr(&m->dst, &err->dst))
-			continue;
 		if (m->type == KF_KRB_TGT_REQ || m->type == KF_KRB_TGT_REP ||
 		    (m->type == KF_KRB_TGS_REQ && m->krb.has_kdc_options && (m->krb.kdc_options & KDC_OPT_ENC_TKT_IN_SKEY)))
 			return true;
@@ -681,20 +700,19 @@ static struct err_text describe_error(struct kf_rule_ctx *ctx, const char *id, c
 static void report_errors(struct kf_rule_ctx *ctx, const char *id)
 {
 	const struct kf_result *r = kf_rule_result(ctx);
+	struct kf_seen seen = { 0 };
 	for (size_t i = 0; i < r->n_messages; i++) {
 		const struct kf_message *err = &r->messages[i];
-		if (!error_counts(r, err, id))
+		if (!error_counts(r, err, id) || !kf_seen_add(ctx, &seen, error_key(r, err)))
 			continue;
-		bool seen = false;
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = error_counts(r, &r->messages[j], id) && same_error(r, &r->messages[j], err);
-		if (seen)
-			continue;
+		/* the same error again: among the client's later messages */
 		uint64_t frames[MAX_EV];
 		size_t nf = 0, count = 0;
-		for (size_t j = i; j < r->n_messages; j++) {
-			const struct kf_message *o = &r->messages[j];
-			if (j != i && !(error_counts(r, o, id) && same_error(r, o, err)))
+		struct kf_at_addr at = kf_result_at_addr(r, &err->dst, err->frame);
+		for (size_t j = 0; j < at.n; j++) {
+			const struct kf_message *o = KF_AT_ADDR_MSG(r, at.v[j]);
+			if (!KF_AT_ADDR_IS_DST(at.v[j]) || o < err ||
+			    (o != err && !(error_counts(r, o, id) && same_error(r, o, err))))
 				continue;
 			count++;
 			add_msg_frames(frames, &nf, kf_msg_request(r, o));
@@ -704,6 +722,7 @@ static void report_errors(struct kf_rule_ctx *ctx, const char *id)
 		struct err_text t = describe_error(ctx, id, err, req, count);
 		kf_finding_add(ctx, t.sev, KF_CONF_CERTAIN, frames, nf, t.summary, t.explanation, t.remediation);
 	}
+	kf_seen_free(&seen);
 }
 
 static void rule_principal_unknown(struct kf_rule_ctx *ctx) { report_errors(ctx, "principal-unknown"); }
@@ -748,25 +767,24 @@ static bool kdc_reference(const struct kf_result *r, const struct kf_endpoint *n
 static void rule_clock_skew(struct kf_rule_ctx *ctx)
 {
 	const struct kf_result *r = kf_rule_result(ctx);
+	struct kf_seen seen = { 0 };
 	for (size_t i = 0; i < r->n_messages; i++) {
 		const struct kf_message *err = &r->messages[i];
 		if (!is_krb_error(err) || err->krb.error_code != 37)
 			continue;
-		bool seen = false;
-		for (size_t j = 0; j < i && !seen; j++) {
-			const struct kf_message *o = &r->messages[j];
-			seen = is_krb_error(o) && o->krb.error_code == 37 && kf_endpoint_same_addr(&o->src, &err->src) &&
-			       kf_endpoint_same_addr(&o->dst, &err->dst);
-		}
-		if (seen)
+		struct kf_key key = kf_key_new();
+		kf_key_addr(&key, &err->src);
+		kf_key_addr(&key, &err->dst);
+		if (!kf_seen_add(ctx, &seen, key))
 			continue;
 		uint64_t frames[MAX_EV];
 		size_t nf = 0, count = 0, recovered_n = 0;
 		const struct kf_message *first_t = NULL; /* first with stime */
-		for (size_t j = i; j < r->n_messages; j++) {
-			const struct kf_message *o = &r->messages[j];
-			if (!is_krb_error(o) || o->krb.error_code != 37 || !kf_endpoint_same_addr(&o->src, &err->src) ||
-			    !kf_endpoint_same_addr(&o->dst, &err->dst))
+		struct kf_at_addr at = kf_result_at_addr(r, &err->dst, err->frame);
+		for (size_t j = 0; j < at.n; j++) {
+			const struct kf_message *o = KF_AT_ADDR_MSG(r, at.v[j]);
+			if (!KF_AT_ADDR_IS_DST(at.v[j]) || o < err || !is_krb_error(o) || o->krb.error_code != 37 ||
+			    !kf_endpoint_same_addr(&o->src, &err->src))
 				continue;
 			count++;
 			recovered_n += recovered(r, o);
@@ -885,6 +903,7 @@ static void rule_clock_skew(struct kf_rule_ctx *ctx)
 			"tolerance is the GPO \"Maximum tolerance for computer clock synchronization\" (5 min) or "
 			"krb5.conf clockskew = 300.");
 	}
+	kf_seen_free(&seen);
 }
 
 /* ---- weak-etype ---------------------------------------------------------- */
@@ -953,21 +972,16 @@ static enum weak_kind weak_evidence(const struct kf_result *r, const struct kf_m
 static void rule_weak_etype(struct kf_rule_ctx *ctx)
 {
 	const struct kf_result *r = kf_rule_result(ctx);
+	struct kf_seen seen = { 0 };
 	for (size_t i = 0; i < r->n_messages; i++) {
 		int32_t et;
 		const struct kf_message *m = &r->messages[i];
 		if (!weak_evidence(r, m, &et))
 			continue;
 		struct kf_endpoint c = client_of(m);
-		bool seen = false;
-		for (size_t j = 0; j < i && !seen; j++) {
-			int32_t e2;
-			if (weak_evidence(r, &r->messages[j], &e2)) {
-				struct kf_endpoint c2 = client_of(&r->messages[j]);
-				seen = kf_endpoint_same_addr(&c, &c2);
-			}
-		}
-		if (seen)
+		struct kf_key key = kf_key_new();
+		kf_key_addr(&key, &c);
+		if (!kf_seen_add(ctx, &seen, key))
 			continue;
 		uint64_t frames[MAX_EV];
 		size_t nf = 0;
@@ -978,8 +992,11 @@ static void rule_weak_etype(struct kf_rule_ctx *ctx)
 		int32_t ticket_etype = 0, offer_etype = 0;
 		const char *nosupp_svc = NULL, *reply_user = NULL, *offer_for = NULL;
 		int32_t reply_etype = 0;
-		for (size_t j = i; j < r->n_messages; j++) {
-			const struct kf_message *o = &r->messages[j];
+		struct kf_at_addr at = kf_result_at_addr(r, &c, m->frame);
+		for (size_t j = 0; j < at.n; j++) {
+			const struct kf_message *o = KF_AT_ADDR_MSG(r, at.v[j]);
+			if (o < m)
+				continue;
 			enum weak_kind k = weak_evidence(r, o, &et);
 			if (!k)
 				continue;
@@ -1083,6 +1100,7 @@ static void rule_weak_etype(struct kf_rule_ctx *ctx)
 			"ktadd -e aes256-cts:normal). On clients, allow AES in the GPO or krb5.conf and drop "
 			"rc4-hmac/des from the permitted list once every account has AES keys.");
 	}
+	kf_seen_free(&seen);
 }
 
 /* ---- udp-fragmentation --------------------------------------------------- */
@@ -1095,9 +1113,10 @@ static const struct kf_message *tcp_retry(const struct kf_result *r, const struc
 {
 	const struct kf_message *any = NULL;
 	*reply = NULL;
-	for (size_t i = 0; i < r->n_messages; i++) {
-		const struct kf_message *m = &r->messages[i];
-		if (m->frame <= after || m->carrier != KF_CARRIER_KERBEROS || m->transport != KF_TRANSPORT_TCP ||
+	struct kf_at_addr at = kf_result_at_addr(r, client, after + 1);
+	for (size_t i = 0; i < at.n; i++) {
+		const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[i]);
+		if (m->carrier != KF_CARRIER_KERBEROS || m->transport != KF_TRANSPORT_TCP ||
 		    !kf_endpoint_same_addr(&m->src, client) || (m->type != KF_KRB_AS_REQ && m->type != KF_KRB_TGS_REQ))
 			continue;
 		if (want_type && m->type != want_type)
@@ -1156,8 +1175,9 @@ static void rule_udp_fragmentation(struct kf_rule_ctx *ctx)
 		char kdc[64] = "";
 		uint64_t retry_frame = 0, retry_reply = 0;
 		/* RESPONSE_TOO_BIG and completed fragmented messages. */
-		for (size_t i = 0; i < r->n_messages; i++) {
-			const struct kf_message *m = &r->messages[i];
+		struct kf_at_addr at = kf_result_at_addr(r, c, 0);
+		for (size_t i = 0; i < at.n; i++) {
+			const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[i]);
 			if (m->carrier != KF_CARRIER_KERBEROS || m->transport != KF_TRANSPORT_UDP)
 				continue;
 			struct kf_endpoint mc = client_of(m);
@@ -1211,8 +1231,8 @@ static void rule_udp_fragmentation(struct kf_rule_ctx *ctx)
 			add_frame(frames, &nf, t->frame);
 			/* The UDP request it belongs to. */
 			const struct kf_message *req = t->request_frame ? kf_msg_at(r, t->request_frame, -1) : NULL;
-			for (size_t j = 0; !t->request_frame && j < r->n_messages; j++) {
-				const struct kf_message *m = &r->messages[j];
+			for (size_t j = 0; !t->request_frame && j < at.n; j++) {
+				const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[j]);
 				if (m->frame > t->frame)
 					break;
 				if (m->transport == KF_TRANSPORT_UDP && m->carrier == KF_CARRIER_KERBEROS &&

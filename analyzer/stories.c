@@ -74,6 +74,79 @@ static uint64_t *frames_final(struct kf_arena *a, struct vec *v, size_t *n, bool
 	return out;
 }
 
+/* ---- a multimap from 64-bit hashes to values (open addressing) ----------
+ * Lookups of the passes below (client address -> story, connection -> its
+ * HTTP record, user and server -> stories) would otherwise scan every story
+ * for every message.  Equal hashes are candidates the caller confirms. */
+
+struct hmap {
+	struct hent {
+		uint64_t h;
+		uint64_t v; /* value + 1; 0 marks a free slot */
+	} *e;
+	size_t cap, n;
+};
+
+static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull; /* FNV-1a */
+	return h;
+}
+
+#define HASH_SEED 0xcbf29ce484222325ull
+
+static uint64_t hash_addr(uint64_t h, const struct kf_endpoint *e)
+{
+	h = hash_bytes(h, &e->ipver, 1);
+	return hash_bytes(h, e->addr, e->ipver == 6 ? 16 : 4);
+}
+
+static bool hmap_put(struct hmap *m, uint64_t h, uint64_t v)
+{
+	if ((m->n + 1) * 2 > m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 64;
+		struct hent *e = kf_calloc(cap, sizeof(*e));
+		if (!e)
+			return false;
+		for (size_t i = 0; i < m->cap; i++) {
+			if (!m->e[i].v)
+				continue;
+			size_t j = m->e[i].h & (cap - 1);
+			while (e[j].v)
+				j = (j + 1) & (cap - 1);
+			e[j] = m->e[i];
+		}
+		kf_free(m->e);
+		m->e = e;
+		m->cap = cap;
+	}
+	size_t j = h & (m->cap - 1);
+	while (m->e[j].v)
+		j = (j + 1) & (m->cap - 1);
+	m->e[j].h = h;
+	m->e[j].v = v + 1;
+	m->n++;
+	return true;
+}
+
+/* Candidates for hash h: start with *pos = SIZE_MAX; returns false when done. */
+static bool hmap_next(const struct hmap *m, uint64_t h, size_t *pos, uint64_t *v)
+{
+	if (!m->cap)
+		return false;
+	size_t j = *pos == SIZE_MAX ? h & (m->cap - 1) : (*pos + 1) & (m->cap - 1);
+	for (; m->e[j].v; j = (j + 1) & (m->cap - 1)) {
+		if (m->e[j].h == h) {
+			*pos = j;
+			*v = m->e[j].v - 1;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* ---- working structures ------------------------------------------------- */
 
 struct svc_w {
@@ -104,12 +177,18 @@ struct story_w {
 	const char *user, *kdc;
 	bool tgt_seen;
 	uint64_t tgt_frame, first_frame;
+	uint64_t on_behalf_frame; /* the last reply added by on_behalf */
 	struct vec services, http, deleg, tls, frames;
 };
 
 struct builder {
 	struct kf_result *r;
-	struct vec stories; /* struct story_w */
+	struct vec stories;     /* struct story_w */
+	struct hmap by_client;  /* client address -> story */
+	struct hmap by_conn;    /* connection id -> story << 32 | its HTTP record */
+	struct hmap by_server;  /* user and HTTP server address -> story */
+	uint32_t *by_user;      /* stories with a user, by user then first frame */
+	size_t n_by_user;
 	bool fail;
 };
 
@@ -139,12 +218,13 @@ bool kf_message_client(const struct kf_message *m, struct kf_endpoint *client)
 
 static struct story_w *story_for(struct builder *b, const struct kf_endpoint *client, uint64_t frame)
 {
+	uint64_t h = hash_addr(HASH_SEED, client), v;
 	struct story_w *s = b->stories.p;
-	for (size_t i = 0; i < b->stories.n; i++)
-		if (kf_endpoint_same_addr(&s[i].client, client))
-			return &s[i];
+	for (size_t pos = SIZE_MAX; hmap_next(&b->by_client, h, &pos, &v);)
+		if (kf_endpoint_same_addr(&s[v].client, client))
+			return &s[v];
 	struct story_w *n = vec_push(&b->stories);
-	if (!n) {
+	if (!n || !hmap_put(&b->by_client, h, b->stories.n - 1)) {
 		b->fail = true;
 		return NULL;
 	}
@@ -199,12 +279,14 @@ static struct svc_w *service(struct builder *b, struct story_w *s, const char *s
 
 static struct http_w *http_conn(struct builder *b, struct story_w *s, const struct kf_message *m)
 {
-	struct http_w *h = s->http.p;
-	for (size_t i = 0; i < s->http.n; i++)
-		if (h[i].connection == m->connection)
-			return &h[i];
+	uint64_t h = hash_bytes(HASH_SEED, &m->connection, sizeof m->connection), v;
+	uint64_t story = (uint64_t)(s - (struct story_w *)b->stories.p);
+	struct http_w *hw = s->http.p;
+	for (size_t pos = SIZE_MAX; hmap_next(&b->by_conn, h, &pos, &v);)
+		if (v >> 32 == story && hw[v & 0xffffffffu].connection == m->connection)
+			return &hw[v & 0xffffffffu];
 	struct http_w *n = vec_push(&s->http);
-	if (!n) {
+	if (!n || !hmap_put(&b->by_conn, h, story << 32 | (s->http.n - 1))) {
 		b->fail = true;
 		return NULL;
 	}
@@ -219,9 +301,10 @@ static const struct kf_message *kdc_reply(const struct kf_result *r, const struc
 {
 	if (!req->reply_in)
 		return NULL;
-	for (size_t i = 0; i < r->n_messages; i++) {
+	for (size_t i = kf_result_first_in_frame(r, req->reply_in);
+	     i < r->n_messages && r->messages[i].frame == req->reply_in; i++) {
 		const struct kf_message *m = &r->messages[i];
-		if (m->frame == req->reply_in && m->reply_to == req->frame && m->carrier == req->carrier)
+		if (m->reply_to == req->frame && m->carrier == req->carrier)
 			return m;
 	}
 	return kf_result_message_at(r, req->reply_in, -1);
@@ -379,39 +462,135 @@ static void http_message(struct builder *b, struct story_w *s, const struct kf_m
 	}
 }
 
-/* A KDC reply naming user U, asked for by another client: U's delegation. */
+/* ---- delegation seen from the user's side -------------------------------- */
+
+static const struct story_w *by_user_stories; /* qsort has no context argument */
+
+static int cmp_by_user(const void *a, const void *b)
+{
+	const struct story_w *x = &by_user_stories[*(const uint32_t *)a];
+	const struct story_w *y = &by_user_stories[*(const uint32_t *)b];
+	int c = strcmp(x->user, y->user);
+	if (c)
+		return c;
+	return x->first_frame < y->first_frame ? -1 : x->first_frame > y->first_frame;
+}
+
+/* Indexes for on_behalf: by user and the HTTP servers the user's client
+ * talked to; by user and first frame. */
+static void index_users(struct builder *b)
+{
+	struct story_w *st = b->stories.p;
+	b->by_user = kf_malloc(b->stories.n * sizeof(uint32_t) + 1);
+	if (!b->by_user) {
+		b->fail = true;
+		return;
+	}
+	for (size_t i = 0; i < b->stories.n; i++) {
+		if (!st[i].user)
+			continue;
+		b->by_user[b->n_by_user++] = (uint32_t)i;
+		uint64_t hu = hash_bytes(HASH_SEED, st[i].user, strlen(st[i].user));
+		struct http_w *h = st[i].http.p;
+		for (size_t j = 0; j < st[i].http.n; j++)
+			if (!hmap_put(&b->by_server, hash_addr(hu, &h[j].server), i))
+				b->fail = true;
+	}
+	by_user_stories = st;
+	qsort(b->by_user, b->n_by_user, sizeof(uint32_t), cmp_by_user);
+}
+
+static bool served(const struct story_w *s, const struct kf_endpoint *server)
+{
+	const struct http_w *h = s->http.p;
+	for (size_t j = 0; j < s->http.n; j++)
+		if (kf_endpoint_same_addr(&h[j].server, server))
+			return true;
+	return false;
+}
+
+/* The story of user U, other than skip, whose client came last before
+ * frame; else the first to come after it. */
+static struct story_w *nearest_of_user(struct builder *b, const char *who, uint64_t frame,
+				       const struct story_w *skip)
+{
+	struct story_w *st = b->stories.p;
+	size_t lo = 0, hi = b->n_by_user;
+	while (lo < hi) { /* first entry after (who, frame) */
+		size_t mid = (lo + hi) / 2;
+		const struct story_w *s = &st[b->by_user[mid]];
+		int c = strcmp(s->user, who);
+		if (c < 0 || (c == 0 && s->first_frame <= frame))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i-- > 0 && !strcmp(st[b->by_user[i]].user, who);)
+		if (&st[b->by_user[i]] != skip)
+			return &st[b->by_user[i]];
+	for (size_t i = lo; i < b->n_by_user && !strcmp(st[b->by_user[i]].user, who); i++)
+		if (&st[b->by_user[i]] != skip)
+			return &st[b->by_user[i]];
+	return NULL;
+}
+
+static bool add_on_behalf(struct story_w *s, const struct story_w *requester,
+			  const struct kf_message *req, const struct kf_message *m)
+{
+	struct del_w *d = vec_push(&s->deleg);
+	if (!d)
+		return false;
+	d->kind = "on-behalf";
+	d->by = requester->client;
+	d->sname = req->krb.sname;
+	d->realm = req->krb.realm;
+	d->outcome = m->type == KF_KRB_TGS_REP ? KF_OUTCOME_OK : KF_OUTCOME_ERROR;
+	d->error_code = m->type == KF_KRB_ERROR ? m->krb.error_code : 0;
+	d->frames.elem = sizeof(uint64_t);
+	return frames_add(&d->frames, req->frame) && frames_add(&d->frames, m->frame) &&
+	       frames_add(&s->frames, req->frame) && frames_add(&s->frames, m->frame);
+}
+
+/* A KDC reply naming user U, asked for by another client: U's delegation.
+ * It goes to the stories of U's clients that spoke HTTP to the requester
+ * (the front end acting for them); failing that, to the one of U's
+ * stories nearest before it (else after it), so that one user on many machines does not repeat every
+ * delegation in every story. */
 static void on_behalf(struct builder *b, const struct kf_message *m, struct story_w *requester)
 {
 	struct kf_result *r = b->r;
 	const struct kf_krb_rec *k = &m->krb;
 	if ((m->type != KF_KRB_TGS_REP && m->type != KF_KRB_ERROR) || !k->cname || !m->reply_to)
 		return;
+	const struct kf_message *req = kf_result_message_at(r, m->reply_to, KF_KRB_TGS_REQ);
+	if (!req || !req->krb.sname || is_krbtgt(req->krb.sname))
+		return;
 	const char *who = principal(&r->arena, k->cname, k->crealm);
+	if (!who) {
+		b->fail = true;
+		return;
+	}
 	struct story_w *st = b->stories.p;
-	for (size_t i = 0; i < b->stories.n; i++) {
-		struct story_w *s = &st[i];
-		if (s == requester || !str_eq(s->user, who))
+	uint64_t h = hash_addr(hash_bytes(HASH_SEED, who, strlen(who)), &requester->client), v;
+	bool any = false;
+	for (size_t pos = SIZE_MAX; hmap_next(&b->by_server, h, &pos, &v);) {
+		struct story_w *s = &st[v];
+		if (s == requester || !str_eq(s->user, who) || !served(s, &requester->client))
 			continue;
-		const struct kf_message *req = kf_result_message_at(r, m->reply_to, KF_KRB_TGS_REQ);
-		if (!req || !req->krb.sname || is_krbtgt(req->krb.sname))
-			continue;
-		struct del_w *d = vec_push(&s->deleg);
-		if (!d) {
+		if (s->on_behalf_frame == m->frame)
+			continue; /* listed in by_server once per connection to the requester */
+		s->on_behalf_frame = m->frame;
+		any = true;
+		if (!add_on_behalf(s, requester, req, m)) {
 			b->fail = true;
 			return;
 		}
-		d->kind = "on-behalf";
-		d->by = requester->client;
-		d->sname = req->krb.sname;
-		d->realm = req->krb.realm;
-		d->outcome = m->type == KF_KRB_TGS_REP ? KF_OUTCOME_OK : KF_OUTCOME_ERROR;
-		d->error_code = m->type == KF_KRB_ERROR ? k->error_code : 0;
-		d->frames.elem = sizeof(uint64_t);
-		b->fail |= !frames_add(&d->frames, req->frame);
-		b->fail |= !frames_add(&d->frames, m->frame);
-		b->fail |= !frames_add(&s->frames, req->frame);
-		b->fail |= !frames_add(&s->frames, m->frame);
 	}
+	if (any)
+		return;
+	struct story_w *s = nearest_of_user(b, who, m->frame, requester);
+	if (s && !add_on_behalf(s, requester, req, m))
+		b->fail = true;
 }
 
 /* Services reached over NTLM: the Host of a connection that used NTLM. */
@@ -462,6 +641,10 @@ static void free_work(struct builder *b)
 		kf_free(s->frames.p);
 	}
 	kf_free(b->stories.p);
+	kf_free(b->by_client.e);
+	kf_free(b->by_conn.e);
+	kf_free(b->by_server.e);
+	kf_free(b->by_user);
 }
 
 static int cmp_story(const void *a, const void *b)
@@ -580,6 +763,8 @@ enum kf_status kf_stories_build(struct kf_result *r)
 		b.fail |= !frames_add(&s->frames, t->frame);
 	}
 	/* pass 2: what other clients did on a user's behalf, and NTLM services */
+	if (!b.fail)
+		index_users(&b);
 	for (size_t i = 0; i < r->n_messages && !b.fail; i++) {
 		const struct kf_message *m = &r->messages[i];
 		struct kf_endpoint client;

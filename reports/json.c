@@ -1,7 +1,11 @@
 /* json.c - the JSON document of OUTPUT.md, through jansson.
  * Top-level keys in the contract's order; keys inside objects sorted. */
 #include <jansson.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "base/arena.h"
 
 #include "gss.h"
 #include "krb5.h"
@@ -524,94 +528,187 @@ static json_t *capture_obj(const struct kf_result *r)
 	return o;
 }
 
-/* Write one top-level member; indented output re-indents the value by one
- * level so the document reads as a whole. */
-static int emit(FILE *out, const char *key, json_t *v, bool compact, bool first)
+/* ---- streaming ----------------------------------------------------------
+ *
+ * The document is written piece by piece: each top-level member, and each
+ * element of the messages, flows and findings arrays, is built as a small
+ * jansson tree, dumped and dropped before the next.  The trees live in a
+ * bump arena handed to jansson (json_set_alloc_funcs): building is a pointer
+ * bump, dropping is one reset, and memory stays that of the largest element
+ * however many there are.
+ */
+
+#define BUMP_BLOCK 65536
+
+struct bump_block {
+	struct bump_block *next;
+	size_t used, cap;
+	max_align_t data[];
+};
+
+static struct bump_block *bump_head; /* current block; older ones chained behind */
+
+static void *bump_malloc(size_t n)
 {
-	if (!v)
-		return -1;
-	size_t flags = JSON_SORT_KEYS | JSON_ENSURE_ASCII | (compact ? JSON_COMPACT : JSON_INDENT(2));
-	char *s = json_dumps(v, flags | JSON_ENCODE_ANY);
-	json_decref(v);
-	if (!s)
-		return -1;
-	fprintf(out, "%s%s\"%s\":%s", first ? "" : ",", compact ? "" : "\n  ", key, compact ? "" : " ");
-	for (const char *p = s; *p; p++) {
-		fputc(*p, out);
-		if (*p == '\n' && !compact)
-			fputs("  ", out);
+	n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+	struct bump_block *b = bump_head;
+	if (!b || b->cap - b->used < n) {
+		size_t cap = n > BUMP_BLOCK / 4 ? n : BUMP_BLOCK;
+		struct bump_block *nb = kf_malloc(sizeof(*nb) + cap);
+		if (!nb)
+			return NULL;
+		nb->used = 0;
+		nb->cap = cap;
+		nb->next = b;
+		bump_head = b = nb;
 	}
-	free(s);
-	return 0;
+	void *p = (char *)b->data + b->used;
+	b->used += n;
+	return p;
 }
 
-/* The messages array, one message at a time: a capture's messages can be
- * many, and building them all as one jansson tree would cost far more
- * memory than the messages themselves. Same bytes as emit() would write. */
-static int emit_messages(FILE *out, const struct kf_result *r, bool compact)
+static void bump_free(void *p) { (void)p; /* reclaimed by bump_reset */ }
+
+/* Drop every tree built since the last reset; keep one block for the next. */
+static void bump_reset(void)
 {
-	size_t flags = JSON_SORT_KEYS | JSON_ENSURE_ASCII | (compact ? JSON_COMPACT : JSON_INDENT(2));
-	fputs(compact ? ",\"messages\":[" : ",\n  \"messages\": [", out);
-	for (size_t i = 0; i < r->n_messages; i++) {
-		json_t *o = message_obj(&r->messages[i]);
-		char *s = o && !oom ? json_dumps(o, flags) : NULL;
-		json_decref(o);
-		if (!s)
-			return -1;
+	while (bump_head && bump_head->next) {
+		struct bump_block *n = bump_head->next;
+		kf_free(bump_head);
+		bump_head = n;
+	}
+	if (bump_head)
+		bump_head->used = 0;
+}
+
+static void bump_release(void)
+{
+	bump_reset();
+	kf_free(bump_head);
+	bump_head = NULL;
+}
+
+/* Output with every line after the first indented by `indent` spaces, so a
+ * value dumped on its own reads as part of the whole document.  jansson
+ * hands over a few bytes at a time: gather them, one fwrite per value. */
+struct writer {
+	FILE *out;
+	unsigned indent;
+	size_t len;
+	bool failed;
+	char buf[16384];
+};
+
+static void put(struct writer *w, const char *p, size_t n)
+{
+	if (w->len + n > sizeof w->buf) {
+		if (w->len && fwrite(w->buf, 1, w->len, w->out) != w->len)
+			w->failed = true;
+		w->len = 0;
+		if (n > sizeof w->buf) {
+			if (fwrite(p, 1, n, w->out) != n)
+				w->failed = true;
+			return;
+		}
+	}
+	memcpy(w->buf + w->len, p, n);
+	w->len += n;
+}
+
+static int write_indented(const char *buf, size_t n, void *data)
+{
+	static const char spaces[] = "        ";
+	struct writer *w = data;
+	while (n) {
+		const char *nl = w->indent ? memchr(buf, '\n', n) : NULL;
+		size_t k = nl ? (size_t)(nl - buf) + 1 : n;
+		put(w, buf, k);
+		if (nl)
+			put(w, spaces, w->indent);
+		buf += k;
+		n -= k;
+	}
+	return w->failed ? -1 : 0;
+}
+
+static int dump(FILE *out, json_t *v, bool compact, unsigned indent)
+{
+	size_t flags = JSON_SORT_KEYS | JSON_ENSURE_ASCII | JSON_ENCODE_ANY |
+		       (compact ? JSON_COMPACT : JSON_INDENT(2));
+	static struct writer w;
+	w.out = out;
+	w.indent = compact ? 0 : indent;
+	w.len = 0;
+	w.failed = false;
+	int rc = v && !oom ? json_dump_callback(v, write_indented, &w, flags) : -1;
+	if (w.len && fwrite(w.buf, 1, w.len, out) != w.len)
+		rc = -1;
+	bump_reset();
+	return rc;
+}
+
+/* One top-level member. */
+static int emit(FILE *out, const char *key, json_t *v, bool compact, bool first)
+{
+	fprintf(out, "%s%s\"%s\":%s", first ? "" : ",", compact ? "" : "\n  ", key, compact ? "" : " ");
+	return dump(out, v, compact, 2);
+}
+
+/* A top-level array, element by element: the same bytes as dumping it whole. */
+typedef json_t *(*element_fn)(const struct kf_result *r, size_t i);
+
+static int emit_array(FILE *out, const char *key, const struct kf_result *r, size_t n, element_fn element,
+		      bool compact)
+{
+	fprintf(out, compact ? ",\"%s\":[" : ",\n  \"%s\": [", key);
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
 		fputs(i ? "," : "", out);
 		if (!compact)
 			fputs("\n    ", out);
-		for (const char *p = s; *p; p++) {
-			fputc(*p, out);
-			if (*p == '\n' && !compact)
-				fputs("    ", out);
-		}
-		free(s);
+		rc = dump(out, element(r, i), compact, 4);
 	}
-	fputs(compact || !r->n_messages ? "]" : "\n  ]", out);
-	return 0;
+	fputs(compact || !n ? "]" : "\n  ]", out);
+	return rc;
+}
+
+static json_t *message_at(const struct kf_result *r, size_t i) { return message_obj(&r->messages[i]); }
+
+static json_t *story_at(const struct kf_result *r, size_t i) { return story_obj(&r->stories[i]); }
+
+static json_t *finding_at(const struct kf_result *r, size_t i)
+{
+	const struct kf_finding *f = &r->findings[i];
+	json_t *o = json_object();
+	if (o) {
+		set(o, "rule", json_string(f->rule));
+		set(o, "severity", json_string(kf_severity_name(f->severity)));
+		set(o, "confidence", json_string(f->confidence == KF_CONF_LIKELY ? "likely" : "certain"));
+		set(o, "frames", frame_list(f->frames, f->n_frames));
+		set(o, "summary", json_string(f->summary));
+		set(o, "explanation", json_string(f->explanation));
+		set(o, "remediation", str_or_null(f->remediation));
+	}
+	return o;
 }
 
 int kf_report_json(const struct kf_result *r, FILE *out, bool compact)
 {
 	oom = 0;
+	json_set_alloc_funcs(bump_malloc, bump_free);
 	json_t *ver = json_object();
 	if (ver) {
 		set(ver, "version", json_string(KRBFLOW_VERSION));
 		set(ver, "schema", json_integer(KRBFLOW_SCHEMA));
 	}
-	json_t *cap = capture_obj(r);
-	json_t *flows = json_array();
-	for (size_t i = 0; flows && i < r->n_stories; i++)
-		push(flows, story_obj(&r->stories[i]));
-	json_t *findings = json_array();
-	for (size_t i = 0; findings && i < r->n_findings; i++) {
-		const struct kf_finding *f = &r->findings[i];
-		json_t *o = json_object();
-		if (o) {
-			set(o, "rule", json_string(f->rule));
-			set(o, "severity", json_string(kf_severity_name(f->severity)));
-			set(o, "confidence", json_string(f->confidence == KF_CONF_LIKELY ? "likely" : "certain"));
-			set(o, "frames", frame_list(f->frames, f->n_frames));
-			set(o, "summary", json_string(f->summary));
-			set(o, "explanation", json_string(f->explanation));
-			set(o, "remediation", str_or_null(f->remediation));
-		}
-		push(findings, o);
-	}
-	if (oom || !ver || !cap || !flows || !findings) {
-		json_decref(ver);
-		json_decref(cap);
-		json_decref(flows);
-		json_decref(findings);
-		return -1;
-	}
 	fputc('{', out);
 	int rc = emit(out, "krbflow", ver, compact, true);
-	rc |= emit(out, "capture", cap, compact, false);
-	rc |= emit_messages(out, r, compact);
-	rc |= emit(out, "flows", flows, compact, false);
-	rc |= emit(out, "findings", findings, compact, false);
+	rc = rc ? rc : emit(out, "capture", capture_obj(r), compact, false);
+	rc = rc ? rc : emit_array(out, "messages", r, r->n_messages, message_at, compact);
+	rc = rc ? rc : emit_array(out, "flows", r, r->n_stories, story_at, compact);
+	rc = rc ? rc : emit_array(out, "findings", r, r->n_findings, finding_at, compact);
 	fputs(compact ? "}\n" : "\n}\n", out);
+	bump_release();
+	json_set_alloc_funcs(malloc, free);
 	return rc ? -1 : 0;
 }

@@ -144,6 +144,7 @@ struct kf_tevent *fx_tevent(struct kf_result *r, int kind, uint64_t frame, const
 void fx_finish(struct kf_result *r)
 {
 	ck_assert_int_eq(kf_stories_build(r), KF_OK);
+	ck_assert_int_eq(kf_result_index(r), KF_OK); /* as kf_rules_run does */
 }
 
 void fx_run(struct kf_result *r, const char *id)
