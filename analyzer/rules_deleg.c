@@ -1,10 +1,13 @@
 /* rules_deleg.c - findings about delegation: unconstrained delegation that
  * did not happen, constrained delegation (S4U, MS-SFU) refused, and
  * constrained delegation across realms (DIAGNOSES.md). */
+#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "base/arena.h"
 #include "base/limits.h"
 #include "krb5.h"
 #include "rules.h"
@@ -39,6 +42,43 @@ static void fs_add(struct frameset *s, uint64_t frame)
 		s->f[s->n++] = frame;
 }
 
+/* A growing list of frames, sorted once filled, for "is this frame taken". */
+struct frames {
+	uint64_t *f;
+	size_t n, cap;
+};
+
+static bool frames_push(struct frames *s, uint64_t frame)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 64;
+		uint64_t *f = kf_realloc(s->f, cap * sizeof *f);
+		if (!f)
+			return false;
+		s->f = f;
+		s->cap = cap;
+	}
+	s->f[s->n++] = frame;
+	return true;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void frames_sort(struct frames *s)
+{
+	if (s->n)
+		qsort(s->f, s->n, sizeof *s->f, cmp_u64);
+}
+
+static bool frames_has(const struct frames *s, uint64_t frame)
+{
+	return s->n && bsearch(&frame, s->f, s->n, sizeof *s->f, cmp_u64) != NULL;
+}
+
 static bool ieq(const char *a, const char *b) { return a && b && strcasecmp(a, b) == 0; }
 
 /* Length of a name without an "@REALM" suffix (enterprise-style snames such
@@ -56,6 +96,15 @@ static bool name_eq(const char *a, const char *b)
 		return false;
 	size_t la = base_len(a), lb = base_len(b);
 	return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+/* Key part matching name_eq(): the name up to any "@REALM", case aside. */
+static void key_base_name(struct kf_key *k, const char *s)
+{
+	size_t n = base_len(s);
+	for (size_t i = 0; i < n; i++)
+		kf_key_int(k, tolower((unsigned char)s[i]));
+	kf_key_int(k, -1);
 }
 
 /* The realm a krbtgt name points at ("krbtgt/OTHER.TEST" → "OTHER.TEST"), NULL otherwise. */
@@ -148,8 +197,9 @@ static const char *s4u_user_of(const struct kf_result *r, const struct kf_messag
 {
 	const struct kf_ticket_rec *ev = &req->krb.addl[0];
 	const char *user = NULL;
-	for (size_t i = 0; i < r->n_messages && r->messages[i].frame < req->frame; i++) {
-		const struct kf_message *m = &r->messages[i];
+	struct kf_at_addr at = kf_result_at_addr(r, &req->src, 0);
+	for (size_t i = 0; i < at.n && KF_AT_ADDR_MSG(r, at.v[i])->frame < req->frame; i++) {
+		const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[i]);
 		if (!is_s4u2self(m) || !kf_endpoint_same_addr(&m->src, &req->src) || !name_eq(m->krb.sname, ev->sname))
 			continue;
 		const struct kf_message *rep = kf_msg_reply(r, m);
@@ -219,10 +269,21 @@ static const char *s4u_reason(const struct kf_message *req, const struct kf_mess
 	       "that service, or the user may not be delegated.";
 }
 
+/* The refusal that puts req in s4u-denied (NULL when it does not belong). */
+static const struct kf_message *s4u_refusal(const struct kf_result *r, const struct kf_message *req)
+{
+	bool proxy = is_s4u2proxy(req);
+	if (!is_s4u2self(req) && !proxy)
+		return NULL;
+	if (proxy && s4u_cross_realm(r, req))
+		return NULL; /* cross-realm-s4u explains it */
+	const struct kf_message *rep = kf_msg_reply(r, req);
+	if (!rep || rep->type != KF_KRB_ERROR || kf_error_recovered(r, rep))
+		return NULL;
+	return rep;
+}
+
 struct s4u_group {
-	struct kf_endpoint by;
-	const char *sname;
-	int32_t code;
 	bool probe;
 	struct frameset fs;
 	const struct kf_message *req, *rep;
@@ -232,43 +293,40 @@ struct s4u_group {
 static void rule_s4u_denied(struct kf_rule_ctx *ctx)
 {
 	const struct kf_result *r = kf_rule_result(ctx);
-	struct s4u_group g[32];
-	size_t ng = 0;
+	struct kf_seen seen = { 0 };
 	for (size_t i = 0; i < r->n_messages; i++) {
 		const struct kf_message *req = &r->messages[i];
-		bool self = is_s4u2self(req);
-		bool proxy = is_s4u2proxy(req);
-		if (!self && !proxy)
+		const struct kf_message *rep = s4u_refusal(r, req);
+		if (!rep)
 			continue;
-		if (proxy && s4u_cross_realm(r, req))
-			continue; /* cross-realm-s4u explains it */
-		const struct kf_message *rep = kf_msg_reply(r, req);
-		if (!rep || rep->type != KF_KRB_ERROR || kf_error_recovered(r, rep))
-			continue;
-		bool probe = proxy && s4u_self_probe(req);
-		size_t k;
-		for (k = 0; k < ng; k++)
-			if (kf_endpoint_same_addr(&g[k].by, &req->src) && ieq(g[k].sname, req->krb.sname) &&
-			    g[k].code == rep->krb.error_code && g[k].probe == probe)
-				break;
-		if (k == ng) {
-			if (ng == sizeof g / sizeof g[0])
+		bool probe = s4u_self_probe(req);
+		/* One finding per (requester, target, error, probe), built at its
+		 * first request from the requester's later messages.  A request
+		 * without a target matches no other (ieq). */
+		if (req->krb.sname) {
+			struct kf_key k = kf_key_new();
+			kf_key_addr(&k, &req->src);
+			kf_key_name(&k, req->krb.sname);
+			kf_key_int(&k, rep->krb.error_code);
+			kf_key_int(&k, probe);
+			if (!kf_seen_add(ctx, &seen, k))
 				continue;
-			memset(&g[ng], 0, sizeof g[ng]);
-			g[ng].by = req->src;
-			g[ng].sname = req->krb.sname;
-			g[ng].code = rep->krb.error_code;
-			g[ng].probe = probe;
-			g[ng].req = req;
-			g[ng].rep = rep;
-			ng++;
 		}
-		fs_add(&g[k].fs, req->frame);
-		fs_add(&g[k].fs, rep->frame);
-	}
-	for (size_t k = 0; k < ng; k++) {
-		struct s4u_group *x = &g[k];
-		const struct kf_message *req = x->req, *rep = x->rep;
+		struct s4u_group g = { .probe = probe, .req = req, .rep = rep };
+		struct s4u_group *x = &g;
+		fs_add(&x->fs, req->frame);
+		fs_add(&x->fs, rep->frame);
+		struct kf_at_addr at = kf_result_at_addr(r, &req->src, req->frame);
+		for (size_t j = 0; req->krb.sname && j < at.n; j++) {
+			const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[j]);
+			if (m <= req || !kf_endpoint_same_addr(&m->src, &req->src) || !ieq(m->krb.sname, req->krb.sname))
+				continue;
+			const struct kf_message *mrep = s4u_refusal(r, m);
+			if (!mrep || mrep->krb.error_code != rep->krb.error_code || s4u_self_probe(m) != probe)
+				continue;
+			fs_add(&x->fs, m->frame);
+			fs_add(&x->fs, mrep->frame);
+		}
 		bool self = is_s4u2self(req);
 		char by[64];
 		kf_endpoint_addr(&req->src, by, sizeof by);
@@ -307,6 +365,7 @@ static void rule_s4u_denied(struct kf_rule_ctx *ctx)
 				    s4u_reason(req, rep, x->self_req != 0)),
 			S4U_FIX);
 	}
+	kf_seen_free(&seen);
 }
 
 /* ---- cross-realm-s4u ------------------------------------------------------- */
@@ -320,104 +379,119 @@ struct xr_chain {
 	bool ntstatus, referral, success, last_unanswered;
 };
 
+/* Add a cross-realm S4U2Proxy request of the chain and what it got back. */
+static void chain_add(const struct kf_result *r, struct xr_chain *x, const struct kf_message *req)
+{
+	const struct kf_message *rep = kf_msg_reply(r, req);
+	fs_add(&x->fs, req->frame);
+	x->last_unanswered = !rep;
+	if (!rep)
+		return;
+	fs_add(&x->fs, rep->frame);
+	const struct kf_ticket_rec *ev = &req->krb.addl[0];
+	if (req->krb.realm && ev->realm && !ieq(req->krb.realm, ev->realm))
+		x->other_realm = req->krb.realm;
+	if (rep->type == KF_KRB_TGS_REP && is_referral_ticket(rep->krb.ticket)) {
+		x->referral = true;
+		x->other_realm = krbtgt_of(rep->krb.ticket->sname);
+	} else if (rep->type == KF_KRB_TGS_REP) {
+		x->success = true;
+	} else if (rep->type == KF_KRB_ERROR) {
+		x->err = rep;
+		x->ntstatus |= cross_ntstatus(rep);
+	}
+}
+
+/* The finding of a chain that did not end in a ticket. */
+static void chain_report(struct kf_rule_ctx *ctx, const struct kf_result *r, struct xr_chain *x)
+{
+	if (x->success)
+		return; /* cross-realm delegation worked (resource-based) */
+	if (!x->err && !x->last_unanswered && !x->referral)
+		return;
+	/* The front end's own tickets for the target on the way (referrals). */
+	struct kf_at_addr at = kf_result_at_addr(r, &x->by, x->first->frame);
+	for (size_t i = 0; i < at.n; i++) {
+		const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[i]);
+		if (m->type != KF_KRB_TGS_REQ || is_s4u2proxy(m) || !kf_endpoint_same_addr(&m->src, &x->by) ||
+		    !name_eq(m->krb.sname, x->sname) || m->frame < x->first->frame)
+			continue;
+		const struct kf_message *rep = kf_msg_reply(r, m);
+		fs_add(&x->fs, m->frame);
+		if (rep)
+			fs_add(&x->fs, rep->frame);
+	}
+	char by[64];
+	kf_endpoint_addr(&x->by, by, sizeof by);
+	const char *front = front_account(ctx, x->first, x->err);
+	uint64_t sr = 0, sp = 0;
+	const char *user = s4u_user_of(r, x->first, &sr, &sp);
+	fs_add(&x->fs, sr);
+	fs_add(&x->fs, sp);
+	const char *from_realm = x->first->krb.addl[0].realm;
+	const char *what = x->err ? kf_rule_fmt(ctx, "refused: %s", err_text(ctx, x->err))
+				  : "the chain stops after the referral, with no ticket";
+	bool certain = x->ntstatus || x->err != NULL;
+	kf_finding_add(ctx, KF_SEV_ERROR, certain ? KF_CONF_CERTAIN : KF_CONF_LIKELY, x->fs.f, x->fs.n,
+		kf_rule_fmt(ctx, "cross-realm constrained delegation by %s (%s) to %s%s%s%s%s: %s", front, by,
+			    x->sname ? x->sname : "?", x->other_realm ? " in " : "",
+			    x->other_realm ? x->other_realm : "", user ? " on behalf of " : "", user ? user : "",
+			    what),
+		kf_rule_fmt(ctx,
+			"The front end (realm %s) asked for a constrained-delegation ticket (S4U2Proxy) to a service "
+			"in another realm%s%s%s.%s%s Classic constrained delegation (the allowed-SPN list on the front "
+			"end's account, msDS-AllowedToDelegateTo) only works when the front end and the back end "
+			"are in the same domain; across a trust the back end's realm has to allow the front end "
+			"itself, which only resource-based constrained delegation does.%s",
+			from_realm ? from_realm : "?", x->other_realm ? " (" : "", x->other_realm ? x->other_realm : "",
+			x->other_realm ? ")" : "",
+			x->referral ? " The front end's KDC answered with a referral (a cross-realm TGT), so the "
+				      "request went on to the other realm's KDC." : "",
+			x->ntstatus ? " The domain controller's error data says it outright: NTSTATUS 0xC000040B, "
+				      "STATUS_CROSSREALM_DELEGATION_FAILURE." :
+			x->err ? " That realm's KDC refused it." : "",
+			certain ? "" : " (Likely: no refusal is in the capture; the chain just ends. A longer "
+				       "capture would show the KDC's answer.)"),
+		"Put the front-end and back-end accounts in one domain, or switch to resource-based "
+		"constrained delegation, which works across domains and forests with a trust: on the back "
+		"end's account, Set-ADComputer BACKEND -PrincipalsAllowedToDelegateToAccount "
+		"(Get-ADComputer FRONTEND -Server front.domain) (Set-ADUser for a service account), run in the "
+		"back end's domain. The trust must allow it (forest trust with TGT delegation / selective "
+		"authentication granting the front end). MIT KDCs cannot store resource-based rules: keep "
+		"both services in one MIT realm.");
+}
+
 static void rule_cross_realm_s4u(struct kf_rule_ctx *ctx)
 {
 	const struct kf_result *r = kf_rule_result(ctx);
-	struct xr_chain c[16];
-	size_t nc = 0;
+	struct kf_seen seen = { 0 };
 	for (size_t i = 0; i < r->n_messages; i++) {
-		const struct kf_message *req = &r->messages[i];
-		if (!s4u_cross_realm(r, req))
+		const struct kf_message *first = &r->messages[i];
+		if (!s4u_cross_realm(r, first))
 			continue;
-		size_t k;
-		for (k = 0; k < nc; k++)
-			if (kf_endpoint_same_addr(&c[k].by, &req->src) && name_eq(c[k].sname, req->krb.sname))
-				break;
-		if (k == nc) {
-			if (nc == sizeof c / sizeof c[0])
+		/* One chain per (front end, target), built at its first request from
+		 * the front end's later messages.  A request without a target matches
+		 * no other (name_eq). */
+		if (first->krb.sname) {
+			struct kf_key k = kf_key_new();
+			kf_key_addr(&k, &first->src);
+			key_base_name(&k, first->krb.sname);
+			if (!kf_seen_add(ctx, &seen, k))
 				continue;
-			memset(&c[nc], 0, sizeof c[nc]);
-			c[nc].by = req->src;
-			c[nc].sname = req->krb.sname;
-			c[nc].first = req;
-			nc++;
 		}
-		struct xr_chain *x = &c[k];
-		const struct kf_message *rep = kf_msg_reply(r, req);
-		fs_add(&x->fs, req->frame);
-		x->last_unanswered = !rep;
-		if (!rep)
-			continue;
-		fs_add(&x->fs, rep->frame);
-		const struct kf_ticket_rec *ev = &req->krb.addl[0];
-		if (req->krb.realm && ev->realm && !ieq(req->krb.realm, ev->realm))
-			x->other_realm = req->krb.realm;
-		if (rep->type == KF_KRB_TGS_REP && is_referral_ticket(rep->krb.ticket)) {
-			x->referral = true;
-			x->other_realm = krbtgt_of(rep->krb.ticket->sname);
-		} else if (rep->type == KF_KRB_TGS_REP) {
-			x->success = true;
-		} else if (rep->type == KF_KRB_ERROR) {
-			x->err = rep;
-			x->ntstatus |= cross_ntstatus(rep);
-		}
-	}
-	for (size_t k = 0; k < nc; k++) {
-		struct xr_chain *x = &c[k];
-		if (x->success)
-			continue; /* cross-realm delegation worked (resource-based) */
-		if (!x->err && !x->last_unanswered && !x->referral)
-			continue;
-		/* The front end's own tickets for the target on the way (referrals). */
-		for (size_t i = 0; i < r->n_messages; i++) {
-			const struct kf_message *m = &r->messages[i];
-			if (m->type != KF_KRB_TGS_REQ || is_s4u2proxy(m) || !kf_endpoint_same_addr(&m->src, &x->by) ||
-			    !name_eq(m->krb.sname, x->sname) || m->frame < x->first->frame)
+		struct xr_chain chain = { .by = first->src, .sname = first->krb.sname, .first = first };
+		struct xr_chain *x = &chain;
+		struct kf_at_addr at = kf_result_at_addr(r, &first->src, first->frame);
+		for (size_t j = 0; j < at.n; j++) {
+			const struct kf_message *req = KF_AT_ADDR_MSG(r, at.v[j]);
+			if (req < first || !kf_endpoint_same_addr(&req->src, &x->by) ||
+			    (req != first && !name_eq(x->sname, req->krb.sname)) || !s4u_cross_realm(r, req))
 				continue;
-			const struct kf_message *rep = kf_msg_reply(r, m);
-			fs_add(&x->fs, m->frame);
-			if (rep)
-				fs_add(&x->fs, rep->frame);
+			chain_add(r, x, req);
 		}
-		char by[64];
-		kf_endpoint_addr(&x->by, by, sizeof by);
-		const char *front = front_account(ctx, x->first, x->err);
-		uint64_t sr = 0, sp = 0;
-		const char *user = s4u_user_of(r, x->first, &sr, &sp);
-		fs_add(&x->fs, sr);
-		fs_add(&x->fs, sp);
-		const char *from_realm = x->first->krb.addl[0].realm;
-		const char *what = x->err ? kf_rule_fmt(ctx, "refused: %s", err_text(ctx, x->err))
-					  : "the chain stops after the referral, with no ticket";
-		bool certain = x->ntstatus || x->err != NULL;
-		kf_finding_add(ctx, KF_SEV_ERROR, certain ? KF_CONF_CERTAIN : KF_CONF_LIKELY, x->fs.f, x->fs.n,
-			kf_rule_fmt(ctx, "cross-realm constrained delegation by %s (%s) to %s%s%s%s%s: %s", front, by,
-				    x->sname ? x->sname : "?", x->other_realm ? " in " : "",
-				    x->other_realm ? x->other_realm : "", user ? " on behalf of " : "", user ? user : "",
-				    what),
-			kf_rule_fmt(ctx,
-				"The front end (realm %s) asked for a constrained-delegation ticket (S4U2Proxy) to a service "
-				"in another realm%s%s%s.%s%s Classic constrained delegation (the allowed-SPN list on the front "
-				"end's account, msDS-AllowedToDelegateTo) only works when the front end and the back end "
-				"are in the same domain; across a trust the back end's realm has to allow the front end "
-				"itself, which only resource-based constrained delegation does.%s",
-				from_realm ? from_realm : "?", x->other_realm ? " (" : "", x->other_realm ? x->other_realm : "",
-				x->other_realm ? ")" : "",
-				x->referral ? " The front end's KDC answered with a referral (a cross-realm TGT), so the "
-					      "request went on to the other realm's KDC." : "",
-				x->ntstatus ? " The domain controller's error data says it outright: NTSTATUS 0xC000040B, "
-					      "STATUS_CROSSREALM_DELEGATION_FAILURE." :
-				x->err ? " That realm's KDC refused it." : "",
-				certain ? "" : " (Likely: no refusal is in the capture; the chain just ends. A longer "
-					       "capture would show the KDC's answer.)"),
-			"Put the front-end and back-end accounts in one domain, or switch to resource-based "
-			"constrained delegation, which works across domains and forests with a trust: on the back "
-			"end's account, Set-ADComputer BACKEND -PrincipalsAllowedToDelegateToAccount "
-			"(Get-ADComputer FRONTEND -Server front.domain) (Set-ADUser for a service account), run in the "
-			"back end's domain. The trust must allow it (forest trust with TGT delegation / selective "
-			"authentication granting the front end). MIT KDCs cannot store resource-based rules: keep "
-			"both services in one MIT realm.");
+		chain_report(ctx, r, x);
 	}
+	kf_seen_free(&seen);
 }
 
 /* ---- missing-forwarded-tgt -------------------------------------------------- */
@@ -439,16 +513,13 @@ static const char FWD_FIX[] =
 	"forwardable (klist shows the F flag; krb5.conf [libdefaults] forwardable = true, kinit -f). MIT KDC: "
 	"kadmin modprinc +ok_as_delegate HTTP/front.host, and no -allow_forwardable on the user.";
 
-struct pair {
-	struct kf_endpoint client, front;
-};
-
 /* The user of an AP-REQ: the TGS-REP that issued its ticket to the client,
  * else the client's story user when Kerberos named it. */
 static const char *ap_user(struct kf_rule_ctx *ctx, const struct kf_result *r, const struct kf_message *ap)
 {
-	for (size_t i = 0; i < r->n_messages && r->messages[i].frame <= ap->frame; i++) {
-		const struct kf_message *m = &r->messages[i];
+	struct kf_at_addr at = kf_result_at_addr(r, &ap->src, 0);
+	for (size_t i = 0; i < at.n && KF_AT_ADDR_MSG(r, at.v[i])->frame <= ap->frame; i++) {
+		const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[i]);
 		if (m->type == KF_KRB_TGS_REP && m->carrier == KF_CARRIER_KERBEROS && kf_endpoint_same_addr(&m->dst, &ap->src) &&
 		    m->krb.cname && m->krb.ticket && ap->krb.ticket && name_eq(m->krb.ticket->sname, ap->krb.ticket->sname))
 			return m->krb.crealm ? kf_rule_fmt(ctx, "%s@%s", m->krb.cname, m->krb.crealm) : m->krb.cname;
@@ -477,8 +548,9 @@ static bool fwd_refused(const struct kf_result *r, const struct kf_message *req,
 	const struct kf_message *rep = kf_msg_reply(r, req);
 	if (!rep || rep->type != KF_KRB_ERROR)
 		return false;
-	for (size_t i = 0; i < r->n_messages; i++) {
-		const struct kf_message *m = &r->messages[i];
+	struct kf_at_addr at = kf_result_at_addr(r, &req->src, rep->frame + 1);
+	for (size_t i = 0; i < at.n; i++) {
+		const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[i]);
 		if (m->frame <= rep->frame || !is_forwarded_tgt_req(m) || !kf_endpoint_same_addr(&m->src, &req->src))
 			continue;
 		if (m->ts_us > rep->ts_us + KF_RULE_RECOVERY_US)
@@ -494,19 +566,17 @@ static bool fwd_refused(const struct kf_result *r, const struct kf_message *req,
 static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 {
 	const struct kf_result *r = kf_rule_result(ctx);
-	struct pair done[64];
-	size_t ndone = 0;
-	uint64_t used[MAX_EV];
-	size_t nused = 0;
+	struct kf_seen done = { 0 };          /* (client, front end) pairs reported */
+	struct frames used = { NULL, 0, 0 };  /* refusals those findings took */
 	for (size_t i = 0; i < r->n_messages; i++) {
 		const struct kf_message *hq = &r->messages[i];
 		if (hq->type != KF_MSG_HTTP_REQUEST || hq->carrier != KF_CARRIER_HTTP)
 			continue;
 		const struct kf_message *ap = NULL;
-		for (size_t j = 0; j < r->n_messages; j++) {
+		for (size_t j = kf_result_first_in_frame(r, hq->frame);
+		     j < r->n_messages && r->messages[j].frame == hq->frame; j++) {
 			const struct kf_message *m = &r->messages[j];
-			if (m->frame == hq->frame && m->type == KF_KRB_AP_REQ && m->carrier == KF_CARRIER_HTTP &&
-			    m->connection == hq->connection) {
+			if (m->type == KF_KRB_AP_REQ && m->carrier == KF_CARRIER_HTTP && m->connection == hq->connection) {
 				ap = m;
 				break;
 			}
@@ -516,23 +586,22 @@ static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 			continue;
 		if (kf_endpoint_same_addr(&hq->src, &hq->dst))
 			continue;
-		size_t d;
-		for (d = 0; d < ndone; d++)
-			if (kf_endpoint_same_addr(&done[d].client, &hq->src) && kf_endpoint_same_addr(&done[d].front, &hq->dst))
-				break;
-		if (d < ndone || ndone == sizeof done / sizeof done[0])
+		struct kf_key pk = kf_key_new();
+		kf_key_addr(&pk, &hq->src);
+		kf_key_addr(&pk, &hq->dst);
+		if (!kf_seen_add(ctx, &done, pk))
 			continue;
-		done[ndone].client = hq->src;
-		done[ndone].front = hq->dst;
-		ndone++;
 
 		const char *user = ap_user(ctx, r, ap);
 		const char *presented = ap->krb.ticket ? ap->krb.ticket->sname : NULL;
 		/* What the front end did next, as a Kerberos client. */
 		bool named_user = false;
 		const struct kf_message *own_req = NULL, *own_rep = NULL;
-		for (size_t j = i + 1; j < r->n_messages; j++) {
-			const struct kf_message *m = &r->messages[j];
+		struct kf_at_addr at = kf_result_at_addr(r, &hq->dst, hq->frame);
+		for (size_t j = 0; j < at.n; j++) {
+			const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[j]);
+			if (m <= hq)
+				continue;
 			if (m->ts_us > hq->ts_us + DELEG_WINDOW_US)
 				break;
 			if (m->type != KF_KRB_TGS_REQ || m->carrier != KF_CARRIER_KERBEROS || !kf_endpoint_same_addr(&m->src, &hq->dst))
@@ -558,8 +627,9 @@ static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 		/* The client's forwarded-TGT requests before it presented the ticket. */
 		struct frameset fs = { .n = 0 };
 		const struct kf_message *refusal = NULL, *fwd_ok = NULL;
-		for (size_t j = 0; j < r->n_messages && r->messages[j].frame <= ap->frame; j++) {
-			const struct kf_message *m = &r->messages[j];
+		at = kf_result_at_addr(r, &hq->src, 0);
+		for (size_t j = 0; j < at.n && KF_AT_ADDR_MSG(r, at.v[j])->frame <= ap->frame; j++) {
+			const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[j]);
 			if (!is_forwarded_tgt_req(m) || !kf_endpoint_same_addr(&m->src, &hq->src))
 				continue;
 			const struct kf_message *err = NULL;
@@ -574,8 +644,13 @@ static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 		}
 		if (named_user || (!refusal && !own_req))
 			continue;
-		for (size_t u = 0; u < fs.n && nused < MAX_EV; u++)
-			used[nused++] = fs.f[u];
+		for (size_t u = 0; u < fs.n; u++)
+			if (!frames_push(&used, fs.f[u])) {
+				kf_rule_nomem(ctx);
+				kf_seen_free(&done);
+				kf_free(used.f);
+				return;
+			}
 		fs_add(&fs, hq->frame);
 		fs_add(&fs, hr->frame);
 		if (own_req) {
@@ -641,46 +716,39 @@ static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 		}
 		kf_finding_add(ctx, KF_SEV_ERROR, conf, fs.f, fs.n, summary, why, FWD_FIX);
 	}
-	/* Refused forwarded-TGT requests with no front end in the capture. */
-	struct {
-		struct kf_endpoint client;
-		struct frameset fs;
-		const struct kf_message *err;
-	} g[16];
-	size_t ng = 0;
+	/* Refused forwarded-TGT requests with no front end in the capture: one
+	 * finding per client, built at its first such request. */
+	frames_sort(&used);
+	struct kf_seen clients = { 0 };
 	for (size_t i = 0; i < r->n_messages; i++) {
 		const struct kf_message *m = &r->messages[i];
 		const struct kf_message *err = NULL;
-		if (!is_forwarded_tgt_req(m) || !fwd_refused(r, m, &err))
+		if (!is_forwarded_tgt_req(m) || !fwd_refused(r, m, &err) || frames_has(&used, m->frame))
 			continue;
-		bool seen = false;
-		for (size_t u = 0; u < nused; u++)
-			seen |= used[u] == m->frame;
-		if (seen)
+		struct kf_key ck = kf_key_new();
+		kf_key_addr(&ck, &m->src);
+		if (!kf_seen_add(ctx, &clients, ck))
 			continue;
-		size_t k;
-		for (k = 0; k < ng; k++)
-			if (kf_endpoint_same_addr(&g[k].client, &m->src))
-				break;
-		if (k == ng) {
-			if (ng == sizeof g / sizeof g[0])
+		struct frameset fs = { .n = 0 };
+		fs_add(&fs, m->frame);
+		fs_add(&fs, err->frame);
+		struct kf_at_addr at = kf_result_at_addr(r, &m->src, m->frame);
+		for (size_t j = 0; j < at.n; j++) {
+			const struct kf_message *q = KF_AT_ADDR_MSG(r, at.v[j]);
+			const struct kf_message *qerr = NULL;
+			if (q <= m || !is_forwarded_tgt_req(q) || !kf_endpoint_same_addr(&q->src, &m->src) ||
+			    !fwd_refused(r, q, &qerr) || frames_has(&used, q->frame))
 				continue;
-			g[ng].client = m->src;
-			g[ng].fs.n = 0;
-			g[ng].err = err;
-			ng++;
+			fs_add(&fs, q->frame);
+			fs_add(&fs, qerr->frame);
 		}
-		fs_add(&g[k].fs, m->frame);
-		fs_add(&g[k].fs, err->frame);
-	}
-	for (size_t k = 0; k < ng; k++) {
 		char cl[64];
-		kf_endpoint_addr(&g[k].client, cl, sizeof cl);
-		const struct kf_message *e = g[k].err;
+		kf_endpoint_addr(&m->src, cl, sizeof cl);
+		const struct kf_message *e = err;
 		const char *user = e->krb.cname ? (e->krb.crealm ? kf_rule_fmt(ctx, "%s@%s", e->krb.cname, e->krb.crealm)
 								 : e->krb.cname)
 						: "the user";
-		kf_finding_add(ctx, KF_SEV_ERROR, KF_CONF_CERTAIN, g[k].fs.f, g[k].fs.n,
+		kf_finding_add(ctx, KF_SEV_ERROR, KF_CONF_CERTAIN, fs.f, fs.n,
 			kf_rule_fmt(ctx, "%s (%s) cannot delegate: forwarded-TGT request refused: %s", user, cl,
 				    err_text(ctx, e)),
 			kf_rule_fmt(ctx,
@@ -692,6 +760,9 @@ static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 				user),
 			FWD_FIX);
 	}
+	kf_seen_free(&clients);
+	kf_seen_free(&done);
+	kf_free(used.f);
 }
 
 const struct kf_rule kf_rules_deleg[] = {

@@ -15,7 +15,6 @@
 #include "stories.h"
 
 #define MAX_EVIDENCE KF_LIMIT_EVIDENCE_FRAMES
-#define MAX_GROUPS KF_LIMIT_RULE_GROUPS
 
 /* KRB-ERROR codes a service returns when it cannot decrypt a ticket. */
 #define KRB_AP_ERR_BAD_INTEGRITY 31
@@ -174,28 +173,14 @@ static bool offers(const struct kf_http_rec *h, const char *scheme)
 	return false;
 }
 
-/* Groups (client, key) already reported by a rule run. */
-#define SEEN_KEY 272 /* a host name (255) and ":port" */
-
-struct seen {
-	struct kf_endpoint client[MAX_GROUPS];
-	char key[MAX_GROUPS][SEEN_KEY];
-	size_t n;
-};
-
-/* True when (client, key) was seen; records it otherwise. */
-static bool seen_check(struct seen *s, const struct kf_endpoint *client, const char *key)
+/* Group key of a rule that reports (client, host[:port]) once. */
+static struct kf_key host_key(const struct kf_endpoint *client, const char *host, int64_t port)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (kf_endpoint_same_addr(&s->client[i], client) && strcmp(s->key[i], key) == 0)
-			return true;
-	if (s->n < MAX_GROUPS) {
-		s->client[s->n] = *client;
-		snprintf(s->key[s->n], sizeof s->key[s->n], "%s", key);
-		s->n++;
-		return false;
-	}
-	return true; /* too many groups: stay quiet rather than repeat */
+	struct kf_key k = kf_key_new();
+	kf_key_addr(&k, client);
+	kf_key_name(&k, host);
+	kf_key_int(&k, port);
+	return k;
 }
 
 /* The latest TGS exchange before frame in which client asked for sname. */
@@ -203,8 +188,11 @@ static const struct kf_message *tgs_req_for(const struct kf_result *r, const str
 					    const char *sname, uint64_t before)
 {
 	const struct kf_message *best = NULL;
-	for (size_t i = 0; i < r->n_messages && r->messages[i].frame < before; i++) {
-		const struct kf_message *m = &r->messages[i];
+	struct kf_at_addr at = kf_result_at_addr(r, client, 0);
+	for (size_t i = 0; i < at.n; i++) {
+		const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[i]);
+		if (m->frame >= before)
+			break;
 		if (m->carrier == KF_CARRIER_KERBEROS && m->type == KF_KRB_TGS_REQ && m->krb.sname &&
 		    kf_endpoint_same_addr(&m->src, client) && strcasecmp(m->krb.sname, sname) == 0)
 			best = m;
@@ -212,16 +200,72 @@ static const struct kf_message *tgs_req_for(const struct kf_result *r, const str
 	return best;
 }
 
+/* HTTP-carried messages by connection, then frame: one connection's messages
+ * without scanning the capture for each connection. */
+struct conn_msg {
+	uint32_t conn, ix;
+};
+
+struct conn_ix {
+	struct conn_msg *v;
+	size_t n;
+};
+
+static int cmp_conn_msg(const void *a, const void *b)
+{
+	const struct conn_msg *x = a, *y = b;
+	if (x->conn != y->conn)
+		return x->conn < y->conn ? -1 : 1;
+	return x->ix < y->ix ? -1 : x->ix > y->ix;
+}
+
+static bool conn_ix_build(const struct kf_result *r, struct conn_ix *ci)
+{
+	ci->n = 0;
+	ci->v = kf_malloc((r->n_messages ? r->n_messages : 1) * sizeof *ci->v);
+	if (!ci->v)
+		return false;
+	for (size_t i = 0; i < r->n_messages; i++)
+		if (r->messages[i].carrier == KF_CARRIER_HTTP)
+			ci->v[ci->n++] = (struct conn_msg){ r->messages[i].connection, (uint32_t)i };
+	qsort(ci->v, ci->n, sizeof *ci->v, cmp_conn_msg);
+	return true;
+}
+
+/* The entries of connection conn: *n of them from the one returned. */
+static const struct conn_msg *conn_ix_find(const struct conn_ix *ci, uint32_t conn, size_t *n)
+{
+	size_t lo = 0, hi = ci->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (ci->v[mid].conn < conn)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	size_t end = lo;
+	while (end < ci->n && ci->v[end].conn == conn)
+		end++;
+	*n = end - lo;
+	return ci->v + lo;
+}
+
 /* ---- ntlm-fallback -------------------------------------------------------- */
 
 static void rule_ntlm_fallback(struct kf_rule_ctx *ctx)
 {
 	const struct kf_result *r = kf_rule_result(ctx);
+	struct conn_ix ci;
+	if (!conn_ix_build(r, &ci)) {
+		kf_rule_nomem(ctx);
+		return;
+	}
 	for (size_t s = 0; s < r->n_stories; s++) {
 		const struct kf_story *st = &r->stories[s];
 		bool *done = st->n_http ? kf_calloc(st->n_http, sizeof(bool)) : NULL;
 		if (st->n_http && !done) {
 			kf_rule_nomem(ctx);
+			kf_free(ci.v);
 			return;
 		}
 		for (size_t h = 0; h < st->n_http; h++) {
@@ -252,8 +296,10 @@ static void rule_ntlm_fallback(struct kf_rule_ctx *ctx)
 					kerberos_conn = true;
 					kerberos_frame = o->n_frames ? o->frames[0] : 0;
 				}
-				for (size_t i = 0; i < r->n_messages; i++) {
-					const struct kf_message *m = &r->messages[i];
+				size_t n_conn;
+				const struct conn_msg *cm = conn_ix_find(&ci, o->connection, &n_conn);
+				for (size_t i = 0; i < n_conn; i++) {
+					const struct kf_message *m = &r->messages[cm[i].ix];
 					if (m->carrier != KF_CARRIER_HTTP || m->connection != o->connection)
 						continue;
 					if (m->type == KF_MSG_HTTP_RESPONSE && m->http && (m->http->status == 401 ||
@@ -304,11 +350,13 @@ static void rule_ntlm_fallback(struct kf_rule_ctx *ctx)
 			if (!succeeded && !failed && c->final_status == 401)
 				failed = true;
 
-			/* What did the client ask the KDC for this host? */
+			/* What did the client ask the KDC for this host?  (Only its own
+			 * messages count: both loops test the source address.) */
 			const struct kf_message *tgs = NULL, *tgs_rep = NULL;
 			bool any_kdc = false;
-			for (size_t i = 0; i < r->n_messages; i++) {
-				const struct kf_message *m = &r->messages[i];
+			struct kf_at_addr at = kf_result_at_addr(r, &st->client, 0);
+			for (size_t i = 0; i < at.n; i++) {
+				const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[i]);
 				if (m->carrier != KF_CARRIER_KERBEROS)
 					continue;
 				if (kf_endpoint_same_addr(&m->src, &st->client))
@@ -323,8 +371,8 @@ static void rule_ntlm_fallback(struct kf_rule_ctx *ctx)
 				}
 			}
 			/* Every TGS exchange for that SPN is evidence (it takes the generic KDC findings). */
-			for (size_t i = 0; tgs && i < r->n_messages; i++) {
-				const struct kf_message *m = &r->messages[i];
+			for (size_t i = 0; tgs && i < at.n; i++) {
+				const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[i]);
 				if (m->carrier == KF_CARRIER_KERBEROS && m->type == KF_KRB_TGS_REQ && m->frame <= last_ntlm &&
 				    kf_endpoint_same_addr(&m->src, &st->client) && spn_host_is(m->krb.sname, host)) {
 					ev_add(&e, m->frame);
@@ -453,6 +501,7 @@ static void rule_ntlm_fallback(struct kf_rule_ctx *ctx)
 		}
 		kf_free(done);
 	}
+	kf_free(ci.v);
 }
 
 /* ---- portless-spn ----------------------------------------------------------- */
@@ -460,11 +509,7 @@ static void rule_ntlm_fallback(struct kf_rule_ctx *ctx)
 static void rule_portless_spn(struct kf_rule_ctx *ctx)
 {
 	const struct kf_result *r = kf_rule_result(ctx);
-	struct seen *seen = kf_calloc(1, sizeof *seen);
-	if (!seen) {
-		kf_rule_nomem(ctx);
-		return;
-	}
+	struct kf_seen seen = { 0 };
 	for (size_t i = 0; i < r->n_messages; i++) {
 		const struct kf_message *req = &r->messages[i];
 		if (!is_http_req(req))
@@ -478,20 +523,21 @@ static void rule_portless_spn(struct kf_rule_ctx *ctx)
 		const char *sh = http_spn_host(ap->krb.ticket->sname);
 		if (!sh || strchr(sh, ':'))
 			continue; /* another service class, or the SPN has its port */
-		char host[256], key[SEEN_KEY];
+		char host[256];
 		host_name(req->http->host, host, sizeof host);
-		snprintf(key, sizeof key, "%s:%u", host, port);
-		if (seen_check(seen, &req->src, key))
+		if (!kf_seen_add(ctx, &seen, host_key(&req->src, host, port)))
 			continue;
-		/* Every AP-REQ of this client to host:port and the server's answers. */
+		/* Every AP-REQ of this client to host:port and the server's answers,
+		 * from this request on. */
 		struct ev e = { .n = 0 };
 		bool rejected = false, worked = false, key_err = false;
 		int32_t code = 0;
 		uint64_t err_frame = 0, first_ap = 0;
 		const char *sname = ap->krb.ticket->sname, *realm = ap->krb.ticket->realm;
-		for (size_t j = i; j < r->n_messages; j++) {
-			const struct kf_message *q = &r->messages[j];
-			if (!is_http_req(q) || !kf_endpoint_same_addr(&q->src, &req->src) || req_port(q) != port)
+		struct kf_at_addr at = kf_result_at_addr(r, &req->src, req->frame);
+		for (size_t j = 0; j < at.n; j++) {
+			const struct kf_message *q = KF_AT_ADDR_MSG(r, at.v[j]);
+			if (q < req || !is_http_req(q) || !kf_endpoint_same_addr(&q->src, &req->src) || req_port(q) != port)
 				continue;
 			char qh[256];
 			host_name(q->http->host, qh, sizeof qh);
@@ -533,8 +579,9 @@ static void rule_portless_spn(struct kf_rule_ctx *ctx)
 		}
 		/* Did the same ticket work on the default port of that host? */
 		uint64_t ok_default = 0;
-		for (size_t j = 0; rejected && j < r->n_messages && !ok_default; j++) {
-			const struct kf_message *q = &r->messages[j];
+		at = kf_result_at_addr(r, &req->src, 0);
+		for (size_t j = 0; rejected && j < at.n && !ok_default; j++) {
+			const struct kf_message *q = KF_AT_ADDR_MSG(r, at.v[j]);
 			if (!is_http_req(q) || !kf_endpoint_same_addr(&q->src, &req->src))
 				continue;
 			unsigned qp = req_port(q);
@@ -591,7 +638,7 @@ static void rule_portless_spn(struct kf_rule_ctx *ctx)
 				fix);
 		}
 	}
-	kf_free(seen);
+	kf_seen_free(&seen);
 }
 
 /* ---- ap-err-modified ----------------------------------------------------- */
@@ -628,8 +675,9 @@ static void rule_ap_err_modified(struct kf_rule_ctx *ctx)
 		 * the issuing exchange is healthy). */
 		const struct kf_message *issued = NULL;
 		if (t && req) {
-			for (size_t j = 0; j < r->n_messages && r->messages[j].frame < req->frame; j++) {
-				const struct kf_message *m = &r->messages[j];
+			struct kf_at_addr at = kf_result_at_addr(r, &req->src, 0);
+			for (size_t j = 0; j < at.n && KF_AT_ADDR_MSG(r, at.v[j])->frame < req->frame; j++) {
+				const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[j]);
 				if (m->type == KF_KRB_TGS_REP && m->krb.ticket && kf_endpoint_same_addr(&m->dst, &req->src) &&
 				    strcasecmp(m->krb.ticket->sname, t->sname) == 0)
 					issued = m;
@@ -731,11 +779,7 @@ static size_t cname_chain(const struct kf_dns_rec *d, const char *name, const ch
 static void rule_cname_spn(struct kf_rule_ctx *ctx)
 {
 	const struct kf_result *r = kf_rule_result(ctx);
-	struct seen *seen = kf_calloc(1, sizeof *seen);
-	if (!seen) {
-		kf_rule_nomem(ctx);
-		return;
-	}
+	struct kf_seen seen = { 0 };
 	for (size_t i = 0; i < r->n_messages; i++) {
 		const struct kf_message *req = &r->messages[i];
 		if (!is_http_req(req) || !req->http->host)
@@ -744,12 +788,17 @@ static void rule_cname_spn(struct kf_rule_ctx *ctx)
 		host_name(req->http->host, host, sizeof host);
 		if (!host[0] || is_ip_literal(host))
 			continue;
+		/* What follows depends only on (client, host): judge each pair once,
+		 * at its first request. */
+		if (!kf_seen_add(ctx, &seen, host_key(&req->src, host, 0)))
+			continue;
 		/* A DNS answer to this client turning the Host's name into an alias. */
 		const char *chain[8];
 		size_t nchain = 0;
 		struct ev e = { .n = 0 };
-		for (size_t j = 0; j < r->n_messages; j++) {
-			const struct kf_message *d = &r->messages[j];
+		struct kf_at_addr at = kf_result_at_addr(r, &req->src, 0);
+		for (size_t j = 0; j < at.n; j++) {
+			const struct kf_message *d = KF_AT_ADDR_MSG(r, at.v[j]);
 			if (d->type != KF_MSG_DNS || !d->dns || !kf_endpoint_same_addr(&d->dst, &req->src) ||
 			    !name_eq(d->dns->query, host))
 				continue;
@@ -763,13 +812,13 @@ static void rule_cname_spn(struct kf_rule_ctx *ctx)
 				nchain = n;
 			}
 		}
-		if (!nchain || seen_check(seen, &req->src, host))
+		if (!nchain)
 			continue;
 		ev_add(&e, req->frame);
 		/* Tickets asked for: the canonical name, or the alias refused? */
 		const struct kf_message *canon = NULL, *alias_err = NULL;
-		for (size_t j = 0; j < r->n_messages; j++) {
-			const struct kf_message *m = &r->messages[j];
+		for (size_t j = 0; j < at.n; j++) {
+			const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[j]);
 			if (m->carrier != KF_CARRIER_KERBEROS || m->type != KF_KRB_TGS_REQ || !kf_endpoint_same_addr(&m->src, &req->src))
 				continue;
 			for (size_t k = 0; k < nchain && !canon; k++)
@@ -786,8 +835,8 @@ static void rule_cname_spn(struct kf_rule_ctx *ctx)
 		}
 		/* Also a ticket for the canonical name presented without a TGS in the capture. */
 		const struct kf_message *canon_ap = NULL;
-		for (size_t j = 0; j < r->n_messages && !canon && !canon_ap; j++) {
-			const struct kf_message *m = &r->messages[j];
+		for (size_t j = 0; j < at.n && !canon && !canon_ap; j++) {
+			const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[j]);
 			if (m->type != KF_KRB_AP_REQ || m->carrier != KF_CARRIER_HTTP || !m->krb.ticket ||
 			    !kf_endpoint_same_addr(&m->src, &req->src))
 				continue;
@@ -840,7 +889,7 @@ static void rule_cname_spn(struct kf_rule_ctx *ctx)
 					host, host, target));
 		}
 	}
-	kf_free(seen);
+	kf_seen_free(&seen);
 }
 
 /* ---- auth-loop ------------------------------------------------------------ */
@@ -848,19 +897,14 @@ static void rule_cname_spn(struct kf_rule_ctx *ctx)
 static void rule_auth_loop(struct kf_rule_ctx *ctx)
 {
 	const struct kf_result *r = kf_rule_result(ctx);
-	struct seen *seen = kf_calloc(1, sizeof *seen);
-	if (!seen) {
-		kf_rule_nomem(ctx);
-		return;
-	}
+	struct kf_seen seen = { 0 };
 	for (size_t i = 0; i < r->n_messages; i++) {
 		const struct kf_message *first = &r->messages[i];
 		if (!is_http_req(first) || !first->http->auth_scheme)
 			continue;
-		char host[256], key[SEEN_KEY];
+		char host[256];
 		host_name(first->http->host, host, sizeof host);
-		snprintf(key, sizeof key, "%s:%u", host, first->dst.port);
-		if (seen_check(seen, &first->src, key))
+		if (!kf_seen_add(ctx, &seen, host_key(&first->src, host, first->dst.port)))
 			continue;
 		struct ev e = { .n = 0 };
 		unsigned refused = 0, with_aprep = 0, with_err = 0;
@@ -868,9 +912,10 @@ static void rule_auth_loop(struct kf_rule_ctx *ctx)
 		int last_status = 0;
 		bool proxy = false;
 		const char *scheme = first->http->auth_scheme;
-		for (size_t j = i; j < r->n_messages; j++) {
-			const struct kf_message *q = &r->messages[j];
-			if (!is_http_req(q) || !q->http->auth_scheme || !kf_endpoint_same_addr(&q->src, &first->src) ||
+		struct kf_at_addr at = kf_result_at_addr(r, &first->src, first->frame);
+		for (size_t j = 0; j < at.n; j++) {
+			const struct kf_message *q = KF_AT_ADDR_MSG(r, at.v[j]);
+			if (q < first || !is_http_req(q) || !q->http->auth_scheme || !kf_endpoint_same_addr(&q->src, &first->src) ||
 			    q->dst.port != first->dst.port)
 				continue;
 			char qh[256];
@@ -946,7 +991,7 @@ static void rule_auth_loop(struct kf_rule_ctx *ctx)
 				    with_err ? kf_rule_fmt(ctx, ": %s", err_name(err_code)) : ""),
 			expl, fix);
 	}
-	kf_free(seen);
+	kf_seen_free(&seen);
 }
 
 /* ---- token-too-large ---------------------------------------------------- */
@@ -954,11 +999,7 @@ static void rule_auth_loop(struct kf_rule_ctx *ctx)
 static void rule_token_too_large(struct kf_rule_ctx *ctx)
 {
 	const struct kf_result *r = kf_rule_result(ctx);
-	struct seen *seen = kf_calloc(1, sizeof *seen);
-	if (!seen) {
-		kf_rule_nomem(ctx);
-		return;
-	}
+	struct kf_seen seen = { 0 };
 	for (size_t i = 0; i < r->n_messages; i++) {
 		const struct kf_message *req = &r->messages[i];
 		if (!is_http_req(req) || !req->http->auth_scheme)
@@ -976,15 +1017,15 @@ static void rule_token_too_large(struct kf_rule_ctx *ctx)
 			    (!kerberos && req->http->header_bytes < 4096))
 				continue;
 		}
-		char host[256], key[SEEN_KEY];
+		char host[256];
 		host_name(req->http->host, host, sizeof host);
-		snprintf(key, sizeof key, "%s:%u", host, req->dst.port);
-		if (seen_check(seen, &req->src, key))
+		if (!kf_seen_add(ctx, &seen, host_key(&req->src, host, req->dst.port)))
 			continue;
 		/* A smaller request to the same server answered normally makes the size certain. */
 		uint64_t smaller = 0;
-		for (size_t j = 0; j < r->n_messages && !smaller; j++) {
-			const struct kf_message *q = &r->messages[j];
+		struct kf_at_addr at = kf_result_at_addr(r, &req->dst, 0);
+		for (size_t j = 0; j < at.n && !smaller; j++) {
+			const struct kf_message *q = KF_AT_ADDR_MSG(r, at.v[j]);
 			if (!is_http_req(q) || !kf_endpoint_same_addr(&q->dst, &req->dst) || q->dst.port != req->dst.port ||
 			    q->http->header_bytes >= req->http->header_bytes)
 				continue;
@@ -1022,7 +1063,7 @@ static void rule_token_too_large(struct kf_rule_ctx *ctx)
 			"LimitRequestLine); nginx large_client_header_buffers (e.g. 4 64k). Reduce the token: fewer group "
 			"memberships for the user, resource SID compression, and keep the Kerberos MaxTokenSize in line.");
 	}
-	kf_free(seen);
+	kf_seen_free(&seen);
 }
 
 /* ---- request-based-kerberos ---------------------------------------------- */
@@ -1034,14 +1075,20 @@ static void rule_token_too_large(struct kf_rule_ctx *ctx)
 static void rule_request_based(struct kf_rule_ctx *ctx)
 {
 	const struct kf_result *r = kf_rule_result(ctx);
+	struct conn_ix ci;
+	if (!conn_ix_build(r, &ci)) {
+		kf_rule_nomem(ctx);
+		return;
+	}
 	for (size_t s = 0; s < r->n_stories; s++) {
 		const struct kf_story *st = &r->stories[s];
 		for (size_t h = 0; h < st->n_http; h++) {
 			const struct kf_story_http *c = &st->http[h];
 			uint64_t frames[64];
-			size_t nf = 0, accepted = 0;
-			for (size_t i = 0; i < r->n_messages; i++) {
-				const struct kf_message *m = &r->messages[i];
+			size_t nf = 0, accepted = 0, n_conn;
+			const struct conn_msg *cm = conn_ix_find(&ci, c->connection, &n_conn);
+			for (size_t i = 0; i < n_conn; i++) {
+				const struct kf_message *m = &r->messages[cm[i].ix];
 				if (m->connection != c->connection || !is_http_req(m) || !m->http->auth_scheme)
 					continue;
 				const struct kf_message *ap = tok_at(r, m->frame, KF_KRB_AP_REQ, m->connection);
@@ -1068,6 +1115,7 @@ static void rule_request_based(struct kf_rule_ctx *ctx)
 				"GssapiConnectionBound On or GssapiUseSessions On.");
 		}
 	}
+	kf_free(ci.v);
 }
 
 const struct kf_rule kf_rules_http[] = {
