@@ -59,8 +59,9 @@ struct app_conn {
 	bool authenticated;     /* credentials or a challenge seen: later exchanges matter */
 	struct kf_reasm_dir *dir[2]; /* 0: client → server, 1: server → client */
 	struct http_dir h[2];
-	struct pending_req *pend;    /* ring of KF_LIMIT_HTTP_PIPELINE, made on first request */
-	uint8_t pend_head, pend_n;
+	struct pending_req *pend;    /* ring of pend_cap (up to KF_LIMIT_HTTP_PIPELINE), grown on demand */
+	uint8_t pend_head, pend_n, pend_cap;
+	bool fin[2];                 /* FIN or RST seen from each side */
 	uint64_t last_frame, last_ts;
 };
 
@@ -179,22 +180,38 @@ static void request_record(struct app_ctx *x, struct pending_req *p)
 
 /* ---- pending requests --------------------------------------------------- */
 
+/* Room for one more pending request: most connections have one at a time,
+ * so the ring starts small (a request record is most of a kilobyte). */
+static bool pending_grow(struct app_conn *c)
+{
+	unsigned cap = c->pend_cap ? 2u * c->pend_cap : 1u;
+	if (cap > KF_LIMIT_HTTP_PIPELINE)
+		cap = KF_LIMIT_HTTP_PIPELINE;
+	struct pending_req *np = kf_malloc(cap * sizeof(*np));
+	if (!np)
+		return false;
+	for (unsigned i = 0; i < c->pend_n; i++) /* oldest first, from 0 */
+		np[i] = c->pend[(c->pend_head + i) % c->pend_cap];
+	kf_free(c->pend);
+	c->pend = np;
+	c->pend_head = 0;
+	c->pend_cap = (uint8_t)cap;
+	return true;
+}
+
 static struct pending_req *pending_push(struct app_ctx *x)
 {
 	struct app_conn *c = x->c;
-	if (!c->pend) {
-		c->pend = kf_calloc(KF_LIMIT_HTTP_PIPELINE, sizeof(*c->pend));
-		if (!c->pend) {
-			kf_run_nomem(x->r);
-			return NULL;
-		}
+	if (c->pend_n == c->pend_cap && c->pend_cap < KF_LIMIT_HTTP_PIPELINE && !pending_grow(c)) {
+		kf_run_nomem(x->r);
+		return NULL;
 	}
-	if (c->pend_n == KF_LIMIT_HTTP_PIPELINE) {
+	if (c->pend_n == c->pend_cap) {
 		kf_events_add(&x->r->ev, KF_EV_HTTP_PIPELINE_LIMIT);
-		c->pend_head = (uint8_t)((c->pend_head + 1) % KF_LIMIT_HTTP_PIPELINE);
+		c->pend_head = (uint8_t)((c->pend_head + 1) % c->pend_cap);
 		c->pend_n--;
 	}
-	struct pending_req *p = &c->pend[(c->pend_head + c->pend_n) % KF_LIMIT_HTTP_PIPELINE];
+	struct pending_req *p = &c->pend[(c->pend_head + c->pend_n) % c->pend_cap];
 	c->pend_n++;
 	memset(p, 0, sizeof *p);
 	p->token_msg = -1;
@@ -211,7 +228,7 @@ static void pending_pop(struct app_conn *c)
 {
 	if (!c->pend_n)
 		return;
-	c->pend_head = (uint8_t)((c->pend_head + 1) % KF_LIMIT_HTTP_PIPELINE);
+	c->pend_head = (uint8_t)((c->pend_head + 1) % c->pend_cap);
 	c->pend_n--;
 }
 
@@ -693,6 +710,21 @@ static struct kf_flow *new_conn(struct kf_run *r, const struct kf_flow_key *k)
 	return f;
 }
 
+/* Most bytes of bulk HTTP are bodies of a known length arriving in order:
+ * count them off without a trip through reassembly and the parser. */
+static bool skip_body(struct app_conn *c, int dir, uint32_t seq, size_t n)
+{
+	struct http_dir *h = &c->h[dir];
+	if (c->st != APP_HTTP || h->st != HD_BODY_LEN || h->body_left < n)
+		return false;
+	if (!kf_reasm_skip_next(c->dir[dir], seq, n))
+		return false;
+	h->body_left -= n;
+	if (!h->body_left)
+		h->st = HD_HEAD;
+	return true;
+}
+
 void kf_app_tcp_packet(struct kf_run *r, const struct kf_ip *ip, const struct kf_tcp *t)
 {
 	bool syn = t->flags & KF_TCP_SYN, ack = t->flags & KF_TCP_ACK;
@@ -765,7 +797,9 @@ void kf_app_tcp_packet(struct kf_run *r, const struct kf_ip *ip, const struct kf
 	/* From here the segment goes through reassembly: while probing a
 	 * connection seen from its SYN, so that the bytes judged are the
 	 * stream's in-order start even when its first segment came late. */
-	if (t->payload.n && reasm_dir(r, c, dir, t->seq, syn))
+	if (t->payload.n && skip_body(c, dir, syn ? t->seq + 1 : t->seq, t->payload.n))
+		; /* the middle of a body, in order: nothing to look at */
+	else if (t->payload.n && reasm_dir(r, c, dir, t->seq, syn))
 		kf_reasm_segment(c->dir[dir], syn ? t->seq + 1 : t->seq, t->payload, on_stream, &x, &r->ev);
 	if (c->st == APP_DONE) {
 		drop_reasm(c);
@@ -775,6 +809,12 @@ void kf_app_tcp_packet(struct kf_run *r, const struct kf_ip *ip, const struct kf
 		struct app_ctx ox = { r, f, c, !dir };
 		kf_reasm_ack(c->dir[!dir], t->ack, on_stream, &ox, &r->ev);
 	}
-	if (fin)
+	if (fin) {
 		flush(r, f, c, dir);
+		/* closed both ways (or reset): finish it now rather than hold its
+		 * state until it idles out or the table fills */
+		c->fin[dir] = true;
+		if ((c->fin[0] && c->fin[1]) || (t->flags & KF_TCP_RST))
+			kf_flow_remove(r->flows, f, KF_FLOW_CLOSED);
+	}
 }

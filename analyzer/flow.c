@@ -44,14 +44,11 @@ static bool key_eq(const struct kf_flow_key *a, const struct kf_flow_key *b)
 	       memcmp(a->saddr, b->saddr, 16) == 0;
 }
 
-static void key_reverse(const struct kf_flow_key *k, struct kf_flow_key *r)
+/* a is b seen from the other end */
+static bool key_eq_reversed(const struct kf_flow_key *a, const struct kf_flow_key *b)
 {
-	r->ipver = k->ipver;
-	r->proto = k->proto;
-	r->cport = k->sport;
-	r->sport = k->cport;
-	memcpy(r->caddr, k->saddr, 16);
-	memcpy(r->saddr, k->caddr, 16);
+	return a->cport == b->sport && a->sport == b->cport && memcmp(a->caddr, b->saddr, 16) == 0 &&
+	       memcmp(a->saddr, b->caddr, 16) == 0;
 }
 
 struct kf_flow_table *kf_flow_table_new(uint32_t cap, kf_flow_release_fn release, void *ctx)
@@ -76,16 +73,14 @@ struct kf_flow_table *kf_flow_table_new(uint32_t cap, kf_flow_release_fn release
 struct kf_flow *kf_flow_find(struct kf_flow_table *t, const struct kf_flow_key *key, bool *reversed)
 {
 	uint32_t h = key_hash(key);
-	struct kf_flow_key rev;
-	key_reverse(key, &rev);
 	for (struct kf_flow *f = t->buckets[h & (t->nbuckets - 1)]; f; f = f->hnext) {
-		if (f->hash != h)
+		if (f->hash != h || f->key.ipver != key->ipver || f->key.proto != key->proto)
 			continue;
 		if (key_eq(&f->key, key)) {
 			*reversed = false;
 			return f;
 		}
-		if (key_eq(&f->key, &rev)) {
+		if (key_eq_reversed(&f->key, key)) {
 			*reversed = true;
 			return f;
 		}

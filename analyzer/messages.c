@@ -266,7 +266,12 @@ struct kf_at_addr kf_result_at_addr(const struct kf_result *r, const struct kf_e
 
 enum kf_status kf_msgstore_finish(struct kf_msgstore *s, struct kf_result *res)
 {
-	if (s->n)
+	/* stored in order as a rule (a message is recorded in the frame that
+	 * completes it); only data flushed at a connection's end comes late */
+	bool sorted = true;
+	for (size_t i = 1; i < s->n && sorted; i++)
+		sorted = cmp_msg(&s->msgs[i - 1], &s->msgs[i]) <= 0;
+	if (!sorted)
 		qsort(s->msgs, s->n, sizeof(*s->msgs), cmp_msg);
 	if (s->n_tev)
 		qsort(s->tev, s->n_tev, sizeof(*s->tev), cmp_tev);

@@ -336,6 +336,18 @@ out_free_nodes:
 	return false;
 }
 
+bool kf_reasm_skip_next(struct kf_reasm_dir *d, uint32_t seq, size_t n)
+{
+	if (!d || !d->started || !d->anchored || d->npieces || d->far_valid || !n)
+		return false;
+	if (unwrap(d, seq) != (int64_t)d->next)
+		return false;
+	d->next += n;
+	if (d->next > d->seen_end)
+		d->seen_end = d->next;
+	return true;
+}
+
 void kf_reasm_segment(struct kf_reasm_dir *d, uint32_t seq, struct kf_span payload, kf_reasm_deliver_fn cb,
 		      void *ctx, struct kf_events *ev)
 {

@@ -46,6 +46,12 @@ bool kf_reasm_started(const struct kf_reasm_dir *d);
 void kf_reasm_segment(struct kf_reasm_dir *d, uint32_t seq, struct kf_span payload,
 		      kf_reasm_deliver_fn cb, void *ctx, struct kf_events *ev);
 
+/* A segment that is exactly the next in-order data while nothing is
+ * buffered: count its n bytes as delivered without a callback, because the
+ * caller knows they are of no interest (the middle of an HTTP body).  False,
+ * with nothing done, for any other segment: feed that to kf_reasm_segment. */
+bool kf_reasm_skip_next(struct kf_reasm_dir *d, uint32_t seq, size_t n);
+
 /* The peer acknowledged everything before ack: any hole below it will never
  * be filled by this capture, so deliver it as a gap (and what follows). */
 void kf_reasm_ack(struct kf_reasm_dir *d, uint32_t ack, kf_reasm_deliver_fn cb, void *ctx,

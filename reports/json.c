@@ -1,7 +1,16 @@
-/* json.c - the JSON document of OUTPUT.md, through jansson.
- * Top-level keys in the contract's order; keys inside objects sorted. */
-#include <jansson.h>
+/* json.c - the JSON document of OUTPUT.md.
+ * Top-level keys in the contract's order; keys inside objects sorted.
+ *
+ * Each element is built as a small tree of values in a bump arena, written
+ * and dropped before the next, so memory stays that of one element however
+ * many messages a capture has.  The tree and its writer are our own: with
+ * jansson's (the reference: tests/unit/check_report_json.c reads our output
+ * back with jansson and checks that jansson writes the same bytes) the report
+ * took most of the run time on a large capture, in hash tables, per-string
+ * checks, one callback per token and a heap sort per object. */
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,132 +28,216 @@
 #endif
 #define KRBFLOW_SCHEMA 1
 
-/* jansson's setters steal the reference and tolerate NULL values by failing;
- * a NULL anywhere is caught once at the end by checking the document. */
+/* ---- values -------------------------------------------------------------- */
+
+enum jv_type { JV_NULL, JV_TRUE, JV_FALSE, JV_INT, JV_STR, JV_OBJECT, JV_ARRAY };
+
+typedef struct jv {
+	enum jv_type type;
+	struct jv *next;   /* the next member or element of its container */
+	const char *key;   /* as an object member: a string literal */
+	union {
+		int64_t i;
+		struct {
+			const char *p;
+			size_t n;
+		} s;
+		struct {
+			struct jv *head, *tail;
+			size_t n;
+		} c;
+	} u;
+} jv;
+
+/* An allocation failed somewhere in the element: it is not written. */
 static int oom;
 
-static void set(json_t *o, const char *k, json_t *v)
+static void *bump_malloc(size_t n);
+
+static jv *jv_new(enum jv_type t)
 {
-	if (!v || json_object_set_new(o, k, v) != 0)
+	jv *v = bump_malloc(sizeof(*v));
+	if (!v) {
 		oom = 1;
+		return NULL;
+	}
+	memset(v, 0, sizeof *v);
+	v->type = t;
+	return v;
 }
 
-static void push(json_t *a, json_t *v)
+static jv *jv_object(void) { return jv_new(JV_OBJECT); }
+static jv *jv_array(void) { return jv_new(JV_ARRAY); }
+static jv *jv_null(void) { return jv_new(JV_NULL); }
+static jv *jv_bool(bool b) { return jv_new(b ? JV_TRUE : JV_FALSE); }
+
+static jv *jv_int(int64_t i)
 {
-	if (!v || json_array_append_new(a, v) != 0)
-		oom = 1;
+	jv *v = jv_new(JV_INT);
+	if (v)
+		v->u.i = i;
+	return v;
 }
 
-static json_t *str_or_null(const char *s) { return s ? json_string(s) : json_null(); }
+/* A copy of s (often a stack buffer); NULL s is a failure, as for jansson. */
+static jv *jv_str(const char *s)
+{
+	if (!s) {
+		oom = 1;
+		return NULL;
+	}
+	size_t n = strlen(s);
+	jv *v = jv_new(JV_STR);
+	char *p = v ? bump_malloc(n + 1) : NULL;
+	if (!p) {
+		oom = 1;
+		return NULL;
+	}
+	memcpy(p, s, n + 1);
+	v->u.s.p = p;
+	v->u.s.n = n;
+	return v;
+}
 
-static json_t *time_us(uint64_t us)
+static void append(jv *c, jv *v)
+{
+	if (c->u.c.tail)
+		c->u.c.tail->next = v;
+	else
+		c->u.c.head = v;
+	c->u.c.tail = v;
+	c->u.c.n++;
+}
+
+static void set(jv *o, const char *k, jv *v)
+{
+	if (!o || !v) {
+		oom = 1;
+		return;
+	}
+	v->key = k;
+	append(o, v);
+}
+
+static void push(jv *a, jv *v)
+{
+	if (!a || !v) {
+		oom = 1;
+		return;
+	}
+	append(a, v);
+}
+
+static jv *str_or_null(const char *s) { return s ? jv_str(s) : jv_null(); }
+
+static jv *time_us(uint64_t us)
 {
 	char b[40];
 	kf_fmt_time_us(us, b, sizeof b);
-	return json_string(b);
+	return jv_str(b);
 }
 
-static json_t *time_s(int64_t s)
+static jv *time_s(int64_t s)
 {
 	char b[40];
 	kf_fmt_time_s(s, b, sizeof b);
-	return json_string(b);
+	return jv_str(b);
 }
 
-static json_t *time_s_us(int64_t s, int32_t usec)
+static jv *time_s_us(int64_t s, int32_t usec)
 {
 	char b[48];
 	if (usec < 0 || usec > 999999)
 		usec = 0;
 	if (s < 0) {
 		kf_fmt_time_s(s, b, sizeof b);
-		return json_string(b);
+		return jv_str(b);
 	}
 	kf_fmt_time_us((uint64_t)s * 1000000u + (uint64_t)usec, b, sizeof b);
-	return json_string(b);
+	return jv_str(b);
 }
 
-static json_t *endpoint(const struct kf_endpoint *e)
+static jv *endpoint(const struct kf_endpoint *e)
 {
 	char b[64];
 	kf_fmt_endpoint(e, b, sizeof b);
-	return json_string(b);
+	return jv_str(b);
 }
 
-static json_t *flag_names(uint32_t flags, const char *(*name)(unsigned bit))
+static jv *flag_names(uint32_t flags, const char *(*name)(unsigned bit))
 {
-	json_t *a = json_array();
+	jv *a = jv_array();
 	if (!a)
 		return NULL;
 	for (unsigned bit = 0; bit < 32; bit++) {
 		if (!(flags & (0x80000000u >> bit)))
 			continue;
 		char tmp[16];
-		push(a, json_string(kf_fmt_flag_name(bit, name, tmp, sizeof tmp)));
+		push(a, jv_str(kf_fmt_flag_name(bit, name, tmp, sizeof tmp)));
 	}
 	return a;
 }
 
-static json_t *etype_obj(int32_t e)
+static jv *etype_obj(int32_t e)
 {
 	char b[24];
-	json_t *o = json_object();
+	jv *o = jv_object();
 	if (!o)
 		return NULL;
-	set(o, "id", json_integer(e));
-	set(o, "name", json_string(kf_fmt_etype(e, b, sizeof b)));
+	set(o, "id", jv_int(e));
+	set(o, "name", jv_str(kf_fmt_etype(e, b, sizeof b)));
 	return o;
 }
 
-static json_t *padata_list(const int32_t *types, unsigned n)
+static jv *padata_list(const int32_t *types, unsigned n)
 {
-	json_t *a = json_array();
+	jv *a = jv_array();
 	for (unsigned i = 0; a && i < n; i++) {
 		char b[24];
-		push(a, json_string(kf_fmt_padata(types[i], b, sizeof b)));
+		push(a, jv_str(kf_fmt_padata(types[i], b, sizeof b)));
 	}
 	return a;
 }
 
-static json_t *ticket_obj(const struct kf_ticket_rec *t)
+static jv *ticket_obj(const struct kf_ticket_rec *t)
 {
-	json_t *o = json_object();
+	jv *o = jv_object();
 	if (!o)
 		return NULL;
-	set(o, "sname", json_string(t->sname));
-	set(o, "realm", json_string(t->realm));
+	set(o, "sname", jv_str(t->sname));
+	set(o, "realm", jv_str(t->realm));
 	set(o, "etype", etype_obj(t->etype));
 	if (t->has_kvno)
-		set(o, "kvno", json_integer(t->kvno));
+		set(o, "kvno", jv_int(t->kvno));
 	return o;
 }
 
-static void krb_fields(json_t *o, const struct kf_message *m)
+static void krb_fields(jv *o, const struct kf_message *m)
 {
 	const struct kf_krb_rec *k = &m->krb;
 	char b[64];
 	if (!k->complete)
-		set(o, "complete", json_false());
+		set(o, "complete", jv_bool(false));
 	if (k->cname)
-		set(o, "cname", json_string(k->cname));
+		set(o, "cname", jv_str(k->cname));
 	if (k->crealm)
-		set(o, "crealm", json_string(k->crealm));
+		set(o, "crealm", jv_str(k->crealm));
 	if (k->sname)
-		set(o, "sname", json_string(k->sname));
+		set(o, "sname", jv_str(k->sname));
 	if (k->realm)
-		set(o, "realm", json_string(k->realm));
+		set(o, "realm", jv_str(k->realm));
 	if (k->has_kdc_options)
 		set(o, "kdc_options", flag_names(k->kdc_options, kf_krb5_kdc_option_name));
 	if (k->has_ap_options)
 		set(o, "ap_options", flag_names(k->ap_options, kf_krb5_ap_option_name));
 	if (k->n_etypes) {
-		json_t *a = json_array();
+		jv *a = jv_array();
 		for (unsigned i = 0; a && i < k->n_etypes; i++)
 			push(a, etype_obj(k->etypes[i]));
 		set(o, "etypes", a);
 	}
 	if (k->has_nonce)
-		set(o, "nonce", json_integer(k->nonce));
+		set(o, "nonce", jv_int(k->nonce));
 	if (k->has_from)
 		set(o, "from", time_s(k->from));
 	if (k->has_till)
@@ -152,23 +245,23 @@ static void krb_fields(json_t *o, const struct kf_message *m)
 	if (k->has_rtime)
 		set(o, "rtime", time_s(k->rtime));
 	if (k->n_addresses) {
-		json_t *a = json_array();
+		jv *a = jv_array();
 		for (unsigned i = 0; a && i < k->n_addresses; i++)
-			push(a, json_string(k->addresses[i]));
+			push(a, jv_str(k->addresses[i]));
 		set(o, "addresses", a);
 	}
 	if (k->n_padata)
 		set(o, "padata", padata_list(k->padata, k->n_padata));
 	if (k->s4u_user)
-		set(o, "s4u_user", json_string(k->s4u_user));
+		set(o, "s4u_user", jv_str(k->s4u_user));
 	if (k->has_pac_options)
 		set(o, "pac_options", flag_names(k->pac_options, kf_krb5_pac_option_name));
 	if (k->has_pac_request)
-		set(o, "pac_request", json_boolean(k->pac_request));
+		set(o, "pac_request", jv_bool(k->pac_request));
 	if (k->ticket)
 		set(o, "ticket", ticket_obj(k->ticket));
 	if (k->n_addl) {
-		json_t *a = json_array();
+		jv *a = jv_array();
 		for (unsigned i = 0; a && i < k->n_addl; i++)
 			push(a, ticket_obj(&k->addl[i]));
 		set(o, "additional_tickets", a);
@@ -176,20 +269,20 @@ static void krb_fields(json_t *o, const struct kf_message *m)
 	if (k->has_enc_etype)
 		set(o, "enc_etype", etype_obj(k->enc_etype));
 	if (m->type == KF_KRB_ERROR) {
-		set(o, "error_code", json_integer(k->error_code));
-		set(o, "error", json_string(kf_fmt_error(k->error_code, b, sizeof b)));
+		set(o, "error_code", jv_int(k->error_code));
+		set(o, "error", jv_str(kf_fmt_error(k->error_code, b, sizeof b)));
 		if (k->has_stime)
 			set(o, "stime", time_s_us(k->stime, k->susec));
 		if (k->has_ctime)
 			set(o, "ctime", time_s_us(k->ctime, k->cusec));
 		if (k->e_text)
-			set(o, "e_text", json_string(k->e_text));
+			set(o, "e_text", jv_str(k->e_text));
 		if (k->has_e_data)
-			set(o, "e_data", json_true());
+			set(o, "e_data", jv_bool(true));
 		if (k->n_etype_info) {
-			json_t *a = json_array();
+			jv *a = jv_array();
 			for (unsigned i = 0; a && i < k->n_etype_info; i++) {
-				json_t *e = json_object();
+				jv *e = jv_object();
 				if (e) {
 					set(e, "etype", etype_obj(k->etype_info[i].etype));
 					set(e, "salt", str_or_null(k->etype_info[i].salt));
@@ -202,79 +295,79 @@ static void krb_fields(json_t *o, const struct kf_message *m)
 			set(o, "e_data_padata", padata_list(k->edata_padata, k->n_edata_padata));
 		if (k->has_ntstatus) {
 			snprintf(b, sizeof b, "0x%08X", k->ntstatus);
-			set(o, "ntstatus", json_string(b));
+			set(o, "ntstatus", jv_str(b));
 			const char *nn = kf_krb5_ntstatus_name(k->ntstatus);
 			if (nn)
-				set(o, "ntstatus_name", json_string(nn));
+				set(o, "ntstatus_name", jv_str(nn));
 		}
 	}
 }
 
-static json_t *str_list(const char *const *v, unsigned n)
+static jv *str_list(const char *const *v, unsigned n)
 {
-	json_t *a = json_array();
+	jv *a = jv_array();
 	for (unsigned i = 0; a && i < n; i++)
-		push(a, json_string(v[i]));
+		push(a, jv_str(v[i]));
 	return a;
 }
 
-static json_t *frame_list(const uint64_t *f, size_t n)
+static jv *frame_list(const uint64_t *f, size_t n)
 {
-	json_t *a = json_array();
+	jv *a = jv_array();
 	for (size_t i = 0; a && i < n; i++)
-		push(a, json_integer((json_int_t)f[i]));
+		push(a, jv_int((int64_t)f[i]));
 	return a;
 }
 
-static void set_str(json_t *o, const char *k, const char *v)
+static void set_str(jv *o, const char *k, const char *v)
 {
 	if (v)
-		set(o, k, json_string(v));
+		set(o, k, jv_str(v));
 }
 
-static void http_fields(json_t *o, const struct kf_http_rec *h)
+static void http_fields(jv *o, const struct kf_http_rec *h)
 {
 	set_str(o, "method", h->method);
 	set_str(o, "uri", h->uri);
 	if (h->uri_truncated)
-		set(o, "uri_truncated", json_true());
+		set(o, "uri_truncated", jv_bool(true));
 	set_str(o, "host", h->host);
 	if (h->status)
-		set(o, "status", json_integer(h->status));
+		set(o, "status", jv_int(h->status));
 	set_str(o, "auth_scheme", h->auth_scheme);
 	if (h->n_challenges)
 		set(o, "www_authenticate", str_list(h->www_authenticate, h->n_challenges));
-	set(o, "header_bytes", json_integer(h->header_bytes));
+	set(o, "header_bytes", jv_int(h->header_bytes));
 	if (h->token_bytes)
-		set(o, "token_bytes", json_integer(h->token_bytes));
+		set(o, "token_bytes", jv_int(h->token_bytes));
 	if (h->token_invalid)
-		set(o, "token_invalid", json_true());
+		set(o, "token_invalid", jv_bool(true));
 	if (h->proxy)
-		set(o, "proxy", json_true());
+		set(o, "proxy", jv_bool(true));
 	set_str(o, "persistent_auth", h->persistent_auth);
 }
 
-static json_t *spnego_obj(const struct kf_spnego_rec *sp)
+static jv *spnego_obj(const struct kf_spnego_rec *sp)
 {
-	json_t *o = json_object();
+	jv *o = jv_object();
 	if (!o)
 		return NULL;
 	if (sp->n_mech_types)
 		set(o, "mech_types", str_list(sp->mech_types, sp->n_mech_types));
 	if (sp->has_neg_state) {
 		const char *n = kf_neg_state_name(sp->neg_state);
-		set(o, "neg_state", n ? json_string(n) : json_integer(sp->neg_state));
+		set(o, "neg_state", n ? jv_str(n) : jv_int(sp->neg_state));
 	}
 	set_str(o, "supported_mech", sp->supported_mech);
 	if (sp->mech_list_mic)
-		set(o, "mech_list_mic", json_true());
+		set(o, "mech_list_mic", jv_bool(true));
 	return o;
 }
 
 /* NegotiateFlags count from the least significant bit (MS-NLMP §2.2.2.5). */
-static json_t *ntlm_flag_names(uint32_t flags)
+static jv *ntlm_flag_names(uint32_t flags)
 {
-	json_t *a = json_array();
+	jv *a = jv_array();
 	for (unsigned bit = 0; a && bit < 32; bit++) {
 		if (!(flags & (1u << bit)))
 			continue;
@@ -284,12 +377,12 @@ static json_t *ntlm_flag_names(uint32_t flags)
 			snprintf(tmp, sizeof tmp, "bit-%u", bit);
 			n = tmp;
 		}
-		push(a, json_string(n));
+		push(a, jv_str(n));
 	}
 	return a;
 }
 
-static void ntlm_fields(json_t *o, const struct kf_message *m)
+static void ntlm_fields(jv *o, const struct kf_message *m)
 {
 	const struct kf_ntlm_rec *n = m->ntlm;
 	set(o, "ntlm_flags", ntlm_flag_names(n->flags));
@@ -298,7 +391,7 @@ static void ntlm_fields(json_t *o, const struct kf_message *m)
 	set_str(o, "workstation", n->workstation);
 	set_str(o, "target_name", n->target_name);
 	if (m->type == KF_MSG_NTLM_CHALLENGE && (n->dns_domain || n->dns_computer || n->nb_domain || n->nb_computer)) {
-		json_t *ti = json_object();
+		jv *ti = jv_object();
 		if (ti) {
 			set_str(ti, "dns_domain", n->dns_domain);
 			set_str(ti, "dns_computer", n->dns_computer);
@@ -310,30 +403,30 @@ static void ntlm_fields(json_t *o, const struct kf_message *m)
 	if (m->type == KF_MSG_NTLM_AUTHENTICATE) {
 		/* an anonymous AUTHENTICATE has no NT response: neither version */
 		if (!n->anonymous)
-			set(o, "ntlm_version", json_string(n->ntlmv2 ? "NTLMv2" : "NTLMv1"));
-		set(o, "mic", json_boolean(n->mic));
+			set(o, "ntlm_version", jv_str(n->ntlmv2 ? "NTLMv2" : "NTLMv1"));
+		set(o, "mic", jv_bool(n->mic));
 		if (n->anonymous)
-			set(o, "anonymous", json_true());
+			set(o, "anonymous", jv_bool(true));
 	}
 	if (n->has_version) {
 		char v[32];
 		snprintf(v, sizeof v, "%u.%u.%u", n->version_major, n->version_minor, n->version_build);
-		set(o, "os_version", json_string(v));
+		set(o, "os_version", jv_str(v));
 	}
 }
 
-static void dns_fields(json_t *o, const struct kf_dns_rec *d)
+static void dns_fields(jv *o, const struct kf_dns_rec *d)
 {
 	char b[16];
 	set_str(o, "query", d->query);
-	set(o, "qtype", json_string(kf_fmt_dns_type(d->qtype, b, sizeof b)));
+	set(o, "qtype", jv_str(kf_fmt_dns_type(d->qtype, b, sizeof b)));
 	if (d->rcode)
-		set(o, "rcode", json_integer(d->rcode));
-	json_t *a = json_array();
+		set(o, "rcode", jv_int(d->rcode));
+	jv *a = jv_array();
 	for (unsigned i = 0; a && i < d->n_answers; i++) {
-		json_t *e = json_object();
+		jv *e = jv_object();
 		if (e) {
-			set(e, "type", json_string(kf_fmt_dns_type(d->answers[i].type, b, sizeof b)));
+			set(e, "type", jv_str(kf_fmt_dns_type(d->answers[i].type, b, sizeof b)));
 			set_str(e, "name", d->answers[i].name);
 			set_str(e, "data", d->answers[i].data);
 		}
@@ -342,29 +435,29 @@ static void dns_fields(json_t *o, const struct kf_dns_rec *d)
 	set(o, "answers", a);
 }
 
-static json_t *message_obj(const struct kf_message *m)
+static jv *message_obj(const struct kf_message *m)
 {
 	char b[32];
-	json_t *o = json_object();
+	jv *o = jv_object();
 	if (!o)
 		return NULL;
-	set(o, "frame", json_integer((json_int_t)m->frame));
+	set(o, "frame", jv_int((int64_t)m->frame));
 	set(o, "time", time_us(m->ts_us));
 	set(o, "src", endpoint(&m->src));
 	set(o, "dst", endpoint(&m->dst));
-	set(o, "transport", json_string(m->transport == KF_TRANSPORT_TCP ? "tcp" : "udp"));
-	set(o, "carrier", json_string(kf_fmt_carrier(m->carrier)));
-	set(o, "type", json_string(kf_fmt_type(m->type, b, sizeof b)));
+	set(o, "transport", jv_str(m->transport == KF_TRANSPORT_TCP ? "tcp" : "udp"));
+	set(o, "carrier", jv_str(kf_fmt_carrier(m->carrier)));
+	set(o, "type", jv_str(kf_fmt_type(m->type, b, sizeof b)));
 	if (m->connection)
-		set(o, "connection", json_integer(m->connection));
+		set(o, "connection", jv_int(m->connection));
 	if (m->first_frame && m->first_frame != m->frame)
-		set(o, "first_frame", json_integer((json_int_t)m->first_frame));
+		set(o, "first_frame", jv_int((int64_t)m->first_frame));
 	if (m->ip_fragments > 1)
-		set(o, "ip_fragments", json_integer(m->ip_fragments));
+		set(o, "ip_fragments", jv_int(m->ip_fragments));
 	if (m->reply_in)
-		set(o, "reply_in", json_integer((json_int_t)m->reply_in));
+		set(o, "reply_in", jv_int((int64_t)m->reply_in));
 	if (m->reply_to)
-		set(o, "reply_to", json_integer((json_int_t)m->reply_to));
+		set(o, "reply_to", jv_int((int64_t)m->reply_to));
 	if (m->http)
 		http_fields(o, m->http);
 	else if (m->ntlm)
@@ -378,74 +471,74 @@ static json_t *message_obj(const struct kf_message *m)
 	return o;
 }
 
-static json_t *addr_json(const struct kf_endpoint *e)
+static jv *addr_json(const struct kf_endpoint *e)
 {
 	char b[64];
 	kf_fmt_addr(e, b, sizeof b);
-	return json_string(b);
+	return jv_str(b);
 }
 
-static json_t *story_obj(const struct kf_story *st)
+static jv *story_obj(const struct kf_story *st)
 {
 	char b[64];
-	json_t *o = json_object();
+	jv *o = jv_object();
 	if (!o)
 		return NULL;
 	set(o, "client", addr_json(&st->client));
 	set(o, "user", str_or_null(st->user));
 	set_str(o, "kdc", st->kdc);
 	if (st->tgt_seen)
-		set(o, "tgt_frame", json_integer((json_int_t)st->tgt_frame));
-	json_t *sv = json_array();
+		set(o, "tgt_frame", jv_int((int64_t)st->tgt_frame));
+	jv *sv = jv_array();
 	for (size_t i = 0; sv && i < st->n_services; i++) {
 		const struct kf_story_service *s = &st->services[i];
-		json_t *e = json_object();
+		jv *e = jv_object();
 		if (e) {
-			set(e, "sname", json_string(s->sname));
+			set(e, "sname", jv_str(s->sname));
 			set(e, "realm", str_or_null(s->realm));
-			set(e, "outcome", json_string(s->outcome));
+			set(e, "outcome", jv_str(s->outcome));
 			if (s->error_code) {
-				set(e, "error_code", json_integer(s->error_code));
-				set(e, "error", json_string(kf_fmt_error(s->error_code, b, sizeof b)));
+				set(e, "error_code", jv_int(s->error_code));
+				set(e, "error", jv_str(kf_fmt_error(s->error_code, b, sizeof b)));
 			}
 			set(e, "frames", frame_list(s->frames, s->n_frames));
 		}
 		push(sv, e);
 	}
 	set(o, "services", sv);
-	json_t *hv = json_array();
+	jv *hv = jv_array();
 	for (size_t i = 0; hv && i < st->n_http; i++) {
 		const struct kf_story_http *h = &st->http[i];
-		json_t *e = json_object();
+		jv *e = jv_object();
 		if (e) {
-			set(e, "connection", json_integer(h->connection));
+			set(e, "connection", jv_int(h->connection));
 			set(e, "server", endpoint(&h->server));
 			set_str(e, "host", h->host);
-			set(e, "mech", json_string(h->mech));
+			set(e, "mech", jv_str(h->mech));
 			set_str(e, "ticket", h->ticket);
-			set(e, "outcome", json_string(h->outcome));
+			set(e, "outcome", jv_str(h->outcome));
 			if (h->final_status)
-				set(e, "status", json_integer(h->final_status));
-			set(e, "requests", json_integer(h->requests));
-			set(e, "ap_reqs", json_integer(h->ap_reqs));
+				set(e, "status", jv_int(h->final_status));
+			set(e, "requests", jv_int(h->requests));
+			set(e, "ap_reqs", jv_int(h->ap_reqs));
 			set(e, "frames", frame_list(h->frames, h->n_frames));
 		}
 		push(hv, e);
 	}
 	set(o, "http", hv);
-	json_t *dv = json_array();
+	jv *dv = jv_array();
 	for (size_t i = 0; dv && i < st->n_delegation; i++) {
 		const struct kf_story_delegation *d = &st->delegation[i];
-		json_t *e = json_object();
+		jv *e = jv_object();
 		if (e) {
-			set(e, "kind", json_string(d->kind));
+			set(e, "kind", jv_str(d->kind));
 			set(e, "by", addr_json(&d->by));
-			set(e, "sname", json_string(d->sname));
+			set(e, "sname", jv_str(d->sname));
 			set(e, "realm", str_or_null(d->realm));
-			set(e, "outcome", json_string(d->outcome));
+			set(e, "outcome", jv_str(d->outcome));
 			if (d->error_code) {
-				set(e, "error_code", json_integer(d->error_code));
-				set(e, "error", json_string(kf_fmt_error(d->error_code, b, sizeof b)));
+				set(e, "error_code", jv_int(d->error_code));
+				set(e, "error", jv_str(kf_fmt_error(d->error_code, b, sizeof b)));
 			}
 			set(e, "frames", frame_list(d->frames, d->n_frames));
 		}
@@ -453,11 +546,11 @@ static json_t *story_obj(const struct kf_story *st)
 	}
 	set(o, "delegation", dv);
 	if (st->n_tls) {
-		json_t *tv = json_array();
+		jv *tv = jv_array();
 		for (size_t i = 0; tv && i < st->n_tls; i++) {
-			json_t *e = json_object();
+			jv *e = jv_object();
 			if (e) {
-				set(e, "frame", json_integer((json_int_t)st->tls[i].frame));
+				set(e, "frame", jv_int((int64_t)st->tls[i].frame));
 				set(e, "server", endpoint(&st->tls[i].server));
 				set(e, "sni", str_or_null(st->tls[i].sni));
 			}
@@ -469,74 +562,67 @@ static json_t *story_obj(const struct kf_story *st)
 	return o;
 }
 
-static json_t *tevent_obj(const struct kf_tevent *t)
+static jv *tevent_obj(const struct kf_tevent *t)
 {
-	json_t *o = json_object();
+	jv *o = jv_object();
 	if (!o)
 		return NULL;
-	set(o, "kind", json_string(kf_tevent_kind_name(t->kind)));
-	set(o, "frame", json_integer((json_int_t)t->frame));
+	set(o, "kind", jv_str(kf_tevent_kind_name(t->kind)));
+	set(o, "frame", jv_int((int64_t)t->frame));
 	if (t->ts_us)
 		set(o, "time", time_us(t->ts_us));
 	set(o, "src", endpoint(&t->src));
 	set(o, "dst", endpoint(&t->dst));
-	set(o, "transport", json_string(t->transport == KF_TRANSPORT_TCP ? "tcp" : "udp"));
+	set(o, "transport", jv_str(t->transport == KF_TRANSPORT_TCP ? "tcp" : "udp"));
 	if (t->count > 1)
-		set(o, "count", json_integer(t->count));
+		set(o, "count", jv_int(t->count));
 	if (t->request_frame)
-		set(o, "request_frame", json_integer((json_int_t)t->request_frame));
+		set(o, "request_frame", jv_int((int64_t)t->request_frame));
 	if (t->kind == KF_TEV_FRAG_INCOMPLETE)
-		set(o, "direction", json_string(t->from_kdc ? "kdc-to-client" : "client-to-kdc"));
+		set(o, "direction", jv_str(t->from_kdc ? "kdc-to-client" : "client-to-kdc"));
 	if (t->kind == KF_TEV_ICMP_UNREACHABLE) {
-		set(o, "icmp_type", json_integer(t->icmp_type));
-		set(o, "icmp_code", json_integer(t->icmp_code));
+		set(o, "icmp_type", jv_int(t->icmp_type));
+		set(o, "icmp_code", jv_int(t->icmp_code));
 	}
 	return o;
 }
 
-static json_t *capture_obj(const struct kf_result *r)
+static jv *capture_obj(const struct kf_result *r)
 {
-	json_t *o = json_object();
+	jv *o = jv_object();
 	if (!o)
 		return NULL;
-	set(o, "file", json_string(r->file));
-	set(o, "format", json_string(r->format ? r->format : "pcap"));
+	set(o, "file", jv_str(r->file));
+	set(o, "format", jv_str(r->format ? r->format : "pcap"));
 	set(o, "linktype", str_or_null(r->linktype));
-	set(o, "packets", json_integer((json_int_t)r->packets));
-	set(o, "bytes", json_integer((json_int_t)r->bytes));
-	set(o, "first", r->have_ts ? time_us(r->first_ts_us) : json_null());
-	set(o, "last", r->have_ts ? time_us(r->last_ts_us) : json_null());
+	set(o, "packets", jv_int((int64_t)r->packets));
+	set(o, "bytes", jv_int((int64_t)r->bytes));
+	set(o, "first", r->have_ts ? time_us(r->first_ts_us) : jv_null());
+	set(o, "last", r->have_ts ? time_us(r->last_ts_us) : jv_null());
 	if (r->filtered_out)
-		set(o, "filtered_out", json_integer((json_int_t)r->filtered_out));
-	json_t *w = json_array();
+		set(o, "filtered_out", jv_int((int64_t)r->filtered_out));
+	jv *w = jv_array();
 	for (size_t i = 0; w && i < r->n_warnings; i++) {
-		json_t *e = json_object();
+		jv *e = jv_object();
 		if (e) {
-			set(e, "code", json_string(r->warnings[i].code));
-			set(e, "message", json_string(r->warnings[i].message));
+			set(e, "code", jv_str(r->warnings[i].code));
+			set(e, "message", jv_str(r->warnings[i].message));
 			if (r->warnings[i].frame)
-				set(e, "frame", json_integer((json_int_t)r->warnings[i].frame));
-			set(e, "count", json_integer((json_int_t)r->warnings[i].count));
+				set(e, "frame", jv_int((int64_t)r->warnings[i].frame));
+			set(e, "count", jv_int((int64_t)r->warnings[i].count));
 		}
 		push(w, e);
 	}
 	set(o, "warnings", w);
-	json_t *t = json_array();
+	jv *t = jv_array();
 	for (size_t i = 0; t && i < r->n_tevents; i++)
 		push(t, tevent_obj(&r->tevents[i]));
 	set(o, "transport_events", t);
 	return o;
 }
 
-/* ---- streaming ----------------------------------------------------------
- *
- * The document is written piece by piece: each top-level member, and each
- * element of the messages, flows and findings arrays, is built as a small
- * jansson tree, dumped and dropped before the next.  The trees live in a
- * bump arena handed to jansson (json_set_alloc_funcs): building is a pointer
- * bump, dropping is one reset, and memory stays that of the largest element
- * however many there are.
- */
+/* ---- the arena the trees live in -------------------------------------------
+ * Building is a pointer bump; dropping an element's tree is one reset. */
 
 #define BUMP_BLOCK 65536
 
@@ -567,8 +653,6 @@ static void *bump_malloc(size_t n)
 	return p;
 }
 
-static void bump_free(void *p) { (void)p; /* reclaimed by bump_reset */ }
-
 /* Drop every tree built since the last reset; keep one block for the next. */
 static void bump_reset(void)
 {
@@ -588,74 +672,257 @@ static void bump_release(void)
 	bump_head = NULL;
 }
 
-/* Output with every line after the first indented by `indent` spaces, so a
- * value dumped on its own reads as part of the whole document.  jansson
- * hands over a few bytes at a time: gather them, one fwrite per value. */
+/* ---- writing ----------------------------------------------------------------
+ * jansson's layout (JSON_SORT_KEYS | JSON_ENSURE_ASCII with JSON_INDENT(2) or
+ * JSON_COMPACT), starting at the element's depth in the whole document,
+ * straight into one buffer. */
 struct writer {
 	FILE *out;
-	unsigned indent;
+	bool compact, failed;
 	size_t len;
-	bool failed;
-	char buf[16384];
+	char buf[32768];
 };
 
-static void put(struct writer *w, const char *p, size_t n)
+static void flush_out(struct writer *w)
+{
+	if (w->len && fwrite(w->buf, 1, w->len, w->out) != w->len)
+		w->failed = true;
+	w->len = 0;
+}
+
+static void put_slow(struct writer *w, const char *p, size_t n)
+{
+	flush_out(w);
+	if (n > sizeof w->buf) {
+		if (fwrite(p, 1, n, w->out) != n)
+			w->failed = true;
+		return;
+	}
+	memcpy(w->buf, p, n);
+	w->len = n;
+}
+
+static inline void put(struct writer *w, const char *p, size_t n)
 {
 	if (w->len + n > sizeof w->buf) {
-		if (w->len && fwrite(w->buf, 1, w->len, w->out) != w->len)
-			w->failed = true;
-		w->len = 0;
-		if (n > sizeof w->buf) {
-			if (fwrite(p, 1, n, w->out) != n)
-				w->failed = true;
-			return;
-		}
+		put_slow(w, p, n);
+		return;
 	}
 	memcpy(w->buf + w->len, p, n);
 	w->len += n;
 }
 
-static int write_indented(const char *buf, size_t n, void *data)
+static inline void put_c(struct writer *w, char c)
 {
-	static const char spaces[] = "        ";
-	struct writer *w = data;
-	while (n) {
-		const char *nl = w->indent ? memchr(buf, '\n', n) : NULL;
-		size_t k = nl ? (size_t)(nl - buf) + 1 : n;
-		put(w, buf, k);
-		if (nl)
-			put(w, spaces, w->indent);
-		buf += k;
-		n -= k;
-	}
-	return w->failed ? -1 : 0;
+	if (w->len == sizeof w->buf)
+		flush_out(w);
+	w->buf[w->len++] = c;
 }
 
-static int dump(FILE *out, json_t *v, bool compact, unsigned indent)
+/* A line break and the indentation of depth (nothing when compact). */
+static void newline(struct writer *w, unsigned depth)
 {
-	size_t flags = JSON_SORT_KEYS | JSON_ENSURE_ASCII | JSON_ENCODE_ANY |
-		       (compact ? JSON_COMPACT : JSON_INDENT(2));
+	static const char brk[] = "\n                                ";
+	if (w->compact)
+		return;
+	unsigned n = 1 + 2 * depth;
+	if (n <= sizeof brk - 1) {
+		put(w, brk, n);
+		return;
+	}
+	put(w, brk, sizeof brk - 1);
+	for (n -= sizeof brk - 1; n; n--)
+		put_c(w, ' ');
+}
+
+/* The next UTF-8 code point of s (jansson made sure the string is valid);
+ * -1 on a malformed sequence. */
+static long utf8_next(const unsigned char *s, size_t n, size_t *len)
+{
+	unsigned c = s[0];
+	size_t k = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+	if (!k || k > n)
+		return -1;
+	long cp = k == 1 ? (long)c : (long)(c & (0x7f >> k));
+	for (size_t i = 1; i < k; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return -1;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	*len = k;
+	return cp;
+}
+
+/* Bytes a string cannot carry as they are: control characters, '"', '\\'
+ * and, under JSON_ENSURE_ASCII, every byte of a non-ASCII character. */
+static bool escaped[256]; /* filled by kf_report_json */
+
+static void init_escaped(void)
+{
+	for (int c = 0; c < 256; c++)
+		escaped[c] = c < 0x20 || c >= 0x80 || c == '"' || c == '\\';
+}
+
+static void put_string(struct writer *w, const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	put_c(w, '"');
+	size_t run = 0; /* bytes that need no escape, not yet written */
+	for (size_t i = 0; i < n;) {
+		unsigned char c = s[i];
+		if (!escaped[c]) {
+			i++;
+			run++;
+			continue;
+		}
+		put(w, str + i - run, run);
+		run = 0;
+		size_t k = 1;
+		long cp = c < 0x80 ? (long)c : utf8_next(s + i, n - i, &k);
+		char seq[24];
+		const char *esc = seq;
+		size_t elen = 2;
+		switch (cp) {
+		case '\\': esc = "\\\\"; break;
+		case '"': esc = "\\\""; break;
+		case '\b': esc = "\\b"; break;
+		case '\f': esc = "\\f"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		case '\t': esc = "\\t"; break;
+		default:
+			if (cp < 0) {
+				w->failed = true;
+				return;
+			}
+			if (cp < 0x10000) {
+				snprintf(seq, sizeof seq, "\\u%04X", (unsigned)cp);
+				elen = 6;
+			} else { /* a UTF-16 surrogate pair */
+				cp -= 0x10000;
+				snprintf(seq, sizeof seq, "\\u%04X\\u%04X", (unsigned)(0xd800 | (cp >> 10)),
+					 (unsigned)(0xdc00 | (cp & 0x3ff)));
+				elen = 12;
+			}
+		}
+		put(w, esc, elen);
+		i += k;
+	}
+	put(w, str + n - run, run);
+	put_c(w, '"');
+}
+
+static void put_value(struct writer *w, const jv *v, unsigned depth);
+
+static void put_object(struct writer *w, const jv *o, unsigned depth)
+{
+	size_t n = o->u.c.n;
+	if (!n) {
+		put(w, "{}", 2);
+		return;
+	}
+	const jv *small[32], **m = n <= 32 ? small : kf_malloc(n * sizeof(*m));
+	if (!m) {
+		w->failed = true;
+		return;
+	}
+	size_t k = 0;
+	for (const jv *x = o->u.c.head; x && k < n; x = x->next) {
+		size_t j = k++;
+		for (; j > 0 && strcmp(m[j - 1]->key, x->key) > 0; j--) /* insertion sort: few keys */
+			m[j] = m[j - 1];
+		m[j] = x;
+	}
+	put_c(w, '{');
+	for (size_t i = 0; i < k; i++) {
+		newline(w, depth + 1);
+		put_string(w, m[i]->key, strlen(m[i]->key));
+		put(w, w->compact ? ":" : ": ", w->compact ? 1 : 2);
+		put_value(w, m[i], depth + 1);
+		if (i + 1 < k)
+			put_c(w, ',');
+	}
+	newline(w, depth);
+	put_c(w, '}');
+	if (m != small)
+		kf_free(m);
+}
+
+/* Decimal digits of v, as "%lld" would write them. */
+static void put_int(struct writer *w, int64_t v)
+{
+	char b[24], *p = b + sizeof b;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
+	put(w, p, (size_t)(b + sizeof b - p));
+}
+
+static void put_value(struct writer *w, const jv *v, unsigned depth)
+{
+	switch (v->type) {
+	case JV_OBJECT:
+		put_object(w, v, depth);
+		break;
+	case JV_ARRAY:
+		put_c(w, '[');
+		for (const jv *x = v->u.c.head; x; x = x->next) {
+			newline(w, depth + 1);
+			put_value(w, x, depth + 1);
+			if (x->next)
+				put_c(w, ',');
+		}
+		if (v->u.c.n)
+			newline(w, depth);
+		put_c(w, ']');
+		break;
+	case JV_STR:
+		put_string(w, v->u.s.p, v->u.s.n);
+		break;
+	case JV_INT:
+		put_int(w, v->u.i);
+		break;
+	case JV_TRUE:
+		put(w, "true", 4);
+		break;
+	case JV_FALSE:
+		put(w, "false", 5);
+		break;
+	case JV_NULL:
+		put(w, "null", 4);
+		break;
+	}
+}
+
+/* Write v as the value at depth (1: a top-level member, 2: an element of a
+ * top-level array) and drop every tree built since. */
+static int dump(FILE *out, const jv *v, bool compact, unsigned indent)
+{
 	static struct writer w;
 	w.out = out;
-	w.indent = compact ? 0 : indent;
+	w.compact = compact;
 	w.len = 0;
 	w.failed = false;
-	int rc = v && !oom ? json_dump_callback(v, write_indented, &w, flags) : -1;
-	if (w.len && fwrite(w.buf, 1, w.len, out) != w.len)
-		rc = -1;
+	if (v && !oom)
+		put_value(&w, v, indent / 2);
+	flush_out(&w);
 	bump_reset();
-	return rc;
+	return v && !oom && !w.failed ? 0 : -1;
 }
 
 /* One top-level member. */
-static int emit(FILE *out, const char *key, json_t *v, bool compact, bool first)
+static int emit(FILE *out, const char *key, jv *v, bool compact, bool first)
 {
 	fprintf(out, "%s%s\"%s\":%s", first ? "" : ",", compact ? "" : "\n  ", key, compact ? "" : " ");
 	return dump(out, v, compact, 2);
 }
 
 /* A top-level array, element by element: the same bytes as dumping it whole. */
-typedef json_t *(*element_fn)(const struct kf_result *r, size_t i);
+typedef jv *(*element_fn)(const struct kf_result *r, size_t i);
 
 static int emit_array(FILE *out, const char *key, const struct kf_result *r, size_t n, element_fn element,
 		      bool compact)
@@ -672,21 +939,21 @@ static int emit_array(FILE *out, const char *key, const struct kf_result *r, siz
 	return rc;
 }
 
-static json_t *message_at(const struct kf_result *r, size_t i) { return message_obj(&r->messages[i]); }
+static jv *message_at(const struct kf_result *r, size_t i) { return message_obj(&r->messages[i]); }
 
-static json_t *story_at(const struct kf_result *r, size_t i) { return story_obj(&r->stories[i]); }
+static jv *story_at(const struct kf_result *r, size_t i) { return story_obj(&r->stories[i]); }
 
-static json_t *finding_at(const struct kf_result *r, size_t i)
+static jv *finding_at(const struct kf_result *r, size_t i)
 {
 	const struct kf_finding *f = &r->findings[i];
-	json_t *o = json_object();
+	jv *o = jv_object();
 	if (o) {
-		set(o, "rule", json_string(f->rule));
-		set(o, "severity", json_string(kf_severity_name(f->severity)));
-		set(o, "confidence", json_string(f->confidence == KF_CONF_LIKELY ? "likely" : "certain"));
+		set(o, "rule", jv_str(f->rule));
+		set(o, "severity", jv_str(kf_severity_name(f->severity)));
+		set(o, "confidence", jv_str(f->confidence == KF_CONF_LIKELY ? "likely" : "certain"));
 		set(o, "frames", frame_list(f->frames, f->n_frames));
-		set(o, "summary", json_string(f->summary));
-		set(o, "explanation", json_string(f->explanation));
+		set(o, "summary", jv_str(f->summary));
+		set(o, "explanation", jv_str(f->explanation));
 		set(o, "remediation", str_or_null(f->remediation));
 	}
 	return o;
@@ -695,11 +962,12 @@ static json_t *finding_at(const struct kf_result *r, size_t i)
 int kf_report_json(const struct kf_result *r, FILE *out, bool compact)
 {
 	oom = 0;
-	json_set_alloc_funcs(bump_malloc, bump_free);
-	json_t *ver = json_object();
+	if (!escaped[0])
+		init_escaped();
+	jv *ver = jv_object();
 	if (ver) {
-		set(ver, "version", json_string(KRBFLOW_VERSION));
-		set(ver, "schema", json_integer(KRBFLOW_SCHEMA));
+		set(ver, "version", jv_str(KRBFLOW_VERSION));
+		set(ver, "schema", jv_int(KRBFLOW_SCHEMA));
 	}
 	fputc('{', out);
 	int rc = emit(out, "krbflow", ver, compact, true);
@@ -709,6 +977,5 @@ int kf_report_json(const struct kf_result *r, FILE *out, bool compact)
 	rc = rc ? rc : emit_array(out, "findings", r, r->n_findings, finding_at, compact);
 	fputs(compact ? "}\n" : "\n}\n", out);
 	bump_release();
-	json_set_alloc_funcs(malloc, free);
 	return rc ? -1 : 0;
 }
