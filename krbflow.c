@@ -1,6 +1,7 @@
 /* krbflow.c - command line: options → analysis of each capture → report;
  * owns the exit codes of OUTPUT.md (2 usage/unreadable, 3 internal,
  * 1 findings at or above --fail-on, 0 otherwise). */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,6 +159,7 @@ int main(int argc, char **argv)
 				    strcmp(res.warnings[w].code, "read-error") == 0)
 					fprintf(stderr, "krbflow: %s: warning: %s\n", argv[i], res.warnings[w].message);
 		int rc;
+		errno = 0;
 		if (json) {
 			rc = kf_report_json(&res, stdout, ncaptures > 1);
 		} else {
@@ -165,8 +167,12 @@ int main(int argc, char **argv)
 				fputc('\n', stdout);
 			rc = kf_report_text(&res, stdout);
 		}
-		if (rc != 0 && status == EXIT_OK)
-			status = EXIT_INTERNAL;
+		if (rc != 0) {
+			fprintf(stderr, "krbflow: %s: cannot write the report: %s\n", argv[i],
+				errno == ENOMEM ? "out of memory" : errno ? strerror(errno) : "write error");
+			if (status == EXIT_OK)
+				status = EXIT_INTERNAL;
+		}
 		for (size_t f = 0; fail_on && f < res.n_findings; f++)
 			if ((int)res.findings[f].severity >= fail_on && status == EXIT_OK)
 				status = EXIT_FINDINGS;

@@ -185,6 +185,7 @@ class Bulk:
         self.pool = rng.randbytes(1 << 24)  # body bytes are slices of this
         self.next_client = 0
         self.next_port = 0
+        self.dns_answers = 0  # DNS responses written (krbflow records each)
 
     def body(self, n):
         off = self.rng.randrange(0, len(self.pool) - n) if n < len(self.pool) else 0
@@ -320,6 +321,7 @@ class Bulk:
                 a = (struct.pack("!HHHHHH", qid, 0x8180, 1, 1, 0, 0) + name + b"\x00\x01\x00\x01"
                      + b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x01\x2c\x00\x04" + bytes([192, 168, 10, 1 + k]))
                 yield udp_frame(p, True, q)
+                self.dns_answers += 1
                 yield udp_frame(p, False, a)
         elif r < 0.7:  # syslog
             p = self.path(514)
@@ -523,7 +525,7 @@ def main():
         auth_packets += 1
     out.close()
 
-    manifest.update(packets=packets, auth_packets=auth_packets, bytes=written)
+    manifest.update(packets=packets, auth_packets=auth_packets, bytes=written, bulk_dns_answers=bulk.dns_answers)
     with open(a.output + ".manifest.json", "w") as m:
         json.dump(manifest, m, indent=1)
     print("%s: %d bytes, %d packets, %d replayed (%.1f%%) from %d sample instances" % (

@@ -8,6 +8,7 @@
  * back with jansson and checks that jansson writes the same bytes) the report
  * took most of the run time on a large capture, in hash tables, per-string
  * checks, one callback per token and a heap sort per object. */
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -823,6 +824,7 @@ static void put_object(struct writer *w, const jv *o, unsigned depth)
 	}
 	const jv *small[32], **m = n <= 32 ? small : kf_malloc(n * sizeof(*m));
 	if (!m) {
+		oom = 1;
 		w->failed = true;
 		return;
 	}
@@ -977,5 +979,7 @@ int kf_report_json(const struct kf_result *r, FILE *out, bool compact)
 	rc = rc ? rc : emit_array(out, "findings", r, r->n_findings, finding_at, compact);
 	fputs(compact ? "}\n" : "\n}\n", out);
 	bump_release();
+	if (rc && oom)
+		errno = ENOMEM; /* for the caller's message; a failed write leaves fwrite's errno */
 	return rc ? -1 : 0;
 }
