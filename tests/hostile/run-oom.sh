@@ -8,7 +8,7 @@
 # the unfailed run (a failure swallowed with a different result is a bug).
 # Runs that exit 0 with the same output although an allocation failed are
 # listed as "absorbed" (not a failure: the allocation did not matter).
-# libpcap and jansson allocate with plain malloc: not covered.
+# libpcap and libkrb5 allocate with plain malloc: not covered.
 #
 # Usage: run-oom.sh KRBFLOW
 # Environment: KRBFLOW_OOM_SAMPLES="a.pcap b.pcap" (default: a set of
