@@ -9,6 +9,8 @@
 
 #include "analyze.h"
 #include "arena.h"
+#include "audit.h"
+#include "expect.h"
 #include "report.h"
 #include "rules.h"
 
@@ -21,13 +23,15 @@ enum { EXIT_OK = 0, EXIT_FINDINGS = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3 };
 static void usage(FILE *out)
 {
 	fputs("usage: krbflow [OPTIONS] CAPTURE...\n"
+	      "       krbflow audit [OPTIONS] PATH...     (krbflow audit --help)\n"
+	      "       krbflow merge [OPTIONS] JSONL...    (summary of sharded audits)\n"
 	      "       krbflow rules\n"
 	      "\n"
 	      "Read pcap/pcapng captures offline and explain Kerberos and HTTP Negotiate\n"
 	      "authentication: findings (what went wrong, the evidence frames, the fix), then\n"
 	      "each client's story (KDC exchanges, HTTP requests and the SPNEGO/NTLM tokens\n"
 	      "they carried), with frame numbers as Wireshark counts them.\n"
-	      "CAPTURE may be '-' for standard input.\n"
+	      "CAPTURE may be '-' for standard input, and gzip- or zstd-compressed.\n"
 	      "\n"
 	      "options:\n"
 	      "  --json               one JSON document per capture (JSON Lines for several)\n"
@@ -35,12 +39,21 @@ static void usage(FILE *out)
 	      "                       frame numbers still count every packet of the file\n"
 	      "  --fail-on LEVEL      exit 1 when a finding of LEVEL (info|warning|error)\n"
 	      "                       or above is reported\n"
+	      "  --continuous         the captures are consecutive pieces of one (rotated with\n"
+	      "                       tcpdump -C/-G): one analysis, frames continue across files\n"
+	      "  --merge              the captures were taken at the same time at different\n"
+	      "                       points: merged by timestamp into one analysis; a packet\n"
+	      "                       seen at two points counts once\n"
+	      "  --expect FILE        compare the findings (rule, severity, evidence frames)\n"
+	      "                       with FILE; exit 1 and print the differences if any\n"
+	      "  --write-expect FILE  write the findings to FILE for later --expect runs\n"
 	      "  --debug-decode       say on stderr which packets the decoders rejected\n"
 	      "  -h, --help           this help\n"
 	      "  rules                list the findings krbflow can report (the rule catalogue)\n"
 	      "  -V, --version        print the version\n"
 	      "\n"
-	      "exit status: 0 done; 1 a finding at or above --fail-on; 2 usage error or a\n"
+	      "exit status: 0 done; 1 a finding at or above --fail-on, or --expect found a\n"
+	      "difference; 2 usage error or a\n"
 	      "capture that could not be read at all; 3 internal error (out of memory).\n"
 	      "A truncated or partly corrupt capture is reported as far as it could be read,\n"
 	      "with a warning.\n",
@@ -73,15 +86,25 @@ int main(int argc, char **argv)
 		{ "filter", required_argument, NULL, 'f' },
 		{ "fail-on", required_argument, NULL, 'F' },
 		{ "debug-decode", no_argument, NULL, 'D' },
+		{ "continuous", no_argument, NULL, 'C' },
+		{ "merge", no_argument, NULL, 'M' },
+		{ "expect", required_argument, NULL, 'E' },
+		{ "write-expect", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	if (argc >= 2 && strcmp(argv[1], "rules") == 0)
 		return list_rules(argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "audit") == 0)
+		return kf_audit_main(argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "merge") == 0)
+		return kf_merge_main(argc, argv);
 	struct kf_config cfg = { 0 };
 	bool json = false;
 	int fail_on = 0;
+	enum kf_multi multi = 0;
+	const char *expect = NULL, *write_expect = NULL;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "f:hV", opts, NULL)) != -1) {
@@ -102,6 +125,20 @@ int main(int argc, char **argv)
 		case 'D':
 			cfg.debug_decode = true;
 			break;
+		case 'C':
+		case 'M':
+			if (multi && multi != (c == 'C' ? KF_MULTI_CONTINUOUS : KF_MULTI_MERGE)) {
+				fprintf(stderr, "krbflow: --continuous and --merge exclude each other\n");
+				return EXIT_USAGE;
+			}
+			multi = c == 'C' ? KF_MULTI_CONTINUOUS : KF_MULTI_MERGE;
+			break;
+		case 'E':
+			expect = optarg;
+			break;
+		case 'W':
+			write_expect = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -116,6 +153,12 @@ int main(int argc, char **argv)
 	if (optind >= argc) {
 		fprintf(stderr, "krbflow: no capture given\n\n");
 		usage(stderr);
+		return EXIT_USAGE;
+	}
+	int ncaptures = multi ? 1 : argc - optind;
+	if ((expect || write_expect) && ncaptures != 1) {
+		fprintf(stderr, "krbflow: --expect and --write-expect take one capture (or several with "
+				"--continuous or --merge)\n");
 		return EXIT_USAGE;
 	}
 	if (cfg.filter) {
@@ -137,19 +180,23 @@ int main(int argc, char **argv)
 		kf_alloc_fail_after(strtoul(fail_alloc, NULL, 10));
 
 	int status = EXIT_OK;
-	int ncaptures = argc - optind;
 	for (int i = optind; i < argc; i++) {
 		struct kf_result res;
 		char err[512] = "";
-		enum kf_status st = kf_analyze(argv[i], &cfg, &res, err, sizeof err);
+		const char *name = multi ? "(captures)" : argv[i];
+		enum kf_status st = multi ? kf_analyze_files((const char *const *)argv + optind, (size_t)(argc - optind),
+							     multi, &cfg, &res, err, sizeof err)
+					  : kf_analyze(argv[i], &cfg, &res, err, sizeof err);
+		if (multi)
+			i = argc; /* one analysis of them all */
 		if (st == KF_IO) {
-			fprintf(stderr, "krbflow: %s: %s\n", argv[i], err);
+			fprintf(stderr, "krbflow: %s: %s\n", name, err);
 			kf_result_free(&res);
 			status = EXIT_USAGE;
 			continue;
 		}
 		if (st != KF_OK) {
-			fprintf(stderr, "krbflow: %s: %s\n", argv[i], err[0] ? err : kf_status_name(st));
+			fprintf(stderr, "krbflow: %s: %s\n", name, err[0] ? err : kf_status_name(st));
 			if (status != EXIT_USAGE)
 				status = EXIT_INTERNAL;
 		}
@@ -157,18 +204,18 @@ int main(int argc, char **argv)
 			for (size_t w = 0; w < res.n_warnings; w++)
 				if (strcmp(res.warnings[w].code, "truncated") == 0 ||
 				    strcmp(res.warnings[w].code, "read-error") == 0)
-					fprintf(stderr, "krbflow: %s: warning: %s\n", argv[i], res.warnings[w].message);
+					fprintf(stderr, "krbflow: %s: warning: %s\n", name, res.warnings[w].message);
 		int rc;
 		errno = 0;
 		if (json) {
 			rc = kf_report_json(&res, stdout, ncaptures > 1);
 		} else {
-			if (i > optind)
+			if (i > optind && !multi)
 				fputc('\n', stdout);
 			rc = kf_report_text(&res, stdout);
 		}
 		if (rc != 0) {
-			fprintf(stderr, "krbflow: %s: cannot write the report: %s\n", argv[i],
+			fprintf(stderr, "krbflow: %s: cannot write the report: %s\n", name,
 				errno == ENOMEM ? "out of memory" : errno ? strerror(errno) : "write error");
 			if (status == EXIT_OK)
 				status = EXIT_INTERNAL;
@@ -176,6 +223,20 @@ int main(int argc, char **argv)
 		for (size_t f = 0; fail_on && f < res.n_findings; f++)
 			if ((int)res.findings[f].severity >= fail_on && status == EXIT_OK)
 				status = EXIT_FINDINGS;
+		if (write_expect && st == KF_OK && kf_expect_write(&res, write_expect, err, sizeof err) != 0) {
+			fprintf(stderr, "krbflow: %s: %s\n", write_expect, err);
+			status = EXIT_USAGE;
+		}
+		if (expect && st == KF_OK) {
+			fflush(stdout);
+			int d = kf_expect_compare(&res, expect, stderr, err, sizeof err);
+			if (d < 0) {
+				fprintf(stderr, "krbflow: %s: %s\n", expect, err);
+				status = EXIT_USAGE;
+			} else if (d > 0 && status == EXIT_OK) {
+				status = EXIT_FINDINGS;
+			}
+		}
 		kf_result_free(&res);
 	}
 	if (fflush(stdout) != 0 && status == EXIT_OK)

@@ -876,3 +876,16 @@ out_free_run:
 	kf_capture_close(cap);
 	return st;
 }
+
+/* Placeholder until the multi-file source lands (issue 8). */
+enum kf_status kf_analyze_files(const char *const *paths, size_t n, enum kf_multi mode, const struct kf_config *cfg,
+				struct kf_result *res, char *err, size_t errlen)
+{
+	(void)paths;
+	(void)n;
+	(void)mode;
+	(void)cfg;
+	memset(res, 0, sizeof *res);
+	snprintf(err, errlen, "--continuous and --merge are not available yet");
+	return KF_IO;
+}

@@ -26,4 +26,15 @@ bool kf_filter_valid(const char *expr, char *err, size_t errlen);
 enum kf_status kf_analyze(const char *path, const struct kf_config *cfg, struct kf_result *res,
 			  char *err, size_t errlen) KF_WUR;
 
+/* Several captures analyzed as one (res->files lists them):
+ * KF_MULTI_CONTINUOUS: consecutive pieces of one capture (tcpdump -C/-G), in
+ *   the order given; frame numbers continue from file to file.
+ * KF_MULTI_MERGE: captured at the same time at different points; packets are
+ *   merged by timestamp, each message names its file and that file's frame,
+ *   and a packet seen at two points is analyzed once.
+ * Returns as kf_analyze; KF_IO when none of the files can be read. */
+enum kf_multi { KF_MULTI_CONTINUOUS = 1, KF_MULTI_MERGE = 2 };
+enum kf_status kf_analyze_files(const char *const *paths, size_t n, enum kf_multi mode, const struct kf_config *cfg,
+				struct kf_result *res, char *err, size_t errlen) KF_WUR;
+
 #endif
