@@ -764,12 +764,30 @@ static void init_escaped(void)
 		escaped[c] = c < 0x20 || c >= 0x80 || c == '"' || c == '\\';
 }
 
+/* Whether none of the eight bytes at p needs an escape (SWAR: a byte below
+ * 0x20, equal to '"' or '\\', or with its top bit set). */
+static inline bool word_clean(const unsigned char *p)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	uint64_t x, q, b;
+	memcpy(&x, p, 8);
+	q = x ^ (ones * '"');
+	b = x ^ (ones * '\\');
+	uint64_t hit = ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b) | x;
+	return !(hit & highs);
+}
+
 static void put_string(struct writer *w, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	put_c(w, '"');
 	size_t run = 0; /* bytes that need no escape, not yet written */
 	for (size_t i = 0; i < n;) {
+		if (n - i >= 8 && word_clean(s + i)) { /* eight plain bytes at a time */
+			i += 8;
+			run += 8;
+			continue;
+		}
 		unsigned char c = s[i];
 		if (!escaped[c]) {
 			i++;
