@@ -2,10 +2,11 @@
 # Install what krbflow needs to build and test, from Debian 12 packages.
 # Does nothing when everything is already installed; otherwise needs root.
 set -euo pipefail
-need=(build-essential cmake pkg-config libpcap-dev libkrb5-dev libjansson-dev check)
+need=(build-essential cmake pkg-config libpcap-dev libkrb5-dev libjansson-dev zlib1g-dev libzstd-dev check)
 if [ "${1:-}" = "--test" ]; then
-	# tshark is the oracle of the corpus test; clang for the fuzz targets
-	need+=(tshark python3 clang valgrind)
+	# tshark is the oracle of the corpus test; clang for the fuzz targets;
+	# zstd (and gzip, always there) compress samples for the compressed-input test
+	need+=(tshark python3 clang valgrind zstd)
 fi
 missing=()
 for p in "${need[@]}"; do
