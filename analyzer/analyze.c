@@ -7,7 +7,6 @@
  */
 #include "analyze.h"
 
-#include <errno.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 #include "krb_stream.h"
 #include "dns.h"
 #include "run.h"
+#include "source.h"
 #include "rules.h"
 #include "stories.h"
 
@@ -729,30 +729,71 @@ static const char *warning_message(struct kf_run *r, unsigned e, char *buf, size
 	return buf;
 }
 
-static enum kf_status build_warnings(struct kf_run *r, struct kf_capture *cap, uint64_t packets)
+/* The warnings of files that could not be read or ended early: one each. */
+static size_t file_warnings(struct kf_run *r, const struct kf_source_file *files, size_t n_files,
+			    struct kf_warning *w)
 {
 	struct kf_result *res = r->res;
-	size_t n = 0;
+	char buf[640];
+	size_t k = 0;
+	for (size_t i = 0; i < n_files; i++) {
+		const struct kf_source_file *f = &files[i];
+		if (!f->failed)
+			continue;
+		if (!w) {
+			k++;
+			continue;
+		}
+		struct kf_warning *x = &w[k++];
+		if (!f->opened) {
+			x->code = kf_event_code(KF_EV_CAPTURE_READ_ERROR);
+			snprintf(buf, sizeof buf, "%s: cannot be read: %s", f->path, f->error);
+		} else {
+			x->code = kf_event_code(f->truncated ? KF_EV_TRUNCATED_CAPTURE : KF_EV_CAPTURE_READ_ERROR);
+			snprintf(buf, sizeof buf, "%s%s%s after %llu packets: %s", res->multi ? f->path : "",
+				 res->multi ? ": " : "", f->truncated ? "capture is truncated" : "capture is corrupt",
+				 (unsigned long long)f->packets, f->error);
+			x->frame = f->end_frame + 1; /* where the stream went on without it */
+		}
+		x->message = kf_arena_strndup(&res->arena, buf, strlen(buf));
+		x->count = 1;
+	}
+	return k;
+}
+
+static enum kf_status build_warnings(struct kf_run *r, struct kf_source *src)
+{
+	struct kf_result *res = r->res;
+	size_t n_files;
+	const struct kf_source_file *files = kf_source_files(src, &n_files);
+	uint64_t forgotten = kf_source_forgotten(src);
+	bool map_full = kf_source_map_full(src);
+	size_t n = file_warnings(r, files, n_files, NULL) + (forgotten ? 1 : 0) + (map_full ? 1 : 0);
 	for (unsigned e = 1; e < KF_EV__COUNT; e++)
 		n += r->ev_count[e] ? 1 : 0;
-	if (res->read_error)
-		n++;
 	if (!n)
 		return KF_OK;
 	res->warnings = kf_arena_zalloc(&res->arena, n * sizeof(*res->warnings));
 	if (!res->warnings)
 		return KF_NOMEM;
 	char buf[512];
-	size_t i = 0;
-	if (res->read_error) {
+	size_t i = file_warnings(r, files, n_files, res->warnings);
+	if (forgotten) {
 		struct kf_warning *w = &res->warnings[i++];
-		bool trunc = kf_capture_truncated(cap);
-		w->code = kf_event_code(trunc ? KF_EV_TRUNCATED_CAPTURE : KF_EV_CAPTURE_READ_ERROR);
-		snprintf(buf, sizeof buf, "%s after %llu packets: %s",
-			 trunc ? "capture is truncated" : "capture is corrupt", (unsigned long long)packets,
-			 kf_capture_error(cap));
+		w->code = "merge-window-full";
+		snprintf(buf, sizeof buf,
+			 "more than %u packets within %u ms: %llu were forgotten before a copy of them could "
+			 "arrive from another file, and such a copy is analyzed as a packet of its own",
+			 KF_LIMIT_MERGE_RECENT, KF_SOURCE_COPY_WINDOW_US / 1000, (unsigned long long)forgotten);
 		w->message = kf_arena_strndup(&res->arena, buf, strlen(buf));
-		w->frame = packets + 1;
+		w->count = forgotten;
+	}
+	if (map_full) {
+		struct kf_warning *w = &res->warnings[i++];
+		w->code = "merge-map-full";
+		snprintf(buf, sizeof buf, "more than %llu packets merged: later messages do not name their file",
+			 (unsigned long long)KF_LIMIT_MERGE_MAP);
+		w->message = kf_arena_strndup(&res->arena, buf, strlen(buf));
 		w->count = 1;
 	}
 	for (unsigned e = 1; e < KF_EV__COUNT; e++) {
@@ -766,6 +807,9 @@ static enum kf_status build_warnings(struct kf_run *r, struct kf_capture *cap, u
 		w->count = r->ev_count[e];
 	}
 	res->n_warnings = i;
+	for (size_t k = 0; k < i; k++)
+		if (!res->warnings[k].message)
+			return KF_NOMEM;
 	for (size_t a = 1; a < i; a++) { /* insertion sort: few entries */
 		struct kf_warning w = res->warnings[a];
 		size_t b = a;
@@ -779,20 +823,54 @@ static enum kf_status build_warnings(struct kf_run *r, struct kf_capture *cap, u
 	return KF_OK;
 }
 
-enum kf_status kf_analyze(const char *path, const struct kf_config *cfg, struct kf_result *res,
-			  char *err, size_t errlen)
+/* Several files: the files list, and each message's file and file frame. */
+static enum kf_status describe_files(struct kf_result *res, struct kf_source *src)
 {
-	memset(res, 0, sizeof *res);
-	kf_arena_init(&res->arena, 0);
-	res->file = path;
+	size_t n;
+	const struct kf_source_file *files = kf_source_files(src, &n);
+	struct kf_arena *a = &res->arena;
+	res->files = kf_arena_zalloc(a, n * sizeof(*res->files));
+	if (!res->files)
+		return KF_NOMEM;
+	res->n_files = n;
+	bool fail = false;
+	for (size_t i = 0; i < n; i++) {
+		const struct kf_source_file *f = &files[i];
+		struct kf_capture_file *o = &res->files[i];
+		char nb[32];
+		o->name = kf_arena_strndup(a, f->path, strlen(f->path));
+		o->format = f->format;
+		if (f->first_dlt >= 0) {
+			const char *ln = kf_capture_dlt_name(f->first_dlt, nb, sizeof nb);
+			o->linktype = kf_arena_strndup(a, ln, strlen(ln));
+			fail |= !o->linktype;
+		}
+		o->first_frame = f->first_frame;
+		o->packets = f->packets;
+		o->duplicates = f->duplicates;
+		if (f->failed) {
+			o->error = kf_arena_strndup(a, f->error, strlen(f->error));
+			fail |= !o->error;
+		}
+		o->truncated = f->truncated;
+		fail |= !o->name;
+	}
+	res->merged_duplicates = kf_source_duplicates(src);
+	/* messages are in frame order: the source's cursor walks forward */
+	for (size_t i = 0; i < res->n_messages; i++) {
+		struct kf_message *m = &res->messages[i];
+		if (!kf_source_locate(src, m->frame, &m->file, &m->file_frame))
+			m->file_frame = 0;
+	}
+	return fail ? KF_NOMEM : KF_OK;
+}
 
-	struct kf_capture *cap = kf_capture_open(path, err, errlen);
-	if (!cap)
-		return errno == ENOMEM ? KF_NOMEM : KF_IO;
-
+/* The analysis of src's packet stream into res (its file, multi set). */
+static enum kf_status analyze_source(struct kf_source *src, const struct kf_config *cfg, struct kf_result *res,
+				     char *err, size_t errlen)
+{
 	struct kf_run *r = kf_calloc(1, sizeof(*r));
 	if (!r) {
-		kf_capture_close(cap);
 		snprintf(err, errlen, "out of memory");
 		return KF_NOMEM;
 	}
@@ -809,32 +887,30 @@ enum kf_status kf_analyze(const char *path, const struct kf_config *cfg, struct 
 		goto out_free_run;
 	}
 
-	struct kf_pkt p;
+	struct kf_source_pkt sp;
+	const struct kf_pkt *p = &sp.p;
 	int rc;
-	while ((rc = kf_capture_next(cap, &p)) == KF_CAP_PACKET) {
+	while ((rc = kf_source_next(src, &sp)) == KF_CAP_PACKET) {
 		res->packets++;
-		res->bytes += p.wirelen;
-		if (!res->have_ts || p.ts_us < res->first_ts_us)
-			res->first_ts_us = p.ts_us;
-		if (!res->have_ts || p.ts_us > res->last_ts_us)
-			res->last_ts_us = p.ts_us;
+		res->bytes += p->wirelen;
+		if (!res->have_ts || p->ts_us < res->first_ts_us)
+			res->first_ts_us = p->ts_us;
+		if (!res->have_ts || p->ts_us > res->last_ts_us)
+			res->last_ts_us = p->ts_us;
 		res->have_ts = true;
-		if (cfg->filter && !filter_pass(r, &p)) {
+		if (cfg->filter && !filter_pass(r, p)) {
 			res->filtered_out++;
 			continue;
 		}
-		process_packet(r, &p);
-		note_events(r, p.frame);
+		process_packet(r, p);
+		note_events(r, p->frame);
 		if (r->nomem) {
 			st = KF_NOMEM;
 			break;
 		}
 	}
-	if (rc == KF_CAP_ERROR)
-		res->read_error = true;
-	if (res->packets == 0 && rc == KF_CAP_EOF && res->read_error == false) {
-		/* a valid header with no packets: fine, an empty analysis */
-	}
+	if (rc == KF_CAP_ERROR) /* the source ran out of memory */
+		st = KF_NOMEM;
 
 	/* end of capture: finish every flow and fragment train */
 	r->frame = res->packets;
@@ -844,21 +920,30 @@ enum kf_status kf_analyze(const char *path, const struct kf_config *cfg, struct 
 	if (r->nomem) /* an allocation failed while finishing flows */
 		st = KF_NOMEM;
 
-	{
+	size_t n_files;
+	const struct kf_source_file *files = kf_source_files(src, &n_files);
+	for (size_t i = 0; i < n_files; i++)
+		res->read_error |= files[i].failed;
+	for (size_t i = 0; i < n_files; i++) { /* format and link type: the first file read */
+		if (!files[i].opened)
+			continue;
 		char nb[32];
-		int dlt = kf_capture_first_dlt(cap);
-		const char *ln = kf_capture_dlt_name(dlt, nb, sizeof nb);
-		res->format = kf_capture_format(cap);
+		const char *ln = kf_capture_dlt_name(files[i].first_dlt, nb, sizeof nb);
+		res->format = files[i].format;
 		res->linktype = kf_arena_strndup(&res->arena, ln, strlen(ln));
+		break;
 	}
-	if (kf_msgstore_finish(&r->store, res) != KF_OK || kf_run_finish_tls(r) != KF_OK ||
-	    kf_stories_build(res) != KF_OK || kf_rules_run(res) != KF_OK)
+	if (kf_msgstore_finish(&r->store, res) != KF_OK || kf_run_finish_tls(r) != KF_OK)
+		st = KF_NOMEM;
+	if (res->multi && describe_files(res, src) != KF_OK)
+		st = KF_NOMEM;
+	if (kf_stories_build(res) != KF_OK || kf_rules_run(res) != KF_OK)
 		st = KF_NOMEM;
 	if (res->findings_dropped) {
 		r->ev_count[KF_EV_FINDING_LIMIT] = res->findings_dropped;
 		r->ev_first[KF_EV_FINDING_LIMIT] = 0;
 	}
-	if (build_warnings(r, cap, res->packets) != KF_OK)
+	if (build_warnings(r, src) != KF_OK)
 		st = KF_NOMEM;
 	if (st == KF_NOMEM)
 		snprintf(err, errlen, "out of memory; results are partial");
@@ -873,19 +958,40 @@ out_free_run:
 	kf_free(r->tls);
 	kf_free(r->token_buf);
 	kf_free(r);
-	kf_capture_close(cap);
 	return st;
 }
 
-/* Placeholder until the multi-file source lands (issue 8). */
+enum kf_status kf_analyze(const char *path, const struct kf_config *cfg, struct kf_result *res,
+			  char *err, size_t errlen)
+{
+	memset(res, 0, sizeof *res);
+	kf_arena_init(&res->arena, 0);
+	res->file = path;
+	struct kf_source *src;
+	enum kf_status st = kf_source_open(&path, 1, 0, &src, err, errlen);
+	if (st != KF_OK)
+		return st;
+	st = analyze_source(src, cfg, res, err, errlen);
+	kf_source_close(src);
+	return st;
+}
+
 enum kf_status kf_analyze_files(const char *const *paths, size_t n, enum kf_multi mode, const struct kf_config *cfg,
 				struct kf_result *res, char *err, size_t errlen)
 {
-	(void)paths;
-	(void)n;
-	(void)mode;
-	(void)cfg;
 	memset(res, 0, sizeof *res);
-	snprintf(err, errlen, "--continuous and --merge are not available yet");
-	return KF_IO;
+	kf_arena_init(&res->arena, 0);
+	res->file = n ? paths[0] : "";
+	res->multi = mode;
+	if (mode != KF_MULTI_CONTINUOUS && mode != KF_MULTI_MERGE) {
+		snprintf(err, errlen, "unknown way to read several captures (%d)", (int)mode);
+		return KF_IO;
+	}
+	struct kf_source *src;
+	enum kf_status st = kf_source_open(paths, n, mode, &src, err, errlen);
+	if (st != KF_OK)
+		return st;
+	st = analyze_source(src, cfg, res, err, errlen);
+	kf_source_close(src);
+	return st;
 }

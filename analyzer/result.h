@@ -134,6 +134,8 @@ struct kf_message {
 	uint64_t reply_in, reply_to; /* 0 = none */
 	uint32_t seq;        /* order of appearance, breaks ties within a frame */
 	uint32_t reply_ix, request_ix; /* index + 1 of its reply / request (kf_result_index), 0 = none */
+	uint32_t file;       /* several files: index in kf_result.files of frame's file */
+	uint64_t file_frame; /* ... and frame's number in that file; 0 = unknown (one file) */
 	struct kf_krb_rec krb;           /* Kerberos messages (port 88 or inside a token) */
 	struct kf_spnego_rec *spnego;    /* HTTP-carried tokens that were SPNEGO-wrapped */
 	struct kf_ntlm_rec *ntlm;        /* NTLM-* */
@@ -173,6 +175,18 @@ struct kf_tevent {
 	uint64_t request_frame;  /* the message this is about, when known */
 };
 
+/* One file of an analysis of several (analyze.h: kf_analyze_files). */
+struct kf_capture_file {
+	const char *name;        /* as given */
+	const char *format;      /* "pcap" | "pcapng"; NULL when it could not be read */
+	const char *linktype;    /* name of its first link type; NULL when unknown */
+	uint64_t first_frame;    /* the analysis' frame of its first packet; 0: none */
+	uint64_t packets;        /* records read from it (its own last frame number) */
+	uint64_t duplicates;     /* merge: its records dropped as copies of another file's */
+	const char *error;       /* why it could not be read or its reading stopped; NULL */
+	bool truncated;          /* ... it ends in the middle of a record */
+};
+
 /* A capture-level warning: one per event code, with the first frame and a count. */
 struct kf_warning {
 	const char *code;
@@ -208,7 +222,14 @@ struct kf_result {
 	size_t n_findings;
 	uint64_t findings_dropped;   /* past KF_LIMIT_FINDINGS_PER_RULE */
 
-	bool read_error;         /* the capture ended early (truncated/corrupt) */
+	bool read_error;         /* the capture ended early (truncated/corrupt); several
+				  * files: one of them could not be read or ended early */
+
+	/* Several files (kf_analyze_files); one capture: 0, NULL, 0, 0 */
+	int multi;                    /* enum kf_multi: KF_MULTI_CONTINUOUS | KF_MULTI_MERGE */
+	struct kf_capture_file *files; /* in the order given */
+	size_t n_files;
+	uint64_t merged_duplicates;   /* merge: packets dropped as copies seen at another point */
 };
 
 void kf_result_free(struct kf_result *r);

@@ -339,7 +339,7 @@ class Bulk:
 def read_pcap(path):
     d = open(path, "rb").read()
     if d[:4] != b"\xd4\xc3\xb2\xa1" or struct.unpack("<I", d[20:24])[0] != LINKTYPE_ETHERNET:
-        raise SystemExit("%s: only little-endian microsecond Ethernet pcap samples are replayed" % path)
+        return None  # only little-endian microsecond Ethernet pcap samples are replayed
     out, o = [], 24
     while o + 16 <= len(d):
         sec, usec, incl, _orig = struct.unpack("<IIII", d[o:o + 16])
@@ -476,7 +476,7 @@ def main():
         paths = sorted(glob.glob(os.path.join(a.samples, "*.pcap")))
         if not paths:
             raise SystemExit("no samples in " + a.samples)
-        samples = [(os.path.basename(p), Replayer(read_pcap(p))) for p in paths]
+        samples = [(os.path.basename(p), Replayer(f)) for p, f in ((p, read_pcap(p)) for p in paths) if f]
         per_cycle = sum(len(s.frames) for _, s in samples) / len(samples)
         want = a.auth_share * est_packets / (1 - a.auth_share)
         n_inst = max(1, round(want / per_cycle))

@@ -17,6 +17,7 @@
 
 #include "base/arena.h"
 
+#include "analyze.h"
 #include "gss.h"
 #include "krb5.h"
 #include "ntlmssp.h"
@@ -436,13 +437,17 @@ static void dns_fields(jv *o, const struct kf_dns_rec *d)
 	set(o, "answers", a);
 }
 
-static jv *message_obj(const struct kf_message *m)
+static jv *message_obj(const struct kf_result *r, const struct kf_message *m)
 {
 	char b[32];
 	jv *o = jv_object();
 	if (!o)
 		return NULL;
 	set(o, "frame", jv_int((int64_t)m->frame));
+	if (r->multi == KF_MULTI_MERGE && m->file_frame && m->file < r->n_files) {
+		set(o, "file", jv_str(r->files[m->file].name));
+		set(o, "file_frame", jv_int((int64_t)m->file_frame));
+	}
 	set(o, "time", time_us(m->ts_us));
 	set(o, "src", endpoint(&m->src));
 	set(o, "dst", endpoint(&m->dst));
@@ -588,6 +593,29 @@ static jv *tevent_obj(const struct kf_tevent *t)
 	return o;
 }
 
+/* One file of several (--continuous, --merge). */
+static jv *file_obj(const struct kf_result *r, const struct kf_capture_file *f)
+{
+	jv *o = jv_object();
+	if (!o)
+		return NULL;
+	set(o, "file", jv_str(f->name));
+	if (f->format)
+		set(o, "format", jv_str(f->format));
+	if (f->linktype)
+		set(o, "linktype", jv_str(f->linktype));
+	set(o, "packets", jv_int((int64_t)f->packets));
+	if (f->first_frame)
+		set(o, "first_frame", jv_int((int64_t)f->first_frame));
+	if (r->multi == KF_MULTI_MERGE)
+		set(o, "duplicates", jv_int((int64_t)f->duplicates));
+	if (f->error)
+		set(o, "error", jv_str(f->error));
+	if (f->truncated)
+		set(o, "truncated", jv_bool(true));
+	return o;
+}
+
 static jv *capture_obj(const struct kf_result *r)
 {
 	jv *o = jv_object();
@@ -619,6 +647,14 @@ static jv *capture_obj(const struct kf_result *r)
 	for (size_t i = 0; t && i < r->n_tevents; i++)
 		push(t, tevent_obj(&r->tevents[i]));
 	set(o, "transport_events", t);
+	if (r->files) {
+		jv *fl = jv_array();
+		for (size_t i = 0; fl && i < r->n_files; i++)
+			push(fl, file_obj(r, &r->files[i]));
+		set(o, "files", fl);
+	}
+	if (r->multi == KF_MULTI_MERGE)
+		set(o, "merged_duplicates", jv_int((int64_t)r->merged_duplicates));
 	return o;
 }
 
@@ -959,7 +995,7 @@ static int emit_array(FILE *out, const char *key, const struct kf_result *r, siz
 	return rc;
 }
 
-static jv *message_at(const struct kf_result *r, size_t i) { return message_obj(&r->messages[i]); }
+static jv *message_at(const struct kf_result *r, size_t i) { return message_obj(r, &r->messages[i]); }
 
 static jv *story_at(const struct kf_result *r, size_t i) { return story_obj(&r->stories[i]); }
 

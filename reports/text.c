@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "analyze.h"
 #include "gss.h"
 #include "krb5.h"
 #include "report.h"
@@ -342,10 +343,71 @@ static void flush_run(FILE *out, struct plain_run *pr)
 	memset(pr, 0, sizeof *pr);
 }
 
+/* How a merge's message lines name a file: its base name, or the name as
+ * given when two files share a base name. */
+static const char *file_label(const struct kf_result *r, size_t i)
+{
+	const char *name = r->files[i].name, *base = strrchr(name, '/');
+	base = base && base[1] ? base + 1 : name;
+	for (size_t j = 0; j < r->n_files; j++) {
+		const char *o = strrchr(r->files[j].name, '/');
+		o = o && o[1] ? o + 1 : r->files[j].name;
+		if (j != i && strcmp(o, base) == 0)
+			return name;
+	}
+	return base;
+}
+
+/* Several files: the header line, then a line per file. */
+static void files_header(FILE *out, const struct kf_result *r)
+{
+	bool merge = r->multi == KF_MULTI_MERGE;
+	fprintf(out, "%zu captures %s: %s, %s, %llu packets", r->n_files,
+		merge ? "merged by time (--merge)" : "one after another (--continuous)", r->format ? r->format : "pcap",
+		r->linktype ? r->linktype : "?", (unsigned long long)r->packets);
+	if (merge)
+		fprintf(out, " (%llu seen at two points counted once)", (unsigned long long)r->merged_duplicates);
+	if (r->have_ts) {
+		char first[40], last[40];
+		kf_fmt_time_us(r->first_ts_us, first, sizeof first);
+		kf_fmt_time_us(r->last_ts_us, last, sizeof last);
+		fprintf(out, ", %s to %s", first, last);
+	}
+	fputc('\n', out);
+	for (size_t i = 0; i < r->n_files; i++) {
+		const struct kf_capture_file *f = &r->files[i];
+		const char *label = merge ? file_label(r, i) : f->name;
+		if (strcmp(label, f->name) != 0)
+			fprintf(out, "  %s = %s", label, f->name);
+		else
+			fprintf(out, "  %s", f->name);
+		if (!f->format) {
+			fprintf(out, ": cannot be read: %s\n", f->error ? f->error : "?");
+			continue;
+		}
+		fprintf(out, ": %s, %s, %llu packet%s", f->format, f->linktype ? f->linktype : "?",
+			(unsigned long long)f->packets, f->packets == 1 ? "" : "s");
+		if (merge && f->duplicates)
+			fprintf(out, ", %llu of them cop%s of another file's", (unsigned long long)f->duplicates,
+				f->duplicates == 1 ? "y" : "ies");
+		if (!merge && f->first_frame)
+			fprintf(out, ", frames %llu-%llu", (unsigned long long)f->first_frame,
+				(unsigned long long)(f->first_frame + f->packets - 1));
+		if (f->error)
+			fprintf(out, "; ends early: %s", f->error);
+		fputc('\n', out);
+	}
+}
+
 static void story(FILE *out, const struct kf_result *r, const struct kf_story *st, size_t no, bool one_day)
 {
 	struct plain_run pr = { 0 };
 	char addr[64], b[64];
+	int file_width = 0; /* a merge: the FILE:FRAME column */
+	for (size_t i = 0; r->multi == KF_MULTI_MERGE && i < r->n_files; i++) {
+		int w = snprintf(NULL, 0, "%s:%llu", file_label(r, i), (unsigned long long)r->files[i].packets);
+		file_width = w > file_width ? w : file_width;
+	}
 	kf_fmt_addr(&st->client, addr, sizeof addr);
 	fprintf(out, "\nStory %zu: client %s", no, addr);
 	if (st->user)
@@ -384,7 +446,13 @@ static void story(FILE *out, const struct kf_result *r, const struct kf_story *s
 		char t[40], tb[24];
 		when(t, sizeof t, m->ts_us, !one_day);
 		struct line l = { .n = 0 };
-		add(&l, "%8llu  %s  ", (unsigned long long)m->frame, t);
+		add(&l, "%8llu  ", (unsigned long long)m->frame);
+		if (r->multi == KF_MULTI_MERGE && m->file_frame && m->file < r->n_files) {
+			char ff[320];
+			snprintf(ff, sizeof ff, "%s:%llu", file_label(r, m->file), (unsigned long long)m->file_frame);
+			add(&l, "%-*s  ", file_width, ff);
+		}
+		add(&l, "%s  ", t);
 		if (!own) {
 			char by[64];
 			kf_fmt_addr(&client, by, sizeof by);
@@ -509,11 +577,15 @@ int kf_report_text(const struct kf_result *r, FILE *out)
 	kf_fmt_time_us(r->last_ts_us, last, sizeof last);
 	bool one_day = r->have_ts && strncmp(first, last, 10) == 0;
 
-	fprintf(out, "%s: %s, %s, %llu packets", r->file, r->format ? r->format : "pcap",
-		r->linktype ? r->linktype : "?", (unsigned long long)r->packets);
-	if (r->have_ts)
-		fprintf(out, ", %s to %s", first, last);
-	fputc('\n', out);
+	if (r->files) {
+		files_header(out, r);
+	} else {
+		fprintf(out, "%s: %s, %s, %llu packets", r->file, r->format ? r->format : "pcap",
+			r->linktype ? r->linktype : "?", (unsigned long long)r->packets);
+		if (r->have_ts)
+			fprintf(out, ", %s to %s", first, last);
+		fputc('\n', out);
+	}
 	if (r->filtered_out)
 		fprintf(out, "  %llu packets left out by the filter\n", (unsigned long long)r->filtered_out);
 

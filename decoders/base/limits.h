@@ -10,6 +10,14 @@
 #define KF_LIMIT_VLAN_TAGS          4u        /* stacked 802.1Q/802.1ad tags */
 #define KF_LIMIT_IPV6_EXT_HDRS      8u        /* extension headers walked */
 
+/* Several files in one analysis (--continuous, --merge) */
+#define KF_LIMIT_CAPTURE_FILES      1024u     /* files of one analysis (a rotated capture's pieces) */
+#define KF_LIMIT_MERGE_FILES        64u       /* files merged by time (a bit each in the copy table) */
+#define KF_LIMIT_MERGE_RECENT       (1u << 18) /* packets remembered to recognise a copy seen at
+					     * another point (more within the window: warning) */
+#define KF_LIMIT_MERGE_MAP          (1ull << 28) /* packets whose file and file frame a merge can
+					     * name (one byte each; later messages name none) */
+
 /* IP fragment reassembly */
 #define KF_LIMIT_FRAG_DATAGRAMS     1024u     /* datagrams being reassembled at once */
 #define KF_LIMIT_FRAGS_PER_DGRAM    64u       /* fragments kept for one datagram */

@@ -740,31 +740,7 @@ static Suite *suite(void)
 	return s;
 }
 
-static void remove_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return;
-	struct dirent *e;
-	char path[512];
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
 int main(void)
 {
-	snprintf(g_dir, sizeof g_dir, "/tmp/kf-check-decompress-XXXXXX");
-	if (!mkdtemp(g_dir)) {
-		perror("mkdtemp");
-		return EXIT_FAILURE;
-	}
-	int failed = kf_test_run(suite());
-	remove_dir(g_dir);
-	return failed;
+	return kf_test_run_in_dir(suite, "decompress", g_dir, sizeof g_dir);
 }

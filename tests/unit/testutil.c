@@ -3,8 +3,11 @@
 
 #include <check.h>
 #include <ctype.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 uint8_t *kf_test_read_file(const char *path, size_t *len)
 {
@@ -66,4 +69,34 @@ int kf_test_run(Suite *s)
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return failed ? 1 : 0;
+}
+
+/* Files of a test directory, then the directory (no subdirectories). */
+static void remove_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *e;
+	char path[512];
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+int kf_test_run_in_dir(Suite *(*suite)(void), const char *name, char *dir, size_t len)
+{
+	snprintf(dir, len, "/tmp/kf-check-%s-XXXXXX", name);
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	int failed = kf_test_run(suite());
+	remove_dir(dir);
+	return failed;
 }

@@ -15,5 +15,8 @@ struct Suite;
 /* Run a Check suite with normal output; the process exit status (0 when
  * every test passed, 1 otherwise). */
 int kf_test_run(struct Suite *s);
+/* The same with a fresh directory /tmp/kf-check-NAME-XXXXXX written into dir
+ * before suite() builds the tests, and removed (with its files) after. */
+int kf_test_run_in_dir(struct Suite *(*suite)(void), const char *name, char *dir, size_t len);
 
 #endif
