@@ -45,6 +45,19 @@ assert len(d) == 5 and len(e) == 1 and list(e[0]) == ["krbflow", "capture"], d
 ' && echo "ok: --json gives the unreadable capture a document with capture.error" ||
 	{ echo "FAIL: --json error document"; fail=1; }
 
+# compressed captures in a directory: found by name, read as the plain ones
+mkdir -p "$tmp/z"
+cp samples/kerberos-errors.pcap "$tmp/z/a.pcap"
+gzip -c samples/kerberos-errors.pcap > "$tmp/z/b.pcap.gz"
+gzip -c README.md > "$tmp/z/notes.gz"
+if command -v zstd >/dev/null; then zstd -q -c samples/kerberos-errors.pcap > "$tmp/z/c.pcapng.zst"; fi
+"$kf" audit --no-progress "$tmp/z" > "$tmp/zout"
+n=$(grep -c "      14        14     3     0     0  principal-unknown x2, preauth-failed" "$tmp/zout")
+want=$(ls "$tmp/z" | grep -vc notes.gz)
+[ "$n" = "$want" ] && ! grep -q notes.gz "$tmp/zout" &&
+	echo "ok: compressed captures audited like the plain one ($n rows), notes.gz skipped" ||
+	{ echo "FAIL: compressed captures in an audit"; cat "$tmp/zout"; fail=1; }
+
 # --fail-on across the audit
 "$kf" audit --no-progress --fail-on error samples/kerberos-udp.pcap samples/kerberos-errors.pcap > /dev/null
 check "--fail-on error with an error finding in one capture" 1 $?
