@@ -229,10 +229,13 @@ int main(int argc, char **argv)
 		}
 		if (expect && st == KF_OK) {
 			fflush(stdout);
+			errno = 0;
 			int d = kf_expect_compare(&res, expect, stderr, err, sizeof err);
 			if (d < 0) {
-				fprintf(stderr, "krbflow: %s: %s\n", expect, err);
-				status = EXIT_USAGE;
+				bool nomem = errno == ENOMEM;
+				fprintf(stderr, "krbflow: %s\n", err); /* err names the file (and line) */
+				if (status != EXIT_USAGE)
+					status = nomem ? EXIT_INTERNAL : EXIT_USAGE;
 			} else if (d > 0 && status == EXIT_OK) {
 				status = EXIT_FINDINGS;
 			}

@@ -368,7 +368,8 @@ static void apply_precedence(struct kf_rule_ctx *ctx)
 				return;
 			}
 			rw->f.frames = merged;
-			rw->f.n_frames = nn;
+			/* evidence stays within the cap every finding keeps (the earliest) */
+			rw->f.n_frames = nn < KF_LIMIT_EVIDENCE_FRAMES ? nn : KF_LIMIT_EVIDENCE_FRAMES;
 			gw->dropped = true;
 			break;
 		}
