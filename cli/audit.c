@@ -197,7 +197,8 @@ static int collect(char **paths, int n, struct files *fs)
 		fprintf(stderr, "krbflow audit: more than %u captures: split the audit (--shard)\n", AUDIT_MAX_FILES);
 		return EXIT_USAGE;
 	}
-	qsort(fs->v, fs->n, sizeof(*fs->v), cmp_file);
+	if (fs->n)
+		qsort(fs->v, fs->n, sizeof(*fs->v), cmp_file);
 	size_t k = 0;
 	for (size_t i = 0; i < fs->n; i++) {
 		if (k && !strcmp(fs->v[k - 1].path, fs->v[i].path)) {

@@ -353,7 +353,8 @@ static void print_top(FILE *out, const struct counters *c, const char *title, co
 
 void kf_summary_print(struct kf_summary *s, FILE *out, unsigned top)
 {
-	qsort(s->rows, s->n, sizeof(*s->rows), cmp_row);
+	if (s->n)
+		qsort(s->rows, s->n, sizeof(*s->rows), cmp_row);
 	uint64_t msgs = 0, sev[4] = { 0 };
 	for (size_t i = 0; i < s->n; i++) {
 		msgs += s->rows[i].messages;
