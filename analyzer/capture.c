@@ -289,6 +289,7 @@ int kf_capture_next(struct kf_capture *c, struct kf_pkt *pkt)
 
 const char *kf_capture_error(const struct kf_capture *c) { return c->err; }
 bool kf_capture_truncated(const struct kf_capture *c) { return c->truncated; }
+bool kf_capture_nomem(const struct kf_capture *c) { return kf_decompress_nomem(c->dz); }
 const char *kf_capture_format(const struct kf_capture *c) { return c->is_pcapng ? "pcapng" : "pcap"; }
 int kf_capture_first_dlt(const struct kf_capture *c) { return c->first_dlt; }
 

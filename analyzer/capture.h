@@ -37,6 +37,8 @@ int kf_capture_next(struct kf_capture *c, struct kf_pkt *pkt);
 const char *kf_capture_error(const struct kf_capture *c);
 /* True when the error was a file that ends in the middle of a record. */
 bool kf_capture_truncated(const struct kf_capture *c);
+/* True when reading ended because memory ran out (in the decompressor). */
+bool kf_capture_nomem(const struct kf_capture *c);
 const char *kf_capture_format(const struct kf_capture *c); /* "pcap" | "pcapng" */
 int kf_capture_first_dlt(const struct kf_capture *c);
 /* libpcap's name of a DLT ("EN10MB"), or "DLT-N". buf used for unknown ones. */

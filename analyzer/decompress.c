@@ -61,6 +61,8 @@ bool kf_decompress_truncated(const struct kf_decompress *dz)
 	return dz && dz->err[0] && dz->truncated;
 }
 
+bool kf_decompress_nomem(const struct kf_decompress *dz) { return dz && dz->nomem; }
+
 /* Stop decoding for good; the first reason is kept. */
 __attribute__((format(printf, 3, 4)))
 static void stop(struct kf_decompress *d, bool truncated, const char *fmt, ...)

@@ -45,6 +45,9 @@ const char *kf_decompress_error(const struct kf_decompress *dz);
 /* True when that stop was the data ending early or being corrupt (the
  * capture is cut there), false for an allocation or read failure. */
 bool kf_decompress_truncated(const struct kf_decompress *dz);
+/* True when it stopped because an allocation failed (a later zstd frame
+ * asking for a larger window): out of memory, not a damaged capture. */
+bool kf_decompress_nomem(const struct kf_decompress *dz);
 
 const char *kf_codec_name(enum kf_codec codec); /* "gzip", "zstd", "none" */
 

@@ -95,6 +95,8 @@ static void file_end(struct kf_source *s, size_t i, int rc)
 	seq_sync(s);
 	f->first_dlt = kf_capture_first_dlt(c);
 	if (rc == KF_CAP_ERROR) {
+		if (kf_capture_nomem(c))
+			s->nomem = true; /* not a damaged file: the analysis is out of memory */
 		f->failed = true;
 		f->truncated = kf_capture_truncated(c);
 		f->end_frame = s->frame;
@@ -126,6 +128,8 @@ static int __attribute__((noinline)) next_file(struct kf_source *s, struct kf_so
 	for (;;) {
 		if (s->seq)
 			file_end(s, s->cur, rc);
+		if (s->nomem)
+			return KF_CAP_ERROR;
 		if (s->cur + 1 >= s->n)
 			return KF_CAP_EOF;
 		if (!seq_start(s, s->cur + 1)) {
@@ -291,6 +295,8 @@ static int __attribute__((noinline)) next_merged(struct kf_source *s, struct kf_
 		s->last = NONE;
 	}
 	for (;;) {
+		if (s->nomem) /* a file ended for want of memory */
+			return KF_CAP_ERROR;
 		size_t best = NONE; /* earliest head; the first file given on ties */
 		for (size_t i = 0; i < s->n; i++)
 			if (s->caps[i] && (best == NONE || s->heads[i].ts_us < s->heads[best].ts_us))

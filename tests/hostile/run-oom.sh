@@ -36,6 +36,18 @@ else
 	         samples/web-portless-spn.pcap samples/web-cname-nocanon.pcap samples/web-token-too-large.pcap
 	         samples/web-healthy-401first.pcap samples/deleg-works.pcap samples/xrealm-s4u.pcap
 	         samples/samba-account-errors.pcap"
+	# compressed input: gzip, and zstd in two frames whose second needs a
+	# larger window (the decoder allocates again in the middle of the file)
+	gzip -c samples/web-healthy-401first.pcap > "$tmp/web.pcap.gz"
+	samples="$samples $tmp/web.pcap.gz"
+	# (a 1.5 MB second frame: zstd's first buffers do not hold its window)
+	if command -v zstd >/dev/null && command -v python3 >/dev/null &&
+		python3 bench/gen_capture.py --size 1500K --seed 3 -o "$tmp/mixed.pcap" 2>/dev/null; then
+		head -c 600 "$tmp/mixed.pcap" > "$tmp/p1"
+		tail -c +601 "$tmp/mixed.pcap" > "$tmp/p2"
+		{ zstd -q -c "$tmp/p1" && zstd -q -c "$tmp/p2"; } > "$tmp/two-frames.pcap.zst"
+		samples="$samples $tmp/two-frames.pcap.zst"
+	fi
 fi
 
 pass=0 fail=0 runs=0
