@@ -892,8 +892,9 @@ static void put_object(struct writer *w, const jv *o, unsigned depth)
 	put_c(w, '{');
 	for (size_t i = 0; i < k; i++) {
 		newline(w, depth + 1);
-		put_string(w, m[i]->key, strlen(m[i]->key));
-		put(w, w->compact ? ":" : ": ", w->compact ? 1 : 2);
+		put_c(w, '"'); /* keys are this file's literals: nothing to escape */
+		put(w, m[i]->key, strlen(m[i]->key));
+		put(w, w->compact ? "\":" : "\": ", w->compact ? 2 : 3);
 		put_value(w, m[i], depth + 1);
 		if (i + 1 < k)
 			put_c(w, ',');
