@@ -159,15 +159,7 @@ static const struct kf_message *linked(const struct kf_result *r, const struct k
 {
 	if (!frame)
 		return NULL;
-	size_t lo = 0, hi = r->n_messages;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (r->messages[mid].frame < frame)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (size_t i = lo; i < r->n_messages && r->messages[i].frame == frame; i++) {
+	for (size_t i = kf_result_first_in_frame(r, frame); i < r->n_messages && r->messages[i].frame == frame; i++) {
 		const struct kf_message *o = &r->messages[i];
 		if (o->carrier != m->carrier || (m->connection && o->connection != m->connection))
 			continue;
