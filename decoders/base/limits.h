@@ -59,6 +59,12 @@
 #define KF_LIMIT_DNS_POINTERS       32u       /* compression pointers followed in one name */
 #define KF_LIMIT_PROBE_BYTES        16u       /* bytes looked at to recognise a protocol */
 
+/* PAC (MS-PAC) */
+#define KF_LIMIT_PAC_BUFFERS        32u       /* PAC_INFO_BUFFERs walked (more: the PAC is incomplete) */
+#define KF_LIMIT_PAC_SIDS           32u       /* group, extra and resource-group SIDs kept */
+#define KF_LIMIT_PAC_TRANSITED      8u        /* S4U2proxy transited services kept */
+#define KF_LIMIT_SID_TEXT           80u       /* bytes of one printed SID ("S-1-5-21-...") */
+
 /* Rules */
 #define KF_LIMIT_FINDINGS_PER_RULE  200u      /* findings one rule may add to a capture */
 #define KF_LIMIT_EVIDENCE_FRAMES    64u       /* frames a finding lists (its text counts them all) */
