@@ -4,6 +4,7 @@ own samples (samples/*.pcap) and the unit-test vectors; never from the shared
 corpus.  Needs tshark (reading the samples) and editcap (one pcapng seed).
 
     python3 tests/fuzz/make_seeds.py          # rewrites tests/fuzz/corpus/
+    python3 tests/fuzz/make_seeds.py pac      # rewrites only corpus/pac/ (no tshark)
 
 Seeds are named by content hash, so running it twice gives the same tree."""
 import base64
@@ -149,7 +150,153 @@ def flow_input(port, chunks, cap=6000):
     return bytes([FLOW_PORTS[port]]) + SEP.join(parts)
 
 
+# ---- pac: PACTYPE bytes (MS-PAC), built field by field like tests/unit/check_pac.c,
+# plus the real PAC kept there (Samba's torture PAC, from a Windows 2003 KDC)
+
+def utf16(t):
+    return t.encode("utf-16-le")
+
+
+def sid_body(auth, subs):
+    return bytes([1, len(subs)]) + auth.to_bytes(6, "big") + b"".join(struct.pack("<I", x) for x in subs)
+
+
+class Ndr:
+    """One NDR type-serialization-1 object: scalars first, referents after."""
+
+    def __init__(self):
+        self.b = bytearray(struct.pack("<I", 0x20000))  # top-level pointer
+        self.ref = 0x20004
+
+    def ptr(self, present):
+        if not present:
+            return struct.pack("<I", 0)
+        self.ref += 4
+        return struct.pack("<I", self.ref - 4)
+
+    def ustr(self, t):
+        n = len(utf16(t)) if t is not None else 0
+        return struct.pack("<HH", n, n) + self.ptr(t is not None)
+
+    def align(self):
+        self.b += b"\0" * (-len(self.b) % 4)
+
+    def chars(self, t):
+        if t is not None:
+            self.align()
+            self.b += struct.pack("<III", len(t), 0, len(t)) + utf16(t)
+
+    def sid(self, auth, subs):
+        self.align()
+        self.b += struct.pack("<I", len(subs)) + sid_body(auth, subs)
+
+    def done(self):
+        self.b += b"\0" * (-len(self.b) % 8)
+        return b"\x01\x10\x08\x00\xcc\xcc\xcc\xcc" + struct.pack("<II", len(self.b), 0) + bytes(self.b)
+
+
+def pac_logon(user, domain, dom_subs, groups, extra, res=None):
+    n = Ndr()
+    fixed = struct.pack("<Q", 0x01D9F0A1B2C3D4E0) + struct.pack("<Q", 0x7FFFFFFFFFFFFFFF) * 2 + b"\0" * 24
+    names = [user, "Full Name", None, "", None, None]
+    fixed += b"".join(n.ustr(t) for t in names)
+    fixed += struct.pack("<HHIII", 3, 0, 1104, 513, len(groups or [])) + n.ptr(groups is not None)
+    fixed += struct.pack("<I", 0x220) + b"\xee" * 16 + n.ustr("DC1") + n.ustr(domain) + n.ptr(dom_subs)
+    fixed += b"\0" * 8 + struct.pack("<I", 0x210) + b"\0" * 28 + struct.pack("<I", len(extra))
+    fixed += n.ptr(extra) + n.ptr(res) + struct.pack("<I", len(res[1]) if res else 0) + n.ptr(res)
+    n.b += fixed
+    for t in names:
+        n.chars(t)
+    if groups is not None:
+        n.align()
+        n.b += struct.pack("<I", len(groups)) + b"".join(struct.pack("<II", g, 7) for g in groups)
+    n.chars("DC1")
+    n.chars(domain)
+    if dom_subs:
+        n.sid(5, dom_subs)
+    if extra:
+        n.align()
+        n.b += struct.pack("<I", len(extra)) + b"".join(n.ptr(e) + struct.pack("<I", 7) for e in extra)
+        for e in extra:
+            if e:
+                n.sid(*e)
+    if res:
+        n.sid(5, res[0])
+        n.align()
+        n.b += struct.pack("<I", len(res[1])) + b"".join(struct.pack("<II", g, 7) for g in res[1])
+    return n.done()
+
+
+def pac_s4u(target, transited):
+    n = Ndr()
+    n.b += n.ustr(target) + struct.pack("<I", len(transited)) + n.ptr(True)
+    n.chars(target)
+    n.align()
+    n.b += struct.pack("<I", len(transited)) + b"".join(n.ustr(t) for t in transited)
+    for t in transited:
+        n.chars(t)
+    return n.done()
+
+
+def pac_upn(upn, dns, sam=None, sid=None):
+    ext = sam is not None
+    hdr = 24 if ext else 16
+    parts = [utf16(upn), utf16(dns)] + ([utf16(sam), sid_body(*sid)] if ext else [])
+    offs, at = [], hdr
+    for x in parts:
+        offs.append(at)
+        at = (at + len(x) + 7) & ~7
+    h = struct.pack("<HHHHI", len(parts[0]), offs[0], len(parts[1]), offs[1], 3 if ext else 1)
+    if ext:
+        h += struct.pack("<HHHH", len(parts[2]), offs[2], len(parts[3]), offs[3])
+    out = bytearray(h)
+    for o, x in zip(offs, parts):
+        out += b"\0" * (o - len(out)) + x
+    return bytes(out)
+
+
+def pac_assemble(bufs):
+    at = 8 + 16 * len(bufs)
+    head, body = struct.pack("<II", len(bufs), 0), b""
+    for t, data in bufs:
+        at = (at + 7) & ~7
+        head += struct.pack("<IIQ", t, len(data), at)
+        at += len(data)
+    for t, data in bufs:
+        body += b"\0" * (-(len(head) + len(body)) % 8) + data
+    return head + body
+
+
+def pac_seeds():
+    dom = [21, 1111, 2222, 3333]
+    logon = pac_logon("alice", "LAB", dom, [513, 512], [(18, [1]), None, (5, [21, 7, 8, 9, 1000])],
+                      ([21, 4444, 5555, 6666], [600]))
+    client = struct.pack("<QH", 0x01DA1B2C3D4E5F60, 10) + utf16("alice")
+    upn = pac_upn("alice@lab.test", "LAB.TEST", "alice", (5, dom + [1104]))
+    s4u = pac_s4u("cifs/fs.lab.test", ["http/web1.lab.test@LAB.TEST", "host/web2$@LAB.TEST"])
+    sigs = [(6, struct.pack("<i", 16) + b"\xa0" * 12), (7, struct.pack("<i", -138) + b"\xa1" * 16),
+            (16, struct.pack("<i", 16) + b"\xa2" * 12), (19, struct.pack("<i", 15) + b"\xa3" * 12)]
+    full = [(1, logon), (10, client), (12, upn), (11, s4u), (17, struct.pack("<II", 2, 1)),
+            (18, sid_body(5, dom + [1104])), (2, struct.pack("<IIQ", 0, 18, 0x1122334455667788)),
+            (13, b"")] + sigs
+    save("pac", pac_assemble(full))
+    for one in full:
+        save("pac", pac_assemble([one]))
+    save("pac", pac_assemble([(12, pac_upn("bob@lab.test", "lab.test"))]))
+    save("pac", pac_assemble([(1, pac_logon("\u00c9QUIPE\u5c71", "LAB", None, None, []))]))
+    save("pac", pac_assemble([(1, pac_logon("x", "D", dom, list(range(2000, 2040)), []))]))
+    save("pac", pac_assemble([(11, pac_s4u("cifs/x", ["s%d" % i for i in range(10)]))]))
+    src = open(os.path.join(REPO, "tests", "unit", "check_pac.c")).read()
+    m = re.search(r"static const char real_pac\[\] =\s*((?:\"[0-9a-f]*\"\s*)+);", src)
+    save("pac", bytes.fromhex("".join(re.findall(r"\"([0-9a-f]*)\"", m.group(1)))))
+
+
 def main():
+    if sys.argv[1:] == ["pac"]:
+        shutil.rmtree(os.path.join(CORPUS, "pac"), ignore_errors=True)
+        pac_seeds()
+        print("pac      %3d seeds" % len(seen["pac"]))
+        return 0
     if os.path.isdir(CORPUS):
         shutil.rmtree(CORPUS)
     samples = sorted(glob.glob(os.path.join(SAMPLES, "*.pcap")))
@@ -241,6 +388,7 @@ def main():
     # der: a few forms the Kerberos messages do not show
     for hexs in ("3080020101 0000", "1f8101 01 00", "0603 2a8648", "0305 00 80000000", "a0 84 00000003 020100"):
         save("der", bytes.fromhex(hexs.replace(" ", "")))
+    pac_seeds()
     # pcap: the smallest samples, and one of them as pcapng
     small = sorted(samples, key=os.path.getsize)[:4]
     for p in small:
