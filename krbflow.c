@@ -10,6 +10,7 @@
 #include "analyze.h"
 #include "arena.h"
 #include "audit.h"
+#include "decrypt.h"
 #include "expect.h"
 #include "report.h"
 #include "rules.h"
@@ -47,6 +48,10 @@ static void usage(FILE *out)
 	      "  --expect FILE        compare the findings (rule, severity, evidence frames)\n"
 	      "                       with FILE; exit 1 and print the differences if any\n"
 	      "  --write-expect FILE  write the findings to FILE for later --expect runs\n"
+	      "  -k, --keytab FILE    decrypt tickets, authenticators and replies with the keys\n"
+	      "                       of FILE (repeatable; default: $KRB5_KTNAME when set), and\n"
+	      "                       use what they say in the diagnoses. Key material is never\n"
+	      "                       printed; a keytab others can read is warned about\n"
 	      "  --debug-decode       say on stderr which packets the decoders rejected\n"
 	      "  -h, --help           this help\n"
 	      "  rules                list the findings krbflow can report (the rule catalogue)\n"
@@ -79,6 +84,32 @@ static int list_rules(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* --keytab: read every keytab into one keyring; warn about keytabs other
+ * users can read (they hold secrets, and so should be mode 0600). */
+static int load_keytabs(struct kf_config *cfg, const char *const *paths, unsigned n)
+{
+	cfg->keys = kf_keyring_new();
+	if (!cfg->keys) {
+		fprintf(stderr, "krbflow: cannot set up decryption (out of memory)\n");
+		return EXIT_USAGE;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		char err[512];
+		if (kf_keyring_add_keytab(cfg->keys, paths[i], err, sizeof err) < 0) {
+			fprintf(stderr, "krbflow: %s\n", err);
+			kf_keyring_free(cfg->keys);
+			cfg->keys = NULL;
+			return EXIT_USAGE;
+		}
+		if (kf_keytab_others_can_read(paths[i]))
+			fprintf(stderr,
+				"krbflow: warning: keytab %s can be read by other users; it holds secret keys "
+				"(chmod 600)\n",
+				paths[i]);
+	}
+	return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -90,6 +121,7 @@ int main(int argc, char **argv)
 		{ "merge", no_argument, NULL, 'M' },
 		{ "expect", required_argument, NULL, 'E' },
 		{ "write-expect", required_argument, NULL, 'W' },
+		{ "keytab", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -105,9 +137,11 @@ int main(int argc, char **argv)
 	int fail_on = 0;
 	enum kf_multi multi = 0;
 	const char *expect = NULL, *write_expect = NULL;
+	const char *keytabs[KF_LIMIT_KEYTABS];
+	unsigned n_keytabs = 0;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "f:hV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:hk:V", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
@@ -139,6 +173,13 @@ int main(int argc, char **argv)
 		case 'W':
 			write_expect = optarg;
 			break;
+		case 'k':
+			if (n_keytabs == KF_LIMIT_KEYTABS) {
+				fprintf(stderr, "krbflow: at most %u --keytab files\n", KF_LIMIT_KEYTABS);
+				return EXIT_USAGE;
+			}
+			keytabs[n_keytabs++] = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -168,6 +209,14 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+
+	const char *ktname = getenv("KRB5_KTNAME");
+	if (n_keytabs == 0 && ktname && *ktname) {
+		keytabs[n_keytabs++] = ktname;
+		fprintf(stderr, "krbflow: decrypting with KRB5_KTNAME=%s\n", ktname);
+	}
+	if (n_keytabs && load_keytabs(&cfg, keytabs, n_keytabs) != EXIT_OK)
+		return EXIT_USAGE;
 
 	/* Test hooks for tests/hostile/run-oom.sh, deliberately left out of --help:
 	 * KRBFLOW_FAIL_ALLOC=N makes the N-th kf_malloc/kf_calloc/kf_realloc from
@@ -242,6 +291,7 @@ int main(int argc, char **argv)
 		}
 		kf_result_free(&res);
 	}
+	kf_keyring_free(cfg.keys);
 	if (fflush(stdout) != 0 && status == EXIT_OK)
 		status = EXIT_INTERNAL;
 	const char *count_alloc = getenv("KRBFLOW_COUNT_ALLOC");

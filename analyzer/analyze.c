@@ -14,6 +14,7 @@
 
 #include "base/limits.h"
 #include "capture.h"
+#include "decrypt.h"
 #include "krb_stream.h"
 #include "dns.h"
 #include "run.h"
@@ -157,7 +158,7 @@ static bool pending_pop(struct krb_conn *c, uint32_t *idx)
 
 /* Record a decoded Kerberos message and match it with its request. */
 static void emit_message(struct kf_run *r, struct kf_flow *f, struct krb_conn *c, int dir,
-			 const struct kf_krb_msg *m, uint64_t first_frame, uint32_t nfrags)
+			 const struct kf_krb_msg *m, struct kf_span raw, uint64_t first_frame, uint32_t nfrags)
 {
 	const struct kf_flow_key *k = &f->key;
 	struct kf_message msg;
@@ -177,6 +178,8 @@ static void emit_message(struct kf_run *r, struct kf_flow *f, struct krb_conn *c
 	msg.type = m->type;
 	msg.ip_fragments = nfrags;
 	msg.connection = c->tcp ? f->id : 0;
+	msg.raw = raw.p;
+	msg.raw_len = raw.n <= UINT32_MAX ? (uint32_t)raw.n : 0;
 
 	uint32_t idx;
 	enum kf_status st = kf_msgstore_add(&r->store, &msg, m, &idx);
@@ -206,7 +209,7 @@ static void on_record(void *ctx, struct kf_span rec, uint64_t first_frame)
 		kf_run_debug(d->r, "TCP record on port 88 is not a Kerberos message");
 		return;
 	}
-	emit_message(d->r, d->f, d->c, d->dir, &m, first_frame, 1);
+	emit_message(d->r, d->f, d->c, d->dir, &m, rec, first_frame, 1);
 }
 
 static void on_stream(void *ctx, struct kf_span data, uint32_t gap_len)
@@ -420,7 +423,7 @@ static void udp_krb(struct kf_run *r, const struct kf_ip *ip, const struct kf_ud
 	if (!f)
 		return;
 	kf_flow_touch(r->flows, f, r->ts_us);
-	emit_message(r, f, f->user, dir, &m, r->frame, nfrags);
+	emit_message(r, f, f->user, dir, &m, u->payload, r->frame, nfrags);
 }
 
 /* ---- IP and tunnels ----------------------------------------------------- */
@@ -879,6 +882,7 @@ static enum kf_status analyze_source(struct kf_source *src, const struct kf_conf
 	r->unsupported_dlt = -1;
 	r->pool.cap = KF_LIMIT_REASM_TOTAL;
 	kf_msgstore_init(&r->store, &res->arena);
+	r->store.keep_raw = cfg->keys != NULL;
 	r->defrag = kf_defrag_new(on_frag_incomplete, r);
 	r->flows = kf_flow_table_new(KF_LIMIT_FLOWS, release_flow, r);
 	enum kf_status st = KF_OK;
@@ -936,6 +940,8 @@ static enum kf_status analyze_source(struct kf_source *src, const struct kf_conf
 	if (kf_msgstore_finish(&r->store, res) != KF_OK || kf_run_finish_tls(r) != KF_OK)
 		st = KF_NOMEM;
 	if (res->multi && describe_files(res, src) != KF_OK)
+		st = KF_NOMEM;
+	if (cfg->keys && st != KF_NOMEM && kf_decrypt_messages(res, cfg->keys) != KF_OK)
 		st = KF_NOMEM;
 	if (kf_stories_build(res) != KF_OK || kf_rules_run(res) != KF_OK)
 		st = KF_NOMEM;

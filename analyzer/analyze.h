@@ -8,9 +8,12 @@
 #include "base/status.h"
 #include "result.h"
 
+struct kf_keyring;
+
 struct kf_config {
 	const char *filter;  /* BPF expression applied per packet after reading, or NULL */
 	bool debug_decode;   /* print decoder rejections to stderr */
+	struct kf_keyring *keys; /* --keytab: open encrypted parts with these keys (decrypt.h); NULL: don't */
 };
 
 /* Check a BPF expression once before any capture is read: false with a

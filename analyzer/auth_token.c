@@ -85,7 +85,8 @@ static struct kf_ntlm_rec *ntlm_rec(struct kf_arena *a, const struct kf_ntlm_msg
 }
 
 static int64_t record(struct kf_run *r, const struct kf_token_origin *o, int type,
-		      const struct kf_krb_msg *krb, struct kf_spnego_rec *sp, struct kf_ntlm_rec *ntlm)
+		      const struct kf_krb_msg *krb, struct kf_span raw, struct kf_spnego_rec *sp,
+		      struct kf_ntlm_rec *ntlm)
 {
 	struct kf_message msg;
 	memset(&msg, 0, sizeof msg);
@@ -100,6 +101,8 @@ static int64_t record(struct kf_run *r, const struct kf_token_origin *o, int typ
 	msg.connection = o->connection;
 	msg.spnego = sp;
 	msg.ntlm = ntlm;
+	msg.raw = raw.p;
+	msg.raw_len = (uint32_t)raw.n; /* a token is at most KF_LIMIT_TOKEN bytes */
 	uint32_t idx;
 	enum kf_status st = kf_msgstore_add(&r->store, &msg, krb, &idx);
 	if (st == KF_LIMIT) {
@@ -131,13 +134,13 @@ static int64_t inner_message(struct kf_run *r, const struct kf_token_origin *o, 
 		struct kf_krb_msg m;
 		if (!kf_krb5_decode(g.krb_msg, &m, &r->ev))
 			break;
-		return record(r, o, m.type, &m, sp, NULL);
+		return record(r, o, m.type, &m, g.krb_msg, sp, NULL);
 	}
 	case KF_TOKEN_KRB5_RAW: {
 		struct kf_krb_msg m;
 		if (!kf_krb5_decode(t, &m, &r->ev))
 			break;
-		return record(r, o, m.type, &m, sp, NULL);
+		return record(r, o, m.type, &m, t, sp, NULL);
 	}
 	case KF_TOKEN_NTLMSSP: {
 		struct kf_ntlm_msg n;
@@ -148,7 +151,7 @@ static int64_t inner_message(struct kf_run *r, const struct kf_token_origin *o, 
 			kf_run_nomem(r);
 			return -1;
 		}
-		return record(r, o, KF_MSG_NTLM_NEGOTIATE + (int)n.type - 1, NULL, sp, rec);
+		return record(r, o, KF_MSG_NTLM_NEGOTIATE + (int)n.type - 1, NULL, kf_span_make(NULL, 0), sp, rec);
 	}
 	default:
 		break;

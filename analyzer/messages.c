@@ -145,6 +145,16 @@ enum kf_status kf_msgstore_add(struct kf_msgstore *s, const struct kf_message *m
 	struct kf_message *out = &s->msgs[s->n];
 	*out = *msg;
 	out->seq = (uint32_t)s->n;
+	out->raw = NULL;
+	out->raw_len = 0;
+	if (s->keep_raw && m && msg->raw && msg->raw_len) {
+		uint8_t *raw = kf_arena_alloc(s->arena, msg->raw_len);
+		if (!raw)
+			return KF_NOMEM;
+		memcpy(raw, msg->raw, msg->raw_len);
+		out->raw = raw;
+		out->raw_len = msg->raw_len;
+	}
 	if (m && kf_krb_rec_from_msg(s->arena, m, &out->krb) != KF_OK)
 		return KF_NOMEM;
 	*idx = (uint32_t)s->n++;

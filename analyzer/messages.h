@@ -20,11 +20,13 @@ struct kf_msgstore {
 	size_t n, cap;
 	struct kf_tevent *tev;
 	size_t n_tev, cap_tev;
+	bool keep_raw;  /* copy each Kerberos message's bytes (msg->raw) for decryption */
 };
 
 void kf_msgstore_init(struct kf_msgstore *s, struct kf_arena *arena);
 /* Append msg with the Kerberos fields of m (NULL for a message that has none:
- * HTTP, NTLM, DNS); *idx is its index for linking.
+ * HTTP, NTLM, DNS); *idx is its index for linking.  msg->raw is copied when
+ * the store keeps raw bytes, else dropped.
  * KF_LIMIT past KF_LIMIT_MESSAGES, KF_NOMEM when memory runs out. */
 enum kf_status kf_msgstore_add(struct kf_msgstore *s, const struct kf_message *msg,
 			       const struct kf_krb_msg *m, uint32_t *idx) KF_WUR;

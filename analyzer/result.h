@@ -121,6 +121,142 @@ struct kf_dns_rec {
 	struct kf_dns_answer_rec *answers;
 };
 
+/* ---- --keytab: what encrypted parts said (decrypt.c) ------------------------
+ * status is enum kf_open_status (krb5_decrypt.h); strings NULL when absent. */
+
+/* The key that opened a part: never its bytes. */
+struct kf_dec_key {
+	uint8_t origin;             /* enum kf_key_origin; 0 = none */
+	const char *principal;      /* keytab keys */
+	const char *keytab;         /* keytab keys: the file */
+	uint32_t kvno;              /* keytab keys */
+	int32_t etype;
+	uint64_t frame;             /* learnt keys: the frame that revealed it */
+};
+
+/* MS-PAC, as far as reports use it (pac.h has every field). */
+struct kf_dec_pac {
+	uint8_t n_types;
+	uint32_t *types;            /* buffer types in order */
+	const char *logon_user, *logon_domain, *logon_full_name, *user_sid;
+	uint32_t primary_group_rid, user_account_control, user_flags;
+	uint32_t n_groups, n_extra_sids;
+	uint8_t n_sids;
+	const char **sids;          /* group SIDs, then extra SIDs, as kept */
+	const char *client_name;
+	int64_t client_time;
+	const char *upn, *dns_domain, *upn_sam_name, *upn_sid;
+	uint32_t upn_flags;
+	const char *s4u_proxy_target;
+	uint32_t n_transited;
+	uint8_t n_transited_kept;
+	const char **transited;
+	bool has_attributes;
+	uint32_t attributes;
+	const char *requestor_sid;
+	bool complete;
+};
+
+struct kf_dec_ticket {
+	uint8_t status;
+	struct kf_dec_key key;
+	bool other_principal;       /* opened only by another principal's key */
+	const char *server;         /* "sname@realm" */
+	int32_t etype;
+	uint32_t kvno;              /* 0 = absent */
+	uint32_t flags;             /* TicketFlags, wire bit order */
+	const char *cname, *crealm, *transited;
+	int64_t authtime, starttime, endtime, renew_till;
+	int32_t session_etype;
+	bool session_key_known;     /* not opened, but its session key was learnt elsewhere */
+	struct kf_dec_pac *pac;
+	const char *why;            /* not opened: why, in one sentence */
+	uint8_t n_keytab;           /* not opened: the keytab's kvno/etype pairs for server */
+	uint32_t *keytab_kvnos;
+	int32_t *keytab_etypes;
+};
+
+struct kf_dec_cred_info {
+	const char *sname, *srealm, *pname, *prealm;
+	bool has_flags;
+	uint32_t flags;
+	int64_t endtime;
+	int32_t key_etype;
+};
+
+struct kf_dec_cred {
+	uint8_t status;
+	struct kf_dec_key key;
+	int32_t etype;
+	uint8_t n_tickets, n_info;
+	struct kf_dec_cred_info *info;
+};
+
+struct kf_dec_auth {
+	uint8_t status;
+	struct kf_dec_key key;
+	const char *cname, *crealm;
+	int64_t ctime;
+	int32_t cusec;
+	bool has_subkey, has_seq, has_cksum, gss, has_deleg;
+	int32_t subkey_etype, cksum_type;
+	uint32_t seq, gss_flags;
+	struct kf_dec_cred *cred;   /* has_deleg */
+};
+
+struct kf_dec_rep {
+	uint8_t status;
+	struct kf_dec_key key;
+	uint32_t flags, nonce;
+	const char *sname, *srealm;
+	int64_t authtime, starttime, endtime, renew_till, key_expiration;
+	int32_t session_etype;
+};
+
+struct kf_dec_ap_rep {
+	uint8_t status;
+	struct kf_dec_key key;
+	int64_t ctime;
+	int32_t cusec;
+	bool has_subkey, has_seq;
+	int32_t subkey_etype;
+	uint32_t seq;
+};
+
+struct kf_decrypted {
+	struct kf_dec_ticket *ticket;   /* AP-REQ's, PA-TGS-REQ's, or the one a reply issues */
+	struct kf_dec_auth *auth;       /* AP-REQ, TGS-REQ */
+	struct kf_dec_rep *rep;         /* AS-REP, TGS-REP */
+	struct kf_dec_ap_rep *ap_rep;   /* AP-REP */
+	uint8_t n_addl;
+	struct kf_dec_ticket *addl;     /* TGS-REQ additional tickets */
+	bool fast;                      /* FAST-armoured exchange */
+};
+
+/* A part that could not be opened, for the capture's account. */
+struct kf_dec_failure {
+	uint64_t frame;
+	const char *part;          /* "ticket", "authenticator", "enc-part", "krb-cred", ... */
+	uint8_t status;
+	const char *reason;        /* one sentence */
+};
+
+struct kf_keytab_rec {
+	const char *file;
+	uint32_t keys;
+	bool others_can_read;      /* mode allows group/other reads (warned about) */
+};
+
+struct kf_decryption {
+	struct kf_keytab_rec *keytabs;
+	size_t n_keytabs;
+	uint64_t opened, failed;   /* encrypted parts, over all messages */
+	uint64_t by_status[5];     /* indexed by enum kf_open_status */
+	struct kf_dec_failure *failures;
+	size_t n_failures;
+	uint64_t failures_dropped; /* past KF_LIMIT_DECRYPT_FAILURES */
+};
+
 struct kf_message {
 	uint64_t frame;      /* 1-based frame in which the message is complete */
 	uint64_t ts_us;      /* capture time of that frame, microseconds since the epoch */
@@ -141,6 +277,11 @@ struct kf_message {
 	struct kf_ntlm_rec *ntlm;        /* NTLM-* */
 	struct kf_http_rec *http;        /* HTTP-REQUEST / HTTP-RESPONSE */
 	struct kf_dns_rec *dns;          /* DNS */
+	/* --keytab: the message's bytes (Kerberos messages only, for the
+	 * decryption pass) and what its encrypted parts said; NULL without keys */
+	const uint8_t *raw;
+	uint32_t raw_len;
+	struct kf_decrypted *dec;
 };
 
 /* A TLS connection's server name: HTTPS whose HTTP is hidden, for stories. */
@@ -230,6 +371,8 @@ struct kf_result {
 	struct kf_capture_file *files; /* in the order given */
 	size_t n_files;
 	uint64_t merged_duplicates;   /* merge: packets dropped as copies seen at another point */
+
+	struct kf_decryption *decryption; /* --keytab: the account of decryption; NULL without */
 };
 
 void kf_result_free(struct kf_result *r);

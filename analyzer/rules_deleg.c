@@ -10,6 +10,7 @@
 #include "base/arena.h"
 #include "base/limits.h"
 #include "krb5.h"
+#include "krb5_decrypt.h"
 #include "rules.h"
 #include "stories.h"
 
@@ -563,6 +564,90 @@ static bool fwd_refused(const struct kf_result *r, const struct kf_message *req,
 	return true;
 }
 
+/* With --keytab: the flags of the client's TGT before frame, from a TGS-REQ
+ * whose TGT was opened or an AS-REP whose enc-part was; false when unseen. */
+static bool tgt_flags(const struct kf_result *r, const struct kf_endpoint *client, uint64_t before, uint32_t *flags,
+		      uint64_t *frame)
+{
+	bool found = false;
+	struct kf_at_addr at = kf_result_at_addr(r, client, 0);
+	for (size_t i = 0; i < at.n && KF_AT_ADDR_MSG(r, at.v[i])->frame < before; i++) {
+		const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[i]);
+		const struct kf_decrypted *d = m->dec;
+		if (!d)
+			continue;
+		if (m->type == KF_KRB_TGS_REQ && kf_endpoint_same_addr(&m->src, client) && d->ticket &&
+		    d->ticket->status == KF_OPEN_OK && d->ticket->server && krbtgt_of(d->ticket->server) &&
+		    !(d->ticket->flags & KF_TKT_FLAG(KF_TKT_FORWARDED))) {
+			*flags = d->ticket->flags;
+			*frame = m->frame;
+			found = true;
+		} else if (m->type == KF_KRB_AS_REP && kf_endpoint_same_addr(&m->dst, client) && d->rep &&
+			   d->rep->status == KF_OPEN_OK) {
+			*flags = d->rep->flags;
+			*frame = m->frame;
+			found = true;
+		}
+	}
+	return found;
+}
+
+/* With --keytab: what the AP-REQ's opened authenticator says about
+ * delegation.  Sets *certain and returns the sentences to use instead of
+ * the guess; NULL when the authenticator was not opened. */
+static const char *deleg_seen(struct kf_rule_ctx *ctx, const struct kf_result *r, const struct kf_message *ap,
+			      const char *front, const char **short_cause)
+{
+	const struct kf_dec_auth *au = ap->dec ? ap->dec->auth : NULL;
+	if (!au || au->status != KF_OPEN_OK || !au->gss)
+		return NULL;
+	const struct kf_dec_ticket *tk = ap->dec->ticket;
+	if (au->has_deleg && au->cred && au->cred->status == KF_OPEN_OK && au->cred->n_info) {
+		const struct kf_dec_cred_info *ci = &au->cred->info[0];
+		*short_cause = "the forwarded TGT reached the front end, which did not use it";
+		return kf_rule_fmt(ctx,
+			"Decrypted with the front end's key, the AP-REQ in frame %llu carries the user's forwarded TGT "
+			"(%s@%s for %s@%s): the client did delegate. The front end then went to the back end as itself, "
+			"so it did not use the delegated credentials: the application does not impersonate the caller "
+			"(mod_auth_gssapi needs GssapiDelegCcacheDir and the application must use that ccache; IIS/ASP.NET "
+			"needs impersonation), or its account is not trusted for delegation.",
+			(unsigned long long)ap->frame, ci->sname ? ci->sname : "?", ci->srealm ? ci->srealm : "?",
+			ci->pname ? ci->pname : "?", ci->prealm ? ci->prealm : "?");
+	}
+	if (au->has_deleg)
+		return NULL; /* a delegation we could not open: nothing certain */
+	const char *cause = "";
+	*short_cause = "the client did not delegate (no delegation flag in the decrypted AP-REQ)";
+	if (tk && tk->status == KF_OPEN_OK && !(tk->flags & KF_TKT_FLAG(KF_TKT_OK_AS_DELEGATE))) {
+		*short_cause = "the client did not delegate: the front end's ticket is not ok-as-delegate";
+		cause = kf_rule_fmt(ctx,
+			" The service ticket for %s is not OK-AS-DELEGATE: the KDC does not mark the front end's account "
+			"as trusted for delegation, and clients that honour the flag (Windows, and MIT/curl with "
+			"--delegation policy) then do not delegate.",
+			front);
+	}
+	uint32_t flags = 0;
+	uint64_t tf = 0;
+	if (tgt_flags(r, &ap->src, ap->frame, &flags, &tf) && !(flags & KF_TKT_FLAG(KF_TKT_FORWARDABLE))) {
+		*short_cause = "the client could not delegate: its TGT is not forwardable";
+		cause = kf_rule_fmt(ctx,
+			"%s The user's TGT (decrypted in frame %llu) is not forwardable, so no forwarded TGT could be "
+			"made from it (kinit -f / forwardable = true; the account must not be sensitive or in Protected "
+			"Users).",
+			cause, (unsigned long long)tf);
+	}
+	char gf[160] = "";
+	size_t n = 0;
+	static const char *const names[] = { "deleg", "mutual", "replay", "sequence", "conf", "integ" };
+	for (unsigned b = 0; b < 6; b++)
+		if (au->gss_flags & (1u << b))
+			n += (size_t)snprintf(gf + n, sizeof gf - n, "%s%s", n ? " " : "", names[b]);
+	return kf_rule_fmt(ctx,
+		"Decrypted with the front end's key, the authenticator of the AP-REQ in frame %llu has GSS flags "
+		"[%s], without the delegation flag, and carries no forwarded TGT: the client did not delegate.%s",
+		(unsigned long long)ap->frame, gf, cause);
+}
+
 static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 {
 	const struct kf_result *r = kf_rule_result(ctx);
@@ -593,6 +678,9 @@ static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 			continue;
 
 		const char *user = ap_user(ctx, r, ap);
+		if (!user && ap->dec && ap->dec->auth && ap->dec->auth->status == KF_OPEN_OK && ap->dec->auth->cname)
+			user = kf_rule_fmt(ctx, "%s@%s", ap->dec->auth->cname,
+					   ap->dec->auth->crealm ? ap->dec->auth->crealm : "?");
 		const char *presented = ap->krb.ticket ? ap->krb.ticket->sname : NULL;
 		/* What the front end did next, as a Kerberos client. */
 		bool named_user = false;
@@ -670,7 +758,7 @@ static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 		const struct kf_story *cs = kf_story_of(r, hq);
 		bool tgt_in_capture = cs && cs->tgt_seen && cs->tgt_frame && cs->tgt_frame < ap->frame;
 		enum kf_confidence conf;
-		const char *why, *summary;
+		const char *why, *summary, *seen, *seen_cause = NULL;
 		if (refusal) {
 			conf = KF_CONF_CERTAIN;
 			summary = kf_rule_fmt(ctx, "%s (%s) could not delegate to %s (%s): forwarded-TGT request refused: %s%s",
@@ -687,6 +775,15 @@ static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 				backend ? kf_rule_fmt(ctx, " The front end then went to the back end %s under its own "
 							   "account %s, so the back end sees the front end (or NT "
 							   "AUTHORITY\\ANONYMOUS LOGON), not the user.", backend, own_name) : "");
+		} else if ((seen = deleg_seen(ctx, r, ap, front, &seen_cause)) != NULL) {
+			conf = KF_CONF_CERTAIN;
+			summary = kf_rule_fmt(ctx, "front end %s (%s) asked for %s as %s, not as %s: %s", front, fe, backend,
+					      own_name, uname, seen_cause);
+			why = kf_rule_fmt(ctx,
+				"The front end accepted %s's Kerberos ticket, then asked the KDC for a ticket to the back "
+				"end %s and the KDC issued it to %s: the front end used its own account, not the user's "
+				"identity, so the back end sees the front end's account (or NT AUTHORITY\\ANONYMOUS LOGON). %s",
+				uname, backend, own_name, seen);
 		} else {
 			conf = (fwd_ok || !tgt_in_capture) ? KF_CONF_LIKELY : KF_CONF_CERTAIN;
 			summary = kf_rule_fmt(ctx, "front end %s (%s) asked for %s as %s, not as %s%s", front, fe, backend,

@@ -11,6 +11,7 @@
 #include "base/arena.h"
 #include "base/limits.h"
 #include "krb5.h"
+#include "krb5_decrypt.h"
 #include "rules.h"
 #include "stories.h"
 
@@ -643,6 +644,43 @@ static void rule_portless_spn(struct kf_rule_ctx *ctx)
 
 /* ---- ap-err-modified ----------------------------------------------------- */
 
+/* With --keytab: what opening the rejected ticket showed, as a short cause
+ * for the summary and a sentence for the explanation.  NULL without keys. */
+static const char *keytab_verdict(struct kf_rule_ctx *ctx, const struct kf_message *req, const char **cause)
+{
+	const struct kf_dec_ticket *d = req && req->dec ? req->dec->ticket : NULL;
+	if (!d)
+		return NULL;
+	if (d->status == KF_OPEN_OK && d->other_principal) {
+		*cause = kf_rule_fmt(ctx, "the ticket is encrypted for another account (%s)", d->key.principal);
+		return kf_rule_fmt(ctx,
+			"Decrypted with the keytab given to krbflow, the ticket opens only with the key of %s (kvno %u), "
+			"not with a key of %s: the KDC encrypted it for that account, so the SPN belongs to it (a duplicate "
+			"SPN, or the SPN on the wrong account).",
+			d->key.principal, d->key.kvno, d->server);
+	}
+	if (d->status == KF_OPEN_OK) {
+		*cause = "the keytab given to krbflow opens it: the service reads another keytab";
+		return kf_rule_fmt(ctx,
+			"The keytab given to krbflow (%s) opens the ticket with %s kvno %u, so that keytab is right and "
+			"the service is not using it: check which keytab the service reads (KRB5_KTNAME, "
+			"GssapiCredStore, KrbServiceName/Krb5Keytab, /etc/krb5.keytab) and the account it runs as.",
+			d->key.keytab ? d->key.keytab : "?", d->key.principal, d->key.kvno);
+	}
+	if (d->status == KF_OPEN_WRONG_KEY) {
+		*cause = "the keytab's key is not the KDC's (same kvno, other key)";
+		return kf_rule_fmt(ctx, "Decrypting with the keytab given to krbflow: %s.", d->why ? d->why : "wrong key");
+	}
+	bool kvno_known = false;
+	for (unsigned i = 0; i < d->n_keytab; i++)
+		kvno_known |= d->keytab_kvnos[i] == d->kvno;
+	if (d->n_keytab && d->kvno && !kvno_known)
+		*cause = kf_rule_fmt(ctx, "stale keytab: it has kvno %u, the ticket kvno %u", d->keytab_kvnos[0], d->kvno);
+	else
+		*cause = NULL;
+	return kf_rule_fmt(ctx, "Decrypting with the keytab given to krbflow: %s.", d->why ? d->why : "no key");
+}
+
 static void rule_ap_err_modified(struct kf_rule_ctx *ctx)
 {
 	const struct kf_result *r = kf_rule_result(ctx);
@@ -740,18 +778,21 @@ static void rule_ap_err_modified(struct kf_rule_ctx *ctx)
 				sname, sname, sname);
 			break;
 		}
+		const char *cause = NULL;
+		const char *verdict = keytab_verdict(ctx, req, &cause);
 		kf_finding_add(ctx, KF_SEV_ERROR, KF_CONF_CERTAIN, frames, nf,
-			kf_rule_fmt(ctx, "%s rejected the ticket for %s@%s: %s (%d)%s", where, sname, realm,
+			kf_rule_fmt(ctx, "%s rejected the ticket for %s@%s: %s (%d)%s%s%s", where, sname, realm,
 				    err_name(err->krb.error_code), err->krb.error_code,
 				    t && t->has_kvno ? kf_rule_fmt(ctx, ", ticket kvno %u %s", t->kvno, etype_name(t->etype)) :
-						       ""),
-			kf_rule_fmt(ctx, "%s%s answered %s (%d) to the AP-REQ in frame %llu (%s%s). %s",
+						       "",
+				    cause ? ": " : "", cause ? cause : ""),
+			kf_rule_fmt(ctx, "%s%s answered %s (%d) to the AP-REQ in frame %llu (%s%s). %s%s%s",
 				    err->carrier == KF_CARRIER_HTTP ? "The web server " : "The service ", where,
 				    err_name(err->krb.error_code), err->krb.error_code,
 				    (unsigned long long)(req ? req->frame : err->reply_to), tinfo,
 				    issued ? kf_rule_fmt(ctx, ", issued by the KDC in frame %llu", (unsigned long long)issued->frame) :
 					     "",
-				    reason),
+				    reason, verdict ? " " : "", verdict ? verdict : ""),
 			fix);
 	}
 }

@@ -1,9 +1,10 @@
 /* krb5_codec.c - Kerberos messages through libkrb5's ASN.1 decoders
  * (RFC 4120 §5.3-§5.9; MS-KILE/MS-SFU fields via krb5_padata.c).
  *
- * This is the only file that includes <krb5/krb5.h> (STYLE.md point 16).
- * It calls the decode_krb5_* functions MIT krb5 exports from libkrb5.so.3
- * but declares only in its private k5-int.h, converts the result at once
+ * With krb5_decrypt.c, the only file that includes <krb5/krb5.h> (STYLE.md
+ * point 16, through krb5_private.h).  It calls the decode_krb5_* functions
+ * MIT krb5 exports from libkrb5.so.3 but declares only in its private
+ * k5-int.h, converts the result at once
  * into struct kf_krb_msg and frees it with the matching krb5_free_* before
  * returning.  Those free functions take a krb5_context but never use it
  * (MIT src/lib/krb5/krb/kfree.c), so NULL is passed and no context is
@@ -17,79 +18,15 @@
  */
 #include "krb5.h"
 
-#include <krb5/krb5.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "base/der.h"
-#include "krb5_padata.h"
-
-/* Exported by libkrb5.so.3 (libkrb5.exports), declared in k5-int.h. */
-krb5_error_code decode_krb5_as_req(const krb5_data *, krb5_kdc_req **);
-krb5_error_code decode_krb5_tgs_req(const krb5_data *, krb5_kdc_req **);
-krb5_error_code decode_krb5_as_rep(const krb5_data *, krb5_kdc_rep **);
-krb5_error_code decode_krb5_tgs_rep(const krb5_data *, krb5_kdc_rep **);
-krb5_error_code decode_krb5_ap_req(const krb5_data *, krb5_ap_req **);
-krb5_error_code decode_krb5_ap_rep(const krb5_data *, krb5_ap_rep **);
-krb5_error_code decode_krb5_error(const krb5_data *, krb5_error **);
-krb5_error_code decode_krb5_cred(const krb5_data *, krb5_cred **);
-void KRB5_CALLCONV krb5_free_kdc_req(krb5_context, krb5_kdc_req *);
-void KRB5_CALLCONV krb5_free_kdc_rep(krb5_context, krb5_kdc_rep *);
-void KRB5_CALLCONV krb5_free_ap_req(krb5_context, krb5_ap_req *);
-void KRB5_CALLCONV krb5_free_ap_rep(krb5_context, krb5_ap_rep *);
-void KRB5_CALLCONV krb5_free_cred(krb5_context, krb5_cred *);
+#include "krb5_private.h"
 
 static bool known_type(unsigned tag)
 {
 	return kf_krb5_type_name((int)tag) != NULL;
-}
-
-/* A read-only krb5_data over a span: libkrb5's decoders never write to
- * their input, krb5_data just has no const member. */
-static krb5_data as_data(struct kf_span s)
-{
-	krb5_data d;
-	d.magic = KV5M_DATA;
-	d.length = (unsigned int)s.n;
-	d.data = (char *)(uintptr_t)s.p;
-	return d;
-}
-
-static struct kf_span data_span(const krb5_data *d)
-{
-	return kf_span_make(d->data, d->data ? d->length : 0);
-}
-
-static void name_of(krb5_const_principal p, char *out, size_t cap, struct kf_events *ev)
-{
-	out[0] = '\0';
-	bool ok = true;
-	for (krb5_int32 i = 0; ok && i < p->length; i++) {
-		if ((unsigned)i == KF_LIMIT_PRINC_COMPONENTS) {
-			ok = false;
-			break;
-		}
-		if (i > 0)
-			ok = kf_krb5_text_append(out, cap, kf_span_make("/", 1));
-		if (ok)
-			ok = kf_krb5_text_append(out, cap, data_span(&p->data[i]));
-	}
-	if (!ok)
-		kf_krb5_event_once(ev, KF_EV_KRB_FIELD_TRUNCATED);
-}
-
-static void text_of(const krb5_data *d, char *out, size_t cap, struct kf_events *ev)
-{
-	out[0] = '\0';
-	if (!kf_krb5_text_append(out, cap, data_span(d)))
-		kf_krb5_event_once(ev, KF_EV_KRB_FIELD_TRUNCATED);
-}
-
-/* KerberosTime as libkrb5 keeps it: 32 bits read as unsigned, so times past
- * 2038 stay correct (MIT's ts2tt()). */
-static int64_t time_of(krb5_timestamp ts)
-{
-	return (int64_t)(uint32_t)ts;
 }
 
 static void ticket_of(const krb5_ticket *tk, struct kf_krb_ticket *t, struct kf_events *ev)
@@ -97,8 +34,8 @@ static void ticket_of(const krb5_ticket *tk, struct kf_krb_ticket *t, struct kf_
 	memset(t, 0, sizeof *t);
 	t->present = true;
 	if (tk->server) {
-		name_of(tk->server, t->sname, sizeof t->sname, ev);
-		text_of(&tk->server->realm, t->realm, sizeof t->realm, ev);
+		kf_krb5_name_of(tk->server, t->sname, sizeof t->sname, ev);
+		kf_krb5_text_of(&tk->server->realm, t->realm, sizeof t->realm, ev);
 	}
 	t->etype = tk->enc_part.enctype;
 	/* libkrb5 leaves kvno 0 when the optional field is absent */
@@ -109,7 +46,7 @@ static void ticket_of(const krb5_ticket *tk, struct kf_krb_ticket *t, struct kf_
 /* PA-TGS-REQ's AP-REQ: libkrb5 first, our own reader when it refuses. */
 static void pa_tgs_req(struct kf_span v, struct kf_krb_msg *m, struct kf_events *ev)
 {
-	krb5_data d = as_data(v);
+	krb5_data d = kf_krb5_as_data(v);
 	krb5_ap_req *ap = NULL;
 	if (decode_krb5_ap_req(&d, &ap) != 0) {
 		kf_events_add(ev, KF_EV_KRB_PADATA_MALFORMED);
@@ -144,31 +81,31 @@ static void kdc_req_of(const krb5_kdc_req *r, struct kf_krb_msg *m, struct kf_ev
 	m->has_kdc_options = true;
 	m->kdc_options = (uint32_t)r->kdc_options;
 	if (r->client) {
-		name_of(r->client, m->cname, sizeof m->cname, ev);
+		kf_krb5_name_of(r->client, m->cname, sizeof m->cname, ev);
 		m->has_cname = true;
 		m->cname_type = r->client->type;
 		/* the body's one realm is the client's only in an AS-REQ (§5.4.1) */
 		if (m->type == KF_KRB_AS_REQ) {
-			text_of(&r->client->realm, m->crealm, sizeof m->crealm, ev);
+			kf_krb5_text_of(&r->client->realm, m->crealm, sizeof m->crealm, ev);
 			m->has_crealm = true;
 		}
 	}
 	if (r->server) {
-		text_of(&r->server->realm, m->realm, sizeof m->realm, ev);
+		kf_krb5_text_of(&r->server->realm, m->realm, sizeof m->realm, ev);
 		m->has_realm = true;
 		if (r->server->length > 0) {
-			name_of(r->server, m->sname, sizeof m->sname, ev);
+			kf_krb5_name_of(r->server, m->sname, sizeof m->sname, ev);
 			m->has_sname = true;
 			m->sname_type = r->server->type;
 		}
 	}
 	/* libkrb5 leaves absent optional times at 0 */
 	m->has_from = r->from != 0;
-	m->from = time_of(r->from);
+	m->from = kf_krb5_time_of(r->from);
 	m->has_till = r->till != 0;
-	m->till = time_of(r->till);
+	m->till = kf_krb5_time_of(r->till);
 	m->has_rtime = r->rtime != 0;
-	m->rtime = time_of(r->rtime);
+	m->rtime = kf_krb5_time_of(r->rtime);
 	m->has_nonce = true;
 	m->nonce = (uint32_t)r->nonce;
 	for (int i = 0; i < r->nktypes; i++)
@@ -196,10 +133,10 @@ static void kdc_rep_of(const krb5_kdc_rep *r, struct kf_krb_msg *m, struct kf_ev
 {
 	padata_of(r->padata, KF_KRB5_PA_REPLY, m, ev);
 	if (r->client) {
-		name_of(r->client, m->cname, sizeof m->cname, ev);
+		kf_krb5_name_of(r->client, m->cname, sizeof m->cname, ev);
 		m->has_cname = true;
 		m->cname_type = r->client->type;
-		text_of(&r->client->realm, m->crealm, sizeof m->crealm, ev);
+		kf_krb5_text_of(&r->client->realm, m->crealm, sizeof m->crealm, ev);
 		m->has_crealm = true;
 	}
 	if (r->ticket)
@@ -211,35 +148,35 @@ static void kdc_rep_of(const krb5_kdc_rep *r, struct kf_krb_msg *m, struct kf_ev
 static void error_of(const krb5_error *e, struct kf_krb_msg *m, struct kf_events *ev)
 {
 	m->has_ctime = e->ctime != 0;
-	m->ctime = time_of(e->ctime);
+	m->ctime = kf_krb5_time_of(e->ctime);
 	m->cusec = e->cusec;
 	m->has_stime = true;
-	m->stime = time_of(e->stime);
+	m->stime = kf_krb5_time_of(e->stime);
 	m->susec = e->susec;
 	m->error_code = (int32_t)e->error;
 	if (e->client) {
 		if (e->client->length > 0) {
-			name_of(e->client, m->cname, sizeof m->cname, ev);
+			kf_krb5_name_of(e->client, m->cname, sizeof m->cname, ev);
 			m->has_cname = true;
 			m->cname_type = e->client->type;
 		}
 		if (e->client->realm.length > 0) {
-			text_of(&e->client->realm, m->crealm, sizeof m->crealm, ev);
+			kf_krb5_text_of(&e->client->realm, m->crealm, sizeof m->crealm, ev);
 			m->has_crealm = true;
 		}
 	}
 	if (e->server) {
-		text_of(&e->server->realm, m->realm, sizeof m->realm, ev);
+		kf_krb5_text_of(&e->server->realm, m->realm, sizeof m->realm, ev);
 		m->has_realm = true;
 		if (e->server->length > 0) {
-			name_of(e->server, m->sname, sizeof m->sname, ev);
+			kf_krb5_name_of(e->server, m->sname, sizeof m->sname, ev);
 			m->has_sname = true;
 			m->sname_type = e->server->type;
 		}
 	}
 	if (e->text.data && e->text.length > 0) {
 		/* Windows KDCs terminate e-text with NULs */
-		struct kf_span t = data_span(&e->text);
+		struct kf_span t = kf_krb5_data_span(&e->text);
 		while (t.n > 0 && t.p[t.n - 1] == '\0')
 			t.n--;
 		m->e_text[0] = '\0';
@@ -249,14 +186,14 @@ static void error_of(const krb5_error *e, struct kf_krb_msg *m, struct kf_events
 	}
 	if (e->e_data.data && e->e_data.length > 0) {
 		m->has_e_data = true;
-		kf_krb5_edata(data_span(&e->e_data), m, ev);
+		kf_krb5_edata(kf_krb5_data_span(&e->e_data), m, ev);
 	}
 }
 
 /* Decode with the libkrb5 decoder for m->type; false when it refuses. */
 static bool decode_lib(struct kf_span elem, struct kf_krb_msg *m, struct kf_events *ev)
 {
-	krb5_data d = as_data(elem);
+	krb5_data d = kf_krb5_as_data(elem);
 	krb5_error_code rc;
 	switch (m->type) {
 	case KF_KRB_AS_REQ:

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "krb5.h"
+#include "krb5_decrypt.h"
 #include "report.h"
 
 /* Decimal digits of v at p; returns the end.  (The reports format an
@@ -224,5 +225,25 @@ const char *kf_fmt_dns_type(uint16_t t, char *buf, size_t len)
 	case 5: return "CNAME";
 	case 28: return "AAAA";
 	default: snprintf(buf, len, "TYPE%u", t); return buf;
+	}
+}
+
+const char *kf_fmt_gss_flag_name(unsigned bit)
+{
+	switch (bit < 32 ? 1u << bit : 0u) {
+	case KF_GSS_DELEG: return "deleg";
+	case KF_GSS_MUTUAL: return "mutual";
+	case KF_GSS_REPLAY: return "replay";
+	case KF_GSS_SEQUENCE: return "sequence";
+	case KF_GSS_CONF: return "conf";
+	case KF_GSS_INTEG: return "integ";
+	case KF_GSS_ANON: return "anon";
+	case KF_GSS_PROT_READY: return "prot-ready";
+	case KF_GSS_TRANS: return "trans";
+	case KF_GSS_DCE_STYLE: return "dce-style";
+	case KF_GSS_IDENTIFY: return "identify";
+	case KF_GSS_EXTENDED_ERROR: return "extended-error";
+	case KF_GSS_DELEG_POLICY: return "deleg-policy";
+	default: return NULL;
 	}
 }

@@ -1,5 +1,6 @@
 /* json.c - the JSON document of OUTPUT.md.
- * Top-level keys in the contract's order; keys inside objects sorted.
+ * Top-level keys in the contract's order (--keytab adds "decryption" after
+ * "capture"); keys inside objects sorted.
  *
  * Each element is built as a small tree of values in a bump arena, written
  * and dropped before the next, so memory stays that of one element however
@@ -20,6 +21,7 @@
 #include "analyze.h"
 #include "gss.h"
 #include "krb5.h"
+#include "krb5_decrypt.h"
 #include "ntlmssp.h"
 #include "report.h"
 #include "rules.h"
@@ -366,15 +368,16 @@ static jv *spnego_obj(const struct kf_spnego_rec *sp)
 	return o;
 }
 
-/* NegotiateFlags count from the least significant bit (MS-NLMP §2.2.2.5). */
-static jv *ntlm_flag_names(uint32_t flags)
+/* Flags counted from the least significant bit (NTLM NegotiateFlags, MS-NLMP
+ * §2.2.2.5; GSS checksum flags, RFC 4121 §4.1.1.1); unnamed bits as "bit-N". */
+static jv *lsb_flag_names(uint32_t flags, const char *(*name)(unsigned bit))
 {
 	jv *a = jv_array();
 	for (unsigned bit = 0; a && bit < 32; bit++) {
 		if (!(flags & (1u << bit)))
 			continue;
 		char tmp[16];
-		const char *n = kf_ntlm_flag_name(bit);
+		const char *n = name(bit);
 		if (!n) {
 			snprintf(tmp, sizeof tmp, "bit-%u", bit);
 			n = tmp;
@@ -383,6 +386,8 @@ static jv *ntlm_flag_names(uint32_t flags)
 	}
 	return a;
 }
+
+static jv *ntlm_flag_names(uint32_t flags) { return lsb_flag_names(flags, kf_ntlm_flag_name); }
 
 static void ntlm_fields(jv *o, const struct kf_message *m)
 {
@@ -437,6 +442,352 @@ static void dns_fields(jv *o, const struct kf_dns_rec *d)
 	set(o, "answers", a);
 }
 
+/* ---- --keytab: what the encrypted parts said ---------------------------------
+ * Names and numbers only: the records carry no key bytes, and nothing here
+ * would print them. */
+
+/* "name@realm" (either part may be absent); NULL when both are. */
+static jv *princ_json(const char *name, const char *realm)
+{
+	if (!name && !realm)
+		return NULL;
+	size_t n = name ? strlen(name) : 0, m = realm ? strlen(realm) : 0, len = n + (realm ? 1 + m : 0);
+	jv *v = jv_new(JV_STR);
+	char *p = v ? bump_malloc(len + 1) : NULL;
+	if (!p) {
+		oom = 1;
+		return NULL;
+	}
+	if (n)
+		memcpy(p, name, n);
+	if (realm) {
+		p[n] = '@';
+		memcpy(p + n + 1, realm, m);
+	}
+	p[len] = 0;
+	v->u.s.p = p;
+	v->u.s.n = len;
+	return v;
+}
+
+static void set_princ(jv *o, const char *k, const char *name, const char *realm)
+{
+	if (name || realm)
+		set(o, k, princ_json(name, realm));
+}
+
+static void set_time_s(jv *o, const char *k, int64_t s)
+{
+	if (s)
+		set(o, k, time_s(s));
+}
+
+static jv *status_json(uint8_t s) { return jv_str(kf_open_status_name((enum kf_open_status)s)); }
+
+/* The key that opened a part: where it came from, never its bytes. */
+static jv *dec_key_obj(const struct kf_dec_key *k)
+{
+	jv *o = jv_object();
+	if (!o)
+		return NULL;
+	set(o, "origin", jv_str(kf_key_origin_name((enum kf_key_origin)k->origin)));
+	set(o, "etype", etype_obj(k->etype));
+	if (k->origin == KF_KEY_KEYTAB) {
+		set_str(o, "principal", k->principal);
+		set(o, "kvno", jv_int(k->kvno));
+		set_str(o, "keytab", k->keytab);
+	} else if (k->frame) {
+		set(o, "learnt_in", jv_int((int64_t)k->frame));
+	}
+	return o;
+}
+
+static void set_key(jv *o, const struct kf_dec_key *k)
+{
+	if (k->origin)
+		set(o, "key", dec_key_obj(k));
+}
+
+static jv *gss_flag_names(uint32_t flags) { return lsb_flag_names(flags, kf_fmt_gss_flag_name); }
+
+static jv *pac_obj(const struct kf_dec_pac *p)
+{
+	jv *o = jv_object();
+	if (!o)
+		return NULL;
+	jv *bufs = jv_array();
+	for (unsigned i = 0; bufs && p->types && i < p->n_types; i++) {
+		const char *n = kf_pac_buffer_name(p->types[i]);
+		char tmp[24];
+		if (!n) {
+			snprintf(tmp, sizeof tmp, "type-%u", (unsigned)p->types[i]);
+			n = tmp;
+		}
+		push(bufs, jv_str(n));
+	}
+	set(o, "buffers", bufs);
+	if (p->logon_user || p->user_sid) {
+		jv *l = jv_object();
+		if (l) {
+			set_str(l, "user", p->logon_user);
+			set_str(l, "domain", p->logon_domain);
+			set_str(l, "full_name", p->logon_full_name);
+			set_str(l, "user_sid", p->user_sid);
+			set(l, "primary_group_rid", jv_int(p->primary_group_rid));
+			set(l, "user_account_control", jv_int(p->user_account_control));
+			set(l, "user_flags", jv_int(p->user_flags));
+			set(l, "groups", jv_int(p->n_groups));
+			set(l, "extra_sids", jv_int(p->n_extra_sids));
+			jv *s = jv_array();
+			for (unsigned i = 0; s && p->sids && i < p->n_sids; i++)
+				if (p->sids[i])
+					push(s, jv_str(p->sids[i]));
+			set(l, "sids", s);
+		}
+		set(o, "logon", l);
+	}
+	if (p->client_name) {
+		jv *c = jv_object();
+		if (c) {
+			set(c, "name", jv_str(p->client_name));
+			set_time_s(c, "time", p->client_time);
+		}
+		set(o, "client_info", c);
+	}
+	if (p->upn || p->dns_domain) {
+		jv *u = jv_object();
+		if (u) {
+			set_str(u, "upn", p->upn);
+			set_str(u, "dns_domain", p->dns_domain);
+			set(u, "flags", jv_int(p->upn_flags));
+			set_str(u, "sam_name", p->upn_sam_name);
+			set_str(u, "sid", p->upn_sid);
+		}
+		set(o, "upn_dns", u);
+	}
+	if (p->s4u_proxy_target) {
+		jv *d = jv_object();
+		if (d) {
+			set(d, "proxy_target", jv_str(p->s4u_proxy_target));
+			jv *t = jv_array();
+			for (unsigned i = 0; t && p->transited && i < p->n_transited_kept; i++)
+				if (p->transited[i])
+					push(t, jv_str(p->transited[i]));
+			set(d, "transited", t);
+			set(d, "transited_count", jv_int(p->n_transited));
+		}
+		set(o, "s4u_delegation", d);
+	}
+	if (p->has_attributes)
+		set(o, "attributes", jv_int(p->attributes));
+	set_str(o, "requestor_sid", p->requestor_sid);
+	set(o, "complete", jv_bool(p->complete));
+	return o;
+}
+
+static jv *dec_ticket_obj(const struct kf_dec_ticket *t)
+{
+	jv *o = jv_object();
+	if (!o)
+		return NULL;
+	set(o, "status", status_json(t->status));
+	set_str(o, "server", t->server);
+	set(o, "etype", etype_obj(t->etype));
+	if (t->kvno)
+		set(o, "kvno", jv_int(t->kvno));
+	if (t->status != KF_OPEN_OK) {
+		set(o, "session_key_known", jv_bool(t->session_key_known));
+		jv *a = jv_array();
+		for (unsigned i = 0; a && t->keytab_kvnos && t->keytab_etypes && i < t->n_keytab; i++) {
+			jv *e = jv_object();
+			if (e) {
+				set(e, "kvno", jv_int(t->keytab_kvnos[i]));
+				set(e, "etype", etype_obj(t->keytab_etypes[i]));
+			}
+			push(a, e);
+		}
+		set(o, "keytab_has", a);
+		return o;
+	}
+	set_key(o, &t->key);
+	if (t->other_principal)
+		set(o, "other_principal", jv_bool(true));
+	set(o, "flags", flag_names(t->flags, kf_krb5_ticket_flag_name));
+	set_princ(o, "client", t->cname, t->crealm);
+	set_time_s(o, "authtime", t->authtime);
+	set_time_s(o, "starttime", t->starttime);
+	set_time_s(o, "endtime", t->endtime);
+	set_time_s(o, "renew_till", t->renew_till);
+	set_str(o, "transited", t->transited);
+	set(o, "session_etype", etype_obj(t->session_etype));
+	if (t->pac)
+		set(o, "pac", pac_obj(t->pac));
+	return o;
+}
+
+static jv *dec_cred_obj(const struct kf_dec_cred *c)
+{
+	jv *o = jv_object();
+	if (!o)
+		return NULL;
+	set(o, "status", status_json(c->status));
+	if (c->etype) /* 0: the credentials were sent unencrypted */
+		set(o, "etype", etype_obj(c->etype));
+	set(o, "tickets", jv_int(c->n_tickets));
+	if (c->status != KF_OPEN_OK)
+		return o;
+	set_key(o, &c->key);
+	jv *a = jv_array();
+	for (unsigned i = 0; a && c->info && i < c->n_info; i++) {
+		const struct kf_dec_cred_info *x = &c->info[i];
+		jv *e = jv_object();
+		if (e) {
+			set_princ(e, "server", x->sname, x->srealm);
+			set_princ(e, "client", x->pname, x->prealm);
+			if (x->has_flags)
+				set(e, "flags", flag_names(x->flags, kf_krb5_ticket_flag_name));
+			set_time_s(e, "endtime", x->endtime);
+			set(e, "key_etype", etype_obj(x->key_etype));
+		}
+		push(a, e);
+	}
+	set(o, "forwarded", a);
+	return o;
+}
+
+static jv *dec_auth_obj(const struct kf_dec_auth *x)
+{
+	jv *o = jv_object();
+	if (!o)
+		return NULL;
+	set(o, "status", status_json(x->status));
+	if (x->status != KF_OPEN_OK)
+		return o;
+	set_key(o, &x->key);
+	set_princ(o, "client", x->cname, x->crealm);
+	set(o, "ctime", time_s_us(x->ctime, x->cusec));
+	if (x->has_subkey)
+		set(o, "subkey_etype", etype_obj(x->subkey_etype));
+	if (x->has_seq)
+		set(o, "seq", jv_int(x->seq));
+	if (x->has_cksum)
+		set(o, "checksum_type", jv_int(x->cksum_type));
+	if (x->gss) {
+		set(o, "gss_flags", gss_flag_names(x->gss_flags));
+		set(o, "delegation", jv_bool(x->has_deleg));
+	}
+	if (x->has_deleg && x->cred)
+		set(o, "krb_cred", dec_cred_obj(x->cred));
+	return o;
+}
+
+static jv *dec_rep_obj(const struct kf_dec_rep *x)
+{
+	jv *o = jv_object();
+	if (!o)
+		return NULL;
+	set(o, "status", status_json(x->status));
+	if (x->status != KF_OPEN_OK)
+		return o;
+	set_key(o, &x->key);
+	set(o, "flags", flag_names(x->flags, kf_krb5_ticket_flag_name));
+	set_princ(o, "server", x->sname, x->srealm);
+	set_time_s(o, "authtime", x->authtime);
+	set_time_s(o, "starttime", x->starttime);
+	set_time_s(o, "endtime", x->endtime);
+	set_time_s(o, "renew_till", x->renew_till);
+	set_time_s(o, "key_expiration", x->key_expiration);
+	set(o, "nonce", jv_int(x->nonce));
+	set(o, "session_etype", etype_obj(x->session_etype));
+	return o;
+}
+
+static jv *dec_ap_rep_obj(const struct kf_dec_ap_rep *x)
+{
+	jv *o = jv_object();
+	if (!o)
+		return NULL;
+	set(o, "status", status_json(x->status));
+	if (x->status != KF_OPEN_OK)
+		return o;
+	set_key(o, &x->key);
+	set(o, "ctime", time_s_us(x->ctime, x->cusec));
+	if (x->has_subkey)
+		set(o, "subkey_etype", etype_obj(x->subkey_etype));
+	if (x->has_seq)
+		set(o, "seq", jv_int(x->seq));
+	return o;
+}
+
+static jv *decrypted_obj(const struct kf_decrypted *d)
+{
+	jv *o = jv_object();
+	if (!o)
+		return NULL;
+	if (d->ticket)
+		set(o, "ticket", dec_ticket_obj(d->ticket));
+	if (d->auth)
+		set(o, "authenticator", dec_auth_obj(d->auth));
+	if (d->rep)
+		set(o, "enc_part", dec_rep_obj(d->rep));
+	if (d->ap_rep)
+		set(o, "ap_rep", dec_ap_rep_obj(d->ap_rep));
+	if (d->n_addl && d->addl) {
+		jv *a = jv_array();
+		for (unsigned i = 0; a && i < d->n_addl; i++)
+			push(a, dec_ticket_obj(&d->addl[i]));
+		set(o, "additional_tickets", a);
+	}
+	if (d->fast)
+		set(o, "fast", jv_bool(true));
+	return o;
+}
+
+/* The capture's account: keytabs read, parts opened, why the others stayed closed. */
+static jv *decryption_obj(const struct kf_decryption *dc)
+{
+	jv *o = jv_object();
+	if (!o)
+		return NULL;
+	jv *k = jv_array();
+	for (size_t i = 0; k && dc->keytabs && i < dc->n_keytabs; i++) {
+		jv *e = jv_object();
+		if (e) {
+			set(e, "file", str_or_null(dc->keytabs[i].file));
+			set(e, "keys", jv_int(dc->keytabs[i].keys));
+			set(e, "others_can_read", jv_bool(dc->keytabs[i].others_can_read));
+		}
+		push(k, e);
+	}
+	set(o, "keytabs", k);
+	set(o, "opened", jv_int((int64_t)dc->opened));
+	set(o, "failed", jv_int((int64_t)dc->failed));
+	jv *bs = jv_object();
+	if (bs) {
+		set(bs, "decrypted", jv_int((int64_t)dc->by_status[KF_OPEN_OK]));
+		set(bs, "no-key", jv_int((int64_t)dc->by_status[KF_OPEN_NO_KEY]));
+		set(bs, "wrong-key", jv_int((int64_t)dc->by_status[KF_OPEN_WRONG_KEY]));
+		set(bs, "undecodable", jv_int((int64_t)dc->by_status[KF_OPEN_UNDECODABLE]));
+	}
+	set(o, "by_status", bs);
+	jv *f = jv_array();
+	for (size_t i = 0; f && dc->failures && i < dc->n_failures; i++) {
+		const struct kf_dec_failure *x = &dc->failures[i];
+		jv *e = jv_object();
+		if (e) {
+			set(e, "frame", jv_int((int64_t)x->frame));
+			set(e, "part", str_or_null(x->part));
+			set(e, "status", status_json(x->status));
+			set(e, "reason", str_or_null(x->reason));
+		}
+		push(f, e);
+	}
+	set(o, "failures", f);
+	if (dc->failures_dropped)
+		set(o, "failures_dropped", jv_int((int64_t)dc->failures_dropped));
+	return o;
+}
+
 static jv *message_obj(const struct kf_result *r, const struct kf_message *m)
 {
 	char b[32];
@@ -474,6 +825,8 @@ static jv *message_obj(const struct kf_result *r, const struct kf_message *m)
 		krb_fields(o, m);
 	if (m->spnego)
 		set(o, "spnego", spnego_obj(m->spnego));
+	if (m->dec)
+		set(o, "decrypted", decrypted_obj(m->dec));
 	return o;
 }
 
@@ -1029,6 +1382,8 @@ int kf_report_json(const struct kf_result *r, FILE *out, bool compact)
 	fputc('{', out);
 	int rc = emit(out, "krbflow", ver, compact, true);
 	rc = rc ? rc : emit(out, "capture", capture_obj(r), compact, false);
+	if (r->decryption) /* --keytab only: the contract's keys keep their order */
+		rc = rc ? rc : emit(out, "decryption", decryption_obj(r->decryption), compact, false);
 	rc = rc ? rc : emit_array(out, "messages", r, r->n_messages, message_at, compact);
 	rc = rc ? rc : emit_array(out, "flows", r, r->n_stories, story_at, compact);
 	rc = rc ? rc : emit_array(out, "findings", r, r->n_findings, finding_at, compact);

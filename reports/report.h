@@ -11,7 +11,8 @@
 #include "result.h"
 
 /* JSON document of one capture.  compact: one line (JSON Lines); otherwise
- * indented.  Top-level keys in OUTPUT.md's order, keys inside objects sorted.
+ * indented.  Top-level keys in OUTPUT.md's order (with --keytab, "decryption"
+ * after "capture"), keys inside objects sorted.
  * Returns 0, or -1 when memory ran out (nothing useful written). */
 int kf_report_json(const struct kf_result *r, FILE *out, bool compact);
 
@@ -40,5 +41,8 @@ const char *kf_fmt_type(int type, char *buf, size_t len);
 const char *kf_tevent_kind_name(int kind);
 const char *kf_fmt_carrier(int carrier);      /* "kerberos" | "http" | "dns" */
 const char *kf_fmt_dns_type(uint16_t t, char *buf, size_t len); /* "A", "CNAME", "AAAA", "TYPEn" */
+/* --keytab: name of a GSS checksum flag (RFC 4121 §4.1.1.1), counting bits
+ * from the least significant (0 = "deleg"); NULL for an unknown bit. */
+const char *kf_fmt_gss_flag_name(unsigned bit);
 
 #endif

@@ -1,6 +1,7 @@
 /* text.c - the human report: one line per Kerberos message in time order,
  * saying who asked what of whom and how it ended, then what went missing on
- * the way (unanswered requests, resets, ICMP) and the capture's warnings. */
+ * the way (unanswered requests, resets, ICMP) and the capture's warnings.
+ * With --keytab: what the keys opened, under each message and as an account. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "analyze.h"
 #include "gss.h"
 #include "krb5.h"
+#include "krb5_decrypt.h"
 #include "report.h"
 #include "rules.h"
 #include "stories.h"
@@ -248,6 +250,201 @@ static void describe(struct line *l, const struct kf_message *m)
 	}
 }
 
+/* ---- --keytab ---------------------------------------------------------------
+ * What the encrypted parts said, in a line or two under a message, and the
+ * capture's account of keytabs and failures.  Names only: no key bytes. */
+
+#define DEC_FAILURES_SHOWN 20
+
+/* Start a new "; "-separated segment of l. */
+static void seg(struct line *l)
+{
+	if (l->n)
+		add(l, "; ");
+}
+
+static void gss_flags_text(struct line *l, uint32_t flags)
+{
+	bool any = false;
+	for (unsigned bit = 0; bit < 32; bit++) {
+		if (!(flags & (1u << bit)))
+			continue;
+		const char *n = kf_fmt_gss_flag_name(bit);
+		if (n)
+			add(l, " %s", n);
+		else
+			add(l, " bit-%u", bit);
+		any = true;
+	}
+	if (!any)
+		add(l, " (no flags)");
+}
+
+static void ticket_flags_text(struct line *l, uint32_t flags)
+{
+	char b[512];
+	kf_fmt_flags(flags, kf_krb5_ticket_flag_name, ", ", b, sizeof b);
+	add(l, "%s", flags ? b : "no flags");
+}
+
+/* What an opened ticket says: client, flags, PAC user. */
+static void dec_ticket_text(struct line *ok, const struct kf_dec_ticket *t, const char *label, bool client)
+{
+	if (client && (t->cname || t->crealm)) {
+		seg(ok);
+		add(ok, "client ");
+		principal(ok, t->cname, t->crealm);
+	}
+	seg(ok);
+	add(ok, "%s ", label);
+	ticket_flags_text(ok, t->flags);
+	if (t->other_principal)
+		add(ok, " (opened with %s's key)", t->key.principal ? t->key.principal : "another principal");
+	if (t->pac && (t->pac->logon_user || t->pac->logon_domain)) {
+		seg(ok);
+		add(ok, "PAC %s%s%s", t->pac->logon_domain ? t->pac->logon_domain : "",
+		    t->pac->logon_domain ? "\\" : "", t->pac->logon_user ? t->pac->logon_user : "?");
+	}
+}
+
+static void dec_bad(struct line *bad, const char *part, uint8_t status)
+{
+	add(bad, "%s%s %s", bad->n ? ", " : "", part, kf_open_status_name((enum kf_open_status)status));
+}
+
+/* One or two lines under message m: "decrypted: …" and "not decrypted: …". */
+static void dec_facts(FILE *out, const struct kf_message *m)
+{
+	const struct kf_decrypted *d = m->dec;
+	if (!d)
+		return;
+	struct line ok = { .n = 0 }, bad = { .n = 0 };
+	char b[64];
+	bool reply = m->type == KF_KRB_AS_REP || m->type == KF_KRB_TGS_REP;
+	const struct kf_dec_ticket *t = d->ticket;
+	bool ticket_ok = t && t->status == KF_OPEN_OK;
+	if (t && ticket_ok)
+		dec_ticket_text(&ok, t, reply ? "issued ticket" : "ticket", !reply);
+	else if (t)
+		dec_bad(&bad, reply ? "issued ticket" : "ticket", t->status);
+	const struct kf_dec_auth *a = d->auth;
+	if (a && a->status == KF_OPEN_OK) {
+		if (!(ticket_ok && (t->cname || t->crealm)) && (a->cname || a->crealm)) {
+			seg(&ok);
+			add(&ok, "client ");
+			principal(&ok, a->cname, a->crealm);
+		}
+		if (a->gss) {
+			seg(&ok);
+			add(&ok, "GSS");
+			gss_flags_text(&ok, a->gss_flags);
+		}
+		const struct kf_dec_cred *c = a->has_deleg ? a->cred : NULL;
+		if (c && c->status == KF_OPEN_OK) {
+			for (unsigned i = 0; c->info && i < c->n_info; i++) {
+				const struct kf_dec_cred_info *x = &c->info[i];
+				seg(&ok);
+				add(&ok, "forwarded %s ", x->sname && strncmp(x->sname, "krbtgt/", 7) == 0 ? "TGT" : "ticket");
+				principal(&ok, x->sname, x->srealm);
+				if (x->has_flags) {
+					add(&ok, " (");
+					ticket_flags_text(&ok, x->flags);
+					add(&ok, ")");
+				}
+			}
+			if (!c->n_info) {
+				seg(&ok);
+				add(&ok, "forwarded credentials (%u ticket%s, none described)", c->n_tickets,
+				    c->n_tickets == 1 ? "" : "s");
+			}
+		} else if (c) {
+			dec_bad(&bad, "forwarded credentials", c->status);
+		}
+	} else if (a && !(t && !ticket_ok && a->status == KF_OPEN_NO_KEY)) {
+		/* a closed ticket already explains an authenticator without a key */
+		dec_bad(&bad, "authenticator", a->status);
+	}
+	const struct kf_dec_rep *rp = d->rep;
+	if (rp && rp->status == KF_OPEN_OK) {
+		seg(&ok);
+		add(&ok, "reply for ");
+		principal(&ok, rp->sname, rp->srealm);
+		add(&ok, ": ");
+		ticket_flags_text(&ok, rp->flags);
+		if (rp->endtime) {
+			kf_fmt_time_s(rp->endtime, b, sizeof b);
+			add(&ok, ", ends %s", b);
+		}
+		add(&ok, ", session key %s", kf_fmt_etype(rp->session_etype, b, sizeof b));
+	} else if (rp) {
+		dec_bad(&bad, "reply", rp->status);
+	}
+	const struct kf_dec_ap_rep *ar = d->ap_rep;
+	if (ar && ar->status == KF_OPEN_OK) {
+		seg(&ok);
+		add(&ok, "AP-REP");
+		if (ar->has_subkey)
+			add(&ok, " subkey %s", kf_fmt_etype(ar->subkey_etype, b, sizeof b));
+		if (ar->has_seq)
+			add(&ok, " seq %u", ar->seq);
+		if (!ar->has_subkey && !ar->has_seq)
+			add(&ok, " opened");
+	} else if (ar) {
+		dec_bad(&bad, "AP-REP", ar->status);
+	}
+	for (unsigned i = 0; d->addl && i < d->n_addl; i++) {
+		const struct kf_dec_ticket *x = &d->addl[i];
+		if (x->status == KF_OPEN_OK) {
+			seg(&ok);
+			add(&ok, "additional ticket for ");
+			principal(&ok, x->cname, x->crealm);
+		} else {
+			dec_bad(&bad, "additional ticket", x->status);
+		}
+	}
+	if (d->fast && ok.n) {
+		seg(&ok);
+		add(&ok, "FAST-armoured");
+	}
+	if (ok.n)
+		fprintf(out, "%10sdecrypted: %s\n", "", ok.b);
+	if (bad.n)
+		fprintf(out, "%10snot decrypted: %s (%ssee Decryption)\n", "", bad.b,
+			d->fast && !ok.n ? "FAST-armoured; " : "");
+}
+
+/* The capture's account: keytabs, parts opened and not, the first failures. */
+static void decryption(FILE *out, const struct kf_result *r)
+{
+	const struct kf_decryption *d = r->decryption;
+	if (!d)
+		return;
+	fprintf(out, "\nDecryption: %llu encrypted part%s opened, %llu not", (unsigned long long)d->opened,
+		d->opened == 1 ? "" : "s", (unsigned long long)d->failed);
+	const char *sep = " (";
+	for (int s = KF_OPEN_NO_KEY; s <= KF_OPEN_UNDECODABLE; s++) {
+		if (!d->by_status[s])
+			continue;
+		fprintf(out, "%s%llu %s", sep, (unsigned long long)d->by_status[s],
+			kf_open_status_name((enum kf_open_status)s));
+		sep = ", ";
+	}
+	fprintf(out, "%s\n", *sep == ',' ? ")" : "");
+	for (size_t i = 0; d->keytabs && i < d->n_keytabs; i++)
+		fprintf(out, "  keytab %s: %u key%s%s\n", d->keytabs[i].file ? d->keytabs[i].file : "?",
+			d->keytabs[i].keys, d->keytabs[i].keys == 1 ? "" : "s",
+			d->keytabs[i].others_can_read ? " (readable by others!)" : "");
+	size_t shown = d->n_failures < DEC_FAILURES_SHOWN ? d->n_failures : DEC_FAILURES_SHOWN;
+	for (size_t i = 0; d->failures && i < shown; i++) {
+		const struct kf_dec_failure *f = &d->failures[i];
+		fprintf(out, "  frame %llu  %s: %s — %s\n", (unsigned long long)f->frame, f->part ? f->part : "?",
+			kf_open_status_name((enum kf_open_status)f->status), f->reason ? f->reason : "");
+	}
+	unsigned long long more = (unsigned long long)(d->n_failures - shown) + d->failures_dropped;
+	if (more)
+		fprintf(out, "  … and %llu more\n", more);
+}
+
 static void when(char *buf, size_t len, uint64_t us, bool with_date)
 {
 	char full[40];
@@ -468,6 +665,7 @@ static void story(FILE *out, const struct kf_result *r, const struct kf_story *s
 		if (m->reply_to)
 			add(&l, "  (reply to %llu)", (unsigned long long)m->reply_to);
 		fprintf(out, "%s\n", l.b);
+		dec_facts(out, m);
 	}
 	flush_run(out, &pr);
 	for (size_t i = 0; i < st->n_tls; i++) {
@@ -590,6 +788,7 @@ int kf_report_text(const struct kf_result *r, FILE *out)
 		fprintf(out, "  %llu packets left out by the filter\n", (unsigned long long)r->filtered_out);
 
 	findings(out, r);
+	decryption(out, r);
 
 	size_t counts[128] = { 0 };
 	for (size_t i = 0; i < r->n_messages; i++)

@@ -44,6 +44,15 @@
 #define KF_LIMIT_ADDRESSES          8u
 #define KF_LIMIT_ETYPE_INFO         8u
 
+/* Decryption with keytabs (--keytab) */
+#define KF_LIMIT_KEYTABS            16u       /* --keytab files */
+#define KF_LIMIT_KEYTAB_KEYS        16384u    /* keys read from all keytabs */
+#define KF_LIMIT_LEARNT_KEYS        (1u << 20) /* session keys and subkeys learnt in one capture */
+#define KF_LIMIT_KEY_TRIES          64u       /* keys tried on one encrypted part */
+#define KF_LIMIT_KEY_VIEW           8u        /* keytab kvno/etype pairs shown for one principal */
+#define KF_LIMIT_CRED_TICKETS       4u        /* forwarded tickets described from one KRB-CRED */
+#define KF_LIMIT_DECRYPT_FAILURES   200u      /* parts that could not be opened, listed per capture */
+
 /* HTTP, tokens, DNS, TLS */
 #define KF_LIMIT_HTTP_HEADER_BLOCK  (256u << 10) /* a request/response header block */
 #define KF_LIMIT_HTTP_HEADERS       128u      /* header lines kept per message */

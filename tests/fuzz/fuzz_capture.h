@@ -42,7 +42,7 @@ static inline void fuzz_analyze_bytes(const uint8_t *data, size_t size)
 		off += (size_t)w;
 	}
 
-	struct kf_config cfg = { NULL, false };
+	struct kf_config cfg = { 0 };
 	struct kf_result res;
 	memset(&res, 0, sizeof res);
 	char err[256];
