@@ -10,6 +10,9 @@
 #
 # Environment:
 #   KF_LAB_KEEP=1     keep the temporary directory (configs, KDC log, keytabs)
+#
+# Besides the pcaps, OUTDIR/keys/ gets TEST-ONLY keytabs of the run's
+# throw-away realms (see "keys" below) so that decryption can be tested.
 #   KF_LAB_NO_INSTALL=1  do not call apt-get (packages must already be there)
 #
 # Safety: everything happens inside namespaces this script creates (kf-kdc,
@@ -62,10 +65,20 @@ REPO_DIR=$(cd "$SCRIPT_DIR/../.." && pwd)
 # A scenario may define scenario_capture_NAME printing "NAMESPACE INTERFACE"
 # to capture somewhere other than the client (e.g. the bridge, to see a front
 # end talk to a back end).
+# A group's setup also says which keys it made (see "keys" below):
+#   keys_kdc_db REALM DIR          an MIT KDC database (DIR/krb5.conf, DIR/kdc.conf)
+#   keys_service KEYTAB LABEL      a keytab given to a service, as it held it
+#   LAB_KEYS_HOOKS+=(fn)           fn runs after the last scenario, before the
+#                                  keys are written; it may call keys_kdc_keytab
+#                                  KEYTAB LABEL (all keys of a non-MIT KDC)
 LAB_PACKAGES=()
 LAB_GROUP_NAMESPACES=()
 LAB_SETUP=()
 LAB_CLEANUP=()
+LAB_KDC_DBS=()          # "REALM DIR" (keys_kdc_db)
+LAB_KDC_KEYTABS=()      # "KEYTAB|LABEL" (keys_kdc_keytab)
+LAB_SERVICE_KEYTABS=()  # "KEYTAB|LABEL" (keys_service)
+LAB_KEYS_HOOKS=()
 for group in "$SCRIPT_DIR"/scenarios/*.sh; do
     [[ -e $group ]] || continue
     # shellcheck source=/dev/null
@@ -303,6 +316,7 @@ EOF
     # Keytabs for later lab stages (web server); only in the temp dir.
     kadm "ktadd -k $TMP/kdc/http.keytab HTTP/web.lab.test"
     kadm "ktadd -k $TMP/kdc/host.keytab host/web.lab.test host/client.lab.test"
+    keys_kdc_db $REALM "$TMP/kdc"
 }
 
 kdc_start() {
@@ -411,6 +425,141 @@ run_scenario() {
     chmod 644 "$OUTDIR/$file"
     cp "$TMP/client/trace.log" "$TMP/trace-$name.log" 2>/dev/null || true
     log "  $(stat -c %s "$OUTDIR/$file") bytes, $((SECONDS - start)) s"
+}
+
+# ------------------------------------------------------------------- keys ---
+# After the last scenario the lab writes TEST-ONLY keytabs next to the
+# captures, into $OUTDIR/keys/, so that a tool that decrypts Kerberos can be
+# tested on the samples (the keys are random, made for this run, and belong to
+# realms that exist only in these namespaces):
+#   lab-kdc.keytab       every key the lab's KDCs hold at the end of the run:
+#                        every principal of every realm (krbtgt and cross-realm
+#                        krbtgt included; not K/M, kadmin/*, kiprop/*)
+#   lab-services.keytab  the keytabs the lab's services were given, merged, as
+#                        they held them: the deliberately wrong ones included
+#   README.md            what they are; each entry's principal, kvno and
+#                        enctype (klist -k -e: never the keys)
+# Key material never reaches a log: kadmin.local, ktutil and klist (without
+# -K) print names only. What a group registers at setup time is exported, so a
+# run of some scenarios exports the keys of what those set up; the keys match
+# only the captures of the same run.
+keys_kdc_db() { LAB_KDC_DBS+=("$1 $2"); }
+keys_kdc_keytab() { LAB_KDC_KEYTABS+=("$1|$2"); }
+keys_service() { LAB_SERVICE_KEYTABS+=("$1|$2"); }
+
+# keys_klist KEYTAB: "kvno principal (enctype)" lines, no keys
+keys_klist() {
+    env KRB5_CONFIG="$TMP/kdc/krb5.conf" klist -k -e "$1" | awk '$1 ~ /^[0-9]+$/ {sub(/[[:space:]]+$/, ""); print "    " $0}'
+}
+
+# keys_merge OUT KEYTAB...: one keytab with the entries of all, in order
+keys_merge() {
+    local out=$1 kt; shift
+    rm -f "$out"
+    {
+        for kt in "$@"; do printf 'rkt %s\n' "$kt"; done
+        printf 'wkt %s\nquit\n' "$out"
+    } | env KRB5_CONFIG="$TMP/kdc/krb5.conf" ktutil >>"$TMP/keys/ktutil.log" 2>&1
+    [[ -s $out ]] || die "ktutil could not write $out (see $TMP/keys/ktutil.log)"
+}
+
+# keys_mit_realm REALM DIR OUT: the current keys of every principal of an MIT
+# KDC database (ktadd -norandkey leaves them as they are). A principal already
+# exported from another database (a cross-realm krbtgt is in both realms'
+# databases, with the same key) is left out; KEYS_DONE holds the names.
+declare -A KEYS_DONE=()
+keys_mit_realm() {
+    local realm=$1 dir=$2 out=$3 p princs=() listing
+    local kenv=(env KRB5_CONFIG="$dir/krb5.conf" KRB5_KDC_PROFILE="$dir/kdc.conf")
+    listing=$("${kenv[@]}" kadmin.local -r "$realm" -q listprincs 2>>"$TMP/keys/kadmin.log") \
+        || die "kadmin.local listprincs ($realm)"
+    while read -r p; do
+        [[ $p =~ ^[^[:space:]]+@[^[:space:]]+$ ]] || continue
+        case $p in K/M@*|kadmin/*|kiprop/*) continue ;; esac
+        [[ -n ${KEYS_DONE[$p]:-} ]] && continue
+        KEYS_DONE[$p]=1
+        princs+=("$p")
+    done <<<"$listing"
+    [[ ${#princs[@]} -gt 0 ]] || die "no principals in $realm"
+    rm -f "$out"
+    "${kenv[@]}" kadmin.local -r "$realm" -q "ktadd -norandkey -k $out ${princs[*]}" \
+        >>"$TMP/keys/kadmin.log" 2>&1 || die "kadmin.local ktadd ($realm)"
+    listing=$(keys_klist "$out")
+    for p in "${princs[@]}"; do
+        grep -qF " $p (" <<<"$listing" || die "$p missing from the $realm keytab (see $TMP/keys/kadmin.log)"
+    done
+}
+
+keys_export() {
+    local K=$TMP/keys entry realm dir f label fn i=0
+    rm -rf "$K"; mkdir -p "$K"
+    for fn in "${LAB_KEYS_HOOKS[@]}"; do "$fn"; done
+    local kdc_parts=() kdc_labels=() svc_parts=() svc_labels=()
+    for entry in "${LAB_KDC_DBS[@]}"; do
+        read -r realm dir <<<"$entry"
+        i=$((i + 1))
+        keys_mit_realm "$realm" "$dir" "$K/kdc-$i-$realm.keytab"
+        kdc_parts+=("$K/kdc-$i-$realm.keytab"); kdc_labels+=("realm $realm (MIT krb5kdc)")
+    done
+    for entry in "${LAB_KDC_KEYTABS[@]}"; do
+        kdc_parts+=("${entry%%|*}"); kdc_labels+=("${entry#*|}")
+    done
+    for entry in "${LAB_SERVICE_KEYTABS[@]}"; do
+        svc_parts+=("${entry%%|*}"); svc_labels+=("${entry#*|}")
+    done
+    keys_merge "$K/lab-kdc.keytab" "${kdc_parts[@]}"
+    [[ ${#svc_parts[@]} -eq 0 ]] || keys_merge "$K/lab-services.keytab" "${svc_parts[@]}"
+    {
+        cat <<'EOF'
+# TEST-ONLY keys of the krbflow lab
+
+**These are not secrets.** They are random keys of throw-away realms that existed only for one
+run of `samples/lab/lab.sh`, inside network namespaces with no route out, and were never used
+anywhere else. They are here so that Kerberos decryption (`krbflow --keytab`, Wireshark's
+`kerberos.file`) can be tested on the captures of the same run, next to this directory. Every
+lab run makes new keys: these match only the captures written by the run that wrote them.
+
+- `lab-kdc.keytab`: every key the lab's KDCs held at the end of the run, i.e. what the KDCs
+  know: every principal of every realm (users, services, `krbtgt/...` including the
+  cross-realm ones) at its current kvno; not `K/M`, `kadmin/*`, `kiprop/*`. No key changed
+  after the first capture of the run, so it holds the key of every ticket and AS-REP of the
+  captures (TGS-REPs are encrypted with session keys found inside those).
+- `lab-services.keytab`: the keytabs the lab gave to its services, merged, exactly as those
+  services held them: what a support engineer is handed as "the server's keytab". It includes
+  the deliberately wrong keys of the failure scenarios, so it does not decrypt every ticket, and
+  where two entries have the same principal, kvno and enctype only one of them is right.
+- Samba's `exportkeytab` names a key by its account (`websvc@AD.LAB.TEST`, `krbtgt@AD.LAB.TEST`),
+  not by the SPNs the tickets name (`HTTP/web.ad.lab.test`, `krbtgt/AD.LAB.TEST`), as AD keytabs
+  often do: match those keys by enctype and kvno, not by name.
+
+Written by `samples/lab/lab.sh` (its "keys" section). Entries as `klist -k -e` lists them
+(kvno, principal, enctype; never the keys).
+EOF
+        printf '\n## lab-kdc.keytab\n'
+        for i in "${!kdc_parts[@]}"; do
+            printf '\n%s:\n\n' "${kdc_labels[$i]}"
+            keys_klist "${kdc_parts[$i]}"
+        done
+        if [[ ${#svc_parts[@]} -gt 0 ]]; then
+            printf '\n## lab-services.keytab\n\nIn this order in the file:\n'
+            for i in "${!svc_parts[@]}"; do
+                printf '\n%s:\n\n' "${svc_labels[$i]}"
+                keys_klist "${svc_parts[$i]}"
+            done
+        fi
+    } >"$K/README.md"
+    mkdir -p "$OUTDIR/keys"
+    chmod 755 "$OUTDIR/keys"
+    rm -f "$OUTDIR/keys/lab-services.keytab"
+    for f in lab-kdc.keytab lab-services.keytab README.md; do
+        [[ -e $K/$f ]] || continue
+        cp "$K/$f" "$OUTDIR/keys/$f"
+        chmod 644 "$OUTDIR/keys/$f"
+    done
+    local nk ns=0
+    nk=$(keys_klist "$K/lab-kdc.keytab" | wc -l)
+    [[ -e $K/lab-services.keytab ]] && ns=$(keys_klist "$K/lab-services.keytab" | wc -l)
+    log "keys: $nk KDC keytab entries, $ns service keytab entries in $OUTDIR/keys"
 }
 
 # -------------------------------------------------------------- scenarios ---
@@ -528,4 +677,5 @@ done
 for s in "${SCENARIOS[@]}"; do
     run_scenario "$s"
 done
+keys_export
 log "done in $((SECONDS - T0)) s; captures in $OUTDIR"

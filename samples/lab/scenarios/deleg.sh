@@ -201,6 +201,7 @@ EOF
         deleg_kadm_lab "addprinc -pw $pw -e aes256-cts-hmac-sha1-96:normal,aes128-cts-hmac-sha1-96:normal $p"
     done
     deleg_start_kdc kf-kdc2 "$dir" OTHER.TEST "$DELEG_KDC2_4"
+    keys_kdc_db OTHER.TEST "$dir"
 }
 
 # ------------------------------------------- S4U.TEST (kf-kdc3, LDAP KDB) ---
@@ -326,6 +327,8 @@ add: krbAllowedToDelegateTo
 krbAllowedToDelegateTo: HTTP/back.s4u.test@S4U.TEST
 EOF
     deleg_start_kdc kf-kdc3 "$dir" S4U.TEST "$DELEG_KDC3_4"
+    keys_kdc_db S4U.TEST "$dir"
+    keys_service "$(deleg_dir)/s4u-front.keytab" "kf-front, the S4U front ends HTTP/front.s4u.test and HTTP/front2.s4u.test"
     deleg_conf "$(deleg_dir)/s4u.conf" S4U.TEST
     # the same without a realm for other.test: host-based names there get
     # the referral realm, and the client asks its own KDC first
@@ -411,6 +414,8 @@ deleg_setup_web() {
     deleg_kadm_lab "ktadd -k $d/front/http.keytab HTTP/front.lab.test"
     deleg_kadm_lab "ktadd -k $d/back/http.keytab HTTP/back.lab.test"
     chown www-data:www-data "$d/front/http.keytab" "$d/back/http.keytab"
+    keys_service "$d/front/http.keytab" "kf-front Apache, front.lab.test (the double hop's front end)"
+    keys_service "$d/back/http.keytab" "kf-back Apache, back.lab.test (the double hop's back end)"
 
     # The back end: answers with the name it authenticated.
     cat >"$d/back/data.cgi" <<'EOF'

@@ -159,6 +159,9 @@ samba_setup() {
         || die "could not age erin's password"
     samba_tool domain exportkeytab "$SMB_DIR/websvc.keytab" --principal=websvc
     samba_tool domain exportkeytab "$SMB_DIR/appsvc.keytab" --principal=appsvc
+    keys_service "$SMB_DIR/websvc.keytab" "kf-adfe, the AD front end's service account websvc (HTTP/web.ad.lab.test; S4U with protocol transition)"
+    keys_service "$SMB_DIR/appsvc.keytab" "kf-adfe, the AD service account appsvc (HTTP/app.ad.lab.test; S4U without protocol transition)"
+    LAB_KEYS_HOOKS+=(samba_keys)
     log "  accounts created ($((SECONDS - t0)) s)"
 
     # The DC, in the foreground, as one process (-M single: no prefork pool).
@@ -208,6 +211,14 @@ EOF
     for _ in 1 2 3; do
         kinit_pw "$SMB_KCONF" "wrong-$SMB_USER_PW" lockme >/dev/null 2>&1 || true
     done
+}
+
+# After the last scenario (lab.sh's keys_export): every key of the domain's
+# database, krbtgt included, as the DC holds it then.
+samba_keys() {
+    rm -f "$TMP/keys/samba-kdc.keytab"
+    samba_tool domain exportkeytab "$TMP/keys/samba-kdc.keytab"
+    keys_kdc_keytab "$TMP/keys/samba-kdc.keytab" "realm $SMB_REALM (Samba AD DC, samba-tool domain exportkeytab)"
 }
 
 # --------------------------------------------------------------- scenarios ---

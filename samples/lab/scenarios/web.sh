@@ -104,6 +104,13 @@ web_principals() {
     web_kadm "addprinc -randkey HTTP/small.lab.test"
     web_kadm "ktadd -norandkey -k $W/small.keytab HTTP/small.lab.test"
     # www.lab.test and web2.lab.test deliberately have no principal.
+    keys_service "$W/http.keytab" "kf-web Apache, web.lab.test on :80 (also web2.lab.test's KRB5_KTNAME, and :8080 during web-portless-spn-works)"
+    keys_service "$W/port8080-other.keytab" "kf-web Apache, web.lab.test on :8080: HTTP/web.lab.test at the right kvno with ANOTHER account's key (wrong on purpose: web-portless-spn)"
+    keys_service "$W/stale.keytab" "kf-web Apache, stale.lab.test: kvno 1, while the KDC has kvno 2 (stale on purpose: web-wrong-key-kvno)"
+    keys_service "$W/badkey.keytab" "kf-web Apache, badkey.lab.test: kvno 1 of the deleted account (wrong key on purpose: web-wrong-key-integrity)"
+    keys_service "$W/rc4.keytab" "kf-web Apache, rc4.lab.test and rc4only.lab.test (RC4 only)"
+    keys_service "$W/skew.keytab" "kf-web second Apache (clock 10 minutes ahead), skew.lab.test"
+    keys_service "$W/small.keytab" "kf-web Apache, small.lab.test (small header limit)"
 }
 
 # web_site NAME KEYTAB [extra directives]: a name-based site with Negotiate
