@@ -199,8 +199,12 @@ long kf_keyring_add_keytab(struct kf_keyring *kr, const char *path, char *err, s
 	}
 	krb5_kt_end_seq_get(kr->ctx, kt, &cur);
 	krb5_kt_close(kr->ctx, kt);
-	if (rc != KRB5_KT_END) {
-		snprintf(err, errlen, "keytab %s is corrupt after %ld keys", file, added);
+	if (rc != KRB5_KT_END || added == 0) {
+		/* libkrb5 ends a keytab quietly at a damaged entry: none read is an error */
+		if (added == 0)
+			snprintf(err, errlen, "keytab %s holds no readable key", file);
+		else
+			snprintf(err, errlen, "keytab %s is corrupt after %ld keys", file, added);
 		drop_keys_from(kr, kr->n_keytab);
 		return -1;
 	}

@@ -5,8 +5,9 @@ set -euo pipefail
 need=(build-essential cmake pkg-config libpcap-dev libkrb5-dev libjansson-dev zlib1g-dev libzstd-dev check)
 if [ "${1:-}" = "--test" ]; then
 	# tshark is the oracle of the corpus test; clang for the fuzz targets;
-	# zstd (and gzip, always there) compress samples for the compressed-input test
-	need+=(tshark python3 clang valgrind zstd)
+	# zstd (and gzip, always there) compress samples for the compressed-input test;
+	# klist (krb5-user) lists the test keytabs' keys for the no-key-material check
+	need+=(tshark python3 clang valgrind zstd krb5-user)
 fi
 missing=()
 for p in "${need[@]}"; do
