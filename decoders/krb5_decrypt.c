@@ -495,7 +495,8 @@ static void open_cred(struct kf_keyring *kr, struct kf_span der, const uint32_t 
 				(void)learn(kr, ci->session, KF_KEY_CRED, frame,
 					    hash_bytes(&cred->tickets[i]->enc_part.ciphertext));
 		}
-		krb5_free_cred_enc_part(kr->ctx, ep);
+		krb5_free_cred_enc_part(kr->ctx, ep); /* frees the contents only */
+		free(ep);
 	} else if (have) {
 		c->status = KF_OPEN_UNDECODABLE;
 	}
