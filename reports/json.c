@@ -655,15 +655,23 @@ static jv *dec_cred_obj(const struct kf_dec_cred *c)
 	return o;
 }
 
-static jv *dec_auth_obj(const struct kf_dec_auth *x)
+/* A decrypted part's object: its status and, when opened, the key that did. */
+static jv *dec_part_obj(uint8_t status, const struct kf_dec_key *key)
 {
 	jv *o = jv_object();
 	if (!o)
 		return NULL;
-	set(o, "status", status_json(x->status));
-	if (x->status != KF_OPEN_OK)
+	set(o, "status", status_json(status));
+	if (status == KF_OPEN_OK)
+		set_key(o, key);
+	return o;
+}
+
+static jv *dec_auth_obj(const struct kf_dec_auth *x)
+{
+	jv *o = dec_part_obj(x->status, &x->key);
+	if (!o || x->status != KF_OPEN_OK)
 		return o;
-	set_key(o, &x->key);
 	set_princ(o, "client", x->cname, x->crealm);
 	set(o, "ctime", time_s_us(x->ctime, x->cusec));
 	if (x->has_subkey)
@@ -683,13 +691,9 @@ static jv *dec_auth_obj(const struct kf_dec_auth *x)
 
 static jv *dec_rep_obj(const struct kf_dec_rep *x)
 {
-	jv *o = jv_object();
-	if (!o)
-		return NULL;
-	set(o, "status", status_json(x->status));
-	if (x->status != KF_OPEN_OK)
+	jv *o = dec_part_obj(x->status, &x->key);
+	if (!o || x->status != KF_OPEN_OK)
 		return o;
-	set_key(o, &x->key);
 	set(o, "flags", flag_names(x->flags, kf_krb5_ticket_flag_name));
 	set_princ(o, "server", x->sname, x->srealm);
 	set_time_s(o, "authtime", x->authtime);
@@ -704,13 +708,9 @@ static jv *dec_rep_obj(const struct kf_dec_rep *x)
 
 static jv *dec_ap_rep_obj(const struct kf_dec_ap_rep *x)
 {
-	jv *o = jv_object();
-	if (!o)
-		return NULL;
-	set(o, "status", status_json(x->status));
-	if (x->status != KF_OPEN_OK)
+	jv *o = dec_part_obj(x->status, &x->key);
+	if (!o || x->status != KF_OPEN_OK)
 		return o;
-	set_key(o, &x->key);
 	set(o, "ctime", time_s_us(x->ctime, x->cusec));
 	if (x->has_subkey)
 		set(o, "subkey_etype", etype_obj(x->subkey_etype));
