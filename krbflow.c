@@ -7,13 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze.h"
-#include "arena.h"
+#include "analyzer.h"
+#include "base/arena.h"
 #include "audit.h"
-#include "decrypt.h"
+#include "krb5_decrypt.h"
 #include "expect.h"
 #include "report.h"
-#include "rules.h"
 
 #ifndef KRBFLOW_VERSION
 #define KRBFLOW_VERSION "0.0.0"
@@ -75,7 +74,7 @@ static int list_rules(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	size_t n;
-	const struct kf_rule *const *all = kf_rule_catalogue(&n);
+	const struct kf_rule_info *const *all = kf_analyzer_rules(&n);
 	printf("%-26s %-8s %s\n", "rule", "severity", "finds");
 	for (size_t i = 0; i < n; i++)
 		printf("%-26s %-8s %s\n", all[i]->id, kf_severity_name(all[i]->severity), all[i]->title);

@@ -26,10 +26,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "analyze.h"
+#include "analyzer.h"
 #include "base/arena.h"
 #include "report.h"
-#include "rules.h"
+#include "finding.h"
 #include "summary.h"
 
 #ifndef KRBFLOW_VERSION

@@ -38,7 +38,7 @@
 #include "base/arena.h"
 #include "base/limits.h"
 #include "expect.h"
-#include "rules.h"
+#include "analyzer.h"
 
 #define EXPECT_HEADER "# krbflow expected findings v"
 #define EXPECT_VERSION "1"
@@ -86,7 +86,7 @@ static void shown(char *buf, size_t len, const char *s, size_t n)
 static const char *rule_id(const char *s, size_t n)
 {
 	size_t count;
-	const struct kf_rule *const *all = kf_rule_catalogue(&count);
+	const struct kf_rule_info *const *all = kf_analyzer_rules(&count);
 	for (size_t i = 0; i < count; i++)
 		if (strlen(all[i]->id) == n && memcmp(all[i]->id, s, n) == 0)
 			return all[i]->id;
@@ -254,7 +254,7 @@ static int exp_read(struct exp_file *x, const char *path, char *err, size_t errl
 		return -1;
 	}
 	size_t n_rules;
-	(void)kf_rule_catalogue(&n_rules);
+	(void)kf_analyzer_rules(&n_rules);
 	size_t max_entries = n_rules * KF_LIMIT_FINDINGS_PER_RULE;
 
 	char why[400];

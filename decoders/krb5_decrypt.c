@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "base/arena.h"
 #include "krb5.h"
@@ -799,4 +800,14 @@ const char *kf_krb5_ticket_flag_name(unsigned bit)
 		"transited-policy-checked", "ok-as-delegate", NULL, "enc-pa-rep", "anonymous",
 	};
 	return bit < 17 ? names[bit] : NULL;
+}
+
+bool kf_keytab_others_can_read(const char *path)
+{
+	struct stat st;
+	if (strncmp(path, "FILE:", 5) == 0)
+		path += 5;
+	else if (strncmp(path, "WRFILE:", 7) == 0)
+		path += 7;
+	return stat(path, &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH));
 }

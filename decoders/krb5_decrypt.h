@@ -199,4 +199,8 @@ const char *kf_open_status_name(enum kf_open_status s);   /* "decrypted", "no-ke
 const char *kf_key_origin_name(enum kf_key_origin o);     /* "keytab", "ticket", ... */
 const char *kf_krb5_ticket_flag_name(unsigned bit);       /* bit 1 = "forwardable" */
 
+/* Whether a keytab file can be read by users other than its owner (a
+ * secret that should be mode 0600).  False when it cannot be checked. */
+bool kf_keytab_others_can_read(const char *path);
+
 #endif

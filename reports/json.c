@@ -18,13 +18,12 @@
 
 #include "base/arena.h"
 
-#include "analyze.h"
 #include "gss.h"
 #include "krb5.h"
 #include "krb5_decrypt.h"
 #include "ntlmssp.h"
 #include "report.h"
-#include "rules.h"
+#include "finding.h"
 #include "stories.h"
 
 #ifndef KRBFLOW_VERSION

@@ -6,12 +6,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "analyze.h"
 #include "gss.h"
 #include "krb5.h"
 #include "krb5_decrypt.h"
 #include "report.h"
-#include "rules.h"
+#include "finding.h"
 #include "stories.h"
 
 /* A line buffer: appends never overflow, a long line is cut. */

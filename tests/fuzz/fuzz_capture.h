@@ -9,7 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "analyze.h"
+#include "analyzer.h"
 #include "report.h"
 
 static inline void fuzz_analyze_bytes(const uint8_t *data, size_t size)

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
-#include "analyze.h"
+#include "analyzer.h"
 #include "result.h"
 #include "stories.h"
 

@@ -19,7 +19,7 @@
 #include <zstd.h>
 
 #include "testutil.h"
-#include "analyze.h"
+#include "analyzer.h"
 #include "base/arena.h"
 #include "capture.h"
 #include "decompress.h"

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "analyze.h"
+#include "analyzer.h"
 #include "decrypt.h"
 #include "krb5.h"
 #include "krb5_decrypt.h"

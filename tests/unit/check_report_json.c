@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze.h"
+#include "analyzer.h"
 #include "base/arena.h"
 #include "krb5_decrypt.h"
 #include "report.h"

@@ -39,10 +39,10 @@ static void run_many(struct kf_rule_ctx *ctx)
 	}
 }
 
-static const struct kf_rule r_root = { "t-root", KF_SEV_ERROR, KF_RULE_ROOT_CAUSE, "root title", run_root };
-static const struct kf_rule r_generic = { "t-generic", KF_SEV_ERROR, KF_RULE_GENERIC, "generic", run_generic };
-static const struct kf_rule r_plain = { "t-plain", KF_SEV_INFO, KF_RULE_PLAIN, "plain title", run_plain };
-static const struct kf_rule r_many = { "t-many", KF_SEV_WARNING, KF_RULE_PLAIN, "many", run_many };
+static const struct kf_rule r_root = { { "t-root", KF_SEV_ERROR, KF_RULE_ROOT_CAUSE, "root title" }, run_root };
+static const struct kf_rule r_generic = { { "t-generic", KF_SEV_ERROR, KF_RULE_GENERIC, "generic" }, run_generic };
+static const struct kf_rule r_plain = { { "t-plain", KF_SEV_INFO, KF_RULE_PLAIN, "plain title" }, run_plain };
+static const struct kf_rule r_many = { { "t-many", KF_SEV_WARNING, KF_RULE_PLAIN, "many" }, run_many };
 
 START_TEST(t_precedence_and_order)
 {
@@ -85,7 +85,7 @@ START_TEST(t_severity_names)
 	ck_assert_int_eq(kf_severity_from_name("fatal"), 0);
 	ck_assert_str_eq(kf_severity_name(KF_SEV_ERROR), "error");
 	size_t n;
-	const struct kf_rule *const *all = kf_rule_catalogue(&n);
+	const struct kf_rule_info *const *all = kf_rule_catalogue(&n);
 	ck_assert_uint_ge(n, 3);
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = i + 1; j < n; j++)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
+#include "base/limits.h"
 #include "source.h"
 
 static char g_dir[64];
@@ -155,7 +156,7 @@ struct got {
 	uint64_t file_frame[64], ts[64];
 };
 
-static struct kf_source *open_ok(const char *const *paths, size_t n, enum kf_multi mode)
+static struct kf_source *open_ok(const char *const *paths, size_t n, enum kf_source_mode mode)
 {
 	struct kf_source *s;
 	char err[256] = "";
@@ -202,7 +203,7 @@ START_TEST(t_merge_order)
 			    { .ts_us = T0 + 60, .src = 4, .dst = 2, .id = 3, .ttl = 64, .tag = 9 } };
 	const char *paths[3] = { write_pcap("a.pcap", ETH, a, 4), write_pcap("b.pcap", SLL, b, 3),
 				 write_pcap("c.pcap", ETH, c, 3) };
-	struct kf_source *s = open_ok(paths, 3, KF_MULTI_MERGE);
+	struct kf_source *s = open_ok(paths, 3, KF_SOURCE_MERGE);
 	struct got g;
 	drain(s, &g);
 	const unsigned want_tag[] = { 0x100, 1, 2, 3, 4, 6, 7, 8, 9, 10 };
@@ -272,7 +273,7 @@ START_TEST(t_merge_copies)
 		{ .ts_us = T0 + 700 + 1500000, .src = 1, .dst = 2, .id = 11, .ttl = 63, .fill = 1, .tag = 7 }, /* 1.5 s later */
 	};
 	const char *paths[2] = { write_pcap("ca.pcap", ETH, a, 8), write_pcap("cb.pcap", SLL, b, 9) };
-	struct kf_source *s = open_ok(paths, 2, KF_MULTI_MERGE);
+	struct kf_source *s = open_ok(paths, 2, KF_SOURCE_MERGE);
 	struct got g;
 	drain(s, &g);
 	/* stream: a1 a2 a3 b4 a4(arp) b5(arp) a5 b6 a6 b7 a7 a8 b9 */
@@ -302,7 +303,7 @@ START_TEST(t_merge_copies)
 
 	/* the same file twice: the second is all copies */
 	const char *same[2] = { paths[0], paths[0] };
-	s = open_ok(same, 2, KF_MULTI_MERGE);
+	s = open_ok(same, 2, KF_SOURCE_MERGE);
 	drain(s, &g);
 	ck_assert_uint_eq(g.n, 9);
 	ck_assert_uint_eq(kf_source_duplicates(s), 7); /* the ARP packet is not IP: kept */
@@ -317,7 +318,7 @@ START_TEST(t_merge_missing_and_errors)
 	struct tpkt a[] = { { .ts_us = T0, .src = 1, .dst = 2, .id = 1, .ttl = 64, .tag = 1 } };
 	const char *ok = write_pcap("m.pcap", ETH, a, 1);
 	const char *paths[2] = { tmp_path("nonexistent.pcap"), ok };
-	struct kf_source *s = open_ok(paths, 2, KF_MULTI_MERGE);
+	struct kf_source *s = open_ok(paths, 2, KF_SOURCE_MERGE);
 	struct got g;
 	drain(s, &g);
 	ck_assert_uint_eq(g.n, 1);
@@ -331,14 +332,14 @@ START_TEST(t_merge_missing_and_errors)
 
 	char err[256];
 	const char *none[2] = { tmp_path("nonexistent.pcap"), g_dir };
-	ck_assert_int_eq(kf_source_open(none, 2, KF_MULTI_MERGE, &s, err, sizeof err), KF_IO);
+	ck_assert_int_eq(kf_source_open(none, 2, KF_SOURCE_MERGE, &s, err, sizeof err), KF_IO);
 	ck_assert_ptr_null(s);
 	ck_assert_ptr_nonnull(strstr(err, "none of the 2 captures could be read"));
 	const char *many[KF_LIMIT_MERGE_FILES + 1];
 	for (size_t i = 0; i <= KF_LIMIT_MERGE_FILES; i++)
 		many[i] = ok;
-	ck_assert_int_eq(kf_source_open(many, KF_LIMIT_MERGE_FILES + 1, KF_MULTI_MERGE, &s, err, sizeof err), KF_IO);
-	s = open_ok(many, KF_LIMIT_MERGE_FILES, KF_MULTI_MERGE); /* 64: every bit of the copy mask */
+	ck_assert_int_eq(kf_source_open(many, KF_LIMIT_MERGE_FILES + 1, KF_SOURCE_MERGE, &s, err, sizeof err), KF_IO);
+	s = open_ok(many, KF_LIMIT_MERGE_FILES, KF_SOURCE_MERGE); /* 64: every bit of the copy mask */
 	drain(s, &g);
 	ck_assert_uint_eq(g.n, 1);
 	ck_assert_uint_eq(kf_source_duplicates(s), KF_LIMIT_MERGE_FILES - 1);
@@ -356,7 +357,7 @@ START_TEST(t_continuous)
 		p[i] = (struct tpkt){ .ts_us = T0 + i, .src = 1, .dst = 2, .id = (uint16_t)i, .ttl = 64, .tag = (uint16_t)(i + 1) };
 	const char *paths[4] = { write_pcap("p1.pcap", ETH, p, 2), tmp_path("p-missing.pcap"),
 				 write_pcap("p3.pcap", SLL, p + 2, 3), write_pcap("p4.pcap", ETH, p + 5, 1) };
-	struct kf_source *s = open_ok(paths, 4, KF_MULTI_CONTINUOUS);
+	struct kf_source *s = open_ok(paths, 4, KF_SOURCE_CONTINUOUS);
 	struct got g;
 	drain(s, &g);
 	const unsigned want_file[] = { 0, 0, 2, 2, 2, 3 };
@@ -386,7 +387,7 @@ START_TEST(t_continuous)
 
 	/* the first file unreadable: the stream starts with the second */
 	const char *late[2] = { paths[1], paths[0] };
-	s = open_ok(late, 2, KF_MULTI_CONTINUOUS);
+	s = open_ok(late, 2, KF_SOURCE_CONTINUOUS);
 	drain(s, &g);
 	ck_assert_uint_eq(g.n, 2);
 	ck_assert_uint_eq(g.file[0], 1);
@@ -401,7 +402,7 @@ START_TEST(t_continuous)
 	char err[256];
 	ck_assert_int_eq(kf_source_open(paths + 1, 1, 0, &s, err, sizeof err), KF_IO);
 	ck_assert_ptr_nonnull(strstr(err, "No such file"));
-	ck_assert_int_eq(kf_source_open(paths, 0, KF_MULTI_CONTINUOUS, &s, err, sizeof err), KF_IO);
+	ck_assert_int_eq(kf_source_open(paths, 0, KF_SOURCE_CONTINUOUS, &s, err, sizeof err), KF_IO);
 }
 END_TEST
 
@@ -415,7 +416,7 @@ START_TEST(t_continuous_truncated_piece)
 	const char *b = write_pcap("t2.pcap", ETH, p + 3, 1);
 	ck_assert_int_eq(truncate(a, 24 + 3 * (16 + 82) - 10), 0); /* the third record loses 10 bytes */
 	const char *paths[2] = { a, b };
-	struct kf_source *s = open_ok(paths, 2, KF_MULTI_CONTINUOUS);
+	struct kf_source *s = open_ok(paths, 2, KF_SOURCE_CONTINUOUS);
 	struct got g;
 	drain(s, &g);
 	ck_assert_uint_eq(g.n, 3);

@@ -149,15 +149,10 @@ void fx_finish(struct kf_result *r)
 
 void fx_run(struct kf_result *r, const char *id)
 {
-	size_t n;
-	const struct kf_rule *const *all = kf_rule_catalogue(&n);
-	for (size_t i = 0; i < n; i++) {
-		if (strcmp(all[i]->id, id) == 0) {
-			ck_assert_int_eq(kf_rules_run_only(r, &all[i], 1), KF_OK);
-			return;
-		}
-	}
-	ck_abort_msg("no rule %s in the catalogue", id);
+	const struct kf_rule *rule = kf_rule_find(id);
+	if (!rule)
+		ck_abort_msg("no rule %s in the catalogue", id);
+	ck_assert_int_eq(kf_rules_run_only(r, &rule, 1), KF_OK);
 }
 
 void fx_run_all(struct kf_result *r) { ck_assert_int_eq(kf_rules_run(r), KF_OK); }

@@ -16,39 +16,13 @@
 #include <stdint.h>
 
 #include "base/status.h"
+#include "finding.h"
 #include "result.h"
-
-enum kf_severity { KF_SEV_INFO = 1, KF_SEV_WARNING = 2, KF_SEV_ERROR = 3 };
-enum kf_confidence { KF_CONF_CERTAIN = 0, KF_CONF_LIKELY = 1 };
-
-const char *kf_severity_name(enum kf_severity s);     /* "info" | "warning" | "error" */
-/* 0 when the name is not a severity. */
-enum kf_severity kf_severity_from_name(const char *name);
-
-struct kf_finding {
-	const char *rule;              /* the rule's id */
-	enum kf_severity severity;
-	enum kf_confidence confidence;
-	uint64_t *frames;              /* evidence, ascending, no repeats */
-	size_t n_frames;
-	const char *summary;           /* one line naming principals and hosts */
-	const char *explanation;       /* what went wrong, for a support engineer */
-	const char *remediation;       /* the command or setting that fixes it */
-};
-
-enum kf_rule_class {
-	KF_RULE_PLAIN = 0,     /* stands on its own */
-	KF_RULE_ROOT_CAUSE,    /* explains errors: takes generic findings on the same frames */
-	KF_RULE_GENERIC,       /* names one error; dropped when a root cause explains its frames */
-};
 
 struct kf_rule_ctx;
 
 struct kf_rule {
-	const char *id;                /* stable: DIAGNOSES.md ids */
-	enum kf_severity severity;     /* the usual severity (a finding may say otherwise) */
-	enum kf_rule_class cls;
-	const char *title;             /* one line for `krbflow rules` */
+	struct kf_rule_info info;
 	void (*run)(struct kf_rule_ctx *ctx);
 };
 
@@ -61,7 +35,10 @@ extern const struct kf_rule kf_rules_deleg[];
 extern const size_t kf_rules_deleg_count;
 
 /* Every rule, in catalogue order (for `krbflow rules`). *n is the count. */
-const struct kf_rule *const *kf_rule_catalogue(size_t *n);
+const struct kf_rule_info *const *kf_rule_catalogue(size_t *n);
+
+/* The rule with this id, or NULL. */
+const struct kf_rule *kf_rule_find(const char *id);
 
 /* Run every rule over r and set r->findings. */
 enum kf_status kf_rules_run(struct kf_result *r) KF_WUR;
@@ -87,12 +64,6 @@ void kf_rule_nomem(struct kf_rule_ctx *ctx);
 /* printf into run-lifetime memory (NULL when out of memory: kf_finding_add
  * copes).  For building summaries. */
 const char *kf_rule_fmt(struct kf_rule_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* Reply to a request (by reply_in, same carrier) and request of a reply. */
-const struct kf_message *kf_msg_reply(const struct kf_result *r, const struct kf_message *req);
-const struct kf_message *kf_msg_request(const struct kf_result *r, const struct kf_message *rep);
-/* First message of type in frame (type < 0: any). */
-const struct kf_message *kf_msg_at(const struct kf_result *r, uint64_t frame, int type);
 
 /* True when a KRB-ERROR from a KDC was recovered from at once: the same
  * client got a successful reply (AS-REP / TGS-REP) for the same request

@@ -14,6 +14,9 @@
 #include "krb5.h"
 
 struct kf_story;
+
+/* Several files analysed as one (analyzer.h: kf_analyze_files). */
+enum kf_multi { KF_MULTI_CONTINUOUS = 1, KF_MULTI_MERGE = 2 };
 struct kf_finding;
 
 /* An endpoint: IPv4/IPv6 address and port. */
@@ -399,6 +402,16 @@ enum kf_status kf_result_index(struct kf_result *r);
 struct kf_at_addr kf_result_at_addr(const struct kf_result *r, const struct kf_endpoint *e, uint64_t first_frame);
 #define KF_AT_ADDR_MSG(r, x) (&(r)->messages[(x) >> 1])    /* the message */
 #define KF_AT_ADDR_IS_DST(x) ((x) & 1)                       /* the address is its destination */
+
+/* Reply to a request (by reply_in, same carrier) and request of a reply. */
+const struct kf_message *kf_msg_reply(const struct kf_result *r, const struct kf_message *req);
+const struct kf_message *kf_msg_request(const struct kf_result *r, const struct kf_message *rep);
+/* First message of type in frame (type < 0: any). */
+const struct kf_message *kf_msg_at(const struct kf_result *r, uint64_t frame, int type);
+
+/* Resolve every message's reply and request once (reply_ix / request_ix),
+ * after the messages are final. */
+void kf_result_resolve_links(struct kf_result *r);
 
 /* The address of an endpoint as text ("10.88.0.2", "fd88::2"). */
 void kf_endpoint_addr(const struct kf_endpoint *e, char *buf, size_t len);

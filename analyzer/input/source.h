@@ -1,8 +1,8 @@
 /* source.h - 1..n capture files as one numbered packet stream.
  *
- * One file; consecutive pieces of one capture (KF_MULTI_CONTINUOUS: read in
+ * One file; consecutive pieces of one capture (KF_SOURCE_CONTINUOUS: read in
  * the order given, frame numbers continue); or captures taken at the same
- * time at several points (KF_MULTI_MERGE: merged by timestamp, ties in the
+ * time at several points (KF_SOURCE_MERGE: merged by timestamp, ties in the
  * order given, and a packet whose copy another file already delivered within
  * KF_SOURCE_COPY_WINDOW_US is dropped).  Each packet carries its position in
  * the stream (pkt.frame), its file and its frame in that file.
@@ -18,7 +18,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "analyze.h"
 #include "base/status.h"
 #include "capture.h"
 
@@ -46,6 +45,10 @@ struct kf_source_file {
 	char error[384];      /* why, when failed */
 };
 
+/* How several files make one stream (the analyzer's enum kf_multi has the
+ * same values). */
+enum kf_source_mode { KF_SOURCE_ONE = 0, KF_SOURCE_CONTINUOUS = 1, KF_SOURCE_MERGE = 2 };
+
 struct kf_source;
 
 /* Open the source over paths[0..n) (mode 0: one file; n must be 1).  The
@@ -53,7 +56,7 @@ struct kf_source;
  * KF_OK: *out is ready, at least one file could be opened.
  * KF_IO: no file could be read (or too many were given); err says why.
  * KF_NOMEM: out of memory. */
-enum kf_status kf_source_open(const char *const *paths, size_t n, enum kf_multi mode, struct kf_source **out,
+enum kf_status kf_source_open(const char *const *paths, size_t n, enum kf_source_mode mode, struct kf_source **out,
 			      char *err, size_t errlen) KF_WUR;
 /* The next packet: KF_CAP_PACKET (*sp valid until the next call) or
  * KF_CAP_EOF.  KF_CAP_ERROR only when memory ran out (files' read errors

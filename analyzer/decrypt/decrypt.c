@@ -5,11 +5,10 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "base/arena.h"
 #include "krb5.h"
-#include "rules.h"
+#include "result.h"
 
 struct pass {
 	struct kf_result *res;
@@ -19,16 +18,6 @@ struct pass {
 	struct kf_events ev;
 	bool fail;                 /* out of memory */
 };
-
-bool kf_keytab_others_can_read(const char *path)
-{
-	struct stat st;
-	if (strncmp(path, "FILE:", 5) == 0)
-		path += 5;
-	else if (strncmp(path, "WRFILE:", 7) == 0)
-		path += 7;
-	return stat(path, &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH));
-}
 
 static const char *dup(struct pass *p, const char *s)
 {

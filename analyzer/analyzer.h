@@ -1,11 +1,13 @@
-/* analyze.h - run one capture through the whole pipeline into a kf_result. */
-#ifndef KF_ANALYZE_H
-#define KF_ANALYZE_H
+/* analyzer.h - run one capture through the whole pipeline into a kf_result:
+ * the analyzer's only entry (the command line and tests start here). */
+#ifndef KF_ANALYZER_H
+#define KF_ANALYZER_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "base/status.h"
+#include "finding.h"
 #include "result.h"
 
 struct kf_keyring;
@@ -36,8 +38,10 @@ enum kf_status kf_analyze(const char *path, const struct kf_config *cfg, struct 
  *   merged by timestamp, each message names its file and that file's frame,
  *   and a packet seen at two points is analyzed once.
  * Returns as kf_analyze; KF_IO when none of the files can be read. */
-enum kf_multi { KF_MULTI_CONTINUOUS = 1, KF_MULTI_MERGE = 2 };
 enum kf_status kf_analyze_files(const char *const *paths, size_t n, enum kf_multi mode, const struct kf_config *cfg,
 				struct kf_result *res, char *err, size_t errlen) KF_WUR;
+
+/* The rule catalogue (`krbflow rules`, --expect): *n entries, in order. */
+const struct kf_rule_info *const *kf_analyzer_rules(size_t *n);
 
 #endif

@@ -28,28 +28,8 @@ struct kf_rule_ctx {
 	bool nomem;
 };
 
-const char *kf_severity_name(enum kf_severity s)
-{
-	switch (s) {
-	case KF_SEV_INFO: return "info";
-	case KF_SEV_WARNING: return "warning";
-	case KF_SEV_ERROR: return "error";
-	}
-	return "unknown";
-}
-
-enum kf_severity kf_severity_from_name(const char *name)
-{
-	if (strcmp(name, "info") == 0)
-		return KF_SEV_INFO;
-	if (strcmp(name, "warning") == 0)
-		return KF_SEV_WARNING;
-	if (strcmp(name, "error") == 0)
-		return KF_SEV_ERROR;
-	return (enum kf_severity)0;
-}
-
-const struct kf_rule *const *kf_rule_catalogue(size_t *n)
+/* Every rule, in catalogue order. */
+static const struct kf_rule *const *rules_all(size_t *n)
 {
 	static const struct kf_rule *all[128];
 	static size_t count;
@@ -62,6 +42,27 @@ const struct kf_rule *const *kf_rule_catalogue(size_t *n)
 	}
 	*n = count;
 	return all;
+}
+
+const struct kf_rule_info *const *kf_rule_catalogue(size_t *n)
+{
+	static const struct kf_rule_info *info[128];
+	size_t count;
+	const struct kf_rule *const *all = rules_all(&count);
+	for (size_t i = 0; i < count; i++)
+		info[i] = &all[i]->info;
+	*n = count;
+	return info;
+}
+
+const struct kf_rule *kf_rule_find(const char *id)
+{
+	size_t n;
+	const struct kf_rule *const *all = rules_all(&n);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(all[i]->info.id, id) == 0)
+			return all[i];
+	return NULL;
 }
 
 const struct kf_result *kf_rule_result(const struct kf_rule_ctx *ctx) { return ctx->r; }
@@ -120,11 +121,11 @@ void kf_finding_add(struct kf_rule_ctx *ctx, enum kf_severity sev, enum kf_confi
 	struct work_finding *w = &ctx->w[ctx->n];
 	memset(w, 0, sizeof *w);
 	w->rule = ctx->rule;
-	w->f.rule = ctx->rule->id;
+	w->f.rule = ctx->rule->info.id;
 	w->f.severity = sev;
 	w->f.confidence = conf;
 	w->f.frames = frame_set(a, frames, n_frames, &w->f.n_frames);
-	w->f.summary = dup(a, summary ? summary : ctx->rule->title);
+	w->f.summary = dup(a, summary ? summary : ctx->rule->info.title);
 	w->f.explanation = dup(a, explanation ? explanation : "");
 	w->f.remediation = dup(a, remediation);
 	if ((n_frames && !w->f.frames) || !w->f.summary || !w->f.explanation) {
@@ -148,59 +149,6 @@ const char *kf_rule_fmt(struct kf_rule_ctx *ctx, const char *fmt, ...)
 }
 
 /* ---- helpers ------------------------------------------------------------ */
-
-const struct kf_message *kf_msg_at(const struct kf_result *r, uint64_t frame, int type)
-{
-	return kf_result_message_at(r, frame, type);
-}
-
-static const struct kf_message *linked(const struct kf_result *r, const struct kf_message *m, uint64_t frame,
-				       bool want_reply)
-{
-	if (!frame)
-		return NULL;
-	for (size_t i = kf_result_first_in_frame(r, frame); i < r->n_messages && r->messages[i].frame == frame; i++) {
-		const struct kf_message *o = &r->messages[i];
-		if (o->carrier != m->carrier || (m->connection && o->connection != m->connection))
-			continue;
-		/* an HTTP record answers an HTTP record; a token message a token message */
-		bool m_rec = m->type == KF_MSG_HTTP_REQUEST || m->type == KF_MSG_HTTP_RESPONSE;
-		bool o_rec = o->type == KF_MSG_HTTP_REQUEST || o->type == KF_MSG_HTTP_RESPONSE;
-		if (m_rec != o_rec)
-			continue;
-		if (want_reply ? o->reply_to == m->frame : o->reply_in == m->frame)
-			return o;
-	}
-	return NULL;
-}
-
-const struct kf_message *kf_msg_reply(const struct kf_result *r, const struct kf_message *req)
-{
-	if (r->links_resolved) /* once per run, by resolve_links */
-		return req->reply_ix ? &r->messages[req->reply_ix - 1] : NULL;
-	return linked(r, req, req->reply_in, true);
-}
-
-const struct kf_message *kf_msg_request(const struct kf_result *r, const struct kf_message *rep)
-{
-	if (r->links_resolved)
-		return rep->request_ix ? &r->messages[rep->request_ix - 1] : NULL;
-	return linked(r, rep, rep->reply_to, false);
-}
-
-/* Resolve every message's reply and request once, for the rules. */
-static void resolve_links(struct kf_result *r)
-{
-	r->links_resolved = false;
-	for (size_t i = 0; i < r->n_messages; i++) {
-		struct kf_message *m = &r->messages[i];
-		const struct kf_message *o = linked(r, m, m->reply_in, true);
-		m->reply_ix = o ? (uint32_t)(o - r->messages) + 1 : 0;
-		o = linked(r, m, m->reply_to, false);
-		m->request_ix = o ? (uint32_t)(o - r->messages) + 1 : 0;
-	}
-	r->links_resolved = true;
-}
 
 /* ---- group keys ----------------------------------------------------------- */
 
@@ -338,11 +286,11 @@ static void apply_precedence(struct kf_rule_ctx *ctx)
 	struct kf_arena *a = &ctx->r->arena;
 	for (size_t g = 0; g < ctx->n; g++) {
 		struct work_finding *gw = &ctx->w[g];
-		if (gw->rule->cls != KF_RULE_GENERIC)
+		if (gw->rule->info.cls != KF_RULE_GENERIC)
 			continue;
 		for (size_t k = 0; k < ctx->n; k++) {
 			struct work_finding *rw = &ctx->w[k];
-			if (rw->dropped || rw->rule->cls != KF_RULE_ROOT_CAUSE || !frames_meet(&gw->f, &rw->f))
+			if (rw->dropped || rw->rule->info.cls != KF_RULE_ROOT_CAUSE || !frames_meet(&gw->f, &rw->f))
 				continue;
 			size_t n = rw->f.n_frames + gw->f.n_frames;
 			uint64_t *tmp = kf_malloc(n * sizeof(uint64_t));
@@ -384,7 +332,7 @@ enum kf_status kf_rules_run_only(struct kf_result *r, const struct kf_rule *cons
 	struct kf_rule_ctx ctx = { .r = r };
 	if (kf_result_index(r) != KF_OK)
 		return KF_NOMEM;
-	resolve_links(r);
+	kf_result_resolve_links(r);
 	r->findings = NULL; /* a run replaces the findings of any earlier one */
 	r->n_findings = 0;
 	r->findings_dropped = 0;
@@ -418,6 +366,6 @@ enum kf_status kf_rules_run_only(struct kf_result *r, const struct kf_rule *cons
 enum kf_status kf_rules_run(struct kf_result *r)
 {
 	size_t n;
-	const struct kf_rule *const *all = kf_rule_catalogue(&n);
+	const struct kf_rule *const *all = rules_all(&n);
 	return kf_rules_run_only(r, all, n);
 }

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "capture.h"
+#include "packet.h"
 
 struct kf_pcapng;
 

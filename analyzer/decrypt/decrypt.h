@@ -18,8 +18,4 @@
 
 enum kf_status kf_decrypt_messages(struct kf_result *res, struct kf_keyring *kr) KF_WUR;
 
-/* Whether a keytab file can be read by users other than its owner (a
- * secret that should be mode 0600).  False when it cannot be checked. */
-bool kf_keytab_others_can_read(const char *path);
-
 #endif

@@ -29,7 +29,7 @@ struct copy_slot {
 #define LOG_BLOCK ((size_t)1 << LOG_BLOCK_SHIFT)
 
 struct kf_source {
-	enum kf_multi mode;        /* 0: one file */
+	enum kf_source_mode mode;        /* 0: one file */
 	size_t n;
 	struct kf_source_file *files;
 	struct kf_capture **caps;  /* open files (NULL: not open, or ended) */
@@ -79,7 +79,7 @@ static bool open_file(struct kf_source *s, size_t i)
  * instead of per packet. */
 static void seq_sync(struct kf_source *s)
 {
-	if (s->mode == KF_MULTI_MERGE || !s->seq)
+	if (s->mode == KF_SOURCE_MERGE || !s->seq)
 		return;
 	struct kf_source_file *f = &s->files[s->cur];
 	f->packets = s->frame - s->base;
@@ -343,10 +343,10 @@ int kf_source_next(struct kf_source *s, struct kf_source_pkt *sp)
 	}
 	if (s->nomem)
 		return KF_CAP_ERROR;
-	return s->mode == KF_MULTI_MERGE ? next_merged(s, sp) : next_file(s, sp, KF_CAP_EOF);
+	return s->mode == KF_SOURCE_MERGE ? next_merged(s, sp) : next_file(s, sp, KF_CAP_EOF);
 }
 
-enum kf_status kf_source_open(const char *const *paths, size_t n, enum kf_multi mode, struct kf_source **out,
+enum kf_status kf_source_open(const char *const *paths, size_t n, enum kf_source_mode mode, struct kf_source **out,
 			      char *err, size_t errlen)
 {
 	*out = NULL;
@@ -354,7 +354,7 @@ enum kf_status kf_source_open(const char *const *paths, size_t n, enum kf_multi 
 		snprintf(err, errlen, "%s", n ? "several captures need a mode" : "no capture given");
 		return KF_IO;
 	}
-	if (n > KF_LIMIT_CAPTURE_FILES || (mode == KF_MULTI_MERGE && n > KF_LIMIT_MERGE_FILES)) {
+	if (n > KF_LIMIT_CAPTURE_FILES || (mode == KF_SOURCE_MERGE && n > KF_LIMIT_MERGE_FILES)) {
 		snprintf(err, errlen, "too many captures: at most %u in one analysis, %u merged",
 			 KF_LIMIT_CAPTURE_FILES, KF_LIMIT_MERGE_FILES);
 		return KF_IO;
@@ -374,7 +374,7 @@ enum kf_status kf_source_open(const char *const *paths, size_t n, enum kf_multi 
 		s->files[i].first_dlt = -1;
 	}
 	bool any = false;
-	if (mode == KF_MULTI_MERGE) {
+	if (mode == KF_SOURCE_MERGE) {
 		s->heads = kf_calloc(n, sizeof(*s->heads));
 		s->recent = kf_calloc(KF_LIMIT_MERGE_RECENT, sizeof(*s->recent));
 		s->at_count = kf_calloc(n, sizeof(*s->at_count));
@@ -441,7 +441,7 @@ bool kf_source_locate(struct kf_source *s, uint64_t frame, uint32_t *file, uint6
 {
 	if (frame == 0 || frame > s->frame)
 		return false;
-	if (s->mode == KF_MULTI_MERGE)
+	if (s->mode == KF_SOURCE_MERGE)
 		return locate_merged(s, frame, file, file_frame);
 	seq_sync(s);
 	size_t i = s->at_file < s->n && s->files[s->at_file].first_frame &&

@@ -1,14 +1,13 @@
-/* run.h - the state of one analysis, shared by the analyzer's packet-path
- * modules (analyze.c: IP and Kerberos on port 88; app_tcp.c: TCP on other
- * ports; auth_token.c: HTTP authentication tokens).  Internal to analyzer/. */
+/* run.h - the state of one analysis' packet path, shared by the modules of
+ * wire/ (dispatch.c: link, IP, tunnels; krb_conn.c: Kerberos on port 88;
+ * app_tcp.c: TCP on other ports; auth_token.c: authentication tokens).
+ * Internal to wire/; wire.h is its face to the analyzer. */
 #ifndef KF_RUN_H
 #define KF_RUN_H
 
-#include <pcap/pcap.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "analyze.h"
 #include "base/events.h"
 #include "base/limits.h"
 #include "defrag.h"
@@ -21,14 +20,8 @@
  * Kerberos connections and the other TCP connections. */
 enum kf_conn_kind { KF_CONN_KRB = 1, KF_CONN_APP = 2 };
 
-struct kf_run_filter {
-	int dlt;
-	bool ok;
-	struct bpf_program prog;
-};
-
 struct kf_run {
-	const struct kf_config *cfg;
+	bool debug_decode;           /* print decoder rejections to stderr */
 	struct kf_result *res;
 	struct kf_msgstore store;
 	struct kf_defrag *defrag;
@@ -40,8 +33,6 @@ struct kf_run {
 	uint64_t ev_count[KF_EV__COUNT];
 	uint64_t ev_first[KF_EV__COUNT];
 	int unsupported_dlt;
-	struct kf_run_filter filters[KF_LIMIT_LINKTYPES];
-	unsigned n_filters;
 	bool nomem;
 	uint8_t *token_buf;          /* KF_LIMIT_TOKEN bytes for decoded tokens, made on first use */
 	struct kf_tls_hello *tls;    /* TLS ClientHellos seen */
@@ -52,12 +43,16 @@ void kf_run_endpoint(struct kf_endpoint *e, uint8_t ipver, const uint8_t *addr, 
 /* Record the allocation failure as an event (the run stops after this packet). */
 void kf_run_nomem(struct kf_run *r);
 void kf_run_debug(struct kf_run *r, const char *what);
+/* Count this packet's decoder events for the warnings (frame 0: the end). */
+void kf_run_note_events(struct kf_run *r, uint64_t frame);
+/* Keep a transport event (past the cap, say so). */
+void kf_run_tevent(struct kf_run *r, const struct kf_tevent *t);
 
 /* app_tcp.c: a TCP segment on a port other than 88. */
 void kf_app_tcp_packet(struct kf_run *r, const struct kf_ip *ip, const struct kf_tcp *t);
 /* app_tcp.c: a flow of kind KF_CONN_APP leaves the table. */
 void kf_app_release(struct kf_run *r, struct kf_flow *f);
-/* analyze.c: UDP port 53, and one DNS message from either transport */
+/* dns_msg.c: UDP port 53, and one DNS message from either transport */
 void kf_dns_packet(struct kf_run *r, const struct kf_ip *ip, const struct kf_udp *u);
 void kf_dns_record(struct kf_run *r, const struct kf_endpoint *src, const struct kf_endpoint *dst,
 		   uint8_t transport, uint32_t connection, struct kf_span payload);

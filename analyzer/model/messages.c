@@ -345,3 +345,58 @@ void kf_result_free(struct kf_result *r)
 	r->tevents = NULL;
 	r->n_messages = r->n_tevents = 0;
 }
+
+/* ---- reply links ---------------------------------------------------------- */
+
+const struct kf_message *kf_msg_at(const struct kf_result *r, uint64_t frame, int type)
+{
+	return kf_result_message_at(r, frame, type);
+}
+
+static const struct kf_message *linked(const struct kf_result *r, const struct kf_message *m, uint64_t frame,
+				       bool want_reply)
+{
+	if (!frame)
+		return NULL;
+	for (size_t i = kf_result_first_in_frame(r, frame); i < r->n_messages && r->messages[i].frame == frame; i++) {
+		const struct kf_message *o = &r->messages[i];
+		if (o->carrier != m->carrier || (m->connection && o->connection != m->connection))
+			continue;
+		/* an HTTP record answers an HTTP record; a token message a token message */
+		bool m_rec = m->type == KF_MSG_HTTP_REQUEST || m->type == KF_MSG_HTTP_RESPONSE;
+		bool o_rec = o->type == KF_MSG_HTTP_REQUEST || o->type == KF_MSG_HTTP_RESPONSE;
+		if (m_rec != o_rec)
+			continue;
+		if (want_reply ? o->reply_to == m->frame : o->reply_in == m->frame)
+			return o;
+	}
+	return NULL;
+}
+
+const struct kf_message *kf_msg_reply(const struct kf_result *r, const struct kf_message *req)
+{
+	if (r->links_resolved) /* once per run, by resolve_links */
+		return req->reply_ix ? &r->messages[req->reply_ix - 1] : NULL;
+	return linked(r, req, req->reply_in, true);
+}
+
+const struct kf_message *kf_msg_request(const struct kf_result *r, const struct kf_message *rep)
+{
+	if (r->links_resolved)
+		return rep->request_ix ? &r->messages[rep->request_ix - 1] : NULL;
+	return linked(r, rep, rep->reply_to, false);
+}
+
+/* Resolve every message's reply and request once, for the rules. */
+void kf_result_resolve_links(struct kf_result *r)
+{
+	r->links_resolved = false;
+	for (size_t i = 0; i < r->n_messages; i++) {
+		struct kf_message *m = &r->messages[i];
+		const struct kf_message *o = linked(r, m, m->reply_in, true);
+		m->reply_ix = o ? (uint32_t)(o - r->messages) + 1 : 0;
+		o = linked(r, m, m->reply_to, false);
+		m->request_ix = o ? (uint32_t)(o - r->messages) + 1 : 0;
+	}
+	r->links_resolved = true;
+}

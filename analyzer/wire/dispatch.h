@@ -1,0 +1,15 @@
+/* dispatch.h - a packet through link, IP, tunnels and transport to the
+ * protocol that follows it (dispatch.c).  Internal to wire/. */
+#ifndef KF_DISPATCH_H
+#define KF_DISPATCH_H
+
+#include "packet.h"
+#include "run.h"
+
+void kf_wire_dispatch(struct kf_run *r, const struct kf_pkt *p);
+/* The flow table's release callback (ctx: the run). */
+void kf_wire_release_flow(void *ctx, struct kf_flow *f, enum kf_flow_release_reason why);
+/* The defragmenter's callback for a datagram that never completed (ctx: the run). */
+void kf_wire_frag_incomplete(void *ctx, const struct kf_frag_incomplete *inc);
+
+#endif
