@@ -7,11 +7,26 @@
 #include <string.h>
 
 #include "base/limits.h"
-#include "krb_conn.h"
+#include "carriers.h"
 
 /* ---- IP and tunnels ----------------------------------------------------- */
 
 static void handle_l3(struct kf_run *r, struct kf_l3 l3, unsigned depth);
+
+/* The flow key of a packet to or from a KDC, client first; *dir = 0 when it
+ * runs client → KDC. */
+static void kdc_key(struct kf_flow_key *k, const struct kf_ip *ip, uint8_t proto, uint16_t sport, uint16_t dport,
+		    int *dir)
+{
+	memset(k, 0, sizeof *k);
+	k->ipver = ip->version;
+	k->proto = proto;
+	*dir = dport == KF_KRB_PORT ? 0 : 1;
+	k->cport = *dir ? dport : sport;
+	k->sport = *dir ? sport : dport;
+	memcpy(k->caddr, *dir ? ip->dst : ip->src, 16);
+	memcpy(k->saddr, *dir ? ip->src : ip->dst, 16);
+}
 
 static void icmp_packet(struct kf_run *r, const struct kf_ip *ip, struct kf_span s)
 {
@@ -22,7 +37,7 @@ static void icmp_packet(struct kf_run *r, const struct kf_ip *ip, struct kf_span
 		return;
 	struct kf_flow_key k;
 	int dir;
-	kf_krb_key(&k, &u.quoted, u.quoted.proto, u.qsport, u.qdport, &dir);
+	kdc_key(&k, &u.quoted, u.quoted.proto, u.qsport, u.qdport, &dir);
 	struct kf_tevent t;
 	memset(&t, 0, sizeof t);
 	t.kind = KF_TEV_ICMP_UNREACHABLE;
@@ -45,21 +60,14 @@ static void handle_l4(struct kf_run *r, const struct kf_ip *ip, struct kf_span p
 		struct kf_tcp t;
 		if (!kf_tcp_decode(payload, &t, &r->ev))
 			return;
-		if (t.sport == KF_KRB_PORT || t.dport == KF_KRB_PORT)
-			kf_krb_tcp_packet(r, ip, &t);
-		else
-			kf_app_tcp_packet(r, ip, &t);
+		kf_conn_tcp(r, ip, &t);
 		return;
 	}
 	case KF_IPPROTO_UDP: {
 		struct kf_udp u;
 		if (!kf_udp_decode(payload, &u, &r->ev))
 			return;
-		if (u.sport == KF_KRB_PORT || u.dport == KF_KRB_PORT) {
-			kf_krb_udp_packet(r, ip, &u, nfrags);
-		} else if (u.sport == 53 || u.dport == 53) {
-			kf_dns_packet(r, ip, &u);
-		} else if (u.dport == KF_VXLAN_PORT) {
+		if (!kf_conn_udp(r, ip, &u, nfrags) && u.dport == KF_VXLAN_PORT) {
 			struct kf_l3 inner;
 			if (kf_vxlan_decode(u.payload, &inner, &r->ev))
 				handle_l3(r, inner, depth + 1);
@@ -147,7 +155,7 @@ void kf_wire_frag_incomplete(void *ctx, const struct kf_frag_incomplete *inc)
 	memcpy(ip.dst, fk->dst, 16);
 	struct kf_flow_key k;
 	int dir;
-	kf_krb_key(&k, &ip, fk->proto, sport, dport, &dir);
+	kdc_key(&k, &ip, fk->proto, sport, dport, &dir);
 	struct kf_tevent t;
 	memset(&t, 0, sizeof t);
 	t.kind = KF_TEV_FRAG_INCOMPLETE;
@@ -173,18 +181,4 @@ void kf_wire_dispatch(struct kf_run *r, const struct kf_pkt *p)
 		return;
 	}
 	handle_l3(r, l3, 0);
-}
-
-/* A flow leaves the table: its protocol finishes it. */
-void kf_wire_release_flow(void *ctx, struct kf_flow *f, enum kf_flow_release_reason why)
-{
-	struct kf_run *r = ctx;
-	enum kf_conn_kind *kind = f->user;
-	(void)why;
-	if (!kind)
-		return;
-	if (*kind == KF_CONN_APP)
-		kf_app_release(r, f);
-	else
-		kf_krb_release(r, f);
 }

@@ -7,8 +7,6 @@
 #include "run.h"
 
 void kf_wire_dispatch(struct kf_run *r, const struct kf_pkt *p);
-/* The flow table's release callback (ctx: the run). */
-void kf_wire_release_flow(void *ctx, struct kf_flow *f, enum kf_flow_release_reason why);
 /* The defragmenter's callback for a datagram that never completed (ctx: the run). */
 void kf_wire_frag_incomplete(void *ctx, const struct kf_frag_incomplete *inc);
 

@@ -1,6 +1,6 @@
 /* run.h - the state of one analysis' packet path, shared by the modules of
- * wire/ (dispatch.c: link, IP, tunnels; krb_conn.c: Kerberos on port 88;
- * app_tcp.c: TCP on other ports; auth_token.c: authentication tokens).
+ * wire/ (dispatch.c: link, IP, tunnels; conn.c: connections; the carriers;
+ * gss_token.c: authentication tokens).
  * Internal to wire/; wire.h is its face to the analyzer. */
 #ifndef KF_RUN_H
 #define KF_RUN_H
@@ -15,10 +15,6 @@
 #include "messages.h"
 #include "net.h"
 #include "tcp_reasm.h"
-
-/* Every flow's user data starts with its kind, so one flow table serves
- * Kerberos connections and the other TCP connections. */
-enum kf_conn_kind { KF_CONN_KRB = 1, KF_CONN_APP = 2 };
 
 struct kf_run {
 	bool debug_decode;           /* print decoder rejections to stderr */
@@ -47,14 +43,5 @@ void kf_run_debug(struct kf_run *r, const char *what);
 void kf_run_note_events(struct kf_run *r, uint64_t frame);
 /* Keep a transport event (past the cap, say so). */
 void kf_run_tevent(struct kf_run *r, const struct kf_tevent *t);
-
-/* app_tcp.c: a TCP segment on a port other than 88. */
-void kf_app_tcp_packet(struct kf_run *r, const struct kf_ip *ip, const struct kf_tcp *t);
-/* app_tcp.c: a flow of kind KF_CONN_APP leaves the table. */
-void kf_app_release(struct kf_run *r, struct kf_flow *f);
-/* dns_msg.c: UDP port 53, and one DNS message from either transport */
-void kf_dns_packet(struct kf_run *r, const struct kf_ip *ip, const struct kf_udp *u);
-void kf_dns_record(struct kf_run *r, const struct kf_endpoint *src, const struct kf_endpoint *dst,
-		   uint8_t transport, uint32_t connection, struct kf_span payload);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/limits.h"
+#include "conn.h"
 #include "dispatch.h"
 #include "run.h"
 
@@ -21,7 +22,7 @@ struct kf_run *kf_wire_new(struct kf_result *res, const struct kf_wire_opts *opt
 	kf_msgstore_init(&r->store, &res->arena);
 	r->store.keep_raw = opts->keep_raw;
 	r->defrag = kf_defrag_new(kf_wire_frag_incomplete, r);
-	r->flows = kf_flow_table_new(KF_LIMIT_FLOWS, kf_wire_release_flow, r);
+	r->flows = kf_flow_table_new(KF_LIMIT_FLOWS, kf_conn_release, r);
 	if (!r->defrag || !r->flows) {
 		kf_wire_free(r);
 		return NULL;

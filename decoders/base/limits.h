@@ -67,6 +67,7 @@
 #define KF_LIMIT_DNS_NAME           256u      /* a printed domain name */
 #define KF_LIMIT_DNS_POINTERS       32u       /* compression pointers followed in one name */
 #define KF_LIMIT_PROBE_BYTES        16u       /* bytes looked at to recognise a protocol */
+#define KF_LIMIT_PROBE_SEGMENTS     4u        /* payload segments of an unknown stream probed before giving up */
 
 /* PAC (MS-PAC) */
 #define KF_LIMIT_PAC_BUFFERS        32u       /* PAC_INFO_BUFFERs walked (more: the PAC is incomplete) */

@@ -1,14 +1,15 @@
-/* auth_token.c - HTTP authentication tokens: base64 (RFC 4648) → GSS-API
- * framing (RFC 2743 §3.1) → SPNEGO (RFC 4178) → Kerberos (RFC 4121 token
- * ids, RFC 4120 messages) or NTLMSSP (MS-NLMP), recorded as messages with
- * carrier "http". */
-#include "auth_token.h"
+/* gss_token.c - authentication tokens from any carrier: (base64, RFC 4648,
+ * for HTTP) → GSS-API framing (RFC 2743 §3.1) → SPNEGO (RFC 4178) →
+ * Kerberos (RFC 4121 token ids, RFC 4120 messages) or NTLMSSP (MS-NLMP),
+ * recorded as messages of the carrier that brought them. */
+#include "gss_token.h"
 
 #include <string.h>
 
 #include "base/base64.h"
 #include "gss.h"
 #include "krb5.h"
+#include "emit.h"
 #include "ntlmssp.h"
 
 static const char *mech_label(struct kf_arena *a, enum kf_mech m, struct kf_span oid)
@@ -84,36 +85,18 @@ static struct kf_ntlm_rec *ntlm_rec(struct kf_arena *a, const struct kf_ntlm_msg
 	return n;
 }
 
-static int64_t record(struct kf_run *r, const struct kf_token_origin *o, int type,
-		      const struct kf_krb_msg *krb, struct kf_span raw, struct kf_spnego_rec *sp,
-		      struct kf_ntlm_rec *ntlm)
+static int64_t record(struct kf_run *r, const struct kf_token_origin *o, int type, const struct kf_krb_msg *krb,
+		      struct kf_span raw, struct kf_spnego_rec *sp, struct kf_ntlm_rec *ntlm)
 {
 	struct kf_message msg;
 	memset(&msg, 0, sizeof msg);
-	msg.frame = o->frame;
-	msg.ts_us = o->ts_us;
-	msg.first_frame = o->frame;
-	msg.src = o->src;
-	msg.dst = o->dst;
-	msg.transport = KF_TRANSPORT_TCP;
-	msg.carrier = KF_CARRIER_HTTP;
 	msg.type = type;
-	msg.connection = o->connection;
 	msg.spnego = sp;
 	msg.ntlm = ntlm;
 	msg.raw = raw.p;
 	msg.raw_len = (uint32_t)raw.n; /* a token is at most KF_LIMIT_TOKEN bytes */
-	uint32_t idx;
-	enum kf_status st = kf_msgstore_add(&r->store, &msg, krb, &idx);
-	if (st == KF_LIMIT) {
-		kf_events_add(&r->ev, KF_EV_MESSAGE_LIMIT);
-		return -1;
-	}
-	if (st != KF_OK) {
-		kf_run_nomem(r);
-		return -1;
-	}
-	return idx;
+	uint32_t id;
+	return kf_emit(r, o->conn, o->dir, o->carrier, &msg, krb, &id) ? (int64_t)id : -1;
 }
 
 /* The mechanism token inside SPNEGO or a bare token: Kerberos (GSS-framed
@@ -160,8 +143,8 @@ static int64_t inner_message(struct kf_run *r, const struct kf_token_origin *o, 
 	return -1;
 }
 
-int64_t kf_auth_token(struct kf_run *r, const struct kf_token_origin *o, struct kf_span token,
-		      struct kf_token_summary *sum)
+int64_t kf_gss_token_base64(struct kf_run *r, const struct kf_token_origin *o, struct kf_span token,
+			    struct kf_token_summary *sum)
 {
 	memset(sum, 0, sizeof *sum);
 	if (token.n == 0)
@@ -184,8 +167,19 @@ int64_t kf_auth_token(struct kf_run *r, const struct kf_token_origin *o, struct 
 		sum->invalid = true;
 		return -1;
 	}
-	sum->token_bytes = (uint32_t)n;
-	struct kf_span t = kf_span_make(r->token_buf, n);
+	return kf_gss_token(r, o, kf_span_make(r->token_buf, n), sum);
+}
+
+int64_t kf_gss_token(struct kf_run *r, const struct kf_token_origin *o, struct kf_span t,
+		     struct kf_token_summary *sum)
+{
+	memset(sum, 0, sizeof *sum);
+	if (t.n > KF_LIMIT_TOKEN) {
+		kf_events_add(&r->ev, KF_EV_TOKEN_TOO_BIG);
+		sum->invalid = true;
+		return -1;
+	}
+	sum->token_bytes = (uint32_t)t.n;
 	enum kf_token_kind kind = kf_token_classify(t);
 
 	bool spnego = kind == KF_TOKEN_SPNEGO_INIT || kind == KF_TOKEN_SPNEGO_RESP;

@@ -1,0 +1,11 @@
+/* carriers.c - the table of carriers: claimed by port first, in this order,
+ * then by content.  A new carrier is one file and one row here. */
+#include "carriers.h"
+
+const struct kf_carrier_ops *const kf_carriers[] = {
+	&kf_carrier_kerberos,
+	&kf_carrier_dns,
+	&kf_carrier_http,
+	&kf_carrier_tls,
+};
+const size_t kf_n_carriers = sizeof kf_carriers / sizeof kf_carriers[0];
