@@ -58,7 +58,7 @@ static void dns_stream(struct kf_run *r, struct kf_conn *c, int dir, struct kf_s
 	struct dns_state *s = c->cs;
 	if (dir != 1 || s->dead)
 		return;
-	if (gap_len || !kf_gather_add(r, &s->buf, data, KF_LIMIT_HTTP_HEADER_BLOCK)) {
+	if (gap_len || !kf_gather_add(r, &s->buf, data, KF_LIMIT_DNS_TCP_BUFFER)) {
 		s->dead = true;
 		return;
 	}

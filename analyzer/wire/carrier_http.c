@@ -16,9 +16,6 @@
 #include "gss_token.h"
 #include "http1.h"
 
-#define HOST_MAX 128
-#define METHOD_MAX 24
-#define SCHEME_MAX 24
 
 enum hdir_state { HD_HEAD, HD_BODY_LEN, HD_BODY_CHUNKED, HD_BODY_CLOSE, HD_RESYNC, HD_DEAD };
 
@@ -31,10 +28,10 @@ struct http_dir {
 
 /* A request waiting for its response (HTTP/1.1 answers in order). */
 struct pending_req {
-	char method[METHOD_MAX];
+	char method[KF_LIMIT_HTTP_METHOD];
 	char uri[KF_LIMIT_HTTP_URI];
-	char host[HOST_MAX];
-	char scheme[SCHEME_MAX];
+	char host[KF_LIMIT_HTTP_HOST];
+	char scheme[KF_LIMIT_HTTP_SCHEME];
 	bool uri_truncated, has_auth, proxy, token_invalid;
 	uint64_t frame, ts_us;
 	uint32_t header_bytes, token_bytes;
@@ -286,7 +283,7 @@ static void on_response(struct app_ctx *x, const struct kf_http_head *hd)
 			int64_t tok = -1;
 			struct kf_spnego_rec *bare = NULL;
 			for (size_t i = 0; i < nch; i++) {
-				char sc[SCHEME_MAX];
+				char sc[KF_LIMIT_HTTP_SCHEME];
 				copy_span(sc, sizeof sc, ch[i].scheme, NULL);
 				schemes[i] = arena_str(x->r, sc);
 				if (tok < 0 && ch[i].token.n && token_scheme(ch[i].scheme)) {

@@ -60,12 +60,16 @@
 #define KF_LIMIT_HTTP_PIPELINE      32u       /* requests awaiting a response on one connection */
 #define KF_LIMIT_HTTP_CHALLENGES    16u       /* schemes in WWW-Authenticate headers */
 #define KF_LIMIT_HTTP_URI           512u      /* bytes of a URI kept (the rest is cut, marked) */
+#define KF_LIMIT_HTTP_HOST          128u      /* bytes of a Host header kept, with its NUL */
+#define KF_LIMIT_HTTP_METHOD        24u       /* bytes of a method kept, with its NUL */
+#define KF_LIMIT_HTTP_SCHEME        24u       /* bytes of an authentication scheme kept, with its NUL */
 #define KF_LIMIT_TOKEN              (192u << 10) /* a decoded Authorization token */
 #define KF_LIMIT_SPNEGO_MECHS       16u
 #define KF_LIMIT_NTLM_AV_PAIRS      32u
 #define KF_LIMIT_DNS_ANSWERS        16u
 #define KF_LIMIT_DNS_NAME           256u      /* a printed domain name */
 #define KF_LIMIT_DNS_POINTERS       32u       /* compression pointers followed in one name */
+#define KF_LIMIT_DNS_TCP_BUFFER     (128u << 10) /* DNS over TCP: a message (at most 64 KiB) and the start of the next */
 #define KF_LIMIT_PROBE_BYTES        16u       /* bytes looked at to recognise a protocol */
 #define KF_LIMIT_PROBE_SEGMENTS     4u        /* payload segments of an unknown stream probed before giving up */
 
