@@ -1,13 +1,16 @@
 /* check_ladder.c - a story's ladder (reports/ladder.c): its lanes in order
  * of appearance with the story's client first, each row's sender and
  * receiver, runs of plain exchanges folded into one row, and answers linked
- * to the row of their request, on a double-hop sample and on a fact list. */
+ * to the row of their request, on a double-hop sample and on a fact list;
+ * and what happens when memory runs out. */
 #include <check.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analyzer.h"
+#include "base/arena.h"
 #include "ladder.h"
 #include "report.h"
 #include "rulefix.h"
@@ -227,6 +230,40 @@ START_TEST(t_folding)
 }
 END_TEST
 
+/* Memory running out at each allocation of a build: KF_NOMEM and an empty
+ * ladder, then the text report fails with ENOMEM; nothing leaks. */
+START_TEST(t_out_of_memory)
+{
+	struct kf_ladder l;
+	kf_ladder_init(&l);
+	enum kf_status st = KF_NOMEM;
+	unsigned long n;
+	for (n = 1; n < 32 && st != KF_OK; n++) {
+		kf_alloc_fail_after(n);
+		st = kf_ladder_build(&l, &sample, &sample.stories[0]);
+		kf_alloc_fail_after(0);
+		if (st != KF_OK) {
+			ck_assert_int_eq(st, KF_NOMEM);
+			ck_assert_uint_eq(l.n_rows, 0);
+			ck_assert_uint_eq(l.n_lanes, 0);
+		}
+		kf_ladder_free(&l);
+	}
+	ck_assert_int_eq(st, KF_OK);
+	ck_assert_uint_gt(n, 2);
+
+	FILE *f = fopen("/dev/null", "w");
+	ck_assert_ptr_nonnull(f);
+	errno = 0;
+	kf_alloc_fail_after(1);
+	int rc = kf_report_text(&sample, f);
+	kf_alloc_fail_after(0);
+	fclose(f);
+	ck_assert_int_eq(rc, -1);
+	ck_assert_int_eq(errno, ENOMEM);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("ladder");
@@ -234,6 +271,7 @@ static Suite *suite(void)
 	tcase_add_unchecked_fixture(tc, sample_setup, sample_teardown);
 	tcase_add_test(tc, t_double_hop_lanes);
 	tcase_add_test(tc, t_story_client_first);
+	tcase_add_test(tc, t_out_of_memory);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("facts");
 	tcase_add_test(tc, t_folding);
