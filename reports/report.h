@@ -16,7 +16,8 @@
  * Returns 0, or -1 when memory ran out (nothing useful written). */
 int kf_report_json(const struct kf_result *r, FILE *out, bool compact);
 
-/* Human report of one capture. Returns 0, or -1 on a write error. */
+/* Human report of one capture: each story drawn from its ladder (ladder.h).
+ * Returns 0, or -1 on a write error or when memory ran out (errno ENOMEM). */
 int kf_report_text(const struct kf_result *r, FILE *out);
 
 /* "10.0.0.1:88", "[fd00::1]:88" */

@@ -2,6 +2,7 @@
  * saying who asked what of whom and how it ended, then what went missing on
  * the way (unanswered requests, resets, ICMP) and the capture's warnings.
  * With --keytab: what the keys opened, under each message and as an account. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "gss.h"
 #include "krb5.h"
 #include "krb5_decrypt.h"
+#include "ladder.h"
 #include "report.h"
 #include "finding.h"
 #include "stories.h"
@@ -455,31 +457,17 @@ static void when(char *buf, size_t len, uint64_t us, bool with_date)
 		snprintf(buf, len, "%.15s", full + 11);
 }
 
-static bool frame_in(const uint64_t *f, size_t n, uint64_t frame)
-{
-	size_t lo = 0, hi = n;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (f[mid] < frame)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < n && f[lo] == frame;
-}
-
-/* Who the client talks to in message m: "KDC 10.88.0.2:88", "web.lab.test
- * (10.88.0.20:80)", "DNS 10.88.0.53". */
-static void peer(struct line *l, const struct kf_message *m, const struct kf_endpoint *client)
+/* Who the client talks to in a row: "KDC 10.88.0.2:88/udp", "DNS 10.88.0.53",
+ * "10.88.0.20:80". */
+static void peer(struct line *l, const struct kf_ladder_row *row)
 {
 	char ep[64];
-	const struct kf_endpoint *other = kf_endpoint_same_addr(&m->src, client) ? &m->dst : &m->src;
-	kf_fmt_endpoint(other, ep, sizeof ep);
-	switch (m->carrier) {
-	case KF_CARRIER_KERBEROS:
-		add(l, "KDC %s/%s", ep, m->transport == KF_TRANSPORT_TCP ? "tcp" : "udp");
+	kf_fmt_endpoint(row->peer, ep, sizeof ep);
+	switch (row->peer_role) {
+	case KF_LANE_KDC:
+		add(l, "KDC %s/%s", ep, row->msg->transport == KF_TRANSPORT_TCP ? "tcp" : "udp");
 		break;
-	case KF_CARRIER_DNS:
+	case KF_LANE_DNS:
 		add(l, "DNS %s", ep);
 		break;
 	default:
@@ -487,56 +475,17 @@ static void peer(struct line *l, const struct kf_message *m, const struct kf_end
 	}
 }
 
-/* A run of plain exchanges on an authenticated connection (requests
- * without credentials, answered without a challenge): one line, not dozens. */
-struct plain_run {
-	size_t count;
-	uint32_t connection;
-	uint64_t first, last;
-	int status;       /* -1 when the statuses differ */
-};
-
-static bool plain_request(const struct kf_message *m)
+/* A folded run of plain exchanges: one line, not dozens. */
+static void folded_run(FILE *out, const struct kf_ladder_row *row)
 {
-	return m->type == KF_MSG_HTTP_REQUEST && m->http && !m->http->auth_scheme && !m->spnego;
-}
-
-static bool plain_response(const struct kf_message *m)
-{
-	return m->type == KF_MSG_HTTP_RESPONSE && m->http && !m->http->n_challenges && !m->http->token_bytes &&
-	       !m->spnego;
-}
-
-/* The HTTP-RESPONSE answering request m (same connection, in reply_in's frame). */
-static const struct kf_message *response_to(const struct kf_result *r, const struct kf_message *m)
-{
-	size_t lo = 0, hi = r->n_messages;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (r->messages[mid].frame < m->reply_in)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (size_t i = lo; i < r->n_messages && r->messages[i].frame == m->reply_in; i++)
-		if (r->messages[i].type == KF_MSG_HTTP_RESPONSE && r->messages[i].connection == m->connection)
-			return &r->messages[i];
-	return NULL;
-}
-
-static void flush_run(FILE *out, struct plain_run *pr)
-{
-	if (!pr->count)
-		return;
 	fprintf(out, "%8llu  … %llu  %zu request%s on connection %u without credentials, answered ",
-		(unsigned long long)pr->first, (unsigned long long)pr->last, pr->count, pr->count == 1 ? "" : "s",
-		pr->connection);
-	if (pr->status > 0)
-		fprintf(out, "%d", pr->status);
+		(unsigned long long)row->first, (unsigned long long)row->last, row->count, row->count == 1 ? "" : "s",
+		row->connection);
+	if (row->status > 0)
+		fprintf(out, "%d", row->status);
 	else
 		fprintf(out, "with several statuses");
 	fprintf(out, " (the connection stays authenticated)\n");
-	memset(pr, 0, sizeof *pr);
 }
 
 /* How a merge's message lines name a file: its base name, or the name as
@@ -595,9 +544,42 @@ static void files_header(FILE *out, const struct kf_result *r)
 	}
 }
 
-static void story(FILE *out, const struct kf_result *r, const struct kf_story *st, size_t no, bool one_day)
+/* One message's line and what its encrypted parts said. */
+static void message_row(FILE *out, const struct kf_result *r, const struct kf_ladder *lad,
+			const struct kf_ladder_row *row, int file_width, bool one_day)
 {
-	struct plain_run pr = { 0 };
+	const struct kf_message *m = row->msg;
+	char t[40], tb[24];
+	when(t, sizeof t, m->ts_us, !one_day);
+	struct line l = { .n = 0 };
+	add(&l, "%8llu  ", (unsigned long long)m->frame);
+	if (r->multi == KF_MULTI_MERGE && m->file_frame && m->file < r->n_files) {
+		char ff[320];
+		snprintf(ff, sizeof ff, "%s:%llu", file_label(r, m->file), (unsigned long long)m->file_frame);
+		add(&l, "%-*s  ", file_width, ff);
+	}
+	add(&l, "%s  ", t);
+	uint32_t client = kf_ladder_client_lane(row);
+	if (client != 0) {
+		char by[64];
+		kf_fmt_addr(&lad->lanes[client].addr, by, sizeof by);
+		add(&l, "[%s for this user] ", by);
+	}
+	add(&l, "%s ", row->by_client ? "→" : "←");
+	peer(&l, row);
+	add(&l, "  %s ", kf_fmt_type(m->type, tb, sizeof tb));
+	describe(&l, m);
+	if (m->ip_fragments > 1)
+		add(&l, "  [%u IP fragments]", m->ip_fragments);
+	if (m->reply_to)
+		add(&l, "  (reply to %llu)", (unsigned long long)m->reply_to);
+	fprintf(out, "%s\n", l.b);
+	dec_facts(out, m);
+}
+
+static void story(FILE *out, const struct kf_result *r, const struct kf_story *st, const struct kf_ladder *lad,
+		  size_t no, bool one_day)
+{
 	char addr[64], b[64];
 	int file_width = 0; /* a merge: the FILE:FRAME column */
 	for (size_t i = 0; r->multi == KF_MULTI_MERGE && i < r->n_files; i++) {
@@ -611,62 +593,12 @@ static void story(FILE *out, const struct kf_result *r, const struct kf_story *s
 	if (st->kdc)
 		fprintf(out, ", KDC %s", st->kdc);
 	fputc('\n', out);
-	for (size_t i = 0; i < r->n_messages; i++) {
-		const struct kf_message *m = &r->messages[i];
-		struct kf_endpoint client;
-		if (!frame_in(st->frames, st->n_frames, m->frame) || !kf_message_client(m, &client))
-			continue;
-		const struct kf_message *resp = plain_request(m) && m->reply_in ? response_to(r, m) : NULL;
-		if (resp && plain_response(resp)) {
-			if (pr.count && pr.connection != m->connection)
-				flush_run(out, &pr);
-			if (!pr.count) {
-				pr.connection = m->connection;
-				pr.first = m->frame;
-				pr.status = 0;
-			}
-			pr.count++;
-			pr.last = m->frame;
-			continue;
-		}
-		if (pr.count && plain_response(m) && m->connection == pr.connection) {
-			pr.last = m->frame;
-			if (pr.status == 0)
-				pr.status = m->http->status;
-			else if (pr.status != m->http->status)
-				pr.status = -1;
-			continue;
-		}
-		flush_run(out, &pr);
-		bool own = kf_endpoint_same_addr(&client, &st->client);
-		char t[40], tb[24];
-		when(t, sizeof t, m->ts_us, !one_day);
-		struct line l = { .n = 0 };
-		add(&l, "%8llu  ", (unsigned long long)m->frame);
-		if (r->multi == KF_MULTI_MERGE && m->file_frame && m->file < r->n_files) {
-			char ff[320];
-			snprintf(ff, sizeof ff, "%s:%llu", file_label(r, m->file), (unsigned long long)m->file_frame);
-			add(&l, "%-*s  ", file_width, ff);
-		}
-		add(&l, "%s  ", t);
-		if (!own) {
-			char by[64];
-			kf_fmt_addr(&client, by, sizeof by);
-			add(&l, "[%s for this user] ", by);
-		}
-		bool out_dir = kf_endpoint_same_addr(&m->src, &client);
-		add(&l, "%s ", out_dir ? "→" : "←");
-		peer(&l, m, &client);
-		add(&l, "  %s ", kf_fmt_type(m->type, tb, sizeof tb));
-		describe(&l, m);
-		if (m->ip_fragments > 1)
-			add(&l, "  [%u IP fragments]", m->ip_fragments);
-		if (m->reply_to)
-			add(&l, "  (reply to %llu)", (unsigned long long)m->reply_to);
-		fprintf(out, "%s\n", l.b);
-		dec_facts(out, m);
+	for (size_t i = 0; i < lad->n_rows; i++) {
+		if (lad->rows[i].kind == KF_ROW_FOLDED)
+			folded_run(out, &lad->rows[i]);
+		else
+			message_row(out, r, lad, &lad->rows[i], file_width, one_day);
 	}
-	flush_run(out, &pr);
 	for (size_t i = 0; i < st->n_tls; i++) {
 		char ep[64];
 		kf_fmt_endpoint(&st->tls[i].server, ep, sizeof ep);
@@ -807,8 +739,17 @@ int kf_report_text(const struct kf_result *r, FILE *out)
 	}
 	fprintf(out, "; %zu %s\n", r->n_stories, r->n_stories == 1 ? "story" : "stories");
 
-	for (size_t i = 0; i < r->n_stories; i++)
-		story(out, r, &r->stories[i], i + 1, one_day);
+	struct kf_ladder lad;
+	kf_ladder_init(&lad);
+	for (size_t i = 0; i < r->n_stories; i++) {
+		if (kf_ladder_build(&lad, r, &r->stories[i]) != KF_OK) {
+			kf_ladder_free(&lad);
+			errno = ENOMEM;
+			return -1;
+		}
+		story(out, r, &r->stories[i], &lad, i + 1, one_day);
+	}
+	kf_ladder_free(&lad);
 	if (r->n_tevents) {
 		fprintf(out, "\nUnanswered or refused:\n");
 		for (size_t i = 0; i < r->n_tevents; i++) {

@@ -1,9 +1,11 @@
 /* check_report_json.c - the JSON report's own serializer writes exactly
  * what jansson would: the document read back by jansson and dumped again
  * with the same flags gives the same bytes, for the bundled samples, for
- * strings that need every kind of escape and for --keytab's records; and
- * those records say what they should, never key material. */
+ * strings that need every kind of escape and for --keytab's records; those
+ * records say what they should, never key material; memory running out
+ * fails cleanly; and two writers do not share state. */
 #include <check.h>
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 
 #include "analyzer.h"
 #include "base/arena.h"
+#include "json_writer.h"
 #include "krb5_decrypt.h"
 #include "report.h"
 #include "rulefix.h"
@@ -517,6 +520,79 @@ START_TEST(t_decrypted_text)
 }
 END_TEST
 
+/* Memory running out at any allocation of the report: -1 with ENOMEM, and
+ * nothing left allocated (the sanitizer and valgrind runs check that). */
+START_TEST(t_out_of_memory)
+{
+	struct kf_config cfg = { 0 };
+	struct kf_result r;
+	char err[256];
+	ck_assert_int_eq(kf_analyze(KF_SAMPLES_DIR "/deleg-works.pcap", &cfg, &r, err, sizeof err), KF_OK);
+	char *full = report(&r, false);
+	int rc = -1;
+	unsigned long n;
+	for (n = 1; n < 64 && rc != 0; n++) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+		ck_assert_ptr_nonnull(f);
+		errno = 0;
+		kf_alloc_fail_after(n);
+		rc = kf_report_json(&r, f, false);
+		kf_alloc_fail_after(0);
+		fclose(f);
+		if (rc)
+			ck_assert_int_eq(errno, ENOMEM);
+		else
+			ck_assert_str_eq(buf, full);
+		free(buf);
+	}
+	ck_assert_int_eq(rc, 0);
+	ck_assert_uint_gt(n, 2); /* at least one allocation did fail */
+	free(full);
+	kf_result_free(&r);
+}
+END_TEST
+
+/* Two documents written at once, member by member: each writer keeps its
+ * own state (buffer, arena, where it is in the document). */
+START_TEST(t_two_writers)
+{
+	char *a_buf = NULL, *b_buf = NULL;
+	size_t a_len = 0, b_len = 0;
+	FILE *fa = open_memstream(&a_buf, &a_len), *fb = open_memstream(&b_buf, &b_len);
+	ck_assert(fa && fb);
+	struct kf_json_writer *a = malloc(sizeof *a), *b = malloc(sizeof *b);
+	ck_assert(a && b);
+	kf_json_open(a, fa, true);
+	kf_json_open(b, fb, false);
+	struct kf_json_value *o = kf_json_object(a);
+	kf_json_set(a, o, "z", kf_json_int(a, -12));
+	struct kf_json_value *p = kf_json_object(b);
+	kf_json_set(b, p, "s", kf_json_str(b, "\"q\""));
+	kf_json_set(a, o, "a", kf_json_bool(a, true));
+	kf_json_member(b, "first", p);
+	kf_json_member(a, "one", o);
+	kf_json_array_open(b, "list");
+	kf_json_array_open(a, "list");
+	kf_json_element(a, kf_json_null(a));
+	kf_json_element(b, kf_json_int(b, 7));
+	kf_json_element(a, kf_json_str(a, "x"));
+	kf_json_array_close(b);
+	kf_json_array_close(a);
+	ck_assert_int_eq(kf_json_close(b), 0);
+	ck_assert_int_eq(kf_json_close(a), 0);
+	fclose(fa);
+	fclose(fb);
+	ck_assert_str_eq(a_buf, "{\"one\":{\"a\":true,\"z\":-12},\"list\":[null,\"x\"]}\n");
+	ck_assert_str_eq(b_buf, "{\n  \"first\": {\n    \"s\": \"\\\"q\\\"\"\n  },\n  \"list\": [\n    7\n  ]\n}\n");
+	free(a);
+	free(b);
+	free(a_buf);
+	free(b_buf);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("report_json");
@@ -525,6 +601,8 @@ int main(void)
 	tcase_add_test(tc, t_escapes);
 	tcase_add_test(tc, t_decrypted);
 	tcase_add_test(tc, t_decrypted_text);
+	tcase_add_test(tc, t_out_of_memory);
+	tcase_add_test(tc, t_two_writers);
 	suite_add_tcase(s, tc);
 	return kf_test_run(s);
 }
