@@ -6,19 +6,11 @@
 
 #include "carriers.h"
 #include "emit.h"
-#include "krb_stream.h"
 
 struct krb_state {
 	bool got_reply;
-	struct kf_krb_stream ks[2]; /* TCP record framing per direction */
+	struct kf_records rec;      /* TCP record framing */
 	struct kf_pending pend;     /* requests awaiting a reply, FIFO */
-};
-
-/* Delivery context of a record of one direction. */
-struct record_ctx {
-	struct kf_run *r;
-	struct kf_conn *c;
-	int dir;
 };
 
 static void add_tevent(struct kf_run *r, enum kf_tevent_kind kind, uint64_t frame, uint64_t ts,
@@ -43,8 +35,7 @@ static bool krb_open(struct kf_run *r, struct kf_conn *c)
 	struct krb_state *s = kf_calloc(1, sizeof(*s));
 	if (!s)
 		return false;
-	kf_krb_stream_init(&s->ks[0]);
-	kf_krb_stream_init(&s->ks[1]);
+	kf_records_init(&s->rec);
 	c->cs = s;
 	return true;
 }
@@ -74,27 +65,19 @@ static void emit_message(struct kf_run *r, struct kf_conn *c, int dir, const str
 	}
 }
 
-static void on_record(void *ctx, struct kf_span rec, uint64_t first_frame)
+static void on_record(struct kf_run *r, struct kf_conn *c, int dir, struct kf_span rec, uint64_t first_frame)
 {
-	struct record_ctx *x = ctx;
 	struct kf_krb_msg m;
-	if (!kf_krb5_decode(rec, &m, &x->r->ev)) {
-		kf_run_debug(x->r, "TCP record on port 88 is not a Kerberos message");
+	if (!kf_krb5_decode(rec, &m, &r->ev)) {
+		kf_run_debug(r, "TCP record on port 88 is not a Kerberos message");
 		return;
 	}
-	emit_message(x->r, x->c, x->dir, &m, rec, first_frame, 1);
+	emit_message(r, c, dir, &m, rec, first_frame, 1);
 }
 
 static void krb_stream(struct kf_run *r, struct kf_conn *c, int dir, struct kf_span data, uint32_t gap_len)
 {
-	struct krb_state *s = c->cs;
-	if (gap_len) {
-		kf_events_add(&r->ev, KF_EV_TCP_GAP);
-		kf_krb_stream_gap(&s->ks[dir], gap_len);
-		return;
-	}
-	struct record_ctx x = { r, c, dir };
-	kf_krb_stream_data(&s->ks[dir], data, r->frame, on_record, &x, &r->ev);
+	kf_records_feed(r, &((struct krb_state *)c->cs)->rec, c, dir, data, gap_len, on_record);
 }
 
 static void krb_datagram(struct kf_run *r, struct kf_conn *c, int dir, struct kf_span payload, uint32_t nfrags)
@@ -131,8 +114,7 @@ static void krb_release(struct kf_run *r, struct kf_conn *c)
 		const struct kf_message *m = kf_msgstore_get(&r->store, id);
 		add_tevent(r, c->tcp ? KF_TEV_TCP_NO_REPLY : KF_TEV_UDP_NO_REPLY, m->frame, m->ts_us, k, 1, m->frame);
 	}
-	kf_krb_stream_free(&s->ks[0]);
-	kf_krb_stream_free(&s->ks[1]);
+	kf_records_free(&s->rec);
 	kf_free(s);
 	c->cs = NULL;
 }

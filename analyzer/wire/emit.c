@@ -85,3 +85,40 @@ void kf_gather_free(struct kf_gather *g)
 	kf_free(g->buf);
 	memset(g, 0, sizeof *g);
 }
+
+void kf_records_init(struct kf_records *rs)
+{
+	kf_krb_stream_init(&rs->ks[0]);
+	kf_krb_stream_init(&rs->ks[1]);
+}
+
+struct record_ctx {
+	struct kf_run *r;
+	struct kf_conn *c;
+	int dir;
+	kf_record_fn fn;
+};
+
+static void on_record(void *ctx, struct kf_span rec, uint64_t first_frame)
+{
+	struct record_ctx *x = ctx;
+	x->fn(x->r, x->c, x->dir, rec, first_frame);
+}
+
+void kf_records_feed(struct kf_run *r, struct kf_records *rs, struct kf_conn *c, int dir, struct kf_span data,
+		     uint32_t gap_len, kf_record_fn fn)
+{
+	if (gap_len) {
+		kf_events_add(&r->ev, KF_EV_TCP_GAP);
+		kf_krb_stream_gap(&rs->ks[dir], gap_len);
+		return;
+	}
+	struct record_ctx x = { r, c, dir, fn };
+	kf_krb_stream_data(&rs->ks[dir], data, r->frame, on_record, &x, &r->ev);
+}
+
+void kf_records_free(struct kf_records *rs)
+{
+	kf_krb_stream_free(&rs->ks[0]);
+	kf_krb_stream_free(&rs->ks[1]);
+}

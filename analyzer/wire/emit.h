@@ -10,6 +10,7 @@
 #include "base/limits.h"
 #include "carrier.h"
 #include "krb5.h"
+#include "krb_stream.h"
 
 /* Record msg as sent in direction dir of c: endpoints, transport, the
  * connection id (TCP), frame and time (the current packet unless msg->frame
@@ -36,6 +37,20 @@ struct kf_gather {
 /* Append s; false when limit was reached (what fits is kept) or memory ran out. */
 bool kf_gather_add(struct kf_run *r, struct kf_gather *g, struct kf_span s, size_t limit);
 void kf_gather_free(struct kf_gather *g);
+
+/* Both directions of a TCP stream of records behind 4-byte marks (RFC 4120
+ * §7.2.2): Kerberos on 88, kpasswd on 464. */
+typedef void (*kf_record_fn)(struct kf_run *r, struct kf_conn *c, int dir, struct kf_span record,
+			     uint64_t first_frame);
+struct kf_records {
+	struct kf_krb_stream ks[2];
+};
+void kf_records_init(struct kf_records *rs);
+/* In-order bytes (or a gap, counted as an event) of direction dir; each
+ * complete record goes to fn. */
+void kf_records_feed(struct kf_run *r, struct kf_records *rs, struct kf_conn *c, int dir, struct kf_span data,
+		     uint32_t gap_len, kf_record_fn fn);
+void kf_records_free(struct kf_records *rs);
 
 /* Kerberos message types that ask (AS-REQ, TGS-REQ, AP-REQ...) and answer. */
 bool kf_krb_is_request(int type);
