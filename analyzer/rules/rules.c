@@ -11,6 +11,7 @@
 
 #include "base/limits.h"
 #include "krb5.h"
+#include "names.h"
 #include "stories.h"
 
 struct work_finding {
@@ -221,8 +222,6 @@ void kf_seen_free(struct kf_seen *s)
 	s->cap = s->n = 0;
 }
 
-static bool str_eq(const char *a, const char *b) { return a && b && strcmp(a, b) == 0; }
-
 bool kf_error_recovered(const struct kf_result *r, const struct kf_message *err)
 {
 	if (err->type != KF_KRB_ERROR || err->carrier != KF_CARRIER_KERBEROS)
@@ -245,9 +244,9 @@ bool kf_error_recovered(const struct kf_result *r, const struct kf_message *err)
 		/* the same request made good: same client name and, for AS, the
 		 * same service (a kadmin/changepw ticket after KEY_EXPIRED is no
 		 * recovery of the login) */
-		if (req->type == KF_KRB_AS_REQ ? str_eq(q->krb.cname, req->krb.cname) &&
-						 (!req->krb.sname || str_eq(q->krb.sname, req->krb.sname))
-					      : str_eq(q->krb.sname, req->krb.sname))
+		if (req->type == KF_KRB_AS_REQ ? kf_name_eq_exact(q->krb.cname, req->krb.cname) &&
+						 (!req->krb.sname || kf_name_eq_exact(q->krb.sname, req->krb.sname))
+					      : kf_name_eq_exact(q->krb.sname, req->krb.sname))
 			return true;
 	}
 	return false;

@@ -11,6 +11,7 @@
 #include "base/limits.h"
 #include "krb5.h"
 #include "krb5_decrypt.h"
+#include "names.h"
 #include "rules.h"
 #include "stories.h"
 
@@ -80,45 +81,20 @@ static bool frames_has(const struct frames *s, uint64_t frame)
 	return s->n && bsearch(&frame, s->f, s->n, sizeof *s->f, cmp_u64) != NULL;
 }
 
-static bool ieq(const char *a, const char *b) { return a && b && strcasecmp(a, b) == 0; }
-
-/* Length of a name without an "@REALM" suffix (enterprise-style snames such
- * as "host$@REALM" keep it in the name itself). */
-static size_t base_len(const char *s)
-{
-	const char *at = strchr(s, '@');
-	return at ? (size_t)(at - s) : strlen(s);
-}
-
-/* Same principal name, ignoring case and any "@REALM" part. */
-static bool name_eq(const char *a, const char *b)
-{
-	if (!a || !b)
-		return false;
-	size_t la = base_len(a), lb = base_len(b);
-	return la == lb && strncasecmp(a, b, la) == 0;
-}
-
-/* Key part matching name_eq(): the name up to any "@REALM", case aside. */
+/* Key part matching kf_princ_eq_norealm_nocase(): the name up to any "@REALM", case aside. */
 static void key_base_name(struct kf_key *k, const char *s)
 {
-	size_t n = base_len(s);
+	size_t n = kf_princ_len_norealm(s);
 	for (size_t i = 0; i < n; i++)
 		kf_key_int(k, tolower((unsigned char)s[i]));
 	kf_key_int(k, -1);
 }
 
-/* The realm a krbtgt name points at ("krbtgt/OTHER.TEST" → "OTHER.TEST"), NULL otherwise. */
-static const char *krbtgt_of(const char *sname)
-{
-	return sname && strncasecmp(sname, "krbtgt/", 7) == 0 ? sname + 7 : NULL;
-}
-
 /* A cross-realm TGT: krbtgt/X issued by realm Y != X (a referral). */
 static bool is_referral_ticket(const struct kf_ticket_rec *t)
 {
-	const char *to = t ? krbtgt_of(t->sname) : NULL;
-	return to && t->realm && !ieq(to, t->realm);
+	const char *to = t ? kf_sname_krbtgt_realm(t->sname) : NULL;
+	return to && t->realm && !kf_name_eq_nocase(to, t->realm);
 }
 
 static bool is_s4u2proxy(const struct kf_message *m)
@@ -135,7 +111,7 @@ static bool is_s4u2self(const struct kf_message *m)
 static bool is_forwarded_tgt_req(const struct kf_message *m)
 {
 	return m->type == KF_KRB_TGS_REQ && m->carrier == KF_CARRIER_KERBEROS && m->krb.has_kdc_options &&
-	       (m->krb.kdc_options & KDC_OPT_FORWARDED) && krbtgt_of(m->krb.sname);
+	       (m->krb.kdc_options & KDC_OPT_FORWARDED) && kf_sname_is_krbtgt(m->krb.sname);
 }
 
 static bool cross_ntstatus(const struct kf_message *rep)
@@ -152,9 +128,9 @@ static bool s4u_cross_realm(const struct kf_result *r, const struct kf_message *
 	if (!is_s4u2proxy(req))
 		return false;
 	const struct kf_ticket_rec *ev = &req->krb.addl[0];
-	if (req->krb.realm && ev->realm && !ieq(req->krb.realm, ev->realm))
+	if (req->krb.realm && ev->realm && !kf_name_eq_nocase(req->krb.realm, ev->realm))
 		return true;
-	if (krbtgt_of(ev->sname) || is_referral_ticket(req->krb.ticket))
+	if (kf_sname_is_krbtgt(ev->sname) || is_referral_ticket(req->krb.ticket))
 		return true;
 	const struct kf_message *rep = kf_msg_reply(r, req);
 	if (rep && rep->type == KF_KRB_TGS_REP && is_referral_ticket(rep->krb.ticket))
@@ -167,7 +143,7 @@ static bool s4u_cross_realm(const struct kf_result *r, const struct kf_message *
  * the target is the evidence ticket's own service. */
 static bool s4u_self_probe(const struct kf_message *req)
 {
-	return is_s4u2proxy(req) && name_eq(req->krb.sname, req->krb.addl[0].sname);
+	return is_s4u2proxy(req) && kf_princ_eq_norealm_nocase(req->krb.sname, req->krb.addl[0].sname);
 }
 
 /* "sname@realm", unless the name already carries a realm (enterprise form). */
@@ -201,7 +177,8 @@ static const char *s4u_user_of(const struct kf_result *r, const struct kf_messag
 	struct kf_at_addr at = kf_result_at_addr(r, &req->src, 0);
 	for (size_t i = 0; i < at.n && KF_AT_ADDR_MSG(r, at.v[i])->frame < req->frame; i++) {
 		const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[i]);
-		if (!is_s4u2self(m) || !kf_endpoint_same_addr(&m->src, &req->src) || !name_eq(m->krb.sname, ev->sname))
+		if (!is_s4u2self(m) || !kf_endpoint_same_addr(&m->src, &req->src) ||
+		    !kf_princ_eq_norealm_nocase(m->krb.sname, ev->sname))
 			continue;
 		const struct kf_message *rep = kf_msg_reply(r, m);
 		if (!rep || rep->type != KF_KRB_TGS_REP)
@@ -303,7 +280,7 @@ static void rule_s4u_denied(struct kf_rule_ctx *ctx)
 		bool probe = s4u_self_probe(req);
 		/* One finding per (requester, target, error, probe), built at its
 		 * first request from the requester's later messages.  A request
-		 * without a target matches no other (ieq). */
+		 * without a target matches no other (kf_name_eq_nocase). */
 		if (req->krb.sname) {
 			struct kf_key k = kf_key_new();
 			kf_key_addr(&k, &req->src);
@@ -320,7 +297,8 @@ static void rule_s4u_denied(struct kf_rule_ctx *ctx)
 		struct kf_at_addr at = kf_result_at_addr(r, &req->src, req->frame);
 		for (size_t j = 0; req->krb.sname && j < at.n; j++) {
 			const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[j]);
-			if (m <= req || !kf_endpoint_same_addr(&m->src, &req->src) || !ieq(m->krb.sname, req->krb.sname))
+			if (m <= req || !kf_endpoint_same_addr(&m->src, &req->src) ||
+			    !kf_name_eq_nocase(m->krb.sname, req->krb.sname))
 				continue;
 			const struct kf_message *mrep = s4u_refusal(r, m);
 			if (!mrep || mrep->krb.error_code != rep->krb.error_code || s4u_self_probe(m) != probe)
@@ -390,11 +368,11 @@ static void chain_add(const struct kf_result *r, struct xr_chain *x, const struc
 		return;
 	fs_add(&x->fs, rep->frame);
 	const struct kf_ticket_rec *ev = &req->krb.addl[0];
-	if (req->krb.realm && ev->realm && !ieq(req->krb.realm, ev->realm))
+	if (req->krb.realm && ev->realm && !kf_name_eq_nocase(req->krb.realm, ev->realm))
 		x->other_realm = req->krb.realm;
 	if (rep->type == KF_KRB_TGS_REP && is_referral_ticket(rep->krb.ticket)) {
 		x->referral = true;
-		x->other_realm = krbtgt_of(rep->krb.ticket->sname);
+		x->other_realm = kf_sname_krbtgt_realm(rep->krb.ticket->sname);
 	} else if (rep->type == KF_KRB_TGS_REP) {
 		x->success = true;
 	} else if (rep->type == KF_KRB_ERROR) {
@@ -415,7 +393,7 @@ static void chain_report(struct kf_rule_ctx *ctx, const struct kf_result *r, str
 	for (size_t i = 0; i < at.n; i++) {
 		const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[i]);
 		if (m->type != KF_KRB_TGS_REQ || is_s4u2proxy(m) || !kf_endpoint_same_addr(&m->src, &x->by) ||
-		    !name_eq(m->krb.sname, x->sname) || m->frame < x->first->frame)
+		    !kf_princ_eq_norealm_nocase(m->krb.sname, x->sname) || m->frame < x->first->frame)
 			continue;
 		const struct kf_message *rep = kf_msg_reply(r, m);
 		fs_add(&x->fs, m->frame);
@@ -472,7 +450,7 @@ static void rule_cross_realm_s4u(struct kf_rule_ctx *ctx)
 			continue;
 		/* One chain per (front end, target), built at its first request from
 		 * the front end's later messages.  A request without a target matches
-		 * no other (name_eq). */
+		 * no other (kf_princ_eq_norealm_nocase). */
 		if (first->krb.sname) {
 			struct kf_key k = kf_key_new();
 			kf_key_addr(&k, &first->src);
@@ -486,7 +464,8 @@ static void rule_cross_realm_s4u(struct kf_rule_ctx *ctx)
 		for (size_t j = 0; j < at.n; j++) {
 			const struct kf_message *req = KF_AT_ADDR_MSG(r, at.v[j]);
 			if (req < first || !kf_endpoint_same_addr(&req->src, &x->by) ||
-			    (req != first && !name_eq(x->sname, req->krb.sname)) || !s4u_cross_realm(r, req))
+			    (req != first && !kf_princ_eq_norealm_nocase(x->sname, req->krb.sname)) ||
+			    !s4u_cross_realm(r, req))
 				continue;
 			chain_add(r, x, req);
 		}
@@ -521,8 +500,9 @@ static const char *ap_user(struct kf_rule_ctx *ctx, const struct kf_result *r, c
 	struct kf_at_addr at = kf_result_at_addr(r, &ap->src, 0);
 	for (size_t i = 0; i < at.n && KF_AT_ADDR_MSG(r, at.v[i])->frame <= ap->frame; i++) {
 		const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[i]);
-		if (m->type == KF_KRB_TGS_REP && m->carrier == KF_CARRIER_KERBEROS && kf_endpoint_same_addr(&m->dst, &ap->src) &&
-		    m->krb.cname && m->krb.ticket && ap->krb.ticket && name_eq(m->krb.ticket->sname, ap->krb.ticket->sname))
+		if (m->type == KF_KRB_TGS_REP && m->carrier == KF_CARRIER_KERBEROS &&
+		    kf_endpoint_same_addr(&m->dst, &ap->src) && m->krb.cname && m->krb.ticket &&
+		    ap->krb.ticket && kf_princ_eq_norealm_nocase(m->krb.ticket->sname, ap->krb.ticket->sname))
 			return m->krb.crealm ? kf_rule_fmt(ctx, "%s@%s", m->krb.cname, m->krb.crealm) : m->krb.cname;
 	}
 	const struct kf_story *st = kf_story_of(r, ap);
@@ -540,7 +520,7 @@ static bool user_eq(const char *cname, const char *crealm, const char *user)
 		return false;
 	if (user[lc] == 0)
 		return true;
-	return user[lc] == '@' && (!crealm || ieq(crealm, user + lc + 1));
+	return user[lc] == '@' && (!crealm || kf_name_eq_nocase(crealm, user + lc + 1));
 }
 
 /* A forwarded-TGT request refused and never retried with success. */
@@ -577,7 +557,8 @@ static bool tgt_flags(const struct kf_result *r, const struct kf_endpoint *clien
 		if (!d)
 			continue;
 		if (m->type == KF_KRB_TGS_REQ && kf_endpoint_same_addr(&m->src, client) && d->ticket &&
-		    d->ticket->status == KF_OPEN_OK && d->ticket->server && krbtgt_of(d->ticket->server) &&
+		    d->ticket->status == KF_OPEN_OK && d->ticket->server &&
+		    kf_sname_is_krbtgt(d->ticket->server) &&
 		    !(d->ticket->flags & KF_TKT_FLAG(KF_TKT_FORWARDED))) {
 			*flags = d->ticket->flags;
 			*frame = m->frame;
@@ -694,7 +675,8 @@ static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 				break;
 			if (m->type != KF_KRB_TGS_REQ || m->carrier != KF_CARRIER_KERBEROS || !kf_endpoint_same_addr(&m->src, &hq->dst))
 				continue;
-			if (is_s4u2proxy(m) || is_s4u2self(m) || krbtgt_of(m->krb.sname) || name_eq(m->krb.sname, presented))
+			if (is_s4u2proxy(m) || is_s4u2self(m) || kf_sname_is_krbtgt(m->krb.sname) ||
+			    kf_princ_eq_norealm_nocase(m->krb.sname, presented))
 				continue;
 			const struct kf_message *rep = kf_msg_reply(r, m);
 			if (!rep || rep->type != KF_KRB_TGS_REP || !rep->krb.cname)
@@ -703,9 +685,9 @@ static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 				named_user = true;
 				continue;
 			}
-			if (name_eq(m->krb.sname, rep->krb.cname))
+			if (kf_princ_eq_norealm_nocase(m->krb.sname, rep->krb.cname))
 				continue; /* a ticket to itself */
-			bool own = user != NULL || name_eq(rep->krb.cname, presented) ||
+			bool own = user != NULL || kf_princ_eq_norealm_nocase(rep->krb.cname, presented) ||
 				   rep->krb.cname[strlen(rep->krb.cname) - 1] == '$';
 			if (own && !own_req) {
 				own_req = m;

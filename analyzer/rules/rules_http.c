@@ -12,6 +12,7 @@
 #include "base/limits.h"
 #include "krb5.h"
 #include "krb5_decrypt.h"
+#include "names.h"
 #include "rules.h"
 #include "stories.h"
 
@@ -111,18 +112,6 @@ static unsigned req_port(const struct kf_message *req)
 	return req->dst.port;
 }
 
-static bool name_eq(const char *a, const char *b)
-{
-	if (!a || !b)
-		return false;
-	size_t la = strlen(a), lb = strlen(b);
-	while (la && a[la - 1] == '.')
-		la--;
-	while (lb && b[lb - 1] == '.')
-		lb--;
-	return la == lb && strncasecmp(a, b, la) == 0;
-}
-
 /* The host part of an HTTP/<host>[:port] SPN (NULL if another service class). */
 static const char *http_spn_host(const char *sname)
 {
@@ -139,7 +128,7 @@ static bool spn_host_is(const char *sname, const char *name)
 		return false;
 	char buf[256];
 	host_name(h, buf, sizeof buf);
-	return name_eq(buf, name);
+	return kf_host_eq(buf, name);
 }
 
 static bool is_ip_literal(const char *name)
@@ -195,7 +184,7 @@ static const struct kf_message *tgs_req_for(const struct kf_result *r, const str
 		if (m->frame >= before)
 			break;
 		if (m->carrier == KF_CARRIER_KERBEROS && m->type == KF_KRB_TGS_REQ && m->krb.sname &&
-		    kf_endpoint_same_addr(&m->src, client) && strcasecmp(m->krb.sname, sname) == 0)
+		    kf_endpoint_same_addr(&m->src, client) && kf_name_eq_nocase(m->krb.sname, sname))
 			best = m;
 	}
 	return best;
@@ -288,7 +277,7 @@ static void rule_ntlm_fallback(struct kf_rule_ctx *ctx)
 				const struct kf_story_http *o = &st->http[k];
 				char oh[256];
 				host_name(o->host, oh, sizeof oh);
-				if (o->server.port != port || !name_eq(oh, host))
+				if (o->server.port != port || !kf_host_eq(oh, host))
 					continue;
 				bool ntlm = o->mech && strcmp(o->mech, "ntlm") == 0;
 				if (ntlm)
@@ -542,10 +531,10 @@ static void rule_portless_spn(struct kf_rule_ctx *ctx)
 				continue;
 			char qh[256];
 			host_name(q->http->host, qh, sizeof qh);
-			if (!name_eq(qh, host))
+			if (!kf_host_eq(qh, host))
 				continue;
 			const struct kf_message *qa = tok_at(r, q->frame, KF_KRB_AP_REQ, q->connection);
-			if (!qa || !qa->krb.ticket || strcasecmp(qa->krb.ticket->sname, sname) != 0)
+			if (!qa || !qa->krb.ticket || !kf_name_eq_nocase(qa->krb.ticket->sname, sname))
 				continue;
 			if (!first_ap)
 				first_ap = q->frame;
@@ -588,11 +577,11 @@ static void rule_portless_spn(struct kf_rule_ctx *ctx)
 			unsigned qp = req_port(q);
 			char qh[256];
 			host_name(q->http->host, qh, sizeof qh);
-			if ((qp != 80 && qp != 443) || !name_eq(qh, host))
+			if ((qp != 80 && qp != 443) || !kf_host_eq(qh, host))
 				continue;
 			const struct kf_message *qa = tok_at(r, q->frame, KF_KRB_AP_REQ, q->connection);
 			const struct kf_message *resp = http_resp_of(r, q);
-			if (qa && qa->krb.ticket && strcasecmp(qa->krb.ticket->sname, sname) == 0 && resp &&
+			if (qa && qa->krb.ticket && kf_name_eq_nocase(qa->krb.ticket->sname, sname) && resp &&
 			    resp->http->status < 400)
 				ok_default = resp->frame;
 		}
@@ -716,8 +705,9 @@ static void rule_ap_err_modified(struct kf_rule_ctx *ctx)
 			struct kf_at_addr at = kf_result_at_addr(r, &req->src, 0);
 			for (size_t j = 0; j < at.n && KF_AT_ADDR_MSG(r, at.v[j])->frame < req->frame; j++) {
 				const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[j]);
-				if (m->type == KF_KRB_TGS_REP && m->krb.ticket && kf_endpoint_same_addr(&m->dst, &req->src) &&
-				    strcasecmp(m->krb.ticket->sname, t->sname) == 0)
+				if (m->type == KF_KRB_TGS_REP && m->krb.ticket &&
+				    kf_endpoint_same_addr(&m->dst, &req->src) &&
+				    kf_name_eq_nocase(m->krb.ticket->sname, t->sname))
 					issued = m;
 			}
 		}
@@ -807,7 +797,8 @@ static size_t cname_chain(const struct kf_dns_rec *d, const char *name, const ch
 	for (size_t hop = 0; hop < 8 && n < max; hop++) {
 		const char *next = NULL;
 		for (size_t a = 0; a < d->n_answers; a++)
-			if (d->answers[a].type == 5 && d->answers[a].data && name_eq(d->answers[a].name, cur))
+			if (d->answers[a].type == 5 && d->answers[a].data &&
+			    kf_host_eq(d->answers[a].name, cur))
 				next = d->answers[a].data;
 		if (!next)
 			break;
@@ -841,7 +832,7 @@ static void rule_cname_spn(struct kf_rule_ctx *ctx)
 		for (size_t j = 0; j < at.n; j++) {
 			const struct kf_message *d = KF_AT_ADDR_MSG(r, at.v[j]);
 			if (d->type != KF_MSG_DNS || !d->dns || !kf_endpoint_same_addr(&d->dst, &req->src) ||
-			    !name_eq(d->dns->query, host))
+			    !kf_host_eq(d->dns->query, host))
 				continue;
 			const char *c[8];
 			size_t n = cname_chain(d->dns, host, c, 8);
@@ -961,7 +952,7 @@ static void rule_auth_loop(struct kf_rule_ctx *ctx)
 				continue;
 			char qh[256];
 			host_name(q->http->host, qh, sizeof qh);
-			if (!name_eq(qh, host))
+			if (!kf_host_eq(qh, host))
 				continue;
 			const struct kf_message *resp = http_resp_of(r, q);
 			if (!resp)

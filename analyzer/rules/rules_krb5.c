@@ -9,6 +9,7 @@
 #include "base/arena.h"
 #include "base/limits.h"
 #include "krb5.h"
+#include "names.h"
 #include "rules.h"
 #include "stories.h"
 
@@ -119,9 +120,6 @@ static void rule_kdc_unreachable(struct kf_rule_ctx *ctx)
 
 #define WINDOW_US (30ull * 1000000ull)
 #define MAX_EV KF_LIMIT_EVIDENCE_FRAMES
-
-static bool name_eq(const char *a, const char *b) { return a && b && strcasecmp(a, b) == 0; }
-static bool name_same(const char *a, const char *b) { return (!a && !b) || name_eq(a, b); }
 
 static bool is_krb_error(const struct kf_message *m) { return m->type == KF_KRB_ERROR; }
 
@@ -255,8 +253,8 @@ static bool recovered(const struct kf_result *r, const struct kf_message *err)
 {
 	const struct kf_message *req = kf_msg_request(r, err);
 	if (err->carrier == KF_CARRIER_KERBEROS) {
-		int rt = req ? req->type : (err->krb.sname && strncasecmp(err->krb.sname, "krbtgt/", 7) == 0 &&
-					   err->krb.cname ? KF_KRB_AS_REQ : KF_KRB_TGS_REQ);
+		int rt = req ? req->type :
+			 kf_sname_is_krbtgt(err->krb.sname) && err->krb.cname ? KF_KRB_AS_REQ : KF_KRB_TGS_REQ;
 		if (rt != KF_KRB_AS_REQ && rt != KF_KRB_TGS_REQ)
 			return false;
 		const char *cname = req && req->krb.cname ? req->krb.cname : err->krb.cname;
@@ -272,8 +270,9 @@ static bool recovered(const struct kf_result *r, const struct kf_message *err)
 			const struct kf_message *q = kf_msg_request(r, m);
 			const char *qc = q && q->krb.cname ? q->krb.cname : m->krb.cname;
 			const char *qs = q ? q->krb.sname : NULL;
-			if (rt == KF_KRB_AS_REQ ? (name_eq(qc, cname) && (!qs || !sname || same_service_kind(qs, sname)))
-						: name_eq(qs, sname))
+			if (rt == KF_KRB_AS_REQ ? (kf_name_eq_nocase(qc, cname) &&
+						   (!qs || !sname || same_service_kind(qs, sname)))
+						: kf_name_eq_nocase(qs, sname))
 				return true;
 		}
 		return false;
@@ -306,8 +305,9 @@ static bool badoption_is_delegation(const struct kf_message *err, const struct k
 		 * name ending in $, an enterprise name, STATUS_NOT_SUPPORTED). */
 		const char *sn = err->krb.sname;
 		size_t l = sn ? strlen(sn) : 0;
-		return !sn || strncasecmp(sn, "krbtgt/", 7) == 0 || strchr(sn, '@') || (l && sn[l - 1] == '$') ||
-		       name_eq(sn, err->krb.cname) || (err->krb.has_ntstatus && err->krb.ntstatus == 0xC00000BBu);
+		return !sn || kf_sname_is_krbtgt(sn) || strchr(sn, '@') || (l && sn[l - 1] == '$') ||
+		       kf_name_eq_nocase(sn, err->krb.cname) ||
+		       (err->krb.has_ntstatus && err->krb.ntstatus == 0xC00000BBu);
 	}
 	if (req->type != KF_KRB_TGS_REQ)
 		return false;
@@ -315,7 +315,7 @@ static bool badoption_is_delegation(const struct kf_message *err, const struct k
 		return true;
 	if (req->krb.n_addl && req->krb.has_kdc_options && (req->krb.kdc_options & KDC_OPT_CNAME_IN_ADDL_TKT))
 		return true;
-	return req->krb.sname && strncasecmp(req->krb.sname, "krbtgt/", 7) == 0 && req->krb.has_kdc_options &&
+	return kf_sname_is_krbtgt(req->krb.sname) && req->krb.has_kdc_options &&
 	       (req->krb.kdc_options & KDC_OPT_FORWARDED);
 }
 
@@ -370,7 +370,7 @@ static bool same_error(const struct kf_result *r, const struct kf_message *a, co
 		sa = qa->krb.ticket->sname;
 	if (!sb && qb && qb->krb.ticket)
 		sb = qb->krb.ticket->sname;
-	return name_same(ca, cb) && name_same(sa, sb);
+	return kf_name_same_nocase(ca, cb) && kf_name_same_nocase(sa, sb);
 }
 
 /* What same_error compares, as a group key. */
@@ -1010,7 +1010,7 @@ static void rule_weak_etype(struct kf_rule_ctx *ctx)
 				const char *t = princ(ctx, o->krb.ticket->sname, o->krb.ticket->realm);
 				bool dup = false;
 				for (size_t x = 0; x < nt && !dup; x++)
-					dup = name_eq(tickets[x], t);
+					dup = kf_name_eq_nocase(tickets[x], t);
 				if (!dup) {
 					if (nt < 6)
 						tickets[nt++] = t;
@@ -1121,9 +1121,11 @@ static const struct kf_message *tcp_retry(const struct kf_result *r, const struc
 			continue;
 		if (want_type && m->type != want_type)
 			continue;
-		if (want_type == KF_KRB_AS_REQ && cname && m->krb.cname && !name_eq(cname, m->krb.cname))
+		if (want_type == KF_KRB_AS_REQ && cname && m->krb.cname &&
+		    !kf_name_eq_nocase(cname, m->krb.cname))
 			continue;
-		if (want_type == KF_KRB_TGS_REQ && sname && m->krb.sname && !name_eq(sname, m->krb.sname))
+		if (want_type == KF_KRB_TGS_REQ && sname && m->krb.sname &&
+		    !kf_name_eq_nocase(sname, m->krb.sname))
 			continue;
 		const struct kf_message *rep = kf_msg_reply(r, m);
 		if (rep && (rep->type == KF_KRB_AS_REP || rep->type == KF_KRB_TGS_REP)) {
