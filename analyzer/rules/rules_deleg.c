@@ -8,11 +8,11 @@
 #include <strings.h>
 
 #include "base/arena.h"
-#include "base/limits.h"
 #include "krb5.h"
 #include "krb5_decrypt.h"
 #include "names.h"
 #include "rules.h"
+#include "rules_common.h"
 #include "stories.h"
 
 #define KDC_OPT_FORWARDED (0x80000000u >> 2)
@@ -24,25 +24,7 @@
  * still counts as done for that user. */
 #define DELEG_WINDOW_US (60ull * 1000000ull)
 
-#define MAX_EV KF_LIMIT_EVIDENCE_FRAMES
-
 /* ---- helpers -------------------------------------------------------------- */
-
-struct frameset {
-	uint64_t f[MAX_EV];
-	size_t n;
-};
-
-static void fs_add(struct frameset *s, uint64_t frame)
-{
-	if (!frame)
-		return;
-	for (size_t i = 0; i < s->n; i++)
-		if (s->f[i] == frame)
-			return;
-	if (s->n < MAX_EV)
-		s->f[s->n++] = frame;
-}
 
 /* A growing list of frames, sorted once filled, for "is this frame taken". */
 struct frames {
@@ -263,7 +245,7 @@ static const struct kf_message *s4u_refusal(const struct kf_result *r, const str
 
 struct s4u_group {
 	bool probe;
-	struct frameset fs;
+	struct kf_evidence fs;
 	const struct kf_message *req, *rep;
 	uint64_t self_req, self_rep;
 };
@@ -292,8 +274,8 @@ static void rule_s4u_denied(struct kf_rule_ctx *ctx)
 		}
 		struct s4u_group g = { .probe = probe, .req = req, .rep = rep };
 		struct s4u_group *x = &g;
-		fs_add(&x->fs, req->frame);
-		fs_add(&x->fs, rep->frame);
+		kf_evidence_add(&x->fs, req->frame);
+		kf_evidence_add(&x->fs, rep->frame);
 		struct kf_at_addr at = kf_result_at_addr(r, &req->src, req->frame);
 		for (size_t j = 0; req->krb.sname && j < at.n; j++) {
 			const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[j]);
@@ -303,15 +285,15 @@ static void rule_s4u_denied(struct kf_rule_ctx *ctx)
 			const struct kf_message *mrep = s4u_refusal(r, m);
 			if (!mrep || mrep->krb.error_code != rep->krb.error_code || s4u_self_probe(m) != probe)
 				continue;
-			fs_add(&x->fs, m->frame);
-			fs_add(&x->fs, mrep->frame);
+			kf_evidence_add(&x->fs, m->frame);
+			kf_evidence_add(&x->fs, mrep->frame);
 		}
 		bool self = is_s4u2self(req);
 		char by[64];
 		kf_endpoint_addr(&req->src, by, sizeof by);
 		const char *user = self ? req->krb.s4u_user : s4u_user_of(r, req, &x->self_req, &x->self_rep);
-		fs_add(&x->fs, x->self_req);
-		fs_add(&x->fs, x->self_rep);
+		kf_evidence_add(&x->fs, x->self_req);
+		kf_evidence_add(&x->fs, x->self_rep);
 		const char *front = front_account(ctx, req, rep);
 		const char *target = spn_at(ctx, req->krb.sname, req->krb.realm);
 		const char *times = x->fs.n > 2 + (x->self_req ? 2 : 0) ? " (repeated)" : "";
@@ -352,7 +334,7 @@ static void rule_s4u_denied(struct kf_rule_ctx *ctx)
 struct xr_chain {
 	struct kf_endpoint by;
 	const char *sname;
-	struct frameset fs;
+	struct kf_evidence fs;
 	const struct kf_message *first, *err;
 	const char *other_realm;
 	bool ntstatus, referral, success, last_unanswered;
@@ -362,11 +344,11 @@ struct xr_chain {
 static void chain_add(const struct kf_result *r, struct xr_chain *x, const struct kf_message *req)
 {
 	const struct kf_message *rep = kf_msg_reply(r, req);
-	fs_add(&x->fs, req->frame);
+	kf_evidence_add(&x->fs, req->frame);
 	x->last_unanswered = !rep;
 	if (!rep)
 		return;
-	fs_add(&x->fs, rep->frame);
+	kf_evidence_add(&x->fs, rep->frame);
 	const struct kf_ticket_rec *ev = &req->krb.addl[0];
 	if (req->krb.realm && ev->realm && !kf_name_eq_nocase(req->krb.realm, ev->realm))
 		x->other_realm = req->krb.realm;
@@ -396,17 +378,17 @@ static void chain_report(struct kf_rule_ctx *ctx, const struct kf_result *r, str
 		    !kf_princ_eq_norealm_nocase(m->krb.sname, x->sname) || m->frame < x->first->frame)
 			continue;
 		const struct kf_message *rep = kf_msg_reply(r, m);
-		fs_add(&x->fs, m->frame);
+		kf_evidence_add(&x->fs, m->frame);
 		if (rep)
-			fs_add(&x->fs, rep->frame);
+			kf_evidence_add(&x->fs, rep->frame);
 	}
 	char by[64];
 	kf_endpoint_addr(&x->by, by, sizeof by);
 	const char *front = front_account(ctx, x->first, x->err);
 	uint64_t sr = 0, sp = 0;
 	const char *user = s4u_user_of(r, x->first, &sr, &sp);
-	fs_add(&x->fs, sr);
-	fs_add(&x->fs, sp);
+	kf_evidence_add(&x->fs, sr);
+	kf_evidence_add(&x->fs, sp);
 	const char *from_realm = x->first->krb.addl[0].realm;
 	const char *what = x->err ? kf_rule_fmt(ctx, "refused: %s", err_text(ctx, x->err))
 				  : "the chain stops after the referral, with no ticket";
@@ -695,7 +677,7 @@ static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 			}
 		}
 		/* The client's forwarded-TGT requests before it presented the ticket. */
-		struct frameset fs = { .n = 0 };
+		struct kf_evidence fs = { .n = 0 };
 		const struct kf_message *refusal = NULL, *fwd_ok = NULL;
 		at = kf_result_at_addr(r, &hq->src, 0);
 		for (size_t j = 0; j < at.n && KF_AT_ADDR_MSG(r, at.v[j])->frame <= ap->frame; j++) {
@@ -706,8 +688,8 @@ static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 			const struct kf_message *rep = kf_msg_reply(r, m);
 			if (fwd_refused(r, m, &err)) {
 				refusal = err;
-				fs_add(&fs, m->frame);
-				fs_add(&fs, err->frame);
+				kf_evidence_add(&fs, m->frame);
+				kf_evidence_add(&fs, err->frame);
 			} else if (rep && rep->type == KF_KRB_TGS_REP) {
 				fwd_ok = rep;
 			}
@@ -721,11 +703,11 @@ static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 				kf_free(used.f);
 				return;
 			}
-		fs_add(&fs, hq->frame);
-		fs_add(&fs, hr->frame);
+		kf_evidence_add(&fs, hq->frame);
+		kf_evidence_add(&fs, hr->frame);
 		if (own_req) {
-			fs_add(&fs, own_req->frame);
-			fs_add(&fs, own_rep->frame);
+			kf_evidence_add(&fs, own_req->frame);
+			kf_evidence_add(&fs, own_rep->frame);
 		}
 		char cl[64], fe[64];
 		kf_endpoint_addr(&hq->src, cl, sizeof cl);
@@ -808,9 +790,9 @@ static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 		kf_key_addr(&ck, &m->src);
 		if (!kf_seen_add(ctx, &clients, ck))
 			continue;
-		struct frameset fs = { .n = 0 };
-		fs_add(&fs, m->frame);
-		fs_add(&fs, err->frame);
+		struct kf_evidence fs = { .n = 0 };
+		kf_evidence_add(&fs, m->frame);
+		kf_evidence_add(&fs, err->frame);
 		struct kf_at_addr at = kf_result_at_addr(r, &m->src, m->frame);
 		for (size_t j = 0; j < at.n; j++) {
 			const struct kf_message *q = KF_AT_ADDR_MSG(r, at.v[j]);
@@ -818,8 +800,8 @@ static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 			if (q <= m || !is_forwarded_tgt_req(q) || !kf_endpoint_same_addr(&q->src, &m->src) ||
 			    !fwd_refused(r, q, &qerr) || frames_has(&used, q->frame))
 				continue;
-			fs_add(&fs, q->frame);
-			fs_add(&fs, qerr->frame);
+			kf_evidence_add(&fs, q->frame);
+			kf_evidence_add(&fs, qerr->frame);
 		}
 		char cl[64];
 		kf_endpoint_addr(&m->src, cl, sizeof cl);

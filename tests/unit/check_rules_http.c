@@ -1,6 +1,7 @@
-/* check_rules_http.c - the HTTP Negotiate rules (rules_http.c) on fact
- * lists: ntlm-fallback, portless-spn, ap-err-modified, cname-spn, auth-loop,
- * token-too-large, request-based-kerberos. Each rule: positive cases, the
+/* check_rules_http.c - the HTTP Negotiate rules (rules_http_spn.c,
+ * rules_http_token.c) on fact lists: ntlm-fallback, portless-spn,
+ * ap-err-modified, cname-spn, auth-loop, token-too-large,
+ * request-based-kerberos. Each rule: positive cases, the
  * near misses that must stay quiet, severity/confidence variants, precedence. */
 #include <check.h>
 #include <stdlib.h>
