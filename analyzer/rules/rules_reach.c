@@ -333,6 +333,10 @@ static const struct kf_message *tcp_retry(const struct kf_result *r, const struc
 	return any;
 }
 
+/* A capture that ends this soon after RESPONSE_TOO_BIG may just not hold the
+ * TCP retry (a warning, not an error). */
+#define RETRY_UNSEEN_US (2ull * 1000000ull)
+
 static void rule_udp_fragmentation(struct kf_rule_ctx *ctx)
 {
 	const struct kf_result *r = kf_rule_result(ctx);
@@ -400,7 +404,7 @@ static void rule_udp_fragmentation(struct kf_rule_ctx *ctx)
 					kf_rule_frame_add(frames, &nf, retry->frame);
 				} else {
 					too_big_none++;
-					if (r->last_ts_us && r->last_ts_us < m->ts_us + 2000000)
+					if (r->last_ts_us && r->last_ts_us < m->ts_us + RETRY_UNSEEN_US)
 						ends_early = true;
 				}
 			} else if (m->ip_fragments > 1) {
@@ -517,11 +521,11 @@ static void rule_udp_fragmentation(struct kf_rule_ctx *ctx)
 /* ---- the table ------------------------------------------------------------ */
 
 const struct kf_rule kf_rules_reach[] = {
-	{ { "kdc-unreachable", KF_SEV_ERROR, KF_RULE_ROOT_CAUSE,
+	{ { "kdc-unreachable", KF_SEV_ERROR, KF_RULE_ROOT_CAUSE, KF_RULE_WINDOW_WHOLE,
 	  "requests to a KDC on port 88 never get an answer" }, rule_kdc_unreachable },
-	{ { "clock-skew", KF_SEV_ERROR, KF_RULE_ROOT_CAUSE,
+	{ { "clock-skew", KF_SEV_ERROR, KF_RULE_ROOT_CAUSE, KF_RULE_WINDOW_WHOLE,
 	  "KRB_AP_ERR_SKEW: client, KDC or service clocks differ by more than the tolerance" }, rule_clock_skew },
-	{ { "udp-fragmentation", KF_SEV_INFO, KF_RULE_PLAIN,
+	{ { "udp-fragmentation", KF_SEV_INFO, KF_RULE_PLAIN, KF_RULE_WINDOW_WHOLE,
 	  "Kerberos over UDP in IP fragments, lost fragments, or RESPONSE_TOO_BIG and the TCP retry" },
 	  rule_udp_fragmentation },
 };
