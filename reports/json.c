@@ -810,10 +810,11 @@ static jv *message_obj(const struct kf_result *r, const struct kf_message *m)
 		set(o, "first_frame", jv_int((int64_t)m->first_frame));
 	if (m->ip_fragments > 1)
 		set(o, "ip_fragments", jv_int(m->ip_fragments));
-	if (m->reply_in)
-		set(o, "reply_in", jv_int((int64_t)m->reply_in));
-	if (m->reply_to)
-		set(o, "reply_to", jv_int((int64_t)m->reply_to));
+	const struct kf_message *reply = kf_msg_reply(r, m), *asked = kf_msg_request(r, m);
+	if (reply) /* frames, as OUTPUT.md has them */
+		set(o, "reply_in", jv_int((int64_t)reply->frame));
+	if (asked)
+		set(o, "reply_to", jv_int((int64_t)asked->frame));
 	if (m->http)
 		http_fields(o, m->http);
 	else if (m->ntlm)

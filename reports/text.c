@@ -507,21 +507,11 @@ static bool plain_response(const struct kf_message *m)
 	       !m->spnego;
 }
 
-/* The HTTP-RESPONSE answering request m (same connection, in reply_in's frame). */
+/* The HTTP-RESPONSE answering request m (its reply, on the same connection). */
 static const struct kf_message *response_to(const struct kf_result *r, const struct kf_message *m)
 {
-	size_t lo = 0, hi = r->n_messages;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (r->messages[mid].frame < m->reply_in)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (size_t i = lo; i < r->n_messages && r->messages[i].frame == m->reply_in; i++)
-		if (r->messages[i].type == KF_MSG_HTTP_RESPONSE && r->messages[i].connection == m->connection)
-			return &r->messages[i];
-	return NULL;
+	const struct kf_message *o = kf_msg_reply(r, m);
+	return o && o->type == KF_MSG_HTTP_RESPONSE && o->connection == m->connection ? o : NULL;
 }
 
 static void flush_run(FILE *out, struct plain_run *pr)
@@ -616,7 +606,7 @@ static void story(FILE *out, const struct kf_result *r, const struct kf_story *s
 		struct kf_endpoint client;
 		if (!frame_in(st->frames, st->n_frames, m->frame) || !kf_message_client(m, &client))
 			continue;
-		const struct kf_message *resp = plain_request(m) && m->reply_in ? response_to(r, m) : NULL;
+		const struct kf_message *resp = plain_request(m) ? response_to(r, m) : NULL;
 		if (resp && plain_response(resp)) {
 			if (pr.count && pr.connection != m->connection)
 				flush_run(out, &pr);
@@ -661,8 +651,9 @@ static void story(FILE *out, const struct kf_result *r, const struct kf_story *s
 		describe(&l, m);
 		if (m->ip_fragments > 1)
 			add(&l, "  [%u IP fragments]", m->ip_fragments);
-		if (m->reply_to)
-			add(&l, "  (reply to %llu)", (unsigned long long)m->reply_to);
+		const struct kf_message *asked = kf_msg_request(r, m);
+		if (asked)
+			add(&l, "  (reply to %llu)", (unsigned long long)asked->frame);
 		fprintf(out, "%s\n", l.b);
 		dec_facts(out, m);
 	}

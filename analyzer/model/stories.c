@@ -177,7 +177,7 @@ struct story_w {
 	const char *user, *kdc;
 	bool tgt_seen;
 	uint64_t tgt_frame, first_frame;
-	uint64_t on_behalf_frame; /* the last reply added by on_behalf */
+	uint32_t on_behalf_id;    /* the last reply added by on_behalf */
 	struct vec services, http, deleg, tls, frames;
 };
 
@@ -295,20 +295,6 @@ static struct http_w *http_conn(struct builder *b, struct story_w *s, const stru
 	return n;
 }
 
-/* The reply a KDC request got: the message in its reply_in frame from the KDC. */
-static const struct kf_message *kdc_reply(const struct kf_result *r, const struct kf_message *req)
-{
-	if (!req->reply_in)
-		return NULL;
-	for (size_t i = kf_result_first_in_frame(r, req->reply_in);
-	     i < r->n_messages && r->messages[i].frame == req->reply_in; i++) {
-		const struct kf_message *m = &r->messages[i];
-		if (m->reply_to == req->frame && m->carrier == req->carrier)
-			return m;
-	}
-	return kf_result_message_at(r, req->reply_in, -1);
-}
-
 #define KDC_OPT_FORWARDED (0x80000000u >> 2)
 #define KDC_OPT_CNAME_IN_ADDL_TKT (0x80000000u >> 14)
 
@@ -343,7 +329,7 @@ static void kdc_message(struct builder *b, struct story_w *s, const struct kf_me
 	case KF_KRB_TGS_REQ: {
 		if (!k->sname)
 			break;
-		const struct kf_message *rep = kdc_reply(r, m);
+		const struct kf_message *rep = kf_msg_reply(r, m);
 		const char *outcome = !rep ? KF_OUTCOME_UNKNOWN :
 				      rep->type == KF_KRB_TGS_REP ? KF_OUTCOME_OK : KF_OUTCOME_ERROR;
 		/* a TGT for another realm instead of the service: the KDC sent the
@@ -558,10 +544,10 @@ static void on_behalf(struct builder *b, const struct kf_message *m, struct stor
 {
 	struct kf_result *r = b->r;
 	const struct kf_krb_rec *k = &m->krb;
-	if ((m->type != KF_KRB_TGS_REP && m->type != KF_KRB_ERROR) || !k->cname || !m->reply_to)
+	if ((m->type != KF_KRB_TGS_REP && m->type != KF_KRB_ERROR) || !k->cname)
 		return;
-	const struct kf_message *req = kf_result_message_at(r, m->reply_to, KF_KRB_TGS_REQ);
-	if (!req || !req->krb.sname || kf_sname_is_krbtgt_exact(req->krb.sname))
+	const struct kf_message *req = kf_msg_request(r, m);
+	if (!req || req->type != KF_KRB_TGS_REQ || !req->krb.sname || kf_sname_is_krbtgt_exact(req->krb.sname))
 		return;
 	const char *who = principal(&r->arena, k->cname, k->crealm);
 	if (!who) {
@@ -575,9 +561,9 @@ static void on_behalf(struct builder *b, const struct kf_message *m, struct stor
 		struct story_w *s = &st[v];
 		if (s == requester || !kf_name_eq_exact(s->user, who) || !served(s, &requester->client))
 			continue;
-		if (s->on_behalf_frame == m->frame)
+		if (s->on_behalf_id == m->id)
 			continue; /* listed in by_server once per connection to the requester */
-		s->on_behalf_frame = m->frame;
+		s->on_behalf_id = m->id;
 		any = true;
 		if (!add_on_behalf(s, requester, req, m)) {
 			b->fail = true;

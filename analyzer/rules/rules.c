@@ -333,7 +333,6 @@ enum kf_status kf_rules_run_only(struct kf_result *r, const struct kf_rule *cons
 	struct kf_rule_ctx ctx = { .r = r };
 	if (kf_result_index(r) != KF_OK)
 		return KF_NOMEM;
-	kf_result_resolve_links(r);
 	r->findings = NULL; /* a run replaces the findings of any earlier one */
 	r->n_findings = 0;
 	r->findings_dropped = 0;

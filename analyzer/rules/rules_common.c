@@ -23,6 +23,12 @@ void kf_evidence_add(struct kf_evidence *e, uint64_t frame)
 		e->f[e->n++] = frame;
 }
 
+void kf_evidence_add_msg(struct kf_evidence *e, const struct kf_message *m)
+{
+	if (m)
+		kf_evidence_add(e, m->frame);
+}
+
 void kf_rule_frame_add(uint64_t *frames, size_t *nf, uint64_t f)
 {
 	if (f && *nf < KF_LIMIT_EVIDENCE_FRAMES)

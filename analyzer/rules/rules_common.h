@@ -20,6 +20,8 @@ struct kf_evidence {
 	size_t n;
 };
 void kf_evidence_add(struct kf_evidence *e, uint64_t frame);
+/* m's frame; nothing for NULL (a reply not in the capture). */
+void kf_evidence_add_msg(struct kf_evidence *e, const struct kf_message *m);
 
 /* The KDC rules' frame lists: frames[*nf] appended while below
  * KF_LIMIT_EVIDENCE_FRAMES, 0 ignored, repeats kept (kf_finding_add drops

@@ -458,13 +458,6 @@ static void rule_cross_realm_s4u(struct kf_rule_ctx *ctx)
 
 /* ---- missing-forwarded-tgt -------------------------------------------------- */
 
-/* The HTTP response to a request (the AP-REP of the same frame also answers it). */
-static const struct kf_message *http_reply(const struct kf_result *r, const struct kf_message *hq)
-{
-	const struct kf_message *m = kf_msg_reply(r, hq);
-	return m && m->type == KF_MSG_HTTP_RESPONSE ? m : NULL;
-}
-
 static const char FWD_FIX[] =
 	"Let the front end receive the user's TGT: on its service account (Delegation tab) choose \"Trust this "
 	"user for delegation to any service (Kerberos only)\" - or, better, constrained delegation to the "
@@ -629,7 +622,7 @@ static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 				break;
 			}
 		}
-		const struct kf_message *hr = http_reply(r, hq);
+		const struct kf_message *hr = kf_rule_http_resp(r, hq);
 		if (!ap || !hr || !hr->http || hr->http->status < 200 || hr->http->status >= 400)
 			continue;
 		if (kf_endpoint_same_addr(&hq->src, &hq->dst))

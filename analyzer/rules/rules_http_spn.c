@@ -234,7 +234,7 @@ static void rule_ntlm_fallback(struct kf_rule_ctx *ctx)
 				if (m->carrier == KF_CARRIER_KERBEROS && m->type == KF_KRB_TGS_REQ && m->frame <= last_ntlm &&
 				    kf_endpoint_same_addr(&m->src, &st->client) && spn_host_is(m->krb.sname, host)) {
 					kf_evidence_add(&e, m->frame);
-					kf_evidence_add(&e, m->reply_in);
+					kf_evidence_add_msg(&e, kf_msg_reply(r, m));
 				}
 			}
 
@@ -433,7 +433,7 @@ static void rule_portless_spn(struct kf_rule_ctx *ctx)
 		const struct kf_message *tgs = tgs_req_for(r, &req->src, sname, first_ap);
 		if (tgs) {
 			kf_evidence_add(&e, tgs->frame);
-			kf_evidence_add(&e, tgs->reply_in);
+			kf_evidence_add_msg(&e, kf_msg_reply(r, tgs));
 		}
 		/* Did the same ticket work on the default port of that host? */
 		uint64_t ok_default = 0;
@@ -548,15 +548,16 @@ static void rule_ap_err_modified(struct kf_rule_ctx *ctx)
 		if (err->carrier == KF_CARRIER_KERBEROS && kf_error_recovered(r, err))
 			continue;
 		/* The request it answers, and the ticket that request carried. */
-		const struct kf_message *req = NULL, *http_req = NULL;
+		const struct kf_message *req = NULL, *http_req = NULL, *asked = kf_msg_request(r, err);
 		if (err->carrier == KF_CARRIER_HTTP) {
-			req = kf_rule_tok_at(r, err->reply_to, KF_KRB_AP_REQ, err->connection);
-			http_req = kf_rule_tok_at(r, err->reply_to, KF_MSG_HTTP_REQUEST, err->connection);
+			/* the token it answers, when an AP-REQ, and that token's HTTP request */
+			req = asked && asked->type == KF_KRB_AP_REQ ? asked : NULL;
+			http_req = asked ? kf_rule_tok_at(r, asked->frame, KF_MSG_HTTP_REQUEST, err->connection) : NULL;
 		} else {
 			/* From a KDC: only a TGS-REQ whose TGT it cannot decrypt.  An
 			 * AS-REQ answered 31 is MIT's wrong password (PREAUTH_FAILED),
 			 * the krb5 rules' business. */
-			req = kf_msg_request(r, err);
+			req = asked;
 			if (!req || req->type != KF_KRB_TGS_REQ)
 				continue;
 		}
@@ -647,7 +648,7 @@ static void rule_ap_err_modified(struct kf_rule_ctx *ctx)
 			kf_rule_fmt(ctx, "%s%s answered %s (%d) to the AP-REQ in frame %llu (%s%s). %s%s%s",
 				    err->carrier == KF_CARRIER_HTTP ? "The web server " : "The service ", where,
 				    kf_rule_err_name(err->krb.error_code), err->krb.error_code,
-				    (unsigned long long)(req ? req->frame : err->reply_to), tinfo,
+				    (unsigned long long)(asked ? asked->frame : 0), tinfo,
 				    issued ? kf_rule_fmt(ctx, ", issued by the KDC in frame %llu", (unsigned long long)issued->frame) :
 					     "",
 				    reason, verdict ? " " : "", verdict ? verdict : ""),
@@ -749,7 +750,7 @@ static void rule_cname_spn(struct kf_rule_ctx *ctx)
 			const char *spn = canon ? canon->krb.sname : canon_ap->krb.ticket->sname;
 			if (canon) {
 				kf_evidence_add(&e, canon->frame);
-				kf_evidence_add(&e, canon->reply_in);
+				kf_evidence_add_msg(&e, kf_msg_reply(r, canon));
 			}
 			kf_finding_add(ctx, KF_SEV_INFO, KF_CONF_CERTAIN, e.f, e.n,
 				kf_rule_fmt(ctx, "Host %s is a DNS alias (CNAME) of %s: the client used the SPN %s", host, target,

@@ -435,7 +435,7 @@ static void rule_udp_fragmentation(struct kf_rule_ctx *ctx)
 				if (m->frame > t->frame)
 					break;
 				if (m->transport == KF_TRANSPORT_UDP && m->carrier == KF_CARRIER_KERBEROS &&
-				    kf_endpoint_same_addr(&m->src, c) && kf_endpoint_same_addr(&m->dst, tk) && !m->reply_in &&
+				    kf_endpoint_same_addr(&m->src, c) && kf_endpoint_same_addr(&m->dst, tk) && !m->reply_id &&
 				    (m->type == KF_KRB_AS_REQ || m->type == KF_KRB_TGS_REQ))
 					req = m; /* the last one before the lost datagram */
 			}
