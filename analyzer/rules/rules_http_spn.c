@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "base/arena.h"
+#include "base/limits.h"
 #include "krb5.h"
 #include "krb5_decrypt.h"
 #include "names.h"
@@ -663,7 +664,7 @@ static size_t cname_chain(const struct kf_dns_rec *d, const char *name, const ch
 {
 	size_t n = 0;
 	const char *cur = name;
-	for (size_t hop = 0; hop < 8 && n < max; hop++) {
+	for (size_t hop = 0; hop < KF_LIMIT_CNAME_HOPS && n < max; hop++) {
 		const char *next = NULL;
 		for (size_t a = 0; a < d->n_answers; a++)
 			if (d->answers[a].type == 5 && d->answers[a].data &&
@@ -694,7 +695,7 @@ static void rule_cname_spn(struct kf_rule_ctx *ctx)
 		if (!kf_seen_add(ctx, &seen, kf_rule_host_key(&req->src, host, 0)))
 			continue;
 		/* A DNS answer to this client turning the Host's name into an alias. */
-		const char *chain[8];
+		const char *chain[KF_LIMIT_CNAME_HOPS];
 		size_t nchain = 0;
 		struct kf_evidence e = { .n = 0 };
 		struct kf_at_addr at = kf_result_at_addr(r, &req->src, 0);
@@ -703,8 +704,8 @@ static void rule_cname_spn(struct kf_rule_ctx *ctx)
 			if (d->type != KF_MSG_DNS || !d->dns || !kf_endpoint_same_addr(&d->dst, &req->src) ||
 			    !kf_host_eq(d->dns->query, host))
 				continue;
-			const char *c[8];
-			size_t n = cname_chain(d->dns, host, c, 8);
+			const char *c[KF_LIMIT_CNAME_HOPS];
+			size_t n = cname_chain(d->dns, host, c, KF_LIMIT_CNAME_HOPS);
 			if (!n)
 				continue;
 			kf_evidence_add(&e, d->frame);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/arena.h"
+#include "base/limits.h"
 #include "gss.h"
 #include "krb5.h"
 #include "names.h"
@@ -204,7 +205,7 @@ static void rule_request_based(struct kf_rule_ctx *ctx)
 		const struct kf_story *st = &r->stories[s];
 		for (size_t h = 0; h < st->n_http; h++) {
 			const struct kf_story_http *c = &st->http[h];
-			uint64_t frames[64];
+			uint64_t frames[KF_LIMIT_EVIDENCE_FRAMES];
 			size_t nf = 0, accepted = 0, n_conn;
 			const struct kf_conn_msg *cm = kf_conn_ix_find(&ci, c->connection, &n_conn);
 			for (size_t i = 0; i < n_conn; i++) {
@@ -216,7 +217,7 @@ static void rule_request_based(struct kf_rule_ctx *ctx)
 				if (!ap || !resp || resp->http->status >= 400)
 					continue;
 				accepted++;
-				if (nf < 64)
+				if (nf < KF_LIMIT_EVIDENCE_FRAMES)
 					frames[nf++] = m->frame;
 			}
 			if (accepted < 2)
