@@ -380,6 +380,15 @@ void kf_result_free(struct kf_result *r)
 	r->n_messages = r->n_tevents = r->n_by_id = 0;
 }
 
+bool kf_msg_in_app_protocol(const struct kf_message *m)
+{
+	if (m->carrier == KF_CARRIER_KERBEROS || m->carrier == KF_CARRIER_DNS)
+		return false;
+	bool krb = m->type >= KF_KRB_AS_REQ && m->type <= KF_KRB_ERROR;
+	bool ntlm = m->type >= KF_MSG_NTLM_NEGOTIATE && m->type <= KF_MSG_NTLM_AUTHENTICATE;
+	return krb || ntlm;
+}
+
 /* ---- reply links ---------------------------------------------------------- */
 
 const struct kf_message *kf_msg_at(const struct kf_result *r, uint64_t frame, int type)

@@ -201,15 +201,17 @@ bool kf_message_client(const struct kf_message *m, struct kf_endpoint *client)
 				m->src.port == 88 && m->dst.port != 88 ? false :
 				(m->type == KF_KRB_AS_REQ || m->type == KF_KRB_TGS_REQ);
 		break;
-	case KF_CARRIER_HTTP:
-		src_is_client = m->type == KF_KRB_AP_REQ || m->type == KF_MSG_NTLM_NEGOTIATE ||
-				m->type == KF_MSG_NTLM_AUTHENTICATE || m->type == KF_MSG_HTTP_REQUEST;
-		break;
 	case KF_CARRIER_DNS:
 		src_is_client = false; /* responses are recorded: the client receives */
 		break;
 	default:
-		return false;
+		if (kf_msg_in_app_protocol(m)) /* the client sends AP-REQ, NTLM NEGOTIATE and AUTHENTICATE */
+			src_is_client = m->type == KF_KRB_AP_REQ || m->type == KF_MSG_NTLM_NEGOTIATE ||
+					m->type == KF_MSG_NTLM_AUTHENTICATE;
+		else if (m->carrier == KF_CARRIER_HTTP && (m->type == KF_MSG_HTTP_REQUEST || m->type == KF_MSG_HTTP_RESPONSE))
+			src_is_client = m->type == KF_MSG_HTTP_REQUEST;
+		else
+			return false;
 	}
 	*client = src_is_client ? m->src : m->dst;
 	client->port = 0;

@@ -153,15 +153,29 @@ bool kf_rule_error_recovered(const struct kf_result *r, const struct kf_message 
 
 /* ---- HTTP ---------------------------------------------------------------- */
 
-const struct kf_message *kf_rule_tok_at(const struct kf_result *r, uint64_t frame, int type, uint32_t conn)
+/* The first message of type in frame on connection conn (0: any) that is a
+ * token inside an application protocol, or else an HTTP record. */
+static const struct kf_message *in_frame(const struct kf_result *r, uint64_t frame, int type, uint32_t conn,
+					 bool token)
 {
 	if (!frame)
 		return NULL;
 	for (const struct kf_message *m = kf_msg_at(r, frame, -1);
 	     m && m < r->messages + r->n_messages && m->frame == frame; m++)
-		if (m->type == type && m->carrier == KF_CARRIER_HTTP && (!conn || m->connection == conn))
+		if (m->type == type && (!conn || m->connection == conn) &&
+		    (token ? kf_msg_in_app_protocol(m) : m->carrier == KF_CARRIER_HTTP))
 			return m;
 	return NULL;
+}
+
+const struct kf_message *kf_rule_tok_at(const struct kf_result *r, uint64_t frame, int type, uint32_t conn)
+{
+	return in_frame(r, frame, type, conn, true);
+}
+
+const struct kf_message *kf_rule_http_at(const struct kf_result *r, uint64_t frame, int type, uint32_t conn)
+{
+	return in_frame(r, frame, type, conn, false);
 }
 
 const struct kf_message *kf_rule_http_resp(const struct kf_result *r, const struct kf_message *req)

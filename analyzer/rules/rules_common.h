@@ -64,9 +64,13 @@ static inline bool kf_rule_is_http_req(const struct kf_message *m)
 {
 	return m->carrier == KF_CARRIER_HTTP && m->type == KF_MSG_HTTP_REQUEST && m->http;
 }
-/* A message of type carried by HTTP in frame, on connection conn (0: any);
+/* The token (AP-REQ, KRB-ERROR, NTLM-*: kf_msg_in_app_protocol) of type that
+ * an application protocol carried in frame, on connection conn (0: any);
  * NULL if none. */
 const struct kf_message *kf_rule_tok_at(const struct kf_result *r, uint64_t frame, int type, uint32_t conn);
+/* The HTTP record (HTTP-REQUEST, HTTP-RESPONSE) of type in frame, on
+ * connection conn (0: any); NULL if none. */
+const struct kf_message *kf_rule_http_at(const struct kf_result *r, uint64_t frame, int type, uint32_t conn);
 /* The HTTP response to an HTTP request (a record answers a record), NULL. */
 const struct kf_message *kf_rule_http_resp(const struct kf_result *r, const struct kf_message *req);
 /* The host name of a Host header, without port or IPv6 brackets, lowercase,

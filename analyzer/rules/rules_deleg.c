@@ -613,15 +613,7 @@ static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 		const struct kf_message *hq = &r->messages[i];
 		if (hq->type != KF_MSG_HTTP_REQUEST || hq->carrier != KF_CARRIER_HTTP)
 			continue;
-		const struct kf_message *ap = NULL;
-		for (size_t j = kf_result_first_in_frame(r, hq->frame);
-		     j < r->n_messages && r->messages[j].frame == hq->frame; j++) {
-			const struct kf_message *m = &r->messages[j];
-			if (m->type == KF_KRB_AP_REQ && m->carrier == KF_CARRIER_HTTP && m->connection == hq->connection) {
-				ap = m;
-				break;
-			}
-		}
+		const struct kf_message *ap = kf_rule_tok_at(r, hq->frame, KF_KRB_AP_REQ, hq->connection);
 		const struct kf_message *hr = kf_rule_http_resp(r, hq);
 		if (!ap || !hr || !hr->http || hr->http->status < 200 || hr->http->status >= 400)
 			continue;

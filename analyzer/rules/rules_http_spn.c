@@ -174,7 +174,7 @@ static void rule_ntlm_fallback(struct kf_rule_ctx *ctx)
 					if (!ntlm)
 						continue;
 					if (m->type == KF_MSG_NTLM_NEGOTIATE || m->type == KF_MSG_NTLM_AUTHENTICATE) {
-						const struct kf_message *req = kf_rule_tok_at(r, m->frame, KF_MSG_HTTP_REQUEST,
+						const struct kf_message *req = kf_rule_http_at(r, m->frame, KF_MSG_HTTP_REQUEST,
 										      m->connection);
 						if (!first_ntlm)
 							first_ntlm = m->frame;
@@ -550,10 +550,10 @@ static void rule_ap_err_modified(struct kf_rule_ctx *ctx)
 			continue;
 		/* The request it answers, and the ticket that request carried. */
 		const struct kf_message *req = NULL, *http_req = NULL, *asked = kf_msg_request(r, err);
-		if (err->carrier == KF_CARRIER_HTTP) {
-			/* the token it answers, when an AP-REQ, and that token's HTTP request */
+		if (kf_msg_in_app_protocol(err)) {
+			/* from a service: the token it answers, when an AP-REQ, and that token's HTTP request */
 			req = asked && asked->type == KF_KRB_AP_REQ ? asked : NULL;
-			http_req = asked ? kf_rule_tok_at(r, asked->frame, KF_MSG_HTTP_REQUEST, err->connection) : NULL;
+			http_req = asked ? kf_rule_http_at(r, asked->frame, KF_MSG_HTTP_REQUEST, err->connection) : NULL;
 		} else {
 			/* From a KDC: only a TGS-REQ whose TGT it cannot decrypt.  An
 			 * AS-REQ answered 31 is MIT's wrong password (PREAUTH_FAILED),
@@ -739,7 +739,7 @@ static void rule_cname_spn(struct kf_rule_ctx *ctx)
 		const struct kf_message *canon_ap = NULL;
 		for (size_t j = 0; j < at.n && !canon && !canon_ap; j++) {
 			const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[j]);
-			if (m->type != KF_KRB_AP_REQ || m->carrier != KF_CARRIER_HTTP || !m->krb.ticket ||
+			if (m->type != KF_KRB_AP_REQ || !kf_msg_in_app_protocol(m) || !m->krb.ticket ||
 			    !kf_endpoint_same_addr(&m->src, &req->src))
 				continue;
 			for (size_t k = 0; k < nchain; k++)
