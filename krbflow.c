@@ -75,10 +75,18 @@ static int list_rules(int argc, char **argv)
 	}
 	size_t n;
 	const struct kf_rule_info *const *all = kf_analyzer_rules(&n);
-	printf("%-26s %-8s %s\n", "rule", "severity", "finds");
-	for (size_t i = 0; i < n; i++)
-		printf("%-26s %-8s %s\n", all[i]->id, kf_severity_name(all[i]->severity), all[i]->title);
+	printf("%-26s %-8s %-7s %s\n", "rule", "severity", "window", "finds");
+	for (size_t i = 0; i < n; i++) {
+		char w[24];
+		if (all[i]->window_us == KF_RULE_WINDOW_WHOLE)
+			snprintf(w, sizeof w, "whole");
+		else
+			snprintf(w, sizeof w, "%llu s", (unsigned long long)(all[i]->window_us / 1000000));
+		printf("%-26s %-8s %-7s %s\n", all[i]->id, kf_severity_name(all[i]->severity), w, all[i]->title);
+	}
 	printf("\n%zu rules; the severity is the usual one, a finding may say less or more.\n"
+	       "The window is the capture time a rule draws on to decide about a message:\n"
+	       "seconds around it, or the whole capture.\n"
 	       "Each rule's evidence and fix: docs/rules.md.\n", n);
 	return EXIT_OK;
 }

@@ -28,6 +28,7 @@
 
 #include "analyzer.h"
 #include "base/arena.h"
+#include "base/limits.h"
 #include "report.h"
 #include "finding.h"
 #include "summary.h"
@@ -38,7 +39,6 @@
 
 enum { EXIT_OK = 0, EXIT_FINDINGS = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3 };
 
-#define AUDIT_MAX_FILES 1000000u  /* captures one audit lists */
 #define AUDIT_MAX_JOBS 256
 #define AUDIT_TOP 10
 
@@ -96,7 +96,7 @@ static struct files *walk_into; /* nftw has no context argument */
 
 static bool add_file(struct files *fs, const char *path, uint64_t size)
 {
-	if (fs->n == AUDIT_MAX_FILES) {
+	if (fs->n == KF_LIMIT_AUDIT_FILES) {
 		fs->too_many = true;
 		return false;
 	}
@@ -194,7 +194,7 @@ static int collect(char **paths, int n, struct files *fs)
 		return EXIT_INTERNAL;
 	}
 	if (fs->too_many) {
-		fprintf(stderr, "krbflow audit: more than %u captures: split the audit (--shard)\n", AUDIT_MAX_FILES);
+		fprintf(stderr, "krbflow audit: more than %u captures: split the audit (--shard)\n", KF_LIMIT_AUDIT_FILES);
 		return EXIT_USAGE;
 	}
 	if (fs->n)

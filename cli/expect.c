@@ -17,7 +17,7 @@
  *   evidence frames, ascending, without repeats, comma-separated without
  *   blanks, at most KF_LIMIT_EVIDENCE_FRAMES of them, or `-` for none.
  * - Lines whose first non-blank character is `#`, and blank lines, are
- *   ignored.  A line is at most EXPECT_LINE_MAX bytes.
+ *   ignored.  A line is at most KF_LIMIT_EXPECT_LINE bytes.
  * - --write-expect writes the findings in the report's order (by first
  *   evidence frame); the comparison does not depend on the order: findings
  *   match as a multiset of (rule, severity, frames).
@@ -42,7 +42,6 @@
 
 #define EXPECT_HEADER "# krbflow expected findings v"
 #define EXPECT_VERSION "1"
-#define EXPECT_LINE_MAX (64u << 10) /* far above 64 frames of 20 digits */
 
 /* One expected finding: rule points into the catalogue, frames into the pool. */
 struct exp_entry {
@@ -246,7 +245,7 @@ static int exp_read(struct exp_file *x, const char *path, char *err, size_t errl
 		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
 		return -1;
 	}
-	char *line = kf_malloc(EXPECT_LINE_MAX + 1);
+	char *line = kf_malloc(KF_LIMIT_EXPECT_LINE + 1);
 	if (!line) {
 		fclose(f);
 		snprintf(err, errlen, "%s: out of memory", path);
@@ -270,8 +269,8 @@ static int exp_read(struct exp_file *x, const char *path, char *err, size_t errl
 				snprintf(why, sizeof why, "a NUL byte: not a text file");
 				goto bad;
 			}
-			if (len == EXPECT_LINE_MAX) {
-				snprintf(why, sizeof why, "line longer than %u bytes", EXPECT_LINE_MAX);
+			if (len == KF_LIMIT_EXPECT_LINE) {
+				snprintf(why, sizeof why, "line longer than %u bytes", KF_LIMIT_EXPECT_LINE);
 				goto bad;
 			}
 			line[len++] = (char)c;

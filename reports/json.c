@@ -721,10 +721,11 @@ static jv *message_obj(struct kf_json_writer *w, const struct kf_result *r, cons
 		kf_json_set(w, o, "first_frame", kf_json_int(w, (int64_t)m->first_frame));
 	if (m->ip_fragments > 1)
 		kf_json_set(w, o, "ip_fragments", kf_json_int(w, m->ip_fragments));
-	if (m->reply_in)
-		kf_json_set(w, o, "reply_in", kf_json_int(w, (int64_t)m->reply_in));
-	if (m->reply_to)
-		kf_json_set(w, o, "reply_to", kf_json_int(w, (int64_t)m->reply_to));
+	const struct kf_message *reply = kf_msg_reply(r, m), *asked = kf_msg_request(r, m);
+	if (reply) /* frames, as OUTPUT.md has them */
+		kf_json_set(w, o, "reply_in", kf_json_int(w, (int64_t)reply->frame));
+	if (asked)
+		kf_json_set(w, o, "reply_to", kf_json_int(w, (int64_t)asked->frame));
 	if (m->http)
 		http_fields(w, o, m->http);
 	else if (m->ntlm)

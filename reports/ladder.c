@@ -60,14 +60,11 @@ static bool plain_response(const struct kf_message *m)
 	       !m->spnego;
 }
 
-/* The HTTP-RESPONSE answering request m (same connection, in reply_in's frame). */
+/* The HTTP-RESPONSE answering request m (its reply, on the same connection). */
 static const struct kf_message *response_to(const struct kf_result *r, const struct kf_message *m)
 {
-	for (size_t i = kf_result_first_in_frame(r, m->reply_in); i < r->n_messages && r->messages[i].frame == m->reply_in;
-	     i++)
-		if (r->messages[i].type == KF_MSG_HTTP_RESPONSE && r->messages[i].connection == m->connection)
-			return &r->messages[i];
-	return NULL;
+	const struct kf_message *o = kf_msg_reply(r, m);
+	return o && o->type == KF_MSG_HTTP_RESPONSE && o->connection == m->connection ? o : NULL;
 }
 
 static unsigned peer_role(const struct kf_message *m)
@@ -124,7 +121,7 @@ static enum kf_status add_rows(struct kf_ladder *l, const struct kf_result *r, c
 			if (!kf_message_client(m, &client))
 				continue;
 			struct kf_ladder_row *run = folding ? &l->rows[l->n_rows - 1] : NULL;
-			const struct kf_message *resp = plain_request(m) && m->reply_in ? response_to(r, m) : NULL;
+			const struct kf_message *resp = plain_request(m) ? response_to(r, m) : NULL;
 			if (resp && plain_response(resp)) {
 				if (!run || run->connection != m->connection) {
 					run = row_add(l, m, &client, KF_ROW_FOLDED);

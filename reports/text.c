@@ -571,8 +571,9 @@ static void message_row(FILE *out, const struct kf_result *r, const struct kf_la
 	describe(&l, m);
 	if (m->ip_fragments > 1)
 		add(&l, "  [%u IP fragments]", m->ip_fragments);
-	if (m->reply_to)
-		add(&l, "  (reply to %llu)", (unsigned long long)m->reply_to);
+	const struct kf_message *asked = kf_msg_request(r, m);
+	if (asked)
+		add(&l, "  (reply to %llu)", (unsigned long long)asked->frame);
 	fprintf(out, "%s\n", l.b);
 	dec_facts(out, m);
 }

@@ -13,13 +13,10 @@
 #include <zstd_errors.h> /* ZSTD_getErrorCode */
 
 #include "base/arena.h"
+#include "base/limits.h"
 
 #define DZ_IN_SIZE (128u << 10)  /* compressed bytes read from the file at a time */
 #define DZ_OUT_SIZE (256u << 10) /* stdio buffer of the decoded stream */
-/* The largest zstd window accepted, 2^27 bytes: zstd(1)'s own default limit.
- * Frames made with --long=28 or more are refused ("frame requires too much
- * memory"), so memory stays bounded whatever the file asks for. */
-#define DZ_ZSTD_WINDOW_LOG_MAX 27
 #define DZ_MAX_CALL (1u << 30) /* bytes decoded per read call: fits zlib's uInt */
 
 struct kf_decompress {
@@ -324,7 +321,7 @@ FILE *kf_decompress_open(FILE *f, struct kf_decompress_info *info, char *err, si
 			d->zd = ZSTD_createDCtx_advanced(mem);
 			if (!d->zd)
 				return fail(d, ENOMEM, err, errlen, "out of memory");
-			if (ZSTD_isError(ZSTD_DCtx_setParameter(d->zd, ZSTD_d_windowLogMax, DZ_ZSTD_WINDOW_LOG_MAX)))
+			if (ZSTD_isError(ZSTD_DCtx_setParameter(d->zd, ZSTD_d_windowLogMax, KF_LIMIT_ZSTD_WINDOW_LOG)))
 				return fail(d, EINVAL, err, errlen, "cannot set up the zstd decoder");
 		}
 		/* Decode the first bytes now: the caller sniffs the capture

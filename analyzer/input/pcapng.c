@@ -15,8 +15,6 @@
 #define BT_EPB 0x00000006u
 #define BOM    0x1A2B3C4Du
 
-#define MAX_BLOCK (KF_LIMIT_SNAPLEN + 4096u)
-#define MAX_IFACES 256u
 
 struct iface {
 	int dlt;
@@ -30,7 +28,7 @@ struct kf_pcapng {
 	bool swap;
 	bool in_section;
 	uint32_t n_ifaces;
-	struct iface ifaces[MAX_IFACES];
+	struct iface ifaces[KF_LIMIT_PCAPNG_IFACES];
 	uint8_t *block;
 	char err[160];
 	bool truncated;
@@ -64,7 +62,7 @@ struct kf_pcapng *kf_pcapng_open(FILE *f)
 		fclose(f);
 		return NULL;
 	}
-	r->block = kf_malloc(MAX_BLOCK);
+	r->block = kf_malloc(KF_LIMIT_PCAPNG_BLOCK);
 	if (!r->block) {
 		kf_free(r);
 		fclose(f);
@@ -97,7 +95,7 @@ static int fail(struct kf_pcapng *r, const char *msg, bool truncated)
 
 static void parse_idb(struct kf_pcapng *r, const uint8_t *body, uint32_t len)
 {
-	if (len < 8 || r->n_ifaces >= MAX_IFACES)
+	if (len < 8 || r->n_ifaces >= KF_LIMIT_PCAPNG_IFACES)
 		return;
 	struct iface *ifc = &r->ifaces[r->n_ifaces++];
 	ifc->dlt = kf_linktype_to_dlt(rd16(r, body));
@@ -169,7 +167,7 @@ int kf_pcapng_next(struct kf_pcapng *r, struct kf_pkt *pkt)
 			r->in_section = true;
 			r->n_ifaces = 0;
 			uint32_t len = rd32(r, hdr + 4);
-			if (len < 28 || len % 4 || len > MAX_BLOCK)
+			if (len < 28 || len % 4 || len > KF_LIMIT_PCAPNG_BLOCK)
 				return fail(r, "bad pcapng section header length", false);
 			if (fread(r->block, 1, len - 12, r->f) != len - 12)
 				return fail(r, "truncated section header", true);
@@ -178,7 +176,7 @@ int kf_pcapng_next(struct kf_pcapng *r, struct kf_pkt *pkt)
 		if (!r->in_section)
 			return fail(r, "pcapng block before the section header", false);
 		uint32_t len = rd32(r, hdr + 4);
-		if (len < 12 || len % 4 || len > MAX_BLOCK)
+		if (len < 12 || len % 4 || len > KF_LIMIT_PCAPNG_BLOCK)
 			return fail(r, "bad pcapng block length", false);
 		uint32_t body_len = len - 12;
 		if (fread(r->block, 1, body_len + 4, r->f) != body_len + 4)

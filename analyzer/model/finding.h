@@ -30,11 +30,21 @@ enum kf_rule_class {
 	KF_RULE_GENERIC,       /* names one error; dropped when a root cause explains its frames */
 };
 
+/* A rule's window: the span of capture time around a message that the rule
+ * draws on to decide a finding about it, in microseconds.  A rule that waits
+ * for what completes or cancels a message (a recovery within 30 s) has that
+ * bound; one that compares with messages anywhere in the capture (other
+ * connections, earlier or later exchanges, without a time bound) declares
+ * KF_RULE_WINDOW_WHOLE.  Gathering the repeats of one finding across the
+ * capture, and naming things in its text, do not widen it.  Never 0. */
+#define KF_RULE_WINDOW_WHOLE UINT64_MAX
+
 /* What a rule is, for the catalogue (`krbflow rules`, --expect, docs/rules.md). */
 struct kf_rule_info {
 	const char *id;                /* stable: DIAGNOSES.md ids */
 	enum kf_severity severity;     /* the usual severity (a finding may say otherwise) */
 	enum kf_rule_class cls;
+	uint64_t window_us;            /* its window (above) */
 	const char *title;             /* one line for `krbflow rules` */
 };
 

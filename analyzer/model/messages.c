@@ -130,7 +130,7 @@ enum kf_status kf_krb_rec_from_msg(struct kf_arena *a, const struct kf_krb_msg *
 }
 
 enum kf_status kf_msgstore_add(struct kf_msgstore *s, const struct kf_message *msg,
-			       const struct kf_krb_msg *m, uint32_t *idx)
+			       const struct kf_krb_msg *m, uint32_t *id)
 {
 	if (s->n >= KF_LIMIT_MESSAGES)
 		return KF_LIMIT;
@@ -144,7 +144,8 @@ enum kf_status kf_msgstore_add(struct kf_msgstore *s, const struct kf_message *m
 	}
 	struct kf_message *out = &s->msgs[s->n];
 	*out = *msg;
-	out->seq = (uint32_t)s->n;
+	out->id = (uint32_t)s->n + 1;
+	out->reply_id = out->request_id = 0;
 	out->raw = NULL;
 	out->raw_len = 0;
 	if (s->keep_raw && m && msg->raw && msg->raw_len) {
@@ -157,21 +158,25 @@ enum kf_status kf_msgstore_add(struct kf_msgstore *s, const struct kf_message *m
 	}
 	if (m && kf_krb_rec_from_msg(s->arena, m, &out->krb) != KF_OK)
 		return KF_NOMEM;
-	*idx = (uint32_t)s->n++;
+	*id = out->id;
+	s->n++;
 	return KF_OK;
 }
 
-const struct kf_message *kf_msgstore_get(const struct kf_msgstore *s, uint32_t idx)
+static struct kf_message *store_msg(const struct kf_msgstore *s, uint32_t id)
 {
-	return idx < s->n ? &s->msgs[idx] : NULL;
+	return id && id <= s->n ? &s->msgs[id - 1] : NULL;
 }
+
+const struct kf_message *kf_msgstore_get(const struct kf_msgstore *s, uint32_t id) { return store_msg(s, id); }
 
 void kf_msgstore_link(struct kf_msgstore *s, uint32_t req, uint32_t rep)
 {
-	if (req >= s->n || rep >= s->n)
+	struct kf_message *q = store_msg(s, req), *p = store_msg(s, rep);
+	if (!q || !p)
 		return;
-	s->msgs[req].reply_in = s->msgs[rep].frame;
-	s->msgs[rep].reply_to = s->msgs[req].frame;
+	q->reply_id = rep;
+	p->request_id = req;
 }
 
 enum kf_status kf_msgstore_add_tevent(struct kf_msgstore *s, const struct kf_tevent *t)
@@ -195,7 +200,7 @@ static int cmp_msg(const void *a, const void *b)
 	const struct kf_message *x = a, *y = b;
 	if (x->frame != y->frame)
 		return x->frame < y->frame ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+	return x->id < y->id ? -1 : x->id > y->id;
 }
 
 static int cmp_tev(const void *a, const void *b)
@@ -231,8 +236,35 @@ static int cmp_at_addr(const void *a, const void *b)
 	return c ? c : x < y ? -1 : x > y; /* then frame order (message index) */
 }
 
+/* by_id: for each id up to the largest held, where its message is. */
+static enum kf_status index_ids(struct kf_result *res)
+{
+	uint32_t max = 0;
+	for (size_t i = 0; i < res->n_messages; i++)
+		max = res->messages[i].id > max ? res->messages[i].id : max;
+	kf_free(res->by_id);
+	res->n_by_id = 0;
+	res->by_id = kf_calloc((size_t)max + 1, sizeof(uint32_t));
+	if (!res->by_id)
+		return KF_NOMEM;
+	for (size_t i = 0; i < res->n_messages; i++)
+		if (res->messages[i].id)
+			res->by_id[res->messages[i].id - 1] = (uint32_t)i + 1;
+	res->n_by_id = max;
+	return KF_OK;
+}
+
+const struct kf_message *kf_result_message(const struct kf_result *r, uint32_t id)
+{
+	if (!id || id > r->n_by_id || !r->by_id[id - 1])
+		return NULL;
+	return &r->messages[r->by_id[id - 1] - 1];
+}
+
 enum kf_status kf_result_index(struct kf_result *res)
 {
+	if (index_ids(res) != KF_OK)
+		return KF_NOMEM;
 	kf_free(res->by_addr);
 	res->by_addr = kf_malloc(2 * res->n_messages * sizeof(uint32_t) + 1);
 	if (!res->by_addr)
@@ -292,7 +324,7 @@ enum kf_status kf_msgstore_finish(struct kf_msgstore *s, struct kf_result *res)
 	s->msgs = NULL;
 	s->tev = NULL;
 	s->n = s->cap = s->n_tev = s->cap_tev = 0;
-	return KF_OK;
+	return index_ids(res);
 }
 
 void kf_msgstore_free(struct kf_msgstore *s)
@@ -338,12 +370,23 @@ void kf_result_free(struct kf_result *r)
 {
 	kf_free(r->messages);
 	kf_free(r->by_addr);
+	kf_free(r->by_id);
 	kf_free(r->tevents);
 	kf_arena_free(&r->arena);
 	r->messages = NULL;
 	r->by_addr = NULL;
+	r->by_id = NULL;
 	r->tevents = NULL;
-	r->n_messages = r->n_tevents = 0;
+	r->n_messages = r->n_tevents = r->n_by_id = 0;
+}
+
+bool kf_msg_in_app_protocol(const struct kf_message *m)
+{
+	if (m->carrier == KF_CARRIER_KERBEROS || m->carrier == KF_CARRIER_DNS)
+		return false;
+	bool krb = m->type >= KF_KRB_AS_REQ && m->type <= KF_KRB_ERROR;
+	bool ntlm = m->type >= KF_MSG_NTLM_NEGOTIATE && m->type <= KF_MSG_NTLM_AUTHENTICATE;
+	return krb || ntlm;
 }
 
 /* ---- reply links ---------------------------------------------------------- */
@@ -353,50 +396,12 @@ const struct kf_message *kf_msg_at(const struct kf_result *r, uint64_t frame, in
 	return kf_result_message_at(r, frame, type);
 }
 
-static const struct kf_message *linked(const struct kf_result *r, const struct kf_message *m, uint64_t frame,
-				       bool want_reply)
-{
-	if (!frame)
-		return NULL;
-	for (size_t i = kf_result_first_in_frame(r, frame); i < r->n_messages && r->messages[i].frame == frame; i++) {
-		const struct kf_message *o = &r->messages[i];
-		if (o->carrier != m->carrier || (m->connection && o->connection != m->connection))
-			continue;
-		/* an HTTP record answers an HTTP record; a token message a token message */
-		bool m_rec = m->type == KF_MSG_HTTP_REQUEST || m->type == KF_MSG_HTTP_RESPONSE;
-		bool o_rec = o->type == KF_MSG_HTTP_REQUEST || o->type == KF_MSG_HTTP_RESPONSE;
-		if (m_rec != o_rec)
-			continue;
-		if (want_reply ? o->reply_to == m->frame : o->reply_in == m->frame)
-			return o;
-	}
-	return NULL;
-}
-
 const struct kf_message *kf_msg_reply(const struct kf_result *r, const struct kf_message *req)
 {
-	if (r->links_resolved) /* once per run, by resolve_links */
-		return req->reply_ix ? &r->messages[req->reply_ix - 1] : NULL;
-	return linked(r, req, req->reply_in, true);
+	return kf_result_message(r, req->reply_id);
 }
 
 const struct kf_message *kf_msg_request(const struct kf_result *r, const struct kf_message *rep)
 {
-	if (r->links_resolved)
-		return rep->request_ix ? &r->messages[rep->request_ix - 1] : NULL;
-	return linked(r, rep, rep->reply_to, false);
-}
-
-/* Resolve every message's reply and request once, for the rules. */
-void kf_result_resolve_links(struct kf_result *r)
-{
-	r->links_resolved = false;
-	for (size_t i = 0; i < r->n_messages; i++) {
-		struct kf_message *m = &r->messages[i];
-		const struct kf_message *o = linked(r, m, m->reply_in, true);
-		m->reply_ix = o ? (uint32_t)(o - r->messages) + 1 : 0;
-		o = linked(r, m, m->reply_to, false);
-		m->request_ix = o ? (uint32_t)(o - r->messages) + 1 : 0;
-	}
-	r->links_resolved = true;
+	return kf_result_message(r, rep->request_id);
 }

@@ -16,7 +16,7 @@
 
 struct kf_msgstore {
 	struct kf_arena *arena;
-	struct kf_message *msgs;
+	struct kf_message *msgs;     /* in order of appearance: msgs[i].id == i + 1 */
 	size_t n, cap;
 	struct kf_tevent *tev;
 	size_t n_tev, cap_tev;
@@ -25,13 +25,16 @@ struct kf_msgstore {
 
 void kf_msgstore_init(struct kf_msgstore *s, struct kf_arena *arena);
 /* Append msg with the Kerberos fields of m (NULL for a message that has none:
- * HTTP, NTLM, DNS); *idx is its index for linking.  msg->raw is copied when
- * the store keeps raw bytes, else dropped.
+ * HTTP, NTLM, DNS) and give it the next id (1, 2, ... in order of
+ * appearance), returned in *id for linking.  msg->raw is copied when the
+ * store keeps raw bytes, else dropped.
  * KF_LIMIT past KF_LIMIT_MESSAGES, KF_NOMEM when memory runs out. */
 enum kf_status kf_msgstore_add(struct kf_msgstore *s, const struct kf_message *msg,
-			       const struct kf_krb_msg *m, uint32_t *idx) KF_WUR;
-const struct kf_message *kf_msgstore_get(const struct kf_msgstore *s, uint32_t idx);
-/* Mark rep as the reply to req (reply_in / reply_to). */
+			       const struct kf_krb_msg *m, uint32_t *id) KF_WUR;
+/* The message with this id, NULL when the store does not hold it. */
+const struct kf_message *kf_msgstore_get(const struct kf_msgstore *s, uint32_t id);
+/* Mark message rep as the reply to message req (their reply_id /
+ * request_id); ids the store does not hold are ignored. */
 void kf_msgstore_link(struct kf_msgstore *s, uint32_t req, uint32_t rep);
 enum kf_status kf_msgstore_add_tevent(struct kf_msgstore *s, const struct kf_tevent *t) KF_WUR;
 /* Sort by frame and hand the arrays to res (which then owns them). */

@@ -270,9 +270,10 @@ struct kf_message {
 	uint32_t ip_fragments; /* > 1 when the datagram was IP-fragmented */
 	uint32_t connection; /* TCP connection id (1-based), 0 for UDP */
 	uint64_t first_frame; /* first frame that carried part of it */
-	uint64_t reply_in, reply_to; /* 0 = none */
-	uint32_t seq;        /* order of appearance, breaks ties within a frame */
-	uint32_t reply_ix, request_ix; /* index + 1 of its reply / request (kf_result_index), 0 = none */
+	uint32_t id;         /* stable id: 1, 2, ... in order of appearance (kf_msgstore_add);
+			      * breaks ties within a frame */
+	uint32_t reply_id, request_id; /* ids of its reply / of the request it answers, 0 = none;
+					* resolve with kf_result_message */
 	uint32_t file;       /* several files: index in kf_result.files of frame's file */
 	uint64_t file_frame; /* ... and frame's number in that file; 0 = unknown (one file) */
 	struct kf_krb_rec krb;           /* Kerberos messages (port 88 or inside a token) */
@@ -349,11 +350,13 @@ struct kf_result {
 	bool have_ts;
 	uint64_t filtered_out;   /* records the BPF filter rejected */
 
-	struct kf_message *messages; /* sorted by frame, then seq */
+	struct kf_message *messages; /* sorted by frame, then id */
 	size_t n_messages;
 	uint32_t *by_addr;           /* both endpoints of every message by address, then frame */
 	size_t n_by_addr;
-	bool links_resolved;         /* reply_ix / request_ix are set (the rule engine did) */
+	uint32_t *by_id;             /* by_id[id - 1]: index + 1 of message id in messages, 0 when
+				      * it is not held (kf_result_message) */
+	size_t n_by_id;
 	struct kf_tevent *tevents;   /* sorted by frame */
 	size_t n_tevents;
 	struct kf_warning *warnings; /* sorted by frame, then code */
@@ -397,21 +400,31 @@ struct kf_at_addr {
 	const uint32_t *v;
 	size_t n;
 };
-/* Build (or rebuild) that index: after the messages are final, before the rules. */
+/* Build (or rebuild) that index and the one of ids (by_id): after the
+ * messages are final, before the rules (kf_msgstore_finish builds the ids'). */
 enum kf_status kf_result_index(struct kf_result *r);
 struct kf_at_addr kf_result_at_addr(const struct kf_result *r, const struct kf_endpoint *e, uint64_t first_frame);
 #define KF_AT_ADDR_MSG(r, x) (&(r)->messages[(x) >> 1])    /* the message */
 #define KF_AT_ADDR_IS_DST(x) ((x) & 1)                       /* the address is its destination */
 
-/* Reply to a request (by reply_in, same carrier) and request of a reply. */
+/* A Kerberos or NTLM message carried inside an application protocol's
+ * authentication token (HTTP Negotiate today; kpasswd, SMB, ... as carriers
+ * are added): any carrier but Kerberos' own (port 88) and DNS.  The
+ * application's own records (HTTP-REQUEST, HTTP-RESPONSE) are not tokens. */
+bool kf_msg_in_app_protocol(const struct kf_message *m);
+
+/* The message with this id, or NULL when the result does not hold it (id 0,
+ * or a message it never kept or has released: nothing may assume every id
+ * is held).  The one way from an id to its message. */
+const struct kf_message *kf_result_message(const struct kf_result *r, uint32_t id);
+/* The reply to a request (its reply_id) and the request of a reply (its
+ * request_id), through kf_result_message: NULL when there is none or it is
+ * not held.  Replies are linked as the wire saw them: a Kerberos reply to its
+ * request, an HTTP record to an HTTP record, a token to a token. */
 const struct kf_message *kf_msg_reply(const struct kf_result *r, const struct kf_message *req);
 const struct kf_message *kf_msg_request(const struct kf_result *r, const struct kf_message *rep);
 /* First message of type in frame (type < 0: any). */
 const struct kf_message *kf_msg_at(const struct kf_result *r, uint64_t frame, int type);
-
-/* Resolve every message's reply and request once (reply_ix / request_ix),
- * after the messages are final. */
-void kf_result_resolve_links(struct kf_result *r);
 
 /* The address of an endpoint as text ("10.88.0.2", "fd88::2"). */
 void kf_endpoint_addr(const struct kf_endpoint *e, char *buf, size_t len);

@@ -8,9 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "krb5.h"
+#include "names.h"
 
 /* ---- growable scratch arrays (heap while building, arena at the end) ---- */
 
@@ -177,7 +177,7 @@ struct story_w {
 	const char *user, *kdc;
 	bool tgt_seen;
 	uint64_t tgt_frame, first_frame;
-	uint64_t on_behalf_frame; /* the last reply added by on_behalf */
+	uint32_t on_behalf_id;    /* the last reply added by on_behalf */
 	struct vec services, http, deleg, tls, frames;
 };
 
@@ -201,15 +201,17 @@ bool kf_message_client(const struct kf_message *m, struct kf_endpoint *client)
 				m->src.port == 88 && m->dst.port != 88 ? false :
 				(m->type == KF_KRB_AS_REQ || m->type == KF_KRB_TGS_REQ);
 		break;
-	case KF_CARRIER_HTTP:
-		src_is_client = m->type == KF_KRB_AP_REQ || m->type == KF_MSG_NTLM_NEGOTIATE ||
-				m->type == KF_MSG_NTLM_AUTHENTICATE || m->type == KF_MSG_HTTP_REQUEST;
-		break;
 	case KF_CARRIER_DNS:
 		src_is_client = false; /* responses are recorded: the client receives */
 		break;
 	default:
-		return false;
+		if (kf_msg_in_app_protocol(m)) /* the client sends AP-REQ, NTLM NEGOTIATE and AUTHENTICATE */
+			src_is_client = m->type == KF_KRB_AP_REQ || m->type == KF_MSG_NTLM_NEGOTIATE ||
+					m->type == KF_MSG_NTLM_AUTHENTICATE;
+		else if (m->carrier == KF_CARRIER_HTTP && (m->type == KF_MSG_HTTP_REQUEST || m->type == KF_MSG_HTTP_RESPONSE))
+			src_is_client = m->type == KF_MSG_HTTP_REQUEST;
+		else
+			return false;
 	}
 	*client = src_is_client ? m->src : m->dst;
 	client->port = 0;
@@ -257,13 +259,12 @@ static const char *principal(struct kf_arena *a, const char *name, const char *r
 	return p;
 }
 
-static bool str_eq(const char *a, const char *b) { return a && b && strcmp(a, b) == 0; }
-
 static struct svc_w *service(struct builder *b, struct story_w *s, const char *sname, const char *realm)
 {
 	struct svc_w *v = s->services.p;
 	for (size_t i = 0; i < s->services.n; i++)
-		if (str_eq(v[i].sname, sname) && (v[i].realm == realm || str_eq(v[i].realm, realm)))
+		if (kf_name_eq_exact(v[i].sname, sname) &&
+		    (v[i].realm == realm || kf_name_eq_exact(v[i].realm, realm)))
 			return &v[i];
 	struct svc_w *n = vec_push(&s->services);
 	if (!n) {
@@ -295,22 +296,6 @@ static struct http_w *http_conn(struct builder *b, struct story_w *s, const stru
 	n->frames.elem = sizeof(uint64_t);
 	return n;
 }
-
-/* The reply a KDC request got: the message in its reply_in frame from the KDC. */
-static const struct kf_message *kdc_reply(const struct kf_result *r, const struct kf_message *req)
-{
-	if (!req->reply_in)
-		return NULL;
-	for (size_t i = kf_result_first_in_frame(r, req->reply_in);
-	     i < r->n_messages && r->messages[i].frame == req->reply_in; i++) {
-		const struct kf_message *m = &r->messages[i];
-		if (m->reply_to == req->frame && m->carrier == req->carrier)
-			return m;
-	}
-	return kf_result_message_at(r, req->reply_in, -1);
-}
-
-static bool is_krbtgt(const char *sname) { return sname && strncmp(sname, "krbtgt/", 7) == 0; }
 
 #define KDC_OPT_FORWARDED (0x80000000u >> 2)
 #define KDC_OPT_CNAME_IN_ADDL_TKT (0x80000000u >> 14)
@@ -346,15 +331,16 @@ static void kdc_message(struct builder *b, struct story_w *s, const struct kf_me
 	case KF_KRB_TGS_REQ: {
 		if (!k->sname)
 			break;
-		const struct kf_message *rep = kdc_reply(r, m);
+		const struct kf_message *rep = kf_msg_reply(r, m);
 		const char *outcome = !rep ? KF_OUTCOME_UNKNOWN :
 				      rep->type == KF_KRB_TGS_REP ? KF_OUTCOME_OK : KF_OUTCOME_ERROR;
 		/* a TGT for another realm instead of the service: the KDC sent the
 		 * client on (RFC 6806 referral), the service is not reached yet */
-		if (rep && rep->type == KF_KRB_TGS_REP && rep->krb.ticket && is_krbtgt(rep->krb.ticket->sname) &&
-		    !is_krbtgt(k->sname))
+		if (rep && rep->type == KF_KRB_TGS_REP && rep->krb.ticket &&
+		    kf_sname_is_krbtgt_exact(rep->krb.ticket->sname) && !kf_sname_is_krbtgt_exact(k->sname))
 			outcome = KF_OUTCOME_REFERRAL;
-		bool forwarded = k->has_kdc_options && (k->kdc_options & KDC_OPT_FORWARDED) && is_krbtgt(k->sname);
+		bool forwarded = k->has_kdc_options && (k->kdc_options & KDC_OPT_FORWARDED) &&
+				 kf_sname_is_krbtgt_exact(k->sname);
 		bool s4u = k->s4u_user || (k->n_addl && k->has_kdc_options && (k->kdc_options & KDC_OPT_CNAME_IN_ADDL_TKT));
 		if (forwarded || s4u) {
 			struct del_w *d = vec_push(&s->deleg);
@@ -560,10 +546,10 @@ static void on_behalf(struct builder *b, const struct kf_message *m, struct stor
 {
 	struct kf_result *r = b->r;
 	const struct kf_krb_rec *k = &m->krb;
-	if ((m->type != KF_KRB_TGS_REP && m->type != KF_KRB_ERROR) || !k->cname || !m->reply_to)
+	if ((m->type != KF_KRB_TGS_REP && m->type != KF_KRB_ERROR) || !k->cname)
 		return;
-	const struct kf_message *req = kf_result_message_at(r, m->reply_to, KF_KRB_TGS_REQ);
-	if (!req || !req->krb.sname || is_krbtgt(req->krb.sname))
+	const struct kf_message *req = kf_msg_request(r, m);
+	if (!req || req->type != KF_KRB_TGS_REQ || !req->krb.sname || kf_sname_is_krbtgt_exact(req->krb.sname))
 		return;
 	const char *who = principal(&r->arena, k->cname, k->crealm);
 	if (!who) {
@@ -575,11 +561,11 @@ static void on_behalf(struct builder *b, const struct kf_message *m, struct stor
 	bool any = false;
 	for (size_t pos = SIZE_MAX; hmap_next(&b->by_server, h, &pos, &v);) {
 		struct story_w *s = &st[v];
-		if (s == requester || !str_eq(s->user, who) || !served(s, &requester->client))
+		if (s == requester || !kf_name_eq_exact(s->user, who) || !served(s, &requester->client))
 			continue;
-		if (s->on_behalf_frame == m->frame)
+		if (s->on_behalf_id == m->id)
 			continue; /* listed in by_server once per connection to the requester */
-		s->on_behalf_frame = m->frame;
+		s->on_behalf_id = m->id;
 		any = true;
 		if (!add_on_behalf(s, requester, req, m)) {
 			b->fail = true;
@@ -605,7 +591,7 @@ static void ntlm_services(struct builder *b, struct story_w *s)
 		snprintf(spn, sizeof spn, "HTTP/%s", host);
 		struct svc_w *v = NULL, *all = s->services.p;
 		for (size_t j = 0; j < s->services.n; j++)
-			if (all[j].sname && strcasecmp(all[j].sname, spn) == 0)
+			if (kf_name_eq_nocase(all[j].sname, spn))
 				v = &all[j];
 		if (!v) {
 			const char *name = kf_arena_strndup(&b->r->arena, spn, strlen(spn));

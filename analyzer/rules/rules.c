@@ -11,6 +11,7 @@
 
 #include "base/limits.h"
 #include "krb5.h"
+#include "names.h"
 #include "stories.h"
 
 struct work_finding {
@@ -34,9 +35,11 @@ static const struct kf_rule *const *rules_all(size_t *n)
 	static const struct kf_rule *all[128];
 	static size_t count;
 	if (!count) {
-		const struct kf_rule *tables[] = { kf_rules_deleg, kf_rules_http, kf_rules_krb5 };
-		size_t counts[] = { kf_rules_deleg_count, kf_rules_http_count, kf_rules_krb5_count };
-		for (size_t t = 0; t < 3; t++)
+		const struct kf_rule *tables[] = { kf_rules_deleg, kf_rules_http_spn, kf_rules_http_token,
+						   kf_rules_reach,  kf_rules_etype,    kf_rules_kdc_errors };
+		size_t counts[] = { kf_rules_deleg_count, kf_rules_http_spn_count, kf_rules_http_token_count,
+				    kf_rules_reach_count, kf_rules_etype_count,    kf_rules_kdc_errors_count };
+		for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
 			for (size_t i = 0; i < counts[t] && count < 128; i++)
 				all[count++] = &tables[t][i];
 	}
@@ -221,8 +224,6 @@ void kf_seen_free(struct kf_seen *s)
 	s->cap = s->n = 0;
 }
 
-static bool str_eq(const char *a, const char *b) { return a && b && strcmp(a, b) == 0; }
-
 bool kf_error_recovered(const struct kf_result *r, const struct kf_message *err)
 {
 	if (err->type != KF_KRB_ERROR || err->carrier != KF_CARRIER_KERBEROS)
@@ -245,9 +246,9 @@ bool kf_error_recovered(const struct kf_result *r, const struct kf_message *err)
 		/* the same request made good: same client name and, for AS, the
 		 * same service (a kadmin/changepw ticket after KEY_EXPIRED is no
 		 * recovery of the login) */
-		if (req->type == KF_KRB_AS_REQ ? str_eq(q->krb.cname, req->krb.cname) &&
-						 (!req->krb.sname || str_eq(q->krb.sname, req->krb.sname))
-					      : str_eq(q->krb.sname, req->krb.sname))
+		if (req->type == KF_KRB_AS_REQ ? kf_name_eq_exact(q->krb.cname, req->krb.cname) &&
+						 (!req->krb.sname || kf_name_eq_exact(q->krb.sname, req->krb.sname))
+					      : kf_name_eq_exact(q->krb.sname, req->krb.sname))
 			return true;
 	}
 	return false;
@@ -332,7 +333,6 @@ enum kf_status kf_rules_run_only(struct kf_result *r, const struct kf_rule *cons
 	struct kf_rule_ctx ctx = { .r = r };
 	if (kf_result_index(r) != KF_OK)
 		return KF_NOMEM;
-	kf_result_resolve_links(r);
 	r->findings = NULL; /* a run replaces the findings of any earlier one */
 	r->n_findings = 0;
 	r->findings_dropped = 0;

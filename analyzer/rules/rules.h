@@ -26,13 +26,23 @@ struct kf_rule {
 	void (*run)(struct kf_rule_ctx *ctx);
 };
 
-/* The rule tables, one per file (rules_krb5.c, rules_http.c, rules_deleg.c). */
-extern const struct kf_rule kf_rules_krb5[];
-extern const size_t kf_rules_krb5_count;
-extern const struct kf_rule kf_rules_http[];
-extern const size_t kf_rules_http_count;
+/* The rule tables, one per file, in catalogue order: delegation
+ * (rules_deleg.c), HTTP Negotiate's SPN and ticket (rules_http_spn.c) and
+ * what HTTP did with the credentials (rules_http_token.c), reaching the KDC
+ * (rules_reach.c), encryption types (rules_etype.c), the KDC and AP errors
+ * (rules_kdc_errors.c).  Shared helpers: rules_common.h. */
 extern const struct kf_rule kf_rules_deleg[];
 extern const size_t kf_rules_deleg_count;
+extern const struct kf_rule kf_rules_http_spn[];
+extern const size_t kf_rules_http_spn_count;
+extern const struct kf_rule kf_rules_http_token[];
+extern const size_t kf_rules_http_token_count;
+extern const struct kf_rule kf_rules_reach[];
+extern const size_t kf_rules_reach_count;
+extern const struct kf_rule kf_rules_etype[];
+extern const size_t kf_rules_etype_count;
+extern const struct kf_rule kf_rules_kdc_errors[];
+extern const size_t kf_rules_kdc_errors_count;
 
 /* Every rule, in catalogue order (for `krbflow rules`). *n is the count. */
 const struct kf_rule_info *const *kf_rule_catalogue(size_t *n);

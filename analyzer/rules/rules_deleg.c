@@ -8,10 +8,11 @@
 #include <strings.h>
 
 #include "base/arena.h"
-#include "base/limits.h"
 #include "krb5.h"
 #include "krb5_decrypt.h"
+#include "names.h"
 #include "rules.h"
+#include "rules_common.h"
 #include "stories.h"
 
 #define KDC_OPT_FORWARDED (0x80000000u >> 2)
@@ -23,25 +24,7 @@
  * still counts as done for that user. */
 #define DELEG_WINDOW_US (60ull * 1000000ull)
 
-#define MAX_EV KF_LIMIT_EVIDENCE_FRAMES
-
 /* ---- helpers -------------------------------------------------------------- */
-
-struct frameset {
-	uint64_t f[MAX_EV];
-	size_t n;
-};
-
-static void fs_add(struct frameset *s, uint64_t frame)
-{
-	if (!frame)
-		return;
-	for (size_t i = 0; i < s->n; i++)
-		if (s->f[i] == frame)
-			return;
-	if (s->n < MAX_EV)
-		s->f[s->n++] = frame;
-}
 
 /* A growing list of frames, sorted once filled, for "is this frame taken". */
 struct frames {
@@ -80,45 +63,20 @@ static bool frames_has(const struct frames *s, uint64_t frame)
 	return s->n && bsearch(&frame, s->f, s->n, sizeof *s->f, cmp_u64) != NULL;
 }
 
-static bool ieq(const char *a, const char *b) { return a && b && strcasecmp(a, b) == 0; }
-
-/* Length of a name without an "@REALM" suffix (enterprise-style snames such
- * as "host$@REALM" keep it in the name itself). */
-static size_t base_len(const char *s)
-{
-	const char *at = strchr(s, '@');
-	return at ? (size_t)(at - s) : strlen(s);
-}
-
-/* Same principal name, ignoring case and any "@REALM" part. */
-static bool name_eq(const char *a, const char *b)
-{
-	if (!a || !b)
-		return false;
-	size_t la = base_len(a), lb = base_len(b);
-	return la == lb && strncasecmp(a, b, la) == 0;
-}
-
-/* Key part matching name_eq(): the name up to any "@REALM", case aside. */
+/* Key part matching kf_princ_eq_norealm_nocase(): the name up to any "@REALM", case aside. */
 static void key_base_name(struct kf_key *k, const char *s)
 {
-	size_t n = base_len(s);
+	size_t n = kf_princ_len_norealm(s);
 	for (size_t i = 0; i < n; i++)
 		kf_key_int(k, tolower((unsigned char)s[i]));
 	kf_key_int(k, -1);
 }
 
-/* The realm a krbtgt name points at ("krbtgt/OTHER.TEST" → "OTHER.TEST"), NULL otherwise. */
-static const char *krbtgt_of(const char *sname)
-{
-	return sname && strncasecmp(sname, "krbtgt/", 7) == 0 ? sname + 7 : NULL;
-}
-
 /* A cross-realm TGT: krbtgt/X issued by realm Y != X (a referral). */
 static bool is_referral_ticket(const struct kf_ticket_rec *t)
 {
-	const char *to = t ? krbtgt_of(t->sname) : NULL;
-	return to && t->realm && !ieq(to, t->realm);
+	const char *to = t ? kf_sname_krbtgt_realm(t->sname) : NULL;
+	return to && t->realm && !kf_name_eq_nocase(to, t->realm);
 }
 
 static bool is_s4u2proxy(const struct kf_message *m)
@@ -135,7 +93,7 @@ static bool is_s4u2self(const struct kf_message *m)
 static bool is_forwarded_tgt_req(const struct kf_message *m)
 {
 	return m->type == KF_KRB_TGS_REQ && m->carrier == KF_CARRIER_KERBEROS && m->krb.has_kdc_options &&
-	       (m->krb.kdc_options & KDC_OPT_FORWARDED) && krbtgt_of(m->krb.sname);
+	       (m->krb.kdc_options & KDC_OPT_FORWARDED) && kf_sname_is_krbtgt(m->krb.sname);
 }
 
 static bool cross_ntstatus(const struct kf_message *rep)
@@ -152,9 +110,9 @@ static bool s4u_cross_realm(const struct kf_result *r, const struct kf_message *
 	if (!is_s4u2proxy(req))
 		return false;
 	const struct kf_ticket_rec *ev = &req->krb.addl[0];
-	if (req->krb.realm && ev->realm && !ieq(req->krb.realm, ev->realm))
+	if (req->krb.realm && ev->realm && !kf_name_eq_nocase(req->krb.realm, ev->realm))
 		return true;
-	if (krbtgt_of(ev->sname) || is_referral_ticket(req->krb.ticket))
+	if (kf_sname_is_krbtgt(ev->sname) || is_referral_ticket(req->krb.ticket))
 		return true;
 	const struct kf_message *rep = kf_msg_reply(r, req);
 	if (rep && rep->type == KF_KRB_TGS_REP && is_referral_ticket(rep->krb.ticket))
@@ -167,7 +125,7 @@ static bool s4u_cross_realm(const struct kf_result *r, const struct kf_message *
  * the target is the evidence ticket's own service. */
 static bool s4u_self_probe(const struct kf_message *req)
 {
-	return is_s4u2proxy(req) && name_eq(req->krb.sname, req->krb.addl[0].sname);
+	return is_s4u2proxy(req) && kf_princ_eq_norealm_nocase(req->krb.sname, req->krb.addl[0].sname);
 }
 
 /* "sname@realm", unless the name already carries a realm (enterprise form). */
@@ -201,7 +159,8 @@ static const char *s4u_user_of(const struct kf_result *r, const struct kf_messag
 	struct kf_at_addr at = kf_result_at_addr(r, &req->src, 0);
 	for (size_t i = 0; i < at.n && KF_AT_ADDR_MSG(r, at.v[i])->frame < req->frame; i++) {
 		const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[i]);
-		if (!is_s4u2self(m) || !kf_endpoint_same_addr(&m->src, &req->src) || !name_eq(m->krb.sname, ev->sname))
+		if (!is_s4u2self(m) || !kf_endpoint_same_addr(&m->src, &req->src) ||
+		    !kf_princ_eq_norealm_nocase(m->krb.sname, ev->sname))
 			continue;
 		const struct kf_message *rep = kf_msg_reply(r, m);
 		if (!rep || rep->type != KF_KRB_TGS_REP)
@@ -286,7 +245,7 @@ static const struct kf_message *s4u_refusal(const struct kf_result *r, const str
 
 struct s4u_group {
 	bool probe;
-	struct frameset fs;
+	struct kf_evidence fs;
 	const struct kf_message *req, *rep;
 	uint64_t self_req, self_rep;
 };
@@ -303,7 +262,7 @@ static void rule_s4u_denied(struct kf_rule_ctx *ctx)
 		bool probe = s4u_self_probe(req);
 		/* One finding per (requester, target, error, probe), built at its
 		 * first request from the requester's later messages.  A request
-		 * without a target matches no other (ieq). */
+		 * without a target matches no other (kf_name_eq_nocase). */
 		if (req->krb.sname) {
 			struct kf_key k = kf_key_new();
 			kf_key_addr(&k, &req->src);
@@ -315,25 +274,26 @@ static void rule_s4u_denied(struct kf_rule_ctx *ctx)
 		}
 		struct s4u_group g = { .probe = probe, .req = req, .rep = rep };
 		struct s4u_group *x = &g;
-		fs_add(&x->fs, req->frame);
-		fs_add(&x->fs, rep->frame);
+		kf_evidence_add(&x->fs, req->frame);
+		kf_evidence_add(&x->fs, rep->frame);
 		struct kf_at_addr at = kf_result_at_addr(r, &req->src, req->frame);
 		for (size_t j = 0; req->krb.sname && j < at.n; j++) {
 			const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[j]);
-			if (m <= req || !kf_endpoint_same_addr(&m->src, &req->src) || !ieq(m->krb.sname, req->krb.sname))
+			if (m <= req || !kf_endpoint_same_addr(&m->src, &req->src) ||
+			    !kf_name_eq_nocase(m->krb.sname, req->krb.sname))
 				continue;
 			const struct kf_message *mrep = s4u_refusal(r, m);
 			if (!mrep || mrep->krb.error_code != rep->krb.error_code || s4u_self_probe(m) != probe)
 				continue;
-			fs_add(&x->fs, m->frame);
-			fs_add(&x->fs, mrep->frame);
+			kf_evidence_add(&x->fs, m->frame);
+			kf_evidence_add(&x->fs, mrep->frame);
 		}
 		bool self = is_s4u2self(req);
 		char by[64];
 		kf_endpoint_addr(&req->src, by, sizeof by);
 		const char *user = self ? req->krb.s4u_user : s4u_user_of(r, req, &x->self_req, &x->self_rep);
-		fs_add(&x->fs, x->self_req);
-		fs_add(&x->fs, x->self_rep);
+		kf_evidence_add(&x->fs, x->self_req);
+		kf_evidence_add(&x->fs, x->self_rep);
 		const char *front = front_account(ctx, req, rep);
 		const char *target = spn_at(ctx, req->krb.sname, req->krb.realm);
 		const char *times = x->fs.n > 2 + (x->self_req ? 2 : 0) ? " (repeated)" : "";
@@ -374,7 +334,7 @@ static void rule_s4u_denied(struct kf_rule_ctx *ctx)
 struct xr_chain {
 	struct kf_endpoint by;
 	const char *sname;
-	struct frameset fs;
+	struct kf_evidence fs;
 	const struct kf_message *first, *err;
 	const char *other_realm;
 	bool ntstatus, referral, success, last_unanswered;
@@ -384,17 +344,17 @@ struct xr_chain {
 static void chain_add(const struct kf_result *r, struct xr_chain *x, const struct kf_message *req)
 {
 	const struct kf_message *rep = kf_msg_reply(r, req);
-	fs_add(&x->fs, req->frame);
+	kf_evidence_add(&x->fs, req->frame);
 	x->last_unanswered = !rep;
 	if (!rep)
 		return;
-	fs_add(&x->fs, rep->frame);
+	kf_evidence_add(&x->fs, rep->frame);
 	const struct kf_ticket_rec *ev = &req->krb.addl[0];
-	if (req->krb.realm && ev->realm && !ieq(req->krb.realm, ev->realm))
+	if (req->krb.realm && ev->realm && !kf_name_eq_nocase(req->krb.realm, ev->realm))
 		x->other_realm = req->krb.realm;
 	if (rep->type == KF_KRB_TGS_REP && is_referral_ticket(rep->krb.ticket)) {
 		x->referral = true;
-		x->other_realm = krbtgt_of(rep->krb.ticket->sname);
+		x->other_realm = kf_sname_krbtgt_realm(rep->krb.ticket->sname);
 	} else if (rep->type == KF_KRB_TGS_REP) {
 		x->success = true;
 	} else if (rep->type == KF_KRB_ERROR) {
@@ -415,20 +375,20 @@ static void chain_report(struct kf_rule_ctx *ctx, const struct kf_result *r, str
 	for (size_t i = 0; i < at.n; i++) {
 		const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[i]);
 		if (m->type != KF_KRB_TGS_REQ || is_s4u2proxy(m) || !kf_endpoint_same_addr(&m->src, &x->by) ||
-		    !name_eq(m->krb.sname, x->sname) || m->frame < x->first->frame)
+		    !kf_princ_eq_norealm_nocase(m->krb.sname, x->sname) || m->frame < x->first->frame)
 			continue;
 		const struct kf_message *rep = kf_msg_reply(r, m);
-		fs_add(&x->fs, m->frame);
+		kf_evidence_add(&x->fs, m->frame);
 		if (rep)
-			fs_add(&x->fs, rep->frame);
+			kf_evidence_add(&x->fs, rep->frame);
 	}
 	char by[64];
 	kf_endpoint_addr(&x->by, by, sizeof by);
 	const char *front = front_account(ctx, x->first, x->err);
 	uint64_t sr = 0, sp = 0;
 	const char *user = s4u_user_of(r, x->first, &sr, &sp);
-	fs_add(&x->fs, sr);
-	fs_add(&x->fs, sp);
+	kf_evidence_add(&x->fs, sr);
+	kf_evidence_add(&x->fs, sp);
 	const char *from_realm = x->first->krb.addl[0].realm;
 	const char *what = x->err ? kf_rule_fmt(ctx, "refused: %s", err_text(ctx, x->err))
 				  : "the chain stops after the referral, with no ticket";
@@ -472,7 +432,7 @@ static void rule_cross_realm_s4u(struct kf_rule_ctx *ctx)
 			continue;
 		/* One chain per (front end, target), built at its first request from
 		 * the front end's later messages.  A request without a target matches
-		 * no other (name_eq). */
+		 * no other (kf_princ_eq_norealm_nocase). */
 		if (first->krb.sname) {
 			struct kf_key k = kf_key_new();
 			kf_key_addr(&k, &first->src);
@@ -486,7 +446,8 @@ static void rule_cross_realm_s4u(struct kf_rule_ctx *ctx)
 		for (size_t j = 0; j < at.n; j++) {
 			const struct kf_message *req = KF_AT_ADDR_MSG(r, at.v[j]);
 			if (req < first || !kf_endpoint_same_addr(&req->src, &x->by) ||
-			    (req != first && !name_eq(x->sname, req->krb.sname)) || !s4u_cross_realm(r, req))
+			    (req != first && !kf_princ_eq_norealm_nocase(x->sname, req->krb.sname)) ||
+			    !s4u_cross_realm(r, req))
 				continue;
 			chain_add(r, x, req);
 		}
@@ -496,13 +457,6 @@ static void rule_cross_realm_s4u(struct kf_rule_ctx *ctx)
 }
 
 /* ---- missing-forwarded-tgt -------------------------------------------------- */
-
-/* The HTTP response to a request (the AP-REP of the same frame also answers it). */
-static const struct kf_message *http_reply(const struct kf_result *r, const struct kf_message *hq)
-{
-	const struct kf_message *m = kf_msg_reply(r, hq);
-	return m && m->type == KF_MSG_HTTP_RESPONSE ? m : NULL;
-}
 
 static const char FWD_FIX[] =
 	"Let the front end receive the user's TGT: on its service account (Delegation tab) choose \"Trust this "
@@ -521,8 +475,9 @@ static const char *ap_user(struct kf_rule_ctx *ctx, const struct kf_result *r, c
 	struct kf_at_addr at = kf_result_at_addr(r, &ap->src, 0);
 	for (size_t i = 0; i < at.n && KF_AT_ADDR_MSG(r, at.v[i])->frame <= ap->frame; i++) {
 		const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[i]);
-		if (m->type == KF_KRB_TGS_REP && m->carrier == KF_CARRIER_KERBEROS && kf_endpoint_same_addr(&m->dst, &ap->src) &&
-		    m->krb.cname && m->krb.ticket && ap->krb.ticket && name_eq(m->krb.ticket->sname, ap->krb.ticket->sname))
+		if (m->type == KF_KRB_TGS_REP && m->carrier == KF_CARRIER_KERBEROS &&
+		    kf_endpoint_same_addr(&m->dst, &ap->src) && m->krb.cname && m->krb.ticket &&
+		    ap->krb.ticket && kf_princ_eq_norealm_nocase(m->krb.ticket->sname, ap->krb.ticket->sname))
 			return m->krb.crealm ? kf_rule_fmt(ctx, "%s@%s", m->krb.cname, m->krb.crealm) : m->krb.cname;
 	}
 	const struct kf_story *st = kf_story_of(r, ap);
@@ -540,7 +495,7 @@ static bool user_eq(const char *cname, const char *crealm, const char *user)
 		return false;
 	if (user[lc] == 0)
 		return true;
-	return user[lc] == '@' && (!crealm || ieq(crealm, user + lc + 1));
+	return user[lc] == '@' && (!crealm || kf_name_eq_nocase(crealm, user + lc + 1));
 }
 
 /* A forwarded-TGT request refused and never retried with success. */
@@ -577,7 +532,8 @@ static bool tgt_flags(const struct kf_result *r, const struct kf_endpoint *clien
 		if (!d)
 			continue;
 		if (m->type == KF_KRB_TGS_REQ && kf_endpoint_same_addr(&m->src, client) && d->ticket &&
-		    d->ticket->status == KF_OPEN_OK && d->ticket->server && krbtgt_of(d->ticket->server) &&
+		    d->ticket->status == KF_OPEN_OK && d->ticket->server &&
+		    kf_sname_is_krbtgt(d->ticket->server) &&
 		    !(d->ticket->flags & KF_TKT_FLAG(KF_TKT_FORWARDED))) {
 			*flags = d->ticket->flags;
 			*frame = m->frame;
@@ -657,16 +613,8 @@ static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 		const struct kf_message *hq = &r->messages[i];
 		if (hq->type != KF_MSG_HTTP_REQUEST || hq->carrier != KF_CARRIER_HTTP)
 			continue;
-		const struct kf_message *ap = NULL;
-		for (size_t j = kf_result_first_in_frame(r, hq->frame);
-		     j < r->n_messages && r->messages[j].frame == hq->frame; j++) {
-			const struct kf_message *m = &r->messages[j];
-			if (m->type == KF_KRB_AP_REQ && m->carrier == KF_CARRIER_HTTP && m->connection == hq->connection) {
-				ap = m;
-				break;
-			}
-		}
-		const struct kf_message *hr = http_reply(r, hq);
+		const struct kf_message *ap = kf_rule_tok_at(r, hq->frame, KF_KRB_AP_REQ, hq->connection);
+		const struct kf_message *hr = kf_rule_http_resp(r, hq);
 		if (!ap || !hr || !hr->http || hr->http->status < 200 || hr->http->status >= 400)
 			continue;
 		if (kf_endpoint_same_addr(&hq->src, &hq->dst))
@@ -694,7 +642,8 @@ static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 				break;
 			if (m->type != KF_KRB_TGS_REQ || m->carrier != KF_CARRIER_KERBEROS || !kf_endpoint_same_addr(&m->src, &hq->dst))
 				continue;
-			if (is_s4u2proxy(m) || is_s4u2self(m) || krbtgt_of(m->krb.sname) || name_eq(m->krb.sname, presented))
+			if (is_s4u2proxy(m) || is_s4u2self(m) || kf_sname_is_krbtgt(m->krb.sname) ||
+			    kf_princ_eq_norealm_nocase(m->krb.sname, presented))
 				continue;
 			const struct kf_message *rep = kf_msg_reply(r, m);
 			if (!rep || rep->type != KF_KRB_TGS_REP || !rep->krb.cname)
@@ -703,9 +652,9 @@ static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 				named_user = true;
 				continue;
 			}
-			if (name_eq(m->krb.sname, rep->krb.cname))
+			if (kf_princ_eq_norealm_nocase(m->krb.sname, rep->krb.cname))
 				continue; /* a ticket to itself */
-			bool own = user != NULL || name_eq(rep->krb.cname, presented) ||
+			bool own = user != NULL || kf_princ_eq_norealm_nocase(rep->krb.cname, presented) ||
 				   rep->krb.cname[strlen(rep->krb.cname) - 1] == '$';
 			if (own && !own_req) {
 				own_req = m;
@@ -713,7 +662,7 @@ static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 			}
 		}
 		/* The client's forwarded-TGT requests before it presented the ticket. */
-		struct frameset fs = { .n = 0 };
+		struct kf_evidence fs = { .n = 0 };
 		const struct kf_message *refusal = NULL, *fwd_ok = NULL;
 		at = kf_result_at_addr(r, &hq->src, 0);
 		for (size_t j = 0; j < at.n && KF_AT_ADDR_MSG(r, at.v[j])->frame <= ap->frame; j++) {
@@ -724,8 +673,8 @@ static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 			const struct kf_message *rep = kf_msg_reply(r, m);
 			if (fwd_refused(r, m, &err)) {
 				refusal = err;
-				fs_add(&fs, m->frame);
-				fs_add(&fs, err->frame);
+				kf_evidence_add(&fs, m->frame);
+				kf_evidence_add(&fs, err->frame);
 			} else if (rep && rep->type == KF_KRB_TGS_REP) {
 				fwd_ok = rep;
 			}
@@ -739,11 +688,11 @@ static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 				kf_free(used.f);
 				return;
 			}
-		fs_add(&fs, hq->frame);
-		fs_add(&fs, hr->frame);
+		kf_evidence_add(&fs, hq->frame);
+		kf_evidence_add(&fs, hr->frame);
 		if (own_req) {
-			fs_add(&fs, own_req->frame);
-			fs_add(&fs, own_rep->frame);
+			kf_evidence_add(&fs, own_req->frame);
+			kf_evidence_add(&fs, own_rep->frame);
 		}
 		char cl[64], fe[64];
 		kf_endpoint_addr(&hq->src, cl, sizeof cl);
@@ -826,9 +775,9 @@ static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 		kf_key_addr(&ck, &m->src);
 		if (!kf_seen_add(ctx, &clients, ck))
 			continue;
-		struct frameset fs = { .n = 0 };
-		fs_add(&fs, m->frame);
-		fs_add(&fs, err->frame);
+		struct kf_evidence fs = { .n = 0 };
+		kf_evidence_add(&fs, m->frame);
+		kf_evidence_add(&fs, err->frame);
 		struct kf_at_addr at = kf_result_at_addr(r, &m->src, m->frame);
 		for (size_t j = 0; j < at.n; j++) {
 			const struct kf_message *q = KF_AT_ADDR_MSG(r, at.v[j]);
@@ -836,8 +785,8 @@ static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 			if (q <= m || !is_forwarded_tgt_req(q) || !kf_endpoint_same_addr(&q->src, &m->src) ||
 			    !fwd_refused(r, q, &qerr) || frames_has(&used, q->frame))
 				continue;
-			fs_add(&fs, q->frame);
-			fs_add(&fs, qerr->frame);
+			kf_evidence_add(&fs, q->frame);
+			kf_evidence_add(&fs, qerr->frame);
 		}
 		char cl[64];
 		kf_endpoint_addr(&m->src, cl, sizeof cl);
@@ -863,12 +812,12 @@ static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 }
 
 const struct kf_rule kf_rules_deleg[] = {
-	{ { "missing-forwarded-tgt", KF_SEV_ERROR, KF_RULE_ROOT_CAUSE,
+	{ { "missing-forwarded-tgt", KF_SEV_ERROR, KF_RULE_ROOT_CAUSE, KF_RULE_WINDOW_WHOLE,
 	  "unconstrained delegation did not happen: the front end went to the back end without the user's TGT" },
 	  rule_missing_forwarded_tgt },
-	{ { "s4u-denied", KF_SEV_ERROR, KF_RULE_ROOT_CAUSE,
+	{ { "s4u-denied", KF_SEV_ERROR, KF_RULE_ROOT_CAUSE, KF_RULE_RECOVERY_US,
 	  "S4U2Self or S4U2Proxy refused by the KDC" }, rule_s4u_denied },
-	{ { "cross-realm-s4u", KF_SEV_ERROR, KF_RULE_ROOT_CAUSE,
+	{ { "cross-realm-s4u", KF_SEV_ERROR, KF_RULE_ROOT_CAUSE, KF_RULE_WINDOW_WHOLE,
 	  "constrained delegation (S4U2Proxy) across realms refused" }, rule_cross_realm_s4u },
 };
 const size_t kf_rules_deleg_count = sizeof kf_rules_deleg / sizeof kf_rules_deleg[0];

@@ -9,6 +9,11 @@
 #define KF_LIMIT_ENCAP_DEPTH        4u        /* tunnels inside tunnels */
 #define KF_LIMIT_VLAN_TAGS          4u        /* stacked 802.1Q/802.1ad tags */
 #define KF_LIMIT_IPV6_EXT_HDRS      8u        /* extension headers walked */
+#define KF_LIMIT_PCAPNG_BLOCK       (KF_LIMIT_SNAPLEN + 4096u) /* a pcapng block read: the largest
+					     * packet with its block header and options */
+#define KF_LIMIT_PCAPNG_IFACES      256u      /* interface descriptions of one pcapng section */
+#define KF_LIMIT_ZSTD_WINDOW_LOG    27        /* a zstd frame's window, 2^27 bytes: zstd(1)'s own
+					     * default limit (--long=28 or more is refused) */
 
 /* Several files in one analysis (--continuous, --merge) */
 #define KF_LIMIT_CAPTURE_FILES      1024u     /* files of one analysis (a rotated capture's pieces) */
@@ -84,6 +89,7 @@
 #define KF_LIMIT_EVIDENCE_FRAMES    64u       /* frames a finding lists (its text counts them all) */
 #define KF_LIMIT_RULE_GROUPS        256u      /* clients/hosts a rule tells apart in one capture
 					     * (more than KF_LIMIT_FINDINGS_PER_RULE anyway) */
+#define KF_LIMIT_CNAME_HOPS         8u        /* CNAMEs followed from a Host name (cname-spn) */
 
 /* Whole run */
 #define KF_LIMIT_MESSAGES           250000u   /* authentication messages kept (~120 MiB at most) */
@@ -91,5 +97,10 @@
 #define KF_LIMIT_PENDING_REQUESTS   65536u    /* UDP requests awaiting a reply */
 #define KF_LIMIT_KRB_PENDING        16u       /* requests awaiting a reply on one KDC flow
 					     * (more: the oldest is no longer matched) */
+
+/* Command line: batch audits, expected-findings files */
+#define KF_LIMIT_AUDIT_FILES        1000000u  /* captures one audit lists (more: split it, --shard) */
+#define KF_LIMIT_EXPECT_LINE        (64u << 10) /* a line of an --expect file (far above
+					     * KF_LIMIT_EVIDENCE_FRAMES frames of 20 digits) */
 
 #endif

@@ -19,6 +19,19 @@ krb5_error_code encode_krb5_tgs_req(const krb5_kdc_req *, krb5_data **);
 krb5_error_code encode_krb5_as_rep(const krb5_kdc_rep *, krb5_data **);
 krb5_error_code encode_krb5_error(const krb5_error *, krb5_data **);
 
+/* The frame of a message's reply / request, 0 when it has none. */
+static uint64_t reply_frame(const struct kf_result *r, const struct kf_message *m)
+{
+	const struct kf_message *o = kf_msg_reply(r, m);
+	return o ? o->frame : 0;
+}
+
+static uint64_t request_frame(const struct kf_result *r, const struct kf_message *m)
+{
+	const struct kf_message *o = kf_msg_request(r, m);
+	return o ? o->frame : 0;
+}
+
 static krb5_context kctx;
 
 /* ---- Kerberos messages ---- */
@@ -245,7 +258,7 @@ START_TEST(t_udp_exchange_matched)
 	const struct kf_message *m = r.messages;
 	ck_assert_int_eq(m[0].type, 10);
 	ck_assert_uint_eq(m[0].frame, 1);
-	ck_assert_uint_eq(m[0].reply_in, 2);
+	ck_assert_uint_eq(reply_frame(&r, &m[0]), 2);
 	ck_assert_str_eq(m[0].krb.cname, "alice");
 	ck_assert_str_eq(m[0].krb.sname, "krbtgt/LAB.TEST");
 	ck_assert_str_eq(m[0].krb.realm, "LAB.TEST");
@@ -258,10 +271,17 @@ START_TEST(t_udp_exchange_matched)
 	ck_assert_int_eq(m[0].transport, KF_TRANSPORT_UDP);
 	ck_assert_int_eq(m[1].type, 30);
 	ck_assert_int_eq(m[1].krb.error_code, 25);
-	ck_assert_uint_eq(m[1].reply_to, 1);
-	ck_assert_uint_eq(m[2].reply_in, 4);
+	ck_assert_uint_eq(request_frame(&r, &m[1]), 1);
+	ck_assert_uint_eq(reply_frame(&r, &m[2]), 4);
 	ck_assert_int_eq(m[3].type, 11);
-	ck_assert_uint_eq(m[3].reply_to, 3);
+	ck_assert_uint_eq(request_frame(&r, &m[3]), 3);
+	for (uint32_t i = 0; i < 4; i++) /* ids in order of appearance, links by id */
+		ck_assert_uint_eq(m[i].id, i + 1);
+	ck_assert_uint_eq(m[0].reply_id, 2);
+	ck_assert_uint_eq(m[1].request_id, 1);
+	ck_assert_ptr_eq(kf_result_message(&r, 3), &m[2]);
+	ck_assert_ptr_null(kf_result_message(&r, 0));
+	ck_assert_ptr_null(kf_result_message(&r, 5));
 	ck_assert_ptr_nonnull(m[3].krb.ticket);
 	ck_assert_str_eq(m[3].krb.ticket->sname, "krbtgt/LAB.TEST");
 	ck_assert_uint_eq(m[3].krb.ticket->kvno, 7);
@@ -331,8 +351,8 @@ START_TEST(t_tcp_big_record_reordered)
 	 * before the retransmission, whether nseg is even or odd */
 	ck_assert_uint_eq(m->frame, frame);
 	ck_assert_uint_eq(m->first_frame, 6); /* segment 0 came second */
-	ck_assert_uint_eq(m->reply_to, 4);
-	ck_assert_uint_eq(r.messages[0].reply_in, m->frame);
+	ck_assert_uint_eq(request_frame(&r, m), 4);
+	ck_assert_uint_eq(reply_frame(&r, &r.messages[0]), m->frame);
 	/* the second request got no reply */
 	ck_assert_uint_eq(r.n_tevents, 1);
 	ck_assert_int_eq(r.tevents[0].kind, KF_TEV_TCP_NO_REPLY);
@@ -581,7 +601,7 @@ START_TEST(t_http_proxy_pipelining)
 	ck_assert_ptr_nonnull(m);
 	ck_assert_ptr_null(m->http->auth_scheme);
 	ck_assert_str_eq(m->http->uri, "http://x.lab.test/");
-	ck_assert_uint_eq(m->reply_in, 4);
+	ck_assert_uint_eq(reply_frame(&r, m), 4);
 	m = msg_at(&r, 4, KF_MSG_HTTP_RESPONSE);
 	ck_assert_ptr_nonnull(m);
 	ck_assert_int_eq(m->http->status, 407);
@@ -599,7 +619,7 @@ START_TEST(t_http_proxy_pipelining)
 	ck_assert_str_eq(m->http->auth_scheme, "NTLM");
 	ck_assert(m->http->proxy);
 	ck_assert_uint_eq(m->http->token_bytes, 32);
-	ck_assert_uint_eq(m->reply_in, 8);
+	ck_assert_uint_eq(reply_frame(&r, m), 8);
 	m = msg_at(&r, 8, KF_MSG_HTTP_RESPONSE);
 	ck_assert_ptr_nonnull(m);
 	ck_assert_int_eq(m->http->status, 200);

@@ -1,6 +1,6 @@
 /* check_rules_engine.c - the rule engine itself: ordering, precedence of
  * root causes over generic findings, the per-rule cap, recovered errors,
- * and kdc-unreachable on fact lists. */
+ * the windows rules declare, and kdc-unreachable on fact lists. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,10 +39,14 @@ static void run_many(struct kf_rule_ctx *ctx)
 	}
 }
 
-static const struct kf_rule r_root = { { "t-root", KF_SEV_ERROR, KF_RULE_ROOT_CAUSE, "root title" }, run_root };
-static const struct kf_rule r_generic = { { "t-generic", KF_SEV_ERROR, KF_RULE_GENERIC, "generic" }, run_generic };
-static const struct kf_rule r_plain = { { "t-plain", KF_SEV_INFO, KF_RULE_PLAIN, "plain title" }, run_plain };
-static const struct kf_rule r_many = { { "t-many", KF_SEV_WARNING, KF_RULE_PLAIN, "many" }, run_many };
+static const struct kf_rule r_root = { { "t-root", KF_SEV_ERROR, KF_RULE_ROOT_CAUSE, KF_RULE_WINDOW_WHOLE,
+	"root title" }, run_root };
+static const struct kf_rule r_generic = { { "t-generic", KF_SEV_ERROR, KF_RULE_GENERIC, KF_RULE_WINDOW_WHOLE,
+	"generic" }, run_generic };
+static const struct kf_rule r_plain = { { "t-plain", KF_SEV_INFO, KF_RULE_PLAIN, KF_RULE_WINDOW_WHOLE,
+	"plain title" }, run_plain };
+static const struct kf_rule r_many = { { "t-many", KF_SEV_WARNING, KF_RULE_PLAIN, KF_RULE_WINDOW_WHOLE,
+	"many" }, run_many };
 
 START_TEST(t_precedence_and_order)
 {
@@ -90,6 +94,66 @@ START_TEST(t_severity_names)
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = i + 1; j < n; j++)
 			ck_assert_msg(strcmp(all[i]->id, all[j]->id) != 0, "rule id %s twice", all[i]->id);
+}
+END_TEST
+
+/* Every rule of the catalogue declares its window; a few are the constants
+ * their code uses (rules_common.c and rules.c wait KF_RULE_RECOVERY_US for
+ * a recovery; the others compare across the capture). */
+START_TEST(t_rule_windows)
+{
+	size_t n;
+	const struct kf_rule_info *const *all = kf_rule_catalogue(&n);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_msg(all[i]->window_us != 0, "rule %s declares no window", all[i]->id);
+	static const struct {
+		const char *id;
+		uint64_t window_us;
+	} want[] = {
+		{ "principal-unknown", KF_RULE_RECOVERY_US },  { "generic-kdc-error", KF_RULE_RECOVERY_US },
+		{ "s4u-denied", KF_RULE_RECOVERY_US },         { "ap-err-modified", KF_RULE_RECOVERY_US },
+		{ "weak-etype", KF_RULE_RECOVERY_US },         { "kdc-unreachable", KF_RULE_WINDOW_WHOLE },
+		{ "clock-skew", KF_RULE_WINDOW_WHOLE },        { "missing-forwarded-tgt", KF_RULE_WINDOW_WHOLE },
+		{ "ntlm-fallback", KF_RULE_WINDOW_WHOLE },
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		const struct kf_rule *rule = kf_rule_find(want[i].id);
+		ck_assert_ptr_nonnull(rule);
+		ck_assert_msg(rule->info.window_us == want[i].window_us, "rule %s: window %llu", want[i].id,
+			      (unsigned long long)rule->info.window_us);
+	}
+}
+END_TEST
+
+/* The declared window is the one the code waits: an error followed by the
+ * same request made good 1 s inside the window is recovered (no finding),
+ * 1 s outside it is not.  principal-unknown recovers through
+ * kf_rule_error_recovered, s4u-denied through kf_error_recovered. */
+START_TEST(t_recovery_window)
+{
+	static const char *const ids[] = { "principal-unknown", "s4u-denied" };
+	for (size_t k = 0; k < 2; k++) {
+		uint64_t w = kf_rule_find(ids[k])->info.window_us;
+		bool outside = _i == 1;
+		struct kf_result *r = fx_new();
+		struct kf_message *m = fx_krb(r, 1, KF_KRB_TGS_REQ, C, KDC);
+		m->krb.sname = "HTTP/web.lab.test";
+		if (k == 1)
+			m->krb.s4u_user = "alice";
+		struct kf_message *err = fx_krb(r, 2, KF_KRB_ERROR, KDC, C);
+		err->krb.error_code = k == 0 ? 7 : 13;
+		m = fx_krb(r, 3, KF_KRB_TGS_REQ, "10.0.0.10:40001", KDC);
+		m->krb.sname = "HTTP/web.lab.test";
+		m->ts_us = err->ts_us + (outside ? w + 1000000 : w - 1000000);
+		fx_krb(r, 4, KF_KRB_TGS_REP, KDC, "10.0.0.10:40001")->ts_us = m->ts_us + 1000;
+		fx_link(r, 1, KF_KRB_TGS_REQ, 2, KF_KRB_ERROR);
+		fx_link(r, 3, KF_KRB_TGS_REQ, 4, KF_KRB_TGS_REP);
+		fx_finish(r);
+		fx_run(r, ids[k]);
+		ck_assert_msg(fx_count(r, ids[k], 0) == (outside ? 1u : 0u), "%s, recovery %s the window: %zu findings",
+			      ids[k], outside ? "outside" : "inside", fx_count(r, ids[k], 0));
+		fx_free(r);
+	}
 }
 END_TEST
 
@@ -190,6 +254,8 @@ int main(void)
 	tcase_add_test(tc, t_cap_counts_the_rest);
 	tcase_add_test(tc, t_severity_names);
 	tcase_add_test(tc, t_error_recovered);
+	tcase_add_test(tc, t_rule_windows);
+	tcase_add_loop_test(tc, t_recovery_window, 0, 2);
 	tcase_add_test(tc, t_kdc_unreachable);
 	tcase_add_test(tc, t_reply_families);
 	suite_add_tcase(s, tc);

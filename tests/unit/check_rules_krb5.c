@@ -1,6 +1,6 @@
-/* check_rules_krb5.c - the KDC-side rules on fact lists: clock-skew,
- * weak-etype, udp-fragmentation and the named KDC/AP errors
- * (principal-unknown, preauth-failed, client-revoked, key-expired, ...). */
+/* check_rules_krb5.c - the KDC-side rules (rules_reach.c, rules_etype.c,
+ * rules_kdc_errors.c) on fact lists: clock-skew, weak-etype,
+ * udp-fragmentation and the named KDC/AP errors (principal-unknown, preauth-failed, client-revoked, key-expired, ...). */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>

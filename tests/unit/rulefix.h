@@ -32,7 +32,7 @@ struct kf_ticket_rec *fx_ticket(struct kf_result *r, const char *sname, const ch
 				uint32_t kvno);
 /* WWW-Authenticate schemes for a response record ("Negotiate", "NTLM"). */
 void fx_challenges(struct kf_result *r, struct kf_http_rec *h, const char *a, const char *b);
-/* Mark rep as the reply to req (by frame; both already added). */
+/* Mark rep as the reply to req (found by frame and type; both already added). */
 void fx_link(struct kf_result *r, uint64_t req_frame, int req_type, uint64_t rep_frame, int rep_type);
 /* A transport event. */
 struct kf_tevent *fx_tevent(struct kf_result *r, int kind, uint64_t frame, const char *src, const char *dst);

@@ -1,0 +1,253 @@
+/* rules_common.c - helpers the rule files share (rules_common.h). */
+#include "rules_common.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "krb5.h"
+#include "names.h"
+#include "stories.h"
+
+/* ---- evidence ------------------------------------------------------------ */
+
+void kf_evidence_add(struct kf_evidence *e, uint64_t frame)
+{
+	if (!frame)
+		return;
+	for (size_t i = 0; i < e->n; i++)
+		if (e->f[i] == frame)
+			return;
+	if (e->n < KF_LIMIT_EVIDENCE_FRAMES)
+		e->f[e->n++] = frame;
+}
+
+void kf_evidence_add_msg(struct kf_evidence *e, const struct kf_message *m)
+{
+	if (m)
+		kf_evidence_add(e, m->frame);
+}
+
+void kf_rule_frame_add(uint64_t *frames, size_t *nf, uint64_t f)
+{
+	if (f && *nf < KF_LIMIT_EVIDENCE_FRAMES)
+		frames[(*nf)++] = f;
+}
+
+void kf_rule_msg_frames_add(uint64_t *frames, size_t *nf, const struct kf_message *m)
+{
+	if (!m)
+		return;
+	if (m->first_frame && m->first_frame != m->frame)
+		kf_rule_frame_add(frames, nf, m->first_frame);
+	kf_rule_frame_add(frames, nf, m->frame);
+}
+
+/* ---- who and what -------------------------------------------------------- */
+
+struct kf_endpoint kf_rule_client_of(const struct kf_message *m)
+{
+	struct kf_endpoint c;
+	if (kf_message_client(m, &c))
+		return c;
+	bool reply = m->type == KF_KRB_ERROR || m->type == KF_KRB_AS_REP || m->type == KF_KRB_TGS_REP ||
+		     m->type == KF_KRB_AP_REP || m->type == KF_MSG_HTTP_RESPONSE;
+	return reply ? m->dst : m->src;
+}
+
+const char *kf_rule_err_name(int32_t code)
+{
+	const char *n = kf_krb5_error_name(code);
+	return n ? n : "KRB-ERROR";
+}
+
+const char *kf_rule_princ(struct kf_rule_ctx *ctx, const char *name, const char *realm)
+{
+	if (!name)
+		return NULL;
+	return realm && !strchr(name, '@') ? kf_rule_fmt(ctx, "%s@%s", name, realm) : name;
+}
+
+const char *kf_rule_user_of(struct kf_rule_ctx *ctx, const struct kf_message *err, const struct kf_message *req)
+{
+	if (err->krb.cname)
+		return kf_rule_princ(ctx, err->krb.cname, kf_rule_first_of(err->krb.crealm, err->krb.realm));
+	if (req && req->krb.cname)
+		return kf_rule_princ(ctx, req->krb.cname, kf_rule_first_of(req->krb.crealm, req->krb.realm));
+	const struct kf_story *st = kf_story_of(kf_rule_result(ctx), err);
+	return st && st->user ? st->user : NULL;
+}
+
+const char *kf_rule_service_of(struct kf_rule_ctx *ctx, const struct kf_message *err, const struct kf_message *req)
+{
+	if (err->krb.sname)
+		return kf_rule_princ(ctx, err->krb.sname, err->krb.realm);
+	if (req && req->krb.sname)
+		return kf_rule_princ(ctx, req->krb.sname, req->krb.realm);
+	if (req && req->krb.ticket)
+		return kf_rule_princ(ctx, req->krb.ticket->sname, req->krb.ticket->realm);
+	return NULL;
+}
+
+/* ---- recovery ------------------------------------------------------------ */
+
+static const char *first_component(const char *sname, size_t *len)
+{
+	const char *slash = sname ? strchr(sname, '/') : NULL;
+	*len = sname ? (slash ? (size_t)(slash - sname) : strlen(sname)) : 0;
+	return sname;
+}
+
+static bool same_service_kind(const char *a, const char *b)
+{
+	size_t la, lb;
+	first_component(a, &la);
+	first_component(b, &lb);
+	if (!a || !b)
+		return !a && !b;
+	return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+bool kf_rule_error_recovered(const struct kf_result *r, const struct kf_message *err)
+{
+	const struct kf_message *req = kf_msg_request(r, err);
+	if (err->carrier == KF_CARRIER_KERBEROS) {
+		int rt = req ? req->type :
+			 kf_sname_is_krbtgt(err->krb.sname) && err->krb.cname ? KF_KRB_AS_REQ : KF_KRB_TGS_REQ;
+		if (rt != KF_KRB_AS_REQ && rt != KF_KRB_TGS_REQ)
+			return false;
+		const char *cname = req && req->krb.cname ? req->krb.cname : err->krb.cname;
+		const char *sname = req && req->krb.sname ? req->krb.sname : err->krb.sname;
+		int want = rt == KF_KRB_AS_REQ ? KF_KRB_AS_REP : KF_KRB_TGS_REP;
+		struct kf_at_addr at = kf_result_at_addr(r, &err->dst, err->frame + 1);
+		for (size_t i = 0; i < at.n; i++) {
+			const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[i]);
+			if (m->ts_us > err->ts_us + KF_RULE_RECOVERY_US)
+				break;
+			if (!KF_AT_ADDR_IS_DST(at.v[i]) || m->type != want || m->carrier != KF_CARRIER_KERBEROS)
+				continue;
+			const struct kf_message *q = kf_msg_request(r, m);
+			const char *qc = q && q->krb.cname ? q->krb.cname : m->krb.cname;
+			const char *qs = q ? q->krb.sname : NULL;
+			if (rt == KF_KRB_AS_REQ ? (kf_name_eq_nocase(qc, cname) &&
+						   (!qs || !sname || same_service_kind(qs, sname)))
+						: kf_name_eq_nocase(qs, sname))
+				return true;
+		}
+		return false;
+	}
+	struct kf_at_addr at = kf_result_at_addr(r, &err->dst, err->frame + 1);
+	for (size_t i = 0; i < at.n; i++) {
+		const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[i]);
+		if (m->ts_us > err->ts_us + KF_RULE_RECOVERY_US)
+			break;
+		if (!KF_AT_ADDR_IS_DST(at.v[i]) || !kf_endpoint_same_addr(&m->src, &err->src))
+			continue;
+		if (m->type == KF_KRB_AP_REP || (m->type == KF_MSG_HTTP_RESPONSE && m->http && m->http->status &&
+						 m->http->status < 400))
+			return true;
+	}
+	return false;
+}
+
+/* ---- HTTP ---------------------------------------------------------------- */
+
+/* The first message of type in frame on connection conn (0: any) that is a
+ * token inside an application protocol, or else an HTTP record. */
+static const struct kf_message *in_frame(const struct kf_result *r, uint64_t frame, int type, uint32_t conn,
+					 bool token)
+{
+	if (!frame)
+		return NULL;
+	for (const struct kf_message *m = kf_msg_at(r, frame, -1);
+	     m && m < r->messages + r->n_messages && m->frame == frame; m++)
+		if (m->type == type && (!conn || m->connection == conn) &&
+		    (token ? kf_msg_in_app_protocol(m) : m->carrier == KF_CARRIER_HTTP))
+			return m;
+	return NULL;
+}
+
+const struct kf_message *kf_rule_tok_at(const struct kf_result *r, uint64_t frame, int type, uint32_t conn)
+{
+	return in_frame(r, frame, type, conn, true);
+}
+
+const struct kf_message *kf_rule_http_at(const struct kf_result *r, uint64_t frame, int type, uint32_t conn)
+{
+	return in_frame(r, frame, type, conn, false);
+}
+
+const struct kf_message *kf_rule_http_resp(const struct kf_result *r, const struct kf_message *req)
+{
+	const struct kf_message *m = kf_msg_reply(r, req);
+	return m && m->type == KF_MSG_HTTP_RESPONSE && m->http ? m : NULL;
+}
+
+void kf_rule_host_name(const char *host, char *buf, size_t len)
+{
+	buf[0] = 0;
+	if (!host || !len)
+		return;
+	size_t k = 0;
+	if (host[0] == '[') {
+		for (const char *p = host + 1; *p && *p != ']' && k + 1 < len; p++)
+			buf[k++] = (char)tolower((unsigned char)*p);
+	} else {
+		const char *colon = strchr(host, ':');
+		if (colon && strchr(colon + 1, ':'))
+			colon = NULL; /* a bare IPv6 address */
+		for (const char *p = host; *p && p != colon && k + 1 < len; p++)
+			buf[k++] = (char)tolower((unsigned char)*p);
+	}
+	while (k && buf[k - 1] == '.')
+		k--;
+	buf[k] = 0;
+}
+
+struct kf_key kf_rule_host_key(const struct kf_endpoint *client, const char *host, int64_t port)
+{
+	struct kf_key k = kf_key_new();
+	kf_key_addr(&k, client);
+	kf_key_name(&k, host);
+	kf_key_int(&k, port);
+	return k;
+}
+
+static int cmp_conn_msg(const void *a, const void *b)
+{
+	const struct kf_conn_msg *x = a, *y = b;
+	if (x->conn != y->conn)
+		return x->conn < y->conn ? -1 : 1;
+	return x->ix < y->ix ? -1 : x->ix > y->ix;
+}
+
+bool kf_conn_ix_build(const struct kf_result *r, struct kf_conn_ix *ci)
+{
+	ci->n = 0;
+	ci->v = kf_malloc((r->n_messages ? r->n_messages : 1) * sizeof *ci->v);
+	if (!ci->v)
+		return false;
+	for (size_t i = 0; i < r->n_messages; i++)
+		if (r->messages[i].carrier == KF_CARRIER_HTTP)
+			ci->v[ci->n++] = (struct kf_conn_msg){ r->messages[i].connection, (uint32_t)i };
+	qsort(ci->v, ci->n, sizeof *ci->v, cmp_conn_msg);
+	return true;
+}
+
+const struct kf_conn_msg *kf_conn_ix_find(const struct kf_conn_ix *ci, uint32_t conn, size_t *n)
+{
+	size_t lo = 0, hi = ci->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (ci->v[mid].conn < conn)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	size_t end = lo;
+	while (end < ci->n && ci->v[end].conn == conn)
+		end++;
+	*n = end - lo;
+	return ci->v + lo;
+}

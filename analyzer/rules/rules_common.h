@@ -1,0 +1,96 @@
+/* rules_common.h - what the rule files (rules_*.c) share: evidence lists,
+ * who and what a message is about, recovery from an error, and the HTTP
+ * lookups of the Negotiate rules.  Internal to the rules module. */
+#ifndef KF_RULES_COMMON_H
+#define KF_RULES_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/limits.h"
+#include "rules.h"
+
+/* ---- evidence ------------------------------------------------------------ */
+
+/* A finding's evidence frames: each once, 0 ignored, at most
+ * KF_LIMIT_EVIDENCE_FRAMES (the earliest added). */
+struct kf_evidence {
+	uint64_t f[KF_LIMIT_EVIDENCE_FRAMES];
+	size_t n;
+};
+void kf_evidence_add(struct kf_evidence *e, uint64_t frame);
+/* m's frame; nothing for NULL (a reply not in the capture). */
+void kf_evidence_add_msg(struct kf_evidence *e, const struct kf_message *m);
+
+/* The KDC rules' frame lists: frames[*nf] appended while below
+ * KF_LIMIT_EVIDENCE_FRAMES, 0 ignored, repeats kept (kf_finding_add drops
+ * them; they count against the cap). */
+void kf_rule_frame_add(uint64_t *frames, size_t *nf, uint64_t f);
+/* m's first frame (when it spans several) and its frame; nothing for NULL. */
+void kf_rule_msg_frames_add(uint64_t *frames, size_t *nf, const struct kf_message *m);
+
+/* ---- who and what -------------------------------------------------------- */
+
+static inline bool kf_rule_is_krb_error(const struct kf_message *m) { return m->type == KF_KRB_ERROR; }
+static inline const char *kf_rule_first_of(const char *a, const char *b) { return a ? a : b; }
+
+/* The client end of a message: its story's client (kf_message_client), else
+ * the destination of a reply and the source of anything else. */
+struct kf_endpoint kf_rule_client_of(const struct kf_message *m);
+/* The name of a KRB-ERROR code, "KRB-ERROR" when unknown. */
+const char *kf_rule_err_name(int32_t code);
+/* "alice@LAB.TEST" (name@realm unless the name has a realm), "alice", or NULL. */
+const char *kf_rule_princ(struct kf_rule_ctx *ctx, const char *name, const char *realm);
+/* The user of an error: its cname, the request's, or the story's user; NULL. */
+const char *kf_rule_user_of(struct kf_rule_ctx *ctx, const struct kf_message *err, const struct kf_message *req);
+/* The principal asked for: the error's sname, the request's or its ticket's; NULL. */
+const char *kf_rule_service_of(struct kf_rule_ctx *ctx, const struct kf_message *err,
+			       const struct kf_message *req);
+
+/* Did the client get past this error at once, within KF_RULE_RECOVERY_US?
+ * KDC errors: the same client got an AS-REP for the same user (case
+ * ignored) and the same kind of service (krbtgt, not kadmin/changepw), or a
+ * TGS-REP for the same service; without the request in the capture, a
+ * krbtgt sname with a cname stands for an AS request.  Service errors: the
+ * same server answered the same client with an AP-REP or an HTTP status
+ * below 400.  (Wider than kf_error_recovered, which needs the request and
+ * compares names exactly; the KDC error, clock and etype rules use this.) */
+bool kf_rule_error_recovered(const struct kf_result *r, const struct kf_message *err);
+
+/* ---- HTTP ---------------------------------------------------------------- */
+
+static inline bool kf_rule_is_http_req(const struct kf_message *m)
+{
+	return m->carrier == KF_CARRIER_HTTP && m->type == KF_MSG_HTTP_REQUEST && m->http;
+}
+/* The token (AP-REQ, KRB-ERROR, NTLM-*: kf_msg_in_app_protocol) of type that
+ * an application protocol carried in frame, on connection conn (0: any);
+ * NULL if none. */
+const struct kf_message *kf_rule_tok_at(const struct kf_result *r, uint64_t frame, int type, uint32_t conn);
+/* The HTTP record (HTTP-REQUEST, HTTP-RESPONSE) of type in frame, on
+ * connection conn (0: any); NULL if none. */
+const struct kf_message *kf_rule_http_at(const struct kf_result *r, uint64_t frame, int type, uint32_t conn);
+/* The HTTP response to an HTTP request (a record answers a record), NULL. */
+const struct kf_message *kf_rule_http_resp(const struct kf_result *r, const struct kf_message *req);
+/* The host name of a Host header, without port or IPv6 brackets, lowercase,
+ * final dots removed. */
+void kf_rule_host_name(const char *host, char *buf, size_t len);
+/* Group key of a rule that reports (client, host[:port]) once. */
+struct kf_key kf_rule_host_key(const struct kf_endpoint *client, const char *host, int64_t port);
+
+/* HTTP-carried messages by connection, then frame: one connection's messages
+ * without scanning the capture for each connection. */
+struct kf_conn_msg {
+	uint32_t conn, ix; /* ix: index in r->messages */
+};
+struct kf_conn_ix {
+	struct kf_conn_msg *v; /* kf_free() it */
+	size_t n;
+};
+/* False when out of memory. */
+bool kf_conn_ix_build(const struct kf_result *r, struct kf_conn_ix *ci);
+/* The entries of connection conn: *n of them from the one returned. */
+const struct kf_conn_msg *kf_conn_ix_find(const struct kf_conn_ix *ci, uint32_t conn, size_t *n);
+
+#endif
