@@ -4,8 +4,8 @@
  *
  * Input: one message.  Over UDP that is the datagram's payload; over TCP it
  * is one record *after* its 4-byte record mark, which the carrier strips and
- * checks (RFC 3244 uses the record mark of Kerberos over TCP, RFC 4120
- * §7.2.2).  A message is
+ * checks (the record mark of Kerberos over TCP, RFC 4120 §7.2.2, as MIT
+ * kadmind and tshark frame kpasswd).  A message is
  *
  *     length (2, big-endian, the whole message) | version (2) |
  *     AP length (2) | AP-REQ or AP-REP (AP length bytes) | KRB-PRIV or KRB-ERROR
@@ -114,8 +114,8 @@ struct kf_kpasswd_msg {
  * Returns false when s is not a well-framed kpasswd message: too short, the
  * length field differs from s's size, the AP length runs past the end, the AP
  * element or the part after it is not exactly one DER element of an expected
- * kind (AP-REQ/AP-REP; KRB-PRIV/KRB-ERROR), or a request is followed by a
- * KRB-ERROR.  Event KPASSWD_MALFORMED (and DER_INDEFINITE_LENGTH where BER
+ * kind (AP-REQ/AP-REP; KRB-PRIV/KRB-ERROR), a request is followed by a
+ * KRB-ERROR, or (no header) a bare KRB-ERROR has no readable error-code.  Event KPASSWD_MALFORMED (and DER_INDEFINITE_LENGTH where BER
  * indefinite lengths were the reason), m->why says which; m->kind stays
  * KF_KPASSWD_NONE, the spans read before the damage stay.
  *
