@@ -115,8 +115,9 @@ struct kf_kpasswd_msg {
  * length field differs from s's size, the AP length runs past the end, the AP
  * element or the part after it is not exactly one DER element of an expected
  * kind (AP-REQ/AP-REP; KRB-PRIV/KRB-ERROR), a request is followed by a
- * KRB-ERROR, or (no header) a bare KRB-ERROR has no readable error-code.  Event KPASSWD_MALFORMED (and DER_INDEFINITE_LENGTH where BER
- * indefinite lengths were the reason), m->why says which; m->kind stays
+ * KRB-ERROR, or (no header) a bare KRB-ERROR has no readable error-code.
+ * Event KPASSWD_MALFORMED (and DER_INDEFINITE_LENGTH where BER indefinite
+ * lengths were the reason), m->why says which; m->kind stays
  * KF_KPASSWD_NONE, the spans read before the damage stay.
  *
  * Returns true for a well-framed message (m->kind set).  m->complete is false
