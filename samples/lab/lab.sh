@@ -71,6 +71,10 @@ REPO_DIR=$(cd "$SCRIPT_DIR/../.." && pwd)
 #   LAB_KEYS_HOOKS+=(fn)           fn runs after the last scenario, before the
 #                                  keys are written; it may call keys_kdc_keytab
 #                                  KEYTAB LABEL (all keys of a non-MIT KDC)
+#   keys_extra KEYTAB NAME LABEL   a keytab of its own, not merged: written as
+#                                  OUTDIR/keys/NAME, listed in the README as LABEL
+#                                  (keys that changed during a capture, whose
+#                                  earlier versions the KDC no longer holds)
 LAB_PACKAGES=()
 LAB_GROUP_NAMESPACES=()
 LAB_SETUP=()
@@ -78,6 +82,7 @@ LAB_CLEANUP=()
 LAB_KDC_DBS=()          # "REALM DIR" (keys_kdc_db)
 LAB_KDC_KEYTABS=()      # "KEYTAB|LABEL" (keys_kdc_keytab)
 LAB_SERVICE_KEYTABS=()  # "KEYTAB|LABEL" (keys_service)
+LAB_EXTRA_KEYTABS=()    # "KEYTAB|NAME|LABEL" (keys_extra)
 LAB_KEYS_HOOKS=()
 for group in "$SCRIPT_DIR"/scenarios/*.sh; do
     [[ -e $group ]] || continue
@@ -325,16 +330,25 @@ kdc_start() {
     ip netns exec $NS_KDC env KRB5_CONFIG="$TMP/kdc/krb5.conf" KRB5_KDC_PROFILE="$TMP/kdc/kdc.conf" \
         krb5kdc -n -r $REALM >"$TMP/kdc/krb5kdc.out" 2>&1 &
     PIDS+=($!)
+    if wait_listening $NS_KDC "$KDC4:88"; then
+        log "krb5kdc listening (pid ${PIDS[-1]})"; return 0
+    fi
+    cat "$TMP/kdc/krb5kdc.out" "$TMP/kdc/kdc.log" >&2 2>/dev/null || true
+    die "krb5kdc did not start"
+}
+
+# wait_listening NAMESPACE ADDR:PORT: true once a socket in NAMESPACE listens
+# on ADDR:PORT (as ss prints it) for both UDP and TCP; false after 5 s
+wait_listening() {
     local i
     for i in $(seq 50); do
-        if in_ns $NS_KDC ss -lnu 2>/dev/null | grep -q "$KDC4:88" \
-           && in_ns $NS_KDC ss -lnt 2>/dev/null | grep -q "$KDC4:88"; then
-            log "krb5kdc listening (pid ${PIDS[-1]})"; return 0
+        if in_ns "$1" ss -lnu 2>/dev/null | grep -q "$2" \
+           && in_ns "$1" ss -lnt 2>/dev/null | grep -q "$2"; then
+            return 0
         fi
         sleep 0.1
     done
-    cat "$TMP/kdc/krb5kdc.out" "$TMP/kdc/kdc.log" >&2 2>/dev/null || true
-    die "krb5kdc did not start"
+    return 1
 }
 
 # ----------------------------------------------------------------- client ---
@@ -446,6 +460,7 @@ run_scenario() {
 keys_kdc_db() { LAB_KDC_DBS+=("$1 $2"); }
 keys_kdc_keytab() { LAB_KDC_KEYTABS+=("$1|$2"); }
 keys_service() { LAB_SERVICE_KEYTABS+=("$1|$2"); }
+keys_extra() { LAB_EXTRA_KEYTABS+=("$1|$2|$3"); }
 
 # keys_klist KEYTAB: "kvno principal (enctype)" lines, no keys
 keys_klist() {
@@ -491,7 +506,7 @@ keys_mit_realm() {
 }
 
 keys_export() {
-    local K=$TMP/keys entry realm dir f label fn i=0
+    local K=$TMP/keys entry realm dir f label fn kt name i=0
     rm -rf "$K"; mkdir -p "$K"
     for fn in "${LAB_KEYS_HOOKS[@]}"; do "$fn"; done
     local kdc_parts=() kdc_labels=() svc_parts=() svc_labels=()
@@ -522,8 +537,9 @@ lab run makes new keys: these match only the captures written by the run that wr
 - `lab-kdc.keytab`: every key the lab's KDCs held at the end of the run, i.e. what the KDCs
   know: every principal of every realm (users, services, `krbtgt/...` including the
   cross-realm ones) at its current kvno; not `K/M`, `kadmin/*`, `kiprop/*`. No key changed
-  after the first capture of the run, so it holds the key of every ticket and AS-REP of the
-  captures (TGS-REPs are encrypted with session keys found inside those).
+  after the first capture of the run (but the kpasswd scenario's user's: see its own keytab
+  below), so it holds the key of every ticket and AS-REP of the captures (TGS-REPs are
+  encrypted with session keys found inside those).
 - `lab-services.keytab`: the keytabs the lab gave to its services, merged, exactly as those
   services held them: what a support engineer is handed as "the server's keytab". It includes
   the deliberately wrong keys of the failure scenarios, so it does not decrypt every ticket, and
@@ -547,6 +563,11 @@ EOF
                 keys_klist "${svc_parts[$i]}"
             done
         fi
+        for entry in "${LAB_EXTRA_KEYTABS[@]}"; do
+            IFS='|' read -r kt name label <<<"$entry"
+            printf '\n## %s\n\n%s:\n\n' "$name" "$label"
+            keys_klist "$kt"
+        done
     } >"$K/README.md"
     mkdir -p "$OUTDIR/keys"
     chmod 755 "$OUTDIR/keys"
@@ -555,6 +576,11 @@ EOF
         [[ -e $K/$f ]] || continue
         cp "$K/$f" "$OUTDIR/keys/$f"
         chmod 644 "$OUTDIR/keys/$f"
+    done
+    for entry in "${LAB_EXTRA_KEYTABS[@]}"; do
+        IFS='|' read -r kt name label <<<"$entry"
+        cp "$kt" "$OUTDIR/keys/$name"
+        chmod 644 "$OUTDIR/keys/$name"
     done
     local nk ns=0
     nk=$(keys_klist "$K/lab-kdc.keytab" | wc -l)

@@ -5,6 +5,7 @@ corpus.  Needs tshark (reading the samples) and editcap (one pcapng seed).
 
     python3 tests/fuzz/make_seeds.py          # rewrites tests/fuzz/corpus/
     python3 tests/fuzz/make_seeds.py pac      # rewrites only corpus/pac/ (no tshark)
+    python3 tests/fuzz/make_seeds.py kpasswd  # rewrites only corpus/kpasswd/
 
 Seeds are named by content hash, so running it twice gives the same tree."""
 import base64
@@ -291,11 +292,63 @@ def pac_seeds():
     save("pac", bytes.fromhex("".join(re.findall(r"\"([0-9a-f]*)\"", m.group(1)))))
 
 
+def kpasswd_seeds():
+    """kpasswd messages of samples/kpasswd.pcap (UDP payloads, TCP records
+    without their marks), the KRB-ERROR of a framed error reply on its own (a
+    bare error, as Windows sends) and a request turned into set-password."""
+    path = os.path.join(SAMPLES, "kpasswd.pcap")
+    msgs = []
+    for line in tshark("-r", path, "-Y", "udp.port == 464", "-T", "fields", "-e", "udp.payload").splitlines():
+        if line:
+            msgs.append(bytes.fromhex(line.replace(":", "")))
+    for cport, sport, chunks in tcp_streams(path):
+        if sport != 464:
+            continue
+        for d in (0, 1):
+            data = b"".join(c for dd, c in chunks if dd == d)
+            i = 0
+            while i + 4 <= len(data):
+                n = struct.unpack_from(">I", data, i)[0] & 0x7FFFFFFF
+                msgs.append(data[i + 4:i + 4 + n])
+                i += 4 + n
+    def tlv(tag, body):
+        n = len(body)
+        ln = bytes([n]) if n < 0x80 else bytes([0x81, n]) if n < 0x100 else bytes([0x82, n >> 8, n & 0xFF])
+        return bytes([tag]) + ln + body
+
+    def frame(ap, body):
+        return struct.pack(">HHH", 6 + len(ap) + len(body), 1, len(ap)) + ap + body
+    ap_rep = error = None
+    for m in msgs:
+        save("kpasswd", m)
+        if len(m) > 6 and m[4:6] == b"\0\0":
+            save("kpasswd", m[6:])
+            error = m[6:]
+        elif m[6:7] == b"\x6e":
+            save("kpasswd", m[:2] + b"\xff\x80" + m[4:])
+        elif m[6:7] == b"\x6f":
+            ap_rep = m[6:6 + struct.unpack_from(">H", m, 4)[0]]
+    # what MIT does not send: a KRB-PRIV with a kvno, an e-data too short for
+    # a result, Active Directory's policy block in a bare KRB-ERROR
+    enc = tlv(0xA0, bytes.fromhex("020112")) + tlv(0xA1, bytes.fromhex("020102")) + tlv(0xA2, tlv(0x04, bytes(8)))
+    priv = tlv(0x75, tlv(0x30, bytes.fromhex("a003020105a103020115") + tlv(0xA3, tlv(0x30, enc))))
+    save("kpasswd", frame(ap_rep, priv))
+    fields = error[4:error.index(b"\xac")]  # the KRB-ERROR's fields up to e-data [12]
+    save("kpasswd", frame(b"", tlv(0x7E, tlv(0x30, fields + tlv(0xAC, tlv(0x04, b"\x04"))))))
+    policy = bytes.fromhex("0004" "0000" "00000007" "00000018" "00000001" "00002100f5598000" "000000c92a69c000")
+    save("kpasswd", tlv(0x7E, tlv(0x30, fields + tlv(0xAC, tlv(0x04, policy)))))
+
+
 def main():
     if sys.argv[1:] == ["pac"]:
         shutil.rmtree(os.path.join(CORPUS, "pac"), ignore_errors=True)
         pac_seeds()
         print("pac      %3d seeds" % len(seen["pac"]))
+        return 0
+    if sys.argv[1:] == ["kpasswd"]:
+        shutil.rmtree(os.path.join(CORPUS, "kpasswd"), ignore_errors=True)
+        kpasswd_seeds()
+        print("kpasswd  %3d seeds" % len(seen["kpasswd"]))
         return 0
     if os.path.isdir(CORPUS):
         shutil.rmtree(CORPUS)
@@ -318,6 +371,8 @@ def main():
                 save("dns", pl)
         # TCP streams
         for cport, sport, chunks in tcp_streams(path):
+            if sport == 464:
+                continue  # kpasswd_seeds()
             if sport == 88:
                 for d in (0, 1):
                     data = b"".join(c for dd, c in chunks if dd == d)
@@ -389,6 +444,7 @@ def main():
     for hexs in ("3080020101 0000", "1f8101 01 00", "0603 2a8648", "0305 00 80000000", "a0 84 00000003 020100"):
         save("der", bytes.fromhex(hexs.replace(" ", "")))
     pac_seeds()
+    kpasswd_seeds()
     # pcap: the smallest samples, and one of them as pcapng
     small = sorted(samples, key=os.path.getsize)[:4]
     for p in small:

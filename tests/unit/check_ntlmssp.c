@@ -180,13 +180,6 @@ static const char *str(struct kf_span s, bool unicode)
 	return buf;
 }
 
-static bool has_event(const struct kf_events *ev, enum kf_event e)
-{
-	for (unsigned i = 0; i < ev->n; i++)
-		if (ev->ev[i] == (uint16_t)e)
-			return true;
-	return false;
-}
 
 /* ------------------------------------------------------ valid messages */
 
@@ -414,20 +407,11 @@ END_TEST
 
 /* ---------------------------------------------------------- malformed */
 
-/* Each row: a valid vector, patched at `off` with `patch` (hex), cut to
- * `len` bytes (KEEP = unchanged), must be rejected with `ev`. */
-#define KEEP ((size_t)-1)
+/* Each row (testutil.h: a valid vector, patched, maybe cut) must be
+ * rejected with `ev`. */
+#define KEEP KF_TEST_KEEP
 
-struct bad {
-	const char *name;
-	const char *base;
-	size_t off;
-	const char *patch;
-	size_t len;
-	enum kf_event ev;
-};
-
-static const struct bad bads[] = {
+static const struct kf_test_bad bads[] = {
 	{ "empty", v_neg_min, 0, "", 0, KF_EV_NTLM_MALFORMED },
 	{ "signature-only", v_neg_min, 0, "", 8, KF_EV_NTLM_MALFORMED },
 	{ "bad-signature", v_neg_min, 7, "01", KEEP, KF_EV_NTLM_MALFORMED },
@@ -468,24 +452,15 @@ static const struct bad bads[] = {
 
 START_TEST(t_malformed)
 {
-	const struct bad *b = &bads[_i];
-	size_t n;
-	uint8_t *full = hex_load(b->base, &n);
-	uint8_t patch[16];
-	size_t pn = kf_test_hex(b->patch, patch, sizeof patch);
-	ck_assert(b->off + pn <= n);
-	memcpy(full + b->off, patch, pn);
-	size_t len = b->len == KEEP ? n : b->len;
-	ck_assert(len <= n);
-	uint8_t *p = malloc(len ? len : 1); /* exact size */
-	memcpy(p, full, len);
+	const struct kf_test_bad *b = &bads[_i];
+	size_t len;
+	uint8_t *p = kf_test_bad_input(b, &len);
 	struct kf_ntlm_msg m;
 	struct kf_events ev = { 0 };
 	ck_assert_msg(!kf_ntlmssp_decode(kf_span_make(p, len), &m, &ev), "%s accepted", b->name);
-	ck_assert_msg(has_event(&ev, b->ev), "%s: missing %s", b->name, kf_event_code(b->ev));
+	ck_assert_msg(kf_test_has_event(&ev, b->ev), "%s: missing %s", b->name, kf_event_code(b->ev));
 	ck_assert(!kf_ntlmssp_decode(kf_span_make(p, len), &m, NULL)); /* NULL sink allowed */
 	free(p);
-	free(full);
 }
 END_TEST
 

@@ -1,6 +1,8 @@
 /* testutil.c - helpers shared by the Check suites. */
 #include "testutil.h"
 
+#include "base/events.h"
+
 #include <check.h>
 #include <ctype.h>
 #include <dirent.h>
@@ -60,6 +62,32 @@ size_t kf_test_hex(const char *hex, uint8_t *buf, size_t cap)
 		}
 	}
 	return n;
+}
+
+bool kf_test_has_event(const struct kf_events *ev, int e)
+{
+	for (unsigned i = 0; i < ev->n; i++)
+		if (ev->ev[i] == (uint16_t)e)
+			return true;
+	return false;
+}
+
+uint8_t *kf_test_bad_input(const struct kf_test_bad *b, size_t *n)
+{
+	size_t cap = strlen(b->base) / 2 + 1;
+	uint8_t *full = malloc(cap);
+	size_t fn = kf_test_hex(b->base, full, cap);
+	uint8_t patch[64];
+	size_t pn = kf_test_hex(b->patch, patch, sizeof patch);
+	ck_assert_uint_le(pn, sizeof patch);
+	ck_assert_uint_le(b->off + pn, fn);
+	memcpy(full + b->off, patch, pn);
+	*n = b->len == KF_TEST_KEEP ? fn : b->len;
+	ck_assert_uint_le(*n, fn);
+	uint8_t *p = malloc(*n ? *n : 1);
+	memcpy(p, full, *n);
+	free(full);
+	return p;
 }
 
 int kf_test_run(Suite *s)
