@@ -214,6 +214,7 @@ const char *kf_fmt_carrier(int carrier)
 	case KF_CARRIER_KERBEROS: return "kerberos";
 	case KF_CARRIER_HTTP: return "http";
 	case KF_CARRIER_DNS: return "dns";
+	case KF_CARRIER_KPASSWD: return "kpasswd";
 	default: return "unknown";
 	}
 }

@@ -12,6 +12,7 @@
 #include "gss.h"
 #include "json_writer.h"
 #include "krb5.h"
+#include "kpasswd.h"
 #include "krb5_decrypt.h"
 #include "ntlmssp.h"
 #include "report.h"
@@ -327,6 +328,42 @@ static void ntlm_fields(struct kf_json_writer *w, jv *o, const struct kf_message
 		snprintf(v, sizeof v, "%u.%u.%u", n->version_major, n->version_minor, n->version_build);
 		kf_json_set(w, o, "os_version", kf_json_str(w, v));
 	}
+}
+
+static jv *kpasswd_obj(struct kf_json_writer *w, const struct kf_kpasswd_rec *kp)
+{
+	char b[64];
+	jv *o = kf_json_object(w);
+	if (!o)
+		return NULL;
+	kf_json_set(w, o, "framed", kf_json_bool(w, kp->framed));
+	if (kp->framed) {
+		kf_json_set(w, o, "version", kf_json_int(w, kp->version));
+		set_str(w, o, "version_name", kf_kpasswd_version_name(kp->version));
+	}
+	if (kp->has_priv) {
+		jv *p = kf_json_object(w);
+		if (p && kp->priv_etype)
+			kf_json_set(w, p, "etype", kf_json_str(w, kf_fmt_etype(kp->priv_etype, b, sizeof b)));
+		if (p && kp->priv_bytes)
+			kf_json_set(w, p, "bytes", kf_json_int(w, kp->priv_bytes));
+		kf_json_set(w, o, "krb_priv", p);
+	}
+	if (kp->has_result) {
+		jv *r = kf_json_object(w);
+		if (r) {
+			kf_json_set(w, r, "code", kf_json_int(w, kp->result_code));
+			set_str(w, r, "name", kf_kpasswd_result_name(kp->result_code));
+			set_str(w, r, "text", kp->result_text);
+			if (kp->ad_policy) {
+				kf_json_set(w, r, "policy_min_length", kf_json_int(w, kp->policy_min_length));
+				kf_json_set(w, r, "policy_history", kf_json_int(w, kp->policy_history));
+				kf_json_set(w, r, "policy_properties", kf_json_int(w, kp->policy_properties));
+			}
+		}
+		kf_json_set(w, o, "result", r);
+	}
+	return o;
 }
 
 static void dns_fields(struct kf_json_writer *w, jv *o, const struct kf_dns_rec *d)
@@ -736,6 +773,8 @@ static jv *message_obj(struct kf_json_writer *w, const struct kf_result *r, cons
 		krb_fields(w, o, m);
 	if (m->spnego)
 		kf_json_set(w, o, "spnego", spnego_obj(w, m->spnego));
+	if (m->kpasswd)
+		kf_json_set(w, o, "kpasswd", kpasswd_obj(w, m->kpasswd));
 	if (m->dec)
 		kf_json_set(w, o, "decrypted", decrypted_obj(w, m->dec));
 	return o;

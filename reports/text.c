@@ -9,6 +9,7 @@
 
 #include "gss.h"
 #include "krb5.h"
+#include "kpasswd.h"
 #include "krb5_decrypt.h"
 #include "ladder.h"
 #include "report.h"
@@ -65,6 +66,38 @@ static void ticket(struct line *l, const char *label, const struct kf_ticket_rec
 	if (t->has_kvno)
 		add(l, ", kvno %u", t->kvno);
 	add(l, ")");
+}
+
+/* What the kpasswd framing says: the request's kind, the encrypted KRB-PRIV,
+ * and the result when the server sent it in the clear. */
+static void kpasswd_facts(struct line *l, const struct kf_kpasswd_rec *kp)
+{
+	char b[64];
+	const char *v = kf_kpasswd_version_name(kp->version);
+	if (kp->framed)
+		add(l, "  [kpasswd %s", v ? v : "version");
+	else
+		add(l, "  [kpasswd");
+	if (kp->framed && !v)
+		add(l, " 0x%04x", kp->version);
+	if (kp->has_priv) {
+		add(l, ", KRB-PRIV");
+		if (kp->priv_etype)
+			add(l, " %s", kf_fmt_etype(kp->priv_etype, b, sizeof b));
+		if (kp->priv_bytes)
+			add(l, " %u bytes", kp->priv_bytes);
+		add(l, " encrypted");
+	}
+	if (kp->has_result) {
+		const char *rn = kf_kpasswd_result_name(kp->result_code);
+		add(l, ", result %u %s", kp->result_code, rn ? rn : "(unknown)");
+		if (kp->result_text)
+			add(l, " \"%s\"", kp->result_text);
+		if (kp->ad_policy)
+			add(l, " (policy: at least %u characters, %u remembered, properties 0x%x)", kp->policy_min_length,
+			    kp->policy_history, kp->policy_properties);
+	}
+	add(l, "]");
 }
 
 static void describe(struct line *l, const struct kf_message *m)
@@ -245,6 +278,8 @@ static void describe(struct line *l, const struct kf_message *m)
 			add(l, " (%s)", sp->supported_mech);
 		add(l, "]");
 	}
+	if (m->kpasswd)
+		kpasswd_facts(l, m->kpasswd);
 	if (m->carrier == KF_CARRIER_KERBEROS || m->type <= KF_KRB_ERROR) {
 		if (!k->complete && m->carrier != KF_CARRIER_DNS && !m->http && !m->ntlm)
 			add(l, "  [partly decoded]");

@@ -27,7 +27,7 @@ struct kf_endpoint {
 };
 
 enum kf_transport { KF_TRANSPORT_UDP = 17, KF_TRANSPORT_TCP = 6 };
-enum kf_carrier { KF_CARRIER_KERBEROS = 1, KF_CARRIER_HTTP = 2, KF_CARRIER_DNS = 3 };
+enum kf_carrier { KF_CARRIER_KERBEROS = 1, KF_CARRIER_HTTP = 2, KF_CARRIER_DNS = 3, KF_CARRIER_KPASSWD = 4 };
 
 /* Message types beyond Kerberos' own (enum kf_krb_type: 10..30). */
 enum kf_msg_type {
@@ -109,6 +109,21 @@ struct kf_http_rec {
 	bool token_invalid;              /* a token that is not base64 or not decodable */
 	const char *persistent_auth;     /* Persistent-Auth header value */
 	bool uri_truncated;
+};
+
+/* What the kpasswd framing (RFC 3244) adds to the Kerberos message it
+ * carries (AP-REQ, AP-REP or KRB-ERROR). */
+struct kf_kpasswd_rec {
+	bool framed;                /* false: a bare KRB-ERROR without the kpasswd header */
+	uint16_t version;           /* 1 change password, 0xff80 set password */
+	bool has_priv;              /* a KRB-PRIV follows (the new password, or the result: encrypted) */
+	int32_t priv_etype;         /* 0: unknown */
+	uint32_t priv_bytes;        /* its ciphertext's size */
+	bool has_result;            /* the result was sent in the clear (a KRB-ERROR's e-data) */
+	uint16_t result_code;
+	const char *result_text;    /* printable ASCII, NULL when empty */
+	bool ad_policy;             /* the result carries Active Directory's password policy */
+	uint32_t policy_min_length, policy_history, policy_properties;
 };
 
 struct kf_dns_answer_rec {
@@ -281,6 +296,7 @@ struct kf_message {
 	struct kf_ntlm_rec *ntlm;        /* NTLM-* */
 	struct kf_http_rec *http;        /* HTTP-REQUEST / HTTP-RESPONSE */
 	struct kf_dns_rec *dns;          /* DNS */
+	struct kf_kpasswd_rec *kpasswd;  /* Kerberos messages carried by kpasswd (port 464) */
 	/* --keytab: the message's bytes (Kerberos messages only, for the
 	 * decryption pass) and what its encrypted parts said; NULL without keys */
 	const uint8_t *raw;

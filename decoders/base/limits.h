@@ -74,6 +74,7 @@
 #define KF_LIMIT_DNS_ANSWERS        16u
 #define KF_LIMIT_DNS_NAME           256u      /* a printed domain name */
 #define KF_LIMIT_DNS_POINTERS       32u       /* compression pointers followed in one name */
+#define KF_LIMIT_KPASSWD_RESULT_TEXT 256u     /* bytes of a kpasswd result string kept, with its NUL */
 #define KF_LIMIT_DNS_TCP_BUFFER     (128u << 10) /* DNS over TCP: a message (at most 64 KiB) and the start of the next */
 #define KF_LIMIT_PROBE_BYTES        16u       /* bytes looked at to recognise a protocol */
 #define KF_LIMIT_PROBE_SEGMENTS     4u        /* payload segments of an unknown stream probed before giving up */
