@@ -68,29 +68,37 @@ static void ticket(struct line *l, const char *label, const struct kf_ticket_rec
 	add(l, ")");
 }
 
-/* What the kpasswd framing says: the request's kind, the encrypted KRB-PRIV,
- * and the result when the server sent it in the clear. */
-static void kpasswd_facts(struct line *l, const struct kf_kpasswd_rec *kp)
+/* What the kpasswd framing says: what a request asks, the encrypted
+ * KRB-PRIV, and the result when the server sent it in the clear. */
+static void kpasswd_facts(struct line *l, const struct kf_message *m)
 {
+	const struct kf_kpasswd_rec *kp = m->kpasswd;
 	char b[64];
-	const char *v = kf_kpasswd_version_name(kp->version);
-	if (kp->framed)
-		add(l, "  [kpasswd %s", v ? v : "version");
-	else
-		add(l, "  [kpasswd");
-	if (kp->framed && !v)
-		add(l, " 0x%04x", kp->version);
+	const char *sep = " ";
+	add(l, "  [kpasswd");
+	if (!kp->framed) {
+		add(l, " reply without the kpasswd header");
+		sep = ", ";
+	} else if (m->type == KF_KRB_AP_REQ) { /* replies are version 1 whatever was asked */
+		const char *v = kf_kpasswd_version_name(kp->version);
+		if (v)
+			add(l, " %s", v);
+		else
+			add(l, " version 0x%04x", kp->version);
+		sep = ", ";
+	}
 	if (kp->has_priv) {
-		add(l, ", KRB-PRIV");
+		add(l, "%sKRB-PRIV", sep);
 		if (kp->priv_etype)
 			add(l, " %s", kf_fmt_etype(kp->priv_etype, b, sizeof b));
 		if (kp->priv_bytes)
 			add(l, " %u bytes", kp->priv_bytes);
 		add(l, " encrypted");
+		sep = ", ";
 	}
 	if (kp->has_result) {
 		const char *rn = kf_kpasswd_result_name(kp->result_code);
-		add(l, ", result %u %s", kp->result_code, rn ? rn : "(unknown)");
+		add(l, "%sresult %u %s", sep, kp->result_code, rn ? rn : "(unknown)");
 		if (kp->result_text)
 			add(l, " \"%s\"", kp->result_text);
 		if (kp->ad_policy)
@@ -279,7 +287,7 @@ static void describe(struct line *l, const struct kf_message *m)
 		add(l, "]");
 	}
 	if (m->kpasswd)
-		kpasswd_facts(l, m->kpasswd);
+		kpasswd_facts(l, m);
 	if (m->carrier == KF_CARRIER_KERBEROS || m->type <= KF_KRB_ERROR) {
 		if (!k->complete && m->carrier != KF_CARRIER_DNS && !m->http && !m->ntlm)
 			add(l, "  [partly decoded]");
@@ -506,7 +514,7 @@ static void peer(struct line *l, const struct kf_ladder_row *row)
 		add(l, "DNS %s", ep);
 		break;
 	default:
-		add(l, "%s", ep);
+		add(l, "%s%s", ep, row->msg->transport == KF_TRANSPORT_UDP ? "/udp" : "");
 	}
 }
 
