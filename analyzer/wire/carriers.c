@@ -4,6 +4,7 @@
 
 const struct kf_carrier_ops *const kf_carriers[] = {
 	&kf_carrier_kerberos,
+	&kf_carrier_kpasswd,
 	&kf_carrier_dns,
 	&kf_carrier_http,
 	&kf_carrier_tls,
