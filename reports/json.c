@@ -330,21 +330,22 @@ static void ntlm_fields(struct kf_json_writer *w, jv *o, const struct kf_message
 	}
 }
 
-static jv *kpasswd_obj(struct kf_json_writer *w, const struct kf_kpasswd_rec *kp)
+static jv *kpasswd_obj(struct kf_json_writer *w, const struct kf_message *m)
 {
-	char b[64];
+	const struct kf_kpasswd_rec *kp = m->kpasswd;
 	jv *o = kf_json_object(w);
 	if (!o)
 		return NULL;
 	kf_json_set(w, o, "framed", kf_json_bool(w, kp->framed));
 	if (kp->framed) {
 		kf_json_set(w, o, "version", kf_json_int(w, kp->version));
-		set_str(w, o, "version_name", kf_kpasswd_version_name(kp->version));
+		if (m->type == KF_KRB_AP_REQ) /* replies are version 1 whatever was asked */
+			set_str(w, o, "version_name", kf_kpasswd_version_name(kp->version));
 	}
 	if (kp->has_priv) {
 		jv *p = kf_json_object(w);
 		if (p && kp->priv_etype)
-			kf_json_set(w, p, "etype", kf_json_str(w, kf_fmt_etype(kp->priv_etype, b, sizeof b)));
+			kf_json_set(w, p, "etype", etype_obj(w, kp->priv_etype));
 		if (p && kp->priv_bytes)
 			kf_json_set(w, p, "bytes", kf_json_int(w, kp->priv_bytes));
 		kf_json_set(w, o, "krb_priv", p);
@@ -774,7 +775,7 @@ static jv *message_obj(struct kf_json_writer *w, const struct kf_result *r, cons
 	if (m->spnego)
 		kf_json_set(w, o, "spnego", spnego_obj(w, m->spnego));
 	if (m->kpasswd)
-		kf_json_set(w, o, "kpasswd", kpasswd_obj(w, m->kpasswd));
+		kf_json_set(w, o, "kpasswd", kpasswd_obj(w, m));
 	if (m->dec)
 		kf_json_set(w, o, "decrypted", decrypted_obj(w, m->dec));
 	return o;
