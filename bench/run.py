@@ -11,8 +11,14 @@ It prints medians, MB/s, packets/s, peak RSS and the ratios krbflow/floor and
 tshark/krbflow (medians of the run-by-run ratios), checks the targets of the
 README, and with --write-readme puts the table into README.md.
 
+With --baseline BINARY it runs another krbflow (say, a build of the main
+branch) too, in the same alternation over the same captures, and prints per
+capture krbflow/baseline (median of the run-by-run ratios of wall time), the
+peak RSS of each and krbflow/floor for both.
+
   bench/run.py                       # 100 MB, 5 runs
   bench/run.py --sizes 100M,1G --write-readme
+  bench/run.py --tshark-runs 0 --baseline /tmp/main/build/krbflow
 """
 import argparse
 import json
@@ -111,19 +117,25 @@ def main():
     ap.add_argument("--data", default=os.path.join(ROOT, "build", "bench-data"), help="where captures go")
     ap.add_argument("--krbflow", default=os.path.join(ROOT, "build", "krbflow"))
     ap.add_argument("--floor", default=os.path.join(ROOT, "build", "bench", "krbflow-floor"))
+    ap.add_argument("--baseline", metavar="BINARY",
+                    help="another krbflow to compare with, run as often as krbflow, alternately with it")
     ap.add_argument("--write-readme", action="store_true", help="put the table into README.md")
     ap.add_argument("--json", help="also write the raw figures to this file")
     a = ap.parse_args()
+    if a.baseline and a.write_readme:
+        sys.exit("bench: --write-readme is for krbflow alone, not with --baseline")
     cpu = None if a.cpu < 0 else a.cpu
     global SPAWN
     SPAWN = os.path.join(os.path.dirname(a.floor), "krbflow-bench-spawn")
     for exe in (a.krbflow, a.floor, SPAWN):
         if not os.access(exe, os.X_OK):
             sys.exit("bench: %s not found: build first (tools/build.sh)" % exe)
+    if a.baseline and not os.access(a.baseline, os.X_OK):
+        sys.exit("bench: baseline %s is not an executable" % a.baseline)
     tshark = shutil.which("tshark") if a.tshark_runs > 0 else None
     os.makedirs(a.data, exist_ok=True)
 
-    rows, checks, raw = [], [], {}
+    rows, checks, raw, versus = [], [], {}, []
     sizes = [s.strip() for s in a.sizes.split(",") if s.strip()]
     bulk_rss = {}
     for size in sizes:
@@ -133,6 +145,8 @@ def main():
             nbytes, npkts = os.path.getsize(path), man["packets"]
             tools = [("floor", [a.floor, path], a.runs),
                      ("krbflow", [a.krbflow, "--json", path], a.runs)]
+            if a.baseline:
+                tools.append(("baseline", [a.baseline, "--json", path], a.runs))
             if kind == "mixed" and tshark:
                 tools.append(("tshark", [tshark, "-n", "-r", path, "-Y", TSHARK_FILTER, "-T", "fields",
                                          "-e", "frame.number"], a.tshark_runs))
@@ -148,6 +162,11 @@ def main():
                              npkts / wall, max(r[2] for r in rs)))
             kf_floor = ratio(res["krbflow"], res["floor"])
             rows.append((kind, size, None, None, "krbflow/floor", None, kf_floor, None, None, None))
+            if "baseline" in res:
+                base_floor = ratio(res["baseline"], res["floor"])
+                kf_base = ratio(res["krbflow"], res["baseline"])
+                versus.append((kind, size, kf_base, max(r[2] for r in res["krbflow"]),
+                               max(r[2] for r in res["baseline"]), kf_floor, base_floor))
             if "tshark" in res:
                 ts_kf = ratio(res["tshark"], res["krbflow"])
                 rows.append((kind, size, None, None, "tshark/krbflow", None, ts_kf, None, None, None))
@@ -178,6 +197,14 @@ def main():
         else:
             out.append("| %s | %s | %d (%d) | %s | %d | %.3f | %.0f | %.0f | %.1f |" % (
                 kind, size, npk, nauth, name, n, wall, mbs, pps, rss))
+    if versus:
+        out.append("")
+        out.append("| capture | size | krbflow/baseline | krbflow peak RSS MiB | baseline peak RSS MiB "
+                   "| krbflow/floor | baseline/floor |")
+        out.append("|---|---|---|---|---|---|---|")
+        for kind, size, kf_base, krss, brss, kf_floor, base_floor in versus:
+            out.append("| %s | %s | %.3f | %.1f | %.1f | %.2f | %.2f |" % (
+                kind, size, kf_base, krss, brss, kf_floor, base_floor))
     out.append("")
     out.append("| target | met | measured |")
     out.append("|---|---|---|")
@@ -187,11 +214,14 @@ def main():
     out.append("Measured by `bench/run.py --sizes %s` on %s; pinned to one CPU, page cache warm, "
                "medians of %d runs (tshark %d)." % (",".join(sizes), machine, a.runs,
                                                      a.tshark_runs if tshark else 0))
+    if a.baseline:
+        out.append("Baseline: `%s`, alternating with `%s`." % (a.baseline, a.krbflow))
     table = "\n".join(out)
     print(table)
     if a.json:
         with open(a.json, "w") as f:
-            json.dump({"rows": rows, "checks": checks, "small_ms": small_ms, "raw": raw}, f, indent=1)
+            json.dump({"rows": rows, "checks": checks, "small_ms": small_ms, "raw": raw, "versus": versus}, f,
+                      indent=1)
     if a.write_readme:
         readme = os.path.join(ROOT, "README.md")
         text = open(readme).read()

@@ -4,7 +4,8 @@
 # in a mixed capture exactly what the replayed samples hold (the bulk traffic
 # neither hides nor invents anything); bulk-only traffic yields no finding;
 # the skip path does not allocate per packet (allocations do not grow with the
-# number of bulk packets beyond one handful per connection); the runner runs.
+# number of bulk packets beyond one handful per connection); the runner runs,
+# alone and against a baseline (--baseline).
 #
 # Usage: run-smoke.sh KRBFLOW
 set -u
@@ -59,6 +60,31 @@ if [ -x "$fl" ] && [ -x "$(dirname "$kf")/bench/krbflow-bench-spawn" ]; then
 		echo "ok: runner printed its table"
 	else
 		echo "FAIL: runner"; echo "$out" | tail -20; fail=1
+	fi
+	# 5. the runner against a baseline (krbflow against itself): one comparison line per
+	# capture, every figure a number (their values are not judged)
+	out=$(python3 "$root/bench/run.py" --sizes 3M --runs 1 --tshark-runs 0 --cpu -1 --data "$tmp/data" \
+		--krbflow "$kf" --floor "$fl" --baseline "$kf" 2>&1)
+	if python3 - "$out" <<'PY'; then
+import sys
+lines = sys.argv[1].splitlines()
+head = "| capture | size | krbflow/baseline | krbflow peak RSS MiB | baseline peak RSS MiB | krbflow/floor | baseline/floor |"
+if head not in lines:
+    sys.exit("no krbflow/baseline table")
+rows = {}
+for line in lines[lines.index(head) + 2:]:
+    if not line.startswith("|"):
+        break
+    cells = [c.strip() for c in line.strip("|").split("|")]
+    rows[(cells[0], cells[1])] = [float(c) for c in cells[2:]]  # ValueError: not a number
+if sorted(rows) != [("bulk", "3M"), ("mixed", "3M")] or any(len(v) != 5 for v in rows.values()):
+    sys.exit("krbflow/baseline rows: %s" % sorted(rows))
+if not any(l.startswith("| mixed | 3M | ") and "| baseline | 1 |" in l for l in lines):
+    sys.exit("no baseline row in the main table")
+PY
+		echo "ok: runner compared krbflow with a baseline"
+	else
+		echo "FAIL: runner --baseline"; echo "$out" | tail -20; fail=1
 	fi
 else
 	echo "note: floor program not built next to krbflow, runner not tried"
