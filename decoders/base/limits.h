@@ -3,6 +3,7 @@
 #ifndef KF_LIMITS_H
 #define KF_LIMITS_H
 
+/* clang-format off */
 /* Capture reading */
 #define KF_LIMIT_SNAPLEN            262144u   /* largest packet we look at */
 #define KF_LIMIT_LINKTYPES          16u       /* distinct link types per capture (BPF programs) */
@@ -86,5 +87,7 @@
 #define KF_LIMIT_PENDING_REQUESTS   65536u    /* UDP requests awaiting a reply */
 #define KF_LIMIT_KRB_PENDING        16u       /* requests awaiting a reply on one KDC flow
 					     * (more: the oldest is no longer matched) */
+
+/* clang-format on */
 
 #endif
