@@ -119,6 +119,7 @@ static int load_keytabs(struct kf_config *cfg, const char *const *paths, unsigne
 
 int main(int argc, char **argv)
 {
+	/* clang-format off */
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "filter", required_argument, NULL, 'f' },
@@ -133,6 +134,7 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	/* clang-format on */
 	if (argc >= 2 && strcmp(argv[1], "rules") == 0)
 		return list_rules(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "audit") == 0)

@@ -17,6 +17,6 @@ ctest --test-dir build --output-on-failure -j"$jobs"
 echo "== sanitizer build (ASan + UBSan)"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DKRBFLOW_SANITIZE=ON -DKRBFLOW_WERROR=ON >/dev/null
 cmake --build build-asan -j"$jobs"
-echo "== tests under sanitizers (the live lab ran once above: it tests the servers' traffic, not memory safety)"
+echo "== tests under sanitizers (the live lab and the format check ran once above: they test the servers' traffic and the sources, not memory safety)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	ctest --test-dir build-asan --output-on-failure -j"$jobs" -LE lab
+	ctest --test-dir build-asan --output-on-failure -j"$jobs" -LE 'lab|format'

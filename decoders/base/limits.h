@@ -3,6 +3,7 @@
 #ifndef KF_LIMITS_H
 #define KF_LIMITS_H
 
+/* clang-format off */
 /* Capture reading */
 #define KF_LIMIT_SNAPLEN            262144u   /* largest packet we look at */
 #define KF_LIMIT_LINKTYPES          16u       /* distinct link types per capture (BPF programs) */
@@ -103,5 +104,7 @@
 #define KF_LIMIT_AUDIT_FILES        1000000u  /* captures one audit lists (more: split it, --shard) */
 #define KF_LIMIT_EXPECT_LINE        (64u << 10) /* a line of an --expect file (far above
 					     * KF_LIMIT_EVIDENCE_FRAMES frames of 20 digits) */
+
+/* clang-format on */
 
 #endif
