@@ -178,7 +178,8 @@ static int cmp_group(const void *pa, const void *pb)
 static enum kf_status group_lanes(struct kf_ladder *l, const struct kf_story *st)
 {
 	size_t n_refs = 2 * l->n_rows, n_groups = 0;
-	qsort(l->refs, n_refs, sizeof(*l->refs), cmp_ref);
+	if (n_refs) /* a story with no row (TLS only) has no refs: qsort(NULL, 0) is undefined */
+		qsort(l->refs, n_refs, sizeof(*l->refs), cmp_ref);
 	/* one group an address, plus the story's client when no row names it */
 	struct kf_ladder_group *groups = reserve(l->groups, &l->cap_groups, n_refs + 1, sizeof(*groups));
 	if (!groups)
