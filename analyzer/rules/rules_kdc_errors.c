@@ -177,6 +177,7 @@ static const char *from_whom(struct kf_rule_ctx *ctx, const struct kf_message *e
 }
 
 /* Generic explanations by error code (generic-kdc-error). */
+/* clang-format off */
 static const char *code_meaning(int32_t code)
 {
 	switch (code) {
@@ -218,6 +219,7 @@ static const char *code_meaning(int32_t code)
 	default: return "The KDC or service refused the request with this Kerberos error.";
 	}
 }
+/* clang-format on */
 
 static struct err_text describe_error(struct kf_rule_ctx *ctx, const char *id, const struct kf_message *err,
 				      const struct kf_message *req, size_t count)
