@@ -2,6 +2,8 @@
  * then by content.  A new carrier is one file and one row here. */
 #include "carriers.h"
 
+/* one carrier a row */
+/* clang-format off */
 const struct kf_carrier_ops *const kf_carriers[] = {
 	&kf_carrier_kerberos,
 	&kf_carrier_kpasswd,
@@ -9,4 +11,5 @@ const struct kf_carrier_ops *const kf_carriers[] = {
 	&kf_carrier_http,
 	&kf_carrier_tls,
 };
+/* clang-format on */
 const size_t kf_n_carriers = sizeof kf_carriers / sizeof kf_carriers[0];
