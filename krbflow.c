@@ -82,12 +82,14 @@ static int list_rules(int argc, char **argv)
 			snprintf(w, sizeof w, "whole");
 		else
 			snprintf(w, sizeof w, "%llu s", (unsigned long long)(all[i]->window_us / 1000000));
-		printf("%-26s %-8s %-7s %s\n", all[i]->id, kf_severity_name(all[i]->severity), w, all[i]->title);
+		printf("%-26s %-8s %-7s %s\n", all[i]->id, kf_severity_name(all[i]->severity), w,
+		       all[i]->title);
 	}
 	printf("\n%zu rules; the severity is the usual one, a finding may say less or more.\n"
 	       "The window is the capture time a rule draws on to decide about a message:\n"
 	       "seconds around it, or the whole capture.\n"
-	       "Each rule's evidence and fix: docs/rules.md.\n", n);
+	       "Each rule's evidence and fix: docs/rules.md.\n",
+	       n);
 	return EXIT_OK;
 }
 
@@ -152,22 +154,17 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "f:hk:V", opts, NULL)) != -1) {
 		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'f':
-			cfg.filter = optarg;
-			break;
+		case 'j': json = true; break;
+		case 'f': cfg.filter = optarg; break;
 		case 'F':
 			fail_on = level_of(optarg);
 			if (!fail_on) {
-				fprintf(stderr, "krbflow: --fail-on takes info, warning or error, not '%s'\n", optarg);
+				fprintf(stderr, "krbflow: --fail-on takes info, warning or error, not '%s'\n",
+					optarg);
 				return EXIT_USAGE;
 			}
 			break;
-		case 'D':
-			cfg.debug_decode = true;
-			break;
+		case 'D': cfg.debug_decode = true; break;
 		case 'C':
 		case 'M':
 			if (multi && multi != (c == 'C' ? KF_MULTI_CONTINUOUS : KF_MULTI_MERGE)) {
@@ -176,12 +173,8 @@ int main(int argc, char **argv)
 			}
 			multi = c == 'C' ? KF_MULTI_CONTINUOUS : KF_MULTI_MERGE;
 			break;
-		case 'E':
-			expect = optarg;
-			break;
-		case 'W':
-			write_expect = optarg;
-			break;
+		case 'E': expect = optarg; break;
+		case 'W': write_expect = optarg; break;
 		case 'k':
 			if (n_keytabs == KF_LIMIT_KEYTABS) {
 				fprintf(stderr, "krbflow: at most %u --keytab files\n", KF_LIMIT_KEYTABS);
@@ -189,15 +182,9 @@ int main(int argc, char **argv)
 			}
 			keytabs[n_keytabs++] = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		case 'V':
-			printf("krbflow %s\n", KRBFLOW_VERSION);
-			return EXIT_OK;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
+		case 'h': usage(stdout); return EXIT_OK;
+		case 'V': printf("krbflow %s\n", KRBFLOW_VERSION); return EXIT_OK;
+		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
 	if (optind >= argc) {
@@ -242,9 +229,10 @@ int main(int argc, char **argv)
 		struct kf_result res;
 		char err[512] = "";
 		const char *name = multi ? "(captures)" : argv[i];
-		enum kf_status st = multi ? kf_analyze_files((const char *const *)argv + optind, (size_t)(argc - optind),
-							     multi, &cfg, &res, err, sizeof err)
-					  : kf_analyze(argv[i], &cfg, &res, err, sizeof err);
+		enum kf_status st =
+			multi ? kf_analyze_files((const char *const *)argv + optind, (size_t)(argc - optind),
+						 multi, &cfg, &res, err, sizeof err)
+			      : kf_analyze(argv[i], &cfg, &res, err, sizeof err);
 		if (multi)
 			i = argc; /* one analysis of them all */
 		if (st == KF_IO) {
@@ -262,7 +250,8 @@ int main(int argc, char **argv)
 			for (size_t w = 0; w < res.n_warnings; w++)
 				if (strcmp(res.warnings[w].code, "truncated") == 0 ||
 				    strcmp(res.warnings[w].code, "read-error") == 0)
-					fprintf(stderr, "krbflow: %s: warning: %s\n", name, res.warnings[w].message);
+					fprintf(stderr, "krbflow: %s: warning: %s\n", name,
+						res.warnings[w].message);
 		int rc;
 		errno = 0;
 		if (json) {
@@ -274,14 +263,17 @@ int main(int argc, char **argv)
 		}
 		if (rc != 0) {
 			fprintf(stderr, "krbflow: %s: cannot write the report: %s\n", name,
-				errno == ENOMEM ? "out of memory" : errno ? strerror(errno) : "write error");
+				errno == ENOMEM ? "out of memory"
+				: errno         ? strerror(errno)
+						: "write error");
 			if (status == EXIT_OK)
 				status = EXIT_INTERNAL;
 		}
 		for (size_t f = 0; fail_on && f < res.n_findings; f++)
 			if ((int)res.findings[f].severity >= fail_on && status == EXIT_OK)
 				status = EXIT_FINDINGS;
-		if (write_expect && st == KF_OK && kf_expect_write(&res, write_expect, err, sizeof err) != 0) {
+		if (write_expect && st == KF_OK &&
+		    kf_expect_write(&res, write_expect, err, sizeof err) != 0) {
 			fprintf(stderr, "krbflow: %s: %s\n", write_expect, err);
 			status = EXIT_USAGE;
 		}

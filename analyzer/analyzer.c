@@ -22,7 +22,10 @@ struct drive {
 	int unsupported_dlt;
 };
 
-bool kf_filter_valid(const char *expr, char *err, size_t errlen) { return kf_filter_check(expr, err, errlen); }
+bool kf_filter_valid(const char *expr, char *err, size_t errlen)
+{
+	return kf_filter_check(expr, err, errlen);
+}
 
 const struct kf_rule_info *const *kf_analyzer_rules(size_t *n) { return kf_rule_catalogue(n); }
 
@@ -31,7 +34,8 @@ static const char *warning_message(struct drive *r, unsigned e, char *buf, size_
 	if (e == KF_EV_UNSUPPORTED_LINKTYPE) {
 		char nb[32];
 		snprintf(buf, len, "%llu packets of link type %s were not decoded",
-			 (unsigned long long)r->ev_count[e], kf_capture_dlt_name(r->unsupported_dlt, nb, sizeof nb));
+			 (unsigned long long)r->ev_count[e],
+			 kf_capture_dlt_name(r->unsupported_dlt, nb, sizeof nb));
 	} else if (r->ev_count[e] == 1) {
 		snprintf(buf, len, "%s", kf_event_desc((enum kf_event)e));
 	} else {
@@ -61,9 +65,11 @@ static size_t file_warnings(struct drive *r, const struct kf_source_file *files,
 			x->code = kf_event_code(KF_EV_CAPTURE_READ_ERROR);
 			snprintf(buf, sizeof buf, "%s: cannot be read: %s", f->path, f->error);
 		} else {
-			x->code = kf_event_code(f->truncated ? KF_EV_TRUNCATED_CAPTURE : KF_EV_CAPTURE_READ_ERROR);
+			x->code = kf_event_code(f->truncated ? KF_EV_TRUNCATED_CAPTURE
+							     : KF_EV_CAPTURE_READ_ERROR);
 			snprintf(buf, sizeof buf, "%s%s%s after %llu packets: %s", res->multi ? f->path : "",
-				 res->multi ? ": " : "", f->truncated ? "capture is truncated" : "capture is corrupt",
+				 res->multi ? ": " : "",
+				 f->truncated ? "capture is truncated" : "capture is corrupt",
 				 (unsigned long long)f->packets, f->error);
 			x->frame = f->end_frame + 1; /* where the stream went on without it */
 		}
@@ -96,14 +102,16 @@ static enum kf_status build_warnings(struct drive *r, struct kf_source *src)
 		snprintf(buf, sizeof buf,
 			 "more than %u packets within %u ms: %llu were forgotten before a copy of them could "
 			 "arrive from another file, and such a copy is analyzed as a packet of its own",
-			 KF_LIMIT_MERGE_RECENT, KF_SOURCE_COPY_WINDOW_US / 1000, (unsigned long long)forgotten);
+			 KF_LIMIT_MERGE_RECENT, KF_SOURCE_COPY_WINDOW_US / 1000,
+			 (unsigned long long)forgotten);
 		w->message = kf_arena_strndup(&res->arena, buf, strlen(buf));
 		w->count = forgotten;
 	}
 	if (map_full) {
 		struct kf_warning *w = &res->warnings[i++];
 		w->code = "merge-map-full";
-		snprintf(buf, sizeof buf, "more than %llu packets merged: later messages do not name their file",
+		snprintf(buf, sizeof buf,
+			 "more than %llu packets merged: later messages do not name their file",
 			 (unsigned long long)KF_LIMIT_MERGE_MAP);
 		w->message = kf_arena_strndup(&res->arena, buf, strlen(buf));
 		w->count = 1;
@@ -126,7 +134,8 @@ static enum kf_status build_warnings(struct drive *r, struct kf_source *src)
 		struct kf_warning w = res->warnings[a];
 		size_t b = a;
 		while (b > 0 && (res->warnings[b - 1].frame > w.frame ||
-				 (res->warnings[b - 1].frame == w.frame && strcmp(res->warnings[b - 1].code, w.code) > 0))) {
+				 (res->warnings[b - 1].frame == w.frame &&
+				  strcmp(res->warnings[b - 1].code, w.code) > 0))) {
 			res->warnings[b] = res->warnings[b - 1];
 			b--;
 		}
@@ -179,8 +188,8 @@ static enum kf_status describe_files(struct kf_result *res, struct kf_source *sr
 
 /* The analysis of src's packet stream into res (its file, multi set):
  * input → wire → decrypt → stories and rules, over the model. */
-static enum kf_status analyze_source(struct kf_source *src, const struct kf_config *cfg, struct kf_result *res,
-				     char *err, size_t errlen)
+static enum kf_status analyze_source(struct kf_source *src, const struct kf_config *cfg,
+				     struct kf_result *res, char *err, size_t errlen)
 {
 	struct drive d;
 	memset(&d, 0, sizeof d);
@@ -258,8 +267,8 @@ static enum kf_status analyze_source(struct kf_source *src, const struct kf_conf
 	return st;
 }
 
-enum kf_status kf_analyze(const char *path, const struct kf_config *cfg, struct kf_result *res,
-			  char *err, size_t errlen)
+enum kf_status kf_analyze(const char *path, const struct kf_config *cfg, struct kf_result *res, char *err,
+			  size_t errlen)
 {
 	memset(res, 0, sizeof *res);
 	kf_arena_init(&res->arena, 0);
@@ -273,8 +282,8 @@ enum kf_status kf_analyze(const char *path, const struct kf_config *cfg, struct 
 	return st;
 }
 
-enum kf_status kf_analyze_files(const char *const *paths, size_t n, enum kf_multi mode, const struct kf_config *cfg,
-				struct kf_result *res, char *err, size_t errlen)
+enum kf_status kf_analyze_files(const char *const *paths, size_t n, enum kf_multi mode,
+				const struct kf_config *cfg, struct kf_result *res, char *err, size_t errlen)
 {
 	memset(res, 0, sizeof *res);
 	kf_arena_init(&res->arena, 0);

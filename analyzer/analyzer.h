@@ -13,8 +13,8 @@
 struct kf_keyring;
 
 struct kf_config {
-	const char *filter;  /* BPF expression applied per packet after reading, or NULL */
-	bool debug_decode;   /* print decoder rejections to stderr */
+	const char *filter;      /* BPF expression applied per packet after reading, or NULL */
+	bool debug_decode;       /* print decoder rejections to stderr */
 	struct kf_keyring *keys; /* --keytab: open encrypted parts with these keys (decrypt.h); NULL: don't */
 };
 
@@ -28,8 +28,8 @@ bool kf_filter_valid(const char *expr, char *err, size_t errlen);
  * KF_IO: the capture could not be read at all; err says why, *res is empty.
  * KF_NOMEM: out of memory; *res holds what was gathered so far.
  * The caller frees *res with kf_result_free() in every case. */
-enum kf_status kf_analyze(const char *path, const struct kf_config *cfg, struct kf_result *res,
-			  char *err, size_t errlen) KF_WUR;
+enum kf_status kf_analyze(const char *path, const struct kf_config *cfg, struct kf_result *res, char *err,
+			  size_t errlen) KF_WUR;
 
 /* Several captures analyzed as one (res->files lists them):
  * KF_MULTI_CONTINUOUS: consecutive pieces of one capture (tcpdump -C/-G), in
@@ -38,8 +38,9 @@ enum kf_status kf_analyze(const char *path, const struct kf_config *cfg, struct 
  *   merged by timestamp, each message names its file and that file's frame,
  *   and a packet seen at two points is analyzed once.
  * Returns as kf_analyze; KF_IO when none of the files can be read. */
-enum kf_status kf_analyze_files(const char *const *paths, size_t n, enum kf_multi mode, const struct kf_config *cfg,
-				struct kf_result *res, char *err, size_t errlen) KF_WUR;
+enum kf_status kf_analyze_files(const char *const *paths, size_t n, enum kf_multi mode,
+				const struct kf_config *cfg, struct kf_result *res, char *err,
+				size_t errlen) KF_WUR;
 
 /* The rule catalogue (`krbflow rules`, --expect): *n entries, in order. */
 const struct kf_rule_info *const *kf_analyzer_rules(size_t *n);

@@ -53,9 +53,10 @@ int main(int argc, char **argv)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double wall = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	double cpu_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
-		       (double)ru.ru_stime.tv_usec / 1e6;
+	double cpu_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+		       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 	int code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-	fprintf(stderr, "spawn: wall_s=%.6f cpu_s=%.6f peak_kib=%ld exit=%d\n", wall, cpu_s, ru.ru_maxrss, code);
+	fprintf(stderr, "spawn: wall_s=%.6f cpu_s=%.6f peak_kib=%ld exit=%d\n", wall, cpu_s, ru.ru_maxrss,
+		code);
 	return 0;
 }

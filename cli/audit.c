@@ -145,8 +145,8 @@ static bool looks_like_capture(const char *path)
 	bool compressed = (m[0] == 0x1f && m[1] == 0x8b) || be == 0x28b52ffd;
 	if (!compressed)
 		return false;
-	static const char *const names[] = { ".pcap.gz", ".pcapng.gz", ".cap.gz", ".pcap.zst", ".pcapng.zst",
-					     ".cap.zst", ".pcap.zstd", ".pcapng.zstd" };
+	static const char *const names[] = { ".pcap.gz",    ".pcapng.gz", ".cap.gz",    ".pcap.zst",
+					     ".pcapng.zst", ".cap.zst",   ".pcap.zstd", ".pcapng.zstd" };
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (ends_with(path, names[i]))
 			return true;
@@ -194,7 +194,8 @@ static int collect(char **paths, int n, struct files *fs)
 		return EXIT_INTERNAL;
 	}
 	if (fs->too_many) {
-		fprintf(stderr, "krbflow audit: more than %u captures: split the audit (--shard)\n", KF_LIMIT_AUDIT_FILES);
+		fprintf(stderr, "krbflow audit: more than %u captures: split the audit (--shard)\n",
+			KF_LIMIT_AUDIT_FILES);
 		return EXIT_USAGE;
 	}
 	if (fs->n)
@@ -224,8 +225,8 @@ struct job {
 	size_t first, count; /* files[first .. first+count) */
 	uint64_t bytes;
 	pid_t pid;
-	FILE *out;           /* the worker's document or error text */
-	int status;          /* wait status; -1 while running */
+	FILE *out;  /* the worker's document or error text */
+	int status; /* wait status; -1 while running */
 	bool done;
 };
 
@@ -328,8 +329,8 @@ static void progress_show(const struct progress *p)
 	for (unsigned i = 0; i < width; i++)
 		bar[i] = i < fill ? '=' : ' ';
 	bar[width] = 0;
-	fprintf(stderr, "\r[%s] %zu/%zu captures  %.1f MB/s  ETA %d:%02d ", bar, p->done, p->total, rate / 1e6,
-		(int)eta / 60, (int)eta % 60);
+	fprintf(stderr, "\r[%s] %zu/%zu captures  %.1f MB/s  ETA %d:%02d ", bar, p->done, p->total,
+		rate / 1e6, (int)eta / 60, (int)eta % 60);
 	fflush(stderr);
 }
 
@@ -472,25 +473,27 @@ int kf_audit_main(int argc, char **argv)
 		case 'j': {
 			unsigned long n = strtoul(optarg, &end, 10);
 			if (end == optarg || *end || n == 0 || n > AUDIT_MAX_JOBS) {
-				fprintf(stderr, "krbflow audit: -j takes 1 to %d, not '%s'\n", AUDIT_MAX_JOBS, optarg);
+				fprintf(stderr, "krbflow audit: -j takes 1 to %d, not '%s'\n", AUDIT_MAX_JOBS,
+					optarg);
 				return EXIT_USAGE;
 			}
 			o.jobs = (unsigned)n;
 			break;
 		}
-		case 'J':
-			o.json = true;
-			break;
+		case 'J': o.json = true; break;
 		case 'S':
 			if (parse_shard(optarg, &o.shard_k, &o.shard_n) != 0) {
-				fprintf(stderr, "krbflow audit: --shard takes K/N with 1 <= K <= N, not '%s'\n", optarg);
+				fprintf(stderr,
+					"krbflow audit: --shard takes K/N with 1 <= K <= N, not '%s'\n",
+					optarg);
 				return EXIT_USAGE;
 			}
 			break;
 		case 'C':
 		case 'M':
 			if (o.multi && o.multi != (c == 'C' ? KF_MULTI_CONTINUOUS : KF_MULTI_MERGE)) {
-				fprintf(stderr, "krbflow audit: --continuous and --merge exclude each other\n");
+				fprintf(stderr,
+					"krbflow audit: --continuous and --merge exclude each other\n");
 				return EXIT_USAGE;
 			}
 			o.multi = c == 'C' ? KF_MULTI_CONTINUOUS : KF_MULTI_MERGE;
@@ -499,22 +502,14 @@ int kf_audit_main(int argc, char **argv)
 			if (!opt_fail_on("audit", optarg, &o.fail_on))
 				return EXIT_USAGE;
 			break;
-		case 'f':
-			o.cfg.filter = optarg;
-			break;
+		case 'f': o.cfg.filter = optarg; break;
 		case 'T':
 			if (!opt_top("audit", optarg, &o.top))
 				return EXIT_USAGE;
 			break;
-		case 'P':
-			o.progress = false;
-			break;
-		case 'h':
-			audit_usage(stdout);
-			return EXIT_OK;
-		default:
-			audit_usage(stderr);
-			return EXIT_USAGE;
+		case 'P': o.progress = false; break;
+		case 'h': audit_usage(stdout); return EXIT_OK;
+		default: audit_usage(stderr); return EXIT_USAGE;
 		}
 	}
 	int first = optind + 1;
@@ -573,7 +568,8 @@ int kf_audit_main(int argc, char **argv)
 	while (next_out < njobs) {
 		while (!failed && running < o.jobs && next_start < njobs) {
 			if (!start(&o, &fs, &jobs[next_start])) {
-				fprintf(stderr, "krbflow audit: cannot start a worker: %s\n", strerror(errno));
+				fprintf(stderr, "krbflow audit: cannot start a worker: %s\n",
+					strerror(errno));
 				failed = true;
 				break;
 			}
@@ -715,12 +711,8 @@ int kf_merge_main(int argc, char **argv)
 			if (!opt_top("merge", optarg, &top))
 				return EXIT_USAGE;
 			break;
-		case 'h':
-			merge_usage(stdout);
-			return EXIT_OK;
-		default:
-			merge_usage(stderr);
-			return EXIT_USAGE;
+		case 'h': merge_usage(stdout); return EXIT_OK;
+		default: merge_usage(stderr); return EXIT_USAGE;
 		}
 	}
 	int first = optind + 1;

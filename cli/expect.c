@@ -47,7 +47,7 @@
 struct exp_entry {
 	const char *rule;
 	enum kf_severity sev;
-	size_t first, n;     /* frames pool[first .. first + n) */
+	size_t first, n; /* frames pool[first .. first + n) */
 	unsigned long line;
 	bool matched;
 };
@@ -118,9 +118,12 @@ static int parse_frames(const char *s, size_t n, uint64_t *out, size_t *n_out, c
 				end++;
 			shown(tok, sizeof tok, s + start, end - start);
 			if (end == start)
-				snprintf(err, errlen, "an empty frame number (frames are N,N,... or - for none)");
+				snprintf(err, errlen,
+					 "an empty frame number (frames are N,N,... or - for none)");
 			else
-				snprintf(err, errlen, "frame '%s' is not a number (frames are N,N,... or - for none)", tok);
+				snprintf(err, errlen,
+					 "frame '%s' is not a number (frames are N,N,... or - for none)",
+					 tok);
 			return -1;
 		}
 		if (v == 0) {
@@ -150,8 +153,8 @@ static int parse_frames(const char *s, size_t n, uint64_t *out, size_t *n_out, c
 
 /* One non-comment line (without its newline).  0, or -1 with the reason
  * (errno ENOMEM when memory ran out). */
-static int parse_entry(struct exp_file *x, const char *line, size_t len, unsigned long lineno, size_t max_entries,
-		       char *err, size_t errlen)
+static int parse_entry(struct exp_file *x, const char *line, size_t len, unsigned long lineno,
+		       size_t max_entries, char *err, size_t errlen)
 {
 	const char *field[4];
 	size_t flen[4];
@@ -171,10 +174,13 @@ static int parse_entry(struct exp_file *x, const char *line, size_t len, unsigne
 	if (nf != 3) {
 		if (nf == 4) {
 			shown(tok, sizeof tok, field[3], flen[3]);
-			snprintf(err, errlen, "'%s' after the frames: a line is RULE SEVERITY FRAMES, the frames "
-					      "comma-separated without blanks", tok);
+			snprintf(err, errlen,
+				 "'%s' after the frames: a line is RULE SEVERITY FRAMES, the frames "
+				 "comma-separated without blanks",
+				 tok);
 		} else {
-			snprintf(err, errlen, "%zu field%s: a line is RULE SEVERITY FRAMES (frames - for none)", nf,
+			snprintf(err, errlen,
+				 "%zu field%s: a line is RULE SEVERITY FRAMES (frames - for none)", nf,
 				 nf == 1 ? "" : "s");
 		}
 		return -1;
@@ -226,7 +232,8 @@ static int parse_entry(struct exp_file *x, const char *line, size_t len, unsigne
 	}
 	if (n)
 		memcpy(x->pool + x->n_pool, frames, n * sizeof *frames);
-	x->e[x->n++] = (struct exp_entry){ .rule = rule, .sev = sev, .first = x->n_pool, .n = n, .line = lineno };
+	x->e[x->n++] =
+		(struct exp_entry){ .rule = rule, .sev = sev, .first = x->n_pool, .n = n, .line = lineno };
 	x->n_pool += n;
 	return 0;
 nomem:
@@ -283,8 +290,10 @@ static int exp_read(struct exp_file *x, const char *path, char *err, size_t errl
 			}
 			eof = true;
 			if (len == 0 && lineno == 1) {
-				snprintf(why, sizeof why, "empty file: not an expected-findings file (the first "
-							  "line must be '%s')", EXPECT_HEADER EXPECT_VERSION);
+				snprintf(why, sizeof why,
+					 "empty file: not an expected-findings file (the first "
+					 "line must be '%s')",
+					 EXPECT_HEADER EXPECT_VERSION);
 				goto bad;
 			}
 			if (len == 0)
@@ -295,7 +304,8 @@ static int exp_read(struct exp_file *x, const char *path, char *err, size_t errl
 		line[len] = '\0';
 		if (lineno == 1) {
 			size_t hl = strlen(EXPECT_HEADER);
-			if (len == hl + strlen(EXPECT_VERSION) && memcmp(line, EXPECT_HEADER EXPECT_VERSION, len) == 0)
+			if (len == hl + strlen(EXPECT_VERSION) &&
+			    memcmp(line, EXPECT_HEADER EXPECT_VERSION, len) == 0)
 				continue;
 			if (len > hl && memcmp(line, EXPECT_HEADER, hl) == 0) {
 				char v[64];
@@ -305,7 +315,8 @@ static int exp_read(struct exp_file *x, const char *path, char *err, size_t errl
 			} else {
 				snprintf(why, sizeof why,
 					 "%s: not an expected-findings file (the first line must be '%s')",
-					 len ? "no version header" : "empty first line", EXPECT_HEADER EXPECT_VERSION);
+					 len ? "no version header" : "empty first line",
+					 EXPECT_HEADER EXPECT_VERSION);
 			}
 			goto bad;
 		}
@@ -336,7 +347,8 @@ done:
 
 static bool same_frames(const struct exp_file *x, const struct exp_entry *e, const struct kf_finding *f)
 {
-	return e->n == f->n_frames && (e->n == 0 || memcmp(x->pool + e->first, f->frames, e->n * sizeof(uint64_t)) == 0);
+	return e->n == f->n_frames &&
+	       (e->n == 0 || memcmp(x->pool + e->first, f->frames, e->n * sizeof(uint64_t)) == 0);
 }
 
 static void put_frames(FILE *out, const uint64_t *v, size_t n)
@@ -438,9 +450,10 @@ int kf_expect_write(const struct kf_result *r, const char *path, char *err, size
 	/* Refuse what --expect could not read back, before touching the file. */
 	for (size_t i = 0; i < r->n_findings; i++)
 		if (r->findings[i].n_frames > KF_LIMIT_EVIDENCE_FRAMES) {
-			snprintf(err, errlen, "finding %s lists %zu frames, more than the %u an expected-findings "
-					      "file holds", r->findings[i].rule, r->findings[i].n_frames,
-				 KF_LIMIT_EVIDENCE_FRAMES);
+			snprintf(err, errlen,
+				 "finding %s lists %zu frames, more than the %u an expected-findings "
+				 "file holds",
+				 r->findings[i].rule, r->findings[i].n_frames, KF_LIMIT_EVIDENCE_FRAMES);
 			return -1;
 		}
 	FILE *f = fopen(path, "w");

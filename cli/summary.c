@@ -78,10 +78,10 @@ static void counters_free(struct counters *c)
 
 struct row {
 	char *file;
-	char *error;          /* unreadable: why */
+	char *error; /* unreadable: why */
 	uint64_t packets, messages;
-	uint64_t sev[4];      /* findings by severity: 1 info, 2 warning, 3 error */
-	char *top_rules;      /* "rule x2, rule" */
+	uint64_t sev[4]; /* findings by severity: 1 info, 2 warning, 3 error */
+	char *top_rules; /* "rule x2, rule" */
 };
 
 struct kf_summary {
@@ -212,8 +212,10 @@ static char *top_rules(json_t *findings)
 	char buf[512] = "";
 	size_t used = 0;
 	for (size_t i = 0; i < k && i < TOP_RULES_PER_CAPTURE; i++) {
-		int w = v[i].n > 1 ? snprintf(buf + used, sizeof buf - used, "%s%s x%u", i ? ", " : "", v[i].rule, v[i].n)
-				   : snprintf(buf + used, sizeof buf - used, "%s%s", i ? ", " : "", v[i].rule);
+		int w = v[i].n > 1
+				? snprintf(buf + used, sizeof buf - used, "%s%s x%u", i ? ", " : "",
+					   v[i].rule, v[i].n)
+				: snprintf(buf + used, sizeof buf - used, "%s%s", i ? ", " : "", v[i].rule);
 		if (w < 0 || (size_t)w >= sizeof buf - used)
 			break;
 		used += (size_t)w;
@@ -235,8 +237,10 @@ int kf_summary_add_json(struct kf_summary *s, const char *doc, size_t len, char 
 	const char *file = cap ? json_string_value(json_object_get(cap, "file")) : NULL;
 	if (!d || !json_is_object(json_object_get(d, "krbflow")) || !file || !json_is_array(msgs) ||
 	    !json_is_array(flows) || !json_is_array(finds)) {
-		snprintf(err, errlen, "%s", d ? "not a krbflow document (no krbflow, capture.file, messages, flows "
-						"or findings)" : je.text);
+		snprintf(err, errlen, "%s",
+			 d ? "not a krbflow document (no krbflow, capture.file, messages, flows "
+			     "or findings)"
+			   : je.text);
 		json_decref(d);
 		return -1;
 	}
@@ -266,7 +270,8 @@ int kf_summary_add_json(struct kf_summary *s, const char *doc, size_t len, char 
 		if (tally(&s->users, json_string_value(json_object_get(fl, "user")), failed, id, 1) ||
 		    tally(&s->hosts, json_string_value(json_object_get(fl, "client")), failed, id, 1))
 			goto out;
-		json_array_foreach(json_object_get(fl, "services"), j, x) {
+		json_array_foreach(json_object_get(fl, "services"), j, x)
+		{
 			const char *sn = json_string_value(json_object_get(x, "sname"));
 			const char *realm = json_string_value(json_object_get(x, "realm"));
 			char spn[600];
@@ -368,8 +373,8 @@ void kf_summary_print(struct kf_summary *s, FILE *out, unsigned top)
 	fprintf(out, ", %llu authentication messages; findings: %llu error, %llu warning, %llu info\n\n",
 		(unsigned long long)msgs, (unsigned long long)sev[3], (unsigned long long)sev[2],
 		(unsigned long long)sev[1]);
-	fprintf(out, "%-44s %9s %9s %5s %5s %5s  %s\n", "capture", "packets", "messages", "err", "warn", "info",
-		"rules that fired most");
+	fprintf(out, "%-44s %9s %9s %5s %5s %5s  %s\n", "capture", "packets", "messages", "err", "warn",
+		"info", "rules that fired most");
 	for (size_t i = 0; i < s->n; i++) {
 		const struct row *r = &s->rows[i];
 		if (r->error) {
@@ -381,8 +386,8 @@ void kf_summary_print(struct kf_summary *s, FILE *out, unsigned top)
 		else
 			fprintf(out, "%-44s", r->file);
 		fprintf(out, " %9llu %9llu %5llu %5llu %5llu  %s\n", (unsigned long long)r->packets,
-			(unsigned long long)r->messages, (unsigned long long)r->sev[3], (unsigned long long)r->sev[2],
-			(unsigned long long)r->sev[1], r->top_rules);
+			(unsigned long long)r->messages, (unsigned long long)r->sev[3],
+			(unsigned long long)r->sev[2], (unsigned long long)r->sev[1], r->top_rules);
 	}
 	print_top(out, &s->rules, "rules that fire most", "findings", false, top);
 	print_top(out, &s->users, "users in most authentication stories", "stories", true, top);

@@ -58,7 +58,7 @@ static enum dns_name_st read_name(struct kf_span msg, struct kf_cur *c, char *ou
 	size_t len = 0, wire = 0, ptrs = 0;
 	size_t in_place = 0; /* bytes of the name at the cursor */
 	bool jumped = false;
-	struct kf_span here = {c->p, kf_cur_left(c)};
+	struct kf_span here = { c->p, kf_cur_left(c) };
 	struct kf_span area = here; /* where the current labels are read from */
 	size_t off = 0;
 

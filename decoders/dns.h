@@ -12,22 +12,22 @@
 #include "base/limits.h"
 #include "base/span.h"
 
-#define KF_DNS_A     1
+#define KF_DNS_A 1
 #define KF_DNS_CNAME 5
-#define KF_DNS_AAAA  28
+#define KF_DNS_AAAA 28
 
 struct kf_dns_answer {
-	uint16_t type;                  /* A, AAAA, CNAME (others skipped) */
+	uint16_t type; /* A, AAAA, CNAME (others skipped) */
 	uint32_t ttl;
-	char name[KF_LIMIT_DNS_NAME];   /* owner name */
-	char data[KF_LIMIT_DNS_NAME];   /* address text, or the CNAME target */
+	char name[KF_LIMIT_DNS_NAME]; /* owner name */
+	char data[KF_LIMIT_DNS_NAME]; /* address text, or the CNAME target */
 };
 
 struct kf_dns_msg {
 	uint16_t id;
 	bool response;
 	uint8_t rcode;
-	uint8_t opcode;                 /* 0 QUERY; answers are read only for QUERY */
+	uint8_t opcode; /* 0 QUERY; answers are read only for QUERY */
 	bool has_question;
 	char qname[KF_LIMIT_DNS_NAME];
 	uint16_t qtype;

@@ -118,12 +118,9 @@ enum kf_token_kind kf_token_classify(struct kf_span s)
 	if (s.n >= 8 && memcmp(s.p, "NTLMSSP\0", 8) == 0)
 		return KF_TOKEN_NTLMSSP;
 	switch (s.p[0]) {
-	case 0x60:
-		return KF_TOKEN_GSS_FRAMED;
-	case 0xa0:
-		return KF_TOKEN_SPNEGO_INIT;
-	case 0xa1:
-		return KF_TOKEN_SPNEGO_RESP;
+	case 0x60: return KF_TOKEN_GSS_FRAMED;
+	case 0xa0: return KF_TOKEN_SPNEGO_INIT;
+	case 0xa1: return KF_TOKEN_SPNEGO_RESP;
 	/* [APPLICATION n] constructed: RFC 4120 §5.10 message types. */
 	case 0x6a: /* AS-REQ */
 	case 0x6b: /* AS-REP */
@@ -132,10 +129,8 @@ enum kf_token_kind kf_token_classify(struct kf_span s)
 	case 0x6e: /* AP-REQ */
 	case 0x6f: /* AP-REP */
 	case 0x76: /* KRB-CRED */
-	case 0x7e: /* KRB-ERROR */
-		return KF_TOKEN_KRB5_RAW;
-	default:
-		return KF_TOKEN_UNKNOWN;
+	case 0x7e: /* KRB-ERROR */ return KF_TOKEN_KRB5_RAW;
+	default: return KF_TOKEN_UNKNOWN;
 	}
 }
 
@@ -201,16 +196,11 @@ bool kf_gss_unwrap(struct kf_span s, struct kf_gss_token *t, struct kf_events *e
 const char *kf_neg_state_name(int state)
 {
 	switch (state) {
-	case KF_NEG_ACCEPT_COMPLETED:
-		return "accept-completed";
-	case KF_NEG_ACCEPT_INCOMPLETE:
-		return "accept-incomplete";
-	case KF_NEG_REJECT:
-		return "reject";
-	case KF_NEG_REQUEST_MIC:
-		return "request-mic";
-	default:
-		return NULL;
+	case KF_NEG_ACCEPT_COMPLETED: return "accept-completed";
+	case KF_NEG_ACCEPT_INCOMPLETE: return "accept-incomplete";
+	case KF_NEG_REJECT: return "reject";
+	case KF_NEG_REQUEST_MIC: return "request-mic";
+	default: return NULL;
 	}
 }
 
@@ -305,7 +295,8 @@ static bool decode_init(struct kf_span seq, struct kf_spnego *sp, struct kf_even
 				return false;
 			break;
 		case 1: /* reqFlags ContextFlags */
-			if (!is_universal(&e, KF_DER_BIT_STRING, false) || !kf_der_bits32(e.value, &sp->req_flags))
+			if (!is_universal(&e, KF_DER_BIT_STRING, false) ||
+			    !kf_der_bits32(e.value, &sp->req_flags))
 				return false;
 			sp->has_req_flags = true;
 			break;
@@ -330,8 +321,7 @@ static bool decode_init(struct kf_span seq, struct kf_spnego *sp, struct kf_even
 				return false;
 			sp->has_mech_list_mic = true;
 			break;
-		default:
-			break;
+		default: break;
 		}
 	}
 	*indef = f.indefinite;
@@ -376,8 +366,7 @@ static bool decode_resp(struct kf_span seq, struct kf_spnego *sp, bool *indef)
 				return false;
 			sp->has_mech_list_mic = true;
 			break;
-		default:
-			break;
+		default: break;
 		}
 	}
 	*indef = f.indefinite;

@@ -53,11 +53,11 @@ enum kf_token_kind kf_token_classify(struct kf_span s);
  * 0x0300 KRB-ERROR, RFC 4121 §4.1) and krb_msg the Kerberos message after it. */
 struct kf_gss_token {
 	enum kf_mech mech;
-	struct kf_span mech_oid;  /* OID contents */
-	struct kf_span inner;     /* everything after the OID */
+	struct kf_span mech_oid; /* OID contents */
+	struct kf_span inner;    /* everything after the OID */
 	bool has_tok_id;
 	uint16_t tok_id;
-	struct kf_span krb_msg;   /* Kerberos mechs: inner after tok_id */
+	struct kf_span krb_msg; /* Kerberos mechs: inner after tok_id */
 };
 bool kf_gss_unwrap(struct kf_span s, struct kf_gss_token *t, struct kf_events *ev);
 
@@ -72,33 +72,33 @@ const char *kf_neg_state_name(int state);
 
 /* ContextFlags bits (RFC 4178 §4.2.1) as kf_der_bits32 numbers them:
  * delegFlag(0) is the most significant bit. */
-#define KF_SPNEGO_FLAG_DELEG    (1u << 31)
-#define KF_SPNEGO_FLAG_MUTUAL   (1u << 30)
-#define KF_SPNEGO_FLAG_REPLAY   (1u << 29)
+#define KF_SPNEGO_FLAG_DELEG (1u << 31)
+#define KF_SPNEGO_FLAG_MUTUAL (1u << 30)
+#define KF_SPNEGO_FLAG_REPLAY (1u << 29)
 #define KF_SPNEGO_FLAG_SEQUENCE (1u << 28)
-#define KF_SPNEGO_FLAG_ANON     (1u << 27)
-#define KF_SPNEGO_FLAG_CONF     (1u << 26)
-#define KF_SPNEGO_FLAG_INTEG    (1u << 25)
+#define KF_SPNEGO_FLAG_ANON (1u << 27)
+#define KF_SPNEGO_FLAG_CONF (1u << 26)
+#define KF_SPNEGO_FLAG_INTEG (1u << 25)
 
 struct kf_spnego {
-	bool is_init;                  /* NegTokenInit (true) or NegTokenResp */
+	bool is_init; /* NegTokenInit (true) or NegTokenResp */
 	/* NegTokenInit */
 	uint8_t n_mech_types;
 	bool mech_types_truncated;
 	enum kf_mech mech_types[KF_LIMIT_SPNEGO_MECHS];
 	struct kf_span mech_type_oids[KF_LIMIT_SPNEGO_MECHS];
 	bool has_req_flags;
-	uint32_t req_flags;            /* ContextFlags, wire bit order (KF_SPNEGO_FLAG_*) */
+	uint32_t req_flags; /* ContextFlags, wire bit order (KF_SPNEGO_FLAG_*) */
 	bool has_mech_token;
-	struct kf_span mech_token;     /* the optimistic token of the first mech */
-	bool has_mech_list_mic;        /* NegTokenInit or NegTokenResp; the MIC itself is not exposed */
+	struct kf_span mech_token; /* the optimistic token of the first mech */
+	bool has_mech_list_mic;    /* NegTokenInit or NegTokenResp; the MIC itself is not exposed */
 	/* NegTokenInit2 (MS-SPNG §2.2.1): negHints, usually from a server */
 	bool has_neg_hints;
 	bool has_hint_name;
-	struct kf_span hint_name;      /* GeneralString ("not_defined_in_RFC4178@please_ignore") */
+	struct kf_span hint_name; /* GeneralString ("not_defined_in_RFC4178@please_ignore") */
 	/* NegTokenResp */
 	bool has_neg_state;
-	int neg_state;                 /* enum kf_neg_state */
+	int neg_state; /* enum kf_neg_state */
 	bool has_supported_mech;
 	enum kf_mech supported_mech;
 	struct kf_span supported_mech_oid;

@@ -36,14 +36,8 @@
 
 /* --- character classes (RFC 9110 §5.6.2, §5.5, §11.2) --- */
 
-static bool is_digit(uint8_t c)
-{
-	return c >= '0' && c <= '9';
-}
-static bool is_alpha(uint8_t c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
+static bool is_digit(uint8_t c) { return c >= '0' && c <= '9'; }
+static bool is_alpha(uint8_t c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 static bool is_tchar(uint8_t c)
 {
@@ -64,10 +58,8 @@ static bool is_tchar(uint8_t c)
 	case '_':
 	case '`':
 	case '|':
-	case '~':
-		return true;
-	default:
-		return false;
+	case '~': return true;
+	default: return false;
 	}
 }
 
@@ -78,21 +70,12 @@ static bool is_token68_char(uint8_t c)
 }
 
 /* field-vchar / SP / HTAB / obs-text */
-static bool is_field_char(uint8_t c)
-{
-	return c == '\t' || (c >= 0x20 && c != 0x7f);
-}
+static bool is_field_char(uint8_t c) { return c == '\t' || (c >= 0x20 && c != 0x7f); }
 
 /* OWS inside a field value; CR and LF only occur there through obs-fold. */
-static bool is_ows(uint8_t c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
+static bool is_ows(uint8_t c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
-static uint8_t lower(uint8_t c)
-{
-	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
-}
+static uint8_t lower(uint8_t c) { return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c; }
 
 static bool span_ieq(struct kf_span s, const char *lit)
 {
@@ -107,7 +90,7 @@ static bool span_ieq(struct kf_span s, const char *lit)
 
 static struct kf_span sub(struct kf_span s, size_t b, size_t e)
 {
-	struct kf_span r = {s.p + b, e - b};
+	struct kf_span r = { s.p + b, e - b };
 	return r;
 }
 
@@ -375,7 +358,7 @@ static long parse_head(struct kf_span s, bool is_request, struct kf_span request
 	memset(h, 0, sizeof *h);
 	h->is_request = is_request;
 
-	struct kf_span w = {s.p, s.n < KF_LIMIT_HTTP_HEADER_BLOCK ? s.n : KF_LIMIT_HTTP_HEADER_BLOCK};
+	struct kf_span w = { s.p, s.n < KF_LIMIT_HTTP_HEADER_BLOCK ? s.n : KF_LIMIT_HTTP_HEADER_BLOCK };
 	size_t pos = 0, b = 0, e = 0;
 	do {
 		if (!take_line(w, &pos, &b, &e))
@@ -435,7 +418,7 @@ malformed:
 
 long kf_http_parse_request(struct kf_span s, struct kf_http_head *h, struct kf_events *ev)
 {
-	struct kf_span none = {NULL, 0};
+	struct kf_span none = { NULL, 0 };
 	return parse_head(s, true, none, h, ev);
 }
 
@@ -448,9 +431,9 @@ long kf_http_parse_response(struct kf_span s, struct kf_span request_method, str
 /* --- probes --- */
 
 static const char *const kf_http_methods[] = {
-    "GET ",   "HEAD ",   "POST ",     "PUT ",         "DELETE ",       "CONNECT ", "OPTIONS ",
-    "TRACE ", "PATCH ",  "PROPFIND ", "PROPPATCH ",   "MKCOL ",        "COPY ",    "MOVE ",
-    "LOCK ",  "UNLOCK ", "SEARCH ",   "RPC_IN_DATA ", "RPC_OUT_DATA ",
+	"GET ",   "HEAD ",   "POST ",     "PUT ",         "DELETE ",       "CONNECT ", "OPTIONS ",
+	"TRACE ", "PATCH ",  "PROPFIND ", "PROPPATCH ",   "MKCOL ",        "COPY ",    "MOVE ",
+	"LOCK ",  "UNLOCK ", "SEARCH ",   "RPC_IN_DATA ", "RPC_OUT_DATA ",
 };
 
 bool kf_http_probe_request(struct kf_span s)
@@ -747,8 +730,7 @@ size_t kf_http_chunked_feed(struct kf_http_chunked *c, struct kf_span data, bool
 				goto bad;
 			c->state = CH_DONE;
 			break;
-		default:
-			goto bad;
+		default: goto bad;
 		}
 		i++;
 		if (c->state == CH_DONE) {

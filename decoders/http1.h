@@ -33,23 +33,23 @@ struct kf_http_head {
 	struct kf_span method, uri; /* requests */
 	int status;                 /* responses: 100..999 */
 	struct kf_span reason;
-	int minor_version;          /* HTTP/1.x */
-	size_t header_bytes;        /* the whole head: start line to the empty line, inclusive
+	int minor_version;   /* HTTP/1.x */
+	size_t header_bytes; /* the whole head: start line to the empty line, inclusive
 				     * (empty lines skipped before the start line excluded) */
 	size_t n_headers;
-	bool headers_truncated;     /* more than KF_LIMIT_HTTP_HEADERS lines (event raised) */
+	bool headers_truncated; /* more than KF_LIMIT_HTTP_HEADERS lines (event raised) */
 	struct kf_http_header headers[KF_LIMIT_HTTP_HEADERS];
 	enum kf_http_body body;
 	uint64_t content_length;
-	bool connection_close;      /* Connection: close, or HTTP/1.0 without keep-alive; also
+	bool connection_close; /* Connection: close, or HTTP/1.0 without keep-alive; also
 				     * when the body runs until close and when Transfer-Encoding
 				     * came with Content-Length or in HTTP/1.0 (RFC 9112 §6.1,
 				     * §6.3: the connection is closed after such a message) */
 };
 
 /* Results of the head parsers. */
-#define KF_HTTP_NEED_MORE 0    /* the head is not complete in s yet */
-#define KF_HTTP_ERROR    (-1)  /* not HTTP, or malformed beyond recovery (event raised) */
+#define KF_HTTP_NEED_MORE 0 /* the head is not complete in s yet */
+#define KF_HTTP_ERROR (-1)  /* not HTTP, or malformed beyond recovery (event raised) */
 
 /* Parse the head of a request / response at the start of s.  Returns the head's
  * length (> 0), KF_HTTP_NEED_MORE or KF_HTTP_ERROR.  For a response,
@@ -113,7 +113,6 @@ struct kf_http_chunked {
 	bool error;
 };
 void kf_http_chunked_init(struct kf_http_chunked *c);
-size_t kf_http_chunked_feed(struct kf_http_chunked *c, struct kf_span data, bool *done,
-			    struct kf_events *ev);
+size_t kf_http_chunked_feed(struct kf_http_chunked *c, struct kf_span data, bool *done, struct kf_events *ev);
 
 #endif

@@ -151,11 +151,8 @@ bool kf_ip_decode(struct kf_span s, struct kf_ip *ip, struct kf_events *ev)
 	if (s.n < 1)
 		return ip_fail(ev);
 	switch (s.p[0] >> 4) {
-	case 4:
-		return ipv4(s, ip, ev);
-	case 6:
-		return ipv6(s, ip, ev);
-	default:
-		return ip_fail(ev);
+	case 4: return ipv4(s, ip, ev);
+	case 6: return ipv6(s, ip, ev);
+	default: return ip_fail(ev);
 	}
 }

@@ -110,7 +110,7 @@ static bool int_field(struct kf_span wrap, int64_t lo, int64_t hi, int64_t *out)
 static bool read_enc(struct kf_span wrap, struct kf_kpasswd_enc *enc)
 {
 	struct kf_span seq, v[ENC_FIELDS], cipher;
-	bool has[ENC_FIELDS] = {false};
+	bool has[ENC_FIELDS] = { false };
 	int64_t x;
 	if (!inner(wrap, KF_DER_SEQUENCE, &seq) || !read_fields(seq, v, has, ENC_FIELDS) || !has[0] ||
 	    !has[2] || !int_field(v[0], INT32_MIN, INT32_MAX, &x))
@@ -133,7 +133,7 @@ static bool read_enc(struct kf_span wrap, struct kf_kpasswd_enc *enc)
 static void read_priv(struct kf_span contents, struct kf_kpasswd_msg *m, struct kf_events *ev)
 {
 	struct kf_span seq, v[PRIV_FIELDS];
-	bool has[PRIV_FIELDS] = {false};
+	bool has[PRIV_FIELDS] = { false };
 	if (!inner(contents, KF_DER_SEQUENCE, &seq) || !read_fields(seq, v, has, PRIV_FIELDS) || !has[3] ||
 	    !read_enc(v[3], &m->priv_enc))
 		incomplete(m, ev, KF_EV_KPASSWD_MALFORMED, "the KRB-PRIV's enc-part could not be read");
@@ -145,7 +145,7 @@ static void read_priv(struct kf_span contents, struct kf_kpasswd_msg *m, struct 
 static bool read_error(struct kf_span contents, struct kf_kpasswd_msg *m, struct kf_events *ev)
 {
 	struct kf_span seq, v[ERROR_FIELDS];
-	bool has[ERROR_FIELDS] = {false};
+	bool has[ERROR_FIELDS] = { false };
 	int64_t code;
 	if (!inner(contents, KF_DER_SEQUENCE, &seq) || !read_fields(seq, v, has, ERROR_FIELDS) || !has[6] ||
 	    !int_field(v[6], INT32_MIN, INT32_MAX, &code))
@@ -265,9 +265,9 @@ bool kf_kpasswd_result_decode(struct kf_span data, struct kf_kpasswd_result *r)
 const char *kf_kpasswd_result_name(uint16_t code)
 {
 	static const char *const names[] = {
-	    "KRB5_KPASSWD_SUCCESS",     "KRB5_KPASSWD_MALFORMED",           "KRB5_KPASSWD_HARDERROR",
-	    "KRB5_KPASSWD_AUTHERROR",   "KRB5_KPASSWD_SOFTERROR",           "KRB5_KPASSWD_ACCESSDENIED",
-	    "KRB5_KPASSWD_BAD_VERSION", "KRB5_KPASSWD_INITIAL_FLAG_NEEDED",
+		"KRB5_KPASSWD_SUCCESS",     "KRB5_KPASSWD_MALFORMED",           "KRB5_KPASSWD_HARDERROR",
+		"KRB5_KPASSWD_AUTHERROR",   "KRB5_KPASSWD_SOFTERROR",           "KRB5_KPASSWD_ACCESSDENIED",
+		"KRB5_KPASSWD_BAD_VERSION", "KRB5_KPASSWD_INITIAL_FLAG_NEEDED",
 	};
 	return code < sizeof names / sizeof names[0] ? names[code] : NULL;
 }
@@ -275,11 +275,8 @@ const char *kf_kpasswd_result_name(uint16_t code)
 const char *kf_kpasswd_version_name(uint16_t version)
 {
 	switch (version) {
-	case KF_KPASSWD_V_CHANGE:
-		return "change-password";
-	case KF_KPASSWD_V_SET:
-		return "set-password";
-	default:
-		return NULL;
+	case KF_KPASSWD_V_CHANGE: return "change-password";
+	case KF_KPASSWD_V_SET: return "set-password";
+	default: return NULL;
 	}
 }

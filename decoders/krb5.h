@@ -52,8 +52,8 @@ struct kf_krb_etype_info {
 };
 
 struct kf_krb_msg {
-	int type;              /* enum kf_krb_type; KF_KRB_NONE when not Kerberos */
-	bool complete;         /* every field decoded (false: type and what could be read) */
+	int type;      /* enum kf_krb_type; KF_KRB_NONE when not Kerberos */
+	bool complete; /* every field decoded (false: type and what could be read) */
 	int pvno;
 
 	bool has_cname, has_crealm, has_sname, has_realm;
@@ -65,7 +65,7 @@ struct kf_krb_msg {
 
 	/* KDC-REQ body */
 	bool has_kdc_options;
-	uint32_t kdc_options;  /* bit 0 (reserved) = 0x80000000 ... as on the wire */
+	uint32_t kdc_options; /* bit 0 (reserved) = 0x80000000 ... as on the wire */
 	bool has_nonce;
 	uint32_t nonce;
 	bool has_from, has_till, has_rtime;
@@ -78,12 +78,12 @@ struct kf_krb_msg {
 	/* PA-DATA types in order (request padata, reply padata) */
 	uint8_t n_padata;
 	int32_t padata[KF_LIMIT_PADATA];
-	bool has_s4u_user;               /* PA-FOR-USER / PA-S4U-X509-USER */
-	char s4u_user[KF_LIMIT_NAME];    /* "user@REALM" */
+	bool has_s4u_user;            /* PA-FOR-USER / PA-S4U-X509-USER */
+	char s4u_user[KF_LIMIT_NAME]; /* "user@REALM" */
 	bool has_pac_options;
-	uint32_t pac_options;            /* PA-PAC-OPTIONS KerberosFlags, wire bit order */
+	uint32_t pac_options; /* PA-PAC-OPTIONS KerberosFlags, wire bit order */
 	bool has_pac_request;
-	bool pac_request;                /* PA-PAC-REQUEST include-pac */
+	bool pac_request; /* PA-PAC-REQUEST include-pac */
 
 	/* AP-REQ (or PA-TGS-REQ's AP-REQ) */
 	bool has_ap_options;
@@ -107,11 +107,11 @@ struct kf_krb_msg {
 	bool has_e_text;
 	char e_text[KF_LIMIT_ETEXT];
 	bool has_e_data;
-	uint8_t n_etype_info;            /* ETYPE-INFO2 (or ETYPE-INFO) in e-data or reply padata */
+	uint8_t n_etype_info; /* ETYPE-INFO2 (or ETYPE-INFO) in e-data or reply padata */
 	struct kf_krb_etype_info etype_info[KF_LIMIT_ETYPE_INFO];
-	bool has_ntstatus;               /* Windows KERB-EXT-ERROR */
+	bool has_ntstatus; /* Windows KERB-EXT-ERROR */
 	uint32_t ntstatus;
-	uint8_t n_edata_padata;          /* PA-DATA types listed in METHOD-DATA e-data (TYPED-DATA types too) */
+	uint8_t n_edata_padata; /* PA-DATA types listed in METHOD-DATA e-data (TYPED-DATA types too) */
 	int32_t edata_padata[KF_LIMIT_PADATA];
 
 	/* KRB-CRED: the tickets it carries (first one in `ticket`) */

@@ -24,10 +24,7 @@
 #include "base/der.h"
 #include "krb5_private.h"
 
-static bool known_type(unsigned tag)
-{
-	return kf_krb5_type_name((int)tag) != NULL;
-}
+static bool known_type(unsigned tag) { return kf_krb5_type_name((int)tag) != NULL; }
 
 static void ticket_of(const krb5_ticket *tk, struct kf_krb_ticket *t, struct kf_events *ev)
 {
@@ -261,15 +258,13 @@ static bool decode_lib(struct kf_span elem, struct kf_krb_msg *m, struct kf_even
 		krb5_free_cred(NULL, r);
 		return true;
 	}
-	default:
-		return false;
+	default: return false;
 	}
 }
 
 /* The outer [APPLICATION n] header: tag, header length and declared
  * contents length.  False when the bytes cannot start a Kerberos message. */
-static bool outer_header(struct kf_span s, unsigned *tag, size_t *hdr, size_t *len,
-			 bool *indefinite)
+static bool outer_header(struct kf_span s, unsigned *tag, size_t *hdr, size_t *len, bool *indefinite)
 {
 	struct kf_cur c = kf_cur_make(s);
 	uint8_t id = kf_cur_u8(&c);
@@ -308,8 +303,7 @@ bool kf_krb5_probe(struct kf_span s)
 	bool indef;
 	if (s.n > 6)
 		s.n = 6;
-	if (!outer_header(s, &tag, &hdr, &len, &indef) || indef || len < 2 ||
-	    len > KF_LIMIT_KRB_RECORD)
+	if (!outer_header(s, &tag, &hdr, &len, &indef) || indef || len < 2 || len > KF_LIMIT_KRB_RECORD)
 		return false;
 	/* the contents start with a SEQUENCE, when that byte is within reach */
 	return hdr >= s.n || s.p[hdr] == 0x30;
@@ -321,8 +315,7 @@ bool kf_krb5_decode(struct kf_span s, struct kf_krb_msg *m, struct kf_events *ev
 	size_t hdr, len;
 	bool indef;
 	memset(m, 0, sizeof *m);
-	if (!outer_header(s, &tag, &hdr, &len, &indef) ||
-	    (!indef && hdr < s.n && s.p[hdr] != 0x30)) {
+	if (!outer_header(s, &tag, &hdr, &len, &indef) || (!indef && hdr < s.n && s.p[hdr] != 0x30)) {
 		kf_events_add(ev, KF_EV_KRB_NOT_KERBEROS);
 		return false;
 	}

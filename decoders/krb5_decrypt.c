@@ -37,12 +37,12 @@ enum {
 #define PA_FX_FAST 136
 
 struct ring_key {
-	krb5_keyblock kb;        /* contents owned by the keyring, wiped on free */
+	krb5_keyblock kb; /* contents owned by the keyring, wiped on free */
 	enum kf_key_origin origin;
 	uint32_t kvno;
 	uint64_t frame;
-	uint64_t ticket_hash;    /* learnt session keys: the ticket they belong to */
-	uint16_t keytab;         /* keytab keys: index in keytabs[] */
+	uint64_t ticket_hash; /* learnt session keys: the ticket they belong to */
+	uint16_t keytab;      /* keytab keys: index in keytabs[] */
 	char principal[KF_LIMIT_NAME];
 };
 
@@ -50,8 +50,8 @@ struct kf_keyring {
 	krb5_context ctx;
 	struct ring_key *keys;
 	size_t n, cap;
-	size_t n_keytab;         /* keys[0 .. n_keytab) came from keytabs */
-	uint32_t *by_ticket;     /* open addressing: ticket hash -> key id */
+	size_t n_keytab;     /* keys[0 .. n_keytab) came from keytabs */
+	uint32_t *by_ticket; /* open addressing: ticket hash -> key id */
 	size_t by_ticket_cap, n_by_ticket;
 	char keytabs[KF_LIMIT_KEYTABS][KF_LIMIT_NAME];
 	uint32_t keytab_keys[KF_LIMIT_KEYTABS];
@@ -191,7 +191,8 @@ long kf_keyring_add_keytab(struct kf_keyring *kr, const char *path, char *err, s
 			if (ok)
 				snprintf(err, errlen, "out of memory reading keytab %s", file);
 			else
-				snprintf(err, errlen, "too many keys in the keytabs (more than %u)", KF_LIMIT_KEYTAB_KEYS);
+				snprintf(err, errlen, "too many keys in the keytabs (more than %u)",
+					 KF_LIMIT_KEYTAB_KEYS);
 			krb5_kt_end_seq_get(kr->ctx, kt, &cur);
 			krb5_kt_close(kr->ctx, kt);
 			drop_keys_from(kr, kr->n_keytab);
@@ -215,15 +216,9 @@ long kf_keyring_add_keytab(struct kf_keyring *kr, const char *path, char *err, s
 	return added;
 }
 
-size_t kf_keyring_keytab_keys(const struct kf_keyring *kr)
-{
-	return kr->n_keytab;
-}
+size_t kf_keyring_keytab_keys(const struct kf_keyring *kr) { return kr->n_keytab; }
 
-unsigned kf_keyring_keytab_count(const struct kf_keyring *kr)
-{
-	return kr->n_keytabs;
-}
+unsigned kf_keyring_keytab_count(const struct kf_keyring *kr) { return kr->n_keytabs; }
 
 const char *kf_keyring_keytab(const struct kf_keyring *kr, unsigned i, uint32_t *keys)
 {
@@ -512,8 +507,8 @@ static uint32_t le32(const uint8_t *p)
 }
 
 /* RFC 4121 §4.1.1: Lgth(4) Bnd(16) Flags(4) [DlgOpt(2) Dlgth(2) Deleg(Dlgth)] [Exts] */
-static void gss_checksum(struct kf_keyring *kr, const krb5_checksum *ck, uint64_t frame, struct kf_plain_auth *a,
-			 struct kf_events *ev)
+static void gss_checksum(struct kf_keyring *kr, const krb5_checksum *ck, uint64_t frame,
+			 struct kf_plain_auth *a, struct kf_events *ev)
 {
 	const uint8_t *p = ck->contents;
 	size_t n = ck->contents ? ck->length : 0;
@@ -536,7 +531,8 @@ static void gss_checksum(struct kf_keyring *kr, const krb5_checksum *ck, uint64_
 }
 
 static void open_authenticator(struct kf_keyring *kr, const krb5_enc_data *enc, uint32_t session_id,
-			       krb5_keyusage usage, uint64_t frame, struct kf_plain_auth *a, struct kf_events *ev)
+			       krb5_keyusage usage, uint64_t frame, struct kf_plain_auth *a,
+			       struct kf_events *ev)
 {
 	memset(a, 0, sizeof *a);
 	a->status = KF_OPEN_NO_KEY;
@@ -598,7 +594,8 @@ static void rep_fields(struct kf_keyring *kr, const krb5_enc_kdc_rep_part *p, co
 	if (p->session) {
 		r->session_etype = p->session->enctype;
 		if (issued)
-			(void)learn(kr, p->session, KF_KEY_KDC_REP, frame, hash_bytes(&issued->enc_part.ciphertext));
+			(void)learn(kr, p->session, KF_KEY_KDC_REP, frame,
+				    hash_bytes(&issued->enc_part.ciphertext));
 	}
 }
 
@@ -617,7 +614,8 @@ static void open_kdc_rep(struct kf_keyring *kr, krb5_kdc_rep *rep, bool as, cons
 			const struct ring_key *k = &kr->keys[i];
 			if (k->kb.enctype != rep->enc_part.enctype || strcasecmp(k->principal, client) != 0)
 				continue;
-			if (decrypt_with(kr, (uint32_t)i + 1, USAGE_AS_REP_ENCPART, &rep->enc_part, &plain) == 0) {
+			if (decrypt_with(kr, (uint32_t)i + 1, USAGE_AS_REP_ENCPART, &rep->enc_part, &plain) ==
+			    0) {
 				have = true;
 				r->key_id = (uint32_t)i + 1;
 			} else {
@@ -762,8 +760,7 @@ bool kf_krb5_open(struct kf_keyring *kr, struct kf_span msg, int type, const uin
 		krb5_free_ap_rep(kr->ctx, r);
 		return true;
 	}
-	default:
-		return false;
+	default: return false;
 	}
 }
 
@@ -795,9 +792,23 @@ const char *kf_key_origin_name(enum kf_key_origin o)
 const char *kf_krb5_ticket_flag_name(unsigned bit)
 {
 	static const char *const names[17] = {
-		"reserved", "forwardable", "forwarded", "proxiable", "proxy", "may-postdate",
-		"postdated", "invalid", "renewable", "initial", "pre-authent", "hw-authent",
-		"transited-policy-checked", "ok-as-delegate", NULL, "enc-pa-rep", "anonymous",
+		"reserved",
+		"forwardable",
+		"forwarded",
+		"proxiable",
+		"proxy",
+		"may-postdate",
+		"postdated",
+		"invalid",
+		"renewable",
+		"initial",
+		"pre-authent",
+		"hw-authent",
+		"transited-policy-checked",
+		"ok-as-delegate",
+		NULL,
+		"enc-pa-rep",
+		"anonymous",
 	};
 	return bit < 17 ? names[bit] : NULL;
 }

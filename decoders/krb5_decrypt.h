@@ -32,21 +32,21 @@
 struct kf_keyring;
 
 enum kf_open_status {
-	KF_OPEN_NONE = 0,     /* not attempted (the part is absent) */
-	KF_OPEN_OK,           /* decrypted and decoded */
-	KF_OPEN_NO_KEY,       /* no key of that principal/etype (or no session key known) */
-	KF_OPEN_WRONG_KEY,    /* keys of that principal and etype exist, all failed the integrity check */
-	KF_OPEN_UNDECODABLE,  /* decrypted, but the plaintext is not what it should be */
+	KF_OPEN_NONE = 0,    /* not attempted (the part is absent) */
+	KF_OPEN_OK,          /* decrypted and decoded */
+	KF_OPEN_NO_KEY,      /* no key of that principal/etype (or no session key known) */
+	KF_OPEN_WRONG_KEY,   /* keys of that principal and etype exist, all failed the integrity check */
+	KF_OPEN_UNDECODABLE, /* decrypted, but the plaintext is not what it should be */
 };
 
 /* Where a key came from. */
 enum kf_key_origin {
-	KF_KEY_KEYTAB = 1,     /* a long-term key read from a keytab */
-	KF_KEY_TICKET,         /* the session key inside a ticket we opened */
-	KF_KEY_KDC_REP,        /* the session key of a ticket, from an AS-/TGS-REP's enc-part */
-	KF_KEY_SUBKEY,         /* an authenticator's subkey */
-	KF_KEY_AP_REP_SUBKEY,  /* an AP-REP's subkey */
-	KF_KEY_CRED,           /* a forwarded ticket's session key, from a KRB-CRED */
+	KF_KEY_KEYTAB = 1,    /* a long-term key read from a keytab */
+	KF_KEY_TICKET,        /* the session key inside a ticket we opened */
+	KF_KEY_KDC_REP,       /* the session key of a ticket, from an AS-/TGS-REP's enc-part */
+	KF_KEY_SUBKEY,        /* an authenticator's subkey */
+	KF_KEY_AP_REP_SUBKEY, /* an AP-REP's subkey */
+	KF_KEY_CRED,          /* a forwarded ticket's session key, from a KRB-CRED */
 };
 
 /* A key as reports name it: never its bytes. */
@@ -56,7 +56,7 @@ struct kf_key_info {
 	char keytab[KF_LIMIT_NAME];    /* keytab keys: the file it came from */
 	uint32_t kvno;                 /* keytab keys */
 	int32_t etype;
-	uint64_t frame;                /* learnt keys: the frame whose message revealed it */
+	uint64_t frame; /* learnt keys: the frame whose message revealed it */
 };
 
 struct kf_keyring *kf_keyring_new(void);
@@ -77,24 +77,25 @@ struct kf_keytab_view {
 	uint32_t kvno[KF_LIMIT_KEY_VIEW];
 	int32_t etype[KF_LIMIT_KEY_VIEW];
 };
-void kf_keyring_principal_keys(const struct kf_keyring *kr, const char *principal, struct kf_keytab_view *out);
+void kf_keyring_principal_keys(const struct kf_keyring *kr, const char *principal,
+			       struct kf_keytab_view *out);
 
 /* A ticket's EncTicketPart (RFC 4120 §5.3). */
 struct kf_plain_ticket {
 	enum kf_open_status status;
-	char server[KF_LIMIT_NAME];    /* "sname@realm" from the clear part, the key's principal */
-	int32_t etype;                 /* of the ticket's enc-part */
-	uint32_t kvno;                 /* 0 = absent */
-	uint32_t key_id;               /* the key that opened it; 0 = none */
-	bool other_principal;          /* opened only with another principal's key (duplicate SPN?) */
-	uint8_t n_tried;               /* keys tried */
-	uint32_t flags;                /* TicketFlags, wire bit order like kdc_options */
+	char server[KF_LIMIT_NAME]; /* "sname@realm" from the clear part, the key's principal */
+	int32_t etype;              /* of the ticket's enc-part */
+	uint32_t kvno;              /* 0 = absent */
+	uint32_t key_id;            /* the key that opened it; 0 = none */
+	bool other_principal;       /* opened only with another principal's key (duplicate SPN?) */
+	uint8_t n_tried;            /* keys tried */
+	uint32_t flags;             /* TicketFlags, wire bit order like kdc_options */
 	char cname[KF_LIMIT_NAME], crealm[KF_LIMIT_NAME];
 	int64_t authtime, starttime, endtime, renew_till; /* starttime/renew_till 0 = absent */
-	char transited[KF_LIMIT_NAME]; /* transited realms as encoded (empty: none) */
+	char transited[KF_LIMIT_NAME];                    /* transited realms as encoded (empty: none) */
 	int32_t session_etype;
-	uint32_t session_key_id;       /* set when the session key is known, even if the ticket was not opened */
-	uint64_t hash;                 /* identifies the ticket (its ciphertext) */
+	uint32_t session_key_id; /* set when the session key is known, even if the ticket was not opened */
+	uint64_t hash;           /* identifies the ticket (its ciphertext) */
 	bool has_pac;
 	struct kf_pac pac;
 };
@@ -105,15 +106,15 @@ struct kf_plain_cred_info {
 	char pname[KF_LIMIT_NAME], prealm[KF_LIMIT_NAME];
 	bool has_flags;
 	uint32_t flags;
-	int64_t endtime;  /* 0 = absent */
+	int64_t endtime; /* 0 = absent */
 	int32_t key_etype;
 };
 
 struct kf_plain_cred {
 	enum kf_open_status status;
-	int32_t etype;                 /* of its enc-part; 0 = sent unencrypted */
+	int32_t etype; /* of its enc-part; 0 = sent unencrypted */
 	uint32_t key_id;
-	uint8_t n_tickets;             /* tickets it carries (as counted in the clear) */
+	uint8_t n_tickets; /* tickets it carries (as counted in the clear) */
 	uint8_t n_info;
 	struct kf_plain_cred_info info[KF_LIMIT_CRED_TICKETS];
 };
@@ -126,10 +127,19 @@ enum { KF_TKT_FORWARDABLE = 1, KF_TKT_FORWARDED = 2, KF_TKT_OK_AS_DELEGATE = 13 
  * gssapi.h for deleg-policy, which MIT clients set with "delegate only to
  * ok-as-delegate services") */
 enum {
-	KF_GSS_DELEG = 1, KF_GSS_MUTUAL = 2, KF_GSS_REPLAY = 4, KF_GSS_SEQUENCE = 8,
-	KF_GSS_CONF = 16, KF_GSS_INTEG = 32, KF_GSS_ANON = 64, KF_GSS_PROT_READY = 128,
-	KF_GSS_TRANS = 256, KF_GSS_DCE_STYLE = 0x1000, KF_GSS_IDENTIFY = 0x2000,
-	KF_GSS_EXTENDED_ERROR = 0x4000, KF_GSS_DELEG_POLICY = 0x8000,
+	KF_GSS_DELEG = 1,
+	KF_GSS_MUTUAL = 2,
+	KF_GSS_REPLAY = 4,
+	KF_GSS_SEQUENCE = 8,
+	KF_GSS_CONF = 16,
+	KF_GSS_INTEG = 32,
+	KF_GSS_ANON = 64,
+	KF_GSS_PROT_READY = 128,
+	KF_GSS_TRANS = 256,
+	KF_GSS_DCE_STYLE = 0x1000,
+	KF_GSS_IDENTIFY = 0x2000,
+	KF_GSS_EXTENDED_ERROR = 0x4000,
+	KF_GSS_DELEG_POLICY = 0x8000,
 };
 
 /* An authenticator (RFC 4120 §5.5.1): AP-REQ's, or the TGS-REQ's. */
@@ -146,9 +156,9 @@ struct kf_plain_auth {
 	uint32_t seq;
 	bool has_cksum;
 	int32_t cksum_type;
-	bool gss;                      /* the checksum is GSS's 0x8003 */
-	uint32_t gss_flags;            /* KF_GSS_* */
-	bool has_deleg;                /* a KRB-CRED rides in the checksum */
+	bool gss;           /* the checksum is GSS's 0x8003 */
+	uint32_t gss_flags; /* KF_GSS_* */
+	bool has_deleg;     /* a KRB-CRED rides in the checksum */
 	struct kf_plain_cred cred;
 };
 
@@ -176,14 +186,14 @@ struct kf_plain_ap_rep {
 };
 
 struct kf_plain {
-	struct kf_plain_ticket ticket;   /* AP-REQ's, PA-TGS-REQ's, or the one a reply issues */
-	struct kf_plain_auth auth;       /* AP-REQ, TGS-REQ */
-	struct kf_plain_rep rep;         /* AS-REP, TGS-REP */
-	struct kf_plain_ap_rep ap_rep;   /* AP-REP */
-	uint8_t n_addl;                  /* TGS-REQ additional tickets (S4U2Proxy evidence) */
+	struct kf_plain_ticket ticket; /* AP-REQ's, PA-TGS-REQ's, or the one a reply issues */
+	struct kf_plain_auth auth;     /* AP-REQ, TGS-REQ */
+	struct kf_plain_rep rep;       /* AS-REP, TGS-REP */
+	struct kf_plain_ap_rep ap_rep; /* AP-REP */
+	uint8_t n_addl;                /* TGS-REQ additional tickets (S4U2Proxy evidence) */
 	struct kf_plain_ticket addl[KF_LIMIT_ADDL_TICKETS];
-	uint32_t reply_keys[2];          /* keys the reply to this request is under (0 = none) */
-	bool fast;                       /* a TGS/AS exchange armoured with FAST (RFC 6113) */
+	uint32_t reply_keys[2]; /* keys the reply to this request is under (0 = none) */
+	bool fast;              /* a TGS/AS exchange armoured with FAST (RFC 6113) */
 };
 
 /* Open what keys allow of one Kerberos message of the given type (enum
@@ -195,9 +205,9 @@ bool kf_krb5_open(struct kf_keyring *kr, struct kf_span msg, int type, const uin
 		  uint64_t frame, struct kf_plain *out, struct kf_events *ev);
 
 /* Names for reports. */
-const char *kf_open_status_name(enum kf_open_status s);   /* "decrypted", "no-key", ... */
-const char *kf_key_origin_name(enum kf_key_origin o);     /* "keytab", "ticket", ... */
-const char *kf_krb5_ticket_flag_name(unsigned bit);       /* bit 1 = "forwardable" */
+const char *kf_open_status_name(enum kf_open_status s); /* "decrypted", "no-key", ... */
+const char *kf_key_origin_name(enum kf_key_origin o);   /* "keytab", "ticket", ... */
+const char *kf_krb5_ticket_flag_name(unsigned bit);     /* bit 1 = "forwardable" */
 
 /* Whether a keytab file can be read by users other than its owner (a
  * secret that should be mode 0600).  False when it cannot be checked. */

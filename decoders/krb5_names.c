@@ -96,10 +96,7 @@ static const struct name_i32 etypes[] = {
 	{ 65, "subkey-keymaterial" },
 };
 
-const char *kf_krb5_etype_name(int32_t etype)
-{
-	return find_i32(etypes, N_ELEMS(etypes), etype);
-}
+const char *kf_krb5_etype_name(int32_t etype) { return find_i32(etypes, N_ELEMS(etypes), etype); }
 
 static const struct name_i32 errors[] = {
 	{ 0, "KDC_ERR_NONE" },
@@ -187,10 +184,7 @@ static const struct name_i32 errors[] = {
 	{ 100, "KDC_ERR_NO_ACCEPTABLE_KDF" },
 };
 
-const char *kf_krb5_error_name(int32_t code)
-{
-	return find_i32(errors, N_ELEMS(errors), code);
-}
+const char *kf_krb5_error_name(int32_t code) { return find_i32(errors, N_ELEMS(errors), code); }
 
 static const struct name_i32 padata[] = {
 	{ 1, "PA-TGS-REQ" },
@@ -262,10 +256,7 @@ static const struct name_i32 padata[] = {
 	{ 167, "PA-PAC-OPTIONS" },
 };
 
-const char *kf_krb5_padata_name(int32_t type)
-{
-	return find_i32(padata, N_ELEMS(padata), type);
-}
+const char *kf_krb5_padata_name(int32_t type) { return find_i32(padata, N_ELEMS(padata), type); }
 
 /* KDCOptions bits, RFC 4120 §5.4.1; bit 0 is the most significant bit. */
 static const char *const kdc_options[32] = {
@@ -278,9 +269,9 @@ static const char *const kdc_options[32] = {
 	[6] = "postdated",
 	[8] = "renewable",
 	[11] = "opt-hardware-auth",
-	[14] = "cname-in-addl-tkt",       /* MS-SFU §2.2.3 (S4U2Proxy) */
-	[15] = "canonicalize",            /* RFC 6806 §3 */
-	[16] = "request-anonymous",       /* RFC 8062 §4.1 */
+	[14] = "cname-in-addl-tkt", /* MS-SFU §2.2.3 (S4U2Proxy) */
+	[15] = "canonicalize",      /* RFC 6806 §3 */
+	[16] = "request-anonymous", /* RFC 8062 §4.1 */
 	[26] = "disable-transited-check",
 	[27] = "renewable-ok",
 	[28] = "enc-tkt-in-skey",
@@ -288,10 +279,7 @@ static const char *const kdc_options[32] = {
 	[31] = "validate",
 };
 
-const char *kf_krb5_kdc_option_name(unsigned bit)
-{
-	return bit < 32 ? kdc_options[bit] : NULL;
-}
+const char *kf_krb5_kdc_option_name(unsigned bit) { return bit < 32 ? kdc_options[bit] : NULL; }
 
 /* APOptions, RFC 4120 §5.5.1. */
 const char *kf_krb5_ap_option_name(unsigned bit)

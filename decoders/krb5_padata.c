@@ -211,12 +211,10 @@ bool kf_krb5_der_string(struct kf_span tlv, char *out, size_t cap, struct kf_eve
 	case KF_DER_GENERAL_STRING: /* KerberosString, RFC 4120 §5.2.1 */
 	case KF_DER_UTF8_STRING:
 	case KF_DER_IA5_STRING:
-	case KF_DER_OCTET_STRING:   /* ETYPE-INFO salt, Windows oddities */
-	case 19:                    /* PrintableString */
-	case 26:                    /* VisibleString */
-		break;
-	default:
-		return false;
+	case KF_DER_OCTET_STRING: /* ETYPE-INFO salt, Windows oddities */
+	case 19:                  /* PrintableString */
+	case 26: /* VisibleString */ break;
+	default: return false;
 	}
 	if (!kf_krb5_text_append(out, cap, t.value))
 		kf_krb5_event_once(ev, KF_EV_KRB_FIELD_TRUNCATED);
@@ -230,8 +228,8 @@ bool kf_krb5_der_principal(struct kf_span tlv, char *out, size_t cap, int32_t *n
 	struct kf_span f;
 	if (cap)
 		out[0] = '\0';
-	if (!open_seq(tlv, &seq) || !field(&seq, 0, &f) || !int32_of(f, name_type) ||
-	    !field(&seq, 1, &f) || !open_seq(f, &names))
+	if (!open_seq(tlv, &seq) || !field(&seq, 0, &f) || !int32_of(f, name_type) || !field(&seq, 1, &f) ||
+	    !open_seq(f, &names))
 		return false;
 	unsigned ncomp = 0;
 	bool cut = false;
@@ -281,11 +279,11 @@ bool kf_krb5_der_ticket(struct kf_span tlv, struct kf_krb_ticket *t, struct kf_e
 	int64_t vno;
 	int32_t nt;
 	memset(t, 0, sizeof *t);
-	if (!expect(tlv, KF_DER_APPLICATION, 1, &body) || !open_seq(body, &seq) ||
-	    !field(&seq, 0, &f) || !int_of(f, &vno) ||
-	    !field(&seq, 1, &f) || !kf_krb5_der_string(f, t->realm, sizeof t->realm, ev) ||
-	    !field(&seq, 2, &f) || !kf_krb5_der_principal(f, t->sname, sizeof t->sname, &nt, ev) ||
-	    !field(&seq, 3, &f) || !kf_krb5_der_enc_data(f, &t->etype, &t->has_kvno, &t->kvno)) {
+	if (!expect(tlv, KF_DER_APPLICATION, 1, &body) || !open_seq(body, &seq) || !field(&seq, 0, &f) ||
+	    !int_of(f, &vno) || !field(&seq, 1, &f) ||
+	    !kf_krb5_der_string(f, t->realm, sizeof t->realm, ev) || !field(&seq, 2, &f) ||
+	    !kf_krb5_der_principal(f, t->sname, sizeof t->sname, &nt, ev) || !field(&seq, 3, &f) ||
+	    !kf_krb5_der_enc_data(f, &t->etype, &t->has_kvno, &t->kvno)) {
 		memset(t, 0, sizeof *t);
 		return false;
 	}
@@ -303,26 +301,23 @@ bool kf_krb5_der_ap_req(struct kf_span tlv, uint32_t *ap_options, struct kf_krb_
 	uint32_t kvno;
 	if (!expect(tlv, KF_DER_APPLICATION, KF_KRB_AP_REQ, &body) || !open_seq(body, &seq) ||
 	    !field(&seq, 0, &f) || !int_of(f, &pvno) || !field(&seq, 1, &f) || !int_of(f, &mt) ||
-	    !field(&seq, 2, &f) || !bits_of(f, ap_options) ||
-	    !field(&seq, 3, &f) || !kf_krb5_der_ticket(f, t, ev) ||
-	    !field(&seq, 4, &f) || !kf_krb5_der_enc_data(f, auth_etype, &has_kvno, &kvno))
+	    !field(&seq, 2, &f) || !bits_of(f, ap_options) || !field(&seq, 3, &f) ||
+	    !kf_krb5_der_ticket(f, t, ev) || !field(&seq, 4, &f) ||
+	    !kf_krb5_der_enc_data(f, auth_etype, &has_kvno, &kvno))
 		return false;
 	return true;
 }
 
 /* ------------------------------------------------------------------ PA-DATA */
 
-static void set_s4u_user(struct kf_krb_msg *m, const char *user, const char *realm,
-			 struct kf_events *ev)
+static void set_s4u_user(struct kf_krb_msg *m, const char *user, const char *realm, struct kf_events *ev)
 {
 	if (m->has_s4u_user) /* PA-FOR-USER and PA-S4U-X509-USER name the same user */
 		return;
 	m->s4u_user[0] = '\0';
-	bool ok = kf_krb5_text_append(m->s4u_user, sizeof m->s4u_user,
-				      kf_span_make(user, strlen(user))) &&
+	bool ok = kf_krb5_text_append(m->s4u_user, sizeof m->s4u_user, kf_span_make(user, strlen(user))) &&
 		  kf_krb5_text_append(m->s4u_user, sizeof m->s4u_user, kf_span_make("@", 1)) &&
-		  kf_krb5_text_append(m->s4u_user, sizeof m->s4u_user,
-				      kf_span_make(realm, strlen(realm)));
+		  kf_krb5_text_append(m->s4u_user, sizeof m->s4u_user, kf_span_make(realm, strlen(realm)));
 	if (!ok)
 		kf_krb5_event_once(ev, KF_EV_KRB_FIELD_TRUNCATED);
 	m->has_s4u_user = true;
@@ -337,8 +332,8 @@ static bool pa_for_user(struct kf_span v, struct kf_krb_msg *m, struct kf_events
 	char user[KF_LIMIT_NAME], realm[KF_LIMIT_NAME];
 	int32_t nt;
 	if (!open_seq(v, &seq) || !field(&seq, 0, &f) ||
-	    !kf_krb5_der_principal(f, user, sizeof user, &nt, ev) ||
-	    !field(&seq, 1, &f) || !kf_krb5_der_string(f, realm, sizeof realm, ev))
+	    !kf_krb5_der_principal(f, user, sizeof user, &nt, ev) || !field(&seq, 1, &f) ||
+	    !kf_krb5_der_string(f, realm, sizeof realm, ev))
 		return false;
 	set_s4u_user(m, user, realm, ev);
 	return true;
@@ -356,8 +351,8 @@ static bool pa_s4u_x509_user(struct kf_span v, struct kf_krb_msg *m, struct kf_e
 	char user[KF_LIMIT_NAME], realm[KF_LIMIT_NAME];
 	int32_t nt;
 	bool has_cname = false;
-	if (!open_seq(v, &seq) || !field(&seq, 0, &f) || !open_seq(f, &uid) ||
-	    !field(&uid, 0, &f) || !uint32_of(f, &nonce))
+	if (!open_seq(v, &seq) || !field(&seq, 0, &f) || !open_seq(f, &uid) || !field(&uid, 0, &f) ||
+	    !uint32_of(f, &nonce))
 		return false;
 	if (field(&uid, 1, &f)) {
 		if (!kf_krb5_der_principal(f, user, sizeof user, &nt, ev))
@@ -389,8 +384,8 @@ static bool pa_pac_request(struct kf_span v, struct kf_krb_msg *m)
 {
 	struct kf_cur seq;
 	struct kf_span f, b;
-	if (!open_seq(v, &seq) || !field(&seq, 0, &f) ||
-	    !expect(f, KF_DER_UNIVERSAL, 1 /* BOOLEAN */, &b) || b.n != 1)
+	if (!open_seq(v, &seq) || !field(&seq, 0, &f) || !expect(f, KF_DER_UNIVERSAL, 1 /* BOOLEAN */, &b) ||
+	    b.n != 1)
 		return false;
 	m->has_pac_request = true;
 	m->pac_request = b.p[0] != 0;
@@ -440,8 +435,8 @@ static bool ext_error(struct kf_span v, struct kf_krb_msg *m)
 	return true;
 }
 
-void kf_krb5_padata_value(enum kf_krb5_pa_ctx ctx, int32_t type, struct kf_span value,
-			  struct kf_krb_msg *m, struct kf_events *ev)
+void kf_krb5_padata_value(enum kf_krb5_pa_ctx ctx, int32_t type, struct kf_span value, struct kf_krb_msg *m,
+			  struct kf_events *ev)
 {
 	bool ok = true;
 	switch (type) {
@@ -473,20 +468,11 @@ void kf_krb5_padata_value(enum kf_krb5_pa_ctx ctx, int32_t type, struct kf_span 
 		if (ctx != KF_KRB5_PA_REQUEST)
 			ok = etype_info(value, m, ev);
 		break;
-	case 128:
-		ok = pa_pac_request(value, m);
-		break;
-	case 129:
-		ok = pa_for_user(value, m, ev);
-		break;
-	case 130:
-		ok = pa_s4u_x509_user(value, m, ev);
-		break;
-	case 167:
-		ok = pa_pac_options(value, m);
-		break;
-	default:
-		break;
+	case 128: ok = pa_pac_request(value, m); break;
+	case 129: ok = pa_for_user(value, m, ev); break;
+	case 130: ok = pa_s4u_x509_user(value, m, ev); break;
+	case 167: ok = pa_pac_options(value, m); break;
+	default: break;
 	}
 	if (!ok)
 		kf_events_add(ev, KF_EV_KRB_PADATA_MALFORMED);
@@ -509,8 +495,7 @@ static bool padata_seq(struct kf_span tlv, enum kf_krb5_pa_ctx ctx, int32_t *lis
 		if (!kf_der_read(&seq, &t) || t.cls != KF_DER_UNIVERSAL || t.tag != KF_DER_SEQUENCE)
 			return false;
 		e = kf_cur_make(t.value);
-		if (!field(&e, 1, &f) || !int32_of(f, &type) || !field(&e, 2, &f) ||
-		    !octets_of(f, &val))
+		if (!field(&e, 1, &f) || !int32_of(f, &type) || !field(&e, 2, &f) || !octets_of(f, &val))
 			return false;
 		kf_krb5_list_add(list, n, KF_LIMIT_PADATA, type, ev);
 		kf_krb5_padata_value(ctx, type, val, m, ev);
@@ -542,7 +527,8 @@ void kf_krb5_edata(struct kf_span e_data, struct kf_krb_msg *m, struct kf_events
 						struct kf_cur td;
 						struct kf_span f;
 						int32_t type;
-						ok = kf_der_read_if(&seq, KF_DER_UNIVERSAL, KF_DER_SEQUENCE, &td) &&
+						ok = kf_der_read_if(&seq, KF_DER_UNIVERSAL, KF_DER_SEQUENCE,
+								    &td) &&
 						     field(&td, 0, &f) && int32_of(f, &type);
 						if (ok)
 							kf_krb5_list_add(m->edata_padata, &m->n_edata_padata,
@@ -570,8 +556,7 @@ void kf_krb5_edata(struct kf_span e_data, struct kf_krb_msg *m, struct kf_events
 
 /* Read the next TLV header without requiring its contents to be present:
  * *inner covers what is there, *cut says whether it was cut short. */
-static bool next_lenient(struct kf_cur *c, uint8_t *cls, uint32_t *tag, struct kf_cur *inner,
-			 bool *cut)
+static bool next_lenient(struct kf_cur *c, uint8_t *cls, uint32_t *tag, struct kf_cur *inner, bool *cut)
 {
 	struct kf_cur h = *c;
 	uint8_t id = kf_cur_u8(&h);
@@ -595,8 +580,7 @@ static bool next_lenient(struct kf_cur *c, uint8_t *cls, uint32_t *tag, struct k
 	return true;
 }
 
-static void set_str(struct kf_span tlv, char *out, size_t cap, bool *has, struct kf_events *ev,
-		    bool *ok)
+static void set_str(struct kf_span tlv, char *out, size_t cap, bool *has, struct kf_events *ev, bool *ok)
 {
 	if (kf_krb5_der_string(tlv, out, cap, ev))
 		*has = true;
@@ -604,8 +588,8 @@ static void set_str(struct kf_span tlv, char *out, size_t cap, bool *has, struct
 		*ok = false;
 }
 
-static void set_name(struct kf_span tlv, char *out, size_t cap, int32_t *nt, bool *has,
-		     struct kf_events *ev, bool *ok)
+static void set_name(struct kf_span tlv, char *out, size_t cap, int32_t *nt, bool *has, struct kf_events *ev,
+		     bool *ok)
 {
 	if (kf_krb5_der_principal(tlv, out, cap, nt, ev))
 		*has = true;
@@ -663,24 +647,12 @@ static bool skim_req_body(struct kf_cur body, struct kf_krb_msg *m, struct kf_ev
 			m->has_kdc_options = bits_of(v, &m->kdc_options);
 			ok = m->has_kdc_options;
 			break;
-		case 1:
-			set_name(v, m->cname, sizeof m->cname, &m->cname_type, &m->has_cname, ev, &ok);
-			break;
-		case 2:
-			set_str(v, m->realm, sizeof m->realm, &m->has_realm, ev, &ok);
-			break;
-		case 3:
-			set_name(v, m->sname, sizeof m->sname, &m->sname_type, &m->has_sname, ev, &ok);
-			break;
-		case 4:
-			set_time(v, &m->from, &m->has_from, &ok);
-			break;
-		case 5:
-			set_time(v, &m->till, &m->has_till, &ok);
-			break;
-		case 6:
-			set_time(v, &m->rtime, &m->has_rtime, &ok);
-			break;
+		case 1: set_name(v, m->cname, sizeof m->cname, &m->cname_type, &m->has_cname, ev, &ok); break;
+		case 2: set_str(v, m->realm, sizeof m->realm, &m->has_realm, ev, &ok); break;
+		case 3: set_name(v, m->sname, sizeof m->sname, &m->sname_type, &m->has_sname, ev, &ok); break;
+		case 4: set_time(v, &m->from, &m->has_from, &ok); break;
+		case 5: set_time(v, &m->till, &m->has_till, &ok); break;
+		case 6: set_time(v, &m->rtime, &m->has_rtime, &ok); break;
 		case 7:
 			m->has_nonce = uint32_of(v, &m->nonce);
 			ok = m->has_nonce;
@@ -742,8 +714,7 @@ static bool skim_req_body(struct kf_cur body, struct kf_krb_msg *m, struct kf_ev
 					add_ticket(kf_span_make(start, t.header_len + t.value.n), m, ev, &ok);
 			}
 			break;
-		default: /* [10] enc-authorization-data, extensions */
-			break;
+		default: /* [10] enc-authorization-data, extensions */ break;
 		}
 		if (cut)
 			return false;
@@ -759,8 +730,7 @@ bool kf_krb5_skim(struct kf_span body, struct kf_krb_msg *m, struct kf_events *e
 	bool cut, ok = true;
 	int t = m->type;
 	bool kdc_req = t == KF_KRB_AS_REQ || t == KF_KRB_TGS_REQ;
-	if (!next_lenient(&c, &cls, &tag, &seq, &cut) || cls != KF_DER_UNIVERSAL ||
-	    tag != KF_DER_SEQUENCE)
+	if (!next_lenient(&c, &cls, &tag, &seq, &cut) || cls != KF_DER_UNIVERSAL || tag != KF_DER_SEQUENCE)
 		return false;
 	if (cut || kf_cur_left(&c) != 0)
 		ok = false;
@@ -816,7 +786,8 @@ bool kf_krb5_skim(struct kf_span body, struct kf_krb_msg *m, struct kf_events *e
 			else if (f == 3)
 				set_str(v, m->crealm, sizeof m->crealm, &m->has_crealm, ev, &ok);
 			else if (f == 4)
-				set_name(v, m->cname, sizeof m->cname, &m->cname_type, &m->has_cname, ev, &ok);
+				set_name(v, m->cname, sizeof m->cname, &m->cname_type, &m->has_cname, ev,
+					 &ok);
 			else if (f == 5 && !kf_krb5_der_ticket(v, &m->ticket, ev))
 				ok = false;
 			else if (f == 6)
@@ -855,8 +826,9 @@ bool kf_krb5_skim(struct kf_span body, struct kf_krb_msg *m, struct kf_events *e
 						break;
 					}
 					if (m->n_cred_tickets == 0 &&
-					    !kf_krb5_der_ticket(kf_span_make(start, tt.header_len + tt.value.n),
-								&m->ticket, ev))
+					    !kf_krb5_der_ticket(
+						    kf_span_make(start, tt.header_len + tt.value.n),
+						    &m->ticket, ev))
 						ok = false;
 					if (m->n_cred_tickets < UINT8_MAX)
 						m->n_cred_tickets++;
@@ -867,7 +839,8 @@ bool kf_krb5_skim(struct kf_span body, struct kf_krb_msg *m, struct kf_events *e
 			break;
 		case KF_KRB_TGT_REQ: /* KERB-TGT-REQUEST: server-name [2], realm [3] */
 			if (f == 2)
-				set_name(v, m->sname, sizeof m->sname, &m->sname_type, &m->has_sname, ev, &ok);
+				set_name(v, m->sname, sizeof m->sname, &m->sname_type, &m->has_sname, ev,
+					 &ok);
 			else if (f == 3)
 				set_str(v, m->realm, sizeof m->realm, &m->has_realm, ev, &ok);
 			break;
@@ -877,9 +850,7 @@ bool kf_krb5_skim(struct kf_span body, struct kf_krb_msg *m, struct kf_events *e
 			break;
 		case KF_KRB_ERROR:
 			switch (f) {
-			case 2:
-				set_time(v, &m->ctime, &m->has_ctime, &ok);
-				break;
+			case 2: set_time(v, &m->ctime, &m->has_ctime, &ok); break;
 			case 3:
 			case 5: {
 				int32_t us;
@@ -891,28 +862,22 @@ bool kf_krb5_skim(struct kf_span body, struct kf_krb_msg *m, struct kf_events *e
 					m->susec = us;
 				break;
 			}
-			case 4:
-				set_time(v, &m->stime, &m->has_stime, &ok);
-				break;
+			case 4: set_time(v, &m->stime, &m->has_stime, &ok); break;
 			case 6:
 				if (!int32_of(v, &m->error_code))
 					ok = false;
 				break;
-			case 7:
-				set_str(v, m->crealm, sizeof m->crealm, &m->has_crealm, ev, &ok);
-				break;
+			case 7: set_str(v, m->crealm, sizeof m->crealm, &m->has_crealm, ev, &ok); break;
 			case 8:
-				set_name(v, m->cname, sizeof m->cname, &m->cname_type, &m->has_cname, ev, &ok);
+				set_name(v, m->cname, sizeof m->cname, &m->cname_type, &m->has_cname, ev,
+					 &ok);
 				break;
-			case 9:
-				set_str(v, m->realm, sizeof m->realm, &m->has_realm, ev, &ok);
-				break;
+			case 9: set_str(v, m->realm, sizeof m->realm, &m->has_realm, ev, &ok); break;
 			case 10:
-				set_name(v, m->sname, sizeof m->sname, &m->sname_type, &m->has_sname, ev, &ok);
+				set_name(v, m->sname, sizeof m->sname, &m->sname_type, &m->has_sname, ev,
+					 &ok);
 				break;
-			case 11:
-				set_str(v, m->e_text, sizeof m->e_text, &m->has_e_text, ev, &ok);
-				break;
+			case 11: set_str(v, m->e_text, sizeof m->e_text, &m->has_e_text, ev, &ok); break;
 			case 12: {
 				struct kf_span ed;
 				if (octets_of(v, &ed)) {
@@ -924,12 +889,10 @@ bool kf_krb5_skim(struct kf_span body, struct kf_krb_msg *m, struct kf_events *e
 				}
 				break;
 			}
-			default:
-				break;
+			default: break;
 			}
 			break;
-		default: /* KRB-SAFE: nothing krbflow reports */
-			break;
+		default: /* KRB-SAFE: nothing krbflow reports */ break;
 		}
 	}
 	return ok;

@@ -74,8 +74,8 @@ bool kf_krb5_der_ap_req(struct kf_span tlv, uint32_t *ap_options, struct kf_krb_
  * list above; PA-TGS-REQ is decoded here only when the caller has no better
  * decoder).  Unknown types are ignored.  A value that does not parse raises
  * KRB_PADATA_MALFORMED and leaves m as it was for that field. */
-void kf_krb5_padata_value(enum kf_krb5_pa_ctx ctx, int32_t type, struct kf_span value,
-			  struct kf_krb_msg *m, struct kf_events *ev);
+void kf_krb5_padata_value(enum kf_krb5_pa_ctx ctx, int32_t type, struct kf_span value, struct kf_krb_msg *m,
+			  struct kf_events *ev);
 
 /* Decode a KRB-ERROR e-data (RFC 4120 §5.9.1): METHOD-DATA (its PA-DATA
  * types go to m->edata_padata, ETYPE-INFO2/ETYPE-INFO to m->etype_info, a

@@ -82,9 +82,6 @@ static inline void kf_krb5_text_of(const krb5_data *d, char *out, size_t cap, st
 
 /* KerberosTime as libkrb5 keeps it: 32 bits read as unsigned, so times past
  * 2038 stay correct (MIT's ts2tt()). */
-static inline int64_t kf_krb5_time_of(krb5_timestamp ts)
-{
-	return (int64_t)(uint32_t)ts;
-}
+static inline int64_t kf_krb5_time_of(krb5_timestamp ts) { return (int64_t)(uint32_t)ts; }
 
 #endif

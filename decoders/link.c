@@ -20,10 +20,8 @@ bool kf_link_supported(int dlt)
 	case KF_DLT_LINUX_SLL:
 	case KF_DLT_IPV4:
 	case KF_DLT_IPV6:
-	case KF_DLT_LINUX_SLL2:
-		return true;
-	default:
-		return false;
+	case KF_DLT_LINUX_SLL2: return true;
+	default: return false;
 	}
 }
 
@@ -79,8 +77,7 @@ bool kf_link_decode(int dlt, struct kf_span frame, struct kf_l3 *out, struct kf_
 {
 	struct kf_cur c = kf_cur_make(frame);
 	switch (dlt) {
-	case KF_DLT_EN10MB:
-		return kf_ether_decode(frame, out, ev);
+	case KF_DLT_EN10MB: return kf_ether_decode(frame, out, ev);
 	case KF_DLT_NULL:
 	case KF_DLT_LOOP: {
 		/* address family in host order of the capturing machine (NULL) or
@@ -96,8 +93,7 @@ bool kf_link_decode(int dlt, struct kf_span frame, struct kf_l3 *out, struct kf_
 	case 14:
 	case KF_DLT_RAW_LINKTYPE:
 	case KF_DLT_IPV4:
-	case KF_DLT_IPV6:
-		return raw_ip(frame, out, ev);
+	case KF_DLT_IPV6: return raw_ip(frame, out, ev);
 	case KF_DLT_LINUX_SLL: {
 		/* packet type, ARPHRD, addr len, 8-byte addr, protocol */
 		kf_cur_skip(&c, 14);
@@ -114,9 +110,7 @@ bool kf_link_decode(int dlt, struct kf_span frame, struct kf_l3 *out, struct kf_
 			return fail(ev);
 		return after_vlans(&c, et, out, ev);
 	}
-	default:
-		kf_events_add(ev, KF_EV_UNSUPPORTED_LINKTYPE);
-		return false;
+	default: kf_events_add(ev, KF_EV_UNSUPPORTED_LINKTYPE); return false;
 	}
 }
 
@@ -147,8 +141,7 @@ bool kf_gre_decode(struct kf_span s, struct kf_l3 *out, struct kf_events *ev)
 		out->ethertype = proto;
 		out->data = kf_cur_rest(&c);
 		return true;
-	case KF_ETH_TEB:
-		return kf_ether_decode(kf_cur_rest(&c), out, ev);
+	case KF_ETH_TEB: return kf_ether_decode(kf_cur_rest(&c), out, ev);
 	case KF_ETH_ERSPAN2:
 		/* type I has no sequence number and no ERSPAN header; type II has
 		 * both and an 8-byte header */

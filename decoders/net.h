@@ -16,14 +16,14 @@
 
 /* libpcap DLT values krbflow decodes (from pcap/dlt.h, named here so the
  * decoders do not depend on libpcap). */
-#define KF_DLT_NULL       0
-#define KF_DLT_EN10MB     1
-#define KF_DLT_RAW        12   /* some platforms number it 14; see kf_link_supported */
-#define KF_DLT_LOOP       108
-#define KF_DLT_LINUX_SLL  113
+#define KF_DLT_NULL 0
+#define KF_DLT_EN10MB 1
+#define KF_DLT_RAW 12 /* some platforms number it 14; see kf_link_supported */
+#define KF_DLT_LOOP 108
+#define KF_DLT_LINUX_SLL 113
 #define KF_DLT_RAW_LINKTYPE 101 /* LINKTYPE_RAW as stored in files */
-#define KF_DLT_IPV4       228
-#define KF_DLT_IPV6       229
+#define KF_DLT_IPV4 228
+#define KF_DLT_IPV6 229
 #define KF_DLT_LINUX_SLL2 276
 
 #define KF_ETH_IPV4 0x0800
@@ -31,7 +31,7 @@
 #define KF_ETH_VLAN 0x8100
 #define KF_ETH_QINQ 0x88A8
 #define KF_ETH_QINQ_OLD 0x9100
-#define KF_ETH_TEB  0x6558  /* transparent Ethernet bridging (GRE) */
+#define KF_ETH_TEB 0x6558 /* transparent Ethernet bridging (GRE) */
 #define KF_ETH_ERSPAN2 0x88BE
 #define KF_ETH_ERSPAN3 0x22EB
 
@@ -47,23 +47,23 @@ bool kf_link_decode(int dlt, struct kf_span frame, struct kf_l3 *out, struct kf_
 /* Ethernet II with up to KF_LIMIT_VLAN_TAGS 802.1Q/802.1ad tags. */
 bool kf_ether_decode(struct kf_span frame, struct kf_l3 *out, struct kf_events *ev);
 
-#define KF_IPPROTO_ICMP   1
-#define KF_IPPROTO_IPIP   4
-#define KF_IPPROTO_TCP    6
-#define KF_IPPROTO_UDP    17
-#define KF_IPPROTO_IPV6   41
-#define KF_IPPROTO_GRE    47
+#define KF_IPPROTO_ICMP 1
+#define KF_IPPROTO_IPIP 4
+#define KF_IPPROTO_TCP 6
+#define KF_IPPROTO_UDP 17
+#define KF_IPPROTO_IPV6 41
+#define KF_IPPROTO_GRE 47
 #define KF_IPPROTO_ICMPV6 58
 
 /* An IP packet header (v4, or v6 after its extension headers). */
 struct kf_ip {
-	uint8_t version;        /* 4 or 6 */
-	uint8_t proto;          /* transport protocol (v6: after extension headers) */
+	uint8_t version;          /* 4 or 6 */
+	uint8_t proto;            /* transport protocol (v6: after extension headers) */
 	uint8_t src[16], dst[16]; /* v4 addresses in the first 4 bytes, rest zero */
-	struct kf_span payload; /* transport bytes, trimmed to the IP length */
-	bool fragment;          /* part of a fragmented datagram */
+	struct kf_span payload;   /* transport bytes, trimmed to the IP length */
+	bool fragment;            /* part of a fragmented datagram */
 	bool more_fragments;
-	uint32_t frag_offset;   /* bytes */
+	uint32_t frag_offset; /* bytes */
 	uint32_t frag_id;
 };
 
@@ -110,8 +110,8 @@ bool kf_vxlan_decode(struct kf_span s, struct kf_l3 *out, struct kf_events *ev);
 /* ICMP/ICMPv6 destination unreachable, with the quoted datagram's header. */
 struct kf_icmp_unreach {
 	uint8_t type, code;
-	struct kf_ip quoted;      /* the header of the datagram it quotes */
-	uint16_t qsport, qdport;  /* ports from the quoted transport header */
+	struct kf_ip quoted;     /* the header of the datagram it quotes */
+	uint16_t qsport, qdport; /* ports from the quoted transport header */
 	bool has_ports;
 };
 /* True only for destination-unreachable messages whose quote is readable. */

@@ -24,18 +24,18 @@
 #define NTLM_FLAG_UNICODE 0x00000001u
 #define NTLM_FLAG_VERSION 0x02000000u
 
-#define MSV_AV_EOL   0
+#define MSV_AV_EOL 0
 #define MSV_AV_FLAGS 6
 #define MSV_AV_FLAG_MIC 0x00000002u
 
 /* The fixed part of each message up to (not including) VERSION. */
-#define NEGOTIATE_FIXED    32u
-#define CHALLENGE_FIXED    48u
+#define NEGOTIATE_FIXED 32u
+#define CHALLENGE_FIXED 48u
 #define AUTHENTICATE_FIXED 64u
-#define VERSION_LEN        8u
+#define VERSION_LEN 8u
 
 /* NTLMv2_RESPONSE: NTProofStr (16) + NTLMv2_CLIENT_CHALLENGE header (28). */
-#define NTLMV2_AV_OFFSET   44u
+#define NTLMV2_AV_OFFSET 44u
 
 struct secbuf {
 	uint16_t len;
@@ -211,8 +211,8 @@ static bool decode_authenticate(struct kf_span s, struct kf_cur *c, struct kf_nt
 		return false;
 	}
 	/* §3.2.5.1.2: empty user name, empty NT response, LM response empty or Z(1). */
-	m->anonymous = m->user.n == 0 && nt_resp.n == 0 &&
-		       (lm_resp.n == 0 || (lm_resp.n == 1 && lm_resp.p[0] == 0));
+	m->anonymous =
+		m->user.n == 0 && nt_resp.n == 0 && (lm_resp.n == 0 || (lm_resp.n == 1 && lm_resp.p[0] == 0));
 	if (!m->ntlmv2)
 		return true;
 
@@ -245,15 +245,10 @@ bool kf_ntlmssp_decode(struct kf_span s, struct kf_ntlm_msg *m, struct kf_events
 		return false;
 	}
 	switch (m->type) {
-	case 1:
-		return decode_negotiate(s, &c, m, ev);
-	case 2:
-		return decode_challenge(s, &c, m, ev);
-	case 3:
-		return decode_authenticate(s, &c, m, ev);
-	default:
-		kf_events_add(ev, KF_EV_NTLM_MALFORMED);
-		return false;
+	case 1: return decode_negotiate(s, &c, m, ev);
+	case 2: return decode_challenge(s, &c, m, ev);
+	case 3: return decode_authenticate(s, &c, m, ev);
+	default: kf_events_add(ev, KF_EV_NTLM_MALFORMED); return false;
 	}
 }
 
@@ -293,7 +288,4 @@ static const char *const flag_names[32] = {
 	[31] = "56",                         /* NTLMSSP_NEGOTIATE_56 */
 };
 
-const char *kf_ntlm_flag_name(unsigned bit)
-{
-	return bit < 32 ? flag_names[bit] : NULL;
-}
+const char *kf_ntlm_flag_name(unsigned bit) { return bit < 32 ? flag_names[bit] : NULL; }

@@ -13,14 +13,14 @@
 #include "base/span.h"
 
 struct kf_ntlm_av {
-	uint16_t id;          /* MsvAvNbComputerName = 1 ... MsvAvFlags = 6, MsvAvTimestamp = 7 */
+	uint16_t id; /* MsvAvNbComputerName = 1 ... MsvAvFlags = 6, MsvAvTimestamp = 7 */
 	struct kf_span value;
 };
 
 struct kf_ntlm_msg {
-	uint32_t type;         /* 1 NEGOTIATE, 2 CHALLENGE, 3 AUTHENTICATE */
-	uint32_t flags;        /* NegotiateFlags */
-	bool unicode;          /* strings are UTF-16LE (else OEM); always false for NEGOTIATE,
+	uint32_t type;  /* 1 NEGOTIATE, 2 CHALLENGE, 3 AUTHENTICATE */
+	uint32_t flags; /* NegotiateFlags */
+	bool unicode;   /* strings are UTF-16LE (else OEM); always false for NEGOTIATE,
 				  whose domain/workstation are OEM (MS-NLMP §2.2.1.1) */
 	/* NEGOTIATE: domain, workstation (when supplied); AUTHENTICATE: domain, user, workstation */
 	struct kf_span domain, user, workstation;
@@ -28,12 +28,13 @@ struct kf_ntlm_msg {
 	struct kf_span target_name;
 	uint8_t n_av;
 	bool av_truncated;
-	struct kf_ntlm_av av[KF_LIMIT_NTLM_AV_PAIRS]; /* target info (CHALLENGE) or the AUTHENTICATE's NTLMv2 client AVs */
+	struct kf_ntlm_av av
+		[KF_LIMIT_NTLM_AV_PAIRS]; /* target info (CHALLENGE) or the AUTHENTICATE's NTLMv2 client AVs */
 	/* AUTHENTICATE */
 	uint16_t nt_response_len, lm_response_len;
-	bool ntlmv2;           /* NT response longer than 24 bytes */
-	bool anonymous;        /* empty user and responses (MS-NLMP §3.2.5.1.2) */
-	bool has_mic;          /* MsvAvFlags bit 0x2 in the NTLMv2 client AVs */
+	bool ntlmv2;    /* NT response longer than 24 bytes */
+	bool anonymous; /* empty user and responses (MS-NLMP §3.2.5.1.2) */
+	bool has_mic;   /* MsvAvFlags bit 0x2 in the NTLMv2 client AVs */
 	bool has_version;
 	uint8_t version_major, version_minor;
 	uint16_t version_build;

@@ -34,22 +34,22 @@
 #include "base/cursor.h"
 #include "base/text.h"
 
-#define PACTYPE_HEADER   8u  /* cBuffers, Version */
-#define PAC_INFO_BUFFER  16u /* ulType, cbBufferSize, Offset */
+#define PACTYPE_HEADER 8u   /* cBuffers, Version */
+#define PAC_INFO_BUFFER 16u /* ulType, cbBufferSize, Offset */
 
-#define SID_MAX_SUBAUTH  15u /* MS-DTYP §2.4.2.2 */
+#define SID_MAX_SUBAUTH 15u /* MS-DTYP §2.4.2.2 */
 
 #define UPN_HAS_SAM_AND_SID 0x2u
 
 /* PAC_SIGNATURE_DATA Signature sizes of the checksum types MS-PAC §2.8 names. */
-#define CKSUM_HMAC_MD5         (-138)
+#define CKSUM_HMAC_MD5 (-138)
 #define CKSUM_HMAC_SHA1_96_128 15
 #define CKSUM_HMAC_SHA1_96_256 16
 
 /* FILETIME: 100 ns ticks since 1601-01-01; this many seconds before 1970. */
 #define FILETIME_TICKS_PER_SEC 10000000u
-#define FILETIME_UNIX_OFFSET   11644473600ll
-#define FILETIME_NEVER         0x7fffffffffffffffull
+#define FILETIME_UNIX_OFFSET 11644473600ll
+#define FILETIME_NEVER 0x7fffffffffffffffull
 
 struct pac_ctx {
 	struct kf_pac *out;
@@ -537,8 +537,7 @@ static bool decode_buffer(struct pac_ctx *x, uint32_t type, struct kf_span b)
 		has = &out->has_full_checksum;
 		ok = decode_signature(b, &out->full_checksum_type);
 		break;
-	default:
-		return true;
+	default: return true;
 	}
 	*has = ok;
 	return ok;

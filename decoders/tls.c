@@ -52,10 +52,7 @@ static struct part part_make(struct kf_span have, size_t declared)
 }
 
 /* Declared bytes not yet read. */
-static size_t part_left(const struct part *p)
-{
-	return p->declared - (size_t)(p->c.p - p->start);
-}
+static size_t part_left(const struct part *p) { return p->declared - (size_t)(p->c.p - p->start); }
 
 /* Print a host name: 0x21..0x7e as they are (backslash doubled), other
  * bytes as \DDD.  False when it does not fit cap with its NUL. */
@@ -163,13 +160,9 @@ bool kf_tls_client_hello_sni(struct kf_span s, char *sni, size_t cap, struct kf_
 		if (etype != 0)
 			continue;
 		switch (server_name(data, sni, cap)) {
-		case SNI_FOUND:
-			return true;
-		case SNI_NONE:
-			return false;
-		case SNI_MALFORMED:
-			sni[0] = '\0';
-			goto malformed;
+		case SNI_FOUND: return true;
+		case SNI_NONE: return false;
+		case SNI_MALFORMED: sni[0] = '\0'; goto malformed;
 		}
 	}
 	return false;

@@ -120,8 +120,8 @@ void kf_fmt_time_s(int64_t s, char *buf, size_t len)
 		snprintf(buf, len, "%lld", (long long)s);
 		return;
 	}
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+		 tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 const char *kf_fmt_flag_name(unsigned bit, const char *(*name)(unsigned bit), char *tmp, size_t len)
@@ -133,8 +133,7 @@ const char *kf_fmt_flag_name(unsigned bit, const char *(*name)(unsigned bit), ch
 	return tmp;
 }
 
-void kf_fmt_flags(uint32_t flags, const char *(*name)(unsigned bit), const char *sep, char *buf,
-		  size_t len)
+void kf_fmt_flags(uint32_t flags, const char *(*name)(unsigned bit), const char *sep, char *buf, size_t len)
 {
 	size_t used = 0;
 	buf[0] = 0;

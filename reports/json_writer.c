@@ -220,7 +220,11 @@ static void newline(struct kf_json_writer *w, unsigned depth)
 static long utf8_next(const unsigned char *s, size_t n, size_t *len)
 {
 	unsigned c = s[0];
-	size_t k = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+	size_t k = c < 0x80             ? 1
+		   : (c & 0xe0) == 0xc0 ? 2
+		   : (c & 0xf0) == 0xe0 ? 3
+		   : (c & 0xf8) == 0xf0 ? 4
+					: 0;
 	if (!k || k > n)
 		return -1;
 	long cp = k == 1 ? (long)c : (long)(c & (0x7f >> k));
@@ -237,8 +241,8 @@ static long utf8_next(const unsigned char *s, size_t n, size_t *len)
  * and, under JSON_ENSURE_ASCII, every byte of a non-ASCII character. */
 #define ESCAPE_16 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
 static const bool escaped[256] = {
-	ESCAPE_16, ESCAPE_16, ['"'] = 1, ['\\'] = 1,
-	[0x80] = ESCAPE_16, ESCAPE_16, ESCAPE_16, ESCAPE_16, ESCAPE_16, ESCAPE_16, ESCAPE_16, ESCAPE_16,
+	ESCAPE_16, ESCAPE_16, ['"'] = 1, ['\\'] = 1, [0x80] = ESCAPE_16, ESCAPE_16,
+	ESCAPE_16, ESCAPE_16, ESCAPE_16, ESCAPE_16,  ESCAPE_16,          ESCAPE_16,
 };
 
 /* Whether none of the eight bytes at p needs an escape (SWAR: a byte below
@@ -365,9 +369,7 @@ static void put_object(struct kf_json_writer *w, const struct kf_json_value *o, 
 static void put_value(struct kf_json_writer *w, const struct kf_json_value *v, unsigned depth)
 {
 	switch (v->type) {
-	case V_OBJECT:
-		put_object(w, v, depth);
-		break;
+	case V_OBJECT: put_object(w, v, depth); break;
 	case V_ARRAY:
 		put_c(w, '[');
 		for (const struct kf_json_value *x = v->u.c.head; x; x = x->next) {
@@ -380,21 +382,11 @@ static void put_value(struct kf_json_writer *w, const struct kf_json_value *v, u
 			newline(w, depth);
 		put_c(w, ']');
 		break;
-	case V_STR:
-		put_string(w, v->u.s.p, v->u.s.n);
-		break;
-	case V_INT:
-		put_int(w, v->u.i);
-		break;
-	case V_TRUE:
-		put(w, "true", 4);
-		break;
-	case V_FALSE:
-		put(w, "false", 5);
-		break;
-	case V_NULL:
-		put(w, "null", 4);
-		break;
+	case V_STR: put_string(w, v->u.s.p, v->u.s.n); break;
+	case V_INT: put_int(w, v->u.i); break;
+	case V_TRUE: put(w, "true", 4); break;
+	case V_FALSE: put(w, "false", 5); break;
+	case V_NULL: put(w, "null", 4); break;
 	}
 }
 

@@ -31,12 +31,12 @@ struct kf_json_block;
 struct kf_json_writer {
 	FILE *out;
 	bool compact;
-	bool oom;                  /* an allocation failed */
-	bool failed;               /* oom, a failed write or a string that is not UTF-8 */
-	bool in_array;             /* an array member is open (kf_json_array_open) */
-	size_t members, elements;  /* written so far: of the document, of the open array */
+	bool oom;                    /* an allocation failed */
+	bool failed;                 /* oom, a failed write or a string that is not UTF-8 */
+	bool in_array;               /* an array member is open (kf_json_array_open) */
+	size_t members, elements;    /* written so far: of the document, of the open array */
 	struct kf_json_block *arena; /* the values not yet written */
-	size_t len;                /* bytes in buf */
+	size_t len;                  /* bytes in buf */
 	char buf[32768];
 };
 

@@ -56,8 +56,8 @@ static bool plain_request(const struct kf_message *m)
 
 static bool plain_response(const struct kf_message *m)
 {
-	return m->type == KF_MSG_HTTP_RESPONSE && m->http && !m->http->n_challenges && !m->http->token_bytes &&
-	       !m->spnego;
+	return m->type == KF_MSG_HTTP_RESPONSE && m->http && !m->http->n_challenges &&
+	       !m->http->token_bytes && !m->spnego;
 }
 
 /* The HTTP-RESPONSE answering request m (its reply, on the same connection). */
@@ -70,18 +70,15 @@ static const struct kf_message *response_to(const struct kf_result *r, const str
 static unsigned peer_role(const struct kf_message *m)
 {
 	switch (m->carrier) {
-	case KF_CARRIER_KERBEROS:
-		return KF_LANE_KDC;
-	case KF_CARRIER_DNS:
-		return KF_LANE_DNS;
-	default:
-		return KF_LANE_SERVER;
+	case KF_CARRIER_KERBEROS: return KF_LANE_KDC;
+	case KF_CARRIER_DNS: return KF_LANE_DNS;
+	default: return KF_LANE_SERVER;
 	}
 }
 
 /* A row for m, whose client is at client; NULL when memory ran out. */
-static struct kf_ladder_row *row_add(struct kf_ladder *l, const struct kf_message *m, const struct kf_endpoint *client,
-				     enum kf_ladder_row_kind kind)
+static struct kf_ladder_row *row_add(struct kf_ladder *l, const struct kf_message *m,
+				     const struct kf_endpoint *client, enum kf_ladder_row_kind kind)
 {
 	struct kf_ladder_row *rows = reserve(l->rows, &l->cap_rows, l->n_rows + 1, sizeof(*rows));
 	if (!rows)
@@ -114,8 +111,8 @@ static enum kf_status add_rows(struct kf_ladder *l, const struct kf_result *r, c
 	bool folding = false; /* the last row is a run still open */
 	for (size_t f = 0; f < st->n_frames; f++) {
 		uint64_t frame = st->frames[f];
-		for (size_t i = kf_result_first_in_frame(r, frame); i < r->n_messages && r->messages[i].frame == frame;
-		     i++) {
+		for (size_t i = kf_result_first_in_frame(r, frame);
+		     i < r->n_messages && r->messages[i].frame == frame; i++) {
 			const struct kf_message *m = &r->messages[i];
 			struct kf_endpoint client;
 			if (!kf_message_client(m, &client))
@@ -245,7 +242,8 @@ static size_t row_of(const struct kf_ladder *l, const struct kf_message *req)
 	for (size_t j = lo; j-- > 0;) {
 		const struct kf_ladder_row *row = &l->rows[j];
 		if (row->kind == KF_ROW_FOLDED) {
-			bool in_run = plain_request(req) && row->connection == req->connection && req->frame <= row->last;
+			bool in_run = plain_request(req) && row->connection == req->connection &&
+				      req->frame <= row->last;
 			return in_run ? j + 1 : 0;
 		}
 		if (row->msg == req)
@@ -260,7 +258,8 @@ static void answers(struct kf_ladder *l, const struct kf_result *r)
 {
 	for (size_t i = 0; i < l->n_rows; i++) {
 		struct kf_ladder_row *row = &l->rows[i];
-		const struct kf_message *req = row->kind == KF_ROW_MESSAGE ? kf_msg_request(r, row->msg) : NULL;
+		const struct kf_message *req =
+			row->kind == KF_ROW_MESSAGE ? kf_msg_request(r, row->msg) : NULL;
 		row->request = req ? row_of(l, req) : 0;
 	}
 }

@@ -22,7 +22,7 @@ enum kf_lane_role {
 	KF_LANE_CLIENT = 1,   /* the story's client: always lane 0 */
 	KF_LANE_FOR_USER = 2, /* another client, acting for the story's user */
 	KF_LANE_KDC = 4,
-	KF_LANE_SERVER = 8,   /* an HTTP server */
+	KF_LANE_SERVER = 8, /* an HTTP server */
 	KF_LANE_DNS = 16,
 };
 
@@ -43,12 +43,12 @@ struct kf_ladder_row {
 	bool by_client;                 /* sent by its client (from is the client's lane), else by the peer */
 	const struct kf_endpoint *peer; /* the end that is not the client, with its port: msg's dst or src */
 	unsigned peer_role;             /* what the peer is to this message: KF_LANE_KDC, _SERVER or _DNS */
-	size_t request;                 /* an answer: 1 + the row of its request; 0 when that is not in the ladder */
+	size_t request; /* an answer: 1 + the row of its request; 0 when that is not in the ladder */
 	/* folded rows */
 	uint32_t connection;
-	size_t count;                   /* requests in the run */
-	uint64_t first, last;           /* frames of the first request and of the last request or answer */
-	int status;                     /* the answers' HTTP status: -1 when they differ, 0 when none was seen */
+	size_t count;         /* requests in the run */
+	uint64_t first, last; /* frames of the first request and of the last request or answer */
+	int status;           /* the answers' HTTP status: -1 when they differ, 0 when none was seen */
 };
 
 /* The lane of a row's client (the story's own is lane 0). */
@@ -63,7 +63,7 @@ struct kf_ladder_group;
 struct kf_ladder {
 	struct kf_ladder_lane *lanes; /* lane 0 the story's client, the others in order of appearance */
 	size_t n_lanes;
-	struct kf_ladder_row *rows;   /* in frame order */
+	struct kf_ladder_row *rows; /* in frame order */
 	size_t n_rows;
 	/* private: room kept from one story to the next */
 	size_t cap_lanes, cap_rows, cap_refs, cap_groups;
@@ -75,7 +75,8 @@ void kf_ladder_init(struct kf_ladder *l);
 /* The ladder of story st of r into l, replacing what l held (its memory is
  * reused).  Rows point into r, which must outlive their use.  KF_NOMEM when
  * memory ran out (l then holds no rows). */
-enum kf_status kf_ladder_build(struct kf_ladder *l, const struct kf_result *r, const struct kf_story *st) KF_WUR;
+enum kf_status kf_ladder_build(struct kf_ladder *l, const struct kf_result *r,
+			       const struct kf_story *st) KF_WUR;
 void kf_ladder_free(struct kf_ladder *l);
 
 #endif

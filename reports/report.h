@@ -30,8 +30,7 @@ void kf_fmt_time_us(uint64_t us, char *buf, size_t len);
 void kf_fmt_time_s(int64_t s, char *buf, size_t len);
 /* KDC option / AP option / PAC option names of a wire-order flag word,
  * joined with sep into buf ("forwardable,renewable"); unknown bits "bit-N". */
-void kf_fmt_flags(uint32_t flags, const char *(*name)(unsigned bit), const char *sep, char *buf,
-		  size_t len);
+void kf_fmt_flags(uint32_t flags, const char *(*name)(unsigned bit), const char *sep, char *buf, size_t len);
 /* Name of one flag bit, or "bit-N" written into tmp. */
 const char *kf_fmt_flag_name(unsigned bit, const char *(*name)(unsigned bit), char *tmp, size_t len);
 /* Name of an etype, error, pa-data type, or "etype-N"/"error-N"/"PA-N". */
@@ -40,7 +39,7 @@ const char *kf_fmt_error(int32_t code, char *buf, size_t len);
 const char *kf_fmt_padata(int32_t t, char *buf, size_t len);
 const char *kf_fmt_type(int type, char *buf, size_t len);
 const char *kf_tevent_kind_name(int kind);
-const char *kf_fmt_carrier(int carrier);      /* "kerberos" | "http" | "dns" */
+const char *kf_fmt_carrier(int carrier);                        /* "kerberos" | "http" | "dns" */
 const char *kf_fmt_dns_type(uint16_t t, char *buf, size_t len); /* "A", "CNAME", "AAAA", "TYPEn" */
 /* --keytab: name of a GSS checksum flag (RFC 4121 §4.1.1.1), counting bits
  * from the least significant (0 = "deleg"); NULL for an unknown bit. */

@@ -102,8 +102,8 @@ static void kpasswd_facts(struct line *l, const struct kf_message *m)
 		if (kp->result_text)
 			add(l, " \"%s\"", kp->result_text);
 		if (kp->ad_policy)
-			add(l, " (policy: at least %u characters, %u remembered, properties 0x%x)", kp->policy_min_length,
-			    kp->policy_history, kp->policy_properties);
+			add(l, " (policy: at least %u characters, %u remembered, properties 0x%x)",
+			    kp->policy_min_length, kp->policy_history, kp->policy_properties);
 	}
 	add(l, "]");
 }
@@ -183,7 +183,8 @@ static void describe(struct line *l, const struct kf_message *m)
 		if (k->n_etype_info) {
 			add(l, "  etype-info2 ");
 			for (unsigned i = 0; i < k->n_etype_info; i++) {
-				add(l, "%s%s", i ? "," : "", kf_fmt_etype(k->etype_info[i].etype, b, sizeof b));
+				add(l, "%s%s", i ? "," : "",
+				    kf_fmt_etype(k->etype_info[i].etype, b, sizeof b));
 				if (k->etype_info[i].salt)
 					add(l, " salt \"%s\"", k->etype_info[i].salt);
 			}
@@ -201,17 +202,17 @@ static void describe(struct line *l, const struct kf_message *m)
 		if (k->ticket)
 			ticket(l, "carries", k->ticket);
 		break;
-	case KF_KRB_AP_REP:
-		add(l, "mutual authentication");
-		break;
+	case KF_KRB_AP_REP: add(l, "mutual authentication"); break;
 	case KF_MSG_HTTP_REQUEST:
 		if (m->http) {
 			const struct kf_http_rec *h = m->http;
-			add(l, "%s %s%s", h->method ? h->method : "?", h->uri ? h->uri : "?", h->uri_truncated ? "…" : "");
+			add(l, "%s %s%s", h->method ? h->method : "?", h->uri ? h->uri : "?",
+			    h->uri_truncated ? "…" : "");
 			if (h->host)
 				add(l, "  Host: %s", h->host);
 			if (h->auth_scheme)
-				add(l, "  %s: %s", h->proxy ? "Proxy-Authorization" : "Authorization", h->auth_scheme);
+				add(l, "  %s: %s", h->proxy ? "Proxy-Authorization" : "Authorization",
+				    h->auth_scheme);
 			else
 				add(l, "  (no credentials)");
 			if (h->token_bytes)
@@ -243,18 +244,22 @@ static void describe(struct line *l, const struct kf_message *m)
 			const struct kf_ntlm_rec *n = m->ntlm;
 			if (m->type == KF_MSG_NTLM_AUTHENTICATE) {
 				add(l, "%s%s%s", n->domain ? n->domain : "", n->domain ? "\\" : "",
-				    n->anonymous ? "(anonymous)" : n->user ? n->user : "?");
+				    n->anonymous ? "(anonymous)"
+				    : n->user    ? n->user
+						 : "?");
 				if (n->workstation)
 					add(l, " from %s", n->workstation);
 				if (!n->anonymous)
-					add(l, ", %s%s", n->ntlmv2 ? "NTLMv2" : "NTLMv1", n->mic ? ", MIC" : "");
+					add(l, ", %s%s", n->ntlmv2 ? "NTLMv2" : "NTLMv1",
+					    n->mic ? ", MIC" : "");
 			} else if (m->type == KF_MSG_NTLM_CHALLENGE) {
 				add(l, "target %s", n->target_name ? n->target_name : "?");
 				if (n->dns_computer)
 					add(l, " (server %s)", n->dns_computer);
 			} else {
 				if (n->domain || n->workstation)
-					add(l, "%s %s", n->domain ? n->domain : "", n->workstation ? n->workstation : "");
+					add(l, "%s %s", n->domain ? n->domain : "",
+					    n->workstation ? n->workstation : "");
 			}
 		}
 		break;
@@ -264,14 +269,13 @@ static void describe(struct line *l, const struct kf_message *m)
 			char tb[16];
 			add(l, "%s %s?", d->query ? d->query : "?", kf_fmt_dns_type(d->qtype, tb, sizeof tb));
 			for (unsigned i = 0; i < d->n_answers; i++)
-				add(l, "%s %s %s", i ? "," : " →", kf_fmt_dns_type(d->answers[i].type, tb, sizeof tb),
-				    d->answers[i].data);
+				add(l, "%s %s %s", i ? "," : " →",
+				    kf_fmt_dns_type(d->answers[i].type, tb, sizeof tb), d->answers[i].data);
 			if (d->rcode)
 				add(l, "  rcode %u", d->rcode);
 		}
 		break;
-	default:
-		break;
+	default: break;
 	}
 	if (m->spnego) {
 		const struct kf_spnego_rec *sp = m->spnego;
@@ -388,7 +392,8 @@ static void dec_facts(FILE *out, const struct kf_message *m)
 			for (unsigned i = 0; c->info && i < c->n_info; i++) {
 				const struct kf_dec_cred_info *x = &c->info[i];
 				seg(&ok);
-				add(&ok, "forwarded %s ", x->sname && strncmp(x->sname, "krbtgt/", 7) == 0 ? "TGT" : "ticket");
+				add(&ok, "forwarded %s ",
+				    x->sname && strncmp(x->sname, "krbtgt/", 7) == 0 ? "TGT" : "ticket");
 				principal(&ok, x->sname, x->srealm);
 				if (x->has_flags) {
 					add(&ok, " (");
@@ -481,8 +486,9 @@ static void decryption(FILE *out, const struct kf_result *r)
 	size_t shown = d->n_failures < DEC_FAILURES_SHOWN ? d->n_failures : DEC_FAILURES_SHOWN;
 	for (size_t i = 0; d->failures && i < shown; i++) {
 		const struct kf_dec_failure *f = &d->failures[i];
-		fprintf(out, "  frame %llu  %s: %s — %s\n", (unsigned long long)f->frame, f->part ? f->part : "?",
-			kf_open_status_name((enum kf_open_status)f->status), f->reason ? f->reason : "");
+		fprintf(out, "  frame %llu  %s: %s — %s\n", (unsigned long long)f->frame,
+			f->part ? f->part : "?", kf_open_status_name((enum kf_open_status)f->status),
+			f->reason ? f->reason : "");
 	}
 	unsigned long long more = (unsigned long long)(d->n_failures - shown) + d->failures_dropped;
 	if (more)
@@ -510,11 +516,8 @@ static void peer(struct line *l, const struct kf_ladder_row *row)
 	case KF_LANE_KDC:
 		add(l, "KDC %s/%s", ep, row->msg->transport == KF_TRANSPORT_TCP ? "tcp" : "udp");
 		break;
-	case KF_LANE_DNS:
-		add(l, "DNS %s", ep);
-		break;
-	default:
-		add(l, "%s%s", ep, row->msg->transport == KF_TRANSPORT_UDP ? "/udp" : "");
+	case KF_LANE_DNS: add(l, "DNS %s", ep); break;
+	default: add(l, "%s%s", ep, row->msg->transport == KF_TRANSPORT_UDP ? "/udp" : "");
 	}
 }
 
@@ -522,8 +525,8 @@ static void peer(struct line *l, const struct kf_ladder_row *row)
 static void folded_run(FILE *out, const struct kf_ladder_row *row)
 {
 	fprintf(out, "%8llu  … %llu  %zu request%s on connection %u without credentials, answered ",
-		(unsigned long long)row->first, (unsigned long long)row->last, row->count, row->count == 1 ? "" : "s",
-		row->connection);
+		(unsigned long long)row->first, (unsigned long long)row->last, row->count,
+		row->count == 1 ? "" : "s", row->connection);
 	if (row->status > 0)
 		fprintf(out, "%d", row->status);
 	else
@@ -551,10 +554,12 @@ static void files_header(FILE *out, const struct kf_result *r)
 {
 	bool merge = r->multi == KF_MULTI_MERGE;
 	fprintf(out, "%zu captures %s: %s, %s, %llu packets", r->n_files,
-		merge ? "merged by time (--merge)" : "one after another (--continuous)", r->format ? r->format : "pcap",
-		r->linktype ? r->linktype : "?", (unsigned long long)r->packets);
+		merge ? "merged by time (--merge)" : "one after another (--continuous)",
+		r->format ? r->format : "pcap", r->linktype ? r->linktype : "?",
+		(unsigned long long)r->packets);
 	if (merge)
-		fprintf(out, " (%llu seen at two points counted once)", (unsigned long long)r->merged_duplicates);
+		fprintf(out, " (%llu seen at two points counted once)",
+			(unsigned long long)r->merged_duplicates);
 	if (r->have_ts) {
 		char first[40], last[40];
 		kf_fmt_time_us(r->first_ts_us, first, sizeof first);
@@ -576,8 +581,8 @@ static void files_header(FILE *out, const struct kf_result *r)
 		fprintf(out, ": %s, %s, %llu packet%s", f->format, f->linktype ? f->linktype : "?",
 			(unsigned long long)f->packets, f->packets == 1 ? "" : "s");
 		if (merge && f->duplicates)
-			fprintf(out, ", %llu of them cop%s of another file's", (unsigned long long)f->duplicates,
-				f->duplicates == 1 ? "y" : "ies");
+			fprintf(out, ", %llu of them cop%s of another file's",
+				(unsigned long long)f->duplicates, f->duplicates == 1 ? "y" : "ies");
 		if (!merge && f->first_frame)
 			fprintf(out, ", frames %llu-%llu", (unsigned long long)f->first_frame,
 				(unsigned long long)(f->first_frame + f->packets - 1));
@@ -621,13 +626,14 @@ static void message_row(FILE *out, const struct kf_result *r, const struct kf_la
 	dec_facts(out, m);
 }
 
-static void story(FILE *out, const struct kf_result *r, const struct kf_story *st, const struct kf_ladder *lad,
-		  size_t no, bool one_day)
+static void story(FILE *out, const struct kf_result *r, const struct kf_story *st,
+		  const struct kf_ladder *lad, size_t no, bool one_day)
 {
 	char addr[64], b[64];
 	int file_width = 0; /* a merge: the FILE:FRAME column */
 	for (size_t i = 0; r->multi == KF_MULTI_MERGE && i < r->n_files; i++) {
-		int w = snprintf(NULL, 0, "%s:%llu", file_label(r, i), (unsigned long long)r->files[i].packets);
+		int w = snprintf(NULL, 0, "%s:%llu", file_label(r, i),
+				 (unsigned long long)r->files[i].packets);
 		file_width = w > file_width ? w : file_width;
 	}
 	kf_fmt_addr(&st->client, addr, sizeof addr);
@@ -654,8 +660,8 @@ static void story(FILE *out, const struct kf_result *r, const struct kf_story *s
 		fprintf(out, "  service tickets:");
 		for (size_t i = 0; i < st->n_services; i++) {
 			const struct kf_story_service *s = &st->services[i];
-			fprintf(out, "%s %s%s%s %s", i ? ";" : "", s->sname, s->realm ? "@" : "", s->realm ? s->realm : "",
-				s->outcome);
+			fprintf(out, "%s %s%s%s %s", i ? ";" : "", s->sname, s->realm ? "@" : "",
+				s->realm ? s->realm : "", s->outcome);
 			if (s->error_code)
 				fprintf(out, " (%s)", kf_fmt_error(s->error_code, b, sizeof b));
 		}
@@ -665,22 +671,22 @@ static void story(FILE *out, const struct kf_result *r, const struct kf_story *s
 		const struct kf_story_http *h = &st->http[i];
 		char ep[64];
 		kf_fmt_endpoint(&h->server, ep, sizeof ep);
-		fprintf(out, "  http: connection %u to %s%s%s%s: %s", h->connection, ep, h->host ? " (Host " : "",
-			h->host ? h->host : "", h->host ? ")" : "", h->mech);
+		fprintf(out, "  http: connection %u to %s%s%s%s: %s", h->connection, ep,
+			h->host ? " (Host " : "", h->host ? h->host : "", h->host ? ")" : "", h->mech);
 		if (h->ticket)
 			fprintf(out, " with a ticket for %s", h->ticket);
 		fprintf(out, ", %s", h->outcome);
 		if (h->final_status)
 			fprintf(out, " (last status %d)", h->final_status);
-		fprintf(out, ", %u request%s, %u AP-REQ%s\n", h->requests, h->requests == 1 ? "" : "s", h->ap_reqs,
-			h->ap_reqs == 1 ? "" : "s");
+		fprintf(out, ", %u request%s, %u AP-REQ%s\n", h->requests, h->requests == 1 ? "" : "s",
+			h->ap_reqs, h->ap_reqs == 1 ? "" : "s");
 	}
 	for (size_t i = 0; i < st->n_delegation; i++) {
 		const struct kf_story_delegation *d = &st->delegation[i];
 		char by[64];
 		kf_fmt_addr(&d->by, by, sizeof by);
-		fprintf(out, "  delegation: %s by %s for %s%s%s: %s", d->kind, by, d->sname, d->realm ? "@" : "",
-			d->realm ? d->realm : "", d->outcome);
+		fprintf(out, "  delegation: %s by %s for %s%s%s: %s", d->kind, by, d->sname,
+			d->realm ? "@" : "", d->realm ? d->realm : "", d->outcome);
 		if (d->error_code)
 			fprintf(out, " (%s)", kf_fmt_error(d->error_code, b, sizeof b));
 		fputc('\n', out);
@@ -722,8 +728,9 @@ static void findings(FILE *out, const struct kf_result *r)
 		fprintf(out, "\nFindings: none\n");
 		return;
 	}
-	fprintf(out, "\nFindings: %zu error%s, %zu warning%s, %zu info\n", by[KF_SEV_ERROR], by[KF_SEV_ERROR] == 1 ? "" : "s",
-		by[KF_SEV_WARNING], by[KF_SEV_WARNING] == 1 ? "" : "s", by[KF_SEV_INFO]);
+	fprintf(out, "\nFindings: %zu error%s, %zu warning%s, %zu info\n", by[KF_SEV_ERROR],
+		by[KF_SEV_ERROR] == 1 ? "" : "s", by[KF_SEV_WARNING], by[KF_SEV_WARNING] == 1 ? "" : "s",
+		by[KF_SEV_INFO]);
 	for (size_t i = 0; i < r->n_findings; i++) {
 		const struct kf_finding *f = &r->findings[i];
 		char sev[16];
@@ -731,8 +738,8 @@ static void findings(FILE *out, const struct kf_result *r)
 		for (const char *s = kf_severity_name(f->severity); *s && k < sizeof sev - 1; s++)
 			sev[k++] = (char)(*s >= 'a' && *s <= 'z' ? *s - 32 : *s);
 		sev[k] = 0;
-		fprintf(out, "\n  %-7s %s%s: %s\n", sev, f->rule, f->confidence == KF_CONF_LIKELY ? " (likely)" : "",
-			f->summary);
+		fprintf(out, "\n  %-7s %s%s: %s\n", sev, f->rule,
+			f->confidence == KF_CONF_LIKELY ? " (likely)" : "", f->summary);
 		struct line l = { .n = 0 };
 		for (size_t j = 0; j < f->n_frames; j++)
 			add(&l, "%s%llu", j ? ", " : "", (unsigned long long)f->frames[j]);
@@ -806,29 +813,33 @@ int kf_report_text(const struct kf_result *r, FILE *out)
 			switch (e->kind) {
 			case KF_TEV_UDP_NO_REPLY:
 			case KF_TEV_TCP_NO_REPLY:
-				fprintf(out, "request %s → %s over %s got no reply in the capture\n", src, dst, proto);
+				fprintf(out, "request %s → %s over %s got no reply in the capture\n", src,
+					dst, proto);
 				break;
 			case KF_TEV_TCP_NO_ANSWER:
-				fprintf(out, "connection %s → %s never answered (%u SYN%s)\n", src, dst, e->count,
-					e->count == 1 ? "" : "s");
+				fprintf(out, "connection %s → %s never answered (%u SYN%s)\n", src, dst,
+					e->count, e->count == 1 ? "" : "s");
 				break;
 			case KF_TEV_TCP_RESET:
-				fprintf(out, "connection %s → %s reset by the KDC before any reply\n", src, dst);
+				fprintf(out, "connection %s → %s reset by the KDC before any reply\n", src,
+					dst);
 				break;
 			case KF_TEV_ICMP_UNREACHABLE:
-				fprintf(out, "ICMP destination unreachable (type %u code %u) for %s → %s %s\n",
+				fprintf(out,
+					"ICMP destination unreachable (type %u code %u) for %s → %s %s\n",
 					e->icmp_type, e->icmp_code, src, dst, proto);
 				break;
 			case KF_TEV_FRAG_INCOMPLETE:
 				if (e->from_kdc)
-					fprintf(out, "IP-fragmented %s reply %s → %s never completed (%u fragment%s seen)\n",
+					fprintf(out,
+						"IP-fragmented %s reply %s → %s never completed (%u fragment%s seen)\n",
 						proto, dst, src, e->count, e->count == 1 ? "" : "s");
 				else
-					fprintf(out, "IP-fragmented %s request %s → %s never completed (%u fragment%s seen)\n",
+					fprintf(out,
+						"IP-fragmented %s request %s → %s never completed (%u fragment%s seen)\n",
 						proto, src, dst, e->count, e->count == 1 ? "" : "s");
 				break;
-			default:
-				fprintf(out, "%s %s → %s\n", kf_tevent_kind_name(e->kind), src, dst);
+			default: fprintf(out, "%s %s → %s\n", kf_tevent_kind_name(e->kind), src, dst);
 			}
 		}
 	}
@@ -838,7 +849,8 @@ int kf_report_text(const struct kf_result *r, FILE *out)
 		for (size_t i = 0; i < r->n_warnings; i++) {
 			const struct kf_warning *w = &r->warnings[i];
 			if (w->frame)
-				fprintf(out, "  frame %llu: %s [%s]\n", (unsigned long long)w->frame, w->message, w->code);
+				fprintf(out, "  frame %llu: %s [%s]\n", (unsigned long long)w->frame,
+					w->message, w->code);
 			else
 				fprintf(out, "  %s [%s]\n", w->message, w->code);
 		}

@@ -16,7 +16,7 @@ struct pass {
 	struct kf_keyring *kr;
 	struct kf_decryption *acc;
 	struct kf_events ev;
-	bool fail;                 /* out of memory */
+	bool fail; /* out of memory */
 };
 
 static const char *dup(struct pass *p, const char *s)
@@ -70,7 +70,8 @@ static void count(struct pass *p, enum kf_open_status s)
 		p->acc->failed++;
 }
 
-static void failure(struct pass *p, uint64_t frame, const char *part, enum kf_open_status s, const char *reason)
+static void failure(struct pass *p, uint64_t frame, const char *part, enum kf_open_status s,
+		    const char *reason)
 {
 	if (p->acc->n_failures >= KF_LIMIT_DECRYPT_FAILURES) {
 		p->acc->failures_dropped++;
@@ -122,7 +123,8 @@ static struct kf_dec_pac *pac_rec(struct pass *p, const struct kf_pac *x)
 		o->s4u_proxy_target = dup(p, x->s4u_proxy_target);
 		o->n_transited = x->n_transited;
 		o->n_transited_kept = x->n_transited_kept;
-		o->transited = zalloc(p, (x->n_transited_kept ? x->n_transited_kept : 1) * sizeof *o->transited);
+		o->transited =
+			zalloc(p, (x->n_transited_kept ? x->n_transited_kept : 1) * sizeof *o->transited);
 		for (unsigned i = 0; o->transited && i < x->n_transited_kept; i++)
 			o->transited[i] = dup(p, x->transited[i]);
 	}
@@ -265,9 +267,11 @@ static struct kf_dec_auth *auth_rec(struct pass *p, uint64_t frame, const struct
 		/* a closed ticket already explains a closed authenticator */
 		if (ticket_opened || x->status != KF_OPEN_NO_KEY)
 			failure(p, frame, "authenticator", x->status,
-				x->status == KF_OPEN_UNDECODABLE ? "the authenticator decrypts but does not decode"
-				: x->status == KF_OPEN_WRONG_KEY ? "the ticket's session key does not open the authenticator"
-								 : "the ticket's session key is unknown");
+				x->status == KF_OPEN_UNDECODABLE
+					? "the authenticator decrypts but does not decode"
+				: x->status == KF_OPEN_WRONG_KEY
+					? "the ticket's session key does not open the authenticator"
+					: "the ticket's session key is unknown");
 		return o;
 	}
 	key_rec(p, x->key_id, &o->key);
@@ -312,9 +316,11 @@ static struct kf_dec_rep *rep_rec(struct pass *p, const struct kf_message *m, co
 				 "FAST-armoured exchange: the reply key is strengthened (RFC 6113 §5.4.3), "
 				 "which krbflow does not derive");
 		else if (x->status == KF_OPEN_WRONG_KEY)
-			snprintf(why, sizeof why, "neither the request's subkey nor its ticket's session key opens it");
+			snprintf(why, sizeof why,
+				 "neither the request's subkey nor its ticket's session key opens it");
 		else
-			snprintf(why, sizeof why, "the request's session key is unknown (its ticket was not opened)");
+			snprintf(why, sizeof why,
+				 "the request's session key is unknown (its ticket was not opened)");
 		failure(p, m->frame, "enc-part", x->status, why);
 		return o;
 	}
@@ -362,9 +368,9 @@ static struct kf_decrypted *message_rec(struct pass *p, const struct kf_message 
 	if (!d)
 		return NULL;
 	d->fast = pl->fast;
-	const char *tpart = m->type == KF_KRB_TGS_REQ ? "tgs-req ticket"
+	const char *tpart = m->type == KF_KRB_TGS_REQ                                 ? "tgs-req ticket"
 			    : (m->type == KF_KRB_AS_REP || m->type == KF_KRB_TGS_REP) ? "issued ticket"
-										       : "ticket";
+										      : "ticket";
 	if (pl->ticket.status != KF_OPEN_NONE)
 		d->ticket = ticket_rec(p, m->frame, tpart, &pl->ticket);
 	if (pl->auth.status != KF_OPEN_NONE)
@@ -440,7 +446,8 @@ enum kf_status kf_decrypt_messages(struct kf_result *res, struct kf_keyring *kr)
 				request_known = req_keys[0] || req_keys[1];
 			}
 		}
-		if (!kf_krb5_open(kr, kf_span_make(m->raw, m->raw_len), m->type, req_keys, m->frame, pl, &p.ev))
+		if (!kf_krb5_open(kr, kf_span_make(m->raw, m->raw_len), m->type, req_keys, m->frame, pl,
+				  &p.ev))
 			continue;
 		reply_keys[i][0] = pl->reply_keys[0];
 		reply_keys[i][1] = pl->reply_keys[1];

@@ -16,16 +16,16 @@
 #define KF_CAPTURE_READ_BUFFER (1u << 20) /* stdio buffer of the capture file */
 
 struct kf_capture {
-	char *path;           /* NULL for stdin */
-	bool regular;         /* path is a regular file: it can be read again */
-	char *iobuf;          /* the file's stdio buffer: freed after it is closed */
+	char *path;   /* NULL for stdin */
+	bool regular; /* path is a regular file: it can be read again */
+	char *iobuf;  /* the file's stdio buffer: freed after it is closed */
 	pcap_t *pcap;
-	struct kf_pcapng *ng; /* fallback reader, when in use */
+	struct kf_pcapng *ng;     /* fallback reader, when in use */
 	struct kf_decompress *dz; /* decoder of the stream being read, NULL if plain */
 	enum kf_codec codec;
 	bool is_pcapng;
 	int first_dlt;
-	uint64_t frame;       /* records delivered so far */
+	uint64_t frame; /* records delivered so far */
 	char err[PCAP_ERRBUF_SIZE + 64];
 	bool truncated;
 	bool done;
@@ -37,10 +37,7 @@ static bool refused_mixed_interfaces(const char *msg)
 	       strstr(msg, "different from the snapshot length of the first interface");
 }
 
-static void set_err(char *err, size_t len, const char *msg)
-{
-	snprintf(err, len, "%s", msg);
-}
+static void set_err(char *err, size_t len, const char *msg) { snprintf(err, len, "%s", msg); }
 
 static bool is_shb_magic(const uint8_t *m, size_t n)
 {
@@ -191,11 +188,12 @@ struct kf_capture *kf_capture_open(const char *path, char *err, size_t errlen)
 		if (dz_broke)
 			errno = dz_nomem ? ENOMEM : 0;
 		else if (strstr(ebuf, "unknown file format") || strstr(ebuf, "bad dump file format"))
-			set_err(err, errlen, c->codec == KF_CODEC_NONE
-				? "not a pcap or pcapng capture (unknown file format)"
+			set_err(err, errlen,
+				c->codec == KF_CODEC_NONE
+					? "not a pcap or pcapng capture (unknown file format)"
 				: c->codec == KF_CODEC_GZIP
-				? "not a pcap or pcapng capture (unknown file format inside the gzip data)"
-				: "not a pcap or pcapng capture (unknown file format inside the zstd data)");
+					? "not a pcap or pcapng capture (unknown file format inside the gzip data)"
+					: "not a pcap or pcapng capture (unknown file format inside the zstd data)");
 		else if (strstr(ebuf, "truncated dump file") && strstr(ebuf, "file header"))
 			set_err(err, errlen, "not a capture: the file is shorter than a capture header");
 		else if (!is_stdin && c->is_pcapng && refused_mixed_interfaces(ebuf)) {
@@ -262,7 +260,8 @@ int kf_capture_next(struct kf_capture *c, struct kf_pkt *pkt)
 		if (c->path && c->is_pcapng && refused_mixed_interfaces(msg)) {
 			if (switch_to_pcapng(c) == 0)
 				return kf_capture_next(c, pkt);
-			snprintf(c->err, sizeof c->err, "pcapng interfaces differ and the file could not be re-read");
+			snprintf(c->err, sizeof c->err,
+				 "pcapng interfaces differ and the file could not be re-read");
 		} else if (!decoder_stopped(c, msg)) {
 			snprintf(c->err, sizeof c->err, "%s", msg);
 			c->truncated = strstr(msg, "truncated") != NULL;

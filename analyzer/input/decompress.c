@@ -17,23 +17,23 @@
 
 #define DZ_IN_SIZE (128u << 10)  /* compressed bytes read from the file at a time */
 #define DZ_OUT_SIZE (256u << 10) /* stdio buffer of the decoded stream */
-#define DZ_MAX_CALL (1u << 30) /* bytes decoded per read call: fits zlib's uInt */
+#define DZ_MAX_CALL (1u << 30)   /* bytes decoded per read call: fits zlib's uInt */
 
 struct kf_decompress {
-	FILE *f;             /* the compressed (or plain, unseekable) stream */
+	FILE *f; /* the compressed (or plain, unseekable) stream */
 	enum kf_codec codec;
-	uint8_t replay[4];   /* sniffed or head-decoded bytes, delivered first */
+	uint8_t replay[4]; /* sniffed or head-decoded bytes, delivered first */
 	size_t replay_len, replay_pos;
-	uint8_t *in;         /* DZ_IN_SIZE compressed bytes, in[in_pos..in_len) unused */
+	uint8_t *in; /* DZ_IN_SIZE compressed bytes, in[in_pos..in_len) unused */
 	size_t in_len, in_pos;
-	char *out;           /* the wrapping FILE's stdio buffer */
-	bool raw_eof;        /* f has no more bytes */
-	bool ended;          /* nothing more will be decoded */
-	bool z_ready;        /* inflateInit2 done: inflateEnd needed */
-	bool between;        /* gzip: a member just ended */
-	bool frame_open;     /* zstd: the current frame is incomplete */
+	char *out;       /* the wrapping FILE's stdio buffer */
+	bool raw_eof;    /* f has no more bytes */
+	bool ended;      /* nothing more will be decoded */
+	bool z_ready;    /* inflateInit2 done: inflateEnd needed */
+	bool between;    /* gzip: a member just ended */
+	bool frame_open; /* zstd: the current frame is incomplete */
 	bool truncated;
-	bool nomem;          /* the stop was an allocation failure */
+	bool nomem; /* the stop was an allocation failure */
 	z_stream z;
 	ZSTD_DCtx *zd;
 	char err[160];
@@ -48,21 +48,15 @@ const char *kf_codec_name(enum kf_codec codec)
 	}
 }
 
-const char *kf_decompress_error(const struct kf_decompress *dz)
-{
-	return dz && dz->err[0] ? dz->err : NULL;
-}
+const char *kf_decompress_error(const struct kf_decompress *dz) { return dz && dz->err[0] ? dz->err : NULL; }
 
-bool kf_decompress_truncated(const struct kf_decompress *dz)
-{
-	return dz && dz->err[0] && dz->truncated;
-}
+bool kf_decompress_truncated(const struct kf_decompress *dz) { return dz && dz->err[0] && dz->truncated; }
 
 bool kf_decompress_nomem(const struct kf_decompress *dz) { return dz && dz->nomem; }
 
 /* Stop decoding for good; the first reason is kept. */
-__attribute__((format(printf, 3, 4)))
-static void stop(struct kf_decompress *d, bool truncated, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void stop(struct kf_decompress *d, bool truncated,
+						       const char *fmt, ...)
 {
 	d->ended = true;
 	if (d->err[0])
@@ -141,20 +135,14 @@ static size_t gz_decode(struct kf_decompress *d, uint8_t *out, size_t size)
 		int rc = inflate(z, Z_NO_FLUSH);
 		d->in_pos = d->in_len - z->avail_in;
 		switch (rc) {
-		case Z_OK:
-			break;
-		case Z_STREAM_END:
-			d->between = true;
-			break;
+		case Z_OK: break;
+		case Z_STREAM_END: d->between = true; break;
 		case Z_BUF_ERROR: /* no progress: only when the input ran out */
-			stop(d, true, more ? "gzip data is corrupt: decoder stalled" : "gzip data ends early");
+			stop(d, true,
+			     more ? "gzip data is corrupt: decoder stalled" : "gzip data ends early");
 			break;
-		case Z_MEM_ERROR:
-			stop_nomem(d);
-			break;
-		default:
-			stop(d, true, "gzip data is corrupt: %s", z->msg ? z->msg : "bad data");
-			break;
+		case Z_MEM_ERROR: stop_nomem(d); break;
+		default: stop(d, true, "gzip data is corrupt: %s", z->msg ? z->msg : "bad data"); break;
 		}
 	}
 	return size - z->avail_out;
@@ -314,14 +302,16 @@ FILE *kf_decompress_open(FILE *f, struct kf_decompress_info *info, char *err, si
 			int rc = inflateInit2(&d->z, 15 + 32); /* 32: gzip or zlib header */
 			if (rc != Z_OK)
 				return fail(d, rc == Z_MEM_ERROR ? ENOMEM : EINVAL, err, errlen,
-					    rc == Z_MEM_ERROR ? "out of memory" : "cannot start the gzip decoder");
+					    rc == Z_MEM_ERROR ? "out of memory"
+							      : "cannot start the gzip decoder");
 			d->z_ready = true;
 		} else {
 			ZSTD_customMem mem = { zstd_alloc, zstd_free, NULL };
 			d->zd = ZSTD_createDCtx_advanced(mem);
 			if (!d->zd)
 				return fail(d, ENOMEM, err, errlen, "out of memory");
-			if (ZSTD_isError(ZSTD_DCtx_setParameter(d->zd, ZSTD_d_windowLogMax, KF_LIMIT_ZSTD_WINDOW_LOG)))
+			if (ZSTD_isError(ZSTD_DCtx_setParameter(d->zd, ZSTD_d_windowLogMax,
+								KF_LIMIT_ZSTD_WINDOW_LOG)))
 				return fail(d, EINVAL, err, errlen, "cannot set up the zstd decoder");
 		}
 		/* Decode the first bytes now: the caller sniffs the capture

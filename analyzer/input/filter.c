@@ -82,4 +82,3 @@ bool kf_filter_pass(struct kf_filter *r, const struct kf_pkt *p)
 	h.len = p->wirelen;
 	return pcap_offline_filter(&fl->prog, &h, p->data) != 0;
 }
-

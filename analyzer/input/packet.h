@@ -5,11 +5,11 @@
 #include <stdint.h>
 
 struct kf_pkt {
-	uint64_t frame;    /* 1-based */
-	uint64_t ts_us;    /* microseconds since the epoch, UTC */
-	int dlt;           /* libpcap DLT_ value of this packet's interface */
-	uint32_t caplen;   /* bytes in data */
-	uint32_t wirelen;  /* length on the wire */
+	uint64_t frame;   /* 1-based */
+	uint64_t ts_us;   /* microseconds since the epoch, UTC */
+	int dlt;          /* libpcap DLT_ value of this packet's interface */
+	uint32_t caplen;  /* bytes in data */
+	uint32_t wirelen; /* length on the wire */
 	const uint8_t *data;
 };
 

@@ -10,11 +10,10 @@
 
 #define BT_SHB 0x0A0D0D0Au
 #define BT_IDB 0x00000001u
-#define BT_PB  0x00000002u /* obsolete Packet Block */
+#define BT_PB 0x00000002u /* obsolete Packet Block */
 #define BT_SPB 0x00000003u
 #define BT_EPB 0x00000006u
-#define BOM    0x1A2B3C4Du
-
+#define BOM 0x1A2B3C4Du
 
 struct iface {
 	int dlt;
@@ -49,8 +48,8 @@ static uint16_t rd16(const struct kf_pcapng *r, const uint8_t *p)
 int kf_linktype_to_dlt(uint32_t linktype)
 {
 	switch (linktype) {
-	case 101: return KF_DLT_RAW; /* LINKTYPE_RAW */
-	case 104: return 104;        /* C_HDLC */
+	case 101: return KF_DLT_RAW;   /* LINKTYPE_RAW */
+	case 104: return 104;          /* C_HDLC */
 	default: return (int)linktype; /* most LINKTYPE_ values equal their DLT_ */
 	}
 }
@@ -184,9 +183,7 @@ int kf_pcapng_next(struct kf_pcapng *r, struct kf_pkt *pkt)
 		type = r->swap ? __builtin_bswap32(type) : type;
 		const uint8_t *b = r->block;
 		switch (type) {
-		case BT_IDB:
-			parse_idb(r, b, body_len);
-			continue;
+		case BT_IDB: parse_idb(r, b, body_len); continue;
 		case BT_EPB:
 		case BT_PB: {
 			if (body_len < 20)
@@ -219,8 +216,7 @@ int kf_pcapng_next(struct kf_pcapng *r, struct kf_pkt *pkt)
 			pkt->data = b + 4;
 			return KF_CAP_PACKET;
 		}
-		default:
-			continue; /* statistics, name resolution, custom blocks */
+		default: continue; /* statistics, name resolution, custom blocks */
 		}
 	}
 }

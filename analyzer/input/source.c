@@ -16,7 +16,7 @@
 #define COPY_BUCKETS (KF_LIMIT_MERGE_RECENT / COPY_WAYS)
 
 struct copy_slot {
-	uint64_t key;   /* hash of the packet's IP-level identity */
+	uint64_t key; /* hash of the packet's IP-level identity */
 	uint64_t ts_us;
 	uint64_t files; /* bit per file that delivered this packet; 0 = empty slot */
 };
@@ -29,24 +29,24 @@ struct copy_slot {
 #define LOG_BLOCK ((size_t)1 << LOG_BLOCK_SHIFT)
 
 struct kf_source {
-	enum kf_source_mode mode;        /* 0: one file */
+	enum kf_source_mode mode; /* 0: one file */
 	size_t n;
 	struct kf_source_file *files;
-	struct kf_capture **caps;  /* open files (NULL: not open, or ended) */
-	uint64_t frame;            /* frames delivered */
+	struct kf_capture **caps; /* open files (NULL: not open, or ended) */
+	uint64_t frame;           /* frames delivered */
 	bool nomem;
 
 	/* one after another: the file being read, and the frames before it */
-	struct kf_capture *seq;    /* caps[cur] while it delivers packets, else NULL */
+	struct kf_capture *seq; /* caps[cur] while it delivers packets, else NULL */
 	size_t cur;
 	uint32_t cur32;
 	uint64_t base;
 
 	/* merge */
-	struct kf_pkt *heads;      /* each open file's next packet, in its capture's buffer */
-	size_t last;               /* file whose head was delivered last, NONE */
+	struct kf_pkt *heads; /* each open file's next packet, in its capture's buffer */
+	size_t last;          /* file whose head was delivered last, NONE */
 	struct copy_slot *recent;
-	uint64_t all_files;        /* the bits of every file */
+	uint64_t all_files; /* the bits of every file */
 	uint64_t duplicates, forgotten;
 	uint8_t **log;
 	size_t log_blocks, log_cap;
@@ -56,7 +56,7 @@ struct kf_source {
 	/* kf_source_locate's cursor */
 	uint64_t at_rec, at_frame, at_file_frame;
 	size_t at_file;
-	uint64_t *at_count;        /* merge: records per file up to at_rec */
+	uint64_t *at_count; /* merge: records per file up to at_rec */
 };
 
 static bool open_file(struct kf_source *s, size_t i)
@@ -208,10 +208,7 @@ static bool packet_identity(const struct kf_pkt *p, uint64_t *key)
 	return true;
 }
 
-static bool ts_near(uint64_t a, uint64_t b)
-{
-	return (a > b ? a - b : b - a) <= KF_SOURCE_COPY_WINDOW_US;
-}
+static bool ts_near(uint64_t a, uint64_t b) { return (a > b ? a - b : b - a) <= KF_SOURCE_COPY_WINDOW_US; }
 
 /* True when another file delivered this packet within the window; else it
  * is remembered for the files still to deliver their copies.  A file that
@@ -346,8 +343,8 @@ int kf_source_next(struct kf_source *s, struct kf_source_pkt *sp)
 	return s->mode == KF_SOURCE_MERGE ? next_merged(s, sp) : next_file(s, sp, KF_CAP_EOF);
 }
 
-enum kf_status kf_source_open(const char *const *paths, size_t n, enum kf_source_mode mode, struct kf_source **out,
-			      char *err, size_t errlen)
+enum kf_status kf_source_open(const char *const *paths, size_t n, enum kf_source_mode mode,
+			      struct kf_source **out, char *err, size_t errlen)
 {
 	*out = NULL;
 	if (n == 0 || (mode == 0 && n != 1)) {
@@ -400,8 +397,8 @@ enum kf_status kf_source_open(const char *const *paths, size_t n, enum kf_source
 		if (n == 1)
 			snprintf(err, errlen, "%s", s->files[0].error);
 		else
-			snprintf(err, errlen, "none of the %zu captures could be read (%s: %s)", n, s->files[0].path,
-				 s->files[0].error);
+			snprintf(err, errlen, "none of the %zu captures could be read (%s: %s)", n,
+				 s->files[0].path, s->files[0].error);
 		kf_source_close(s);
 		return KF_IO;
 	}

@@ -56,8 +56,8 @@ struct kf_source;
  * KF_OK: *out is ready, at least one file could be opened.
  * KF_IO: no file could be read (or too many were given); err says why.
  * KF_NOMEM: out of memory. */
-enum kf_status kf_source_open(const char *const *paths, size_t n, enum kf_source_mode mode, struct kf_source **out,
-			      char *err, size_t errlen) KF_WUR;
+enum kf_status kf_source_open(const char *const *paths, size_t n, enum kf_source_mode mode,
+			      struct kf_source **out, char *err, size_t errlen) KF_WUR;
 /* The next packet: KF_CAP_PACKET (*sp valid until the next call) or
  * KF_CAP_EOF.  KF_CAP_ERROR only when memory ran out (files' read errors
  * never end the stream: see kf_source_files). */

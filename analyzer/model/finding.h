@@ -9,25 +9,25 @@
 enum kf_severity { KF_SEV_INFO = 1, KF_SEV_WARNING = 2, KF_SEV_ERROR = 3 };
 enum kf_confidence { KF_CONF_CERTAIN = 0, KF_CONF_LIKELY = 1 };
 
-const char *kf_severity_name(enum kf_severity s);     /* "info" | "warning" | "error" */
+const char *kf_severity_name(enum kf_severity s); /* "info" | "warning" | "error" */
 /* 0 when the name is not a severity. */
 enum kf_severity kf_severity_from_name(const char *name);
 
 struct kf_finding {
-	const char *rule;              /* the rule's id */
+	const char *rule; /* the rule's id */
 	enum kf_severity severity;
 	enum kf_confidence confidence;
-	uint64_t *frames;              /* evidence, ascending, no repeats */
+	uint64_t *frames; /* evidence, ascending, no repeats */
 	size_t n_frames;
-	const char *summary;           /* one line naming principals and hosts */
-	const char *explanation;       /* what went wrong, for a support engineer */
-	const char *remediation;       /* the command or setting that fixes it */
+	const char *summary;     /* one line naming principals and hosts */
+	const char *explanation; /* what went wrong, for a support engineer */
+	const char *remediation; /* the command or setting that fixes it */
 };
 
 enum kf_rule_class {
-	KF_RULE_PLAIN = 0,     /* stands on its own */
-	KF_RULE_ROOT_CAUSE,    /* explains errors: takes generic findings on the same frames */
-	KF_RULE_GENERIC,       /* names one error; dropped when a root cause explains its frames */
+	KF_RULE_PLAIN = 0,  /* stands on its own */
+	KF_RULE_ROOT_CAUSE, /* explains errors: takes generic findings on the same frames */
+	KF_RULE_GENERIC,    /* names one error; dropped when a root cause explains its frames */
 };
 
 /* A rule's window: the span of capture time around a message that the rule
@@ -41,11 +41,11 @@ enum kf_rule_class {
 
 /* What a rule is, for the catalogue (`krbflow rules`, --expect, docs/rules.md). */
 struct kf_rule_info {
-	const char *id;                /* stable: DIAGNOSES.md ids */
-	enum kf_severity severity;     /* the usual severity (a finding may say otherwise) */
+	const char *id;            /* stable: DIAGNOSES.md ids */
+	enum kf_severity severity; /* the usual severity (a finding may say otherwise) */
 	enum kf_rule_class cls;
-	uint64_t window_us;            /* its window (above) */
-	const char *title;             /* one line for `krbflow rules` */
+	uint64_t window_us; /* its window (above) */
+	const char *title;  /* one line for `krbflow rules` */
 };
 
 #endif

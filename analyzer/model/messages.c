@@ -119,7 +119,8 @@ enum kf_status kf_krb_rec_from_msg(struct kf_arena *a, const struct kf_krb_msg *
 			fail = true;
 		for (unsigned i = 0; o->etype_info && i < m->n_etype_info; i++) {
 			o->etype_info[i].etype = m->etype_info[i].etype;
-			o->etype_info[i].salt = dup_str(a, m->etype_info[i].has_salt, m->etype_info[i].salt, &fail);
+			o->etype_info[i].salt =
+				dup_str(a, m->etype_info[i].has_salt, m->etype_info[i].salt, &fail);
 		}
 	}
 	if (m->ticket.present)
@@ -168,7 +169,10 @@ static struct kf_message *store_msg(const struct kf_msgstore *s, uint32_t id)
 	return id && id <= s->n ? &s->msgs[id - 1] : NULL;
 }
 
-const struct kf_message *kf_msgstore_get(const struct kf_msgstore *s, uint32_t id) { return store_msg(s, id); }
+const struct kf_message *kf_msgstore_get(const struct kf_msgstore *s, uint32_t id)
+{
+	return store_msg(s, id);
+}
 
 void kf_msgstore_link(struct kf_msgstore *s, uint32_t req, uint32_t rep)
 {
@@ -283,7 +287,8 @@ enum kf_status kf_result_index(struct kf_result *res)
 	return KF_OK;
 }
 
-struct kf_at_addr kf_result_at_addr(const struct kf_result *r, const struct kf_endpoint *e, uint64_t first_frame)
+struct kf_at_addr kf_result_at_addr(const struct kf_result *r, const struct kf_endpoint *e,
+				    uint64_t first_frame)
 {
 	struct kf_at_addr out = { NULL, 0 };
 	size_t n = r->n_by_addr, lo = 0, hi = n;
@@ -354,7 +359,8 @@ size_t kf_result_first_in_frame(const struct kf_result *r, uint64_t frame)
 
 const struct kf_message *kf_result_message_at(const struct kf_result *r, uint64_t frame, int type)
 {
-	for (size_t i = kf_result_first_in_frame(r, frame); i < r->n_messages && r->messages[i].frame == frame; i++)
+	for (size_t i = kf_result_first_in_frame(r, frame);
+	     i < r->n_messages && r->messages[i].frame == frame; i++)
 		if (type < 0 || r->messages[i].type == type)
 			return &r->messages[i];
 	return NULL;

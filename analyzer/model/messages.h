@@ -16,11 +16,11 @@
 
 struct kf_msgstore {
 	struct kf_arena *arena;
-	struct kf_message *msgs;     /* in order of appearance: msgs[i].id == i + 1 */
+	struct kf_message *msgs; /* in order of appearance: msgs[i].id == i + 1 */
 	size_t n, cap;
 	struct kf_tevent *tev;
 	size_t n_tev, cap_tev;
-	bool keep_raw;  /* copy each Kerberos message's bytes (msg->raw) for decryption */
+	bool keep_raw; /* copy each Kerberos message's bytes (msg->raw) for decryption */
 };
 
 void kf_msgstore_init(struct kf_msgstore *s, struct kf_arena *arena);

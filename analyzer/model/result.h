@@ -78,9 +78,9 @@ struct kf_krb_rec {
 /* SPNEGO wrapping of an HTTP-carried token (RFC 4178). */
 struct kf_spnego_rec {
 	uint8_t n_mech_types;
-	const char **mech_types;   /* "kerberos", "ms-kerberos", "ntlmssp", "negoex" or the OID */
+	const char **mech_types; /* "kerberos", "ms-kerberos", "ntlmssp", "negoex" or the OID */
 	bool has_neg_state;
-	int neg_state;             /* enum kf_neg_state */
+	int neg_state; /* enum kf_neg_state */
 	const char *supported_mech;
 	bool mech_list_mic;
 };
@@ -102,27 +102,27 @@ struct kf_http_rec {
 	int status;                      /* responses */
 	const char *auth_scheme;         /* Authorization / Proxy-Authorization scheme */
 	uint8_t n_challenges;
-	const char **www_authenticate;   /* schemes offered (WWW-/Proxy-Authenticate) */
+	const char **www_authenticate; /* schemes offered (WWW-/Proxy-Authenticate) */
 	uint32_t header_bytes;
-	uint32_t token_bytes;            /* decoded size of the token carried, 0 if none */
-	bool proxy;                      /* Proxy-Authorization / Proxy-Authenticate / 407 */
-	bool token_invalid;              /* a token that is not base64 or not decodable */
-	const char *persistent_auth;     /* Persistent-Auth header value */
+	uint32_t token_bytes;        /* decoded size of the token carried, 0 if none */
+	bool proxy;                  /* Proxy-Authorization / Proxy-Authenticate / 407 */
+	bool token_invalid;          /* a token that is not base64 or not decodable */
+	const char *persistent_auth; /* Persistent-Auth header value */
 	bool uri_truncated;
 };
 
 /* What the kpasswd framing (RFC 3244) adds to the Kerberos message it
  * carries (AP-REQ, AP-REP or KRB-ERROR). */
 struct kf_kpasswd_rec {
-	bool framed;                /* false: a bare KRB-ERROR without the kpasswd header */
-	uint16_t version;           /* 1 change password, 0xff80 set password */
-	bool has_priv;              /* a KRB-PRIV follows (the new password, or the result: encrypted) */
-	int32_t priv_etype;         /* 0: unknown */
-	uint32_t priv_bytes;        /* its ciphertext's size */
-	bool has_result;            /* the result was sent in the clear (a KRB-ERROR's e-data) */
+	bool framed;         /* false: a bare KRB-ERROR without the kpasswd header */
+	uint16_t version;    /* 1 change password, 0xff80 set password */
+	bool has_priv;       /* a KRB-PRIV follows (the new password, or the result: encrypted) */
+	int32_t priv_etype;  /* 0: unknown */
+	uint32_t priv_bytes; /* its ciphertext's size */
+	bool has_result;     /* the result was sent in the clear (a KRB-ERROR's e-data) */
 	uint16_t result_code;
-	const char *result_text;    /* printable ASCII, NULL when empty */
-	bool ad_policy;             /* the result carries Active Directory's password policy */
+	const char *result_text; /* printable ASCII, NULL when empty */
+	bool ad_policy;          /* the result carries Active Directory's password policy */
 	uint32_t policy_min_length, policy_history, policy_properties;
 };
 
@@ -144,23 +144,23 @@ struct kf_dns_rec {
 
 /* The key that opened a part: never its bytes. */
 struct kf_dec_key {
-	uint8_t origin;             /* enum kf_key_origin; 0 = none */
-	const char *principal;      /* keytab keys */
-	const char *keytab;         /* keytab keys: the file */
-	uint32_t kvno;              /* keytab keys */
+	uint8_t origin;        /* enum kf_key_origin; 0 = none */
+	const char *principal; /* keytab keys */
+	const char *keytab;    /* keytab keys: the file */
+	uint32_t kvno;         /* keytab keys */
 	int32_t etype;
-	uint64_t frame;             /* learnt keys: the frame that revealed it */
+	uint64_t frame; /* learnt keys: the frame that revealed it */
 };
 
 /* MS-PAC, as far as reports use it (pac.h has every field). */
 struct kf_dec_pac {
 	uint8_t n_types;
-	uint32_t *types;            /* buffer types in order */
+	uint32_t *types; /* buffer types in order */
 	const char *logon_user, *logon_domain, *logon_full_name, *user_sid;
 	uint32_t primary_group_rid, user_account_control, user_flags;
 	uint32_t n_groups, n_extra_sids;
 	uint8_t n_sids;
-	const char **sids;          /* group SIDs, then extra SIDs, as kept */
+	const char **sids; /* group SIDs, then extra SIDs, as kept */
 	const char *client_name;
 	int64_t client_time;
 	const char *upn, *dns_domain, *upn_sam_name, *upn_sid;
@@ -178,18 +178,18 @@ struct kf_dec_pac {
 struct kf_dec_ticket {
 	uint8_t status;
 	struct kf_dec_key key;
-	bool other_principal;       /* opened only by another principal's key */
-	const char *server;         /* "sname@realm" */
+	bool other_principal; /* opened only by another principal's key */
+	const char *server;   /* "sname@realm" */
 	int32_t etype;
-	uint32_t kvno;              /* 0 = absent */
-	uint32_t flags;             /* TicketFlags, wire bit order */
+	uint32_t kvno;  /* 0 = absent */
+	uint32_t flags; /* TicketFlags, wire bit order */
 	const char *cname, *crealm, *transited;
 	int64_t authtime, starttime, endtime, renew_till;
 	int32_t session_etype;
-	bool session_key_known;     /* not opened, but its session key was learnt elsewhere */
+	bool session_key_known; /* not opened, but its session key was learnt elsewhere */
 	struct kf_dec_pac *pac;
-	const char *why;            /* not opened: why, in one sentence */
-	uint8_t n_keytab;           /* not opened: the keytab's kvno/etype pairs for server */
+	const char *why;  /* not opened: why, in one sentence */
+	uint8_t n_keytab; /* not opened: the keytab's kvno/etype pairs for server */
 	uint32_t *keytab_kvnos;
 	int32_t *keytab_etypes;
 };
@@ -219,7 +219,7 @@ struct kf_dec_auth {
 	bool has_subkey, has_seq, has_cksum, gss, has_deleg;
 	int32_t subkey_etype, cksum_type;
 	uint32_t seq, gss_flags;
-	struct kf_dec_cred *cred;   /* has_deleg */
+	struct kf_dec_cred *cred; /* has_deleg */
 };
 
 struct kf_dec_rep {
@@ -242,61 +242,61 @@ struct kf_dec_ap_rep {
 };
 
 struct kf_decrypted {
-	struct kf_dec_ticket *ticket;   /* AP-REQ's, PA-TGS-REQ's, or the one a reply issues */
-	struct kf_dec_auth *auth;       /* AP-REQ, TGS-REQ */
-	struct kf_dec_rep *rep;         /* AS-REP, TGS-REP */
-	struct kf_dec_ap_rep *ap_rep;   /* AP-REP */
+	struct kf_dec_ticket *ticket; /* AP-REQ's, PA-TGS-REQ's, or the one a reply issues */
+	struct kf_dec_auth *auth;     /* AP-REQ, TGS-REQ */
+	struct kf_dec_rep *rep;       /* AS-REP, TGS-REP */
+	struct kf_dec_ap_rep *ap_rep; /* AP-REP */
 	uint8_t n_addl;
-	struct kf_dec_ticket *addl;     /* TGS-REQ additional tickets */
-	bool fast;                      /* FAST-armoured exchange */
+	struct kf_dec_ticket *addl; /* TGS-REQ additional tickets */
+	bool fast;                  /* FAST-armoured exchange */
 };
 
 /* A part that could not be opened, for the capture's account. */
 struct kf_dec_failure {
 	uint64_t frame;
-	const char *part;          /* "ticket", "authenticator", "enc-part", "krb-cred", ... */
+	const char *part; /* "ticket", "authenticator", "enc-part", "krb-cred", ... */
 	uint8_t status;
-	const char *reason;        /* one sentence */
+	const char *reason; /* one sentence */
 };
 
 struct kf_keytab_rec {
 	const char *file;
 	uint32_t keys;
-	bool others_can_read;      /* mode allows group/other reads (warned about) */
+	bool others_can_read; /* mode allows group/other reads (warned about) */
 };
 
 struct kf_decryption {
 	struct kf_keytab_rec *keytabs;
 	size_t n_keytabs;
-	uint64_t opened, failed;   /* encrypted parts, over all messages */
-	uint64_t by_status[5];     /* indexed by enum kf_open_status */
+	uint64_t opened, failed; /* encrypted parts, over all messages */
+	uint64_t by_status[5];   /* indexed by enum kf_open_status */
 	struct kf_dec_failure *failures;
 	size_t n_failures;
 	uint64_t failures_dropped; /* past KF_LIMIT_DECRYPT_FAILURES */
 };
 
 struct kf_message {
-	uint64_t frame;      /* 1-based frame in which the message is complete */
-	uint64_t ts_us;      /* capture time of that frame, microseconds since the epoch */
+	uint64_t frame; /* 1-based frame in which the message is complete */
+	uint64_t ts_us; /* capture time of that frame, microseconds since the epoch */
 	struct kf_endpoint src, dst;
-	uint8_t transport;   /* enum kf_transport */
-	uint8_t carrier;     /* enum kf_carrier */
-	int type;            /* enum kf_krb_type */
-	uint32_t ip_fragments; /* > 1 when the datagram was IP-fragmented */
-	uint32_t connection; /* TCP connection id (1-based), 0 for UDP */
-	uint64_t first_frame; /* first frame that carried part of it */
-	uint32_t id;         /* stable id: 1, 2, ... in order of appearance (kf_msgstore_add);
+	uint8_t transport;              /* enum kf_transport */
+	uint8_t carrier;                /* enum kf_carrier */
+	int type;                       /* enum kf_krb_type */
+	uint32_t ip_fragments;          /* > 1 when the datagram was IP-fragmented */
+	uint32_t connection;            /* TCP connection id (1-based), 0 for UDP */
+	uint64_t first_frame;           /* first frame that carried part of it */
+	uint32_t id;                    /* stable id: 1, 2, ... in order of appearance (kf_msgstore_add);
 			      * breaks ties within a frame */
-	uint32_t reply_id, request_id; /* ids of its reply / of the request it answers, 0 = none;
+	uint32_t reply_id, request_id;  /* ids of its reply / of the request it answers, 0 = none;
 					* resolve with kf_result_message */
-	uint32_t file;       /* several files: index in kf_result.files of frame's file */
-	uint64_t file_frame; /* ... and frame's number in that file; 0 = unknown (one file) */
-	struct kf_krb_rec krb;           /* Kerberos messages (port 88 or inside a token) */
-	struct kf_spnego_rec *spnego;    /* HTTP-carried tokens that were SPNEGO-wrapped */
-	struct kf_ntlm_rec *ntlm;        /* NTLM-* */
-	struct kf_http_rec *http;        /* HTTP-REQUEST / HTTP-RESPONSE */
-	struct kf_dns_rec *dns;          /* DNS */
-	struct kf_kpasswd_rec *kpasswd;  /* Kerberos messages carried by kpasswd (port 464) */
+	uint32_t file;                  /* several files: index in kf_result.files of frame's file */
+	uint64_t file_frame;            /* ... and frame's number in that file; 0 = unknown (one file) */
+	struct kf_krb_rec krb;          /* Kerberos messages (port 88 or inside a token) */
+	struct kf_spnego_rec *spnego;   /* HTTP-carried tokens that were SPNEGO-wrapped */
+	struct kf_ntlm_rec *ntlm;       /* NTLM-* */
+	struct kf_http_rec *http;       /* HTTP-REQUEST / HTTP-RESPONSE */
+	struct kf_dns_rec *dns;         /* DNS */
+	struct kf_kpasswd_rec *kpasswd; /* Kerberos messages carried by kpasswd (port 464) */
 	/* --keytab: the message's bytes (Kerberos messages only, for the
 	 * decryption pass) and what its encrypted parts said; NULL without keys */
 	const uint8_t *raw;
@@ -310,7 +310,7 @@ struct kf_tls_hello {
 	uint64_t ts_us;
 	struct kf_endpoint src, dst;
 	uint32_t connection;
-	const char *sni;    /* NULL when the ClientHello named no server */
+	const char *sni; /* NULL when the ClientHello named no server */
 };
 
 /* Things that happened to requests on the way to a KDC, for the rules that
@@ -326,33 +326,33 @@ enum kf_tevent_kind {
 
 struct kf_tevent {
 	enum kf_tevent_kind kind;
-	uint64_t frame;          /* the evidence frame (request, SYN, RST, ICMP) */
+	uint64_t frame; /* the evidence frame (request, SYN, RST, ICMP) */
 	uint64_t ts_us;
 	struct kf_endpoint src, dst; /* the request's direction (client → KDC) */
 	uint8_t transport;
 	uint8_t icmp_type, icmp_code; /* for ICMP */
-	uint32_t count;          /* e.g. SYN retransmissions, fragments seen */
-	bool from_kdc;           /* the datagram ran KDC → client (a lost reply), for fragments */
-	uint64_t request_frame;  /* the message this is about, when known */
+	uint32_t count;               /* e.g. SYN retransmissions, fragments seen */
+	bool from_kdc;                /* the datagram ran KDC → client (a lost reply), for fragments */
+	uint64_t request_frame;       /* the message this is about, when known */
 };
 
 /* One file of an analysis of several (analyze.h: kf_analyze_files). */
 struct kf_capture_file {
-	const char *name;        /* as given */
-	const char *format;      /* "pcap" | "pcapng"; NULL when it could not be read */
-	const char *linktype;    /* name of its first link type; NULL when unknown */
-	uint64_t first_frame;    /* the analysis' frame of its first packet; 0: none */
-	uint64_t packets;        /* records read from it (its own last frame number) */
-	uint64_t duplicates;     /* merge: its records dropped as copies of another file's */
-	const char *error;       /* why it could not be read or its reading stopped; NULL */
-	bool truncated;          /* ... it ends in the middle of a record */
+	const char *name;     /* as given */
+	const char *format;   /* "pcap" | "pcapng"; NULL when it could not be read */
+	const char *linktype; /* name of its first link type; NULL when unknown */
+	uint64_t first_frame; /* the analysis' frame of its first packet; 0: none */
+	uint64_t packets;     /* records read from it (its own last frame number) */
+	uint64_t duplicates;  /* merge: its records dropped as copies of another file's */
+	const char *error;    /* why it could not be read or its reading stopped; NULL */
+	bool truncated;       /* ... it ends in the middle of a record */
 };
 
 /* A capture-level warning: one per event code, with the first frame and a count. */
 struct kf_warning {
 	const char *code;
 	const char *message;
-	uint64_t frame;   /* first frame it happened in (0 = not tied to a frame) */
+	uint64_t frame; /* first frame it happened in (0 = not tied to a frame) */
 	uint64_t count;
 };
 
@@ -364,35 +364,35 @@ struct kf_result {
 	uint64_t packets, bytes; /* every record read, filtered or not */
 	uint64_t first_ts_us, last_ts_us;
 	bool have_ts;
-	uint64_t filtered_out;   /* records the BPF filter rejected */
+	uint64_t filtered_out; /* records the BPF filter rejected */
 
 	struct kf_message *messages; /* sorted by frame, then id */
 	size_t n_messages;
-	uint32_t *by_addr;           /* both endpoints of every message by address, then frame */
+	uint32_t *by_addr; /* both endpoints of every message by address, then frame */
 	size_t n_by_addr;
-	uint32_t *by_id;             /* by_id[id - 1]: index + 1 of message id in messages, 0 when
+	uint32_t *by_id; /* by_id[id - 1]: index + 1 of message id in messages, 0 when
 				      * it is not held (kf_result_message) */
 	size_t n_by_id;
-	struct kf_tevent *tevents;   /* sorted by frame */
+	struct kf_tevent *tevents; /* sorted by frame */
 	size_t n_tevents;
 	struct kf_warning *warnings; /* sorted by frame, then code */
 	size_t n_warnings;
-	struct kf_tls_hello *tls;    /* sorted by frame */
+	struct kf_tls_hello *tls; /* sorted by frame */
 	size_t n_tls;
-	struct kf_story *stories;    /* see stories.h */
+	struct kf_story *stories; /* see stories.h */
 	size_t n_stories;
 	struct kf_finding *findings; /* see rules.h; ordered by first frame */
 	size_t n_findings;
-	uint64_t findings_dropped;   /* past KF_LIMIT_FINDINGS_PER_RULE */
+	uint64_t findings_dropped; /* past KF_LIMIT_FINDINGS_PER_RULE */
 
-	bool read_error;         /* the capture ended early (truncated/corrupt); several
+	bool read_error; /* the capture ended early (truncated/corrupt); several
 				  * files: one of them could not be read or ended early */
 
 	/* Several files (kf_analyze_files); one capture: 0, NULL, 0, 0 */
-	int multi;                    /* enum kf_multi: KF_MULTI_CONTINUOUS | KF_MULTI_MERGE */
+	int multi;                     /* enum kf_multi: KF_MULTI_CONTINUOUS | KF_MULTI_MERGE */
 	struct kf_capture_file *files; /* in the order given */
 	size_t n_files;
-	uint64_t merged_duplicates;   /* merge: packets dropped as copies seen at another point */
+	uint64_t merged_duplicates; /* merge: packets dropped as copies seen at another point */
 
 	struct kf_decryption *decryption; /* --keytab: the account of decryption; NULL without */
 };
@@ -419,9 +419,10 @@ struct kf_at_addr {
 /* Build (or rebuild) that index and the one of ids (by_id): after the
  * messages are final, before the rules (kf_msgstore_finish builds the ids'). */
 enum kf_status kf_result_index(struct kf_result *r);
-struct kf_at_addr kf_result_at_addr(const struct kf_result *r, const struct kf_endpoint *e, uint64_t first_frame);
-#define KF_AT_ADDR_MSG(r, x) (&(r)->messages[(x) >> 1])    /* the message */
-#define KF_AT_ADDR_IS_DST(x) ((x) & 1)                       /* the address is its destination */
+struct kf_at_addr kf_result_at_addr(const struct kf_result *r, const struct kf_endpoint *e,
+				    uint64_t first_frame);
+#define KF_AT_ADDR_MSG(r, x) (&(r)->messages[(x) >> 1]) /* the message */
+#define KF_AT_ADDR_IS_DST(x) ((x)&1)                    /* the address is its destination */
 
 /* A Kerberos or NTLM message carried inside an application protocol's
  * authentication token (HTTP Negotiate today; kpasswd, SMB, ... as carriers

@@ -83,7 +83,7 @@ struct hmap {
 	struct hent {
 		uint64_t h;
 		uint64_t v; /* value + 1; 0 marks a free slot */
-	} *e;
+	} * e;
 	size_t cap, n;
 };
 
@@ -177,17 +177,17 @@ struct story_w {
 	const char *user, *kdc;
 	bool tgt_seen;
 	uint64_t tgt_frame, first_frame;
-	uint32_t on_behalf_id;    /* the last reply added by on_behalf */
+	uint32_t on_behalf_id; /* the last reply added by on_behalf */
 	struct vec services, http, deleg, tls, frames;
 };
 
 struct builder {
 	struct kf_result *r;
-	struct vec stories;     /* struct story_w */
-	struct hmap by_client;  /* client address -> story */
-	struct hmap by_conn;    /* connection id -> story << 32 | its HTTP record */
-	struct hmap by_server;  /* user and HTTP server address -> story */
-	uint32_t *by_user;      /* stories with a user, by user then first frame */
+	struct vec stories;    /* struct story_w */
+	struct hmap by_client; /* client address -> story */
+	struct hmap by_conn;   /* connection id -> story << 32 | its HTTP record */
+	struct hmap by_server; /* user and HTTP server address -> story */
+	uint32_t *by_user;     /* stories with a user, by user then first frame */
 	size_t n_by_user;
 	bool fail;
 };
@@ -197,9 +197,10 @@ bool kf_message_client(const struct kf_message *m, struct kf_endpoint *client)
 	bool src_is_client;
 	switch (m->carrier) {
 	case KF_CARRIER_KERBEROS:
-		src_is_client = m->dst.port == 88 && m->src.port != 88 ? true :
-				m->src.port == 88 && m->dst.port != 88 ? false :
-				(m->type == KF_KRB_AS_REQ || m->type == KF_KRB_TGS_REQ);
+		src_is_client = m->dst.port == 88 && m->src.port != 88 ? true
+				: m->src.port == 88 && m->dst.port != 88
+					? false
+					: (m->type == KF_KRB_AS_REQ || m->type == KF_KRB_TGS_REQ);
 		break;
 	case KF_CARRIER_DNS:
 		src_is_client = false; /* responses are recorded: the client receives */
@@ -208,7 +209,8 @@ bool kf_message_client(const struct kf_message *m, struct kf_endpoint *client)
 		if (kf_msg_in_app_protocol(m)) /* the client sends AP-REQ, NTLM NEGOTIATE and AUTHENTICATE */
 			src_is_client = m->type == KF_KRB_AP_REQ || m->type == KF_MSG_NTLM_NEGOTIATE ||
 					m->type == KF_MSG_NTLM_AUTHENTICATE;
-		else if (m->carrier == KF_CARRIER_HTTP && (m->type == KF_MSG_HTTP_REQUEST || m->type == KF_MSG_HTTP_RESPONSE))
+		else if (m->carrier == KF_CARRIER_HTTP &&
+			 (m->type == KF_MSG_HTTP_REQUEST || m->type == KF_MSG_HTTP_RESPONSE))
 			src_is_client = m->type == KF_MSG_HTTP_REQUEST;
 		else
 			return false;
@@ -332,8 +334,9 @@ static void kdc_message(struct builder *b, struct story_w *s, const struct kf_me
 		if (!k->sname)
 			break;
 		const struct kf_message *rep = kf_msg_reply(r, m);
-		const char *outcome = !rep ? KF_OUTCOME_UNKNOWN :
-				      rep->type == KF_KRB_TGS_REP ? KF_OUTCOME_OK : KF_OUTCOME_ERROR;
+		const char *outcome = !rep                          ? KF_OUTCOME_UNKNOWN
+				      : rep->type == KF_KRB_TGS_REP ? KF_OUTCOME_OK
+								    : KF_OUTCOME_ERROR;
 		/* a TGT for another realm instead of the service: the KDC sent the
 		 * client on (RFC 6806 referral), the service is not reached yet */
 		if (rep && rep->type == KF_KRB_TGS_REP && rep->krb.ticket &&
@@ -341,7 +344,8 @@ static void kdc_message(struct builder *b, struct story_w *s, const struct kf_me
 			outcome = KF_OUTCOME_REFERRAL;
 		bool forwarded = k->has_kdc_options && (k->kdc_options & KDC_OPT_FORWARDED) &&
 				 kf_sname_is_krbtgt_exact(k->sname);
-		bool s4u = k->s4u_user || (k->n_addl && k->has_kdc_options && (k->kdc_options & KDC_OPT_CNAME_IN_ADDL_TKT));
+		bool s4u = k->s4u_user ||
+			   (k->n_addl && k->has_kdc_options && (k->kdc_options & KDC_OPT_CNAME_IN_ADDL_TKT));
 		if (forwarded || s4u) {
 			struct del_w *d = vec_push(&s->deleg);
 			if (!d) {
@@ -371,8 +375,7 @@ static void kdc_message(struct builder *b, struct story_w *s, const struct kf_me
 			b->fail |= !frames_add(&v->frames, rep->frame);
 		break;
 	}
-	default:
-		break;
+	default: break;
 	}
 }
 
@@ -411,7 +414,8 @@ static void http_message(struct builder *b, struct story_w *s, const struct kf_m
 		if (m->http && m->http->auth_scheme) {
 			h->creds_sent = true;
 			if (!strcmp(h->mech, "none"))
-				h->mech = kf_arena_strndup(a, m->http->auth_scheme, strlen(m->http->auth_scheme));
+				h->mech = kf_arena_strndup(a, m->http->auth_scheme,
+							   strlen(m->http->auth_scheme));
 		}
 		break;
 	case KF_MSG_HTTP_RESPONSE:
@@ -429,9 +433,7 @@ static void http_message(struct builder *b, struct story_w *s, const struct kf_m
 		if (m->krb.ticket)
 			h->ticket = principal(a, m->krb.ticket->sname, m->krb.ticket->realm);
 		break;
-	case KF_KRB_ERROR:
-		h->server_error = true;
-		break;
+	case KF_KRB_ERROR: h->server_error = true; break;
 	case KF_MSG_NTLM_NEGOTIATE:
 	case KF_MSG_NTLM_CHALLENGE:
 	case KF_MSG_NTLM_AUTHENTICATE:
@@ -443,8 +445,7 @@ static void http_message(struct builder *b, struct story_w *s, const struct kf_m
 			s->user = kf_arena_strndup(a, u, strlen(u));
 		}
 		break;
-	default:
-		break;
+	default: break;
 	}
 }
 
@@ -520,8 +521,8 @@ static struct story_w *nearest_of_user(struct builder *b, const char *who, uint6
 	return NULL;
 }
 
-static bool add_on_behalf(struct story_w *s, const struct story_w *requester,
-			  const struct kf_message *req, const struct kf_message *m)
+static bool add_on_behalf(struct story_w *s, const struct story_w *requester, const struct kf_message *req,
+			  const struct kf_message *m)
 {
 	struct del_w *d = vec_push(&s->deleg);
 	if (!d)
@@ -549,7 +550,8 @@ static void on_behalf(struct builder *b, const struct kf_message *m, struct stor
 	if ((m->type != KF_KRB_TGS_REP && m->type != KF_KRB_ERROR) || !k->cname)
 		return;
 	const struct kf_message *req = kf_msg_request(r, m);
-	if (!req || req->type != KF_KRB_TGS_REQ || !req->krb.sname || kf_sname_is_krbtgt_exact(req->krb.sname))
+	if (!req || req->type != KF_KRB_TGS_REQ || !req->krb.sname ||
+	    kf_sname_is_krbtgt_exact(req->krb.sname))
 		return;
 	const char *who = principal(&r->arena, k->cname, k->crealm);
 	if (!who) {
@@ -684,10 +686,11 @@ static void freeze(struct builder *b)
 			d->final_status = h[j].final_status;
 			d->requests = h[j].requests;
 			d->ap_reqs = h[j].ap_reqs;
-			d->outcome = h[j].server_error ? "error" :
-				     h[j].rejected_after_creds && !h[j].ok_after_creds ? "rejected" :
-				     h[j].ok_after_creds ? "ok" :
-				     !h[j].creds_sent && h[j].final_status == 401 ? "challenged" : "unknown";
+			d->outcome = h[j].server_error                                   ? "error"
+				     : h[j].rejected_after_creds && !h[j].ok_after_creds ? "rejected"
+				     : h[j].ok_after_creds                               ? "ok"
+				     : !h[j].creds_sent && h[j].final_status == 401      ? "challenged"
+											 : "unknown";
 			d->frames = frames_final(a, &h[j].frames, &d->n_frames, &b->fail);
 		}
 		o->n_delegation = s->deleg.n;

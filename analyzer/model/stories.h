@@ -22,10 +22,10 @@
 #define KF_OUTCOME_REFERRAL "referral" /* answered with a cross-realm TGT, not the service ticket */
 
 struct kf_story_service {
-	const char *sname, *realm;  /* realm NULL when unknown (NTLM-only services) */
-	const char *outcome;        /* ok | error | ntlm | referral | unknown */
-	int32_t error_code;         /* the last KRB-ERROR's code when outcome is error */
-	uint64_t *frames;           /* requests and replies */
+	const char *sname, *realm; /* realm NULL when unknown (NTLM-only services) */
+	const char *outcome;       /* ok | error | ntlm | referral | unknown */
+	int32_t error_code;        /* the last KRB-ERROR's code when outcome is error */
+	uint64_t *frames;          /* requests and replies */
 	size_t n_frames;
 };
 
@@ -45,10 +45,10 @@ struct kf_story_http {
 
 /* Something done on the user's behalf (delegation). */
 struct kf_story_delegation {
-	const char *kind;           /* forwarded-tgt | on-behalf | s4u2self | s4u2proxy */
-	struct kf_endpoint by;      /* who asked (address, port 0) */
-	const char *sname, *realm;  /* what for */
-	const char *outcome;        /* ok | error | unknown */
+	const char *kind;          /* forwarded-tgt | on-behalf | s4u2self | s4u2proxy */
+	struct kf_endpoint by;     /* who asked (address, port 0) */
+	const char *sname, *realm; /* what for */
+	const char *outcome;       /* ok | error | unknown */
 	int32_t error_code;
 	uint64_t *frames;
 	size_t n_frames;
@@ -61,11 +61,11 @@ struct kf_story_tls {
 };
 
 struct kf_story {
-	struct kf_endpoint client;  /* address (port 0) */
-	const char *user;           /* user@REALM, or DOMAIN\user for NTLM; NULL when no message names one */
-	const char *kdc;            /* first KDC address it talked to, NULL if none */
-	bool tgt_seen;              /* an AS exchange of its own is in the capture */
-	uint64_t tgt_frame;         /* the AS-REP (or last AS reply) frame */
+	struct kf_endpoint client; /* address (port 0) */
+	const char *user;          /* user@REALM, or DOMAIN\user for NTLM; NULL when no message names one */
+	const char *kdc;           /* first KDC address it talked to, NULL if none */
+	bool tgt_seen;             /* an AS exchange of its own is in the capture */
+	uint64_t tgt_frame;        /* the AS-REP (or last AS reply) frame */
 	struct kf_story_service *services;
 	size_t n_services;
 	struct kf_story_http *http;
@@ -74,7 +74,7 @@ struct kf_story {
 	size_t n_delegation;
 	struct kf_story_tls *tls;
 	size_t n_tls;
-	uint64_t *frames;           /* every frame of the story, ascending */
+	uint64_t *frames; /* every frame of the story, ascending */
 	size_t n_frames;
 };
 

@@ -23,7 +23,7 @@ struct work_finding {
 struct kf_rule_ctx {
 	struct kf_result *r;
 	const struct kf_rule *rule;
-	size_t rule_count;           /* findings of the running rule */
+	size_t rule_count; /* findings of the running rule */
 	struct work_finding *w;
 	size_t n, cap;
 	bool nomem;
@@ -36,9 +36,11 @@ static const struct kf_rule *const *rules_all(size_t *n)
 	static size_t count;
 	if (!count) {
 		const struct kf_rule *tables[] = { kf_rules_deleg, kf_rules_http_spn, kf_rules_http_token,
-						   kf_rules_reach,  kf_rules_etype,    kf_rules_kdc_errors };
-		size_t counts[] = { kf_rules_deleg_count, kf_rules_http_spn_count, kf_rules_http_token_count,
-				    kf_rules_reach_count, kf_rules_etype_count,    kf_rules_kdc_errors_count };
+						   kf_rules_reach, kf_rules_etype,    kf_rules_kdc_errors };
+		size_t counts[] = {
+			kf_rules_deleg_count, kf_rules_http_spn_count, kf_rules_http_token_count,
+			kf_rules_reach_count, kf_rules_etype_count,    kf_rules_kdc_errors_count
+		};
 		for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
 			for (size_t i = 0; i < counts[t] && count < 128; i++)
 				all[count++] = &tables[t][i];
@@ -246,9 +248,10 @@ bool kf_error_recovered(const struct kf_result *r, const struct kf_message *err)
 		/* the same request made good: same client name and, for AS, the
 		 * same service (a kadmin/changepw ticket after KEY_EXPIRED is no
 		 * recovery of the login) */
-		if (req->type == KF_KRB_AS_REQ ? kf_name_eq_exact(q->krb.cname, req->krb.cname) &&
-						 (!req->krb.sname || kf_name_eq_exact(q->krb.sname, req->krb.sname))
-					      : kf_name_eq_exact(q->krb.sname, req->krb.sname))
+		if (req->type == KF_KRB_AS_REQ
+			    ? kf_name_eq_exact(q->krb.cname, req->krb.cname) &&
+				      (!req->krb.sname || kf_name_eq_exact(q->krb.sname, req->krb.sname))
+			    : kf_name_eq_exact(q->krb.sname, req->krb.sname))
 			return true;
 	}
 	return false;
@@ -291,7 +294,8 @@ static void apply_precedence(struct kf_rule_ctx *ctx)
 			continue;
 		for (size_t k = 0; k < ctx->n; k++) {
 			struct work_finding *rw = &ctx->w[k];
-			if (rw->dropped || rw->rule->info.cls != KF_RULE_ROOT_CAUSE || !frames_meet(&gw->f, &rw->f))
+			if (rw->dropped || rw->rule->info.cls != KF_RULE_ROOT_CAUSE ||
+			    !frames_meet(&gw->f, &rw->f))
 				continue;
 			size_t n = rw->f.n_frames + gw->f.n_frames;
 			uint64_t *tmp = kf_malloc(n * sizeof(uint64_t));

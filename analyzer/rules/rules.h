@@ -94,8 +94,8 @@ struct kf_key {
 };
 struct kf_key kf_key_new(void);
 void kf_key_int(struct kf_key *k, int64_t v);
-void kf_key_addr(struct kf_key *k, const struct kf_endpoint *e);  /* the address, port aside */
-void kf_key_name(struct kf_key *k, const char *s);  /* case-insensitive; NULL differs from "" */
+void kf_key_addr(struct kf_key *k, const struct kf_endpoint *e); /* the address, port aside */
+void kf_key_name(struct kf_key *k, const char *s);               /* case-insensitive; NULL differs from "" */
 
 struct kf_seen {
 	struct kf_key *e;

@@ -69,7 +69,8 @@ const char *kf_rule_princ(struct kf_rule_ctx *ctx, const char *name, const char 
 	return realm && !strchr(name, '@') ? kf_rule_fmt(ctx, "%s@%s", name, realm) : name;
 }
 
-const char *kf_rule_user_of(struct kf_rule_ctx *ctx, const struct kf_message *err, const struct kf_message *req)
+const char *kf_rule_user_of(struct kf_rule_ctx *ctx, const struct kf_message *err,
+			    const struct kf_message *req)
 {
 	if (err->krb.cname)
 		return kf_rule_princ(ctx, err->krb.cname, kf_rule_first_of(err->krb.crealm, err->krb.realm));
@@ -79,7 +80,8 @@ const char *kf_rule_user_of(struct kf_rule_ctx *ctx, const struct kf_message *er
 	return st && st->user ? st->user : NULL;
 }
 
-const char *kf_rule_service_of(struct kf_rule_ctx *ctx, const struct kf_message *err, const struct kf_message *req)
+const char *kf_rule_service_of(struct kf_rule_ctx *ctx, const struct kf_message *err,
+			       const struct kf_message *req)
 {
 	if (err->krb.sname)
 		return kf_rule_princ(ctx, err->krb.sname, err->krb.realm);
@@ -113,8 +115,9 @@ bool kf_rule_error_recovered(const struct kf_result *r, const struct kf_message 
 {
 	const struct kf_message *req = kf_msg_request(r, err);
 	if (err->carrier == KF_CARRIER_KERBEROS) {
-		int rt = req ? req->type :
-			 kf_sname_is_krbtgt(err->krb.sname) && err->krb.cname ? KF_KRB_AS_REQ : KF_KRB_TGS_REQ;
+		int rt = req                                                    ? req->type
+			 : kf_sname_is_krbtgt(err->krb.sname) && err->krb.cname ? KF_KRB_AS_REQ
+										: KF_KRB_TGS_REQ;
 		if (rt != KF_KRB_AS_REQ && rt != KF_KRB_TGS_REQ)
 			return false;
 		const char *cname = req && req->krb.cname ? req->krb.cname : err->krb.cname;
@@ -125,7 +128,8 @@ bool kf_rule_error_recovered(const struct kf_result *r, const struct kf_message 
 			const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[i]);
 			if (m->ts_us > err->ts_us + KF_RULE_RECOVERY_US)
 				break;
-			if (!KF_AT_ADDR_IS_DST(at.v[i]) || m->type != want || m->carrier != KF_CARRIER_KERBEROS)
+			if (!KF_AT_ADDR_IS_DST(at.v[i]) || m->type != want ||
+			    m->carrier != KF_CARRIER_KERBEROS)
 				continue;
 			const struct kf_message *q = kf_msg_request(r, m);
 			const char *qc = q && q->krb.cname ? q->krb.cname : m->krb.cname;
@@ -144,8 +148,8 @@ bool kf_rule_error_recovered(const struct kf_result *r, const struct kf_message 
 			break;
 		if (!KF_AT_ADDR_IS_DST(at.v[i]) || !kf_endpoint_same_addr(&m->src, &err->src))
 			continue;
-		if (m->type == KF_KRB_AP_REP || (m->type == KF_MSG_HTTP_RESPONSE && m->http && m->http->status &&
-						 m->http->status < 400))
+		if (m->type == KF_KRB_AP_REP ||
+		    (m->type == KF_MSG_HTTP_RESPONSE && m->http && m->http->status && m->http->status < 400))
 			return true;
 	}
 	return false;

@@ -43,7 +43,8 @@ const char *kf_rule_err_name(int32_t code);
 /* "alice@LAB.TEST" (name@realm unless the name has a realm), "alice", or NULL. */
 const char *kf_rule_princ(struct kf_rule_ctx *ctx, const char *name, const char *realm);
 /* The user of an error: its cname, the request's, or the story's user; NULL. */
-const char *kf_rule_user_of(struct kf_rule_ctx *ctx, const struct kf_message *err, const struct kf_message *req);
+const char *kf_rule_user_of(struct kf_rule_ctx *ctx, const struct kf_message *err,
+			    const struct kf_message *req);
 /* The principal asked for: the error's sname, the request's or its ticket's; NULL. */
 const char *kf_rule_service_of(struct kf_rule_ctx *ctx, const struct kf_message *err,
 			       const struct kf_message *req);

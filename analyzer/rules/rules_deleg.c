@@ -81,8 +81,8 @@ static bool is_referral_ticket(const struct kf_ticket_rec *t)
 
 static bool is_s4u2proxy(const struct kf_message *m)
 {
-	return m->type == KF_KRB_TGS_REQ && m->carrier == KF_CARRIER_KERBEROS && m->krb.n_addl && m->krb.addl &&
-	       m->krb.has_kdc_options && (m->krb.kdc_options & KDC_OPT_CNAME_IN_ADDL_TKT);
+	return m->type == KF_KRB_TGS_REQ && m->carrier == KF_CARRIER_KERBEROS && m->krb.n_addl &&
+	       m->krb.addl && m->krb.has_kdc_options && (m->krb.kdc_options & KDC_OPT_CNAME_IN_ADDL_TKT);
 }
 
 static bool is_s4u2self(const struct kf_message *m)
@@ -145,7 +145,8 @@ static const char *err_text(struct kf_rule_ctx *ctx, const struct kf_message *re
 	return kf_rule_fmt(ctx, "%s (%d)%s%s%s%s%s", en ? en : "error", rep->krb.error_code,
 			   rep->krb.e_text ? " \"" : "", rep->krb.e_text ? rep->krb.e_text : "",
 			   rep->krb.e_text ? "\"" : "",
-			   rep->krb.has_ntstatus ? kf_rule_fmt(ctx, " NTSTATUS 0x%08X", rep->krb.ntstatus) : "",
+			   rep->krb.has_ntstatus ? kf_rule_fmt(ctx, " NTSTATUS 0x%08X", rep->krb.ntstatus)
+						 : "",
 			   nt ? kf_rule_fmt(ctx, " %s", nt) : "");
 }
 
@@ -174,10 +175,12 @@ static const char *s4u_user_of(const struct kf_result *r, const struct kf_messag
 
 /* The requester's account: the KDC names it in its error (MIT), else the
  * evidence ticket's service is the front end's own. */
-static const char *front_account(struct kf_rule_ctx *ctx, const struct kf_message *req, const struct kf_message *rep)
+static const char *front_account(struct kf_rule_ctx *ctx, const struct kf_message *req,
+				 const struct kf_message *rep)
 {
 	if (rep && rep->type == KF_KRB_ERROR && rep->krb.cname)
-		return rep->krb.crealm ? kf_rule_fmt(ctx, "%s@%s", rep->krb.cname, rep->krb.crealm) : rep->krb.cname;
+		return rep->krb.crealm ? kf_rule_fmt(ctx, "%s@%s", rep->krb.cname, rep->krb.crealm)
+				       : rep->krb.cname;
 	if (is_s4u2proxy(req))
 		return req->krb.addl[0].sname;
 	return req->krb.sname;
@@ -283,7 +286,8 @@ static void rule_s4u_denied(struct kf_rule_ctx *ctx)
 			    !kf_name_eq_nocase(m->krb.sname, req->krb.sname))
 				continue;
 			const struct kf_message *mrep = s4u_refusal(r, m);
-			if (!mrep || mrep->krb.error_code != rep->krb.error_code || s4u_self_probe(m) != probe)
+			if (!mrep || mrep->krb.error_code != rep->krb.error_code ||
+			    s4u_self_probe(m) != probe)
 				continue;
 			kf_evidence_add(&x->fs, m->frame);
 			kf_evidence_add(&x->fs, mrep->frame);
@@ -298,10 +302,13 @@ static void rule_s4u_denied(struct kf_rule_ctx *ctx)
 		const char *target = spn_at(ctx, req->krb.sname, req->krb.realm);
 		const char *times = x->fs.n > 2 + (x->self_req ? 2 : 0) ? " (repeated)" : "";
 		if (x->probe) {
-			kf_finding_add(ctx, KF_SEV_INFO, KF_CONF_CERTAIN, x->fs.f, x->fs.n,
-				kf_rule_fmt(ctx, "%s (%s) may not delegate: its S4U2Proxy check to its own account %s was "
-						 "refused: %s%s",
-					    front, by, target, err_text(ctx, rep), times),
+			kf_finding_add(
+				ctx, KF_SEV_INFO, KF_CONF_CERTAIN, x->fs.f, x->fs.n,
+				kf_rule_fmt(
+					ctx,
+					"%s (%s) may not delegate: its S4U2Proxy check to its own account %s was "
+					"refused: %s%s",
+					front, by, target, err_text(ctx, rep), times),
 				"The service asked the KDC for a constrained-delegation ticket (S4U2Proxy) to its own "
 				"account, with a ticket to itself as evidence. Windows services such as WinRM and WMI do "
 				"this to learn whether the logon they just accepted can be delegated further; the refusal "
@@ -314,16 +321,20 @@ static void rule_s4u_denied(struct kf_rule_ctx *ctx)
 				"use CredSSP / a different design for remote sessions.");
 			continue;
 		}
-		kf_finding_add(ctx, KF_SEV_ERROR, KF_CONF_CERTAIN, x->fs.f, x->fs.n,
-			kf_rule_fmt(ctx, "%s by %s (%s) for %s%s%s refused: %s%s", self ? "S4U2Self" : "S4U2Proxy", front,
-				    by, target, user ? " on behalf of " : "", user ? user : "", err_text(ctx, rep), times),
-			kf_rule_fmt(ctx, "%s %s",
-				    self ? "The front end asked for a ticket to itself in the user's name (S4U2Self, "
-					   "protocol transition)." :
-					   "The front end asked the KDC for a ticket to the back-end service in the user's "
-					   "name (S4U2Proxy, constrained delegation), showing the user's ticket to itself "
-					   "as evidence.",
-				    s4u_reason(req, rep, x->self_req != 0)),
+		kf_finding_add(
+			ctx, KF_SEV_ERROR, KF_CONF_CERTAIN, x->fs.f, x->fs.n,
+			kf_rule_fmt(ctx, "%s by %s (%s) for %s%s%s refused: %s%s",
+				    self ? "S4U2Self" : "S4U2Proxy", front, by, target,
+				    user ? " on behalf of " : "", user ? user : "", err_text(ctx, rep),
+				    times),
+			kf_rule_fmt(
+				ctx, "%s %s",
+				self ? "The front end asked for a ticket to itself in the user's name (S4U2Self, "
+				       "protocol transition)."
+				     : "The front end asked the KDC for a ticket to the back-end service in the user's "
+				       "name (S4U2Proxy, constrained delegation), showing the user's ticket to itself "
+				       "as evidence.",
+				s4u_reason(req, rep, x->self_req != 0)),
 			S4U_FIX);
 	}
 	kf_seen_free(&seen);
@@ -393,26 +404,33 @@ static void chain_report(struct kf_rule_ctx *ctx, const struct kf_result *r, str
 	const char *what = x->err ? kf_rule_fmt(ctx, "refused: %s", err_text(ctx, x->err))
 				  : "the chain stops after the referral, with no ticket";
 	bool certain = x->ntstatus || x->err != NULL;
-	kf_finding_add(ctx, KF_SEV_ERROR, certain ? KF_CONF_CERTAIN : KF_CONF_LIKELY, x->fs.f, x->fs.n,
+	kf_finding_add(
+		ctx, KF_SEV_ERROR, certain ? KF_CONF_CERTAIN : KF_CONF_LIKELY, x->fs.f, x->fs.n,
 		kf_rule_fmt(ctx, "cross-realm constrained delegation by %s (%s) to %s%s%s%s%s: %s", front, by,
 			    x->sname ? x->sname : "?", x->other_realm ? " in " : "",
-			    x->other_realm ? x->other_realm : "", user ? " on behalf of " : "", user ? user : "",
-			    what),
-		kf_rule_fmt(ctx,
+			    x->other_realm ? x->other_realm : "", user ? " on behalf of " : "",
+			    user ? user : "", what),
+		kf_rule_fmt(
+			ctx,
 			"The front end (realm %s) asked for a constrained-delegation ticket (S4U2Proxy) to a service "
 			"in another realm%s%s%s.%s%s Classic constrained delegation (the allowed-SPN list on the front "
 			"end's account, msDS-AllowedToDelegateTo) only works when the front end and the back end "
 			"are in the same domain; across a trust the back end's realm has to allow the front end "
 			"itself, which only resource-based constrained delegation does.%s",
-			from_realm ? from_realm : "?", x->other_realm ? " (" : "", x->other_realm ? x->other_realm : "",
-			x->other_realm ? ")" : "",
-			x->referral ? " The front end's KDC answered with a referral (a cross-realm TGT), so the "
-				      "request went on to the other realm's KDC." : "",
-			x->ntstatus ? " The domain controller's error data says it outright: NTSTATUS 0xC000040B, "
-				      "STATUS_CROSSREALM_DELEGATION_FAILURE." :
-			x->err ? " That realm's KDC refused it." : "",
-			certain ? "" : " (Likely: no refusal is in the capture; the chain just ends. A longer "
-				       "capture would show the KDC's answer.)"),
+			from_realm ? from_realm : "?", x->other_realm ? " (" : "",
+			x->other_realm ? x->other_realm : "", x->other_realm ? ")" : "",
+			x->referral
+				? " The front end's KDC answered with a referral (a cross-realm TGT), so the "
+				  "request went on to the other realm's KDC."
+				: "",
+			x->ntstatus
+				? " The domain controller's error data says it outright: NTSTATUS 0xC000040B, "
+				  "STATUS_CROSSREALM_DELEGATION_FAILURE."
+			: x->err ? " That realm's KDC refused it."
+				 : "",
+			certain ? ""
+				: " (Likely: no refusal is in the capture; the chain just ends. A longer "
+				  "capture would show the KDC's answer.)"),
 		"Put the front-end and back-end accounts in one domain, or switch to resource-based "
 		"constrained delegation, which works across domains and forests with a trust: on the back "
 		"end's account, Set-ADComputer BACKEND -PrincipalsAllowedToDelegateToAccount "
@@ -478,7 +496,8 @@ static const char *ap_user(struct kf_rule_ctx *ctx, const struct kf_result *r, c
 		if (m->type == KF_KRB_TGS_REP && m->carrier == KF_CARRIER_KERBEROS &&
 		    kf_endpoint_same_addr(&m->dst, &ap->src) && m->krb.cname && m->krb.ticket &&
 		    ap->krb.ticket && kf_princ_eq_norealm_nocase(m->krb.ticket->sname, ap->krb.ticket->sname))
-			return m->krb.crealm ? kf_rule_fmt(ctx, "%s@%s", m->krb.cname, m->krb.crealm) : m->krb.cname;
+			return m->krb.crealm ? kf_rule_fmt(ctx, "%s@%s", m->krb.cname, m->krb.crealm)
+					     : m->krb.cname;
 	}
 	const struct kf_story *st = kf_story_of(r, ap);
 	if (st && st->user && strchr(st->user, '@') && !strchr(st->user, '\\'))
@@ -499,7 +518,8 @@ static bool user_eq(const char *cname, const char *crealm, const char *user)
 }
 
 /* A forwarded-TGT request refused and never retried with success. */
-static bool fwd_refused(const struct kf_result *r, const struct kf_message *req, const struct kf_message **err)
+static bool fwd_refused(const struct kf_result *r, const struct kf_message *req,
+			const struct kf_message **err)
 {
 	const struct kf_message *rep = kf_msg_reply(r, req);
 	if (!rep || rep->type != KF_KRB_ERROR)
@@ -507,7 +527,8 @@ static bool fwd_refused(const struct kf_result *r, const struct kf_message *req,
 	struct kf_at_addr at = kf_result_at_addr(r, &req->src, rep->frame + 1);
 	for (size_t i = 0; i < at.n; i++) {
 		const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[i]);
-		if (m->frame <= rep->frame || !is_forwarded_tgt_req(m) || !kf_endpoint_same_addr(&m->src, &req->src))
+		if (m->frame <= rep->frame || !is_forwarded_tgt_req(m) ||
+		    !kf_endpoint_same_addr(&m->src, &req->src))
 			continue;
 		if (m->ts_us > rep->ts_us + KF_RULE_RECOVERY_US)
 			break;
@@ -521,8 +542,8 @@ static bool fwd_refused(const struct kf_result *r, const struct kf_message *req,
 
 /* With --keytab: the flags of the client's TGT before frame, from a TGS-REQ
  * whose TGT was opened or an AS-REP whose enc-part was; false when unseen. */
-static bool tgt_flags(const struct kf_result *r, const struct kf_endpoint *client, uint64_t before, uint32_t *flags,
-		      uint64_t *frame)
+static bool tgt_flags(const struct kf_result *r, const struct kf_endpoint *client, uint64_t before,
+		      uint32_t *flags, uint64_t *frame)
 {
 	bool found = false;
 	struct kf_at_addr at = kf_result_at_addr(r, client, 0);
@@ -561,14 +582,16 @@ static const char *deleg_seen(struct kf_rule_ctx *ctx, const struct kf_result *r
 	if (au->has_deleg && au->cred && au->cred->status == KF_OPEN_OK && au->cred->n_info) {
 		const struct kf_dec_cred_info *ci = &au->cred->info[0];
 		*short_cause = "the forwarded TGT reached the front end, which did not use it";
-		return kf_rule_fmt(ctx,
+		return kf_rule_fmt(
+			ctx,
 			"Decrypted with the front end's key, the AP-REQ in frame %llu carries the user's forwarded TGT "
 			"(%s@%s for %s@%s): the client did delegate. The front end then went to the back end as itself, "
 			"so it did not use the delegated credentials: the application does not impersonate the caller "
 			"(mod_auth_gssapi needs GssapiDelegCcacheDir and the application must use that ccache; IIS/ASP.NET "
 			"needs impersonation), or its account is not trusted for delegation.",
-			(unsigned long long)ap->frame, ci->sname ? ci->sname : "?", ci->srealm ? ci->srealm : "?",
-			ci->pname ? ci->pname : "?", ci->prealm ? ci->prealm : "?");
+			(unsigned long long)ap->frame, ci->sname ? ci->sname : "?",
+			ci->srealm ? ci->srealm : "?", ci->pname ? ci->pname : "?",
+			ci->prealm ? ci->prealm : "?");
 	}
 	if (au->has_deleg)
 		return NULL; /* a delegation we could not open: nothing certain */
@@ -576,7 +599,8 @@ static const char *deleg_seen(struct kf_rule_ctx *ctx, const struct kf_result *r
 	*short_cause = "the client did not delegate (no delegation flag in the decrypted AP-REQ)";
 	if (tk && tk->status == KF_OPEN_OK && !(tk->flags & KF_TKT_FLAG(KF_TKT_OK_AS_DELEGATE))) {
 		*short_cause = "the client did not delegate: the front end's ticket is not ok-as-delegate";
-		cause = kf_rule_fmt(ctx,
+		cause = kf_rule_fmt(
+			ctx,
 			" The service ticket for %s is not OK-AS-DELEGATE: the KDC does not mark the front end's account "
 			"as trusted for delegation, and clients that honour the flag (Windows, and MIT/curl with "
 			"--delegation policy) then do not delegate.",
@@ -586,7 +610,8 @@ static const char *deleg_seen(struct kf_rule_ctx *ctx, const struct kf_result *r
 	uint64_t tf = 0;
 	if (tgt_flags(r, &ap->src, ap->frame, &flags, &tf) && !(flags & KF_TKT_FLAG(KF_TKT_FORWARDABLE))) {
 		*short_cause = "the client could not delegate: its TGT is not forwardable";
-		cause = kf_rule_fmt(ctx,
+		cause = kf_rule_fmt(
+			ctx,
 			"%s The user's TGT (decrypted in frame %llu) is not forwardable, so no forwarded TGT could be "
 			"made from it (kinit -f / forwardable = true; the account must not be sensitive or in Protected "
 			"Users).",
@@ -598,7 +623,8 @@ static const char *deleg_seen(struct kf_rule_ctx *ctx, const struct kf_result *r
 	for (unsigned b = 0; b < 6; b++)
 		if (au->gss_flags & (1u << b))
 			n += (size_t)snprintf(gf + n, sizeof gf - n, "%s%s", n ? " " : "", names[b]);
-	return kf_rule_fmt(ctx,
+	return kf_rule_fmt(
+		ctx,
 		"Decrypted with the front end's key, the authenticator of the AP-REQ in frame %llu has GSS flags "
 		"[%s], without the delegation flag, and carries no forwarded TGT: the client did not delegate.%s",
 		(unsigned long long)ap->frame, gf, cause);
@@ -607,8 +633,8 @@ static const char *deleg_seen(struct kf_rule_ctx *ctx, const struct kf_result *r
 static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 {
 	const struct kf_result *r = kf_rule_result(ctx);
-	struct kf_seen done = { 0 };          /* (client, front end) pairs reported */
-	struct frames used = { NULL, 0, 0 };  /* refusals those findings took */
+	struct kf_seen done = { 0 };         /* (client, front end) pairs reported */
+	struct frames used = { NULL, 0, 0 }; /* refusals those findings took */
 	for (size_t i = 0; i < r->n_messages; i++) {
 		const struct kf_message *hq = &r->messages[i];
 		if (hq->type != KF_MSG_HTTP_REQUEST || hq->carrier != KF_CARRIER_HTTP)
@@ -626,7 +652,8 @@ static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 			continue;
 
 		const char *user = ap_user(ctx, r, ap);
-		if (!user && ap->dec && ap->dec->auth && ap->dec->auth->status == KF_OPEN_OK && ap->dec->auth->cname)
+		if (!user && ap->dec && ap->dec->auth && ap->dec->auth->status == KF_OPEN_OK &&
+		    ap->dec->auth->cname)
 			user = kf_rule_fmt(ctx, "%s@%s", ap->dec->auth->cname,
 					   ap->dec->auth->crealm ? ap->dec->auth->crealm : "?");
 		const char *presented = ap->krb.ticket ? ap->krb.ticket->sname : NULL;
@@ -640,7 +667,8 @@ static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 				continue;
 			if (m->ts_us > hq->ts_us + DELEG_WINDOW_US)
 				break;
-			if (m->type != KF_KRB_TGS_REQ || m->carrier != KF_CARRIER_KERBEROS || !kf_endpoint_same_addr(&m->src, &hq->dst))
+			if (m->type != KF_KRB_TGS_REQ || m->carrier != KF_CARRIER_KERBEROS ||
+			    !kf_endpoint_same_addr(&m->src, &hq->dst))
 				continue;
 			if (is_s4u2proxy(m) || is_s4u2self(m) || kf_sname_is_krbtgt(m->krb.sname) ||
 			    kf_princ_eq_norealm_nocase(m->krb.sname, presented))
@@ -698,47 +726,60 @@ static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 		kf_endpoint_addr(&hq->src, cl, sizeof cl);
 		kf_endpoint_addr(&hq->dst, fe, sizeof fe);
 		const char *uname = user ? user : "the user";
-		const char *front = presented ? presented : (hq->http && hq->http->host ? hq->http->host : fe);
+		const char *front =
+			presented ? presented : (hq->http && hq->http->host ? hq->http->host : fe);
 		const char *backend = own_req ? spn_at(ctx, own_req->krb.sname, own_req->krb.realm) : NULL;
-		const char *own_name = own_rep ? (own_rep->krb.crealm ? kf_rule_fmt(ctx, "%s@%s", own_rep->krb.cname,
-										     own_rep->krb.crealm)
-								       : own_rep->krb.cname)
-					       : NULL;
+		const char *own_name =
+			own_rep ? (own_rep->krb.crealm ? kf_rule_fmt(ctx, "%s@%s", own_rep->krb.cname,
+								     own_rep->krb.crealm)
+						       : own_rep->krb.cname)
+				: NULL;
 		const struct kf_story *cs = kf_story_of(r, hq);
 		bool tgt_in_capture = cs && cs->tgt_seen && cs->tgt_frame && cs->tgt_frame < ap->frame;
 		enum kf_confidence conf;
 		const char *why, *summary, *seen, *seen_cause = NULL;
 		if (refusal) {
 			conf = KF_CONF_CERTAIN;
-			summary = kf_rule_fmt(ctx, "%s (%s) could not delegate to %s (%s): forwarded-TGT request refused: %s%s",
-					      uname, cl, front, fe, err_text(ctx, refusal),
-					      backend ? kf_rule_fmt(ctx, "; the front end then asked for %s as %s", backend,
-								    own_name) : "");
-			why = kf_rule_fmt(ctx,
+			summary = kf_rule_fmt(
+				ctx,
+				"%s (%s) could not delegate to %s (%s): forwarded-TGT request refused: %s%s",
+				uname, cl, front, fe, err_text(ctx, refusal),
+				backend ? kf_rule_fmt(ctx, "; the front end then asked for %s as %s", backend,
+						      own_name)
+					: "");
+			why = kf_rule_fmt(
+				ctx,
 				"To delegate, the client asks its KDC for a forwarded TGT (TGS-REQ for krbtgt with the "
 				"'forwarded' option) and sends it to the front end inside the AP-REQ. The KDC refused that "
 				"request, so %s reached %s without a TGT the front end could use.%s The usual causes: the "
 				"user's TGT is not forwardable (the account is \"sensitive and cannot be delegated\", in "
 				"Protected Users, or MIT -allow_forwardable), or the client asked for a non-forwardable TGT.",
 				uname, front,
-				backend ? kf_rule_fmt(ctx, " The front end then went to the back end %s under its own "
-							   "account %s, so the back end sees the front end (or NT "
-							   "AUTHORITY\\ANONYMOUS LOGON), not the user.", backend, own_name) : "");
+				backend ? kf_rule_fmt(
+						  ctx,
+						  " The front end then went to the back end %s under its own "
+						  "account %s, so the back end sees the front end (or NT "
+						  "AUTHORITY\\ANONYMOUS LOGON), not the user.",
+						  backend, own_name)
+					: "");
 		} else if ((seen = deleg_seen(ctx, r, ap, front, &seen_cause)) != NULL) {
 			conf = KF_CONF_CERTAIN;
-			summary = kf_rule_fmt(ctx, "front end %s (%s) asked for %s as %s, not as %s: %s", front, fe, backend,
-					      own_name, uname, seen_cause);
-			why = kf_rule_fmt(ctx,
+			summary = kf_rule_fmt(ctx, "front end %s (%s) asked for %s as %s, not as %s: %s",
+					      front, fe, backend, own_name, uname, seen_cause);
+			why = kf_rule_fmt(
+				ctx,
 				"The front end accepted %s's Kerberos ticket, then asked the KDC for a ticket to the back "
 				"end %s and the KDC issued it to %s: the front end used its own account, not the user's "
 				"identity, so the back end sees the front end's account (or NT AUTHORITY\\ANONYMOUS LOGON). %s",
 				uname, backend, own_name, seen);
 		} else {
 			conf = (fwd_ok || !tgt_in_capture) ? KF_CONF_LIKELY : KF_CONF_CERTAIN;
-			summary = kf_rule_fmt(ctx, "front end %s (%s) asked for %s as %s, not as %s%s", front, fe, backend,
-					      own_name, uname,
-					      fwd_ok ? "" : kf_rule_fmt(ctx, ": %s (%s) sent no forwarded TGT", uname, cl));
-			why = kf_rule_fmt(ctx,
+			summary = kf_rule_fmt(
+				ctx, "front end %s (%s) asked for %s as %s, not as %s%s", front, fe, backend,
+				own_name, uname,
+				fwd_ok ? "" : kf_rule_fmt(ctx, ": %s (%s) sent no forwarded TGT", uname, cl));
+			why = kf_rule_fmt(
+				ctx,
 				"The front end accepted %s's Kerberos ticket, then asked the KDC for a ticket to the back "
 				"end %s and the KDC issued it to %s: the front end used its own account, not the user's "
 				"identity. The back end therefore sees the front end's account (or NT AUTHORITY\\ANONYMOUS "
@@ -747,18 +788,18 @@ static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 				fwd_ok ? "The client did obtain a forwarded TGT, so the front end did not use it: it is not "
 					 "trusted for delegation, or the application does not impersonate the caller. "
 					 "(Likely: whether the forwarded TGT travelled inside the encrypted AP-REQ cannot be "
-					 "seen; a keytab of the front end would make it certain.)" :
-				tgt_in_capture ?
-					"The client never asked for a forwarded TGT (a TGS-REQ for krbtgt with the "
-					"'forwarded' option) although its own logon is in the capture: it did not "
-					"delegate. Browsers delegate only to sites in the Intranet or Trusted zone and "
-					"only when the front end is trusted for delegation (ok-as-delegate); curl only "
-					"with --delegation." :
-					"No forwarded-TGT request by the client is in the capture, so it most likely did "
-					"not delegate. (Likely: it may have got one before the capture began; a capture "
-					"started after 'klist purge' on the client makes this certain.) Browsers delegate "
-					"only to Intranet/Trusted-zone sites whose account is trusted for delegation; curl "
-					"only with --delegation.");
+					 "seen; a keytab of the front end would make it certain.)"
+				: tgt_in_capture
+					? "The client never asked for a forwarded TGT (a TGS-REQ for krbtgt with the "
+					  "'forwarded' option) although its own logon is in the capture: it did not "
+					  "delegate. Browsers delegate only to sites in the Intranet or Trusted zone and "
+					  "only when the front end is trusted for delegation (ok-as-delegate); curl only "
+					  "with --delegation."
+					: "No forwarded-TGT request by the client is in the capture, so it most likely did "
+					  "not delegate. (Likely: it may have got one before the capture began; a capture "
+					  "started after 'klist purge' on the client makes this certain.) Browsers delegate "
+					  "only to Intranet/Trusted-zone sites whose account is trusted for delegation; curl "
+					  "only with --delegation.");
 		}
 		kf_finding_add(ctx, KF_SEV_ERROR, conf, fs.f, fs.n, summary, why, FWD_FIX);
 	}
@@ -791,13 +832,16 @@ static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 		char cl[64];
 		kf_endpoint_addr(&m->src, cl, sizeof cl);
 		const struct kf_message *e = err;
-		const char *user = e->krb.cname ? (e->krb.crealm ? kf_rule_fmt(ctx, "%s@%s", e->krb.cname, e->krb.crealm)
-								 : e->krb.cname)
-						: "the user";
-		kf_finding_add(ctx, KF_SEV_ERROR, KF_CONF_CERTAIN, fs.f, fs.n,
-			kf_rule_fmt(ctx, "%s (%s) cannot delegate: forwarded-TGT request refused: %s", user, cl,
-				    err_text(ctx, e)),
-			kf_rule_fmt(ctx,
+		const char *user =
+			e->krb.cname ? (e->krb.crealm ? kf_rule_fmt(ctx, "%s@%s", e->krb.cname, e->krb.crealm)
+						      : e->krb.cname)
+				     : "the user";
+		kf_finding_add(
+			ctx, KF_SEV_ERROR, KF_CONF_CERTAIN, fs.f, fs.n,
+			kf_rule_fmt(ctx, "%s (%s) cannot delegate: forwarded-TGT request refused: %s", user,
+				    cl, err_text(ctx, e)),
+			kf_rule_fmt(
+				ctx,
 				"The client asked its KDC for a forwarded TGT (TGS-REQ for krbtgt with the 'forwarded' "
 				"option), which it would hand to a front end so that the front end can act as %s. The KDC "
 				"refused, so no service can act for this user (unconstrained delegation fails). The usual "
@@ -813,11 +857,13 @@ static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 
 const struct kf_rule kf_rules_deleg[] = {
 	{ { "missing-forwarded-tgt", KF_SEV_ERROR, KF_RULE_ROOT_CAUSE, KF_RULE_WINDOW_WHOLE,
-	  "unconstrained delegation did not happen: the front end went to the back end without the user's TGT" },
+	    "unconstrained delegation did not happen: the front end went to the back end without the user's TGT" },
 	  rule_missing_forwarded_tgt },
 	{ { "s4u-denied", KF_SEV_ERROR, KF_RULE_ROOT_CAUSE, KF_RULE_RECOVERY_US,
-	  "S4U2Self or S4U2Proxy refused by the KDC" }, rule_s4u_denied },
+	    "S4U2Self or S4U2Proxy refused by the KDC" },
+	  rule_s4u_denied },
 	{ { "cross-realm-s4u", KF_SEV_ERROR, KF_RULE_ROOT_CAUSE, KF_RULE_WINDOW_WHOLE,
-	  "constrained delegation (S4U2Proxy) across realms refused" }, rule_cross_realm_s4u },
+	    "constrained delegation (S4U2Proxy) across realms refused" },
+	  rule_cross_realm_s4u },
 };
 const size_t kf_rules_deleg_count = sizeof kf_rules_deleg / sizeof kf_rules_deleg[0];

@@ -34,7 +34,10 @@ static enum weak_kind weak_evidence(const struct kf_result *r, const struct kf_m
 {
 	const struct kf_krb_rec *k = &m->krb;
 	switch (m->type) {
-	case KF_KRB_AS_REP: case KF_KRB_TGS_REP: case KF_KRB_AP_REQ: case KF_KRB_TGS_REQ:
+	case KF_KRB_AS_REP:
+	case KF_KRB_TGS_REP:
+	case KF_KRB_AP_REQ:
+	case KF_KRB_TGS_REQ:
 		if (k->ticket && etype_weak(k->ticket->etype)) {
 			*etype = k->ticket->etype;
 			return WEAK_TICKET;
@@ -55,7 +58,8 @@ static enum weak_kind weak_evidence(const struct kf_result *r, const struct kf_m
 			return WEAK_ONLY_OFFER;
 		}
 	}
-	if (m->type == KF_KRB_ERROR && k->error_code == 14 && m->carrier == KF_CARRIER_KERBEROS && !kf_rule_error_recovered(r, m)) {
+	if (m->type == KF_KRB_ERROR && k->error_code == 14 && m->carrier == KF_CARRIER_KERBEROS &&
+	    !kf_rule_error_recovered(r, m)) {
 		/* ETYPE_NOSUPP although the client offered AES: the account (or its
 		 * session-key policy) has only weaker types. */
 		const struct kf_message *req = kf_msg_request(r, m);
@@ -110,7 +114,8 @@ static void rule_weak_etype(struct kf_rule_ctx *ctx)
 			switch (k) {
 			case WEAK_TICKET: {
 				certain = true;
-				const char *t = kf_rule_princ(ctx, o->krb.ticket->sname, o->krb.ticket->realm);
+				const char *t =
+					kf_rule_princ(ctx, o->krb.ticket->sname, o->krb.ticket->realm);
 				bool dup = false;
 				for (size_t x = 0; x < nt && !dup; x++)
 					dup = kf_name_eq_nocase(tickets[x], t);
@@ -127,7 +132,9 @@ static void rule_weak_etype(struct kf_rule_ctx *ctx)
 			case WEAK_REPLY_KEY:
 				certain = true;
 				if (!reply_user) {
-					reply_user = o->krb.cname ? kf_rule_princ(ctx, o->krb.cname, o->krb.crealm) : "the user";
+					reply_user = o->krb.cname
+							     ? kf_rule_princ(ctx, o->krb.cname, o->krb.crealm)
+							     : "the user";
 					reply_etype = et;
 				}
 				break;
@@ -136,9 +143,16 @@ static void rule_weak_etype(struct kf_rule_ctx *ctx)
 				if (!only_offer) {
 					only_offer = true;
 					offer_etype = et;
-					offer_for = o->type == KF_KRB_AS_REQ ?
-						(o->krb.cname ? kf_rule_princ(ctx, o->krb.cname, kf_rule_first_of(o->krb.crealm, o->krb.realm)) : "its TGT") :
-						(o->krb.sname ? kf_rule_princ(ctx, o->krb.sname, o->krb.realm) : "a service");
+					offer_for =
+						o->type == KF_KRB_AS_REQ
+							? (o->krb.cname ? kf_rule_princ(ctx, o->krb.cname,
+											kf_rule_first_of(
+												o->krb.crealm,
+												o->krb.realm))
+									: "its TGT")
+							: (o->krb.sname ? kf_rule_princ(ctx, o->krb.sname,
+											o->krb.realm)
+									: "a service");
 				}
 				kf_rule_msg_frames_add(frames, &nf, kf_msg_reply(r, o));
 				break;
@@ -158,13 +172,15 @@ static void rule_weak_etype(struct kf_rule_ctx *ctx)
 			char list[512] = "";
 			size_t ll = 0;
 			for (size_t x = 0; x < nt; x++) {
-				int n = snprintf(list + ll, sizeof list - ll, "%s%s", x ? ", " : "", tickets[x]);
+				int n = snprintf(list + ll, sizeof list - ll, "%s%s", x ? ", " : "",
+						 tickets[x]);
 				if (n > 0 && (size_t)n < sizeof list - ll)
 					ll += (size_t)n;
 			}
-			parts[np++] = kf_rule_fmt(ctx, "%s ticket%s for %s%s", etype_text(ctx, ticket_etype),
-						  nt + more_tickets > 1 ? "s" : "", list,
-						  more_tickets ? kf_rule_fmt(ctx, " and %zu more", more_tickets) : "");
+			parts[np++] = kf_rule_fmt(
+				ctx, "%s ticket%s for %s%s", etype_text(ctx, ticket_etype),
+				nt + more_tickets > 1 ? "s" : "", list,
+				more_tickets ? kf_rule_fmt(ctx, " and %zu more", more_tickets) : "");
 		}
 		if (reply_user)
 			parts[np++] = kf_rule_fmt(ctx, "AS reply encrypted with %s's %s key", reply_user,
@@ -175,27 +191,37 @@ static void rule_weak_etype(struct kf_rule_ctx *ctx)
 		if (nosupp)
 			parts[np++] = kf_rule_fmt(ctx, "KDC_ERR_ETYPE_NOSUPP for %s although AES was offered",
 						  nosupp_svc ? nosupp_svc : "a service");
-		const char *summary = kf_rule_fmt(ctx, "weak Kerberos encryption for client %s: %s%s%s%s%s%s", cl,
-			parts[0], np > 1 ? "; " : "", np > 1 ? parts[1] : "", np > 2 ? "; " : "", np > 2 ? parts[2] : "",
-			np > 3 ? kf_rule_fmt(ctx, "; %s", parts[3]) : "");
-		const char *expl = kf_rule_fmt(ctx, "%s%s%s%s",
+		const char *summary =
+			kf_rule_fmt(ctx, "weak Kerberos encryption for client %s: %s%s%s%s%s%s", cl, parts[0],
+				    np > 1 ? "; " : "", np > 1 ? parts[1] : "", np > 2 ? "; " : "",
+				    np > 2 ? parts[2] : "", np > 3 ? kf_rule_fmt(ctx, "; %s", parts[3]) : "");
+		const char *expl = kf_rule_fmt(
+			ctx, "%s%s%s%s",
 			nt ? "Tickets were issued or presented encrypted with RC4-HMAC or DES: the service account "
 			     "(or krbtgt for TGTs) has no AES key or is limited to these types "
 			     "(msDS-SupportedEncryptionTypes), or the KDC is old. RC4 keys are the NT hash of the "
 			     "password, so such tickets can be cracked offline (Kerberoasting), and Windows is "
-			     "removing RC4 by default. " : "",
-			reply_user ? "The AS reply was encrypted with the user's RC4/DES key: the account's "
-				     "password predates AES keys (reset before the domain had 2008+ DCs) or the "
-				     "client asked for RC4 first. " : "",
-			only_offer ? "The client offered only RC4/DES types: its configuration (GPO \"Configure "
-				     "encryption types allowed for Kerberos\", krb5.conf default_tkt_enctypes/"
-				     "default_tgs_enctypes) excludes AES, or it is a tool using the NT hash "
-				     "(pass-the-hash/over-pass-the-hash). " : "",
+			     "removing RC4 by default. "
+			   : "",
+			reply_user
+				? "The AS reply was encrypted with the user's RC4/DES key: the account's "
+				  "password predates AES keys (reset before the domain had 2008+ DCs) or the "
+				  "client asked for RC4 first. "
+				: "",
+			only_offer
+				? "The client offered only RC4/DES types: its configuration (GPO \"Configure "
+				  "encryption types allowed for Kerberos\", krb5.conf default_tkt_enctypes/"
+				  "default_tgs_enctypes) excludes AES, or it is a tool using the NT hash "
+				  "(pass-the-hash/over-pass-the-hash). "
+				: "",
 			nosupp ? "The KDC found no common encryption type although the client offered AES: the "
 				 "service or user account most likely has only RC4/DES keys, or its allowed session "
 				 "types exclude AES (likely, not certain: the account's keys are not on the wire; "
-				 "its msDS-SupportedEncryptionTypes or kadmin getprinc would make it certain). " : "");
-		kf_finding_add(ctx, KF_SEV_WARNING, certain ? KF_CONF_CERTAIN : KF_CONF_LIKELY, frames, nf, summary, expl,
+				 "its msDS-SupportedEncryptionTypes or kadmin getprinc would make it certain). "
+			       : "");
+		kf_finding_add(
+			ctx, KF_SEV_WARNING, certain ? KF_CONF_CERTAIN : KF_CONF_LIKELY, frames, nf, summary,
+			expl,
 			"Give the accounts AES keys and use them: reset the service account's password once (or "
 			"krbtgt's, twice, for TGTs) after AES is supported, set msDS-SupportedEncryptionTypes to 0x18 "
 			"(AES128+AES256) on the account (Set-ADUser/Set-ADComputer -KerberosEncryptionType "
@@ -210,6 +236,7 @@ static void rule_weak_etype(struct kf_rule_ctx *ctx)
 
 const struct kf_rule kf_rules_etype[] = {
 	{ { "weak-etype", KF_SEV_WARNING, KF_RULE_PLAIN, KF_RULE_RECOVERY_US,
-	  "tickets issued or presented with RC4/DES, or requests offering only those" }, rule_weak_etype },
+	    "tickets issued or presented with RC4/DES, or requests offering only those" },
+	  rule_weak_etype },
 };
 const size_t kf_rules_etype_count = sizeof kf_rules_etype / sizeof kf_rules_etype[0];

@@ -36,8 +36,8 @@ static void rule_auth_loop(struct kf_rule_ctx *ctx)
 		struct kf_at_addr at = kf_result_at_addr(r, &first->src, first->frame);
 		for (size_t j = 0; j < at.n; j++) {
 			const struct kf_message *q = KF_AT_ADDR_MSG(r, at.v[j]);
-			if (q < first || !kf_rule_is_http_req(q) || !q->http->auth_scheme || !kf_endpoint_same_addr(&q->src, &first->src) ||
-			    q->dst.port != first->dst.port)
+			if (q < first || !kf_rule_is_http_req(q) || !q->http->auth_scheme ||
+			    !kf_endpoint_same_addr(&q->src, &first->src) || q->dst.port != first->dst.port)
 				continue;
 			char qh[256];
 			kf_rule_host_name(q->http->host, qh, sizeof qh);
@@ -50,8 +50,10 @@ static void rule_auth_loop(struct kf_rule_ctx *ctx)
 			if (kf_rule_tok_at(r, q->frame, KF_MSG_NTLM_NEGOTIATE, q->connection) ||
 			    kf_rule_tok_at(r, resp->frame, KF_MSG_NTLM_CHALLENGE, resp->connection))
 				continue;
-			const struct kf_message *ke = kf_rule_tok_at(r, resp->frame, KF_KRB_ERROR, resp->connection);
-			const struct kf_message *rep = kf_rule_tok_at(r, resp->frame, KF_KRB_AP_REP, resp->connection);
+			const struct kf_message *ke =
+				kf_rule_tok_at(r, resp->frame, KF_KRB_ERROR, resp->connection);
+			const struct kf_message *rep =
+				kf_rule_tok_at(r, resp->frame, KF_KRB_AP_REP, resp->connection);
 			last_status = resp->http->status;
 			if (resp->http->status != 401 && resp->http->status != 407)
 				continue;
@@ -75,7 +77,8 @@ static void rule_auth_loop(struct kf_rule_ctx *ctx)
 		kf_endpoint_addr(&first->dst, srv, sizeof srv);
 		const char *expl, *fix;
 		if (with_aprep) {
-			expl = kf_rule_fmt(ctx,
+			expl = kf_rule_fmt(
+				ctx,
 				"The client sent credentials (%s) %u times and got %u each time. %s of those answers carry the "
 				"server's Kerberos AP-REP (SPNEGO accept-completed): Kerberos authentication succeeded, the "
 				"server knows who the user is, and then refused access. This is an authorization problem, "
@@ -87,16 +90,20 @@ static void rule_auth_loop(struct kf_rule_ctx *ctx)
 			      "off and on after a group change, since groups come with the ticket's PAC) and the server's "
 			      "log for the refusal.";
 		} else if (with_err) {
-			expl = kf_rule_fmt(ctx,
+			expl = kf_rule_fmt(
+				ctx,
 				"The client sent credentials (%s) %u times and got %u each time; the server's token in the 401 "
 				"carries a Kerberos error (%s, %d): the server cannot accept the ticket, and retrying with "
 				"the same ticket cannot help.",
 				scheme, refused, proxy ? 407 : 401, kf_rule_err_name(err_code), err_code);
-			fix = kf_rule_fmt(ctx, "Fix the %s reported for this server (see that finding), then `klist purge` "
-					       "on the client and retry.",
-					  kf_rule_err_name(err_code));
+			fix = kf_rule_fmt(
+				ctx,
+				"Fix the %s reported for this server (see that finding), then `klist purge` "
+				"on the client and retry.",
+				kf_rule_err_name(err_code));
 		} else {
-			expl = kf_rule_fmt(ctx,
+			expl = kf_rule_fmt(
+				ctx,
 				"The client sent credentials (%s) %u times and got %u each time, with no Kerberos token "
 				"explaining why: the credentials are refused (wrong password for Basic, a user the server "
 				"does not accept) or the server rejects the token without saying why.",
@@ -105,11 +112,14 @@ static void rule_auth_loop(struct kf_rule_ctx *ctx)
 			      "401.1 logon failed, 401.2 configuration, 401.3 ACL; Apache: error_log with LogLevel "
 			      "auth_gssapi:debug); check the account and the authorization rules.";
 		}
-		kf_finding_add(ctx, KF_SEV_ERROR, KF_CONF_CERTAIN, e.f, e.n,
-			kf_rule_fmt(ctx, "%s (%s) answered %u requests with credentials by %d%s", first->http->host ? first->http->host : srv,
-				    srv, refused, proxy ? 407 : 401,
-				    with_aprep ? ": Kerberos succeeded (AP-REP in the 401), authorization refused" :
-				    with_err ? kf_rule_fmt(ctx, ": %s", kf_rule_err_name(err_code)) : ""),
+		kf_finding_add(
+			ctx, KF_SEV_ERROR, KF_CONF_CERTAIN, e.f, e.n,
+			kf_rule_fmt(
+				ctx, "%s (%s) answered %u requests with credentials by %d%s",
+				first->http->host ? first->http->host : srv, srv, refused, proxy ? 407 : 401,
+				with_aprep ? ": Kerberos succeeded (AP-REP in the 401), authorization refused"
+				: with_err ? kf_rule_fmt(ctx, ": %s", kf_rule_err_name(err_code))
+					   : ""),
 			expl, fix);
 	}
 	kf_seen_free(&seen);
@@ -147,36 +157,46 @@ static void rule_token_too_large(struct kf_rule_ctx *ctx)
 		struct kf_at_addr at = kf_result_at_addr(r, &req->dst, 0);
 		for (size_t j = 0; j < at.n && !smaller; j++) {
 			const struct kf_message *q = KF_AT_ADDR_MSG(r, at.v[j]);
-			if (!kf_rule_is_http_req(q) || !kf_endpoint_same_addr(&q->dst, &req->dst) || q->dst.port != req->dst.port ||
-			    q->http->header_bytes >= req->http->header_bytes)
+			if (!kf_rule_is_http_req(q) || !kf_endpoint_same_addr(&q->dst, &req->dst) ||
+			    q->dst.port != req->dst.port || q->http->header_bytes >= req->http->header_bytes)
 				continue;
 			const struct kf_message *qr = kf_rule_http_resp(r, q);
-			if (qr && qr->http->status != 400 && qr->http->status != 413 && qr->http->status != 431)
+			if (qr && qr->http->status != 400 && qr->http->status != 413 &&
+			    qr->http->status != 431)
 				smaller = q->frame;
 		}
 		uint64_t frames[3] = { req->frame, resp->frame, smaller };
 		unsigned b64 = (req->http->token_bytes + 2) / 3 * 4;
-		unsigned line = b64 + (unsigned)strlen(req->http->auth_scheme) + 17; /* "Authorization: X " + CRLF */
+		unsigned line =
+			b64 + (unsigned)strlen(req->http->auth_scheme) + 17; /* "Authorization: X " + CRLF */
 		char srv[64];
 		kf_endpoint_addr(&req->dst, srv, sizeof srv);
-		kf_finding_add(ctx, KF_SEV_ERROR, smaller ? KF_CONF_CERTAIN : KF_CONF_LIKELY, frames, smaller ? 3 : 2,
-			kf_rule_fmt(ctx, "%s (%s) answered HTTP %d to a request with a %u-byte %s token (request header %u bytes)",
-				    req->http->host ? req->http->host : srv, srv, st, req->http->token_bytes,
-				    req->http->auth_scheme, req->http->header_bytes),
-			kf_rule_fmt(ctx,
+		kf_finding_add(
+			ctx, KF_SEV_ERROR, smaller ? KF_CONF_CERTAIN : KF_CONF_LIKELY, frames,
+			smaller ? 3 : 2,
+			kf_rule_fmt(
+				ctx,
+				"%s (%s) answered HTTP %d to a request with a %u-byte %s token (request header %u bytes)",
+				req->http->host ? req->http->host : srv, srv, st, req->http->token_bytes,
+				req->http->auth_scheme, req->http->header_bytes),
+			kf_rule_fmt(
+				ctx,
 				"The request in frame %llu carried %s%s with a %u-byte token (an Authorization line of about "
 				"%u bytes, %u bytes of request header in all), and the server refused it with HTTP %d before "
 				"authenticating%s. Kerberos tokens grow with the user's group memberships (the PAC in the "
 				"ticket); once the header exceeds the server's limit for one field or for the whole request "
 				"header, the server answers 400 (\"Request header too long\", \"Size of a request header "
 				"field exceeds server limit\").%s",
-				(unsigned long long)req->frame, req->http->proxy ? "Proxy-Authorization: " : "Authorization: ",
-				req->http->auth_scheme, req->http->token_bytes, line, req->http->header_bytes, st,
-				kerberos ? " (the token is a Kerberos AP-REQ)" : "",
-				smaller ? kf_rule_fmt(ctx, " A smaller request to the same server (frame %llu) was answered "
-							   "normally, so the size is the cause.",
-						      (unsigned long long)smaller) :
-					  " (Likely, not certain: no smaller request to this server is in the capture; the "
+				(unsigned long long)req->frame,
+				req->http->proxy ? "Proxy-Authorization: " : "Authorization: ",
+				req->http->auth_scheme, req->http->token_bytes, line, req->http->header_bytes,
+				st, kerberos ? " (the token is a Kerberos AP-REQ)" : "",
+				smaller ? kf_rule_fmt(
+						  ctx,
+						  " A smaller request to the same server (frame %llu) was answered "
+						  "normally, so the size is the cause.",
+						  (unsigned long long)smaller)
+					: " (Likely, not certain: no smaller request to this server is in the capture; the "
 					  "server's log names the limit that was hit.)"),
 			"Raise the server's header limits above the largest token: IIS/http.sys registry values "
 			"MaxFieldLength and MaxRequestBytes under HKLM\\SYSTEM\\CurrentControlSet\\Services\\HTTP\\Parameters "
@@ -210,9 +230,11 @@ static void rule_request_based(struct kf_rule_ctx *ctx)
 			const struct kf_conn_msg *cm = kf_conn_ix_find(&ci, c->connection, &n_conn);
 			for (size_t i = 0; i < n_conn; i++) {
 				const struct kf_message *m = &r->messages[cm[i].ix];
-				if (m->connection != c->connection || !kf_rule_is_http_req(m) || !m->http->auth_scheme)
+				if (m->connection != c->connection || !kf_rule_is_http_req(m) ||
+				    !m->http->auth_scheme)
 					continue;
-				const struct kf_message *ap = kf_rule_tok_at(r, m->frame, KF_KRB_AP_REQ, m->connection);
+				const struct kf_message *ap =
+					kf_rule_tok_at(r, m->frame, KF_KRB_AP_REQ, m->connection);
 				const struct kf_message *resp = kf_rule_http_resp(r, m);
 				if (!ap || !resp || resp->http->status >= 400)
 					continue;
@@ -224,9 +246,12 @@ static void rule_request_based(struct kf_rule_ctx *ctx)
 				continue;
 			char srv[64];
 			kf_endpoint_addr(&c->server, srv, sizeof srv);
-			kf_finding_add(ctx, KF_SEV_INFO, KF_CONF_CERTAIN, frames, nf,
-				kf_rule_fmt(ctx, "%zu requests on one connection to %s (%s) each carried a new Kerberos AP-REQ",
-					    accepted, c->host ? c->host : srv, srv),
+			kf_finding_add(
+				ctx, KF_SEV_INFO, KF_CONF_CERTAIN, frames, nf,
+				kf_rule_fmt(
+					ctx,
+					"%zu requests on one connection to %s (%s) each carried a new Kerberos AP-REQ",
+					accepted, c->host ? c->host : srv, srv),
 				"The connection stayed open (keep-alive) but every request was authenticated again with a "
 				"fresh Kerberos ticket in its Authorization header. It works, but each request carries a "
 				"large header and the server validates a ticket each time: request-based rather than "
@@ -243,10 +268,13 @@ static void rule_request_based(struct kf_rule_ctx *ctx)
 
 const struct kf_rule kf_rules_http_token[] = {
 	{ { "auth-loop", KF_SEV_ERROR, KF_RULE_PLAIN, KF_RULE_WINDOW_WHOLE,
-	  "the client keeps getting 401 after sending credentials" }, rule_auth_loop },
+	    "the client keeps getting 401 after sending credentials" },
+	  rule_auth_loop },
 	{ { "token-too-large", KF_SEV_ERROR, KF_RULE_PLAIN, KF_RULE_WINDOW_WHOLE,
-	  "a large Authorization header answered by HTTP 400 (token bloat)" }, rule_token_too_large },
+	    "a large Authorization header answered by HTTP 400 (token bloat)" },
+	  rule_token_too_large },
 	{ { "request-based-kerberos", KF_SEV_INFO, KF_RULE_PLAIN, KF_RULE_WINDOW_WHOLE,
-	  "a keep-alive connection re-sends an AP-REQ on every request" }, rule_request_based },
+	    "a keep-alive connection re-sends an AP-REQ on every request" },
+	  rule_request_based },
 };
 const size_t kf_rules_http_token_count = sizeof kf_rules_http_token / sizeof kf_rules_http_token[0];

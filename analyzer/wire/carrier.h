@@ -25,20 +25,20 @@ struct kf_carrier_ops;
  * user data.  Directions: 0 client → server, 1 server → client. */
 struct kf_conn {
 	const struct kf_carrier_ops *carrier; /* NULL while a TCP stream is being probed */
-	void *cs;                         /* the carrier's state */
-	struct kf_flow *flow;             /* key (client first) and id */
+	void *cs;                             /* the carrier's state */
+	struct kf_flow *flow;                 /* key (client first) and id */
 	bool tcp;
-	bool done;                /* nothing more to follow: reassembly dropped, later segments cost a lookup */
-	bool syn_seen[2];         /* SYN from the client, SYN-ACK from the server */
+	bool done;        /* nothing more to follow: reassembly dropped, later segments cost a lookup */
+	bool syn_seen[2]; /* SYN from the client, SYN-ACK from the server */
 	uint32_t isn[2];
-	uint32_t syn_count;       /* SYNs from the client (retransmissions included) */
+	uint32_t syn_count; /* SYNs from the client (retransmissions included) */
 	uint64_t syn_frame, syn_ts;
 	bool rst_from_server;
 	uint64_t rst_frame, rst_ts;
-	bool data_seen[2];        /* payload bytes from each side */
-	bool fin[2];              /* FIN or RST from each side */
-	bool midstream;           /* some direction started without its SYN */
-	uint8_t probes;           /* payload segments probed without a verdict */
+	bool data_seen[2]; /* payload bytes from each side */
+	bool fin[2];       /* FIN or RST from each side */
+	bool midstream;    /* some direction started without its SYN */
+	uint8_t probes;    /* payload segments probed without a verdict */
 	uint64_t last_frame, last_ts;
 	struct kf_reasm_dir *dir[2];
 };
@@ -54,8 +54,8 @@ enum kf_probe {
 
 struct kf_carrier_ops {
 	const char *name;
-	uint16_t port;         /* server port that claims a flow (0: claimed by content) */
-	bool tcp, udp;         /* transports it is followed over (port carriers) */
+	uint16_t port; /* server port that claims a flow (0: claimed by content) */
+	bool tcp, udp; /* transports it is followed over (port carriers) */
 	/* Content carriers: do bytes at the start of a direction (dir known
 	 * from a SYN, or -1 when the flow is picked up mid-way) open this
 	 * protocol?  Cheap: runs on the first segments of unknown streams. */
@@ -65,7 +65,8 @@ struct kf_carrier_ops {
 	/* TCP: in-order bytes (gap_len 0) or a gap of gap_len bytes. */
 	void (*stream)(struct kf_run *r, struct kf_conn *c, int dir, struct kf_span data, uint32_t gap_len);
 	/* UDP: one datagram (nfrags > 1: it arrived in IP fragments). */
-	void (*datagram)(struct kf_run *r, struct kf_conn *c, int dir, struct kf_span payload, uint32_t nfrags);
+	void (*datagram)(struct kf_run *r, struct kf_conn *c, int dir, struct kf_span payload,
+			 uint32_t nfrags);
 	/* TCP fast path (may be NULL): the next n in-order bytes of dir are of
 	 * no interest (the middle of a body): true when the carrier counted them
 	 * off, so they skip reassembly. */

@@ -33,8 +33,10 @@ static void dns_message(struct kf_run *r, const struct kf_conn *c, int dir, stru
 		rec->answers = kf_arena_zalloc(a, d.n_answers * sizeof(*rec->answers));
 		for (unsigned i = 0; rec->answers && i < d.n_answers; i++) {
 			rec->answers[i].type = d.answers[i].type;
-			rec->answers[i].name = kf_arena_strndup(a, d.answers[i].name, strlen(d.answers[i].name));
-			rec->answers[i].data = kf_arena_strndup(a, d.answers[i].data, strlen(d.answers[i].data));
+			rec->answers[i].name =
+				kf_arena_strndup(a, d.answers[i].name, strlen(d.answers[i].name));
+			rec->answers[i].data =
+				kf_arena_strndup(a, d.answers[i].data, strlen(d.answers[i].data));
 		}
 		rec->n_answers = rec->answers ? d.n_answers : 0;
 	}
@@ -76,7 +78,8 @@ static void dns_stream(struct kf_run *r, struct kf_conn *c, int dir, struct kf_s
 }
 
 /* UDP needs no state across datagrams. */
-static void dns_datagram(struct kf_run *r, struct kf_conn *c, int dir, struct kf_span payload, uint32_t nfrags)
+static void dns_datagram(struct kf_run *r, struct kf_conn *c, int dir, struct kf_span payload,
+			 uint32_t nfrags)
 {
 	(void)nfrags;
 	dns_message(r, c, dir, payload);

@@ -16,7 +16,6 @@
 #include "gss_token.h"
 #include "http1.h"
 
-
 enum hdir_state { HD_HEAD, HD_BODY_LEN, HD_BODY_CHUNKED, HD_BODY_CLOSE, HD_RESYNC, HD_DEAD };
 
 struct http_dir {
@@ -35,16 +34,16 @@ struct pending_req {
 	bool uri_truncated, has_auth, proxy, token_invalid;
 	uint64_t frame, ts_us;
 	uint32_t header_bytes, token_bytes;
-	int64_t token_msg;  /* the message its token carried, or -1 */
-	int64_t req_msg;    /* its HTTP-REQUEST record once written, or -1 */
+	int64_t token_msg; /* the message its token carried, or -1 */
+	int64_t req_msg;   /* its HTTP-REQUEST record once written, or -1 */
 	struct kf_spnego_rec *bare_spnego;
 };
 
 struct http_state {
-	bool started;                /* bytes seen: the first tell whether the request came before the capture */
-	bool authenticated;          /* credentials or a challenge seen: later exchanges matter */
-	struct http_dir h[2];        /* 0: client → server, 1: server → client */
-	struct pending_req *pend;    /* ring of pend_cap (up to KF_LIMIT_HTTP_PIPELINE), grown on demand */
+	bool started;             /* bytes seen: the first tell whether the request came before the capture */
+	bool authenticated;       /* credentials or a challenge seen: later exchanges matter */
+	struct http_dir h[2];     /* 0: client → server, 1: server → client */
+	struct pending_req *pend; /* ring of pend_cap (up to KF_LIMIT_HTTP_PIPELINE), grown on demand */
 	uint8_t pend_head, pend_n, pend_cap;
 };
 
@@ -99,8 +98,8 @@ static void link_msgs(struct kf_run *r, int64_t req, int64_t rep)
 
 /* ---- HTTP records ------------------------------------------------------- */
 
-static int64_t http_record(struct app_ctx *x, int dir, int type, uint64_t frame, uint64_t ts, struct kf_http_rec *h,
-			   struct kf_spnego_rec *sp)
+static int64_t http_record(struct app_ctx *x, int dir, int type, uint64_t frame, uint64_t ts,
+			   struct kf_http_rec *h, struct kf_spnego_rec *sp)
 {
 	struct kf_message msg;
 	memset(&msg, 0, sizeof msg);
@@ -202,11 +201,8 @@ static void set_body(struct http_dir *h, const struct kf_http_head *hd)
 		kf_http_chunked_init(&h->ch);
 		h->st = HD_BODY_CHUNKED;
 		break;
-	case KF_HTTP_BODY_UNTIL_CLOSE:
-		h->st = HD_BODY_CLOSE;
-		break;
-	default:
-		h->st = HD_HEAD;
+	case KF_HTTP_BODY_UNTIL_CLOSE: h->st = HD_BODY_CLOSE; break;
+	default: h->st = HD_HEAD;
 	}
 }
 
@@ -271,8 +267,8 @@ static void on_response(struct app_ctx *x, const struct kf_http_head *hd)
 		nch += kf_http_auth_challenges(wa->value, ch + nch, KF_LIMIT_HTTP_CHALLENGES - nch);
 	}
 	const struct kf_http_header *pa = kf_http_header_find(hd, "Persistent-Auth", 0);
-	bool relevant = (p && p->has_auth) || hd->status == 401 || hd->status == 407 || nch || pa ||
-			c->authenticated;
+	bool relevant =
+		(p && p->has_auth) || hd->status == 401 || hd->status == 407 || nch || pa || c->authenticated;
 	if (relevant) {
 		c->authenticated = true;
 		struct kf_http_rec *h = kf_arena_zalloc(&x->r->res->arena, sizeof(*h));
@@ -305,7 +301,8 @@ static void on_response(struct app_ctx *x, const struct kf_http_head *hd)
 				copy_span(v, sizeof v, pa->value, NULL);
 				h->persistent_auth = arena_str(x->r, v);
 			}
-			int64_t rep = http_record(x, x->dir, KF_MSG_HTTP_RESPONSE, x->r->frame, x->r->ts_us, h, bare);
+			int64_t rep = http_record(x, x->dir, KF_MSG_HTTP_RESPONSE, x->r->frame, x->r->ts_us,
+						  h, bare);
 			if (p) {
 				request_record(x, p);
 				link_msgs(x->r, p->req_msg, rep);
@@ -369,8 +366,7 @@ static void http_data(struct app_ctx *x, struct kf_span data)
 		struct kf_span rest = kf_span_make(c.p, kf_cur_left(&c));
 		switch (h->st) {
 		case HD_DEAD:
-		case HD_BODY_CLOSE:
-			return;
+		case HD_BODY_CLOSE: return;
 		case HD_RESYNC:
 			/* after a gap or garbage: a new head may start a delivery */
 			if (!head_start(x->dir, rest))
@@ -407,7 +403,8 @@ static void http_data(struct app_ctx *x, struct kf_span data)
 					break;
 				}
 				if (rc == KF_HTTP_NEED_MORE) {
-					if (!kf_gather_add(x->r, &h->head, rest, KF_LIMIT_HTTP_HEADER_BLOCK)) {
+					if (!kf_gather_add(x->r, &h->head, rest,
+							   KF_LIMIT_HTTP_HEADER_BLOCK)) {
 						kf_events_add(&x->r->ev, KF_EV_HTTP_HEADER_TOO_BIG);
 						h->st = HD_DEAD;
 					}
@@ -451,7 +448,6 @@ static void http_data(struct app_ctx *x, struct kf_span data)
 	}
 }
 
-
 /* ---- the carrier ---------------------------------------------------------- */
 
 static enum kf_probe http_probe(struct kf_span first, int dir)
@@ -470,7 +466,8 @@ static bool http_open(struct kf_run *r, struct kf_conn *c)
 	return c->cs != NULL;
 }
 
-static void http_stream(struct kf_run *r, struct kf_conn *conn, int dir, struct kf_span data, uint32_t gap_len)
+static void http_stream(struct kf_run *r, struct kf_conn *conn, int dir, struct kf_span data,
+			uint32_t gap_len)
 {
 	struct http_state *c = conn->cs;
 	struct app_ctx x = { r, conn, c, dir };

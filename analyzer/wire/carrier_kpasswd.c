@@ -13,8 +13,8 @@
 #include "kpasswd.h"
 
 struct kpw_state {
-	struct kf_records rec;      /* TCP record framing */
-	struct kf_pending pend;     /* requests awaiting a reply */
+	struct kf_records rec;  /* TCP record framing */
+	struct kf_pending pend; /* requests awaiting a reply */
 };
 
 /* The result text as sent, made printable (controls and malformed UTF-8 become '?'). */
@@ -34,7 +34,9 @@ static struct kf_kpasswd_rec *kpasswd_rec(struct kf_run *r, const struct kf_kpas
 	rec->version = k->version;
 	rec->has_priv = k->priv.n != 0;
 	rec->priv_etype = k->priv_enc.present ? k->priv_enc.etype : 0;
-	rec->priv_bytes = k->priv_enc.present && k->priv_enc.cipher_len <= UINT32_MAX ? (uint32_t)k->priv_enc.cipher_len : 0;
+	rec->priv_bytes = k->priv_enc.present && k->priv_enc.cipher_len <= UINT32_MAX
+				  ? (uint32_t)k->priv_enc.cipher_len
+				  : 0;
 	if (k->result.present && !k->result.ad_policy) {
 		rec->has_result = true;
 		rec->result_code = k->result.code;
@@ -63,7 +65,8 @@ static void on_message(struct kf_run *r, struct kf_conn *c, int dir, struct kf_s
 	struct kf_krb_msg m;
 	struct kf_events ev = { .n = 0 };
 	bool ok = inner.n && kf_krb5_decode(inner, &m, &ev);
-	for (unsigned i = 0; i < ev.n; i++) /* kpasswd's e-data is a result, not the PA-DATA Kerberos expects */
+	for (unsigned i = 0; i < ev.n;
+	     i++) /* kpasswd's e-data is a result, not the PA-DATA Kerberos expects */
 		if (!(ev.ev[i] == KF_EV_KRB_PADATA_MALFORMED && k.result.present))
 			for (uint32_t j = 0; j <= ev.more[i]; j++)
 				kf_events_add(&r->ev, (enum kf_event)ev.ev[i]);
@@ -119,7 +122,8 @@ static void kpw_stream(struct kf_run *r, struct kf_conn *c, int dir, struct kf_s
 	kf_records_feed(r, &((struct kpw_state *)c->cs)->rec, c, dir, data, gap_len, on_record);
 }
 
-static void kpw_datagram(struct kf_run *r, struct kf_conn *c, int dir, struct kf_span payload, uint32_t nfrags)
+static void kpw_datagram(struct kf_run *r, struct kf_conn *c, int dir, struct kf_span payload,
+			 uint32_t nfrags)
 {
 	on_message(r, c, dir, payload, r->frame, nfrags);
 }

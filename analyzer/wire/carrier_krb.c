@@ -9,8 +9,8 @@
 
 struct krb_state {
 	bool got_reply;
-	struct kf_records rec;      /* TCP record framing */
-	struct kf_pending pend;     /* requests awaiting a reply, FIFO */
+	struct kf_records rec;  /* TCP record framing */
+	struct kf_pending pend; /* requests awaiting a reply, FIFO */
 };
 
 static void add_tevent(struct kf_run *r, enum kf_tevent_kind kind, uint64_t frame, uint64_t ts,
@@ -41,8 +41,8 @@ static bool krb_open(struct kf_run *r, struct kf_conn *c)
 }
 
 /* Record a decoded Kerberos message and match it with its request. */
-static void emit_message(struct kf_run *r, struct kf_conn *c, int dir, const struct kf_krb_msg *m, struct kf_span raw,
-			 uint64_t first_frame, uint32_t nfrags)
+static void emit_message(struct kf_run *r, struct kf_conn *c, int dir, const struct kf_krb_msg *m,
+			 struct kf_span raw, uint64_t first_frame, uint32_t nfrags)
 {
 	struct krb_state *s = c->cs;
 	struct kf_message msg;
@@ -80,7 +80,8 @@ static void krb_stream(struct kf_run *r, struct kf_conn *c, int dir, struct kf_s
 	kf_records_feed(r, &((struct krb_state *)c->cs)->rec, c, dir, data, gap_len, on_record);
 }
 
-static void krb_datagram(struct kf_run *r, struct kf_conn *c, int dir, struct kf_span payload, uint32_t nfrags)
+static void krb_datagram(struct kf_run *r, struct kf_conn *c, int dir, struct kf_span payload,
+			 uint32_t nfrags)
 {
 	struct kf_krb_msg m;
 	if (!kf_krb5_decode(payload, &m, &r->ev)) {
@@ -112,7 +113,8 @@ static void krb_release(struct kf_run *r, struct kf_conn *c)
 	uint32_t id;
 	while (kf_pending_pop(&s->pend, &id)) {
 		const struct kf_message *m = kf_msgstore_get(&r->store, id);
-		add_tevent(r, c->tcp ? KF_TEV_TCP_NO_REPLY : KF_TEV_UDP_NO_REPLY, m->frame, m->ts_us, k, 1, m->frame);
+		add_tevent(r, c->tcp ? KF_TEV_TCP_NO_REPLY : KF_TEV_UDP_NO_REPLY, m->frame, m->ts_us, k, 1,
+			   m->frame);
 	}
 	kf_records_free(&s->rec);
 	kf_free(s);

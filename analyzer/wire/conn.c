@@ -65,8 +65,8 @@ static const struct kf_carrier_ops *by_content(struct kf_span first, int dir, en
 	return NULL;
 }
 
-static void make_key(struct kf_flow_key *k, const struct kf_ip *ip, uint8_t proto, uint16_t sport, uint16_t dport,
-		     bool client_is_src)
+static void make_key(struct kf_flow_key *k, const struct kf_ip *ip, uint8_t proto, uint16_t sport,
+		     uint16_t dport, bool client_is_src)
 {
 	memset(k, 0, sizeof *k);
 	k->ipver = ip->version;

@@ -460,10 +460,7 @@ void kf_defrag_flush(struct kf_defrag *d, struct kf_events *ev)
 		dgram_abandon(d, d->oldest, KF_EV_FRAG_TIMEOUT, ev);
 }
 
-size_t kf_defrag_pending(const struct kf_defrag *d)
-{
-	return d ? d->ndgrams : 0;
-}
+size_t kf_defrag_pending(const struct kf_defrag *d) { return d ? d->ndgrams : 0; }
 
 void kf_defrag_free(struct kf_defrag *d)
 {

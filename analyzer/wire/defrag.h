@@ -19,9 +19,9 @@
 #include "base/status.h"
 
 struct kf_frag_key {
-	uint8_t version;   /* 4 or 6 */
-	uint8_t proto;     /* IPv4 protocol / IPv6 next header after the fragment header */
-	uint8_t src[16];   /* IPv4 uses the first 4 bytes; the rest are zero */
+	uint8_t version; /* 4 or 6 */
+	uint8_t proto;   /* IPv4 protocol / IPv6 next header after the fragment header */
+	uint8_t src[16]; /* IPv4 uses the first 4 bytes; the rest are zero */
 	uint8_t dst[16];
 	uint32_t id;
 };
@@ -31,7 +31,7 @@ struct kf_frag_key {
  * transport header, so callers can name the ports. */
 struct kf_frag_incomplete {
 	const struct kf_frag_key *key;
-	uint64_t first_frame;  /* frame of the first fragment seen */
+	uint64_t first_frame; /* frame of the first fragment seen */
 	uint64_t last_frame;
 	uint32_t nfrags;
 	struct kf_span first_frag;
@@ -45,20 +45,19 @@ struct kf_defrag *kf_defrag_new(kf_defrag_incomplete_fn on_incomplete, void *ctx
 void kf_defrag_free(struct kf_defrag *d);
 
 enum kf_defrag_result {
-	KF_DEFRAG_PENDING,  /* kept; the datagram is not complete yet */
-	KF_DEFRAG_DONE,     /* *out holds the whole payload (valid until the next call) */
-	KF_DEFRAG_DROPPED,  /* not kept (a cap, or invalid); an event says why */
-	KF_DEFRAG_NOMEM,    /* allocation failed */
+	KF_DEFRAG_PENDING, /* kept; the datagram is not complete yet */
+	KF_DEFRAG_DONE,    /* *out holds the whole payload (valid until the next call) */
+	KF_DEFRAG_DROPPED, /* not kept (a cap, or invalid); an event says why */
+	KF_DEFRAG_NOMEM,   /* allocation failed */
 };
 
 /* Add one fragment: offset in bytes from the start of the payload, `more`
  * = the MF flag, data = this fragment's payload.  frame is the 1-based frame
  * number.  On DONE, *out is the reassembled payload and *nfrags how many
  * fragments made it. Expires timed-out datagrams as a side effect. */
-enum kf_defrag_result kf_defrag_add(struct kf_defrag *d, const struct kf_frag_key *key,
-				    uint64_t ts_us, uint64_t frame, uint32_t offset, bool more,
-				    struct kf_span data, struct kf_span *out, uint32_t *nfrags,
-				    struct kf_events *ev);
+enum kf_defrag_result kf_defrag_add(struct kf_defrag *d, const struct kf_frag_key *key, uint64_t ts_us,
+				    uint64_t frame, uint32_t offset, bool more, struct kf_span data,
+				    struct kf_span *out, uint32_t *nfrags, struct kf_events *ev);
 
 /* Report every pending datagram as incomplete and forget it (end of capture). */
 void kf_defrag_flush(struct kf_defrag *d, struct kf_events *ev);

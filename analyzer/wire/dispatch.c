@@ -15,8 +15,8 @@ static void handle_l3(struct kf_run *r, struct kf_l3 l3, unsigned depth);
 
 /* The flow key of a packet to or from a KDC, client first; *dir = 0 when it
  * runs client → KDC. */
-static void kdc_key(struct kf_flow_key *k, const struct kf_ip *ip, uint8_t proto, uint16_t sport, uint16_t dport,
-		    int *dir)
+static void kdc_key(struct kf_flow_key *k, const struct kf_ip *ip, uint8_t proto, uint16_t sport,
+		    uint16_t dport, int *dir)
 {
 	memset(k, 0, sizeof *k);
 	k->ipver = ip->version;
@@ -87,11 +87,8 @@ static void handle_l4(struct kf_run *r, const struct kf_ip *ip, struct kf_span p
 		return;
 	}
 	case KF_IPPROTO_ICMP:
-	case KF_IPPROTO_ICMPV6:
-		icmp_packet(r, ip, payload);
-		return;
-	default:
-		return;
+	case KF_IPPROTO_ICMPV6: icmp_packet(r, ip, payload); return;
+	default: return;
 	}
 }
 

@@ -48,13 +48,14 @@ bool kf_pending_pop(struct kf_pending *p, uint32_t *id)
 
 bool kf_krb_is_request(int type)
 {
-	return type == KF_KRB_AS_REQ || type == KF_KRB_TGS_REQ || type == KF_KRB_TGT_REQ || type == KF_KRB_AP_REQ;
+	return type == KF_KRB_AS_REQ || type == KF_KRB_TGS_REQ || type == KF_KRB_TGT_REQ ||
+	       type == KF_KRB_AP_REQ;
 }
 
 bool kf_krb_is_reply(int type)
 {
-	return type == KF_KRB_AS_REP || type == KF_KRB_TGS_REP || type == KF_KRB_ERROR || type == KF_KRB_TGT_REP ||
-	       type == KF_KRB_AP_REP;
+	return type == KF_KRB_AS_REP || type == KF_KRB_TGS_REP || type == KF_KRB_ERROR ||
+	       type == KF_KRB_TGT_REP || type == KF_KRB_AP_REP;
 }
 
 bool kf_gather_add(struct kf_run *r, struct kf_gather *g, struct kf_span s, size_t limit)

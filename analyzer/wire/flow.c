@@ -39,9 +39,8 @@ static uint32_t key_hash(const struct kf_flow_key *k)
 
 static bool key_eq(const struct kf_flow_key *a, const struct kf_flow_key *b)
 {
-	return a->ipver == b->ipver && a->proto == b->proto && a->cport == b->cport &&
-	       a->sport == b->sport && memcmp(a->caddr, b->caddr, 16) == 0 &&
-	       memcmp(a->saddr, b->saddr, 16) == 0;
+	return a->ipver == b->ipver && a->proto == b->proto && a->cport == b->cport && a->sport == b->sport &&
+	       memcmp(a->caddr, b->caddr, 16) == 0 && memcmp(a->saddr, b->saddr, 16) == 0;
 }
 
 /* a is b seen from the other end */
@@ -137,8 +136,8 @@ static void expire_idle(struct kf_flow_table *t, uint64_t now)
 	}
 }
 
-struct kf_flow *kf_flow_insert(struct kf_flow_table *t, const struct kf_flow_key *key,
-			       uint64_t ts_us, struct kf_events *ev)
+struct kf_flow *kf_flow_insert(struct kf_flow_table *t, const struct kf_flow_key *key, uint64_t ts_us,
+			       struct kf_events *ev)
 {
 	expire_idle(t, ts_us);
 	if (t->count >= t->cap) {

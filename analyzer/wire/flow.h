@@ -24,7 +24,7 @@ struct kf_flow_key {
 
 struct kf_flow {
 	struct kf_flow_key key;
-	uint32_t id;          /* 1-based, in order of creation */
+	uint32_t id; /* 1-based, in order of creation */
 	uint64_t last_ts_us;
 	void *user;
 	/* table internals: callers do not touch */
@@ -43,8 +43,8 @@ struct kf_flow_table *kf_flow_table_new(uint32_t cap, kf_flow_release_fn release
 struct kf_flow *kf_flow_find(struct kf_flow_table *t, const struct kf_flow_key *key, bool *reversed);
 /* Insert a new flow (key as client→server).  May release the oldest flow
  * first (FLOW_LIMIT event).  NULL on allocation failure. */
-struct kf_flow *kf_flow_insert(struct kf_flow_table *t, const struct kf_flow_key *key,
-			       uint64_t ts_us, struct kf_events *ev);
+struct kf_flow *kf_flow_insert(struct kf_flow_table *t, const struct kf_flow_key *key, uint64_t ts_us,
+			       struct kf_events *ev);
 /* Mark the flow used at ts (keeps it young) and release flows idle too long. */
 void kf_flow_touch(struct kf_flow_table *t, struct kf_flow *f, uint64_t ts_us);
 /* Remove one flow now (connection closed); the release callback runs. */

@@ -85,8 +85,9 @@ static struct kf_ntlm_rec *ntlm_rec(struct kf_arena *a, const struct kf_ntlm_msg
 	return n;
 }
 
-static int64_t record(struct kf_run *r, const struct kf_token_origin *o, int type, const struct kf_krb_msg *krb,
-		      struct kf_span raw, struct kf_spnego_rec *sp, struct kf_ntlm_rec *ntlm)
+static int64_t record(struct kf_run *r, const struct kf_token_origin *o, int type,
+		      const struct kf_krb_msg *krb, struct kf_span raw, struct kf_spnego_rec *sp,
+		      struct kf_ntlm_rec *ntlm)
 {
 	struct kf_message msg;
 	memset(&msg, 0, sizeof msg);
@@ -134,10 +135,10 @@ static int64_t inner_message(struct kf_run *r, const struct kf_token_origin *o, 
 			kf_run_nomem(r);
 			return -1;
 		}
-		return record(r, o, KF_MSG_NTLM_NEGOTIATE + (int)n.type - 1, NULL, kf_span_make(NULL, 0), sp, rec);
+		return record(r, o, KF_MSG_NTLM_NEGOTIATE + (int)n.type - 1, NULL, kf_span_make(NULL, 0), sp,
+			      rec);
 	}
-	default:
-		break;
+	default: break;
 	}
 	sum->invalid = true;
 	return -1;

@@ -22,8 +22,8 @@ struct kf_token_origin {
 
 /* What the carrying record (an HTTP request, say) tells about the token. */
 struct kf_token_summary {
-	uint32_t token_bytes;          /* decoded size (0: no token or undecodable) */
-	bool invalid;                  /* not base64, or not a token krbflow knows */
+	uint32_t token_bytes;              /* decoded size (0: no token or undecodable) */
+	bool invalid;                      /* not base64, or not a token krbflow knows */
 	struct kf_spnego_rec *bare_spnego; /* a SPNEGO token with no inner message (negState only) */
 };
 

@@ -67,8 +67,8 @@ static int64_t check_mark(struct kf_krb_stream *s, uint32_t mark, struct kf_even
 	return mark;
 }
 
-void kf_krb_stream_data(struct kf_krb_stream *s, struct kf_span data, uint64_t frame,
-			kf_krb_record_fn cb, void *ctx, struct kf_events *ev)
+void kf_krb_stream_data(struct kf_krb_stream *s, struct kf_span data, uint64_t frame, kf_krb_record_fn cb,
+			void *ctx, struct kf_events *ev)
 {
 	struct kf_cur c = kf_cur_make(data);
 	while (kf_cur_left(&c) > 0 && !s->nomem) {

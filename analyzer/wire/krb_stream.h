@@ -22,19 +22,19 @@
 typedef void (*kf_krb_record_fn)(void *ctx, struct kf_span record, uint64_t first_frame);
 
 struct kf_krb_stream {
-	uint8_t *buf;       /* partial record (mark included) */
+	uint8_t *buf; /* partial record (mark included) */
 	size_t len, cap;
-	uint64_t skip;      /* bytes of an oversized record still to skip */
+	uint64_t skip; /* bytes of an oversized record still to skip */
 	uint64_t first_frame;
-	bool resync;        /* looking for a record boundary after a gap */
-	bool nomem;         /* an allocation failed: framing abandoned */
+	bool resync; /* looking for a record boundary after a gap */
+	bool nomem;  /* an allocation failed: framing abandoned */
 };
 
 void kf_krb_stream_init(struct kf_krb_stream *s);
 void kf_krb_stream_free(struct kf_krb_stream *s);
 /* Feed in-order bytes that arrived in frame `frame`. */
-void kf_krb_stream_data(struct kf_krb_stream *s, struct kf_span data, uint64_t frame,
-			kf_krb_record_fn cb, void *ctx, struct kf_events *ev);
+void kf_krb_stream_data(struct kf_krb_stream *s, struct kf_span data, uint64_t frame, kf_krb_record_fn cb,
+			void *ctx, struct kf_events *ev);
 /* The stream lost gap_len bytes here. */
 void kf_krb_stream_gap(struct kf_krb_stream *s, uint32_t gap_len);
 /* True while a record is partly gathered (for "incomplete" reporting). */

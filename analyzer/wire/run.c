@@ -44,4 +44,3 @@ void kf_run_tevent(struct kf_run *r, const struct kf_tevent *t)
 	else if (st != KF_OK)
 		kf_events_add(&r->ev, KF_EV_OUT_OF_MEMORY);
 }
-

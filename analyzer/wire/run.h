@@ -17,21 +17,21 @@
 #include "tcp_reasm.h"
 
 struct kf_run {
-	bool debug_decode;           /* print decoder rejections to stderr */
+	bool debug_decode; /* print decoder rejections to stderr */
 	struct kf_result *res;
 	struct kf_msgstore store;
 	struct kf_defrag *defrag;
 	struct kf_flow_table *flows;
 	struct kf_reasm_pool pool;
 	struct kf_events ev;
-	uint64_t frame, ts_us;       /* the packet being processed */
-	bool in_reassembled;         /* payload lives in the defrag buffer */
+	uint64_t frame, ts_us; /* the packet being processed */
+	bool in_reassembled;   /* payload lives in the defrag buffer */
 	uint64_t ev_count[KF_EV__COUNT];
 	uint64_t ev_first[KF_EV__COUNT];
 	int unsupported_dlt;
 	bool nomem;
-	uint8_t *token_buf;          /* KF_LIMIT_TOKEN bytes for decoded tokens, made on first use */
-	struct kf_tls_hello *tls;    /* TLS ClientHellos seen */
+	uint8_t *token_buf;       /* KF_LIMIT_TOKEN bytes for decoded tokens, made on first use */
+	struct kf_tls_hello *tls; /* TLS ClientHellos seen */
 	size_t n_tls, cap_tls;
 };
 

@@ -131,15 +131,9 @@ void kf_reasm_start(struct kf_reasm_dir *d, uint32_t isn, bool syn)
 	d->far_valid = false;
 }
 
-bool kf_reasm_started(const struct kf_reasm_dir *d)
-{
-	return d && d->started;
-}
+bool kf_reasm_started(const struct kf_reasm_dir *d) { return d && d->started; }
 
-uint64_t kf_reasm_delivered(const struct kf_reasm_dir *d)
-{
-	return d ? d->next : 0;
-}
+uint64_t kf_reasm_delivered(const struct kf_reasm_dir *d) { return d ? d->next : 0; }
 
 /* Map seq to the stream offset nearest d->next (within ±2^31).  Negative
  * results lie before the stream start. */

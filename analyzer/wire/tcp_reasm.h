@@ -26,8 +26,8 @@ typedef void (*kf_reasm_deliver_fn)(void *ctx, struct kf_span data, uint32_t gap
 
 /* Global accounting shared by all directions (caps the total buffered). */
 struct kf_reasm_pool {
-	uint64_t buffered;  /* out-of-order bytes held by all directions now */
-	uint64_t cap;       /* KF_LIMIT_REASM_TOTAL by default */
+	uint64_t buffered; /* out-of-order bytes held by all directions now */
+	uint64_t cap;      /* KF_LIMIT_REASM_TOTAL by default */
 };
 
 struct kf_reasm_dir; /* opaque */
@@ -43,8 +43,8 @@ bool kf_reasm_started(const struct kf_reasm_dir *d);
 
 /* Feed one segment's payload at sequence number seq.  Deliveries happen
  * inside this call. */
-void kf_reasm_segment(struct kf_reasm_dir *d, uint32_t seq, struct kf_span payload,
-		      kf_reasm_deliver_fn cb, void *ctx, struct kf_events *ev);
+void kf_reasm_segment(struct kf_reasm_dir *d, uint32_t seq, struct kf_span payload, kf_reasm_deliver_fn cb,
+		      void *ctx, struct kf_events *ev);
 
 /* A segment that is exactly the next in-order data while nothing is
  * buffered: count its n bytes as delivered without a callback, because the
@@ -58,8 +58,7 @@ void kf_reasm_ack(struct kf_reasm_dir *d, uint32_t ack, kf_reasm_deliver_fn cb, 
 		  struct kf_events *ev);
 
 /* Deliver whatever is buffered, holes as gaps (FIN, RST, eviction, end). */
-void kf_reasm_flush(struct kf_reasm_dir *d, kf_reasm_deliver_fn cb, void *ctx,
-		    struct kf_events *ev);
+void kf_reasm_flush(struct kf_reasm_dir *d, kf_reasm_deliver_fn cb, void *ctx, struct kf_events *ev);
 
 /* Next expected sequence number (relative stream offset for tests). */
 uint64_t kf_reasm_delivered(const struct kf_reasm_dir *d);

@@ -20,8 +20,8 @@ struct kf_arena {
 };
 
 void kf_arena_init(struct kf_arena *a, size_t cap);
-void *kf_arena_alloc(struct kf_arena *a, size_t n);       /* 8-aligned, uninitialised */
-void *kf_arena_zalloc(struct kf_arena *a, size_t n);      /* zeroed */
+void *kf_arena_alloc(struct kf_arena *a, size_t n);  /* 8-aligned, uninitialised */
+void *kf_arena_zalloc(struct kf_arena *a, size_t n); /* zeroed */
 char *kf_arena_strndup(struct kf_arena *a, const char *s, size_t n);
 void kf_arena_free(struct kf_arena *a);
 

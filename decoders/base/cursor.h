@@ -73,8 +73,8 @@ static inline uint32_t kf_cur_be32(struct kf_cur *c)
 		kf_cur_fail(c);
 		return 0;
 	}
-	uint32_t v = ((uint32_t)c->p[0] << 24) | ((uint32_t)c->p[1] << 16) |
-		     ((uint32_t)c->p[2] << 8) | c->p[3];
+	uint32_t v =
+		((uint32_t)c->p[0] << 24) | ((uint32_t)c->p[1] << 16) | ((uint32_t)c->p[2] << 8) | c->p[3];
 	c->p += 4;
 	c->n -= 4;
 	return v;
@@ -98,8 +98,8 @@ static inline uint32_t kf_cur_le32(struct kf_cur *c)
 		kf_cur_fail(c);
 		return 0;
 	}
-	uint32_t v = (uint32_t)c->p[0] | ((uint32_t)c->p[1] << 8) |
-		     ((uint32_t)c->p[2] << 16) | ((uint32_t)c->p[3] << 24);
+	uint32_t v = (uint32_t)c->p[0] | ((uint32_t)c->p[1] << 8) | ((uint32_t)c->p[2] << 16) |
+		     ((uint32_t)c->p[3] << 24);
 	c->p += 4;
 	c->n -= 4;
 	return v;
@@ -124,10 +124,7 @@ static inline void kf_cur_skip(struct kf_cur *c, size_t n) { (void)kf_cur_bytes(
 
 /* A sub-cursor over the next n bytes; the parent moves past them.  The child
  * cannot read beyond its own end (narrow before you descend). */
-static inline struct kf_cur kf_cur_sub(struct kf_cur *c, size_t n)
-{
-	return kf_cur_make(kf_cur_bytes(c, n));
-}
+static inline struct kf_cur kf_cur_sub(struct kf_cur *c, size_t n) { return kf_cur_make(kf_cur_bytes(c, n)); }
 
 /* The rest of the cursor as a span (consumes it). */
 static inline struct kf_span kf_cur_rest(struct kf_cur *c) { return kf_cur_bytes(c, kf_cur_left(c)); }

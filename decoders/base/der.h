@@ -17,21 +17,21 @@
 enum kf_der_class { KF_DER_UNIVERSAL = 0, KF_DER_APPLICATION = 1, KF_DER_CONTEXT = 2, KF_DER_PRIVATE = 3 };
 
 /* Universal tags krbflow meets. */
-#define KF_DER_INTEGER         2u
-#define KF_DER_BIT_STRING      3u
-#define KF_DER_OCTET_STRING    4u
-#define KF_DER_OID             6u
-#define KF_DER_ENUMERATED     10u
-#define KF_DER_UTF8_STRING    12u
-#define KF_DER_SEQUENCE       16u
-#define KF_DER_IA5_STRING     22u
-#define KF_DER_GENERALIZED    24u
+#define KF_DER_INTEGER 2u
+#define KF_DER_BIT_STRING 3u
+#define KF_DER_OCTET_STRING 4u
+#define KF_DER_OID 6u
+#define KF_DER_ENUMERATED 10u
+#define KF_DER_UTF8_STRING 12u
+#define KF_DER_SEQUENCE 16u
+#define KF_DER_IA5_STRING 22u
+#define KF_DER_GENERALIZED 24u
 #define KF_DER_GENERAL_STRING 27u
 
 struct kf_der_tlv {
-	uint8_t cls;          /* enum kf_der_class */
+	uint8_t cls; /* enum kf_der_class */
 	bool constructed;
-	bool indefinite;      /* set when reading failed on a BER indefinite length */
+	bool indefinite; /* set when reading failed on a BER indefinite length */
 	uint32_t tag;
 	struct kf_span value; /* the contents octets, inside the input */
 	size_t header_len;    /* identifier + length octets */

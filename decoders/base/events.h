@@ -50,6 +50,10 @@ static inline void kf_events_add(struct kf_events *e, enum kf_event ev)
 		e->dropped++;
 }
 
-static inline void kf_events_clear(struct kf_events *e) { e->n = 0; e->dropped = 0; }
+static inline void kf_events_clear(struct kf_events *e)
+{
+	e->n = 0;
+	e->dropped = 0;
+}
 
 #endif

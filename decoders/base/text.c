@@ -100,8 +100,8 @@ static size_t next_utf16le(const uint8_t *p, size_t n, uint32_t *cp)
 /* A well-formed UTF-8 sequence (RFC 3629), or '?' for its first byte. */
 static size_t next_utf8(const uint8_t *p, size_t n, uint32_t *cp)
 {
-	static const uint32_t lead_bits[5] = {0, 0, 0x1f, 0x0f, 0x07};
-	static const uint32_t smallest[5] = {0, 0, 0x80, 0x800, 0x10000};
+	static const uint32_t lead_bits[5] = { 0, 0, 0x1f, 0x0f, 0x07 };
+	static const uint32_t smallest[5] = { 0, 0, 0x80, 0x800, 0x10000 };
 	uint8_t b = p[0];
 	size_t len;
 	*cp = '?';

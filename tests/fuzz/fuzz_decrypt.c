@@ -20,13 +20,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!kr) {
 		char err[256];
 		kr = kf_keyring_new();
-		if (!kr || kf_keyring_add_keytab(kr, KF_SAMPLES_DIR "/keys/lab-kdc.keytab", err, sizeof err) <= 0)
+		if (!kr ||
+		    kf_keyring_add_keytab(kr, KF_SAMPLES_DIR "/keys/lab-kdc.keytab", err, sizeof err) <= 0)
 			abort();
 	}
 	if (size < 1)
 		return 0;
 	static const int types[] = { KF_KRB_AS_REQ, KF_KRB_AS_REP, KF_KRB_TGS_REQ, KF_KRB_TGS_REP,
-				     KF_KRB_AP_REQ, KF_KRB_AP_REP, KF_KRB_ERROR, KF_KRB_CRED };
+				     KF_KRB_AP_REQ, KF_KRB_AP_REP, KF_KRB_ERROR,   KF_KRB_CRED };
 	int type = types[data[0] % (sizeof types / sizeof types[0])];
 	struct kf_events ev = { 0 };
 	uint32_t keys[2] = { prev[0], prev[1] };

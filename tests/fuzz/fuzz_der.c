@@ -45,20 +45,15 @@ static void walk(struct kf_cur c, unsigned depth)
 		char oid[128];
 		switch (t.tag) {
 		case KF_DER_INTEGER:
-		case KF_DER_ENUMERATED:
-			(void)kf_der_int(t.value, &iv);
-			break;
-		case KF_DER_BIT_STRING:
-			(void)kf_der_bits32(t.value, &bits);
-			break;
+		case KF_DER_ENUMERATED: (void)kf_der_int(t.value, &iv); break;
+		case KF_DER_BIT_STRING: (void)kf_der_bits32(t.value, &bits); break;
 		case KF_DER_OID:
 			if (kf_oid_to_string(t.value, oid, sizeof oid))
 				FUZZ_CSTR(oid);
 			(void)kf_oid_to_string(t.value, oid, 8); /* too small: must fail cleanly */
 			(void)kf_mech_from_oid(t.value);
 			break;
-		default:
-			break;
+		default: break;
 		}
 	}
 }

@@ -44,8 +44,10 @@ static void check_head(const struct kf_http_head *h, long r, struct kf_span s)
 		FUZZ_CHECK(fuzz_span_inside(h->headers[i].value, s.p, s.n));
 		check_auth(h->headers[i].value);
 	}
-	static const char *const names[] = { "Authorization", "WWW-Authenticate", "Proxy-Authenticate",
-					     "Proxy-Authorization", "Host", "Content-Length" };
+	static const char *const names[] = {
+		"Authorization", "WWW-Authenticate", "Proxy-Authenticate", "Proxy-Authorization",
+		"Host",          "Content-Length"
+	};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
 		const struct kf_http_header *hh = kf_http_header_find(h, names[i], 0);
 		if (hh)

@@ -69,8 +69,7 @@ static void ip_packet(struct kf_span s, unsigned depth)
 			FUZZ_CHECK(fuzz_span_inside(u.quoted.payload, g_base, g_size));
 		break;
 	}
-	default:
-		break;
+	default: break;
 	}
 	FUZZ_CHECK(ev.n <= KF_EVENT_SINK_CAP);
 }
@@ -83,8 +82,17 @@ static void l3(struct kf_l3 *l, unsigned depth)
 }
 
 static const int dlts[] = {
-	KF_DLT_EN10MB, KF_DLT_NULL, KF_DLT_RAW, 14, KF_DLT_LOOP, KF_DLT_LINUX_SLL,
-	KF_DLT_RAW_LINKTYPE, KF_DLT_IPV4, KF_DLT_IPV6, KF_DLT_LINUX_SLL2, 147 /* USER0: unsupported */,
+	KF_DLT_EN10MB,
+	KF_DLT_NULL,
+	KF_DLT_RAW,
+	14,
+	KF_DLT_LOOP,
+	KF_DLT_LINUX_SLL,
+	KF_DLT_RAW_LINKTYPE,
+	KF_DLT_IPV4,
+	KF_DLT_IPV6,
+	KF_DLT_LINUX_SLL2,
+	147 /* USER0: unsupported */,
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -28,7 +28,8 @@
 
 static void usage(void)
 {
-	fputs("usage: memcheck [-l LIMIT_MIB] [-t TIMEOUT_S] [-o OUT] [-e ERR] -- COMMAND [ARG...]\n", stderr);
+	fputs("usage: memcheck [-l LIMIT_MIB] [-t TIMEOUT_S] [-o OUT] [-e ERR] -- COMMAND [ARG...]\n",
+	      stderr);
 	exit(4);
 }
 
@@ -145,7 +146,7 @@ int main(int argc, char **argv)
 		if (WEXITSTATUS(status) == 127)
 			rc = 4;
 	}
-	fprintf(stderr, "memcheck: %s peak_rss_kib=%lu limit_kib=%lu seconds=%.2f verdict=%s\n", how, peak_kib,
-		limit_kib, secs, verdict);
+	fprintf(stderr, "memcheck: %s peak_rss_kib=%lu limit_kib=%lu seconds=%.2f verdict=%s\n", how,
+		peak_kib, limit_kib, secs, verdict);
 	return rc;
 }

@@ -311,9 +311,9 @@ START_TEST(t_tcp_big_record_reordered)
 	memcpy(two + qlen, q, qlen);
 
 	uint32_t cseq = 1000, sseq = 5000;
-	tcp_seg(&w, 2, 1, 40100, 88, cseq, 0, 0x02, NULL, 0);              /* 1 SYN */
-	tcp_seg(&w, 1, 2, 88, 40100, sseq, cseq + 1, 0x12, NULL, 0);       /* 2 SYN-ACK */
-	tcp_seg(&w, 2, 1, 40100, 88, cseq + 1, sseq + 1, 0x10, NULL, 0);   /* 3 ACK */
+	tcp_seg(&w, 2, 1, 40100, 88, cseq, 0, 0x02, NULL, 0);                  /* 1 SYN */
+	tcp_seg(&w, 1, 2, 88, 40100, sseq, cseq + 1, 0x12, NULL, 0);           /* 2 SYN-ACK */
+	tcp_seg(&w, 2, 1, 40100, 88, cseq + 1, sseq + 1, 0x10, NULL, 0);       /* 3 ACK */
 	tcp_seg(&w, 2, 1, 40100, 88, cseq + 1, sseq + 1, 0x18, two, 2 * qlen); /* 4: two requests */
 	size_t nseg = (plen + 999) / 1000;
 	/* order: 1, 0, 3, 2, 5, 4, ... then the first again */
@@ -324,8 +324,8 @@ START_TEST(t_tcp_big_record_reordered)
 			if (s >= nseg)
 				continue;
 			size_t len = s == nseg - 1 ? plen - s * 1000 : 1000;
-			tcp_seg(&w, 1, 2, 88, 40100, sseq + 1 + (uint32_t)(s * 1000), cseq + 1 + (uint32_t)(2 * qlen),
-				0x18, p + s * 1000, len);
+			tcp_seg(&w, 1, 2, 88, 40100, sseq + 1 + (uint32_t)(s * 1000),
+				cseq + 1 + (uint32_t)(2 * qlen), 0x18, p + s * 1000, len);
 			frame++;
 		}
 	}
@@ -417,11 +417,11 @@ START_TEST(t_unanswered_requests)
 	struct pcap_w w;
 	pw_open(&w, 1);
 	krb5_data *req = as_req("erin@LAB.TEST", 1);
-	udp_msg(&w, 2, 1, 40000, 88, req);                         /* 1: never answered */
-	for (int i = 0; i < 3; i++)                                 /* 2-4: SYNs, no answer */
+	udp_msg(&w, 2, 1, 40000, 88, req); /* 1: never answered */
+	for (int i = 0; i < 3; i++)        /* 2-4: SYNs, no answer */
 		tcp_seg(&w, 2, 1, 40200, 88, 77, 0, 0x02, NULL, 0);
-	tcp_seg(&w, 2, 1, 40300, 88, 10, 0, 0x02, NULL, 0);         /* 5: SYN */
-	tcp_seg(&w, 1, 2, 88, 40300, 0, 11, 0x14, NULL, 0);         /* 6: RST-ACK */
+	tcp_seg(&w, 2, 1, 40300, 88, 10, 0, 0x02, NULL, 0); /* 5: SYN */
+	tcp_seg(&w, 1, 2, 88, 40300, 0, 11, 0x14, NULL, 0); /* 6: RST-ACK */
 	/* 7: ICMP port unreachable quoting a UDP datagram to port 88 */
 	size_t n = ether(pkt, 0x0800);
 	size_t icmp_len = 8 + 20 + 8;
@@ -573,23 +573,24 @@ START_TEST(t_http_proxy_pipelining)
 	struct pcap_w w;
 	pw_open(&w, 1);
 	uint32_t cseq = 100, sseq = 900;
-	tcp_seg(&w, 2, 9, 40500, 3128, cseq - 1, 0, 0x02, NULL, 0);           /* 1 SYN */
-	tcp_seg(&w, 9, 2, 3128, 40500, sseq - 1, cseq, 0x12, NULL, 0);        /* 2 SYN-ACK */
-	tcp_text(&w, true, &cseq, &sseq, "GET http://x.lab.test/ HTTP/1.1\r\nHost: x.lab.test\r\n\r\n"); /* 3 */
+	tcp_seg(&w, 2, 9, 40500, 3128, cseq - 1, 0, 0x02, NULL, 0);    /* 1 SYN */
+	tcp_seg(&w, 9, 2, 3128, 40500, sseq - 1, cseq, 0x12, NULL, 0); /* 2 SYN-ACK */
+	tcp_text(&w, true, &cseq, &sseq,
+		 "GET http://x.lab.test/ HTTP/1.1\r\nHost: x.lab.test\r\n\r\n"); /* 3 */
 	tcp_text(&w, false, &cseq, &sseq,
 		 "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: NTLM\r\n"
-		 "Proxy-Authenticate: Basic realm=\"p, q\"\r\nContent-Length: 5\r\n\r\nhe");          /* 4 */
-	tcp_text(&w, false, &cseq, &sseq, "llo");                                                       /* 5 */
+		 "Proxy-Authenticate: Basic realm=\"p, q\"\r\nContent-Length: 5\r\n\r\nhe"); /* 4 */
+	tcp_text(&w, false, &cseq, &sseq, "llo");                                            /* 5 */
 	char req[512];
 	snprintf(req, sizeof req, "GET http://x.lab.test/ HTTP/1.1\r\nHost: x.lab.test\r\nProxy-Auth");
-	tcp_text(&w, true, &cseq, &sseq, req);                                                          /* 6 */
+	tcp_text(&w, true, &cseq, &sseq, req); /* 6 */
 	snprintf(req, sizeof req, "orization: NTLM %s\r\n\r\n", neg_b64);
-	tcp_text(&w, true, &cseq, &sseq, req);                                                          /* 7 */
+	tcp_text(&w, true, &cseq, &sseq, req); /* 7 */
 	tcp_text(&w, false, &cseq, &sseq,
 		 "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;x=1\r\nhello\r\n0\r\n\r\n"); /* 8 */
 	tcp_text(&w, true, &cseq, &sseq,
 		 "HEAD /a HTTP/1.1\r\nHost: x.lab.test\r\n\r\nGET /b HTTP/1.1\r\nHost: x.lab.test\r\n"
-		 "If-None-Match: \"1\"\r\n\r\n");                                                     /* 9 */
+		 "If-None-Match: \"1\"\r\n\r\n"); /* 9 */
 	tcp_text(&w, false, &cseq, &sseq,
 		 "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nHTTP/1.1 304 Not Modified\r\n\r\n"); /* 10 */
 	pw_close(&w);
@@ -629,15 +630,16 @@ START_TEST(t_http_proxy_pipelining)
 	ck_assert_str_eq(m->http->method, "HEAD");
 	const struct kf_message *second = NULL;
 	for (size_t i = 0; i < r.n_messages; i++)
-		if (r.messages[i].frame == 9 && r.messages[i].type == KF_MSG_HTTP_REQUEST && r.messages[i].http &&
-		    strcmp(r.messages[i].http->method, "GET") == 0)
+		if (r.messages[i].frame == 9 && r.messages[i].type == KF_MSG_HTTP_REQUEST &&
+		    r.messages[i].http && strcmp(r.messages[i].http->method, "GET") == 0)
 			second = &r.messages[i];
 	ck_assert_ptr_nonnull(second);
 	ck_assert_str_eq(second->http->uri, "/b");
 	size_t responses10 = 0;
 	int statuses[2] = { 0, 0 };
 	for (size_t i = 0; i < r.n_messages; i++)
-		if (r.messages[i].frame == 10 && r.messages[i].type == KF_MSG_HTTP_RESPONSE && responses10 < 2)
+		if (r.messages[i].frame == 10 && r.messages[i].type == KF_MSG_HTTP_RESPONSE &&
+		    responses10 < 2)
 			statuses[responses10++] = r.messages[i].http->status;
 	ck_assert_uint_eq(responses10, 2); /* HEAD's Content-Length: 100 announced no body */
 	ck_assert_int_eq(statuses[0], 200);
@@ -662,7 +664,9 @@ START_TEST(t_non_http_ignored)
 	tcp_seg(&w, 2, 9, 40500, 3128, cseq - 1, 0, 0x02, NULL, 0);
 	tcp_seg(&w, 9, 2, 3128, 40500, sseq - 1, cseq, 0x12, NULL, 0);
 	tcp_text(&w, true, &cseq, &sseq, "\x16\x01binary-protocol-hello");
-	tcp_text(&w, true, &cseq, &sseq, "GET / HTTP/1.1\r\nAuthorization: NTLM TlRMTVNTUAABAAAAB4IIAAAAAAAAAAAAAAAAAAAAAAA=\r\n\r\n");
+	tcp_text(
+		&w, true, &cseq, &sseq,
+		"GET / HTTP/1.1\r\nAuthorization: NTLM TlRMTVNTUAABAAAAB4IIAAAAAAAAAAAAAAAAAAAAAAA=\r\n\r\n");
 	pw_close(&w);
 	struct kf_result r;
 	analyze(w.path, NULL, &r);
@@ -679,23 +683,33 @@ static size_t client_hello(uint8_t *p, const char *name)
 	size_t nl = strlen(name), n = 0;
 	uint8_t body[512];
 	size_t b = 0;
-	body[b++] = 3; body[b++] = 3;            /* legacy_version TLS 1.2 */
-	memset(body + b, 0x11, 32); b += 32;     /* random */
-	body[b++] = 0;                           /* session id */
-	body[b++] = 0; body[b++] = 2; body[b++] = 0x13; body[b++] = 0x01; /* one cipher suite */
-	body[b++] = 1; body[b++] = 0;            /* compression: null */
+	body[b++] = 3;
+	body[b++] = 3; /* legacy_version TLS 1.2 */
+	memset(body + b, 0x11, 32);
+	b += 32;       /* random */
+	body[b++] = 0; /* session id */
+	body[b++] = 0;
+	body[b++] = 2;
+	body[b++] = 0x13;
+	body[b++] = 0x01; /* one cipher suite */
+	body[b++] = 1;
+	body[b++] = 0; /* compression: null */
 	size_t ext_len = 4 + 2 + 1 + 2 + nl;
 	b += put16(body + b, (uint16_t)ext_len);
-	b += put16(body + b, 0);                 /* server_name */
+	b += put16(body + b, 0); /* server_name */
 	b += put16(body + b, (uint16_t)(2 + 1 + 2 + nl));
 	b += put16(body + b, (uint16_t)(1 + 2 + nl));
-	body[b++] = 0;                           /* host_name */
+	body[b++] = 0; /* host_name */
 	b += put16(body + b, (uint16_t)nl);
-	memcpy(body + b, name, nl); b += nl;
-	p[n++] = 0x16; p[n++] = 3; p[n++] = 1;   /* handshake record */
+	memcpy(body + b, name, nl);
+	b += nl;
+	p[n++] = 0x16;
+	p[n++] = 3;
+	p[n++] = 1; /* handshake record */
 	n += put16(p + n, (uint16_t)(4 + b));
-	p[n++] = 1;                              /* client_hello */
-	p[n++] = 0; n += put16(p + n, (uint16_t)b);
+	p[n++] = 1; /* client_hello */
+	p[n++] = 0;
+	n += put16(p + n, (uint16_t)b);
 	memcpy(p + n, body, b);
 	return n + b;
 }
@@ -707,12 +721,12 @@ START_TEST(t_https_story)
 	struct pcap_w w;
 	pw_open(&w, 1);
 	krb5_data *req = as_req("ivy@LAB.TEST", 1);
-	udp_msg(&w, 2, 1, 40000, 88, req);                                  /* 1 */
+	udp_msg(&w, 2, 1, 40000, 88, req); /* 1 */
 	uint8_t hello[600];
 	size_t hl = client_hello(hello, "web.lab.test");
-	tcp_seg(&w, 2, 20, 40600, 443, 1000, 0, 0x02, NULL, 0);           /* 2 SYN */
-	tcp_seg(&w, 20, 2, 443, 40600, 5000, 1001, 0x12, NULL, 0);        /* 3 SYN-ACK */
-	tcp_seg(&w, 2, 20, 40600, 443, 1001, 5001, 0x18, hello, hl);      /* 4 ClientHello */
+	tcp_seg(&w, 2, 20, 40600, 443, 1000, 0, 0x02, NULL, 0);      /* 2 SYN */
+	tcp_seg(&w, 20, 2, 443, 40600, 5000, 1001, 0x12, NULL, 0);   /* 3 SYN-ACK */
+	tcp_seg(&w, 2, 20, 40600, 443, 1001, 5001, 0x18, hello, hl); /* 4 ClientHello */
 	pw_close(&w);
 	struct kf_result r;
 	analyze(w.path, NULL, &r);

@@ -45,8 +45,8 @@ START_TEST(t_valid)
 	uint8_t want[64], out[64];
 	size_t want_n = kf_test_hex(v->hex, want, sizeof want);
 	size_t len = 999;
-	ck_assert_msg(kf_base64_decode(kf_span_make(v->b64, strlen(v->b64)), out, sizeof out, &len), "%s rejected",
-		      v->name);
+	ck_assert_msg(kf_base64_decode(kf_span_make(v->b64, strlen(v->b64)), out, sizeof out, &len),
+		      "%s rejected", v->name);
 	ck_assert_uint_eq(len, want_n);
 	ck_assert(memcmp(out, want, want_n) == 0);
 	ck_assert_uint_ge(kf_base64_decoded_max(strlen(v->b64)), want_n);
@@ -155,16 +155,10 @@ static void sweep(const char *b64)
 	free(full);
 }
 
-START_TEST(t_truncation)
-{
-	sweep(valids[_i].b64);
-}
+START_TEST(t_truncation) { sweep(valids[_i].b64); }
 END_TEST
 
-START_TEST(t_truncation_real)
-{
-	sweep(real_krb_resp);
-}
+START_TEST(t_truncation_real) { sweep(real_krb_resp); }
 END_TEST
 
 static Suite *suite(void)
@@ -181,7 +175,4 @@ static Suite *suite(void)
 	return s;
 }
 
-int main(void)
-{
-	return kf_test_run(suite());
-}
+int main(void) { return kf_test_run(suite()); }

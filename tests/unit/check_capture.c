@@ -107,12 +107,12 @@ static void write_file(const char *path, const void *p, size_t n)
 /* ---- classic pcap ------------------------------------------------------ */
 
 struct rec {
-	unsigned ifid;   /* pcapng interface (ignored by pcap) */
-	uint64_t ts;     /* pcap: seconds; pcapng: units of the interface */
-	uint32_t frac;   /* pcap: usec or nsec */
+	unsigned ifid; /* pcapng interface (ignored by pcap) */
+	uint64_t ts;   /* pcap: seconds; pcapng: units of the interface */
+	uint32_t frac; /* pcap: usec or nsec */
 	uint32_t caplen, wirelen;
 	unsigned seed;
-	int kind;        /* pcapng: 6 EPB, 3 SPB, 2 obsolete PB */
+	int kind; /* pcapng: 6 EPB, 3 SPB, 2 obsolete PB */
 };
 
 static void pcap_header(struct fb *b, bool nsec, uint32_t linktype)
@@ -186,9 +186,7 @@ static void ng_packet(struct fb *b, const struct rec *r)
 	w32(b, (uint32_t)r->kind);
 	w32(b, 0);
 	switch (r->kind) {
-	case 3: /* SPB */
-		w32(b, r->wirelen);
-		break;
+	case 3: /* SPB */ w32(b, r->wirelen); break;
 	case 2: /* obsolete Packet Block */
 		w16(b, r->ifid);
 		w16(b, 0); /* drops */
@@ -354,7 +352,7 @@ START_TEST(t_pcap_linktypes)
 		uint32_t linktype;
 		int dlt;
 	} rows[] = {
-		{ 101, KF_DLT_RAW }, { 0, KF_DLT_NULL }, { 113, KF_DLT_LINUX_SLL },
+		{ 101, KF_DLT_RAW },        { 0, KF_DLT_NULL },   { 113, KF_DLT_LINUX_SLL },
 		{ 276, KF_DLT_LINUX_SLL2 }, { 228, KF_DLT_IPV4 }, { 229, KF_DLT_IPV6 },
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
@@ -469,7 +467,8 @@ START_TEST(t_pcapng_two_linktypes)
 	ck_assert_int_eq(r.n, 7);
 	ck_assert_int_eq(r.first_dlt, KF_DLT_EN10MB);
 	for (int i = 0; i < 7; i++)
-		expect_pkt(&r, i, TWO_RECS[i].ts, two_dlt((size_t)i), TWO_RECS[i].caplen, TWO_RECS[i].wirelen);
+		expect_pkt(&r, i, TWO_RECS[i].ts, two_dlt((size_t)i), TWO_RECS[i].caplen,
+			   TWO_RECS[i].wirelen);
 }
 END_TEST
 
@@ -489,7 +488,8 @@ START_TEST(t_pcapng_fallback_truncated)
 	ck_assert(r.truncated);
 	ck_assert_str_ne(r.err, "");
 	for (int i = 0; i < 6; i++)
-		expect_pkt(&r, i, TWO_RECS[i].ts, two_dlt((size_t)i), TWO_RECS[i].caplen, TWO_RECS[i].wirelen);
+		expect_pkt(&r, i, TWO_RECS[i].ts, two_dlt((size_t)i), TWO_RECS[i].caplen,
+			   TWO_RECS[i].wirelen);
 }
 END_TEST
 
@@ -729,8 +729,8 @@ START_TEST(t_bug_pcapng_binary_tsresol)
 {
 	struct fb b = { .n = 0 };
 	ng_shb(&b);
-	ng_idb(&b, 1, 65535, 0x80 | 20, 0); /* 2^-20 s */
-	ng_idb(&b, 101, 65535, -1, 0);       /* forces the built-in reader */
+	ng_idb(&b, 1, 65535, 0x80 | 20, 0);                                   /* 2^-20 s */
+	ng_idb(&b, 101, 65535, -1, 0);                                        /* forces the built-in reader */
 	struct rec r0 = { 0, (5ull << 20) + (1ull << 19), 0, 20, 20, 51, 6 }; /* 5.5 s */
 	ng_packet(&b, &r0);
 	const char *path = tmp_path("binres.pcapng");
@@ -783,7 +783,4 @@ static Suite *suite(void)
 	return s;
 }
 
-int main(void)
-{
-	return kf_test_run_in_dir(suite, "capture", g_dir, sizeof g_dir);
-}
+int main(void) { return kf_test_run_in_dir(suite, "capture", g_dir, sizeof g_dir); }

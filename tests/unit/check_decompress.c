@@ -55,16 +55,18 @@ static void write_file(const char *path, const void *p, size_t n)
 /* ---- writing compressed files ------------------------------------------- */
 
 enum variant {
-	V_GZIP,        /* one gzip member */
-	V_GZIP_MULTI,  /* three members, split at arbitrary bytes */
-	V_GZIP_PADDED, /* one member then zero padding (ignored, as gzip(1) does) */
-	V_ZSTD,        /* one zstd frame */
-	V_ZSTD_MULTI,  /* two frames, a skippable frame between them */
+	V_GZIP,         /* one gzip member */
+	V_GZIP_MULTI,   /* three members, split at arbitrary bytes */
+	V_GZIP_PADDED,  /* one member then zero padding (ignored, as gzip(1) does) */
+	V_ZSTD,         /* one zstd frame */
+	V_ZSTD_MULTI,   /* two frames, a skippable frame between them */
 	V_ZSTD_FLUSHED, /* one frame made of many small flushed blocks */
 	V__COUNT
 };
 
-static const char *const VNAME[V__COUNT] = { "gz", "gz-multi", "gz-padded", "zst", "zst-multi", "zst-flushed" };
+static const char *const VNAME[V__COUNT] = {
+	"gz", "gz-multi", "gz-padded", "zst", "zst-multi", "zst-flushed"
+};
 
 static void gz_member(const char *path, const char *mode, const uint8_t *p, size_t n)
 {
@@ -131,9 +133,7 @@ static const char *compress_to(const uint8_t *p, size_t n, enum variant v, const
 	const char *path = tmp_path(fname);
 	unlink(path);
 	switch (v) {
-	case V_GZIP:
-		gz_member(path, "wb9", p, n);
-		break;
+	case V_GZIP: gz_member(path, "wb9", p, n); break;
 	case V_GZIP_MULTI: {
 		size_t a = n / 3, b = n / 3 + 17 < n ? n / 3 + 17 : n / 2;
 		gz_member(path, "wb", p, a);
@@ -147,9 +147,7 @@ static const char *compress_to(const uint8_t *p, size_t n, enum variant v, const
 		append_file(path, zeros, sizeof zeros);
 		break;
 	}
-	case V_ZSTD:
-		zstd_frame(path, p, n, 19);
-		break;
+	case V_ZSTD: zstd_frame(path, p, n, 19); break;
 	case V_ZSTD_MULTI: {
 		/* RFC 8878 §3.1.2 skippable frame: magic 0x184D2A5?, size, data */
 		static const uint8_t skip[12] = { 0x53, 0x2a, 0x4d, 0x18, 4, 0, 0, 0, 'k', 'f', '!', '!' };
@@ -158,11 +156,8 @@ static const char *compress_to(const uint8_t *p, size_t n, enum variant v, const
 		zstd_frame(path, p + n / 2, n - n / 2, 1);
 		break;
 	}
-	case V_ZSTD_FLUSHED:
-		zstd_flushed(path, p, n, 300);
-		break;
-	default:
-		ck_abort();
+	case V_ZSTD_FLUSHED: zstd_flushed(path, p, n, 300); break;
+	default: ck_abort();
 	}
 	return path;
 }
@@ -224,7 +219,10 @@ static void reap(pid_t pid)
 }
 
 static const char *const SAMPLES[] = {
-	"web-healthy-401first.pcap", "kerberos-tcp.pcap", "kerberos-udp-fragmented.pcap", "web-ntlm-fallback.pcap",
+	"web-healthy-401first.pcap",
+	"kerberos-tcp.pcap",
+	"kerberos-udp-fragmented.pcap",
+	"web-ntlm-fallback.pcap",
 };
 #define N_SAMPLES (sizeof SAMPLES / sizeof SAMPLES[0])
 
@@ -535,7 +533,7 @@ START_TEST(t_big_expansion)
 {
 	/* a pcap header then 24 MiB of zeros (1.5 million empty records)
 	 * compress to a few kB: a big capture, read with fixed buffers */
-	static const uint8_t hdr[24] = { 0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0,
+	static const uint8_t hdr[24] = { 0xd4, 0xc3, 0xb2, 0xa1, 2,    0,    4, 0, 0, 0, 0, 0,
 					 0,    0,    0,    0,    0xff, 0xff, 0, 0, 1, 0, 0, 0 };
 	const size_t zeros = 24u << 20;
 	const char *path = tmp_path("zeros.pcap.gz");
@@ -740,7 +738,4 @@ static Suite *suite(void)
 	return s;
 }
 
-int main(void)
-{
-	return kf_test_run_in_dir(suite, "decompress", g_dir, sizeof g_dir);
-}
+int main(void) { return kf_test_run_in_dir(suite, "decompress", g_dir, sizeof g_dir); }

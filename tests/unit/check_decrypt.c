@@ -61,8 +61,8 @@ static void put_counted(struct kt *k, const void *p, size_t n)
 }
 
 /* One entry: principal "a/b@REALM", kvno, etype, key bytes. */
-static void kt_entry(struct kt *k, const char *realm, const char *c1, const char *c2, uint32_t kvno, int etype,
-		     const uint8_t *key, size_t keylen)
+static void kt_entry(struct kt *k, const char *realm, const char *c1, const char *c2, uint32_t kvno,
+		     int etype, const uint8_t *key, size_t keylen)
 {
 	size_t at = k->n;
 	put32(k, 0); /* size, filled below */
@@ -196,7 +196,6 @@ static const struct kf_message *msg_at(const struct kf_result *r, uint64_t frame
 	ck_assert_msg(m != NULL, "no message of type %d in frame %llu", type, (unsigned long long)frame);
 	return m;
 }
-
 
 /* deleg-works with the services' keytab: the front end's AP-REQ (frame 13)
  * opens with HTTP/front's key, its authenticator with the session key, the
@@ -395,7 +394,4 @@ static Suite *suite(void)
 	return s;
 }
 
-int main(void)
-{
-	return kf_test_run_in_dir(suite, "decrypt", g_dir, sizeof g_dir);
-}
+int main(void) { return kf_test_run_in_dir(suite, "decrypt", g_dir, sizeof g_dir); }

@@ -109,7 +109,7 @@ START_TEST(t_in_order)
 	struct kf_frag_key k = key4(0x0a000001, 0x0a000002, 0x1234, 17);
 	uint8_t p[3000];
 	fill(p, sizeof p, 1);
-	struct kf_events ev = {0};
+	struct kf_events ev = { 0 };
 	struct kf_span out;
 	uint32_t nf = 99;
 
@@ -136,7 +136,7 @@ START_TEST(t_reversed)
 	struct kf_frag_key k = key4(0x0a000001, 0x0a000002, 7, 17);
 	uint8_t p[4000];
 	fill(p, sizeof p, 2);
-	struct kf_events ev = {0};
+	struct kf_events ev = { 0 };
 	struct kf_span out;
 	uint32_t nf = 0;
 
@@ -160,7 +160,7 @@ START_TEST(t_unfragmented)
 	struct kf_frag_key k = key4(1, 2, 3, 6);
 	uint8_t p[100];
 	fill(p, sizeof p, 3);
-	struct kf_events ev = {0};
+	struct kf_events ev = { 0 };
 	struct kf_span out;
 	uint32_t nf = 0;
 	ck_assert_int_eq(feed(d, &k, 0, 1, p, 0, 100, false, &out, &nf, &ev), KF_DEFRAG_DONE);
@@ -178,14 +178,14 @@ START_TEST(t_interleaved)
 	struct inc_log log;
 	struct kf_defrag *d = new_engine(&log);
 	struct kf_frag_key k[4] = {
-	    key4(0x0a000001, 0x0a000002, 42, 17), key4(0x0a000001, 0x0a000002, 43, 17), /* other id */
-	    key4(0x0a000003, 0x0a000002, 42, 17),                                       /* other src */
-	    key4(0x0a000001, 0x0a000002, 42, 6),                                        /* other proto */
+		key4(0x0a000001, 0x0a000002, 42, 17), key4(0x0a000001, 0x0a000002, 43, 17), /* other id */
+		key4(0x0a000003, 0x0a000002, 42, 17),                                       /* other src */
+		key4(0x0a000001, 0x0a000002, 42, 6),                                        /* other proto */
 	};
 	uint8_t p[4][900];
 	for (int i = 0; i < 4; i++)
 		fill(p[i], sizeof p[i], 10 + (uint32_t)i);
-	struct kf_events ev = {0};
+	struct kf_events ev = { 0 };
 	struct kf_span out;
 	uint32_t nf;
 	uint64_t frame = 1;
@@ -221,7 +221,7 @@ START_TEST(t_duplicate)
 	struct kf_frag_key k = key4(1, 2, 3, 17);
 	uint8_t p[64];
 	fill(p, sizeof p, 4);
-	struct kf_events ev = {0};
+	struct kf_events ev = { 0 };
 	struct kf_span out;
 	uint32_t nf;
 	ck_assert_int_eq(feed(d, &k, 0, 1, p, 0, 32, true, &out, &nf, &ev), KF_DEFRAG_PENDING);
@@ -247,7 +247,7 @@ START_TEST(t_overlap_same)
 	struct kf_frag_key k = key4(1, 2, 3, 17);
 	uint8_t p[48];
 	fill(p, sizeof p, 5);
-	struct kf_events ev = {0};
+	struct kf_events ev = { 0 };
 	struct kf_span out;
 	uint32_t nf;
 	ck_assert_int_eq(feed(d, &k, 0, 1, p, 0, 24, true, &out, &nf, &ev), KF_DEFRAG_PENDING);
@@ -268,7 +268,7 @@ START_TEST(t_overlap_differs)
 	uint8_t first[40], second[40], want[40];
 	fill(first, sizeof first, 6);
 	memset(second, 0xEE, sizeof second);
-	struct kf_events ev = {0};
+	struct kf_events ev = { 0 };
 	struct kf_span out;
 	uint32_t nf;
 	/* held: [0,8) [16,24) and the last fragment [32,40) */
@@ -299,7 +299,7 @@ START_TEST(t_end_conflict)
 	struct kf_frag_key k = key4(1, 2, 3, 17);
 	uint8_t p[64];
 	fill(p, sizeof p, 7);
-	struct kf_events ev = {0};
+	struct kf_events ev = { 0 };
 	struct kf_span out;
 	uint32_t nf;
 	ck_assert_int_eq(feed(d, &k, 0, 1, p, 16, 16, false, &out, &nf, &ev), KF_DEFRAG_PENDING);
@@ -337,7 +337,7 @@ START_TEST(t_timeout_ports)
 	p[1] = 88;
 	p[2] = 0xc3;
 	p[3] = 0x50;
-	struct kf_events ev = {0};
+	struct kf_events ev = { 0 };
 	struct kf_span out;
 	uint32_t nf;
 	const uint64_t t0 = 1000000000ull;
@@ -347,8 +347,8 @@ START_TEST(t_timeout_ports)
 	/* the last fragment never comes; another datagram just before the timeout */
 	struct kf_frag_key other = key4(0xc0a80009, 0xc0a80002, 1, 17);
 	ck_assert_int_eq(
-	    feed(d, &other, t0 + KF_LIMIT_FRAG_TIMEOUT_US - 1, 12, p, 8, 8, true, &out, &nf, &ev),
-	    KF_DEFRAG_PENDING);
+		feed(d, &other, t0 + KF_LIMIT_FRAG_TIMEOUT_US - 1, 12, p, 8, 8, true, &out, &nf, &ev),
+		KF_DEFRAG_PENDING);
 	ck_assert_uint_eq(log.count, 0);
 	ck_assert_uint_eq(kf_defrag_pending(d), 2);
 	ck_assert_uint_eq(ev.n, 0);
@@ -403,7 +403,7 @@ START_TEST(t_timeout_first_frag_overlapped)
 	struct kf_frag_key k = key6(1, 77);
 	uint8_t p[200];
 	fill(p, sizeof p, 9);
-	struct kf_events ev = {0};
+	struct kf_events ev = { 0 };
 	struct kf_span out;
 	uint32_t nf;
 	ck_assert_int_eq(feed(d, &k, 0, 1, p, 8, 100, true, &out, &nf, &ev), KF_DEFRAG_PENDING);
@@ -427,7 +427,7 @@ START_TEST(t_ipv6_keys)
 	uint8_t pa[100], pb[100];
 	fill(pa, sizeof pa, 11);
 	fill(pb, sizeof pb, 12);
-	struct kf_events ev = {0};
+	struct kf_events ev = { 0 };
 	struct kf_span out;
 	uint32_t nf;
 	ck_assert_int_eq(feed(d, &a, 0, 1, pa, 0, 56, true, &out, &nf, &ev), KF_DEFRAG_PENDING);
@@ -458,7 +458,7 @@ START_TEST(t_ipv4_key_tail_ignored)
 	memset(b.dst + 4, 0x55, 12);
 	uint8_t p[16];
 	fill(p, sizeof p, 13);
-	struct kf_events ev = {0};
+	struct kf_events ev = { 0 };
 	struct kf_span out;
 	uint32_t nf;
 	ck_assert_int_eq(feed(d, &a, 0, 1, p, 0, 8, true, &out, &nf, &ev), KF_DEFRAG_PENDING);
@@ -477,7 +477,7 @@ START_TEST(t_too_big)
 	struct kf_frag_key k = key4(1, 2, 3, 17);
 	static uint8_t p[70000];
 	fill(p, sizeof p, 14);
-	struct kf_events ev = {0};
+	struct kf_events ev = { 0 };
 	struct kf_span out;
 	uint32_t nf;
 	/* ends exactly at 65535: fine */
@@ -521,7 +521,7 @@ START_TEST(t_datagram_cap)
 		struct kf_frag_key k = key4(0x0a000000 | (i >> 16), 0x0a0000ff, i & 0xffff, 17);
 		kf_events_clear(&ev);
 		enum kf_defrag_result r =
-		    kf_defrag_add(d, &k, 5, i + 1, 8, true, kf_span_make(p, 8), &out, &nf, &ev);
+			kf_defrag_add(d, &k, 5, i + 1, 8, true, kf_span_make(p, 8), &out, &nf, &ev);
 		ck_assert_int_eq(r, KF_DEFRAG_PENDING);
 		limits += count_ev(&ev, KF_EV_FRAG_LIMIT);
 		ck_assert_uint_le(kf_defrag_pending(d), KF_LIMIT_FRAG_DATAGRAMS);
@@ -554,7 +554,7 @@ START_TEST(t_frags_per_dgram_cap)
 	struct kf_frag_key k = key4(1, 2, 3, 17);
 	static uint8_t p[2048];
 	fill(p, sizeof p, 16);
-	struct kf_events ev = {0};
+	struct kf_events ev = { 0 };
 	struct kf_span out;
 	uint32_t nf;
 	/* every other 8-byte block: pieces never merge */
@@ -654,12 +654,12 @@ START_TEST(t_nomem_add)
 {
 	uint8_t p[400];
 	fill(p, sizeof p, 19);
-	static const uint32_t offs[][2] = {{300, 100}, {100, 100}, {50, 250}, {0, 100}};
+	static const uint32_t offs[][2] = { { 300, 100 }, { 100, 100 }, { 50, 250 }, { 0, 100 } };
 	for (unsigned long fail = 1; fail <= 8; fail++) {
 		struct inc_log log;
 		struct kf_defrag *d = new_engine(&log);
 		struct kf_frag_key k = key4(1, 2, 3, 17);
-		struct kf_events ev = {0};
+		struct kf_events ev = { 0 };
 		struct kf_span out;
 		uint32_t nf = 0;
 		enum kf_defrag_result r = KF_DEFRAG_PENDING;
@@ -692,8 +692,8 @@ START_TEST(t_bad_args)
 	struct kf_defrag *d = new_engine(&log);
 	struct kf_frag_key k = key4(1, 2, 3, 17);
 	k.version = 5;
-	uint8_t p[8] = {0};
-	struct kf_events ev = {0};
+	uint8_t p[8] = { 0 };
+	struct kf_events ev = { 0 };
 	struct kf_span out;
 	uint32_t nf;
 	ck_assert_int_eq(feed(d, &k, 0, 1, p, 0, 8, true, &out, &nf, &ev), KF_DEFRAG_DROPPED);
@@ -741,7 +741,7 @@ START_TEST(t_random_fragments)
 			b = len[k];
 		if (rnd() % 16 == 0)
 			a = 0;
-		struct kf_events ev = {0};
+		struct kf_events ev = { 0 };
 		struct kf_span out;
 		uint32_t nf;
 		ts += rnd() % 20000;
@@ -759,7 +759,7 @@ START_TEST(t_random_fragments)
 		ck_assert_uint_le(kf_defrag_pending(d), NKEYS);
 	}
 	ck_assert_uint_gt(done, 10);
-	struct kf_events ev = {0};
+	struct kf_events ev = { 0 };
 	kf_defrag_flush(d, &ev);
 	ck_assert_uint_eq(kf_defrag_pending(d), 0);
 	ck_assert_uint_gt(log.count, 0); /* some timed out (or were cut by caps) */
@@ -775,7 +775,7 @@ START_TEST(t_time_backwards)
 	struct kf_frag_key k = key4(1, 2, 3, 17);
 	uint8_t p[32];
 	fill(p, sizeof p, 20);
-	struct kf_events ev = {0};
+	struct kf_events ev = { 0 };
 	struct kf_span out;
 	uint32_t nf;
 	ck_assert_int_eq(feed(d, &k, 5000000000ull, 1, p, 0, 16, true, &out, &nf, &ev), KF_DEFRAG_PENDING);
@@ -833,7 +833,4 @@ static Suite *defrag_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	return kf_test_run(defrag_suite());
-}
+int main(void) { return kf_test_run(defrag_suite()); }

@@ -9,14 +9,14 @@
 struct row {
 	const char *name;
 	const char *hex;
-	bool ok;           /* kf_der_read succeeds */
+	bool ok; /* kf_der_read succeeds */
 	uint8_t cls;
 	bool constructed;
 	uint32_t tag;
 	size_t value_len;
 	size_t header_len;
 	bool indefinite;
-	size_t left;       /* bytes left in the cursor after the read */
+	size_t left; /* bytes left in the cursor after the read */
 };
 
 static const struct row rows[] = {
@@ -193,7 +193,4 @@ static Suite *suite(void)
 	return s;
 }
 
-int main(void)
-{
-	return kf_test_run(suite());
-}
+int main(void) { return kf_test_run(suite()); }

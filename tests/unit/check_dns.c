@@ -47,137 +47,138 @@ struct valid {
 };
 
 static const struct valid valid[] = {
-    /* samples/web-cname-canon.pcap (dnsmasq answering curl's getaddrinfo), udp.payload via tshark */
-    {"real-query-a",
-     "e8250100000100000000000003777777036c616204746573740000010001",
-     0xe825,
-     false,
-     0,
-     "www.lab.test",
-     1,
-     0,
-     {{0, 0, NULL, NULL}},
-     0},
-    {"real-cname+a",
-     "e8258580000100020000000003777777036c616204746573740000010001c00c0005000100000000000e03776562036c6162"
-     "047465737400c02a000100010000000000040a580014",
-     0xe825,
-     true,
-     0,
-     "www.lab.test",
-     1,
-     2,
-     {{KF_DNS_CNAME, 0, "www.lab.test", "web.lab.test"}, {KF_DNS_A, 0, "web.lab.test", "10.88.0.20"}},
-     0},
-    {"real-aaaa-cname-only",
-     "eaaa8580000100010000000003777777036c6162047465737400001c0001c00c0005000100000000000e03776562036c6162"
-     "047465737400",
-     0xeaaa,
-     true,
-     0,
-     "www.lab.test",
-     28,
-     1,
-     {{KF_DNS_CNAME, 0, "www.lab.test", "web.lab.test"}},
-     0},
-    /* synthetic */
-    {"aaaa",
-     "1234 8180 0001 0001 0000 0000 03776562 036c6162 0474657374 00 001c 0001"
-     " c00c 001c 0001 00000e10 0010 fd880000000000000000000000000020",
-     0x1234,
-     true,
-     0,
-     "web.lab.test",
-     28,
-     1,
-     {{KF_DNS_AAAA, 3600, "web.lab.test", "fd88::20"}},
-     0},
-    {"root-ns",
-     "0000 0100 0001 0000 0000 0000 00 0002 0001",
-     0,
-     false,
-     0,
-     ".",
-     2,
-     0,
-     {{0, 0, NULL, NULL}},
-     0},
-    {"escapes",
-     "0001 0000 0001 0000 0000 0000 03612e62 0420ff5c41 00 0001 0001",
-     1,
-     false,
-     0,
-     "a\\.b.\\032\\255\\\\A",
-     1,
-     0,
-     {{0, 0, NULL, NULL}},
-     0},
-    {"nxdomain",
-     "beef 8183 0001 0000 0000 0000 01 78 00 0001 0001",
-     0xbeef,
-     true,
-     3,
-     "x",
-     1,
-     0,
-     {{0, 0, NULL, NULL}},
-     0},
-    {"skip-mx-ch-keep-mdns-a",
-     "0000 8400 0001 0003 0000 0000 01 78 00 00ff 0001"
-     " c00c 000f 0001 00000000 0004 0001 c00c"
-     " c00c 0001 8001 0000003c 0004 c0a80001"
-     " c00c 0001 0003 0000003c 0004 01020304",
-     0,
-     true,
-     0,
-     "x",
-     255,
-     1,
-     {{KF_DNS_A, 60, "x", "192.168.0.1"}},
-     0},
-    {"uncompressed-cname",
-     "0007 8180 0001 0001 0000 0000 01 61 00 0001 0001"
-     " 01 61 00 0005 0001 00000001 0005 01 62 01 63 00",
-     7,
-     true,
-     0,
-     "a",
-     1,
-     1,
-     {{KF_DNS_CNAME, 1, "a", "b.c"}},
-     0},
-    {"cname-target-compressed-suffix",
-     "0008 8180 0001 0001 0000 0000 03777777 036c6162 0474657374 00 0001 0001"
-     " c00c 0005 0001 00000001 0006 03776562 c010",
-     8,
-     true,
-     0,
-     "www.lab.test",
-     1,
-     1,
-     {{KF_DNS_CNAME, 1, "www.lab.test", "web.lab.test"}},
-     0},
-    /* an UPDATE (RFC 2136): zone as the question, prerequisites/updates are not answers */
-    {"update-not-read",
-     "000a 2800 0001 0001 0000 0000 01 7a 00 0006 0001 01 68 c00c 0001 0001 00000001 0004 0a000001",
-     10,
-     false,
-     0,
-     "z",
-     6,
-     0,
-     {{0, 0, NULL, NULL}},
-     19},
-    {"two-questions",
-     "0009 0100 0002 0000 0000 0000 01 61 00 0001 0001 01 62 00 001c 0001",
-     9,
-     false,
-     0,
-     "a",
-     1,
-     0,
-     {{0, 0, NULL, NULL}},
-     0},
+	/* samples/web-cname-canon.pcap (dnsmasq answering curl's getaddrinfo), udp.payload via tshark */
+	{ "real-query-a",
+	  "e8250100000100000000000003777777036c616204746573740000010001",
+	  0xe825,
+	  false,
+	  0,
+	  "www.lab.test",
+	  1,
+	  0,
+	  { { 0, 0, NULL, NULL } },
+	  0 },
+	{ "real-cname+a",
+	  "e8258580000100020000000003777777036c616204746573740000010001c00c0005000100000000000e03776562036c6162"
+	  "047465737400c02a000100010000000000040a580014",
+	  0xe825,
+	  true,
+	  0,
+	  "www.lab.test",
+	  1,
+	  2,
+	  { { KF_DNS_CNAME, 0, "www.lab.test", "web.lab.test" },
+	    { KF_DNS_A, 0, "web.lab.test", "10.88.0.20" } },
+	  0 },
+	{ "real-aaaa-cname-only",
+	  "eaaa8580000100010000000003777777036c6162047465737400001c0001c00c0005000100000000000e03776562036c6162"
+	  "047465737400",
+	  0xeaaa,
+	  true,
+	  0,
+	  "www.lab.test",
+	  28,
+	  1,
+	  { { KF_DNS_CNAME, 0, "www.lab.test", "web.lab.test" } },
+	  0 },
+	/* synthetic */
+	{ "aaaa",
+	  "1234 8180 0001 0001 0000 0000 03776562 036c6162 0474657374 00 001c 0001"
+	  " c00c 001c 0001 00000e10 0010 fd880000000000000000000000000020",
+	  0x1234,
+	  true,
+	  0,
+	  "web.lab.test",
+	  28,
+	  1,
+	  { { KF_DNS_AAAA, 3600, "web.lab.test", "fd88::20" } },
+	  0 },
+	{ "root-ns",
+	  "0000 0100 0001 0000 0000 0000 00 0002 0001",
+	  0,
+	  false,
+	  0,
+	  ".",
+	  2,
+	  0,
+	  { { 0, 0, NULL, NULL } },
+	  0 },
+	{ "escapes",
+	  "0001 0000 0001 0000 0000 0000 03612e62 0420ff5c41 00 0001 0001",
+	  1,
+	  false,
+	  0,
+	  "a\\.b.\\032\\255\\\\A",
+	  1,
+	  0,
+	  { { 0, 0, NULL, NULL } },
+	  0 },
+	{ "nxdomain",
+	  "beef 8183 0001 0000 0000 0000 01 78 00 0001 0001",
+	  0xbeef,
+	  true,
+	  3,
+	  "x",
+	  1,
+	  0,
+	  { { 0, 0, NULL, NULL } },
+	  0 },
+	{ "skip-mx-ch-keep-mdns-a",
+	  "0000 8400 0001 0003 0000 0000 01 78 00 00ff 0001"
+	  " c00c 000f 0001 00000000 0004 0001 c00c"
+	  " c00c 0001 8001 0000003c 0004 c0a80001"
+	  " c00c 0001 0003 0000003c 0004 01020304",
+	  0,
+	  true,
+	  0,
+	  "x",
+	  255,
+	  1,
+	  { { KF_DNS_A, 60, "x", "192.168.0.1" } },
+	  0 },
+	{ "uncompressed-cname",
+	  "0007 8180 0001 0001 0000 0000 01 61 00 0001 0001"
+	  " 01 61 00 0005 0001 00000001 0005 01 62 01 63 00",
+	  7,
+	  true,
+	  0,
+	  "a",
+	  1,
+	  1,
+	  { { KF_DNS_CNAME, 1, "a", "b.c" } },
+	  0 },
+	{ "cname-target-compressed-suffix",
+	  "0008 8180 0001 0001 0000 0000 03777777 036c6162 0474657374 00 0001 0001"
+	  " c00c 0005 0001 00000001 0006 03776562 c010",
+	  8,
+	  true,
+	  0,
+	  "www.lab.test",
+	  1,
+	  1,
+	  { { KF_DNS_CNAME, 1, "www.lab.test", "web.lab.test" } },
+	  0 },
+	/* an UPDATE (RFC 2136): zone as the question, prerequisites/updates are not answers */
+	{ "update-not-read",
+	  "000a 2800 0001 0001 0000 0000 01 7a 00 0006 0001 01 68 c00c 0001 0001 00000001 0004 0a000001",
+	  10,
+	  false,
+	  0,
+	  "z",
+	  6,
+	  0,
+	  { { 0, 0, NULL, NULL } },
+	  19 },
+	{ "two-questions",
+	  "0009 0100 0002 0000 0000 0000 01 61 00 0001 0001 01 62 00 001c 0001",
+	  9,
+	  false,
+	  0,
+	  "a",
+	  1,
+	  0,
+	  { { 0, 0, NULL, NULL } },
+	  0 },
 };
 #define N_VALID (sizeof valid / sizeof valid[0])
 
@@ -239,30 +240,30 @@ struct bad {
 #define HDR_R1 "abcd 8180 0001 0001 0000 0000 01 78 00 0001 0001 "
 
 static const struct bad bad[] = {
-    {"empty", "", KF_EV_DNS_MALFORMED},
-    {"short-header", "1234 0100 0001 0000 0000", KF_EV_DNS_MALFORMED},
-    {"qname-cut", HDR_Q1 "03 7777", KF_EV_DNS_MALFORMED},
-    {"qname-no-root", HDR_Q1 "01 78", KF_EV_DNS_MALFORMED},
-    {"no-qtype", HDR_Q1 "01 78 00", KF_EV_DNS_MALFORMED},
-    {"qclass-cut", HDR_Q1 "01 78 00 0001 00", KF_EV_DNS_MALFORMED},
-    {"ptr-out-of-range", HDR_Q1 "c0ff 0001 0001", KF_EV_DNS_MALFORMED},
-    {"ptr-cut", HDR_Q1 "c0", KF_EV_DNS_MALFORMED},
-    {"ptr-self-loop", HDR_Q1 "c00c 0001 0001", KF_EV_DNS_NAME_LOOP},
-    {"ptr-two-loop", HDR_Q1 "c012 0001 0001 c00c", KF_EV_DNS_NAME_LOOP},
-    {"ptr-label-loop", HDR_Q1 "01 61 c00c 0001 0001", KF_EV_DNS_NAME_LOOP},
-    {"label-type-01", HDR_Q1 "41 00 0001 0001", KF_EV_DNS_MALFORMED},
-    {"label-type-10", HDR_Q1 "81 00 0001 0001", KF_EV_DNS_MALFORMED},
-    {"qdcount-2-one-question", "abcd 0100 0002 0000 0000 0000 01 78 00 0001 0001", KF_EV_DNS_MALFORMED},
-    {"ancount-no-answer", HDR_R1, KF_EV_DNS_MALFORMED},
-    {"ttl-cut", HDR_R1 "c00c 0001 0001 0000", KF_EV_DNS_MALFORMED},
-    {"rdlen-beyond", HDR_R1 "c00c 0001 0001 00000001 0004 0a00", KF_EV_DNS_MALFORMED},
-    {"a-rdlen-5", HDR_R1 "c00c 0001 0001 00000001 0005 0a000001 00", KF_EV_DNS_MALFORMED},
-    {"a-rdlen-0", HDR_R1 "c00c 0001 0001 00000001 0000", KF_EV_DNS_MALFORMED},
-    {"aaaa-rdlen-4", HDR_R1 "c00c 001c 0001 00000001 0004 0a000001", KF_EV_DNS_MALFORMED},
-    {"cname-trailing", HDR_R1 "c00c 0005 0001 00000001 0004 01 79 00 ff", KF_EV_DNS_MALFORMED},
-    {"cname-name-past-rdata", HDR_R1 "c00c 0005 0001 00000001 0002 03 77 6565 00", KF_EV_DNS_MALFORMED},
-    {"cname-loop", HDR_R1 "c00c 0005 0001 00000001 0002 c01f", KF_EV_DNS_NAME_LOOP},
-    {"answer-name-bad", HDR_R1 "c1ff 0001 0001 00000001 0004 0a000001", KF_EV_DNS_MALFORMED},
+	{ "empty", "", KF_EV_DNS_MALFORMED },
+	{ "short-header", "1234 0100 0001 0000 0000", KF_EV_DNS_MALFORMED },
+	{ "qname-cut", HDR_Q1 "03 7777", KF_EV_DNS_MALFORMED },
+	{ "qname-no-root", HDR_Q1 "01 78", KF_EV_DNS_MALFORMED },
+	{ "no-qtype", HDR_Q1 "01 78 00", KF_EV_DNS_MALFORMED },
+	{ "qclass-cut", HDR_Q1 "01 78 00 0001 00", KF_EV_DNS_MALFORMED },
+	{ "ptr-out-of-range", HDR_Q1 "c0ff 0001 0001", KF_EV_DNS_MALFORMED },
+	{ "ptr-cut", HDR_Q1 "c0", KF_EV_DNS_MALFORMED },
+	{ "ptr-self-loop", HDR_Q1 "c00c 0001 0001", KF_EV_DNS_NAME_LOOP },
+	{ "ptr-two-loop", HDR_Q1 "c012 0001 0001 c00c", KF_EV_DNS_NAME_LOOP },
+	{ "ptr-label-loop", HDR_Q1 "01 61 c00c 0001 0001", KF_EV_DNS_NAME_LOOP },
+	{ "label-type-01", HDR_Q1 "41 00 0001 0001", KF_EV_DNS_MALFORMED },
+	{ "label-type-10", HDR_Q1 "81 00 0001 0001", KF_EV_DNS_MALFORMED },
+	{ "qdcount-2-one-question", "abcd 0100 0002 0000 0000 0000 01 78 00 0001 0001", KF_EV_DNS_MALFORMED },
+	{ "ancount-no-answer", HDR_R1, KF_EV_DNS_MALFORMED },
+	{ "ttl-cut", HDR_R1 "c00c 0001 0001 0000", KF_EV_DNS_MALFORMED },
+	{ "rdlen-beyond", HDR_R1 "c00c 0001 0001 00000001 0004 0a00", KF_EV_DNS_MALFORMED },
+	{ "a-rdlen-5", HDR_R1 "c00c 0001 0001 00000001 0005 0a000001 00", KF_EV_DNS_MALFORMED },
+	{ "a-rdlen-0", HDR_R1 "c00c 0001 0001 00000001 0000", KF_EV_DNS_MALFORMED },
+	{ "aaaa-rdlen-4", HDR_R1 "c00c 001c 0001 00000001 0004 0a000001", KF_EV_DNS_MALFORMED },
+	{ "cname-trailing", HDR_R1 "c00c 0005 0001 00000001 0004 01 79 00 ff", KF_EV_DNS_MALFORMED },
+	{ "cname-name-past-rdata", HDR_R1 "c00c 0005 0001 00000001 0002 03 77 6565 00", KF_EV_DNS_MALFORMED },
+	{ "cname-loop", HDR_R1 "c00c 0005 0001 00000001 0002 c01f", KF_EV_DNS_NAME_LOOP },
+	{ "answer-name-bad", HDR_R1 "c1ff 0001 0001 00000001 0004 0a000001", KF_EV_DNS_MALFORMED },
 };
 #define N_BAD (sizeof bad / sizeof bad[0])
 
@@ -288,7 +289,7 @@ END_TEST
 static size_t build_chain(uint8_t *buf, size_t cap, unsigned hops)
 {
 	size_t n = 0;
-	static const uint8_t hdr[12] = {0xab, 0xcd, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};
+	static const uint8_t hdr[12] = { 0xab, 0xcd, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0 };
 	ck_assert(cap >= 12 + 6 + 2 * hops + 5);
 	memcpy(buf, hdr, 12);
 	n = 12;
@@ -333,7 +334,7 @@ START_TEST(t_name_lengths)
 	uint8_t buf[600];
 	struct kf_dns_msg m;
 	struct kf_events ev = { 0 };
-	static const uint8_t hdr[12] = {0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0};
+	static const uint8_t hdr[12] = { 0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0 };
 
 	/* 3 labels of 63 + one of 61: 4*64 - 2 + 1 = 255 octets, printed 253 chars */
 	size_t n = 12;
@@ -386,7 +387,7 @@ START_TEST(t_many_answers)
 	buf[6] = 0;
 	buf[7] = (uint8_t)count;
 	for (unsigned i = 0; i < count; i++) {
-		static const uint8_t rr[12] = {0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 5, 0, 4};
+		static const uint8_t rr[12] = { 0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 5, 0, 4 };
 		memcpy(buf + n, rr, sizeof rr);
 		n += sizeof rr;
 		buf[n++] = 10;
@@ -411,7 +412,7 @@ START_TEST(t_mutations)
 {
 	uint8_t raw[512];
 	size_t n = kf_test_hex(valid[1].hex, raw, sizeof raw);
-	static const uint8_t vals[] = {0x00, 0x01, 0x3f, 0x40, 0x80, 0xc0, 0xc0 | 0x0c, 0xff};
+	static const uint8_t vals[] = { 0x00, 0x01, 0x3f, 0x40, 0x80, 0xc0, 0xc0 | 0x0c, 0xff };
 	for (size_t i = 0; i < n; i++) {
 		for (size_t j = 0; j < sizeof vals; j++) {
 			uint8_t save = raw[i];
@@ -447,7 +448,4 @@ static Suite *dns_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	return kf_test_run(dns_suite());
-}
+int main(void) { return kf_test_run(dns_suite()); }

@@ -103,9 +103,9 @@ START_TEST(t_idle_flows_expire)
 	struct kf_flow_key a = key(1, 1), b = key(2, 2);
 	kf_flow_insert(t, &a, 0, NULL);
 	struct kf_flow *fb = kf_flow_insert(t, &b, 0, NULL);
-	kf_flow_touch(t, fb, KF_LIMIT_FLOW_IDLE_US);      /* a idle exactly the limit: kept */
+	kf_flow_touch(t, fb, KF_LIMIT_FLOW_IDLE_US); /* a idle exactly the limit: kept */
 	ck_assert_int_eq(rel.n, 0);
-	kf_flow_touch(t, fb, KF_LIMIT_FLOW_IDLE_US + 1);  /* now over it */
+	kf_flow_touch(t, fb, KF_LIMIT_FLOW_IDLE_US + 1); /* now over it */
 	ck_assert_int_eq(rel.n, 1);
 	ck_assert_uint_eq(rel.ids[0], 1);
 	ck_assert_int_eq(rel.why[0], KF_FLOW_IDLE);

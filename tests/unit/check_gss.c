@@ -55,8 +55,7 @@ static const char real_fb_auth[] =
 	"AEwAQQBCAGEAbABpAGMAZQBWAE0AjKWrz87WeiCOTqkEh6ZG0qMSBBABAAAAS9ThPtFvBXQAAAAA";
 
 /* samples/web-ntlm-fallback.pcap frame 19 */
-static const char real_fb_done[] =
-	"oRswGaADCgEAoxIEEAEAAACfpwdF6s28PQAAAAA=";
+static const char real_fb_done[] = "oRswGaADCgEAoxIEEAEAAACfpwdF6s28PQAAAAA=";
 
 /* Hand-built tokens (DER written from RFC 4178 / MS-SPNG; each was also
  * checked against tshark's SPNEGO dissector in an HTTP conversation). */
@@ -84,12 +83,11 @@ static const char v_resp_ntlm[] =
 
 /* NegTokenResp: accept-completed, supportedMech ms-krb5, responseToken =
  * GSS-framed krb5 token with tok_id 02 00 (AP-REP stub), mechListMIC. */
-static const char v_resp_krb5[] =
-	"a133 3031"
-	" a003 0a0100"
-	" a10b 06092a864882f712010202"
-	" a215 0413 6011 06092a864886f712010202 0200 6f023000"
-	" a306 0404deadbeef";
+static const char v_resp_krb5[] = "a133 3031"
+				  " a003 0a0100"
+				  " a10b 06092a864882f712010202"
+				  " a215 0413 6011 06092a864886f712010202 0200 6f023000"
+				  " a306 0404deadbeef";
 
 static const char v_resp_reject[] = "a107 3005 a003 0a0102";
 
@@ -430,7 +428,8 @@ START_TEST(t_mech_cap)
 	uint8_t list[N * 11], tok[N * 11 + 16];
 	size_t l = 0;
 	for (int i = 0; i < N; i++) {
-		static const uint8_t krb5[] = { 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02 };
+		static const uint8_t krb5[] = { 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
+						0xf7, 0x12, 0x01, 0x02, 0x02 };
 		memcpy(list + l, krb5, sizeof krb5);
 		l += sizeof krb5;
 	}
@@ -531,7 +530,8 @@ static const struct bad bads[] = {
 	{ "negstate-negative", SPNEGO, "a107 3005 a003 0a01ff", KF_EV_SPNEGO_MALFORMED, KF_EV_NONE },
 	{ "negstate-integer", SPNEGO, "a107 3005 a003 020101", KF_EV_SPNEGO_MALFORMED, KF_EV_NONE },
 	{ "negstate-empty", SPNEGO, "a106 3004 a002 0a00", KF_EV_SPNEGO_MALFORMED, KF_EV_NONE },
-	{ "fields-out-of-order", SPNEGO, "a10c 300a a203 040100 a003 0a0101", KF_EV_SPNEGO_MALFORMED, KF_EV_NONE },
+	{ "fields-out-of-order", SPNEGO, "a10c 300a a203 040100 a003 0a0101", KF_EV_SPNEGO_MALFORMED,
+	  KF_EV_NONE },
 	{ "field-twice", SPNEGO, "a10c 300a a003 0a0101 a003 0a0101", KF_EV_SPNEGO_MALFORMED, KF_EV_NONE },
 	{ "field-not-context", SPNEGO, "a105 3003 040100", KF_EV_SPNEGO_MALFORMED, KF_EV_NONE },
 	{ "field-primitive", SPNEGO, "a105 3003 800100", KF_EV_SPNEGO_MALFORMED, KF_EV_NONE },
@@ -549,17 +549,19 @@ static const struct bad bads[] = {
 	{ "reqflags-empty", SPNEGO, "a006 3004 a102 0300", KF_EV_SPNEGO_MALFORMED, KF_EV_NONE },
 	{ "mechtoken-not-octets", SPNEGO, "a007 3005 a203 020100", KF_EV_SPNEGO_MALFORMED, KF_EV_NONE },
 	{ "init-3-integer", SPNEGO, "a007 3005 a303 020100", KF_EV_SPNEGO_MALFORMED, KF_EV_NONE },
-	{ "neghints-name-octets", SPNEGO, "a00a 3008 a306 3004 a002 0400", KF_EV_SPNEGO_MALFORMED, KF_EV_NONE },
+	{ "neghints-name-octets", SPNEGO, "a00a 3008 a306 3004 a002 0400", KF_EV_SPNEGO_MALFORMED,
+	  KF_EV_NONE },
 	{ "neghints-overrun", SPNEGO, "a00a 3008 a306 3004 a003 1b00", KF_EV_SPNEGO_MALFORMED, KF_EV_NONE },
 	{ "init2-mic-not-octets", SPNEGO, "a006 3004 a402 3000", KF_EV_SPNEGO_MALFORMED, KF_EV_NONE },
 	{ "indefinite-choice", SPNEGO, "a180 3005 a003 0a0102 0000", KF_EV_SPNEGO_MALFORMED,
 	  KF_EV_DER_INDEFINITE_LENGTH },
 	{ "indefinite-seq", SPNEGO, "a104 3080 0000", KF_EV_SPNEGO_MALFORMED, KF_EV_DER_INDEFINITE_LENGTH },
-	{ "indefinite-field", SPNEGO, "a106 3004 a080 0000", KF_EV_SPNEGO_MALFORMED, KF_EV_DER_INDEFINITE_LENGTH },
+	{ "indefinite-field", SPNEGO, "a106 3004 a080 0000", KF_EV_SPNEGO_MALFORMED,
+	  KF_EV_DER_INDEFINITE_LENGTH },
 	{ "gss-not-spnego", SPNEGO, "6011 06092a864886f712010202 0100 6e023000", KF_EV_SPNEGO_MALFORMED,
 	  KF_EV_NONE },
-	{ "gss-spnego-trailing", SPNEGO, "6012 06062b0601050502 a107 3005 a003 0a0102 ff", KF_EV_SPNEGO_MALFORMED,
-	  KF_EV_NONE },
+	{ "gss-spnego-trailing", SPNEGO, "6012 06062b0601050502 a107 3005 a003 0a0102 ff",
+	  KF_EV_SPNEGO_MALFORMED, KF_EV_NONE },
 	{ "gss-spnego-outer-trailing", SPNEGO, "6011 06062b0601050502 a107 3005 a003 0a0102 ff",
 	  KF_EV_SPNEGO_MALFORMED, KF_EV_NONE },
 	{ "gss-spnego-empty", SPNEGO, "6008 06062b0601050502", KF_EV_SPNEGO_MALFORMED, KF_EV_NONE },
@@ -582,7 +584,8 @@ static const struct bad bads[] = {
 	{ "krb5-half-tokid", UNWRAP, "600c 06092a864886f712010202 01", KF_EV_GSS_MALFORMED, KF_EV_NONE },
 	{ "gss-indefinite", UNWRAP, "6080 06062b0601050502 0000", KF_EV_GSS_MALFORMED,
 	  KF_EV_DER_INDEFINITE_LENGTH },
-	{ "gss-5-length-octets", UNWRAP, "6085 0000000008 06062b0601050502", KF_EV_GSS_MALFORMED, KF_EV_NONE },
+	{ "gss-5-length-octets", UNWRAP, "6085 0000000008 06062b0601050502", KF_EV_GSS_MALFORMED,
+	  KF_EV_NONE },
 };
 #define N_BAD (sizeof bads / sizeof bads[0])
 
@@ -785,10 +788,17 @@ START_TEST(t_classify)
 		{ "4e544c4d53535000 01000000", KF_TOKEN_NTLMSSP },
 		{ "4e544c4d535350", KF_TOKEN_UNKNOWN }, /* signature cut short */
 		{ "4e544c4d53535001", KF_TOKEN_UNKNOWN },
-		{ "6a", KF_TOKEN_KRB5_RAW }, { "6b", KF_TOKEN_KRB5_RAW }, { "6c", KF_TOKEN_KRB5_RAW },
-		{ "6d", KF_TOKEN_KRB5_RAW }, { "6e", KF_TOKEN_KRB5_RAW }, { "6f", KF_TOKEN_KRB5_RAW },
-		{ "76", KF_TOKEN_KRB5_RAW }, { "7e", KF_TOKEN_KRB5_RAW },
-		{ "61", KF_TOKEN_UNKNOWN }, { "30", KF_TOKEN_UNKNOWN }, { "ff", KF_TOKEN_UNKNOWN },
+		{ "6a", KF_TOKEN_KRB5_RAW },
+		{ "6b", KF_TOKEN_KRB5_RAW },
+		{ "6c", KF_TOKEN_KRB5_RAW },
+		{ "6d", KF_TOKEN_KRB5_RAW },
+		{ "6e", KF_TOKEN_KRB5_RAW },
+		{ "6f", KF_TOKEN_KRB5_RAW },
+		{ "76", KF_TOKEN_KRB5_RAW },
+		{ "7e", KF_TOKEN_KRB5_RAW },
+		{ "61", KF_TOKEN_UNKNOWN },
+		{ "30", KF_TOKEN_UNKNOWN },
+		{ "ff", KF_TOKEN_UNKNOWN },
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		size_t n;
@@ -824,7 +834,4 @@ static Suite *suite(void)
 	return s;
 }
 
-int main(void)
-{
-	return kf_test_run(suite());
-}
+int main(void) { return kf_test_run(suite()); }

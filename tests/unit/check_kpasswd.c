@@ -71,7 +71,6 @@ static const char real_tcp_rep_error[] =
 	"3ca90a1b084c41422e54455354aa1d301ba003020101a11430121b066b61646d696e1b086368616e67657077ac260424"
 	"00034661696c65642072656164696e67206170706c69636174696f6e2072657175657374";
 
-
 /* The KRB-ERROR of real_tcp_rep_error without its e-data [12]: the contents
  * of its SEQUENCE, pvno [0] to sname [10]. */
 static const char error_fields[] =
@@ -128,8 +127,8 @@ static struct vec frame(uint16_t version, struct vec ap, struct vec body)
 {
 	struct vec v = { .n = 0 };
 	size_t n = 6 + ap.n + body.n;
-	uint8_t h[6] = { (uint8_t)(n >> 8), (uint8_t)n, (uint8_t)(version >> 8), (uint8_t)version,
-			 (uint8_t)(ap.n >> 8), (uint8_t)ap.n };
+	uint8_t h[6] = { (uint8_t)(n >> 8), (uint8_t)n,           (uint8_t)(version >> 8),
+			 (uint8_t)version,  (uint8_t)(ap.n >> 8), (uint8_t)ap.n };
 	put(&v, h, sizeof h);
 	put(&v, ap.b, ap.n);
 	put(&v, body.b, body.n);
@@ -383,11 +382,13 @@ START_TEST(t_ad_policy)
 
 	/* 30 bytes that do not start with two zeros: text */
 	struct kf_kpasswd_result r;
-	struct vec t = from_hex("0004" "41414141414141414141414141414141414141414141414141414141414141");
+	struct vec t = from_hex("0004"
+				"41414141414141414141414141414141414141414141414141414141414141");
 	ck_assert(kf_kpasswd_result_decode(kf_span_make(t.b, 32), &r));
 	ck_assert(!r.ad_policy);
 	/* 31 bytes starting with zeros: not the block either */
-	struct vec z = from_hex("0004" "00000000000000000000000000000000000000000000000000000000000000");
+	struct vec z = from_hex("0004"
+				"00000000000000000000000000000000000000000000000000000000000000");
 	ck_assert(kf_kpasswd_result_decode(kf_span_make(z.b, z.n), &r));
 	ck_assert_uint_eq(r.string.n, 31);
 	ck_assert(!r.ad_policy);
@@ -483,7 +484,8 @@ static const struct kf_test_bad bads[] = {
 	{ "error-ap-len-one", real_tcp_rep_error, 4, "0001", KEEP, KF_EV_KPASSWD_MALFORMED },
 	{ "error-overrun", real_tcp_rep_error, 7, "7d", KEEP, KF_EV_KPASSWD_MALFORMED },
 	{ "error-trailing-byte", real_tcp_rep_error, 6, "7e7b", KEEP, KF_EV_KPASSWD_MALFORMED },
-	{ "not-kpasswd", real_tcp_rep_ok, 0, "474554202f20485454502f312e310d0a", 16, KF_EV_KPASSWD_MALFORMED },
+	{ "not-kpasswd", real_tcp_rep_ok, 0, "474554202f20485454502f312e310d0a", 16,
+	  KF_EV_KPASSWD_MALFORMED },
 };
 #define N_BAD (sizeof bads / sizeof bads[0])
 
@@ -501,7 +503,8 @@ static void check_row(const struct kf_test_bad *b, bool refused)
 	ck_assert_msg(kf_test_has_event(&ev, b->ev), "%s: missing %s", b->name, kf_event_code(b->ev));
 	if (refused) {
 		ck_assert_int_eq(m.kind, KF_KPASSWD_NONE);
-		ck_assert_msg(kf_test_has_event(&ev, KF_EV_KPASSWD_MALFORMED), "%s: no kpasswd-malformed", b->name);
+		ck_assert_msg(kf_test_has_event(&ev, KF_EV_KPASSWD_MALFORMED), "%s: no kpasswd-malformed",
+			      b->name);
 		ck_assert(!kf_kpasswd_decode(kf_span_make(p, n), &m, NULL)); /* NULL sink allowed */
 	} else {
 		ck_assert_int_eq(m.kind, KF_KPASSWD_REPLY);
@@ -566,14 +569,15 @@ START_TEST(t_hand_malformed)
 	ck_assert_uint_eq(m.ap.n, 574); /* read before the damage: kept */
 
 	static const char *const bare_bad[] = {
-		"7e00",                               /* nothing inside */
-		"7e023000",                           /* no error-code */
-		"7e073005a603040100",                 /* error-code not an INTEGER */
+		"7e00",               /* nothing inside */
+		"7e023000",           /* no error-code */
+		"7e073005a603040100", /* error-code not an INTEGER */
 	};
 	for (size_t i = 0; i < sizeof bare_bad / sizeof bare_bad[0]; i++) {
 		kf_events_clear(&ev);
 		v = from_hex(bare_bad[i]);
-		ck_assert_msg(!kf_kpasswd_decode(kf_span_make(v.b, v.n), &m, &ev), "%s accepted", bare_bad[i]);
+		ck_assert_msg(!kf_kpasswd_decode(kf_span_make(v.b, v.n), &m, &ev), "%s accepted",
+			      bare_bad[i]);
 		ck_assert(kf_test_has_event(&ev, KF_EV_KPASSWD_MALFORMED));
 		ck_assert_int_eq(m.kind, KF_KPASSWD_NONE);
 	}
@@ -611,7 +615,8 @@ static void sweep(const struct vec *full, bool fix_length, bool bare)
 			ck_assert_msg(ok && m.complete, "whole message refused: %s", m.why);
 			ck_assert(m.framed == !bare);
 		} else {
-			ck_assert_msg(!ok, "prefix %zu of %zu accepted (fix %d, bare %d)", k, full->n, fix_length, bare);
+			ck_assert_msg(!ok, "prefix %zu of %zu accepted (fix %d, bare %d)", k, full->n,
+				      fix_length, bare);
 			ck_assert_uint_ge(ev.n, 1);
 		}
 		free(p);
@@ -635,8 +640,8 @@ END_TEST
 START_TEST(t_names)
 {
 	static const char *const want[] = {
-		"KRB5_KPASSWD_SUCCESS",     "KRB5_KPASSWD_MALFORMED",  "KRB5_KPASSWD_HARDERROR",
-		"KRB5_KPASSWD_AUTHERROR",   "KRB5_KPASSWD_SOFTERROR",  "KRB5_KPASSWD_ACCESSDENIED",
+		"KRB5_KPASSWD_SUCCESS",     "KRB5_KPASSWD_MALFORMED",           "KRB5_KPASSWD_HARDERROR",
+		"KRB5_KPASSWD_AUTHERROR",   "KRB5_KPASSWD_SOFTERROR",           "KRB5_KPASSWD_ACCESSDENIED",
 		"KRB5_KPASSWD_BAD_VERSION", "KRB5_KPASSWD_INITIAL_FLAG_NEEDED",
 	};
 	for (uint16_t c = 0; c < 8; c++)
@@ -672,7 +677,4 @@ static Suite *suite(void)
 	return s;
 }
 
-int main(void)
-{
-	return kf_test_run(suite());
-}
+int main(void) { return kf_test_run(suite()); }

@@ -123,10 +123,7 @@ static B le32x3(uint32_t a, uint32_t b, uint32_t c)
 }
 
 /* PA-DATA ::= SEQUENCE { padata-type [1] Int32, padata-value [2] OCTET STRING } */
-static B padata(int32_t type, B value)
-{
-	return seq(cat(2, ctx(1, integer(type)), ctx(2, octets(value))));
-}
+static B padata(int32_t type, B value) { return seq(cat(2, ctx(1, integer(type)), ctx(2, octets(value)))); }
 
 /* ---------------------------------------------------- libkrb5 structures */
 
@@ -163,8 +160,8 @@ static krb5_principal mkprinc(struct princ *pp, int32_t type, const char *realm,
 
 static uint8_t cipher[] = { 0xde, 0xad, 0xbe, 0xef, 0x01, 0x02, 0x03, 0x04 };
 
-static void mkticket(krb5_ticket *t, struct princ *sp, const char *realm, const char *c1,
-		     const char *c2, krb5_enctype etype, krb5_kvno kvno)
+static void mkticket(krb5_ticket *t, struct princ *sp, const char *realm, const char *c1, const char *c2,
+		     krb5_enctype etype, krb5_kvno kvno)
 {
 	memset(t, 0, sizeof *t);
 	t->magic = KV5M_TICKET;
@@ -189,8 +186,7 @@ static B take(krb5_error_code rc, krb5_data **d)
 }
 
 /* AP-REQ for PA-TGS-REQ / the AP-REQ vector. */
-static B ap_req_bytes(const char *c1, const char *c2, krb5_enctype etype, krb5_kvno kvno,
-		      krb5_flags options)
+static B ap_req_bytes(const char *c1, const char *c2, krb5_enctype etype, krb5_kvno kvno, krb5_flags options)
 {
 	struct princ sp;
 	krb5_ticket t;
@@ -231,8 +227,7 @@ static B v_as_req(void)
 	r.magic = KV5M_KDC_REQ;
 	r.msg_type = KRB5_AS_REQ;
 	r.padata = pa;
-	r.kdc_options = KDC_OPT_FORWARDABLE | KDC_OPT_RENEWABLE | KDC_OPT_CANONICALIZE |
-			KDC_OPT_RENEWABLE_OK;
+	r.kdc_options = KDC_OPT_FORWARDABLE | KDC_OPT_RENEWABLE | KDC_OPT_CANONICALIZE | KDC_OPT_RENEWABLE_OK;
 	r.client = mkprinc(&cp, KRB5_NT_PRINCIPAL, "EXAMPLE.COM", "alice", NULL);
 	r.server = mkprinc(&sp, KRB5_NT_SRV_INST, "EXAMPLE.COM", "krbtgt", "EXAMPLE.COM");
 	r.till = TILL_2037;
@@ -290,8 +285,8 @@ static B v_tgs_req_x509(void)
 	/* PA-S4U-X509-USER (MS-SFU §2.2.2) */
 	B uid = seq(cat(4, ctx(0, integer(12345)), ctx(1, principal(1, "bob", NULL)),
 			ctx(2, gstr("EXAMPLE.COM")), ctx(4, bits32(0x20000000u))));
-	B x509 = seq(cat(2, ctx(0, uid), ctx(1, seq(cat(2, ctx(0, integer(16)),
-							ctx(1, octets(raw(cipher, 8))))))));
+	B x509 = seq(cat(2, ctx(0, uid),
+			 ctx(1, seq(cat(2, ctx(0, integer(16)), ctx(1, octets(raw(cipher, 8))))))));
 	krb5_pa_data p1 = { KV5M_PA_DATA, 1, (unsigned)apreq.n, apreq.b };
 	krb5_pa_data p2 = { KV5M_PA_DATA, 130, (unsigned)x509.n, x509.b };
 	krb5_pa_data *pa[] = { &p1, &p2, NULL };
@@ -400,10 +395,7 @@ static B v_err_pwsalt(void)
 	return mkerror(18, md, NULL, true);
 }
 
-static B v_ap_req(void)
-{
-	return ap_req_bytes("HTTP", "web.example.com", 18, 4, AP_OPTS_MUTUAL_REQUIRED);
-}
+static B v_ap_req(void) { return ap_req_bytes("HTTP", "web.example.com", 18, 4, AP_OPTS_MUTUAL_REQUIRED); }
 
 static B v_ap_rep(void)
 {
@@ -730,7 +722,7 @@ START_TEST(t_skim_matches)
 		int type;
 	} cases[] = {
 		{ v_as_req, KF_KRB_AS_REQ }, { v_tgs_req, KF_KRB_TGS_REQ }, { v_as_rep, KF_KRB_AS_REP },
-		{ v_err_ext, KF_KRB_ERROR }, { v_ap_req, KF_KRB_AP_REQ }, { v_cred, KF_KRB_CRED },
+		{ v_err_ext, KF_KRB_ERROR }, { v_ap_req, KF_KRB_AP_REQ },   { v_cred, KF_KRB_CRED },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		B b = cases[i].build();
@@ -805,8 +797,8 @@ static B m_err_pvno4(void)
 static B m_err_bad_edata(void) { return mkerror(25, raw("\x01\x02\x03", 3), NULL, true); }
 static B m_err_short_ext(void)
 {
-	return mkerror(12, seq(cat(2, ctx(1, integer(3)), ctx(2, octets(raw("\x0b\x04\x00\xc0", 4))))),
-		       NULL, false);
+	return mkerror(12, seq(cat(2, ctx(1, integer(3)), ctx(2, octets(raw("\x0b\x04\x00\xc0", 4))))), NULL,
+		       false);
 }
 static B m_tgs_cut(void) { return cut_tail(v_tgs_req(), 10); }
 static B m_tgs_bad_foruser(void)
@@ -869,8 +861,8 @@ static const struct bad bads[] = {
 	{ "not-sequence", m_not_seq, false, KF_KRB_NONE, false, KF_EV_KRB_NOT_KERBEROS, CF_NONE, 0 },
 	{ "indefinite", m_indefinite, true, KF_KRB_AS_REQ, false, KF_EV_DER_INDEFINITE_LENGTH, CF_NONE, 0 },
 	{ "trailing", m_trailing, true, KF_KRB_AS_REQ, true, KF_EV_KRB_TRAILING_BYTES, CF_SNAME, 0 },
-	{ "err-skeleton", m_err_skeleton, true, KF_KRB_ERROR, false, KF_EV_KRB_DECODE_FAILED,
-	  CF_ERROR_CODE, 7 },
+	{ "err-skeleton", m_err_skeleton, true, KF_KRB_ERROR, false, KF_EV_KRB_DECODE_FAILED, CF_ERROR_CODE,
+	  7 },
 	{ "err-pvno4", m_err_pvno4, true, KF_KRB_ERROR, false, KF_EV_KRB_DECODE_FAILED, CF_PVNO, 4 },
 	{ "err-bad-edata", m_err_bad_edata, true, KF_KRB_ERROR, true, KF_EV_KRB_PADATA_MALFORMED,
 	  CF_ERROR_CODE, 25 },
@@ -893,9 +885,7 @@ START_TEST(t_malformed)
 	if (b->event != KF_EV_NONE)
 		ck_assert_msg(has_ev(b->event), "%s: no event %s", b->name, kf_event_code(b->event));
 	switch (b->check) {
-	case CF_ERROR_CODE:
-		ck_assert_int_eq(msg.error_code, b->value);
-		break;
+	case CF_ERROR_CODE: ck_assert_int_eq(msg.error_code, b->value); break;
 	case CF_PVNO:
 		ck_assert_int_eq(msg.pvno, b->value);
 		ck_assert_uint_eq(msg.ntstatus, 0xC000040Bu); /* the skim reads e-data too */
@@ -910,8 +900,7 @@ START_TEST(t_malformed)
 		ck_assert_uint_eq(strlen(msg.cname), KF_LIMIT_NAME - 1);
 		ck_assert_str_eq(msg.sname, "krbtgt?/EXAMPLE.COM");
 		break;
-	case CF_NONE:
-		break;
+	case CF_NONE: break;
 	}
 	if (_i == 13) { /* tgs-bad-padata: types still listed, nothing invented */
 		ck_assert_uint_eq(msg.n_padata, 2);
@@ -1095,7 +1084,4 @@ static Suite *suite(void)
 	return s;
 }
 
-int main(void)
-{
-	return kf_test_run(suite());
-}
+int main(void) { return kf_test_run(suite()); }

@@ -22,7 +22,8 @@ static void sample_setup(void)
 {
 	struct kf_config cfg = { 0 };
 	char err[256];
-	ck_assert_int_eq(kf_analyze(KF_SAMPLES_DIR "/deleg-works.pcap", &cfg, &sample, err, sizeof err), KF_OK);
+	ck_assert_int_eq(kf_analyze(KF_SAMPLES_DIR "/deleg-works.pcap", &cfg, &sample, err, sizeof err),
+			 KF_OK);
 	ck_assert_uint_eq(sample.n_stories, 2);
 }
 
@@ -160,7 +161,8 @@ static struct kf_result *folding_facts(void)
 		h->method = "GET";
 		h->uri = "/x";
 		if (i == 2)
-			fx_krb(r, 15, KF_KRB_TGS_REQ, "10.0.0.10:50000", "10.0.0.2:88")->krb.sname = "HTTP/web";
+			fx_krb(r, 15, KF_KRB_TGS_REQ, "10.0.0.10:50000", "10.0.0.2:88")->krb.sname =
+				"HTTP/web";
 		fx_http_rec(r, fx_http(r, resp[i], KF_MSG_HTTP_RESPONSE, 2, web, c2))->status = status[i];
 		fx_link(r, req[i], KF_MSG_HTTP_REQUEST, resp[i], KF_MSG_HTTP_RESPONSE);
 	}
@@ -220,10 +222,12 @@ START_TEST(t_folding)
 	ck_assert_ptr_nonnull(f);
 	ck_assert_int_eq(kf_report_text(r, f), 0);
 	fclose(f);
-	ck_assert_ptr_nonnull(strstr(buf, "\n       3  … 8  3 requests on connection 1 without credentials, answered "
-					  "200 (the connection stays authenticated)\n"));
-	ck_assert_ptr_nonnull(strstr(buf, "\n      10  … 14  3 requests on connection 2 without credentials, "
-					  "answered with several statuses (the connection stays authenticated)\n"));
+	ck_assert_ptr_nonnull(
+		strstr(buf, "\n       3  … 8  3 requests on connection 1 without credentials, answered "
+			    "200 (the connection stays authenticated)\n"));
+	ck_assert_ptr_nonnull(
+		strstr(buf, "\n      10  … 14  3 requests on connection 2 without credentials, "
+			    "answered with several statuses (the connection stays authenticated)\n"));
 	ck_assert_ptr_nonnull(strstr(buf, "HTTP-RESPONSE 200  (reply to 14)\n"));
 	free(buf);
 	fx_free(r);
@@ -279,7 +283,4 @@ static Suite *suite(void)
 	return s;
 }
 
-int main(void)
-{
-	return kf_test_run(suite());
-}
+int main(void) { return kf_test_run(suite()); }

@@ -62,13 +62,15 @@ START_TEST(t_policy)
 	case KRBTGT: got = kf_sname_is_krbtgt(w->a); break;
 	case KRBTGT_EXACT: got = kf_sname_is_krbtgt_exact(w->a); break;
 	}
-	ck_assert_msg(got == w->want, "row %d: (%s, %s) gave %d", _i, w->a ? w->a : "NULL", w->b ? w->b : "NULL",
-		      (int)got);
+	ck_assert_msg(got == w->want, "row %d: (%s, %s) gave %d", _i, w->a ? w->a : "NULL",
+		      w->b ? w->b : "NULL", (int)got);
 	/* every comparison is symmetric */
 	if (w->fn != KRBTGT && w->fn != KRBTGT_EXACT) {
-		bool rev = w->fn == EXACT ? kf_name_eq_exact(w->b, w->a) : w->fn == NOCASE ? kf_name_eq_nocase(w->b, w->a) :
-			   w->fn == SAME_NOCASE ? kf_name_same_nocase(w->b, w->a) :
-			   w->fn == NOREALM ? kf_princ_eq_norealm_nocase(w->b, w->a) : kf_host_eq(w->b, w->a);
+		bool rev = w->fn == EXACT         ? kf_name_eq_exact(w->b, w->a)
+			   : w->fn == NOCASE      ? kf_name_eq_nocase(w->b, w->a)
+			   : w->fn == SAME_NOCASE ? kf_name_same_nocase(w->b, w->a)
+			   : w->fn == NOREALM     ? kf_princ_eq_norealm_nocase(w->b, w->a)
+						  : kf_host_eq(w->b, w->a);
 		ck_assert_msg(rev == got, "row %d is not symmetric", _i);
 	}
 }
@@ -94,7 +96,4 @@ static Suite *suite(void)
 	return s;
 }
 
-int main(void)
-{
-	return kf_test_run(suite());
-}
+int main(void) { return kf_test_run(suite()); }

@@ -132,8 +132,8 @@ static void ip6_opthdr(struct pb *b, unsigned next, unsigned len8)
 {
 	p8(b, next);
 	p8(b, len8);
-	p8(b, 1);              /* PadN */
-	p8(b, len8 * 8 + 4);   /* its length: the rest of the header */
+	p8(b, 1);            /* PadN */
+	p8(b, len8 * 8 + 4); /* its length: the rest of the header */
 	pfill(b, len8 * 8 + 4, 0);
 }
 
@@ -157,8 +157,8 @@ static size_t udp_begin(struct pb *b, unsigned sport, unsigned dport)
 
 static void udp_end(struct pb *b, size_t at) { patch16(b, at + 4, b->n - at); }
 
-static void tcp_hdr(struct pb *b, unsigned sport, unsigned dport, uint32_t seq, uint32_t ack,
-		    unsigned flags, unsigned optwords)
+static void tcp_hdr(struct pb *b, unsigned sport, unsigned dport, uint32_t seq, uint32_t ack, unsigned flags,
+		    unsigned optwords)
 {
 	p16(b, sport);
 	p16(b, dport);
@@ -424,9 +424,9 @@ END_TEST
  * length(2) address(8, padded) protocol(2) = 16 bytes. */
 static void sll_hdr(struct pb *b, unsigned proto)
 {
-	p16(b, 4);      /* sent by us */
-	p16(b, 1);      /* ARPHRD_ETHER */
-	p16(b, 6);      /* address length */
+	p16(b, 4); /* sent by us */
+	p16(b, 1); /* ARPHRD_ETHER */
+	p16(b, 6); /* address length */
 	static const uint8_t addr[8] = { 0x02, 0x88, 0, 0, 0, 0x10, 0, 0 };
 	pbytes(b, addr, 8);
 	p16(b, proto);
@@ -438,9 +438,9 @@ static void sll2_hdr(struct pb *b, unsigned proto)
 {
 	p16(b, proto);
 	p16(b, 0);
-	p32(b, 3);      /* interface index */
-	p16(b, 1);      /* ARPHRD_ETHER */
-	p8(b, 0);       /* to us */
+	p32(b, 3); /* interface index */
+	p16(b, 1); /* ARPHRD_ETHER */
+	p8(b, 0);  /* to us */
 	p8(b, 6);
 	static const uint8_t addr[8] = { 0x02, 0x88, 0, 0, 0, 0x02, 0, 0 };
 	pbytes(b, addr, 8);
@@ -629,10 +629,10 @@ START_TEST(t_ipv4_fragments)
 		bool fragment, more;
 		uint32_t offset;
 	} rows[] = {
-		{ 0x2000, true, true, 0 },         /* first: MF, offset 0 */
+		{ 0x2000, true, true, 0 },          /* first: MF, offset 0 */
 		{ 0x2000 | 185, true, true, 1480 }, /* middle */
-		{ 370, true, false, 2960 },        /* last */
-		{ 0x4000, false, false, 0 },       /* DF only: whole datagram */
+		{ 370, true, false, 2960 },         /* last */
+		{ 0x4000, false, false, 0 },        /* DF only: whole datagram */
 		{ 0x6000 | 0x1fff, true, true, 0x1fff * 8 },
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
@@ -912,8 +912,7 @@ START_TEST(t_gre_optional_fields)
 		unsigned flags;
 		size_t hlen;
 	} rows[] = {
-		{ 0x8000, 8 }, { 0x2000, 8 }, { 0x1000, 8 },
-		{ 0xa000, 12 }, { 0x3000, 12 }, { 0xb000, 16 },
+		{ 0x8000, 8 }, { 0x2000, 8 }, { 0x1000, 8 }, { 0xa000, 12 }, { 0x3000, 12 }, { 0xb000, 16 },
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		struct pb b = { .n = 0 };
@@ -967,9 +966,7 @@ END_TEST
 static void build_erspan(struct pb *b, int type, bool obit)
 {
 	switch (type) {
-	case 1:
-		gre_hdr(b, 0, KF_ETH_ERSPAN2);
-		break;
+	case 1: gre_hdr(b, 0, KF_ETH_ERSPAN2); break;
 	case 2:
 		gre_hdr(b, 0x1000, KF_ETH_ERSPAN2);
 		p16(b, 0x1000 | 100); /* Ver 1, VLAN 100 */
@@ -978,10 +975,10 @@ static void build_erspan(struct pb *b, int type, bool obit)
 		break;
 	default:
 		gre_hdr(b, 0x1000, KF_ETH_ERSPAN3);
-		p16(b, 0x2000 | 100); /* Ver 2, VLAN 100 */
-		p16(b, 7);            /* session 7 */
-		p32(b, 0x11223344u);  /* timestamp */
-		p16(b, 0);            /* SGT */
+		p16(b, 0x2000 | 100);           /* Ver 2, VLAN 100 */
+		p16(b, 7);                      /* session 7 */
+		p32(b, 0x11223344u);            /* timestamp */
+		p16(b, 0);                      /* SGT */
 		p16(b, obit ? 0x0001 : 0x0000); /* P FT HwID D Gra O */
 		if (obit)
 			pfill(b, 8, 0x5a);
@@ -1108,8 +1105,8 @@ START_TEST(t_icmp_other_types_rejected)
 		int ipver;
 		unsigned type;
 	} rows[] = {
-		{ 4, 0 }, { 4, 8 }, { 4, 11 }, { 4, 5 }, { 4, 1 },
-		{ 6, 128 }, { 6, 129 }, { 6, 3 }, { 6, 2 }, { 6, 135 },
+		{ 4, 0 },   { 4, 8 },   { 4, 11 }, { 4, 5 }, { 4, 1 },
+		{ 6, 128 }, { 6, 129 }, { 6, 3 },  { 6, 2 }, { 6, 135 },
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		struct pb b = { .n = 0 };
@@ -1214,8 +1211,10 @@ static const struct malformed {
 	{ "ipv6 nine with fragment", L_IP, 0, NULL, mk_ext9_frag, KF_EV_IPV6_EXT_TOO_MANY },
 
 	{ "tcp 19 bytes", L_TCP, 0, "c35000580000000100000000501000000000 00", NULL, KF_EV_TCP_MALFORMED },
-	{ "tcp offset 4", L_TCP, 0, "c3500058 00000001 00000000 4010ffff 00000000", NULL, KF_EV_TCP_MALFORMED },
-	{ "tcp offset 0", L_TCP, 0, "c3500058 00000001 00000000 0010ffff 00000000", NULL, KF_EV_TCP_MALFORMED },
+	{ "tcp offset 4", L_TCP, 0, "c3500058 00000001 00000000 4010ffff 00000000", NULL,
+	  KF_EV_TCP_MALFORMED },
+	{ "tcp offset 0", L_TCP, 0, "c3500058 00000001 00000000 0010ffff 00000000", NULL,
+	  KF_EV_TCP_MALFORMED },
 	{ "tcp options cut", L_TCP, 0, "c3500058 00000001 00000000 6010ffff 00000000 020405", NULL,
 	  KF_EV_TCP_MALFORMED },
 	{ "udp 7 bytes", L_UDP, 0, "c3500058000e00", NULL, KF_EV_UDP_MALFORMED },
@@ -1321,15 +1320,13 @@ static bool decode_ip(struct kf_span s, unsigned depth, struct kf_events *ev)
 			return true;
 		return kf_vxlan_decode(u.payload, &inner, ev) && decode_l3(inner, depth + 1, ev);
 	}
-	case KF_IPPROTO_GRE:
-		return kf_gre_decode(ip.payload, &inner, ev) && decode_l3(inner, depth + 1, ev);
+	case KF_IPPROTO_GRE: return kf_gre_decode(ip.payload, &inner, ev) && decode_l3(inner, depth + 1, ev);
 	case KF_IPPROTO_ICMP:
 	case KF_IPPROTO_ICMPV6: {
 		struct kf_icmp_unreach icmp;
 		return kf_icmp_unreach_decode(ip.version, ip.payload, &icmp);
 	}
-	default:
-		return false;
+	default: return false;
 	}
 }
 
@@ -1383,13 +1380,38 @@ static void in_vxlan(struct pb *b)
 }
 static void in_icmp4(struct pb *b) { build_icmp(b, 4, 3, 3); }
 
-static void v_eth4(struct pb *b) { eth(b, KF_ETH_IPV4); ip4_udp(b, 50000, 88); }
-static void v_eth6(struct pb *b) { eth(b, KF_ETH_IPV6); ip6_udp(b, 50000, 88); }
+static void v_eth4(struct pb *b)
+{
+	eth(b, KF_ETH_IPV4);
+	ip4_udp(b, 50000, 88);
+}
+static void v_eth6(struct pb *b)
+{
+	eth(b, KF_ETH_IPV6);
+	ip6_udp(b, 50000, 88);
+}
 static void v_vlan4(struct pb *b) { build_vlans(b, KF_LIMIT_VLAN_TAGS); }
-static void v_sll(struct pb *b) { sll_hdr(b, KF_ETH_VLAN); vlan(b, 1, KF_ETH_IPV4); ip4_udp(b, 50000, 88); }
-static void v_sll2(struct pb *b) { sll2_hdr(b, KF_ETH_IPV6); ip6_udp(b, 50000, 88); }
-static void v_null(struct pb *b) { put_family(b, 30, false); ip6_udp(b, 50000, 88); }
-static void v_loop(struct pb *b) { p32(b, 2); ip4_udp(b, 50000, 88); }
+static void v_sll(struct pb *b)
+{
+	sll_hdr(b, KF_ETH_VLAN);
+	vlan(b, 1, KF_ETH_IPV4);
+	ip4_udp(b, 50000, 88);
+}
+static void v_sll2(struct pb *b)
+{
+	sll2_hdr(b, KF_ETH_IPV6);
+	ip6_udp(b, 50000, 88);
+}
+static void v_null(struct pb *b)
+{
+	put_family(b, 30, false);
+	ip6_udp(b, 50000, 88);
+}
+static void v_loop(struct pb *b)
+{
+	p32(b, 2);
+	ip4_udp(b, 50000, 88);
+}
 static void v_raw4opt(struct pb *b)
 {
 	size_t ip = ip4_begin(b, KF_IPPROTO_TCP, 1, 0, 3);
@@ -1566,7 +1588,4 @@ static Suite *suite(void)
 	return s;
 }
 
-int main(void)
-{
-	return kf_test_run(suite());
-}
+int main(void) { return kf_test_run(suite()); }

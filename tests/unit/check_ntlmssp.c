@@ -14,8 +14,7 @@
  * project's lab capture (curl + Apache with gss-ntlmssp). */
 
 /* samples/web-ntlm-plain.pcap frame 4 */
-static const char real_plain_neg[] =
-	"TlRMTVNTUAABAAAAF4II4gAAAAAAAAAAAAAAAAAAAAAGAgAAAAAADw==";
+static const char real_plain_neg[] = "TlRMTVNTUAABAAAAF4II4gAAAAAAAAAAAAAAAAAAAAAGAgAAAAAADw==";
 
 /* samples/web-ntlm-plain.pcap frame 6 */
 static const char real_plain_chal[] =
@@ -34,59 +33,58 @@ static const char real_plain_auth[] =
 
 /* NEGOTIATE with OEM domain "DOM" and workstation "WS1" (flags unicode oem request-target ntlm
  * oem-domain-supplied oem-workstation-supplied always-sign extended-session-security version 128 56) */
-static const char v_neg_full[] =
-	"4e544c4d53535000" /* 0: signature */
-	"01000000" /* 8: NEGOTIATE */
-	"07b208a2" /* 12: flags */
-	"0300030028000000" /* 16: DomainNameFields */
-	"030003002b000000" /* 24: WorkstationFields */
-	"0a00614a0000000f" /* 32: VERSION 10.0.19041 rev 15 */
-	"444f4d" /* 40: domain (OEM) */
-	"575331" /* 43: workstation (OEM) */;
+static const char v_neg_full[] = "4e544c4d53535000" /* 0: signature */
+				 "01000000"         /* 8: NEGOTIATE */
+				 "07b208a2"         /* 12: flags */
+				 "0300030028000000" /* 16: DomainNameFields */
+				 "030003002b000000" /* 24: WorkstationFields */
+				 "0a00614a0000000f" /* 32: VERSION 10.0.19041 rev 15 */
+				 "444f4d"           /* 40: domain (OEM) */
+				 "575331" /* 43: workstation (OEM) */;
 
 /* minimal NEGOTIATE: no names, no VERSION (flags unicode oem request-target ntlm always-sign
  * extended-session-security) */
-static const char v_neg_min[] =
-	"4e544c4d53535000" /* 0: signature */
-	"01000000" /* 8: NEGOTIATE */
-	"07820800" /* 12: flags */
-	"0000000000000000" /* 16: DomainNameFields */
-	"0000000000000000" /* 24: WorkstationFields */;
+static const char v_neg_min[] = "4e544c4d53535000" /* 0: signature */
+				"01000000"         /* 8: NEGOTIATE */
+				"07820800"         /* 12: flags */
+				"0000000000000000" /* 16: DomainNameFields */
+				"0000000000000000" /* 24: WorkstationFields */;
 
 /* CHALLENGE: target name "LAB" and target info (flags unicode request-target ntlm always-sign
  * target-type-domain extended-session-security target-info version 128 56) */
 static const char v_chal[] =
 	"4e544c4d53535000" /* 0: signature */
-	"02000000" /* 8: CHALLENGE */
+	"02000000"         /* 8: CHALLENGE */
 	"0600060038000000" /* 12: TargetNameFields */
-	"058289a2" /* 20: flags */
+	"058289a2"         /* 20: flags */
 	"0123456789abcdef" /* 24: ServerChallenge */
 	"0000000000000000" /* 32: Reserved */
 	"380038003e000000" /* 40: TargetInfoFields */
 	"0a007c4f0000000f" /* 48: VERSION 10.0.20348 */
-	"4c0041004200" /* 56: target name "LAB" (UTF-16LE) */
-	"020006004c004100420001000600570045004200040010006c00610062002e00740065007300740007000800010203040506070800000000" /* 62: AV pairs: NbDomainName LAB, NbComputerName WEB, DnsDomainName lab.test, Timestamp, EOL */;
+	"4c0041004200"     /* 56: target name "LAB" (UTF-16LE) */
+	"020006004c004100420001000600570045004200040010006c00610062002e00740065007300740007000800010203040506070800000000" /* 62: AV pairs: NbDomainName LAB, NbComputerName WEB, DnsDomainName lab.test, Timestamp, EOL */
+	;
 
 /* NTLMv2 AUTHENTICATE with MsvAvFlags MIC bit, UTF-16 user "j\u00f6rg", VERSION and MIC field
  * (flags unicode request-target ntlm always-sign extended-session-security target-info version 128
  * key-exch 56); responses and keys are placeholder bytes */
 static const char v_auth_v2[] =
-	"4e544c4d53535000" /* 0: signature */
-	"03000000" /* 8: AUTHENTICATE */
-	"180018006c000000" /* 12: LmChallengeResponseFields */
-	"5a005a0084000000" /* 20: NtChallengeResponseFields */
-	"0600060058000000" /* 28: DomainNameFields */
-	"080008005e000000" /* 36: UserNameFields */
-	"0600060066000000" /* 44: WorkstationFields */
-	"10001000de000000" /* 52: EncryptedRandomSessionKeyFields */
-	"058288e2" /* 60: flags */
-	"0a00614a0000000f" /* 64: VERSION 10.0.19041 */
-	"4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d" /* 72: MIC (placeholder bytes) */
-	"4c0041004200" /* 88: domain "LAB" */
-	"6a00f60072006700" /* 94: user "j\u00f6rg" */
-	"500043003100" /* 102: workstation "PC1" */
+	"4e544c4d53535000"                                 /* 0: signature */
+	"03000000"                                         /* 8: AUTHENTICATE */
+	"180018006c000000"                                 /* 12: LmChallengeResponseFields */
+	"5a005a0084000000"                                 /* 20: NtChallengeResponseFields */
+	"0600060058000000"                                 /* 28: DomainNameFields */
+	"080008005e000000"                                 /* 36: UserNameFields */
+	"0600060066000000"                                 /* 44: WorkstationFields */
+	"10001000de000000"                                 /* 52: EncryptedRandomSessionKeyFields */
+	"058288e2"                                         /* 60: flags */
+	"0a00614a0000000f"                                 /* 64: VERSION 10.0.19041 */
+	"4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d"                 /* 72: MIC (placeholder bytes) */
+	"4c0041004200"                                     /* 88: domain "LAB" */
+	"6a00f60072006700"                                 /* 94: user "j\u00f6rg" */
+	"500043003100"                                     /* 102: workstation "PC1" */
 	"000000000000000000000000000000000000000000000000" /* 108: LmChallengeResponse (zeros, as with MsvAvTimestamp) */
-	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" /* 132: NTProofStr (placeholder) */
+	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"                 /* 132: NTProofStr (placeholder) */
 	"01010000000000001011121314151617202122232425262700000000" /* 148: NTLMv2_CLIENT_CHALLENGE: RespType 1, HiRespType 1, reserved, TimeStamp, ChallengeFromClient, reserved */
 	"020006004c004100420006000400020000000900100048005400540050002f007700650062000000000000000000" /* 176: client AVs: NbDomainName LAB, MsvAvFlags 0x2 (MIC), MsvAvTargetName HTTP/web, EOL, padding */
 	"55555555555555555555555555555555" /* 222: EncryptedRandomSessionKey (placeholder) */;
@@ -94,24 +92,24 @@ static const char v_auth_v2[] =
 /* NTLMv1 AUTHENTICATE (24-byte NT response), OEM strings, 64-byte header without VERSION */
 static const char v_auth_v1[] =
 	"4e544c4d53535000" /* 0: signature */
-	"03000000" /* 8: AUTHENTICATE */
+	"03000000"         /* 8: AUTHENTICATE */
 	"1800180049000000" /* 12: LmChallengeResponseFields */
 	"1800180061000000" /* 20: NtChallengeResponseFields */
 	"0300030040000000" /* 28: DomainNameFields */
 	"0300030043000000" /* 36: UserNameFields */
 	"0300030046000000" /* 44: WorkstationFields */
 	"0000000000000000" /* 52: EncryptedRandomSessionKeyFields */
-	"06820000" /* 60: flags: oem request-target ntlm always-sign */
-	"4c4142" /* 64: domain (OEM) */
-	"626f62" /* 67: user (OEM) */
-	"504332" /* 70: workstation (OEM) */
+	"06820000"         /* 60: flags: oem request-target ntlm always-sign */
+	"4c4142"           /* 64: domain (OEM) */
+	"626f62"           /* 67: user (OEM) */
+	"504332"           /* 70: workstation (OEM) */
 	"111111111111111111111111111111111111111111111111" /* 73: LmChallengeResponse (placeholder) */
 	"222222222222222222222222222222222222222222222222" /* 97: NtChallengeResponse (placeholder) */;
 
 /* anonymous AUTHENTICATE: empty user and NT response, LM response Z(1) (MS-NLMP 3.2.5.1.2) */
 static const char v_auth_anon[] =
 	"4e544c4d53535000" /* 0: signature */
-	"03000000" /* 8: AUTHENTICATE */
+	"03000000"         /* 8: AUTHENTICATE */
 	"0100010040000000" /* 12: LmChallengeResponseFields: Z(1) */
 	"0000000041000000" /* 20: NtChallengeResponseFields: empty */
 	"0000000041000000" /* 28: DomainNameFields */
@@ -123,19 +121,19 @@ static const char v_auth_anon[] =
 
 /* NTLMv2 AUTHENTICATE whose client AVs carry no MsvAvFlags, no VERSION */
 static const char v_auth_v2_nomic[] =
-	"4e544c4d53535000" /* 0: signature */
-	"03000000" /* 8: AUTHENTICATE */
-	"1800180050000000" /* 12: LmChallengeResponseFields */
-	"3c003c0068000000" /* 20: NtChallengeResponseFields */
-	"0600060040000000" /* 28: DomainNameFields */
-	"0a000a0046000000" /* 36: UserNameFields */
-	"0000000000000000" /* 44: WorkstationFields: empty */
-	"0000000000000000" /* 52: EncryptedRandomSessionKeyFields: empty */
-	"05828820" /* 60: flags (no VERSION) */
-	"4c0041004200" /* 64: domain "LAB" */
-	"6300610072006f006c00" /* 70: user "carol" */
+	"4e544c4d53535000"                                 /* 0: signature */
+	"03000000"                                         /* 8: AUTHENTICATE */
+	"1800180050000000"                                 /* 12: LmChallengeResponseFields */
+	"3c003c0068000000"                                 /* 20: NtChallengeResponseFields */
+	"0600060040000000"                                 /* 28: DomainNameFields */
+	"0a000a0046000000"                                 /* 36: UserNameFields */
+	"0000000000000000"                                 /* 44: WorkstationFields: empty */
+	"0000000000000000"                                 /* 52: EncryptedRandomSessionKeyFields: empty */
+	"05828820"                                         /* 60: flags (no VERSION) */
+	"4c0041004200"                                     /* 64: domain "LAB" */
+	"6300610072006f006c00"                             /* 70: user "carol" */
 	"000000000000000000000000000000000000000000000000" /* 80: LmChallengeResponse */
-	"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" /* 104: NTProofStr (placeholder) */
+	"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"                 /* 104: NTProofStr (placeholder) */
 	"01010000000000000000000000000000000000000000000000000000" /* 120: NTLMv2_CLIENT_CHALLENGE header */
 	"07000800000000000000000000000000" /* 148: client AVs: Timestamp, EOL */;
 
@@ -179,7 +177,6 @@ static const char *str(struct kf_span s, bool unicode)
 	kf_ntlm_string(s, unicode, buf, sizeof buf);
 	return buf;
 }
-
 
 /* ------------------------------------------------------ valid messages */
 
@@ -507,7 +504,10 @@ START_TEST(t_neg_version_flag_no_bytes)
 	size_t n;
 	uint8_t *b = hex_load(v_neg_min, &n);
 	ck_assert_uint_eq(n, 32);
-	b[12] = 0x07; b[13] = 0x82; b[14] = 0x08; b[15] = 0x02; /* flags with NTLMSSP_NEGOTIATE_VERSION */
+	b[12] = 0x07;
+	b[13] = 0x82;
+	b[14] = 0x08;
+	b[15] = 0x02; /* flags with NTLMSSP_NEGOTIATE_VERSION */
 	struct kf_ntlm_msg m;
 	struct kf_events ev = { 0 };
 	ck_assert(kf_ntlmssp_decode(kf_span_make(b, n), &m, &ev));
@@ -533,7 +533,8 @@ START_TEST(t_truncation)
 		bool ok = kf_ntlmssp_decode(kf_span_make(p, k), &m, &ev);
 		if (k == n) {
 			ck_assert_msg(ok, "%s: whole message rejected", valids[_i].name);
-		} else if (ok && k == 32 && m.type == 1 && !m.has_version && !m.domain.n && !m.workstation.n) {
+		} else if (ok && k == 32 && m.type == 1 && !m.has_version && !m.domain.n &&
+			   !m.workstation.n) {
 			/* a NEGOTIATE cut right after its fixed part, fields empty: a
 			 * complete message without VERSION (see t_neg_version_flag_no_bytes) */
 		} else {
@@ -610,18 +611,46 @@ END_TEST
 START_TEST(t_flag_names)
 {
 	static const char *const want[32] = {
-		"unicode", "oem", "request-target", NULL, "sign", "seal", "datagram", "lm-key",
-		NULL, "ntlm", NULL, "anonymous", "oem-domain-supplied", "oem-workstation-supplied", NULL,
-		"always-sign", "target-type-domain", "target-type-server", NULL, "extended-session-security",
-		"identify", NULL, "request-non-nt-session-key", "target-info", NULL, "version", NULL, NULL,
-		NULL, "128", "key-exch", "56",
+		"unicode",
+		"oem",
+		"request-target",
+		NULL,
+		"sign",
+		"seal",
+		"datagram",
+		"lm-key",
+		NULL,
+		"ntlm",
+		NULL,
+		"anonymous",
+		"oem-domain-supplied",
+		"oem-workstation-supplied",
+		NULL,
+		"always-sign",
+		"target-type-domain",
+		"target-type-server",
+		NULL,
+		"extended-session-security",
+		"identify",
+		NULL,
+		"request-non-nt-session-key",
+		"target-info",
+		NULL,
+		"version",
+		NULL,
+		NULL,
+		NULL,
+		"128",
+		"key-exch",
+		"56",
 	};
 	for (unsigned bit = 0; bit < 32; bit++) {
 		const char *got = kf_ntlm_flag_name(bit);
 		if (want[bit] == NULL)
 			ck_assert_msg(got == NULL, "bit %u: %s", bit, got);
 		else
-			ck_assert_msg(got && strcmp(got, want[bit]) == 0, "bit %u: %s", bit, got ? got : "NULL");
+			ck_assert_msg(got && strcmp(got, want[bit]) == 0, "bit %u: %s", bit,
+				      got ? got : "NULL");
 	}
 	ck_assert_ptr_null(kf_ntlm_flag_name(32));
 	ck_assert_ptr_null(kf_ntlm_flag_name(1000));
@@ -649,7 +678,4 @@ static Suite *suite(void)
 	return s;
 }
 
-int main(void)
-{
-	return kf_test_run(suite());
-}
+int main(void) { return kf_test_run(suite()); }

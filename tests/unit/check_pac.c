@@ -109,7 +109,7 @@ struct tsid {
 
 static const struct tsid dom_sid = { 5, 4, { 21, 1111, 2222, 3333 } };
 static const struct tsid res_dom_sid = { 5, 4, { 21, 4444, 5555, 6666 } };
-static const struct tsid claims_sid = { 18, 1, { 1 } };       /* S-1-18-1 */
+static const struct tsid claims_sid = { 18, 1, { 1 } }; /* S-1-18-1 */
 static const struct tsid other_user_sid = { 5, 5, { 21, 7, 8, 9, 1000 } };
 static const struct tsid user_sid_bin = { 5, 5, { 21, 1111, 2222, 3333, 1104 } };
 
@@ -127,21 +127,21 @@ static void put_sid_body(struct wr *w, const struct tsid *s)
 
 struct ndrw {
 	struct wr *w;
-	size_t start;     /* of the serialized object: alignment counts from here */
-	size_t len_at;    /* private header's object length, patched at the end */
+	size_t start;  /* of the serialized object: alignment counts from here */
+	size_t len_at; /* private header's object length, patched at the end */
 	uint32_t next_ref;
 };
 
 static void ndr_begin(struct ndrw *d, struct wr *w)
 {
 	d->w = w;
-	put8(w, 1);        /* version */
-	put8(w, 0x10);     /* little-endian */
-	put16(w, 8);       /* common header length */
+	put8(w, 1);    /* version */
+	put8(w, 0x10); /* little-endian */
+	put16(w, 8);   /* common header length */
 	put32(w, 0xcccccccc);
 	d->len_at = w->n;
-	put32(w, 0);       /* object length */
-	put32(w, 0);       /* filler */
+	put32(w, 0); /* object length */
+	put32(w, 0); /* filler */
 	d->start = w->n;
 	d->next_ref = 0x00020000;
 	put32(w, d->next_ref); /* top-level pointer */
@@ -225,34 +225,34 @@ static void build_logon(struct wr *w, const struct logon_spec *s, struct logon_m
 	put64(w, s->logon_ft);
 	put64(w, 0x7fffffffffffffffull); /* LogoffTime: never */
 	put64(w, 0x7fffffffffffffffull); /* KickOffTime */
-	put64(w, LT_LOGON_FT - 1000);     /* PasswordLastSet */
-	put64(w, 0);                      /* PasswordCanChange */
+	put64(w, LT_LOGON_FT - 1000);    /* PasswordLastSet */
+	put64(w, 0);                     /* PasswordCanChange */
 	put64(w, 0x7fffffffffffffffull); /* PasswordMustChange */
 	ndr_ustr(&d, s->user);
 	ndr_ustr(&d, s->full);
 	ndr_ustr(&d, s->script);
-	ndr_ustr(&d, "");                 /* ProfilePath: empty, non-null pointer */
-	ndr_ustr(&d, NULL);               /* HomeDirectory */
-	ndr_ustr(&d, NULL);               /* HomeDirectoryDrive */
-	put16(w, 7);                      /* LogonCount */
-	put16(w, 0);                      /* BadPasswordCount */
+	ndr_ustr(&d, "");   /* ProfilePath: empty, non-null pointer */
+	ndr_ustr(&d, NULL); /* HomeDirectory */
+	ndr_ustr(&d, NULL); /* HomeDirectoryDrive */
+	put16(w, 7);        /* LogonCount */
+	put16(w, 0);        /* BadPasswordCount */
 	put32(w, s->rid);
 	put32(w, s->pgid);
 	put32(w, s->n_groups);
 	put32(w, s->groups ? ndr_ref(&d) : 0);
 	put32(w, s->user_flags);
 	for (unsigned i = 0; i < 16; i++)
-		put8(w, 0xee);                /* UserSessionKey */
+		put8(w, 0xee); /* UserSessionKey */
 	ndr_ustr(&d, s->server);
 	ndr_ustr(&d, s->domain);
 	put32(w, s->dom ? ndr_ref(&d) : 0);
-	put64(w, 0);                      /* Reserved1 */
+	put64(w, 0); /* Reserved1 */
 	put32(w, s->uac);
-	put32(w, 0);                      /* SubAuthStatus */
-	put64(w, 0);                      /* LastSuccessfulILogon */
-	put64(w, 0);                      /* LastFailedILogon */
-	put32(w, 0);                      /* FailedILogonCount */
-	put32(w, 0);                      /* Reserved3 */
+	put32(w, 0); /* SubAuthStatus */
+	put64(w, 0); /* LastSuccessfulILogon */
+	put64(w, 0); /* LastFailedILogon */
+	put32(w, 0); /* FailedILogonCount */
+	put32(w, 0); /* Reserved3 */
 	put32(w, s->n_extra);
 	put32(w, s->extra ? ndr_ref(&d) : 0);
 	put32(w, s->res_dom ? ndr_ref(&d) : 0);
@@ -417,8 +417,20 @@ static void assemble(struct wr *pac, const struct pbuf *bufs, unsigned n, size_t
 /* ------------------------------------------------------ the full PAC */
 
 enum {
-	B_LOGON, B_CLIENT, B_UPN, B_S4U, B_ATTR, B_REQ, B_CRED, B_UNKNOWN, B_CLAIMS,
-	B_SRV, B_KDC, B_TKT, B_FULL, N_FULL
+	B_LOGON,
+	B_CLIENT,
+	B_UPN,
+	B_S4U,
+	B_ATTR,
+	B_REQ,
+	B_CRED,
+	B_UNKNOWN,
+	B_CLAIMS,
+	B_SRV,
+	B_KDC,
+	B_TKT,
+	B_FULL,
+	N_FULL
 };
 
 static const uint32_t full_types[N_FULL] = { 1, 10, 12, 11, 17, 18, 2, 99, 13, 6, 7, 16, 19 };
@@ -431,12 +443,24 @@ static const char *const full_transited[] = { "http/web1.lab.test@LAB.TEST", "ho
 #define CLIENT_FT 0x01da1b2c3d4e5f60ull
 
 static const struct logon_spec full_logon = {
-	.user = "alice", .full = "Alice Liddell", .script = "logon.cmd", .server = "DC1",
-	.domain = "LAB", .logon_ft = LT_LOGON_FT, .rid = 1104, .pgid = 513,
-	.user_flags = 0x220, .uac = 0x210, .dom = &dom_sid,
-	.groups = full_groups, .n_groups = 3,
-	.extra = full_extra, .n_extra = 3,
-	.res_dom = &res_dom_sid, .res = full_res, .n_res = 1,
+	.user = "alice",
+	.full = "Alice Liddell",
+	.script = "logon.cmd",
+	.server = "DC1",
+	.domain = "LAB",
+	.logon_ft = LT_LOGON_FT,
+	.rid = 1104,
+	.pgid = 513,
+	.user_flags = 0x220,
+	.uac = 0x210,
+	.dom = &dom_sid,
+	.groups = full_groups,
+	.n_groups = 3,
+	.extra = full_extra,
+	.n_extra = 3,
+	.res_dom = &res_dom_sid,
+	.res = full_res,
+	.n_res = 1,
 };
 
 struct full {
@@ -458,18 +482,18 @@ static struct full *make_full(void)
 	build_upn(&b[B_UPN], "alice@lab.test", "LAB.TEST", 2, "alice", &user_sid_bin);
 	f->upn_sid = b[B_UPN].n - (8 + 4 * 5);
 	build_s4u(&b[B_S4U], "cifs/fs.lab.test", full_transited, 2, &f->s4u_list);
-	put32(&b[B_ATTR], 2);   /* FlagsLength: 2 bits */
-	put32(&b[B_ATTR], 1);   /* PAC_WAS_REQUESTED */
+	put32(&b[B_ATTR], 2); /* FlagsLength: 2 bits */
+	put32(&b[B_ATTR], 1); /* PAC_WAS_REQUESTED */
 	put_sid_body(&b[B_REQ], &user_sid_bin);
-	put32(&b[B_CRED], 0);   /* Version */
-	put32(&b[B_CRED], 18);  /* EncryptionType */
+	put32(&b[B_CRED], 0);  /* Version */
+	put32(&b[B_CRED], 18); /* EncryptionType */
 	put64(&b[B_CRED], 0x1122334455667788ull);
 	put32(&b[B_UNKNOWN], 0xdeadbeef);
 	/* B_CLAIMS: empty, as Windows sends when there are no claims */
 	build_signature(&b[B_SRV], 16, 12);   /* HMAC-SHA1-96-AES256 */
 	build_signature(&b[B_KDC], -138, 16); /* HMAC-MD5 */
 	build_signature(&b[B_TKT], 16, 12);
-	build_signature(&b[B_FULL], 15, 12);  /* HMAC-SHA1-96-AES128 */
+	build_signature(&b[B_FULL], 15, 12); /* HMAC-SHA1-96-AES128 */
 	struct pbuf bufs[N_FULL];
 	for (unsigned i = 0; i < N_FULL; i++) {
 		bufs[i].type = full_types[i];
@@ -554,9 +578,9 @@ START_TEST(t_full)
 	ck_assert_str_eq(p.resource_domain_sid, "S-1-5-21-4444-5555-6666");
 	ck_assert_uint_eq(p.n_resource_groups, 1);
 	static const char *const sids[] = {
-		"S-1-5-21-1111-2222-3333-513", "S-1-5-21-1111-2222-3333-512",
-		"S-1-5-21-1111-2222-3333-1105", "S-1-18-1", "S-1-5-21-7-8-9-1000",
-		"S-1-5-21-4444-5555-6666-600",
+		"S-1-5-21-1111-2222-3333-513",  "S-1-5-21-1111-2222-3333-512",
+		"S-1-5-21-1111-2222-3333-1105", "S-1-18-1",
+		"S-1-5-21-7-8-9-1000",          "S-1-5-21-4444-5555-6666-600",
 	};
 	ck_assert_uint_eq(p.n_sids, 6);
 	for (unsigned i = 0; i < 6; i++)
@@ -631,27 +655,26 @@ END_TEST
 /* A PAC issued by a Windows 2003 KDC for the machine account
  * w2003final$@WIN2K3.THINKER.LOCAL: Samba's torture PAC, also in MIT krb5
  * src/lib/krb5/krb/t_pac.c (whose authtime, 1120440609, is its ClientId). */
-static const char real_pac[] =
-	"040000000000000001000000d801000048000000000000000a00000020000000"
-	"2002000000000000060000001400000040020000000000000700000014000000"
-	"580200000000000001100800ccccccccc8010000000000000000020030dfa6cb"
-	"4f7dc501ffffffffffffff7fffffffffffffff7fc03c4e596273c501c03c4e59"
-	"6273c501ffffffffffffff7f1600160004000200000000000800020000000000"
-	"0c00020000000000100002000000000014000200000000001800020065000000"
-	"ed03000004020000010000001c00020020000000000000000000000000000000"
-	"0000000014001600200002001600180024000200280002000000000000000000"
-	"0021000000000000000000000000000000000000000000000000000000000000"
-	"010000002c0002000000000000000000000000000b000000000000000b000000"
-	"57003200300030003300460049004e0041004c00240000000000000000000000"
-	"0000000000000000000000000000000000000000000000000000000000000000"
-	"0000000000000000000000000000000000000000010000000402000007000000"
-	"0b000000000000000a00000057003200300030003300460049004e0041004c00"
-	"0c000000000000000b000000570049004e0032004b0033005400480049004e00"
-	"4b00000004000000010400000000000515000000112fafb590041bec503becdc"
-	"0100000030000200070000000100000001010000000000050900000000000000"
-	"806628ea3780c501160077003200300030003300660069006e0061006c002400"
-	"76ffffff37d5b0f724f0d6d4ec09865aa0e8c3a90000000076ffffffb4d8b8fe"
-	"83b3133ffc5c41ade26483e000000000";
+static const char real_pac[] = "040000000000000001000000d801000048000000000000000a00000020000000"
+			       "2002000000000000060000001400000040020000000000000700000014000000"
+			       "580200000000000001100800ccccccccc8010000000000000000020030dfa6cb"
+			       "4f7dc501ffffffffffffff7fffffffffffffff7fc03c4e596273c501c03c4e59"
+			       "6273c501ffffffffffffff7f1600160004000200000000000800020000000000"
+			       "0c00020000000000100002000000000014000200000000001800020065000000"
+			       "ed03000004020000010000001c00020020000000000000000000000000000000"
+			       "0000000014001600200002001600180024000200280002000000000000000000"
+			       "0021000000000000000000000000000000000000000000000000000000000000"
+			       "010000002c0002000000000000000000000000000b000000000000000b000000"
+			       "57003200300030003300460049004e0041004c00240000000000000000000000"
+			       "0000000000000000000000000000000000000000000000000000000000000000"
+			       "0000000000000000000000000000000000000000010000000402000007000000"
+			       "0b000000000000000a00000057003200300030003300460049004e0041004c00"
+			       "0c000000000000000b000000570049004e0032004b0033005400480049004e00"
+			       "4b00000004000000010400000000000515000000112fafb590041bec503becdc"
+			       "0100000030000200070000000100000001010000000000050900000000000000"
+			       "806628ea3780c501160077003200300030003300660069006e0061006c002400"
+			       "76ffffff37d5b0f724f0d6d4ec09865aa0e8c3a90000000076ffffffb4d8b8fe"
+			       "83b3133ffc5c41ade26483e000000000";
 
 static uint8_t *hex_load(const char *hex, size_t *n)
 {
@@ -684,16 +707,16 @@ START_TEST(t_real)
 	ck_assert_str_eq(p.domain_sid, "S-1-5-21-3048156945-3961193616-3706469200");
 	ck_assert_str_eq(p.user_sid, "S-1-5-21-3048156945-3961193616-3706469200-1005");
 	ck_assert_uint_eq(p.user_rid, 1005);
-	ck_assert_uint_eq(p.primary_group_rid, 516);   /* Domain Controllers */
-	ck_assert_uint_eq(p.user_flags, 0x20);         /* LOGON_EXTRA_SIDS */
+	ck_assert_uint_eq(p.primary_group_rid, 516); /* Domain Controllers */
+	ck_assert_uint_eq(p.user_flags, 0x20);       /* LOGON_EXTRA_SIDS */
 	ck_assert_uint_eq(p.user_account_control, 0x2100);
-	ck_assert_int_eq(p.logon_time, 1120121012);     /* 2005-06-30 08:43:32 UTC */
+	ck_assert_int_eq(p.logon_time, 1120121012); /* 2005-06-30 08:43:32 UTC */
 	ck_assert_uint_eq(p.n_groups, 1);
 	ck_assert_uint_eq(p.n_extra_sids, 1);
 	ck_assert(!p.has_resource_groups);
 	ck_assert_uint_eq(p.n_sids, 2);
 	ck_assert_str_eq(p.sids[0], "S-1-5-21-3048156945-3961193616-3706469200-516");
-	ck_assert_str_eq(p.sids[1], "S-1-5-9");         /* Enterprise Domain Controllers */
+	ck_assert_str_eq(p.sids[1], "S-1-5-9"); /* Enterprise Domain Controllers */
 	ck_assert(p.has_client_info);
 	ck_assert_int_eq(p.client_time, 1120440609);
 	ck_assert_str_eq(p.client_name, "w2003final$");
@@ -759,7 +782,7 @@ enum mark { M_ABS, M_BUF, M_GROUPS, M_DOM_SID, M_EXTRA, M_S4U_LIST, M_UPN_SID };
 
 struct patch {
 	enum mark mark;
-	int buf;        /* buffer index for the marks inside a buffer */
+	int buf; /* buffer index for the marks inside a buffer */
 	size_t off;
 	const char *hex;
 };
@@ -767,8 +790,8 @@ struct patch {
 struct bad {
 	const char *name;
 	struct patch patch[2];
-	bool ok;        /* kf_pac_decode's result */
-	int broken;     /* buffer that must be lost (-1: the header) */
+	bool ok;    /* kf_pac_decode's result */
+	int broken; /* buffer that must be lost (-1: the header) */
 };
 
 static const struct bad bads[] = {
@@ -793,13 +816,17 @@ static const struct bad bads[] = {
 	{ "ndr-top-null", { { M_BUF, B_LOGON, 16, "00000000" } }, true, B_LOGON },
 	/* LOGON_INFO: counts and pointers */
 	{ "groupcount-huge", { { M_BUF, B_LOGON, 128, "ffffffff" } }, true, B_LOGON },
-	{ "groups-max-huge", { { M_BUF, B_LOGON, 128, "ffffffff" }, { M_GROUPS, B_LOGON, 0, "ffffffff" } },
-	  true, B_LOGON },
+	{ "groups-max-huge",
+	  { { M_BUF, B_LOGON, 128, "ffffffff" }, { M_GROUPS, B_LOGON, 0, "ffffffff" } },
+	  true,
+	  B_LOGON },
 	{ "groups-max-mismatch", { { M_GROUPS, B_LOGON, 0, "02000000" } }, true, B_LOGON },
 	{ "groupids-null", { { M_BUF, B_LOGON, 132, "00000000" } }, true, B_LOGON },
 	{ "sidcount-huge", { { M_BUF, B_LOGON, 216, "ffffffff" } }, true, B_LOGON },
-	{ "extra-max-huge", { { M_BUF, B_LOGON, 216, "ffffffff" }, { M_EXTRA, B_LOGON, 0, "ffffffff" } },
-	  true, B_LOGON },
+	{ "extra-max-huge",
+	  { { M_BUF, B_LOGON, 216, "ffffffff" }, { M_EXTRA, B_LOGON, 0, "ffffffff" } },
+	  true,
+	  B_LOGON },
 	{ "rescount-huge", { { M_BUF, B_LOGON, 228, "ffffffff" } }, true, B_LOGON },
 	/* LOGON_INFO: EffectiveName {Length, Max, ptr} at 68, its chars at 236 */
 	{ "name-len-odd", { { M_BUF, B_LOGON, 68, "0b00" } }, true, B_LOGON },
@@ -811,8 +838,10 @@ static const struct bad bads[] = {
 	/* LOGON_INFO: the domain SID (conformance, revision, count, ...) */
 	{ "domsid-conformance", { { M_DOM_SID, B_LOGON, 0, "05000000" } }, true, B_LOGON },
 	{ "domsid-revision", { { M_DOM_SID, B_LOGON, 4, "02" } }, true, B_LOGON },
-	{ "domsid-16-subauth", { { M_DOM_SID, B_LOGON, 0, "10000000" }, { M_DOM_SID, B_LOGON, 5, "10" } },
-	  true, B_LOGON },
+	{ "domsid-16-subauth",
+	  { { M_DOM_SID, B_LOGON, 0, "10000000" }, { M_DOM_SID, B_LOGON, 5, "10" } },
+	  true,
+	  B_LOGON },
 	/* CLIENT_INFO */
 	{ "client-name-odd", { { M_BUF, B_CLIENT, 8, "0900" } }, true, B_CLIENT },
 	{ "client-name-huge", { { M_BUF, B_CLIENT, 8, "ffff" } }, true, B_CLIENT },
@@ -828,8 +857,10 @@ static const struct bad bads[] = {
 	/* S4U_DELEGATION_INFO: target {Length, Max, ptr} at 20, count 28, list ptr 32 */
 	{ "s4u-big-endian", { { M_BUF, B_S4U, 1, "00" } }, true, B_S4U },
 	{ "s4u-count-huge", { { M_BUF, B_S4U, 28, "ffffffff" } }, true, B_S4U },
-	{ "s4u-list-huge", { { M_BUF, B_S4U, 28, "ffffffff" }, { M_S4U_LIST, B_S4U, 0, "ffffffff" } },
-	  true, B_S4U },
+	{ "s4u-list-huge",
+	  { { M_BUF, B_S4U, 28, "ffffffff" }, { M_S4U_LIST, B_S4U, 0, "ffffffff" } },
+	  true,
+	  B_S4U },
 	{ "s4u-target-actual-huge", { { M_BUF, B_S4U, 44, "ffffffff" } }, true, B_S4U },
 	{ "s4u-transited-len", { { M_S4U_LIST, B_S4U, 4, "0200" } }, true, B_S4U }, /* first Length */
 	{ "s4u-transited-null", { { M_S4U_LIST, B_S4U, 8, "00000000" } }, true, B_S4U },
@@ -1071,7 +1102,7 @@ END_TEST
 START_TEST(t_non_ascii)
 {
 	struct logon_spec s = full_logon;
-	s.user = "J\xc3\xb6rg";             /* Jörg */
+	s.user = "J\xc3\xb6rg";              /* Jörg */
 	s.full = "\xe5\xb1\xb1\xe7\x94\xb0"; /* 山田 */
 	s.domain = "\xc3\x89QUIPE";          /* ÉQUIPE */
 	struct kf_pac p;
@@ -1167,11 +1198,11 @@ START_TEST(t_buffer_names)
 		uint32_t type;
 		const char *name;
 	} rows[] = {
-		{ 1, "LOGON_INFO" }, { 2, "CREDENTIALS_INFO" }, { 6, "SERVER_CHECKSUM" },
-		{ 7, "KDC_CHECKSUM" }, { 10, "CLIENT_INFO" }, { 11, "S4U_DELEGATION_INFO" },
-		{ 12, "UPN_DNS_INFO" }, { 13, "CLIENT_CLAIMS_INFO" }, { 14, "DEVICE_INFO" },
-		{ 15, "DEVICE_CLAIMS_INFO" }, { 16, "TICKET_CHECKSUM" }, { 17, "ATTRIBUTES_INFO" },
-		{ 18, "REQUESTOR" }, { 19, "FULL_CHECKSUM" },
+		{ 1, "LOGON_INFO" },          { 2, "CREDENTIALS_INFO" },    { 6, "SERVER_CHECKSUM" },
+		{ 7, "KDC_CHECKSUM" },        { 10, "CLIENT_INFO" },        { 11, "S4U_DELEGATION_INFO" },
+		{ 12, "UPN_DNS_INFO" },       { 13, "CLIENT_CLAIMS_INFO" }, { 14, "DEVICE_INFO" },
+		{ 15, "DEVICE_CLAIMS_INFO" }, { 16, "TICKET_CHECKSUM" },    { 17, "ATTRIBUTES_INFO" },
+		{ 18, "REQUESTOR" },          { 19, "FULL_CHECKSUM" },
 	};
 	for (unsigned i = 0; i < sizeof rows / sizeof rows[0]; i++)
 		ck_assert_str_eq(kf_pac_buffer_name(rows[i].type), rows[i].name);
@@ -1206,7 +1237,4 @@ static Suite *suite(void)
 	return s;
 }
 
-int main(void)
-{
-	return kf_test_run(suite());
-}
+int main(void) { return kf_test_run(suite()); }

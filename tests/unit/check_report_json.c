@@ -62,8 +62,9 @@ static void same_as_jansson(const struct kf_result *r)
 }
 
 static const char *const samples[] = {
-	"web-healthy-401first.pcap", "web-ntlm-fallback.pcap", "deleg-works.pcap", "kerberos-errors.pcap",
-	"kerberos-ipv6.pcap", "kerberos-kdc-unreachable.pcap", "samba-account-errors.pcap", "web-cname-canon.pcap",
+	"web-healthy-401first.pcap", "web-ntlm-fallback.pcap", "deleg-works.pcap",
+	"kerberos-errors.pcap",      "kerberos-ipv6.pcap",     "kerberos-kdc-unreachable.pcap",
+	"samba-account-errors.pcap", "web-cname-canon.pcap",
 };
 
 START_TEST(t_samples)
@@ -142,8 +143,11 @@ static void attach_decryption(struct kf_result *r, uint64_t *tgs_req_frame, uint
 	struct kf_decrypted *d = az(r, sizeof *d);
 	struct kf_dec_ticket *t = d->ticket = az(r, sizeof *t);
 	t->status = KF_OPEN_OK;
-	t->key = (struct kf_dec_key){ .origin = KF_KEY_KEYTAB, .principal = "HTTP/front.lab.test@LAB.TEST",
-				      .keytab = "front.keytab", .kvno = 2, .etype = 18 };
+	t->key = (struct kf_dec_key){ .origin = KF_KEY_KEYTAB,
+				      .principal = "HTTP/front.lab.test@LAB.TEST",
+				      .keytab = "front.keytab",
+				      .kvno = 2,
+				      .etype = 18 };
 	t->server = "HTTP/front.lab.test@LAB.TEST";
 	t->etype = 18;
 	t->kvno = 2;
@@ -189,9 +193,14 @@ static void attach_decryption(struct kf_result *r, uint64_t *tgs_req_frame, uint
 	c->etype = 18;
 	c->n_tickets = c->n_info = 1;
 	c->info = az(r, sizeof *c->info);
-	c->info[0] = (struct kf_dec_cred_info){ .sname = "krbtgt/LAB.TEST", .srealm = "LAB.TEST", .pname = "alice",
-						.prealm = "LAB.TEST", .has_flags = true, .flags = TF(1) | TF(2),
-						.endtime = 1795273000, .key_etype = 18 };
+	c->info[0] = (struct kf_dec_cred_info){ .sname = "krbtgt/LAB.TEST",
+						.srealm = "LAB.TEST",
+						.pname = "alice",
+						.prealm = "LAB.TEST",
+						.has_flags = true,
+						.flags = TF(1) | TF(2),
+						.endtime = 1795273000,
+						.key_etype = 18 };
 	ap->dec = d;
 
 	d = az(r, sizeof *d);
@@ -237,7 +246,8 @@ static void attach_decryption(struct kf_result *r, uint64_t *tgs_req_frame, uint
 	struct kf_decryption *acc = r->decryption = az(r, sizeof *acc);
 	acc->n_keytabs = 1;
 	acc->keytabs = az(r, sizeof *acc->keytabs);
-	acc->keytabs[0] = (struct kf_keytab_rec){ .file = "front.keytab", .keys = 4, .others_can_read = true };
+	acc->keytabs[0] =
+		(struct kf_keytab_rec){ .file = "front.keytab", .keys = 4, .others_can_read = true };
 	acc->opened = 5;
 	acc->failed = 25;
 	acc->by_status[KF_OPEN_OK] = 5;
@@ -245,11 +255,14 @@ static void attach_decryption(struct kf_result *r, uint64_t *tgs_req_frame, uint
 	acc->by_status[KF_OPEN_NO_KEY] = 1;
 	acc->n_failures = 22;
 	acc->failures = az(r, 22 * sizeof *acc->failures);
-	acc->failures[0] = (struct kf_dec_failure){ .frame = tq->frame, .part = "tgs-req ticket",
-						    .status = KF_OPEN_WRONG_KEY, .reason = "the keytab has kvno 1 only" };
+	acc->failures[0] = (struct kf_dec_failure){ .frame = tq->frame,
+						    .part = "tgs-req ticket",
+						    .status = KF_OPEN_WRONG_KEY,
+						    .reason = "the keytab has kvno 1 only" };
 	for (unsigned i = 1; i < 22; i++)
-		acc->failures[i] = (struct kf_dec_failure){ .frame = 1000 + i, .part = "ticket",
-							    .status = KF_OPEN_WRONG_KEY, .reason = "wrong" };
+		acc->failures[i] = (struct kf_dec_failure){
+			.frame = 1000 + i, .part = "ticket", .status = KF_OPEN_WRONG_KEY, .reason = "wrong"
+		};
 	acc->failures_dropped = 3;
 }
 
@@ -292,9 +305,8 @@ static bool array_has(json_t *a, const char *s)
 	size_t i;
 	json_t *e;
 	ck_assert(json_is_array(a));
-	json_array_foreach (a, i, e)
-		if (json_is_string(e) && strcmp(json_string_value(e), s) == 0)
-			return true;
+	json_array_foreach(a, i,
+			   e) if (json_is_string(e) && strcmp(json_string_value(e), s) == 0) return true;
 	return false;
 }
 
@@ -303,10 +315,9 @@ static json_t *msg_json(json_t *doc, uint64_t frame, const char *type)
 {
 	size_t i;
 	json_t *m;
-	json_array_foreach (json_object_get(doc, "messages"), i, m)
-		if ((uint64_t)json_integer_value(json_object_get(m, "frame")) == frame &&
-		    strcmp(json_string_value(json_object_get(m, "type")), type) == 0)
-			return m;
+	json_array_foreach(json_object_get(doc, "messages"), i,
+			   m) if ((uint64_t)json_integer_value(json_object_get(m, "frame")) == frame &&
+				  strcmp(json_string_value(json_object_get(m, "type")), type) == 0) return m;
 	ck_abort_msg("no %s in frame %llu", type, (unsigned long long)frame);
 	return NULL;
 }
@@ -314,13 +325,14 @@ static json_t *msg_json(json_t *doc, uint64_t frame, const char *type)
 /* No member anywhere is named like key material; returns members seen. */
 static size_t no_key_material(json_t *v)
 {
-	static const char *const banned[] = { "key_bytes", "contents", "session_key", "keyvalue", "key_value",
-					      "keydata", "bytes_hex", "secret" };
+	static const char *const banned[] = { "key_bytes", "contents", "session_key", "keyvalue",
+					      "key_value", "keydata",  "bytes_hex",   "secret" };
 	size_t n = 0;
 	if (json_is_object(v)) {
 		const char *k;
 		json_t *x;
-		json_object_foreach (v, k, x) {
+		json_object_foreach(v, k, x)
+		{
 			for (size_t i = 0; i < sizeof banned / sizeof banned[0]; i++)
 				ck_assert_msg(strcmp(k, banned[i]) != 0, "member %s in the report", k);
 			n += 1 + no_key_material(x);
@@ -328,8 +340,7 @@ static size_t no_key_material(json_t *v)
 	} else if (json_is_array(v)) {
 		size_t i;
 		json_t *x;
-		json_array_foreach (v, i, x)
-			n += no_key_material(x);
+		json_array_foreach(v, i, x) n += no_key_material(x);
 	}
 	return n;
 }
@@ -357,7 +368,8 @@ START_TEST(t_decrypted)
 	json_t *doc = load(ours);
 
 	/* top level: the contract's keys in order, "decryption" after "capture" */
-	static const char *const order[] = { "krbflow", "capture", "decryption", "messages", "flows", "findings" };
+	static const char *const order[] = { "krbflow",  "capture", "decryption",
+					     "messages", "flows",   "findings" };
 	size_t k = 0;
 	for (void *it = json_object_iter(doc); it; it = json_object_iter_next(doc, it), k++) {
 		ck_assert_uint_lt(k, 6);
@@ -468,7 +480,8 @@ START_TEST(t_decrypted)
 	ck_assert_int_eq(int_at(d, "ap_rep.subkey_etype.id"), 18);
 
 	/* messages without a record have no member */
-	ck_assert_ptr_null(json_object_get(msg_json(doc, nth(&r, KF_KRB_AS_REP, 0)->frame, "AS-REP"), "decrypted"));
+	ck_assert_ptr_null(
+		json_object_get(msg_json(doc, nth(&r, KF_KRB_AS_REP, 0)->frame, "AS-REP"), "decrypted"));
 
 	ck_assert_uint_gt(no_key_material(doc), 100);
 	json_decref(doc);
@@ -495,25 +508,31 @@ START_TEST(t_decrypted_text)
 	ck_assert_int_eq(kf_report_text(&r, f), 0);
 	fclose(f);
 	char line[128];
-	const char *acc = strstr(buf, "\nDecryption: 5 encrypted parts opened, 25 not (1 no-key, 24 wrong-key)\n");
+	const char *acc =
+		strstr(buf, "\nDecryption: 5 encrypted parts opened, 25 not (1 no-key, 24 wrong-key)\n");
 	ck_assert_msg(acc != NULL, "%s", buf);
 	const char *fi = strstr(buf, "\nFindings:"), *am = strstr(buf, "\nAuthentication messages:");
 	ck_assert(fi && am && fi < acc && acc < am);
 	ck_assert_ptr_nonnull(strstr(buf, "\n  keytab front.keytab: 4 keys (readable by others!)\n"));
-	snprintf(line, sizeof line, "\n  frame %llu  tgs-req ticket: wrong-key — the keytab has kvno 1 only\n",
+	snprintf(line, sizeof line,
+		 "\n  frame %llu  tgs-req ticket: wrong-key — the keytab has kvno 1 only\n",
 		 (unsigned long long)tq);
 	ck_assert_ptr_nonnull(strstr(buf, line));
 	ck_assert_ptr_nonnull(strstr(buf, "\n  frame 1019  ticket: wrong-key — wrong\n"));
 	ck_assert_ptr_null(strstr(buf, "frame 1020 "));
 	ck_assert_ptr_nonnull(strstr(buf, "\n  … and 5 more\n"));
-	const char *ap = strstr(buf, "\n          decrypted: client alice@LAB.TEST; ticket forwardable, renewable, "
-				     "pre-authent, ok-as-delegate; PAC LAB\\alice; GSS deleg mutual trans; forwarded TGT "
-				     "krbtgt/LAB.TEST@LAB.TEST (forwardable, forwarded)\n");
+	const char *ap = strstr(
+		buf, "\n          decrypted: client alice@LAB.TEST; ticket forwardable, renewable, "
+		     "pre-authent, ok-as-delegate; PAC LAB\\alice; GSS deleg mutual trans; forwarded TGT "
+		     "krbtgt/LAB.TEST@LAB.TEST (forwardable, forwarded)\n");
 	ck_assert_msg(ap != NULL, "%s", buf);
-	ck_assert_ptr_nonnull(strstr(buf, "\n          not decrypted: ticket wrong-key (FAST-armoured; see Decryption)\n"));
-	ck_assert_ptr_nonnull(strstr(buf, "\n          decrypted: reply for HTTP/front.lab.test@LAB.TEST: forwardable, "
-					  "renewable, ends 2026-11-21T14:56:40Z, session key aes128-cts-hmac-sha1-96\n"));
-	ck_assert_ptr_nonnull(strstr(buf, "\n          decrypted: AP-REP subkey aes256-cts-hmac-sha1-96 seq 99\n"));
+	ck_assert_ptr_nonnull(
+		strstr(buf, "\n          not decrypted: ticket wrong-key (FAST-armoured; see Decryption)\n"));
+	ck_assert_ptr_nonnull(
+		strstr(buf, "\n          decrypted: reply for HTTP/front.lab.test@LAB.TEST: forwardable, "
+			    "renewable, ends 2026-11-21T14:56:40Z, session key aes128-cts-hmac-sha1-96\n"));
+	ck_assert_ptr_nonnull(
+		strstr(buf, "\n          decrypted: AP-REP subkey aes256-cts-hmac-sha1-96 seq 99\n"));
 	ck_assert_ptr_null(strstr(buf, "authenticator no-key")); /* the closed ticket explains it */
 	free(buf);
 	kf_result_free(&r);
@@ -585,7 +604,8 @@ START_TEST(t_two_writers)
 	fclose(fa);
 	fclose(fb);
 	ck_assert_str_eq(a_buf, "{\"one\":{\"a\":true,\"z\":-12},\"list\":[null,\"x\"]}\n");
-	ck_assert_str_eq(b_buf, "{\n  \"first\": {\n    \"s\": \"\\\"q\\\"\"\n  },\n  \"list\": [\n    7\n  ]\n}\n");
+	ck_assert_str_eq(b_buf,
+			 "{\n  \"first\": {\n    \"s\": \"\\\"q\\\"\"\n  },\n  \"list\": [\n    7\n  ]\n}\n");
 	free(a);
 	free(b);
 	free(a_buf);

@@ -41,8 +41,8 @@ static void s4u_self(struct kf_result *r, const char *front, const char *realm)
 
 /* S4U2Proxy request from the front end at frame f (to kdc). */
 static struct kf_message *s4u_proxy(struct kf_result *r, uint64_t f, const char *kdc, const char *sname,
-				    const char *realm, const char *ev_sname, const char *ev_realm, const char *tgt,
-				    const char *tgt_realm)
+				    const char *realm, const char *ev_sname, const char *ev_realm,
+				    const char *tgt, const char *tgt_realm)
 {
 	struct kf_message *m = fx_krb(r, f, KF_KRB_TGS_REQ, FE, kdc);
 	m->krb.sname = sname;
@@ -55,8 +55,8 @@ static struct kf_message *s4u_proxy(struct kf_result *r, uint64_t f, const char 
 	return m;
 }
 
-static struct kf_message *krb_err(struct kf_result *r, uint64_t f, uint64_t req, const char *src, const char *dst,
-				  int32_t code, const char *etext)
+static struct kf_message *krb_err(struct kf_result *r, uint64_t f, uint64_t req, const char *src,
+				  const char *dst, int32_t code, const char *etext)
 {
 	struct kf_message *m = fx_krb(r, f, KF_KRB_ERROR, src, dst);
 	m->krb.error_code = code;
@@ -65,8 +65,9 @@ static struct kf_message *krb_err(struct kf_result *r, uint64_t f, uint64_t req,
 	return m;
 }
 
-static struct kf_message *tgs_rep(struct kf_result *r, uint64_t f, uint64_t req, const char *src, const char *dst,
-				  const char *cname, const char *crealm, const char *tsname, const char *trealm)
+static struct kf_message *tgs_rep(struct kf_result *r, uint64_t f, uint64_t req, const char *src,
+				  const char *dst, const char *cname, const char *crealm, const char *tsname,
+				  const char *trealm)
 {
 	struct kf_message *m = fx_krb(r, f, KF_KRB_TGS_REP, src, dst);
 	m->krb.cname = cname;
@@ -82,8 +83,8 @@ START_TEST(t_s4u_proxy_denied)
 {
 	struct kf_result *r = fx_new();
 	s4u_self(r, "HTTP/front.lab.test", "LAB.TEST");
-	s4u_proxy(r, 11, KDC, "HTTP/db.lab.test", "LAB.TEST", "HTTP/front.lab.test", "LAB.TEST", "krbtgt/LAB.TEST",
-		  "LAB.TEST");
+	s4u_proxy(r, 11, KDC, "HTTP/db.lab.test", "LAB.TEST", "HTTP/front.lab.test", "LAB.TEST",
+		  "krbtgt/LAB.TEST", "LAB.TEST");
 	struct kf_message *e = krb_err(r, 14, 11, KDC, FE, 13, "UNSUPPORTED_S4U2PROXY_REQUEST");
 	e->krb.cname = "HTTP/front.lab.test";
 	e->krb.crealm = "LAB.TEST";
@@ -209,8 +210,8 @@ END_TEST
 START_TEST(t_s4u_self_probe_is_info)
 {
 	struct kf_result *r = fx_new();
-	s4u_proxy(r, 83, KDC, "pc1$@CORP.TEST", "CORP.TEST", "pc1$@CORP.TEST", "CORP.TEST", "krbtgt/CORP.TEST",
-		  "CORP.TEST");
+	s4u_proxy(r, 83, KDC, "pc1$@CORP.TEST", "CORP.TEST", "pc1$@CORP.TEST", "CORP.TEST",
+		  "krbtgt/CORP.TEST", "CORP.TEST");
 	struct kf_message *e = krb_err(r, 85, 83, KDC, FE, 13, NULL);
 	e->krb.has_ntstatus = true;
 	e->krb.ntstatus = 0xC00000BBu;
@@ -254,8 +255,8 @@ END_TEST
 START_TEST(t_xr_ntstatus_only)
 {
 	struct kf_result *r = fx_new();
-	s4u_proxy(r, 4, KDC, "MSSQLSvc/sql:1433", "AD.LAB.TEST", "websvc", "AD.LAB.TEST", "krbtgt/AD.LAB.TEST",
-		  "AD.LAB.TEST");
+	s4u_proxy(r, 4, KDC, "MSSQLSvc/sql:1433", "AD.LAB.TEST", "websvc", "AD.LAB.TEST",
+		  "krbtgt/AD.LAB.TEST", "AD.LAB.TEST");
 	struct kf_message *e = krb_err(r, 6, 4, KDC, FE, 13, NULL);
 	e->krb.has_ntstatus = true;
 	e->krb.ntstatus = 0xC000040Bu;
@@ -405,7 +406,8 @@ static void double_hop(struct kf_result *r, bool as, enum fwd fwd, int status, u
 		m->krb.sname = back_sname;
 		m->krb.realm = "LAB.TEST";
 		m->krb.ticket = fx_ticket(r, "krbtgt/LAB.TEST", "LAB.TEST", 18, 1);
-		tgs_rep(r, back_frame + 1, back_frame, KDC, FE, back_cname, "LAB.TEST", back_sname, "LAB.TEST");
+		tgs_rep(r, back_frame + 1, back_frame, KDC, FE, back_cname, "LAB.TEST", back_sname,
+			"LAB.TEST");
 	}
 }
 

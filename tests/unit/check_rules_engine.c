@@ -39,14 +39,18 @@ static void run_many(struct kf_rule_ctx *ctx)
 	}
 }
 
-static const struct kf_rule r_root = { { "t-root", KF_SEV_ERROR, KF_RULE_ROOT_CAUSE, KF_RULE_WINDOW_WHOLE,
-	"root title" }, run_root };
-static const struct kf_rule r_generic = { { "t-generic", KF_SEV_ERROR, KF_RULE_GENERIC, KF_RULE_WINDOW_WHOLE,
-	"generic" }, run_generic };
-static const struct kf_rule r_plain = { { "t-plain", KF_SEV_INFO, KF_RULE_PLAIN, KF_RULE_WINDOW_WHOLE,
-	"plain title" }, run_plain };
-static const struct kf_rule r_many = { { "t-many", KF_SEV_WARNING, KF_RULE_PLAIN, KF_RULE_WINDOW_WHOLE,
-	"many" }, run_many };
+static const struct kf_rule r_root = {
+	{ "t-root", KF_SEV_ERROR, KF_RULE_ROOT_CAUSE, KF_RULE_WINDOW_WHOLE, "root title" }, run_root
+};
+static const struct kf_rule r_generic = {
+	{ "t-generic", KF_SEV_ERROR, KF_RULE_GENERIC, KF_RULE_WINDOW_WHOLE, "generic" }, run_generic
+};
+static const struct kf_rule r_plain = {
+	{ "t-plain", KF_SEV_INFO, KF_RULE_PLAIN, KF_RULE_WINDOW_WHOLE, "plain title" }, run_plain
+};
+static const struct kf_rule r_many = {
+	{ "t-many", KF_SEV_WARNING, KF_RULE_PLAIN, KF_RULE_WINDOW_WHOLE, "many" }, run_many
+};
 
 START_TEST(t_precedence_and_order)
 {
@@ -110,10 +114,14 @@ START_TEST(t_rule_windows)
 		const char *id;
 		uint64_t window_us;
 	} want[] = {
-		{ "principal-unknown", KF_RULE_RECOVERY_US },  { "generic-kdc-error", KF_RULE_RECOVERY_US },
-		{ "s4u-denied", KF_RULE_RECOVERY_US },         { "ap-err-modified", KF_RULE_RECOVERY_US },
-		{ "weak-etype", KF_RULE_RECOVERY_US },         { "kdc-unreachable", KF_RULE_WINDOW_WHOLE },
-		{ "clock-skew", KF_RULE_WINDOW_WHOLE },        { "missing-forwarded-tgt", KF_RULE_WINDOW_WHOLE },
+		{ "principal-unknown", KF_RULE_RECOVERY_US },
+		{ "generic-kdc-error", KF_RULE_RECOVERY_US },
+		{ "s4u-denied", KF_RULE_RECOVERY_US },
+		{ "ap-err-modified", KF_RULE_RECOVERY_US },
+		{ "weak-etype", KF_RULE_RECOVERY_US },
+		{ "kdc-unreachable", KF_RULE_WINDOW_WHOLE },
+		{ "clock-skew", KF_RULE_WINDOW_WHOLE },
+		{ "missing-forwarded-tgt", KF_RULE_WINDOW_WHOLE },
 		{ "ntlm-fallback", KF_RULE_WINDOW_WHOLE },
 	};
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
@@ -150,8 +158,9 @@ START_TEST(t_recovery_window)
 		fx_link(r, 3, KF_KRB_TGS_REQ, 4, KF_KRB_TGS_REP);
 		fx_finish(r);
 		fx_run(r, ids[k]);
-		ck_assert_msg(fx_count(r, ids[k], 0) == (outside ? 1u : 0u), "%s, recovery %s the window: %zu findings",
-			      ids[k], outside ? "outside" : "inside", fx_count(r, ids[k], 0));
+		ck_assert_msg(fx_count(r, ids[k], 0) == (outside ? 1u : 0u),
+			      "%s, recovery %s the window: %zu findings", ids[k],
+			      outside ? "outside" : "inside", fx_count(r, ids[k], 0));
 		fx_free(r);
 	}
 }

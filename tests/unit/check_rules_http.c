@@ -23,8 +23,9 @@
 
 /* ---- builders ------------------------------------------------------------ */
 
-static struct kf_http_rec *get(struct kf_result *r, uint64_t f, uint32_t conn, const char *src, const char *dst,
-			       const char *host, const char *scheme, uint32_t token, uint32_t hdr)
+static struct kf_http_rec *get(struct kf_result *r, uint64_t f, uint32_t conn, const char *src,
+			       const char *dst, const char *host, const char *scheme, uint32_t token,
+			       uint32_t hdr)
 {
 	struct kf_http_rec *h = fx_http_rec(r, fx_http(r, f, KF_MSG_HTTP_REQUEST, conn, src, dst));
 	h->method = "GET";
@@ -36,8 +37,8 @@ static struct kf_http_rec *get(struct kf_result *r, uint64_t f, uint32_t conn, c
 	return h;
 }
 
-static struct kf_http_rec *resp(struct kf_result *r, uint64_t f, uint32_t conn, const char *src, const char *dst,
-				int status, const char *a, const char *b, uint64_t req)
+static struct kf_http_rec *resp(struct kf_result *r, uint64_t f, uint32_t conn, const char *src,
+				const char *dst, int status, const char *a, const char *b, uint64_t req)
 {
 	struct kf_http_rec *h = fx_http_rec(r, fx_http(r, f, KF_MSG_HTTP_RESPONSE, conn, src, dst));
 	h->status = status;
@@ -48,16 +49,16 @@ static struct kf_http_rec *resp(struct kf_result *r, uint64_t f, uint32_t conn, 
 	return h;
 }
 
-static struct kf_message *ap_req(struct kf_result *r, uint64_t f, uint32_t conn, const char *src, const char *dst,
-				 const char *sname, uint32_t kvno)
+static struct kf_message *ap_req(struct kf_result *r, uint64_t f, uint32_t conn, const char *src,
+				 const char *dst, const char *sname, uint32_t kvno)
 {
 	struct kf_message *m = fx_http(r, f, KF_KRB_AP_REQ, conn, src, dst);
 	m->krb.ticket = fx_ticket(r, sname, "LAB.TEST", 18, kvno);
 	return m;
 }
 
-static struct kf_message *krb_err_tok(struct kf_result *r, uint64_t f, uint32_t conn, const char *src, const char *dst,
-				      int32_t code, uint64_t ap)
+static struct kf_message *krb_err_tok(struct kf_result *r, uint64_t f, uint32_t conn, const char *src,
+				      const char *dst, int32_t code, uint64_t ap)
 {
 	struct kf_message *m = fx_http(r, f, KF_KRB_ERROR, conn, src, dst);
 	m->krb.error_code = code;
@@ -67,7 +68,8 @@ static struct kf_message *krb_err_tok(struct kf_result *r, uint64_t f, uint32_t 
 	return m;
 }
 
-static void ap_rep_tok(struct kf_result *r, uint64_t f, uint32_t conn, const char *src, const char *dst, uint64_t ap)
+static void ap_rep_tok(struct kf_result *r, uint64_t f, uint32_t conn, const char *src, const char *dst,
+		       uint64_t ap)
 {
 	fx_http(r, f, KF_KRB_AP_REP, conn, src, dst);
 	fx_link(r, ap, KF_KRB_AP_REQ, f, KF_KRB_AP_REP);
@@ -118,7 +120,8 @@ static struct kf_spnego_rec *spnego(struct kf_result *r, struct kf_message *m, i
 
 /* NTLM legs on conn: NEGOTIATE at f → 401 CHALLENGE at f+1 → AUTHENTICATE at
  * f+2 → final at f+3. wrapped: inside SPNEGO under "Negotiate". */
-static void ntlm_legs(struct kf_result *r, uint64_t f, uint32_t conn, const char *host, bool wrapped, int final)
+static void ntlm_legs(struct kf_result *r, uint64_t f, uint32_t conn, const char *host, bool wrapped,
+		      int final)
 {
 	const char *scheme = wrapped ? "Negotiate" : "NTLM";
 	struct kf_message *n = fx_http(r, f, KF_MSG_NTLM_NEGOTIATE, conn, C, WEB);
@@ -664,7 +667,8 @@ START_TEST(t_token_too_large)
 	const struct kf_finding *f = fx_find(r, "token-too-large");
 	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
 	ck_assert(contains(f->summary, "757-byte") && contains(f->summary, "1117 bytes"));
-	ck_assert(contains(f->remediation, "MaxFieldLength") && contains(f->remediation, "LimitRequestFieldSize") &&
+	ck_assert(contains(f->remediation, "MaxFieldLength") &&
+		  contains(f->remediation, "LimitRequestFieldSize") &&
 		  contains(f->remediation, "large_client_header_buffers"));
 	ck_assert(fx_has_frame(f, 8) && fx_has_frame(f, 14) && fx_has_frame(f, 15));
 	fx_free(r);

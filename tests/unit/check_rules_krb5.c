@@ -35,8 +35,8 @@ static void set_etypes(struct kf_result *r, struct kf_message *m, const int32_t 
 	m->krb.n_etypes = (uint8_t)n;
 }
 
-static struct kf_message *as_req(struct kf_result *r, uint64_t f, const char *src, const char *dst, const char *cname,
-				 const char *sname)
+static struct kf_message *as_req(struct kf_result *r, uint64_t f, const char *src, const char *dst,
+				 const char *cname, const char *sname)
 {
 	struct kf_message *m = fx_krb(r, f, KF_KRB_AS_REQ, src, dst);
 	m->krb.cname = cname;
@@ -47,7 +47,8 @@ static struct kf_message *as_req(struct kf_result *r, uint64_t f, const char *sr
 	return m;
 }
 
-static struct kf_message *tgs_req(struct kf_result *r, uint64_t f, const char *src, const char *dst, const char *sname)
+static struct kf_message *tgs_req(struct kf_result *r, uint64_t f, const char *src, const char *dst,
+				  const char *sname)
 {
 	struct kf_message *m = fx_krb(r, f, KF_KRB_TGS_REQ, src, dst);
 	m->krb.sname = sname;
@@ -85,8 +86,8 @@ static struct kf_message *err(struct kf_result *r, uint64_t f, uint64_t req, int
 	return m;
 }
 
-static struct kf_message *as_rep(struct kf_result *r, uint64_t f, uint64_t req, const char *src, const char *dst,
-				 const char *cname, int32_t etype)
+static struct kf_message *as_rep(struct kf_result *r, uint64_t f, uint64_t req, const char *src,
+				 const char *dst, const char *cname, int32_t etype)
 {
 	struct kf_message *m = fx_krb(r, f, KF_KRB_AS_REP, src, dst);
 	m->krb.cname = cname;
@@ -98,8 +99,8 @@ static struct kf_message *as_rep(struct kf_result *r, uint64_t f, uint64_t req, 
 	return m;
 }
 
-static struct kf_message *tgs_rep(struct kf_result *r, uint64_t f, uint64_t req, const char *src, const char *dst,
-				  const char *sname, int32_t etype)
+static struct kf_message *tgs_rep(struct kf_result *r, uint64_t f, uint64_t req, const char *src,
+				  const char *dst, const char *sname, int32_t etype)
 {
 	struct kf_message *m = fx_krb(r, f, KF_KRB_TGS_REP, src, dst);
 	m->krb.cname = "alice";
@@ -118,10 +119,7 @@ static void login(struct kf_result *r, uint64_t f, const char *cl)
 	as_rep(r, f + 3, f + 2, KDC, cl, "alice", 18);
 }
 
-static size_t errors_of_group(const struct kf_result *r)
-{
-	return fx_count(r, NULL, KF_SEV_ERROR);
-}
+static size_t errors_of_group(const struct kf_result *r) { return fx_count(r, NULL, KF_SEV_ERROR); }
 
 /* ---- benign errors --------------------------------------------------------- */
 

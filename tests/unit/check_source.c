@@ -36,14 +36,14 @@ enum { ETH = 1, SLL = 113 };
 /* A packet as the test describes it: an IPv4 UDP datagram (or ARP). */
 struct tpkt {
 	uint64_t ts_us;
-	uint8_t src, dst;   /* last byte of 10.0.0.x */
-	uint16_t id;        /* IPv4 identification */
+	uint8_t src, dst; /* last byte of 10.0.0.x */
+	uint16_t id;      /* IPv4 identification */
 	uint8_t ttl;
-	uint16_t cksum;     /* UDP checksum as captured */
-	uint8_t fill;       /* payload bytes */
-	bool arp;           /* an ARP request instead */
-	uint16_t tag;       /* the test's own number, in the payload */
-	uint8_t plen;       /* UDP payload bytes (0: 40) */
+	uint16_t cksum; /* UDP checksum as captured */
+	uint8_t fill;   /* payload bytes */
+	bool arp;       /* an ARP request instead */
+	uint16_t tag;   /* the test's own number, in the payload */
+	uint8_t plen;   /* UDP payload bytes (0: 40) */
 };
 
 static size_t ipv4_udp(uint8_t *b, const struct tpkt *t)
@@ -61,8 +61,8 @@ static size_t ipv4_udp(uint8_t *b, const struct tpkt *t)
 	b[12] = 10, b[15] = t->src;
 	b[16] = 10, b[19] = t->dst;
 	uint8_t *u = b + 20;
-	u[0] = 0x30, u[1] = 0x39;  /* 12345 */
-	u[2] = 0x00, u[3] = 0x58;  /* 88 */
+	u[0] = 0x30, u[1] = 0x39; /* 12345 */
+	u[2] = 0x00, u[3] = 0x58; /* 88 */
 	u[4] = (uint8_t)((8 + plen) >> 8);
 	u[5] = (uint8_t)(8 + plen);
 	u[6] = (uint8_t)(t->cksum >> 8);
@@ -252,25 +252,101 @@ START_TEST(t_merge_copies)
 	/* file 0 (Ethernet) and file 1 (cooked, later by 3 us, TTL one less,
 	 * UDP checksum filled in by the receiver's view) */
 	struct tpkt a[] = {
-		{ .ts_us = T0 + 100, .src = 1, .dst = 2, .id = 7, .ttl = 64, .cksum = 0, .fill = 1, .tag = 1 },
-		{ .ts_us = T0 + 200, .src = 1, .dst = 2, .id = 8, .ttl = 64, .fill = 1, .tag = 2 },   /* a retransmission */
-		{ .ts_us = T0 + 300, .src = 1, .dst = 2, .id = 8, .ttl = 64, .fill = 1, .tag = 2 },   /* ... seen twice */
-		{ .ts_us = T0 + 400, .src = 1, .dst = 2, .arp = true },                             /* not IP */
+		{ .ts_us = T0 + 100,
+		  .src = 1,
+		  .dst = 2,
+		  .id = 7,
+		  .ttl = 64,
+		  .cksum = 0,
+		  .fill = 1,
+		  .tag = 1 },
+		{ .ts_us = T0 + 200,
+		  .src = 1,
+		  .dst = 2,
+		  .id = 8,
+		  .ttl = 64,
+		  .fill = 1,
+		  .tag = 2 }, /* a retransmission */
+		{ .ts_us = T0 + 300,
+		  .src = 1,
+		  .dst = 2,
+		  .id = 8,
+		  .ttl = 64,
+		  .fill = 1,
+		  .tag = 2 },                                           /* ... seen twice */
+		{ .ts_us = T0 + 400, .src = 1, .dst = 2, .arp = true }, /* not IP */
 		{ .ts_us = T0 + 500, .src = 1, .dst = 2, .id = 9, .ttl = 64, .fill = 1, .tag = 5 },
 		{ .ts_us = T0 + 600, .src = 1, .dst = 2, .id = 10, .ttl = 64, .fill = 1, .tag = 6 },
 		{ .ts_us = T0 + 700, .src = 1, .dst = 2, .id = 11, .ttl = 64, .fill = 1, .tag = 7 },
-		{ .ts_us = T0 + 800, .src = 1, .dst = 2, .id = 12, .ttl = 64, .fill = 1, .tag = 8, .plen = 4 }, /* padded */
+		{ .ts_us = T0 + 800,
+		  .src = 1,
+		  .dst = 2,
+		  .id = 12,
+		  .ttl = 64,
+		  .fill = 1,
+		  .tag = 8,
+		  .plen = 4 }, /* padded */
 	};
 	struct tpkt b[] = {
-		{ .ts_us = T0 + 103, .src = 1, .dst = 2, .id = 7, .ttl = 63, .cksum = 0xbeef, .fill = 1, .tag = 1 }, /* copy */
-		{ .ts_us = T0 + 203, .src = 1, .dst = 2, .id = 8, .ttl = 63, .fill = 1, .tag = 2 },  /* copy of the 1st */
-		{ .ts_us = T0 + 303, .src = 1, .dst = 2, .id = 8, .ttl = 63, .fill = 1, .tag = 2 },  /* copy of the 2nd */
-		{ .ts_us = T0 + 350, .src = 1, .dst = 2, .id = 8, .ttl = 63, .fill = 1, .tag = 2 },  /* a third: kept */
-		{ .ts_us = T0 + 403, .src = 1, .dst = 2, .arp = true },                             /* not IP: kept */
-		{ .ts_us = T0 + 503, .src = 1, .dst = 2, .id = 9, .ttl = 63, .fill = 2, .tag = 5 },  /* other payload */
-		{ .ts_us = T0 + 603, .src = 1, .dst = 3, .id = 10, .ttl = 63, .fill = 1, .tag = 6 }, /* other address */
-		{ .ts_us = T0 + 803, .src = 1, .dst = 2, .id = 12, .ttl = 63, .fill = 1, .tag = 8, .plen = 4 }, /* copy, unpadded */
-		{ .ts_us = T0 + 700 + 1500000, .src = 1, .dst = 2, .id = 11, .ttl = 63, .fill = 1, .tag = 7 }, /* 1.5 s later */
+		{ .ts_us = T0 + 103,
+		  .src = 1,
+		  .dst = 2,
+		  .id = 7,
+		  .ttl = 63,
+		  .cksum = 0xbeef,
+		  .fill = 1,
+		  .tag = 1 }, /* copy */
+		{ .ts_us = T0 + 203,
+		  .src = 1,
+		  .dst = 2,
+		  .id = 8,
+		  .ttl = 63,
+		  .fill = 1,
+		  .tag = 2 }, /* copy of the 1st */
+		{ .ts_us = T0 + 303,
+		  .src = 1,
+		  .dst = 2,
+		  .id = 8,
+		  .ttl = 63,
+		  .fill = 1,
+		  .tag = 2 }, /* copy of the 2nd */
+		{ .ts_us = T0 + 350,
+		  .src = 1,
+		  .dst = 2,
+		  .id = 8,
+		  .ttl = 63,
+		  .fill = 1,
+		  .tag = 2 },                                           /* a third: kept */
+		{ .ts_us = T0 + 403, .src = 1, .dst = 2, .arp = true }, /* not IP: kept */
+		{ .ts_us = T0 + 503,
+		  .src = 1,
+		  .dst = 2,
+		  .id = 9,
+		  .ttl = 63,
+		  .fill = 2,
+		  .tag = 5 }, /* other payload */
+		{ .ts_us = T0 + 603,
+		  .src = 1,
+		  .dst = 3,
+		  .id = 10,
+		  .ttl = 63,
+		  .fill = 1,
+		  .tag = 6 }, /* other address */
+		{ .ts_us = T0 + 803,
+		  .src = 1,
+		  .dst = 2,
+		  .id = 12,
+		  .ttl = 63,
+		  .fill = 1,
+		  .tag = 8,
+		  .plen = 4 }, /* copy, unpadded */
+		{ .ts_us = T0 + 700 + 1500000,
+		  .src = 1,
+		  .dst = 2,
+		  .id = 11,
+		  .ttl = 63,
+		  .fill = 1,
+		  .tag = 7 }, /* 1.5 s later */
 	};
 	const char *paths[2] = { write_pcap("ca.pcap", ETH, a, 8), write_pcap("cb.pcap", SLL, b, 9) };
 	struct kf_source *s = open_ok(paths, 2, KF_SOURCE_MERGE);
@@ -338,7 +414,8 @@ START_TEST(t_merge_missing_and_errors)
 	const char *many[KF_LIMIT_MERGE_FILES + 1];
 	for (size_t i = 0; i <= KF_LIMIT_MERGE_FILES; i++)
 		many[i] = ok;
-	ck_assert_int_eq(kf_source_open(many, KF_LIMIT_MERGE_FILES + 1, KF_SOURCE_MERGE, &s, err, sizeof err), KF_IO);
+	ck_assert_int_eq(kf_source_open(many, KF_LIMIT_MERGE_FILES + 1, KF_SOURCE_MERGE, &s, err, sizeof err),
+			 KF_IO);
 	s = open_ok(many, KF_LIMIT_MERGE_FILES, KF_SOURCE_MERGE); /* 64: every bit of the copy mask */
 	drain(s, &g);
 	ck_assert_uint_eq(g.n, 1);
@@ -354,7 +431,12 @@ START_TEST(t_continuous)
 	struct tpkt p[6];
 	memset(p, 0, sizeof p);
 	for (unsigned i = 0; i < 6; i++)
-		p[i] = (struct tpkt){ .ts_us = T0 + i, .src = 1, .dst = 2, .id = (uint16_t)i, .ttl = 64, .tag = (uint16_t)(i + 1) };
+		p[i] = (struct tpkt){ .ts_us = T0 + i,
+				      .src = 1,
+				      .dst = 2,
+				      .id = (uint16_t)i,
+				      .ttl = 64,
+				      .tag = (uint16_t)(i + 1) };
 	const char *paths[4] = { write_pcap("p1.pcap", ETH, p, 2), tmp_path("p-missing.pcap"),
 				 write_pcap("p3.pcap", SLL, p + 2, 3), write_pcap("p4.pcap", ETH, p + 5, 1) };
 	struct kf_source *s = open_ok(paths, 4, KF_SOURCE_CONTINUOUS);
@@ -411,7 +493,12 @@ START_TEST(t_continuous_truncated_piece)
 	struct tpkt p[4];
 	memset(p, 0, sizeof p);
 	for (unsigned i = 0; i < 4; i++)
-		p[i] = (struct tpkt){ .ts_us = T0 + i, .src = 1, .dst = 2, .id = (uint16_t)i, .ttl = 64, .tag = (uint16_t)(i + 1) };
+		p[i] = (struct tpkt){ .ts_us = T0 + i,
+				      .src = 1,
+				      .dst = 2,
+				      .id = (uint16_t)i,
+				      .ttl = 64,
+				      .tag = (uint16_t)(i + 1) };
 	const char *a = write_pcap("t1.pcap", ETH, p, 3);
 	const char *b = write_pcap("t2.pcap", ETH, p + 3, 1);
 	ck_assert_int_eq(truncate(a, 24 + 3 * (16 + 82) - 10), 0); /* the third record loses 10 bytes */
@@ -447,7 +534,4 @@ static Suite *suite(void)
 	return s;
 }
 
-int main(void)
-{
-	return kf_test_run_in_dir(suite, "source", g_dir, sizeof g_dir);
-}
+int main(void) { return kf_test_run_in_dir(suite, "source", g_dir, sizeof g_dir); }

@@ -71,7 +71,7 @@ static void expect_items(const struct sink *s, const long *want, size_t n)
 
 #define EXPECT_ITEMS(s, ...)                                                                                 \
 	do {                                                                                                 \
-		static const long want_[] = {__VA_ARGS__};                                                   \
+		static const long want_[] = { __VA_ARGS__ };                                                 \
 		expect_items((s), want_, sizeof(want_) / sizeof(want_[0]));                                  \
 	} while (0)
 
@@ -84,10 +84,7 @@ static unsigned count_ev(const struct kf_events *ev, enum kf_event e)
 }
 
 /* The test stream: byte i of every stream is pat(i). */
-static uint8_t pat(uint64_t i)
-{
-	return (uint8_t)(i * 131u + (i >> 8) * 7u + 1u);
-}
+static uint8_t pat(uint64_t i) { return (uint8_t)(i * 131u + (i >> 8) * 7u + 1u); }
 
 static uint8_t stream[1 << 21];
 
@@ -141,10 +138,7 @@ static void ack(struct fixture *f, uint64_t off)
 	kf_reasm_ack(f->d, f->base + (uint32_t)off, on_data, &f->s, &f->ev);
 }
 
-static void flush(struct fixture *f)
-{
-	kf_reasm_flush(f->d, on_data, &f->s, &f->ev);
-}
+static void flush(struct fixture *f) { kf_reasm_flush(f->d, on_data, &f->s, &f->ev); }
 
 /* The sink holds exactly stream bytes [from, from + s.n). */
 static void expect_stream_bytes(const struct fixture *f, uint64_t from, size_t n)
@@ -516,10 +510,10 @@ END_TEST
  * after a gap, without being copied. */
 START_TEST(t_cap_pool)
 {
-	struct kf_reasm_pool pool = {0, 100};
+	struct kf_reasm_pool pool = { 0, 100 };
 	struct kf_reasm_dir *a = kf_reasm_new(&pool), *b = kf_reasm_new(&pool);
-	struct sink sa = {0}, sb = {0};
-	struct kf_events ev = {0};
+	struct sink sa = { 0 }, sb = { 0 };
+	struct kf_events ev = { 0 };
 	kf_reasm_start(a, 0, true);
 	kf_reasm_start(b, 1000, true);
 	kf_reasm_segment(a, 1 + 10, kf_span_make(stream + 10, 60), on_data, &sa, &ev);
@@ -646,10 +640,7 @@ static uint32_t rnd(void)
 	return (uint32_t)((rng_state * 2685821657736338717ull) >> 32);
 }
 
-static uint32_t rnd_below(uint32_t n)
-{
-	return n ? rnd() % n : 0;
-}
+static uint32_t rnd_below(uint32_t n) { return n ? rnd() % n : 0; }
 
 struct perm_row {
 	uint64_t seed;
@@ -663,22 +654,22 @@ struct perm_row {
 };
 
 static const struct perm_row perm_rows[] = {
-    {1, 1000, 10, 0, 0, false, false, false},
-    {2, 5000, 50, 10, 0xFFFFFF00u, false, false, false},
-    {3, 5000, 50, 10, 0xFFFFFFFFu, false, false, false},
-    {4, 20000, 100, 30, 0xFFFFF000u, false, false, false},
-    {5, 20000, 150, 40, 0x7FFFFFFFu, false, false, false},
-    {6, 65536, 120, 20, 0x80000000u, false, false, false},
-    {7, 3000, 200, 0, 12345u, false, false, false},
-    {8, 100000, 64, 20, 0xFFFF0000u, false, false, false},
-    {9, 20000, 100, 20, 0xFFFFFFF0u, true, false, false},
-    {10, 20000, 100, 20, 42u, true, false, false},
-    {11, 20000, 100, 10, 0xFFFFFF80u, false, true, false},
-    {12, 20000, 100, 10, 0xFFFFFF80u, false, true, true},
-    {13, 8000, 80, 40, 0u, false, false, true},
-    {14, 500000, 100, 5, 0xFFF00000u, false, false, false},
-    {15, 40000, 150, 50, 0xDEADBEEFu, false, true, false},
-    {16, 2, 2, 4, 0xFFFFFFFFu, false, false, false},
+	{ 1, 1000, 10, 0, 0, false, false, false },
+	{ 2, 5000, 50, 10, 0xFFFFFF00u, false, false, false },
+	{ 3, 5000, 50, 10, 0xFFFFFFFFu, false, false, false },
+	{ 4, 20000, 100, 30, 0xFFFFF000u, false, false, false },
+	{ 5, 20000, 150, 40, 0x7FFFFFFFu, false, false, false },
+	{ 6, 65536, 120, 20, 0x80000000u, false, false, false },
+	{ 7, 3000, 200, 0, 12345u, false, false, false },
+	{ 8, 100000, 64, 20, 0xFFFF0000u, false, false, false },
+	{ 9, 20000, 100, 20, 0xFFFFFFF0u, true, false, false },
+	{ 10, 20000, 100, 20, 42u, true, false, false },
+	{ 11, 20000, 100, 10, 0xFFFFFF80u, false, true, false },
+	{ 12, 20000, 100, 10, 0xFFFFFF80u, false, true, true },
+	{ 13, 8000, 80, 40, 0u, false, false, true },
+	{ 14, 500000, 100, 5, 0xFFF00000u, false, false, false },
+	{ 15, 40000, 150, 50, 0xDEADBEEFu, false, true, false },
+	{ 16, 2, 2, 4, 0xFFFFFFFFu, false, false, false },
 };
 
 struct piece {
@@ -712,7 +703,7 @@ START_TEST(t_permutations)
 	uint32_t np = 0;
 	for (uint32_t i = 0; i < n; i++)
 		if (cuts[i + 1] > cuts[i])
-			p[np++] = (struct piece){cuts[i], cuts[i + 1] - cuts[i], false};
+			p[np++] = (struct piece){ cuts[i], cuts[i + 1] - cuts[i], false };
 
 	/* the hole of a drop_one row: neither the first nor the last segment */
 	uint32_t hs = 0, he = 0;
@@ -747,7 +738,7 @@ START_TEST(t_permutations)
 			if (b <= a)
 				continue;
 		}
-		p[np++] = (struct piece){a, b - a, false};
+		p[np++] = (struct piece){ a, b - a, false };
 	}
 	/* shuffle; a mid-stream flow must see the stream's first segment first */
 	uint32_t start = row->midstream ? 1 : 0;
@@ -820,10 +811,7 @@ END_TEST
  * acks, flushes, and a small pool.  Every copy of a sequence number carries
  * the same byte, so whatever is delivered must match it, and the running
  * offset (data plus gaps) must agree with kf_reasm_delivered(). */
-static uint8_t seq_byte(uint32_t seq)
-{
-	return (uint8_t)(seq * 2654435761u >> 24);
-}
+static uint8_t seq_byte(uint32_t seq) { return (uint8_t)(seq * 2654435761u >> 24); }
 
 struct checking_sink {
 	uint32_t base;
@@ -851,9 +839,9 @@ static void on_checked(void *ctx, struct kf_span data, uint32_t gap_len)
 START_TEST(t_random_abuse)
 {
 	rng_state = 0xC0FFEEull + (uint64_t)_i;
-	struct kf_reasm_pool pool = {0, _i % 2 ? 200000 : KF_LIMIT_REASM_TOTAL};
+	struct kf_reasm_pool pool = { 0, _i % 2 ? 200000 : KF_LIMIT_REASM_TOTAL };
 	struct kf_reasm_dir *d = kf_reasm_new(&pool);
-	struct checking_sink c = {0};
+	struct checking_sink c = { 0 };
 	struct kf_events ev;
 	static uint8_t buf[4000];
 	const uint32_t isn = rnd();

@@ -65,7 +65,10 @@ static const struct {
 	{ "overlong-3", "\xe0\x80\xaf", 3, 64, "???", false },
 	{ "overlong-4", "\xf0\x80\x80\xaf", 4, 64, "????", false },
 	{ "surrogate", "\xed\xa0\x80", 3, 64, "???", false },
-	{ "lone-continuation", "a\x80" "b", 3, 64, "a?b", false },
+	{ "lone-continuation",
+	  "a\x80"
+	  "b",
+	  3, 64, "a?b", false },
 	{ "cut-sequence", "a\xe2\x82", 3, 64, "a??", false },
 	{ "bad-continuation", "\xe2\x28\xa1", 3, 64, "?(?", false },
 	{ "lead-f5", "\xf5\x80\x80\x80", 4, 64, "????", false },
@@ -82,7 +85,8 @@ START_TEST(t_utf8)
 {
 	char *buf = malloc(utf8_rows[_i].cap); /* exact size: ASan sees a write past it */
 	bool cut = !utf8_rows[_i].cut;
-	size_t w = kf_text_utf8(kf_span_make(utf8_rows[_i].in, utf8_rows[_i].n), buf, utf8_rows[_i].cap, &cut);
+	size_t w =
+		kf_text_utf8(kf_span_make(utf8_rows[_i].in, utf8_rows[_i].n), buf, utf8_rows[_i].cap, &cut);
 	ck_assert_msg(strcmp(buf, utf8_rows[_i].want) == 0, "%s: got '%s'", utf8_rows[_i].name, buf);
 	ck_assert_uint_eq(w, strlen(utf8_rows[_i].want));
 	ck_assert_msg(cut == utf8_rows[_i].cut, "%s: cut %d", utf8_rows[_i].name, cut);
@@ -104,7 +108,4 @@ static Suite *suite(void)
 	return s;
 }
 
-int main(void)
-{
-	return kf_test_run(suite());
-}
+int main(void) { return kf_test_run(suite()); }

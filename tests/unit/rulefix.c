@@ -144,7 +144,8 @@ struct kf_tevent *fx_tevent(struct kf_result *r, int kind, uint64_t frame, const
 
 void fx_finish(struct kf_result *r)
 {
-	ck_assert_int_eq(kf_result_index(r), KF_OK); /* the ids, as kf_msgstore_finish; as kf_rules_run does */
+	ck_assert_int_eq(kf_result_index(r),
+			 KF_OK); /* the ids, as kf_msgstore_finish; as kf_rules_run does */
 	ck_assert_int_eq(kf_stories_build(r), KF_OK);
 }
 
@@ -162,7 +163,8 @@ size_t fx_count(const struct kf_result *r, const char *id, int sev)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < r->n_findings; i++)
-		if ((!id || strcmp(r->findings[i].rule, id) == 0) && (!sev || (int)r->findings[i].severity == sev))
+		if ((!id || strcmp(r->findings[i].rule, id) == 0) &&
+		    (!sev || (int)r->findings[i].severity == sev))
 			n++;
 	return n;
 }
