@@ -981,6 +981,21 @@ static jv *story_at(struct kf_json_writer *w, const struct kf_result *r, size_t 
 	return story_obj(w, &r->stories[i]);
 }
 
+/* Whom a finding concerns: a member per kind that is known, each a list. */
+static jv *subject_obj(struct kf_json_writer *w, const struct kf_subject *s)
+{
+	jv *o = kf_json_object(w);
+	for (unsigned k = 0; o && k < KF_SUBJECT__COUNT; k++) {
+		if (!s->n[k])
+			continue;
+		jv *a = kf_json_array(w);
+		for (unsigned i = 0; a && i < s->n[k]; i++)
+			kf_json_push(w, a, kf_json_str(w, s->v[k][i]));
+		kf_json_set(w, o, kf_subject_kind_name((enum kf_subject_kind)k), a);
+	}
+	return o;
+}
+
 static jv *finding_at(struct kf_json_writer *w, const struct kf_result *r, size_t i)
 {
 	const struct kf_finding *f = &r->findings[i];
@@ -994,6 +1009,8 @@ static jv *finding_at(struct kf_json_writer *w, const struct kf_result *r, size_
 		kf_json_set(w, o, "summary", kf_json_str(w, f->summary));
 		kf_json_set(w, o, "explanation", kf_json_str(w, f->explanation));
 		kf_json_set(w, o, "remediation", str_or_null(w, f->remediation));
+		kf_json_set(w, o, "cause", str_or_null(w, f->cause));
+		kf_json_set(w, o, "subject", subject_obj(w, &f->subject));
 	}
 	return o;
 }

@@ -23,3 +23,9 @@ enum kf_severity kf_severity_from_name(const char *name)
 		return KF_SEV_ERROR;
 	return (enum kf_severity)0;
 }
+
+const char *kf_subject_kind_name(enum kf_subject_kind k)
+{
+	static const char *const names[KF_SUBJECT__COUNT] = { "client", "user", "service", "server", "kdc" };
+	return (unsigned)k < KF_SUBJECT__COUNT ? names[k] : "unknown";
+}

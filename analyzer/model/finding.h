@@ -13,6 +13,23 @@ const char *kf_severity_name(enum kf_severity s); /* "info" | "warning" | "error
 /* 0 when the name is not a severity. */
 enum kf_severity kf_severity_from_name(const char *name);
 
+/* Whom a finding concerns: each member a sorted list of distinct strings,
+ * empty when unknown (a grouped finding concerns several). */
+enum kf_subject_kind {
+	KF_SUBJECT_CLIENT = 0, /* client addresses */
+	KF_SUBJECT_USER,       /* name@REALM or DOMAIN\name */
+	KF_SUBJECT_SERVICE,    /* sname@REALM */
+	KF_SUBJECT_SERVER,     /* an application server: address, or host:port */
+	KF_SUBJECT_KDC,        /* KDC addresses */
+	KF_SUBJECT__COUNT
+};
+struct kf_subject {
+	const char **v[KF_SUBJECT__COUNT];
+	uint16_t n[KF_SUBJECT__COUNT];
+};
+/* "client", "user", "service", "server", "kdc" (the JSON member names). */
+const char *kf_subject_kind_name(enum kf_subject_kind k);
+
 struct kf_finding {
 	const char *rule; /* the rule's id */
 	enum kf_severity severity;
@@ -22,6 +39,8 @@ struct kf_finding {
 	const char *summary;     /* one line naming principals and hosts */
 	const char *explanation; /* what went wrong, for a support engineer */
 	const char *remediation; /* the command or setting that fixes it */
+	const char *cause;       /* the root cause decided: one of the rule's causes (docs/rules.md) */
+	struct kf_subject subject;
 };
 
 enum kf_rule_class {
@@ -46,6 +65,8 @@ struct kf_rule_info {
 	enum kf_rule_class cls;
 	uint64_t window_us; /* its window (above) */
 	const char *title;  /* one line for `krbflow rules` */
+	const char *const *causes; /* the causes it can decide, NULL-terminated ("undetermined" where the
+				    * capture may not tell); docs/rules.md describes each */
 };
 
 #endif

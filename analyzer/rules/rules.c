@@ -104,9 +104,129 @@ static const char *dup(struct kf_arena *a, const char *s)
 	return s ? kf_arena_strndup(a, s, strlen(s)) : NULL;
 }
 
-void kf_finding_add(struct kf_rule_ctx *ctx, enum kf_severity sev, enum kf_confidence conf,
-		    const uint64_t *frames, size_t n_frames, const char *summary, const char *explanation,
-		    const char *remediation)
+/* ---- subjects --------------------------------------------------------------- */
+
+void kf_subject_add(struct kf_rule_ctx *ctx, struct kf_subject_b *b, enum kf_subject_kind k, const char *s)
+{
+	if (!s || !*s || (unsigned)k >= KF_SUBJECT__COUNT)
+		return;
+	for (unsigned i = 0; i < b->n[k]; i++)
+		if (strcmp(b->v[k][i], s) == 0)
+			return;
+	if (b->n[k] == KF_LIMIT_SUBJECT_ITEMS)
+		return;
+	const char *d = dup(&ctx->r->arena, s);
+	if (!d) {
+		ctx->nomem = true;
+		return;
+	}
+	b->v[k][b->n[k]++] = d;
+}
+
+void kf_subject_addr(struct kf_rule_ctx *ctx, struct kf_subject_b *b, enum kf_subject_kind k,
+		     const struct kf_endpoint *e, bool with_port)
+{
+	char a[64], ap[80];
+	kf_endpoint_addr(e, a, sizeof a);
+	if (!with_port) {
+		kf_subject_add(ctx, b, k, a);
+		return;
+	}
+	snprintf(ap, sizeof ap, e->ipver == 6 ? "[%s]:%u" : "%s:%u", a, e->port);
+	kf_subject_add(ctx, b, k, ap);
+}
+
+void kf_subject_principal(struct kf_rule_ctx *ctx, struct kf_subject_b *b, enum kf_subject_kind k,
+			  const char *name, const char *realm)
+{
+	if (!name || !*name)
+		return;
+	char buf[2 * KF_LIMIT_NAME + 2];
+	snprintf(buf, sizeof buf, realm && *realm ? "%s@%s" : "%s", name, realm ? realm : "");
+	kf_subject_add(ctx, b, k, buf);
+}
+
+void kf_subject_message(struct kf_rule_ctx *ctx, struct kf_subject_b *b, const struct kf_message *m)
+{
+	struct kf_endpoint client;
+	bool has_client = kf_message_client(m, &client);
+	if (has_client)
+		kf_subject_addr(ctx, b, KF_SUBJECT_CLIENT, &client, false);
+	const struct kf_krb_rec *k = &m->krb;
+	if (m->carrier == KF_CARRIER_KERBEROS) {
+		const struct kf_endpoint *kdc = m->src.port == 88 ? &m->src : m->dst.port == 88 ? &m->dst : NULL;
+		if (kdc)
+			kf_subject_addr(ctx, b, KF_SUBJECT_KDC, kdc, false);
+	} else if (has_client && (kf_msg_in_app_protocol(m) || m->http)) {
+		const struct kf_endpoint *srv = kf_endpoint_same_addr(&m->src, &client) ? &m->dst : &m->src;
+		kf_subject_addr(ctx, b, KF_SUBJECT_SERVER, srv, true);
+	}
+	if (m->type <= KF_KRB_ERROR) {
+		kf_subject_principal(ctx, b, KF_SUBJECT_USER, k->cname, k->crealm ? k->crealm : k->realm);
+		if (m->type == KF_KRB_AP_REQ && k->ticket)
+			kf_subject_principal(ctx, b, KF_SUBJECT_SERVICE, k->ticket->sname, k->ticket->realm);
+		else
+			kf_subject_principal(ctx, b, KF_SUBJECT_SERVICE, k->sname, k->realm);
+	}
+	if (m->ntlm && m->ntlm->user && *m->ntlm->user) {
+		char u[2 * KF_LIMIT_NAME + 2];
+		const char *d = m->ntlm->domain;
+		snprintf(u, sizeof u, d && *d ? "%s\\%s" : "%s%s", d && *d ? d : "", m->ntlm->user);
+		kf_subject_add(ctx, b, KF_SUBJECT_USER, u);
+	}
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
+/* A finding's subject from a builder: sorted lists in run memory. */
+static bool subject_set(struct kf_arena *a, struct kf_subject *out, const struct kf_subject_b *b)
+{
+	for (unsigned k = 0; k < KF_SUBJECT__COUNT; k++) {
+		out->n[k] = b->n[k];
+		out->v[k] = NULL;
+		if (!b->n[k])
+			continue;
+		out->v[k] = kf_arena_alloc(a, b->n[k] * sizeof(char *));
+		if (!out->v[k])
+			return false;
+		memcpy(out->v[k], b->v[k], b->n[k] * sizeof(char *));
+		qsort(out->v[k], b->n[k], sizeof(char *), cmp_str);
+	}
+	return true;
+}
+
+/* dst := dst ∪ src, each member sorted and distinct, capped like a builder's. */
+static bool subject_union(struct kf_arena *a, struct kf_subject *dst, const struct kf_subject *src)
+{
+	for (unsigned k = 0; k < KF_SUBJECT__COUNT; k++) {
+		if (!src->n[k])
+			continue;
+		size_t cap = (size_t)dst->n[k] + src->n[k];
+		const char **v = kf_arena_alloc(a, cap * sizeof(char *));
+		if (!v)
+			return false;
+		size_t i = 0, j = 0, n = 0;
+		while ((i < dst->n[k] || j < src->n[k]) && n < KF_LIMIT_SUBJECT_ITEMS) {
+			int c = i == dst->n[k] ? 1 : j == src->n[k] ? -1 : strcmp(dst->v[k][i], src->v[k][j]);
+			v[n++] = c <= 0 ? dst->v[k][i] : src->v[k][j];
+			i += c <= 0;
+			j += c >= 0;
+		}
+		dst->v[k] = v;
+		dst->n[k] = (uint16_t)n;
+	}
+	return true;
+}
+
+bool kf_rule_cause_listed(const struct kf_rule_info *rule, const char *cause)
+{
+	for (const char *const *c = rule->causes; cause && c && *c; c++)
+		if (strcmp(*c, cause) == 0)
+			return true;
+	return false;
+}
+
+void kf_finding_emit(struct kf_rule_ctx *ctx, const struct kf_finding_in *in)
 {
 	if (ctx->rule_count >= KF_LIMIT_FINDINGS_PER_RULE) {
 		ctx->r->findings_dropped++;
@@ -127,18 +247,42 @@ void kf_finding_add(struct kf_rule_ctx *ctx, enum kf_severity sev, enum kf_confi
 	memset(w, 0, sizeof *w);
 	w->rule = ctx->rule;
 	w->f.rule = ctx->rule->info.id;
-	w->f.severity = sev;
-	w->f.confidence = conf;
-	w->f.frames = frame_set(a, frames, n_frames, &w->f.n_frames);
-	w->f.summary = dup(a, summary ? summary : ctx->rule->info.title);
-	w->f.explanation = dup(a, explanation ? explanation : "");
-	w->f.remediation = dup(a, remediation);
-	if ((n_frames && !w->f.frames) || !w->f.summary || !w->f.explanation) {
+	w->f.severity = in->severity;
+	w->f.confidence = in->confidence;
+	w->f.cause = in->cause;
+	w->f.frames = frame_set(a, in->frames, in->n_frames, &w->f.n_frames);
+	w->f.summary = dup(a, in->summary ? in->summary : ctx->rule->info.title);
+	w->f.explanation = dup(a, in->explanation ? in->explanation : "");
+	w->f.remediation = dup(a, in->remediation);
+	bool ok = !(in->n_frames && !w->f.frames) && w->f.summary && w->f.explanation;
+	if (in->subject) {
+		ok = ok && subject_set(a, &w->f.subject, in->subject);
+	} else {
+		/* the evidence's messages tell whom it concerns */
+		struct kf_subject_b *b = kf_calloc(1, sizeof(*b));
+		ok = ok && b;
+		for (size_t i = 0; ok && i < w->f.n_frames; i++)
+			for (size_t j = kf_result_first_in_frame(ctx->r, w->f.frames[i]);
+			     j < ctx->r->n_messages && ctx->r->messages[j].frame == w->f.frames[i]; j++)
+				kf_subject_message(ctx, b, &ctx->r->messages[j]);
+		ok = ok && subject_set(a, &w->f.subject, b);
+		kf_free(b);
+	}
+	if (!ok) {
 		ctx->nomem = true;
 		return;
 	}
 	ctx->n++;
 	ctx->rule_count++;
+}
+
+void kf_finding_add(struct kf_rule_ctx *ctx, enum kf_severity sev, enum kf_confidence conf,
+		    const uint64_t *frames, size_t n_frames, const char *summary, const char *explanation,
+		    const char *remediation)
+{
+	struct kf_finding_in in = { .severity = sev, .confidence = conf, .frames = frames, .n_frames = n_frames,
+				    .summary = summary, .explanation = explanation, .remediation = remediation };
+	kf_finding_emit(ctx, &in);
 }
 
 const char *kf_rule_fmt(struct kf_rule_ctx *ctx, const char *fmt, ...)
@@ -315,6 +459,11 @@ static void apply_precedence(struct kf_rule_ctx *ctx)
 			rw->f.frames = merged;
 			/* evidence stays within the cap every finding keeps (the earliest) */
 			rw->f.n_frames = nn < KF_LIMIT_EVIDENCE_FRAMES ? nn : KF_LIMIT_EVIDENCE_FRAMES;
+			/* ... and whom it concerns joins the root cause's subject */
+			if (!subject_union(a, &rw->f.subject, &gw->f.subject)) {
+				ctx->nomem = true;
+				return;
+			}
 			gw->dropped = true;
 			break;
 		}

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/limits.h"
 #include "base/status.h"
 #include "finding.h"
 #include "result.h"
@@ -60,12 +61,49 @@ enum kf_status kf_rules_run_only(struct kf_result *r, const struct kf_rule *cons
 
 const struct kf_result *kf_rule_result(const struct kf_rule_ctx *ctx);
 
-/* Add a finding of the running rule.  frames need not be sorted or unique.
- * The strings are copied (NULL remediation allowed).  Past
- * KF_LIMIT_FINDINGS_PER_RULE the finding is counted, not kept. */
+/* A finding's subject while the rule gathers it.  Strings are copied into
+ * run-lifetime memory when added, repeats ignored; past
+ * KF_LIMIT_SUBJECT_ITEMS a member keeps its first ones. */
+struct kf_subject_b {
+	const char *v[KF_SUBJECT__COUNT][KF_LIMIT_SUBJECT_ITEMS];
+	uint16_t n[KF_SUBJECT__COUNT];
+};
+void kf_subject_add(struct kf_rule_ctx *ctx, struct kf_subject_b *b, enum kf_subject_kind k, const char *s);
+/* An endpoint's address ("10.88.0.2", "fd88::2"), or address and port. */
+void kf_subject_addr(struct kf_rule_ctx *ctx, struct kf_subject_b *b, enum kf_subject_kind k,
+		     const struct kf_endpoint *e, bool with_port);
+/* name@REALM (name alone when the realm is unknown; nothing when name is NULL). */
+void kf_subject_principal(struct kf_rule_ctx *ctx, struct kf_subject_b *b, enum kf_subject_kind k,
+			  const char *name, const char *realm);
+/* What one message tells of whom it concerns: its client and KDC addresses,
+ * the user it names (cname, NTLM DOMAIN\user), the service it is for
+ * (sname, the ticket's server) and the application server it went to. */
+void kf_subject_message(struct kf_rule_ctx *ctx, struct kf_subject_b *b, const struct kf_message *m);
+
+/* A finding of the running rule.  frames need not be sorted or unique; the
+ * strings are copied (NULL remediation allowed); cause must be one of the
+ * rule's causes; subject NULL: gathered from the evidence frames' messages
+ * (kf_subject_message).  Past KF_LIMIT_FINDINGS_PER_RULE the finding is
+ * counted, not kept. */
+struct kf_finding_in {
+	enum kf_severity severity;
+	enum kf_confidence confidence;
+	const char *cause;
+	const uint64_t *frames;
+	size_t n_frames;
+	const struct kf_subject_b *subject;
+	const char *summary, *explanation, *remediation;
+};
+void kf_finding_emit(struct kf_rule_ctx *ctx, const struct kf_finding_in *in);
+
+/* The same without a cause, the subject from the evidence (rules not yet
+ * written as facts → verdict → words). */
 void kf_finding_add(struct kf_rule_ctx *ctx, enum kf_severity sev, enum kf_confidence conf,
 		    const uint64_t *frames, size_t n_frames, const char *summary, const char *explanation,
 		    const char *remediation);
+
+/* True when cause is one of the rule's listed causes. */
+bool kf_rule_cause_listed(const struct kf_rule_info *rule, const char *cause);
 
 /* A rule's own scratch allocation failed: the run reports out of memory
  * (exit 3) instead of silently missing this rule's findings. */

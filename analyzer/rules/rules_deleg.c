@@ -857,13 +857,13 @@ static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 
 const struct kf_rule kf_rules_deleg[] = {
 	{ { "missing-forwarded-tgt", KF_SEV_ERROR, KF_RULE_ROOT_CAUSE, KF_RULE_WINDOW_WHOLE,
-	    "unconstrained delegation did not happen: the front end went to the back end without the user's TGT" },
+	    "unconstrained delegation did not happen: the front end went to the back end without the user's TGT", NULL },
 	  rule_missing_forwarded_tgt },
 	{ { "s4u-denied", KF_SEV_ERROR, KF_RULE_ROOT_CAUSE, KF_RULE_RECOVERY_US,
-	    "S4U2Self or S4U2Proxy refused by the KDC" },
+	    "S4U2Self or S4U2Proxy refused by the KDC", NULL },
 	  rule_s4u_denied },
 	{ { "cross-realm-s4u", KF_SEV_ERROR, KF_RULE_ROOT_CAUSE, KF_RULE_WINDOW_WHOLE,
-	    "constrained delegation (S4U2Proxy) across realms refused" },
+	    "constrained delegation (S4U2Proxy) across realms refused", NULL },
 	  rule_cross_realm_s4u },
 };
 const size_t kf_rules_deleg_count = sizeof kf_rules_deleg / sizeof kf_rules_deleg[0];

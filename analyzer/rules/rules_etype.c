@@ -236,7 +236,7 @@ static void rule_weak_etype(struct kf_rule_ctx *ctx)
 
 const struct kf_rule kf_rules_etype[] = {
 	{ { "weak-etype", KF_SEV_WARNING, KF_RULE_PLAIN, KF_RULE_RECOVERY_US,
-	    "tickets issued or presented with RC4/DES, or requests offering only those" },
+	    "tickets issued or presented with RC4/DES, or requests offering only those", NULL },
 	  rule_weak_etype },
 };
 const size_t kf_rules_etype_count = sizeof kf_rules_etype / sizeof kf_rules_etype[0];

@@ -882,16 +882,16 @@ static void rule_cname_spn(struct kf_rule_ctx *ctx)
 
 const struct kf_rule kf_rules_http_spn[] = {
 	{ { "ntlm-fallback", KF_SEV_WARNING, KF_RULE_ROOT_CAUSE, KF_RULE_WINDOW_WHOLE,
-	    "HTTP Negotiate ended up as NTLM (and why Kerberos was not used)" },
+	    "HTTP Negotiate ended up as NTLM (and why Kerberos was not used)", NULL },
 	  rule_ntlm_fallback },
 	{ { "portless-spn", KF_SEV_ERROR, KF_RULE_ROOT_CAUSE, KF_RULE_WINDOW_WHOLE,
-	    "a site on a non-default port used the port-less HTTP/host SPN" },
+	    "a site on a non-default port used the port-less HTTP/host SPN", NULL },
 	  rule_portless_spn },
 	{ { "ap-err-modified", KF_SEV_ERROR, KF_RULE_GENERIC, KF_RULE_RECOVERY_US,
-	    "a service could not decrypt the ticket (KRB_AP_ERR_MODIFIED / BAD_INTEGRITY / BADKEYVER)" },
+	    "a service could not decrypt the ticket (KRB_AP_ERR_MODIFIED / BAD_INTEGRITY / BADKEYVER)", NULL },
 	  rule_ap_err_modified },
 	{ { "cname-spn", KF_SEV_INFO, KF_RULE_ROOT_CAUSE, KF_RULE_WINDOW_WHOLE,
-	    "the Host name is a DNS alias: the SPN was built from the canonical name, or the alias has none" },
+	    "the Host name is a DNS alias: the SPN was built from the canonical name, or the alias has none", NULL },
 	  rule_cname_spn },
 };
 const size_t kf_rules_http_spn_count = sizeof kf_rules_http_spn / sizeof kf_rules_http_spn[0];

@@ -268,13 +268,13 @@ static void rule_request_based(struct kf_rule_ctx *ctx)
 
 const struct kf_rule kf_rules_http_token[] = {
 	{ { "auth-loop", KF_SEV_ERROR, KF_RULE_PLAIN, KF_RULE_WINDOW_WHOLE,
-	    "the client keeps getting 401 after sending credentials" },
+	    "the client keeps getting 401 after sending credentials", NULL },
 	  rule_auth_loop },
 	{ { "token-too-large", KF_SEV_ERROR, KF_RULE_PLAIN, KF_RULE_WINDOW_WHOLE,
-	    "a large Authorization header answered by HTTP 400 (token bloat)" },
+	    "a large Authorization header answered by HTTP 400 (token bloat)", NULL },
 	  rule_token_too_large },
 	{ { "request-based-kerberos", KF_SEV_INFO, KF_RULE_PLAIN, KF_RULE_WINDOW_WHOLE,
-	    "a keep-alive connection re-sends an AP-REQ on every request" },
+	    "a keep-alive connection re-sends an AP-REQ on every request", NULL },
 	  rule_request_based },
 };
 const size_t kf_rules_http_token_count = sizeof kf_rules_http_token / sizeof kf_rules_http_token[0];

@@ -598,13 +598,13 @@ static void rule_udp_fragmentation(struct kf_rule_ctx *ctx)
 
 const struct kf_rule kf_rules_reach[] = {
 	{ { "kdc-unreachable", KF_SEV_ERROR, KF_RULE_ROOT_CAUSE, KF_RULE_WINDOW_WHOLE,
-	    "requests to a KDC on port 88 never get an answer" },
+	    "requests to a KDC on port 88 never get an answer", NULL },
 	  rule_kdc_unreachable },
 	{ { "clock-skew", KF_SEV_ERROR, KF_RULE_ROOT_CAUSE, KF_RULE_WINDOW_WHOLE,
-	    "KRB_AP_ERR_SKEW: client, KDC or service clocks differ by more than the tolerance" },
+	    "KRB_AP_ERR_SKEW: client, KDC or service clocks differ by more than the tolerance", NULL },
 	  rule_clock_skew },
 	{ { "udp-fragmentation", KF_SEV_INFO, KF_RULE_PLAIN, KF_RULE_WINDOW_WHOLE,
-	    "Kerberos over UDP in IP fragments, lost fragments, or RESPONSE_TOO_BIG and the TCP retry" },
+	    "Kerberos over UDP in IP fragments, lost fragments, or RESPONSE_TOO_BIG and the TCP retry", NULL },
 	  rule_udp_fragmentation },
 };
 const size_t kf_rules_reach_count = sizeof kf_rules_reach / sizeof kf_rules_reach[0];

@@ -89,6 +89,7 @@
 /* Rules */
 #define KF_LIMIT_FINDINGS_PER_RULE  200u      /* findings one rule may add to a capture */
 #define KF_LIMIT_EVIDENCE_FRAMES    64u       /* frames a finding lists (its text counts them all) */
+#define KF_LIMIT_SUBJECT_ITEMS      32u       /* strings each member of a finding's subject lists */
 #define KF_LIMIT_RULE_GROUPS        256u      /* clients/hosts a rule tells apart in one capture
 					     * (more than KF_LIMIT_FINDINGS_PER_RULE anyway) */
 #define KF_LIMIT_CNAME_HOPS         8u        /* CNAMEs followed from a Host name (cname-spn) */

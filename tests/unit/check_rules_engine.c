@@ -40,16 +40,16 @@ static void run_many(struct kf_rule_ctx *ctx)
 }
 
 static const struct kf_rule r_root = {
-	{ "t-root", KF_SEV_ERROR, KF_RULE_ROOT_CAUSE, KF_RULE_WINDOW_WHOLE, "root title" }, run_root
+	{ "t-root", KF_SEV_ERROR, KF_RULE_ROOT_CAUSE, KF_RULE_WINDOW_WHOLE, "root title", NULL }, run_root
 };
 static const struct kf_rule r_generic = {
-	{ "t-generic", KF_SEV_ERROR, KF_RULE_GENERIC, KF_RULE_WINDOW_WHOLE, "generic" }, run_generic
+	{ "t-generic", KF_SEV_ERROR, KF_RULE_GENERIC, KF_RULE_WINDOW_WHOLE, "generic", NULL }, run_generic
 };
 static const struct kf_rule r_plain = {
-	{ "t-plain", KF_SEV_INFO, KF_RULE_PLAIN, KF_RULE_WINDOW_WHOLE, "plain title" }, run_plain
+	{ "t-plain", KF_SEV_INFO, KF_RULE_PLAIN, KF_RULE_WINDOW_WHOLE, "plain title", NULL }, run_plain
 };
 static const struct kf_rule r_many = {
-	{ "t-many", KF_SEV_WARNING, KF_RULE_PLAIN, KF_RULE_WINDOW_WHOLE, "many" }, run_many
+	{ "t-many", KF_SEV_WARNING, KF_RULE_PLAIN, KF_RULE_WINDOW_WHOLE, "many", NULL }, run_many
 };
 
 START_TEST(t_precedence_and_order)
