@@ -84,10 +84,20 @@ static int list_rules(int argc, char **argv)
 			snprintf(w, sizeof w, "%llu s", (unsigned long long)(all[i]->window_us / 1000000));
 		printf("%-26s %-8s %-7s %s\n", all[i]->id, kf_severity_name(all[i]->severity), w,
 		       all[i]->title);
+		/* the causes a finding of it can name (its JSON "cause") */
+		for (const char *const *c = all[i]->causes; c && *c; c++) {
+			if (c == all[i]->causes)
+				printf("%-26s causes: %s", "", *c);
+			else
+				printf(", %s", *c);
+		}
+		if (all[i]->causes && *all[i]->causes)
+			putchar('\n');
 	}
 	printf("\n%zu rules; the severity is the usual one, a finding may say less or more.\n"
 	       "The window is the capture time a rule draws on to decide about a message:\n"
-	       "seconds around it, or the whole capture.\n"
+	       "seconds around it, or the whole capture.  The causes are those a finding\n"
+	       "names in its \"cause\" (JSON) and an --expect line may name.\n"
 	       "Each rule's evidence and fix: docs/rules.md.\n",
 	       n);
 	return EXIT_OK;

@@ -15,7 +15,10 @@
  * - Then lines of three fields separated by blanks: the rule id (as
  *   `krbflow rules` lists it), the severity (info, warning, error) and the
  *   evidence frames, ascending, without repeats, comma-separated without
- *   blanks, at most KF_LIMIT_EVIDENCE_FRAMES of them, or `-` for none.
+ *   blanks, at most KF_LIMIT_EVIDENCE_FRAMES of them, or `-` for none; and
+ *   optionally a fourth, the cause (one of the rule's causes `krbflow rules`
+ *   lists).  A line without a cause matches a finding whatever its cause;
+ *   --write-expect writes the cause of every finding that has one.
  * - Lines whose first non-blank character is `#`, and blank lines, are
  *   ignored.  A line is at most KF_LIMIT_EXPECT_LINE bytes.
  * - --write-expect writes the findings in the report's order (by first
@@ -26,6 +29,7 @@
  *	- expected RULE SEV FRAMES not found (FILE:LINE)
  *	+ found RULE SEV FRAMES not expected
  *	~ RULE FRAMES: severity SEV expected, SEV found (FILE:LINE)
+ *	~ RULE FRAMES: cause CAUSE expected, CAUSE found (FILE:LINE)
  * A malformed file is refused whole ("FILE:LINE: what is wrong"), so that a
  * typo cannot pass for a difference, nor a difference for a typo.
  */
@@ -46,6 +50,7 @@
 /* One expected finding: rule points into the catalogue, frames into the pool. */
 struct exp_entry {
 	const char *rule;
+	const char *cause; /* NULL: any; else points into the catalogue */
 	enum kf_severity sev;
 	size_t first, n; /* frames pool[first .. first + n) */
 	unsigned long line;
@@ -82,13 +87,23 @@ static void shown(char *buf, size_t len, const char *s, size_t n)
 	buf[k] = '\0';
 }
 
-static const char *rule_id(const char *s, size_t n)
+static const struct kf_rule_info *rule_info(const char *s, size_t n)
 {
 	size_t count;
 	const struct kf_rule_info *const *all = kf_analyzer_rules(&count);
 	for (size_t i = 0; i < count; i++)
 		if (strlen(all[i]->id) == n && memcmp(all[i]->id, s, n) == 0)
-			return all[i]->id;
+			return all[i];
+	return NULL;
+}
+
+/* The rule's cause spelled s[0..n), as the catalogue holds it; NULL when it
+ * has no such cause. */
+static const char *cause_id(const struct kf_rule_info *rule, const char *s, size_t n)
+{
+	for (const char *const *c = rule->causes; c && *c; c++)
+		if (strlen(*c) == n && memcmp(*c, s, n) == 0)
+			return *c;
 	return NULL;
 }
 
@@ -156,10 +171,10 @@ static int parse_frames(const char *s, size_t n, uint64_t *out, size_t *n_out, c
 static int parse_entry(struct exp_file *x, const char *line, size_t len, unsigned long lineno,
 		       size_t max_entries, char *err, size_t errlen)
 {
-	const char *field[4];
-	size_t flen[4];
+	const char *field[5];
+	size_t flen[5];
 	size_t nf = 0, i = 0;
-	while (nf < 4) {
+	while (nf < 5) {
 		while (i < len && (line[i] == ' ' || line[i] == '\t'))
 			i++;
 		if (i == len)
@@ -171,11 +186,11 @@ static int parse_entry(struct exp_file *x, const char *line, size_t len, unsigne
 		nf++;
 	}
 	char tok[64];
-	if (nf != 3) {
-		if (nf == 4) {
-			shown(tok, sizeof tok, field[3], flen[3]);
+	if (nf != 3 && nf != 4) {
+		if (nf == 5) {
+			shown(tok, sizeof tok, field[4], flen[4]);
 			snprintf(err, errlen,
-				 "'%s' after the frames: a line is RULE SEVERITY FRAMES, the frames "
+				 "'%s' after the cause: a line is RULE SEVERITY FRAMES [CAUSE], the frames "
 				 "comma-separated without blanks",
 				 tok);
 		} else {
@@ -185,10 +200,19 @@ static int parse_entry(struct exp_file *x, const char *line, size_t len, unsigne
 		}
 		return -1;
 	}
-	const char *rule = rule_id(field[0], flen[0]);
-	if (!rule) {
+	const struct kf_rule_info *info = rule_info(field[0], flen[0]);
+	if (!info) {
 		shown(tok, sizeof tok, field[0], flen[0]);
 		snprintf(err, errlen, "unknown rule '%s' (`krbflow rules` lists them)", tok);
+		return -1;
+	}
+	const char *rule = info->id, *cause = NULL;
+	if (nf == 4 && !(cause = cause_id(info, field[3], flen[3]))) {
+		shown(tok, sizeof tok, field[3], flen[3]);
+		snprintf(err, errlen,
+			 "'%s' is not a cause of %s (`krbflow rules` lists each rule's causes; a line is "
+			 "RULE SEVERITY FRAMES [CAUSE], the frames comma-separated without blanks)",
+			 tok, rule);
 		return -1;
 	}
 	char sevname[16];
@@ -233,7 +257,7 @@ static int parse_entry(struct exp_file *x, const char *line, size_t len, unsigne
 	if (n)
 		memcpy(x->pool + x->n_pool, frames, n * sizeof *frames);
 	x->e[x->n++] =
-		(struct exp_entry){ .rule = rule, .sev = sev, .first = x->n_pool, .n = n, .line = lineno };
+		(struct exp_entry){ .rule = rule, .cause = cause, .sev = sev, .first = x->n_pool, .n = n, .line = lineno };
 	x->n_pool += n;
 	return 0;
 nomem:
@@ -345,6 +369,11 @@ done:
 	return rc;
 }
 
+static bool same_cause(const struct exp_entry *e, const struct kf_finding *f)
+{
+	return !e->cause || (f->cause && strcmp(e->cause, f->cause) == 0);
+}
+
 static bool same_frames(const struct exp_file *x, const struct exp_entry *e, const struct kf_finding *f)
 {
 	return e->n == f->n_frames &&
@@ -387,14 +416,14 @@ int kf_expect_compare(const struct kf_result *r, const char *path, FILE *out, ch
 		for (size_t k = 0; k < x.n; k++) {
 			struct exp_entry *e = &x.e[k];
 			if (!e->matched && e->sev == f->severity && strcmp(e->rule, f->rule) == 0 &&
-			    same_frames(&x, e, f)) {
+			    same_cause(e, f) && same_frames(&x, e, f)) {
 				e->matched = true;
 				state[i] = 1;
 				break;
 			}
 		}
 	}
-	size_t changed = 0, missing = 0, unexpected = 0;
+	size_t changed = 0, changed_cause = 0, missing = 0, unexpected = 0;
 	for (size_t i = 0; i < r->n_findings; i++) {
 		const struct kf_finding *f = &r->findings[i];
 		for (size_t k = 0; !state[i] && k < x.n; k++) {
@@ -403,7 +432,10 @@ int kf_expect_compare(const struct kf_result *r, const char *path, FILE *out, ch
 				e->matched = true;
 				state[i] = 2;
 				pair[i] = k;
-				changed++;
+				if (e->sev != f->severity)
+					changed++;
+				else
+					changed_cause++;
 			}
 		}
 	}
@@ -422,10 +454,18 @@ int kf_expect_compare(const struct kf_result *r, const char *path, FILE *out, ch
 			continue;
 		if (state[i] == 2) {
 			const struct exp_entry *e = &x.e[pair[i]];
-			fprintf(out, "~ %s ", f->rule);
-			put_frames(out, f->frames, f->n_frames);
-			fprintf(out, ": severity %s expected, %s found (%s:%lu)\n", kf_severity_name(e->sev),
-				kf_severity_name(f->severity), path, e->line);
+			if (e->sev != f->severity) {
+				fprintf(out, "~ %s ", f->rule);
+				put_frames(out, f->frames, f->n_frames);
+				fprintf(out, ": severity %s expected, %s found (%s:%lu)\n", kf_severity_name(e->sev),
+					kf_severity_name(f->severity), path, e->line);
+			}
+			if (!same_cause(e, f)) {
+				fprintf(out, "~ %s ", f->rule);
+				put_frames(out, f->frames, f->n_frames);
+				fprintf(out, ": cause %s expected, %s found (%s:%lu)\n", e->cause,
+					f->cause ? f->cause : "none", path, e->line);
+			}
 			continue;
 		}
 		unexpected++;
@@ -433,12 +473,15 @@ int kf_expect_compare(const struct kf_result *r, const char *path, FILE *out, ch
 		put_frames(out, f->frames, f->n_frames);
 		fputs(" not expected\n", out);
 	}
-	size_t total = changed + missing + unexpected;
+	size_t total = changed + changed_cause + missing + unexpected;
+	char causes[48] = "";
+	if (changed_cause)
+		snprintf(causes, sizeof causes, ", %zu changed cause", changed_cause);
 	if (total)
 		fprintf(out,
 			"krbflow: %s: %zu difference%s from the expected findings: %zu missing, %zu unexpected, "
-			"%zu changed severity (%zu expected, %zu found)\n",
-			path, total, total == 1 ? "" : "s", missing, unexpected, changed, x.n, r->n_findings);
+			"%zu changed severity%s (%zu expected, %zu found)\n",
+			path, total, total == 1 ? "" : "s", missing, unexpected, changed, causes, x.n, r->n_findings);
 	kf_free(state);
 	kf_free(pair);
 	exp_free(&x);
@@ -471,11 +514,14 @@ int kf_expect_write(const struct kf_result *r, const char *path, char *err, size
 			fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
 		fprintf(f, ": %zu finding%s\n", r->n_findings, r->n_findings == 1 ? "" : "s");
 	}
-	fputs("# rule severity frames\n", f);
+	fputs("# rule severity frames cause\n", f);
 	for (size_t i = 0; i < r->n_findings; i++) {
 		const struct kf_finding *fi = &r->findings[i];
 		fprintf(f, "%s %s ", fi->rule, kf_severity_name(fi->severity));
 		put_frames(f, fi->frames, fi->n_frames);
+		const struct kf_rule_info *info = rule_info(fi->rule, strlen(fi->rule));
+		if (fi->cause && info && cause_id(info, fi->cause, strlen(fi->cause)))
+			fprintf(f, " %s", fi->cause);
 		fputc('\n', f);
 	}
 	bool bad = ferror(f) != 0;

@@ -142,7 +142,8 @@ malformed frame-order 2 "ascending" "$hdr" 'principal-unknown error 6,5'
 malformed frame-repeat 2 "ascending" "$hdr" 'principal-unknown error 5,5'
 malformed frame-big 2 "too large" "$hdr" 'principal-unknown error 99999999999999999999'
 malformed fields 4 "2 fields" "$hdr" 'preauth-failed error 11,12' '' 'principal-unknown error'
-malformed extra 2 "'8' after the frames" "$hdr" 'principal-unknown error 5,6,7 8'
+malformed cause 2 "'8' is not a cause of principal-unknown" "$hdr" 'principal-unknown error 5,6,7 8'
+malformed extra 2 "'x' after the cause" "$hdr" 'principal-unknown error 5,6,7 8 x'
 malformed rule 2 "unknown rule 'no-such-rule'" "$hdr" 'no-such-rule error 1'
 frames=$(seq -s, 1 65)
 malformed many-frames 2 "more than 64 frames" "$hdr" "auth-loop error $frames"
