@@ -2,6 +2,7 @@
  * reply keys and offers, ETYPE_NOSUPP although AES was offered (DIAGNOSES.md;
  * RFC 3961/8429 encryption types, MS-KILE §2.2.7). */
 #include <stdio.h>
+#include <string.h>
 
 #include "base/limits.h"
 #include "krb5.h"
@@ -9,7 +10,9 @@
 #include "rules.h"
 #include "rules_common.h"
 
-/* ---- weak-etype ---------------------------------------------------------- */
+/* ---- weak-etype ---------------------------------------------------------- *
+ * Facts (one client's weak tickets, reply keys, offers, NOSUPP) → a pure
+ * verdict (cause, confidence) → words from the causes present. */
 
 /* RC4 (23, 24 and Microsoft's negative RC4 variants) and single DES (1-3, and
  * Microsoft's DES_PLAIN -132). */
@@ -76,6 +79,163 @@ static enum weak_kind weak_evidence(const struct kf_result *r, const struct kf_m
 	return WEAK_NONE;
 }
 
+/* The causes, in the order the words list them; the verdict prefers
+ * WC_ONLY_OFFER (the client's choice explains weak tickets and reply keys),
+ * then WC_TICKET, WC_USER_KEY, WC_NO_COMMON (docs/rules.md). */
+enum weak_cause { WC_TICKET, WC_USER_KEY, WC_ONLY_OFFER, WC_NO_COMMON, WC__COUNT };
+static const char *const weak_causes[] = { "weak-ticket", "weak-user-key", "client-offers-only-weak",
+					   "no-common-etype", NULL };
+
+/* One client's weak encryption. */
+struct weak_facts {
+	const char *tickets[6]; /* the services of weak tickets (sname@realm), first ones */
+	size_t nt, more_tickets;
+	int32_t ticket_etype;
+	const char *reply_user; /* the user whose AS reply key was weak (first) */
+	int32_t reply_etype;
+	bool only_offer;       /* a request offered only weak types */
+	const char *offer_for; /* ... for this user (AS) or service (TGS) */
+	int32_t offer_etype;
+	bool nosupp; /* ETYPE_NOSUPP although AES was offered */
+	const char *nosupp_svc;
+};
+
+static bool weak_has(const struct weak_facts *f, enum weak_cause c)
+{
+	switch (c) {
+	case WC_TICKET: return f->nt > 0;
+	case WC_USER_KEY: return f->reply_user != NULL;
+	case WC_ONLY_OFFER: return f->only_offer;
+	case WC_NO_COMMON: return f->nosupp;
+	default: return false;
+	}
+}
+
+static struct kf_finding_in weak_verdict(const struct weak_facts *f)
+{
+	static const enum weak_cause pref[] = { WC_ONLY_OFFER, WC_TICKET, WC_USER_KEY, WC_NO_COMMON };
+	enum weak_cause c = WC_NO_COMMON;
+	for (size_t i = 0; i < sizeof pref / sizeof pref[0]; i++)
+		if (weak_has(f, pref[i])) {
+			c = pref[i];
+			break;
+		}
+	/* NOSUPP alone rests on keys the wire does not show */
+	return (struct kf_finding_in){ .cause = weak_causes[c],
+				       .severity = KF_SEV_WARNING,
+				       .confidence = c == WC_NO_COMMON ? KF_CONF_LIKELY : KF_CONF_CERTAIN };
+}
+
+/* What each cause adds to the explanation, in the order of the causes. */
+static const char *const weak_why[WC__COUNT] = {
+	[WC_TICKET] = "Tickets were issued or presented encrypted with RC4-HMAC or DES: the service account "
+		      "(or krbtgt for TGTs) has no AES key or is limited to these types "
+		      "(msDS-SupportedEncryptionTypes), or the KDC is old. RC4 keys are the NT hash of the "
+		      "password, so such tickets can be cracked offline (Kerberoasting), and Windows is "
+		      "removing RC4 by default. ",
+	[WC_USER_KEY] = "The AS reply was encrypted with the user's RC4/DES key: the account's "
+			"password predates AES keys (reset before the domain had 2008+ DCs) or the "
+			"client asked for RC4 first. ",
+	[WC_ONLY_OFFER] = "The client offered only RC4/DES types: its configuration (GPO \"Configure "
+			  "encryption types allowed for Kerberos\", krb5.conf default_tkt_enctypes/"
+			  "default_tgs_enctypes) excludes AES, or it is a tool using the NT hash "
+			  "(pass-the-hash/over-pass-the-hash). ",
+	[WC_NO_COMMON] = "The KDC found no common encryption type although the client offered AES: the "
+			 "service or user account most likely has only RC4/DES keys, or its allowed session "
+			 "types exclude AES (likely, not certain: the account's keys are not on the wire; "
+			 "its msDS-SupportedEncryptionTypes or kadmin getprinc would make it certain). ",
+};
+
+/* What each cause adds to the summary. */
+static const char *weak_part(struct kf_rule_ctx *ctx, const struct weak_facts *f, enum weak_cause c)
+{
+	switch (c) {
+	case WC_TICKET: {
+		char list[512] = "";
+		size_t ll = 0;
+		for (size_t x = 0; x < f->nt; x++) {
+			int n = snprintf(list + ll, sizeof list - ll, "%s%s", x ? ", " : "", f->tickets[x]);
+			if (n > 0 && (size_t)n < sizeof list - ll)
+				ll += (size_t)n;
+		}
+		return kf_rule_fmt(ctx, "%s ticket%s for %s%s", etype_text(ctx, f->ticket_etype),
+				   f->nt + f->more_tickets > 1 ? "s" : "", list,
+				   f->more_tickets ? kf_rule_fmt(ctx, " and %zu more", f->more_tickets) : "");
+	}
+	case WC_USER_KEY:
+		return kf_rule_fmt(ctx, "AS reply encrypted with %s's %s key", f->reply_user,
+				   etype_text(ctx, f->reply_etype));
+	case WC_ONLY_OFFER:
+		return kf_rule_fmt(ctx, "request for %s offered only %s", f->offer_for,
+				   etype_text(ctx, f->offer_etype));
+	case WC_NO_COMMON:
+		return kf_rule_fmt(ctx, "KDC_ERR_ETYPE_NOSUPP for %s although AES was offered",
+				   f->nosupp_svc ? f->nosupp_svc : "a service");
+	default: return "";
+	}
+}
+
+static void weak_emit(struct kf_rule_ctx *ctx, const struct kf_endpoint *c, const struct weak_facts *f,
+		      const uint64_t *frames, size_t nf, const struct kf_subject_b *subject)
+{
+	struct kf_finding_in in = weak_verdict(f);
+	char cl[64], parts[2048] = "", expl[2048] = "";
+	kf_endpoint_addr(c, cl, sizeof cl);
+	for (enum weak_cause k = 0; k < WC__COUNT; k++) {
+		if (!weak_has(f, k))
+			continue;
+		const char *p = weak_part(ctx, f, k);
+		size_t pl = strlen(parts);
+		snprintf(parts + pl, sizeof parts - pl, "%s%s", pl ? "; " : "", p ? p : "");
+		size_t el = strlen(expl);
+		snprintf(expl + el, sizeof expl - el, "%s", weak_why[k]);
+	}
+	in.frames = frames;
+	in.n_frames = nf;
+	in.subject = subject;
+	in.summary = kf_rule_fmt(ctx, "weak Kerberos encryption for client %s: %s", cl, parts);
+	in.explanation = expl;
+	in.remediation =
+		"Give the accounts AES keys and use them: reset the service account's password once (or "
+		"krbtgt's, twice, for TGTs) after AES is supported, set msDS-SupportedEncryptionTypes to 0x18 "
+		"(AES128+AES256) on the account (Set-ADUser/Set-ADComputer -KerberosEncryptionType "
+		"AES128,AES256) and regenerate keytabs with AES (ktpass /crypto AES256-SHA1; MIT kadmin "
+		"ktadd -e aes256-cts:normal). On clients, allow AES in the GPO or krb5.conf and drop "
+		"rc4-hmac/des from the permitted list once every account has AES keys.";
+	kf_finding_emit(ctx, &in);
+}
+
+/* Whom a piece of evidence concerns: the client's KDC, the server a ticket
+ * was presented to, the account whose key is weak and the user. */
+static void weak_subject(struct kf_rule_ctx *ctx, struct kf_subject_b *b, const struct kf_message *o,
+			 enum weak_kind k)
+{
+	const struct kf_krb_rec *kr = &o->krb;
+	if (o->carrier == KF_CARRIER_KERBEROS)
+		kf_subject_addr(ctx, b, KF_SUBJECT_KDC, o->src.port == 88 ? &o->src : &o->dst, false);
+	else if (kf_msg_in_app_protocol(o))
+		kf_subject_addr(ctx, b, KF_SUBJECT_SERVER, &o->dst, true);
+	if (o->type != KF_KRB_ERROR)
+		kf_subject_add(ctx, b, KF_SUBJECT_USER,
+			       kf_rule_princ(ctx, kr->cname, kf_rule_first_of(kr->crealm, kr->realm)));
+	switch (k) {
+	case WEAK_TICKET:
+		kf_subject_add(ctx, b, KF_SUBJECT_SERVICE,
+			       kf_rule_princ(ctx, kr->ticket->sname, kr->ticket->realm));
+		break;
+	case WEAK_ONLY_OFFER:
+		kf_subject_add(ctx, b, KF_SUBJECT_SERVICE, kf_rule_princ(ctx, kr->sname, kr->realm));
+		break;
+	case WEAK_NOSUPP: {
+		const struct kf_message *req = kf_msg_request(kf_rule_result(ctx), o);
+		kf_subject_add(ctx, b, KF_SUBJECT_USER, kf_rule_user_of(ctx, o, req));
+		kf_subject_add(ctx, b, KF_SUBJECT_SERVICE, kf_rule_service_of(ctx, o, req));
+		break;
+	}
+	default: break;
+	}
+}
+
 static void rule_weak_etype(struct kf_rule_ctx *ctx)
 {
 	const struct kf_result *r = kf_rule_result(ctx);
@@ -92,13 +252,9 @@ static void rule_weak_etype(struct kf_rule_ctx *ctx)
 			continue;
 		uint64_t frames[KF_LIMIT_EVIDENCE_FRAMES];
 		size_t nf = 0;
-		const char *tickets[6];
-		size_t nt = 0, more_tickets = 0;
-		const char *parts[4] = { NULL, NULL, NULL, NULL };
-		bool certain = false, nosupp = false, only_offer = false;
-		int32_t ticket_etype = 0, offer_etype = 0;
-		const char *nosupp_svc = NULL, *reply_user = NULL, *offer_for = NULL;
-		int32_t reply_etype = 0;
+		struct weak_facts f = { .nt = 0 };
+		struct kf_subject_b subject = { 0 };
+		kf_subject_addr(ctx, &subject, KF_SUBJECT_CLIENT, &c, false);
 		struct kf_at_addr at = kf_result_at_addr(r, &c, m->frame);
 		for (size_t j = 0; j < at.n; j++) {
 			const struct kf_message *o = KF_AT_ADDR_MSG(r, at.v[j]);
@@ -111,39 +267,37 @@ static void rule_weak_etype(struct kf_rule_ctx *ctx)
 			if (!kf_endpoint_same_addr(&c, &c2))
 				continue;
 			kf_rule_msg_frames_add(frames, &nf, o);
+			weak_subject(ctx, &subject, o, k);
 			switch (k) {
 			case WEAK_TICKET: {
-				certain = true;
 				const char *t =
 					kf_rule_princ(ctx, o->krb.ticket->sname, o->krb.ticket->realm);
 				bool dup = false;
-				for (size_t x = 0; x < nt && !dup; x++)
-					dup = kf_name_eq_nocase(tickets[x], t);
+				for (size_t x = 0; x < f.nt && !dup; x++)
+					dup = kf_name_eq_nocase(f.tickets[x], t);
 				if (!dup) {
-					if (nt < 6)
-						tickets[nt++] = t;
+					if (f.nt < 6)
+						f.tickets[f.nt++] = t;
 					else
-						more_tickets++;
+						f.more_tickets++;
 				}
-				if (!ticket_etype)
-					ticket_etype = et;
+				if (!f.ticket_etype)
+					f.ticket_etype = et;
 				break;
 			}
 			case WEAK_REPLY_KEY:
-				certain = true;
-				if (!reply_user) {
-					reply_user = o->krb.cname
-							     ? kf_rule_princ(ctx, o->krb.cname, o->krb.crealm)
+				if (!f.reply_user) {
+					f.reply_user =
+						o->krb.cname ? kf_rule_princ(ctx, o->krb.cname, o->krb.crealm)
 							     : "the user";
-					reply_etype = et;
+					f.reply_etype = et;
 				}
 				break;
 			case WEAK_ONLY_OFFER:
-				certain = true;
-				if (!only_offer) {
-					only_offer = true;
-					offer_etype = et;
-					offer_for =
+				if (!f.only_offer) {
+					f.only_offer = true;
+					f.offer_etype = et;
+					f.offer_for =
 						o->type == KF_KRB_AS_REQ
 							? (o->krb.cname ? kf_rule_princ(ctx, o->krb.cname,
 											kf_rule_first_of(
@@ -157,77 +311,15 @@ static void rule_weak_etype(struct kf_rule_ctx *ctx)
 				kf_rule_msg_frames_add(frames, &nf, kf_msg_reply(r, o));
 				break;
 			case WEAK_NOSUPP:
-				nosupp = true;
-				if (!nosupp_svc)
-					nosupp_svc = kf_rule_service_of(ctx, o, kf_msg_request(r, o));
+				f.nosupp = true;
+				if (!f.nosupp_svc)
+					f.nosupp_svc = kf_rule_service_of(ctx, o, kf_msg_request(r, o));
 				kf_rule_msg_frames_add(frames, &nf, kf_msg_request(r, o));
 				break;
 			default: break;
 			}
 		}
-		char cl[64];
-		kf_endpoint_addr(&c, cl, sizeof cl);
-		size_t np = 0;
-		if (nt) {
-			char list[512] = "";
-			size_t ll = 0;
-			for (size_t x = 0; x < nt; x++) {
-				int n = snprintf(list + ll, sizeof list - ll, "%s%s", x ? ", " : "",
-						 tickets[x]);
-				if (n > 0 && (size_t)n < sizeof list - ll)
-					ll += (size_t)n;
-			}
-			parts[np++] = kf_rule_fmt(
-				ctx, "%s ticket%s for %s%s", etype_text(ctx, ticket_etype),
-				nt + more_tickets > 1 ? "s" : "", list,
-				more_tickets ? kf_rule_fmt(ctx, " and %zu more", more_tickets) : "");
-		}
-		if (reply_user)
-			parts[np++] = kf_rule_fmt(ctx, "AS reply encrypted with %s's %s key", reply_user,
-						  etype_text(ctx, reply_etype));
-		if (only_offer)
-			parts[np++] = kf_rule_fmt(ctx, "request for %s offered only %s", offer_for,
-						  etype_text(ctx, offer_etype));
-		if (nosupp)
-			parts[np++] = kf_rule_fmt(ctx, "KDC_ERR_ETYPE_NOSUPP for %s although AES was offered",
-						  nosupp_svc ? nosupp_svc : "a service");
-		const char *summary =
-			kf_rule_fmt(ctx, "weak Kerberos encryption for client %s: %s%s%s%s%s%s", cl, parts[0],
-				    np > 1 ? "; " : "", np > 1 ? parts[1] : "", np > 2 ? "; " : "",
-				    np > 2 ? parts[2] : "", np > 3 ? kf_rule_fmt(ctx, "; %s", parts[3]) : "");
-		const char *expl = kf_rule_fmt(
-			ctx, "%s%s%s%s",
-			nt ? "Tickets were issued or presented encrypted with RC4-HMAC or DES: the service account "
-			     "(or krbtgt for TGTs) has no AES key or is limited to these types "
-			     "(msDS-SupportedEncryptionTypes), or the KDC is old. RC4 keys are the NT hash of the "
-			     "password, so such tickets can be cracked offline (Kerberoasting), and Windows is "
-			     "removing RC4 by default. "
-			   : "",
-			reply_user
-				? "The AS reply was encrypted with the user's RC4/DES key: the account's "
-				  "password predates AES keys (reset before the domain had 2008+ DCs) or the "
-				  "client asked for RC4 first. "
-				: "",
-			only_offer
-				? "The client offered only RC4/DES types: its configuration (GPO \"Configure "
-				  "encryption types allowed for Kerberos\", krb5.conf default_tkt_enctypes/"
-				  "default_tgs_enctypes) excludes AES, or it is a tool using the NT hash "
-				  "(pass-the-hash/over-pass-the-hash). "
-				: "",
-			nosupp ? "The KDC found no common encryption type although the client offered AES: the "
-				 "service or user account most likely has only RC4/DES keys, or its allowed session "
-				 "types exclude AES (likely, not certain: the account's keys are not on the wire; "
-				 "its msDS-SupportedEncryptionTypes or kadmin getprinc would make it certain). "
-			       : "");
-		kf_finding_add(
-			ctx, KF_SEV_WARNING, certain ? KF_CONF_CERTAIN : KF_CONF_LIKELY, frames, nf, summary,
-			expl,
-			"Give the accounts AES keys and use them: reset the service account's password once (or "
-			"krbtgt's, twice, for TGTs) after AES is supported, set msDS-SupportedEncryptionTypes to 0x18 "
-			"(AES128+AES256) on the account (Set-ADUser/Set-ADComputer -KerberosEncryptionType "
-			"AES128,AES256) and regenerate keytabs with AES (ktpass /crypto AES256-SHA1; MIT kadmin "
-			"ktadd -e aes256-cts:normal). On clients, allow AES in the GPO or krb5.conf and drop "
-			"rc4-hmac/des from the permitted list once every account has AES keys.");
+		weak_emit(ctx, &c, &f, frames, nf, &subject);
 	}
 	kf_seen_free(&seen);
 }
@@ -236,7 +328,7 @@ static void rule_weak_etype(struct kf_rule_ctx *ctx)
 
 const struct kf_rule kf_rules_etype[] = {
 	{ { "weak-etype", KF_SEV_WARNING, KF_RULE_PLAIN, KF_RULE_RECOVERY_US,
-	    "tickets issued or presented with RC4/DES, or requests offering only those", NULL },
+	    "tickets issued or presented with RC4/DES, or requests offering only those", weak_causes },
 	  rule_weak_etype },
 };
 const size_t kf_rules_etype_count = sizeof kf_rules_etype / sizeof kf_rules_etype[0];

@@ -1,7 +1,11 @@
 /* rules_reach.c - can a client use its KDC at all: does the KDC answer on
  * port 88 (kdc-unreachable), do its messages fit UDP or cross the path in IP
  * fragments (udp-fragmentation), do the clocks agree (clock-skew)
- * (DIAGNOSES.md; RFC 4120 §7.2.1 transport, §5.9.1 KRB_AP_ERR_SKEW). */
+ * (DIAGNOSES.md; RFC 4120 §7.2.1 transport, §5.9.1 KRB_AP_ERR_SKEW).
+ *
+ * Each rule gathers facts into a struct, decides with a pure verdict
+ * function (cause, severity, confidence) and words the finding from the
+ * cause (docs/rules.md lists each cause). */
 #include <stdio.h>
 #include <string.h>
 
@@ -11,6 +15,29 @@
 #include "names.h"
 #include "rules.h"
 #include "rules_common.h"
+
+/* What fixes Kerberos replies lost in IP fragments (udp-fragmentation, and
+ * a KDC whose answers never arrive whole). */
+static const char FRAG_FIX[] =
+	"Prefer Kerberos over TCP for large messages: MIT krb5.conf [libdefaults] udp_preference_limit = 1 "
+	"(always TCP); Windows clients use TCP above MaxPacketSize (HKLM\\SYSTEM\\CurrentControlSet\\"
+	"Control\\Lsa\\Kerberos\\Parameters, DWORD MaxPacketSize=1 forces TCP). Make sure TCP port 88 "
+	"is open between clients and KDCs, and that firewalls/VPNs pass IP fragments (or fix the MTU "
+	"on the path).";
+
+/* The Kerberos requests a transport event is about (its frame, from the
+ * client to the KDC): whom the finding concerns. */
+static void subject_requests_at(struct kf_rule_ctx *ctx, struct kf_subject_b *b, const struct kf_tevent *t)
+{
+	const struct kf_result *r = kf_rule_result(ctx);
+	for (size_t j = kf_result_first_in_frame(r, t->frame);
+	     j < r->n_messages && r->messages[j].frame == t->frame; j++) {
+		const struct kf_message *m = &r->messages[j];
+		if (m->carrier == KF_CARRIER_KERBEROS && kf_endpoint_same_addr(&m->src, &t->src) &&
+		    kf_endpoint_same_addr(&m->dst, &t->dst))
+			kf_subject_message(ctx, b, m);
+	}
+}
 
 /* ---- kdc-unreachable ---------------------------------------------------- */
 
@@ -40,6 +67,111 @@ static bool answered_elsewhere(const struct kf_result *r, const struct kf_endpoi
 	return false;
 }
 
+/* The causes, in the order the verdict prefers them (docs/rules.md). */
+enum unreach_cause { UNR_FAILOVER, UNR_RESET, UNR_ICMP, UNR_FRAGS, UNR_SYN, UNR_NO_REPLY };
+static const char *const unreach_causes[] = {
+	"failover", "tcp-reset", "icmp-unreachable", "fragments-lost", "syn-unanswered", "no-reply", NULL
+};
+
+/* What the requests to one KDC address met. */
+struct unreach_facts {
+	unsigned no_reply; /* requests (UDP, or on an open TCP connection) without a reply */
+	unsigned syns;     /* TCP SYNs never answered */
+	unsigned resets;   /* TCP connections reset */
+	unsigned icmp;     /* ICMP unreachable */
+	unsigned frags;    /* datagrams to or from it whose IP fragments never all arrived */
+	bool failover;     /* the client then got a ticket from another KDC */
+};
+
+/* How the KDC failed to answer, failover aside. */
+static enum unreach_cause unreach_how(const struct unreach_facts *f)
+{
+	return f->resets  ? UNR_RESET
+	       : f->icmp  ? UNR_ICMP
+	       : f->frags ? UNR_FRAGS
+	       : f->syns  ? UNR_SYN
+			  : UNR_NO_REPLY;
+}
+
+static struct kf_finding_in unreach_verdict(const struct unreach_facts *f)
+{
+	enum unreach_cause how = unreach_how(f);
+	bool seen = how == UNR_RESET || how == UNR_ICMP || how == UNR_FRAGS; /* the capture shows why */
+	return (struct kf_finding_in){ .cause = unreach_causes[f->failover ? UNR_FAILOVER : how],
+				       .severity = f->failover ? KF_SEV_WARNING : KF_SEV_ERROR,
+				       .confidence = seen ? KF_CONF_CERTAIN : KF_CONF_LIKELY };
+}
+
+/* What the KDC did, by how it failed to answer. */
+static const char UNREACH_REFUSED[] =
+	"The host refused them (ICMP unreachable or TCP reset): nothing listens on "
+	"port 88 there, or a firewall rejects it. ";
+static const char UNREACH_SILENT[] =
+	"No answer at all came back: the KDC is down, the address is wrong, or a "
+	"firewall drops port 88 silently. ";
+static const char *const unreach_how_words[] = {
+	[UNR_RESET] = UNREACH_REFUSED,
+	[UNR_ICMP] = UNREACH_REFUSED,
+	[UNR_FRAGS] = "Requests or replies travelled as IP fragments that never all arrived: a firewall, NAT "
+		      "or VPN device on the path drops IP fragments, so what the KDC sent (or was sent) is "
+		      "lost on the way. ",
+	[UNR_SYN] = UNREACH_SILENT,
+	[UNR_NO_REPLY] = UNREACH_SILENT,
+};
+
+static void unreach_emit(struct kf_rule_ctx *ctx, const struct kf_endpoint *kdc_ep,
+			 const struct unreach_facts *f, const uint64_t *frames, size_t nf,
+			 const struct kf_subject_b *subject)
+{
+	struct kf_finding_in in = unreach_verdict(f);
+	enum unreach_cause how = unreach_how(f);
+	char kdc[64], what[320];
+	kf_endpoint_addr(kdc_ep, kdc, sizeof kdc);
+	snprintf(what, sizeof what, "%s%s%s%s%s",
+		 f->no_reply ? kf_rule_fmt(ctx, "%u request%s without a reply; ", f->no_reply,
+					   f->no_reply == 1 ? "" : "s")
+			     : "",
+		 f->syns ? kf_rule_fmt(ctx, "%u TCP SYN%s never answered; ", f->syns, f->syns == 1 ? "" : "s")
+			 : "",
+		 f->resets ? kf_rule_fmt(ctx, "%u TCP connection%s refused (RST); ", f->resets,
+					 f->resets == 1 ? "" : "s")
+			   : "",
+		 f->icmp ? kf_rule_fmt(ctx, "%u ICMP unreachable; ", f->icmp) : "",
+		 f->frags ? kf_rule_fmt(ctx, "%u datagram%s lost in IP fragments; ", f->frags,
+					f->frags == 1 ? "" : "s")
+			  : "");
+	size_t wl = strlen(what);
+	if (wl >= 2)
+		what[wl - 2] = 0;
+	const char *fix =
+		how == UNR_FRAGS
+			? FRAG_FIX
+			: kf_rule_fmt(
+				  ctx,
+				  "Check that the KDC service runs on %s and listens on UDP and TCP port 88, that "
+				  "firewalls between client and KDC allow both, and that the client's KDC list "
+				  "(DNS SRV records _kerberos._udp / _kerberos._tcp, or krb5.conf 'kdc =') names only "
+				  "live KDCs.%s",
+				  kdc,
+				  in.confidence == KF_CONF_LIKELY
+					  ? " (Likely, not certain: a capture that runs until the client gives "
+					    "up would show that no reply ever came.)"
+					  : "");
+	in.frames = frames;
+	in.n_frames = nf;
+	in.subject = subject;
+	in.summary = kf_rule_fmt(ctx, "KDC %s does not answer Kerberos (port 88): %s", kdc, what);
+	in.explanation = kf_rule_fmt(
+		ctx, "The client sent Kerberos requests to %s and never got a Kerberos reply from it. %s%s",
+		kdc, unreach_how_words[how],
+		f->failover ? "The client then got its tickets from another KDC, so logons still work "
+			      "but each one waits for this KDC's timeout first."
+			    : "The client got no ticket from any KDC in the capture, so Kerberos "
+			      "authentication failed (and Negotiate falls back to NTLM where it can).");
+	in.remediation = fix;
+	kf_finding_emit(ctx, &in);
+}
+
 static void rule_kdc_unreachable(struct kf_rule_ctx *ctx)
 {
 	const struct kf_result *r = kf_rule_result(ctx);
@@ -60,76 +192,33 @@ static void rule_kdc_unreachable(struct kf_rule_ctx *ctx)
 			continue; /* it answered something: not unreachable (other rules look at the rest) */
 		uint64_t frames[KF_LIMIT_EVIDENCE_FRAMES];
 		size_t nf = 0;
-		unsigned udp = 0, syns = 0, resets = 0, icmp = 0;
-		bool refused = false;
+		struct unreach_facts f = { 0 };
+		struct kf_subject_b subject = { 0 };
 		uint64_t last = 0;
-		for (size_t j = i; j < r->n_tevents; j++) {
+		kf_subject_addr(ctx, &subject, KF_SUBJECT_KDC, &t->dst, false);
+		/* its events (from 0: lost fragments may come before the first request without a reply) */
+		for (size_t j = 0; j < r->n_tevents; j++) {
 			const struct kf_tevent *u = &r->tevents[j];
-			if (u->kind == KF_TEV_FRAG_INCOMPLETE || !kf_endpoint_same_addr(&u->dst, &t->dst) ||
-			    u->dst.port != 88)
+			if (!kf_endpoint_same_addr(&u->dst, &t->dst) || u->dst.port != 88)
 				continue;
 			done[j] = true;
 			if (nf < KF_LIMIT_EVIDENCE_FRAMES)
 				frames[nf++] = u->frame;
 			last = u->frame > last ? u->frame : last;
+			kf_subject_addr(ctx, &subject, KF_SUBJECT_CLIENT, &u->src, false);
+			subject_requests_at(ctx, &subject, u);
 			switch (u->kind) {
-			case KF_TEV_UDP_NO_REPLY: udp++; break;
-			case KF_TEV_TCP_NO_ANSWER: syns += u->count; break;
-			case KF_TEV_TCP_RESET:
-				resets++;
-				refused = true;
-				break;
-			case KF_TEV_ICMP_UNREACHABLE:
-				icmp++;
-				refused = true;
-				break;
-			case KF_TEV_TCP_NO_REPLY: udp++; break;
+			case KF_TEV_UDP_NO_REPLY:
+			case KF_TEV_TCP_NO_REPLY: f.no_reply++; break;
+			case KF_TEV_TCP_NO_ANSWER: f.syns += u->count; break;
+			case KF_TEV_TCP_RESET: f.resets++; break;
+			case KF_TEV_ICMP_UNREACHABLE: f.icmp++; break;
+			case KF_TEV_FRAG_INCOMPLETE: f.frags++; break;
 			default: break;
 			}
 		}
-		char kdc[64], what[256];
-		kf_endpoint_addr(&t->dst, kdc, sizeof kdc);
-		snprintf(what, sizeof what, "%s%s%s%s",
-			 udp ? kf_rule_fmt(ctx, "%u request%s without a reply; ", udp, udp == 1 ? "" : "s")
-			     : "",
-			 syns ? kf_rule_fmt(ctx, "%u TCP SYN%s never answered; ", syns, syns == 1 ? "" : "s")
-			      : "",
-			 resets ? kf_rule_fmt(ctx, "%u TCP connection%s refused (RST); ", resets,
-					      resets == 1 ? "" : "s")
-				: "",
-			 icmp ? kf_rule_fmt(ctx, "%u ICMP unreachable; ", icmp) : "");
-		size_t wl = strlen(what);
-		if (wl >= 2)
-			what[wl - 2] = 0;
-		bool failover = answered_elsewhere(r, &t->src, last);
-		const char *summary =
-			kf_rule_fmt(ctx, "KDC %s does not answer Kerberos (port 88): %s", kdc, what);
-		const char *expl = kf_rule_fmt(
-			ctx,
-			"The client sent Kerberos requests to %s and never got a Kerberos reply from it. %s%s",
-			kdc,
-			refused ? "The host refused them (ICMP unreachable or TCP reset): nothing listens on port 88 "
-				  "there, or a firewall rejects it. "
-				: "No answer at all came back: the KDC is down, the address is wrong, or a firewall drops "
-				  "port 88 silently. ",
-			failover
-				? "The client then got its tickets from another KDC, so logons still work but each one "
-				  "waits for this KDC's timeout first."
-				: "The client got no ticket from any KDC in the capture, so Kerberos authentication "
-				  "failed (and Negotiate falls back to NTLM where it can).");
-		kf_finding_add(
-			ctx, failover ? KF_SEV_WARNING : KF_SEV_ERROR,
-			refused ? KF_CONF_CERTAIN : KF_CONF_LIKELY, frames, nf, summary, expl,
-			kf_rule_fmt(
-				ctx,
-				"Check that the KDC service runs on %s and listens on UDP and TCP port 88, that "
-				"firewalls between client and KDC allow both, and that the client's KDC list "
-				"(DNS SRV records _kerberos._udp / _kerberos._tcp, or krb5.conf 'kdc =') names only "
-				"live KDCs.%s",
-				kdc,
-				refused ? ""
-					: " (Likely, not certain: a capture that runs until the client gives "
-					  "up would show that no reply ever came.)"));
+		f.failover = answered_elsewhere(r, &t->src, last);
+		unreach_emit(ctx, &t->dst, &f, frames, nf, &subject);
 	}
 	kf_seen_free(&kdcs);
 	kf_free(done);
@@ -176,6 +265,209 @@ static bool kdc_reference(const struct kf_result *r, const struct kf_endpoint *n
 
 #define AGREE_US (60ll * 1000000ll)
 
+static bool agrees(int64_t d) { return d <= AGREE_US && d >= -AGREE_US; }
+
+/* Which clock is off (docs/rules.md). */
+enum skew_cause { SKEW_CLIENT, SKEW_KDC, SKEW_SERVICE, SKEW_UNDETERMINED };
+static const char *const skew_causes[] = { "client-clock", "kdc-clock", "service-clock", "undetermined",
+					   NULL };
+
+/* How the offset was measured: a finer split than the cause, for the words. */
+enum skew_measure {
+	SKEW_BY_CTIME,          /* stime - ctime: the client's claimed time against the sender's */
+	SKEW_SENDER_VS_KDC,     /* a service's stime off, while a KDC's stime agrees with the capture */
+	SKEW_SENDER_VS_CAPTURE, /* the sender's stime off from the capture's time */
+	SKEW_CLIENT_ESTIMATED,  /* the sender agrees with the capture; the client's offset from its till */
+	SKEW_CLIENT_UNMEASURED, /* the sender agrees with the capture; the client's offset unknown */
+	SKEW_NO_TIME,           /* the error carries no stime */
+};
+
+/* The KRB_AP_ERR_SKEW errors between one client and one sender. */
+struct skew_facts {
+	bool kdc;        /* the sender is a KDC (port 88), else a service */
+	bool has_stime;  /* an error carries the sender's time */
+	bool sender_off; /* that time is more than AGREE_US from the capture's */
+	enum skew_measure how;
+	int64_t offset_us;       /* what was measured, signed as the measure says */
+	struct kf_endpoint ref;  /* SKEW_SENDER_VS_KDC: the KDC whose clock agrees */
+	size_t count, recovered; /* errors, and those the client got past at once */
+};
+
+static struct kf_finding_in skew_verdict(const struct skew_facts *f)
+{
+	enum skew_cause c = !f->has_stime   ? SKEW_UNDETERMINED
+			    : f->sender_off ? (f->kdc ? SKEW_KDC : SKEW_SERVICE)
+					    : SKEW_CLIENT;
+	return (struct kf_finding_in){ .cause = skew_causes[c],
+				       .severity = f->recovered == f->count ? KF_SEV_WARNING : KF_SEV_ERROR,
+				       .confidence =
+					       c == SKEW_UNDETERMINED ? KF_CONF_LIKELY : KF_CONF_CERTAIN };
+}
+
+/* The client's clock from an MIT/Heimdal-style request end time (now +
+ * whole hours by the client's clock); false when it gives no estimate. */
+static bool till_estimate(const struct kf_message *req, int64_t *est)
+{
+	if (!req || !req->krb.has_till)
+		return false;
+	int64_t life = req->krb.till * 1000000 - (int64_t)req->ts_us;
+	if (life <= 3600ll * 1000000 - 1800ll * 1000000 || life >= 8ll * 86400 * 1000000)
+		return false;
+	int64_t hours = (life + 1800ll * 1000000) / (3600ll * 1000000);
+	*est = life - hours * 3600ll * 1000000;
+	return !agrees(*est);
+}
+
+/* How to measure the offset, from the first error carrying stime (t, NULL
+ * if none) and the request of the group's first error. */
+static void skew_measure(const struct kf_result *r, const struct kf_message *err, const struct kf_message *t,
+			 const struct kf_message *req, struct skew_facts *f)
+{
+	f->has_stime = t != NULL;
+	if (!t) {
+		f->how = SKEW_NO_TIME;
+		return;
+	}
+	int64_t e = krb_time_us(t->krb.stime, t->krb.susec) - (int64_t)t->ts_us;
+	f->sender_off = !agrees(e);
+	int64_t koff = 0;
+	if (t->krb.has_ctime) {
+		f->how = SKEW_BY_CTIME;
+		f->offset_us =
+			krb_time_us(t->krb.stime, t->krb.susec) - krb_time_us(t->krb.ctime, t->krb.cusec);
+	} else if (f->sender_off) {
+		f->offset_us = e;
+		f->how = !f->kdc && kdc_reference(r, &err->src, &koff, &f->ref) && koff < AGREE_US &&
+					 koff > -AGREE_US
+				 ? SKEW_SENDER_VS_KDC
+				 : SKEW_SENDER_VS_CAPTURE;
+	} else {
+		/* The sender agrees with the capture: the client is off.  Its
+		 * timestamp is encrypted; the request's end time tells how far. */
+		f->how = till_estimate(req, &f->offset_us) ? SKEW_CLIENT_ESTIMATED : SKEW_CLIENT_UNMEASURED;
+	}
+}
+
+/* "client clock 10 min behind the KDC" (who) and how it was measured. */
+static void skew_words(struct kf_rule_ctx *ctx, const struct skew_facts *f, const char *client,
+		       const char *sender, const char **who, const char **how)
+{
+	char dur[48];
+	int64_t d = f->offset_us;
+	fmt_duration(dur, sizeof dur, (uint64_t)(d < 0 ? -d : d));
+	const char *the = f->kdc ? "the KDC" : "the service";
+	switch (f->how) {
+	case SKEW_BY_CTIME:
+		*who = kf_rule_fmt(ctx, "%s clock %s %s %s", client, dur, d > 0 ? "behind" : "ahead of", the);
+		*how = kf_rule_fmt(ctx,
+				   "The error's stime (%s's clock) and ctime (the time the client claimed "
+				   "in its request) differ by %s.",
+				   the, dur);
+		break;
+	case SKEW_SENDER_VS_KDC: {
+		char ka[64];
+		kf_endpoint_addr(&f->ref, ka, sizeof ka);
+		*who = kf_rule_fmt(ctx, "service clock %s %s the KDC", dur, d > 0 ? "ahead of" : "behind");
+		*how = kf_rule_fmt(ctx,
+				   "The error's stime (the service's clock) is %s %s the capture's "
+				   "time, while the KDC %s's own stime agrees with the capture: the "
+				   "service's clock is wrong, not the client's.",
+				   dur, d > 0 ? "after" : "before", ka);
+		break;
+	}
+	case SKEW_SENDER_VS_CAPTURE:
+		*who = kf_rule_fmt(ctx, "%s clock %s %s the capture's clock", f->kdc ? "KDC" : "service", dur,
+				   d > 0 ? "ahead of" : "behind");
+		*how = kf_rule_fmt(ctx,
+				   "The error's stime (%s's clock) is %s %s the time the capture "
+				   "recorded for the packet; whichever of the two is right, %s and "
+				   "the client disagree by about that much.",
+				   the, dur, d > 0 ? "after" : "before", the);
+		break;
+	case SKEW_CLIENT_ESTIMATED:
+		*who = kf_rule_fmt(ctx, "client clock about %s %s %s", dur, d < 0 ? "behind" : "ahead of",
+				   the);
+		*how = kf_rule_fmt(ctx,
+				   "%s's stime agrees with the capture's time, so its clock is "
+				   "right. The client's own timestamp is encrypted, but its request asks "
+				   "for a ticket ending %s %s a whole number of hours after the capture's "
+				   "time: the client computed \"now + lifetime\" from a clock %s %s "
+				   "(an estimate, assuming a whole-hour ticket lifetime).",
+				   f->kdc ? "The KDC" : "The service", dur, d < 0 ? "short of" : "beyond",
+				   dur, d < 0 ? "behind" : "ahead");
+		break;
+	case SKEW_CLIENT_UNMEASURED:
+		*who = kf_rule_fmt(ctx, "client clock off from %s by more than the tolerance", the);
+		*how = kf_rule_fmt(ctx,
+				   "%s's stime agrees with the capture's time, so the client's "
+				   "clock is the one that is off; the client's timestamp is encrypted, so "
+				   "the amount is not visible (more than the 5-minute default).",
+				   f->kdc ? "The KDC" : "The service");
+		break;
+	case SKEW_NO_TIME:
+	default:
+		*who = kf_rule_fmt(ctx, "clocks of %s and %s differ by more than the tolerance", client,
+				   sender);
+		*how = "The error carries no time to measure the offset with.";
+		break;
+	}
+}
+
+static void skew_emit(struct kf_rule_ctx *ctx, const struct kf_message *err, const struct skew_facts *f,
+		      const uint64_t *frames, size_t nf, const struct kf_subject_b *subject)
+{
+	struct kf_finding_in in = skew_verdict(f);
+	const struct kf_message *req = kf_msg_request(kf_rule_result(ctx), err);
+	char cl[64], sv[64];
+	kf_endpoint_addr(&err->dst, cl, sizeof cl);
+	kf_endpoint_addr(&err->src, sv, sizeof sv);
+	const char *svc = kf_rule_service_of(ctx, err, req);
+	const char *user = kf_rule_user_of(ctx, err, req);
+	const char *sender = f->kdc ? kf_rule_fmt(ctx, "the KDC (%s)", sv)
+				    : kf_rule_fmt(ctx, "the service %s%s%s%s", svc ? svc : "",
+						  svc ? " (" : "", sv, svc ? ")" : "");
+	const char *client =
+		kf_rule_fmt(ctx, "client %s%s%s%s", cl, user ? " (" : "", user ? user : "", user ? ")" : "");
+	const char *who, *how;
+	skew_words(ctx, f, client, sender, &who, &how);
+	bool all_recovered = f->recovered == f->count;
+	const char *summary =
+		kf_rule_fmt(ctx, "KRB_AP_ERR_SKEW from %s for %s: %s%s%s", sender, user ? user : client, who,
+			    f->count > 1 ? kf_rule_fmt(ctx, " (%zu errors)", f->count) : "",
+			    all_recovered ? "; the client retried at once and succeeded" : "");
+	const char *expl = kf_rule_fmt(
+		ctx,
+		"%s refused the %s because the time in it is too far from its own clock (Kerberos accepts 5 "
+		"minutes of difference by default; timestamps are UTC, so time zones do not matter). %s %s",
+		f->kdc ? kf_rule_fmt(ctx, "The KDC (%s)", sv) : kf_rule_fmt(ctx, "The service at %s", sv),
+		f->kdc ? "request (its pre-authentication timestamp or authenticator)"
+		       : "AP-REQ's authenticator",
+		how,
+		all_recovered
+			? "Each time the client then repeated the request and got its reply at once (Windows "
+			  "clients correct their time from the error's stime and retry), so authentication works, "
+			  "at the cost of an extra round trip and a fragile setup."
+		: f->kdc
+			? "Without a TGT the client cannot get service tickets: Negotiate falls back to NTLM or the "
+			  "user is prompted."
+			: "The service rejects every ticket from this client until the clocks agree (the 401 "
+			  "carries the error inside SPNEGO).");
+	in.frames = frames;
+	in.n_frames = nf;
+	in.subject = subject;
+	in.summary = summary;
+	in.explanation = expl;
+	in.remediation =
+		"Synchronise the clocks, don't widen the tolerance. Windows domain members follow the domain "
+		"hierarchy: w32tm /resync (w32tm /query /status shows the source), and the PDC emulator should "
+		"sync from a reliable source (w32tm /config /manualpeerlist:<ntp> /syncfromflags:manual "
+		"/reliable:yes /update). Linux: run chrony or ntpd against the DCs (chronyc tracking; chronyc "
+		"makestep to step at once). Virtual machines: stop the hypervisor's time sync fighting NTP. The "
+		"tolerance is the GPO \"Maximum tolerance for computer clock synchronization\" (5 min) or "
+		"krb5.conf clockskew = 300.";
+	kf_finding_emit(ctx, &in);
+}
+
 static void rule_clock_skew(struct kf_rule_ctx *ctx)
 {
 	const struct kf_result *r = kf_rule_result(ctx);
@@ -190,7 +482,11 @@ static void rule_clock_skew(struct kf_rule_ctx *ctx)
 		if (!kf_seen_add(ctx, &seen, key))
 			continue;
 		uint64_t frames[KF_LIMIT_EVIDENCE_FRAMES];
-		size_t nf = 0, count = 0, recovered_n = 0;
+		size_t nf = 0;
+		struct skew_facts f = { .kdc = err->carrier == KF_CARRIER_KERBEROS };
+		struct kf_subject_b subject = { 0 };
+		kf_subject_addr(ctx, &subject, KF_SUBJECT_CLIENT, &err->dst, false);
+		kf_subject_addr(ctx, &subject, f.kdc ? KF_SUBJECT_KDC : KF_SUBJECT_SERVER, &err->src, !f.kdc);
 		const struct kf_message *first_t = NULL; /* first with stime */
 		struct kf_at_addr at = kf_result_at_addr(r, &err->dst, err->frame);
 		for (size_t j = 0; j < at.n; j++) {
@@ -198,150 +494,18 @@ static void rule_clock_skew(struct kf_rule_ctx *ctx)
 			if (!KF_AT_ADDR_IS_DST(at.v[j]) || o < err || !kf_rule_is_krb_error(o) ||
 			    o->krb.error_code != 37 || !kf_endpoint_same_addr(&o->src, &err->src))
 				continue;
-			count++;
-			recovered_n += kf_rule_error_recovered(r, o);
-			kf_rule_msg_frames_add(frames, &nf, kf_msg_request(r, o));
+			f.count++;
+			f.recovered += kf_rule_error_recovered(r, o);
+			const struct kf_message *q = kf_msg_request(r, o);
+			kf_rule_msg_frames_add(frames, &nf, q);
 			kf_rule_frame_add(frames, &nf, o->frame);
+			kf_subject_add(ctx, &subject, KF_SUBJECT_USER, kf_rule_user_of(ctx, o, q));
+			kf_subject_add(ctx, &subject, KF_SUBJECT_SERVICE, kf_rule_service_of(ctx, o, q));
 			if (!first_t && o->krb.has_stime)
 				first_t = o;
 		}
-		const struct kf_message *req = kf_msg_request(r, err);
-		bool kdc = err->carrier == KF_CARRIER_KERBEROS;
-		char cl[64], sv[64], dur[48];
-		kf_endpoint_addr(&err->dst, cl, sizeof cl);
-		kf_endpoint_addr(&err->src, sv, sizeof sv);
-		const char *svc = kf_rule_service_of(ctx, err, req);
-		const char *user = kf_rule_user_of(ctx, err, req);
-		const char *sender = kdc ? kf_rule_fmt(ctx, "the KDC (%s)", sv)
-					 : kf_rule_fmt(ctx, "the service %s%s%s%s", svc ? svc : "",
-						       svc ? " (" : "", sv, svc ? ")" : "");
-		const char *client = kf_rule_fmt(ctx, "client %s%s%s%s", cl, user ? " (" : "",
-						 user ? user : "", user ? ")" : "");
-		const char *who = NULL; /* "client clock 10 min behind the KDC" */
-		const char *how = NULL; /* how it was measured */
-		if (first_t && first_t->krb.has_ctime) {
-			int64_t d = krb_time_us(first_t->krb.stime, first_t->krb.susec) -
-				    krb_time_us(first_t->krb.ctime, first_t->krb.cusec);
-			fmt_duration(dur, sizeof dur, (uint64_t)(d < 0 ? -d : d));
-			who = kf_rule_fmt(ctx, "%s clock %s %s %s", client, dur,
-					  d > 0 ? "behind" : "ahead of", kdc ? "the KDC" : "the service");
-			how = kf_rule_fmt(
-				ctx,
-				"The error's stime (%s's clock) and ctime (the time the client claimed "
-				"in its request) differ by %s.",
-				kdc ? "the KDC" : "the service", dur);
-		} else if (first_t) {
-			int64_t e =
-				krb_time_us(first_t->krb.stime, first_t->krb.susec) - (int64_t)first_t->ts_us;
-			int64_t koff = 0;
-			struct kf_endpoint kref;
-			bool have_ref = !kdc && kdc_reference(r, &err->src, &koff, &kref);
-			if (e > AGREE_US || e < -AGREE_US) {
-				fmt_duration(dur, sizeof dur, (uint64_t)(e < 0 ? -e : e));
-				if (!kdc && have_ref && koff < AGREE_US && koff > -AGREE_US) {
-					who = kf_rule_fmt(ctx, "%s clock %s %s the KDC",
-							  kdc ? "KDC" : "service", dur,
-							  e > 0 ? "ahead of" : "behind");
-					char ka[64];
-					kf_endpoint_addr(&kref, ka, sizeof ka);
-					how = kf_rule_fmt(
-						ctx,
-						"The error's stime (the service's clock) is %s %s the capture's "
-						"time, while the KDC %s's own stime agrees with the capture: the "
-						"service's clock is wrong, not the client's.",
-						dur, e > 0 ? "after" : "before", ka);
-				} else {
-					who = kf_rule_fmt(ctx, "%s clock %s %s the capture's clock",
-							  kdc ? "KDC" : "service", dur,
-							  e > 0 ? "ahead of" : "behind");
-					how = kf_rule_fmt(
-						ctx,
-						"The error's stime (%s's clock) is %s %s the time the capture "
-						"recorded for the packet; whichever of the two is right, %s and "
-						"the client disagree by about that much.",
-						kdc ? "the KDC" : "the service", dur,
-						e > 0 ? "after" : "before", kdc ? "the KDC" : "the service");
-				}
-			} else {
-				/* The sender agrees with the capture: the client is off.  Its
-				 * timestamp is encrypted; an MIT/Heimdal-style request end time
-				 * (now + whole hours by the client's clock) tells how far. */
-				int64_t est = 0;
-				bool have_est = false;
-				if (req && req->krb.has_till) {
-					int64_t life = req->krb.till * 1000000 - (int64_t)req->ts_us;
-					if (life > 3600ll * 1000000 - 1800ll * 1000000 &&
-					    life < 8ll * 86400 * 1000000) {
-						int64_t hours =
-							(life + 1800ll * 1000000) / (3600ll * 1000000);
-						est = life - hours * 3600ll * 1000000;
-						have_est = est > AGREE_US || est < -AGREE_US;
-					}
-				}
-				if (have_est) {
-					fmt_duration(dur, sizeof dur, (uint64_t)(est < 0 ? -est : est));
-					who = kf_rule_fmt(ctx, "client clock about %s %s %s", dur,
-							  est < 0 ? "behind" : "ahead of",
-							  kdc ? "the KDC" : "the service");
-					how = kf_rule_fmt(
-						ctx,
-						"%s's stime agrees with the capture's time, so its clock is "
-						"right. The client's own timestamp is encrypted, but its request asks "
-						"for a ticket ending %s %s a whole number of hours after the capture's "
-						"time: the client computed \"now + lifetime\" from a clock %s %s "
-						"(an estimate, assuming a whole-hour ticket lifetime).",
-						kdc ? "The KDC" : "The service", dur,
-						est < 0 ? "short of" : "beyond", dur,
-						est < 0 ? "behind" : "ahead");
-				} else {
-					who = kf_rule_fmt(
-						ctx, "client clock off from %s by more than the tolerance",
-						kdc ? "the KDC" : "the service");
-					how = kf_rule_fmt(
-						ctx,
-						"%s's stime agrees with the capture's time, so the client's "
-						"clock is the one that is off; the client's timestamp is encrypted, so "
-						"the amount is not visible (more than the 5-minute default).",
-						kdc ? "The KDC" : "The service");
-				}
-			}
-		} else {
-			who = kf_rule_fmt(ctx, "clocks of %s and %s differ by more than the tolerance",
-					  client, sender);
-			how = "The error carries no time to measure the offset with.";
-		}
-		bool all_recovered = recovered_n == count;
-		const char *summary = kf_rule_fmt(
-			ctx, "KRB_AP_ERR_SKEW from %s for %s: %s%s%s", sender, user ? user : client, who,
-			count > 1 ? kf_rule_fmt(ctx, " (%zu errors)", count) : "",
-			all_recovered ? "; the client retried at once and succeeded" : "");
-		const char *expl = kf_rule_fmt(
-			ctx,
-			"%s refused the %s because the time in it is too far from its own clock (Kerberos accepts 5 "
-			"minutes of difference by default; timestamps are UTC, so time zones do not matter). %s %s",
-			kdc ? kf_rule_fmt(ctx, "The KDC (%s)", sv)
-			    : kf_rule_fmt(ctx, "The service at %s", sv),
-			kdc ? "request (its pre-authentication timestamp or authenticator)"
-			    : "AP-REQ's authenticator",
-			how,
-			all_recovered
-				? "Each time the client then repeated the request and got its reply at once (Windows "
-				  "clients correct their time from the error's stime and retry), so authentication works, "
-				  "at the cost of an extra round trip and a fragile setup."
-			: kdc ? "Without a TGT the client cannot get service tickets: Negotiate falls back to NTLM or the "
-				"user is prompted."
-			      : "The service rejects every ticket from this client until the clocks agree (the 401 "
-				"carries the error inside SPNEGO).");
-		kf_finding_add(
-			ctx, all_recovered ? KF_SEV_WARNING : KF_SEV_ERROR, KF_CONF_CERTAIN, frames, nf,
-			summary, expl,
-			"Synchronise the clocks, don't widen the tolerance. Windows domain members follow the domain "
-			"hierarchy: w32tm /resync (w32tm /query /status shows the source), and the PDC emulator should "
-			"sync from a reliable source (w32tm /config /manualpeerlist:<ntp> /syncfromflags:manual "
-			"/reliable:yes /update). Linux: run chrony or ntpd against the DCs (chronyc tracking; chronyc "
-			"makestep to step at once). Virtual machines: stop the hypervisor's time sync fighting NTP. The "
-			"tolerance is the GPO \"Maximum tolerance for computer clock synchronization\" (5 min) or "
-			"krb5.conf clockskew = 300.");
+		skew_measure(r, err, first_t, kf_msg_request(r, err), &f);
+		skew_emit(ctx, err, &f, frames, nf, &subject);
 	}
 	kf_seen_free(&seen);
 }
@@ -386,6 +550,172 @@ static const struct kf_message *tcp_retry(const struct kf_result *r, const struc
  * TCP retry (a warning, not an error). */
 #define RETRY_UNSEEN_US (2ull * 1000000ull)
 
+/* The causes, in the order the verdict prefers them (docs/rules.md). */
+enum frag_cause {
+	FRAG_REPLY_LOST,
+	FRAG_REQUEST_LOST,
+	FRAG_TOO_BIG_NO_RETRY,
+	FRAG_UNDETERMINED,
+	FRAG_TOO_BIG_RETRY,
+	FRAG_REASSEMBLED,
+};
+static const char *const frag_causes[] = { "reply-fragments-lost",
+					   "request-fragments-lost",
+					   "response-too-big-no-retry",
+					   "undetermined",
+					   "response-too-big-tcp-retry",
+					   "fragments-reassembled",
+					   NULL };
+
+/* One client's Kerberos over UDP that was too big or fragmented. */
+struct frag_facts {
+	unsigned too_big;                  /* KRB_ERR_RESPONSE_TOO_BIG errors */
+	unsigned too_big_ok;               /* ... followed by a TCP retry that got its ticket */
+	unsigned too_big_failed;           /* ... followed by a TCP retry without a ticket */
+	unsigned too_big_none;             /* ... followed by no TCP retry */
+	bool ends_early;                   /* the capture ends within RETRY_UNSEEN_US of one without retry */
+	unsigned frag_ok;                  /* fragmented messages that arrived whole */
+	unsigned lost;                     /* fragmented datagrams that never completed */
+	unsigned lost_replies;             /* ... of them from the KDC */
+	unsigned lost_retry_ok;            /* ... after which a TCP retry got its ticket */
+	uint64_t retry_frame, retry_reply; /* the first successful TCP retry */
+};
+
+static enum frag_cause frag_cause_of(const struct frag_facts *f)
+{
+	if (f->lost)
+		return f->lost_replies ? FRAG_REPLY_LOST : FRAG_REQUEST_LOST;
+	if (f->too_big_none)
+		return f->ends_early ? FRAG_UNDETERMINED : FRAG_TOO_BIG_NO_RETRY;
+	return f->too_big ? FRAG_TOO_BIG_RETRY : FRAG_REASSEMBLED;
+}
+
+static struct kf_finding_in frag_verdict(const struct frag_facts *f)
+{
+	enum frag_cause c = frag_cause_of(f);
+	switch (c) {
+	case FRAG_REPLY_LOST:
+	case FRAG_REQUEST_LOST:
+		return (struct kf_finding_in){ .cause = frag_causes[c],
+					       .severity = KF_SEV_ERROR,
+					       .confidence =
+						       f->lost_retry_ok ? KF_CONF_CERTAIN : KF_CONF_LIKELY };
+	case FRAG_TOO_BIG_NO_RETRY:
+		return (struct kf_finding_in){ .cause = frag_causes[c],
+					       .severity = KF_SEV_ERROR,
+					       .confidence = KF_CONF_LIKELY };
+	case FRAG_UNDETERMINED:
+		return (struct kf_finding_in){ .cause = frag_causes[c],
+					       .severity = KF_SEV_WARNING,
+					       .confidence = KF_CONF_LIKELY };
+	default:
+		return (struct kf_finding_in){ .cause = frag_causes[c],
+					       .severity = KF_SEV_INFO,
+					       .confidence = KF_CONF_CERTAIN };
+	}
+}
+
+static void frag_emit(struct kf_rule_ctx *ctx, const struct kf_endpoint *c, const char *kdc,
+		      const struct frag_facts *f, const uint64_t *frames, size_t nf,
+		      const struct kf_subject_b *subject)
+{
+	struct kf_finding_in in = frag_verdict(f);
+	enum frag_cause cause = frag_cause_of(f);
+	char cl[64];
+	kf_endpoint_addr(c, cl, sizeof cl);
+	const char *summary, *expl;
+	const char *retry_txt =
+		f->retry_frame
+			? kf_rule_fmt(
+				  ctx,
+				  " The client then retried over TCP (frame %llu) and got its reply (frame %llu), "
+				  "so Kerberos works, only slower.",
+				  (unsigned long long)f->retry_frame, (unsigned long long)f->retry_reply)
+			: "";
+	switch (cause) {
+	case FRAG_REPLY_LOST:
+	case FRAG_REQUEST_LOST: {
+		bool reply = cause == FRAG_REPLY_LOST;
+		summary = kf_rule_fmt(
+			ctx, "%s between client %s and KDC %s never completed (IP fragments lost)%s",
+			reply ? "Fragmented Kerberos reply" : "Fragmented Kerberos request", cl, kdc,
+			f->lost_retry_ok ? "; the TCP retry worked" : "; no TCP retry succeeded");
+		expl = kf_rule_fmt(
+			ctx,
+			"A Kerberos %s over UDP was larger than the path MTU and travelled as IP fragments, and "
+			"not all of them arrived: a firewall, NAT or VPN device on the path drops IP fragments "
+			"(typically the non-first ones, which carry no UDP port). The %s waits for a reply that "
+			"never comes and times out (about 1 s for MIT, longer for Windows) before trying again.%s%s",
+			reply ? "reply from the KDC" : "request to the KDC", "client", retry_txt,
+			f->lost_retry_ok
+				? ""
+				: " No successful TCP retry was seen, so authentication failed (likely: a "
+				  "longer capture would show whether the client tried TCP later).");
+		break;
+	}
+	case FRAG_TOO_BIG_NO_RETRY:
+	case FRAG_UNDETERMINED:
+		summary = kf_rule_fmt(
+			ctx, "KDC %s answered KRB_ERR_RESPONSE_TOO_BIG to client %s and no TCP retry %s", kdc,
+			cl, f->too_big_failed ? "succeeded" : "followed");
+		expl = kf_rule_fmt(
+			ctx,
+			"The KDC's reply did not fit the UDP size limit, so it asked the client to repeat the "
+			"request over TCP (KRB_ERR_RESPONSE_TOO_BIG), but the capture shows no successful retry "
+			"over TCP port 88: TCP 88 may be blocked between client and KDC, or the client does not "
+			"fall back.%s",
+			cause == FRAG_UNDETERMINED
+				? " The capture ends within 2 s of the error, so the retry may simply "
+				  "not have been captured (a longer capture would tell)."
+				: " Likely rather than certain: it rests on the retry's absence.");
+		break;
+	case FRAG_TOO_BIG_RETRY:
+		summary = kf_rule_fmt(
+			ctx, "KDC %s answered KRB_ERR_RESPONSE_TOO_BIG to client %s; the retry over TCP %s",
+			kdc, cl, f->too_big_failed && !f->too_big_ok ? "reached the KDC" : "succeeded");
+		expl = kf_rule_fmt(
+			ctx,
+			"The KDC's reply did not fit in a UDP datagram (MIT: kdc_max_dgram_reply_size; Windows "
+			"clients switch to TCP above MaxPacketSize), so it answered KRB_ERR_RESPONSE_TOO_BIG and "
+			"the client repeated the request over TCP.%s This is normal for large tickets (many group "
+			"memberships, long names) and costs one round trip.%s",
+			retry_txt,
+			f->frag_ok ? " Other Kerberos messages of this client travelled as IP fragments and "
+				     "arrived whole."
+				   : "");
+		break;
+	case FRAG_REASSEMBLED:
+	default:
+		summary = kf_rule_fmt(
+			ctx,
+			"%u Kerberos message%s over UDP between client %s and KDC %s arrived in IP fragments",
+			f->frag_ok, f->frag_ok == 1 ? "" : "s", cl, kdc);
+		expl = "Kerberos messages larger than the path MTU were sent over UDP as IP fragments and were "
+		       "reassembled: authentication works here, but any firewall, NAT or VPN on the path that "
+		       "drops fragments will make these logons time out. Large tickets (PACs with many groups, "
+		       "long names) make it worse.";
+		break;
+	}
+	in.frames = frames;
+	in.n_frames = nf;
+	in.subject = subject;
+	in.summary = summary;
+	in.explanation = expl;
+	in.remediation = FRAG_FIX;
+	kf_finding_emit(ctx, &in);
+}
+
+/* A message of the client's exchange with the KDC: evidence, and whom the
+ * finding concerns. */
+static void frag_evidence(struct kf_rule_ctx *ctx, uint64_t *frames, size_t *nf, struct kf_subject_b *b,
+			  const struct kf_message *m)
+{
+	if (!m)
+		return;
+	kf_rule_msg_frames_add(frames, nf, m);
+	kf_subject_message(ctx, b, m);
+}
+
 static void rule_udp_fragmentation(struct kf_rule_ctx *ctx)
 {
 	const struct kf_result *r = kf_rule_result(ctx);
@@ -417,11 +747,10 @@ static void rule_udp_fragmentation(struct kf_rule_ctx *ctx)
 		const struct kf_endpoint *c = &clients[k];
 		uint64_t frames[KF_LIMIT_EVIDENCE_FRAMES];
 		size_t nf = 0;
-		unsigned too_big = 0, too_big_ok = 0, too_big_none = 0, too_big_failed = 0, frag_ok = 0,
-			 lost = 0, lost_replies = 0, lost_retry_ok = 0;
-		bool ends_early = false;
+		struct frag_facts f = { 0 };
+		struct kf_subject_b subject = { 0 };
+		kf_subject_addr(ctx, &subject, KF_SUBJECT_CLIENT, c, false);
 		char kdc[64] = "";
-		uint64_t retry_frame = 0, retry_reply = 0;
 		/* RESPONSE_TOO_BIG and completed fragmented messages. */
 		struct kf_at_addr at = kf_result_at_addr(r, c, 0);
 		for (size_t i = 0; i < at.n; i++) {
@@ -432,38 +761,39 @@ static void rule_udp_fragmentation(struct kf_rule_ctx *ctx)
 			if (!kf_endpoint_same_addr(&mc, c))
 				continue;
 			if (m->type == KF_KRB_ERROR && m->krb.error_code == 52) {
-				too_big++;
+				f.too_big++;
 				if (!kdc[0])
 					kf_endpoint_addr(&m->src, kdc, sizeof kdc);
 				const struct kf_message *req = kf_msg_request(r, m), *rep;
-				kf_rule_msg_frames_add(frames, &nf, req);
+				frag_evidence(ctx, frames, &nf, &subject, req);
 				kf_rule_frame_add(frames, &nf, m->frame);
+				kf_subject_message(ctx, &subject, m);
 				const struct kf_message *retry =
 					tcp_retry(r, c, m->frame, req ? req->type : 0,
 						  req ? req->krb.cname : m->krb.cname,
 						  req ? req->krb.sname : m->krb.sname, &rep);
 				if (retry && rep) {
-					too_big_ok++;
+					f.too_big_ok++;
 					kf_rule_frame_add(frames, &nf, retry->frame);
 					kf_rule_frame_add(frames, &nf, rep->frame);
-					if (!retry_frame) {
-						retry_frame = retry->frame;
-						retry_reply = rep->frame;
+					if (!f.retry_frame) {
+						f.retry_frame = retry->frame;
+						f.retry_reply = rep->frame;
 					}
 				} else if (retry) {
-					too_big_failed++;
+					f.too_big_failed++;
 					kf_rule_frame_add(frames, &nf, retry->frame);
 				} else {
-					too_big_none++;
+					f.too_big_none++;
 					if (r->last_ts_us && r->last_ts_us < m->ts_us + RETRY_UNSEEN_US)
-						ends_early = true;
+						f.ends_early = true;
 				}
 			} else if (m->ip_fragments > 1) {
-				frag_ok++;
+				f.frag_ok++;
 				if (!kdc[0])
 					kf_endpoint_addr(m->src.port == 88 ? &m->src : &m->dst, kdc,
 							 sizeof kdc);
-				kf_rule_msg_frames_add(frames, &nf, m);
+				frag_evidence(ctx, frames, &nf, &subject, m);
 			}
 		}
 		/* Fragments that never completed. */
@@ -475,11 +805,12 @@ static void rule_udp_fragmentation(struct kf_rule_ctx *ctx)
 			const struct kf_endpoint *tk = t->dst.port == 88 ? &t->dst : &t->src;
 			if (!kf_endpoint_same_addr(tc, c))
 				continue;
-			lost++;
-			lost_replies += t->from_kdc;
+			f.lost++;
+			f.lost_replies += t->from_kdc;
 			if (!kdc[0])
 				kf_endpoint_addr(tk, kdc, sizeof kdc);
 			kf_rule_frame_add(frames, &nf, t->frame);
+			kf_subject_addr(ctx, &subject, KF_SUBJECT_KDC, tk, false);
 			/* The UDP request it belongs to. */
 			const struct kf_message *req =
 				t->request_frame ? kf_msg_at(r, t->request_frame, -1) : NULL;
@@ -492,105 +823,24 @@ static void rule_udp_fragmentation(struct kf_rule_ctx *ctx)
 				    !m->reply_id && (m->type == KF_KRB_AS_REQ || m->type == KF_KRB_TGS_REQ))
 					req = m; /* the last one before the lost datagram */
 			}
-			kf_rule_msg_frames_add(frames, &nf, req);
+			frag_evidence(ctx, frames, &nf, &subject, req);
 			const struct kf_message *rep;
 			const struct kf_message *retry =
 				tcp_retry(r, c, t->frame, req ? req->type : 0, req ? req->krb.cname : NULL,
 					  req ? req->krb.sname : NULL, &rep);
 			if (retry && rep) {
-				lost_retry_ok++;
+				f.lost_retry_ok++;
 				kf_rule_frame_add(frames, &nf, retry->frame);
 				kf_rule_frame_add(frames, &nf, rep->frame);
-				if (!retry_frame) {
-					retry_frame = retry->frame;
-					retry_reply = rep->frame;
+				if (!f.retry_frame) {
+					f.retry_frame = retry->frame;
+					f.retry_reply = rep->frame;
 				}
 			} else if (retry) {
 				kf_rule_frame_add(frames, &nf, retry->frame);
 			}
 		}
-		char cl[64];
-		kf_endpoint_addr(c, cl, sizeof cl);
-		enum kf_severity sev = KF_SEV_INFO;
-		enum kf_confidence conf = KF_CONF_CERTAIN;
-		const char *summary, *expl;
-		const char *retry_txt =
-			retry_frame
-				? kf_rule_fmt(
-					  ctx,
-					  " The client then retried over TCP (frame %llu) and got its reply (frame %llu), "
-					  "so Kerberos works, only slower.",
-					  (unsigned long long)retry_frame, (unsigned long long)retry_reply)
-				: "";
-		if (lost) {
-			sev = KF_SEV_ERROR;
-			conf = lost_retry_ok ? KF_CONF_CERTAIN : KF_CONF_LIKELY;
-			summary = kf_rule_fmt(
-				ctx, "%s between client %s and KDC %s never completed (IP fragments lost)%s",
-				lost_replies ? "Fragmented Kerberos reply" : "Fragmented Kerberos request",
-				cl, kdc,
-				lost_retry_ok ? "; the TCP retry worked" : "; no TCP retry succeeded");
-			expl = kf_rule_fmt(
-				ctx,
-				"A Kerberos %s over UDP was larger than the path MTU and travelled as IP fragments, and "
-				"not all of them arrived: a firewall, NAT or VPN device on the path drops IP fragments "
-				"(typically the non-first ones, which carry no UDP port). The %s waits for a reply that "
-				"never comes and times out (about 1 s for MIT, longer for Windows) before trying again.%s%s",
-				lost_replies ? "reply from the KDC" : "request to the KDC", "client",
-				retry_txt,
-				lost_retry_ok
-					? ""
-					: " No successful TCP retry was seen, so authentication failed (likely: a "
-					  "longer capture would show whether the client tried TCP later).");
-		} else if (too_big_none) {
-			sev = ends_early ? KF_SEV_WARNING : KF_SEV_ERROR;
-			conf = KF_CONF_LIKELY;
-			summary = kf_rule_fmt(
-				ctx,
-				"KDC %s answered KRB_ERR_RESPONSE_TOO_BIG to client %s and no TCP retry %s",
-				kdc, cl, too_big_failed ? "succeeded" : "followed");
-			expl = kf_rule_fmt(
-				ctx,
-				"The KDC's reply did not fit the UDP size limit, so it asked the client to repeat the "
-				"request over TCP (KRB_ERR_RESPONSE_TOO_BIG), but the capture shows no successful retry "
-				"over TCP port 88: TCP 88 may be blocked between client and KDC, or the client does not "
-				"fall back.%s",
-				ends_early
-					? " The capture ends within 2 s of the error, so the retry may simply not have "
-					  "been captured (a longer capture would tell)."
-					: " Likely rather than certain: it rests on the retry's absence.");
-		} else if (too_big) {
-			summary = kf_rule_fmt(
-				ctx,
-				"KDC %s answered KRB_ERR_RESPONSE_TOO_BIG to client %s; the retry over TCP %s",
-				kdc, cl, too_big_failed && !too_big_ok ? "reached the KDC" : "succeeded");
-			expl = kf_rule_fmt(
-				ctx,
-				"The KDC's reply did not fit in a UDP datagram (MIT: kdc_max_dgram_reply_size; Windows "
-				"clients switch to TCP above MaxPacketSize), so it answered KRB_ERR_RESPONSE_TOO_BIG and "
-				"the client repeated the request over TCP.%s This is normal for large tickets (many group "
-				"memberships, long names) and costs one round trip.%s",
-				retry_txt,
-				frag_ok ? " Other Kerberos messages of this client travelled as IP fragments and "
-					  "arrived whole."
-					: "");
-		} else {
-			summary = kf_rule_fmt(
-				ctx,
-				"%u Kerberos message%s over UDP between client %s and KDC %s arrived in IP fragments",
-				frag_ok, frag_ok == 1 ? "" : "s", cl, kdc);
-			expl = "Kerberos messages larger than the path MTU were sent over UDP as IP fragments and were "
-			       "reassembled: authentication works here, but any firewall, NAT or VPN on the path that "
-			       "drops fragments will make these logons time out. Large tickets (PACs with many groups, "
-			       "long names) make it worse.";
-		}
-		kf_finding_add(
-			ctx, sev, conf, frames, nf, summary, expl,
-			"Prefer Kerberos over TCP for large messages: MIT krb5.conf [libdefaults] udp_preference_limit = 1 "
-			"(always TCP); Windows clients use TCP above MaxPacketSize (HKLM\\SYSTEM\\CurrentControlSet\\"
-			"Control\\Lsa\\Kerberos\\Parameters, DWORD MaxPacketSize=1 forces TCP). Make sure TCP port 88 "
-			"is open between clients and KDCs, and that firewalls/VPNs pass IP fragments (or fix the MTU "
-			"on the path).");
+		frag_emit(ctx, c, kdc, &f, frames, nf, &subject);
 	}
 }
 
@@ -598,13 +848,14 @@ static void rule_udp_fragmentation(struct kf_rule_ctx *ctx)
 
 const struct kf_rule kf_rules_reach[] = {
 	{ { "kdc-unreachable", KF_SEV_ERROR, KF_RULE_ROOT_CAUSE, KF_RULE_WINDOW_WHOLE,
-	    "requests to a KDC on port 88 never get an answer", NULL },
+	    "requests to a KDC on port 88 never get an answer", unreach_causes },
 	  rule_kdc_unreachable },
 	{ { "clock-skew", KF_SEV_ERROR, KF_RULE_ROOT_CAUSE, KF_RULE_WINDOW_WHOLE,
-	    "KRB_AP_ERR_SKEW: client, KDC or service clocks differ by more than the tolerance", NULL },
+	    "KRB_AP_ERR_SKEW: client, KDC or service clocks differ by more than the tolerance", skew_causes },
 	  rule_clock_skew },
 	{ { "udp-fragmentation", KF_SEV_INFO, KF_RULE_PLAIN, KF_RULE_WINDOW_WHOLE,
-	    "Kerberos over UDP in IP fragments, lost fragments, or RESPONSE_TOO_BIG and the TCP retry", NULL },
+	    "Kerberos over UDP in IP fragments, lost fragments, or RESPONSE_TOO_BIG and the TCP retry",
+	    frag_causes },
 	  rule_udp_fragmentation },
 };
 const size_t kf_rules_reach_count = sizeof kf_rules_reach / sizeof kf_rules_reach[0];

@@ -547,6 +547,12 @@ END_TEST
 
 /* ---- auth-loop ----------------------------------------------------------- */
 
+/* Member k of f's subject lists exactly s (NULL: nothing). */
+static int subject_is(const struct kf_finding *f, enum kf_subject_kind k, const char *s)
+{
+	return s ? f->subject.n[k] == 1 && strcmp(f->subject.v[k][0], s) == 0 : f->subject.n[k] == 0;
+}
+
 /* One attempt on connection conn from frame f: GET → 401, GET+AP-REQ → final
  * (with AP-REP when aprep). */
 static void attempt(struct kf_result *r, uint64_t f, uint32_t conn, int final, bool aprep)
@@ -578,6 +584,13 @@ START_TEST(t_auth_loop_authorization)
 	ck_assert(contains(f->explanation, "authorization"));
 	ck_assert(fx_has_frame(f, 10) && fx_has_frame(f, 33));
 	ck_assert(!fx_has_frame(f, 9)); /* the 401 before credentials is the normal offer */
+	ck_assert_str_eq(f->cause, "authorization-refused");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.10"));
+	ck_assert(subject_is(f, KF_SUBJECT_SERVER, "10.0.0.20:80"));
+	ck_assert(subject_is(f, KF_SUBJECT_SERVICE, "HTTP/web.lab.test@LAB.TEST"));
+	ck_assert(subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST"));
+	ck_assert(subject_is(f, KF_SUBJECT_KDC, NULL));
 	fx_free(r);
 }
 END_TEST
@@ -599,6 +612,11 @@ START_TEST(t_auth_loop_krb_errors)
 	const struct kf_finding *f = fx_find(r, "auth-loop");
 	ck_assert_ptr_nonnull(f);
 	ck_assert(contains(f->summary, "KRB_AP_ERR_MODIFIED"));
+	ck_assert_str_eq(f->cause, "ticket-rejected");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(fx_has_frame(f, 10) && fx_has_frame(f, 11) && fx_has_frame(f, 22) && fx_has_frame(f, 23));
+	ck_assert(subject_is(f, KF_SUBJECT_SERVICE, "HTTP/web.lab.test@LAB.TEST"));
+	ck_assert(subject_is(f, KF_SUBJECT_USER, NULL));
 	fx_free(r);
 }
 END_TEST
@@ -671,6 +689,12 @@ START_TEST(t_token_too_large)
 		  contains(f->remediation, "LimitRequestFieldSize") &&
 		  contains(f->remediation, "large_client_header_buffers"));
 	ck_assert(fx_has_frame(f, 8) && fx_has_frame(f, 14) && fx_has_frame(f, 15));
+	ck_assert_str_eq(f->cause, "kerberos-token-too-large");
+	ck_assert(contains(f->explanation, "the token is a Kerberos AP-REQ"));
+	ck_assert(subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.10"));
+	ck_assert(subject_is(f, KF_SUBJECT_SERVER, "10.0.0.20:80"));
+	ck_assert(subject_is(f, KF_SUBJECT_SERVICE, "HTTP/small.lab.test@LAB.TEST"));
+	ck_assert(subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST"));
 	fx_free(r);
 }
 END_TEST
@@ -685,6 +709,11 @@ START_TEST(t_token_too_large_likely_and_431)
 	const struct kf_finding *f = fx_find(r, "token-too-large");
 	ck_assert_ptr_nonnull(f);
 	ck_assert_int_eq(f->confidence, KF_CONF_LIKELY);
+	ck_assert_int_eq(f->severity, KF_SEV_ERROR);
+	ck_assert_str_eq(f->cause, "header-too-large"); /* no AP-REQ in the request */
+	ck_assert(fx_has_frame(f, 14) && fx_has_frame(f, 15));
+	ck_assert(subject_is(f, KF_SUBJECT_SERVER, "10.0.0.20:80"));
+	ck_assert(subject_is(f, KF_SUBJECT_SERVICE, NULL));
 	fx_free(r);
 }
 END_TEST
@@ -731,6 +760,12 @@ START_TEST(t_request_based)
 	ck_assert_uint_eq(r->n_findings, 1);
 	const struct kf_finding *f = fx_find(r, "request-based-kerberos");
 	ck_assert(fx_has_frame(f, 10) && fx_has_frame(f, 13) && fx_has_frame(f, 16));
+	ck_assert_str_eq(f->cause, "ap-req-every-request");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.10"));
+	ck_assert(subject_is(f, KF_SUBJECT_SERVER, "10.0.0.20:80"));
+	ck_assert(subject_is(f, KF_SUBJECT_SERVICE, "HTTP/web.lab.test@LAB.TEST"));
+	ck_assert(subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST"));
 	fx_free(r);
 }
 END_TEST
@@ -750,6 +785,87 @@ START_TEST(t_request_based_near_misses)
 	fx_finish(r);
 	fx_run(r, "request-based-kerberos");
 	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+}
+END_TEST
+
+/* ---- causes and subjects of auth-loop, token-too-large, request-based-kerberos ---- */
+
+/* NTLM AUTHENTICATE refused on two connections, nothing saying why. */
+START_TEST(t_auth_loop_undetermined)
+{
+	struct kf_result *r = fx_new();
+	ntlm_legs(r, 4, 1, "web.lab.test", false, 401);
+	ntlm_legs(r, 10, 2, "web.lab.test", false, 401);
+	fx_finish(r);
+	fx_run(r, "auth-loop");
+	ck_assert_uint_eq(fx_count(r, "auth-loop", KF_SEV_ERROR), 1);
+	const struct kf_finding *f = fx_find(r, "auth-loop");
+	ck_assert_str_eq(f->cause, "undetermined");
+	ck_assert_int_eq(f->confidence, KF_CONF_LIKELY);
+	ck_assert(contains(f->explanation, "with no Kerberos token explaining why"));
+	ck_assert(fx_has_frame(f, 6) && fx_has_frame(f, 7) && fx_has_frame(f, 12) && fx_has_frame(f, 13));
+	ck_assert(!fx_has_frame(f, 4) && !fx_has_frame(f, 5)); /* NTLM's handshake legs */
+	ck_assert(subject_is(f, KF_SUBJECT_USER, "LAB\\alice"));
+	ck_assert(subject_is(f, KF_SUBJECT_SERVER, "10.0.0.20:80"));
+	fx_free(r);
+}
+END_TEST
+
+/* A front end's S4U2Proxy ticket names the user it acts for: that user is
+ * the subject, not the front end's own account (its TGT's). */
+START_TEST(t_auth_loop_user_is_ticket_holder)
+{
+	struct kf_result *r = fx_new();
+	fx_krb(r, 1, KF_KRB_AS_REQ, CK, KDC)->krb.cname = "websvc";
+	struct kf_message *tgt = fx_krb(r, 2, KF_KRB_AS_REP, KDC, CK);
+	tgt->krb.cname = "websvc";
+	tgt->krb.crealm = "LAB.TEST";
+	tgt->krb.ticket = fx_ticket(r, "krbtgt/LAB.TEST", "LAB.TEST", 18, 1);
+	fx_link(r, 1, KF_KRB_AS_REQ, 2, KF_KRB_AS_REP);
+	struct kf_message *p = fx_krb(r, 5, KF_KRB_TGS_REQ, CK, KDC);
+	p->krb.sname = "HTTP/web.lab.test";
+	p->krb.realm = "LAB.TEST";
+	struct kf_message *rep = fx_krb(r, 6, KF_KRB_TGS_REP, KDC, CK);
+	rep->krb.cname = "bob";
+	rep->krb.crealm = "LAB.TEST";
+	rep->krb.ticket = fx_ticket(r, "HTTP/web.lab.test", "LAB.TEST", 18, 2);
+	fx_link(r, 5, KF_KRB_TGS_REQ, 6, KF_KRB_TGS_REP);
+	attempt(r, 8, 3, 401, true);
+	attempt(r, 20, 4, 401, true);
+	fx_finish(r);
+	ck_assert_str_eq(r->stories[0].user, "websvc@LAB.TEST");
+	fx_run(r, "auth-loop");
+	const struct kf_finding *f = fx_find(r, "auth-loop");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_str_eq(f->cause, "authorization-refused");
+	ck_assert(subject_is(f, KF_SUBJECT_USER, "bob@LAB.TEST"));
+	fx_free(r);
+}
+END_TEST
+
+/* A large NTLM request header refused with 400, a smaller one answered 401. */
+START_TEST(t_token_too_large_header_ntlm)
+{
+	struct kf_result *r = fx_new();
+	get(r, 4, 1, C, WEB, "dav.example", NULL, 0, 150);
+	resp(r, 5, 1, WEB, C, 401, "NTLM", NULL, 4);
+	struct kf_message *a = fx_http(r, 6, KF_MSG_NTLM_AUTHENTICATE, 1, C, WEB);
+	a->ntlm = kf_arena_zalloc(&r->arena, sizeof *a->ntlm);
+	a->ntlm->domain = "LAB";
+	a->ntlm->user = "alice";
+	get(r, 6, 1, C, WEB, "dav.example", "NTLM", 400, 9000);
+	resp(r, 7, 1, WEB, C, 400, NULL, NULL, 6);
+	fx_finish(r);
+	fx_run(r, "token-too-large");
+	ck_assert_uint_eq(fx_count(r, "token-too-large", KF_SEV_ERROR), 1);
+	const struct kf_finding *f = fx_find(r, "token-too-large");
+	ck_assert_str_eq(f->cause, "header-too-large");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(!contains(f->explanation, "the token is a Kerberos AP-REQ"));
+	ck_assert(fx_has_frame(f, 4) && fx_has_frame(f, 6) && fx_has_frame(f, 7));
+	ck_assert(subject_is(f, KF_SUBJECT_USER, "LAB\\alice"));
+	ck_assert(subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.10"));
 	fx_free(r);
 }
 END_TEST
@@ -784,5 +900,10 @@ int main(void)
 	tcase_add_test(tc, t_request_based);
 	tcase_add_test(tc, t_request_based_near_misses);
 	suite_add_tcase(s, tc);
+	TCase *tok = tcase_create("http-token-causes");
+	tcase_add_test(tok, t_auth_loop_undetermined);
+	tcase_add_test(tok, t_auth_loop_user_is_ticket_holder);
+	tcase_add_test(tok, t_token_too_large_header_ntlm);
+	suite_add_tcase(s, tok);
 	return kf_test_run(s);
 }

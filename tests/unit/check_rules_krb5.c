@@ -377,6 +377,21 @@ END_TEST
 
 /* ---- etype-nosupp and weak-etype ---------------------------------------------------- */
 
+/* Member k of f's subject lists exactly s (NULL: nothing). */
+static int subject_is(const struct kf_finding *f, enum kf_subject_kind k, const char *s)
+{
+	return s ? f->subject.n[k] == 1 && strcmp(f->subject.v[k][0], s) == 0 : f->subject.n[k] == 0;
+}
+
+/* Member k of f's subject lists s, among others. */
+static int subject_has(const struct kf_finding *f, enum kf_subject_kind k, const char *s)
+{
+	for (unsigned i = 0; i < f->subject.n[k]; i++)
+		if (strcmp(f->subject.v[k][i], s) == 0)
+			return 1;
+	return 0;
+}
+
 START_TEST(t_nosupp_service_rc4_only)
 {
 	struct kf_result *r = fx_new();
@@ -389,7 +404,13 @@ START_TEST(t_nosupp_service_rc4_only)
 	ck_assert(contains(fx_find(r, "etype-nosupp")->summary, "aes256-cts-hmac-sha1-96"));
 	fx_run(r, "weak-etype");
 	ck_assert_uint_eq(fx_count(r, "weak-etype", KF_SEV_WARNING), 1);
-	ck_assert_int_eq(fx_find(r, "weak-etype")->confidence, KF_CONF_LIKELY);
+	const struct kf_finding *f = fx_find(r, "weak-etype");
+	ck_assert_int_eq(f->confidence, KF_CONF_LIKELY);
+	ck_assert_str_eq(f->cause, "no-common-etype");
+	ck_assert(fx_has_frame(f, 5) && fx_has_frame(f, 6));
+	ck_assert(subject_is(f, KF_SUBJECT_SERVICE, "HTTP/rc4only.lab.test@LAB.TEST"));
+	ck_assert(subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.10"));
+	ck_assert(subject_is(f, KF_SUBJECT_KDC, "10.0.0.2"));
 	fx_free(r);
 }
 END_TEST
@@ -436,6 +457,9 @@ START_TEST(t_weak_client_offers_only_rc4)
 	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
 	ck_assert(contains(f->summary, "offered only RC4"));
 	ck_assert(fx_has_frame(f, 1) && fx_has_frame(f, 2));
+	ck_assert_str_eq(f->cause, "client-offers-only-weak");
+	ck_assert(subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST"));
+	ck_assert(subject_is(f, KF_SUBJECT_SERVICE, "krbtgt/LAB.TEST@LAB.TEST"));
 	fx_free(r);
 }
 END_TEST
@@ -460,6 +484,13 @@ START_TEST(t_weak_rc4_ticket)
 	ck_assert(contains(f->summary, "host/des.lab.test@LAB.TEST"));
 	ck_assert(contains(f->summary, "rc4-hmac"));
 	ck_assert(contains(f->remediation, "msDS-SupportedEncryptionTypes"));
+	ck_assert_str_eq(f->cause, "weak-ticket");
+	ck_assert_uint_eq(f->subject.n[KF_SUBJECT_SERVICE], 2);
+	ck_assert(subject_has(f, KF_SUBJECT_SERVICE, "HTTP/rc4.lab.test@LAB.TEST") &&
+		  subject_has(f, KF_SUBJECT_SERVICE, "host/des.lab.test@LAB.TEST"));
+	ck_assert(subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST"));
+	ck_assert(subject_is(f, KF_SUBJECT_SERVER, "10.0.0.20:80"));
+	ck_assert(subject_is(f, KF_SUBJECT_KDC, "10.0.0.2"));
 	fx_free(r);
 }
 END_TEST
@@ -652,6 +683,12 @@ START_TEST(t_skew_kdc_estimated_from_till)
 	ck_assert(contains(f->summary, "alice@LAB.TEST"));
 	ck_assert(contains(f->remediation, "w32tm /resync"));
 	ck_assert(contains(f->remediation, "chrony"));
+	ck_assert_str_eq(f->cause, "client-clock");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST"));
+	ck_assert(subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.10"));
+	ck_assert(subject_is(f, KF_SUBJECT_KDC, "10.0.0.2"));
+	ck_assert(subject_is(f, KF_SUBJECT_SERVER, NULL));
 	fx_free(r);
 }
 END_TEST
@@ -670,6 +707,9 @@ START_TEST(t_skew_kdc_with_ctime)
 	ck_assert_ptr_nonnull(f);
 	ck_assert(contains(f->summary, "7 min ahead of the KDC"));
 	ck_assert(contains(f->explanation, "ctime"));
+	ck_assert_str_eq(f->cause, "client-clock"); /* the KDC's stime agrees with the capture */
+	ck_assert(fx_has_frame(f, 1) && fx_has_frame(f, 2));
+	ck_assert(subject_is(f, KF_SUBJECT_SERVICE, "HTTP/web.lab.test@LAB.TEST"));
 	fx_free(r);
 }
 END_TEST
@@ -694,6 +734,12 @@ START_TEST(t_skew_service)
 	ck_assert(contains(f->summary, "service clock 10 min ahead of the KDC"));
 	ck_assert(contains(f->summary, "HTTP/skew.lab.test"));
 	ck_assert(fx_has_frame(f, 14) && fx_has_frame(f, 15));
+	ck_assert_str_eq(f->cause, "service-clock");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(subject_is(f, KF_SUBJECT_SERVER, "10.0.0.20:80"));
+	ck_assert(subject_is(f, KF_SUBJECT_SERVICE, "HTTP/skew.lab.test@LAB.TEST"));
+	ck_assert(subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST"));
+	ck_assert(subject_is(f, KF_SUBJECT_KDC, NULL));
 	fx_free(r);
 }
 END_TEST
@@ -712,6 +758,10 @@ START_TEST(t_skew_recovered_is_warning)
 	const struct kf_finding *f = fx_find(r, "clock-skew");
 	ck_assert(contains(f->summary, "KDC clock 3 h ahead"));
 	ck_assert(contains(f->summary, "retried"));
+	ck_assert_str_eq(f->cause, "kdc-clock");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(fx_has_frame(f, 1) && fx_has_frame(f, 2) && !fx_has_frame(f, 4));
+	ck_assert(subject_is(f, KF_SUBJECT_USER, "pc$@LAB.TEST"));
 	fx_free(r);
 }
 END_TEST
@@ -751,6 +801,11 @@ START_TEST(t_udp_too_big_tcp_retry)
 	ck_assert(fx_has_frame(f, 1) && fx_has_frame(f, 2) && fx_has_frame(f, 3) && fx_has_frame(f, 4));
 	ck_assert(contains(f->summary, "succeeded"));
 	ck_assert(contains(f->remediation, "udp_preference_limit"));
+	ck_assert_str_eq(f->cause, "response-too-big-tcp-retry");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.10"));
+	ck_assert(subject_is(f, KF_SUBJECT_KDC, "10.0.0.2"));
+	ck_assert(subject_is(f, KF_SUBJECT_USER, "carol@LAB.TEST"));
 	fx_free(r);
 }
 END_TEST
@@ -764,7 +819,10 @@ START_TEST(t_udp_too_big_no_retry)
 	fx_finish(r);
 	fx_run(r, "udp-fragmentation");
 	ck_assert_uint_eq(fx_count(r, "udp-fragmentation", KF_SEV_ERROR), 1);
-	ck_assert_int_eq(fx_find(r, "udp-fragmentation")->confidence, KF_CONF_LIKELY);
+	const struct kf_finding *f = fx_find(r, "udp-fragmentation");
+	ck_assert_int_eq(f->confidence, KF_CONF_LIKELY);
+	ck_assert_str_eq(f->cause, "response-too-big-no-retry");
+	ck_assert(fx_has_frame(f, 1) && fx_has_frame(f, 2));
 	fx_free(r);
 
 	r = fx_new();
@@ -774,6 +832,10 @@ START_TEST(t_udp_too_big_no_retry)
 	fx_finish(r);
 	fx_run(r, "udp-fragmentation");
 	ck_assert_uint_eq(fx_count(r, "udp-fragmentation", KF_SEV_WARNING), 1);
+	/* the capture cannot tell whether the client retried over TCP */
+	f = fx_find(r, "udp-fragmentation");
+	ck_assert_str_eq(f->cause, "undetermined");
+	ck_assert_int_eq(f->confidence, KF_CONF_LIKELY);
 	fx_free(r);
 }
 END_TEST
@@ -791,6 +853,10 @@ START_TEST(t_udp_fragmented_complete)
 	const struct kf_finding *f = fx_find(r, "udp-fragmentation");
 	ck_assert(fx_has_frame(f, 2) && fx_has_frame(f, 3));
 	ck_assert(contains(f->summary, "IP fragments"));
+	ck_assert_str_eq(f->cause, "fragments-reassembled");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(subject_is(f, KF_SUBJECT_USER, "carol@LAB.TEST"));
+	ck_assert(subject_is(f, KF_SUBJECT_KDC, "10.0.0.2"));
 	fx_free(r);
 }
 END_TEST
@@ -813,6 +879,10 @@ START_TEST(t_udp_fragments_lost_then_tcp)
 	ck_assert(fx_has_frame(f, 3) && fx_has_frame(f, 4) && fx_has_frame(f, 8) && fx_has_frame(f, 12));
 	ck_assert(contains(f->summary, "reply"));
 	ck_assert(contains(f->summary, "TCP retry worked"));
+	ck_assert_str_eq(f->cause, "reply-fragments-lost");
+	ck_assert(subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.10"));
+	ck_assert(subject_is(f, KF_SUBJECT_KDC, "10.0.0.2"));
+	ck_assert(subject_is(f, KF_SUBJECT_USER, "carol@LAB.TEST"));
 	fx_free(r);
 }
 END_TEST
@@ -828,6 +898,9 @@ START_TEST(t_udp_fragments_lost_no_retry)
 	ck_assert_uint_eq(fx_count(r, "udp-fragmentation", KF_SEV_ERROR), 1);
 	ck_assert_int_eq(fx_find(r, "udp-fragmentation")->confidence, KF_CONF_LIKELY);
 	ck_assert(contains(fx_find(r, "udp-fragmentation")->summary, "no TCP retry"));
+	ck_assert_str_eq(fx_find(r, "udp-fragmentation")->cause, "reply-fragments-lost");
+	ck_assert(fx_has_frame(fx_find(r, "udp-fragmentation"), 3) &&
+		  fx_has_frame(fx_find(r, "udp-fragmentation"), 4));
 	fx_free(r);
 }
 END_TEST
@@ -839,6 +912,301 @@ START_TEST(t_udp_plain_no_finding)
 	fx_finish(r);
 	fx_run(r, "udp-fragmentation");
 	ck_assert_uint_eq(fx_count(r, "udp-fragmentation", 0), 0);
+	fx_free(r);
+}
+END_TEST
+
+/* ---- causes and subjects of kdc-unreachable, clock-skew, udp-fragmentation, weak-etype ---- */
+
+/* The rows of the rules of rules_reach.c, rules_etype.c and
+ * rules_http_token.c list exactly the causes docs/rules.md describes (the
+ * HTTP ones' findings are tested in check_rules_http.c). */
+START_TEST(t_reach_etype_http_token_causes_listed)
+{
+	static const char *const want[][8] = {
+		{ "kdc-unreachable", "failover", "tcp-reset", "icmp-unreachable", "fragments-lost",
+		  "syn-unanswered", "no-reply", NULL },
+		{ "clock-skew", "client-clock", "kdc-clock", "service-clock", "undetermined", NULL },
+		{ "udp-fragmentation", "reply-fragments-lost", "request-fragments-lost",
+		  "response-too-big-no-retry", "undetermined", "response-too-big-tcp-retry",
+		  "fragments-reassembled", NULL },
+		{ "weak-etype", "weak-ticket", "weak-user-key", "client-offers-only-weak", "no-common-etype",
+		  NULL },
+		{ "auth-loop", "authorization-refused", "ticket-rejected", "undetermined", NULL },
+		{ "token-too-large", "kerberos-token-too-large", "header-too-large", NULL },
+		{ "request-based-kerberos", "ap-req-every-request", NULL },
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		const struct kf_rule *rule = kf_rule_find(want[i][0]);
+		ck_assert_ptr_nonnull(rule);
+		size_t n = 0;
+		for (const char *const *c = rule->info.causes; c && *c; c++)
+			n++;
+		size_t k = 1;
+		for (; want[i][k]; k++)
+			ck_assert(kf_rule_cause_listed(&rule->info, want[i][k]));
+		ck_assert_uint_eq(n, k - 1);
+	}
+}
+END_TEST
+
+/* Run rule id alone over r (finished here); its first finding, which must exist. */
+static const struct kf_finding *run_one(struct kf_result *r, const char *id)
+{
+	fx_finish(r);
+	fx_run(r, id);
+	const struct kf_finding *f = fx_find(r, id);
+	ck_assert_ptr_nonnull(f);
+	return f;
+}
+
+#define DEAD "10.0.0.99:88"
+
+/* An AS-REQ for alice to the dead KDC in frame f, with its UDP event. */
+static void unanswered(struct kf_result *r, uint64_t f)
+{
+	as_req(r, f, CL, DEAD, "alice", "krbtgt/LAB.TEST");
+	fx_tevent(r, KF_TEV_UDP_NO_REPLY, f, CL, DEAD)->request_frame = f;
+}
+
+START_TEST(t_unreach_no_reply)
+{
+	struct kf_result *r = fx_new();
+	unanswered(r, 1);
+	unanswered(r, 3);
+	fx_finish(r);
+	fx_run(r, "kdc-unreachable");
+	ck_assert_uint_eq(fx_count(r, "kdc-unreachable", KF_SEV_ERROR), 1);
+	const struct kf_finding *f = fx_find(r, "kdc-unreachable");
+	ck_assert_str_eq(f->cause, "no-reply");
+	ck_assert_int_eq(f->confidence, KF_CONF_LIKELY);
+	ck_assert(fx_has_frame(f, 1) && fx_has_frame(f, 3));
+	ck_assert(contains(f->summary, "2 requests without a reply"));
+	ck_assert(contains(f->explanation, "No answer at all came back"));
+	ck_assert(subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.10") &&
+		  subject_is(f, KF_SUBJECT_KDC, "10.0.0.99"));
+	ck_assert(subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST"));
+	ck_assert(subject_is(f, KF_SUBJECT_SERVICE, "krbtgt/LAB.TEST@LAB.TEST"));
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_unreach_syn_unanswered)
+{
+	struct kf_result *r = fx_new();
+	unanswered(r, 1);
+	struct kf_tevent *t = fx_tevent(r, KF_TEV_TCP_NO_ANSWER, 2, "10.0.0.10:40002", DEAD);
+	t->transport = KF_TRANSPORT_TCP;
+	t->count = 3;
+	const struct kf_finding *f = run_one(r, "kdc-unreachable");
+	ck_assert_int_eq(f->severity, KF_SEV_ERROR);
+	ck_assert_str_eq(f->cause, "syn-unanswered");
+	ck_assert_int_eq(f->confidence, KF_CONF_LIKELY);
+	ck_assert(contains(f->summary, "3 TCP SYNs never answered"));
+	ck_assert(fx_has_frame(f, 1) && fx_has_frame(f, 2));
+	fx_free(r);
+}
+END_TEST
+
+/* Refusals: a reset (with an ICMP unreachable too) and an ICMP unreachable alone. */
+START_TEST(t_unreach_refused)
+{
+	struct kf_result *r = fx_new();
+	unanswered(r, 1);
+	fx_tevent(r, KF_TEV_ICMP_UNREACHABLE, 2, CL, DEAD);
+	fx_tevent(r, KF_TEV_TCP_RESET, 3, "10.0.0.10:40002", DEAD)->transport = KF_TRANSPORT_TCP;
+	const struct kf_finding *f = run_one(r, "kdc-unreachable");
+	ck_assert_int_eq(f->severity, KF_SEV_ERROR);
+	ck_assert_str_eq(f->cause, "tcp-reset");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(fx_has_frame(f, 1) && fx_has_frame(f, 2) && fx_has_frame(f, 3));
+	ck_assert(contains(f->explanation, "The host refused them"));
+	ck_assert(!contains(f->remediation, "Likely"));
+	fx_free(r);
+
+	r = fx_new();
+	as_req(r, 1, CL, DEAD, "alice", "krbtgt/LAB.TEST");
+	fx_tevent(r, KF_TEV_ICMP_UNREACHABLE, 2, CL, DEAD);
+	f = run_one(r, "kdc-unreachable");
+	ck_assert_str_eq(f->cause, "icmp-unreachable");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(subject_is(f, KF_SUBJECT_KDC, "10.0.0.99") &&
+		  subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.10"));
+	fx_free(r);
+}
+END_TEST
+
+/* The KDC's reply was sent, in IP fragments that never all arrived. */
+START_TEST(t_unreach_fragments_lost)
+{
+	struct kf_result *r = fx_new();
+	unanswered(r, 1);
+	fx_tevent(r, KF_TEV_FRAG_INCOMPLETE, 2, CL, DEAD)->from_kdc = true;
+	const struct kf_finding *f = run_one(r, "kdc-unreachable");
+	ck_assert_int_eq(f->severity, KF_SEV_ERROR);
+	ck_assert_str_eq(f->cause, "fragments-lost");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(fx_has_frame(f, 1) && fx_has_frame(f, 2));
+	ck_assert(contains(f->summary, "1 datagram lost in IP fragments"));
+	ck_assert(contains(f->remediation, "udp_preference_limit"));
+	fx_free(r);
+}
+END_TEST
+
+/* Another KDC answered afterwards: a warning, certain or likely as the dead one refused or kept silent. */
+START_TEST(t_unreach_failover)
+{
+	struct kf_result *r = fx_new();
+	unanswered(r, 1);
+	as_req(r, 5, CL, KDC, "alice", "krbtgt/LAB.TEST");
+	as_rep(r, 6, 5, KDC, CL, "alice", 18);
+	fx_finish(r);
+	fx_run(r, "kdc-unreachable");
+	ck_assert_uint_eq(fx_count(r, "kdc-unreachable", 0), 1);
+	const struct kf_finding *f = fx_find(r, "kdc-unreachable");
+	ck_assert_int_eq(f->severity, KF_SEV_WARNING);
+	ck_assert_str_eq(f->cause, "failover");
+	ck_assert_int_eq(f->confidence, KF_CONF_LIKELY);
+	ck_assert(contains(f->explanation, "from another KDC"));
+	ck_assert(!fx_has_frame(f, 5) && !fx_has_frame(f, 6));
+	ck_assert(subject_is(f, KF_SUBJECT_KDC, "10.0.0.99"));
+	fx_free(r);
+
+	r = fx_new();
+	unanswered(r, 1);
+	fx_tevent(r, KF_TEV_ICMP_UNREACHABLE, 2, CL, DEAD);
+	as_req(r, 5, CL, KDC, "alice", "krbtgt/LAB.TEST");
+	as_rep(r, 6, 5, KDC, CL, "alice", 18);
+	f = run_one(r, "kdc-unreachable");
+	ck_assert_str_eq(f->cause, "failover");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(contains(f->explanation, "The host refused them"));
+	fx_free(r);
+}
+END_TEST
+
+/* A skew error without stime: the clocks differ, which one is off is not told. */
+START_TEST(t_skew_undetermined)
+{
+	struct kf_result *r = fx_new();
+	as_req(r, 1, CL, KDC, "alice", "krbtgt/LAB.TEST");
+	err(r, 2, 1, KF_KRB_AS_REQ, KDC, CL, 37)->krb.has_stime = false;
+	const struct kf_finding *f = run_one(r, "clock-skew");
+	ck_assert_int_eq(f->severity, KF_SEV_ERROR);
+	ck_assert_str_eq(f->cause, "undetermined");
+	ck_assert_int_eq(f->confidence, KF_CONF_LIKELY);
+	ck_assert(contains(f->summary, "differ by more than the tolerance"));
+	ck_assert(fx_has_frame(f, 1) && fx_has_frame(f, 2));
+	ck_assert(subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST") &&
+		  subject_is(f, KF_SUBJECT_KDC, "10.0.0.2"));
+	fx_free(r);
+}
+END_TEST
+
+/* The sender's clock against the capture's, with no KDC to compare with;
+ * with ctime, the sender's stime still says which side is off. */
+START_TEST(t_skew_sender_vs_capture)
+{
+	struct kf_result *r = fx_new();
+	struct kf_message *q = fx_http(r, 14, KF_KRB_AP_REQ, 1, WEBC, WEB);
+	q->krb.ticket = fx_ticket(r, "HTTP/skew.lab.test", "LAB.TEST", 18, 1);
+	struct kf_message *e = fx_http(r, 15, KF_KRB_ERROR, 1, WEB, WEBC);
+	e->krb.error_code = 37;
+	e->krb.sname = "HTTP/skew.lab.test";
+	e->krb.realm = "LAB.TEST";
+	e->krb.has_stime = true;
+	e->krb.stime = T0 - 600;
+	fx_link(r, 14, KF_KRB_AP_REQ, 15, KF_KRB_ERROR);
+	const struct kf_finding *f = run_one(r, "clock-skew");
+	ck_assert_str_eq(f->cause, "service-clock");
+	ck_assert(contains(f->summary, "service clock 10 min behind the capture's clock"));
+	ck_assert(subject_is(f, KF_SUBJECT_SERVER, "10.0.0.20:80"));
+	fx_free(r);
+
+	r = fx_new();
+	tgs_req(r, 1, CL, KDC, "HTTP/web.lab.test");
+	e = err(r, 2, 1, KF_KRB_TGS_REQ, KDC, CL, 37);
+	e->krb.stime += 600; /* the KDC 10 min ahead of the capture */
+	e->krb.has_ctime = true;
+	e->krb.ctime = e->krb.stime - 600;
+	e->krb.cusec = e->krb.susec;
+	f = run_one(r, "clock-skew");
+	ck_assert_str_eq(f->cause, "kdc-clock");
+	ck_assert(contains(f->summary, "10 min behind the KDC"));
+	fx_free(r);
+}
+END_TEST
+
+/* The KDC agrees with the capture, the client's request gives no end time to estimate from. */
+START_TEST(t_skew_client_unmeasured)
+{
+	struct kf_result *r = fx_new();
+	as_req(r, 1, CL, KDC, "alice", "krbtgt/LAB.TEST");
+	err(r, 2, 1, KF_KRB_AS_REQ, KDC, CL, 37);
+	const struct kf_finding *f = run_one(r, "clock-skew");
+	ck_assert_str_eq(f->cause, "client-clock");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(contains(f->summary, "client clock off from the KDC by more than the tolerance"));
+	fx_free(r);
+}
+END_TEST
+
+/* The client's request never arrived whole at the KDC. */
+START_TEST(t_udp_request_fragments_lost)
+{
+	struct kf_result *r = fx_new();
+	fx_tevent(r, KF_TEV_FRAG_INCOMPLETE, 4, CL, KDC);
+	tcp(as_req(r, 8, CL, KDC, "carol", "krbtgt/LAB.TEST"), 1);
+	tcp(as_rep(r, 9, 8, KDC, CL, "carol", 18), 1);
+	fx_finish(r);
+	fx_run(r, "udp-fragmentation");
+	ck_assert_uint_eq(fx_count(r, "udp-fragmentation", KF_SEV_ERROR), 1);
+	const struct kf_finding *f = fx_find(r, "udp-fragmentation");
+	ck_assert_str_eq(f->cause, "request-fragments-lost");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(contains(f->summary, "Fragmented Kerberos request"));
+	ck_assert(fx_has_frame(f, 4) && fx_has_frame(f, 8) && fx_has_frame(f, 9));
+	ck_assert(subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.10") && subject_is(f, KF_SUBJECT_KDC, "10.0.0.2"));
+	fx_free(r);
+}
+END_TEST
+
+/* An AS reply under the user's RC4 key, although the ticket is AES. */
+START_TEST(t_weak_user_key)
+{
+	struct kf_result *r = fx_new();
+	as_req(r, 1, CL, KDC, "old", "krbtgt/LAB.TEST");
+	as_rep(r, 2, 1, KDC, CL, "old", 18)->krb.enc_etype = 23;
+	fx_finish(r);
+	fx_run(r, "weak-etype");
+	ck_assert_uint_eq(fx_count(r, "weak-etype", KF_SEV_WARNING), 1);
+	const struct kf_finding *f = fx_find(r, "weak-etype");
+	ck_assert_str_eq(f->cause, "weak-user-key");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(contains(f->summary, "AS reply encrypted with old@LAB.TEST's RC4"));
+	ck_assert(fx_has_frame(f, 2));
+	ck_assert(subject_is(f, KF_SUBJECT_USER, "old@LAB.TEST") &&
+		  subject_is(f, KF_SUBJECT_KDC, "10.0.0.2"));
+	ck_assert(subject_is(f, KF_SUBJECT_SERVICE, NULL));
+	fx_free(r);
+}
+END_TEST
+
+/* Kerberoasting's shape: a TGS-REQ offering only RC4, answered with an RC4
+ * ticket: the client's offer explains the ticket. */
+START_TEST(t_weak_offer_explains_ticket)
+{
+	struct kf_result *r = fx_new();
+	login(r, 1, CL);
+	set_etypes(r, tgs_req(r, 5, CL, KDC, "HTTP/svc.lab.test"), etypes_rc4, 1);
+	tgs_rep(r, 6, 5, KDC, CL, "HTTP/svc.lab.test", 23);
+	const struct kf_finding *f = run_one(r, "weak-etype");
+	ck_assert_str_eq(f->cause, "client-offers-only-weak");
+	ck_assert(contains(f->summary, "ticket for HTTP/svc.lab.test@LAB.TEST") &&
+		  contains(f->summary, "offered only RC4"));
+	ck_assert(fx_has_frame(f, 5) && fx_has_frame(f, 6));
+	ck_assert(subject_is(f, KF_SUBJECT_SERVICE, "HTTP/svc.lab.test@LAB.TEST"));
+	ck_assert(subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST"));
 	fx_free(r);
 }
 END_TEST
@@ -875,6 +1243,8 @@ int main(void)
 	tcase_add_test(b, t_weak_client_offers_only_rc4);
 	tcase_add_test(b, t_weak_rc4_ticket);
 	tcase_add_test(b, t_weak_rc4_offered_among_aes_is_fine);
+	tcase_add_test(b, t_weak_user_key);
+	tcase_add_test(b, t_weak_offer_explains_ticket);
 	suite_add_tcase(s, b);
 	TCase *c = tcase_create("clock-skew");
 	tcase_add_test(c, t_skew_kdc_estimated_from_till);
@@ -882,6 +1252,9 @@ int main(void)
 	tcase_add_test(c, t_skew_service);
 	tcase_add_test(c, t_skew_recovered_is_warning);
 	tcase_add_test(c, t_skew_none_without_error);
+	tcase_add_test(c, t_skew_undetermined);
+	tcase_add_test(c, t_skew_sender_vs_capture);
+	tcase_add_test(c, t_skew_client_unmeasured);
 	suite_add_tcase(s, c);
 	TCase *d = tcase_create("udp-fragmentation");
 	tcase_add_test(d, t_udp_too_big_tcp_retry);
@@ -890,6 +1263,15 @@ int main(void)
 	tcase_add_test(d, t_udp_fragments_lost_then_tcp);
 	tcase_add_test(d, t_udp_fragments_lost_no_retry);
 	tcase_add_test(d, t_udp_plain_no_finding);
+	tcase_add_test(d, t_udp_request_fragments_lost);
 	suite_add_tcase(s, d);
+	TCase *e = tcase_create("kdc-unreachable");
+	tcase_add_test(e, t_reach_etype_http_token_causes_listed);
+	tcase_add_test(e, t_unreach_no_reply);
+	tcase_add_test(e, t_unreach_syn_unanswered);
+	tcase_add_test(e, t_unreach_refused);
+	tcase_add_test(e, t_unreach_fragments_lost);
+	tcase_add_test(e, t_unreach_failover);
+	suite_add_tcase(s, e);
 	return kf_test_run(s);
 }
