@@ -351,7 +351,7 @@ START_TEST(t_stale_keytab_finding)
 END_TEST
 
 /* deleg-not-forwarded: the decrypted AP-REQ has no delegation flag, so
- * missing-forwarded-tgt is certain and says so. */
+ * missing-forwarded-tgt is certain (the client did not delegate) and says so. */
 START_TEST(t_not_forwarded_certain)
 {
 	const char *kt[] = { SERVICES_KEYTAB };
@@ -363,7 +363,10 @@ START_TEST(t_not_forwarded_certain)
 		if (strcmp(f->rule, "missing-forwarded-tgt") != 0)
 			continue;
 		found = true;
+		ck_assert_str_eq(f->cause, "client-did-not-delegate");
 		ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+		ck_assert_uint_eq(f->subject.n[KF_SUBJECT_USER], 1);
+		ck_assert_str_eq(f->subject.v[KF_SUBJECT_USER][0], "alice@LAB.TEST");
 		ck_assert_ptr_nonnull(strstr(f->summary, "no delegation flag in the decrypted AP-REQ"));
 	}
 	ck_assert(found);

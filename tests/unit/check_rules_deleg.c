@@ -1,10 +1,12 @@
 /* check_rules_deleg.c - the delegation rules on fact lists:
  * missing-forwarded-tgt, s4u-denied, cross-realm-s4u. */
 #include <check.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "krb5.h"
+#include "krb5_decrypt.h"
 #include "rulefix.h"
 #include "testutil.h"
 
@@ -19,6 +21,51 @@
 #define OPT_CNAME_IN_ADDL (0x80000000u >> 14)
 
 static int contains(const char *s, const char *sub) { return s && strstr(s, sub) != NULL; }
+
+/* f's cause is one its rule lists, and it concerns someone. */
+static void check_finding(const struct kf_finding *f)
+{
+	ck_assert_ptr_nonnull(f->cause);
+	ck_assert_msg(kf_rule_cause_listed(&kf_rule_find(f->rule)->info, f->cause), "%s: cause %s not listed",
+		      f->rule, f->cause);
+	unsigned n = 0;
+	for (unsigned k = 0; k < KF_SUBJECT__COUNT; k++)
+		n += f->subject.n[k];
+	ck_assert_uint_gt(n, 0);
+}
+
+/* Finish r and run rule id alone: its one finding, at sev (0: any), checked. */
+static const struct kf_finding *one_finding(struct kf_result *r, const char *id, int sev)
+{
+	fx_finish(r);
+	fx_run(r, id);
+	ck_assert_uint_eq(fx_count(r, id, sev), 1);
+	const struct kf_finding *f = fx_find(r, id);
+	check_finding(f);
+	return f;
+}
+
+/* Member k of f's subject is exactly the strings given (sorted), NULL-ended. */
+static void subject_is(const struct kf_finding *f, enum kf_subject_kind k, ...)
+{
+	va_list ap;
+	va_start(ap, k);
+	unsigned i = 0;
+	for (const char *s = va_arg(ap, const char *); s; s = va_arg(ap, const char *), i++) {
+		ck_assert_msg(i < f->subject.n[k], "%s: %s missing", kf_subject_kind_name(k), s);
+		ck_assert_str_eq(f->subject.v[k][i], s);
+	}
+	va_end(ap);
+	ck_assert_uint_eq(f->subject.n[k], i);
+}
+
+/* The message of type in frame, to set facts after a fixture built it. */
+static struct kf_message *msg_at(struct kf_result *r, uint64_t frame, int type)
+{
+	struct kf_message *m = (struct kf_message *)kf_result_message_at(r, frame, type);
+	ck_assert_ptr_nonnull(m);
+	return m;
+}
 
 /* ---- S4U fixtures ------------------------------------------------------------ */
 
@@ -88,12 +135,15 @@ START_TEST(t_s4u_proxy_denied)
 	struct kf_message *e = krb_err(r, 14, 11, KDC, FE, 13, "UNSUPPORTED_S4U2PROXY_REQUEST");
 	e->krb.cname = "HTTP/front.lab.test";
 	e->krb.crealm = "LAB.TEST";
-	fx_finish(r);
-	fx_run(r, "s4u-denied");
-	ck_assert_uint_eq(fx_count(r, "s4u-denied", KF_SEV_ERROR), 1);
-	const struct kf_finding *f = fx_find(r, "s4u-denied");
+	const struct kf_finding *f = one_finding(r, "s4u-denied", KF_SEV_ERROR);
+	ck_assert_str_eq(f->cause, "target-not-allowed");
 	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
 	ck_assert(fx_has_frame(f, 5) && fx_has_frame(f, 6) && fx_has_frame(f, 11) && fx_has_frame(f, 14));
+	subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.30", NULL);
+	subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST", NULL);
+	subject_is(f, KF_SUBJECT_SERVICE, "HTTP/db.lab.test@LAB.TEST", "HTTP/front.lab.test@LAB.TEST", NULL);
+	subject_is(f, KF_SUBJECT_SERVER, NULL);
+	subject_is(f, KF_SUBJECT_KDC, "10.0.0.2", NULL);
 	ck_assert(contains(f->summary, "alice@LAB.TEST"));
 	ck_assert(contains(f->summary, "HTTP/db.lab.test@LAB.TEST"));
 	ck_assert(contains(f->summary, "HTTP/front.lab.test@LAB.TEST"));
@@ -110,10 +160,12 @@ START_TEST(t_s4u_evidence_not_forwardable)
 	s4u_proxy(r, 11, KDC, "HTTP/back.lab.test", "LAB.TEST", "HTTP/front.lab.test", "LAB.TEST",
 		  "krbtgt/LAB.TEST", "LAB.TEST");
 	krb_err(r, 14, 11, KDC, FE, 13, "EVIDENCE_TKT_NOT_FORWARDABLE");
-	fx_finish(r);
-	fx_run(r, "s4u-denied");
-	const struct kf_finding *f = fx_find(r, "s4u-denied");
-	ck_assert_ptr_nonnull(f);
+	const struct kf_finding *f = one_finding(r, "s4u-denied", 0);
+	ck_assert_str_eq(f->cause, "evidence-not-forwardable");
+	ck_assert_int_eq(f->severity, KF_SEV_ERROR);
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(fx_has_frame(f, 5) && fx_has_frame(f, 6) && fx_has_frame(f, 11) && fx_has_frame(f, 14));
+	subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST", NULL);
 	ck_assert(contains(f->explanation, "protocol transition"));
 	fx_free(r);
 }
@@ -127,10 +179,12 @@ START_TEST(t_s4u_bare_badoption)
 	s4u_proxy(r, 11, KDC, "cifs/files.ad.lab.test", "AD.LAB.TEST", "websvc", "AD.LAB.TEST",
 		  "krbtgt/AD.LAB.TEST", "AD.LAB.TEST");
 	krb_err(r, 14, 11, KDC, FE, 13, NULL);
-	fx_finish(r);
-	fx_run(r, "s4u-denied");
-	ck_assert_uint_eq(fx_count(r, "s4u-denied", KF_SEV_ERROR), 1);
-	const struct kf_finding *f = fx_find(r, "s4u-denied");
+	const struct kf_finding *f = one_finding(r, "s4u-denied", KF_SEV_ERROR);
+	ck_assert_str_eq(f->cause, "target-not-allowed-or-no-protocol-transition");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(fx_has_frame(f, 5) && fx_has_frame(f, 6) && fx_has_frame(f, 11) && fx_has_frame(f, 14));
+	subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST", NULL);
+	subject_is(f, KF_SUBJECT_SERVICE, "cifs/files.ad.lab.test@AD.LAB.TEST", "websvc@AD.LAB.TEST", NULL);
 	ck_assert(contains(f->explanation, "msDS-AllowedToDelegateTo"));
 	ck_assert(contains(f->explanation, "any authentication protocol"));
 	fx_free(r);
@@ -159,10 +213,14 @@ START_TEST(t_s4u_self_denied)
 	m->krb.realm = "LAB.TEST";
 	m->krb.s4u_user = "bob@LAB.TEST";
 	krb_err(r, 6, 5, KDC, FE, 13, NULL);
-	fx_finish(r);
-	fx_run(r, "s4u-denied");
-	ck_assert_uint_eq(fx_count(r, "s4u-denied", KF_SEV_ERROR), 1);
-	const struct kf_finding *f = fx_find(r, "s4u-denied");
+	const struct kf_finding *f = one_finding(r, "s4u-denied", KF_SEV_ERROR);
+	ck_assert_str_eq(f->cause, "s4u2self-refused");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(fx_has_frame(f, 5) && fx_has_frame(f, 6));
+	subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.30", NULL);
+	subject_is(f, KF_SUBJECT_USER, "bob@LAB.TEST", NULL);
+	subject_is(f, KF_SUBJECT_SERVICE, "HTTP/front.lab.test@LAB.TEST", NULL);
+	subject_is(f, KF_SUBJECT_KDC, "10.0.0.2", NULL);
 	ck_assert(contains(f->summary, "S4U2Self"));
 	ck_assert(contains(f->summary, "bob@LAB.TEST"));
 	fx_free(r);
@@ -197,11 +255,32 @@ START_TEST(t_s4u_repeated)
 	s4u_proxy(r, 13, KDC, "HTTP/back.lab.test", "LAB.TEST", "HTTP/front.lab.test", "LAB.TEST",
 		  "krbtgt/LAB.TEST", "LAB.TEST");
 	krb_err(r, 14, 13, KDC, FE, 13, NULL);
-	fx_finish(r);
-	fx_run(r, "s4u-denied");
-	ck_assert_uint_eq(fx_count(r, "s4u-denied", 0), 1);
-	const struct kf_finding *f = fx_find(r, "s4u-denied");
+	const struct kf_finding *f = one_finding(r, "s4u-denied", 0);
+	/* a bare BADOPTION, and no S4U2Self in the capture */
+	ck_assert_str_eq(f->cause, "target-not-allowed-or-evidence-not-forwardable");
+	ck_assert_int_eq(f->severity, KF_SEV_ERROR);
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
 	ck_assert_uint_eq(f->n_frames, 4);
+	subject_is(f, KF_SUBJECT_USER, NULL);
+	subject_is(f, KF_SUBJECT_SERVICE, "HTTP/back.lab.test@LAB.TEST", "HTTP/front.lab.test@LAB.TEST",
+		   NULL);
+	fx_free(r);
+}
+END_TEST
+
+/* An S4U2Proxy refused with another error than BADOPTION, no e-text. */
+START_TEST(t_s4u_proxy_other_error)
+{
+	struct kf_result *r = fx_new();
+	s4u_self(r, "HTTP/front.lab.test", "LAB.TEST");
+	s4u_proxy(r, 11, KDC, "HTTP/back.lab.test", "LAB.TEST", "HTTP/front.lab.test", "LAB.TEST",
+		  "krbtgt/LAB.TEST", "LAB.TEST");
+	krb_err(r, 14, 11, KDC, FE, 12, NULL); /* KDC_ERR_POLICY */
+	const struct kf_finding *f = one_finding(r, "s4u-denied", KF_SEV_ERROR);
+	ck_assert_str_eq(f->cause, "s4u2proxy-refused");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(fx_has_frame(f, 5) && fx_has_frame(f, 6) && fx_has_frame(f, 11) && fx_has_frame(f, 14));
+	subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST", NULL);
 	fx_free(r);
 }
 END_TEST
@@ -220,7 +299,13 @@ START_TEST(t_s4u_self_probe_is_info)
 	ck_assert_uint_eq(fx_count(r, NULL, KF_SEV_ERROR), 0);
 	ck_assert_uint_eq(fx_count(r, "s4u-denied", KF_SEV_INFO), 1);
 	const struct kf_finding *f = fx_find(r, "s4u-denied");
+	check_finding(f);
+	ck_assert_str_eq(f->cause, "not-trusted-for-delegation");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
 	ck_assert(fx_has_frame(f, 83) && fx_has_frame(f, 85));
+	subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.30", NULL);
+	subject_is(f, KF_SUBJECT_USER, NULL);
+	subject_is(f, KF_SUBJECT_SERVICE, "pc1$@CORP.TEST", NULL);
 	ck_assert(!contains(f->summary, "@CORP.TEST@CORP.TEST"));
 	fx_free(r);
 }
@@ -242,10 +327,19 @@ START_TEST(t_xr_ntstatus)
 	ck_assert_uint_eq(fx_count(r, "cross-realm-s4u", KF_SEV_ERROR), 1);
 	ck_assert_uint_eq(fx_count(r, "s4u-denied", 0), 0);
 	const struct kf_finding *f = fx_find(r, "cross-realm-s4u");
+	check_finding(f);
+	ck_assert_str_eq(f->cause, "classic-delegation-across-realms");
+	ck_assert_int_eq(f->severity, KF_SEV_ERROR);
 	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
 	ck_assert(fx_has_frame(f, 4) && fx_has_frame(f, 6));
+	subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.30", NULL);
+	subject_is(f, KF_SUBJECT_USER, NULL);
+	subject_is(f, KF_SUBJECT_SERVICE, "MSSQLSvc/sql.res.lab.test:1433@RES.LAB.TEST", "websvc@AD.LAB.TEST",
+		   NULL);
+	subject_is(f, KF_SUBJECT_KDC, "10.0.0.2", NULL);
 	ck_assert(contains(f->summary, "RES.LAB.TEST"));
-	ck_assert(contains(f->explanation, "0xC000040B"));
+	ck_assert(contains(f->explanation,
+			   "(RES.LAB.TEST). The domain controller's error data says it outright"));
 	ck_assert(contains(f->remediation, "PrincipalsAllowedToDelegateToAccount"));
 	fx_free(r);
 }
@@ -264,6 +358,10 @@ START_TEST(t_xr_ntstatus_only)
 	fx_run_all(r);
 	ck_assert_uint_eq(fx_count(r, "cross-realm-s4u", KF_SEV_ERROR), 1);
 	ck_assert_uint_eq(fx_count(r, "s4u-denied", 0), 0);
+	const struct kf_finding *f = fx_find(r, "cross-realm-s4u");
+	check_finding(f);
+	ck_assert_str_eq(f->cause, "classic-delegation-across-realms");
+	subject_is(f, KF_SUBJECT_SERVICE, "MSSQLSvc/sql:1433@AD.LAB.TEST", "websvc@AD.LAB.TEST", NULL);
 	fx_free(r);
 }
 END_TEST
@@ -291,11 +389,19 @@ START_TEST(t_xr_referral_then_refused)
 	ck_assert_uint_eq(fx_count(r, "cross-realm-s4u", KF_SEV_ERROR), 1);
 	ck_assert_uint_eq(fx_count(r, "s4u-denied", 0), 0);
 	const struct kf_finding *f = fx_find(r, "cross-realm-s4u");
+	check_finding(f);
+	ck_assert_str_eq(f->cause, "cross-realm-refused");
 	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
 	ck_assert(fx_has_frame(f, 11) && fx_has_frame(f, 14) && fx_has_frame(f, 27) && fx_has_frame(f, 30));
+	ck_assert(fx_has_frame(f, 5) && fx_has_frame(f, 6));
+	subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.30", NULL);
+	subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST", NULL);
+	subject_is(f, KF_SUBJECT_SERVICE, "HTTP/app.other.test@OTHER.TEST", "HTTP/front.s4u.test@S4U.TEST",
+		   NULL);
+	subject_is(f, KF_SUBJECT_KDC, "10.0.0.2", "10.0.0.40", NULL);
 	ck_assert(contains(f->summary, "OTHER.TEST"));
 	ck_assert(contains(f->summary, "alice@LAB.TEST"));
-	ck_assert(contains(f->explanation, "referral"));
+	ck_assert(contains(f->explanation, "other realm's KDC. That realm's KDC refused it. Classic"));
 	fx_free(r);
 }
 END_TEST
@@ -305,10 +411,15 @@ START_TEST(t_xr_referral_only_is_likely)
 {
 	struct kf_result *r = fx_new();
 	mit_xrealm(r, false);
-	fx_finish(r);
-	fx_run(r, "cross-realm-s4u");
-	ck_assert_uint_eq(fx_count(r, "cross-realm-s4u", KF_SEV_ERROR), 1);
-	ck_assert_int_eq(fx_find(r, "cross-realm-s4u")->confidence, KF_CONF_LIKELY);
+	const struct kf_finding *f = one_finding(r, "cross-realm-s4u", KF_SEV_ERROR);
+	ck_assert_str_eq(f->cause, "undetermined");
+	ck_assert_int_eq(f->confidence, KF_CONF_LIKELY);
+	ck_assert(fx_has_frame(f, 11) && fx_has_frame(f, 14));
+	ck_assert(contains(f->explanation,
+			   "constrained delegation does. (Likely: no refusal is in the capture"));
+	subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST", NULL);
+	subject_is(f, KF_SUBJECT_SERVICE, "HTTP/app.other.test@OTHER.TEST", "HTTP/front.s4u.test@S4U.TEST",
+		   NULL);
 	fx_free(r);
 }
 END_TEST
@@ -350,7 +461,7 @@ END_TEST
 
 /* ---- missing-forwarded-tgt ----------------------------------------------------- */
 
-enum fwd { FWD_NONE, FWD_OK, FWD_REFUSED };
+enum fwd { FWD_NONE, FWD_OK, FWD_REFUSED, FWD_REFUSED_BARE };
 
 /* The double hop: [1-2 AS] 3-4 TGS HTTP/front, [5-6 forwarded TGT], 10 GET with
  * AP-REQ, 12 response, then the front end's TGS for HTTP/back at back_frame. */
@@ -383,7 +494,8 @@ static void double_hop(struct kf_result *r, bool as, enum fwd fwd, int status, u
 		if (fwd == FWD_OK) {
 			tgs_rep(r, 6, 5, KDC, CL, "alice", "LAB.TEST", "krbtgt/LAB.TEST", "LAB.TEST");
 		} else {
-			struct kf_message *e = krb_err(r, 6, 5, KDC, CL, 13, "TGT NOT FORWARDABLE");
+			struct kf_message *e = krb_err(r, 6, 5, KDC, CL, 13,
+						       fwd == FWD_REFUSED ? "TGT NOT FORWARDABLE" : NULL);
 			e->krb.cname = "alice";
 			e->krb.crealm = "LAB.TEST";
 		}
@@ -438,12 +550,16 @@ START_TEST(t_fwd_not_forwarded_certain)
 {
 	struct kf_result *r = fx_new();
 	double_hop(r, true, FWD_NONE, 200, 23, "HTTP/front.lab.test", "HTTP/back.lab.test");
-	fx_finish(r);
-	fx_run(r, "missing-forwarded-tgt");
-	ck_assert_uint_eq(fx_count(r, "missing-forwarded-tgt", KF_SEV_ERROR), 1);
-	const struct kf_finding *f = fx_find(r, "missing-forwarded-tgt");
+	const struct kf_finding *f = one_finding(r, "missing-forwarded-tgt", KF_SEV_ERROR);
+	ck_assert_str_eq(f->cause, "client-did-not-delegate");
 	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
 	ck_assert(fx_has_frame(f, 10) && fx_has_frame(f, 12) && fx_has_frame(f, 23) && fx_has_frame(f, 24));
+	subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.10", NULL);
+	subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST", NULL); /* not the front end's account */
+	subject_is(f, KF_SUBJECT_SERVICE, "HTTP/back.lab.test@LAB.TEST", "HTTP/front.lab.test@LAB.TEST",
+		   NULL);
+	subject_is(f, KF_SUBJECT_SERVER, "10.0.0.30:80", NULL);
+	subject_is(f, KF_SUBJECT_KDC, "10.0.0.2", NULL);
 	ck_assert(contains(f->summary, "alice@LAB.TEST"));
 	ck_assert(contains(f->summary, "HTTP/back.lab.test"));
 	ck_assert(contains(f->summary, "HTTP/front.lab.test"));
@@ -457,11 +573,10 @@ START_TEST(t_fwd_not_forwarded_likely)
 {
 	struct kf_result *r = fx_new();
 	double_hop(r, false, FWD_NONE, 200, 23, "HTTP/front.lab.test", "HTTP/back.lab.test");
-	fx_finish(r);
-	fx_run(r, "missing-forwarded-tgt");
-	ck_assert_uint_eq(fx_count(r, "missing-forwarded-tgt", KF_SEV_ERROR), 1);
-	const struct kf_finding *f = fx_find(r, "missing-forwarded-tgt");
+	const struct kf_finding *f = one_finding(r, "missing-forwarded-tgt", KF_SEV_ERROR);
+	ck_assert_str_eq(f->cause, "undetermined");
 	ck_assert_int_eq(f->confidence, KF_CONF_LIKELY);
+	subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST", NULL);
 	ck_assert(contains(f->explanation, "klist purge"));
 	fx_free(r);
 }
@@ -476,9 +591,28 @@ START_TEST(t_fwd_refused)
 	ck_assert_uint_eq(fx_count(r, NULL, KF_SEV_ERROR), 1);
 	const struct kf_finding *f = fx_find(r, "missing-forwarded-tgt");
 	ck_assert_ptr_nonnull(f);
+	check_finding(f);
+	/* the KDC says why (MIT's e-text) */
+	ck_assert_str_eq(f->cause, "tgt-not-forwardable");
 	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
 	ck_assert(fx_has_frame(f, 5) && fx_has_frame(f, 6) && fx_has_frame(f, 10) && fx_has_frame(f, 23));
+	subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.10", NULL);
+	subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST", NULL);
+	subject_is(f, KF_SUBJECT_SERVER, "10.0.0.30:80", NULL);
 	ck_assert(contains(f->summary, "TGT NOT FORWARDABLE"));
+	fx_free(r);
+}
+END_TEST
+
+/* Refused without a reason (a bare BADOPTION). */
+START_TEST(t_fwd_refused_bare)
+{
+	struct kf_result *r = fx_new();
+	double_hop(r, true, FWD_REFUSED_BARE, 200, 23, "HTTP/front.lab.test", "HTTP/back.lab.test");
+	const struct kf_finding *f = one_finding(r, "missing-forwarded-tgt", KF_SEV_ERROR);
+	ck_assert_str_eq(f->cause, "forwarding-refused");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(fx_has_frame(f, 5) && fx_has_frame(f, 6) && fx_has_frame(f, 10) && fx_has_frame(f, 23));
 	fx_free(r);
 }
 END_TEST
@@ -494,11 +628,15 @@ START_TEST(t_fwd_refused_client_only)
 	struct kf_message *e = krb_err(r, 6, 5, KDC, CL, 13, NULL);
 	e->krb.cname = "dave";
 	e->krb.crealm = "LAB.TEST";
-	fx_finish(r);
-	fx_run(r, "missing-forwarded-tgt");
-	ck_assert_uint_eq(fx_count(r, "missing-forwarded-tgt", KF_SEV_ERROR), 1);
-	const struct kf_finding *f = fx_find(r, "missing-forwarded-tgt");
+	const struct kf_finding *f = one_finding(r, "missing-forwarded-tgt", KF_SEV_ERROR);
+	ck_assert_str_eq(f->cause, "forwarding-refused");
 	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(fx_has_frame(f, 5) && fx_has_frame(f, 6));
+	subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.10", NULL);
+	subject_is(f, KF_SUBJECT_USER, "dave@LAB.TEST", NULL);
+	subject_is(f, KF_SUBJECT_SERVICE, NULL);
+	subject_is(f, KF_SUBJECT_SERVER, NULL);
+	subject_is(f, KF_SUBJECT_KDC, "10.0.0.2", NULL);
 	ck_assert(contains(f->summary, "dave@LAB.TEST"));
 	fx_free(r);
 }
@@ -566,11 +704,10 @@ START_TEST(t_fwd_obtained_but_unused)
 {
 	struct kf_result *r = fx_new();
 	double_hop(r, true, FWD_OK, 200, 23, "HTTP/front.lab.test", "HTTP/back.lab.test");
-	fx_finish(r);
-	fx_run(r, "missing-forwarded-tgt");
-	ck_assert_uint_eq(fx_count(r, "missing-forwarded-tgt", KF_SEV_ERROR), 1);
-	const struct kf_finding *f = fx_find(r, "missing-forwarded-tgt");
+	const struct kf_finding *f = one_finding(r, "missing-forwarded-tgt", KF_SEV_ERROR);
+	ck_assert_str_eq(f->cause, "frontend-did-not-use-delegation");
 	ck_assert_int_eq(f->confidence, KF_CONF_LIKELY);
+	ck_assert(fx_has_frame(f, 10) && fx_has_frame(f, 12) && fx_has_frame(f, 23) && fx_has_frame(f, 24));
 	ck_assert(contains(f->explanation, "did obtain a forwarded TGT"));
 	fx_free(r);
 }
@@ -588,6 +725,138 @@ START_TEST(t_fwd_no_backend)
 }
 END_TEST
 
+/* ---- missing-forwarded-tgt with --keytab: the decrypted AP-REQ decides ---------- */
+
+/* The front end's AP-REQ (frame 10) as the front end's keytab opens it: its
+ * ticket with ticket_flags, a GSS authenticator with gss_flags and, when
+ * cred, the forwarded TGT it carries. */
+struct dec_ap {
+	struct kf_decrypted d;
+	struct kf_dec_ticket t;
+	struct kf_dec_auth a;
+	struct kf_dec_cred c;
+	struct kf_dec_cred_info ci;
+};
+
+static void open_ap(struct kf_result *r, struct dec_ap *x, uint32_t ticket_flags, uint32_t gss_flags,
+		    int cred)
+{
+	memset(x, 0, sizeof *x);
+	x->t = (struct kf_dec_ticket){ .status = KF_OPEN_OK,
+				       .server = "HTTP/front.lab.test@LAB.TEST",
+				       .flags = ticket_flags,
+				       .cname = "alice",
+				       .crealm = "LAB.TEST" };
+	x->a = (struct kf_dec_auth){ .status = KF_OPEN_OK,
+				     .cname = "alice",
+				     .crealm = "LAB.TEST",
+				     .gss = true,
+				     .gss_flags = gss_flags };
+	if (cred) {
+		x->ci = (struct kf_dec_cred_info){ .sname = "krbtgt/LAB.TEST",
+						   .srealm = "LAB.TEST",
+						   .pname = "alice",
+						   .prealm = "LAB.TEST" };
+		x->c = (struct kf_dec_cred){ .status = cred > 0 ? KF_OPEN_OK : KF_OPEN_NO_KEY,
+					     .n_info = cred > 0,
+					     .info = &x->ci };
+		x->a.has_deleg = true;
+		x->a.cred = &x->c;
+	}
+	x->d.ticket = &x->t;
+	x->d.auth = &x->a;
+	msg_at(r, 10, KF_KRB_AP_REQ)->dec = &x->d;
+}
+
+#define TKT_FWDABLE KF_TKT_FLAG(KF_TKT_FORWARDABLE)
+#define TKT_OK_AS_DELEGATE KF_TKT_FLAG(KF_TKT_OK_AS_DELEGATE)
+
+/* No delegation flag, no KRB-CRED: certain even without the client's logon. */
+START_TEST(t_fwd_keytab_no_deleg)
+{
+	struct kf_result *r = fx_new();
+	struct dec_ap x;
+	double_hop(r, false, FWD_NONE, 200, 23, "HTTP/front.lab.test", "HTTP/back.lab.test");
+	open_ap(r, &x, TKT_FWDABLE | TKT_OK_AS_DELEGATE, KF_GSS_MUTUAL, 0);
+	const struct kf_finding *f = one_finding(r, "missing-forwarded-tgt", KF_SEV_ERROR);
+	ck_assert_str_eq(f->cause, "client-did-not-delegate");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(fx_has_frame(f, 10) && fx_has_frame(f, 12) && fx_has_frame(f, 23) && fx_has_frame(f, 24));
+	subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST", NULL);
+	ck_assert(contains(f->summary, "no delegation flag in the decrypted AP-REQ"));
+	fx_free(r);
+}
+END_TEST
+
+/* The front end's ticket is not ok-as-delegate: the client did not delegate because of it. */
+START_TEST(t_fwd_keytab_not_ok_as_delegate)
+{
+	struct kf_result *r = fx_new();
+	struct dec_ap x;
+	double_hop(r, false, FWD_NONE, 200, 23, "HTTP/front.lab.test", "HTTP/back.lab.test");
+	open_ap(r, &x, TKT_FWDABLE, KF_GSS_MUTUAL, 0);
+	const struct kf_finding *f = one_finding(r, "missing-forwarded-tgt", KF_SEV_ERROR);
+	ck_assert_str_eq(f->cause, "frontend-not-trusted-for-delegation");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	subject_is(f, KF_SUBJECT_SERVICE, "HTTP/back.lab.test@LAB.TEST", "HTTP/front.lab.test@LAB.TEST",
+		   NULL);
+	subject_is(f, KF_SUBJECT_SERVER, "10.0.0.30:80", NULL);
+	fx_free(r);
+}
+END_TEST
+
+/* The client's TGT, opened in its AS-REP, is not forwardable: that decides
+ * (before the ticket's missing ok-as-delegate). */
+START_TEST(t_fwd_keytab_tgt_not_forwardable)
+{
+	struct kf_result *r = fx_new();
+	struct dec_ap x;
+	double_hop(r, true, FWD_NONE, 200, 23, "HTTP/front.lab.test", "HTTP/back.lab.test");
+	open_ap(r, &x, 0, KF_GSS_MUTUAL, 0);
+	struct kf_dec_rep as = {
+		.status = KF_OPEN_OK, .flags = 0, .sname = "krbtgt/LAB.TEST", .srealm = "LAB.TEST"
+	};
+	struct kf_decrypted as_dec = { .rep = &as };
+	msg_at(r, 2, KF_KRB_AS_REP)->dec = &as_dec;
+	const struct kf_finding *f = one_finding(r, "missing-forwarded-tgt", KF_SEV_ERROR);
+	ck_assert_str_eq(f->cause, "tgt-not-forwardable");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST", NULL);
+	fx_free(r);
+}
+END_TEST
+
+/* The authenticator carries the forwarded TGT: the front end did not use it (certain). */
+START_TEST(t_fwd_keytab_deleg_unused)
+{
+	struct kf_result *r = fx_new();
+	struct dec_ap x;
+	double_hop(r, true, FWD_OK, 200, 23, "HTTP/front.lab.test", "HTTP/back.lab.test");
+	open_ap(r, &x, TKT_FWDABLE | TKT_OK_AS_DELEGATE, KF_GSS_DELEG | KF_GSS_MUTUAL, 1);
+	const struct kf_finding *f = one_finding(r, "missing-forwarded-tgt", KF_SEV_ERROR);
+	ck_assert_str_eq(f->cause, "frontend-did-not-use-delegation");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(fx_has_frame(f, 10) && fx_has_frame(f, 23) && fx_has_frame(f, 24));
+	subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST", NULL);
+	ck_assert(contains(f->explanation, "krbtgt/LAB.TEST@LAB.TEST for alice@LAB.TEST"));
+	fx_free(r);
+}
+END_TEST
+
+/* A delegation the keytab could not open changes nothing: the messages decide. */
+START_TEST(t_fwd_keytab_deleg_unopened)
+{
+	struct kf_result *r = fx_new();
+	struct dec_ap x;
+	double_hop(r, false, FWD_NONE, 200, 23, "HTTP/front.lab.test", "HTTP/back.lab.test");
+	open_ap(r, &x, TKT_FWDABLE | TKT_OK_AS_DELEGATE, KF_GSS_DELEG | KF_GSS_MUTUAL, -1);
+	const struct kf_finding *f = one_finding(r, "missing-forwarded-tgt", KF_SEV_ERROR);
+	ck_assert_str_eq(f->cause, "undetermined");
+	ck_assert_int_eq(f->confidence, KF_CONF_LIKELY);
+	fx_free(r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("rules_deleg");
@@ -599,6 +868,7 @@ int main(void)
 	tcase_add_test(a, t_s4u_self_denied);
 	tcase_add_test(a, t_s4u_recovered);
 	tcase_add_test(a, t_s4u_repeated);
+	tcase_add_test(a, t_s4u_proxy_other_error);
 	tcase_add_test(a, t_s4u_self_probe_is_info);
 	suite_add_tcase(s, a);
 	TCase *b = tcase_create("cross-realm-s4u");
@@ -615,6 +885,7 @@ int main(void)
 	tcase_add_test(c, t_fwd_not_forwarded_certain);
 	tcase_add_test(c, t_fwd_not_forwarded_likely);
 	tcase_add_test(c, t_fwd_refused);
+	tcase_add_test(c, t_fwd_refused_bare);
 	tcase_add_test(c, t_fwd_refused_client_only);
 	tcase_add_test(c, t_fwd_refused_recovered);
 	tcase_add_test(c, t_fwd_http_rejected);
@@ -622,6 +893,11 @@ int main(void)
 	tcase_add_test(c, t_fwd_outside_window);
 	tcase_add_test(c, t_fwd_obtained_but_unused);
 	tcase_add_test(c, t_fwd_no_backend);
+	tcase_add_test(c, t_fwd_keytab_no_deleg);
+	tcase_add_test(c, t_fwd_keytab_not_ok_as_delegate);
+	tcase_add_test(c, t_fwd_keytab_tgt_not_forwardable);
+	tcase_add_test(c, t_fwd_keytab_deleg_unused);
+	tcase_add_test(c, t_fwd_keytab_deleg_unopened);
 	suite_add_tcase(s, c);
 	return kf_test_run(s);
 }
