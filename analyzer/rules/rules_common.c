@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "krb5.h"
+#include "krb5_decrypt.h"
 #include "names.h"
 #include "stories.h"
 
@@ -155,6 +156,22 @@ bool kf_rule_error_recovered(const struct kf_result *r, const struct kf_message 
 	return false;
 }
 
+/* ---- facts, verdict, words ------------------------------------------------ */
+
+void kf_rule_emit(struct kf_rule_ctx *ctx, const char *const *causes, struct kf_rule_verdict v,
+		  struct kf_rule_words w, const struct kf_evidence *e, const struct kf_subject_b *b)
+{
+	kf_finding_emit(ctx, &(struct kf_finding_in){ .severity = v.sev,
+						      .confidence = v.conf,
+						      .cause = causes[v.cause],
+						      .frames = e->f,
+						      .n_frames = e->n,
+						      .subject = b,
+						      .summary = w.summary,
+						      .explanation = w.explanation,
+						      .remediation = w.fix });
+}
+
 /* ---- HTTP ---------------------------------------------------------------- */
 
 /* The first message of type in frame on connection conn (0: any) that is a
@@ -216,6 +233,96 @@ struct kf_key kf_rule_host_key(const struct kf_endpoint *client, const char *hos
 	kf_key_name(&k, host);
 	kf_key_int(&k, port);
 	return k;
+}
+
+bool kf_rule_is_key_error(int32_t code) { return code == 31 || code == 41 || code == 44; }
+
+unsigned kf_rule_req_port(const struct kf_message *req)
+{
+	const char *h = req->http ? req->http->host : NULL;
+	if (h) {
+		const char *p = h[0] == '[' ? strstr(h, "]:") : strchr(h, ':');
+		if (p && h[0] == '[')
+			p++;
+		if (p && !strchr(p + 1, ':')) {
+			long v = strtol(p + 1, NULL, 10);
+			if (v > 0 && v < 65536)
+				return (unsigned)v;
+		}
+	}
+	return req->dst.port;
+}
+
+const char *kf_rule_http_spn_host(const char *sname)
+{
+	if (!sname || strncasecmp(sname, "HTTP/", 5) != 0)
+		return NULL;
+	return sname + 5;
+}
+
+bool kf_rule_spn_host_is(const char *sname, const char *name)
+{
+	const char *h = kf_rule_http_spn_host(sname);
+	if (!h)
+		return false;
+	char buf[256];
+	kf_rule_host_name(h, buf, sizeof buf);
+	return kf_host_eq(buf, name);
+}
+
+bool kf_rule_is_ip_literal(const char *name)
+{
+	if (!*name)
+		return false;
+	if (strchr(name, ':'))
+		return true;
+	for (const char *p = name; *p; p++)
+		if (!isdigit((unsigned char)*p) && *p != '.')
+			return false;
+	return true;
+}
+
+bool kf_rule_offers(const struct kf_http_rec *h, const char *scheme)
+{
+	for (size_t i = 0; h && i < h->n_challenges; i++)
+		if (h->www_authenticate[i] && strcasecmp(h->www_authenticate[i], scheme) == 0)
+			return true;
+	return false;
+}
+
+const struct kf_message *kf_rule_tgs_req_for(const struct kf_result *r, const struct kf_endpoint *client,
+					     const char *sname, uint64_t before)
+{
+	const struct kf_message *best = NULL;
+	struct kf_at_addr at = kf_result_at_addr(r, client, 0);
+	for (size_t i = 0; i < at.n; i++) {
+		const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[i]);
+		if (m->frame >= before)
+			break;
+		if (m->carrier == KF_CARRIER_KERBEROS && m->type == KF_KRB_TGS_REQ && m->krb.sname &&
+		    kf_endpoint_same_addr(&m->src, client) && kf_name_eq_nocase(m->krb.sname, sname))
+			best = m;
+	}
+	return best;
+}
+
+void kf_rule_subject_tgs(struct kf_rule_ctx *ctx, struct kf_subject_b *b, const struct kf_message *tgs,
+			 const struct kf_message *rep)
+{
+	if (!tgs)
+		return;
+	kf_subject_principal(ctx, b, KF_SUBJECT_SERVICE, tgs->krb.sname, tgs->krb.realm);
+	kf_subject_addr(ctx, b, KF_SUBJECT_KDC, &tgs->dst, false);
+	if (rep)
+		kf_subject_principal(ctx, b, KF_SUBJECT_USER, rep->krb.cname,
+				     kf_rule_first_of(rep->krb.crealm, rep->krb.realm));
+}
+
+void kf_rule_subject_ticket_user(struct kf_rule_ctx *ctx, struct kf_subject_b *b, const struct kf_message *m)
+{
+	const struct kf_dec_ticket *d = m && m->dec ? m->dec->ticket : NULL;
+	if (d && d->status == KF_OPEN_OK)
+		kf_subject_principal(ctx, b, KF_SUBJECT_USER, d->cname, d->crealm);
 }
 
 static int cmp_conn_msg(const void *a, const void *b)

@@ -59,6 +59,25 @@ const char *kf_rule_service_of(struct kf_rule_ctx *ctx, const struct kf_message 
  * compares names exactly; the KDC error, clock and etype rules use this.) */
 bool kf_rule_error_recovered(const struct kf_result *r, const struct kf_message *err);
 
+/* ---- facts, verdict, words ---------------------------------------------------
+ * A rule gathers its facts into a struct, decides from them alone (a pure
+ * verdict function), then words the finding by the cause decided. */
+
+/* A verdict: the cause (an index in the rule's causes; -1: no finding),
+ * severity and confidence. */
+struct kf_rule_verdict {
+	int cause;
+	enum kf_severity sev;
+	enum kf_confidence conf;
+};
+/* What a finding says for its cause. */
+struct kf_rule_words {
+	const char *summary, *explanation, *fix;
+};
+/* The finding of verdict v (cause causes[v.cause]) with its words, evidence and subject. */
+void kf_rule_emit(struct kf_rule_ctx *ctx, const char *const *causes, struct kf_rule_verdict v,
+		  struct kf_rule_words w, const struct kf_evidence *e, const struct kf_subject_b *b);
+
 /* ---- HTTP ---------------------------------------------------------------- */
 
 static inline bool kf_rule_is_http_req(const struct kf_message *m)
@@ -79,6 +98,34 @@ const struct kf_message *kf_rule_http_resp(const struct kf_result *r, const stru
 void kf_rule_host_name(const char *host, char *buf, size_t len);
 /* Group key of a rule that reports (client, host[:port]) once. */
 struct kf_key kf_rule_host_key(const struct kf_endpoint *client, const char *host, int64_t port);
+
+/* KRB_AP_ERR_BAD_INTEGRITY (31), _MODIFIED (41), _BADKEYVER (44): what a
+ * service answers when it cannot decrypt a ticket. */
+bool kf_rule_is_key_error(int32_t code);
+/* The port a request went to: the Host header's ":port", else the server's. */
+unsigned kf_rule_req_port(const struct kf_message *req);
+/* The host part of an HTTP/<host>[:port] SPN (NULL if another service class). */
+const char *kf_rule_http_spn_host(const char *sname);
+/* Is sname HTTP/<name>[:port]? */
+bool kf_rule_spn_host_is(const char *sname, const char *name);
+/* A host name that is an IPv4 or IPv6 address. */
+bool kf_rule_is_ip_literal(const char *name);
+/* Does a 401's WWW-Authenticate offer scheme? */
+bool kf_rule_offers(const struct kf_http_rec *h, const char *scheme);
+/* The latest TGS-REQ of client for sname (case ignored) before frame before, NULL. */
+const struct kf_message *kf_rule_tgs_req_for(const struct kf_result *r, const struct kf_endpoint *client,
+					     const char *sname, uint64_t before);
+/* Whom a TGS exchange concerns: the service asked for, the KDC, and the user
+ * its reply names (nothing for a NULL exchange or reply). */
+void kf_rule_subject_tgs(struct kf_rule_ctx *ctx, struct kf_subject_b *b, const struct kf_message *tgs,
+			 const struct kf_message *rep);
+/* The user a ticket decrypted with --keytab names (m an AP-REQ or TGS-REQ;
+ * nothing when it stayed closed). */
+void kf_rule_subject_ticket_user(struct kf_rule_ctx *ctx, struct kf_subject_b *b, const struct kf_message *m);
+
+/* ntlm-fallback (rules_http_ntlm.c), a row of rules_http_spn.c's table. */
+extern const char *const kf_ntlm_fallback_causes[];
+void kf_rule_ntlm_fallback(struct kf_rule_ctx *ctx);
 
 /* HTTP-carried messages by connection, then frame: one connection's messages
  * without scanning the capture for each connection. */
