@@ -47,7 +47,7 @@ for args in runs:
         doc = json.loads(out)
     except ValueError:
         continue  # JSON Lines (several captures): each is also run alone
-    cap = os.path.basename(args[-1])
+    cap = os.path.basename(args[-1])[:-len(".pcap")]
     for f in doc.get("findings", []):
         findings += 1
         where = f"{' '.join(args)}: {f['rule']} {f['frames'][:4]}"
