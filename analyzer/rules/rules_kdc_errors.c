@@ -1,7 +1,10 @@
 /* rules_kdc_errors.c - the KDC and AP errors a user meets, one GENERIC rule
  * per kind (principal-unknown, preauth-failed, ...), reported when the client
  * did not recover at once (DIAGNOSES.md; RFC 4120 §7.5.9 error codes, MS-KILE
- * NTSTATUS in e-data). */
+ * NTSTATUS in e-data).  The rules are one table, rules_kdc_errors.def: its
+ * rows make the catalogue's rows, the code picks the rule, the error's facts
+ * pick the cause (kdc_verdict) and the cause its words. */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -65,42 +68,6 @@ static bool badoption_is_delegation(const struct kf_message *err, const struct k
 	       (req->krb.kdc_options & KDC_OPT_FORWARDED);
 }
 
-/* Which named rule reports this error (NULL: none of this group's). */
-static const char *error_rule_of(const struct kf_result *r, const struct kf_message *err)
-{
-	const struct kf_message *req = kf_msg_request(r, err);
-	switch (err->krb.error_code) {
-	case 0:  /* KDC_ERR_NONE */
-	case 25: /* PREAUTH_REQUIRED: the normal first round of a login */
-	case 91: /* MORE_PREAUTH_DATA_REQUIRED: FAST/SPAKE round trip */
-	case 52: /* RESPONSE_TOO_BIG: udp-fragmentation */
-	case 37: /* SKEW: clock-skew */ return NULL;
-	case 31:
-	case 41:
-	case 44:
-		/* A service's wrong key is ap-err-modified (rules_http.c).  On port 88 in
-		 * answer to an AS-REQ it is the pre-authentication failing to decrypt:
-		 * older MIT KDCs say BAD_INTEGRITY for a wrong password. */
-		if (err->carrier == KF_CARRIER_KERBEROS && req && req->type == KF_KRB_AS_REQ)
-			return "preauth-failed";
-		return NULL;
-	case 6:
-	case 7: return "principal-unknown";
-	case 8: return "principal-not-unique";
-	case 12: return "policy";
-	case 13: return badoption_is_delegation(err, req) ? NULL : "badoption";
-	case 14: return "etype-nosupp";
-	case 18: return "client-revoked";
-	case 23: return "key-expired";
-	case 24: return "preauth-failed";
-	case 32: return "ticket-expired";
-	case 33: return "ticket-not-yet-valid";
-	case 35: return "not-us";
-	case 68: return "wrong-realm";
-	default: return "generic-kdc-error";
-	}
-}
-
 /* Two errors are one finding when the same client met the same error for the
  * same principals (and NTSTATUS). */
 static bool same_error(const struct kf_result *r, const struct kf_message *a, const struct kf_message *b)
@@ -162,17 +129,225 @@ static bool went_user_to_user(const struct kf_result *r, const struct kf_message
 	return false;
 }
 
-static bool error_counts(const struct kf_result *r, const struct kf_message *m, const char *id)
+/* ---- facts → verdict ------------------------------------------------------ */
+
+#define KDC_OPT_VALIDATE (0x80000000u >> 31)
+#define KDC_OPT_RENEW (0x80000000u >> 30)
+
+/* What the table's causes (claims, when) ask of an error. */
+enum {
+	KDC_F_FROM_KDC = 1u << 0,       /* a KDC's error (port 88), not a service's */
+	KDC_F_REQ_AS = 1u << 1,         /* it answers an AS-REQ */
+	KDC_F_REQ_OTHER = 1u << 2,      /* it answers a request in the capture other than an AS-REQ */
+	KDC_F_DNS_SPN = 1u << 3,        /* its sname is DNS/... */
+	KDC_F_ACCOUNT_NAME = 1u << 4,   /* its sname is an account's name (no '/') */
+	KDC_F_ONLY_WEAK = 1u << 5,      /* the request offered only RC4/DES */
+	KDC_F_RENEW = 1u << 6,          /* the request asked to renew a ticket */
+	KDC_F_VALIDATE = 1u << 7,       /* ... to validate a post-dated ticket */
+	KDC_F_USER_TO_USER = 1u << 8,   /* ... for user-to-user (enc-tkt-in-skey) */
+	KDC_F_NOT_DELEGATION = 1u << 9, /* not a BADOPTION that rules_deleg.c explains */
+};
+/* The NTSTATUS a cause asks for, besides a value. */
+#define KDC_NT_ANY 0u
+#define KDC_NT_NONE 1u
+#define KDC_NT_SOME 2u
+
+struct kdc_facts {
+	int32_t code;
+	bool has_nt;
+	uint32_t nt;
+	unsigned flags; /* KDC_F_* */
+};
+
+/* RC4 and single DES, as weak-etype counts them. */
+static bool etype_weak(int32_t e)
 {
-	if (!kf_rule_is_krb_error(m))
-		return false;
-	const char *rid = error_rule_of(r, m);
-	return rid && strcmp(rid, id) == 0 && !kf_rule_error_recovered(r, m) && !went_user_to_user(r, m);
+	return (e >= 1 && e <= 3) || e == 23 || e == 24 || (e <= -128 && e >= -141);
 }
 
-struct err_text {
-	const char *summary, *explanation, *remediation;
+static struct kdc_facts kdc_facts_of(const struct kf_message *err, const struct kf_message *req)
+{
+	struct kdc_facts f = { err->krb.error_code, err->krb.has_ntstatus, err->krb.ntstatus, 0 };
+	const char *sn = err->krb.sname;
+	if (err->carrier == KF_CARRIER_KERBEROS)
+		f.flags |= KDC_F_FROM_KDC;
+	if (sn && strncasecmp(sn, "DNS/", 4) == 0)
+		f.flags |= KDC_F_DNS_SPN;
+	if (sn && !strchr(sn, '/'))
+		f.flags |= KDC_F_ACCOUNT_NAME;
+	if (!badoption_is_delegation(err, req))
+		f.flags |= KDC_F_NOT_DELEGATION;
+	if (!req)
+		return f;
+	f.flags |= req->type == KF_KRB_AS_REQ ? KDC_F_REQ_AS : KDC_F_REQ_OTHER;
+	bool weak = req->krb.n_etypes > 0;
+	for (uint8_t i = 0; i < req->krb.n_etypes && weak; i++)
+		weak = etype_weak(req->krb.etypes[i]);
+	if (weak)
+		f.flags |= KDC_F_ONLY_WEAK;
+	uint32_t o = req->krb.has_kdc_options ? req->krb.kdc_options : 0;
+	f.flags |= (o & KDC_OPT_RENEW ? KDC_F_RENEW : 0) | (o & KDC_OPT_VALIDATE ? KDC_F_VALIDATE : 0) |
+		   (o & KDC_OPT_ENC_TKT_IN_SKEY ? KDC_F_USER_TO_USER : 0);
+	return f;
+}
+
+/* ---- the table (rules_kdc_errors.def) ------------------------------------- */
+
+#define KDC_LIST(...) __VA_ARGS__
+
+struct kdc_cause {
+	const char *id;
+	int16_t codes[16]; /* 0-terminated; empty: any code no rule lists */
+	uint32_t nt;       /* KDC_NT_* or the NTSTATUS */
+	unsigned when;     /* KDC_F_* the error must have */
 	enum kf_severity sev;
+	enum kf_confidence conf;
+	const char *summary, *explanation, *remediation; /* templates (kdc_expand) */
+};
+
+struct kdc_rule {
+	unsigned claims;                /* KDC_F_* */
+	const struct kdc_cause *causes; /* ends with a NULL id */
+};
+
+/* clang-format off */
+#define KDC_CAUSE(...)
+#define KDC_END
+#define KDC_RULE(name, ...) KDC_##name,
+enum kdc_rule_ix {
+#include "rules_kdc_errors.def"
+	KDC__COUNT
+};
+#undef KDC_RULE
+#undef KDC_CAUSE
+#undef KDC_END
+
+/* each rule's causes, with their words */
+#define KDC_RULE(name, ...) static const struct kdc_cause name##_causes[] = {
+#define KDC_CAUSE(id, codes, nt, when, sev, conf, summary, explanation, remediation) \
+	{ id, { KDC_LIST codes }, nt, when, sev, conf, summary, explanation, remediation },
+#define KDC_END { NULL, { 0 }, 0, 0, 0, 0, NULL, NULL, NULL } };
+#include "rules_kdc_errors.def"
+#undef KDC_RULE
+#undef KDC_CAUSE
+#undef KDC_END
+
+/* each rule's cause ids, for the catalogue */
+#define KDC_RULE(name, ...) static const char *const name##_cause_ids[] = {
+#define KDC_CAUSE(id, ...) id,
+#define KDC_END NULL };
+#include "rules_kdc_errors.def"
+#undef KDC_RULE
+#undef KDC_CAUSE
+#undef KDC_END
+
+#define KDC_CAUSE(...)
+#define KDC_END
+#define KDC_RULE(name, id, sev, cls, window, title, claims) [KDC_##name] = { claims, name##_causes },
+static const struct kdc_rule kdc_rules[KDC__COUNT] = {
+#include "rules_kdc_errors.def"
+};
+#undef KDC_RULE
+/* clang-format on */
+
+/* Codes none of these rules reports: 0 KDC_ERR_NONE; 25 PREAUTH_REQUIRED,
+ * the normal first round of a login; 91 MORE_PREAUTH_DATA_REQUIRED, a
+ * FAST/SPAKE round trip; 52 RESPONSE_TOO_BIG, udp-fragmentation's; 37 SKEW,
+ * clock-skew's. */
+static const int32_t kdc_not_ours[] = { 0, 25, 91, 52, 37 };
+
+/* The codes a cause lists; false for the catch-all `(0)`. */
+static bool cause_lists(const struct kdc_cause *c, int32_t code)
+{
+	for (size_t i = 0; i < sizeof c->codes / sizeof c->codes[0] && c->codes[i]; i++)
+		if (c->codes[i] == code)
+			return true;
+	return false;
+}
+
+static bool rule_lists(const struct kdc_rule *rule, int32_t code)
+{
+	for (const struct kdc_cause *c = rule->causes; c->id; c++)
+		if (cause_lists(c, code))
+			return true;
+	return false;
+}
+
+static bool rule_takes_any(const struct kdc_rule *rule)
+{
+	for (const struct kdc_cause *c = rule->causes; c->id; c++)
+		if (!c->codes[0])
+			return true;
+	return false;
+}
+
+/* Is code the rule's: listed by one of its causes, or listed by no rule when
+ * it takes any code? */
+static bool rule_owns(size_t ix, int32_t code)
+{
+	for (size_t i = 0; i < sizeof kdc_not_ours / sizeof kdc_not_ours[0]; i++)
+		if (code == kdc_not_ours[i])
+			return false;
+	if (rule_lists(&kdc_rules[ix], code))
+		return true;
+	if (!rule_takes_any(&kdc_rules[ix]))
+		return false;
+	for (size_t j = 0; j < KDC__COUNT; j++)
+		if (j != ix && rule_lists(&kdc_rules[j], code))
+			return false;
+	return true;
+}
+
+/* The cause of an error the rule owns: its first cause that matches the
+ * facts; NULL when none does or the rule does not claim it (not reported). */
+static const struct kdc_cause *kdc_verdict(const struct kdc_rule *rule, const struct kdc_facts *f)
+{
+	if ((f->flags & rule->claims) != rule->claims)
+		return NULL;
+	for (const struct kdc_cause *c = rule->causes; c->id; c++) {
+		bool nt = c->nt == KDC_NT_ANY    ? true
+			  : c->nt == KDC_NT_NONE ? !f->has_nt
+			  : c->nt == KDC_NT_SOME ? f->has_nt
+						 : f->has_nt && f->nt == c->nt;
+		if ((!c->codes[0] || cause_lists(c, f->code)) && nt && (f->flags & c->when) == c->when)
+			return c;
+	}
+	return NULL;
+}
+
+/* The cause of m when rule ix reports it; NULL when it does not. */
+static const struct kdc_cause *error_counts(const struct kf_result *r, const struct kf_message *m, size_t ix)
+{
+	if (!kf_rule_is_krb_error(m) || !rule_owns(ix, m->krb.error_code))
+		return NULL;
+	struct kdc_facts f = kdc_facts_of(m, kf_msg_request(r, m));
+	const struct kdc_cause *c = kdc_verdict(&kdc_rules[ix], &f);
+	return c && !kf_rule_error_recovered(r, m) && !went_user_to_user(r, m) ? c : NULL;
+}
+
+/* ---- words ---------------------------------------------------------------- */
+
+enum kdc_slot {
+	W_WHO,
+	W_USER,
+	W_SERVICE,
+	W_TARGET,
+	W_BY,
+	W_BY_ADDR,
+	W_CLIENT,
+	W_SNAME,
+	W_SPN,
+	W_TIMES,
+	W_DETAILS,
+	W_CODE_NAME,
+	W_CODE,
+	W_REQUESTED,
+	W_OFFERED,
+	W__COUNT
+};
+static const char *const kdc_slot_names[W__COUNT] = {
+	"who", "user",  "service", "target",    "by",   "by_addr",   "client",  "sname",
+	"spn", "times", "details", "code_name", "code", "requested", "offered",
 };
 
 static const char *from_whom(struct kf_rule_ctx *ctx, const struct kf_message *err)
@@ -183,414 +358,149 @@ static const char *from_whom(struct kf_rule_ctx *ctx, const struct kf_message *e
 						   : kf_rule_fmt(ctx, "service %s", a);
 }
 
-/* Generic explanations by error code (generic-kdc-error). */
-/* clang-format off */
-static const char *code_meaning(int32_t code)
+/* "aes256-cts-hmac-sha1-96, rc4-hmac": the etypes the request offered. */
+static void offered_etypes(const struct kf_message *req, char *buf, size_t len)
 {
-	switch (code) {
-	case 1: return "The client's entry in the KDC database has expired (MIT: principal expiration date passed).";
-	case 2: return "The service principal's entry in the KDC database has expired.";
-	case 3: return "The request is not Kerberos version 5 (wrong protocol version number): a broken or non-Kerberos client, or a middlebox mangling port 88.";
-	case 4: case 5: return "The key is encrypted in an old master key: the KDC database needs its keys re-encrypted (kdb5_util update_princ_encryption).";
-	case 9: return "The account has no key the KDC could use (a null key): the account has no password set, or none of its keys is usable.";
-	case 10: return "The ticket may not be post-dated (policy or options).";
-	case 11: return "The requested ticket would never be valid (start time after end time): often a client clock problem or a bad renew/lifetime request.";
-	case 15: return "The KDC does not support the checksum type the client used.";
-	case 16: return "The KDC does not support the pre-authentication type the client sent (for example PKINIT/smart card logon against a KDC without a certificate).";
-	case 17: return "The KDC does not support the transited-realm encoding of a cross-realm request.";
-	case 19: return "The service account is disabled or revoked: the KDC will not issue tickets for it.";
-	case 20: return "The TGT presented is no longer valid: the user's or the krbtgt account changed (disabled, password or krbtgt key reset, RODC without the secret) since it was issued.";
-	case 21: return "The client account is not yet valid (its validity starts in the future).";
-	case 22: return "The service account is not yet valid.";
-	case 26: return "The KDC could not match the requested server to the ticket (KDC_ERR_SERVER_NOMATCH).";
-	case 27: return "The service has no long-term key: only user-to-user authentication works with it (a user account named as a service).";
-	case 28: return "The trust path of a cross-realm request was not accepted by the KDC (transited-realm policy).";
-	case 29: return "The KDC could not serve the request (service unavailable): an RODC that cannot forward it, a KDC without its database or under load.";
-	case 34: return "The service saw this authenticator before (replay detected): a replay cache hit, usually two servers sharing an SPN behind a load balancer, a client re-sending the same token, or clock trouble.";
-	case 36: return "The ticket and the authenticator do not match (KRB_AP_ERR_BADMATCH): the ticket was issued to another client.";
-	case 38: return "The ticket carries client addresses that do not match the sender (NAT between client and service with address-bound tickets).";
-	case 39: case 40: return "The service did not understand the message (wrong protocol version or message type): client and service disagree on the protocol.";
-	case 42: return "Messages arrived out of order.";
-	case 45: return "The service has no key for the ticket (KRB_AP_ERR_NOKEY): its keytab lacks the key for this SPN, key version or encryption type.";
-	case 46: return "Mutual authentication failed: the client could not verify the service's reply.";
-	case 47: case 49: case 50: return "The protected message failed a check (direction, sequence number or checksum type).";
-	case 48: return "An alternative authentication method is required (KRB_AP_ERR_METHOD).";
-	case 60: return "The KDC reported a generic error (KRB_ERR_GENERIC): the e-text or NTSTATUS, when present, names the reason (for Windows often PAC or group-membership processing, or an internal KDC error).";
-	case 61: return "A field was too long for the KDC (KRB_ERR_FIELD_TOOLONG), typically a request larger than the KDC accepts.";
-	case 62: case 63: case 64: case 65: case 66: case 70: case 71: case 72: case 73: case 74: case 75: case 76:
-		return "Certificate (PKINIT / smart card) logon failed: the client's or the KDC's certificate is not trusted, revoked, its revocation status unknown, or its name does not match.";
-	case 67: return "User-to-user authentication failed: no TGT was available for the service (KRB_AP_ERR_NO_TGT).";
-	case 69: return "The service requires user-to-user authentication.";
-	case 90: return "The pre-authentication data expired before the KDC checked it (FAST).";
-	case 93: return "The KDC does not understand a critical FAST option.";
-	default: return "The KDC or service refused the request with this Kerberos error.";
+	size_t ol = 0;
+	buf[0] = '\0';
+	for (uint8_t i = 0; req && i < req->krb.n_etypes && ol + 32 < len; i++) {
+		const char *en = kf_krb5_etype_name(req->krb.etypes[i]);
+		int n = snprintf(buf + ol, len - ol, "%s%s", i ? ", " : "", en ? en : "?");
+		if (n > 0)
+			ol += (size_t)n;
 	}
 }
-/* clang-format on */
 
-static struct err_text describe_error(struct kf_rule_ctx *ctx, const char *id, const struct kf_message *err,
-				      const struct kf_message *req, size_t count)
+/* The values of the template slots for an error met count times. */
+static void kdc_slots(struct kf_rule_ctx *ctx, const struct kf_message *err, const struct kf_message *req,
+		      size_t count, const char *v[W__COUNT])
 {
-	struct err_text t = { NULL, NULL, NULL, KF_SEV_ERROR };
 	const char *user = kf_rule_user_of(ctx, err, req);
 	const char *svc = kf_rule_service_of(ctx, err, req);
-	const char *who = from_whom(ctx, err);
-	char cl[64];
+	char cl[64], offered[160];
 	struct kf_endpoint ce = kf_rule_client_of(err);
 	kf_endpoint_addr(&ce, cl, sizeof cl);
-	const char *times = count > 1 ? kf_rule_fmt(ctx, " (%zu times)", count) : "";
-	const char *det = err_details(ctx, err);
-	int32_t code = err->krb.error_code;
-	const char *u = user ? user : kf_rule_fmt(ctx, "the user of client %s", cl);
-	const char *s = svc ? svc : "the requested service";
-	uint32_t nt = err->krb.has_ntstatus ? err->krb.ntstatus : 0;
-
-	if (strcmp(id, "principal-unknown") == 0) {
-		if (code == 6) {
-			t.summary = kf_rule_fmt(
-				ctx, "%s: user %s is unknown to the KDC (KDC_ERR_C_PRINCIPAL_UNKNOWN)%s%s",
-				who, u, times, det);
-			t.explanation =
-				"The KDC has no account with this name in its realm: the user name is "
-				"mistyped, the account was deleted or renamed, the realm (domain) is wrong, or the "
-				"client asked a KDC of another realm. Authentication cannot start.";
-			t.remediation =
-				"Check the user name and realm the client used (klist, whoami /upn; on MIT: "
-				"kinit user@REALM with the realm in capitals). In AD, look the account up "
-				"(Get-ADUser -Filter \"UserPrincipalName -eq 'user@realm'\" or by sAMAccountName); "
-				"on MIT, kadmin -q \"getprinc user\". Create or re-enable the account, or fix the "
-				"name/realm mapping (krb5.conf default_realm, [domain_realm]).";
-		} else if (err->krb.sname && strncasecmp(err->krb.sname, "DNS/", 4) == 0) {
-			t.sev = KF_SEV_INFO;
-			t.summary = kf_rule_fmt(
-				ctx,
-				"%s: no account owns the SPN %s (KDC_ERR_S_PRINCIPAL_UNKNOWN): a secure DNS update attempt by %s from %s%s",
-				who, s, user ? user : "the client", cl, times);
-			t.explanation =
-				"Windows' DNS client tried a secure dynamic update (GSS-TSIG) against the DNS "
-				"server it found authoritative for one of its zones, and that server has no "
-				"account in the realm (typically a public server for a reverse zone). It does not "
-				"affect logons or web authentication.";
-			t.remediation =
-				"Nothing to fix for authentication. To silence it, host the reverse zone on "
-				"the AD DNS servers, or turn off registration for that adapter/zone "
-				"(Register this connection's addresses in DNS).";
-		} else if (err->krb.sname && !strchr(err->krb.sname, '/')) {
-			t.sev = KF_SEV_WARNING;
-			t.summary = kf_rule_fmt(
-				ctx,
-				"%s: no service principal %s (KDC_ERR_S_PRINCIPAL_UNKNOWN): %s asked for a ticket to an account name, not an SPN%s",
-				who, s, user ? user : cl, times);
-			t.explanation =
-				"The client asked for a service ticket naming an account rather than an SPN "
-				"(service/host). Windows does this when a service runs under a user account "
-				"(RPC, SMB or HTTP with a UPN as target); without an SPN on that account the KDC "
-				"cannot issue a ticket, and the client falls back to user-to-user Kerberos or "
-				"NTLM. Authentication may still succeed, but not with a normal service ticket.";
-			t.remediation = kf_rule_fmt(
-				ctx,
-				"If the service should use Kerberos, register an SPN on the "
-				"account it runs as (setspn -S <service>/<host> <account>; setspn -L %s lists the "
-				"account's SPNs) and make the client target that SPN.",
-				err->krb.sname);
-		} else {
-			t.summary = kf_rule_fmt(
-				ctx,
-				"%s: no account owns the SPN %s (KDC_ERR_S_PRINCIPAL_UNKNOWN), asked by %s from %s%s%s",
-				who, s, user ? user : "the client", cl, times, det);
-			t.explanation =
-				"The client asked for a service ticket for a service principal name (SPN) that "
-				"is registered on no account in the realm, so the KDC cannot issue a ticket. "
-				"HTTP Negotiate then falls back to NTLM (or fails where NTLM is not allowed). Common "
-				"causes: the SPN was never registered for the site's host name (or the alias/CNAME "
-				"the browser used), the name is misspelt, or the host belongs to another realm "
-				"without a [domain_realm] mapping.";
-			t.remediation = kf_rule_fmt(
-				ctx,
-				"Register the SPN on the account the service runs as: setspn -S %s <domain\\account> "
-				"(-S checks for duplicates first); find whether and where it is registered with "
-				"setspn -Q %s. For a web site on a custom host name register HTTP/<name> and "
-				"HTTP/<name.fqdn>; on an MIT KDC: kadmin -q \"addprinc -randkey %s\" and add the key "
-				"to the service's keytab (ktadd).",
-				svc && err->krb.sname ? err->krb.sname : "HTTP/host.fqdn",
-				svc && err->krb.sname ? err->krb.sname : "HTTP/host.fqdn",
-				svc && err->krb.sname ? err->krb.sname : "HTTP/host.fqdn");
-		}
-	} else if (strcmp(id, "principal-not-unique") == 0) {
-		t.summary = kf_rule_fmt(
-			ctx,
-			"%s: %s is registered on more than one account (KDC_ERR_PRINCIPAL_NOT_UNIQUE)%s%s",
-			who, svc ? svc : u, times, det);
-		t.explanation =
-			"The KDC found the principal on several accounts (a duplicate SPN or UPN) and will "
-			"not choose: no ticket is issued.";
-		t.remediation =
-			"List duplicates with setspn -X (or setspn -Q <SPN>) and remove the SPN from every "
-			"account but the one the service runs as: setspn -D <SPN> <wrong account>.";
-	} else if (strcmp(id, "preauth-failed") == 0) {
-		t.summary = kf_rule_fmt(ctx, "%s: pre-authentication failed for %s: wrong password (%s)%s%s",
-					who, u, kf_rule_err_name(code), times, det);
-		t.explanation =
-			code == 24
-				? "The client proved knowledge of the password with an encrypted timestamp (PA-ENC-TIMESTAMP) and "
-				  "the KDC could not decrypt it with the account's key: the password typed (or stored in a "
-				  "keytab, service or scheduled task, mapped drive, credential manager) is not the account's "
-				  "current password. Repeated failures lock the account out where a lockout policy applies."
-				: "The KDC could not decrypt the pre-authentication data with the account's key (an integrity "
-				  "failure on the encrypted timestamp): the password or keytab used is not the account's current "
-				  "one. Older MIT KDCs report a wrong password this way.";
-		t.remediation =
-			"Use the current password (kinit user@REALM again, or re-enter it); update stored "
-			"credentials (services, scheduled tasks, Credential Manager: cmdkey /list) and "
-			"regenerate keytabs after a password change (ktpass on AD, kadmin ktadd on MIT). Check "
-			"the account's badPwdCount/lockout state (Get-ADUser user -Properties "
-			"badPwdCount,LockedOut) and event 4771 on the DC.";
-	} else if (strcmp(id, "client-revoked") == 0) {
-		const char *why =
-			nt == 0xC0000072u   ? "the account is disabled"
-			: nt == 0xC0000234u ? "the account is locked out"
-			: nt == 0xC0000193u ? "the account has expired"
-			: nt == 0xC000006Fu ? "the account may not log on at this time (logon hours)"
-			: nt == 0xC0000070u ? "the account may not log on from this workstation"
-			: nt == 0xC000006Eu
-				? "an account restriction applies (e.g. Protected Users, blank password)"
-			: nt == 0xC0000071u ? "the password has expired"
-			: err->krb.has_ntstatus
-				? "the account is not allowed to log on"
-				: "the account is disabled, locked out or expired (the KDC did not say which)";
-		t.summary = kf_rule_fmt(ctx, "%s: credentials of %s revoked: %s (KDC_ERR_CLIENT_REVOKED)%s%s",
-					who, u, why, times, det);
-		t.explanation =
-			err->krb.has_ntstatus
-				? "The KDC refused to issue tickets for this account; its NTSTATUS says why. The password may well "
-				  "be right: the account itself may not log on."
-				: "The KDC refused to issue tickets for this account: it is disabled, locked out (too many bad "
-				  "passwords; Samba sends a lock-out without NTSTATUS, MIT says it in the e-text) or expired. The "
-				  "capture does not say which; the account's state in the directory does.";
-		t.remediation =
-			nt == 0xC0000234u || !err->krb.has_ntstatus
-				? "Check the account: Get-ADUser user -Properties Enabled,LockedOut,AccountExpirationDate,"
-				  "lockoutTime (Samba: samba-tool user show user). Unlock with Unlock-ADAccount user (samba-tool "
-				  "user unlock), enable with Enable-ADAccount (samba-tool user enable), or extend the expiry "
-				  "(Set-ADAccountExpiration; MIT: kadmin modprinc -unlock / -expire). Find the source of bad "
-				  "passwords (event 4740/4771 on the PDC emulator) before unlocking."
-			: nt == 0xC0000072u
-				? "Enable the account if it should log on: Enable-ADAccount user (samba-tool user enable user; MIT: kadmin modprinc +allow_tix user)."
-			: nt == 0xC0000193u
-				? "Extend or clear the account's expiry date: Set-ADAccountExpiration user -DateTime <date> or Clear-ADAccountExpiration user (samba-tool user setexpiry user --noexpiry)."
-				: "Review the account's logon restrictions (logon hours, allowed workstations, Protected Users membership) in Active Directory Users and Computers.";
-	} else if (strcmp(id, "key-expired") == 0) {
-		const char *why = nt == 0xC0000224u ? "the user must change the password at next logon"
-						    : "the password has expired";
-		t.summary =
-			kf_rule_fmt(ctx, "%s: %s for %s (KDC_ERR_KEY_EXPIRED)%s%s", who, why, u, times, det);
-		t.explanation =
-			"The KDC will not issue a TGT until the password is changed: it expired "
-			"(maximum password age) or the account is flagged \"must change password at next "
-			"logon\". Interactive clients then ask for a kadmin/changepw ticket to change it; "
-			"services and scripts using this account simply fail.";
-		t.remediation =
-			"Change the password (Ctrl+Alt+Del on Windows, kpasswd or kinit prompting on "
-			"Linux, Set-ADAccountPassword user -Reset for an administrator), then update every "
-			"place that stores it. For service accounts, use a managed service account (gMSA) or "
-			"set the password not to expire by policy rather than by hand.";
-	} else if (strcmp(id, "etype-nosupp") == 0) {
-		char offered[160] = "";
-		size_t ol = 0;
-		for (uint8_t i = 0; req && i < req->krb.n_etypes && ol + 32 < sizeof offered; i++) {
-			const char *en = kf_krb5_etype_name(req->krb.etypes[i]);
-			int n = snprintf(offered + ol, sizeof offered - ol, "%s%s", i ? ", " : "",
-					 en ? en : "?");
-			if (n > 0)
-				ol += (size_t)n;
-		}
-		t.summary = kf_rule_fmt(
-			ctx, "%s: no common encryption type for %s%s%s (KDC_ERR_ETYPE_NOSUPP)%s%s%s%s", who,
-			req && req->type == KF_KRB_AS_REQ ? "user " : "",
-			req && req->type == KF_KRB_AS_REQ ? u : s,
-			req && req->type == KF_KRB_AS_REQ
-				? ""
-				: kf_rule_fmt(ctx, " asked by %s", user ? user : cl),
-			times, det, ol ? "; client offered " : "", offered);
-		t.explanation =
-			"The KDC found no encryption type that the client offered, the account has keys "
-			"for, and policy allows: the account may have only RC4/DES keys (password not changed "
-			"since AES was enabled, msDS-SupportedEncryptionTypes limited), the client may offer "
-			"only weak types that the KDC refuses (RC4 disabled on the DC, or MIT's allow_weak_crypto "
-			"/ allow_rc4 off), or a service's session-key types exclude all the client's.";
-		t.remediation =
-			"Compare the etypes in the request with the account's keys: in AD check "
-			"msDS-SupportedEncryptionTypes of the account (0x18 = AES128+AES256) and reset its "
-			"password once so AES keys exist (for the krbtgt and service accounts too); on MIT "
-			"kadmin getprinc shows the keys (cpw -randkey -e aes256-cts:normal to add AES). On the "
-			"client, allow AES: GPO \"Network security: Configure encryption types allowed for "
-			"Kerberos\", or krb5.conf permitted_enctypes/default_tkt_enctypes. Do not re-enable RC4 "
-			"or DES as the fix.";
-	} else if (strcmp(id, "ticket-expired") == 0) {
-		t.summary = kf_rule_fmt(
-			ctx, "%s: the ticket presented for %s has expired (KRB_AP_ERR_TKT_EXPIRED)%s%s", who,
-			s, times, det);
-		t.explanation =
-			"The client used a ticket past its end time and did not get a fresh one: a "
-			"long-running process holding an old ticket cache, a ticket cache that is never "
-			"renewed (kinit -R, k5start, sssd), or clocks out of step with the KDC.";
-		t.remediation =
-			"Get fresh tickets (klist purge then retry on Windows; kinit or kinit -R on Linux); "
-			"renew long-running service credentials automatically (keytab-based kinit via k5start or "
-			"the service's own keytab, sssd for users); check the clocks if it keeps happening.";
-	} else if (strcmp(id, "ticket-not-yet-valid") == 0) {
-		t.summary =
-			kf_rule_fmt(ctx, "%s: the ticket for %s is not yet valid (KRB_AP_ERR_TKT_NYV)%s%s",
-				    who, s, times, det);
-		t.explanation =
-			"The ticket's start time lies in the receiver's future: the clocks of KDC and "
-			"service (or client) differ, or a post-dated ticket was used before its start time.";
-		t.remediation = "Synchronise the clocks of KDC, service and client (w32tm /resync, chronyc "
-				"makestep) and get a new ticket (klist purge / kinit).";
-	} else if (strcmp(id, "not-us") == 0) {
-		t.summary = kf_rule_fmt(
-			ctx, "%s: the ticket for %s is for another service (KRB_AP_ERR_NOT_US)%s%s", who, s,
-			times, det);
-		t.explanation =
-			"The service received a ticket issued for a different principal than its own: "
-			"the client asked for the SPN of another host (an alias, a load-balanced name, a stale "
-			"DNS record), or the service's keytab/account does not hold this SPN.";
-		t.remediation =
-			"Make the name the client uses resolve to the service that owns the SPN, register "
-			"the SPN on the account the service actually runs as (setspn -S HTTP/name account; "
-			"setspn -Q HTTP/name to find the owner), and put the matching key in its keytab.";
-	} else if (strcmp(id, "policy") == 0) {
-		t.summary = kf_rule_fmt(ctx, "%s: the KDC's policy refused %s for %s (KDC_ERR_POLICY)%s%s",
-					who, s, u, times, det);
-		t.explanation =
-			"A KDC policy refused the request: in AD, for example, an authentication policy "
-			"or silo, Protected Users restrictions, a smart-card-required account logging on with a "
-			"password, or a delegation policy; on MIT a policy/flag on the principal. The "
-			"NTSTATUS/e-text, when present, names it.";
-		t.remediation =
-			"Check the account's restrictions (Get-ADUser user -Properties "
-			"SmartcardLogonRequired,msDS-AssignedAuthNPolicy,memberOf for Protected Users) and "
-			"the DC's Kerberos operational log / events 4768/4769 with their failure code; on MIT, "
-			"kadmin getprinc for the principal's flags.";
-	} else if (strcmp(id, "badoption") == 0) {
-		t.summary = kf_rule_fmt(
-			ctx, "%s: the KDC cannot honour the options asked for %s (KDC_ERR_BADOPTION)%s%s",
-			who, s, times, det);
-		t.explanation =
-			"The KDC refused an option of the request: a forwardable/renewable/proxiable "
-			"ticket the account or policy does not allow, a renewal of a non-renewable ticket, or "
-			"a user-to-user/validate request it cannot serve.";
-		t.remediation =
-			"Look at the KDC options of the request against the account's and realm's "
-			"settings (AD: \"Account is sensitive and cannot be delegated\", delegation settings; "
-			"MIT: principal flags -allow_forwardable / -allow_renewable, maxrenewlife).";
-	} else if (strcmp(id, "wrong-realm") == 0) {
-		t.summary = kf_rule_fmt(
-			ctx, "%s: request for %s sent to the wrong realm (KDC_ERR_WRONG_REALM)%s%s", who,
-			svc ? svc : u, times, det);
-		t.explanation =
-			"The KDC answered that the principal belongs to another realm (a referral) and "
-			"the client did not follow it to that realm's KDC.";
-		t.remediation =
-			"Give the client the realm mapping ([domain_realm] in krb5.conf, or the right "
-			"UPN suffix/trust routing in AD) and make the other realm's KDC reachable (DNS SRV "
-			"records _kerberos._tcp.<realm>).";
-	} else {
-		t.summary = kf_rule_fmt(ctx, "%s: %s (%d) for %s%s%s", who, kf_rule_err_name(code), code,
-					svc ? svc : u, times, det);
-		t.explanation = code_meaning(code);
-		t.remediation =
-			"Look up the error and the e-text/NTSTATUS in the KDC's or service's log (Windows: "
-			"System and Kerberos operational logs, events 4768/4769/4771 with the failure code; "
-			"MIT: krb5kdc.log) for the reason, then fix the account, key or policy it names.";
-	}
-	return t;
+	offered_etypes(req, offered, sizeof offered);
+	v[W_WHO] = from_whom(ctx, err);
+	v[W_CLIENT] = kf_rule_fmt(ctx, "%s", cl);
+	v[W_USER] = user ? user : kf_rule_fmt(ctx, "the user of client %s", cl);
+	v[W_SERVICE] = svc ? svc : "the requested service";
+	v[W_TARGET] = svc ? svc : v[W_USER];
+	v[W_BY] = user ? user : "the client";
+	v[W_BY_ADDR] = user ? user : v[W_CLIENT];
+	v[W_SNAME] = err->krb.sname ? err->krb.sname : "";
+	v[W_SPN] = svc && err->krb.sname ? err->krb.sname : "HTTP/host.fqdn";
+	v[W_TIMES] = count > 1 ? kf_rule_fmt(ctx, " (%zu times)", count) : "";
+	v[W_DETAILS] = err_details(ctx, err);
+	v[W_CODE_NAME] = kf_rule_err_name(err->krb.error_code);
+	v[W_CODE] = kf_rule_fmt(ctx, "%d", err->krb.error_code);
+	v[W_REQUESTED] = req && req->type == KF_KRB_AS_REQ
+				 ? kf_rule_fmt(ctx, "user %s", v[W_USER])
+				 : kf_rule_fmt(ctx, "%s asked by %s", v[W_SERVICE], v[W_BY_ADDR]);
+	v[W_OFFERED] = offered[0] ? kf_rule_fmt(ctx, "; client offered %s", offered) : "";
 }
 
-static void report_errors(struct kf_rule_ctx *ctx, const char *id)
+/* A template with its {slot}s filled in (NULL when out of memory). */
+static const char *kdc_expand(struct kf_rule_ctx *ctx, const char *tpl, const char *const v[W__COUNT])
+{
+	if (!strchr(tpl, '{'))
+		return tpl;
+	char buf[2048];
+	size_t n = 0;
+	for (const char *p = tpl; *p && n + 1 < sizeof buf;) {
+		const char *end = *p == '{' ? strchr(p, '}') : NULL;
+		const char *val = NULL;
+		for (size_t k = 0; end && !val && k < W__COUNT; k++)
+			if (strlen(kdc_slot_names[k]) == (size_t)(end - p - 1) &&
+			    strncmp(kdc_slot_names[k], p + 1, (size_t)(end - p - 1)) == 0)
+				val = v[k] ? v[k] : "";
+		if (!val) {
+			buf[n++] = *p++;
+			continue;
+		}
+		size_t l = strlen(val);
+		if (l > sizeof buf - 1 - n)
+			l = sizeof buf - 1 - n;
+		memcpy(buf + n, val, l);
+		n += l;
+		p = end + 1;
+	}
+	buf[n] = '\0';
+	return kf_rule_fmt(ctx, "%s", buf);
+}
+
+/* ---- reporting ------------------------------------------------------------ */
+
+/* Whom an error concerns: the client, the KDC or service that answered, the
+ * user, and the principal asked for (not the krbtgt of a login: a failed
+ * AS exchange for a TGT concerns the user's account). */
+static void kdc_subject(struct kf_rule_ctx *ctx, struct kf_subject_b *b, const struct kf_message *err,
+			const struct kf_message *req)
+{
+	struct kf_endpoint ce = kf_rule_client_of(err);
+	kf_subject_addr(ctx, b, KF_SUBJECT_CLIENT, &ce, false);
+	kf_subject_add(ctx, b, KF_SUBJECT_USER, kf_rule_user_of(ctx, err, req));
+	if (!(req && req->type == KF_KRB_AS_REQ && kf_sname_is_krbtgt(req->krb.sname)))
+		kf_subject_add(ctx, b, KF_SUBJECT_SERVICE, kf_rule_service_of(ctx, err, req));
+}
+
+static void report_errors(struct kf_rule_ctx *ctx, size_t ix)
 {
 	const struct kf_result *r = kf_rule_result(ctx);
 	struct kf_seen seen = { 0 };
 	for (size_t i = 0; i < r->n_messages; i++) {
 		const struct kf_message *err = &r->messages[i];
-		if (!error_counts(r, err, id) || !kf_seen_add(ctx, &seen, error_key(r, err)))
+		const struct kdc_cause *cause = error_counts(r, err, ix);
+		if (!cause || !kf_seen_add(ctx, &seen, error_key(r, err)))
 			continue;
 		/* the same error again: among the client's later messages */
 		uint64_t frames[KF_LIMIT_EVIDENCE_FRAMES];
 		size_t nf = 0, count = 0;
+		struct kf_subject_b sb = { 0 };
 		struct kf_at_addr at = kf_result_at_addr(r, &err->dst, err->frame);
 		for (size_t j = 0; j < at.n; j++) {
 			const struct kf_message *o = KF_AT_ADDR_MSG(r, at.v[j]);
 			if (!KF_AT_ADDR_IS_DST(at.v[j]) || o < err ||
-			    (o != err && !(error_counts(r, o, id) && same_error(r, o, err))))
+			    (o != err && !(error_counts(r, o, ix) && same_error(r, o, err))))
 				continue;
 			count++;
 			kf_rule_msg_frames_add(frames, &nf, kf_msg_request(r, o));
 			kf_rule_frame_add(frames, &nf, o->frame);
+			bool kdc = o->carrier == KF_CARRIER_KERBEROS;
+			kf_subject_addr(ctx, &sb, kdc ? KF_SUBJECT_KDC : KF_SUBJECT_SERVER, &o->src, !kdc);
 		}
 		const struct kf_message *req = kf_msg_request(r, err);
-		struct err_text t = describe_error(ctx, id, err, req, count);
-		kf_finding_add(ctx, t.sev, KF_CONF_CERTAIN, frames, nf, t.summary, t.explanation,
-			       t.remediation);
+		kdc_subject(ctx, &sb, err, req);
+		const char *v[W__COUNT];
+		kdc_slots(ctx, err, req, count, v);
+		kf_finding_emit(ctx, &(struct kf_finding_in){
+					     .severity = cause->sev,
+					     .confidence = cause->conf,
+					     .cause = cause->id,
+					     .frames = frames,
+					     .n_frames = nf,
+					     .subject = &sb,
+					     .summary = kdc_expand(ctx, cause->summary, v),
+					     .explanation = kdc_expand(ctx, cause->explanation, v),
+					     .remediation = kdc_expand(ctx, cause->remediation, v) });
 	}
 	kf_seen_free(&seen);
 }
 
-static void rule_principal_unknown(struct kf_rule_ctx *ctx) { report_errors(ctx, "principal-unknown"); }
-static void rule_principal_not_unique(struct kf_rule_ctx *ctx) { report_errors(ctx, "principal-not-unique"); }
-static void rule_preauth_failed(struct kf_rule_ctx *ctx) { report_errors(ctx, "preauth-failed"); }
-static void rule_client_revoked(struct kf_rule_ctx *ctx) { report_errors(ctx, "client-revoked"); }
-static void rule_key_expired(struct kf_rule_ctx *ctx) { report_errors(ctx, "key-expired"); }
-static void rule_etype_nosupp(struct kf_rule_ctx *ctx) { report_errors(ctx, "etype-nosupp"); }
-static void rule_ticket_expired(struct kf_rule_ctx *ctx) { report_errors(ctx, "ticket-expired"); }
-static void rule_ticket_nyv(struct kf_rule_ctx *ctx) { report_errors(ctx, "ticket-not-yet-valid"); }
-static void rule_not_us(struct kf_rule_ctx *ctx) { report_errors(ctx, "not-us"); }
-static void rule_policy(struct kf_rule_ctx *ctx) { report_errors(ctx, "policy"); }
-static void rule_badoption(struct kf_rule_ctx *ctx) { report_errors(ctx, "badoption"); }
-static void rule_wrong_realm(struct kf_rule_ctx *ctx) { report_errors(ctx, "wrong-realm"); }
-static void rule_generic_kdc_error(struct kf_rule_ctx *ctx) { report_errors(ctx, "generic-kdc-error"); }
+/* ---- the catalogue's rows, from the table ---------------------------------- */
 
-/* ---- the table ------------------------------------------------------------ */
+/* clang-format off */
+#define KDC_RULE(name, ...) static void run_##name(struct kf_rule_ctx *ctx) { report_errors(ctx, KDC_##name); }
+#include "rules_kdc_errors.def"
+#undef KDC_RULE
 
+#define KDC_RULE(name, id, sev, cls, window, title, claims) \
+	{ { id, sev, cls, window, title, name##_cause_ids }, run_##name },
 const struct kf_rule kf_rules_kdc_errors[] = {
-	{ { "principal-unknown", KF_SEV_ERROR, KF_RULE_GENERIC, KF_RULE_RECOVERY_US,
-	    "KDC_ERR_C/S_PRINCIPAL_UNKNOWN: unknown user or unregistered SPN", NULL },
-	  rule_principal_unknown },
-	{ { "principal-not-unique", KF_SEV_ERROR, KF_RULE_GENERIC, KF_RULE_RECOVERY_US,
-	    "KDC_ERR_PRINCIPAL_NOT_UNIQUE: duplicate SPN or UPN", NULL },
-	  rule_principal_not_unique },
-	{ { "preauth-failed", KF_SEV_ERROR, KF_RULE_GENERIC, KF_RULE_RECOVERY_US,
-	    "KDC_ERR_PREAUTH_FAILED: wrong password", NULL },
-	  rule_preauth_failed },
-	{ { "client-revoked", KF_SEV_ERROR, KF_RULE_GENERIC, KF_RULE_RECOVERY_US,
-	    "KDC_ERR_CLIENT_REVOKED: account disabled, locked out or expired", NULL },
-	  rule_client_revoked },
-	{ { "key-expired", KF_SEV_ERROR, KF_RULE_GENERIC, KF_RULE_RECOVERY_US,
-	    "KDC_ERR_KEY_EXPIRED: password expired or must be changed", NULL },
-	  rule_key_expired },
-	{ { "etype-nosupp", KF_SEV_ERROR, KF_RULE_GENERIC, KF_RULE_RECOVERY_US,
-	    "KDC_ERR_ETYPE_NOSUPP: no common encryption type", NULL },
-	  rule_etype_nosupp },
-	{ { "ticket-expired", KF_SEV_ERROR, KF_RULE_GENERIC, KF_RULE_RECOVERY_US,
-	    "KRB_AP_ERR_TKT_EXPIRED: an expired ticket was presented", NULL },
-	  rule_ticket_expired },
-	{ { "ticket-not-yet-valid", KF_SEV_ERROR, KF_RULE_GENERIC, KF_RULE_RECOVERY_US,
-	    "KRB_AP_ERR_TKT_NYV: a ticket presented before its start time", NULL },
-	  rule_ticket_nyv },
-	{ { "not-us", KF_SEV_ERROR, KF_RULE_GENERIC, KF_RULE_RECOVERY_US,
-	    "KRB_AP_ERR_NOT_US: ticket for another service", NULL },
-	  rule_not_us },
-	{ { "policy", KF_SEV_ERROR, KF_RULE_GENERIC, KF_RULE_RECOVERY_US,
-	    "KDC_ERR_POLICY: refused by KDC policy", NULL },
-	  rule_policy },
-	{ { "badoption", KF_SEV_ERROR, KF_RULE_GENERIC, KF_RULE_RECOVERY_US,
-	    "KDC_ERR_BADOPTION outside delegation: an option the KDC cannot honour", NULL },
-	  rule_badoption },
-	{ { "wrong-realm", KF_SEV_ERROR, KF_RULE_GENERIC, KF_RULE_RECOVERY_US,
-	    "KDC_ERR_WRONG_REALM not followed by the client", NULL },
-	  rule_wrong_realm },
-	{ { "generic-kdc-error", KF_SEV_ERROR, KF_RULE_GENERIC, KF_RULE_RECOVERY_US,
-	    "any other Kerberos error that is not benign", NULL },
-	  rule_generic_kdc_error },
+#include "rules_kdc_errors.def"
 };
+#undef KDC_RULE
+#undef KDC_CAUSE
+#undef KDC_END
+/* clang-format on */
 const size_t kf_rules_kdc_errors_count = sizeof kf_rules_kdc_errors / sizeof kf_rules_kdc_errors[0];
