@@ -256,8 +256,9 @@ static int parse_entry(struct exp_file *x, const char *line, size_t len, unsigne
 	}
 	if (n)
 		memcpy(x->pool + x->n_pool, frames, n * sizeof *frames);
-	x->e[x->n++] =
-		(struct exp_entry){ .rule = rule, .cause = cause, .sev = sev, .first = x->n_pool, .n = n, .line = lineno };
+	x->e[x->n++] = (struct exp_entry){
+		.rule = rule, .cause = cause, .sev = sev, .first = x->n_pool, .n = n, .line = lineno
+	};
 	x->n_pool += n;
 	return 0;
 nomem:
@@ -457,8 +458,9 @@ int kf_expect_compare(const struct kf_result *r, const char *path, FILE *out, ch
 			if (e->sev != f->severity) {
 				fprintf(out, "~ %s ", f->rule);
 				put_frames(out, f->frames, f->n_frames);
-				fprintf(out, ": severity %s expected, %s found (%s:%lu)\n", kf_severity_name(e->sev),
-					kf_severity_name(f->severity), path, e->line);
+				fprintf(out, ": severity %s expected, %s found (%s:%lu)\n",
+					kf_severity_name(e->sev), kf_severity_name(f->severity), path,
+					e->line);
 			}
 			if (!same_cause(e, f)) {
 				fprintf(out, "~ %s ", f->rule);
@@ -481,7 +483,8 @@ int kf_expect_compare(const struct kf_result *r, const char *path, FILE *out, ch
 		fprintf(out,
 			"krbflow: %s: %zu difference%s from the expected findings: %zu missing, %zu unexpected, "
 			"%zu changed severity%s (%zu expected, %zu found)\n",
-			path, total, total == 1 ? "" : "s", missing, unexpected, changed, causes, x.n, r->n_findings);
+			path, total, total == 1 ? "" : "s", missing, unexpected, changed, causes, x.n,
+			r->n_findings);
 	kf_free(state);
 	kf_free(pair);
 	exp_free(&x);

@@ -63,8 +63,8 @@ struct kf_rule_info {
 	const char *id;            /* stable: DIAGNOSES.md ids */
 	enum kf_severity severity; /* the usual severity (a finding may say otherwise) */
 	enum kf_rule_class cls;
-	uint64_t window_us; /* its window (above) */
-	const char *title;  /* one line for `krbflow rules` */
+	uint64_t window_us;        /* its window (above) */
+	const char *title;         /* one line for `krbflow rules` */
 	const char *const *causes; /* the causes it can decide, NULL-terminated ("undetermined" where the
 				    * capture may not tell); docs/rules.md describes each */
 };

@@ -154,7 +154,9 @@ void kf_subject_message(struct kf_rule_ctx *ctx, struct kf_subject_b *b, const s
 		kf_subject_addr(ctx, b, KF_SUBJECT_CLIENT, &client, false);
 	const struct kf_krb_rec *k = &m->krb;
 	if (m->carrier == KF_CARRIER_KERBEROS) {
-		const struct kf_endpoint *kdc = m->src.port == 88 ? &m->src : m->dst.port == 88 ? &m->dst : NULL;
+		const struct kf_endpoint *kdc = m->src.port == 88   ? &m->src
+						: m->dst.port == 88 ? &m->dst
+								    : NULL;
 		if (kdc)
 			kf_subject_addr(ctx, b, KF_SUBJECT_KDC, kdc, false);
 	} else if (has_client && (kf_msg_in_app_protocol(m) || m->http)) {
@@ -176,7 +178,10 @@ void kf_subject_message(struct kf_rule_ctx *ctx, struct kf_subject_b *b, const s
 	}
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
 
 /* A finding's subject from a builder: sorted lists in run memory. */
 static bool subject_set(struct kf_arena *a, struct kf_subject *out, const struct kf_subject_b *b)
@@ -274,15 +279,6 @@ void kf_finding_emit(struct kf_rule_ctx *ctx, const struct kf_finding_in *in)
 	}
 	ctx->n++;
 	ctx->rule_count++;
-}
-
-void kf_finding_add(struct kf_rule_ctx *ctx, enum kf_severity sev, enum kf_confidence conf,
-		    const uint64_t *frames, size_t n_frames, const char *summary, const char *explanation,
-		    const char *remediation)
-{
-	struct kf_finding_in in = { .severity = sev, .confidence = conf, .frames = frames, .n_frames = n_frames,
-				    .summary = summary, .explanation = explanation, .remediation = remediation };
-	kf_finding_emit(ctx, &in);
 }
 
 const char *kf_rule_fmt(struct kf_rule_ctx *ctx, const char *fmt, ...)

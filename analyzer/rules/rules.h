@@ -96,12 +96,6 @@ struct kf_finding_in {
 };
 void kf_finding_emit(struct kf_rule_ctx *ctx, const struct kf_finding_in *in);
 
-/* The same without a cause, the subject from the evidence (rules not yet
- * written as facts → verdict → words). */
-void kf_finding_add(struct kf_rule_ctx *ctx, enum kf_severity sev, enum kf_confidence conf,
-		    const uint64_t *frames, size_t n_frames, const char *summary, const char *explanation,
-		    const char *remediation);
-
 /* True when cause is one of the rule's listed causes. */
 bool kf_rule_cause_listed(const struct kf_rule_info *rule, const char *cause);
 

@@ -14,42 +14,74 @@
 #define KDC "10.0.0.2:88"
 
 /* Test rules: a root cause on frames 1-2, a generic one on 2-3 and 9, a
- * plain one on 5, and one that adds more findings than the cap. */
+ * plain one on 5, and one that adds more findings than the cap.  The root
+ * cause and the generic finding it takes concern different clients and users. */
+static void emit(struct kf_rule_ctx *ctx, enum kf_severity sev, enum kf_confidence conf, const char *cause,
+		 const uint64_t *f, size_t n, const struct kf_subject_b *subject, const char *summary,
+		 const char *fix)
+{
+	struct kf_finding_in in = { .severity = sev,
+				    .confidence = conf,
+				    .cause = cause,
+				    .frames = f,
+				    .n_frames = n,
+				    .subject = subject,
+				    .summary = summary,
+				    .explanation = "why",
+				    .remediation = fix };
+	kf_finding_emit(ctx, &in);
+}
+static void who(struct kf_rule_ctx *ctx, struct kf_subject_b *b, const char *client, const char *user)
+{
+	memset(b, 0, sizeof *b);
+	kf_subject_add(ctx, b, KF_SUBJECT_CLIENT, client);
+	kf_subject_add(ctx, b, KF_SUBJECT_USER, user);
+	kf_subject_add(ctx, b, KF_SUBJECT_USER, user); /* a repeat is kept once */
+}
 static void run_root(struct kf_rule_ctx *ctx)
 {
 	uint64_t f[] = { 2, 1 };
-	kf_finding_add(ctx, KF_SEV_ERROR, KF_CONF_CERTAIN, f, 2, "root", "why", "fix");
+	struct kf_subject_b b;
+	who(ctx, &b, "10.0.0.12", "zoe@LAB.TEST");
+	emit(ctx, KF_SEV_ERROR, KF_CONF_CERTAIN, "root-cause", f, 2, &b, "root", "fix");
 }
 static void run_generic(struct kf_rule_ctx *ctx)
 {
-	uint64_t a[] = { 3, 2 }, b[] = { 9 };
-	kf_finding_add(ctx, KF_SEV_ERROR, KF_CONF_CERTAIN, a, 2, "generic on 2-3", "why", NULL);
-	kf_finding_add(ctx, KF_SEV_ERROR, KF_CONF_CERTAIN, b, 1, "generic on 9", "why", NULL);
+	uint64_t a[] = { 3, 2 }, c[] = { 9 };
+	struct kf_subject_b b;
+	who(ctx, &b, "10.0.0.11", "alice@LAB.TEST");
+	emit(ctx, KF_SEV_ERROR, KF_CONF_CERTAIN, "generic-cause", a, 2, &b, "generic on 2-3", NULL);
+	who(ctx, &b, "10.0.0.13", "bob@LAB.TEST");
+	emit(ctx, KF_SEV_ERROR, KF_CONF_CERTAIN, "generic-cause", c, 1, &b, "generic on 9", NULL);
 }
 static void run_plain(struct kf_rule_ctx *ctx)
 {
 	uint64_t f[] = { 5, 5, 0 };
-	kf_finding_add(ctx, KF_SEV_INFO, KF_CONF_LIKELY, f, 3, NULL, "why", NULL);
+	emit(ctx, KF_SEV_INFO, KF_CONF_LIKELY, "undetermined", f, 3, NULL, NULL, NULL);
 }
 static void run_many(struct kf_rule_ctx *ctx)
 {
 	for (uint64_t i = 0; i < KF_LIMIT_FINDINGS_PER_RULE + 5; i++) {
 		uint64_t f = 100 + i;
-		kf_finding_add(ctx, KF_SEV_WARNING, KF_CONF_CERTAIN, &f, 1, "many", "why", NULL);
+		emit(ctx, KF_SEV_WARNING, KF_CONF_CERTAIN, "many", &f, 1, NULL, "many", NULL);
 	}
 }
 
-static const struct kf_rule r_root = {
-	{ "t-root", KF_SEV_ERROR, KF_RULE_ROOT_CAUSE, KF_RULE_WINDOW_WHOLE, "root title", NULL }, run_root
-};
-static const struct kf_rule r_generic = {
-	{ "t-generic", KF_SEV_ERROR, KF_RULE_GENERIC, KF_RULE_WINDOW_WHOLE, "generic", NULL }, run_generic
-};
-static const struct kf_rule r_plain = {
-	{ "t-plain", KF_SEV_INFO, KF_RULE_PLAIN, KF_RULE_WINDOW_WHOLE, "plain title", NULL }, run_plain
-};
+static const char *const root_causes[] = { "root-cause", NULL };
+static const char *const generic_causes[] = { "generic-cause", NULL };
+static const char *const plain_causes[] = { "undetermined", NULL };
+static const char *const many_causes[] = { "many", NULL };
+static const struct kf_rule r_root = { { "t-root", KF_SEV_ERROR, KF_RULE_ROOT_CAUSE, KF_RULE_WINDOW_WHOLE,
+					 "root title", root_causes },
+				       run_root };
+static const struct kf_rule r_generic = { { "t-generic", KF_SEV_ERROR, KF_RULE_GENERIC, KF_RULE_WINDOW_WHOLE,
+					    "generic", generic_causes },
+					  run_generic };
+static const struct kf_rule r_plain = { { "t-plain", KF_SEV_INFO, KF_RULE_PLAIN, KF_RULE_WINDOW_WHOLE,
+					  "plain title", plain_causes },
+					run_plain };
 static const struct kf_rule r_many = {
-	{ "t-many", KF_SEV_WARNING, KF_RULE_PLAIN, KF_RULE_WINDOW_WHOLE, "many", NULL }, run_many
+	{ "t-many", KF_SEV_WARNING, KF_RULE_PLAIN, KF_RULE_WINDOW_WHOLE, "many", many_causes }, run_many
 };
 
 START_TEST(t_precedence_and_order)
@@ -70,6 +102,29 @@ START_TEST(t_precedence_and_order)
 	ck_assert_str_eq(r->findings[2].rule, "t-generic");
 	ck_assert_uint_eq(r->findings[2].frames[0], 9);
 	ck_assert_ptr_null(r->findings[2].remediation);
+	/* causes as decided, each listed for its rule */
+	ck_assert_str_eq(r->findings[0].cause, "root-cause");
+	ck_assert_str_eq(r->findings[1].cause, "undetermined");
+	ck_assert_str_eq(r->findings[2].cause, "generic-cause");
+	ck_assert(kf_rule_cause_listed(&r_root.info, r->findings[0].cause));
+	ck_assert(!kf_rule_cause_listed(&r_root.info, "generic-cause"));
+	ck_assert(!kf_rule_cause_listed(&r_root.info, NULL));
+	/* the root cause concerns whom the generic finding it took concerned too,
+	 * sorted, each once; the generic one on 9 keeps its own */
+	const struct kf_subject *sj = &r->findings[0].subject;
+	ck_assert_uint_eq(sj->n[KF_SUBJECT_CLIENT], 2);
+	ck_assert_str_eq(sj->v[KF_SUBJECT_CLIENT][0], "10.0.0.11");
+	ck_assert_str_eq(sj->v[KF_SUBJECT_CLIENT][1], "10.0.0.12");
+	ck_assert_uint_eq(sj->n[KF_SUBJECT_USER], 2);
+	ck_assert_str_eq(sj->v[KF_SUBJECT_USER][0], "alice@LAB.TEST");
+	ck_assert_str_eq(sj->v[KF_SUBJECT_USER][1], "zoe@LAB.TEST");
+	ck_assert_uint_eq(sj->n[KF_SUBJECT_KDC], 0);
+	ck_assert_uint_eq(r->findings[2].subject.n[KF_SUBJECT_USER], 1);
+	ck_assert_str_eq(r->findings[2].subject.v[KF_SUBJECT_USER][0], "bob@LAB.TEST");
+	/* no subject given and no message in its frames: nothing known */
+	for (unsigned k = 0; k < KF_SUBJECT__COUNT; k++)
+		ck_assert_uint_eq(r->findings[1].subject.n[k], 0);
+	ck_assert_str_eq(kf_subject_kind_name(KF_SUBJECT_SERVICE), "service");
 	fx_free(r);
 }
 END_TEST

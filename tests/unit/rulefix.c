@@ -149,15 +149,31 @@ void fx_finish(struct kf_result *r)
 	ck_assert_int_eq(kf_stories_build(r), KF_OK);
 }
 
+/* Every finding names a cause its rule lists (whatever the test looks at). */
+static void causes_listed(const struct kf_result *r)
+{
+	for (size_t i = 0; i < r->n_findings; i++) {
+		const struct kf_finding *f = &r->findings[i];
+		const struct kf_rule *rule = kf_rule_find(f->rule);
+		ck_assert_msg(rule && kf_rule_cause_listed(&rule->info, f->cause),
+			      "%s: cause %s is not listed", f->rule, f->cause ? f->cause : "(none)");
+	}
+}
+
 void fx_run(struct kf_result *r, const char *id)
 {
 	const struct kf_rule *rule = kf_rule_find(id);
 	if (!rule)
 		ck_abort_msg("no rule %s in the catalogue", id);
 	ck_assert_int_eq(kf_rules_run_only(r, &rule, 1), KF_OK);
+	causes_listed(r);
 }
 
-void fx_run_all(struct kf_result *r) { ck_assert_int_eq(kf_rules_run(r), KF_OK); }
+void fx_run_all(struct kf_result *r)
+{
+	ck_assert_int_eq(kf_rules_run(r), KF_OK);
+	causes_listed(r);
+}
 
 size_t fx_count(const struct kf_result *r, const char *id, int sev)
 {
