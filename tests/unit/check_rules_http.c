@@ -270,6 +270,7 @@ START_TEST(t_ntlm_principal_unknown)
 							       .service = "HTTP/web2.lab.test@LAB.TEST",
 							       .server = "10.0.0.20:80",
 							       .kdc = "10.0.0.2" });
+	/* wording: the command that registers the missing SPN */
 	ck_assert(contains(f->remediation, "setspn -S HTTP/web2.lab.test"));
 	/* the KDC errors are its evidence: no other finding on them (their subject joins it) */
 	ck_assert_uint_eq(fx_count(r, NULL, KF_SEV_ERROR), 0);
@@ -296,6 +297,7 @@ START_TEST(t_ntlm_failed_is_error)
 							       .service = "HTTP/web2.lab.test@LAB.TEST",
 							       .server = "10.0.0.20:80",
 							       .kdc = "10.0.0.2" });
+	/* wording: kdc-error is any KDC error; only the text names which one (frame 13's code) */
 	ck_assert(contains(f->summary, "KDC_ERR_ETYPE_NOSUPP"));
 	fx_free(r);
 }
@@ -319,6 +321,7 @@ START_TEST(t_ntlm_plain_no_kdc)
 							       .service = "",
 							       .server = "10.0.0.20:80",
 							       .kdc = "" });
+	/* wording: the command the user runs before retrying */
 	ck_assert(contains(f->remediation, "klist purge"));
 	fx_free(r);
 }
@@ -339,7 +342,8 @@ START_TEST(t_ntlm_server_offers_only_ntlm)
 							       .frames = "3,4,6,7",
 							       .user = "LAB\\alice",
 							       .server = "10.0.0.20:80" });
-	ck_assert(contains(f->remediation, "Negotiate"));
+	/* wording: the setting that makes the server offer Negotiate */
+	ck_assert(contains(f->remediation, "/+providers.[value='Negotiate']"));
 	fx_free(r);
 }
 END_TEST
@@ -393,7 +397,7 @@ START_TEST(t_portless_rejected_takes_ap_err)
 							       .service = "HTTP/web.lab.test@LAB.TEST",
 							       .server = "10.0.0.20:8080",
 							       .kdc = "10.0.0.2" });
-	ck_assert(contains(f->summary, "KRB_AP_ERR_BAD_INTEGRITY"));
+	/* wording: the command registering the SPN with the port, the registry setting */
 	ck_assert(contains(f->remediation, "setspn -S HTTP/web.lab.test:8080"));
 	ck_assert(contains(f->remediation, "FEATURE_INCLUDE_PORT_IN_SPN_KB908209"));
 	fx_free(r);
@@ -475,8 +479,10 @@ START_TEST(t_ap_err_badkeyver)
 					  .service = "HTTP/stale.lab.test@LAB.TEST",
 					  .server = "10.0.0.20:80",
 					  .kdc = "" });
+	/* wording: the ticket's kvno (a field's value); the TGS-REP that issued the
+	 * ticket, named but not evidence; the command that shows the keytab's kvno */
 	ck_assert(contains(f->summary, "kvno 2"));
-	ck_assert(contains(f->explanation, "frame 13")); /* the TGS-REP that issued it */
+	ck_assert(contains(f->explanation, "frame 13"));
 	ck_assert(contains(f->remediation, "klist -kte"));
 	fx_free(r);
 }
@@ -496,6 +502,7 @@ START_TEST(t_ap_err_modified_windows)
 							       .frames = "14,15",
 							       .service = "HTTP/web.lab.test@LAB.TEST",
 							       .server = "10.0.0.20:80" });
+	/* wording: the command finding the SPN's owner, the IIS setting */
 	ck_assert(contains(f->remediation, "setspn -Q HTTP/web.lab.test"));
 	ck_assert(contains(f->remediation, "useAppPoolCredentials"));
 	fx_free(r);
@@ -567,6 +574,7 @@ START_TEST(t_token_in_app_protocol)
 							       .client = "10.0.0.10",
 							       .service = "kadmin/changepw@LAB.TEST",
 							       .server = "10.0.0.30:464" });
+	/* wording: a carrier other than HTTP is not called a web server */
 	ck_assert(contains(f->explanation, "The service "));
 	fx_free(r);
 }
@@ -580,18 +588,16 @@ START_TEST(t_ap_err_tgs_from_kdc)
 	tgs(r, 5, "HTTP/web.lab.test", 41);
 	fx_finish(r);
 	fx_run(r, "ap-err-modified");
-	const struct kf_finding *f =
-		expect(r, &(struct want){ .rule = "ap-err-modified",
-					  .cause = "tgt-from-other-kdc", /* the KDC's own realm's TGT */
-					  .sev = KF_SEV_ERROR,
-					  .conf = KF_CONF_CERTAIN,
-					  .frames = "5,6",
-					  .client = "10.0.0.10",
-					  .user = "alice@LAB.TEST", /* the AS-REP that issued the TGT */
-					  .service = "krbtgt/LAB.TEST@LAB.TEST",
-					  .server = "",
-					  .kdc = "10.0.0.2" });
-	ck_assert(contains(f->explanation, "krbtgt"));
+	expect(r, &(struct want){ .rule = "ap-err-modified",
+				  .cause = "tgt-from-other-kdc", /* the KDC's own realm's TGT */
+				  .sev = KF_SEV_ERROR,
+				  .conf = KF_CONF_CERTAIN,
+				  .frames = "5,6",
+				  .client = "10.0.0.10",
+				  .user = "alice@LAB.TEST", /* the AS-REP that issued the TGT */
+				  .service = "krbtgt/LAB.TEST@LAB.TEST",
+				  .server = "",
+				  .kdc = "10.0.0.2" });
 	fx_free(r);
 }
 END_TEST
@@ -662,6 +668,7 @@ START_TEST(t_cname_alias_refused_warning)
 							       .sev = KF_SEV_WARNING,
 							       .conf = KF_CONF_CERTAIN,
 							       .frames = "5,8,12,13,14,15" });
+	/* wording: the command registering the alias's SPN */
 	ck_assert(contains(f->remediation, "setspn -S HTTP/www.lab.test"));
 	/* its own subject (the folded principal-unknown's joins it) */
 	ck_assert(subj_has(f, KF_SUBJECT_CLIENT, "10.0.0.10"));
@@ -733,9 +740,10 @@ START_TEST(t_auth_loop_authorization)
 	ck_assert_uint_eq(fx_count(r, "auth-loop", KF_SEV_ERROR), 1);
 	ck_assert_uint_eq(r->n_findings, 1);
 	const struct kf_finding *f = fx_find(r, "auth-loop");
+	/* wording: the number of refused requests, counted */
 	ck_assert(contains(f->summary, "3 requests"));
-	ck_assert(contains(f->explanation, "authorization"));
-	ck_assert(fx_has_frame(f, 10) && fx_has_frame(f, 33));
+	ck_assert_int_eq(f->severity, KF_SEV_ERROR);
+	ck_assert(fx_has_frame(f, 10) && fx_has_frame(f, 22) && fx_has_frame(f, 33));
 	ck_assert(!fx_has_frame(f, 9)); /* the 401 before credentials is the normal offer */
 	ck_assert_str_eq(f->cause, "authorization-refused");
 	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
@@ -764,8 +772,8 @@ START_TEST(t_auth_loop_krb_errors)
 	fx_run(r, "auth-loop");
 	const struct kf_finding *f = fx_find(r, "auth-loop");
 	ck_assert_ptr_nonnull(f);
-	ck_assert(contains(f->summary, "KRB_AP_ERR_MODIFIED"));
 	ck_assert_str_eq(f->cause, "ticket-rejected");
+	ck_assert_int_eq(f->severity, KF_SEV_ERROR);
 	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
 	ck_assert(fx_has_frame(f, 10) && fx_has_frame(f, 11) && fx_has_frame(f, 22) && fx_has_frame(f, 23));
 	ck_assert(subject_is(f, KF_SUBJECT_SERVICE, "HTTP/web.lab.test@LAB.TEST"));
@@ -837,13 +845,13 @@ START_TEST(t_token_too_large)
 	ck_assert_uint_eq(r->n_findings, 1);
 	const struct kf_finding *f = fx_find(r, "token-too-large");
 	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	/* wording: the sizes read from the request; the server settings to raise */
 	ck_assert(contains(f->summary, "757-byte") && contains(f->summary, "1117 bytes"));
 	ck_assert(contains(f->remediation, "MaxFieldLength") &&
 		  contains(f->remediation, "LimitRequestFieldSize") &&
 		  contains(f->remediation, "large_client_header_buffers"));
 	ck_assert(fx_has_frame(f, 8) && fx_has_frame(f, 14) && fx_has_frame(f, 15));
 	ck_assert_str_eq(f->cause, "kerberos-token-too-large");
-	ck_assert(contains(f->explanation, "the token is a Kerberos AP-REQ"));
 	ck_assert(subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.10"));
 	ck_assert(subject_is(f, KF_SUBJECT_SERVER, "10.0.0.20:80"));
 	ck_assert(subject_is(f, KF_SUBJECT_SERVICE, "HTTP/small.lab.test@LAB.TEST"));
@@ -987,11 +995,14 @@ START_TEST(t_ntlm_app_chose_ntlm)
 					  .cause = "app-chose-ntlm",
 					  .sev = KF_SEV_WARNING,
 					  .conf = KF_CONF_LIKELY,
+					  .frames = "10,20,21,22,23",
+					  .client = "10.0.0.10",
 					  .user = "LAB\\alice",
 					  .service = "HTTP/web2.lab.test@LAB.TEST", /* the ticket it used */
 					  .server = "10.0.0.20:80",
 					  .kdc = "" });
-	ck_assert(contains(f->explanation, "from frame 8")); /* the Kerberos connection */
+	/* wording: the earlier Kerberos connection, named but not evidence */
+	ck_assert(contains(f->explanation, "from frame 8"));
 	fx_free(r);
 }
 END_TEST
@@ -1064,6 +1075,7 @@ START_TEST(t_ap_err_trust_key)
 							       .user = "alice@LAB.TEST",
 							       .service = "krbtgt/OTHER.TEST@LAB.TEST",
 							       .kdc = "10.0.0.3" });
+	/* wording: the TGS-REP that issued the referral TGT, named but not evidence */
 	ck_assert(contains(f->explanation, "issued by the KDC in frame 4"));
 	fx_free(r);
 }
@@ -1196,6 +1208,7 @@ START_TEST(t_auth_loop_undetermined)
 	const struct kf_finding *f = fx_find(r, "auth-loop");
 	ck_assert_str_eq(f->cause, "undetermined");
 	ck_assert_int_eq(f->confidence, KF_CONF_LIKELY);
+	/* wording: the capture cannot tell why */
 	ck_assert(contains(f->explanation, "with no Kerberos token explaining why"));
 	ck_assert(fx_has_frame(f, 6) && fx_has_frame(f, 7) && fx_has_frame(f, 12) && fx_has_frame(f, 13));
 	ck_assert(!fx_has_frame(f, 4) && !fx_has_frame(f, 5)); /* NTLM's handshake legs */
@@ -1255,7 +1268,6 @@ START_TEST(t_token_too_large_header_ntlm)
 	const struct kf_finding *f = fx_find(r, "token-too-large");
 	ck_assert_str_eq(f->cause, "header-too-large");
 	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
-	ck_assert(!contains(f->explanation, "the token is a Kerberos AP-REQ"));
 	ck_assert(fx_has_frame(f, 4) && fx_has_frame(f, 6) && fx_has_frame(f, 7));
 	ck_assert(subject_is(f, KF_SUBJECT_USER, "LAB\\alice"));
 	ck_assert(subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.10"));
