@@ -144,10 +144,7 @@ START_TEST(t_s4u_proxy_denied)
 	subject_is(f, KF_SUBJECT_SERVICE, "HTTP/db.lab.test@LAB.TEST", "HTTP/front.lab.test@LAB.TEST", NULL);
 	subject_is(f, KF_SUBJECT_SERVER, NULL);
 	subject_is(f, KF_SUBJECT_KDC, "10.0.0.2", NULL);
-	ck_assert(contains(f->summary, "alice@LAB.TEST"));
-	ck_assert(contains(f->summary, "HTTP/db.lab.test@LAB.TEST"));
-	ck_assert(contains(f->summary, "HTTP/front.lab.test@LAB.TEST"));
-	ck_assert(contains(f->explanation, "allowed list"));
+	/* wording: the remediation names the attribute to change */
 	ck_assert(contains(f->remediation, "msDS-AllowedToDelegateTo"));
 	fx_free(r);
 }
@@ -166,7 +163,6 @@ START_TEST(t_s4u_evidence_not_forwardable)
 	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
 	ck_assert(fx_has_frame(f, 5) && fx_has_frame(f, 6) && fx_has_frame(f, 11) && fx_has_frame(f, 14));
 	subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST", NULL);
-	ck_assert(contains(f->explanation, "protocol transition"));
 	fx_free(r);
 }
 END_TEST
@@ -185,6 +181,7 @@ START_TEST(t_s4u_bare_badoption)
 	ck_assert(fx_has_frame(f, 5) && fx_has_frame(f, 6) && fx_has_frame(f, 11) && fx_has_frame(f, 14));
 	subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST", NULL);
 	subject_is(f, KF_SUBJECT_SERVICE, "cifs/files.ad.lab.test@AD.LAB.TEST", "websvc@AD.LAB.TEST", NULL);
+	/* wording: the capture cannot tell which, so both settings to check are named */
 	ck_assert(contains(f->explanation, "msDS-AllowedToDelegateTo"));
 	ck_assert(contains(f->explanation, "any authentication protocol"));
 	fx_free(r);
@@ -221,8 +218,6 @@ START_TEST(t_s4u_self_denied)
 	subject_is(f, KF_SUBJECT_USER, "bob@LAB.TEST", NULL);
 	subject_is(f, KF_SUBJECT_SERVICE, "HTTP/front.lab.test@LAB.TEST", NULL);
 	subject_is(f, KF_SUBJECT_KDC, "10.0.0.2", NULL);
-	ck_assert(contains(f->summary, "S4U2Self"));
-	ck_assert(contains(f->summary, "bob@LAB.TEST"));
 	fx_free(r);
 }
 END_TEST
@@ -306,6 +301,7 @@ START_TEST(t_s4u_self_probe_is_info)
 	subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.30", NULL);
 	subject_is(f, KF_SUBJECT_USER, NULL);
 	subject_is(f, KF_SUBJECT_SERVICE, "pc1$@CORP.TEST", NULL);
+	/* wording: an enterprise name carries its realm; the text must not add it again */
 	ck_assert(!contains(f->summary, "@CORP.TEST@CORP.TEST"));
 	fx_free(r);
 }
@@ -337,9 +333,7 @@ START_TEST(t_xr_ntstatus)
 	subject_is(f, KF_SUBJECT_SERVICE, "MSSQLSvc/sql.res.lab.test:1433@RES.LAB.TEST", "websvc@AD.LAB.TEST",
 		   NULL);
 	subject_is(f, KF_SUBJECT_KDC, "10.0.0.2", NULL);
-	ck_assert(contains(f->summary, "RES.LAB.TEST"));
-	ck_assert(contains(f->explanation,
-			   "(RES.LAB.TEST). The domain controller's error data says it outright"));
+	/* wording: the remediation names the cmdlet parameter to set */
 	ck_assert(contains(f->remediation, "PrincipalsAllowedToDelegateToAccount"));
 	fx_free(r);
 }
@@ -399,9 +393,6 @@ START_TEST(t_xr_referral_then_refused)
 	subject_is(f, KF_SUBJECT_SERVICE, "HTTP/app.other.test@OTHER.TEST", "HTTP/front.s4u.test@S4U.TEST",
 		   NULL);
 	subject_is(f, KF_SUBJECT_KDC, "10.0.0.2", "10.0.0.40", NULL);
-	ck_assert(contains(f->summary, "OTHER.TEST"));
-	ck_assert(contains(f->summary, "alice@LAB.TEST"));
-	ck_assert(contains(f->explanation, "other realm's KDC. That realm's KDC refused it. Classic"));
 	fx_free(r);
 }
 END_TEST
@@ -415,6 +406,7 @@ START_TEST(t_xr_referral_only_is_likely)
 	ck_assert_str_eq(f->cause, "undetermined");
 	ck_assert_int_eq(f->confidence, KF_CONF_LIKELY);
 	ck_assert(fx_has_frame(f, 11) && fx_has_frame(f, 14));
+	/* wording: says why it is only likely (no refusal in the capture) */
 	ck_assert(contains(f->explanation,
 			   "constrained delegation does. (Likely: no refusal is in the capture"));
 	subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST", NULL);
@@ -560,9 +552,7 @@ START_TEST(t_fwd_not_forwarded_certain)
 		   NULL);
 	subject_is(f, KF_SUBJECT_SERVER, "10.0.0.30:80", NULL);
 	subject_is(f, KF_SUBJECT_KDC, "10.0.0.2", NULL);
-	ck_assert(contains(f->summary, "alice@LAB.TEST"));
-	ck_assert(contains(f->summary, "HTTP/back.lab.test"));
-	ck_assert(contains(f->summary, "HTTP/front.lab.test"));
+	/* wording: the remediation names the Delegation-tab setting to choose */
 	ck_assert(contains(f->remediation, "Trust this user for delegation"));
 	fx_free(r);
 }
@@ -577,6 +567,7 @@ START_TEST(t_fwd_not_forwarded_likely)
 	ck_assert_str_eq(f->cause, "undetermined");
 	ck_assert_int_eq(f->confidence, KF_CONF_LIKELY);
 	subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST", NULL);
+	/* wording: the capture cannot tell; the command that would make it certain */
 	ck_assert(contains(f->explanation, "klist purge"));
 	fx_free(r);
 }
@@ -599,7 +590,6 @@ START_TEST(t_fwd_refused)
 	subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.10", NULL);
 	subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST", NULL);
 	subject_is(f, KF_SUBJECT_SERVER, "10.0.0.30:80", NULL);
-	ck_assert(contains(f->summary, "TGT NOT FORWARDABLE"));
 	fx_free(r);
 }
 END_TEST
@@ -637,7 +627,6 @@ START_TEST(t_fwd_refused_client_only)
 	subject_is(f, KF_SUBJECT_SERVICE, NULL);
 	subject_is(f, KF_SUBJECT_SERVER, NULL);
 	subject_is(f, KF_SUBJECT_KDC, "10.0.0.2", NULL);
-	ck_assert(contains(f->summary, "dave@LAB.TEST"));
 	fx_free(r);
 }
 END_TEST
@@ -708,7 +697,7 @@ START_TEST(t_fwd_obtained_but_unused)
 	ck_assert_str_eq(f->cause, "frontend-did-not-use-delegation");
 	ck_assert_int_eq(f->confidence, KF_CONF_LIKELY);
 	ck_assert(fx_has_frame(f, 10) && fx_has_frame(f, 12) && fx_has_frame(f, 23) && fx_has_frame(f, 24));
-	ck_assert(contains(f->explanation, "did obtain a forwarded TGT"));
+	subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST", NULL);
 	fx_free(r);
 }
 END_TEST
@@ -779,11 +768,11 @@ START_TEST(t_fwd_keytab_no_deleg)
 	double_hop(r, false, FWD_NONE, 200, 23, "HTTP/front.lab.test", "HTTP/back.lab.test");
 	open_ap(r, &x, TKT_FWDABLE | TKT_OK_AS_DELEGATE, KF_GSS_MUTUAL, 0);
 	const struct kf_finding *f = one_finding(r, "missing-forwarded-tgt", KF_SEV_ERROR);
+	/* certain without the client's logon: only the decrypted AP-REQ makes it so */
 	ck_assert_str_eq(f->cause, "client-did-not-delegate");
 	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
 	ck_assert(fx_has_frame(f, 10) && fx_has_frame(f, 12) && fx_has_frame(f, 23) && fx_has_frame(f, 24));
 	subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST", NULL);
-	ck_assert(contains(f->summary, "no delegation flag in the decrypted AP-REQ"));
 	fx_free(r);
 }
 END_TEST
@@ -838,6 +827,7 @@ START_TEST(t_fwd_keytab_deleg_unused)
 	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
 	ck_assert(fx_has_frame(f, 10) && fx_has_frame(f, 23) && fx_has_frame(f, 24));
 	subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST", NULL);
+	/* wording: the decrypted KRB-CRED's principals appear nowhere else in the finding */
 	ck_assert(contains(f->explanation, "krbtgt/LAB.TEST@LAB.TEST for alice@LAB.TEST"));
 	fx_free(r);
 }
