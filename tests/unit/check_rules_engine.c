@@ -260,8 +260,13 @@ START_TEST(t_kdc_unreachable)
 	ck_assert_uint_eq(fx_count(r, "kdc-unreachable", KF_SEV_ERROR), 2);
 	const struct kf_finding *f = fx_find(r, "kdc-unreachable");
 	ck_assert_int_eq(f->confidence, KF_CONF_LIKELY);
-	ck_assert_ptr_nonnull(strstr(f->summary, "10.0.0.99"));
+	ck_assert_str_eq(f->cause, "no-reply");
+	ck_assert_uint_eq(f->subject.n[KF_SUBJECT_KDC], 1);
+	ck_assert_str_eq(f->subject.v[KF_SUBJECT_KDC][0], "10.0.0.99");
 	ck_assert_int_eq(r->findings[1].confidence, KF_CONF_CERTAIN);
+	ck_assert_str_eq(r->findings[1].cause, "icmp-unreachable");
+	ck_assert_uint_eq(r->findings[1].subject.n[KF_SUBJECT_KDC], 1);
+	ck_assert_str_eq(r->findings[1].subject.v[KF_SUBJECT_KDC][0], "10.0.0.98");
 	fx_free(r);
 
 	/* failover: another KDC answered afterwards → warning */

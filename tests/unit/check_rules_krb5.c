@@ -233,6 +233,8 @@ START_TEST(t_pu_spn_grouped)
 	kdc_assert(f, "spn-unregistered", KF_SEV_ERROR);
 	kdc_assert_subject(f, "10.0.0.10", "alice@LAB.TEST", "HTTP/nosuch.lab.test@LAB.TEST", "", "10.0.0.2");
 	ck_assert_str_eq(frames_of(f), "5,6,7,8");
+	/* wording: the count of refusals is computed, and the remediation names the
+	 * commands to run (setspn -S to register the SPN, -Q to find it) */
 	ck_assert(contains(f->summary, "2 times"));
 	ck_assert(contains(f->remediation, "setspn -S HTTP/nosuch.lab.test"));
 	ck_assert(contains(f->remediation, "setspn -Q"));
@@ -310,6 +312,7 @@ START_TEST(t_pu_account_name_is_warning)
 	kdc_assert(f, "account-name-without-spn", KF_SEV_WARNING);
 	kdc_assert_subject(f, "10.0.0.10", "alice@LAB.TEST", "Administrator@LAB.TEST", "", "10.0.0.2");
 	ck_assert_str_eq(frames_of(f), "5,6");
+	/* wording: the remediation names the command that shows the account's SPNs */
 	ck_assert(contains(f->remediation, "setspn -L Administrator lists"));
 	fx_free(r);
 }
@@ -347,6 +350,7 @@ START_TEST(t_preauth_failed)
 	kdc_assert(f, "wrong-password", KF_SEV_ERROR);
 	kdc_assert_subject(f, "10.0.0.10", "alice@LAB.TEST", "", "", "10.0.0.2");
 	ck_assert_str_eq(frames_of(f), "11,12");
+	/* wording: the NTSTATUS the KDC sent is shown; no other member carries it */
 	ck_assert(contains(f->summary, "0xC000006A"));
 	fx_free(r);
 }
@@ -416,6 +420,7 @@ START_TEST(t_client_revoked_variants)
 	kdc_assert(&r->findings[0], "undetermined", KF_SEV_ERROR);
 	kdc_assert_subject(&r->findings[0], "10.0.0.10", "lockme@LAB.TEST", "", "", "10.0.0.2");
 	ck_assert_str_eq(frames_of(&r->findings[0]), "1,2");
+	/* wording: the remediations name the command to run */
 	ck_assert(contains(r->findings[0].remediation, "Unlock-ADAccount"));
 	kdc_assert(&r->findings[1], "account-disabled", KF_SEV_ERROR);
 	ck_assert_str_eq(subj(&r->findings[1], KF_SUBJECT_USER), "dave@LAB.TEST");
@@ -471,7 +476,13 @@ START_TEST(t_nosupp_service_rc4_only)
 	fx_finish(r);
 	fx_run(r, "etype-nosupp");
 	ck_assert_uint_eq(fx_count(r, "etype-nosupp", KF_SEV_ERROR), 1);
-	ck_assert(contains(fx_find(r, "etype-nosupp")->summary, "aes256-cts-hmac-sha1-96"));
+	const struct kf_finding *n = fx_find(r, "etype-nosupp");
+	kdc_assert(n, "service-key-types", KF_SEV_ERROR);
+	kdc_assert_subject(n, "10.0.0.10", "alice@LAB.TEST", "HTTP/rc4only.lab.test@LAB.TEST", "",
+			   "10.0.0.2");
+	ck_assert_str_eq(frames_of(n), "5,6");
+	/* wording: the etypes the client offered are listed; no member carries them */
+	ck_assert(contains(n->summary, "aes256-cts-hmac-sha1-96"));
 	fx_run(r, "weak-etype");
 	ck_assert_uint_eq(fx_count(r, "weak-etype", KF_SEV_WARNING), 1);
 	const struct kf_finding *f = fx_find(r, "weak-etype");
@@ -525,8 +536,7 @@ START_TEST(t_weak_client_offers_only_rc4)
 	ck_assert_uint_eq(fx_count(r, "weak-etype", KF_SEV_WARNING), 1);
 	const struct kf_finding *f = fx_find(r, "weak-etype");
 	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
-	ck_assert(contains(f->summary, "offered only RC4"));
-	ck_assert(fx_has_frame(f, 1) && fx_has_frame(f, 2));
+	ck_assert_str_eq(frames_of(f), "1,2");
 	ck_assert_str_eq(f->cause, "client-offers-only-weak");
 	ck_assert(subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST"));
 	ck_assert(subject_is(f, KF_SUBJECT_SERVICE, "krbtgt/LAB.TEST@LAB.TEST"));
@@ -550,8 +560,8 @@ START_TEST(t_weak_rc4_ticket)
 	const struct kf_finding *f = fx_find(r, "weak-etype");
 	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
 	ck_assert(fx_has_frame(f, 6) && fx_has_frame(f, 10) && fx_has_frame(f, 12));
-	ck_assert(contains(f->summary, "HTTP/rc4.lab.test@LAB.TEST"));
-	ck_assert(contains(f->summary, "host/des.lab.test@LAB.TEST"));
+	/* wording: the weak etype is named (no member carries it), and the
+	 * remediation names the attribute to set */
 	ck_assert(contains(f->summary, "rc4-hmac"));
 	ck_assert(contains(f->remediation, "msDS-SupportedEncryptionTypes"));
 	ck_assert_str_eq(f->cause, "weak-ticket");
@@ -600,7 +610,6 @@ START_TEST(t_ticket_expired_from_service)
 	kdc_assert(f, "expired-service-ticket", KF_SEV_ERROR);
 	kdc_assert_subject(f, "10.0.0.10", "", "HTTP/web.lab.test@LAB.TEST", "10.0.0.20:80", "");
 	ck_assert_str_eq(frames_of(f), "10,11");
-	ck_assert(contains(f->summary, "service 10.0.0.20"));
 	fx_free(r);
 }
 END_TEST
@@ -686,6 +695,7 @@ START_TEST(t_badoption_plain_and_delegation)
 	kdc_assert(f, "renewal-refused", KF_SEV_ERROR);
 	kdc_assert_subject(f, "10.0.0.10", "alice@LAB.TEST", "krbtgt/LAB.TEST@LAB.TEST", "", "10.0.0.2");
 	ck_assert_str_eq(frames_of(f), "5,6");
+	/* wording: the KDC's own e-text is quoted; no member carries it */
 	ck_assert(contains(f->summary, "TICKET NOT RENEWABLE"));
 	/* all rules: the S4U refusal is s4u-denied's alone */
 	fx_run_all(r);
@@ -736,7 +746,7 @@ START_TEST(t_generic_kdc_error)
 	kdc_assert(f, "undetermined", KF_SEV_ERROR);
 	kdc_assert_subject(f, "10.0.0.10", "alice@LAB.TEST", "", "", "10.0.0.2");
 	ck_assert_str_eq(frames_of(f), "1,2");
-	ck_assert(contains(f->summary, "KRB_ERR_GENERIC (60)"));
+	/* wording: with no cause to tell, the KDC's own e-text is all there is */
 	ck_assert(contains(f->summary, "internal"));
 	fx_free(r);
 }
@@ -777,9 +787,10 @@ START_TEST(t_skew_kdc_estimated_from_till)
 	ck_assert_uint_eq(fx_count(r, NULL, 0), 1);
 	ck_assert_uint_eq(fx_count(r, "clock-skew", KF_SEV_ERROR), 1);
 	const struct kf_finding *f = fx_find(r, "clock-skew");
-	ck_assert(fx_has_frame(f, 3) && fx_has_frame(f, 4));
+	ck_assert_str_eq(frames_of(f), "3,4");
+	/* wording: the skew is computed (estimated from till); the remediation
+	 * names the commands that set the clock */
 	ck_assert(contains(f->summary, "client clock about 10 min behind the KDC"));
-	ck_assert(contains(f->summary, "alice@LAB.TEST"));
 	ck_assert(contains(f->remediation, "w32tm /resync"));
 	ck_assert(contains(f->remediation, "chrony"));
 	ck_assert_str_eq(f->cause, "client-clock");
@@ -804,10 +815,13 @@ START_TEST(t_skew_kdc_with_ctime)
 	fx_run(r, "clock-skew");
 	const struct kf_finding *f = fx_find(r, "clock-skew");
 	ck_assert_ptr_nonnull(f);
+	/* wording: the skew is computed, from ctime (the request gives no till) */
 	ck_assert(contains(f->summary, "7 min ahead of the KDC"));
-	ck_assert(contains(f->explanation, "ctime"));
 	ck_assert_str_eq(f->cause, "client-clock"); /* the KDC's stime agrees with the capture */
-	ck_assert(fx_has_frame(f, 1) && fx_has_frame(f, 2));
+	ck_assert_int_eq(f->severity, KF_SEV_ERROR);
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert_str_eq(frames_of(f), "1,2");
+	ck_assert(subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.10") && subject_is(f, KF_SUBJECT_KDC, "10.0.0.2"));
 	ck_assert(subject_is(f, KF_SUBJECT_SERVICE, "HTTP/web.lab.test@LAB.TEST"));
 	fx_free(r);
 }
@@ -830,9 +844,9 @@ START_TEST(t_skew_service)
 	fx_run(r, "clock-skew");
 	ck_assert_uint_eq(fx_count(r, "clock-skew", KF_SEV_ERROR), 1);
 	const struct kf_finding *f = fx_find(r, "clock-skew");
+	/* wording: the skew is computed */
 	ck_assert(contains(f->summary, "service clock 10 min ahead of the KDC"));
-	ck_assert(contains(f->summary, "HTTP/skew.lab.test"));
-	ck_assert(fx_has_frame(f, 14) && fx_has_frame(f, 15));
+	ck_assert_str_eq(frames_of(f), "14,15");
 	ck_assert_str_eq(f->cause, "service-clock");
 	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
 	ck_assert(subject_is(f, KF_SUBJECT_SERVER, "10.0.0.20:80"));
@@ -855,11 +869,11 @@ START_TEST(t_skew_recovered_is_warning)
 	fx_run(r, "clock-skew");
 	ck_assert_uint_eq(fx_count(r, "clock-skew", KF_SEV_WARNING), 1);
 	const struct kf_finding *f = fx_find(r, "clock-skew");
+	/* wording: the skew is computed */
 	ck_assert(contains(f->summary, "KDC clock 3 h ahead"));
-	ck_assert(contains(f->summary, "retried"));
 	ck_assert_str_eq(f->cause, "kdc-clock");
 	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
-	ck_assert(fx_has_frame(f, 1) && fx_has_frame(f, 2) && !fx_has_frame(f, 4));
+	ck_assert_str_eq(frames_of(f), "1,2"); /* not the retry that worked */
 	ck_assert(subject_is(f, KF_SUBJECT_USER, "pc$@LAB.TEST"));
 	fx_free(r);
 }
@@ -897,8 +911,8 @@ START_TEST(t_udp_too_big_tcp_retry)
 	ck_assert_uint_eq(fx_count(r, NULL, 0), 1);
 	ck_assert_uint_eq(fx_count(r, "udp-fragmentation", KF_SEV_INFO), 1);
 	const struct kf_finding *f = fx_find(r, "udp-fragmentation");
-	ck_assert(fx_has_frame(f, 1) && fx_has_frame(f, 2) && fx_has_frame(f, 3) && fx_has_frame(f, 4));
-	ck_assert(contains(f->summary, "succeeded"));
+	ck_assert_str_eq(frames_of(f), "1,2,3,4");
+	/* wording: the remediation names the setting */
 	ck_assert(contains(f->remediation, "udp_preference_limit"));
 	ck_assert_str_eq(f->cause, "response-too-big-tcp-retry");
 	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
@@ -950,8 +964,7 @@ START_TEST(t_udp_fragmented_complete)
 	fx_run(r, "udp-fragmentation");
 	ck_assert_uint_eq(fx_count(r, "udp-fragmentation", KF_SEV_INFO), 1);
 	const struct kf_finding *f = fx_find(r, "udp-fragmentation");
-	ck_assert(fx_has_frame(f, 2) && fx_has_frame(f, 3));
-	ck_assert(contains(f->summary, "IP fragments"));
+	ck_assert_str_eq(frames_of(f), "2,3");
 	ck_assert_str_eq(f->cause, "fragments-reassembled");
 	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
 	ck_assert(subject_is(f, KF_SUBJECT_USER, "carol@LAB.TEST"));
@@ -975,9 +988,8 @@ START_TEST(t_udp_fragments_lost_then_tcp)
 	ck_assert_uint_eq(fx_count(r, "udp-fragmentation", KF_SEV_ERROR), 1);
 	const struct kf_finding *f = fx_find(r, "udp-fragmentation");
 	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
-	ck_assert(fx_has_frame(f, 3) && fx_has_frame(f, 4) && fx_has_frame(f, 8) && fx_has_frame(f, 12));
-	ck_assert(contains(f->summary, "reply"));
-	ck_assert(contains(f->summary, "TCP retry worked"));
+	/* the TCP retry that worked is evidence (and makes it certain) */
+	ck_assert_str_eq(frames_of(f), "3,4,8,12");
 	ck_assert_str_eq(f->cause, "reply-fragments-lost");
 	ck_assert(subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.10"));
 	ck_assert(subject_is(f, KF_SUBJECT_KDC, "10.0.0.2"));
@@ -995,11 +1007,12 @@ START_TEST(t_udp_fragments_lost_no_retry)
 	fx_finish(r);
 	fx_run(r, "udp-fragmentation");
 	ck_assert_uint_eq(fx_count(r, "udp-fragmentation", KF_SEV_ERROR), 1);
-	ck_assert_int_eq(fx_find(r, "udp-fragmentation")->confidence, KF_CONF_LIKELY);
-	ck_assert(contains(fx_find(r, "udp-fragmentation")->summary, "no TCP retry"));
-	ck_assert_str_eq(fx_find(r, "udp-fragmentation")->cause, "reply-fragments-lost");
-	ck_assert(fx_has_frame(fx_find(r, "udp-fragmentation"), 3) &&
-		  fx_has_frame(fx_find(r, "udp-fragmentation"), 4));
+	const struct kf_finding *f = fx_find(r, "udp-fragmentation");
+	/* no TCP retry: likely, on the request and the lost fragments alone */
+	ck_assert_int_eq(f->confidence, KF_CONF_LIKELY);
+	ck_assert_str_eq(f->cause, "reply-fragments-lost");
+	ck_assert_str_eq(frames_of(f), "3,4");
+	ck_assert(subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.10") && subject_is(f, KF_SUBJECT_KDC, "10.0.0.2"));
 	fx_free(r);
 }
 END_TEST
@@ -1079,9 +1092,7 @@ START_TEST(t_unreach_no_reply)
 	const struct kf_finding *f = fx_find(r, "kdc-unreachable");
 	ck_assert_str_eq(f->cause, "no-reply");
 	ck_assert_int_eq(f->confidence, KF_CONF_LIKELY);
-	ck_assert(fx_has_frame(f, 1) && fx_has_frame(f, 3));
-	ck_assert(contains(f->summary, "2 requests without a reply"));
-	ck_assert(contains(f->explanation, "No answer at all came back"));
+	ck_assert_str_eq(frames_of(f), "1,3");
 	ck_assert(subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.10") &&
 		  subject_is(f, KF_SUBJECT_KDC, "10.0.0.99"));
 	ck_assert(subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST"));
@@ -1101,8 +1112,11 @@ START_TEST(t_unreach_syn_unanswered)
 	ck_assert_int_eq(f->severity, KF_SEV_ERROR);
 	ck_assert_str_eq(f->cause, "syn-unanswered");
 	ck_assert_int_eq(f->confidence, KF_CONF_LIKELY);
+	/* wording: the SYNs are counted from the event (one frame for three) */
 	ck_assert(contains(f->summary, "3 TCP SYNs never answered"));
-	ck_assert(fx_has_frame(f, 1) && fx_has_frame(f, 2));
+	ck_assert_str_eq(frames_of(f), "1,2");
+	ck_assert(subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.10") &&
+		  subject_is(f, KF_SUBJECT_KDC, "10.0.0.99"));
 	fx_free(r);
 }
 END_TEST
@@ -1118,8 +1132,10 @@ START_TEST(t_unreach_refused)
 	ck_assert_int_eq(f->severity, KF_SEV_ERROR);
 	ck_assert_str_eq(f->cause, "tcp-reset");
 	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
-	ck_assert(fx_has_frame(f, 1) && fx_has_frame(f, 2) && fx_has_frame(f, 3));
-	ck_assert(contains(f->explanation, "The host refused them"));
+	ck_assert_str_eq(frames_of(f), "1,2,3");
+	ck_assert(subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.10") &&
+		  subject_is(f, KF_SUBJECT_KDC, "10.0.0.99"));
+	/* wording: a refusal is certain, the remediation must not hedge */
 	ck_assert(!contains(f->remediation, "Likely"));
 	fx_free(r);
 
@@ -1145,8 +1161,10 @@ START_TEST(t_unreach_fragments_lost)
 	ck_assert_int_eq(f->severity, KF_SEV_ERROR);
 	ck_assert_str_eq(f->cause, "fragments-lost");
 	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
-	ck_assert(fx_has_frame(f, 1) && fx_has_frame(f, 2));
-	ck_assert(contains(f->summary, "1 datagram lost in IP fragments"));
+	ck_assert_str_eq(frames_of(f), "1,2");
+	ck_assert(subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.10") &&
+		  subject_is(f, KF_SUBJECT_KDC, "10.0.0.99"));
+	/* wording: the remediation names the setting */
 	ck_assert(contains(f->remediation, "udp_preference_limit"));
 	fx_free(r);
 }
@@ -1166,8 +1184,7 @@ START_TEST(t_unreach_failover)
 	ck_assert_int_eq(f->severity, KF_SEV_WARNING);
 	ck_assert_str_eq(f->cause, "failover");
 	ck_assert_int_eq(f->confidence, KF_CONF_LIKELY);
-	ck_assert(contains(f->explanation, "from another KDC"));
-	ck_assert(!fx_has_frame(f, 5) && !fx_has_frame(f, 6));
+	ck_assert_str_eq(frames_of(f), "1"); /* not the other KDC's answer */
 	ck_assert(subject_is(f, KF_SUBJECT_KDC, "10.0.0.99"));
 	fx_free(r);
 
@@ -1178,8 +1195,10 @@ START_TEST(t_unreach_failover)
 	as_rep(r, 6, 5, KDC, CL, "alice", 18);
 	f = run_one(r, "kdc-unreachable");
 	ck_assert_str_eq(f->cause, "failover");
-	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
-	ck_assert(contains(f->explanation, "The host refused them"));
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN); /* refused */
+	ck_assert_int_eq(f->severity, KF_SEV_WARNING);
+	ck_assert_str_eq(frames_of(f), "1,2");
+	ck_assert(subject_is(f, KF_SUBJECT_KDC, "10.0.0.99"));
 	fx_free(r);
 }
 END_TEST
@@ -1194,8 +1213,9 @@ START_TEST(t_skew_undetermined)
 	ck_assert_int_eq(f->severity, KF_SEV_ERROR);
 	ck_assert_str_eq(f->cause, "undetermined");
 	ck_assert_int_eq(f->confidence, KF_CONF_LIKELY);
+	/* wording: the capture cannot tell which clock is off, and says so */
 	ck_assert(contains(f->summary, "differ by more than the tolerance"));
-	ck_assert(fx_has_frame(f, 1) && fx_has_frame(f, 2));
+	ck_assert_str_eq(frames_of(f), "1,2");
 	ck_assert(subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST") &&
 		  subject_is(f, KF_SUBJECT_KDC, "10.0.0.2"));
 	fx_free(r);
@@ -1218,6 +1238,9 @@ START_TEST(t_skew_sender_vs_capture)
 	fx_link(r, 14, KF_KRB_AP_REQ, 15, KF_KRB_ERROR);
 	const struct kf_finding *f = run_one(r, "clock-skew");
 	ck_assert_str_eq(f->cause, "service-clock");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert_str_eq(frames_of(f), "14,15");
+	/* wording: the skew is computed, against the capture's clock */
 	ck_assert(contains(f->summary, "service clock 10 min behind the capture's clock"));
 	ck_assert(subject_is(f, KF_SUBJECT_SERVER, "10.0.0.20:80"));
 	fx_free(r);
@@ -1231,6 +1254,9 @@ START_TEST(t_skew_sender_vs_capture)
 	e->krb.cusec = e->krb.susec;
 	f = run_one(r, "clock-skew");
 	ck_assert_str_eq(f->cause, "kdc-clock");
+	ck_assert_str_eq(frames_of(f), "1,2");
+	ck_assert(subject_is(f, KF_SUBJECT_KDC, "10.0.0.2"));
+	/* wording: the skew is computed (from ctime) */
 	ck_assert(contains(f->summary, "10 min behind the KDC"));
 	fx_free(r);
 }
@@ -1245,6 +1271,8 @@ START_TEST(t_skew_client_unmeasured)
 	const struct kf_finding *f = run_one(r, "clock-skew");
 	ck_assert_str_eq(f->cause, "client-clock");
 	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert_str_eq(frames_of(f), "1,2");
+	/* wording: the capture cannot tell by how much, and says so */
 	ck_assert(contains(f->summary, "client clock off from the KDC by more than the tolerance"));
 	fx_free(r);
 }
@@ -1263,8 +1291,7 @@ START_TEST(t_udp_request_fragments_lost)
 	const struct kf_finding *f = fx_find(r, "udp-fragmentation");
 	ck_assert_str_eq(f->cause, "request-fragments-lost");
 	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
-	ck_assert(contains(f->summary, "Fragmented Kerberos request"));
-	ck_assert(fx_has_frame(f, 4) && fx_has_frame(f, 8) && fx_has_frame(f, 9));
+	ck_assert_str_eq(frames_of(f), "4,8,9");
 	ck_assert(subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.10") && subject_is(f, KF_SUBJECT_KDC, "10.0.0.2"));
 	fx_free(r);
 }
@@ -1282,8 +1309,7 @@ START_TEST(t_weak_user_key)
 	const struct kf_finding *f = fx_find(r, "weak-etype");
 	ck_assert_str_eq(f->cause, "weak-user-key");
 	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
-	ck_assert(contains(f->summary, "AS reply encrypted with old@LAB.TEST's RC4"));
-	ck_assert(fx_has_frame(f, 2));
+	ck_assert_str_eq(frames_of(f), "2");
 	ck_assert(subject_is(f, KF_SUBJECT_USER, "old@LAB.TEST") &&
 		  subject_is(f, KF_SUBJECT_KDC, "10.0.0.2"));
 	ck_assert(subject_is(f, KF_SUBJECT_SERVICE, NULL));
@@ -1301,9 +1327,8 @@ START_TEST(t_weak_offer_explains_ticket)
 	tgs_rep(r, 6, 5, KDC, CL, "HTTP/svc.lab.test", 23);
 	const struct kf_finding *f = run_one(r, "weak-etype");
 	ck_assert_str_eq(f->cause, "client-offers-only-weak");
-	ck_assert(contains(f->summary, "ticket for HTTP/svc.lab.test@LAB.TEST") &&
-		  contains(f->summary, "offered only RC4"));
-	ck_assert(fx_has_frame(f, 5) && fx_has_frame(f, 6));
+	ck_assert_int_eq(f->severity, KF_SEV_WARNING);
+	ck_assert_str_eq(frames_of(f), "5,6");
 	ck_assert(subject_is(f, KF_SUBJECT_SERVICE, "HTTP/svc.lab.test@LAB.TEST"));
 	ck_assert(subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST"));
 	fx_free(r);
@@ -1450,14 +1475,11 @@ START_TEST(t_client_revoked_by_ntstatus)
 {
 	static const struct {
 		uint32_t nt;
-		const char *cause, *why;
+		const char *cause;
 	} want[] = {
-		{ 0xC0000193u, "account-expired", "the account has expired" },
-		{ 0xC000006Fu, "logon-hours", "logon hours" },
-		{ 0xC0000070u, "workstation-not-allowed", "from this workstation" },
-		{ 0xC000006Eu, "account-restriction", "an account restriction applies" },
-		{ 0xC0000071u, "password-expired", "the password has expired" },
-		{ 0xC0000413u, "logon-not-allowed", "not allowed to log on" },
+		{ 0xC0000193u, "account-expired" },         { 0xC000006Fu, "logon-hours" },
+		{ 0xC0000070u, "workstation-not-allowed" }, { 0xC000006Eu, "account-restriction" },
+		{ 0xC0000071u, "password-expired" },        { 0xC0000413u, "logon-not-allowed" },
 	};
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
 		struct kf_result *r = fx_new();
@@ -1468,7 +1490,6 @@ START_TEST(t_client_revoked_by_ntstatus)
 		kdc_assert(f, want[i].cause, KF_SEV_ERROR);
 		kdc_assert_subject(f, "10.0.0.10", "dave@LAB.TEST", "", "", "10.0.0.2");
 		ck_assert_str_eq(frames_of(f), "1,2");
-		ck_assert_msg(contains(f->summary, want[i].why), "%s: %s", want[i].cause, f->summary);
 		fx_free(r);
 	}
 }
@@ -1607,7 +1628,6 @@ START_TEST(t_generic_from_a_service)
 	kdc_assert(f, "undetermined", KF_SEV_ERROR);
 	kdc_assert_subject(f, "10.0.0.10", "pat@LAB.TEST", "kadmin/changepw@LAB.TEST", "10.0.0.2:464", "");
 	ck_assert_str_eq(frames_of(f), "10,11");
-	ck_assert(contains(f->summary, "service 10.0.0.2"));
 	fx_free(r);
 }
 END_TEST
