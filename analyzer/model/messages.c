@@ -174,6 +174,17 @@ const struct kf_message *kf_msgstore_get(const struct kf_msgstore *s, uint32_t i
 	return store_msg(s, id);
 }
 
+void kf_msgstore_retime(struct kf_msgstore *s, uint32_t id, uint64_t frame, uint64_t ts_us)
+{
+	struct kf_message *m = store_msg(s, id);
+	if (!m || frame <= m->frame)
+		return;
+	if (!m->first_frame)
+		m->first_frame = m->frame;
+	m->frame = frame;
+	m->ts_us = ts_us;
+}
+
 void kf_msgstore_link(struct kf_msgstore *s, uint32_t req, uint32_t rep)
 {
 	struct kf_message *q = store_msg(s, req), *p = store_msg(s, rep);

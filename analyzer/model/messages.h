@@ -36,6 +36,10 @@ const struct kf_message *kf_msgstore_get(const struct kf_msgstore *s, uint32_t i
 /* Mark message rep as the reply to message req (their reply_id /
  * request_id); ids the store does not hold are ignored. */
 void kf_msgstore_link(struct kf_msgstore *s, uint32_t req, uint32_t rep);
+/* The message completed later than it was recorded (an HTTP message whose
+ * body ended in a later frame): frame and time move there, first_frame
+ * keeps where it began. */
+void kf_msgstore_retime(struct kf_msgstore *s, uint32_t id, uint64_t frame, uint64_t ts_us);
 enum kf_status kf_msgstore_add_tevent(struct kf_msgstore *s, const struct kf_tevent *t) KF_WUR;
 /* Sort by frame and hand the arrays to res (which then owns them). */
 enum kf_status kf_msgstore_finish(struct kf_msgstore *s, struct kf_result *res) KF_WUR;

@@ -35,10 +35,11 @@ struct kf_conn {
 	uint64_t syn_frame, syn_ts;
 	bool rst_from_server;
 	uint64_t rst_frame, rst_ts;
-	bool data_seen[2]; /* payload bytes from each side */
-	bool fin[2];       /* FIN or RST from each side */
-	bool midstream;    /* some direction started without its SYN */
-	uint8_t probes;    /* payload segments probed without a verdict */
+	bool data_seen[2];                /* payload bytes from each side */
+	bool fin[2];                      /* FIN or RST from each side */
+	uint64_t fin_frame[2], fin_ts[2]; /* ... and where the first one was */
+	bool midstream;                   /* some direction started without its SYN */
+	uint8_t probes;                   /* payload segments probed without a verdict */
 	uint64_t last_frame, last_ts;
 	struct kf_reasm_dir *dir[2];
 };
@@ -71,7 +72,7 @@ struct kf_carrier_ops {
 	 * no interest (the middle of a body): true when the carrier counted them
 	 * off, so they skip reassembly. */
 	bool (*skippable)(struct kf_conn *c, int dir, size_t n);
-	void (*skipped)(struct kf_conn *c, int dir, size_t n);
+	void (*skipped)(struct kf_run *r, struct kf_conn *c, int dir, size_t n);
 	/* The flow leaves the table (closed, idle, evicted, end of capture):
 	 * after its last bytes were delivered; free conn->cs. */
 	void (*release)(struct kf_run *r, struct kf_conn *c);

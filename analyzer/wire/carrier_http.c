@@ -23,6 +23,11 @@ struct http_dir {
 	struct kf_gather head; /* a head split over segments */
 	uint64_t body_left;
 	struct kf_http_chunked ch;
+	/* The messages the PDU whose body is being read wrote at its head: they
+	 * move to the frame where the body ends, where Wireshark shows the PDU. */
+	bool pdu_open;
+	uint8_t n_pdu;
+	uint32_t pdu_ids[2];
 };
 
 /* A request waiting for its response (HTTP/1.1 answers in order). */
@@ -32,7 +37,9 @@ struct pending_req {
 	char host[KF_LIMIT_HTTP_HOST];
 	char scheme[KF_LIMIT_HTTP_SCHEME];
 	bool uri_truncated, has_auth, proxy, token_invalid;
-	uint64_t frame, ts_us;
+	uint64_t frame, ts_us; /* where the request is complete (its body's end) */
+	uint64_t first_frame;  /* where its head was */
+	bool body_open;        /* its body has not ended yet */
 	uint32_t header_bytes, token_bytes;
 	int64_t token_msg; /* the message its token carried, or -1 */
 	int64_t req_msg;   /* its HTTP-REQUEST record once written, or -1 */
@@ -99,17 +106,65 @@ static void link_msgs(struct kf_run *r, int64_t req, int64_t rep)
 /* ---- HTTP records ------------------------------------------------------- */
 
 static int64_t http_record(struct app_ctx *x, int dir, int type, uint64_t frame, uint64_t ts,
-			   struct kf_http_rec *h, struct kf_spnego_rec *sp)
+			   uint64_t first_frame, struct kf_http_rec *h, struct kf_spnego_rec *sp)
 {
 	struct kf_message msg;
 	memset(&msg, 0, sizeof msg);
 	msg.frame = frame;
 	msg.ts_us = ts;
+	msg.first_frame = first_frame;
 	msg.type = type;
 	msg.http = h;
 	msg.spnego = sp;
 	uint32_t id;
 	return kf_emit(x->r, x->conn, dir, KF_CARRIER_HTTP, &msg, NULL, &id) ? (int64_t)id : -1;
+}
+
+/* ---- where a PDU completes ------------------------------------------------- */
+
+static bool body_follows(const struct http_dir *h)
+{
+	return h->st == HD_BODY_LEN || h->st == HD_BODY_CHUNKED || h->st == HD_BODY_CLOSE;
+}
+
+static void pdu_add(struct http_dir *h, int64_t id)
+{
+	if (h->pdu_open && id >= 0 && h->n_pdu < sizeof h->pdu_ids / sizeof h->pdu_ids[0])
+		h->pdu_ids[h->n_pdu++] = (uint32_t)id;
+}
+
+static struct pending_req *pending_newest(struct http_state *c)
+{
+	return c->pend_n ? &c->pend[(c->pend_head + c->pend_n - 1) % c->pend_cap] : NULL;
+}
+
+/* The body of dir's PDU ended in frame: its messages move there. */
+static void pdu_end(struct kf_run *r, struct http_state *c, int dir, uint64_t frame, uint64_t ts)
+{
+	struct http_dir *h = &c->h[dir];
+	if (!h->pdu_open)
+		return;
+	for (unsigned i = 0; i < h->n_pdu; i++)
+		kf_msgstore_retime(&r->store, h->pdu_ids[i], frame, ts);
+	struct pending_req *p = dir == 0 ? pending_newest(c) : NULL;
+	if (p && p->body_open) { /* its record, when written later, is complete here */
+		p->frame = frame;
+		p->ts_us = ts;
+		p->body_open = false;
+	}
+	h->pdu_open = false;
+	h->n_pdu = 0;
+}
+
+/* The body will not be seen to its end (a gap, garbage): the messages stay
+ * at the head. */
+static void pdu_abandon(struct http_state *c, int dir)
+{
+	c->h[dir].pdu_open = false;
+	c->h[dir].n_pdu = 0;
+	struct pending_req *p = dir == 0 ? pending_newest(c) : NULL;
+	if (p)
+		p->body_open = false;
 }
 
 /* Write the HTTP-REQUEST record of a pending request (once). */
@@ -131,7 +186,10 @@ static void request_record(struct app_ctx *x, struct pending_req *p)
 	h->token_bytes = p->token_bytes;
 	h->token_invalid = p->token_invalid;
 	h->proxy = p->proxy;
-	p->req_msg = http_record(x, 0, KF_MSG_HTTP_REQUEST, p->frame, p->ts_us, h, p->bare_spnego);
+	p->req_msg =
+		http_record(x, 0, KF_MSG_HTTP_REQUEST, p->frame, p->ts_us, p->first_frame, h, p->bare_spnego);
+	if (p->body_open) /* only the newest request's body can still be open */
+		pdu_add(&x->c->h[0], p->req_msg);
 }
 
 /* ---- pending requests --------------------------------------------------- */
@@ -208,10 +266,14 @@ static void set_body(struct http_dir *h, const struct kf_http_head *hd)
 
 static void on_request(struct app_ctx *x, const struct kf_http_head *hd)
 {
+	pdu_abandon(x->c, 0); /* a new head: any earlier body is over */
 	struct pending_req *p = pending_push(x);
-	set_body(&x->c->h[0], hd);
+	struct http_dir *h = &x->c->h[0];
+	set_body(h, hd);
+	h->pdu_open = body_follows(h);
 	if (!p)
 		return;
+	p->body_open = h->pdu_open;
 	copy_span(p->method, sizeof p->method, hd->method, NULL);
 	copy_span(p->uri, sizeof p->uri, hd->uri, &p->uri_truncated);
 	const struct kf_http_header *host = kf_http_header_find(hd, "Host", 0);
@@ -219,6 +281,7 @@ static void on_request(struct app_ctx *x, const struct kf_http_head *hd)
 		copy_span(p->host, sizeof p->host, host->value, NULL);
 	p->frame = x->r->frame;
 	p->ts_us = x->r->ts_us;
+	p->first_frame = x->r->frame;
 	p->header_bytes = (uint32_t)hd->header_bytes;
 
 	const struct kf_http_header *cred = kf_http_header_find(hd, "Authorization", 0);
@@ -236,6 +299,7 @@ static void on_request(struct app_ctx *x, const struct kf_http_head *hd)
 		struct kf_token_origin o = origin(x);
 		struct kf_token_summary sum;
 		p->token_msg = kf_gss_token_base64(x->r, &o, a.token, &sum);
+		pdu_add(h, p->token_msg);
 		p->token_bytes = sum.token_bytes;
 		p->token_invalid = sum.invalid;
 		p->bare_spnego = sum.bare_spnego;
@@ -246,6 +310,7 @@ static void on_request(struct app_ctx *x, const struct kf_http_head *hd)
 static void on_response(struct app_ctx *x, const struct kf_http_head *hd)
 {
 	struct http_state *c = x->c;
+	int64_t rep = -1, tok_id = -1; /* the records it writes, for where its body ends */
 	if (hd->status >= 100 && hd->status < 200 && hd->status != 101) {
 		x->c->h[1].st = HD_HEAD; /* interim: the final response follows */
 		return;
@@ -301,8 +366,9 @@ static void on_response(struct app_ctx *x, const struct kf_http_head *hd)
 				copy_span(v, sizeof v, pa->value, NULL);
 				h->persistent_auth = arena_str(x->r, v);
 			}
-			int64_t rep = http_record(x, x->dir, KF_MSG_HTTP_RESPONSE, x->r->frame, x->r->ts_us,
-						  h, bare);
+			rep = http_record(x, x->dir, KF_MSG_HTTP_RESPONSE, x->r->frame, x->r->ts_us, 0, h,
+					  bare);
+			tok_id = tok;
 			if (p) {
 				request_record(x, p);
 				link_msgs(x->r, p->req_msg, rep);
@@ -316,6 +382,10 @@ static void on_response(struct app_ctx *x, const struct kf_http_head *hd)
 		c->h[1].st = HD_DEAD;
 	} else {
 		set_body(&c->h[1], hd);
+		c->h[1].pdu_open = body_follows(&c->h[1]);
+		c->h[1].n_pdu = 0;
+		pdu_add(&c->h[1], rep);
+		pdu_add(&c->h[1], tok_id);
 	}
 	pending_pop(c);
 }
@@ -377,19 +447,23 @@ static void http_data(struct app_ctx *x, struct kf_span data)
 			size_t k = rest.n < h->body_left ? rest.n : (size_t)h->body_left;
 			kf_cur_skip(&c, k);
 			h->body_left -= k;
-			if (!h->body_left)
+			if (!h->body_left) {
 				h->st = HD_HEAD;
+				pdu_end(x->r, x->c, x->dir, x->r->frame, x->r->ts_us);
+			}
 			break;
 		}
 		case HD_BODY_CHUNKED: {
 			bool done = false;
 			size_t k = kf_http_chunked_feed(&h->ch, rest, &done, &x->r->ev);
 			kf_cur_skip(&c, k);
-			if (h->ch.error)
+			if (h->ch.error) {
 				h->st = HD_RESYNC;
-			else if (done)
+				pdu_abandon(x->c, x->dir);
+			} else if (done) {
 				h->st = HD_HEAD;
-			else if (k == 0)
+				pdu_end(x->r, x->c, x->dir, x->r->frame, x->r->ts_us);
+			} else if (k == 0)
 				return;
 			break;
 		}
@@ -483,6 +557,7 @@ static void http_stream(struct kf_run *r, struct kf_conn *conn, int dir, struct 
 	}
 	kf_events_add(&r->ev, KF_EV_TCP_GAP);
 	h->head.len = 0;
+	pdu_abandon(c, dir); /* a body with a hole is never shown whole */
 	if (h->st == HD_BODY_LEN && gap_len <= h->body_left) {
 		/* the hole fell inside a body we were skipping: still in step */
 		h->body_left -= gap_len;
@@ -501,17 +576,28 @@ static bool http_skippable(struct kf_conn *conn, int dir, size_t n)
 	return h->st == HD_BODY_LEN && h->body_left >= n;
 }
 
-static void http_skipped(struct kf_conn *conn, int dir, size_t n)
+static void http_skipped(struct kf_run *r, struct kf_conn *conn, int dir, size_t n)
 {
-	struct http_dir *h = &((struct http_state *)conn->cs)->h[dir];
+	struct http_state *c = conn->cs;
+	struct http_dir *h = &c->h[dir];
 	h->body_left -= n;
-	if (!h->body_left)
+	if (!h->body_left) {
 		h->st = HD_HEAD;
+		pdu_end(r, c, dir, r->frame, r->ts_us);
+	}
 }
 
 static void http_release(struct kf_run *r, struct kf_conn *conn)
 {
 	struct http_state *c = conn->cs;
+	/* a body that runs to the connection's close ends with the FIN */
+	for (int dir = 0; dir < 2; dir++) {
+		if (c->h[dir].st == HD_BODY_CLOSE)
+			pdu_end(r, c, dir, conn->fin[dir] ? conn->fin_frame[dir] : conn->last_frame,
+				conn->fin[dir] ? conn->fin_ts[dir] : conn->last_ts);
+		else
+			pdu_abandon(c, dir); /* cut by the end of the capture */
+	}
 	/* requests that got no response still tell their part of the story */
 	struct app_ctx x = { r, conn, c, 0 };
 	while (c->pend_n) {

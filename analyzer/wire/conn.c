@@ -272,7 +272,7 @@ void kf_conn_tcp(struct kf_run *r, const struct kf_ip *ip, const struct kf_tcp *
 			; /* nothing to reassemble */
 		else if (ca && ca->skippable && c->dir[dir] && ca->skippable(c, dir, t->payload.n) &&
 			 kf_reasm_skip_next(c->dir[dir], dseq, t->payload.n))
-			ca->skipped(c, dir, t->payload.n); /* the middle of a body, in order */
+			ca->skipped(r, c, dir, t->payload.n); /* the middle of a body, in order */
 		else if (reasm_ready(r, c, dir, t->seq, syn))
 			kf_reasm_segment(c->dir[dir], dseq, t->payload, on_stream, &d, &r->ev);
 		if (c->done) {
@@ -287,6 +287,10 @@ void kf_conn_tcp(struct kf_run *r, const struct kf_ip *ip, const struct kf_tcp *
 	if (fin) {
 		/* closed both ways, or reset: finish it now rather than hold its
 		 * state until it idles out or the table fills */
+		if (!c->fin[dir]) {
+			c->fin_frame[dir] = r->frame;
+			c->fin_ts[dir] = r->ts_us;
+		}
 		c->fin[dir] = true;
 		if ((c->fin[0] && c->fin[1]) || rst)
 			kf_flow_remove(r->flows, c->flow, KF_FLOW_CLOSED);

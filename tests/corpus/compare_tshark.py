@@ -42,9 +42,8 @@ Authorization, Proxy-Authorization, WWW-Authenticate and Proxy-Authenticate
 headers of an `http` element (directly, or SPNEGO-wrapped under gss-api/spnego),
 against krbflow's `carrier: "http"` messages other than the HTTP-REQUEST /
 HTTP-RESPONSE records:
-  http-message     identity: the frame (where the HTTP message head completes;
-                   tshark is run with http.desegment_body off so that it numbers
-                   them the same way) and the type (AP-REQ, AP-REP, KRB-ERROR,
+  http-message     identity: the frame (where the HTTP message completes, its
+                   body included, as tshark shows it by default) and the type (AP-REQ, AP-REP, KRB-ERROR,
                    NTLM-NEGOTIATE, NTLM-CHALLENGE, NTLM-AUTHENTICATE)
   http-error_code  KRB-ERROR's error code
   ap-req-sname     the sname of the ticket inside the AP-REQ
@@ -397,16 +396,16 @@ HTTP_AUTH_FIELDS = ("http.authorization", "http.proxy_authorization",
                     "http.www_authenticate", "http.proxy_authenticate")
 HTTP_TSHARK_FILTER = " || ".join(HTTP_AUTH_FIELDS)
 # krbflow numbers an HTTP-carried message by the frame in which the message
-# *head* completes. tshark by default reassembles head and body into one PDU
-# and dissects the headers in the frame where the body completes; with body
-# desegmentation off it dissects them where the head completes (header
-# reassembly stays on), which is krbflow's numbering. Out-of-order TCP segments
+# completes, body included, as tshark does by default: it reassembles head and
+# body into one PDU and dissects the headers in the frame where the body
+# completes (a body that runs to the connection's close, in the FIN's frame).
+# Out-of-order TCP segments
 # are put back in order (tshark's default leaves a head whose segments arrive
 # out of order undissected; krbflow reassembles them, and so must the oracle).
 HTTP_TSHARK_PREFS = TSHARK_PREFS + [
     "tcp.reassemble_out_of_order:TRUE",
     "http.desegment_headers:TRUE",
-    "http.desegment_body:FALSE",
+    "http.desegment_body:TRUE",
     "http.dechunk_body:TRUE",
     "http.decompress_body:TRUE",
 ]

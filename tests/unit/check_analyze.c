@@ -562,6 +562,52 @@ static const struct kf_message *msg_at(const struct kf_result *r, uint64_t frame
 	return NULL;
 }
 
+/* Where an HTTP message sits: the frame where Wireshark shows it, that is
+ * where its body ends.  A request with a body over two segments (3-4), a
+ * 401 whose body runs to the connection's close (5-6, then the server's FIN
+ * in 7): the request, its NTLM token, the 401 and its token move there;
+ * first_frame keeps the head's frame. */
+START_TEST(t_http_message_frame_is_body_end)
+{
+	static const char neg_b64[] = "TlRMTVNTUAABAAAAB4IIAAAAAAAAAAAAAAAAAAAAAAA=";
+	struct pcap_w w;
+	pw_open(&w, 1);
+	uint32_t cseq = 100, sseq = 900;
+	tcp_seg(&w, 2, 9, 40500, 3128, cseq - 1, 0, 0x02, NULL, 0);    /* 1 SYN */
+	tcp_seg(&w, 9, 2, 3128, 40500, sseq - 1, cseq, 0x12, NULL, 0); /* 2 SYN-ACK */
+	char req[512];
+	snprintf(req, sizeof req,
+		 "POST /wsman HTTP/1.1\r\nHost: x.lab.test\r\nAuthorization: NTLM %s\r\n"
+		 "Content-Length: 10\r\n\r\n01234",
+		 neg_b64);
+	tcp_text(&w, true, &cseq, &sseq, req);     /* 3 */
+	tcp_text(&w, true, &cseq, &sseq, "56789"); /* 4 */
+	tcp_text(&w, false, &cseq, &sseq,
+		 "HTTP/1.0 401 Unauthorized\r\nWWW-Authenticate: NTLM\r\n\r\n<html>"); /* 5 */
+	tcp_text(&w, false, &cseq, &sseq, "</html>");                                  /* 6 */
+	tcp_seg(&w, 9, 2, 3128, 40500, sseq, cseq, 0x11, NULL, 0); /* 7 FIN from the server */
+	pw_close(&w);
+
+	struct kf_result r;
+	analyze(w.path, NULL, &r);
+	const struct kf_message *q = msg_at(&r, 4, KF_MSG_HTTP_REQUEST);
+	ck_assert_ptr_nonnull(q);
+	ck_assert_uint_eq(q->first_frame, 3);
+	const struct kf_message *neg = msg_at(&r, 4, KF_MSG_NTLM_NEGOTIATE);
+	ck_assert_ptr_nonnull(neg);
+	ck_assert_uint_eq(neg->first_frame, 3);
+	ck_assert_ptr_null(msg_at(&r, 3, KF_MSG_HTTP_REQUEST));
+	const struct kf_message *a = msg_at(&r, 7, KF_MSG_HTTP_RESPONSE);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(a->http->status, 401);
+	ck_assert_uint_eq(a->first_frame, 5);
+	ck_assert_ptr_null(msg_at(&r, 5, KF_MSG_HTTP_RESPONSE));
+	ck_assert_uint_eq(reply_frame(&r, q), 7);
+	kf_result_free(&r);
+	unlink(w.path);
+}
+END_TEST
+
 /* A proxy on port 3128: 407 with two challenges and a body cut over two
  * segments, credentials in a header split mid-line, a chunked 200, then two
  * pipelined requests (HEAD and a conditional GET) answered in one segment
@@ -602,9 +648,13 @@ START_TEST(t_http_proxy_pipelining)
 	ck_assert_ptr_nonnull(m);
 	ck_assert_ptr_null(m->http->auth_scheme);
 	ck_assert_str_eq(m->http->uri, "http://x.lab.test/");
-	ck_assert_uint_eq(reply_frame(&r, m), 4);
-	m = msg_at(&r, 4, KF_MSG_HTTP_RESPONSE);
+	/* the 407 shows where its body ends (frame 5), as Wireshark shows it;
+	 * its head came in frame 4 */
+	ck_assert_uint_eq(reply_frame(&r, m), 5);
+	ck_assert_ptr_null(msg_at(&r, 4, KF_MSG_HTTP_RESPONSE));
+	m = msg_at(&r, 5, KF_MSG_HTTP_RESPONSE);
 	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(m->first_frame, 4);
 	ck_assert_int_eq(m->http->status, 407);
 	ck_assert(m->http->proxy);
 	ck_assert_uint_eq(m->http->n_challenges, 2);
@@ -783,6 +833,7 @@ int main(void)
 	tcase_add_test(tc, t_ipv6_and_tunnels);
 	tcase_add_test(tc, t_unreadable_inputs);
 	tcase_add_test(tc, t_http_proxy_pipelining);
+	tcase_add_test(tc, t_http_message_frame_is_body_end);
 	tcase_add_test(tc, t_non_http_ignored);
 	tcase_add_test(tc, t_https_story);
 	suite_add_tcase(s, tc);

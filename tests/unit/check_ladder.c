@@ -83,14 +83,14 @@ START_TEST(t_double_hop_lanes)
 	ck_assert_uint_eq(err->to, 0);
 	ck_assert_uint_eq(err->request, row_at(&l, 1, KF_KRB_AS_REQ) + 1);
 
-	/* in frame 16 the AP-REP answers the AP-REQ and the HTTP response the
+	/* in frame 36 (where the response body ends) the AP-REP answers the AP-REQ and the HTTP response the
 	 * HTTP request, though both requests share frame 13 */
-	const struct kf_ladder_row *aprep = &l.rows[row_at(&l, 16, KF_KRB_AP_REP)];
+	const struct kf_ladder_row *aprep = &l.rows[row_at(&l, 36, KF_KRB_AP_REP)];
 	ck_assert_uint_eq(aprep->request, row_at(&l, 13, KF_KRB_AP_REQ) + 1);
 	ck_assert_uint_eq(aprep->from, 2);
 	ck_assert_uint_eq(aprep->peer_role, KF_LANE_SERVER);
 	ck_assert_uint_eq(aprep->peer->port, 80);
-	ck_assert_uint_eq(l.rows[row_at(&l, 16, KF_MSG_HTTP_RESPONSE)].request,
+	ck_assert_uint_eq(l.rows[row_at(&l, 36, KF_MSG_HTTP_RESPONSE)].request,
 			  row_at(&l, 13, KF_MSG_HTTP_REQUEST) + 1);
 
 	/* the front end asks the KDC for alice: its own lane, not hers */
