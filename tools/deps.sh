@@ -6,9 +6,9 @@ need=(build-essential cmake pkg-config libpcap-dev libkrb5-dev libjansson-dev zl
 if [ "${1:-}" = "--test" ]; then
 	# tshark is the oracle of the corpus test; clang for the fuzz targets;
 	# zstd (and gzip, always there) compress samples for the compressed-input test;
-	# klist (krb5-user) lists the test keytabs' keys for the no-key-material check;
+	# klist (krb5-user) lists the test keytabs' keys for the no-key-material check; jq reads JSON in the cli tests;
 	# clang-format (14 on Debian 12) checks the C sources' format (tests/format)
-	need+=(tshark python3 clang valgrind zstd krb5-user clang-format)
+	need+=(tshark python3 clang valgrind zstd krb5-user jq clang-format)
 fi
 missing=()
 for p in "${need[@]}"; do
