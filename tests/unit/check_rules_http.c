@@ -707,12 +707,6 @@ END_TEST
 
 /* ---- auth-loop ----------------------------------------------------------- */
 
-/* Member k of f's subject lists exactly s (NULL: nothing). */
-static int subject_is(const struct kf_finding *f, enum kf_subject_kind k, const char *s)
-{
-	return s ? f->subject.n[k] == 1 && strcmp(f->subject.v[k][0], s) == 0 : f->subject.n[k] == 0;
-}
-
 /* One attempt on connection conn from frame f: GET → 401, GET+AP-REQ → final
  * (with AP-REP when aprep). */
 static void attempt(struct kf_result *r, uint64_t f, uint32_t conn, int final, bool aprep)
@@ -747,11 +741,11 @@ START_TEST(t_auth_loop_authorization)
 	ck_assert(!fx_has_frame(f, 9)); /* the 401 before credentials is the normal offer */
 	ck_assert_str_eq(f->cause, "authorization-refused");
 	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
-	ck_assert(subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.10"));
-	ck_assert(subject_is(f, KF_SUBJECT_SERVER, "10.0.0.20:80"));
-	ck_assert(subject_is(f, KF_SUBJECT_SERVICE, "HTTP/web.lab.test@LAB.TEST"));
-	ck_assert(subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST"));
-	ck_assert(subject_is(f, KF_SUBJECT_KDC, NULL));
+	ck_assert(fx_subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.10"));
+	ck_assert(fx_subject_is(f, KF_SUBJECT_SERVER, "10.0.0.20:80"));
+	ck_assert(fx_subject_is(f, KF_SUBJECT_SERVICE, "HTTP/web.lab.test@LAB.TEST"));
+	ck_assert(fx_subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST"));
+	ck_assert(fx_subject_is(f, KF_SUBJECT_KDC, NULL));
 	fx_free(r);
 }
 END_TEST
@@ -776,8 +770,8 @@ START_TEST(t_auth_loop_krb_errors)
 	ck_assert_int_eq(f->severity, KF_SEV_ERROR);
 	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
 	ck_assert(fx_has_frame(f, 10) && fx_has_frame(f, 11) && fx_has_frame(f, 22) && fx_has_frame(f, 23));
-	ck_assert(subject_is(f, KF_SUBJECT_SERVICE, "HTTP/web.lab.test@LAB.TEST"));
-	ck_assert(subject_is(f, KF_SUBJECT_USER, NULL));
+	ck_assert(fx_subject_is(f, KF_SUBJECT_SERVICE, "HTTP/web.lab.test@LAB.TEST"));
+	ck_assert(fx_subject_is(f, KF_SUBJECT_USER, NULL));
 	fx_free(r);
 }
 END_TEST
@@ -852,10 +846,10 @@ START_TEST(t_token_too_large)
 		  contains(f->remediation, "large_client_header_buffers"));
 	ck_assert(fx_has_frame(f, 8) && fx_has_frame(f, 14) && fx_has_frame(f, 15));
 	ck_assert_str_eq(f->cause, "kerberos-token-too-large");
-	ck_assert(subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.10"));
-	ck_assert(subject_is(f, KF_SUBJECT_SERVER, "10.0.0.20:80"));
-	ck_assert(subject_is(f, KF_SUBJECT_SERVICE, "HTTP/small.lab.test@LAB.TEST"));
-	ck_assert(subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST"));
+	ck_assert(fx_subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.10"));
+	ck_assert(fx_subject_is(f, KF_SUBJECT_SERVER, "10.0.0.20:80"));
+	ck_assert(fx_subject_is(f, KF_SUBJECT_SERVICE, "HTTP/small.lab.test@LAB.TEST"));
+	ck_assert(fx_subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST"));
 	fx_free(r);
 }
 END_TEST
@@ -873,8 +867,8 @@ START_TEST(t_token_too_large_likely_and_431)
 	ck_assert_int_eq(f->severity, KF_SEV_ERROR);
 	ck_assert_str_eq(f->cause, "header-too-large"); /* no AP-REQ in the request */
 	ck_assert(fx_has_frame(f, 14) && fx_has_frame(f, 15));
-	ck_assert(subject_is(f, KF_SUBJECT_SERVER, "10.0.0.20:80"));
-	ck_assert(subject_is(f, KF_SUBJECT_SERVICE, NULL));
+	ck_assert(fx_subject_is(f, KF_SUBJECT_SERVER, "10.0.0.20:80"));
+	ck_assert(fx_subject_is(f, KF_SUBJECT_SERVICE, NULL));
 	fx_free(r);
 }
 END_TEST
@@ -923,10 +917,10 @@ START_TEST(t_request_based)
 	ck_assert(fx_has_frame(f, 10) && fx_has_frame(f, 13) && fx_has_frame(f, 16));
 	ck_assert_str_eq(f->cause, "ap-req-every-request");
 	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
-	ck_assert(subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.10"));
-	ck_assert(subject_is(f, KF_SUBJECT_SERVER, "10.0.0.20:80"));
-	ck_assert(subject_is(f, KF_SUBJECT_SERVICE, "HTTP/web.lab.test@LAB.TEST"));
-	ck_assert(subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST"));
+	ck_assert(fx_subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.10"));
+	ck_assert(fx_subject_is(f, KF_SUBJECT_SERVER, "10.0.0.20:80"));
+	ck_assert(fx_subject_is(f, KF_SUBJECT_SERVICE, "HTTP/web.lab.test@LAB.TEST"));
+	ck_assert(fx_subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST"));
 	fx_free(r);
 }
 END_TEST
@@ -1212,8 +1206,8 @@ START_TEST(t_auth_loop_undetermined)
 	ck_assert(contains(f->explanation, "with no Kerberos token explaining why"));
 	ck_assert(fx_has_frame(f, 6) && fx_has_frame(f, 7) && fx_has_frame(f, 12) && fx_has_frame(f, 13));
 	ck_assert(!fx_has_frame(f, 4) && !fx_has_frame(f, 5)); /* NTLM's handshake legs */
-	ck_assert(subject_is(f, KF_SUBJECT_USER, "LAB\\alice"));
-	ck_assert(subject_is(f, KF_SUBJECT_SERVER, "10.0.0.20:80"));
+	ck_assert(fx_subject_is(f, KF_SUBJECT_USER, "LAB\\alice"));
+	ck_assert(fx_subject_is(f, KF_SUBJECT_SERVER, "10.0.0.20:80"));
 	fx_free(r);
 }
 END_TEST
@@ -1245,7 +1239,7 @@ START_TEST(t_auth_loop_user_is_ticket_holder)
 	const struct kf_finding *f = fx_find(r, "auth-loop");
 	ck_assert_ptr_nonnull(f);
 	ck_assert_str_eq(f->cause, "authorization-refused");
-	ck_assert(subject_is(f, KF_SUBJECT_USER, "bob@LAB.TEST"));
+	ck_assert(fx_subject_is(f, KF_SUBJECT_USER, "bob@LAB.TEST"));
 	fx_free(r);
 }
 END_TEST
@@ -1269,8 +1263,8 @@ START_TEST(t_token_too_large_header_ntlm)
 	ck_assert_str_eq(f->cause, "header-too-large");
 	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
 	ck_assert(fx_has_frame(f, 4) && fx_has_frame(f, 6) && fx_has_frame(f, 7));
-	ck_assert(subject_is(f, KF_SUBJECT_USER, "LAB\\alice"));
-	ck_assert(subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.10"));
+	ck_assert(fx_subject_is(f, KF_SUBJECT_USER, "LAB\\alice"));
+	ck_assert(fx_subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.10"));
 	fx_free(r);
 }
 END_TEST

@@ -200,3 +200,16 @@ int fx_has_frame(const struct kf_finding *f, uint64_t frame)
 			return 1;
 	return 0;
 }
+
+int fx_subject_is(const struct kf_finding *f, enum kf_subject_kind k, const char *s)
+{
+	return s ? f->subject.n[k] == 1 && strcmp(f->subject.v[k][0], s) == 0 : f->subject.n[k] == 0;
+}
+
+int fx_subject_has(const struct kf_finding *f, enum kf_subject_kind k, const char *s)
+{
+	for (unsigned i = 0; i < f->subject.n[k]; i++)
+		if (strcmp(f->subject.v[k][i], s) == 0)
+			return 1;
+	return 0;
+}

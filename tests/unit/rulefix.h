@@ -49,5 +49,9 @@ size_t fx_count(const struct kf_result *r, const char *id, int sev);
 const struct kf_finding *fx_find(const struct kf_result *r, const char *id);
 /* Whether frame is in finding f's evidence. */
 int fx_has_frame(const struct kf_finding *f, uint64_t frame);
+/* Member k of f's subject lists exactly s (NULL: nothing). */
+int fx_subject_is(const struct kf_finding *f, enum kf_subject_kind k, const char *s);
+/* Member k of f's subject lists s, among others. */
+int fx_subject_has(const struct kf_finding *f, enum kf_subject_kind k, const char *s);
 
 #endif
