@@ -237,6 +237,11 @@ struct kf_key kf_rule_host_key(const struct kf_endpoint *client, const char *hos
 
 bool kf_rule_is_key_error(int32_t code) { return code == 31 || code == 41 || code == 44; }
 
+bool kf_rule_etype_weak(int32_t e)
+{
+	return (e >= 1 && e <= 3) || e == 23 || e == 24 || (e <= -128 && e >= -141);
+}
+
 unsigned kf_rule_req_port(const struct kf_message *req)
 {
 	const char *h = req->http ? req->http->host : NULL;

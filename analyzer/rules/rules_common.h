@@ -102,6 +102,9 @@ struct kf_key kf_rule_host_key(const struct kf_endpoint *client, const char *hos
 /* KRB_AP_ERR_BAD_INTEGRITY (31), _MODIFIED (41), _BADKEYVER (44): what a
  * service answers when it cannot decrypt a ticket. */
 bool kf_rule_is_key_error(int32_t code);
+/* RC4 (23, 24 and Microsoft's negative RC4 variants) and single DES (1-3, and
+ * Microsoft's DES_PLAIN -132): the types weak-etype and etype-nosupp call weak. */
+bool kf_rule_etype_weak(int32_t e);
 /* The port a request went to: the Host header's ":port", else the server's. */
 unsigned kf_rule_req_port(const struct kf_message *req);
 /* The host part of an HTTP/<host>[:port] SPN (NULL if another service class). */

@@ -14,13 +14,6 @@
  * Facts (one client's weak tickets, reply keys, offers, NOSUPP) → a pure
  * verdict (cause, confidence) → words from the causes present. */
 
-/* RC4 (23, 24 and Microsoft's negative RC4 variants) and single DES (1-3, and
- * Microsoft's DES_PLAIN -132). */
-static bool etype_weak(int32_t e)
-{
-	return (e >= 1 && e <= 3) || e == 23 || e == 24 || (e <= -128 && e >= -141);
-}
-
 static bool etype_aes(int32_t e) { return e >= 17 && e <= 20; }
 
 static const char *etype_text(struct kf_rule_ctx *ctx, int32_t e)
@@ -41,11 +34,11 @@ static enum weak_kind weak_evidence(const struct kf_result *r, const struct kf_m
 	case KF_KRB_TGS_REP:
 	case KF_KRB_AP_REQ:
 	case KF_KRB_TGS_REQ:
-		if (k->ticket && etype_weak(k->ticket->etype)) {
+		if (k->ticket && kf_rule_etype_weak(k->ticket->etype)) {
 			*etype = k->ticket->etype;
 			return WEAK_TICKET;
 		}
-		if (m->type == KF_KRB_AS_REP && k->has_enc_etype && etype_weak(k->enc_etype)) {
+		if (m->type == KF_KRB_AS_REP && k->has_enc_etype && kf_rule_etype_weak(k->enc_etype)) {
 			*etype = k->enc_etype;
 			return WEAK_REPLY_KEY;
 		}
@@ -55,7 +48,7 @@ static enum weak_kind weak_evidence(const struct kf_result *r, const struct kf_m
 	if ((m->type == KF_KRB_AS_REQ || m->type == KF_KRB_TGS_REQ) && k->n_etypes) {
 		bool all = true;
 		for (uint8_t i = 0; i < k->n_etypes && all; i++)
-			all = etype_weak(k->etypes[i]);
+			all = kf_rule_etype_weak(k->etypes[i]);
 		if (all) {
 			*etype = k->etypes[0];
 			return WEAK_ONLY_OFFER;

@@ -159,12 +159,6 @@ struct kdc_facts {
 	unsigned flags; /* KDC_F_* */
 };
 
-/* RC4 and single DES, as weak-etype counts them. */
-static bool etype_weak(int32_t e)
-{
-	return (e >= 1 && e <= 3) || e == 23 || e == 24 || (e <= -128 && e >= -141);
-}
-
 static struct kdc_facts kdc_facts_of(const struct kf_message *err, const struct kf_message *req)
 {
 	struct kdc_facts f = { err->krb.error_code, err->krb.has_ntstatus, err->krb.ntstatus, 0 };
@@ -182,7 +176,7 @@ static struct kdc_facts kdc_facts_of(const struct kf_message *err, const struct 
 	f.flags |= req->type == KF_KRB_AS_REQ ? KDC_F_REQ_AS : KDC_F_REQ_OTHER;
 	bool weak = req->krb.n_etypes > 0;
 	for (uint8_t i = 0; i < req->krb.n_etypes && weak; i++)
-		weak = etype_weak(req->krb.etypes[i]);
+		weak = kf_rule_etype_weak(req->krb.etypes[i]);
 	if (weak)
 		f.flags |= KDC_F_ONLY_WEAK;
 	uint32_t o = req->krb.has_kdc_options ? req->krb.kdc_options : 0;
