@@ -184,6 +184,8 @@ const char *kf_fmt_type(int type, char *buf, size_t len)
 	case KF_MSG_NTLM_AUTHENTICATE: return "NTLM-AUTHENTICATE";
 	case KF_MSG_HTTP_REQUEST: return "HTTP-REQUEST";
 	case KF_MSG_HTTP_RESPONSE: return "HTTP-RESPONSE";
+	case KF_MSG_SMB_REQUEST: return "SMB-REQUEST";
+	case KF_MSG_SMB_RESPONSE: return "SMB-RESPONSE";
 	case KF_MSG_DNS: return "DNS";
 	default: break;
 	}
@@ -214,6 +216,8 @@ const char *kf_fmt_carrier(int carrier)
 	case KF_CARRIER_HTTP: return "http";
 	case KF_CARRIER_DNS: return "dns";
 	case KF_CARRIER_KPASSWD: return "kpasswd";
+	case KF_CARRIER_SMB: return "smb";
+	case KF_CARRIER_SMB2: return "smb2";
 	default: return "unknown";
 	}
 }

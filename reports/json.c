@@ -13,6 +13,7 @@
 #include "json_writer.h"
 #include "krb5.h"
 #include "kpasswd.h"
+#include "smb.h"
 #include "krb5_decrypt.h"
 #include "ntlmssp.h"
 #include "report.h"
@@ -254,6 +255,61 @@ static void http_fields(struct kf_json_writer *w, jv *o, const struct kf_http_re
 	if (h->proxy)
 		kf_json_set(w, o, "proxy", kf_json_bool(w, true));
 	set_str(w, o, "persistent_auth", h->persistent_auth);
+}
+
+static jv *hex_json(struct kf_json_writer *w, uint64_t v, int digits)
+{
+	char b[24];
+	snprintf(b, sizeof b, "0x%0*llx", digits, (unsigned long long)v);
+	return kf_json_str(w, b);
+}
+
+static void smb_fields(struct kf_json_writer *w, jv *o, const struct kf_smb_rec *s)
+{
+	if (s->encrypted) { /* a transform header: nothing inside is read */
+		kf_json_set(w, o, "encrypted", kf_json_bool(w, true));
+		kf_json_set(w, o, "session_id", hex_json(w, s->session_id, 16));
+		return;
+	}
+	if (s->command_name)
+		set_str(w, o, "command", s->command_name);
+	else
+		kf_json_set(w, o, "command", kf_json_int(w, s->command));
+	if (s->has_status) {
+		kf_json_set(w, o, "status", hex_json(w, s->status, 8));
+		set_str(w, o, "ntstatus_name", kf_ntstatus_name(s->status));
+	} else if (s->dos_error) {
+		kf_json_set(w, o, "dos_error", hex_json(w, s->status, 8));
+	}
+	kf_json_set(w, o, "session_id", hex_json(w, s->session_id, 16));
+	kf_json_set(w, o, "message_id", kf_json_int(w, (int64_t)s->message_id));
+	if (s->tree_id)
+		kf_json_set(w, o, "tree_id", kf_json_int(w, s->tree_id));
+	set_str(w, o, "tree", s->tree);
+	if (s->dialect) {
+		kf_json_set(w, o, "dialect", hex_json(w, s->dialect, 4));
+		set_str(w, o, "dialect_name", kf_smb2_dialect_name(s->dialect));
+	}
+	if (s->max_dialect)
+		kf_json_set(w, o, "max_dialect", hex_json(w, s->max_dialect, 4));
+	if (s->signing_enabled || s->signing_required)
+		set_str(w, o, "signing", s->signing_required ? "required" : "enabled");
+	if (s->encryption_capable)
+		kf_json_set(w, o, "encryption_capable", kf_json_bool(w, true));
+	if (s->session_flags & KF_SMB_SESSION_GUEST)
+		kf_json_set(w, o, "guest", kf_json_bool(w, true));
+	if (s->session_flags & KF_SMB_SESSION_NULL)
+		kf_json_set(w, o, "null_session", kf_json_bool(w, true));
+	if (s->session_flags & KF_SMB_SESSION_ENCRYPT)
+		kf_json_set(w, o, "encrypt_data", kf_json_bool(w, true));
+	set_str(w, o, "account", s->account);
+	set_str(w, o, "domain", s->domain);
+	if (s->token_bytes)
+		kf_json_set(w, o, "token_bytes", kf_json_int(w, s->token_bytes));
+	if (s->token_invalid)
+		kf_json_set(w, o, "token_invalid", kf_json_bool(w, true));
+	if (s->compound)
+		kf_json_set(w, o, "compound", kf_json_bool(w, true));
 }
 
 static jv *spnego_obj(struct kf_json_writer *w, const struct kf_spnego_rec *sp)
@@ -767,6 +823,8 @@ static jv *message_obj(struct kf_json_writer *w, const struct kf_result *r, cons
 		kf_json_set(w, o, "reply_to", kf_json_int(w, (int64_t)asked->frame));
 	if (m->http)
 		http_fields(w, o, m->http);
+	else if (m->smb)
+		smb_fields(w, o, m->smb);
 	else if (m->ntlm)
 		ntlm_fields(w, o, m);
 	else if (m->dns)

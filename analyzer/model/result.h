@@ -27,7 +27,14 @@ struct kf_endpoint {
 };
 
 enum kf_transport { KF_TRANSPORT_UDP = 17, KF_TRANSPORT_TCP = 6 };
-enum kf_carrier { KF_CARRIER_KERBEROS = 1, KF_CARRIER_HTTP = 2, KF_CARRIER_DNS = 3, KF_CARRIER_KPASSWD = 4 };
+enum kf_carrier {
+	KF_CARRIER_KERBEROS = 1,
+	KF_CARRIER_HTTP = 2,
+	KF_CARRIER_DNS = 3,
+	KF_CARRIER_KPASSWD = 4,
+	KF_CARRIER_SMB = 5,  /* SMB1 (MS-CIFS / MS-SMB) on 445 or 139 */
+	KF_CARRIER_SMB2 = 6, /* SMB2 and SMB3 (MS-SMB2) */
+};
 
 /* Message types beyond Kerberos' own (enum kf_krb_type: 10..30). */
 enum kf_msg_type {
@@ -36,6 +43,8 @@ enum kf_msg_type {
 	KF_MSG_NTLM_AUTHENTICATE = 103,
 	KF_MSG_HTTP_REQUEST = 110,
 	KF_MSG_HTTP_RESPONSE = 111,
+	KF_MSG_SMB_REQUEST = 112,
+	KF_MSG_SMB_RESPONSE = 113,
 	KF_MSG_DNS = 120,
 };
 
@@ -109,6 +118,31 @@ struct kf_http_rec {
 	bool token_invalid;          /* a token that is not base64 or not decodable */
 	const char *persistent_auth; /* Persistent-Auth header value */
 	bool uri_truncated;
+};
+
+/* An SMB command that takes part in authentication: NEGOTIATE,
+ * SESSION_SETUP, TREE_CONNECT, LOGOFF (carrier smb or smb2), or the first
+ * encrypted PDU of a connection. */
+struct kf_smb_rec {
+	uint16_t command;         /* SMB2 command, or the SMB1 command byte */
+	const char *command_name; /* "SESSION_SETUP", "SESSION_SETUP_ANDX", ...; NULL when unknown */
+	bool has_status;          /* responses */
+	uint32_t status;          /* NTSTATUS */
+	bool dos_error;           /* SMB1: a DOS error class/code (status holds class << 16 | code) */
+	uint64_t session_id;      /* SMB2 SessionId, SMB1 UID */
+	uint64_t message_id;      /* SMB2 MessageId, SMB1 MID: pairs a response with its request */
+	uint32_t tree_id;
+	const char *tree;     /* TREE_CONNECT: the share path as sent (responses: their request's) */
+	uint16_t dialect;     /* NEGOTIATE response: SMB2 dialect revision (SMB1: the index) */
+	uint16_t max_dialect; /* NEGOTIATE request: highest SMB2 dialect offered */
+	bool signing_enabled, signing_required; /* NEGOTIATE */
+	bool encryption_capable;                /* NEGOTIATE: SMB2_GLOBAL_CAP_ENCRYPTION */
+	uint16_t session_flags;       /* SESSION_SETUP response: KF_SMB_SESSION_* (guest, null, encrypt) */
+	const char *account, *domain; /* SMB1 session setup without extended security: the names sent */
+	uint32_t token_bytes;         /* the security buffer's size, 0 when none */
+	bool token_invalid;           /* a security buffer that is not a token krbflow knows */
+	bool encrypted;               /* an SMB3 transform header: from here on the connection is encrypted */
+	bool compound;                /* one of several commands in one PDU (AndX / NextCommand) */
 };
 
 /* What the kpasswd framing (RFC 3244) adds to the Kerberos message it
@@ -292,9 +326,11 @@ struct kf_message {
 	uint32_t file;                  /* several files: index in kf_result.files of frame's file */
 	uint64_t file_frame;            /* ... and frame's number in that file; 0 = unknown (one file) */
 	struct kf_krb_rec krb;          /* Kerberos messages (port 88 or inside a token) */
-	struct kf_spnego_rec *spnego;   /* HTTP-carried tokens that were SPNEGO-wrapped */
+	struct kf_spnego_rec *spnego;   /* tokens that were SPNEGO-wrapped (also on an SMB NEGOTIATE
+					 * response: the mechanisms the server offers) */
 	struct kf_ntlm_rec *ntlm;       /* NTLM-* */
 	struct kf_http_rec *http;       /* HTTP-REQUEST / HTTP-RESPONSE */
+	struct kf_smb_rec *smb;         /* SMB-REQUEST / SMB-RESPONSE */
 	struct kf_dns_rec *dns;         /* DNS */
 	struct kf_kpasswd_rec *kpasswd; /* Kerberos messages carried by kpasswd (port 464) */
 	/* --keytab: the message's bytes (Kerberos messages only, for the

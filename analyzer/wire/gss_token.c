@@ -92,6 +92,7 @@ static int64_t record(struct kf_run *r, const struct kf_token_origin *o, int typ
 	struct kf_message msg;
 	memset(&msg, 0, sizeof msg);
 	msg.type = type;
+	msg.first_frame = o->first_frame;
 	msg.spnego = sp;
 	msg.ntlm = ntlm;
 	msg.raw = raw.p;

@@ -18,6 +18,7 @@ struct kf_token_origin {
 	const struct kf_conn *conn;
 	int dir;
 	uint8_t carrier;
+	uint64_t first_frame; /* where the carrying PDU began; 0: the current frame */
 };
 
 /* What the carrying record (an HTTP request, say) tells about the token. */

@@ -77,6 +77,10 @@
 #define KF_LIMIT_DNS_POINTERS       32u       /* compression pointers followed in one name */
 #define KF_LIMIT_KPASSWD_RESULT_TEXT 256u     /* bytes of a kpasswd result string kept, with its NUL */
 #define KF_LIMIT_DNS_TCP_BUFFER     (128u << 10) /* DNS over TCP: a message (at most 64 KiB) and the start of the next */
+#define KF_LIMIT_SMB_PDU            (128u << 10) /* an SMB PDU read whole (NEGOTIATE, SESSION_SETUP,
+					     * TREE_CONNECT, compounds); larger ones are skipped */
+#define KF_LIMIT_SMB_CHAIN          16u       /* commands read from one AndX chain or SMB2 compound */
+#define KF_LIMIT_SMB_PATH           256u      /* bytes of a printed share path, with its NUL */
 #define KF_LIMIT_PROBE_BYTES        16u       /* bytes looked at to recognise a protocol */
 #define KF_LIMIT_PROBE_SEGMENTS     4u        /* payload segments of an unknown stream probed before giving up */
 
