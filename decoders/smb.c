@@ -281,7 +281,8 @@ static void smb1_negotiate(struct kf_smb_cmd *c, struct kf_cur *w, uint8_t wc, s
 		return;
 	}
 	uint8_t mode = kf_cur_u8(w);
-	c->security_mode = (mode & 0x04 ? KF_SMB_SIGNING_ENABLED : 0) | (mode & 0x08 ? KF_SMB_SIGNING_REQUIRED : 0);
+	c->security_mode =
+		(mode & 0x04 ? KF_SMB_SIGNING_ENABLED : 0) | (mode & 0x08 ? KF_SMB_SIGNING_REQUIRED : 0);
 	kf_cur_skip(w, 2 + 2 + 4 + 4 + 4);
 	c->capabilities = kf_cur_le32(w);
 	c->extended_security = es && (c->capabilities & SMB1_CAP_EXTENDED_SECURITY);
@@ -359,8 +360,7 @@ static bool smb1_is_andx(uint8_t cmd)
 	case KF_SMB1_SESSION_SETUP_ANDX:
 	case KF_SMB1_LOGOFF_ANDX:
 	case KF_SMB1_TREE_CONNECT_ANDX:
-	case 0xa2: /* NT_CREATE_ANDX */
-		return true;
+	case 0xa2: /* NT_CREATE_ANDX */ return true;
 	default: return false;
 	}
 }
@@ -431,8 +431,12 @@ static void smb1_decode(struct kf_span pdu, struct kf_smb_pdu *out, struct kf_ev
 		}
 		switch (cmd) {
 		case KF_SMB1_NEGOTIATE: smb1_negotiate(c, &w, wc, &bytes, es); break;
-		case KF_SMB1_SESSION_SETUP_ANDX: smb1_session_setup(c, &w, wc, &bytes, bytes_off, unicode); break;
-		case KF_SMB1_TREE_CONNECT_ANDX: smb1_tree_connect(c, &w, wc, &bytes, bytes_off, unicode); break;
+		case KF_SMB1_SESSION_SETUP_ANDX:
+			smb1_session_setup(c, &w, wc, &bytes, bytes_off, unicode);
+			break;
+		case KF_SMB1_TREE_CONNECT_ANDX:
+			smb1_tree_connect(c, &w, wc, &bytes, bytes_off, unicode);
+			break;
 		default: c->body_ok = true; break;
 		}
 		if (!c->body_ok)
@@ -462,12 +466,8 @@ bool kf_smb_decode(struct kf_span pdu, struct kf_smb_pdu *out, struct kf_events 
 	out->transform_session = 0;
 	out->why = NULL;
 	switch (out->kind) {
-	case KF_SMB_2:
-		smb2_decode(pdu, out, ev);
-		break;
-	case KF_SMB_1:
-		smb1_decode(pdu, out, ev);
-		break;
+	case KF_SMB_2: smb2_decode(pdu, out, ev); break;
+	case KF_SMB_1: smb1_decode(pdu, out, ev); break;
 	case KF_SMB_ENCRYPTED: {
 		/* magic, signature (16), nonce (16), original size (4), reserved
 		 * (2), flags (2), session id (8) */
@@ -522,9 +522,10 @@ bool kf_smb_peek(struct kf_span first, struct kf_smb_peek *out)
 const char *kf_smb2_command_name(uint16_t command)
 {
 	static const char *const names[] = {
-		"NEGOTIATE", "SESSION_SETUP", "LOGOFF", "TREE_CONNECT", "TREE_DISCONNECT", "CREATE", "CLOSE",
-		"FLUSH", "READ", "WRITE", "LOCK", "IOCTL", "CANCEL", "ECHO", "QUERY_DIRECTORY",
-		"CHANGE_NOTIFY", "QUERY_INFO", "SET_INFO", "OPLOCK_BREAK",
+		"NEGOTIATE",     "SESSION_SETUP", "LOGOFF",   "TREE_CONNECT", "TREE_DISCONNECT",
+		"CREATE",        "CLOSE",         "FLUSH",    "READ",         "WRITE",
+		"LOCK",          "IOCTL",         "CANCEL",   "ECHO",         "QUERY_DIRECTORY",
+		"CHANGE_NOTIFY", "QUERY_INFO",    "SET_INFO", "OPLOCK_BREAK",
 	};
 	return command < sizeof names / sizeof names[0] ? names[command] : NULL;
 }

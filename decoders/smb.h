@@ -64,16 +64,16 @@ enum kf_smb1_command {
 
 /* One command of a PDU. */
 struct kf_smb_cmd {
-	uint16_t command;  /* enum kf_smb2_command, or the SMB1 command byte */
-	bool response;     /* SMB2 SERVER_TO_REDIR / SMB1 FLAGS_REPLY */
-	bool has_status;   /* responses: the status below is an NTSTATUS */
-	uint32_t status;   /* NTSTATUS (SMB1: only with FLAGS2_NT_STATUS; a DOS error otherwise) */
-	bool dos_error;    /* SMB1 response with a DOS error class/code instead */
-	uint64_t msg_id;   /* SMB2 MessageId, SMB1 MID */
-	uint64_t session;  /* SMB2 SessionId, SMB1 UID */
-	uint32_t tree_id;  /* SMB2 TreeId (0 when async), SMB1 TID */
-	bool body_ok;      /* the command's body was read as its kind (else only the header) */
-	bool error_body;   /* SMB2: an ERROR response body (§2.2.2) instead of the command's */
+	uint16_t command; /* enum kf_smb2_command, or the SMB1 command byte */
+	bool response;    /* SMB2 SERVER_TO_REDIR / SMB1 FLAGS_REPLY */
+	bool has_status;  /* responses: the status below is an NTSTATUS */
+	uint32_t status;  /* NTSTATUS (SMB1: only with FLAGS2_NT_STATUS; a DOS error otherwise) */
+	bool dos_error;   /* SMB1 response with a DOS error class/code instead */
+	uint64_t msg_id;  /* SMB2 MessageId, SMB1 MID */
+	uint64_t session; /* SMB2 SessionId, SMB1 UID */
+	uint32_t tree_id; /* SMB2 TreeId (0 when async), SMB1 TID */
+	bool body_ok;     /* the command's body was read as its kind (else only the header) */
+	bool error_body;  /* SMB2: an ERROR response body (§2.2.2) instead of the command's */
 
 	struct kf_span security; /* NEGOTIATE response / SESSION_SETUP security buffer; may be empty */
 
@@ -87,8 +87,8 @@ struct kf_smb_cmd {
 	bool extended_security; /* SMB1: CAP_EXTENDED_SECURITY / FLAGS2_EXTENDED_SECURITY */
 
 	/* SESSION_SETUP */
-	uint16_t session_flags;        /* response: KF_SMB_SESSION_* */
-	uint64_t previous_session;     /* SMB2 request: PreviousSessionId (reconnect) */
+	uint16_t session_flags;         /* response: KF_SMB_SESSION_* */
+	uint64_t previous_session;      /* SMB2 request: PreviousSessionId (reconnect) */
 	struct kf_span account, domain; /* SMB1 without extended security: the names sent */
 	bool names_unicode;             /* ... as UTF-16LE */
 
@@ -102,9 +102,9 @@ struct kf_smb_pdu {
 	int kind; /* enum kf_smb_kind */
 	uint8_t n_cmds;
 	struct kf_smb_cmd cmds[KF_LIMIT_SMB_CHAIN];
-	bool chain_cut;            /* the chain went on past the cap, backwards or past the end */
+	bool chain_cut;             /* the chain went on past the cap, backwards or past the end */
 	uint64_t transform_session; /* ENCRYPTED: the SessionId of the transform header */
-	const char *why;           /* NULL, or why (part of) the PDU was not read: --debug-decode */
+	const char *why;            /* NULL, or why (part of) the PDU was not read: --debug-decode */
 };
 
 /* Decode one PDU.  Returns false when it is not SMB (no known magic) or its

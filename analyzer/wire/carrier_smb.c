@@ -17,8 +17,8 @@
 
 #define NBSS_SESSION_MESSAGE 0x00
 #define NBSS_KEEPALIVE 0x85
-#define SMB_PEEK 64u     /* bytes of a PDU looked at before deciding to read it */
-#define SMB_PENDING 16u  /* requests awaiting their response on one connection */
+#define SMB_PEEK 64u    /* bytes of a PDU looked at before deciding to read it */
+#define SMB_PENDING 16u /* requests awaiting their response on one connection */
 
 enum smb_dir_state {
 	SD_HEADER, /* reading the 4-byte session header */
@@ -94,7 +94,8 @@ static const char *name_text(struct kf_run *r, struct kf_span s, bool unicode)
 	if (!s.n)
 		return NULL;
 	char buf[KF_LIMIT_NAME];
-	size_t n = unicode ? kf_text_utf16le(s, buf, sizeof buf, NULL) : kf_text_latin1(s, buf, sizeof buf, NULL);
+	size_t n = unicode ? kf_text_utf16le(s, buf, sizeof buf, NULL)
+			   : kf_text_latin1(s, buf, sizeof buf, NULL);
 	return kf_arena_strndup(&r->res->arena, buf, n);
 }
 
@@ -151,7 +152,8 @@ static void on_command(struct kf_run *r, struct kf_conn *c, int dir, const struc
 	rec->message_id = cmd->msg_id;
 	rec->tree_id = cmd->tree_id;
 	rec->compound = compound;
-	bool negotiate = kind == KF_SMB_1 ? cmd->command == KF_SMB1_NEGOTIATE : cmd->command == KF_SMB2_NEGOTIATE;
+	bool negotiate =
+		kind == KF_SMB_1 ? cmd->command == KF_SMB1_NEGOTIATE : cmd->command == KF_SMB2_NEGOTIATE;
 	if (negotiate) {
 		rec->dialect = cmd->dialect;
 		rec->max_dialect = cmd->max_dialect;
@@ -347,7 +349,8 @@ static void feed(struct kf_run *r, struct kf_conn *c, int dir, struct kf_span da
 		}
 		case SD_PEEK:
 		case SD_GATHER: {
-			size_t want = d->st == SD_PEEK ? (d->len < SMB_PEEK ? d->len : SMB_PEEK) - d->g.len : d->left;
+			size_t want = d->st == SD_PEEK ? (d->len < SMB_PEEK ? d->len : SMB_PEEK) - d->g.len
+						       : d->left;
 			size_t take = data.n < want ? data.n : want;
 			if (!kf_gather_add(r, &d->g, kf_span_make(data.p, take), KF_LIMIT_SMB_PDU)) {
 				d->st = SD_LOST;

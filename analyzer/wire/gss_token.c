@@ -114,8 +114,14 @@ static int64_t inner_message(struct kf_run *r, const struct kf_token_origin *o, 
 			break;
 		if (g.mech == KF_MECH_NTLMSSP)
 			return inner_message(r, o, g.inner, sp, sum);
-		if (g.mech != KF_MECH_KRB5 && g.mech != KF_MECH_MS_KRB5 && g.mech != KF_MECH_KRB5_U2U)
+		/* IAKERB (draft-ietf-kitten-iakerb) frames the AP exchange as
+		 * Kerberos does; its proxied KDC messages (token id 0x0501) sit
+		 * behind a header and are not decoded here */
+		if (g.mech != KF_MECH_KRB5 && g.mech != KF_MECH_MS_KRB5 && g.mech != KF_MECH_KRB5_U2U &&
+		    g.mech != KF_MECH_IAKERB)
 			break;
+		if (g.mech == KF_MECH_IAKERB && g.has_tok_id && g.tok_id == 0x0501)
+			return -1; /* a proxied KDC message: known, not read */
 		struct kf_krb_msg m;
 		if (!kf_krb5_decode(g.krb_msg, &m, &r->ev))
 			break;
