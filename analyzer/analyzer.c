@@ -251,7 +251,7 @@ static enum kf_status analyze_source(struct kf_source *src, const struct kf_conf
 		st = KF_NOMEM;
 	if (cfg->keys && st != KF_NOMEM && kf_decrypt_messages(res, cfg->keys) != KF_OK)
 		st = KF_NOMEM;
-	if (kf_stories_build(res) != KF_OK || kf_rules_run(res) != KF_OK)
+	if (kf_sessions_build(res) != KF_OK || kf_stories_build(res) != KF_OK || kf_rules_run(res) != KF_OK)
 		st = KF_NOMEM;
 	if (res->findings_dropped) {
 		d.ev_count[KF_EV_FINDING_LIMIT] = res->findings_dropped;

@@ -41,6 +41,7 @@ struct kf_krb_ticket {
 	bool has_kvno;
 	int32_t etype;
 	uint32_t kvno;
+	uint64_t cipher_hash; /* of the encrypted part: tells one ticket from another (0: none) */
 	char sname[KF_LIMIT_NAME];
 	char realm[KF_LIMIT_NAME];
 };

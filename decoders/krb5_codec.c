@@ -38,6 +38,13 @@ static void ticket_of(const krb5_ticket *tk, struct kf_krb_ticket *t, struct kf_
 	/* libkrb5 leaves kvno 0 when the optional field is absent */
 	t->kvno = tk->enc_part.kvno;
 	t->has_kvno = tk->enc_part.kvno != 0;
+	/* FNV-1a of the ciphertext: the same ticket seen twice (issued in a
+	 * TGS-REP, presented in an AP-REQ) has the same value */
+	uint64_t h = 0xcbf29ce484222325ull;
+	const uint8_t *p = (const uint8_t *)tk->enc_part.ciphertext.data;
+	for (unsigned i = 0; p && i < tk->enc_part.ciphertext.length; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	t->cipher_hash = tk->enc_part.ciphertext.length ? h : 0;
 }
 
 /* PA-TGS-REQ's AP-REQ: libkrb5 first, our own reader when it refuses. */

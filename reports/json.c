@@ -847,6 +847,40 @@ static jv *addr_json(struct kf_json_writer *w, const struct kf_endpoint *e)
 	return kf_json_str(w, b);
 }
 
+/* Authenticated SMB sessions (flows[].sessions; back_end adds the client,
+ * the front end that opened it). */
+static jv *session_list(struct kf_json_writer *w, const struct kf_session *const *s, size_t n, bool client)
+{
+	jv *a = kf_json_array(w);
+	for (size_t i = 0; a && i < n; i++) {
+		const struct kf_session *x = s[i];
+		jv *e = kf_json_object(w);
+		if (e) {
+			kf_json_set(w, e, "carrier", kf_json_str(w, kf_fmt_carrier(x->carrier)));
+			kf_json_set(w, e, "connection", kf_json_int(w, x->connection));
+			if (client)
+				kf_json_set(w, e, "client", addr_json(w, &x->client));
+			kf_json_set(w, e, "server", endpoint(w, &x->server));
+			if (x->session_id)
+				kf_json_set(w, e, "session_id", hex_json(w, x->session_id, 16));
+			kf_json_set(w, e, "target", str_or_null(w, x->target));
+			kf_json_set(w, e, "mech", kf_json_str(w, x->mech));
+			kf_json_set(w, e, "as", str_or_null(w, x->as));
+			set_str(w, e, "ticket", x->ticket);
+			kf_json_set(w, e, "outcome", kf_json_str(w, x->outcome));
+			if (x->has_status) {
+				kf_json_set(w, e, "status", hex_json(w, x->status, 8));
+				set_str(w, e, "ntstatus_name", kf_ntstatus_name(x->status));
+			}
+			if (x->krb_error)
+				set_error(w, e, x->krb_error);
+			kf_json_set(w, e, "frames", frame_list(w, x->frames, x->n_frames));
+		}
+		kf_json_push(w, a, e);
+	}
+	return a;
+}
+
 static jv *story_obj(struct kf_json_writer *w, const struct kf_story *st)
 {
 	jv *o = kf_json_object(w);
@@ -922,6 +956,10 @@ static jv *story_obj(struct kf_json_writer *w, const struct kf_story *st)
 		}
 		kf_json_set(w, o, "https", tv);
 	}
+	if (st->n_sessions)
+		kf_json_set(w, o, "sessions", session_list(w, st->sessions, st->n_sessions, false));
+	if (st->n_backend)
+		kf_json_set(w, o, "back_end", session_list(w, st->backend, st->n_backend, true));
 	kf_json_set(w, o, "frames", frame_list(w, st->frames, st->n_frames));
 	return o;
 }

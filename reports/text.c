@@ -10,6 +10,7 @@
 #include "gss.h"
 #include "krb5.h"
 #include "kpasswd.h"
+#include "smb.h"
 #include "krb5_decrypt.h"
 #include "ladder.h"
 #include "report.h"
@@ -66,6 +67,63 @@ static void ticket(struct line *l, const char *label, const struct kf_ticket_rec
 	if (t->has_kvno)
 		add(l, ", kvno %u", t->kvno);
 	add(l, ")");
+}
+
+/* An SMB command: what it asked or answered, in one line. */
+static void smb_facts(struct line *l, const struct kf_message *m)
+{
+	const struct kf_smb_rec *s = m->smb;
+	bool smb1 = m->carrier == KF_CARRIER_SMB;
+	if (s->encrypted) {
+		add(l, "encrypted from here on (SMB3 transform header, session 0x%llx): not readable",
+		    (unsigned long long)s->session_id);
+		return;
+	}
+	if (s->command_name)
+		add(l, "%s%s", smb1 ? "SMB1 " : "", s->command_name);
+	else
+		add(l, "%scommand 0x%x", smb1 ? "SMB1 " : "", s->command);
+	if (s->has_status) {
+		const char *n = kf_ntstatus_name(s->status);
+		if (n)
+			add(l, "  %s", n);
+		else
+			add(l, "  status 0x%08x", s->status);
+	} else if (s->dos_error) {
+		add(l, "  DOS error class %u code %u", s->status & 0xffu, s->status >> 16);
+	}
+	if (s->max_dialect) {
+		const char *d = kf_smb2_dialect_name(s->max_dialect);
+		add(l, "  dialects up to %s", d ? d : "?");
+	}
+	if (s->dialect && !smb1) {
+		const char *d = kf_smb2_dialect_name(s->dialect);
+		if (d)
+			add(l, "  %s", d);
+		else
+			add(l, "  dialect 0x%04x", s->dialect);
+	}
+	if (s->signing_required)
+		add(l, "  signing required");
+	if (s->encryption_capable && m->type == KF_MSG_SMB_RESPONSE)
+		add(l, "  encryption available");
+	if (s->session_id)
+		add(l, "  session 0x%llx", (unsigned long long)s->session_id);
+	if (s->tree)
+		add(l, "  %s", s->tree);
+	if (s->session_flags & KF_SMB_SESSION_GUEST)
+		add(l, "  as guest");
+	if (s->session_flags & KF_SMB_SESSION_NULL)
+		add(l, "  null session");
+	if (s->session_flags & KF_SMB_SESSION_ENCRYPT)
+		add(l, "  encrypted session");
+	if (s->account)
+		add(l, "  account %s%s%s (no security blob)", s->domain ? s->domain : "",
+		    s->domain ? "\\" : "", s->account);
+	if (s->token_bytes)
+		add(l, " (%u-byte token)", s->token_bytes);
+	if (s->token_invalid)
+		add(l, " [token not decodable]");
 }
 
 /* What the kpasswd framing says: what a request asks, the encrypted
@@ -236,6 +294,11 @@ static void describe(struct line *l, const struct kf_message *m)
 			if (h->persistent_auth)
 				add(l, "  Persistent-Auth: %s", h->persistent_auth);
 		}
+		break;
+	case KF_MSG_SMB_REQUEST:
+	case KF_MSG_SMB_RESPONSE:
+		if (m->smb)
+			smb_facts(l, m);
 		break;
 	case KF_MSG_NTLM_NEGOTIATE:
 	case KF_MSG_NTLM_CHALLENGE:
@@ -626,6 +689,41 @@ static void message_row(FILE *out, const struct kf_result *r, const struct kf_la
 	dec_facts(out, m);
 }
 
+/* One SMB session: to where, by what, as whom, how it ended.  back_end:
+ * opened by another host (the front end of a double hop), named too. */
+static void session_line(FILE *out, const char *label, const struct kf_session *s, bool back_end)
+{
+	char ep[64], from[64];
+	kf_fmt_endpoint(&s->server, ep, sizeof ep);
+	fprintf(out, "  %s: ", label);
+	if (back_end) {
+		kf_fmt_addr(&s->client, from, sizeof from);
+		fprintf(out, "%s → ", from);
+	}
+	fprintf(out, "%s session", s->carrier == KF_CARRIER_SMB ? "SMB1" : "SMB2");
+	if (s->session_id)
+		fprintf(out, " 0x%llx", (unsigned long long)s->session_id);
+	fprintf(out, " on connection %u to %s", s->connection, ep);
+	if (s->target)
+		fprintf(out, " (%s)", s->target);
+	fprintf(out, ": %s", s->mech);
+	if (s->ticket)
+		fprintf(out, " with a ticket for %s", s->ticket);
+	if (s->as)
+		fprintf(out, " as %s", s->as);
+	fprintf(out, ", %s", s->outcome);
+	const char *n = s->has_status ? kf_ntstatus_name(s->status) : NULL;
+	if (s->has_status && s->status && n)
+		fprintf(out, " (%s)", n);
+	else if (s->has_status && s->status)
+		fprintf(out, " (status 0x%08x)", s->status);
+	if (s->krb_error) {
+		char b[64];
+		fprintf(out, " [%s inside]", kf_fmt_error(s->krb_error, b, sizeof b));
+	}
+	fputc('\n', out);
+}
+
 static void story(FILE *out, const struct kf_result *r, const struct kf_story *st,
 		  const struct kf_ladder *lad, size_t no, bool one_day)
 {
@@ -681,6 +779,10 @@ static void story(FILE *out, const struct kf_result *r, const struct kf_story *s
 		fprintf(out, ", %u request%s, %u AP-REQ%s\n", h->requests, h->requests == 1 ? "" : "s",
 			h->ap_reqs, h->ap_reqs == 1 ? "" : "s");
 	}
+	for (size_t i = 0; i < st->n_sessions; i++)
+		session_line(out, "smb", st->sessions[i], false);
+	for (size_t i = 0; i < st->n_backend; i++)
+		session_line(out, "back end", st->backend[i], true);
 	for (size_t i = 0; i < st->n_delegation; i++) {
 		const struct kf_story_delegation *d = &st->delegation[i];
 		char by[64];

@@ -54,6 +54,7 @@ static struct kf_ticket_rec *dup_tickets(struct kf_arena *a, const struct kf_krb
 		out[i].etype = t[i].etype;
 		out[i].has_kvno = t[i].has_kvno;
 		out[i].kvno = t[i].kvno;
+		out[i].cipher_hash = t[i].cipher_hash;
 	}
 	return out;
 }

@@ -14,6 +14,7 @@
 #include "krb5.h"
 
 struct kf_story;
+struct kf_session;
 
 /* Several files analysed as one (analyzer.h: kf_analyze_files). */
 enum kf_multi { KF_MULTI_CONTINUOUS = 1, KF_MULTI_MERGE = 2 };
@@ -54,6 +55,7 @@ struct kf_ticket_rec {
 	int32_t etype;
 	bool has_kvno;
 	uint32_t kvno;
+	uint64_t cipher_hash; /* identifies the ticket: an AP-REQ's and the reply that issued it match */
 };
 
 struct kf_etype_info_rec {
@@ -415,6 +417,8 @@ struct kf_result {
 	size_t n_warnings;
 	struct kf_tls_hello *tls; /* sorted by frame */
 	size_t n_tls;
+	struct kf_session *sessions; /* see sessions.h; ordered by first frame */
+	size_t n_sessions;
 	struct kf_story *stories; /* see stories.h */
 	size_t n_stories;
 	struct kf_finding *findings; /* see rules.h; ordered by first frame */

@@ -179,6 +179,7 @@ struct story_w {
 	uint64_t tgt_frame, first_frame;
 	uint32_t on_behalf_id; /* the last reply added by on_behalf */
 	struct vec services, http, deleg, tls, frames;
+	struct vec sessions, backend; /* uint32_t indexes into r->sessions */
 };
 
 struct builder {
@@ -212,6 +213,8 @@ bool kf_message_client(const struct kf_message *m, struct kf_endpoint *client)
 		else if (m->carrier == KF_CARRIER_HTTP &&
 			 (m->type == KF_MSG_HTTP_REQUEST || m->type == KF_MSG_HTTP_RESPONSE))
 			src_is_client = m->type == KF_MSG_HTTP_REQUEST;
+		else if (m->type == KF_MSG_SMB_REQUEST || m->type == KF_MSG_SMB_RESPONSE)
+			src_is_client = m->type == KF_MSG_SMB_REQUEST;
 		else
 			return false;
 	}
@@ -238,6 +241,7 @@ static struct story_w *story_for(struct builder *b, const struct kf_endpoint *cl
 	n->http.elem = sizeof(struct http_w);
 	n->deleg.elem = sizeof(struct del_w);
 	n->tls.elem = sizeof(struct kf_story_tls);
+	n->sessions.elem = n->backend.elem = sizeof(uint32_t);
 	n->frames.elem = sizeof(uint64_t);
 	return n;
 }
@@ -624,6 +628,8 @@ static void free_work(struct builder *b)
 			kf_free(d[j].frames.p);
 		kf_free(s->services.p);
 		kf_free(s->http.p);
+		kf_free(s->sessions.p);
+		kf_free(s->backend.p);
 		kf_free(s->deleg.p);
 		kf_free(s->tls.p);
 		kf_free(s->frames.p);
@@ -639,6 +645,121 @@ static int cmp_story(const void *a, const void *b)
 {
 	const struct story_w *x = a, *y = b;
 	return x->first_frame < y->first_frame ? -1 : x->first_frame > y->first_frame;
+}
+
+static const struct kf_session **session_list(struct kf_arena *a, const struct kf_result *r,
+					      const struct vec *v, size_t *n, bool *fail)
+{
+	*n = v->n;
+	const struct kf_session **out = kf_arena_alloc(a, v->n * sizeof(*out) + 1);
+	if (!out) {
+		*fail = true;
+		return NULL;
+	}
+	const uint32_t *ix = v->p;
+	for (size_t i = 0; i < v->n; i++)
+		out[i] = &r->sessions[ix[i]];
+	return out;
+}
+
+/* ---- sessions and the back-end hop --------------------------------------- */
+
+/* An HTTP connection some story's client made: (server address hash, story,
+ * its first frame), sorted, to find the front end a session came from. */
+struct served_by {
+	uint64_t addr_hash, first_frame;
+	uint32_t story;
+};
+
+static int cmp_served(const void *a, const void *b)
+{
+	const struct served_by *x = a, *y = b;
+	if (x->addr_hash != y->addr_hash)
+		return x->addr_hash < y->addr_hash ? -1 : 1;
+	return x->first_frame < y->first_frame ? -1 : x->first_frame > y->first_frame;
+}
+
+/* The story whose client last opened an HTTP connection to front (before
+ * frame) and is not skip: the user the front end was serving. */
+static struct story_w *served_client(struct builder *b, const struct served_by *sv, size_t n,
+				     const struct kf_endpoint *front, uint64_t frame,
+				     const struct story_w *skip)
+{
+	uint64_t h = hash_addr(HASH_SEED, front);
+	size_t lo = 0, hi = n;
+	while (lo < hi) { /* first entry of h after frame */
+		size_t mid = (lo + hi) / 2;
+		if (sv[mid].addr_hash < h || (sv[mid].addr_hash == h && sv[mid].first_frame <= frame))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	struct story_w *st = b->stories.p;
+	for (size_t i = lo; i-- > 0 && sv[i].addr_hash == h;) {
+		struct story_w *s = &st[sv[i].story];
+		if (s != skip && served(s, front))
+			return s;
+	}
+	return NULL;
+}
+
+/* Each session into its client's story; a session opened as another
+ * story's user (or anonymously by a host that user's client talked HTTP
+ * to) is that story's back-end hop too. */
+static void attach_sessions(struct builder *b)
+{
+	const struct kf_result *r = b->r;
+	if (!r->n_sessions)
+		return;
+	size_t n_sv = 0;
+	struct story_w *st = b->stories.p;
+	for (size_t i = 0; i < b->stories.n; i++)
+		n_sv += st[i].http.n;
+	struct served_by *sv = kf_malloc(n_sv * sizeof(*sv) + 1);
+	if (!sv) {
+		b->fail = true;
+		return;
+	}
+	n_sv = 0;
+	for (size_t i = 0; i < b->stories.n; i++) {
+		const struct http_w *h = st[i].http.p;
+		for (size_t j = 0; j < st[i].http.n; j++) {
+			const uint64_t *f = h[j].frames.p;
+			sv[n_sv++] = (struct served_by){ hash_addr(HASH_SEED, &h[j].server),
+							 h[j].frames.n ? f[0] : 0, (uint32_t)i };
+		}
+	}
+	qsort(sv, n_sv, sizeof(*sv), cmp_served);
+	for (size_t i = 0; i < r->n_sessions && !b->fail; i++) {
+		const struct kf_session *se = &r->sessions[i];
+		struct kf_endpoint client = se->client;
+		client.port = 0;
+		struct story_w *own = story_for(b, &client, se->first_frame);
+		st = b->stories.p; /* story_for may have moved them */
+		uint32_t *x = own ? vec_push(&own->sessions) : NULL;
+		if (!x) {
+			b->fail = true;
+			break;
+		}
+		*x = (uint32_t)i;
+		bool named = se->as && strcmp(se->as, "anonymous") && strcmp(se->as, "guest");
+		struct story_w *user = NULL;
+		if (named && b->n_by_user)
+			user = nearest_of_user(b, se->as, se->first_frame, own);
+		if (!user && !named)
+			user = served_client(b, sv, n_sv, &client, se->first_frame, own);
+		if (user && user != own) {
+			x = vec_push(&user->backend);
+			if (!x) {
+				b->fail = true;
+				break;
+			}
+			*x = (uint32_t)i;
+			for (size_t k = 0; k < se->n_frames; k++)
+				b->fail |= !frames_add(&user->frames, se->frames[k]);
+		}
+	}
+	kf_free(sv);
 }
 
 static void freeze(struct builder *b)
@@ -711,6 +832,8 @@ static void freeze(struct builder *b)
 		if (o->tls && s->tls.n)
 			memcpy(o->tls, s->tls.p, s->tls.n * sizeof(*o->tls));
 		o->frames = frames_final(a, &s->frames, &o->n_frames, &b->fail);
+		o->sessions = session_list(a, r, &s->sessions, &o->n_sessions, &b->fail);
+		o->backend = session_list(a, r, &s->backend, &o->n_backend, &b->fail);
 		if (!o->services || !o->http || !o->delegation || !o->tls)
 			b->fail = true;
 	}
@@ -763,6 +886,8 @@ enum kf_status kf_stories_build(struct kf_result *r)
 		if (s)
 			on_behalf(&b, m, s);
 	}
+	if (!b.fail)
+		attach_sessions(&b);
 	struct story_w *st = b.stories.p;
 	for (size_t i = 0; i < b.stories.n && !b.fail; i++)
 		ntlm_services(&b, &st[i]);

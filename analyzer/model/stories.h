@@ -13,6 +13,7 @@
 
 #include "base/status.h"
 #include "result.h"
+#include "sessions.h"
 
 /* Outcomes, as OUTPUT.md names them for services. */
 #define KF_OUTCOME_OK "ok"
@@ -74,6 +75,13 @@ struct kf_story {
 	size_t n_delegation;
 	struct kf_story_tls *tls;
 	size_t n_tls;
+	/* authenticated sessions of other protocols (SMB) this client opened */
+	const struct kf_session **sessions;
+	size_t n_sessions;
+	/* the back-end hop: sessions another host (a front end) opened as this
+	 * story's user, or anonymously while serving this client over HTTP */
+	const struct kf_session **backend;
+	size_t n_backend;
 	uint64_t *frames; /* every frame of the story, ascending */
 	size_t n_frames;
 };

@@ -1,0 +1,377 @@
+/* sessions.c - SMB sessions from the message list (sessions.h).
+ *
+ * Messages come in frame order.  A SESSION_SETUP request starts a session on
+ * its connection (or continues the one its session id names); the tokens of
+ * that connection belong to the session being set up there; the response
+ * names the session id, which TREE_CONNECT and LOGOFF then use.  As whom a
+ * Kerberos session ran is the client name of the reply that issued the
+ * presented ticket (the same ciphertext), or of the ticket itself when a
+ * keytab opened it. */
+#include "sessions.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "smb.h"
+
+#define STATUS_MORE_PROCESSING_REQUIRED 0xc0000016u
+
+struct sess_w {
+	struct kf_session s;
+	uint64_t *frames;
+	size_t n_frames, cap_frames;
+};
+
+/* Open addressing from a 64-bit key to a session index + 1. */
+struct table {
+	uint64_t *key;
+	uint32_t *val;
+	size_t mask;
+};
+
+static bool table_init(struct table *t, size_t n)
+{
+	size_t cap = 16;
+	while (cap < 2 * n)
+		cap *= 2;
+	t->key = kf_calloc(cap, sizeof(*t->key));
+	t->val = kf_calloc(cap, sizeof(*t->val));
+	t->mask = cap - 1;
+	return t->key && t->val;
+}
+
+static void table_free(struct table *t)
+{
+	kf_free(t->key);
+	kf_free(t->val);
+}
+
+static uint64_t mix(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdull;
+	k ^= k >> 33;
+	return k;
+}
+
+static uint32_t *table_slot(struct table *t, uint64_t key)
+{
+	for (size_t i = mix(key) & t->mask;; i = (i + 1) & t->mask)
+		if (!t->val[i] || t->key[i] == key) {
+			t->key[i] = key;
+			return &t->val[i];
+		}
+}
+
+static uint64_t sid_key(uint32_t conn, uint64_t sid) { return mix(sid) ^ ((uint64_t)conn << 1) ^ 1; }
+
+struct build {
+	struct kf_result *r;
+	struct sess_w *v;
+	size_t n, cap;
+	struct table current; /* connection -> the session being set up on it */
+	struct table by_sid;  /* (connection, session id) -> session */
+	uint64_t (*issued)[2]; /* (ticket cipher hash, message index), sorted */
+	size_t n_issued;
+	bool fail;
+};
+
+static bool is_smb(const struct kf_message *m)
+{
+	return m->carrier == KF_CARRIER_SMB || m->carrier == KF_CARRIER_SMB2;
+}
+
+static bool frame_add(struct build *b, struct sess_w *w, uint64_t frame)
+{
+	if (w->n_frames && w->frames[w->n_frames - 1] == frame)
+		return true;
+	if (w->n_frames == w->cap_frames) {
+		size_t cap = w->cap_frames ? 2 * w->cap_frames : 8;
+		uint64_t *nf = kf_realloc(w->frames, cap * sizeof(*nf));
+		if (!nf) {
+			b->fail = true;
+			return false;
+		}
+		w->frames = nf;
+		w->cap_frames = cap;
+	}
+	w->frames[w->n_frames++] = frame;
+	return true;
+}
+
+static struct sess_w *session_new(struct build *b, const struct kf_message *m, bool from_client)
+{
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? 2 * b->cap : 16;
+		struct sess_w *nv = kf_realloc(b->v, cap * sizeof(*nv));
+		if (!nv) {
+			b->fail = true;
+			return NULL;
+		}
+		b->v = nv;
+		b->cap = cap;
+	}
+	struct sess_w *w = &b->v[b->n++];
+	memset(w, 0, sizeof *w);
+	w->s.carrier = m->carrier;
+	w->s.connection = m->connection;
+	w->s.client = from_client ? m->src : m->dst;
+	w->s.server = from_client ? m->dst : m->src;
+	w->s.mech = "unknown";
+	w->s.outcome = "unknown";
+	w->s.first_frame = m->frame;
+	*table_slot(&b->current, m->connection) = (uint32_t)b->n;
+	return w;
+}
+
+static struct sess_w *current(struct build *b, const struct kf_message *m)
+{
+	uint32_t v = *table_slot(&b->current, m->connection);
+	return v ? &b->v[v - 1] : NULL;
+}
+
+static struct sess_w *by_sid(struct build *b, uint32_t conn, uint64_t sid)
+{
+	if (!sid)
+		return NULL;
+	uint32_t v = *table_slot(&b->by_sid, sid_key(conn, sid));
+	return v ? &b->v[v - 1] : NULL;
+}
+
+static const char *joined(struct build *b, const char *x, const char *sep, const char *y)
+{
+	char buf[2 * KF_LIMIT_NAME + 4];
+	snprintf(buf, sizeof buf, "%s%s%s", x ? x : "", x ? sep : "", y);
+	const char *s = kf_arena_strndup(&b->r->arena, buf, strlen(buf));
+	if (!s)
+		b->fail = true;
+	return s;
+}
+
+static int cmp_issued(const void *a, const void *b)
+{
+	uint64_t x = ((const uint64_t *)a)[0], y = ((const uint64_t *)b)[0];
+	return x < y ? -1 : x > y;
+}
+
+/* Who the presented ticket was issued to, when the capture shows it. */
+static const char *ticket_owner(struct build *b, const struct kf_message *ap)
+{
+	if (ap->dec && ap->dec->ticket && ap->dec->ticket->cname)
+		return joined(b, ap->dec->ticket->cname, "@", ap->dec->ticket->crealm ? ap->dec->ticket->crealm : "");
+	const struct kf_ticket_rec *t = ap->krb.ticket;
+	if (!t || !t->cipher_hash || !b->n_issued)
+		return NULL;
+	size_t lo = 0, hi = b->n_issued;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (b->issued[mid][0] < t->cipher_hash)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == b->n_issued || b->issued[lo][0] != t->cipher_hash)
+		return NULL;
+	const struct kf_message *rep = &b->r->messages[b->issued[lo][1]];
+	if (!rep->krb.cname)
+		return NULL;
+	char u[2 * KF_LIMIT_NAME + 2];
+	snprintf(u, sizeof u, "%s%s%s", rep->krb.cname, rep->krb.crealm ? "@" : "",
+		 rep->krb.crealm ? rep->krb.crealm : "");
+	const char *s = kf_arena_strndup(&b->r->arena, u, strlen(u));
+	if (!s)
+		b->fail = true;
+	return s;
+}
+
+static void on_token(struct build *b, const struct kf_message *m)
+{
+	bool from_client = m->type == KF_KRB_AP_REQ || m->type == KF_MSG_NTLM_NEGOTIATE ||
+			   m->type == KF_MSG_NTLM_AUTHENTICATE;
+	struct sess_w *w = current(b, m);
+	if (!w && !(w = session_new(b, m, from_client)))
+		return;
+	frame_add(b, w, m->frame);
+	switch (m->type) {
+	case KF_KRB_AP_REQ:
+		w->s.mech = "kerberos";
+		if (m->krb.ticket) {
+			w->s.ticket = joined(b, m->krb.ticket->sname, "@", m->krb.ticket->realm);
+			const char *who = ticket_owner(b, m);
+			if (who)
+				w->s.as = who;
+		}
+		break;
+	case KF_KRB_ERROR: w->s.krb_error = m->krb.error_code; break;
+	case KF_MSG_NTLM_NEGOTIATE:
+	case KF_MSG_NTLM_CHALLENGE: w->s.mech = "ntlm"; break;
+	case KF_MSG_NTLM_AUTHENTICATE:
+		w->s.mech = "ntlm";
+		if (m->ntlm && m->ntlm->anonymous)
+			w->s.as = "anonymous";
+		else if (m->ntlm && m->ntlm->user)
+			w->s.as = joined(b, m->ntlm->domain, "\\", m->ntlm->user);
+		break;
+	default: break;
+	}
+}
+
+static bool is_cmd(const struct kf_message *m, uint16_t smb2, uint16_t smb1)
+{
+	return m->smb && m->smb->command == (m->carrier == KF_CARRIER_SMB ? smb1 : smb2);
+}
+
+static void on_record(struct build *b, const struct kf_message *m)
+{
+	const struct kf_smb_rec *s = m->smb;
+	bool req = m->type == KF_MSG_SMB_REQUEST;
+	if (!s || s->encrypted)
+		return;
+	if (is_cmd(m, KF_SMB2_SESSION_SETUP, KF_SMB1_SESSION_SETUP_ANDX)) {
+		struct sess_w *w = req ? by_sid(b, m->connection, s->session_id) : current(b, m);
+		if (req && w)
+			*table_slot(&b->current, m->connection) = (uint32_t)(w - b->v) + 1;
+		/* a request on a connection whose last session is settled starts another */
+		if (req && !w) {
+			w = current(b, m);
+			if (w && (w->s.has_status && w->s.status != STATUS_MORE_PROCESSING_REQUIRED))
+				w = NULL;
+			if (w && w->s.session_id && w->s.session_id != s->session_id)
+				w = NULL;
+		}
+		if (!w && !(w = session_new(b, m, req)))
+			return;
+		frame_add(b, w, m->frame);
+		if (req) {
+			if (s->account && !w->s.as) { /* SMB1 without extended security */
+				w->s.as = joined(b, s->domain, "\\", s->account);
+				w->s.mech = "none";
+			}
+			return;
+		}
+		if (s->session_id && !w->s.session_id) {
+			w->s.session_id = s->session_id;
+			*table_slot(&b->by_sid, sid_key(m->connection, s->session_id)) = (uint32_t)(w - b->v) + 1;
+		}
+		w->s.has_status = s->has_status;
+		w->s.status = s->status;
+		if (!s->has_status)
+			return;
+		if (s->status == 0) {
+			w->s.outcome = "ok";
+			if (s->session_flags & KF_SMB_SESSION_GUEST)
+				w->s.as = "guest";
+			else if ((s->session_flags & KF_SMB_SESSION_NULL) && !w->s.as)
+				w->s.as = "anonymous";
+		} else if (s->status != STATUS_MORE_PROCESSING_REQUIRED) {
+			w->s.outcome = "error";
+		}
+		return;
+	}
+	struct sess_w *w = by_sid(b, m->connection, s->session_id);
+	if (!w)
+		return;
+	if (is_cmd(m, KF_SMB2_TREE_CONNECT, KF_SMB1_TREE_CONNECT_ANDX) && s->tree) {
+		bool ipc = strlen(s->tree) >= 5 && !strcmp(s->tree + strlen(s->tree) - 5, "\\IPC$");
+		if (!w->s.target || (!ipc && strstr(w->s.target, "\\IPC$")))
+			w->s.target = s->tree;
+		frame_add(b, w, m->frame);
+	} else if (is_cmd(m, KF_SMB2_LOGOFF, KF_SMB1_LOGOFF_ANDX)) {
+		frame_add(b, w, m->frame);
+	}
+}
+
+/* The replies that issued tickets, by the tickets' ciphertext. */
+static void index_issued(struct build *b)
+{
+	struct kf_result *r = b->r;
+	size_t n = 0;
+	for (size_t i = 0; i < r->n_messages; i++) {
+		const struct kf_message *m = &r->messages[i];
+		n += (m->type == KF_KRB_TGS_REP || m->type == KF_KRB_AS_REP) && m->krb.ticket &&
+		     m->krb.ticket->cipher_hash;
+	}
+	if (!n)
+		return;
+	b->issued = kf_malloc(n * sizeof(*b->issued));
+	if (!b->issued) {
+		b->fail = true;
+		return;
+	}
+	for (size_t i = 0; i < r->n_messages; i++) {
+		const struct kf_message *m = &r->messages[i];
+		if ((m->type == KF_KRB_TGS_REP || m->type == KF_KRB_AS_REP) && m->krb.ticket &&
+		    m->krb.ticket->cipher_hash) {
+			b->issued[b->n_issued][0] = m->krb.ticket->cipher_hash;
+			b->issued[b->n_issued][1] = i;
+			b->n_issued++;
+		}
+	}
+	qsort(b->issued, b->n_issued, sizeof(*b->issued), cmp_issued);
+}
+
+static void freeze(struct build *b)
+{
+	struct kf_arena *a = &b->r->arena;
+	struct kf_session *out = kf_arena_alloc(a, b->n * sizeof(*out) + 1);
+	if (!out) {
+		b->fail = true;
+		return;
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		struct sess_w *w = &b->v[i];
+		out[i] = w->s;
+		out[i].frames = kf_arena_alloc(a, w->n_frames * sizeof(uint64_t) + 1);
+		if (!out[i].frames) {
+			b->fail = true;
+			return;
+		}
+		memcpy(out[i].frames, w->frames, w->n_frames * sizeof(uint64_t));
+		out[i].n_frames = w->n_frames;
+	}
+	b->r->sessions = out;
+	b->r->n_sessions = b->n;
+}
+
+enum kf_status kf_sessions_build(struct kf_result *r)
+{
+	struct build b = { .r = r };
+	size_t n_smb = 0;
+	for (size_t i = 0; i < r->n_messages; i++)
+		n_smb += is_smb(&r->messages[i]);
+	r->sessions = NULL;
+	r->n_sessions = 0;
+	if (!n_smb)
+		return KF_OK;
+	if (!table_init(&b.current, n_smb) || !table_init(&b.by_sid, n_smb))
+		b.fail = true;
+	if (!b.fail)
+		index_issued(&b);
+	/* a frame's SMB records before its tokens: the record says which
+	 * session the PDU belongs to, the token (recorded first) what it held */
+	for (size_t i = 0, end; i < r->n_messages && !b.fail; i = end) {
+		for (end = i + 1; end < r->n_messages && r->messages[end].frame == r->messages[i].frame; end++)
+			;
+		for (int pass = 0; pass < 2; pass++)
+			for (size_t k = i; k < end; k++) {
+				const struct kf_message *m = &r->messages[k];
+				if (!is_smb(m) || !m->connection)
+					continue;
+				bool record = m->type == KF_MSG_SMB_REQUEST || m->type == KF_MSG_SMB_RESPONSE;
+				if (record && pass == 0)
+					on_record(&b, m);
+				else if (!record && pass == 1)
+					on_token(&b, m);
+			}
+	}
+	if (!b.fail)
+		freeze(&b);
+	for (size_t i = 0; i < b.n; i++)
+		kf_free(b.v[i].frames);
+	kf_free(b.v);
+	kf_free(b.issued);
+	table_free(&b.current);
+	table_free(&b.by_sid);
+	return b.fail ? KF_NOMEM : KF_OK;
+}

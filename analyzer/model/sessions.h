@@ -1,0 +1,38 @@
+/* sessions.h - authenticated sessions of protocols other than HTTP (SMB
+ * today): the SESSION_SETUP exchanges of one session on one connection,
+ * what authenticated it (Kerberos, NTLM, anonymous, guest), as whom, its
+ * outcome, and the share it went on to.  Built from the finished message
+ * list; stories list a client's sessions, and the back-end hop of a double
+ * hop is a front end's session. */
+#ifndef KF_SESSIONS_H
+#define KF_SESSIONS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/status.h"
+#include "result.h"
+
+struct kf_session {
+	uint8_t carrier; /* enum kf_carrier: KF_CARRIER_SMB or KF_CARRIER_SMB2 */
+	uint32_t connection;
+	struct kf_endpoint client, server;
+	uint64_t session_id; /* as the server assigned it (0: never answered) */
+	const char *target;  /* the share (`\\server\share`); the first one other than IPC$ when there is one */
+	const char *mech;    /* kerberos | ntlm | none (no token: SMB1 without extended security) | unknown */
+	const char *as;      /* user@REALM, DOMAIN\user, "anonymous", "guest"; NULL when the capture does not say */
+	const char *ticket;  /* Kerberos: sname@realm of the ticket presented */
+	const char *outcome; /* ok | error | unknown (no final answer in the capture) */
+	bool has_status;
+	uint32_t status;         /* the last SESSION_SETUP response's NTSTATUS */
+	int32_t krb_error;       /* a KRB-ERROR inside the exchange, 0 none */
+	uint64_t first_frame;    /* its first SESSION_SETUP request (or token) */
+	uint64_t *frames;        /* SESSION_SETUP, its tokens, TREE_CONNECT and LOGOFF */
+	size_t n_frames;
+};
+
+/* Build r->sessions from r->messages (into r's arena), ordered by first
+ * frame.  Needs reply links (kf_msgstore_finish). */
+enum kf_status kf_sessions_build(struct kf_result *r) KF_WUR;
+
+#endif
