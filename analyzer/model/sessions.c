@@ -70,8 +70,8 @@ struct build {
 	struct kf_result *r;
 	struct sess_w *v;
 	size_t n, cap;
-	struct table current; /* connection -> the session being set up on it */
-	struct table by_sid;  /* (connection, session id) -> session */
+	struct table current;  /* connection -> the session being set up on it */
+	struct table by_sid;   /* (connection, session id) -> session */
 	uint64_t (*issued)[2]; /* (ticket cipher hash, message index), sorted */
 	size_t n_issued;
 	bool fail;
@@ -159,7 +159,8 @@ static int cmp_issued(const void *a, const void *b)
 static const char *ticket_owner(struct build *b, const struct kf_message *ap)
 {
 	if (ap->dec && ap->dec->ticket && ap->dec->ticket->cname)
-		return joined(b, ap->dec->ticket->cname, "@", ap->dec->ticket->crealm ? ap->dec->ticket->crealm : "");
+		return joined(b, ap->dec->ticket->cname, "@",
+			      ap->dec->ticket->crealm ? ap->dec->ticket->crealm : "");
 	const struct kf_ticket_rec *t = ap->krb.ticket;
 	if (!t || !t->cipher_hash || !b->n_issued)
 		return NULL;
@@ -252,7 +253,8 @@ static void on_record(struct build *b, const struct kf_message *m)
 		}
 		if (s->session_id && !w->s.session_id) {
 			w->s.session_id = s->session_id;
-			*table_slot(&b->by_sid, sid_key(m->connection, s->session_id)) = (uint32_t)(w - b->v) + 1;
+			*table_slot(&b->by_sid, sid_key(m->connection, s->session_id)) =
+				(uint32_t)(w - b->v) + 1;
 		}
 		w->s.has_status = s->has_status;
 		w->s.status = s->status;
@@ -351,7 +353,8 @@ enum kf_status kf_sessions_build(struct kf_result *r)
 	/* a frame's SMB records before its tokens: the record says which
 	 * session the PDU belongs to, the token (recorded first) what it held */
 	for (size_t i = 0, end; i < r->n_messages && !b.fail; i = end) {
-		for (end = i + 1; end < r->n_messages && r->messages[end].frame == r->messages[i].frame; end++)
+		for (end = i + 1; end < r->n_messages && r->messages[end].frame == r->messages[i].frame;
+		     end++)
 			;
 		for (int pass = 0; pass < 2; pass++)
 			for (size_t k = i; k < end; k++) {

@@ -18,16 +18,18 @@ struct kf_session {
 	uint32_t connection;
 	struct kf_endpoint client, server;
 	uint64_t session_id; /* as the server assigned it (0: never answered) */
-	const char *target;  /* the share (`\\server\share`); the first one other than IPC$ when there is one */
-	const char *mech;    /* kerberos | ntlm | none (no token: SMB1 without extended security) | unknown */
-	const char *as;      /* user@REALM, DOMAIN\user, "anonymous", "guest"; NULL when the capture does not say */
+	const char
+		*target;  /* the share (`\\server\share`); the first one other than IPC$ when there is one */
+	const char *mech; /* kerberos | ntlm | none (no token: SMB1 without extended security) | unknown */
+	const char
+		*as; /* user@REALM, DOMAIN\user, "anonymous", "guest"; NULL when the capture does not say */
 	const char *ticket;  /* Kerberos: sname@realm of the ticket presented */
 	const char *outcome; /* ok | error | unknown (no final answer in the capture) */
 	bool has_status;
-	uint32_t status;         /* the last SESSION_SETUP response's NTSTATUS */
-	int32_t krb_error;       /* a KRB-ERROR inside the exchange, 0 none */
-	uint64_t first_frame;    /* its first SESSION_SETUP request (or token) */
-	uint64_t *frames;        /* SESSION_SETUP, its tokens, TREE_CONNECT and LOGOFF */
+	uint32_t status;      /* the last SESSION_SETUP response's NTSTATUS */
+	int32_t krb_error;    /* a KRB-ERROR inside the exchange, 0 none */
+	uint64_t first_frame; /* its first SESSION_SETUP request (or token) */
+	uint64_t *frames;     /* SESSION_SETUP, its tokens, TREE_CONNECT and LOGOFF */
 	size_t n_frames;
 };
 
