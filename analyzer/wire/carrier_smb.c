@@ -358,8 +358,11 @@ static void feed(struct kf_run *r, struct kf_conn *c, int dir, struct kf_span da
 			}
 			data = kf_span_make(data.p + take, data.n - take);
 			d->left -= (uint32_t)take;
-			if (!d->left) {
-				pdu_done(r, c, dir, d);
+			if (!d->left) { /* a PDU shorter than the peek is read only if wanted too */
+				if (d->st == SD_GATHER || wants_pdu(kf_span_make(d->g.buf, d->g.len)))
+					pdu_done(r, c, dir, d);
+				d->g.len = 0;
+				d->st = SD_HEADER;
 				break;
 			}
 			if (d->st == SD_GATHER || d->g.len < SMB_PEEK)
