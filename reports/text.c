@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gss.h"
@@ -724,6 +725,61 @@ static void session_line(FILE *out, const char *label, const struct kf_session *
 	fputc('\n', out);
 }
 
+/* Sessions that differ only in who they tried (a password spray, a scanner,
+ * a client retrying) fold into one line. */
+static bool session_alike(const struct kf_session *a, const struct kf_session *b)
+{
+	return a->carrier == b->carrier && kf_endpoint_same_addr(&a->server, &b->server) &&
+	       a->server.port == b->server.port && !strcmp(a->mech, b->mech) &&
+	       !strcmp(a->outcome, b->outcome) && a->has_status == b->has_status && a->status == b->status &&
+	       a->krb_error == b->krb_error;
+}
+
+static size_t session_run(const struct kf_session *const *s, size_t n)
+{
+	size_t k = 1;
+	while (k < n && session_alike(s[0], s[k]))
+		k++;
+	return k;
+}
+
+static int cmp_str_ptr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void session_run_line(FILE *out, const struct kf_session *const *s, size_t n)
+{
+	char ep[64];
+	kf_fmt_endpoint(&s[0]->server, ep, sizeof ep);
+	const char **who = malloc(n * sizeof(*who));
+	size_t n_who = 0, distinct = 0;
+	for (size_t i = 0; who && i < n; i++)
+		if (s[i]->as)
+			who[n_who++] = s[i]->as;
+	if (who && n_who) {
+		qsort(who, n_who, sizeof(*who), cmp_str_ptr);
+		distinct = 1;
+		for (size_t i = 1; i < n_who; i++)
+			distinct += strcmp(who[i - 1], who[i]) != 0;
+	}
+	fprintf(out, "  smb: %zu %s sessions to %s (frames %llu to %llu): %s", n,
+		s[0]->carrier == KF_CARRIER_SMB ? "SMB1" : "SMB2", ep, (unsigned long long)s[0]->first_frame,
+		(unsigned long long)s[n - 1]->first_frame, s[0]->mech);
+	if (distinct == 1)
+		fprintf(out, " as %s", who[0]);
+	else if (distinct > 1)
+		fprintf(out, " as %zu different names (%s, …)", distinct, s[0]->as ? s[0]->as : who[0]);
+	fprintf(out, ", %s", s[0]->outcome);
+	const char *name = s[0]->has_status ? kf_ntstatus_name(s[0]->status) : NULL;
+	if (s[0]->has_status && s[0]->status && name)
+		fprintf(out, " (%s)", name);
+	else if (s[0]->has_status && s[0]->status)
+		fprintf(out, " (status 0x%08x)", s[0]->status);
+	fputc('\n', out);
+	free(who);
+}
+
 static void story(FILE *out, const struct kf_result *r, const struct kf_story *st,
 		  const struct kf_ladder *lad, size_t no, bool one_day)
 {
@@ -779,8 +835,13 @@ static void story(FILE *out, const struct kf_result *r, const struct kf_story *s
 		fprintf(out, ", %u request%s, %u AP-REQ%s\n", h->requests, h->requests == 1 ? "" : "s",
 			h->ap_reqs, h->ap_reqs == 1 ? "" : "s");
 	}
-	for (size_t i = 0; i < st->n_sessions; i++)
-		session_line(out, "smb", st->sessions[i], false);
+	for (size_t i = 0, run; i < st->n_sessions; i += run) {
+		run = session_run(st->sessions + i, st->n_sessions - i);
+		if (run >= 3)
+			session_run_line(out, st->sessions + i, run);
+		else
+			session_line(out, "smb", st->sessions[i], false), run = 1;
+	}
 	for (size_t i = 0; i < st->n_backend; i++)
 		session_line(out, "back end", st->backend[i], true);
 	for (size_t i = 0; i < st->n_delegation; i++) {

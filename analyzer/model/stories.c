@@ -193,6 +193,8 @@ struct builder {
 	bool fail;
 };
 
+static bool smb_port(uint16_t p) { return p == 445 || p == 139; }
+
 bool kf_message_client(const struct kf_message *m, struct kf_endpoint *client)
 {
 	bool src_is_client;
@@ -214,7 +216,10 @@ bool kf_message_client(const struct kf_message *m, struct kf_endpoint *client)
 			 (m->type == KF_MSG_HTTP_REQUEST || m->type == KF_MSG_HTTP_RESPONSE))
 			src_is_client = m->type == KF_MSG_HTTP_REQUEST;
 		else if (m->type == KF_MSG_SMB_REQUEST || m->type == KF_MSG_SMB_RESPONSE)
-			src_is_client = m->type == KF_MSG_SMB_REQUEST;
+			/* by the server's port first: a scanner sends "responses" too */
+			src_is_client = smb_port(m->dst.port) != smb_port(m->src.port)
+						? smb_port(m->dst.port)
+						: m->type == KF_MSG_SMB_REQUEST;
 		else
 			return false;
 	}
