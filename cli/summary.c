@@ -267,6 +267,7 @@ int kf_summary_add_json(struct kf_summary *s, const char *doc, size_t len, char 
 		json_array_foreach(json_object_get(fl, "services"), j, x) failed |= outcome_failed(x);
 		json_array_foreach(json_object_get(fl, "http"), j, x) failed |= outcome_failed(x);
 		json_array_foreach(json_object_get(fl, "delegation"), j, x) failed |= outcome_failed(x);
+		json_array_foreach(json_object_get(fl, "sessions"), j, x) failed |= outcome_failed(x);
 		if (tally(&s->users, json_string_value(json_object_get(fl, "user")), failed, id, 1) ||
 		    tally(&s->hosts, json_string_value(json_object_get(fl, "client")), failed, id, 1))
 			goto out;
