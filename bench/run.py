@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Time krbflow against the libpcap floor and tshark on the benchmark captures.
 
-For each size it makes (once, then reuses) a mixed capture and a bulk-only one
-with bench/gen_capture.py, warms the page cache, then runs alternately, pinned
+For each size it makes (once, then reuses) a mixed capture, a bulk-only one and
+one of mostly SMB2 bulk (READ/WRITE on 445 and 139: --smb-bulk) with
+bench/gen_capture.py, warms the page cache, then runs alternately, pinned
 to one CPU: (a) the floor, bench/floor.c: pcap_next_ex over every packet,
 touching one byte in 64; (b) krbflow --json; (c) tshark with the
 authentication display filter (mixed captures only: it is slow).  Each run is
@@ -69,6 +70,8 @@ def capture(kind, size, seed, data_dir):
         argv = [sys.executable, gen, "--size", size, "--seed", str(seed), "-o", path]
         if kind == "bulk":
             argv.append("--bulk-only")
+        elif kind == "smb":
+            argv.append("--smb-bulk")
         print("generating %s ..." % name, file=sys.stderr, flush=True)
         subprocess.run(argv, check=True)
     with open(stamp) as f:
@@ -110,6 +113,8 @@ def ratio(a, b):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="100M", help="capture sizes, comma-separated (default 100M)")
+    ap.add_argument("--kinds", default="mixed,bulk,smb",
+                    help="captures, comma-separated, of mixed, bulk, smb (default all three)")
     ap.add_argument("--runs", type=int, default=5, help="timed runs of krbflow and the floor (default 5)")
     ap.add_argument("--tshark-runs", type=int, default=3, help="timed runs of tshark (default 3; 0: skip it)")
     ap.add_argument("--seed", type=int, default=1)
@@ -133,16 +138,21 @@ def main():
     if a.baseline and not os.access(a.baseline, os.X_OK):
         sys.exit("bench: baseline %s is not an executable" % a.baseline)
     tshark = shutil.which("tshark") if a.tshark_runs > 0 else None
+    kinds = [k.strip() for k in a.kinds.split(",") if k.strip()]
+    if not kinds or any(k not in ("mixed", "bulk", "smb") for k in kinds):
+        sys.exit("bench: --kinds takes mixed, bulk and smb")
     os.makedirs(a.data, exist_ok=True)
 
     rows, checks, raw, versus = [], [], {}, []
     sizes = [s.strip() for s in a.sizes.split(",") if s.strip()]
-    bulk_rss = {}
+    bulk_rss, smb_rss = {}, {}
     for size in sizes:
-        for kind in ("mixed", "bulk"):
+        for kind in kinds:
             path, man = capture(kind, size, a.seed, a.data)
             warm(path)
             nbytes, npkts = os.path.getsize(path), man["packets"]
+            # packets of authentication: the replayed samples', and one per NTLM message in SMB
+            nauth = man["auth_packets"] + len((man.get("smb") or {}).get("auth_messages", []))
             tools = [("floor", [a.floor, path], a.runs),
                      ("krbflow", [a.krbflow, "--json", path], a.runs)]
             if a.baseline:
@@ -151,14 +161,14 @@ def main():
                 tools.append(("tshark", [tshark, "-n", "-r", path, "-Y", TSHARK_FILTER, "-T", "fields",
                                          "-e", "frame.number"], a.tshark_runs))
             res = bench_file(path, tools, max(a.runs, a.tshark_runs if tshark else 0), cpu)
-            raw["%s-%s" % (kind, size)] = {"bytes": nbytes, "packets": npkts, "auth_packets": man["auth_packets"],
+            raw["%s-%s" % (kind, size)] = {"bytes": nbytes, "packets": npkts, "auth_packets": nauth,
                                            "runs": res}
             for name, _, _ in tools:
                 rs = res[name]
                 if any(r[3] not in (0, 1) for r in rs):
                     sys.exit("bench: %s exited %s on %s" % (name, [r[3] for r in rs], path))
                 wall = median([r[0] for r in rs])
-                rows.append((kind, size, npkts, man["auth_packets"], name, len(rs), wall, nbytes / wall / 1e6,
+                rows.append((kind, size, npkts, nauth, name, len(rs), wall, nbytes / wall / 1e6,
                              npkts / wall, max(r[2] for r in rs)))
             kf_floor = ratio(res["krbflow"], res["floor"])
             rows.append((kind, size, None, None, "krbflow/floor", None, kf_floor, None, None, None))
@@ -173,6 +183,10 @@ def main():
             krss = max(r[2] for r in res["krbflow"])
             if kind == "bulk":
                 bulk_rss[size] = krss
+            if kind == "smb":
+                smb_rss[size] = krss
+                if parse_size(size) >= 10**8:  # below, a run lasts milliseconds and the ratio is noise
+                    checks.append(("krbflow <= 1.3x floor on %s smb" % size, kf_floor <= 1.3, "%.2fx" % kf_floor))
             if kind == "mixed" and parse_size(size) >= 10**9:
                 checks.append(("krbflow <= 2x floor on %s mixed" % size, kf_floor <= 2.0, "%.2fx" % kf_floor))
                 if "tshark" in res:
@@ -180,10 +194,11 @@ def main():
                                    "%.0fx" % ts_kf))
                 checks.append(("peak RSS <= 64 MiB on %s mixed" % size, krss <= 64, "%.1f MiB" % krss))
 
-    if len(bulk_rss) >= 2:
-        lo, hi = min(bulk_rss.values()), max(bulk_rss.values())
-        checks.append(("bulk-only peak RSS flat across sizes (within 10%)", hi <= lo * 1.10,
-                       " / ".join("%s %.1f MiB" % (k, v) for k, v in bulk_rss.items())))
+    for what, rss in (("bulk-only", bulk_rss), ("smb", smb_rss)):
+        if len(rss) >= 2:
+            lo, hi = min(rss.values()), max(rss.values())
+            checks.append(("%s peak RSS flat across sizes (within 10%%)" % what, hi <= lo * 1.10,
+                           " / ".join("%s %.1f MiB" % (k, v) for k, v in rss.items())))
     small = [run_once([a.krbflow, "--json", SMALL_SAMPLE], cpu) for _ in range(21)]
     small_ms = median([r[0] for r in small]) * 1000
     checks.append(("small sample end to end < 10 ms", small_ms < 10, "%.1f ms" % small_ms))
