@@ -25,7 +25,7 @@ tmp=$(mktemp -d /tmp/krbflow-bench.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 gen="python3 $root/bench/gen_capture.py"
 fail=0
-smb_carrier=no
+smb_carrier=yes
 smb_flag=$([ "$smb_carrier" = yes ] && echo --require-smb)
 
 # 1. same arguments, same bytes
@@ -88,7 +88,8 @@ for n in ("smb1c5", "smb1c20"):
             n, smb["connections"], len(smb["auth_messages"])))
         sys.exit(1)
     want = sorted((a["frame"], a["type"]) for a in smb["auth_messages"])
-    got = sorted((m["frame"], m["type"]) for m in d["messages"])
+    # the SMB-REQUEST/RESPONSE records beside the tokens are the carrier's own
+    got = sorted((m["frame"], m["type"]) for m in d["messages"] if not m["type"].startswith("SMB-"))
     if d["findings"] or (got != want and (got or carrier == "yes")):
         print("FAIL: %s: findings %s, messages %s (expected %s)" % (
             n, [f["rule"] for f in d["findings"]], got, want if got or carrier == "yes" else []))
