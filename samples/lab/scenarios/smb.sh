@@ -32,12 +32,28 @@ FS6=fd88::60
 FS_HOST=files.lab.test
 FS_NETBIOS=FILES
 
+# Host kf-smbweb (interface kf-fw0, MAC 02:88:00:00:00:61), 10.88.0.61
+# fd88::61: the double hop's front end, Apache + mod_auth_gssapi as
+# HTTP/smbweb.lab.test (ok-as-delegate) with a CGI that reads the share with
+# smbclient, with the user's delegated credentials when it has them.
+FW_NS=kf-smbweb
+FW_IF=kf-fw0
+FW_MAC=02:88:00:00:00:61
+FW4=10.88.0.61
+FW6=fd88::61
+FW_HOST=smbweb.lab.test
+
+FS_SCENARIOS_HOP=(smb-double-hop smb-double-hop-no-delegation)
 FS_SCENARIOS=(smb-kerberos-ok smb-ntlm-by-ip smb-clock-skew smb-wrong-password smb-anonymous
-              smb-access-denied smb-no-such-share smb-unexpected-pac smb-account-disabled)
+              smb-access-denied smb-no-such-share smb-unexpected-pac smb-account-disabled
+              smb-smb1-kerberos smb-port139 "${FS_SCENARIOS_HOP[@]}")
 ALL_SCENARIOS+=("${FS_SCENARIOS[@]}")
-LAB_PACKAGES+=(smbd:samba smbclient:smbclient pdbedit:samba-common-bin faketime:faketime setfacl:acl)
-LAB_GROUP_NAMESPACES+=("$FS_NS")
+LAB_PACKAGES+=(smbd:samba smbclient:smbclient pdbedit:samba-common-bin faketime:faketime setfacl:acl
+               apache2:apache2 curl:curl
+               /usr/lib/apache2/modules/mod_auth_gssapi.so:libapache2-mod-auth-gssapi)
+LAB_GROUP_NAMESPACES+=("$FS_NS" "$FW_NS")
 LAB_SETUP+=("fs_setup ${FS_SCENARIOS[*]}")
+LAB_SETUP+=("fw_setup ${FS_SCENARIOS_HOP[*]}")
 
 FS_DIR=           # $TMP/smb
 FS_SMBD=          # pid of the running smbd
@@ -48,13 +64,20 @@ FS_KCONF=         # krb5.conf of the client and the server
 FS_DORA_PW=       # password of the file server's disabled account
 
 # fs_in_server CMD...: CMD in kf-files, in a mount namespace where the file
-# server's passwd, group and hosts replace /etc's, with host name
+# server's passwd, group and hosts replace /etc's and Samba's built-in
+# directories (/var/log/samba, /var/lib/samba, /var/cache/samba, /run/samba)
+# are the lab's: samba-dcerpcd, which smbd starts on demand for the RPC
+# pipes, logs to /var/log/samba whatever smb.conf says. Host name
 # files.lab.test (NTLM's target info and Samba's own name come from it).
 # exec all the way down: in `CMD &`, $! is CMD.
 fs_in_server() {
     ip netns exec $FS_NS unshare --mount --uts sh -c '
         d=$1; shift
         for f in passwd group hosts; do mount --bind "$d/etc/$f" "/etc/$f" || exit 1; done
+        for s in log/samba lib/samba cache/samba; do
+            [ ! -d "/var/$s" ] || mount --bind "$d/sys/${s%/*}" "/var/$s" || exit 1
+        done
+        [ ! -d /run/samba ] || mount --bind "$d/sys/run" /run/samba || exit 1
         hostname files.lab.test && exec "$@"' sh "$FS_DIR" "$@"
 }
 
@@ -79,7 +102,7 @@ EOF
 fs_setup() {
     FS_DIR=$TMP/smb
     local F=$FS_DIR u i=0
-    mkdir -p "$F"/{etc,lock,state,cache,private,run,bind-dns,log,share}
+    mkdir -p "$F"/{etc,lock,state,cache,private,run,bind-dns,log,share} "$F"/sys/{log,lib,cache,run}
     chmod 755 "$F" "$F/share"
     ns_add_host $FS_NS $FS_IF $FS_MAC $FS4/24 $FS6/64
     ns_static_neighbour $NS_CLIENT $FS4 $FS_MAC
@@ -114,6 +137,7 @@ fs_setup() {
     kadm "addprinc -randkey +no_auth_data_required cifs/$FS_HOST"
     kadm "ktadd -k $F/files.keytab cifs/$FS_HOST"
     keys_service "$F/files.keytab" "kf-files smbd, cifs/$FS_HOST (dedicated keytab)"
+    LAB_KEYS_HOOKS+=(fs_keys)
     FS_KCONF=$F/krb5.conf
     write_client_conf "$FS_KCONF" "kdc = $KDC4"
     chmod 644 "$FS_KCONF"
@@ -135,8 +159,10 @@ fs_setup() {
     passdb backend = tdbsam:$F/private/passdb.tdb
     interfaces = $FS4 $FS6
     bind interfaces only = yes
-    smb ports = 445
-    disable netbios = yes
+    # 139 (NetBIOS session service) for smb-port139; SMB1 allowed for
+    # smb-smb1-kerberos (only that scenario's client offers SMB1 dialects)
+    smb ports = 445 139
+    server min protocol = NT1
     load printers = no
     printing = bsd
     printcap name = /dev/null
@@ -155,6 +181,7 @@ $(fs_samba_dirs "$F")
     valid users = bob
 EOF
     printf 'hello from %s\n' "$FS_HOST" >"$F/share/hello.txt"
+    chmod 644 "$F/share/hello.txt"
     # tdbsam: the NTLM passwords of the same users (the KDC's passwords)
     printf '%s\n%s\n' "$ALICE_PW" "$ALICE_PW" | fs_in_server pdbedit -s "$F/smb.conf" -t -a -u alice \
         >>"$F/pdbedit.log" 2>&1 || die "pdbedit alice (see $F/pdbedit.log)"
@@ -187,6 +214,21 @@ EOF
     chmod 600 "$C/"*.auth
     printf '#!/bin/sh\nhostname client.lab.test && exec "$@"\n' >"$TMP/client/as-client"
     chmod 700 "$TMP/client/as-client"
+}
+
+# After the last scenario (lab.sh's keys_export): the LAB.TEST keys the smb
+# captures' Kerberos uses, as keys/lab-smb.keytab: krbtgt (the TGTs), alice
+# (her AS-REPs), cifs/files.lab.test (the tickets in SESSION_SETUP) and, when
+# the double hop ran, HTTP/smbweb.lab.test. They are also in lab-kdc.keytab of
+# the same run; the file of their own is for smb captures made by a run of
+# this group alone (see smb.md).
+fs_keys() {
+    local kt=$TMP/keys/lab-smb.keytab princs="krbtgt/$REALM alice cifs/$FS_HOST"
+    [[ -e $TMP/smbweb/http.keytab ]] && princs+=" HTTP/$FW_HOST"
+    rm -f "$kt"
+    kadm "ktadd -norandkey -k $kt $princs"
+    keys_extra "$kt" lab-smb.keytab \
+        "the smb-*.pcap captures (LAB.TEST): $princs"
 }
 
 # fs_smbd_start [VAR=VALUE...]: smbd in kf-files with that extra environment
@@ -247,7 +289,7 @@ FS_UNC=//$FS_HOST/share
 scenario_file_smb-kerberos-ok() { echo smb-kerberos-ok.pcap; }
 scenario_smb-kerberos-ok() {
     fs_kinit
-    fs_smbclient ok --use-kerberos=required -I $FS4 "$FS_UNC" -c ls
+    fs_smbclient ok --use-kerberos=required -N -I $FS4 "$FS_UNC" -c ls
 }
 
 # 2. The server named by its address: no SPN for an address, smbclient does
@@ -269,7 +311,7 @@ scenario_smb-clock-skew() {
     fs_smbd_stop
     fs_smbd_start LD_PRELOAD="$FS_FAKETIME_LIB" FAKETIME=+10m
     fs_kinit
-    fs_smbclient ok --use-kerberos=required -I $FS4 "$FS_UNC" -c ls
+    fs_smbclient ok --use-kerberos=required -N -I $FS4 "$FS_UNC" -c ls
     fs_smbd_stop
     fs_smbd_start
 }
@@ -293,14 +335,14 @@ scenario_smb-anonymous() {
 scenario_file_smb-access-denied() { echo smb-access-denied.pcap; }
 scenario_smb-access-denied() {
     fs_kinit
-    fs_smbclient fail --use-kerberos=required -I $FS4 "//$FS_HOST/private" -c ls
+    fs_smbclient fail --use-kerberos=required -N -I $FS4 "//$FS_HOST/private" -c ls
 }
 
 # 7. Kerberos works, the share does not exist: STATUS_BAD_NETWORK_NAME.
 scenario_file_smb-no-such-share() { echo smb-no-such-share.pcap; }
 scenario_smb-no-such-share() {
     fs_kinit
-    fs_smbclient fail --use-kerberos=required -I $FS4 "//$FS_HOST/nosuch" -c ls
+    fs_smbclient fail --use-kerberos=required -N -I $FS4 "//$FS_HOST/nosuch" -c ls
 }
 
 # 8. The service principal without +no_auth_data_required: MIT 1.20 puts a
@@ -312,7 +354,7 @@ scenario_smb-unexpected-pac() {
     kadm "modprinc -no_auth_data_required cifs/$FS_HOST"
     fs_kinit
     local rc=0
-    ( fs_smbclient fail --use-kerberos=required -I $FS4 "$FS_UNC" -c ls ) || rc=$?
+    ( fs_smbclient fail --use-kerberos=required -N -I $FS4 "$FS_UNC" -c ls ) || rc=$?
     kadm "modprinc +no_auth_data_required cifs/$FS_HOST"
     [[ $rc == 0 ]] || die "smb-unexpected-pac failed"
 }
@@ -321,4 +363,177 @@ scenario_smb-unexpected-pac() {
 scenario_file_smb-account-disabled() { echo smb-account-disabled.pcap; }
 scenario_smb-account-disabled() {
     fs_smbclient fail -A "$TMP/client/samba/dora.auth" "//$FS4/share" -c ls
+}
+
+# ------------------------------------------------------------- double hop ---
+# The front end kf-smbweb: Apache (prefork, modules by absolute path, config,
+# logs and pid under $TMP/smbweb) as HTTP/smbweb.lab.test, workers as
+# www-data. Its CGI runs smbclient against the file server: with the user's
+# delegated credentials (KRB5CCNAME, set by mod_auth_gssapi from
+# GssapiDelegCcacheDir) or, without them, as its own account (kinit -k with
+# its keytab), as a service account would.
+fw_setup() {
+    local W=$TMP/smbweb M=/usr/lib/apache2/modules
+    mkdir -p "$W"/{run,deleg} "$W"/client/{lock,state,cache,private,run,bind-dns,log}
+    setfacl -m u:www-data:x "$TMP" || die "setfacl on $TMP"
+    chmod 755 "$W"
+    ns_add_host $FW_NS $FW_IF $FW_MAC $FW4/24 $FW6/64
+    local h ns a4 a6 amac
+    for h in "$NS_CLIENT $CLIENT4 $CLIENT6 $MAC_CLIENT" "$NS_KDC $KDC4 $KDC6 $MAC_KDC" \
+             "$FS_NS $FS4 $FS6 $FS_MAC"; do
+        read -r ns a4 a6 amac <<<"$h"
+        ns_static_neighbour $FW_NS "$a4" "$amac"
+        ns_static_neighbour $FW_NS "$a6" "$amac"
+        ns_static_neighbour "$ns" $FW4 $FW_MAC
+        ns_static_neighbour "$ns" $FW6 $FW_MAC
+    done
+    set_mtu 1500
+    # ok_as_delegate: curl --delegation policy delegates to it.
+    # -requires_preauth: the CGI's keytab login is not pre-authenticated (see deleg.sh).
+    kadm "addprinc -randkey +ok_as_delegate -requires_preauth HTTP/$FW_HOST"
+    kadm "ktadd -k $W/http.keytab HTTP/$FW_HOST"
+    keys_service "$W/http.keytab" "kf-smbweb Apache, HTTP/$FW_HOST (the SMB double hop's front end)"
+    cp "$FS_KCONF" "$W/krb5.conf"
+    chmod 644 "$W/krb5.conf"
+    {
+        printf '[global]\n    netbios name = SMBWEB\n    workgroup = LAB\n    realm = %s\n' "$REALM"
+        printf '    disable netbios = yes\n'
+        fs_samba_dirs "$W/client"
+    } >"$W/client/smb.conf"
+    {
+        printf '#!/bin/sh\n'
+        printf 'printf '\''Content-Type: text/plain\\n\\n'\''\n'
+        printf 'printf '\''smbweb: hello %%s\\n'\'' "$REMOTE_USER"\n'
+        printf 'if [ -n "$KRB5CCNAME" ]; then\n'
+        printf '    printf '\''smbweb: reading the share with the delegated credentials\\n'\''\n'
+        printf 'else\n'
+        printf '    printf '\''smbweb: no delegated credentials; reading the share as myself\\n'\''\n'
+        printf '    KRB5CCNAME=FILE:%s/deleg/own.ccache\n' "$W"
+        printf '    export KRB5CCNAME\n'
+        printf '    /usr/bin/kinit -k -t %s/http.keytab HTTP/%s 2>&1\n' "$W" "$FW_HOST"
+        printf 'fi\n'
+        printf '/usr/bin/smbclient -s %s/client/smb.conf --use-kerberos=required -N -I %s //%s/share \\\n' "$W" "$FS4" "$FS_HOST"
+        printf '    -c '\''get hello.txt -'\'' </dev/null 2>&1\n'
+        printf 'printf '\''smbweb: smbclient exited %%s\\n'\'' "$?"\n'
+    } >"$W/files.cgi"
+    chmod 755 "$W/files.cgi"
+    fw_httpd_conf "$W" "$M" >"$W/httpd.conf"
+    chown -R www-data:www-data "$W/deleg" "$W/client" "$W/http.keytab"
+    chmod 700 "$W/deleg"
+    # setsid: Apache signals its process group when it stops (see deleg.sh)
+    ip netns exec $FW_NS setsid env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C KRB5_CONFIG="$W/krb5.conf" \
+        KRB5RCACHETYPE=none apache2 -f "$W/httpd.conf" -DFOREGROUND >"$W/apache.out" 2>&1 &
+    PIDS+=($!)
+    local _
+    for _ in $(seq 100); do
+        if in_ns $FW_NS ss -lnt 2>/dev/null | grep -qF " $FW4:80 "; then
+            log "  apache2 (smbweb) listening on $FW4:80 (pid ${PIDS[-1]})"; return 0
+        fi
+        kill -0 "${PIDS[-1]}" 2>/dev/null || break
+        sleep 0.05
+    done
+    cat "$W/apache.out" "$W/error.log" >&2 2>/dev/null
+    die "apache2 (smbweb) did not start"
+}
+
+# fw_httpd_conf DIR MODULES: the front end's httpd.conf
+fw_httpd_conf() {
+    local W=$1 M=$2
+    cat <<EOF
+ServerRoot "$W"
+ServerName $FW_HOST
+Listen $FW4:80
+PidFile $W/run/httpd.pid
+DefaultRuntimeDir $W/run
+ErrorLog $W/error.log
+LogLevel warn auth_gssapi:info
+LogFormat "%h %u \"%r\" %>s" kf
+CustomLog $W/access.log kf
+User www-data
+Group www-data
+LoadModule mpm_prefork_module $M/mod_mpm_prefork.so
+LoadModule authn_core_module $M/mod_authn_core.so
+LoadModule authz_core_module $M/mod_authz_core.so
+LoadModule authz_user_module $M/mod_authz_user.so
+LoadModule alias_module $M/mod_alias.so
+LoadModule env_module $M/mod_env.so
+LoadModule cgi_module $M/mod_cgi.so
+LoadModule auth_gssapi_module $M/mod_auth_gssapi.so
+StartServers 1
+MinSpareServers 1
+MaxSpareServers 2
+ServerLimit 4
+MaxRequestWorkers 4
+Timeout 10
+KeepAlive Off
+<Directory />
+    Require all denied
+</Directory>
+ScriptAlias /files $W/files.cgi
+<Location /files>
+    AuthType GSSAPI
+    AuthName "$FW_HOST"
+    GssapiAllowedMech krb5
+    GssapiCredStore keytab:$W/http.keytab
+    GssapiDelegCcacheDir $W/deleg
+    SetEnv KRB5_CONFIG $W/krb5.conf
+    SetEnv KRB5RCACHETYPE none
+    Require valid-user
+</Location>
+EOF
+}
+
+# fw_call NAME CURL-ARGS...: alice (forwardable TGT) opens the front end's
+# page; the page is logged
+fw_call() {
+    local name=$1 W=$TMP/smbweb; shift
+    rm -f "$W/deleg/"*
+    kinit_pw "$FS_KCONF" "$ALICE_PW" -f alice >/dev/null
+    client "$FS_KCONF" curl -sS --noproxy '*' --max-time 10 --negotiate -u : "$@" \
+        --resolve $FW_HOST:80:$FW4 http://$FW_HOST/files >"$W/$name.page" 2>&1 || true
+    sed 's/^/  | /' "$W/$name.page" >&2
+}
+
+# 10. The double hop: alice delegates her TGT to the front end (curl
+# --delegation policy; HTTP/smbweb is ok-as-delegate), whose CGI gets a
+# ticket for cifs/files.lab.test in alice's name and reads the share.
+# Captured on the bridge: both hops.
+scenario_file_smb-double-hop() { echo smb-double-hop.pcap; }
+scenario_capture_smb-double-hop() { echo "$NS_LAN br0"; }
+scenario_smb-double-hop() {
+    fw_call smb-double-hop --delegation policy
+    grep -q "^hello from $FS_HOST" "$TMP/smbweb/smb-double-hop.page" \
+        || die "smb-double-hop: the front end could not read the share"
+}
+
+# 11. The same without delegation: the front end has no credentials of
+# alice's and goes to the file server as itself (HTTP/smbweb.lab.test),
+# for which the file server has no account: it refuses the session.
+scenario_file_smb-double-hop-no-delegation() { echo smb-double-hop-no-delegation.pcap; }
+scenario_capture_smb-double-hop-no-delegation() { echo "$NS_LAN br0"; }
+scenario_smb-double-hop-no-delegation() {
+    local page=$TMP/smbweb/smb-double-hop-no-delegation.page
+    fw_call smb-double-hop-no-delegation
+    grep -q "as myself" "$page" || die "smb-double-hop-no-delegation: unexpected page"
+    if grep -q "^hello from" "$page"; then
+        die "smb-double-hop-no-delegation: the front end read the share as itself"
+    fi
+}
+
+# 12. SMB1: the same Kerberos login with a client that speaks only NT LM
+# 0.12: SMB_COM_NEGOTIATE with extended security (the SPNEGO offer in the
+# response), SESSION_SETUP_ANDX carrying the AP-REQ, TREE_CONNECT_ANDX.
+scenario_file_smb-smb1-kerberos() { echo smb-smb1-kerberos.pcap; }
+scenario_smb-smb1-kerberos() {
+    fs_kinit
+    fs_smbclient ok --option='client min protocol = NT1' -m NT1 --use-kerberos=required -N \
+        -I $FS4 "$FS_UNC" -c ls
+}
+
+# 13. SMB2 with Kerberos over port 139: a NetBIOS session request (called
+# name FILES) and its positive response before the SMB2 NEGOTIATE.
+scenario_file_smb-port139() { echo smb-port139.pcap; }
+scenario_smb-port139() {
+    fs_kinit
+    fs_smbclient ok --option='disable netbios = no' -p 139 --use-kerberos=required -N -I $FS4 "$FS_UNC" -c ls
 }
