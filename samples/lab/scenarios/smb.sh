@@ -10,16 +10,17 @@
 # Host kf-files (interface kf-fs0, MAC 02:88:00:00:00:60), 10.88.0.60 fd88::60:
 # smbd 4.17 as a standalone server ("security = user") that also accepts
 # Kerberos: "kerberos method = dedicated keytab" holding cifs/files.lab.test
-# from the lab's KDC. Tickets from MIT carry no PAC; smbd maps the principal
-# to a local account through its "username map". NTLM checks the same users'
-# passwords in smbd's own tdbsam. No join, no winbind, no DC.
+# from the lab's KDC. Its tickets carry no PAC (+no_auth_data_required), and
+# smbd looks the principal alice@LAB.TEST up as the local account alice
+# ("Unable to find PAC ..., resorting to local user lookup"). NTLM checks the
+# same users' passwords in smbd's own tdbsam. No join, no winbind, no DC.
 #
-# The file server's users (alice, bob) exist only for smbd: smbd and the
-# Samba tools run in a mount namespace of their own in which $FS_DIR/etc's
-# passwd, group and hosts are bind-mounted over /etc's (the machine's files
-# are never written). Everything smbd writes (tdbsam, locks, state, caches,
-# logs, the share) is under $TMP/smb; /etc/samba, /var/lib/samba,
-# /var/cache/samba and /run/samba are not used. smbd runs in the foreground
+# The file server's users (alice, bob, dora) exist only for smbd: smbd and
+# the Samba tools run in a mount namespace of their own in which $FS_DIR/etc's
+# passwd, group and hosts are bind-mounted over /etc's, and Samba's built-in
+# directories over the lab's (the machine's files are never written).
+# Everything smbd writes (tdbsam, locks, state, caches, logs, the share) is
+# under $TMP/smb; /etc/samba is never read (-s). smbd runs in the foreground
 # under setsid (its own session, like Apache in web.sh); its PID is in the
 # lab's PIDS, and netns_teardown kills whatever is left in kf-files (the
 # per-connection smbd children, samba-dcerpcd).
@@ -142,8 +143,6 @@ fs_setup() {
     write_client_conf "$FS_KCONF" "kdc = $KDC4"
     chmod 644 "$FS_KCONF"
 
-    # Kerberos principals of the realm map to the server's accounts.
-    printf 'alice = alice@%s %s\\alice\nbob = bob@%s %s\\bob\n' "$REALM" "$REALM" "$REALM" "$REALM" >"$F/users.map"
     cat >"$F/smb.conf" <<EOF
 # krbflow lab: the file server of samples/lab/scenarios/smb.sh
 [global]
@@ -154,7 +153,6 @@ fs_setup() {
     security = user
     kerberos method = dedicated keytab
     dedicated keytab file = FILE:$F/files.keytab
-    username map = $F/users.map
     map to guest = Never
     passdb backend = tdbsam:$F/private/passdb.tdb
     interfaces = $FS4 $FS6
