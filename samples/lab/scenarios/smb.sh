@@ -14,6 +14,8 @@
 # smbd looks the principal alice@LAB.TEST up as the local account alice
 # ("Unable to find PAC ..., resorting to local user lookup"). NTLM checks the
 # same users' passwords in smbd's own tdbsam. No join, no winbind, no DC.
+# Both smbd and smbclient do Kerberos with Samba's embedded Heimdal (Debian
+# 12's build), not MIT's library: KRB5_TRACE shows nothing of them.
 #
 # The file server's users (alice, bob, dora) exist only for smbd: smbd and
 # the Samba tools run in a mount namespace of their own in which $FS_DIR/etc's
@@ -301,9 +303,10 @@ scenario_smb-ntlm-by-ip() {
 
 # 3. The file server's clock 10 minutes ahead (libfaketime): it refuses the
 # authenticator of the AP-REQ with a KRB-ERROR KRB_AP_ERR_SKEW inside SPNEGO
-# (SESSION_SETUP answered STATUS_MORE_PROCESSING_REQUIRED). MIT's GSSAPI in
-# smbclient takes the server's time from that error and sends a second
-# AP-REQ, which is accepted: the session is set up after all.
+# (SESSION_SETUP answered STATUS_MORE_PROCESSING_REQUIRED). smbclient's
+# GSSAPI (Samba's embedded Heimdal) takes the server's time from that error
+# and sends a second AP-REQ, which is accepted: the session is set up after
+# all.
 scenario_file_smb-clock-skew() { echo smb-clock-skew.pcap; }
 scenario_smb-clock-skew() {
     fs_smbd_stop
