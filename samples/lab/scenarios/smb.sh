@@ -228,7 +228,7 @@ fs_keys() {
     rm -f "$kt"
     kadm "ktadd -norandkey -k $kt $princs"
     keys_extra "$kt" lab-smb.keytab \
-        "the smb-*.pcap captures (LAB.TEST): $princs"
+        "the smb-*.pcap captures written with it (LAB.TEST): $princs"
 }
 
 # fs_smbd_start [VAR=VALUE...]: smbd in kf-files with that extra environment
