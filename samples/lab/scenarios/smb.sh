@@ -72,17 +72,18 @@ FS_DORA_PW=       # password of the file server's disabled account
 # are the lab's: samba-dcerpcd, which smbd starts on demand for the RPC
 # pipes, logs to /var/log/samba whatever smb.conf says. Host name
 # files.lab.test (NTLM's target info and Samba's own name come from it).
-# exec all the way down: in `CMD &`, $! is CMD.
-fs_in_server() {
-    ip netns exec $FS_NS unshare --mount --uts sh -c '
-        d=$1; shift
-        for f in passwd group hosts; do mount --bind "$d/etc/$f" "/etc/$f" || exit 1; done
-        for s in log/samba lib/samba cache/samba; do
-            [ ! -d "/var/$s" ] || mount --bind "$d/sys/${s%/*}" "/var/$s" || exit 1
-        done
-        [ ! -d /run/samba ] || mount --bind "$d/sys/run" /run/samba || exit 1
-        hostname files.lab.test && exec "$@"' sh "$FS_DIR" "$@"
-}
+# Each step execs the next, so `"${FS_IN_SERVER[@]}" CMD &` leaves CMD's PID
+# in $! (the function would leave a subshell's).
+FS_IN_SERVER_SH='
+    d=$1; shift
+    for f in passwd group hosts; do mount --bind "$d/etc/$f" "/etc/$f" || exit 1; done
+    for s in log/samba lib/samba cache/samba; do
+        [ ! -d "/var/$s" ] || mount --bind "$d/sys/${s%/*}" "/var/$s" || exit 1
+    done
+    [ ! -d /run/samba ] || mount --bind "$d/sys/run" /run/samba || exit 1
+    hostname files.lab.test && exec "$@"'
+FS_IN_SERVER=()   # set by fs_setup
+fs_in_server() { "${FS_IN_SERVER[@]}" "$@"; }
 
 fs_samba_dirs() {
     local d=$1
@@ -104,6 +105,7 @@ EOF
 
 fs_setup() {
     FS_DIR=$TMP/smb
+    FS_IN_SERVER=(ip netns exec "$FS_NS" unshare --mount --uts sh -c "$FS_IN_SERVER_SH" sh "$FS_DIR")
     local F=$FS_DIR u i=0
     mkdir -p "$F"/{etc,lock,state,cache,private,run,bind-dns,log,share} "$F"/sys/{log,lib,cache,run}
     chmod 755 "$F" "$F/share"
@@ -234,7 +236,8 @@ fs_keys() {
 # fs_smbd_start [VAR=VALUE...]: smbd in kf-files with that extra environment
 fs_smbd_start() {
     local F=$FS_DIR
-    fs_in_server setsid env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C KRB5_CONFIG="$FS_KCONF" \
+    # not through fs_in_server: $! must be smbd itself
+    "${FS_IN_SERVER[@]}" setsid env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C KRB5_CONFIG="$FS_KCONF" \
         KRB5RCACHETYPE=none "$@" \
         smbd --foreground --no-process-group --debug-stdout -s "$F/smb.conf" >>"$F/smbd.out" 2>&1 &
     FS_SMBD=$!
