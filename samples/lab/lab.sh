@@ -400,6 +400,12 @@ capture_start() {
     # filter drops link-layer multicast (IPv6 MLD and similar chatter), which
     # has nothing to do with Kerberos; ARP/ND do not happen (static neighbours).
     local cap_ns=${2:-$NS_CLIENT} cap_if=${3:-$IF_CLIENT}
+    # Empty it here, not only through the redirection below: that happens in
+    # the background child, and until it does the file still holds the last
+    # scenario's "listening on", which the loop below would take for this
+    # tcpdump's (the scenario then started before the capture did, and its
+    # first packets were missing).
+    : >"$TMP/tcpdump.err"
     ip netns exec "$cap_ns" tcpdump -i "$cap_if" -n -U --immediate-mode -s 0 -Z root -w "$out" \
         'not ether multicast and not ether broadcast' >"$TMP/tcpdump.err" 2>&1 &
     TCPDUMP_PID=$!

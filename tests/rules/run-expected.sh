@@ -4,6 +4,10 @@
 # the one listed in tests/rules/expected-findings.txt (from samples/README.md's
 # "finding" column, checked against the real traffic). Healthy captures list
 # "none" and must have no finding at all.
+# A line whose findings start with "pending" names what the capture must
+# yield once the code it waits for exists (e.g. the SMB carrier for the smb-*
+# captures): a difference is reported as PENDING and does not fail; a match
+# fails, so that the marker is dropped when the capture passes.
 # Usage: run-expected.sh KRBFLOW
 set -u
 krbflow=${1:?usage: run-expected.sh path/to/krbflow}
@@ -13,14 +17,18 @@ exec python3 - "$krbflow" "$root" "$here/expected-findings.txt" <<'PY'
 import json, subprocess, sys, os
 krbflow, root, listing = sys.argv[1:4]
 expected = {}
+pending = set()
 for line in open(listing):
     line = line.split('#', 1)[0].strip()
     if not line:
         continue
     cap, *pairs = line.split()
+    if pairs[:1] == ['pending']:
+        pending.add(cap)
+        pairs = pairs[1:]
     expected[cap] = set() if pairs == ['none'] else {tuple(p.split(':')) for p in pairs}
 samples = sorted(f[:-5] for f in os.listdir(os.path.join(root, 'samples')) if f.endswith('.pcap'))
-passed = failed = 0
+passed = failed = waiting = 0
 for cap in samples:
     if cap not in expected:
         print(f"FAIL {cap}: no line in expected-findings.txt")
@@ -33,6 +41,15 @@ for cap in samples:
         continue
     got = {(f['rule'], f['severity']) for f in json.loads(r.stdout)['findings']}
     want = expected[cap]
+    show = lambda fs: ' '.join(sorted(a + ':' + b for a, b in fs)) or 'none'
+    if cap in pending:
+        if got == want:
+            failed += 1
+            print(f"FAIL {cap}: yields {show(want)} as expected now: drop 'pending' from its line")
+        else:
+            waiting += 1
+            print(f"PENDING {cap}: expects {show(want)}, yields {show(got)} for now")
+        continue
     if got == want:
         passed += 1
         print(f"PASS {cap}: {' '.join(sorted(a + ':' + b for a, b in got)) or 'none'}")
@@ -42,6 +59,6 @@ for cap in samples:
 for cap in sorted(set(expected) - set(samples)):
     print(f"FAIL {cap}: listed but no samples/{cap}.pcap")
     failed += 1
-print(f"rules: {passed} passed, {failed} failed")
+print(f"rules: {passed} passed, {waiting} pending, {failed} failed")
 sys.exit(1 if failed else 0)
 PY
