@@ -252,7 +252,8 @@ static int cmp_at_addr(const void *a, const void *b)
 	return c ? c : x < y ? -1 : x > y; /* then frame order (message index) */
 }
 
-/* by_id: for each id up to the largest held, where its message is. */
+/* by_id: for each id up to the largest held, where its message is; and
+ * the tickets' issuers. */
 static enum kf_status index_ids(struct kf_result *res)
 {
 	uint32_t max = 0;
@@ -267,7 +268,7 @@ static enum kf_status index_ids(struct kf_result *res)
 		if (res->messages[i].id)
 			res->by_id[res->messages[i].id - 1] = (uint32_t)i + 1;
 	res->n_by_id = max;
-	return KF_OK;
+	return kf_result_index_tickets(res);
 }
 
 const struct kf_message *kf_result_message(const struct kf_result *r, uint32_t id)
@@ -389,6 +390,9 @@ void kf_result_free(struct kf_result *r)
 	kf_free(r->messages);
 	kf_free(r->by_addr);
 	kf_free(r->by_id);
+	kf_free(r->issued);
+	r->issued = NULL;
+	r->n_issued = 0;
 	kf_free(r->tevents);
 	kf_arena_free(&r->arena);
 	r->messages = NULL;
@@ -422,4 +426,95 @@ const struct kf_message *kf_msg_reply(const struct kf_result *r, const struct kf
 const struct kf_message *kf_msg_request(const struct kf_result *r, const struct kf_message *rep)
 {
 	return kf_result_message(r, rep->request_id);
+}
+
+/* ---- tickets: who a ticket belongs to ---------------------------------------
+ * As far as the capture shows: the reply that issued it (the same
+ * ciphertext), and the client that reply names.  A KDC that hides client
+ * names (RFC 6113 §5.4.2: a FAST request with hide-client-names, as Heimdal
+ * clients ask) names WELLKNOWN/ANONYMOUS instead; then the owner is that of
+ * the TGT the request presented, and so on up the chain of tickets. */
+
+#define OWNER_STEPS 4 /* tickets followed up the chain (TGT → referral TGT → ...) */
+
+static bool issues_ticket(const struct kf_message *m)
+{
+	return (m->type == KF_KRB_AS_REP || m->type == KF_KRB_TGS_REP) && m->krb.ticket &&
+	       m->krb.ticket->cipher_hash;
+}
+
+static int cmp_issued(const void *a, const void *b)
+{
+	uint64_t x = ((const uint64_t *)a)[0], y = ((const uint64_t *)b)[0];
+	return x < y ? -1 : x > y;
+}
+
+enum kf_status kf_result_index_tickets(struct kf_result *r)
+{
+	kf_free(r->issued);
+	r->issued = NULL;
+	r->n_issued = 0;
+	size_t n = 0;
+	for (size_t i = 0; i < r->n_messages; i++)
+		n += issues_ticket(&r->messages[i]);
+	if (!n)
+		return KF_OK;
+	r->issued = kf_malloc(n * sizeof(*r->issued));
+	if (!r->issued)
+		return KF_NOMEM;
+	for (size_t i = 0; i < r->n_messages; i++)
+		if (issues_ticket(&r->messages[i])) {
+			r->issued[r->n_issued][0] = r->messages[i].krb.ticket->cipher_hash;
+			r->issued[r->n_issued][1] = i;
+			r->n_issued++;
+		}
+	qsort(r->issued, r->n_issued, sizeof(*r->issued), cmp_issued);
+	return KF_OK;
+}
+
+const struct kf_message *kf_result_ticket_issuer(const struct kf_result *r, const struct kf_ticket_rec *t)
+{
+	if (!t || !t->cipher_hash || !r->n_issued)
+		return NULL;
+	size_t lo = 0, hi = r->n_issued;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (r->issued[mid][0] < t->cipher_hash)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == r->n_issued || r->issued[lo][0] != t->cipher_hash)
+		return NULL;
+	return &r->messages[r->issued[lo][1]];
+}
+
+bool kf_name_is_anonymous(const char *cname, const char *crealm)
+{
+	return cname && !strcmp(cname, "WELLKNOWN/ANONYMOUS") &&
+	       (!crealm || !strcmp(crealm, "WELLKNOWN:ANONYMOUS"));
+}
+
+bool kf_reply_client(const struct kf_result *r, const struct kf_message *rep, const char **cname,
+		     const char **crealm)
+{
+	for (int step = 0; rep && step < OWNER_STEPS; step++) {
+		if (!rep->krb.cname)
+			return false;
+		if (!kf_name_is_anonymous(rep->krb.cname, rep->krb.crealm) || rep->type != KF_KRB_TGS_REP) {
+			*cname = rep->krb.cname;
+			*crealm = rep->krb.crealm;
+			return true;
+		}
+		/* a hidden name: whose TGT did the request present? */
+		const struct kf_message *req = kf_msg_request(r, rep);
+		rep = req ? kf_result_ticket_issuer(r, req->krb.ticket) : NULL;
+	}
+	return false;
+}
+
+bool kf_ticket_client(const struct kf_result *r, const struct kf_ticket_rec *t, const char **cname,
+		      const char **crealm)
+{
+	return kf_reply_client(r, kf_result_ticket_issuer(r, t), cname, crealm);
 }

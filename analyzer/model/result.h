@@ -408,6 +408,9 @@ struct kf_result {
 	size_t n_messages;
 	uint32_t *by_addr; /* both endpoints of every message by address, then frame */
 	size_t n_by_addr;
+	uint64_t (*issued)[2]; /* (ticket cipher hash, message index) of the replies that issue
+				* tickets, sorted (kf_result_ticket_issuer) */
+	size_t n_issued;
 	uint32_t *by_id; /* by_id[id - 1]: index + 1 of message id in messages, 0 when
 				      * it is not held (kf_result_message) */
 	size_t n_by_id;
@@ -482,6 +485,24 @@ const struct kf_message *kf_msg_reply(const struct kf_result *r, const struct kf
 const struct kf_message *kf_msg_request(const struct kf_result *r, const struct kf_message *rep);
 /* First message of type in frame (type < 0: any). */
 const struct kf_message *kf_msg_at(const struct kf_result *r, uint64_t frame, int type);
+
+/* Tickets (messages.c).  The reply (AS-REP, TGS-REP) that issued ticket t,
+ * recognised by its ciphertext; NULL when it is not in the capture. */
+const struct kf_message *kf_result_ticket_issuer(const struct kf_result *r, const struct kf_ticket_rec *t);
+/* The client a reply issued its ticket to: its cname, or when the KDC hid
+ * the name (WELLKNOWN/ANONYMOUS in a TGS-REP, RFC 6113 §5.4.2) the owner of
+ * the TGT its request presented, up the chain.  False when the capture does
+ * not show it.  A genuinely anonymous ticket (an AS-REP to the anonymous
+ * principal, RFC 8062) is reported as anonymous. */
+bool kf_reply_client(const struct kf_result *r, const struct kf_message *rep, const char **cname,
+		     const char **crealm);
+/* The same for a ticket seen presented (an AP-REQ's, a TGS-REQ's TGT). */
+bool kf_ticket_client(const struct kf_result *r, const struct kf_ticket_rec *t, const char **cname,
+		      const char **crealm);
+/* WELLKNOWN/ANONYMOUS@WELLKNOWN:ANONYMOUS (RFC 8062), crealm may be NULL. */
+bool kf_name_is_anonymous(const char *cname, const char *crealm);
+/* Build the tickets' index (kf_result_index calls it). */
+enum kf_status kf_result_index_tickets(struct kf_result *r);
 
 /* The address of an endpoint as text ("10.88.0.2", "fd88::2"). */
 void kf_endpoint_addr(const struct kf_endpoint *e, char *buf, size_t len);

@@ -4,9 +4,8 @@
  * its connection (or continues the one its session id names); the tokens of
  * that connection belong to the session being set up there; the response
  * names the session id, which TREE_CONNECT and LOGOFF then use.  As whom a
- * Kerberos session ran is the client name of the reply that issued the
- * presented ticket (the same ciphertext), or of the ticket itself when a
- * keytab opened it. */
+ * Kerberos session ran is the client of the presented ticket: from a keytab
+ * that opened it, or from the reply that issued it (kf_ticket_client). */
 #include "sessions.h"
 
 #include <stdio.h>
@@ -70,10 +69,8 @@ struct build {
 	struct kf_result *r;
 	struct sess_w *v;
 	size_t n, cap;
-	struct table current;  /* connection -> the session being set up on it */
-	struct table by_sid;   /* (connection, session id) -> session */
-	uint64_t (*issued)[2]; /* (ticket cipher hash, message index), sorted */
-	size_t n_issued;
+	struct table current; /* connection -> the session being set up on it */
+	struct table by_sid;  /* (connection, session id) -> session */
 	bool fail;
 };
 
@@ -149,41 +146,16 @@ static const char *joined(struct build *b, const char *x, const char *sep, const
 	return s;
 }
 
-static int cmp_issued(const void *a, const void *b)
-{
-	uint64_t x = ((const uint64_t *)a)[0], y = ((const uint64_t *)b)[0];
-	return x < y ? -1 : x > y;
-}
-
 /* Who the presented ticket was issued to, when the capture shows it. */
 static const char *ticket_owner(struct build *b, const struct kf_message *ap)
 {
 	if (ap->dec && ap->dec->ticket && ap->dec->ticket->cname)
 		return joined(b, ap->dec->ticket->cname, "@",
 			      ap->dec->ticket->crealm ? ap->dec->ticket->crealm : "");
-	const struct kf_ticket_rec *t = ap->krb.ticket;
-	if (!t || !t->cipher_hash || !b->n_issued)
+	const char *cname, *crealm;
+	if (!kf_ticket_client(b->r, ap->krb.ticket, &cname, &crealm))
 		return NULL;
-	size_t lo = 0, hi = b->n_issued;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (b->issued[mid][0] < t->cipher_hash)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == b->n_issued || b->issued[lo][0] != t->cipher_hash)
-		return NULL;
-	const struct kf_message *rep = &b->r->messages[b->issued[lo][1]];
-	if (!rep->krb.cname)
-		return NULL;
-	char u[2 * KF_LIMIT_NAME + 2];
-	snprintf(u, sizeof u, "%s%s%s", rep->krb.cname, rep->krb.crealm ? "@" : "",
-		 rep->krb.crealm ? rep->krb.crealm : "");
-	const char *s = kf_arena_strndup(&b->r->arena, u, strlen(u));
-	if (!s)
-		b->fail = true;
-	return s;
+	return crealm ? joined(b, cname, "@", crealm) : cname;
 }
 
 static void on_token(struct build *b, const struct kf_message *m)
@@ -284,35 +256,6 @@ static void on_record(struct build *b, const struct kf_message *m)
 	}
 }
 
-/* The replies that issued tickets, by the tickets' ciphertext. */
-static void index_issued(struct build *b)
-{
-	struct kf_result *r = b->r;
-	size_t n = 0;
-	for (size_t i = 0; i < r->n_messages; i++) {
-		const struct kf_message *m = &r->messages[i];
-		n += (m->type == KF_KRB_TGS_REP || m->type == KF_KRB_AS_REP) && m->krb.ticket &&
-		     m->krb.ticket->cipher_hash;
-	}
-	if (!n)
-		return;
-	b->issued = kf_malloc(n * sizeof(*b->issued));
-	if (!b->issued) {
-		b->fail = true;
-		return;
-	}
-	for (size_t i = 0; i < r->n_messages; i++) {
-		const struct kf_message *m = &r->messages[i];
-		if ((m->type == KF_KRB_TGS_REP || m->type == KF_KRB_AS_REP) && m->krb.ticket &&
-		    m->krb.ticket->cipher_hash) {
-			b->issued[b->n_issued][0] = m->krb.ticket->cipher_hash;
-			b->issued[b->n_issued][1] = i;
-			b->n_issued++;
-		}
-	}
-	qsort(b->issued, b->n_issued, sizeof(*b->issued), cmp_issued);
-}
-
 static void freeze(struct build *b)
 {
 	struct kf_arena *a = &b->r->arena;
@@ -348,8 +291,6 @@ enum kf_status kf_sessions_build(struct kf_result *r)
 		return KF_OK;
 	if (!table_init(&b.current, n_smb) || !table_init(&b.by_sid, n_smb))
 		b.fail = true;
-	if (!b.fail)
-		index_issued(&b);
 	/* a frame's SMB records before its tokens: the record says which
 	 * session the PDU belongs to, the token (recorded first) what it held */
 	for (size_t i = 0, end; i < r->n_messages && !b.fail; i = end) {
@@ -373,7 +314,6 @@ enum kf_status kf_sessions_build(struct kf_result *r)
 	for (size_t i = 0; i < b.n; i++)
 		kf_free(b.v[i].frames);
 	kf_free(b.v);
-	kf_free(b.issued);
 	table_free(&b.current);
 	table_free(&b.by_sid);
 	return b.fail ? KF_NOMEM : KF_OK;

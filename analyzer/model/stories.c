@@ -335,10 +335,13 @@ static void kdc_message(struct builder *b, struct story_w *s, const struct kf_me
 		if (k->cname)
 			s->user = principal(a, k->cname, k->crealm);
 		break;
-	case KF_KRB_TGS_REP:
-		if (!s->user && k->cname)
-			s->user = principal(a, k->cname, k->crealm);
+	case KF_KRB_TGS_REP: {
+		const char *cname, *crealm; /* a name the KDC hid is looked for up the ticket chain */
+		if (!s->user && kf_reply_client(r, m, &cname, &crealm) &&
+		    !kf_name_is_anonymous(cname, crealm))
+			s->user = principal(a, cname, crealm);
 		break;
+	}
 	case KF_KRB_TGS_REQ: {
 		if (!k->sname)
 			break;
@@ -556,13 +559,17 @@ static void on_behalf(struct builder *b, const struct kf_message *m, struct stor
 {
 	struct kf_result *r = b->r;
 	const struct kf_krb_rec *k = &m->krb;
-	if ((m->type != KF_KRB_TGS_REP && m->type != KF_KRB_ERROR) || !k->cname)
+	const char *cname = k->cname, *crealm = k->crealm;
+	if (m->type == KF_KRB_TGS_REP && !kf_reply_client(r, m, &cname, &crealm))
+		return;
+	if ((m->type != KF_KRB_TGS_REP && m->type != KF_KRB_ERROR) || !cname ||
+	    kf_name_is_anonymous(cname, crealm))
 		return;
 	const struct kf_message *req = kf_msg_request(r, m);
 	if (!req || req->type != KF_KRB_TGS_REQ || !req->krb.sname ||
 	    kf_sname_is_krbtgt_exact(req->krb.sname))
 		return;
-	const char *who = principal(&r->arena, k->cname, k->crealm);
+	const char *who = principal(&r->arena, cname, crealm);
 	if (!who) {
 		b->fail = true;
 		return;

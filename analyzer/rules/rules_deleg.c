@@ -170,10 +170,12 @@ static const char *ap_user(struct kf_rule_ctx *ctx, const struct kf_result *r, c
 	struct kf_at_addr at = kf_result_at_addr(r, &ap->src, 0);
 	for (size_t i = 0; i < at.n && KF_AT_ADDR_MSG(r, at.v[i])->frame <= ap->frame; i++) {
 		const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[i]);
+		const char *cname, *crealm;
 		if (m->type == KF_KRB_TGS_REP && m->carrier == KF_CARRIER_KERBEROS &&
-		    kf_endpoint_same_addr(&m->dst, &ap->src) && m->krb.cname && m->krb.ticket &&
-		    ap->krb.ticket && kf_princ_eq_norealm_nocase(m->krb.ticket->sname, ap->krb.ticket->sname))
-			return kf_deleg_cname_at(ctx, m->krb.cname, m->krb.crealm);
+		    kf_endpoint_same_addr(&m->dst, &ap->src) && m->krb.ticket && ap->krb.ticket &&
+		    kf_princ_eq_norealm_nocase(m->krb.ticket->sname, ap->krb.ticket->sname) &&
+		    kf_reply_client(r, m, &cname, &crealm) && !kf_name_is_anonymous(cname, crealm))
+			return kf_deleg_cname_at(ctx, cname, crealm);
 	}
 	const struct kf_story *st = kf_story_of(r, ap);
 	if (st && st->user && strchr(st->user, '@') && !strchr(st->user, '\\'))
@@ -259,6 +261,7 @@ struct fwd_facts {
 	const char *presented;                      /* the front end's SPN (the AP-REQ's ticket) */
 	bool named_user;                            /* a back-end ticket in the window names the user */
 	const struct kf_message *own_req, *own_rep; /* the front end's back-end exchange as itself */
+	const char *own_cname, *own_crealm;         /* ... and whom own_rep issued the ticket to */
 	const struct kf_message *refusal;           /* the client's refused forwarded-TGT request's error */
 	const struct kf_message *fwd_ok;            /* a forwarded TGT issued to the client */
 	bool tgt_in_capture;                        /* the client's own logon precedes the AP-REQ */
@@ -287,19 +290,23 @@ static void fwd_front_end(const struct kf_result *r, struct fwd_facts *f)
 		    kf_princ_eq_norealm_nocase(m->krb.sname, f->presented))
 			continue;
 		const struct kf_message *rep = kf_msg_reply(r, m);
-		if (!rep || rep->type != KF_KRB_TGS_REP || !rep->krb.cname)
+		const char *cname, *crealm; /* a name the KDC hid: the owner of the TGT presented */
+		if (!rep || rep->type != KF_KRB_TGS_REP || !kf_reply_client(r, rep, &cname, &crealm) ||
+		    kf_name_is_anonymous(cname, crealm))
 			continue;
-		if (user_eq(rep->krb.cname, rep->krb.crealm, f->user)) {
+		if (user_eq(cname, crealm, f->user)) {
 			f->named_user = true;
 			continue;
 		}
-		if (kf_princ_eq_norealm_nocase(m->krb.sname, rep->krb.cname))
+		if (kf_princ_eq_norealm_nocase(m->krb.sname, cname))
 			continue; /* a ticket to itself */
-		bool own = f->user != NULL || kf_princ_eq_norealm_nocase(rep->krb.cname, f->presented) ||
-			   rep->krb.cname[strlen(rep->krb.cname) - 1] == '$';
+		bool own = f->user != NULL || kf_princ_eq_norealm_nocase(cname, f->presented) ||
+			   cname[strlen(cname) - 1] == '$';
 		if (own && !f->own_req) {
 			f->own_req = m;
 			f->own_rep = rep;
+			f->own_cname = cname;
+			f->own_crealm = crealm;
 		}
 	}
 }
@@ -454,8 +461,7 @@ static void fwd_report(struct kf_rule_ctx *ctx, const struct fwd_facts *f)
 	const char *uname = f->user ? f->user : "the user";
 	const char *front = f->presented ? f->presented : (hq->http && hq->http->host ? hq->http->host : fe);
 	const char *backend = own_req ? kf_deleg_spn_at(ctx, own_req->krb.sname, own_req->krb.realm) : NULL;
-	const char *own_name =
-		own_rep ? kf_deleg_cname_at(ctx, own_rep->krb.cname, own_rep->krb.crealm) : NULL;
+	const char *own_name = own_rep ? kf_deleg_cname_at(ctx, f->own_cname, f->own_crealm) : NULL;
 	const char *summary, *why;
 	if (f->refusal) {
 		summary = kf_rule_fmt(

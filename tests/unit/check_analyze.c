@@ -815,6 +815,44 @@ START_TEST(t_unreadable_inputs)
 }
 END_TEST
 
+/* The lab's SMB double hop: the front end's TGS-REP for cifs/ names the
+ * client WELLKNOWN/ANONYMOUS (the KDC hid it: a Heimdal FAST request); the
+ * ticket chain (that request presented alice's forwarded TGT) says alice.
+ * The session is alice's, and it is the back-end hop of alice's story. */
+START_TEST(t_smb_back_end_hop_hidden_name)
+{
+	struct kf_result r;
+	analyze(KF_SAMPLES_DIR "/smb-double-hop.pcap", NULL, &r);
+	ck_assert_uint_eq(r.n_sessions, 1);
+	const struct kf_session *s = &r.sessions[0];
+	ck_assert_str_eq(s->mech, "kerberos");
+	ck_assert_str_eq(s->as, "alice@LAB.TEST");
+	ck_assert_str_eq(s->outcome, "ok");
+	ck_assert_str_eq(s->target, "\\\\files.lab.test\\share");
+	/* the TGS-REP itself still says what the KDC sent */
+	const struct kf_message *rep = NULL;
+	for (size_t i = 0; i < r.n_messages && !rep; i++)
+		if (r.messages[i].type == KF_KRB_TGS_REP && r.messages[i].krb.ticket &&
+		    !strncmp(r.messages[i].krb.ticket->sname, "cifs/", 5))
+			rep = &r.messages[i];
+	ck_assert_ptr_nonnull(rep);
+	ck_assert(kf_name_is_anonymous(rep->krb.cname, rep->krb.crealm));
+	const char *cname, *crealm;
+	ck_assert(kf_reply_client(&r, rep, &cname, &crealm));
+	ck_assert_str_eq(cname, "alice");
+	size_t back = 0;
+	for (size_t i = 0; i < r.n_stories; i++)
+		if (r.stories[i].n_backend) {
+			ck_assert_str_eq(r.stories[i].user, "alice@LAB.TEST");
+			ck_assert_ptr_eq(r.stories[i].backend[0], s);
+			back++;
+		}
+	ck_assert_uint_eq(back, 1);
+	ck_assert_uint_eq(r.n_findings, 0);
+	kf_result_free(&r);
+}
+END_TEST
+
 int main(void)
 {
 	if (krb5_init_context(&kctx) != 0) {
@@ -836,6 +874,7 @@ int main(void)
 	tcase_add_test(tc, t_http_message_frame_is_body_end);
 	tcase_add_test(tc, t_non_http_ignored);
 	tcase_add_test(tc, t_https_story);
+	tcase_add_test(tc, t_smb_back_end_hop_hidden_name);
 	suite_add_tcase(s, tc);
 	int failed = kf_test_run(s);
 	krb5_free_context(kctx);
