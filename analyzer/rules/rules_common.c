@@ -9,6 +9,7 @@
 #include "krb5.h"
 #include "krb5_decrypt.h"
 #include "names.h"
+#include "smb.h"
 #include "stories.h"
 
 /* ---- evidence ------------------------------------------------------------ */
@@ -53,7 +54,8 @@ struct kf_endpoint kf_rule_client_of(const struct kf_message *m)
 	if (kf_message_client(m, &c))
 		return c;
 	bool reply = m->type == KF_KRB_ERROR || m->type == KF_KRB_AS_REP || m->type == KF_KRB_TGS_REP ||
-		     m->type == KF_KRB_AP_REP || m->type == KF_MSG_HTTP_RESPONSE;
+		     m->type == KF_KRB_AP_REP || m->type == KF_MSG_HTTP_RESPONSE ||
+		     m->type == KF_MSG_SMB_RESPONSE;
 	return reply ? m->dst : m->src;
 }
 
@@ -91,6 +93,58 @@ const char *kf_rule_service_of(struct kf_rule_ctx *ctx, const struct kf_message 
 	if (req && req->krb.ticket)
 		return kf_rule_princ(ctx, req->krb.ticket->sname, req->krb.ticket->realm);
 	return NULL;
+}
+
+const char *kf_rule_ticket_holder(struct kf_rule_ctx *ctx, const struct kf_message *ap)
+{
+	const struct kf_result *r = kf_rule_result(ctx);
+	const struct kf_ticket_rec *t = ap->krb.ticket;
+	const char *holder = NULL;
+	struct kf_at_addr at = kf_result_at_addr(r, &ap->src, 0);
+	for (size_t i = 0; t && i < at.n; i++) {
+		const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[i]);
+		if (m->frame > ap->frame)
+			break;
+		if (!KF_AT_ADDR_IS_DST(at.v[i]) || m->carrier != KF_CARRIER_KERBEROS ||
+		    (m->type != KF_KRB_AS_REP && m->type != KF_KRB_TGS_REP) || !m->krb.ticket ||
+		    !m->krb.cname || !kf_name_eq_nocase(m->krb.ticket->sname, t->sname) ||
+		    !kf_name_same_nocase(m->krb.ticket->realm, t->realm))
+			continue;
+		holder = kf_rule_princ(ctx, m->krb.cname, kf_rule_first_of(m->krb.crealm, m->krb.realm));
+	}
+	return holder;
+}
+
+const char *kf_rule_carried_in(const struct kf_message *m)
+{
+	switch (m->carrier) {
+	case KF_CARRIER_HTTP: return "the 401";
+	case KF_CARRIER_SMB:
+	case KF_CARRIER_SMB2: return "the SMB SESSION_SETUP response";
+	case KF_CARRIER_KPASSWD: return "the kpasswd reply";
+	default: return "the service's reply";
+	}
+}
+
+/* ---- SMB ----------------------------------------------------------------- */
+
+bool kf_rule_smb_cmd(const struct kf_message *m, int type, unsigned smb2_command)
+{
+	static const uint8_t smb1[] = { [KF_SMB2_NEGOTIATE] = KF_SMB1_NEGOTIATE,
+					[KF_SMB2_SESSION_SETUP] = KF_SMB1_SESSION_SETUP_ANDX,
+					[KF_SMB2_LOGOFF] = KF_SMB1_LOGOFF_ANDX,
+					[KF_SMB2_TREE_CONNECT] = KF_SMB1_TREE_CONNECT_ANDX };
+	if (m->type != type || !m->smb || smb2_command >= sizeof smb1)
+		return false;
+	return m->carrier == KF_CARRIER_SMB2  ? m->smb->command == smb2_command
+	       : m->carrier == KF_CARRIER_SMB ? m->smb->command == smb1[smb2_command]
+					      : false;
+}
+
+bool kf_rule_smb_session_ok(const struct kf_message *m)
+{
+	return kf_rule_smb_cmd(m, KF_MSG_SMB_RESPONSE, KF_SMB2_SESSION_SETUP) && m->smb->has_status &&
+	       m->smb->status == 0 && !(m->smb->session_flags & (KF_SMB_SESSION_GUEST | KF_SMB_SESSION_NULL));
 }
 
 /* ---- recovery ------------------------------------------------------------ */
@@ -150,7 +204,9 @@ bool kf_rule_error_recovered(const struct kf_result *r, const struct kf_message 
 		if (!KF_AT_ADDR_IS_DST(at.v[i]) || !kf_endpoint_same_addr(&m->src, &err->src))
 			continue;
 		if (m->type == KF_KRB_AP_REP ||
-		    (m->type == KF_MSG_HTTP_RESPONSE && m->http && m->http->status && m->http->status < 400))
+		    (m->type == KF_MSG_HTTP_RESPONSE && m->http && m->http->status &&
+		     m->http->status < 400) ||
+		    (kf_rule_is_smb(err) && m->connection == err->connection && kf_rule_smb_session_ok(m)))
 			return true;
 	}
 	return false;

@@ -439,7 +439,8 @@ static void skew_emit(struct kf_rule_ctx *ctx, const struct kf_message *err, con
 		ctx,
 		"%s refused the %s because the time in it is too far from its own clock (Kerberos accepts 5 "
 		"minutes of difference by default; timestamps are UTC, so time zones do not matter). %s %s",
-		f->kdc ? kf_rule_fmt(ctx, "The KDC (%s)", sv) : kf_rule_fmt(ctx, "The service at %s", sv),
+		f->kdc ? kf_rule_fmt(ctx, "The KDC (%s)", sv)
+		       : kf_rule_fmt(ctx, "The %s at %s", kf_rule_is_smb(err) ? "SMB server" : "service", sv),
 		f->kdc ? "request (its pre-authentication timestamp or authenticator)"
 		       : "AP-REQ's authenticator",
 		how,
@@ -450,8 +451,11 @@ static void skew_emit(struct kf_rule_ctx *ctx, const struct kf_message *err, con
 		: f->kdc
 			? "Without a TGT the client cannot get service tickets: Negotiate falls back to NTLM or the "
 			  "user is prompted."
-			: "The service rejects every ticket from this client until the clocks agree (the 401 "
-			  "carries the error inside SPNEGO).");
+			: kf_rule_fmt(
+				  ctx,
+				  "The service rejects every ticket from this client until the clocks agree "
+				  "(%s carries the error inside SPNEGO).",
+				  kf_rule_carried_in(err)));
 	in.frames = frames;
 	in.n_frames = nf;
 	in.subject = subject;
