@@ -106,6 +106,28 @@ START_TEST(t_smb_skew_words)
 }
 END_TEST
 
+/* The file server's stime 67 s behind the capture's (the corpus's SMB1
+ * session setup): less than the tolerance, so its clock alone cannot have
+ * refused a client that agreed with the capture: the client's is off. */
+START_TEST(t_smb_skew_sender_within_tolerance)
+{
+	struct kf_result *r = fx_new();
+	ap_setup(r, 3, 1, C, "cifs/fs1.lab.test");
+	err_setup(r, 4, 1, C, 3, 37, STATUS_MORE)->krb.stime = T0 - 67;
+	fx_finish(r);
+	fx_run(r, "clock-skew");
+	const struct kf_finding *f = fx_expect(r, &(struct fx_want){ .rule = "clock-skew",
+								     .cause = "client-clock",
+								     .sev = KF_SEV_ERROR,
+								     .conf = KF_CONF_CERTAIN,
+								     .frames = "3,4" });
+	/* wording: the sender's offset is measured, and said not to be the cause */
+	ck_assert(contains(f->explanation, "1 min 7 s behind the capture's time"));
+	ck_assert(contains(f->explanation, "cannot explain the refusal"));
+	fx_free(r);
+}
+END_TEST
+
 /* A SESSION_SETUP that succeeds on the same connection after the error is
  * a recovery (warning); one on another connection, or a guest session, is
  * not. */
@@ -195,6 +217,7 @@ int main(void)
 	Suite *s = suite_create("rules_smb");
 	TCase *tc = tcase_create("kerberos-errors-in-smb");
 	tcase_add_test(tc, t_smb_skew_words);
+	tcase_add_test(tc, t_smb_skew_sender_within_tolerance);
 	tcase_add_test(tc, t_smb_skew_recovered);
 	tcase_add_test(tc, t_smb_not_us_words);
 	tcase_add_test(tc, t_smb_ap_err_modified_words);
