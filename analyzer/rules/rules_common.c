@@ -141,6 +141,34 @@ bool kf_rule_smb_cmd(const struct kf_message *m, int type, unsigned smb2_command
 					      : false;
 }
 
+bool kf_rule_unc_server(const char *path, char *buf, size_t len)
+{
+	buf[0] = 0;
+	if (!path || (path[0] != '\\' && path[0] != '/') || (path[1] != '\\' && path[1] != '/') || !len)
+		return false;
+	size_t k = 0;
+	for (const char *p = path + 2; *p && *p != '\\' && *p != '/' && k + 1 < len; p++)
+		buf[k++] = *p;
+	buf[k] = 0;
+	return k > 0;
+}
+
+bool kf_rule_name_is_address(const char *name)
+{
+	static const char v6[] = ".ipv6-literal.net";
+	size_t n = strlen(name), l = sizeof v6 - 1;
+	return kf_rule_is_ip_literal(name) || (n > l && strcasecmp(name + n - l, v6) == 0);
+}
+
+bool kf_rule_offers_kerberos(const struct kf_spnego_rec *sp)
+{
+	for (uint8_t i = 0; sp && i < sp->n_mech_types; i++)
+		if (sp->mech_types[i] && (strcmp(sp->mech_types[i], "kerberos") == 0 ||
+					  strcmp(sp->mech_types[i], "ms-kerberos") == 0))
+			return true;
+	return false;
+}
+
 bool kf_rule_smb_session_ok(const struct kf_message *m)
 {
 	return kf_rule_smb_cmd(m, KF_MSG_SMB_RESPONSE, KF_SMB2_SESSION_SETUP) && m->smb->has_status &&
@@ -230,29 +258,36 @@ void kf_rule_emit(struct kf_rule_ctx *ctx, const char *const *causes, struct kf_
 
 /* ---- HTTP ---------------------------------------------------------------- */
 
-/* The first message of type in frame on connection conn (0: any) that is a
- * token inside an application protocol, or else an HTTP record. */
+/* The first message of type in frame on connection conn (0: any) that is
+ * what `is` asks for. */
 static const struct kf_message *in_frame(const struct kf_result *r, uint64_t frame, int type, uint32_t conn,
-					 bool token)
+					 bool (*is)(const struct kf_message *))
 {
 	if (!frame)
 		return NULL;
 	for (const struct kf_message *m = kf_msg_at(r, frame, -1);
 	     m && m < r->messages + r->n_messages && m->frame == frame; m++)
-		if (m->type == type && (!conn || m->connection == conn) &&
-		    (token ? kf_msg_in_app_protocol(m) : m->carrier == KF_CARRIER_HTTP))
+		if (m->type == type && (!conn || m->connection == conn) && is(m))
 			return m;
 	return NULL;
 }
 
+static bool is_http_record(const struct kf_message *m) { return m->carrier == KF_CARRIER_HTTP && m->http; }
+static bool is_smb_record(const struct kf_message *m) { return kf_rule_is_smb(m) && m->smb; }
+
 const struct kf_message *kf_rule_tok_at(const struct kf_result *r, uint64_t frame, int type, uint32_t conn)
 {
-	return in_frame(r, frame, type, conn, true);
+	return in_frame(r, frame, type, conn, kf_msg_in_app_protocol);
 }
 
 const struct kf_message *kf_rule_http_at(const struct kf_result *r, uint64_t frame, int type, uint32_t conn)
 {
-	return in_frame(r, frame, type, conn, false);
+	return in_frame(r, frame, type, conn, is_http_record);
+}
+
+const struct kf_message *kf_rule_smb_at(const struct kf_result *r, uint64_t frame, int type, uint32_t conn)
+{
+	return in_frame(r, frame, type, conn, is_smb_record);
 }
 
 const struct kf_message *kf_rule_http_resp(const struct kf_result *r, const struct kf_message *req)
@@ -401,7 +436,7 @@ bool kf_conn_ix_build(const struct kf_result *r, struct kf_conn_ix *ci)
 	if (!ci->v)
 		return false;
 	for (size_t i = 0; i < r->n_messages; i++)
-		if (r->messages[i].carrier == KF_CARRIER_HTTP)
+		if (r->messages[i].carrier == KF_CARRIER_HTTP || kf_rule_is_smb(&r->messages[i]))
 			ci->v[ci->n++] = (struct kf_conn_msg){ r->messages[i].connection, (uint32_t)i };
 	qsort(ci->v, ci->n, sizeof *ci->v, cmp_conn_msg);
 	return true;

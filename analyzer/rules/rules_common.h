@@ -102,6 +102,17 @@ bool kf_rule_smb_cmd(const struct kf_message *m, int type, unsigned smb2_command
 /* A SESSION_SETUP response with STATUS_SUCCESS that is not a guest or null
  * session: the client is logged on. */
 bool kf_rule_smb_session_ok(const struct kf_message *m);
+/* The SMB record (SMB-REQUEST, SMB-RESPONSE) of type in frame, on
+ * connection conn (0: any); NULL if none. */
+const struct kf_message *kf_rule_smb_at(const struct kf_result *r, uint64_t frame, int type, uint32_t conn);
+/* The server of a share path "\\server\share" (as written) into buf; false
+ * when the path names none (an SMB1 "IPC$"). */
+bool kf_rule_unc_server(const char *path, char *buf, size_t len);
+/* A server name that is an address: an IPv4 or IPv6 literal, or Windows'
+ * "fd00-1.ipv6-literal.net" form of one. */
+bool kf_rule_name_is_address(const char *name);
+/* Does a SPNEGO mechanism list offer Kerberos ("kerberos", "ms-kerberos")? */
+bool kf_rule_offers_kerberos(const struct kf_spnego_rec *sp);
 
 /* ---- HTTP ---------------------------------------------------------------- */
 
@@ -151,12 +162,21 @@ void kf_rule_subject_tgs(struct kf_rule_ctx *ctx, struct kf_subject_b *b, const 
  * nothing when it stayed closed). */
 void kf_rule_subject_ticket_user(struct kf_rule_ctx *ctx, struct kf_subject_b *b, const struct kf_message *m);
 
-/* ntlm-fallback (rules_http_ntlm.c), a row of rules_http_spn.c's table. */
+/* ntlm-fallback (rules_http_ntlm.c for HTTP, rules_smb_ntlm.c for SMB), a
+ * row of rules_http_spn.c's table.  Its causes: HTTP's, then SMB's (each
+ * file words its own, in this order). */
+#define KF_NTLM_HTTP_CAUSES                                                                                  \
+	"spn-unknown", "kdc-error", "server-offers-only-ntlm", "ticket-not-used", "app-chose-ntlm",          \
+		"ip-address", "no-kdc-traffic", "no-ticket-request"
+#define KF_NTLM_SMB_CAUSES                                                                                   \
+	"smb-spn-unknown", "smb-kdc-error", "smb-local-account", "smb-ticket-not-used", "smb-ip-address",    \
+		"smb-app-chose-ntlm", "smb-no-server-name", "smb-no-kdc-traffic", "smb-no-ticket-request"
 extern const char *const kf_ntlm_fallback_causes[];
 void kf_rule_ntlm_fallback(struct kf_rule_ctx *ctx);
+void kf_rule_ntlm_fallback_smb(struct kf_rule_ctx *ctx);
 
-/* HTTP-carried messages by connection, then frame: one connection's messages
- * without scanning the capture for each connection. */
+/* The messages of application protocols (HTTP, SMB) by connection, then
+ * frame: one connection's messages without scanning the capture for each. */
 struct kf_conn_msg {
 	uint32_t conn, ix; /* ix: index in r->messages */
 };

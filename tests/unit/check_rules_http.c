@@ -91,23 +91,7 @@ static void kinit(struct kf_result *r)
 /* TGS exchange for sname in frames f, f+1: a TGS-REP, or a KRB-ERROR code. */
 static void tgs(struct kf_result *r, uint64_t f, const char *sname, int32_t err)
 {
-	struct kf_message *q = fx_krb(r, f, KF_KRB_TGS_REQ, CK, KDC);
-	q->krb.sname = sname;
-	q->krb.realm = "LAB.TEST";
-	q->krb.ticket = fx_ticket(r, "krbtgt/LAB.TEST", "LAB.TEST", 18, 1);
-	if (err) {
-		struct kf_message *e = fx_krb(r, f + 1, KF_KRB_ERROR, KDC, CK);
-		e->krb.error_code = err;
-		e->krb.sname = sname;
-		e->krb.realm = "LAB.TEST";
-		fx_link(r, f, KF_KRB_TGS_REQ, f + 1, KF_KRB_ERROR);
-	} else {
-		struct kf_message *p = fx_krb(r, f + 1, KF_KRB_TGS_REP, KDC, CK);
-		p->krb.cname = "alice";
-		p->krb.crealm = "LAB.TEST";
-		p->krb.ticket = fx_ticket(r, sname, "LAB.TEST", 18, 2);
-		fx_link(r, f, KF_KRB_TGS_REQ, f + 1, KF_KRB_TGS_REP);
-	}
+	fx_tgs(r, f, CK, KDC, sname, err);
 }
 
 static struct kf_spnego_rec *spnego(struct kf_result *r, struct kf_message *m, int state)
@@ -1116,9 +1100,11 @@ END_TEST
 /* Every cause a rule of rules_http_spn.c can decide is listed in its row. */
 START_TEST(t_http_spn_causes_listed)
 {
-	static const char *const want[][9] = {
+	static const char *const want[][18] = {
 		{ "ntlm-fallback", "spn-unknown", "kdc-error", "server-offers-only-ntlm", "ticket-not-used",
-		  "app-chose-ntlm", "ip-address", "no-kdc-traffic", "no-ticket-request" },
+		  "app-chose-ntlm", "ip-address", "no-kdc-traffic", "no-ticket-request", "smb-spn-unknown",
+		  "smb-kdc-error", "smb-local-account", "smb-ticket-not-used", "smb-ip-address",
+		  "smb-app-chose-ntlm", "smb-no-server-name", "smb-no-kdc-traffic", "smb-no-ticket-request" },
 		{ "portless-spn", "other-account", "same-account", "undetermined" },
 		{ "ap-err-modified", "stale-kvno", "same-kvno-other-key", "spn-on-other-account",
 		  "service-reads-other-keytab", "tgt-from-other-kdc", "trust-key-mismatch", "undetermined" },
@@ -1131,7 +1117,7 @@ START_TEST(t_http_spn_causes_listed)
 		while (rule->info.causes[n])
 			n++;
 		size_t k = 1;
-		for (; k < 9 && want[i][k]; k++)
+		for (; k < 18 && want[i][k]; k++)
 			ck_assert_msg(kf_rule_cause_listed(&rule->info, want[i][k]), "%s: %s", want[i][0],
 				      want[i][k]);
 		ck_assert_uint_eq(n, k - 1);

@@ -1,7 +1,7 @@
 /* check_rules_smb.c - the rules on Kerberos and NTLM carried by SMB, on fact
  * lists: the Kerberos error rules worded for a file server, recovery by a
- * SESSION_SETUP that succeeds.  Each: the positive case, the near misses that
- * must stay quiet. */
+ * SESSION_SETUP that succeeds, ntlm-fallback's SMB causes.  Each: the
+ * positive cases, the near misses that must stay quiet. */
 #include <check.h>
 #include <stdbool.h>
 #include <string.h>
@@ -77,6 +77,58 @@ static void rep_setup(struct kf_result *r, uint64_t f, uint32_t conn, const char
 	fx_smb(r, f, KF_KRB_AP_REP, conn, FS, client);
 	fx_link(r, ap, KF_KRB_AP_REQ, f, KF_KRB_AP_REP);
 	setup_resp(r, f, conn, client, ap, 0, flags);
+}
+
+/* The NEGOTIATE exchange of conn in frames f, f+1: the server's mechanism
+ * list offers Kerberos, or NTLM only. */
+static void offer(struct kf_result *r, uint64_t f, uint32_t conn, const char *client, bool kerberos)
+{
+	static const char *krb[] = { "ms-kerberos", "kerberos", "ntlmssp" }, *ntlm[] = { "ntlmssp" };
+	struct kf_message *q = fx_smb(r, f, KF_MSG_SMB_REQUEST, conn, client, FS);
+	fx_smb_rec(r, q, KF_SMB2_NEGOTIATE, 0);
+	struct kf_message *p = fx_smb(r, f + 1, KF_MSG_SMB_RESPONSE, conn, FS, client);
+	fx_smb_rec(r, p, KF_SMB2_NEGOTIATE, 0);
+	fx_link(r, f, KF_MSG_SMB_REQUEST, f + 1, KF_MSG_SMB_RESPONSE);
+	p->spnego = kf_arena_zalloc(&r->arena, sizeof *p->spnego);
+	p->spnego->mech_types = kerberos ? krb : ntlm;
+	p->spnego->n_mech_types = kerberos ? 3 : 1;
+}
+
+/* An NTLM logon on conn in frames f..f+3 (NEGOTIATE, CHALLENGE from FS1 /
+ * fs1.lab.test, AUTHENTICATE as domain\user from workstation PC1, the final
+ * response with status and session flags); user NULL: anonymous. */
+static struct kf_message *ntlm_logon(struct kf_result *r, uint64_t f, uint32_t conn, const char *client,
+				     const char *domain, const char *user, uint32_t status, uint16_t flags)
+{
+	fx_smb(r, f, KF_MSG_NTLM_NEGOTIATE, conn, client, FS)->ntlm =
+		kf_arena_zalloc(&r->arena, sizeof(struct kf_ntlm_rec));
+	setup_req(r, f, conn, client);
+	struct kf_message *ch = fx_smb(r, f + 1, KF_MSG_NTLM_CHALLENGE, conn, FS, client);
+	ch->ntlm = kf_arena_zalloc(&r->arena, sizeof *ch->ntlm);
+	ch->ntlm->nb_computer = "FS1";
+	ch->ntlm->dns_computer = "fs1.lab.test";
+	fx_link(r, f, KF_MSG_NTLM_NEGOTIATE, f + 1, KF_MSG_NTLM_CHALLENGE);
+	setup_resp(r, f + 1, conn, client, f, STATUS_MORE, 0);
+	struct kf_message *a = fx_smb(r, f + 2, KF_MSG_NTLM_AUTHENTICATE, conn, client, FS);
+	a->ntlm = kf_arena_zalloc(&r->arena, sizeof *a->ntlm);
+	a->ntlm->domain = domain;
+	a->ntlm->user = user;
+	a->ntlm->workstation = "PC1";
+	a->ntlm->anonymous = user == NULL;
+	setup_req(r, f + 2, conn, client);
+	setup_resp(r, f + 3, conn, client, f + 2, status, flags);
+	return a;
+}
+
+/* A TREE_CONNECT to path on conn in frames f, f+1, answered status. */
+static void tree(struct kf_result *r, uint64_t f, uint32_t conn, const char *client, const char *path,
+		 uint32_t status)
+{
+	struct kf_message *q = fx_smb(r, f, KF_MSG_SMB_REQUEST, conn, client, FS);
+	fx_smb_rec(r, q, KF_SMB2_TREE_CONNECT, 0)->tree = path;
+	struct kf_message *p = fx_smb(r, f + 1, KF_MSG_SMB_RESPONSE, conn, FS, client);
+	fx_smb_rec(r, p, KF_SMB2_TREE_CONNECT, status)->tree = path;
+	fx_link(r, f, KF_MSG_SMB_REQUEST, f + 1, KF_MSG_SMB_RESPONSE);
 }
 
 /* ---- the Kerberos error rules inside SMB ------------------------------------- */
@@ -212,6 +264,239 @@ START_TEST(t_smb_ap_err_modified_words)
 }
 END_TEST
 
+/* ---- ntlm-fallback over SMB ----------------------------------------------------- */
+
+#define KDC_ERR_S_PRINCIPAL_UNKNOWN 7
+
+/* The server offers Kerberos, the client logs on with NTLM to
+ * \\10.0.0.30\share: by address (likely), the fix TryIPSPN and an IP SPN. */
+START_TEST(t_smb_ntlm_ip_address)
+{
+	struct kf_result *r = fx_new();
+	offer(r, 1, 1, C, true);
+	ntlm_logon(r, 3, 1, C, "LAB", "bob", 0, 0);
+	tree(r, 7, 1, C, "\\\\10.0.0.30\\share", 0);
+	fx_finish(r);
+	fx_run(r, "ntlm-fallback");
+	const struct kf_finding *f =
+		fx_expect(r, &(struct fx_want){ .rule = "ntlm-fallback",
+						.cause = "smb-ip-address",
+						.sev = KF_SEV_WARNING,
+						.conf = KF_CONF_LIKELY,
+						.frames = "2,5,6,7",
+						.client = "10.0.0.10",
+						.user = "LAB\\bob",
+						.server = "10.0.0.30:445,\\\\10.0.0.30\\share" });
+	/* wording: the two ways to Kerberos with an address, and the name */
+	ck_assert(contains(f->remediation, "server's DNS name"));
+	ck_assert(contains(f->remediation, "setspn -S HOST/10.0.0.30"));
+	ck_assert(contains(f->remediation, "TryIPSPN"));
+	fx_free(r);
+}
+END_TEST
+
+/* The client asked for cifs/files.lab.test and the KDC does not know it:
+ * certain; the KDC's error is evidence (principal-unknown folds into it). */
+START_TEST(t_smb_ntlm_spn_unknown)
+{
+	struct kf_result *r = fx_new();
+	offer(r, 1, 1, C, true);
+	fx_tgs(r, 3, C, KDC, "cifs/files.lab.test", KDC_ERR_S_PRINCIPAL_UNKNOWN);
+	ntlm_logon(r, 5, 1, C, "LAB", "bob", 0, 0);
+	tree(r, 9, 1, C, "\\\\files.lab.test\\share", 0);
+	fx_finish(r);
+	fx_run_all(r);
+	const struct kf_finding *f =
+		fx_expect(r, &(struct fx_want){ .rule = "ntlm-fallback",
+						.cause = "smb-spn-unknown",
+						.sev = KF_SEV_WARNING,
+						.conf = KF_CONF_CERTAIN,
+						.frames = "2,3,4,7,8,9",
+						.user = "LAB\\bob",
+						.service = "cifs/files.lab.test@LAB.TEST",
+						.server = "10.0.0.30:445,\\\\files.lab.test\\share",
+						.kdc = "10.0.0.2" });
+	/* wording: where AD looks for a cifs/ SPN, and how to add a name */
+	ck_assert(contains(f->remediation, "setspn -Q HOST/files.lab.test"));
+	ck_assert(contains(f->remediation, "netdom computername"));
+	ck_assert_uint_eq(fx_count(r, "principal-unknown", 0), 0);
+	fx_free(r);
+}
+END_TEST
+
+/* Another KDC error for that ticket: smb-kdc-error, certain. */
+START_TEST(t_smb_ntlm_kdc_error)
+{
+	struct kf_result *r = fx_new();
+	offer(r, 1, 1, C, true);
+	fx_tgs(r, 3, C, KDC, "cifs/files.lab.test", 14);
+	ntlm_logon(r, 5, 1, C, "LAB", "bob", 0, 0);
+	tree(r, 9, 1, C, "\\\\files.lab.test\\share", 0);
+	fx_finish(r);
+	fx_run(r, "ntlm-fallback");
+	fx_expect(r, &(struct fx_want){ .rule = "ntlm-fallback",
+					.cause = "smb-kdc-error",
+					.sev = KF_SEV_WARNING,
+					.conf = KF_CONF_CERTAIN,
+					.frames = "2,3,4,7,8,9" });
+	fx_free(r);
+}
+END_TEST
+
+/* The user's domain is ".", the server's name or the client's own: a local
+ * account has no Kerberos (certain, before the address). */
+START_TEST(t_smb_ntlm_local_account)
+{
+	static const char *const domains[] = { ".", "FS1", "fs1", "PC1" };
+	for (size_t i = 0; i < sizeof domains / sizeof domains[0]; i++) {
+		struct kf_result *r = fx_new();
+		offer(r, 1, 1, C, true);
+		ntlm_logon(r, 3, 1, C, domains[i], "admin", 0, 0);
+		tree(r, 7, 1, C, "\\\\10.0.0.30\\C$", 0);
+		fx_finish(r);
+		fx_run(r, "ntlm-fallback");
+		const struct kf_finding *f = fx_expect(r, &(struct fx_want){ .rule = "ntlm-fallback",
+									     .cause = "smb-local-account",
+									     .sev = KF_SEV_WARNING,
+									     .conf = KF_CONF_CERTAIN });
+		/* wording: whose account it is */
+		ck_assert(contains(f->explanation,
+				   i == 3 ? "an account of the client machine" : "an account of the server"));
+		fx_free(r);
+	}
+}
+END_TEST
+
+/* The client got the ticket and logged on with NTLM anyway. */
+START_TEST(t_smb_ntlm_ticket_not_used)
+{
+	struct kf_result *r = fx_new();
+	offer(r, 1, 1, C, true);
+	fx_tgs(r, 3, C, KDC, "cifs/FILES", 0);
+	ntlm_logon(r, 5, 1, C, "LAB", "bob", 0xC000006Du, 0);
+	tree(r, 9, 1, C, "\\\\files.lab.test\\share", 0);
+	fx_finish(r);
+	fx_run(r, "ntlm-fallback");
+	const struct kf_finding *f = fx_expect(r, &(struct fx_want){ .rule = "ntlm-fallback",
+								     .cause = "smb-ticket-not-used",
+								     .sev = KF_SEV_WARNING,
+								     .conf = KF_CONF_LIKELY,
+								     .frames = "2,3,4,7,8,9",
+								     .user = "LAB\\bob,alice@LAB.TEST",
+								     .service = "cifs/FILES@LAB.TEST" });
+	/* wording: the NTLM logon failed too, and which rule says why */
+	ck_assert(contains(f->explanation, "failed too (STATUS_LOGON_FAILURE"));
+	ck_assert(contains(f->explanation, "smb-session-failed"));
+	fx_free(r);
+}
+END_TEST
+
+/* Kerberos worked with this server on another connection. */
+START_TEST(t_smb_ntlm_app_chose)
+{
+	struct kf_result *r = fx_new();
+	offer(r, 1, 1, C, true);
+	ap_setup(r, 3, 1, C, "cifs/files.lab.test");
+	rep_setup(r, 4, 1, C, 3, 0);
+	offer(r, 5, 2, C2, true);
+	ntlm_logon(r, 7, 2, C2, "LAB", "bob", 0, 0);
+	tree(r, 11, 2, C2, "\\\\files\\share", 0);
+	fx_finish(r);
+	fx_run(r, "ntlm-fallback");
+	fx_expect(r, &(struct fx_want){ .rule = "ntlm-fallback",
+					.cause = "smb-app-chose-ntlm",
+					.sev = KF_SEV_WARNING,
+					.conf = KF_CONF_LIKELY,
+					.frames = "3,6,9,10,11",
+					.service = "cifs/files.lab.test@LAB.TEST" });
+	fx_free(r);
+}
+END_TEST
+
+/* No share path in the clear (an encrypted session): the name is unknown. */
+START_TEST(t_smb_ntlm_no_server_name)
+{
+	struct kf_result *r = fx_new();
+	offer(r, 1, 1, C, true);
+	ntlm_logon(r, 3, 1, C, "LAB", "bob", 0, 0);
+	fx_finish(r);
+	fx_run(r, "ntlm-fallback");
+	const struct kf_finding *f = fx_expect(r, &(struct fx_want){ .rule = "ntlm-fallback",
+								     .cause = "smb-no-server-name",
+								     .sev = KF_SEV_WARNING,
+								     .conf = KF_CONF_LIKELY,
+								     .frames = "2,5,6",
+								     .server = "10.0.0.30:445" });
+	/* wording: an address is the usual reason, the capture cannot tell */
+	ck_assert(contains(f->explanation, "connection by IP address"));
+	fx_free(r);
+}
+END_TEST
+
+/* A name, and no Kerberos from the client at all; a name, and KDC traffic
+ * without a request for cifs/<name>. */
+START_TEST(t_smb_ntlm_no_kdc_or_no_request)
+{
+	for (int kdc = 0; kdc < 2; kdc++) {
+		struct kf_result *r = fx_new();
+		offer(r, 1, 1, C, true);
+		if (kdc)
+			fx_tgs(r, 3, C, KDC, "ldap/dc1.lab.test", 0);
+		ntlm_logon(r, 5, 1, C, "LAB", "bob", 0, 0);
+		tree(r, 9, 1, C, "\\\\files.lab.test\\share", 0);
+		fx_finish(r);
+		fx_run(r, "ntlm-fallback");
+		const struct kf_finding *f = fx_expect(
+			r, &(struct fx_want){ .rule = "ntlm-fallback",
+					      .cause = kdc ? "smb-no-ticket-request" : "smb-no-kdc-traffic",
+					      .sev = KF_SEV_WARNING,
+					      .conf = KF_CONF_LIKELY,
+					      .frames = "2,7,8,9" });
+		/* wording: the SPN the capture lacks a request for */
+		ck_assert(contains(f->remediation, "cifs/files.lab.test"));
+		fx_free(r);
+	}
+}
+END_TEST
+
+/* Quiet: anonymous NTLM, a null session, a server offering only NTLM, a
+ * Kerberos logon.  A server whose NEGOTIATE to this client is not in the
+ * capture is judged by its NEGOTIATE to another. */
+START_TEST(t_smb_ntlm_near_misses)
+{
+	for (int k = 0; k < 4; k++) {
+		struct kf_result *r = fx_new();
+		offer(r, 1, 1, C, k != 2);
+		if (k == 0)
+			ntlm_logon(r, 3, 1, C, NULL, NULL, 0, 0);
+		else if (k == 1)
+			ntlm_logon(r, 3, 1, C, "LAB", "bob", 0, KF_SMB_SESSION_NULL);
+		else if (k == 2)
+			ntlm_logon(r, 3, 1, C, "LAB", "bob", 0, 0);
+		else {
+			ap_setup(r, 3, 1, C, "cifs/files.lab.test");
+			rep_setup(r, 4, 1, C, 3, 0);
+		}
+		tree(r, 7, 1, C, "\\\\10.0.0.30\\share", 0);
+		fx_finish(r);
+		fx_run(r, "ntlm-fallback");
+		ck_assert_msg(fx_count(r, "ntlm-fallback", 0) == 0, "case %d", k);
+		fx_free(r);
+	}
+	struct kf_result *r = fx_new();
+	offer(r, 1, 1, "10.0.0.11:50000", true);
+	ntlm_logon(r, 3, 2, C, "LAB", "bob", 0, 0);
+	fx_finish(r);
+	fx_run(r, "ntlm-fallback");
+	fx_expect(r, &(struct fx_want){ .rule = "ntlm-fallback",
+					.cause = "smb-no-server-name",
+					.sev = KF_SEV_WARNING,
+					.conf = KF_CONF_LIKELY,
+					.frames = "2,5,6" });
+	fx_free(r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("rules_smb");
@@ -222,5 +507,16 @@ int main(void)
 	tcase_add_test(tc, t_smb_not_us_words);
 	tcase_add_test(tc, t_smb_ap_err_modified_words);
 	suite_add_tcase(s, tc);
+	TCase *nt = tcase_create("ntlm-fallback-smb");
+	tcase_add_test(nt, t_smb_ntlm_ip_address);
+	tcase_add_test(nt, t_smb_ntlm_spn_unknown);
+	tcase_add_test(nt, t_smb_ntlm_kdc_error);
+	tcase_add_test(nt, t_smb_ntlm_local_account);
+	tcase_add_test(nt, t_smb_ntlm_ticket_not_used);
+	tcase_add_test(nt, t_smb_ntlm_app_chose);
+	tcase_add_test(nt, t_smb_ntlm_no_server_name);
+	tcase_add_test(nt, t_smb_ntlm_no_kdc_or_no_request);
+	tcase_add_test(nt, t_smb_ntlm_near_misses);
+	suite_add_tcase(s, nt);
 	return kf_test_run(s);
 }

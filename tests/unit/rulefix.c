@@ -121,6 +121,28 @@ struct kf_ticket_rec *fx_ticket(struct kf_result *r, const char *sname, const ch
 	return t;
 }
 
+void fx_tgs(struct kf_result *r, uint64_t f, const char *client, const char *kdc, const char *sname,
+	    int32_t err)
+{
+	struct kf_message *q = fx_krb(r, f, KF_KRB_TGS_REQ, client, kdc);
+	q->krb.sname = sname;
+	q->krb.realm = "LAB.TEST";
+	q->krb.ticket = fx_ticket(r, "krbtgt/LAB.TEST", "LAB.TEST", 18, 1);
+	if (err) {
+		struct kf_message *e = fx_krb(r, f + 1, KF_KRB_ERROR, kdc, client);
+		e->krb.error_code = err;
+		e->krb.sname = sname;
+		e->krb.realm = "LAB.TEST";
+		fx_link(r, f, KF_KRB_TGS_REQ, f + 1, KF_KRB_ERROR);
+	} else {
+		struct kf_message *p = fx_krb(r, f + 1, KF_KRB_TGS_REP, kdc, client);
+		p->krb.cname = "alice";
+		p->krb.crealm = "LAB.TEST";
+		p->krb.ticket = fx_ticket(r, sname, "LAB.TEST", 18, 2);
+		fx_link(r, f, KF_KRB_TGS_REQ, f + 1, KF_KRB_TGS_REP);
+	}
+}
+
 void fx_challenges(struct kf_result *r, struct kf_http_rec *h, const char *a, const char *b)
 {
 	h->www_authenticate = kf_arena_zalloc(&r->arena, 2 * sizeof(char *));

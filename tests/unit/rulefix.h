@@ -37,6 +37,10 @@ struct kf_http_rec *fx_http_rec(struct kf_result *r, struct kf_message *m);
 /* A ticket for m->krb.ticket. */
 struct kf_ticket_rec *fx_ticket(struct kf_result *r, const char *sname, const char *realm, int32_t etype,
 				uint32_t kvno);
+/* A TGS exchange of client with kdc for sname (realm LAB.TEST) in frames f,
+ * f+1: a TGS-REP issuing alice@LAB.TEST the ticket, or the KRB-ERROR err. */
+void fx_tgs(struct kf_result *r, uint64_t f, const char *client, const char *kdc, const char *sname,
+	    int32_t err);
 /* WWW-Authenticate schemes for a response record ("Negotiate", "NTLM"). */
 void fx_challenges(struct kf_result *r, struct kf_http_rec *h, const char *a, const char *b);
 /* Mark rep as the reply to req (found by frame and type; both already added). */
