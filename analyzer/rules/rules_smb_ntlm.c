@@ -119,7 +119,8 @@ static bool user_logon(const struct kf_result *r, const struct kf_message *m)
 	    !m->ntlm->user || !*m->ntlm->user)
 		return false;
 	const struct kf_message *p = setup_response(r, m);
-	return !(p && p->smb->has_status && p->smb->status == 0 && (p->smb->session_flags & KF_SMB_SESSION_NULL));
+	return !(p && p->smb->has_status && p->smb->status == 0 &&
+		 (p->smb->session_flags & KF_SMB_SESSION_NULL));
 }
 
 /* Did connection conn carry a user's NTLM logon? */
@@ -140,8 +141,8 @@ static void smb_ntlm_msg(struct kf_rule_ctx *ctx, const struct kf_message *m, st
 		f->negotiated = true;
 		/* the offer on the first logon's connection, else the first one */
 		if (kf_rule_offers_kerberos(m->spnego) &&
-		    (!f->offer || (f->offer->connection != f->first->connection &&
-				   m->connection == f->first->connection)))
+		    (!f->offer ||
+		     (f->offer->connection != f->first->connection && m->connection == f->first->connection)))
 			f->offer = m;
 	}
 	if (from_server && m->type == KF_MSG_NTLM_CHALLENGE && m->ntlm) {
@@ -190,7 +191,8 @@ static void smb_ntlm_kdc(const struct kf_result *r, struct smb_ntlm_facts *f)
 		if (m->frame > f->last_ntlm || m->type != KF_KRB_TGS_REQ || !cifs_for(f, m->krb.sname))
 			continue;
 		const struct kf_message *rep = kf_msg_reply(r, m);
-		if (!f->tgs || !f->rep || f->rep->type != KF_KRB_ERROR || (rep && rep->type == KF_KRB_ERROR)) {
+		if (!f->tgs || !f->rep || f->rep->type != KF_KRB_ERROR ||
+		    (rep && rep->type == KF_KRB_ERROR)) {
 			f->tgs = m;
 			f->rep = rep;
 		}
@@ -235,12 +237,14 @@ static bool smb_ntlm_gather(struct kf_rule_ctx *ctx, const struct kf_message *fi
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < at.n; i++) {
 			const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[i]);
-			if (!kf_rule_is_smb(m) || !kf_endpoint_same_addr(KF_AT_ADDR_IS_DST(at.v[i]) ? &m->src : &m->dst,
-									 &f->server))
+			if (!kf_rule_is_smb(m) ||
+			    !kf_endpoint_same_addr(KF_AT_ADDR_IS_DST(at.v[i]) ? &m->src : &m->dst,
+						   &f->server))
 				continue;
 			if (pass == 1)
 				smb_ntlm_msg(ctx, m, f);
-			else if (user_logon(r, m) && !ntlm_conn(f, m->connection) && f->n_ntlm_conns < SMB_NAMES)
+			else if (user_logon(r, m) && !ntlm_conn(f, m->connection) &&
+				 f->n_ntlm_conns < SMB_NAMES)
 				f->ntlm_conns[f->n_ntlm_conns++] = m->connection;
 		}
 	if (!f->negotiated) { /* none to this client in the capture: the server's to another */
@@ -271,7 +275,8 @@ static struct kf_rule_verdict smb_ntlm_verdict(const struct smb_ntlm_facts *f)
 {
 	struct kf_rule_verdict v = { .sev = KF_SEV_WARNING };
 	if (f->rep && f->rep->type == KF_KRB_ERROR)
-		v.cause = f->rep->krb.error_code == KDC_ERR_S_PRINCIPAL_UNKNOWN ? SN_SPN_UNKNOWN : SN_KDC_ERROR;
+		v.cause =
+			f->rep->krb.error_code == KDC_ERR_S_PRINCIPAL_UNKNOWN ? SN_SPN_UNKNOWN : SN_KDC_ERROR;
 	else if (f->local)
 		v.cause = SN_LOCAL_ACCOUNT;
 	else if (f->rep)
@@ -295,21 +300,23 @@ static struct kf_rule_verdict smb_ntlm_verdict(const struct smb_ntlm_facts *f)
 static const char *spn_fix(struct kf_rule_ctx *ctx, const char *host)
 {
 	if (kf_rule_name_is_address(host))
-		return kf_rule_fmt(ctx,
-				   "Use the server's DNS name instead of the address. To keep the address, register "
-				   "it on the server's computer account (`setspn -S HOST/%s <server>$`, and again "
-				   "when the address changes) and set TryIPSPN on the clients (Windows 10 1507, "
-				   "Windows Server 2016 and later: HKLM\\SOFTWARE\\Microsoft\\Windows\\"
-				   "CurrentVersion\\Policies\\System\\Kerberos\\Parameters, DWORD TryIPSPN = 1). "
-				   "Then `klist purge` on the client and connect again.",
-				   host);
-	return kf_rule_fmt(ctx,
-			   "Active Directory finds cifs/%s through the HOST/ SPNs of the server's computer "
-			   "account: `setspn -Q HOST/%s` says who has it. For another name of the server (a "
-			   "DNS alias), add it: `netdom computername <server> /add:%s` (or `setspn -S HOST/%s "
-			   "<server>$`); MIT/Samba: put cifs/%s in the server's keytab. Then `klist purge` on the "
-			   "client and connect again.",
-			   host, host, host, host, host);
+		return kf_rule_fmt(
+			ctx,
+			"Use the server's DNS name instead of the address. To keep the address, register "
+			"it on the server's computer account (`setspn -S HOST/%s <server>$`, and again "
+			"when the address changes) and set TryIPSPN on the clients (Windows 10 1507, "
+			"Windows Server 2016 and later: HKLM\\SOFTWARE\\Microsoft\\Windows\\"
+			"CurrentVersion\\Policies\\System\\Kerberos\\Parameters, DWORD TryIPSPN = 1). "
+			"Then `klist purge` on the client and connect again.",
+			host);
+	return kf_rule_fmt(
+		ctx,
+		"Active Directory finds cifs/%s through the HOST/ SPNs of the server's computer "
+		"account: `setspn -Q HOST/%s` says who has it. For another name of the server (a "
+		"DNS alias), add it: `netdom computername <server> /add:%s` (or `setspn -S HOST/%s "
+		"<server>$`); MIT/Samba: put cifs/%s in the server's keytab. Then `klist purge` on the "
+		"client and connect again.",
+		host, host, host, host, host);
 }
 
 /* ntlm-fallback's SMB words for a cause: the end of the summary, the
@@ -327,29 +334,33 @@ static struct kf_rule_words smb_ntlm_words(struct kf_rule_ctx *ctx, const struct
 		return (struct kf_rule_words){
 			kf_rule_fmt(ctx, "%s for %s", kf_rule_err_name(code), sname),
 			cause == SN_SPN_UNKNOWN
-				? kf_rule_fmt(ctx,
-					      "The client did try Kerberos: it asked the KDC for a ticket to %s (frame "
-					      "%llu) and the KDC answered KDC_ERR_S_PRINCIPAL_UNKNOWN (frame %llu): no "
-					      "account has that SPN, so SPNEGO used NTLM.",
-					      sname, tgs_frame, rep_frame)
+				? kf_rule_fmt(
+					  ctx,
+					  "The client did try Kerberos: it asked the KDC for a ticket to %s (frame "
+					  "%llu) and the KDC answered KDC_ERR_S_PRINCIPAL_UNKNOWN (frame %llu): no "
+					  "account has that SPN, so SPNEGO used NTLM.",
+					  sname, tgs_frame, rep_frame)
+				: kf_rule_fmt(
+					  ctx,
+					  "The client did try Kerberos: it asked the KDC for a ticket to %s (frame "
+					  "%llu) and the KDC refused with %s (%d, frame %llu), so SPNEGO used NTLM.",
+					  sname, tgs_frame, kf_rule_err_name(code), code, rep_frame),
+			cause == SN_SPN_UNKNOWN
+				? spn_fix(ctx, host)
 				: kf_rule_fmt(ctx,
-					      "The client did try Kerberos: it asked the KDC for a ticket to %s (frame "
-					      "%llu) and the KDC refused with %s (%d, frame %llu), so SPNEGO used NTLM.",
-					      sname, tgs_frame, kf_rule_err_name(code), code, rep_frame),
-			cause == SN_SPN_UNKNOWN ? spn_fix(ctx, host)
-						: kf_rule_fmt(ctx,
-							      "Fix the KDC error %s for %s (see that error's finding); "
-							      "once the client gets a ticket, SMB uses Kerberos.",
-							      kf_rule_err_name(code), sname),
+					      "Fix the KDC error %s for %s (see that error's finding); "
+					      "once the client gets a ticket, SMB uses Kerberos.",
+					      kf_rule_err_name(code), sname),
 		};
 	case SN_LOCAL_ACCOUNT:
 		return (struct kf_rule_words){
 			kf_rule_fmt(ctx, "%s is a local account, not a domain account", f->user),
-			kf_rule_fmt(ctx,
-				    "The user logged on as %s, whose domain is %s, not the Active Directory "
-				    "domain's. Local accounts have no Kerberos principal, so NTLM is the only way "
-				    "they can log on.",
-				    f->user, f->local),
+			kf_rule_fmt(
+				ctx,
+				"The user logged on as %s, whose domain is %s, not the Active Directory "
+				"domain's. Local accounts have no Kerberos principal, so NTLM is the only way "
+				"they can log on.",
+				f->user, f->local),
 			"Log on with a domain account (`net use \\\\<server>\\<share> /user:DOMAIN\\user`) "
 			"and give it the rights on the share; if the local account is meant, NTLM is expected "
 			"(restrict it by policy where that is not wanted).",
@@ -357,36 +368,39 @@ static struct kf_rule_words smb_ntlm_words(struct kf_rule_ctx *ctx, const struct
 	case SN_TICKET_NOT_USED:
 		return (struct kf_rule_words){
 			kf_rule_fmt(ctx, "the client got a ticket for %s and did not use it", sname),
-			kf_rule_fmt(ctx,
-				    "The client got a ticket for %s (frame %llu) but still logged on with NTLM: the "
-				    "application chose NTLM (explicit credentials such as `net use \\\\server\\share "
-				    "/user:...`, a tool that only speaks NTLM), or its Kerberos logon to the server "
-				    "failed before this.",
-				    sname, rep_frame),
+			kf_rule_fmt(
+				ctx,
+				"The client got a ticket for %s (frame %llu) but still logged on with NTLM: the "
+				"application chose NTLM (explicit credentials such as `net use \\\\server\\share "
+				"/user:...`, a tool that only speaks NTLM), or its Kerberos logon to the server "
+				"failed before this.",
+				sname, rep_frame),
 			"Check how the client connects (the credentials given to `net use` or the mount, the tool's "
 			"authentication options) and whether the server refused a Kerberos logon earlier.",
 		};
 	case SN_IP_ADDRESS:
 		return (struct kf_rule_words){
 			kf_rule_fmt(ctx, "the client connected by address (%s)", f->address_share),
-			kf_rule_fmt(ctx,
-				    "The client named the server by its address (%s): Kerberos needs a host name "
-				    "to build the SPN (cifs/<name>), and Windows clients ask for a ticket to an "
-				    "address only when TryIPSPN is set and an SPN for the address exists, so no "
-				    "ticket was asked for and SPNEGO used NTLM.",
-				    f->address_share),
+			kf_rule_fmt(
+				ctx,
+				"The client named the server by its address (%s): Kerberos needs a host name "
+				"to build the SPN (cifs/<name>), and Windows clients ask for a ticket to an "
+				"address only when TryIPSPN is set and an SPN for the address exists, so no "
+				"ticket was asked for and SPNEGO used NTLM.",
+				f->address_share),
 			spn_fix(ctx, f->address),
 		};
 	case SN_APP_CHOSE:
 		return (struct kf_rule_words){
 			"Kerberos worked with this server earlier",
-			kf_rule_fmt(ctx,
-				    "The same client logged on to this server with Kerberos in the capture (frame "
-				    "%llu, a ticket for %s), so the SPN and the KDC work: this logon chose NTLM "
-				    "(explicit credentials, a local account such as `/user:.\\admin`, a tool that "
-				    "only speaks NTLM).",
-				    (unsigned long long)f->kerberos->frame,
-				    f->kerberos->krb.ticket ? f->kerberos->krb.ticket->sname : "?"),
+			kf_rule_fmt(
+				ctx,
+				"The same client logged on to this server with Kerberos in the capture (frame "
+				"%llu, a ticket for %s), so the SPN and the KDC work: this logon chose NTLM "
+				"(explicit credentials, a local account such as `/user:.\\admin`, a tool that "
+				"only speaks NTLM).",
+				(unsigned long long)f->kerberos->frame,
+				f->kerberos->krb.ticket ? f->kerberos->krb.ticket->sname : "?"),
 			"Connect with the server's DNS name and a domain account, without explicit local "
 			"credentials; if NTLM is not wanted at all, restrict it (\"Network security: Restrict "
 			"NTLM\" policies) after watching the NTLM audit log.",
@@ -394,13 +408,14 @@ static struct kf_rule_words smb_ntlm_words(struct kf_rule_ctx *ctx, const struct
 	case SN_NO_SERVER_NAME:
 		return (struct kf_rule_words){
 			"the capture shows no name the client used for the server",
-			kf_rule_fmt(ctx,
-				    "The capture holds no share path that names the server (no TREE_CONNECT in the "
-				    "clear: the session is encrypted, or the capture ends first) and %s. A "
-				    "connection by IP address is the usual reason (Kerberos needs a host name for "
-				    "the SPN); a local account or a client without a TGT are the others.",
-				    f->any_kdc ? "no ticket request krbflow can tie to this server"
-					       : "no Kerberos traffic from the client"),
+			kf_rule_fmt(
+				ctx,
+				"The capture holds no share path that names the server (no TREE_CONNECT in the "
+				"clear: the session is encrypted, or the capture ends first) and %s. A "
+				"connection by IP address is the usual reason (Kerberos needs a host name for "
+				"the SPN); a local account or a client without a TGT are the others.",
+				f->any_kdc ? "no ticket request krbflow can tie to this server"
+					   : "no Kerberos traffic from the client"),
 			"Check the path the client uses (`net use` lists them): connect with the server's DNS "
 			"name. A capture started after `klist purge` on the client, with port 88, shows whether "
 			"it asks the KDC for a cifs/ ticket and what the KDC answers.",
@@ -408,30 +423,34 @@ static struct kf_rule_words smb_ntlm_words(struct kf_rule_ctx *ctx, const struct
 	case SN_NO_KDC_TRAFFIC:
 		return (struct kf_rule_words){
 			"no Kerberos traffic from the client",
-			kf_rule_fmt(ctx,
-				    "The client named the server %s, but the capture holds no Kerberos traffic from "
-				    "it at all: it did not try Kerberos (a local or non-domain account, no TGT, a "
-				    "name it cannot map to a realm), or it had the ticket for cifs/%s before the "
-				    "capture started.",
-				    host, host),
-			kf_rule_fmt(ctx,
-				    "Capture again after `klist purge` on the client (with port 88): a TGS-REQ for "
-				    "cifs/%s and its answer name the cause; if none appears, check `klist` for a TGT "
-				    "and `setspn -Q HOST/%s`. %s",
-				    host, host, retry),
+			kf_rule_fmt(
+				ctx,
+				"The client named the server %s, but the capture holds no Kerberos traffic from "
+				"it at all: it did not try Kerberos (a local or non-domain account, no TGT, a "
+				"name it cannot map to a realm), or it had the ticket for cifs/%s before the "
+				"capture started.",
+				host, host),
+			kf_rule_fmt(
+				ctx,
+				"Capture again after `klist purge` on the client (with port 88): a TGS-REQ for "
+				"cifs/%s and its answer name the cause; if none appears, check `klist` for a TGT "
+				"and `setspn -Q HOST/%s`. %s",
+				host, host, retry),
 		};
 	default: /* SN_NO_TICKET_REQUEST */
 		return (struct kf_rule_words){
 			kf_rule_fmt(ctx, "no ticket request for cifs/%s", host),
-			kf_rule_fmt(ctx,
-				    "The client talked to the KDC but asked for no ticket to cifs/%s in this "
-				    "capture: it did not try Kerberos for this name (explicit credentials, a local "
-				    "account), or the ticket was already cached.",
-				    host),
-			kf_rule_fmt(ctx,
-				    "Capture again after `klist purge` on the client: a TGS-REQ for cifs/%s and its "
-				    "answer will name the cause. Check the SPN with `setspn -Q HOST/%s`.",
-				    host, host),
+			kf_rule_fmt(
+				ctx,
+				"The client talked to the KDC but asked for no ticket to cifs/%s in this "
+				"capture: it did not try Kerberos for this name (explicit credentials, a local "
+				"account), or the ticket was already cached.",
+				host),
+			kf_rule_fmt(
+				ctx,
+				"Capture again after `klist purge` on the client: a TGS-REQ for cifs/%s and its "
+				"answer will name the cause. Check the SPN with `setspn -Q HOST/%s`.",
+				host, host),
 		};
 	}
 }
@@ -446,7 +465,8 @@ static const char *outcome_words(struct kf_rule_ctx *ctx, const struct kf_messag
 			       ? "The server made it a guest session: it did not accept the user's credentials."
 			       : "The NTLM logon succeeded.";
 	const char *n = kf_ntstatus_name(p->smb->status);
-	return kf_rule_fmt(ctx, "The NTLM logon failed too (%s%s0x%08X, frame %llu: smb-session-failed says why).",
+	return kf_rule_fmt(ctx,
+			   "The NTLM logon failed too (%s%s0x%08X, frame %llu: smb-session-failed says why).",
 			   n ? n : "", n ? " " : "", p->smb->status, (unsigned long long)p->frame);
 }
 

@@ -1,9 +1,11 @@
 /* check_rules_smb.c - the rules on Kerberos and NTLM carried by SMB, on fact
  * lists: the Kerberos error rules worded for a file server, recovery by a
- * SESSION_SETUP that succeeds, ntlm-fallback's SMB causes.  Each: the
- * positive cases, the near misses that must stay quiet. */
+ * SESSION_SETUP that succeeds, ntlm-fallback's SMB causes, smb-session-failed
+ * and smb-tree-connect-failed.  Each: the positive cases, the near misses
+ * that must stay quiet. */
 #include <check.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "base/arena.h"
@@ -497,6 +499,246 @@ START_TEST(t_smb_ntlm_near_misses)
 }
 END_TEST
 
+/* ---- smb-session-failed ----------------------------------------------------------- */
+
+/* Each status family its cause, over an NTLM logon as LAB\bob; the finding
+ * names the user, the server (its CHALLENGE's name) and the exchange. */
+START_TEST(t_smb_session_causes)
+{
+	static const struct {
+		uint32_t status;
+		const char *cause;
+		int sev;
+	} want[] = {
+		{ 0xC000006Du, "logon-failure", KF_SEV_ERROR },
+		{ 0xC000006Au, "logon-failure", KF_SEV_ERROR },
+		{ 0xC0000064u, "logon-failure", KF_SEV_ERROR },
+		{ 0xC0000072u, "account-disabled", KF_SEV_ERROR },
+		{ 0xC0000193u, "account-expired", KF_SEV_ERROR },
+		{ 0xC0000234u, "account-locked-out", KF_SEV_ERROR },
+		{ 0xC0000071u, "password-expired", KF_SEV_ERROR },
+		{ 0xC0000224u, "password-expired", KF_SEV_ERROR },
+		{ 0xC000006Eu, "account-restriction", KF_SEV_ERROR },
+		{ 0xC000006Fu, "account-restriction", KF_SEV_ERROR },
+		{ 0xC0000070u, "account-restriction", KF_SEV_ERROR },
+		{ 0xC000015Bu, "account-restriction", KF_SEV_ERROR },
+		{ 0xC0000413u, "account-restriction", KF_SEV_ERROR },
+		{ 0xC0000022u, "access-denied", KF_SEV_ERROR },
+		{ 0xC0000133u, "clock-difference", KF_SEV_ERROR },
+		{ 0xC000005Eu, "secure-channel", KF_SEV_ERROR },
+		{ 0xC000018Du, "secure-channel", KF_SEV_ERROR },
+		{ 0xC0000418u, "ntlm-blocked", KF_SEV_ERROR },
+		{ 0xC00000BBu, "other", KF_SEV_ERROR },
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		struct kf_result *r = fx_new();
+		ntlm_logon(r, 3, 1, C, "LAB", "bob", want[i].status, 0);
+		fx_finish(r);
+		fx_run(r, "smb-session-failed");
+		const struct kf_finding *f = fx_expect(r, &(struct fx_want){ .rule = "smb-session-failed",
+									     .cause = want[i].cause,
+									     .sev = want[i].sev,
+									     .conf = KF_CONF_CERTAIN,
+									     .frames = "3,4,5,6",
+									     .client = "10.0.0.10",
+									     .user = "LAB\\bob",
+									     .server = "10.0.0.30:445",
+									     .service = "" });
+		/* wording: the server by its name, the status by its value */
+		ck_assert(contains(f->summary, "fs1.lab.test (10.0.0.30)"));
+		char hex[16];
+		snprintf(hex, sizeof hex, "0x%08X", want[i].status);
+		ck_assert_msg(contains(f->summary, hex), "%s", f->summary);
+		fx_free(r);
+	}
+}
+END_TEST
+
+/* A LOGON_FAILURE answering a Kerberos AP-REQ, no Kerberos error in the
+ * answer: the ticket was refused (the user: whom the ticket was issued to). */
+START_TEST(t_smb_session_kerberos_refused)
+{
+	struct kf_result *r = fx_new();
+	fx_tgs(r, 1, C, KDC, "cifs/fs1.lab.test", 0);
+	ap_setup(r, 3, 1, C, "cifs/fs1.lab.test")->krb.ticket->kvno = 2;
+	setup_resp(r, 4, 1, C, 3, 0xC000006Du, 0);
+	fx_finish(r);
+	fx_run(r, "smb-session-failed");
+	const struct kf_finding *f = fx_expect(r, &(struct fx_want){ .rule = "smb-session-failed",
+								     .cause = "kerberos-ticket-refused",
+								     .sev = KF_SEV_ERROR,
+								     .conf = KF_CONF_CERTAIN,
+								     .frames = "3,4",
+								     .user = "alice@LAB.TEST",
+								     .service = "cifs/fs1.lab.test@LAB.TEST",
+								     .server = "10.0.0.30:445" });
+	/* wording: not a password, and where to look */
+	ck_assert(contains(f->explanation, "password was not the question"));
+	ck_assert(contains(f->remediation, "setspn -Q HOST/"));
+	fx_free(r);
+}
+END_TEST
+
+/* SMB1 without extended security: the account of the request is the user;
+ * ERRSRV/ERRbadpw (a DOS error) is a logon failure; an empty account with no
+ * token is anonymous (info). */
+START_TEST(t_smb_session_smb1)
+{
+	for (int k = 0; k < 3; k++) {
+		struct kf_result *r = fx_new();
+		struct kf_message *q = fx_smb(r, 3, KF_MSG_SMB_REQUEST, 1, C, FS);
+		q->carrier = KF_CARRIER_SMB;
+		fx_smb_rec(r, q, KF_SMB1_SESSION_SETUP_ANDX, 0)->account = k == 2 ? NULL : "guest";
+		struct kf_message *p = fx_smb(r, 4, KF_MSG_SMB_RESPONSE, 1, FS, C);
+		p->carrier = KF_CARRIER_SMB;
+		struct kf_smb_rec *s =
+			fx_smb_rec(r, p, KF_SMB1_SESSION_SETUP_ANDX, k == 1 ? 0x00020002u : 0xC0000072u);
+		s->dos_error = k == 1;
+		fx_link(r, 3, KF_MSG_SMB_REQUEST, 4, KF_MSG_SMB_RESPONSE);
+		fx_finish(r);
+		fx_run(r, "smb-session-failed");
+		fx_expect(r, &(struct fx_want){ .rule = "smb-session-failed",
+						.cause = k == 0   ? "account-disabled"
+							 : k == 1 ? "logon-failure"
+								  : "anonymous-refused",
+						.sev = k == 2 ? KF_SEV_INFO : KF_SEV_ERROR,
+						.conf = KF_CONF_CERTAIN,
+						.frames = "3,4",
+						.user = k == 2 ? "" : "guest" });
+		fx_free(r);
+	}
+}
+END_TEST
+
+/* An anonymous NTLM logon refused: info, no user. */
+START_TEST(t_smb_session_anonymous)
+{
+	struct kf_result *r = fx_new();
+	ntlm_logon(r, 3, 1, C, NULL, NULL, 0xC0000022u, 0);
+	fx_finish(r);
+	fx_run(r, "smb-session-failed");
+	const struct kf_finding *f = fx_expect(r, &(struct fx_want){ .rule = "smb-session-failed",
+								     .cause = "anonymous-refused",
+								     .sev = KF_SEV_INFO,
+								     .conf = KF_CONF_CERTAIN,
+								     .frames = "3,4,5,6",
+								     .user = "" });
+	/* wording: it is no user's failure unless one was meant */
+	ck_assert(contains(f->summary, "an anonymous logon"));
+	fx_free(r);
+}
+END_TEST
+
+/* The same user's failures are one finding; a logon of that user within
+ * 30 s is a recovery (no finding), another user's or an anonymous one is
+ * not. */
+START_TEST(t_smb_session_grouped_and_recovered)
+{
+	struct kf_result *r = fx_new();
+	ntlm_logon(r, 3, 1, C, "LAB", "bob", 0xC000006Du, 0);
+	ntlm_logon(r, 7, 2, C2, "LAB", "bob", 0xC000006Du, 0);
+	fx_finish(r);
+	fx_run(r, "smb-session-failed");
+	ck_assert_uint_eq(fx_count(r, "smb-session-failed", 0), 1);
+	const struct kf_finding *f = fx_expect(r, &(struct fx_want){ .rule = "smb-session-failed",
+								     .cause = "logon-failure",
+								     .sev = KF_SEV_ERROR,
+								     .conf = KF_CONF_CERTAIN,
+								     .frames = "3,4,5,6,9,10" });
+	/* wording: the count */
+	ck_assert(contains(f->summary, "(2 times)"));
+	fx_free(r);
+
+	/* bob again (case aside): recovered; carol, or an anonymous logon: not */
+	for (int other = 0; other < 3; other++) {
+		r = fx_new();
+		ntlm_logon(r, 3, 1, C, "LAB", "bob", 0xC000006Du, 0);
+		ntlm_logon(r, 7, 1, C, other == 2 ? NULL : "LAB",
+			   other == 0   ? "BOB"
+			   : other == 1 ? "carol"
+					: NULL,
+			   0, 0);
+		fx_finish(r);
+		fx_run(r, "smb-session-failed");
+		ck_assert_uint_eq(fx_count(r, "smb-session-failed", 0), other ? 1 : 0);
+		fx_free(r);
+	}
+}
+END_TEST
+
+/* Quiet: MORE_PROCESSING_REQUIRED, success, a guest or null session, and a
+ * Kerberos error in the exchange that a Kerberos rule names (clock-skew). */
+START_TEST(t_smb_session_near_misses)
+{
+	for (int k = 0; k < 3; k++) {
+		struct kf_result *r = fx_new();
+		ntlm_logon(r, 3, 1, C, "LAB", "bob", k == 0 ? STATUS_MORE : 0,
+			   k == 2 ? KF_SMB_SESSION_GUEST : 0);
+		fx_finish(r);
+		fx_run(r, "smb-session-failed");
+		ck_assert_msg(fx_count(r, "smb-session-failed", 0) == 0, "case %d", k);
+		fx_free(r);
+	}
+	struct kf_result *r = fx_new();
+	ap_setup(r, 3, 1, C, "cifs/fs1.lab.test");
+	err_setup(r, 4, 1, C, 3, 37, STATUS_MORE)->krb.stime = T0 + 600;
+	ap_setup(r, 5, 1, C, "cifs/fs1.lab.test");
+	setup_resp(r, 6, 1, C, 5, 0xC0000133u, 0);
+	fx_finish(r);
+	fx_run_all(r);
+	ck_assert_uint_eq(fx_count(r, "smb-session-failed", 0), 0);
+	ck_assert_uint_eq(fx_count(r, "clock-skew", KF_SEV_ERROR), 1);
+	fx_free(r);
+}
+END_TEST
+
+/* ---- smb-tree-connect-failed -------------------------------------------------------- */
+
+/* After LAB\bob's logon: an administrative share refused, another share
+ * refused, a share that does not exist, another status: warnings naming
+ * the share and the user; a share opened: nothing. */
+START_TEST(t_smb_tree_causes)
+{
+	static const struct {
+		const char *path;
+		uint32_t status;
+		const char *cause;
+	} want[] = {
+		{ "\\\\fs1\\C$", 0xC0000022u, "admin-share-denied" },
+		{ "\\\\fs1\\ADMIN$", 0xC0000022u, "admin-share-denied" },
+		{ "\\\\fs1\\data", 0xC0000022u, "access-denied" },
+		{ "\\\\fs1\\nosuch", 0xC00000CCu, "bad-network-name" },
+		{ "\\\\fs1\\data", 0xC00000C9u, "other" },
+		{ "\\\\fs1\\data", 0, NULL },
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		struct kf_result *r = fx_new();
+		ntlm_logon(r, 3, 1, C, "LAB", "bob", 0, 0);
+		tree(r, 7, 1, C, want[i].path, want[i].status);
+		fx_finish(r);
+		fx_run(r, "smb-tree-connect-failed");
+		if (!want[i].cause) {
+			ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+			fx_free(r);
+			continue;
+		}
+		char server[64];
+		snprintf(server, sizeof server, "10.0.0.30:445,%s", want[i].path);
+		const struct kf_finding *f =
+			fx_expect(r, &(struct fx_want){ .rule = "smb-tree-connect-failed",
+							.cause = want[i].cause,
+							.sev = KF_SEV_WARNING,
+							.conf = KF_CONF_CERTAIN,
+							.frames = "6,7,8",
+							.user = "LAB\\bob",
+							.server = server });
+		/* wording: the logon worked, the share is what failed */
+		ck_assert(contains(f->explanation, "Authentication is not what failed"));
+		fx_free(r);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("rules_smb");
@@ -518,5 +760,14 @@ int main(void)
 	tcase_add_test(nt, t_smb_ntlm_no_kdc_or_no_request);
 	tcase_add_test(nt, t_smb_ntlm_near_misses);
 	suite_add_tcase(s, nt);
+	TCase *sf = tcase_create("smb-session-and-share");
+	tcase_add_test(sf, t_smb_session_causes);
+	tcase_add_test(sf, t_smb_session_kerberos_refused);
+	tcase_add_test(sf, t_smb_session_smb1);
+	tcase_add_test(sf, t_smb_session_anonymous);
+	tcase_add_test(sf, t_smb_session_grouped_and_recovered);
+	tcase_add_test(sf, t_smb_session_near_misses);
+	tcase_add_test(sf, t_smb_tree_causes);
+	suite_add_tcase(s, sf);
 	return kf_test_run(s);
 }
