@@ -31,13 +31,14 @@
  * from the first request after the previous final response (not
  * MORE_PROCESSING_REQUIRED) to the final response resp, and its tokens. */
 struct smb_exchange {
-	const struct kf_message *resp, *req;     /* the final response, its request */
-	const struct kf_message *ap, *krb_err;   /* a Kerberos AP-REQ, a KRB-ERROR */
-	const struct kf_message *auth, *chal;    /* NTLM AUTHENTICATE, CHALLENGE */
-	const struct kf_message *first;          /* its first request */
-	const char *user;                        /* DOMAIN\user, the ticket's holder, the SMB1 account */
-	bool anonymous;                          /* no user's credentials were sent */
-	struct kf_evidence e;                    /* its requests, tokens and final response */
+	const struct kf_message *resp, *req;   /* the final response, its request */
+	const struct kf_message *ap, *krb_err; /* a Kerberos AP-REQ, a KRB-ERROR */
+	const struct kf_message *auth, *chal;  /* NTLM AUTHENTICATE, CHALLENGE */
+	const struct kf_message *first;        /* its first request */
+	const char *user;                      /* DOMAIN\user, the ticket's holder, the SMB1 account */
+	const char *share;                     /* a TREE_CONNECT chained to a request (SMB1 AndX) */
+	bool anonymous;                        /* no user's credentials were sent */
+	struct kf_evidence e;                  /* its requests, tokens and final response */
 };
 
 /* A response from the server: answering a request, or from its port. */
@@ -64,8 +65,7 @@ static void exchange_user(struct kf_rule_ctx *ctx, struct smb_exchange *x)
 		x->user = kf_rule_ticket_holder(ctx, x->ap);
 		if (!x->user && d && d->status == KF_OPEN_OK)
 			x->user = kf_rule_princ(ctx, d->cname, d->crealm);
-	}
-	else if (q && q->account && *q->account)
+	} else if (q && q->account && *q->account)
 		x->user = q->domain && *q->domain ? kf_rule_fmt(ctx, "%s\\%s", q->domain, q->account)
 						  : q->account;
 	/* anonymous: NTLM's anonymous AUTHENTICATE, or a request with no user,
@@ -96,6 +96,9 @@ static void exchange_of(struct kf_rule_ctx *ctx, const struct kf_conn_ix *ci, co
 			x->first = m;
 			kf_evidence_add(&x->e, m->frame);
 		}
+		if (kf_rule_smb_cmd(m, KF_MSG_SMB_REQUEST, KF_SMB2_TREE_CONNECT) && m->smb->tree && x->req &&
+		    m->frame == x->req->frame)
+			x->share = m->smb->tree;
 		if (!kf_msg_in_app_protocol(m))
 			continue;
 		const struct kf_message **slot = m->type == KF_KRB_AP_REQ              ? &x->ap
@@ -143,11 +146,13 @@ static const char *who_words(struct kf_rule_ctx *ctx, const struct smb_exchange 
 static const char *status_text(struct kf_rule_ctx *ctx, const struct kf_smb_rec *s, const char *name)
 {
 	if (s->dos_error)
-		return kf_rule_fmt(ctx, "DOS error class 0x%02X code 0x%04X%s", s->status >> 16, s->status & 0xffffu,
+		return kf_rule_fmt(ctx, "DOS error class 0x%02X code 0x%04X%s", s->status >> 16,
+				   s->status & 0xffffu,
 				   s->status == DOS_ERRSRV_ERRBADPW ? " (ERRSRV/ERRbadpw)" : "");
 	const char *n = name ? name : kf_ntstatus_name(s->status);
 	n = n ? n : kf_krb5_ntstatus_name(s->status);
-	return n ? kf_rule_fmt(ctx, "%s (0x%08X)", n, s->status) : kf_rule_fmt(ctx, "NTSTATUS 0x%08X", s->status);
+	return n ? kf_rule_fmt(ctx, "%s (0x%08X)", n, s->status)
+		 : kf_rule_fmt(ctx, "NTSTATUS 0x%08X", s->status);
 }
 
 /* ---- smb-session-failed ------------------------------------------------------ */
@@ -177,8 +182,8 @@ struct sess_words {
 	const char *phrase, *explanation, *fix;
 };
 
-#define SF_EVENT_4625                                                                                  \
-	" On the server, with failure auditing on, event 4625 in the Security log records the logon with " \
+#define SF_EVENT_4625                                                                                        \
+	" On the server, with failure auditing on, event 4625 in the Security log records the logon with "   \
 	"its Status and Sub Status."
 
 static const struct sess_words sess_words[SF__COUNT] = {
@@ -300,11 +305,20 @@ static const struct sess_words sess_words[SF__COUNT] = {
 	},
 };
 
-static const char *const sess_causes[] = {
-	"logon-failure",  "kerberos-ticket-refused", "account-disabled", "account-expired", "account-locked-out",
-	"password-expired", "account-restriction", "access-denied", "anonymous-refused", "clock-difference",
-	"secure-channel", "ntlm-blocked",           "other",           NULL
-};
+static const char *const sess_causes[] = { "logon-failure",
+					   "kerberos-ticket-refused",
+					   "account-disabled",
+					   "account-expired",
+					   "account-locked-out",
+					   "password-expired",
+					   "account-restriction",
+					   "access-denied",
+					   "anonymous-refused",
+					   "clock-difference",
+					   "secure-channel",
+					   "ntlm-blocked",
+					   "other",
+					   NULL };
 
 /* The statuses krbflow explains: their cause and the sentence they say. */
 static const struct {
@@ -333,11 +347,13 @@ static const struct {
 	  "this server (\"Allowed to authenticate\"). " },
 	{ 0xC0000022u, SF_ACCESS_DENIED, NULL, "" },
 	{ 0xC0000133u, SF_CLOCK, NULL, "" },
-	{ 0xC000005Eu, SF_SECURE_CHANNEL, NULL, "The server found no domain controller to pass the logon to. " },
+	{ 0xC000005Eu, SF_SECURE_CHANNEL, NULL,
+	  "The server found no domain controller to pass the logon to. " },
 	{ 0xC000018Du, SF_SECURE_CHANNEL, NULL,
 	  "The server's trust with its domain is broken: its computer account password no longer matches the "
 	  "domain's. " },
-	{ 0xC000018Cu, SF_SECURE_CHANNEL, NULL, "The trust between the server's domain and the user's failed. " },
+	{ 0xC000018Cu, SF_SECURE_CHANNEL, NULL,
+	  "The trust between the server's domain and the user's failed. " },
 	{ 0xC000018Bu, SF_SECURE_CHANNEL, NULL,
 	  "The domain has no computer account for the server (deleted or reset). " },
 	{ 0xC0000192u, SF_SECURE_CHANNEL, NULL, "The server's Netlogon service is not running. " },
@@ -440,20 +456,26 @@ static void sess_emit(struct kf_rule_ctx *ctx, const struct sess_group *g)
 	const char *summary = kf_rule_fmt(ctx, "SMB server %s refused %s from %s: %s, %s%s", server, who, cl,
 					  st, w->phrase, times);
 	const char *expl = kf_rule_fmt(
-		ctx, "The client %s logged on to %s %s (SESSION_SETUP, frame %llu) and the server answered %s (frame %llu). %s%s",
-		cl, server, logon_words(ctx, x), (unsigned long long)(x->req ? x->req->frame : x->resp->frame), st,
-		(unsigned long long)x->resp->frame, g->f.row >= 0 ? sess_status[g->f.row].says : "", w->explanation);
+		ctx,
+		"The client %s logged on to %s %s (SESSION_SETUP, frame %llu%s%s) and the server answered %s (frame "
+		"%llu). %s%s",
+		cl, server, logon_words(ctx, x),
+		(unsigned long long)(x->req ? x->req->frame : x->resp->frame),
+		x->share ? ", with a TREE_CONNECT to " : "", x->share ? x->share : "", st,
+		(unsigned long long)x->resp->frame, g->f.row >= 0 ? sess_status[g->f.row].says : "",
+		w->explanation);
 	/* whom: the client, the server, the user, the ticket's service */
 	struct kf_subject_b b = { .n = { 0 } };
 	kf_subject_addr(ctx, &b, KF_SUBJECT_CLIENT, &x->resp->dst, false);
 	kf_subject_addr(ctx, &b, KF_SUBJECT_SERVER, &x->resp->src, true);
+	kf_subject_add(ctx, &b, KF_SUBJECT_SERVER, x->share);
 	kf_subject_add(ctx, &b, KF_SUBJECT_USER, x->user);
 	if (x->ap && x->ap->krb.ticket) {
-		kf_subject_principal(ctx, &b, KF_SUBJECT_SERVICE, x->ap->krb.ticket->sname, x->ap->krb.ticket->realm);
+		kf_subject_principal(ctx, &b, KF_SUBJECT_SERVICE, x->ap->krb.ticket->sname,
+				     x->ap->krb.ticket->realm);
 		kf_rule_subject_ticket_user(ctx, &b, x->ap);
 	}
-	kf_rule_emit(ctx, sess_causes,
-		     (struct kf_rule_verdict){ c, w->sev, KF_CONF_CERTAIN },
+	kf_rule_emit(ctx, sess_causes, (struct kf_rule_verdict){ c, w->sev, KF_CONF_CERTAIN },
 		     (struct kf_rule_words){ summary, expl, w->fix }, &g->e, &b);
 }
 
@@ -572,28 +594,32 @@ static void tree_emit(struct kf_rule_ctx *ctx, const struct kf_conn_ix *ci, cons
 	struct smb_exchange x = { .resp = NULL };
 	if (sess)
 		exchange_of(ctx, ci, sess, &x);
-	bool guest = sess && (x.anonymous || (sess->smb->session_flags & (KF_SMB_SESSION_GUEST | KF_SMB_SESSION_NULL)));
+	bool guest = sess && (x.anonymous ||
+			      (sess->smb->session_flags & (KF_SMB_SESSION_GUEST | KF_SMB_SESSION_NULL)));
 	const char *who = sess ? who_words(ctx, &x) : "a session whose logon is not in the capture";
 	const char *st = status_text(ctx, resp->smb, NULL);
 	char srv[64], cl[64];
 	kf_endpoint_addr(&resp->src, srv, sizeof srv);
 	kf_endpoint_addr(&resp->dst, cl, sizeof cl);
-	const char *logon = sess ? kf_rule_fmt(ctx, "The logon succeeded (frame %llu%s); then ",
-					       (unsigned long long)sess->frame,
-					       guest ? ", as a guest or anonymous session: the server did not log the "
-						       "user on as themselves, and shares refuse such sessions unless "
-						       "they allow them"
-						     : "")
-				 : "The logon is not in the capture; ";
+	const char *logon =
+		sess ? kf_rule_fmt(ctx, "The logon succeeded (frame %llu%s); then ",
+				   (unsigned long long)sess->frame,
+				   guest ? ", as a guest or anonymous session: the server did not log the "
+					   "user on as themselves, and shares refuse such sessions unless "
+					   "they allow them"
+					 : "")
+		     : "The logon is not in the capture; ";
 	static const char *const why[] = {
-		[TC_ADMIN_SHARE] = "the server refused the administrative share: ADMIN$ and the drive shares "
-				   "(C$, ...) are open to the server's administrators only. A domain account must be "
-				   "in the server's Administrators group; a local account other than the built-in "
-				   "Administrator is refused over the network by UAC's remote restrictions even when "
-				   "it is an administrator.",
-		[TC_ACCESS_DENIED] = "the server refused the share: its permissions (or its folder's) do not "
-				     "grant this user access, or the share requires encryption the client did not "
-				     "offer.",
+		[TC_ADMIN_SHARE] =
+			"the server refused the administrative share: ADMIN$ and the drive shares "
+			"(C$, ...) are open to the server's administrators only. A domain account must be "
+			"in the server's Administrators group; a local account other than the built-in "
+			"Administrator is refused over the network by UAC's remote restrictions even when "
+			"it is an administrator.",
+		[TC_ACCESS_DENIED] =
+			"the server refused the share: its permissions (or its folder's) do not "
+			"grant this user access, or the share requires encryption the client did not "
+			"offer.",
 		[TC_BAD_NETWORK_NAME] = "the server has no share by that name: a typo, a share removed or "
 					"renamed, or a path meant for another server.",
 		[TC_OTHER] = "the server refused the share with this status.",
@@ -604,22 +630,25 @@ static void tree_emit(struct kf_rule_ctx *ctx, const struct kf_conn_ix *ci, cons
 	kf_subject_add(ctx, &b, KF_SUBJECT_SERVER, path);
 	kf_subject_add(ctx, &b, KF_SUBJECT_USER, x.user);
 	if (x.ap && x.ap->krb.ticket)
-		kf_subject_principal(ctx, &b, KF_SUBJECT_SERVICE, x.ap->krb.ticket->sname, x.ap->krb.ticket->realm);
+		kf_subject_principal(ctx, &b, KF_SUBJECT_SERVICE, x.ap->krb.ticket->sname,
+				     x.ap->krb.ticket->realm);
 	struct kf_evidence ev = *e;
 	if (sess)
 		kf_evidence_add(&ev, sess->frame);
-	kf_rule_emit(ctx, tree_causes, (struct kf_rule_verdict){ c, KF_SEV_WARNING, KF_CONF_CERTAIN },
-		     (struct kf_rule_words){
-			     kf_rule_fmt(ctx, "SMB server %s refused the share %s to %s from %s: %s%s", srv,
-					 path ? path : "(path not seen)", who, cl, st,
-					 count > 1 ? kf_rule_fmt(ctx, " (%zu times)", count) : ""),
-			     kf_rule_fmt(ctx,
-					 "%s%s answered the TREE_CONNECT to %s with %s (frame %llu): %s Authentication "
-					 "is not what failed.",
-					 logon, srv, path ? path : "a share", st, (unsigned long long)resp->frame,
-					 why[c]),
-			     tree_fix[c] },
-		     &ev, &b);
+	kf_rule_emit(
+		ctx, tree_causes, (struct kf_rule_verdict){ c, KF_SEV_WARNING, KF_CONF_CERTAIN },
+		(struct kf_rule_words){
+			kf_rule_fmt(ctx, "SMB server %s refused the share %s to %s from %s: %s%s", srv,
+				    path ? path : "(path not seen)", who, cl, st,
+				    count > 1 ? kf_rule_fmt(ctx, " (%zu times)", count) : ""),
+			kf_rule_fmt(
+				ctx,
+				"%s%s answered the TREE_CONNECT to %s with %s (frame %llu): %s Authentication "
+				"is not what failed.",
+				logon, srv, path ? path : "a share", st, (unsigned long long)resp->frame,
+				why[c]),
+			tree_fix[c] },
+		&ev, &b);
 }
 
 static void rule_smb_tree_connect_failed(struct kf_rule_ctx *ctx)
@@ -650,7 +679,8 @@ static void rule_smb_tree_connect_failed(struct kf_rule_ctx *ctx)
 		struct kf_at_addr at = kf_result_at_addr(r, &m->dst, m->frame);
 		for (size_t j = 0; j < at.n; j++) {
 			const struct kf_message *o = KF_AT_ADDR_MSG(r, at.v[j]);
-			if (o < m || !KF_AT_ADDR_IS_DST(at.v[j]) || !kf_endpoint_same_addr(&o->src, &m->src) ||
+			if (o < m || !KF_AT_ADDR_IS_DST(at.v[j]) ||
+			    !kf_endpoint_same_addr(&o->src, &m->src) ||
 			    !kf_rule_smb_cmd(o, KF_MSG_SMB_RESPONSE, KF_SMB2_TREE_CONNECT) ||
 			    o->smb->status != m->smb->status || !kf_name_same_nocase(o->smb->tree, path))
 				continue;

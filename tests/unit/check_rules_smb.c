@@ -579,9 +579,10 @@ START_TEST(t_smb_session_kerberos_refused)
 }
 END_TEST
 
-/* SMB1 without extended security: the account of the request is the user;
- * ERRSRV/ERRbadpw (a DOS error) is a logon failure; an empty account with no
- * token is anonymous (info). */
+/* SMB1 without extended security: the account of the request is the user,
+ * a TREE_CONNECT_ANDX chained to it names the share; ERRSRV/ERRbadpw (a DOS
+ * error) is a logon failure; an empty account with no token is anonymous
+ * (info). */
 START_TEST(t_smb_session_smb1)
 {
 	for (int k = 0; k < 3; k++) {
@@ -589,6 +590,11 @@ START_TEST(t_smb_session_smb1)
 		struct kf_message *q = fx_smb(r, 3, KF_MSG_SMB_REQUEST, 1, C, FS);
 		q->carrier = KF_CARRIER_SMB;
 		fx_smb_rec(r, q, KF_SMB1_SESSION_SETUP_ANDX, 0)->account = k == 2 ? NULL : "guest";
+		if (k == 0) { /* a TREE_CONNECT_ANDX chained to the logon: the share it was for */
+			struct kf_message *t = fx_smb(r, 3, KF_MSG_SMB_REQUEST, 1, C, FS);
+			t->carrier = KF_CARRIER_SMB;
+			fx_smb_rec(r, t, KF_SMB1_TREE_CONNECT_ANDX, 0)->tree = "\\\\FS1\\DATA";
+		}
 		struct kf_message *p = fx_smb(r, 4, KF_MSG_SMB_RESPONSE, 1, FS, C);
 		p->carrier = KF_CARRIER_SMB;
 		struct kf_smb_rec *s =
@@ -604,7 +610,9 @@ START_TEST(t_smb_session_smb1)
 						.sev = k == 2 ? KF_SEV_INFO : KF_SEV_ERROR,
 						.conf = KF_CONF_CERTAIN,
 						.frames = "3,4",
-						.user = k == 2 ? "" : "guest" });
+						.user = k == 2 ? "" : "guest",
+						.server = k == 0 ? "10.0.0.30:445,\\\\FS1\\DATA"
+								 : "10.0.0.30:445" });
 		fx_free(r);
 	}
 }
