@@ -84,9 +84,14 @@ static void exchange_of(struct kf_rule_ctx *ctx, const struct kf_conn_ix *ci, co
 	x->req = kf_msg_request(r, resp);
 	size_t n, at = (size_t)(resp - r->messages);
 	const struct kf_conn_msg *cm = kf_conn_ix_find(ci, resp->connection, &n);
-	size_t k = n;
-	while (k && cm[k - 1].ix > at)
-		k--;
+	size_t k = 0, hi = n; /* k: the entries up to resp (binary search: a connection may be long) */
+	while (k < hi) {
+		size_t mid = (k + hi) / 2;
+		if (cm[mid].ix <= at)
+			k = mid + 1;
+		else
+			hi = mid;
+	}
 	/* back from resp to the previous final response */
 	for (; k; k--) {
 		const struct kf_message *m = &r->messages[cm[k - 1].ix];
