@@ -29,7 +29,8 @@ struct kf_rule {
 
 /* The rule tables, one per file, in catalogue order: delegation
  * (rules_deleg.c), HTTP Negotiate's SPN and ticket (rules_http_spn.c) and
- * what HTTP did with the credentials (rules_http_token.c), reaching the KDC
+ * what HTTP did with the credentials (rules_http_token.c), what an SMB
+ * server answered a logon or a share request (rules_smb.c), reaching the KDC
  * (rules_reach.c), encryption types (rules_etype.c), the KDC and AP errors
  * (rules_kdc_errors.c).  Shared helpers: rules_common.h. */
 extern const struct kf_rule kf_rules_deleg[];
@@ -38,6 +39,8 @@ extern const struct kf_rule kf_rules_http_spn[];
 extern const size_t kf_rules_http_spn_count;
 extern const struct kf_rule kf_rules_http_token[];
 extern const size_t kf_rules_http_token_count;
+extern const struct kf_rule kf_rules_smb[];
+extern const size_t kf_rules_smb_count;
 extern const struct kf_rule kf_rules_reach[];
 extern const size_t kf_rules_reach_count;
 extern const struct kf_rule kf_rules_etype[];

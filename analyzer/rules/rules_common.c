@@ -9,6 +9,7 @@
 #include "krb5.h"
 #include "krb5_decrypt.h"
 #include "names.h"
+#include "smb.h"
 #include "stories.h"
 
 /* ---- evidence ------------------------------------------------------------ */
@@ -53,7 +54,8 @@ struct kf_endpoint kf_rule_client_of(const struct kf_message *m)
 	if (kf_message_client(m, &c))
 		return c;
 	bool reply = m->type == KF_KRB_ERROR || m->type == KF_KRB_AS_REP || m->type == KF_KRB_TGS_REP ||
-		     m->type == KF_KRB_AP_REP || m->type == KF_MSG_HTTP_RESPONSE;
+		     m->type == KF_KRB_AP_REP || m->type == KF_MSG_HTTP_RESPONSE ||
+		     m->type == KF_MSG_SMB_RESPONSE;
 	return reply ? m->dst : m->src;
 }
 
@@ -91,6 +93,86 @@ const char *kf_rule_service_of(struct kf_rule_ctx *ctx, const struct kf_message 
 	if (req && req->krb.ticket)
 		return kf_rule_princ(ctx, req->krb.ticket->sname, req->krb.ticket->realm);
 	return NULL;
+}
+
+const char *kf_rule_ticket_holder(struct kf_rule_ctx *ctx, const struct kf_message *ap)
+{
+	const struct kf_result *r = kf_rule_result(ctx);
+	const struct kf_ticket_rec *t = ap->krb.ticket;
+	const char *holder = NULL;
+	struct kf_at_addr at = kf_result_at_addr(r, &ap->src, 0);
+	for (size_t i = 0; t && i < at.n; i++) {
+		const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[i]);
+		if (m->frame > ap->frame)
+			break;
+		if (!KF_AT_ADDR_IS_DST(at.v[i]) || m->carrier != KF_CARRIER_KERBEROS ||
+		    (m->type != KF_KRB_AS_REP && m->type != KF_KRB_TGS_REP) || !m->krb.ticket ||
+		    !m->krb.cname || !kf_name_eq_nocase(m->krb.ticket->sname, t->sname) ||
+		    !kf_name_same_nocase(m->krb.ticket->realm, t->realm))
+			continue;
+		holder = kf_rule_princ(ctx, m->krb.cname, kf_rule_first_of(m->krb.crealm, m->krb.realm));
+	}
+	return holder;
+}
+
+const char *kf_rule_carried_in(const struct kf_message *m)
+{
+	switch (m->carrier) {
+	case KF_CARRIER_HTTP: return "the 401";
+	case KF_CARRIER_SMB:
+	case KF_CARRIER_SMB2: return "the SMB SESSION_SETUP response";
+	case KF_CARRIER_KPASSWD: return "the kpasswd reply";
+	default: return "the service's reply";
+	}
+}
+
+/* ---- SMB ----------------------------------------------------------------- */
+
+bool kf_rule_smb_cmd(const struct kf_message *m, int type, unsigned smb2_command)
+{
+	static const uint8_t smb1[] = { [KF_SMB2_NEGOTIATE] = KF_SMB1_NEGOTIATE,
+					[KF_SMB2_SESSION_SETUP] = KF_SMB1_SESSION_SETUP_ANDX,
+					[KF_SMB2_LOGOFF] = KF_SMB1_LOGOFF_ANDX,
+					[KF_SMB2_TREE_CONNECT] = KF_SMB1_TREE_CONNECT_ANDX };
+	if (m->type != type || !m->smb || smb2_command >= sizeof smb1)
+		return false;
+	return m->carrier == KF_CARRIER_SMB2  ? m->smb->command == smb2_command
+	       : m->carrier == KF_CARRIER_SMB ? m->smb->command == smb1[smb2_command]
+					      : false;
+}
+
+bool kf_rule_unc_server(const char *path, char *buf, size_t len)
+{
+	buf[0] = 0;
+	if (!path || (path[0] != '\\' && path[0] != '/') || (path[1] != '\\' && path[1] != '/') || !len)
+		return false;
+	size_t k = 0;
+	for (const char *p = path + 2; *p && *p != '\\' && *p != '/' && k + 1 < len; p++)
+		buf[k++] = *p;
+	buf[k] = 0;
+	return k > 0;
+}
+
+bool kf_rule_name_is_address(const char *name)
+{
+	static const char v6[] = ".ipv6-literal.net";
+	size_t n = strlen(name), l = sizeof v6 - 1;
+	return kf_rule_is_ip_literal(name) || (n > l && strcasecmp(name + n - l, v6) == 0);
+}
+
+bool kf_rule_offers_kerberos(const struct kf_spnego_rec *sp)
+{
+	for (uint8_t i = 0; sp && i < sp->n_mech_types; i++)
+		if (sp->mech_types[i] && (strcmp(sp->mech_types[i], "kerberos") == 0 ||
+					  strcmp(sp->mech_types[i], "ms-kerberos") == 0))
+			return true;
+	return false;
+}
+
+bool kf_rule_smb_session_ok(const struct kf_message *m)
+{
+	return kf_rule_smb_cmd(m, KF_MSG_SMB_RESPONSE, KF_SMB2_SESSION_SETUP) && m->smb->has_status &&
+	       m->smb->status == 0 && !(m->smb->session_flags & (KF_SMB_SESSION_GUEST | KF_SMB_SESSION_NULL));
 }
 
 /* ---- recovery ------------------------------------------------------------ */
@@ -150,7 +232,9 @@ bool kf_rule_error_recovered(const struct kf_result *r, const struct kf_message 
 		if (!KF_AT_ADDR_IS_DST(at.v[i]) || !kf_endpoint_same_addr(&m->src, &err->src))
 			continue;
 		if (m->type == KF_KRB_AP_REP ||
-		    (m->type == KF_MSG_HTTP_RESPONSE && m->http && m->http->status && m->http->status < 400))
+		    (m->type == KF_MSG_HTTP_RESPONSE && m->http && m->http->status &&
+		     m->http->status < 400) ||
+		    (kf_rule_is_smb(err) && m->connection == err->connection && kf_rule_smb_session_ok(m)))
 			return true;
 	}
 	return false;
@@ -174,29 +258,36 @@ void kf_rule_emit(struct kf_rule_ctx *ctx, const char *const *causes, struct kf_
 
 /* ---- HTTP ---------------------------------------------------------------- */
 
-/* The first message of type in frame on connection conn (0: any) that is a
- * token inside an application protocol, or else an HTTP record. */
+/* The first message of type in frame on connection conn (0: any) that is
+ * what `is` asks for. */
 static const struct kf_message *in_frame(const struct kf_result *r, uint64_t frame, int type, uint32_t conn,
-					 bool token)
+					 bool (*is)(const struct kf_message *))
 {
 	if (!frame)
 		return NULL;
 	for (const struct kf_message *m = kf_msg_at(r, frame, -1);
 	     m && m < r->messages + r->n_messages && m->frame == frame; m++)
-		if (m->type == type && (!conn || m->connection == conn) &&
-		    (token ? kf_msg_in_app_protocol(m) : m->carrier == KF_CARRIER_HTTP))
+		if (m->type == type && (!conn || m->connection == conn) && is(m))
 			return m;
 	return NULL;
 }
 
+static bool is_http_record(const struct kf_message *m) { return m->carrier == KF_CARRIER_HTTP && m->http; }
+static bool is_smb_record(const struct kf_message *m) { return kf_rule_is_smb(m) && m->smb; }
+
 const struct kf_message *kf_rule_tok_at(const struct kf_result *r, uint64_t frame, int type, uint32_t conn)
 {
-	return in_frame(r, frame, type, conn, true);
+	return in_frame(r, frame, type, conn, kf_msg_in_app_protocol);
 }
 
 const struct kf_message *kf_rule_http_at(const struct kf_result *r, uint64_t frame, int type, uint32_t conn)
 {
-	return in_frame(r, frame, type, conn, false);
+	return in_frame(r, frame, type, conn, is_http_record);
+}
+
+const struct kf_message *kf_rule_smb_at(const struct kf_result *r, uint64_t frame, int type, uint32_t conn)
+{
+	return in_frame(r, frame, type, conn, is_smb_record);
 }
 
 const struct kf_message *kf_rule_http_resp(const struct kf_result *r, const struct kf_message *req)
@@ -345,7 +436,7 @@ bool kf_conn_ix_build(const struct kf_result *r, struct kf_conn_ix *ci)
 	if (!ci->v)
 		return false;
 	for (size_t i = 0; i < r->n_messages; i++)
-		if (r->messages[i].carrier == KF_CARRIER_HTTP)
+		if (r->messages[i].carrier == KF_CARRIER_HTTP || kf_rule_is_smb(&r->messages[i]))
 			ci->v[ci->n++] = (struct kf_conn_msg){ r->messages[i].connection, (uint32_t)i };
 	qsort(ci->v, ci->n, sizeof *ci->v, cmp_conn_msg);
 	return true;

@@ -36,7 +36,7 @@ static inline bool kf_rule_is_krb_error(const struct kf_message *m) { return m->
 static inline const char *kf_rule_first_of(const char *a, const char *b) { return a ? a : b; }
 
 /* The client end of a message: its story's client (kf_message_client), else
- * the destination of a reply and the source of anything else. */
+ * the destination of a reply (an SMB response too) and the source of anything else. */
 struct kf_endpoint kf_rule_client_of(const struct kf_message *m);
 /* The name of a KRB-ERROR code, "KRB-ERROR" when unknown. */
 const char *kf_rule_err_name(int32_t code);
@@ -48,6 +48,15 @@ const char *kf_rule_user_of(struct kf_rule_ctx *ctx, const struct kf_message *er
 /* The principal asked for: the error's sname, the request's or its ticket's; NULL. */
 const char *kf_rule_service_of(struct kf_rule_ctx *ctx, const struct kf_message *err,
 			       const struct kf_message *req);
+/* The user a Kerberos AP-REQ speaks for: whom the KDC issued its ticket to
+ * (the cname of the last AS-REP or TGS-REP to the client with that ticket;
+ * a front end's S4U2Proxy ticket names the user it acts for); NULL when the
+ * capture does not hold that exchange. */
+const char *kf_rule_ticket_holder(struct kf_rule_ctx *ctx, const struct kf_message *ap);
+/* What carried a service's answer inside its application protocol, for the
+ * words: "the 401" (HTTP), "the SMB SESSION_SETUP response", "the kpasswd
+ * reply", else "the service's reply". */
+const char *kf_rule_carried_in(const struct kf_message *m);
 
 /* Did the client get past this error at once, within KF_RULE_RECOVERY_US?
  * KDC errors: the same client got an AS-REP for the same user (case
@@ -55,8 +64,10 @@ const char *kf_rule_service_of(struct kf_rule_ctx *ctx, const struct kf_message 
  * TGS-REP for the same service; without the request in the capture, a
  * krbtgt sname with a cname stands for an AS request.  Service errors: the
  * same server answered the same client with an AP-REP or an HTTP status
- * below 400.  (Wider than kf_error_recovered, which needs the request and
- * compares names exactly; the KDC error, clock and etype rules use this.) */
+ * below 400, or (an error inside SMB) a SESSION_SETUP succeeded on the same
+ * connection (kf_rule_smb_session_ok).  (Wider than kf_error_recovered,
+ * which needs the request and compares names exactly; the KDC error, clock
+ * and etype rules use this.) */
 bool kf_rule_error_recovered(const struct kf_result *r, const struct kf_message *err);
 
 /* ---- facts, verdict, words ---------------------------------------------------
@@ -77,6 +88,31 @@ struct kf_rule_words {
 /* The finding of verdict v (cause causes[v.cause]) with its words, evidence and subject. */
 void kf_rule_emit(struct kf_rule_ctx *ctx, const char *const *causes, struct kf_rule_verdict v,
 		  struct kf_rule_words w, const struct kf_evidence *e, const struct kf_subject_b *b);
+
+/* ---- SMB ----------------------------------------------------------------- */
+
+static inline bool kf_rule_is_smb(const struct kf_message *m)
+{
+	return m->carrier == KF_CARRIER_SMB || m->carrier == KF_CARRIER_SMB2;
+}
+/* An SMB record (SMB-REQUEST / SMB-RESPONSE) of this command, SMB2's number
+ * (KF_SMB2_NEGOTIATE, _SESSION_SETUP, _TREE_CONNECT: SMB1's commands match
+ * too). */
+bool kf_rule_smb_cmd(const struct kf_message *m, int type, unsigned smb2_command);
+/* A SESSION_SETUP response with STATUS_SUCCESS that is not a guest or null
+ * session: the client is logged on. */
+bool kf_rule_smb_session_ok(const struct kf_message *m);
+/* The SMB record (SMB-REQUEST, SMB-RESPONSE) of type in frame, on
+ * connection conn (0: any); NULL if none. */
+const struct kf_message *kf_rule_smb_at(const struct kf_result *r, uint64_t frame, int type, uint32_t conn);
+/* The server of a share path "\\server\share" (as written) into buf; false
+ * when the path names none (an SMB1 "IPC$"). */
+bool kf_rule_unc_server(const char *path, char *buf, size_t len);
+/* A server name that is an address: an IPv4 or IPv6 literal, or Windows'
+ * "fd00-1.ipv6-literal.net" form of one. */
+bool kf_rule_name_is_address(const char *name);
+/* Does a SPNEGO mechanism list offer Kerberos ("kerberos", "ms-kerberos")? */
+bool kf_rule_offers_kerberos(const struct kf_spnego_rec *sp);
 
 /* ---- HTTP ---------------------------------------------------------------- */
 
@@ -126,12 +162,21 @@ void kf_rule_subject_tgs(struct kf_rule_ctx *ctx, struct kf_subject_b *b, const 
  * nothing when it stayed closed). */
 void kf_rule_subject_ticket_user(struct kf_rule_ctx *ctx, struct kf_subject_b *b, const struct kf_message *m);
 
-/* ntlm-fallback (rules_http_ntlm.c), a row of rules_http_spn.c's table. */
+/* ntlm-fallback (rules_http_ntlm.c for HTTP, rules_smb_ntlm.c for SMB), a
+ * row of rules_http_spn.c's table.  Its causes: HTTP's, then SMB's (each
+ * file words its own, in this order). */
+#define KF_NTLM_HTTP_CAUSES                                                                                  \
+	"spn-unknown", "kdc-error", "server-offers-only-ntlm", "ticket-not-used", "app-chose-ntlm",          \
+		"ip-address", "no-kdc-traffic", "no-ticket-request"
+#define KF_NTLM_SMB_CAUSES                                                                                   \
+	"smb-spn-unknown", "smb-kdc-error", "smb-local-account", "smb-ticket-not-used", "smb-ip-address",    \
+		"smb-app-chose-ntlm", "smb-no-server-name", "smb-no-kdc-traffic", "smb-no-ticket-request"
 extern const char *const kf_ntlm_fallback_causes[];
 void kf_rule_ntlm_fallback(struct kf_rule_ctx *ctx);
+void kf_rule_ntlm_fallback_smb(struct kf_rule_ctx *ctx);
 
-/* HTTP-carried messages by connection, then frame: one connection's messages
- * without scanning the capture for each connection. */
+/* The messages of application protocols (HTTP, SMB) by connection, then
+ * frame: one connection's messages without scanning the capture for each. */
 struct kf_conn_msg {
 	uint32_t conn, ix; /* ix: index in r->messages */
 };

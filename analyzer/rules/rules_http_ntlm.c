@@ -1,6 +1,7 @@
 /* rules_http_ntlm.c - ntlm-fallback: HTTP Negotiate (or plain HTTP
  * authentication) that ended up as NTLM, and why Kerberos was not used
- * (DIAGNOSES.md; RFC 4559).  A row of rules_http_spn.c's table. */
+ * (DIAGNOSES.md; RFC 4559).  A row of rules_http_spn.c's table; SMB's half
+ * is rules_smb_ntlm.c. */
 #include <string.h>
 #include <strings.h>
 
@@ -23,11 +24,7 @@ enum ntlm_cause {
 	NTLM_NO_KDC_TRAFFIC,    /* nothing from the client to a KDC */
 	NTLM_NO_TICKET_REQUEST, /* KDC traffic, but no request for HTTP/<host> */
 };
-const char *const kf_ntlm_fallback_causes[] = {
-	"spn-unknown",     "kdc-error",         "server-offers-only-ntlm",
-	"ticket-not-used", "app-chose-ntlm",    "ip-address",
-	"no-kdc-traffic",  "no-ticket-request", NULL
-};
+const char *const kf_ntlm_fallback_causes[] = { KF_NTLM_HTTP_CAUSES, KF_NTLM_SMB_CAUSES, NULL };
 
 /* What the capture shows of one client's NTLM to one host and port. */
 struct ntlm_facts {
@@ -398,4 +395,5 @@ void kf_rule_ntlm_fallback(struct kf_rule_ctx *ctx)
 		kf_free(done);
 	}
 	kf_free(ci.v);
+	kf_rule_ntlm_fallback_smb(ctx);
 }

@@ -442,6 +442,29 @@ static struct kf_rule_words aperr_words(struct kf_rule_ctx *ctx, const struct ap
 			"KRB5_NT_PRINCIPAL -out http.keytab`). Compare `kvno %s` on a client with `klist -kte <keytab>` on "
 			"the server: the kvno must match.",
 			sname, sname, sname, realm, sname);
+	} else if (kf_rule_is_smb(err)) {
+		const char *slash = strchr(sname, '/');
+		const char *host = slash ? slash + 1 : sname;
+		reason = kf_rule_fmt(
+			ctx,
+			"The SMB server could not decrypt the ticket with the key it has for %s. A Windows file server "
+			"decrypts cifs/ tickets with its computer account's key, so the KDC encrypted this one for "
+			"another account or another key: the name %s leads to another machine than the one that owns "
+			"the SPN (a stale DNS record, a hosts-file entry, an alias or cluster name registered on "
+			"another computer), the SPN (cifs/ or the HOST/ it maps to) is registered on two accounts, or "
+			"the server's computer account password is out of step with the domain (a restored snapshot, "
+			"a machine reinstalled under the same name; a Samba server's keytab not re-exported).",
+			sname, host);
+		fix = kf_rule_fmt(
+			ctx,
+			"Check that %s resolves to this server (`nslookup %s`), find the account that owns the SPN "
+			"(`setspn -Q cifs/%s` and `setspn -Q HOST/%s`: Active Directory finds cifs/ through HOST/; "
+			"`setspn -X` lists duplicates, `setspn -D` removes the wrong one), and check the server's "
+			"secure channel on the server (`nltest /sc_verify:<domain>`, `Test-ComputerSecureChannel "
+			"-Repair`; Samba: `net ads testjoin`, then `net ads keytab create`). Then purge the client's "
+			"tickets (`klist purge`; for a computer's own connections `klist -li 0x3e7 purge`) and "
+			"connect again.",
+			host, host, host, host);
 	} else {
 		reason = kf_rule_fmt(
 			ctx,
@@ -474,8 +497,10 @@ static struct kf_rule_words aperr_words(struct kf_rule_ctx *ctx, const struct ap
 				    : "",
 			    kt_cause ? ": " : "", kt_cause ? kt_cause : ""),
 		kf_rule_fmt(ctx, "%s%s answered %s (%d) to the AP-REQ in frame %llu (%s%s). %s%s%s",
-			    err->carrier == KF_CARRIER_HTTP ? "The web server " : "The service ", where,
-			    kf_rule_err_name(code), code,
+			    err->carrier == KF_CARRIER_HTTP ? "The web server "
+			    : kf_rule_is_smb(err)           ? "The SMB server "
+							    : "The service ",
+			    where, kf_rule_err_name(code), code,
 			    (unsigned long long)(f->asked ? f->asked->frame : 0), tinfo,
 			    f->issued ? kf_rule_fmt(ctx, ", issued by the KDC in frame %llu",
 						    (unsigned long long)f->issued->frame)

@@ -16,30 +16,6 @@
 #include "rules_common.h"
 #include "stories.h"
 
-/* The user a Kerberos AP-REQ speaks for: whom the KDC issued its ticket to
- * (the cname of the last AS-REP or TGS-REP to the client with that ticket;
- * a front end's S4U2Proxy ticket names the user it acts for); NULL when the
- * capture does not hold that exchange. */
-static const char *ticket_holder(struct kf_rule_ctx *ctx, const struct kf_message *ap)
-{
-	const struct kf_result *r = kf_rule_result(ctx);
-	const struct kf_ticket_rec *t = ap->krb.ticket;
-	const char *holder = NULL;
-	struct kf_at_addr at = kf_result_at_addr(r, &ap->src, 0);
-	for (size_t i = 0; t && i < at.n; i++) {
-		const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[i]);
-		if (m->frame > ap->frame)
-			break;
-		if (!KF_AT_ADDR_IS_DST(at.v[i]) || m->carrier != KF_CARRIER_KERBEROS ||
-		    (m->type != KF_KRB_AS_REP && m->type != KF_KRB_TGS_REP) || !m->krb.ticket ||
-		    !m->krb.cname || !kf_name_eq_nocase(m->krb.ticket->sname, t->sname) ||
-		    !kf_name_same_nocase(m->krb.ticket->realm, t->realm))
-			continue;
-		holder = kf_rule_princ(ctx, m->krb.cname, kf_rule_first_of(m->krb.crealm, m->krb.realm));
-	}
-	return holder;
-}
-
 /* Whom an HTTP request with credentials concerns: its client and server,
  * the service of the ticket it presented, and the user (the ticket's
  * holder, or the NTLM user). */
@@ -52,7 +28,7 @@ static void subject_request(struct kf_rule_ctx *ctx, struct kf_subject_b *b, con
 	if (ap && ap->krb.ticket) {
 		kf_subject_add(ctx, b, KF_SUBJECT_SERVICE,
 			       kf_rule_princ(ctx, ap->krb.ticket->sname, ap->krb.ticket->realm));
-		kf_subject_add(ctx, b, KF_SUBJECT_USER, ticket_holder(ctx, ap));
+		kf_subject_add(ctx, b, KF_SUBJECT_USER, kf_rule_ticket_holder(ctx, ap));
 	}
 	const struct kf_message *au =
 		kf_rule_tok_at(r, req->frame, KF_MSG_NTLM_AUTHENTICATE, req->connection);

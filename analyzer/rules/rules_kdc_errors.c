@@ -331,6 +331,7 @@ enum kdc_slot {
 	W_CLIENT,
 	W_SNAME,
 	W_SPN,
+	W_SPN_NOTE,
 	W_TIMES,
 	W_DETAILS,
 	W_CODE_NAME,
@@ -340,8 +341,8 @@ enum kdc_slot {
 	W__COUNT
 };
 static const char *const kdc_slot_names[W__COUNT] = {
-	"who", "user",  "service", "target",    "by",   "by_addr",   "client",  "sname",
-	"spn", "times", "details", "code_name", "code", "requested", "offered",
+	"who", "user",     "service", "target",  "by",        "by_addr", "client",    "sname",
+	"spn", "spn_note", "times",   "details", "code_name", "code",    "requested", "offered",
 };
 
 static const char *from_whom(struct kf_rule_ctx *ctx, const struct kf_message *err)
@@ -365,6 +366,35 @@ static void offered_etypes(const struct kf_message *req, char *buf, size_t len)
 	}
 }
 
+/* The SPN an error is about: a KDC's error names what was asked (its sname);
+ * a service's names the service's own account, so the ticket the client
+ * presented says which SPN it used; else an example by the carrier. */
+static const char *spn_of(const struct kf_message *err, const struct kf_message *req, const char *svc)
+{
+	if (err->carrier == KF_CARRIER_KERBEROS)
+		return svc && err->krb.sname ? err->krb.sname : "HTTP/host.fqdn";
+	if (req && req->krb.ticket)
+		return req->krb.ticket->sname;
+	if (err->krb.sname && strchr(err->krb.sname, '/'))
+		return err->krb.sname;
+	return kf_rule_is_smb(err) ? "cifs/host.fqdn" : "HTTP/host.fqdn";
+}
+
+/* For a file server's SPN (cifs/NAME): how Active Directory finds it. */
+static const char *spn_note(struct kf_rule_ctx *ctx, const char *spn)
+{
+	if (strncasecmp(spn, "cifs/", 5) != 0)
+		return "";
+	const char *host = spn + 5;
+	return kf_rule_fmt(
+		ctx,
+		" A file server's cifs/ SPN is not registered as such: Active Directory maps cifs/ "
+		"to the HOST/ SPNs of the server's computer account, so look for HOST/%s (`setspn -Q "
+		"HOST/%s`), and give a server another name with `netdom computername <server> "
+		"/add:<alias FQDN>` (it registers the HOST/ SPNs).",
+		host, host);
+}
+
 /* The values of the template slots for an error met count times. */
 static void kdc_slots(struct kf_rule_ctx *ctx, const struct kf_message *err, const struct kf_message *req,
 		      size_t count, const char *v[W__COUNT])
@@ -383,7 +413,8 @@ static void kdc_slots(struct kf_rule_ctx *ctx, const struct kf_message *err, con
 	v[W_BY] = user ? user : "the client";
 	v[W_BY_ADDR] = user ? user : v[W_CLIENT];
 	v[W_SNAME] = err->krb.sname ? err->krb.sname : "";
-	v[W_SPN] = svc && err->krb.sname ? err->krb.sname : "HTTP/host.fqdn";
+	v[W_SPN] = spn_of(err, req, svc);
+	v[W_SPN_NOTE] = spn_note(ctx, v[W_SPN]);
 	v[W_TIMES] = count > 1 ? kf_rule_fmt(ctx, " (%zu times)", count) : "";
 	v[W_DETAILS] = err_details(ctx, err);
 	v[W_CODE_NAME] = kf_rule_err_name(err->krb.error_code);

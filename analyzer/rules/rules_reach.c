@@ -267,6 +267,11 @@ static bool kdc_reference(const struct kf_result *r, const struct kf_endpoint *n
 
 static bool agrees(int64_t d) { return d <= AGREE_US && d >= -AGREE_US; }
 
+/* Kerberos' usual tolerance (5 min: MIT's clockskew, AD's policy default).  A
+ * sender whose stime is within it of the capture's time cannot by its own
+ * offset have refused a client that agreed with the capture. */
+#define TOLERANCE_US (300ll * 1000000ll)
+
 /* Which clock is off (docs/rules.md). */
 enum skew_cause { SKEW_CLIENT, SKEW_KDC, SKEW_SERVICE, SKEW_UNDETERMINED };
 static const char *const skew_causes[] = { "client-clock", "kdc-clock", "service-clock", "undetermined",
@@ -284,9 +289,10 @@ enum skew_measure {
 
 /* The KRB_AP_ERR_SKEW errors between one client and one sender. */
 struct skew_facts {
-	bool kdc;        /* the sender is a KDC (port 88), else a service */
-	bool has_stime;  /* an error carries the sender's time */
-	bool sender_off; /* that time is more than AGREE_US from the capture's */
+	bool kdc;          /* the sender is a KDC (port 88), else a service */
+	bool has_stime;    /* an error carries the sender's time */
+	bool sender_off;   /* that time is more than TOLERANCE_US from the capture's */
+	int64_t sender_us; /* that time minus the capture's */
 	enum skew_measure how;
 	int64_t offset_us;       /* what was measured, signed as the measure says */
 	struct kf_endpoint ref;  /* SKEW_SENDER_VS_KDC: the KDC whose clock agrees */
@@ -329,7 +335,8 @@ static void skew_measure(const struct kf_result *r, const struct kf_message *err
 		return;
 	}
 	int64_t e = krb_time_us(t->krb.stime, t->krb.susec) - (int64_t)t->ts_us;
-	f->sender_off = !agrees(e);
+	f->sender_us = e;
+	f->sender_off = e > TOLERANCE_US || e < -TOLERANCE_US;
 	int64_t koff = 0;
 	if (t->krb.has_ctime) {
 		f->how = SKEW_BY_CTIME;
@@ -342,10 +349,25 @@ static void skew_measure(const struct kf_result *r, const struct kf_message *err
 				 ? SKEW_SENDER_VS_KDC
 				 : SKEW_SENDER_VS_CAPTURE;
 	} else {
-		/* The sender agrees with the capture: the client is off.  Its
-		 * timestamp is encrypted; the request's end time tells how far. */
+		/* The sender is within the tolerance of the capture: the client is
+		 * off.  Its timestamp is encrypted; the request's end time tells how
+		 * far. */
 		f->how = till_estimate(req, &f->offset_us) ? SKEW_CLIENT_ESTIMATED : SKEW_CLIENT_UNMEASURED;
 	}
+}
+
+/* How the sender's stime compares with the capture's time when the client
+ * is the one off: it agrees, or it is off by less than the tolerance. */
+static const char *sender_within(struct kf_rule_ctx *ctx, const struct skew_facts *f)
+{
+	if (agrees(f->sender_us))
+		return "agrees with the capture's time";
+	char dur[48];
+	fmt_duration(dur, sizeof dur, (uint64_t)(f->sender_us < 0 ? -f->sender_us : f->sender_us));
+	return kf_rule_fmt(ctx,
+			   "is %s %s the capture's time, less than the 5-minute tolerance: its clock alone "
+			   "cannot explain the refusal",
+			   dur, f->sender_us > 0 ? "ahead of" : "behind");
 }
 
 /* "client clock 10 min behind the KDC" (who) and how it was measured. */
@@ -388,21 +410,21 @@ static void skew_words(struct kf_rule_ctx *ctx, const struct skew_facts *f, cons
 		*who = kf_rule_fmt(ctx, "client clock about %s %s %s", dur, d < 0 ? "behind" : "ahead of",
 				   the);
 		*how = kf_rule_fmt(ctx,
-				   "%s's stime agrees with the capture's time, so its clock is "
-				   "right. The client's own timestamp is encrypted, but its request asks "
-				   "for a ticket ending %s %s a whole number of hours after the capture's "
-				   "time: the client computed \"now + lifetime\" from a clock %s %s "
-				   "(an estimate, assuming a whole-hour ticket lifetime).",
-				   f->kdc ? "The KDC" : "The service", dur, d < 0 ? "short of" : "beyond",
-				   dur, d < 0 ? "behind" : "ahead");
+				   "%s's stime %s%s. The client's own timestamp is encrypted, but its "
+				   "request asks for a ticket ending %s %s a whole number of hours after "
+				   "the capture's time: the client computed \"now + lifetime\" from a "
+				   "clock %s %s (an estimate, assuming a whole-hour ticket lifetime).",
+				   f->kdc ? "The KDC" : "The service", sender_within(ctx, f),
+				   agrees(f->sender_us) ? ", so its clock is right" : "", dur,
+				   d < 0 ? "short of" : "beyond", dur, d < 0 ? "behind" : "ahead");
 		break;
 	case SKEW_CLIENT_UNMEASURED:
 		*who = kf_rule_fmt(ctx, "client clock off from %s by more than the tolerance", the);
 		*how = kf_rule_fmt(ctx,
-				   "%s's stime agrees with the capture's time, so the client's "
-				   "clock is the one that is off; the client's timestamp is encrypted, so "
-				   "the amount is not visible (more than the 5-minute default).",
-				   f->kdc ? "The KDC" : "The service");
+				   "%s's stime %s, so the client's clock is the one that is off; the "
+				   "client's timestamp is encrypted, so the amount is not visible (more than "
+				   "the 5-minute default).",
+				   f->kdc ? "The KDC" : "The service", sender_within(ctx, f));
 		break;
 	case SKEW_NO_TIME:
 	default:
@@ -439,7 +461,8 @@ static void skew_emit(struct kf_rule_ctx *ctx, const struct kf_message *err, con
 		ctx,
 		"%s refused the %s because the time in it is too far from its own clock (Kerberos accepts 5 "
 		"minutes of difference by default; timestamps are UTC, so time zones do not matter). %s %s",
-		f->kdc ? kf_rule_fmt(ctx, "The KDC (%s)", sv) : kf_rule_fmt(ctx, "The service at %s", sv),
+		f->kdc ? kf_rule_fmt(ctx, "The KDC (%s)", sv)
+		       : kf_rule_fmt(ctx, "The %s at %s", kf_rule_is_smb(err) ? "SMB server" : "service", sv),
 		f->kdc ? "request (its pre-authentication timestamp or authenticator)"
 		       : "AP-REQ's authenticator",
 		how,
@@ -450,8 +473,11 @@ static void skew_emit(struct kf_rule_ctx *ctx, const struct kf_message *err, con
 		: f->kdc
 			? "Without a TGT the client cannot get service tickets: Negotiate falls back to NTLM or the "
 			  "user is prompted."
-			: "The service rejects every ticket from this client until the clocks agree (the 401 "
-			  "carries the error inside SPNEGO).");
+			: kf_rule_fmt(
+				  ctx,
+				  "The service rejects every ticket from this client until the clocks agree "
+				  "(%s carries the error inside SPNEGO).",
+				  kf_rule_carried_in(err)));
 	in.frames = frames;
 	in.n_frames = nf;
 	in.subject = subject;

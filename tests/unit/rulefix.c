@@ -85,6 +85,24 @@ struct kf_message *fx_http(struct kf_result *r, uint64_t frame, int type, uint32
 	return m;
 }
 
+struct kf_message *fx_smb(struct kf_result *r, uint64_t frame, int type, uint32_t conn, const char *src,
+			  const char *dst)
+{
+	struct kf_message *m = fx_msg(r, frame, KF_CARRIER_SMB2, type, src, dst);
+	m->transport = KF_TRANSPORT_TCP;
+	m->connection = conn;
+	return m;
+}
+
+struct kf_smb_rec *fx_smb_rec(struct kf_result *r, struct kf_message *m, uint16_t command, uint32_t status)
+{
+	m->smb = kf_arena_zalloc(&r->arena, sizeof(*m->smb));
+	m->smb->command = command;
+	m->smb->has_status = m->type == KF_MSG_SMB_RESPONSE;
+	m->smb->status = status;
+	return m->smb;
+}
+
 struct kf_http_rec *fx_http_rec(struct kf_result *r, struct kf_message *m)
 {
 	m->http = kf_arena_zalloc(&r->arena, sizeof(*m->http));
@@ -101,6 +119,28 @@ struct kf_ticket_rec *fx_ticket(struct kf_result *r, const char *sname, const ch
 	t->has_kvno = kvno != 0;
 	t->kvno = kvno;
 	return t;
+}
+
+void fx_tgs(struct kf_result *r, uint64_t f, const char *client, const char *kdc, const char *sname,
+	    int32_t err)
+{
+	struct kf_message *q = fx_krb(r, f, KF_KRB_TGS_REQ, client, kdc);
+	q->krb.sname = sname;
+	q->krb.realm = "LAB.TEST";
+	q->krb.ticket = fx_ticket(r, "krbtgt/LAB.TEST", "LAB.TEST", 18, 1);
+	if (err) {
+		struct kf_message *e = fx_krb(r, f + 1, KF_KRB_ERROR, kdc, client);
+		e->krb.error_code = err;
+		e->krb.sname = sname;
+		e->krb.realm = "LAB.TEST";
+		fx_link(r, f, KF_KRB_TGS_REQ, f + 1, KF_KRB_ERROR);
+	} else {
+		struct kf_message *p = fx_krb(r, f + 1, KF_KRB_TGS_REP, kdc, client);
+		p->krb.cname = "alice";
+		p->krb.crealm = "LAB.TEST";
+		p->krb.ticket = fx_ticket(r, sname, "LAB.TEST", 18, 2);
+		fx_link(r, f, KF_KRB_TGS_REQ, f + 1, KF_KRB_TGS_REP);
+	}
 }
 
 void fx_challenges(struct kf_result *r, struct kf_http_rec *h, const char *a, const char *b)
@@ -212,4 +252,40 @@ int fx_subject_has(const struct kf_finding *f, enum kf_subject_kind k, const cha
 		if (strcmp(f->subject.v[k][i], s) == 0)
 			return 1;
 	return 0;
+}
+
+const char *fx_frames(const struct kf_finding *f)
+{
+	static char buf[1024];
+	buf[0] = 0;
+	for (size_t i = 0; i < f->n_frames; i++)
+		snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%llu", i ? "," : "",
+			 (unsigned long long)f->frames[i]);
+	return buf;
+}
+
+const char *fx_subject_str(const struct kf_finding *f, enum kf_subject_kind k)
+{
+	static char buf[1024];
+	buf[0] = 0;
+	for (unsigned i = 0; i < f->subject.n[k]; i++)
+		snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", i ? "," : "",
+			 f->subject.v[k][i]);
+	return buf;
+}
+
+const struct kf_finding *fx_expect(const struct kf_result *r, const struct fx_want *w)
+{
+	const struct kf_finding *f = fx_find(r, w->rule);
+	ck_assert_msg(f != NULL, "no %s finding", w->rule);
+	ck_assert_str_eq(f->cause, w->cause);
+	ck_assert_int_eq(f->severity, w->sev);
+	ck_assert_int_eq(f->confidence, w->conf);
+	if (w->frames)
+		ck_assert_str_eq(fx_frames(f), w->frames);
+	const char *subject[KF_SUBJECT__COUNT] = { w->client, w->user, w->service, w->server, w->kdc };
+	for (int k = 0; k < KF_SUBJECT__COUNT; k++)
+		if (subject[k])
+			ck_assert_str_eq(fx_subject_str(f, (enum kf_subject_kind)k), subject[k]);
+	return f;
 }
