@@ -47,6 +47,8 @@ enum kf_rule_class {
 	KF_RULE_PLAIN = 0,  /* stands on its own */
 	KF_RULE_ROOT_CAUSE, /* explains errors: takes generic findings on the same frames */
 	KF_RULE_GENERIC,    /* names one error; dropped when a root cause explains its frames */
+	KF_RULE_OUTCOME,    /* reports a refusal (a failed SMB logon); dropped when a root cause at
+			     * least as severe explains its frames (a warning never hides it) */
 };
 
 /* A rule's window: the span of capture time around a message that the rule

@@ -431,11 +431,12 @@ static void apply_precedence(struct kf_rule_ctx *ctx)
 	struct kf_arena *a = &ctx->r->arena;
 	for (size_t g = 0; g < ctx->n; g++) {
 		struct work_finding *gw = &ctx->w[g];
-		if (gw->rule->info.cls != KF_RULE_GENERIC)
+		if (gw->rule->info.cls != KF_RULE_GENERIC && gw->rule->info.cls != KF_RULE_OUTCOME)
 			continue;
 		for (size_t k = 0; k < ctx->n; k++) {
 			struct work_finding *rw = &ctx->w[k];
 			if (rw->dropped || rw->rule->info.cls != KF_RULE_ROOT_CAUSE ||
+			    (gw->rule->info.cls == KF_RULE_OUTCOME && rw->f.severity < gw->f.severity) ||
 			    !frames_meet(&gw->f, &rw->f))
 				continue;
 			size_t n = rw->f.n_frames + gw->f.n_frames;

@@ -99,7 +99,10 @@ const char *kf_rule_ticket_holder(struct kf_rule_ctx *ctx, const struct kf_messa
 {
 	const struct kf_result *r = kf_rule_result(ctx);
 	const struct kf_ticket_rec *t = ap->krb.ticket;
-	const char *holder = NULL;
+	const char *holder = NULL, *cname, *crealm;
+	/* the reply that issued this very ticket, through hidden names */
+	if (kf_ticket_client(r, t, &cname, &crealm) && !kf_name_is_anonymous(cname, crealm))
+		return kf_rule_princ(ctx, cname, crealm);
 	struct kf_at_addr at = kf_result_at_addr(r, &ap->src, 0);
 	for (size_t i = 0; t && i < at.n; i++) {
 		const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[i]);

@@ -311,6 +311,29 @@ static void fwd_front_end(const struct kf_result *r, struct fwd_facts *f)
 	}
 }
 
+/* Where the front end presented the ticket issued to itself: the back end's
+ * AP-REQ and what answered it (a token, or an SMB response), as evidence. */
+static void fwd_back_end(const struct kf_result *r, struct fwd_facts *f)
+{
+	const struct kf_ticket_rec *own = f->own_rep ? f->own_rep->krb.ticket : NULL;
+	if (!own || !own->cipher_hash)
+		return;
+	struct kf_at_addr at = kf_result_at_addr(r, &f->hq->dst, f->own_rep->frame);
+	for (size_t j = 0; j < at.n; j++) {
+		const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[j]);
+		if (m->type != KF_KRB_AP_REQ || KF_AT_ADDR_IS_DST(at.v[j]) || !m->krb.ticket ||
+		    m->krb.ticket->cipher_hash != own->cipher_hash)
+			continue;
+		kf_evidence_add_msg(&f->fs, m);
+		kf_evidence_add_msg(&f->fs, kf_msg_reply(r, m));
+		/* an SMB logon answered without a token: the SESSION_SETUP response */
+		const struct kf_message *rec = kf_msg_at(r, m->frame, KF_MSG_SMB_REQUEST);
+		if (rec && rec->connection == m->connection)
+			kf_evidence_add_msg(&f->fs, kf_msg_reply(r, rec));
+		return;
+	}
+}
+
 /* The client's forwarded-TGT requests before it presented the ticket: the
  * refused ones are evidence. */
 static void fwd_client(const struct kf_result *r, struct fwd_facts *f)
@@ -600,6 +623,7 @@ static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 		kf_evidence_add(&f.fs, hr->frame);
 		kf_evidence_add_msg(&f.fs, f.own_req);
 		kf_evidence_add_msg(&f.fs, f.own_rep);
+		fwd_back_end(r, &f);
 		if (!f.refusal)
 			fwd_decrypted(r, &f);
 		fwd_report(ctx, &f);

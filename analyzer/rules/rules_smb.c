@@ -702,7 +702,7 @@ static void rule_smb_tree_connect_failed(struct kf_rule_ctx *ctx)
 /* ---- the table ------------------------------------------------------------ */
 
 const struct kf_rule kf_rules_smb[] = {
-	{ { "smb-session-failed", KF_SEV_ERROR, KF_RULE_PLAIN, KF_RULE_RECOVERY_US,
+	{ { "smb-session-failed", KF_SEV_ERROR, KF_RULE_OUTCOME, KF_RULE_RECOVERY_US,
 	    "an SMB SESSION_SETUP failed with a status no Kerberos rule explains (wrong password, account "
 	    "state, restrictions, the server's secure channel)",
 	    sess_causes },
