@@ -38,8 +38,13 @@ static int kind_of(struct kf_span s)
 	return KF_SMB_NONE;
 }
 
+/* Said once per PDU for each reason: a compound of damaged commands must not
+ * fill the caller's event sink with the same event and push out the others
+ * (the sink keeps repeats in slots of their own until it is full). */
 static void malformed(struct kf_smb_pdu *out, struct kf_events *ev, const char *why)
 {
+	if (out->why == why)
+		return;
 	if (!out->why)
 		out->why = why;
 	kf_events_add(ev, KF_EV_SMB_MALFORMED);

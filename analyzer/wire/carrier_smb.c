@@ -38,10 +38,14 @@ struct smb_dir {
 	struct kf_gather g; /* the PDU's bytes (its buffer is kept for the next) */
 };
 
-/* A request whose response has not come yet. */
+/* A request whose response has not come yet, known by its message id; in
+ * SMB1 by its command too, as the commands of an AndX chain share their
+ * header's MID.  (In SMB2 the id alone: the SMB2 NEGOTIATE response to an
+ * SMB1 NEGOTIATE answers it.) */
 struct smb_pending {
 	bool used;
 	uint64_t msg_id;
+	int command;    /* SMB1: the command; SMB2: -1 */
 	uint32_t rec;   /* its SMB-REQUEST record */
 	uint32_t token; /* the token it carried, 0 none */
 	const char *tree;
@@ -99,23 +103,27 @@ static const char *name_text(struct kf_run *r, struct kf_span s, bool unicode)
 	return kf_arena_strndup(&r->res->arena, buf, n);
 }
 
-static struct smb_pending *pending_find(struct smb_state *s, uint64_t msg_id)
+/* command: the SMB1 command to match, or -1 for any (SMB2). */
+static struct smb_pending *pending_find(struct smb_state *s, uint64_t msg_id, int command)
 {
 	for (unsigned i = 0; i < SMB_PENDING; i++)
-		if (s->pend[i].used && s->pend[i].msg_id == msg_id)
+		if (s->pend[i].used && s->pend[i].msg_id == msg_id &&
+		    (command < 0 || s->pend[i].command == command))
 			return &s->pend[i];
 	return NULL;
 }
 
-static void pending_add(struct smb_state *s, uint64_t msg_id, uint32_t rec, uint32_t token, const char *tree)
+static void pending_add(struct smb_state *s, uint64_t msg_id, int command, uint32_t rec, uint32_t token,
+			const char *tree)
 {
-	struct smb_pending *p = pending_find(s, msg_id);
+	struct smb_pending *p = pending_find(s, msg_id, command);
 	if (!p) { /* the oldest slot is reused: its response is no longer matched */
 		p = &s->pend[s->next_pend];
 		s->next_pend = (uint8_t)((s->next_pend + 1) % SMB_PENDING);
 	}
 	p->used = true;
 	p->msg_id = msg_id;
+	p->command = command;
 	p->rec = rec;
 	p->token = token;
 	p->tree = tree;
@@ -167,7 +175,8 @@ static void on_command(struct kf_run *r, struct kf_conn *c, int dir, const struc
 	if (!cmd->response)
 		rec->tree = path_text(r, cmd);
 
-	struct smb_pending *req = cmd->response ? pending_find(s, cmd->msg_id) : NULL;
+	int match = kind == KF_SMB_1 ? cmd->command : -1;
+	struct smb_pending *req = cmd->response ? pending_find(s, cmd->msg_id, match) : NULL;
 	if (req && !rec->tree)
 		rec->tree = req->tree;
 
@@ -192,7 +201,7 @@ static void on_command(struct kf_run *r, struct kf_conn *c, int dir, const struc
 	if (!kf_emit(r, c, dir, carrier, &msg, NULL, &id))
 		return;
 	if (!cmd->response) {
-		pending_add(s, cmd->msg_id, id, token > 0 ? (uint32_t)token : 0, rec->tree);
+		pending_add(s, cmd->msg_id, match, id, token > 0 ? (uint32_t)token : 0, rec->tree);
 		return;
 	}
 	if (!req)

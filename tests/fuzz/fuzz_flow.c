@@ -8,7 +8,7 @@
  * kf_analyze then reads like any capture.
  *
  * Control byte:
- *   bits 0-2  server port: 88, 80, 3128, 53, 443, 464 (value mod 6)
+ *   bits 0-2  server port: 88, 80, 3128, 53, 443, 464, 445 (SMB), 139 (NetBIOS)
  *   bit 3     IPv6 instead of IPv4
  *   bit 4     small segments: 1, 7, 31 or 64 bytes (bits 5-6); else 1460
  *   bit 7     picked up mid-way: no handshake and no FINs
@@ -19,7 +19,7 @@
 #include "net.h"
 
 static const uint8_t sep[] = { 0xff, 'F', 'L', 'O', 'W', 0xff };
-static const uint16_t ports[] = { 88, 80, 3128, 53, 443, 464 };
+static const uint16_t ports[8] = { 88, 80, 3128, 53, 443, 464, 445, 139 };
 
 struct pcap_buf {
 	uint8_t *p;
@@ -146,7 +146,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pcap_buf b;
 	memset(&b, 0, sizeof b);
 	b.v6 = ctl & 0x08;
-	b.dport = ports[(ctl & 7) % 6];
+	b.dport = ports[ctl & 7];
 	b.sport = 49152;
 	b.seq[0] = 0x01000000;
 	b.seq[1] = 0x7f000000;

@@ -6,6 +6,7 @@ corpus.  Needs tshark (reading the samples) and editcap (one pcapng seed).
     python3 tests/fuzz/make_seeds.py          # rewrites tests/fuzz/corpus/
     python3 tests/fuzz/make_seeds.py pac      # rewrites only corpus/pac/ (no tshark)
     python3 tests/fuzz/make_seeds.py kpasswd  # rewrites only corpus/kpasswd/
+    python3 tests/fuzz/make_seeds.py smb      # rewrites only corpus/smb/ and the SMB flows (no tshark)
 
 Seeds are named by content hash, so running it twice gives the same tree."""
 import base64
@@ -23,7 +24,7 @@ REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
 SAMPLES = os.path.join(REPO, "samples")
 CORPUS = os.path.join(HERE, "corpus")
 SEP = b"\xffFLOW\xff"
-FLOW_PORTS = {88: 0, 80: 1, 3128: 2, 53: 3, 443: 4}
+FLOW_PORTS = {88: 0, 80: 1, 3128: 2, 53: 3, 443: 4, 464: 5, 445: 6, 139: 7}
 seen = {}
 
 
@@ -339,6 +340,133 @@ def kpasswd_seeds():
     save("kpasswd", tlv(0x7E, tlv(0x30, fields + tlv(0xAC, tlv(0x04, policy)))))
 
 
+# ---- smb: PDUs built field by field like tests/unit/smbfix.c (MS-SMB2 §2.2,
+# MS-CIFS §2.2.4, MS-SMB §2.2.4), carrying SPNEGO-wrapped NTLMSSP; and two
+# conversations for fuzz_flow on 445 and 139 (no sample captures SMB)
+
+def der(tag, content):
+    n = len(content)
+    ln = bytes([n]) if n < 0x80 else bytes([0x81, n]) if n < 0x100 else bytes([0x82, n >> 8, n & 0xFF])
+    return bytes([tag]) + ln + content
+
+
+NTLM_OID = bytes.fromhex("2b06010401823702020a")
+
+
+def spnego_init(mech_token=b""):
+    body = der(0xA0, der(0x30, der(0x06, NTLM_OID)))
+    if mech_token:
+        body += der(0xA2, der(0x04, mech_token))
+    return der(0x60, der(0x06, bytes.fromhex("2b0601050502")) + der(0xA0, der(0x30, body)))
+
+
+def spnego_resp(state, token=b""):
+    body = der(0xA0, b"\x0a\x01" + bytes([state]))
+    if token:
+        body += der(0xA2, der(0x04, token))
+    return der(0xA1, der(0x30, body))
+
+
+def ntlm_msgs(user="alice", domain="LAB"):
+    neg = b"NTLMSSP\0" + struct.pack("<II", 1, 0xE0088297) + bytes(16)
+    chal = (b"NTLMSSP\0" + struct.pack("<IHHII", 2, 6, 6, 48, 0xE0898215) + bytes(range(8)) + bytes(8) +
+            struct.pack("<HHI", 0, 0, 54) + utf16(domain))
+    fields = [bytes(24), bytes(24), utf16(domain), utf16(user), utf16("WS1"), b""]
+    off, hdr = 64, b""
+    for f in fields:
+        hdr += struct.pack("<HHI", len(f), len(f), off)
+        off += len(f)
+    auth = b"NTLMSSP\0" + struct.pack("<I", 3) + hdr + struct.pack("<I", 0xE0888215) + b"".join(fields)
+    return neg, chal, auth
+
+
+def smb2(cmd, body, mid=0, sid=0, status=0, response=False, flags=0, tree=0):
+    f = flags | (1 if response else 0)
+    h = b"\xfeSMB" + struct.pack("<HHIHHIIQ", 64, 1, status, cmd, 1, f, 0, mid)
+    h += struct.pack("<Q", tree) if f & 2 else struct.pack("<II", 0xFEFF, tree)
+    return h + struct.pack("<Q", sid) + bytes(16) + body
+
+
+def smb2_chain(*msgs):
+    out = b""
+    for i, m in enumerate(msgs):
+        if i < len(msgs) - 1:
+            m += bytes(-len(m) % 8)
+            m = m[:20] + struct.pack("<I", len(m)) + m[24:]
+        out += m
+    return out
+
+
+def smb1(cmd, words_bytes, status=0, flags=0, flags2=0xC801, uid=0, mid=0, tid=0):
+    return (b"\xffSMB" + struct.pack("<BIBHH8sHHHHH", cmd, status, flags, flags2, 0, bytes(8), 0, tid, 0xFEFF,
+                                       uid, mid) + words_bytes)
+
+
+def smb_seeds():
+    neg, chal, auth = ntlm_msgs()
+    sid = 0x400000000011
+    hint = spnego_init()
+    neg_req = smb2(0, struct.pack("<HHHHI16sQ", 36, 5, 1, 0, 0x7F, bytes(16), 0) +
+                   struct.pack("<5H", 0x202, 0x210, 0x300, 0x302, 0x311))
+    neg_rsp = smb2(0, struct.pack("<HHHH16sIIIIQQHHI", 65, 3, 0x311, 0, bytes(16), 0x6F, 1 << 23, 1 << 23, 1 << 23,
+                                  0, 0, 128, len(hint), 0) + hint, response=True)
+
+    def ss_req(mid, tok, s=0):
+        return smb2(1, struct.pack("<HBBIIHHQ", 25, 0, 1, 1, 0, 88, len(tok), 0) + tok, mid=mid, sid=s)
+
+    def ss_rsp(mid, status, tok, flags=0):
+        return smb2(1, struct.pack("<HHHH", 9, flags, 72, len(tok)) + tok, mid=mid, sid=sid, status=status,
+                    response=True)
+    share = utf16("\\\\fs1.lab.test\\share")
+    tc_req = smb2(3, struct.pack("<HHHH", 9, 0, 72, len(share)) + share, mid=3, sid=sid)
+    tc_rsp = smb2(3, struct.pack("<HBBIII", 16, 1, 0, 0, 0, 0x1F01FF), mid=3, sid=sid, response=True, tree=1)
+    err = smb2(1, struct.pack("<HBBIB", 9, 0, 0, 0, 0), mid=2, sid=sid, status=0xC000006D, response=True)
+    leg1 = ss_req(1, spnego_init(neg))
+    leg1r = ss_rsp(1, 0xC0000016, spnego_resp(1, chal))
+    leg2 = ss_req(2, spnego_resp(1, auth), sid)
+    leg2r = ss_rsp(2, 0, spnego_resp(0))
+    pend = smb2(1, struct.pack("<HBBIB", 9, 0, 0, 0, 0), mid=2, sid=sid, status=0x103, response=True, flags=2)
+    enc = b"\xfdSMB" + bytes(32) + struct.pack("<IHHQ", 40, 0, 1, sid) + bytes(range(40))
+    comp = b"\xfcSMB" + struct.pack("<IHHI", 64, 0, 0, 0) + neg_req
+    pdus2 = [neg_req, neg_rsp, leg1, leg1r, leg2, leg2r, err, pend, tc_req, tc_rsp,
+             smb2_chain(leg2r, tc_rsp), smb2_chain(tc_req, tc_req, tc_req), enc, comp]
+    # SMB1: NEGOTIATE, extended security and plain SESSION_SETUP_ANDX, an AndX chain to TREE_CONNECT_ANDX
+    dialects = b"\x02NT LM 0.12\0\x02SMB 2.002\0\x02SMB 2.???\0"
+    n1_req = smb1(0x72, b"\0" + struct.pack("<H", len(dialects)) + dialects)
+    blob = bytes(range(0xE0, 0xF0)) + hint
+    n1_rsp = smb1(0x72, b"\x11" + struct.pack("<HBHHIIIIQHB", 0, 0x0F, 50, 1, 16644, 65536, 0, 0x8000F3FD, 0, 0, 0) +
+                  struct.pack("<H", len(blob)) + blob, flags=0x80)
+    tok = spnego_init(neg)
+    ss1x = smb1(0x73, b"\x0c" + struct.pack("<BBHHHHIHII", 0xFF, 0, 0, 16644, 50, 0, 0, len(tok), 0, 0x8000D05C) +
+                struct.pack("<H", len(tok)) + tok, mid=1)
+    ss1x_rsp = smb1(0x73, b"\x04" + struct.pack("<BBHHH", 0xFF, 0, 0, 0, len(hint)) + struct.pack("<H", len(hint)) +
+                    hint, status=0xC0000016, flags=0x80, uid=0x800, mid=1)
+    pw = bytes(24) * 2
+    names = b"\0" + utf16("alice\0LAB\0Unix\0Samba\0")  # one pad byte: the bytes start at 61 + 48
+    ss1p = smb1(0x73, b"\x0d" + struct.pack("<BBHHHHIHHII", 0xFF, 0, 0, 16644, 50, 0, 0, 24, 24, 0, 0xD4) +
+                struct.pack("<H", len(pw + names)) + pw + names, flags2=0xC001, mid=2)
+    words = struct.pack("<BBHHHHIHHII", 0x75, 0, 0, 16644, 50, 0, 0, 1, 0, 0, 0xD4)
+    data = b"\0" + b"bob\0LAB\0Unix\0Samba\0"
+    first = b"\x0d" + words + struct.pack("<H", len(data)) + data
+    path = b"\\\\FS1\\IPC$\0?????\0"
+    tc1 = b"\x04" + struct.pack("<BBHHH", 0xFF, 0, 0, 0, 1) + struct.pack("<H", 1 + len(path)) + b"\0" + path
+    first = first[:3] + struct.pack("<H", 32 + len(first)) + first[5:]
+    chain = smb1(0x73, first + tc1, flags2=0x4001, mid=3)
+    pdus1 = [n1_req, n1_rsp, ss1x, ss1x_rsp, ss1p, chain]
+    for pdu in pdus2 + pdus1:
+        save("smb", pdu)
+
+    def nb(pdu, kind=0):
+        return struct.pack(">I", kind << 24 | len(pdu)) + pdu
+    client = [nb(neg_req), nb(leg1), nb(leg2), nb(tc_req)]
+    server = [nb(neg_rsp), nb(leg1r), nb(leg2r), nb(tc_rsp)]
+    save("flow", bytes([FLOW_PORTS[445]]) + SEP.join(x for pair in zip(client, server) for x in pair))
+    called = b"\x20" + b"EOEGEFEMEMEBEMEBEDEBEDEBEDEBEDAA" + b"\0"
+    session = b"\x81\0\0\x44" + called + called
+    save("flow", bytes([FLOW_PORTS[139] | 0x10]) + SEP.join([session + b"\x85\0\0\0" + nb(n1_req), b"\x82\0\0\0" + nb(n1_rsp),
+                                                               nb(chain), nb(ss1x_rsp)]))
+
+
 def main():
     if sys.argv[1:] == ["pac"]:
         shutil.rmtree(os.path.join(CORPUS, "pac"), ignore_errors=True)
@@ -349,6 +477,11 @@ def main():
         shutil.rmtree(os.path.join(CORPUS, "kpasswd"), ignore_errors=True)
         kpasswd_seeds()
         print("kpasswd  %3d seeds" % len(seen["kpasswd"]))
+        return 0
+    if sys.argv[1:] == ["smb"]:
+        shutil.rmtree(os.path.join(CORPUS, "smb"), ignore_errors=True)
+        smb_seeds()
+        print("smb      %3d seeds, flow %d" % (len(seen["smb"]), len(seen["flow"])))
         return 0
     if os.path.isdir(CORPUS):
         shutil.rmtree(CORPUS)
@@ -445,6 +578,7 @@ def main():
         save("der", bytes.fromhex(hexs.replace(" ", "")))
     pac_seeds()
     kpasswd_seeds()
+    smb_seeds()
     # pcap: the smallest samples, and one of them as pcapng
     small = sorted(samples, key=os.path.getsize)[:4]
     for p in small:

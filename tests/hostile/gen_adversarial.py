@@ -357,6 +357,118 @@ def token_10mb(pc, small):
         c.close()
 
 
+# ---- SMB (MS-SMB2 §2.2, MS-CIFS §2.2.4) on 445, NetBIOS session framing (RFC 1002 §4.3)
+
+def nbss(pdu, kind=0):
+    return struct.pack(">I", kind << 24 | len(pdu)) + pdu
+
+
+def smb2_hdr(cmd, mid, sid=0, status=0, response=False, next_cmd=0):
+    return (b"\xfeSMB" + struct.pack("<HHIHHIIQIIQ", 64, 1, status, cmd, 1, 1 if response else 0, next_cmd, mid,
+                                      0xFEFF, 0, sid) + bytes(16))
+
+
+def smb2_session_setup(mid, sid, blob, response=False, status=0):
+    if response:
+        body = struct.pack("<HHHH", 9, 0, 72, len(blob))
+    else:
+        body = struct.pack("<HBBIIHHQ", 25, 0, 1, 0, 0, 88, len(blob), 0)
+    return smb2_hdr(1, mid, sid, status, response) + body + blob
+
+
+def ntlmssp(kind, user=b""):
+    """NTLMSSP NEGOTIATE (1), CHALLENGE (2) or AUTHENTICATE (3) for LAB\\user (MS-NLMP §2.2.1)."""
+    if kind == 1:
+        return b"NTLMSSP\0" + struct.pack("<II", 1, 0xE0088297) + bytes(16)
+    if kind == 2:
+        return b"NTLMSSP\0" + struct.pack("<IHHII", 2, 0, 0, 48, 0xE0898215) + bytes(16) + struct.pack("<HHI", 0, 0, 48)
+    fields = [bytes(24), bytes(24), b"L\0A\0B\0", user, b"W\0S\0", b""]
+    off, secbufs = 64, b""
+    for f in fields:
+        secbufs += struct.pack("<HHI", len(f), len(f), off)
+        off += len(f)
+    return b"NTLMSSP\0" + struct.pack("<I", 3) + secbufs + struct.pack("<I", 0xE0888215) + b"".join(fields)
+
+
+def smb_compound_loop(pc, small):
+    """SMB2 compounds whose NextCommand points into the message itself (1..63), past the PDU, or forward
+    64 bytes at a time through 2,000 bare headers (a 128 KB PDU); 300 of each on one connection."""
+    c = Conn(pc, 52000, 445)
+    c.handshake()
+    chain = b"".join(smb2_hdr(0, k, next_cmd=64) for k in range(2000))
+    for i in range(300):
+        c.send(nbss(smb2_hdr(1, i, next_cmd=1 + i % 63) + struct.pack("<HBBIIHHQ", 25, 0, 1, 0, 0, 88, 0, 0)))
+        c.send(nbss(smb2_hdr(3, i, next_cmd=0xFFFFFFC0) + struct.pack("<HHHH", 9, 0, 72, 0)))
+        c.send(nbss(chain))
+    c.close()
+
+
+def smb_andx_loop(pc, small):
+    """SMB1 SESSION_SETUP_ANDX -> TREE_CONNECT_ANDX chains whose second AndX points back at the first, and
+    chains of 60 LOGOFF_ANDX, each to the next; 2,000 PDUs."""
+    c = Conn(pc, 52001, 445)
+    c.handshake()
+    hdr = b"\xffSMB" + struct.pack("<BIBHH8sHHHHH", 0x73, 0, 0, 0x4001, 0, bytes(8), 0, 0, 0xFEFF, 0, 7)
+    data = b"\0bob\0LAB\0"
+    first = b"\x0d" + struct.pack("<BBHHHHIHHII", 0x75, 0, 0, 16644, 50, 0, 0, 1, 0, 0, 0xD4) + struct.pack(
+        "<H", len(data)) + data
+    second = b"\x04" + struct.pack("<BBHHH", 0x73, 0, 32, 0, 1) + b"\x10\x00\x00\\\\S\\IPC$\0?????\0"
+    first = first[:3] + struct.pack("<H", 32 + len(first)) + first[5:]
+    loop = hdr + first + second
+    logoffs = bytearray(hdr[:4] + b"\x74" + hdr[5:])
+    for k in range(60):
+        logoffs += b"\x02\x74\x00" + struct.pack("<H", len(logoffs) + 7) + b"\0\0"
+    for i in range(1000):
+        c.send(nbss(loop), ack=False)
+        c.send(nbss(bytes(logoffs)), ack=False)
+    c.close()
+
+
+def smb_nbss_max(pc, small):
+    """NetBIOS session headers of 0xFFFFFF in front of a SESSION_SETUP (so too big to read) and in front of
+    a READ, whose data never comes: 200 connections of each, then FIN."""
+    for i in range(400):
+        c = Conn(pc, 53000 + i, 445)
+        c.handshake()
+        pdu = smb2_session_setup(1, 0, ntlmssp(1)) if i % 2 == 0 else smb2_hdr(8, 1, 5, response=True) + bytes(80)
+        c.send(b"\x00\xff\xff\xff" + pdu, server=i % 2 == 1)
+        c.close()
+
+
+def smb_tiny_pdus(pc, small):
+    """One connection of 300,000 tiny session messages: empty ones, keepalives, 1-byte non-SMB, 64-byte
+    SMB2 ECHO headers and 68-byte LOGOFF requests never answered (each a record), 8 KB per segment."""
+    c = Conn(pc, 52002, 445)
+    c.handshake()
+    logoff = nbss(smb2_hdr(2, 0, 5) + struct.pack("<HH", 4, 0))
+    kinds = [nbss(b""), b"\x85\0\0\0", nbss(b"x"), nbss(smb2_hdr(13, 0)), logoff]
+    n = 60_000 if small else 300_000
+    buf = b"".join(kinds[k % 5] for k in range(n))
+    c.send(buf, mss=8192, ack=False)
+    c.close()
+
+
+def smb_many_sessions(pc, small):
+    """One connection setting up 20,000 sessions, each by two NTLM legs with its own session id, the last
+    leg failing every other time; then 20,000 TREE_CONNECTs to them."""
+    c = Conn(pc, 52003, 445)
+    c.handshake()
+    n = 5_000 if small else 20_000
+    for i in range(n):
+        sid = 0x100000000 + i
+        user = ("u%05d" % i).encode("utf-16-le")
+        c.send(nbss(smb2_session_setup(3 * i, 0, ntlmssp(1))), ack=False)
+        c.send(nbss(smb2_session_setup(3 * i, sid, ntlmssp(2), True, 0xC0000016)), server=True, ack=False)
+        c.send(nbss(smb2_session_setup(3 * i + 1, sid, ntlmssp(3, user))), ack=False)
+        c.send(nbss(smb2_session_setup(3 * i + 1, sid, b"", True, 0xC000006D if i & 1 else 0)), server=True,
+               ack=False)
+    share = "\\\\fs\\s".encode("utf-16-le")
+    for i in range(n):
+        c.send(nbss(smb2_hdr(3, 3 * i + 2, 0x100000000 + i) + struct.pack("<HHHH", 9, 0, 72, len(share)) + share),
+               ack=False)
+    c.close()
+
+
 CAPTURES = [
     # name, generator, expected warnings (all must appear; "|" = any of)
     ("syn-flood", syn_flood, ["flow-limit"]),
@@ -374,6 +486,11 @@ CAPTURES = [
     ("dns-compression-loop", dns_compression_loop, ["dns-name-loop|dns-malformed"]),
     ("ntlm-secbuf-0xffffffff", ntlm_bad_secbuf, ["ntlm-field-out-of-range|ntlm-malformed"]),
     ("token-10mb", token_10mb, ["http-header-too-big|token-too-big"]),
+    ("smb-compound-loop", smb_compound_loop, ["smb-chain-limit"]),
+    ("smb-andx-loop", smb_andx_loop, ["smb-chain-limit"]),
+    ("smb-nbss-max-length", smb_nbss_max, ["smb-pdu-too-big"]),
+    ("smb-tiny-pdus", smb_tiny_pdus, ["-"]),
+    ("smb-many-sessions", smb_many_sessions, ["-"]),
 ]
 
 

@@ -3,7 +3,9 @@
 # million messages, never-completing and overlapping fragment trains, 4 GiB
 # record marks, 10,000-deep ASN.1, megabyte headers, huge Content-Lengths,
 # chunk-size overflows, gaps before every record, IPv6 extension chains, DNS
-# compression loops, NTLM buffers at 0xffffffff, a 10 MB token) run through
+# compression loops, NTLM buffers at 0xffffffff, a 10 MB token; SMB: a
+# self-referencing SMB2 compound, an AndX loop, NetBIOS lengths of 0xFFFFFF
+# that never arrive, 300,000 tiny PDUs, 20,000 sessions on one connection) run through
 # krbflow --json under memcheck (peak RSS from wait4).  Each run must finish
 # within the timeout, exit 0, 1 or 2, print no sanitizer report, stay under
 # the memory limit, and report the cap it hits in capture.warnings; a cap
