@@ -205,10 +205,16 @@ static bool decode_authenticate(struct kf_span s, struct kf_cur *c, struct kf_nt
 		}
 	}
 	struct kf_span lm_resp, nt_resp, session_key;
-	if (!take(s, lm, &lm_resp) || !take(s, nt, &nt_resp) || !take(s, dom, &m->domain) ||
-	    !take(s, user, &m->user) || !take(s, ws, &m->workstation) || !take(s, key, &session_key)) {
+	/* a buffer outside the message (a fuzzer, an attack on a parser, a
+	 * token cut short) leaves that field unknown: the message is still an
+	 * AUTHENTICATE, and the names that are in range still say who */
+	bool names = take(s, dom, &m->domain) & take(s, user, &m->user) & take(s, ws, &m->workstation);
+	if (!names || !take(s, lm, &lm_resp) || !take(s, nt, &nt_resp) || !take(s, key, &session_key)) {
 		kf_events_add(ev, KF_EV_NTLM_FIELD_OUT_OF_RANGE);
-		return false;
+		m->damaged = true;
+		m->ntlmv2 = false;
+		m->lm_response_len = m->nt_response_len = 0;
+		return true;
 	}
 	/* §3.2.5.1.2: empty user name, empty NT response, LM response empty or Z(1). */
 	m->anonymous =

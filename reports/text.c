@@ -313,7 +313,9 @@ static void describe(struct line *l, const struct kf_message *m)
 						 : "?");
 				if (n->workstation)
 					add(l, " from %s", n->workstation);
-				if (!n->anonymous)
+				if (n->damaged)
+					add(l, ", malformed: a field points outside the message");
+				else if (!n->anonymous)
 					add(l, ", %s%s", n->ntlmv2 ? "NTLMv2" : "NTLMv1",
 					    n->mic ? ", MIC" : "");
 			} else if (m->type == KF_MSG_NTLM_CHALLENGE) {

@@ -102,6 +102,7 @@ struct kf_ntlm_rec {
 	const char *domain, *user, *workstation, *target_name;
 	const char *dns_domain, *dns_computer, *nb_domain, *nb_computer; /* CHALLENGE target info */
 	bool ntlmv2, mic, anonymous;
+	bool damaged; /* AUTHENTICATE: a buffer points outside the message (only names in range read) */
 	bool has_version;
 	uint8_t version_major, version_minor;
 	uint16_t version_build;

@@ -77,7 +77,8 @@ static struct kf_ntlm_rec *ntlm_rec(struct kf_arena *a, const struct kf_ntlm_msg
 	}
 	n->ntlmv2 = m->ntlmv2;
 	n->mic = m->has_mic;
-	n->anonymous = m->anonymous;
+	n->anonymous = m->anonymous && !m->damaged;
+	n->damaged = m->damaged;
 	n->has_version = m->has_version;
 	n->version_major = m->version_major;
 	n->version_minor = m->version_minor;
