@@ -210,7 +210,10 @@ static const struct sess_words sess_words[SF__COUNT] = {
 		"refused the logon without a Kerberos error to say why. Usually it could not decrypt the ticket "
 		"(what KRB_AP_ERR_MODIFIED says when a server sends it): the name leads to another machine than "
 		"the one that owns the SPN (a stale DNS record, an alias registered on another computer), the SPN "
-		"is on two accounts, or the server's computer account password is out of step with the domain.",
+		"is on two accounts, or the server's computer account password is out of step with the domain. "
+		"A server outside the ticket's domain may also refuse what the ticket carries (a PAC): an MIT "
+		"realm's service principal for such a server needs +no_auth_data_required, or the server must "
+		"join the domain.",
 		"Check that the name resolves to this server (`nslookup`), who owns the SPN (`setspn -Q HOST/<name>`, "
 		"duplicates: `setspn -X`), and the server's secure channel (`nltest /sc_verify:<domain>`, "
 		"`Test-ComputerSecureChannel -Repair`; Samba: `net ads testjoin`). The server's System log "
@@ -363,6 +366,9 @@ static const struct {
 	  "The domain has no computer account for the server (deleted or reset). " },
 	{ 0xC0000192u, SF_SECURE_CHANNEL, NULL, "The server's Netlogon service is not running. " },
 	{ 0xC0000418u, SF_NTLM_BLOCKED, "STATUS_NTLM_BLOCKED", "" },
+	{ 0xC00000A8u, SF_KERBEROS_REFUSED, NULL,
+	  "The server could not use the token it was given (STATUS_BAD_TOKEN_TYPE): a Samba server that is "
+	  "not a member of the ticket's domain answers this to a ticket carrying a PAC it cannot check. " },
 };
 
 /* What one failed logon is: its exchange, the status's row (-1: none). */
