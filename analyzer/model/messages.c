@@ -316,11 +316,17 @@ struct kf_at_addr kf_result_at_addr(const struct kf_result *r, const struct kf_e
 		else
 			hi = mid;
 	}
-	size_t end = lo;
-	while (end < n && addr_cmp(side_of(r->messages, r->by_addr[end]), e) == 0)
-		end++;
-	out.v = r->by_addr + lo;
-	out.n = end - lo;
+	size_t first = lo, end = n; /* the end of the address's run by halving too: one
+				     * address may hold most of a capture */
+	while (lo < end) {
+		size_t mid = (lo + end) / 2;
+		if (addr_cmp(side_of(r->messages, r->by_addr[mid]), e) <= 0)
+			lo = mid + 1;
+		else
+			end = mid;
+	}
+	out.v = r->by_addr + first;
+	out.n = end - first;
 	return out;
 }
 

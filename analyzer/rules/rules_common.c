@@ -455,9 +455,14 @@ const struct kf_conn_msg *kf_conn_ix_find(const struct kf_conn_ix *ci, uint32_t 
 		else
 			hi = mid;
 	}
-	size_t end = lo;
-	while (end < ci->n && ci->v[end].conn == conn)
-		end++;
-	*n = end - lo;
-	return ci->v + lo;
+	size_t end = ci->n, first = lo; /* the end too by halving: one connection may hold them all */
+	while (lo < end) {
+		size_t mid = (lo + end) / 2;
+		if (ci->v[mid].conn <= conn)
+			lo = mid + 1;
+		else
+			end = mid;
+	}
+	*n = end - first;
+	return ci->v + first;
 }

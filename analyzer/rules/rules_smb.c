@@ -414,7 +414,10 @@ static bool sess_recovered(struct kf_rule_ctx *ctx, const struct kf_conn_ix *ci,
 	const struct kf_result *r = kf_rule_result(ctx);
 	const struct kf_message *fail = f->x.resp;
 	struct kf_at_addr at = kf_result_at_addr(r, &fail->dst, fail->frame + 1);
-	for (size_t i = 0; i < at.n; i++) {
+	/* bounded: a client of thousands of logons a second must not make
+	 * every failure look at all of them */
+	size_t n = at.n < KF_LIMIT_RECOVERY_SCAN ? at.n : KF_LIMIT_RECOVERY_SCAN;
+	for (size_t i = 0; i < n; i++) {
 		const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[i]);
 		if (m->ts_us > fail->ts_us + KF_RULE_RECOVERY_US)
 			break;

@@ -96,6 +96,8 @@
 #define KF_LIMIT_SUBJECT_ITEMS      32u       /* strings each member of a finding's subject lists */
 #define KF_LIMIT_RULE_GROUPS        256u      /* clients/hosts a rule tells apart in one capture
 					     * (more than KF_LIMIT_FINDINGS_PER_RULE anyway) */
+#define KF_LIMIT_RECOVERY_SCAN     4096u      /* messages of a client looked at for a recovery after
+					     * one failure (past them the failure stands) */
 #define KF_LIMIT_CNAME_HOPS         8u        /* CNAMEs followed from a Host name (cname-spn) */
 
 /* Whole run */

@@ -90,7 +90,11 @@ for n in ("smb1c5", "smb1c20"):
     want = sorted((a["frame"], a["type"]) for a in smb["auth_messages"])
     # the SMB-REQUEST/RESPONSE records beside the tokens are the carrier's own
     got = sorted((m["frame"], m["type"]) for m in d["messages"] if not m["type"].startswith("SMB-"))
-    if d["findings"] or (got != want and (got or carrier == "yes")):
+    # the generated servers offer Kerberos and the clients log on with NTLM and no KDC
+    # traffic: ntlm-fallback says so (an SMB cause), and nothing else may be found
+    other = [f for f in d["findings"]
+             if f["rule"] != "ntlm-fallback" or not f.get("cause", "").startswith("smb-")]
+    if other or (got != want and (got or carrier == "yes")):
         print("FAIL: %s: findings %s, messages %s (expected %s)" % (
             n, [f["rule"] for f in d["findings"]], got, want if got or carrier == "yes" else []))
         sys.exit(1)
