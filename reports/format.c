@@ -186,6 +186,10 @@ const char *kf_fmt_type(int type, char *buf, size_t len)
 	case KF_MSG_HTTP_RESPONSE: return "HTTP-RESPONSE";
 	case KF_MSG_SMB_REQUEST: return "SMB-REQUEST";
 	case KF_MSG_SMB_RESPONSE: return "SMB-RESPONSE";
+	case KF_MSG_LDAP_REQUEST: return "LDAP-REQUEST";
+	case KF_MSG_LDAP_RESPONSE: return "LDAP-RESPONSE";
+	case KF_MSG_DCERPC_REQUEST: return "DCERPC-REQUEST";
+	case KF_MSG_DCERPC_RESPONSE: return "DCERPC-RESPONSE";
 	case KF_MSG_DNS: return "DNS";
 	default: break;
 	}
@@ -218,6 +222,8 @@ const char *kf_fmt_carrier(int carrier)
 	case KF_CARRIER_KPASSWD: return "kpasswd";
 	case KF_CARRIER_SMB: return "smb";
 	case KF_CARRIER_SMB2: return "smb2";
+	case KF_CARRIER_LDAP: return "ldap";
+	case KF_CARRIER_DCERPC: return "dcerpc";
 	default: return "unknown";
 	}
 }

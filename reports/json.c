@@ -312,6 +312,22 @@ static void smb_fields(struct kf_json_writer *w, jv *o, const struct kf_smb_rec 
 		kf_json_set(w, o, "compound", kf_json_bool(w, true));
 }
 
+/* LDAP-REQUEST / LDAP-RESPONSE (issue 17). */
+static void ldap_fields(struct kf_json_writer *w, jv *o, const struct kf_ldap_rec *l)
+{
+	(void)w;
+	(void)o;
+	(void)l;
+}
+
+/* DCERPC-REQUEST / DCERPC-RESPONSE (issue 17). */
+static void dcerpc_fields(struct kf_json_writer *w, jv *o, const struct kf_dcerpc_rec *d)
+{
+	(void)w;
+	(void)o;
+	(void)d;
+}
+
 static jv *spnego_obj(struct kf_json_writer *w, const struct kf_spnego_rec *sp)
 {
 	jv *o = kf_json_object(w);
@@ -828,6 +844,10 @@ static jv *message_obj(struct kf_json_writer *w, const struct kf_result *r, cons
 		http_fields(w, o, m->http);
 	else if (m->smb)
 		smb_fields(w, o, m->smb);
+	else if (m->ldap)
+		ldap_fields(w, o, m->ldap);
+	else if (m->dcerpc)
+		dcerpc_fields(w, o, m->dcerpc);
 	else if (m->ntlm)
 		ntlm_fields(w, o, m);
 	else if (m->dns)

@@ -70,6 +70,20 @@ static void ticket(struct line *l, const char *label, const struct kf_ticket_rec
 	add(l, ")");
 }
 
+/* An LDAP bind or StartTLS (issue 17). */
+static void ldap_facts(struct line *l, const struct kf_message *m)
+{
+	(void)l;
+	(void)m;
+}
+
+/* A DCE/RPC bind, its answer, or a fault (issue 17). */
+static void dcerpc_facts(struct line *l, const struct kf_message *m)
+{
+	(void)l;
+	(void)m;
+}
+
 /* An SMB command: what it asked or answered, in one line. */
 static void smb_facts(struct line *l, const struct kf_message *m)
 {
@@ -300,6 +314,16 @@ static void describe(struct line *l, const struct kf_message *m)
 	case KF_MSG_SMB_RESPONSE:
 		if (m->smb)
 			smb_facts(l, m);
+		break;
+	case KF_MSG_LDAP_REQUEST:
+	case KF_MSG_LDAP_RESPONSE:
+		if (m->ldap)
+			ldap_facts(l, m);
+		break;
+	case KF_MSG_DCERPC_REQUEST:
+	case KF_MSG_DCERPC_RESPONSE:
+		if (m->dcerpc)
+			dcerpc_facts(l, m);
 		break;
 	case KF_MSG_NTLM_NEGOTIATE:
 	case KF_MSG_NTLM_CHALLENGE:

@@ -33,8 +33,10 @@ enum kf_carrier {
 	KF_CARRIER_HTTP = 2,
 	KF_CARRIER_DNS = 3,
 	KF_CARRIER_KPASSWD = 4,
-	KF_CARRIER_SMB = 5,  /* SMB1 (MS-CIFS / MS-SMB) on 445 or 139 */
-	KF_CARRIER_SMB2 = 6, /* SMB2 and SMB3 (MS-SMB2) */
+	KF_CARRIER_SMB = 5,    /* SMB1 (MS-CIFS / MS-SMB) on 445 or 139 */
+	KF_CARRIER_SMB2 = 6,   /* SMB2 and SMB3 (MS-SMB2) */
+	KF_CARRIER_LDAP = 7,   /* LDAP binds (RFC 4511, RFC 4513; AD's SASL GSS-SPNEGO) */
+	KF_CARRIER_DCERPC = 8, /* DCE/RPC connection-oriented binds (C706, MS-RPCE) */
 };
 
 /* Message types beyond Kerberos' own (enum kf_krb_type: 10..30). */
@@ -46,6 +48,10 @@ enum kf_msg_type {
 	KF_MSG_HTTP_RESPONSE = 111,
 	KF_MSG_SMB_REQUEST = 112,
 	KF_MSG_SMB_RESPONSE = 113,
+	KF_MSG_LDAP_REQUEST = 114,
+	KF_MSG_LDAP_RESPONSE = 115,
+	KF_MSG_DCERPC_REQUEST = 116,
+	KF_MSG_DCERPC_RESPONSE = 117,
 	KF_MSG_DNS = 120,
 };
 
@@ -146,6 +152,40 @@ struct kf_smb_rec {
 	bool token_invalid;           /* a security buffer that is not a token krbflow knows */
 	bool encrypted;               /* an SMB3 transform header: from here on the connection is encrypted */
 	bool compound;                /* one of several commands in one PDU (AndX / NextCommand) */
+};
+
+/* An LDAP operation that takes part in authentication: a bindRequest or
+ * bindResponse, an extendedRequest/Response for StartTLS (carrier ldap). */
+struct kf_ldap_rec {
+	uint32_t message_id;
+	uint8_t operation;      /* the protocolOp's APPLICATION tag: 0 bindRequest, 1 bindResponse,
+				  * 23 extendedReq, 24 extendedResp */
+	const char *mechanism;  /* "simple", or the SASL mechanism ("GSS-SPNEGO", "GSSAPI", ...) */
+	const char *bind_dn;    /* the request's name (a DN, or a user name AD accepts); NULL empty */
+	bool simple_password;   /* a simple bind that carried a password (never kept, never printed) */
+	bool has_result;        /* responses */
+	uint32_t result_code;   /* LDAPResult resultCode (49 invalidCredentials, 14 saslBindInProgress) */
+	const char *diagnostic; /* diagnosticMessage, printable, cut at KF_LIMIT_LDAP_TEXT */
+	uint32_t ad_data_code;  /* AD's "data NNN" in the diagnostic (0x52e...), 0 when none */
+	uint32_t token_bytes;   /* SASL credentials / serverSaslCreds size, 0 when none */
+	bool token_invalid;     /* credentials that are not a token krbflow knows */
+	bool starttls;          /* the StartTLS extended operation: the rest is TLS */
+};
+
+/* A DCE/RPC PDU that takes part in authentication: bind, bind_ack,
+ * bind_nak, alter_context(_resp), auth3, fault (carrier dcerpc). */
+struct kf_dcerpc_rec {
+	uint8_t ptype; /* C706 12.6.4.1: 11 bind, 12 bind_ack, 13 bind_nak, 14 alter_context,
+				  * 15 alter_context_resp, 16 auth3, 3 fault */
+	uint32_t call_id;
+	const char *interface; /* the first presentation context's abstract syntax, named when known
+				  * ("DRSUAPI", "SAMR", ...) else its UUID */
+	uint8_t auth_type;     /* auth_verifier: 9 SPNEGO, 10 NTLMSSP, 16 Kerberos, 0 none */
+	uint8_t auth_level;    /* 2 connect ... 6 packet privacy */
+	uint32_t status;       /* fault status, bind_nak reject reason, or a bind_ack's first result */
+	bool has_status;
+	uint32_t token_bytes;
+	bool token_invalid;
 };
 
 /* What the kpasswd framing (RFC 3244) adds to the Kerberos message it
@@ -334,6 +374,8 @@ struct kf_message {
 	struct kf_ntlm_rec *ntlm;       /* NTLM-* */
 	struct kf_http_rec *http;       /* HTTP-REQUEST / HTTP-RESPONSE */
 	struct kf_smb_rec *smb;         /* SMB-REQUEST / SMB-RESPONSE */
+	struct kf_ldap_rec *ldap;       /* LDAP-REQUEST / LDAP-RESPONSE */
+	struct kf_dcerpc_rec *dcerpc;   /* DCERPC-REQUEST / DCERPC-RESPONSE */
 	struct kf_dns_rec *dns;         /* DNS */
 	struct kf_kpasswd_rec *kpasswd; /* Kerberos messages carried by kpasswd (port 464) */
 	/* --keytab: the message's bytes (Kerberos messages only, for the

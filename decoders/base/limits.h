@@ -81,6 +81,10 @@
 					     * TREE_CONNECT, compounds); larger ones are skipped */
 #define KF_LIMIT_SMB_CHAIN          16u       /* commands read from one AndX chain or SMB2 compound */
 #define KF_LIMIT_SMB_PATH           256u      /* bytes of a printed share path, with its NUL */
+#define KF_LIMIT_LDAP_MESSAGE      (256u << 10) /* an LDAP message read whole (a bind with a big
+					     * Kerberos token fits); larger ones are skipped */
+#define KF_LIMIT_LDAP_TEXT         256u      /* bytes of a bind DN, mechanism or diagnostic kept */
+#define KF_LIMIT_DCERPC_PDU        (64u << 10) /* a DCE/RPC PDU read whole (binds; requests skipped) */
 #define KF_LIMIT_PROBE_BYTES        16u       /* bytes looked at to recognise a protocol */
 #define KF_LIMIT_PROBE_SEGMENTS     4u        /* payload segments of an unknown stream probed before giving up */
 
