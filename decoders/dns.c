@@ -122,6 +122,33 @@ static bool name_or_event(struct kf_span msg, struct kf_cur *c, char *out, struc
 	return false;
 }
 
+/* TKEY RDATA (RFC 2930 §2): algorithm, inception, expiration, mode, error,
+ * key size and data, other size and data.  The first one is kept. */
+static bool tkey(struct kf_span msg, struct kf_cur *rd, struct kf_dns_msg *m, struct kf_events *ev)
+{
+	char alg[KF_LIMIT_DNS_NAME];
+	if (!name_or_event(msg, rd, alg, ev))
+		return false;
+	kf_cur_skip(rd, 4 + 4); /* inception, expiration */
+	uint16_t mode = kf_cur_be16(rd), error = kf_cur_be16(rd);
+	uint16_t key_size = kf_cur_be16(rd);
+	struct kf_span key = kf_cur_bytes(rd, key_size);
+	uint16_t other = kf_cur_be16(rd);
+	kf_cur_skip(rd, other);
+	if (!kf_cur_ok(rd) || kf_cur_left(rd) != 0) {
+		kf_events_add(ev, KF_EV_DNS_MALFORMED);
+		return false;
+	}
+	if (m->has_tkey)
+		return true;
+	m->has_tkey = true;
+	m->tkey_mode = mode;
+	m->tkey_error = error;
+	memcpy(m->tkey_algorithm, alg, sizeof alg);
+	m->tkey_key = key;
+	return true;
+}
+
 bool kf_dns_decode(struct kf_span s, struct kf_dns_msg *m, struct kf_events *ev)
 {
 	memset(m, 0, sizeof *m);
@@ -130,7 +157,8 @@ bool kf_dns_decode(struct kf_span s, struct kf_dns_msg *m, struct kf_events *ev)
 	uint16_t flags = kf_cur_be16(&c);
 	uint16_t qdcount = kf_cur_be16(&c);
 	uint16_t ancount = kf_cur_be16(&c);
-	kf_cur_skip(&c, 4); /* NSCOUNT, ARCOUNT */
+	uint16_t nscount = kf_cur_be16(&c);
+	uint16_t arcount = kf_cur_be16(&c);
 	if (!kf_cur_ok(&c))
 		goto malformed;
 	m->response = flags & 0x8000;
@@ -164,6 +192,11 @@ bool kf_dns_decode(struct kf_span s, struct kf_dns_msg *m, struct kf_events *ev)
 		struct kf_cur rd = kf_cur_sub(&c, rdlength);
 		if (!kf_cur_ok(&c))
 			goto malformed;
+		if (a.type == KF_DNS_TKEY) {
+			if (!tkey(s, &rd, m, ev))
+				return false;
+			continue;
+		}
 		if (class != 1 || (a.type != KF_DNS_A && a.type != KF_DNS_AAAA && a.type != KF_DNS_CNAME))
 			continue;
 		if (a.type == KF_DNS_CNAME) {
@@ -182,6 +215,20 @@ bool kf_dns_decode(struct kf_span s, struct kf_dns_msg *m, struct kf_events *ev)
 			m->answers[m->n_answers++] = a;
 		else
 			m->answers_truncated = true;
+	}
+	/* authority and additional records: only a TKEY matters (a GSS-TSIG
+	 * query carries its token in the additional section) */
+	for (unsigned i = 0; i < (unsigned)nscount + arcount && !m->has_tkey; i++) {
+		if (!name_or_event(s, &c, scratch, ev))
+			return false;
+		uint16_t type = kf_cur_be16(&c);
+		kf_cur_skip(&c, 2 + 4); /* class, TTL */
+		uint16_t rdlength = kf_cur_be16(&c);
+		struct kf_cur rd = kf_cur_sub(&c, rdlength);
+		if (!kf_cur_ok(&c))
+			goto malformed;
+		if (type == KF_DNS_TKEY && !tkey(s, &rd, m, ev))
+			return false;
 	}
 	return true;
 

@@ -15,6 +15,8 @@
 #define KF_DNS_A 1
 #define KF_DNS_CNAME 5
 #define KF_DNS_AAAA 28
+#define KF_DNS_TKEY 249 /* RFC 2930: key exchange; GSS-TSIG (RFC 3645) carries GSS tokens in it */
+#define KF_DNS_TKEY_MODE_GSSAPI 3
 
 struct kf_dns_answer {
 	uint16_t type; /* A, AAAA, CNAME (others skipped) */
@@ -34,11 +36,17 @@ struct kf_dns_msg {
 	uint8_t n_answers;
 	bool answers_truncated;
 	struct kf_dns_answer answers[KF_LIMIT_DNS_ANSWERS];
+	/* the first TKEY record of any section (RFC 2930 §2): a GSS-TSIG
+	 * negotiation's token is its key data.  tkey_key points into the input. */
+	bool has_tkey;
+	uint16_t tkey_mode, tkey_error;
+	char tkey_algorithm[KF_LIMIT_DNS_NAME];
+	struct kf_span tkey_key;
 };
 
 /* Decode a DNS message (UDP payload, or a TCP message without its 2-byte
- * length) into m; nothing points into s afterwards (names are printed into m,
- * see dns.c for the escaping).  Returns false with DNS_MALFORMED, or
+ * length) into m; only tkey_key points into s afterwards (names are printed
+ * into m, see dns.c for the escaping).  Returns false with DNS_MALFORMED, or
  * DNS_NAME_LOOP for a name with more than KF_LIMIT_DNS_POINTERS pointers,
  * when the header, a question or an answer does not decode; what was decoded
  * before the failure stays in m.  More than KF_LIMIT_DNS_ANSWERS kept answers

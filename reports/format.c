@@ -233,6 +233,7 @@ const char *kf_fmt_dns_type(uint16_t t, char *buf, size_t len)
 	switch (t) {
 	case 1: return "A";
 	case 5: return "CNAME";
+	case 249: return "TKEY";
 	case 28: return "AAAA";
 	default: snprintf(buf, len, "TYPE%u", t); return buf;
 	}

@@ -410,7 +410,7 @@ void kf_result_free(struct kf_result *r)
 
 bool kf_msg_in_app_protocol(const struct kf_message *m)
 {
-	if (m->carrier == KF_CARRIER_KERBEROS || m->carrier == KF_CARRIER_DNS)
+	if (m->carrier == KF_CARRIER_KERBEROS) /* DNS: its own records are not tokens, GSS-TSIG's are */
 		return false;
 	bool krb = m->type >= KF_KRB_AS_REQ && m->type <= KF_KRB_ERROR;
 	bool ntlm = m->type >= KF_MSG_NTLM_NEGOTIATE && m->type <= KF_MSG_NTLM_AUTHENTICATE;

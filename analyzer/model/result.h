@@ -511,9 +511,9 @@ struct kf_at_addr kf_result_at_addr(const struct kf_result *r, const struct kf_e
 #define KF_AT_ADDR_IS_DST(x) ((x)&1)                    /* the address is its destination */
 
 /* A Kerberos or NTLM message carried inside an application protocol's
- * authentication token (HTTP Negotiate today; kpasswd, SMB, ... as carriers
- * are added): any carrier but Kerberos' own (port 88) and DNS.  The
- * application's own records (HTTP-REQUEST, HTTP-RESPONSE) are not tokens. */
+ * authentication token (HTTP Negotiate, kpasswd, SMB, DNS GSS-TSIG, ...): any
+ * carrier but Kerberos' own (port 88).  The application's own records
+ * (HTTP-REQUEST, SMB-RESPONSE, DNS, ...) are not tokens. */
 bool kf_msg_in_app_protocol(const struct kf_message *m);
 
 /* The message with this id, or NULL when the result does not hold it (id 0,

@@ -206,7 +206,11 @@ bool kf_message_client(const struct kf_message *m, struct kf_endpoint *client)
 					: (m->type == KF_KRB_AS_REQ || m->type == KF_KRB_TGS_REQ);
 		break;
 	case KF_CARRIER_DNS:
-		src_is_client = false; /* responses are recorded: the client receives */
+		/* responses are recorded (the client receives); GSS-TSIG tokens
+		 * go as any token does */
+		src_is_client = kf_msg_in_app_protocol(m) &&
+				(m->type == KF_KRB_AP_REQ || m->type == KF_MSG_NTLM_NEGOTIATE ||
+				 m->type == KF_MSG_NTLM_AUTHENTICATE);
 		break;
 	default:
 		if (kf_msg_in_app_protocol(m)) /* the client sends AP-REQ, NTLM NEGOTIATE and AUTHENTICATE */

@@ -1,16 +1,38 @@
-/* carrier_dns.c - DNS responses on port 53, over UDP and over TCP (RFC 1035
- * §4.2.2: a 2-byte length before each message; only the server's side is
- * read). */
+/* carrier_dns.c - DNS on port 53, over UDP and over TCP (RFC 1035 §4.2.2:
+ * a 2-byte length before each message): responses (A/AAAA/CNAME answers),
+ * and GSS-TSIG (RFC 3645): the GSS tokens a TKEY query and its response
+ * carry, through the token path like any application protocol's. */
 #include <string.h>
 
 #include "carriers.h"
 #include "dns.h"
 #include "emit.h"
+#include "gss_token.h"
 
 struct dns_state {
-	struct kf_gather buf; /* server → client bytes not yet a whole message */
-	bool dead;            /* a gap: no resynchronising DNS framing */
+	struct kf_gather buf[2]; /* bytes of each direction not yet a whole message */
+	bool dead[2];            /* a gap: no resynchronising DNS framing */
+	uint32_t tkey_token;     /* the last TKEY query's token, for its response's */
 };
+
+/* A TKEY's key data is a GSS token when the mode says GSS-API. */
+static void tkey_token(struct kf_run *r, const struct kf_conn *c, int dir, const struct kf_dns_msg *d)
+{
+	if (!d->has_tkey || d->tkey_mode != KF_DNS_TKEY_MODE_GSSAPI || !d->tkey_key.n)
+		return;
+	struct kf_token_origin o = { c, dir, KF_CARRIER_DNS, 0 };
+	struct kf_token_summary sum;
+	int64_t id = kf_gss_token(r, &o, d->tkey_key, &sum);
+	struct dns_state *s = c->tcp ? c->cs : NULL;
+	if (id <= 0 || !s)
+		return;
+	if (!d->response) {
+		s->tkey_token = (uint32_t)id;
+	} else if (s->tkey_token) {
+		kf_msgstore_link(&r->store, s->tkey_token, (uint32_t)id);
+		s->tkey_token = 0;
+	}
+}
 
 /* One DNS message from either transport: responses with a question are
  * recorded (A/AAAA/CNAME answers become messages, so a story can show that a
@@ -18,7 +40,10 @@ struct dns_state {
 static void dns_message(struct kf_run *r, const struct kf_conn *c, int dir, struct kf_span payload)
 {
 	struct kf_dns_msg d;
-	if (!kf_dns_decode(payload, &d, &r->ev) || !d.response || !d.has_question)
+	if (!kf_dns_decode(payload, &d, &r->ev))
+		return;
+	tkey_token(r, c, dir, &d);
+	if (!d.response || !d.has_question)
 		return;
 	struct kf_arena *a = &r->res->arena;
 	struct kf_dns_rec *rec = kf_arena_zalloc(a, sizeof(*rec));
@@ -58,13 +83,13 @@ static bool dns_open(struct kf_run *r, struct kf_conn *c)
 static void dns_stream(struct kf_run *r, struct kf_conn *c, int dir, struct kf_span data, uint32_t gap_len)
 {
 	struct dns_state *s = c->cs;
-	if (dir != 1 || s->dead)
+	if (s->dead[dir])
 		return;
-	if (gap_len || !kf_gather_add(r, &s->buf, data, KF_LIMIT_DNS_TCP_BUFFER)) {
-		s->dead = true;
+	if (gap_len || !kf_gather_add(r, &s->buf[dir], data, KF_LIMIT_DNS_TCP_BUFFER)) {
+		s->dead[dir] = true;
 		return;
 	}
-	struct kf_gather *g = &s->buf;
+	struct kf_gather *g = &s->buf[dir];
 	size_t off = 0;
 	while (g->len - off >= 2) {
 		size_t need = (size_t)g->buf[off] << 8 | g->buf[off + 1];
@@ -89,8 +114,10 @@ static void dns_release(struct kf_run *r, struct kf_conn *c)
 {
 	(void)r;
 	struct dns_state *s = c->cs;
-	if (s)
-		kf_gather_free(&s->buf);
+	if (s) {
+		kf_gather_free(&s->buf[0]);
+		kf_gather_free(&s->buf[1]);
+	}
 	kf_free(s);
 	c->cs = NULL;
 }

@@ -17,6 +17,8 @@ static void decode(struct kf_span s)
 		FUZZ_CSTR(m.answers[i].name);
 		FUZZ_CSTR(m.answers[i].data);
 	}
+	FUZZ_CSTR(m.tkey_algorithm);
+	FUZZ_CHECK(m.tkey_key.n == 0 || (m.tkey_key.p >= s.p && m.tkey_key.p + m.tkey_key.n <= s.p + s.n));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

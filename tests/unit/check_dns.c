@@ -433,6 +433,68 @@ START_TEST(t_mutations)
 }
 END_TEST
 
+/* GSS-TSIG (RFC 3645): a TKEY query whose additional section carries the
+ * token, and the same record cut, or with a key size past its RDATA. */
+static size_t build_tkey(uint8_t *b, uint16_t key_size, uint16_t rdlen_adjust)
+{
+	static const uint8_t head[] = {
+		0x12, 0x34, 0x00, 0x00, 0,    1,    0,    0,    0,    0, 0, 1, /* query, QD 1, AR 1 */
+		3,    'k',  'e',  'y',  0,    0x00, 0xf9, 0x00, 0xff,          /* key. TKEY ANY */
+		0xc0, 0x0c, 0x00, 0xf9, 0x00, 0xff, 0,    0,    0,    0,       /* key. TKEY ANY TTL 0 */
+	};
+	static const uint8_t alg[] = { 8, 'g', 's', 's', '-', 't', 's', 'i', 'g', 0 };
+	size_t n = 0;
+	memcpy(b, head, sizeof head);
+	n = sizeof head;
+	size_t rdlen = sizeof alg + 4 + 4 + 2 + 2 + 2 + 5 + 2;
+	b[n++] = (uint8_t)((rdlen + rdlen_adjust) >> 8);
+	b[n++] = (uint8_t)(rdlen + rdlen_adjust);
+	memcpy(b + n, alg, sizeof alg);
+	n += sizeof alg;
+	memset(b + n, 0, 8); /* inception, expiration */
+	n += 8;
+	b[n++] = 0, b[n++] = 3; /* mode 3: GSS-API negotiation */
+	b[n++] = 0, b[n++] = 0; /* error */
+	b[n++] = (uint8_t)(key_size >> 8), b[n++] = (uint8_t)key_size;
+	memcpy(b + n, "\x60\x03\x06\x01\x00", 5); /* the key data: a token's first bytes */
+	n += 5;
+	b[n++] = 0, b[n++] = 0; /* other size */
+	return n;
+}
+
+START_TEST(t_tkey)
+{
+	uint8_t b[128];
+	size_t n = build_tkey(b, 5, 0);
+	struct kf_dns_msg m;
+	struct kf_events ev = { 0 };
+	uint8_t *buf = malloc(n);
+	memcpy(buf, b, n);
+	ck_assert(kf_dns_decode(kf_span_make(buf, n), &m, &ev));
+	ck_assert(m.has_tkey);
+	ck_assert_uint_eq(m.tkey_mode, KF_DNS_TKEY_MODE_GSSAPI);
+	ck_assert_str_eq(m.tkey_algorithm, "gss-tsig");
+	ck_assert_uint_eq(m.tkey_key.n, 5);
+	ck_assert(m.tkey_key.p >= buf && m.tkey_key.p + 5 <= buf + n);
+	ck_assert_uint_eq(m.tkey_key.p[0], 0x60);
+	ck_assert_uint_eq(ev.n, 0);
+	free(buf);
+	/* every prefix is refused, none reads past its end */
+	for (size_t k = 12; k < n; k++) {
+		struct kf_events e2 = { 0 };
+		ck_assert_msg(!decode_exact(b, k, &m, &e2) || !m.has_tkey, "prefix %zu", k);
+	}
+	/* a key size past the RDATA, and an RDATA longer than its fields */
+	struct kf_events e3 = { 0 };
+	n = build_tkey(b, 200, 0);
+	ck_assert(!decode_exact(b, n, &m, &e3));
+	ck_assert(has_event(&e3, KF_EV_DNS_MALFORMED));
+	n = build_tkey(b, 5, 3);
+	b[n++] = 0, b[n++] = 0, b[n++] = 0;
+	ck_assert(!decode_exact(b, n, &m, &e3));
+}
+END_TEST
+
 static Suite *dns_suite(void)
 {
 	Suite *s = suite_create("dns");
@@ -444,6 +506,7 @@ static Suite *dns_suite(void)
 	tcase_add_test(tc, t_name_lengths);
 	tcase_add_test(tc, t_many_answers);
 	tcase_add_test(tc, t_mutations);
+	tcase_add_test(tc, t_tkey);
 	suite_add_tcase(s, tc);
 	return s;
 }
