@@ -101,8 +101,8 @@ const char *kf_dcerpc_auth_type_name(uint8_t auth_type)
 
 const char *kf_dcerpc_auth_level_name(uint8_t auth_level)
 {
-	static const char *const names[] = { "default", "none",	     "connect",	 "call",
-					     "packet",	"integrity", "privacy" };
+	static const char *const names[] = { "default", "none",      "connect", "call",
+					     "packet",  "integrity", "privacy" };
 	return auth_level < sizeof names / sizeof names[0] ? names[auth_level] : NULL;
 }
 
@@ -143,11 +143,16 @@ const char *kf_dcerpc_status_name(uint32_t status)
 const char *kf_dcerpc_reject_name(uint32_t reason)
 {
 	static const char *const names[] = {
-		"reason_not_specified",		    "temporary_congestion",
-		"local_limit_exceeded",		    "called_paddr_unknown",
-		"protocol_version_not_supported",   "default_context_not_supported",
-		"user_data_not_readable",	    "no_psap_available",
-		"authentication_type_not_recognized", "invalid_checksum",
+		"reason_not_specified",
+		"temporary_congestion",
+		"local_limit_exceeded",
+		"called_paddr_unknown",
+		"protocol_version_not_supported",
+		"default_context_not_supported",
+		"user_data_not_readable",
+		"no_psap_available",
+		"authentication_type_not_recognized",
+		"invalid_checksum",
 	};
 	return reason < sizeof names / sizeof names[0] ? names[reason] : NULL;
 }
@@ -177,8 +182,8 @@ static const struct {
 void kf_dcerpc_uuid_text(const uint8_t u[16], bool le, char out[37])
 {
 	snprintf(out, 37, "%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x", (unsigned)rd32(u, le),
-		 (unsigned)rd16(u + 4, le), (unsigned)rd16(u + 6, le), u[8], u[9], u[10], u[11], u[12],
-		 u[13], u[14], u[15]);
+		 (unsigned)rd16(u + 4, le), (unsigned)rd16(u + 6, le), u[8], u[9], u[10], u[11], u[12], u[13],
+		 u[14], u[15]);
 }
 
 const char *kf_dcerpc_interface_name(const uint8_t uuid[16], bool little_endian)
@@ -293,13 +298,9 @@ bool kf_dcerpc_decode(struct kf_span pdu, struct kf_dcerpc_pdu *out, struct kf_e
 	bool ok = true;
 	switch (out->h.ptype) {
 	case KF_DCERPC_BIND:
-	case KF_DCERPC_ALTER_CONTEXT:
-		ok = read_bind(body, out);
-		break;
+	case KF_DCERPC_ALTER_CONTEXT: ok = read_bind(body, out); break;
 	case KF_DCERPC_BIND_ACK:
-	case KF_DCERPC_ALTER_CONTEXT_RESP:
-		ok = read_bind_ack(body, out);
-		break;
+	case KF_DCERPC_ALTER_CONTEXT_RESP: ok = read_bind_ack(body, out); break;
 	case KF_DCERPC_BIND_NAK:
 		ok = body.n >= KF_DCERPC_HEADER + 2u;
 		if (ok) {

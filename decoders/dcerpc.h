@@ -24,8 +24,8 @@
 #include "base/limits.h"
 #include "base/span.h"
 
-#define KF_DCERPC_HEADER 16u      /* bytes of the common header */
-#define KF_DCERPC_VERIFIER 8u     /* bytes of an auth_verifier before its credentials */
+#define KF_DCERPC_HEADER 16u         /* bytes of the common header */
+#define KF_DCERPC_VERIFIER 8u        /* bytes of an auth_verifier before its credentials */
 #define KF_LIMIT_DCERPC_CONTEXTS 64u /* presentation context elements walked */
 
 /* C706 12.6.4.1 PTYPE values of connection-oriented PDUs. */
@@ -67,8 +67,8 @@ struct kf_dcerpc_pdu {
 	bool body_ok; /* the PDU's body was read as its PTYPE says (else only the header) */
 
 	/* bind / alter_context */
-	uint8_t n_contexts;       /* n_context_elem */
-	bool has_abstract;        /* the first element's abstract syntax was read */
+	uint8_t n_contexts;        /* n_context_elem */
+	bool has_abstract;         /* the first element's abstract syntax was read */
 	uint8_t abstract_uuid[16]; /* as on the wire, in the PDU's byte order */
 	uint16_t abstract_major, abstract_minor;
 	uint32_t assoc_group;

@@ -220,8 +220,7 @@ static void feed(struct kf_run *r, struct kf_conn *c, int dir, struct kf_span da
 	struct rpc_dir *d = &((struct rpc_state *)c->cs)->d[dir];
 	while (data.n) {
 		switch (d->st) {
-		case RD_LOST:
-			return;
+		case RD_LOST: return;
 		case RD_SKIP: {
 			size_t take = data.n < d->left ? data.n : d->left;
 			d->left -= (uint32_t)take;
