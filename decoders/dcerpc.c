@@ -157,6 +157,10 @@ const char *kf_dcerpc_reject_name(uint32_t reason)
 	return reason < sizeof names / sizeof names[0] ? names[reason] : NULL;
 }
 
+/* The UUIDs as tshark names them in the shared corpus' binds (tshark says
+ * EPMv4, RPC_NETLOGON and EFS for three of them; IWbemLevel1Login, TSCH,
+ * WINREG, IRemoteActivation and the second EFSRPC UUID are from MS-WMI,
+ * MS-TSCH, MS-RRP, MS-DCOM and MS-EFSR, not seen there). */
 static const struct {
 	const char *uuid;
 	const char *name;
@@ -172,6 +176,9 @@ static const struct {
 	{ "000001a0-0000-0000-c000-000000000046", "ISystemActivator" },
 	{ "4d9f4ab8-7d1c-11cf-861e-0020af6e7c57", "IRemoteActivation" },
 	{ "99fcfec4-5260-101b-bbcb-00aa0021347a", "IOXIDResolver" },
+	{ "00000143-0000-0000-c000-000000000046", "IRemUnknown2" },
+	{ "3919286a-b10c-11d0-9ba8-00c04fd92ef5", "DSSETUP" },
+	{ "f5cc5a18-4264-101a-8c59-08002b2f8426", "NSPI" },
 	{ "f309ad18-d86a-11d0-a075-00c04fb68820", "IWbemLevel1Login" },
 	{ "c681d488-d850-11d0-8c52-00c04fd90f7e", "EFSRPC" },
 	{ "df1941c5-fe89-4e79-bf10-463657acf44d", "EFSRPC" },
