@@ -556,6 +556,34 @@ START_TEST(t_carrier_not_claimed)
 }
 END_TEST
 
+/* A connection picked up without its handshake: the bind's first bytes
+ * still claim it (the probe's direction unknown), its answer is linked. */
+START_TEST(t_carrier_midstream)
+{
+	struct cap c;
+	cap_open(&c);
+	struct tconn t = { &c, 50006, 49670, { 0x10000000u, 0x70000000u } };
+	struct sb b = { 0 }, tok = { 0 };
+	ntlm_negotiate(&tok);
+	bind_pdu(&b, KF_DCERPC_BIND, 4, true, 1);
+	finish(&b, true, KF_DCERPC_AUTH_NTLMSSP, 2, tok.p, tok.n);
+	sb_free(&tok);
+	uint64_t f_bind = send_pdu(&t, 0, &b, 1460);
+	ntlm_challenge(&tok);
+	bind_ack_pdu(&b, KF_DCERPC_BIND_ACK, 4, true, 0, false);
+	finish(&b, true, KF_DCERPC_AUTH_NTLMSSP, 2, tok.p, tok.n);
+	sb_free(&tok);
+	uint64_t f_ack = send_pdu(&t, 1, &b, 1460);
+	struct kf_result r = analyze(&c);
+	const struct kf_message *m = kf_result_message_at(&r, f_bind, KF_MSG_DCERPC_REQUEST);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(m->dcerpc->auth_level, 2);
+	ck_assert_uint_eq(reply_frame(&r, m), f_ack);
+	ck_assert_ptr_nonnull(kf_result_message_at(&r, f_ack, KF_MSG_NTLM_CHALLENGE));
+	kf_result_free(&r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("dcerpc");
@@ -571,6 +599,7 @@ int main(void)
 	tcase_add_test(tk, t_carrier_ntlm);
 	tcase_add_test(tk, t_carrier_kerberos_probe);
 	tcase_add_test(tk, t_carrier_not_claimed);
+	tcase_add_test(tk, t_carrier_midstream);
 	suite_add_tcase(s, tk);
 	return kf_test_run(s);
 }
