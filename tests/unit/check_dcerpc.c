@@ -3,7 +3,7 @@
  * (analyzer/wire/carrier_dcerpc.c) through kf_analyze on captures this file
  * writes: NTLMSSP in three legs (bind, bind_ack, auth3) with a fault and
  * big request and response stubs counted off on 135; on dynamic ports
- * claimed by the probe a bind_ack carrying a Kerberos AP-REP and a
+ * claimed by the probe a Kerberos bind (AP-REQ) and bind_ack (AP-REP) and a
  * big-endian bind answered by bind_nak; random bytes and a lone request on
  * other ports left alone.  The capture writer is smbfix.c's. */
 #include <check.h>
@@ -188,6 +188,65 @@ static void krb_ap_rep(struct sb *out)
 	sb_put(out, seq.p, seq.n);
 	sb_free(&seq);
 	sb_free(&ed);
+}
+
+/* Append tag(inner) to out and free inner. */
+static void wrap_into(struct sb *out, struct sb *inner, uint8_t tag)
+{
+	der_wrap(inner, tag);
+	sb_put(out, inner->p, inner->n);
+	sb_free(inner);
+}
+
+/* [n] INTEGER v (one byte) */
+static void ctx_int(struct sb *out, uint8_t n, uint8_t v)
+{
+	struct sb t = { 0 };
+	der_add(&t, 0x02, &v, 1);
+	wrap_into(out, &t, (uint8_t)(0xa0 + n));
+}
+
+/* EncryptedData { etype 18, [kvno 2,] cipher } under [n] */
+static void ctx_enc(struct sb *out, uint8_t n, bool kvno)
+{
+	static const uint8_t cipher[24] = { 7 };
+	struct sb e = { 0 }, t = { 0 };
+	ctx_int(&e, 0, 18);
+	if (kvno)
+		ctx_int(&e, 1, 2);
+	der_add(&t, 0x04, cipher, sizeof cipher);
+	wrap_into(&e, &t, 0xa2);
+	der_wrap(&e, 0x30);
+	wrap_into(out, &e, (uint8_t)(0xa0 + n));
+}
+
+/* A bare Kerberos AP-REQ (RFC 4120 §5.5.1) for host/dc1@LAB.TEST, mutual
+ * authentication required. */
+static void krb_ap_req(struct sb *out)
+{
+	static const uint8_t opts[5] = { 0, 0x20, 0, 0, 0 };
+	struct sb req = { 0 }, tkt = { 0 }, t = { 0 }, names = { 0 }, pn = { 0 };
+	ctx_int(&req, 0, 5);
+	ctx_int(&req, 1, 14);
+	der_add(&t, 0x03, opts, sizeof opts);
+	wrap_into(&req, &t, 0xa2);
+	ctx_int(&tkt, 0, 5);
+	der_add(&t, 0x1b, "LAB.TEST", 8);
+	wrap_into(&tkt, &t, 0xa1);
+	ctx_int(&pn, 0, 2);
+	der_add(&names, 0x1b, "host", 4);
+	der_add(&names, 0x1b, "dc1", 3);
+	der_wrap(&names, 0x30);
+	wrap_into(&pn, &names, 0xa1);
+	der_wrap(&pn, 0x30);
+	wrap_into(&tkt, &pn, 0xa2);
+	ctx_enc(&tkt, 3, true);
+	der_wrap(&tkt, 0x30);
+	der_wrap(&tkt, 0x61);
+	wrap_into(&req, &tkt, 0xa3);
+	ctx_enc(&req, 4, false);
+	der_wrap(&req, 0x30);
+	wrap_into(out, &req, 0x6e);
 }
 
 static struct kf_dcerpc_pdu decode_ok(const struct sb *b)
@@ -484,9 +543,9 @@ START_TEST(t_carrier_ntlm)
 }
 END_TEST
 
-/* Kerberos on a dynamic port found by the probe: the bind carries no
- * token here (no AP-REQ is built), the bind_ack an AP-REP.  Then a
- * big-endian bind refused by bind_nak on another port. */
+/* Kerberos on a dynamic port found by the probe: the bind carries an
+ * AP-REQ, the bind_ack an AP-REP, linked.  Then a big-endian bind refused
+ * by bind_nak on another port. */
 START_TEST(t_carrier_kerberos_probe)
 {
 	struct cap c;
@@ -494,8 +553,10 @@ START_TEST(t_carrier_kerberos_probe)
 	struct tconn t;
 	tconn_open(&t, &c, 50002, 49667);
 	struct sb b = { 0 }, tok = { 0 };
+	krb_ap_req(&tok);
 	bind_pdu(&b, KF_DCERPC_BIND, 2, true, 1);
-	finish(&b, true, 0, 0, NULL, 0);
+	finish(&b, true, KF_DCERPC_AUTH_KERBEROS, 6, tok.p, tok.n);
+	sb_free(&tok);
 	uint64_t f_bind = send_pdu(&t, 0, &b, 1460);
 	krb_ap_rep(&tok);
 	bind_ack_pdu(&b, KF_DCERPC_BIND_ACK, 2, true, 0, false);
@@ -516,6 +577,10 @@ START_TEST(t_carrier_kerberos_probe)
 	const struct kf_message *m = kf_result_message_at(&r, f_bind, KF_MSG_DCERPC_REQUEST);
 	ck_assert_ptr_nonnull(m);
 	ck_assert_uint_eq(reply_frame(&r, m), f_ack);
+	const struct kf_message *ap = kf_result_message_at(&r, f_bind, KF_KRB_AP_REQ);
+	ck_assert_ptr_nonnull(ap);
+	ck_assert_int_eq(ap->carrier, KF_CARRIER_DCERPC);
+	ck_assert_uint_eq(reply_frame(&r, ap), f_ack);
 	m = kf_result_message_at(&r, f_ack, KF_KRB_AP_REP);
 	ck_assert_ptr_nonnull(m);
 	ck_assert_int_eq(m->carrier, KF_CARRIER_DCERPC);
