@@ -14,6 +14,7 @@
 #include "krb5.h"
 #include "kpasswd.h"
 #include "smb.h"
+#include "dcerpc.h"
 #include "krb5_decrypt.h"
 #include "ntlmssp.h"
 #include "report.h"
@@ -323,9 +324,42 @@ static void ldap_fields(struct kf_json_writer *w, jv *o, const struct kf_ldap_re
 /* DCERPC-REQUEST / DCERPC-RESPONSE (issue 17). */
 static void dcerpc_fields(struct kf_json_writer *w, jv *o, const struct kf_dcerpc_rec *d)
 {
-	(void)w;
-	(void)o;
-	(void)d;
+	const char *pt = kf_dcerpc_ptype_name(d->ptype);
+	if (pt)
+		set_str(w, o, "ptype", pt);
+	else
+		kf_json_set(w, o, "ptype", kf_json_int(w, d->ptype));
+	kf_json_set(w, o, "call_id", kf_json_int(w, d->call_id));
+	set_str(w, o, "interface", d->interface);
+	if (d->auth_type) {
+		const char *at = kf_dcerpc_auth_type_name(d->auth_type);
+		if (at)
+			set_str(w, o, "auth_type", at);
+		else
+			kf_json_set(w, o, "auth_type", kf_json_int(w, d->auth_type));
+		const char *al = kf_dcerpc_auth_level_name(d->auth_level);
+		if (al)
+			set_str(w, o, "auth_level", al);
+		else
+			kf_json_set(w, o, "auth_level", kf_json_int(w, d->auth_level));
+	}
+	if (d->has_status) {
+		kf_json_set(w, o, "status", hex_json(w, d->status, 8));
+		const char *n = NULL;
+		if (d->ptype == KF_DCERPC_FAULT)
+			n = kf_dcerpc_status_name(d->status);
+		else if (d->ptype == KF_DCERPC_BIND_NAK)
+			n = kf_dcerpc_reject_name(d->status);
+		else if (d->status == 1)
+			n = "user_rejection";
+		else if (d->status == 2)
+			n = "provider_rejection";
+		set_str(w, o, "status_name", n);
+	}
+	if (d->token_bytes)
+		kf_json_set(w, o, "token_bytes", kf_json_int(w, d->token_bytes));
+	if (d->token_invalid)
+		kf_json_set(w, o, "token_invalid", kf_json_bool(w, true));
 }
 
 static jv *spnego_obj(struct kf_json_writer *w, const struct kf_spnego_rec *sp)

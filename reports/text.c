@@ -12,6 +12,7 @@
 #include "krb5.h"
 #include "kpasswd.h"
 #include "smb.h"
+#include "dcerpc.h"
 #include "krb5_decrypt.h"
 #include "ladder.h"
 #include "report.h"
@@ -80,8 +81,36 @@ static void ldap_facts(struct line *l, const struct kf_message *m)
 /* A DCE/RPC bind, its answer, or a fault (issue 17). */
 static void dcerpc_facts(struct line *l, const struct kf_message *m)
 {
-	(void)l;
-	(void)m;
+	const struct kf_dcerpc_rec *d = m->dcerpc;
+	const char *pt = kf_dcerpc_ptype_name(d->ptype);
+	if (pt)
+		add(l, "%s", pt);
+	else
+		add(l, "PTYPE %u", d->ptype);
+	if (d->interface)
+		add(l, "  %s", d->interface);
+	if (d->has_status) {
+		const char *n = d->ptype == KF_DCERPC_FAULT      ? kf_dcerpc_status_name(d->status)
+				: d->ptype == KF_DCERPC_BIND_NAK ? kf_dcerpc_reject_name(d->status)
+				: d->status == 1                 ? "user_rejection"
+				: d->status == 2                 ? "provider_rejection"
+								 : NULL;
+		if (n)
+			add(l, "  %s", n);
+		else
+			add(l, "  status 0x%08x", d->status);
+	}
+	if (d->auth_type) {
+		const char *at = kf_dcerpc_auth_type_name(d->auth_type);
+		const char *al = kf_dcerpc_auth_level_name(d->auth_level);
+		if (at)
+			add(l, "  auth %s", at);
+		else
+			add(l, "  auth type %u", d->auth_type);
+		if (al)
+			add(l, " level %s", al);
+	}
+	add(l, "  call %u", d->call_id);
 }
 
 /* An SMB command: what it asked or answered, in one line. */

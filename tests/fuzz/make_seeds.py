@@ -467,6 +467,57 @@ def smb_seeds():
                                                                nb(chain), nb(ss1x_rsp)]))
 
 
+# ---- dcerpc: connection-oriented PDUs (C706 12.6), built field by field like
+# tests/unit/check_dcerpc.c, in both byte orders
+
+def dcerpc_seeds():
+    neg, chal, auth = ntlm_msgs()
+    drsuapi = (0xe3514235, 0x4b06, 0x11d1, bytes.fromhex("ab0400c04fc2dcd2"))
+
+    def pdu(ptype, call_id, body, le, auth_type=0, level=0, cred=b""):
+        e = "<" if le else ">"
+        if auth_type:
+            pad = (-(16 + len(body))) % 4
+            body += b"\0" * pad + struct.pack(e + "BBBBI", auth_type, level, pad, 0, 0) + cred
+        drep = bytes([0x10 if le else 0, 0, 0, 0])
+        hdr = bytes([5, 0, ptype, 3]) + drep + struct.pack(e + "HHI", 16 + len(body), len(cred) if auth_type else 0,
+                                                             call_id)
+        return hdr + body
+
+    def uuid(le, u):
+        e = "<" if le else ">"
+        return struct.pack(e + "IHH", u[0], u[1], u[2]) + u[3]
+
+    def bind_body(le, n_ctx):
+        e = "<" if le else ">"
+        b = struct.pack(e + "HHI", 5840, 5840, 0) + bytes([n_ctx, 0, 0, 0])
+        for i in range(n_ctx):
+            b += struct.pack(e + "HBB", i, 1, 0) + uuid(le, drsuapi) + struct.pack(e + "HH", 4, 0) + b"\0" * 20
+        return b
+
+    def ack_body(le, results):
+        e = "<" if le else ">"
+        b = struct.pack(e + "HHIH", 5840, 5840, 0x5678, 4) + b"135\0" + b"\0\0"
+        b += bytes([len(results), 0, 0, 0])
+        for r in results:
+            b += struct.pack(e + "HH", r, 2 if r else 0) + b"\0" * 20
+        return b
+
+    for le in (True, False):
+        e = "<" if le else ">"
+        save("dcerpc", pdu(11, 2, bind_body(le, 2), le, 10, 5, neg))
+        save("dcerpc", pdu(11, 2, bind_body(le, 1), le, 9, 6, spnego_init(neg)))
+        save("dcerpc", pdu(11, 3, bind_body(le, 1), le))
+        save("dcerpc", pdu(12, 2, ack_body(le, [2, 0, 3]), le, 10, 5, chal))
+        save("dcerpc", pdu(15, 2, ack_body(le, [0]), le, 9, 6, spnego_resp(1, chal)))
+        save("dcerpc", pdu(14, 2, bind_body(le, 1), le, 9, 6, spnego_resp(1, auth)))
+        save("dcerpc", pdu(16, 2, b"\0" * 4, le, 10, 5, auth))
+        save("dcerpc", pdu(13, 3, struct.pack(e + "H", 8) + bytes([1, 5, 0]), le))
+        save("dcerpc", pdu(3, 4, struct.pack(e + "IHBBI", 32, 0, 0, 0, 5) + b"\0" * 4, le))
+        save("dcerpc", pdu(0, 5, struct.pack(e + "IHH", 8, 0, 0) + b"\0" * 8, le))
+        save("dcerpc", pdu(2, 5, struct.pack(e + "IHBB", 8, 0, 0, 0) + b"\0" * 8, le))
+
+
 def main():
     if sys.argv[1:] == ["pac"]:
         shutil.rmtree(os.path.join(CORPUS, "pac"), ignore_errors=True)
@@ -482,6 +533,11 @@ def main():
         shutil.rmtree(os.path.join(CORPUS, "smb"), ignore_errors=True)
         smb_seeds()
         print("smb      %3d seeds, flow %d" % (len(seen["smb"]), len(seen["flow"])))
+        return 0
+    if sys.argv[1:] == ["dcerpc"]:
+        shutil.rmtree(os.path.join(CORPUS, "dcerpc"), ignore_errors=True)
+        dcerpc_seeds()
+        print("dcerpc   %3d seeds" % len(seen["dcerpc"]))
         return 0
     if os.path.isdir(CORPUS):
         shutil.rmtree(CORPUS)
@@ -579,6 +635,7 @@ def main():
     pac_seeds()
     kpasswd_seeds()
     smb_seeds()
+    dcerpc_seeds()
     # pcap: the smallest samples, and one of them as pcapng
     small = sorted(samples, key=os.path.getsize)[:4]
     for p in small:

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* A growing byte buffer; { 0 } is empty.  Aborts the test when out of memory. */
 struct sb {
@@ -111,5 +112,27 @@ void ntlm_challenge(struct sb *b);
 /* AUTHENTICATE for domain\user (NTLMv1-sized responses); anonymous: no
  * user, no responses (MS-NLMP §3.2.5.1.2). */
 void ntlm_authenticate(struct sb *b, const char *domain, const char *user, bool anonymous);
+
+/* A capture file written by a test: Ethernet, IPv4, TCP segments. */
+struct cap {
+	FILE *f;
+	char path[64];
+	uint64_t frames;
+	uint64_t t_us;
+};
+
+/* One TCP connection 10.77.0.10:cport -> 10.77.0.20:sport written into a
+ * capture; seq[0] the client's next sequence number, seq[1] the server's. */
+struct tconn {
+	struct cap *cap;
+	uint16_t cport, sport;
+	uint32_t seq[2];
+};
+void cap_open(struct cap *c);
+void cap_close(struct cap *c);
+/* One segment of dir (0 client, 1 server) with flags; the frame written. */
+uint64_t segment(struct tconn *t, int dir, uint8_t flags, const uint8_t *data, size_t n);
+/* SYN, SYN-ACK, ACK. */
+void tconn_open(struct tconn *t, struct cap *c, uint16_t cport, uint16_t sport);
 
 #endif

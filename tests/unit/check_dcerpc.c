@@ -1,0 +1,670 @@
+/* check_dcerpc.c - the DCE/RPC decoder (decoders/dcerpc.c) on PDUs built
+ * here field by field, in both byte orders, and the carrier
+ * (analyzer/wire/carrier_dcerpc.c) through kf_analyze on captures this file
+ * writes: NTLMSSP in three legs (bind, bind_ack, auth3) with a fault and
+ * big request and response stubs counted off on 135; on dynamic ports
+ * claimed by the probe a Kerberos bind (AP-REQ) and bind_ack (AP-REP) and a
+ * big-endian bind answered by bind_nak; random bytes and a lone request on
+ * other ports left alone.  The capture writer is smbfix.c's. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analyzer.h"
+#include "base/limits.h"
+#include "dcerpc.h"
+#include "result.h"
+#include "smbfix.h"
+#include "testutil.h"
+
+/* ------------------------------------------------------ PDU building ---- */
+
+static const uint8_t DRSUAPI_LE[16] = { 0x35, 0x42, 0x51, 0xe3, 0x06, 0x4b, 0xd1, 0x11,
+					0xab, 0x04, 0x00, 0xc0, 0x4f, 0xc2, 0xdc, 0xd2 };
+
+static void put16(struct sb *b, uint16_t v, bool le)
+{
+	if (le)
+		sb_le16(b, v);
+	else
+		sb_be16(b, v);
+}
+
+static void put32(struct sb *b, uint32_t v, bool le)
+{
+	if (le)
+		sb_le32(b, v);
+	else
+		sb_be32(b, v);
+}
+
+/* The UUID e3514235-4b06-11d1-ab04-00c04fc2dcd2 in the byte order. */
+static void put_drsuapi(struct sb *b, bool le)
+{
+	put32(b, 0xe3514235u, le);
+	put16(b, 0x4b06, le);
+	put16(b, 0x11d1, le);
+	sb_put(b, DRSUAPI_LE + 8, 8);
+}
+
+static void header(struct sb *b, uint8_t ptype, uint32_t call_id, bool le)
+{
+	sb_u8(b, 5);
+	sb_u8(b, 0);
+	sb_u8(b, ptype);
+	sb_u8(b, 0x03);
+	sb_u8(b, le ? 0x10 : 0x00);
+	sb_zero(b, 3);
+	put16(b, 0, le); /* frag_length: finish() */
+	put16(b, 0, le); /* auth_length */
+	put32(b, call_id, le);
+}
+
+/* Pad to 4, add the verifier and credentials, set the lengths. */
+static void finish(struct sb *b, bool le, uint8_t auth_type, uint8_t level, const uint8_t *cred, size_t n)
+{
+	if (auth_type) {
+		uint8_t pad = (uint8_t)((4 - b->n % 4) % 4);
+		sb_zero(b, pad);
+		sb_u8(b, auth_type);
+		sb_u8(b, level);
+		sb_u8(b, pad);
+		sb_u8(b, 0);
+		put32(b, 0x1234, le);
+		sb_put(b, cred, n);
+	}
+	uint16_t fl = (uint16_t)b->n, al = auth_type ? (uint16_t)n : 0;
+	b->p[8] = le ? (uint8_t)fl : (uint8_t)(fl >> 8);
+	b->p[9] = le ? (uint8_t)(fl >> 8) : (uint8_t)fl;
+	b->p[10] = le ? (uint8_t)al : (uint8_t)(al >> 8);
+	b->p[11] = le ? (uint8_t)(al >> 8) : (uint8_t)al;
+}
+
+static void bind_pdu(struct sb *b, uint8_t ptype, uint32_t call_id, bool le, uint8_t n_ctx)
+{
+	header(b, ptype, call_id, le);
+	put16(b, 5840, le);
+	put16(b, 5840, le);
+	put32(b, 0, le);
+	sb_u8(b, n_ctx);
+	sb_zero(b, 3);
+	for (uint8_t i = 0; i < n_ctx; i++) {
+		put16(b, i, le);
+		sb_u8(b, 1);
+		sb_u8(b, 0);
+		put_drsuapi(b, le);
+		put16(b, 4, le);
+		put16(b, 0, le);
+		sb_zero(b, 20); /* one transfer syntax */
+	}
+}
+
+/* result of the first context, acceptance for the second when accept2 */
+static void bind_ack_pdu(struct sb *b, uint8_t ptype, uint32_t call_id, bool le, uint16_t first, bool accept2)
+{
+	header(b, ptype, call_id, le);
+	put16(b, 5840, le);
+	put16(b, 5840, le);
+	put32(b, 0x5678, le);
+	put16(b, 4, le);
+	sb_put(b, "135", 4); /* 30 bytes: pad to 32 */
+	sb_zero(b, 2);
+	sb_u8(b, accept2 ? 2 : 1);
+	sb_zero(b, 3);
+	put16(b, first, le);
+	put16(b, first ? 2 : 0, le);
+	sb_zero(b, 20);
+	if (accept2) {
+		put16(b, 0, le);
+		put16(b, 0, le);
+		sb_zero(b, 20);
+	}
+}
+
+static void fault_pdu(struct sb *b, uint32_t call_id, bool le, uint32_t status)
+{
+	header(b, KF_DCERPC_FAULT, call_id, le);
+	put32(b, 32, le);
+	put16(b, 0, le);
+	sb_u8(b, 0);
+	sb_u8(b, 0);
+	put32(b, status, le);
+	sb_zero(b, 4);
+}
+
+static void nak_pdu(struct sb *b, uint32_t call_id, bool le, uint16_t reason)
+{
+	header(b, KF_DCERPC_BIND_NAK, call_id, le);
+	put16(b, reason, le);
+	sb_u8(b, 1); /* one protocol version: 5.0 */
+	sb_u8(b, 5);
+	sb_u8(b, 0);
+}
+
+static void auth3_pdu(struct sb *b, uint32_t call_id, bool le)
+{
+	header(b, KF_DCERPC_AUTH3, call_id, le);
+	sb_zero(b, 4);
+}
+
+/* request (opnum 0) or response with a stub of n bytes */
+static void call_pdu(struct sb *b, uint8_t ptype, uint32_t call_id, size_t n)
+{
+	header(b, ptype, call_id, true);
+	sb_le32(b, (uint32_t)n);
+	sb_zero(b, 4);
+	sb_zero(b, n);
+	finish(b, true, 0, 0, NULL, 0);
+}
+
+/* A bare Kerberos AP-REP (RFC 4120 §5.5.2): enc-part etype 18. */
+static void krb_ap_rep(struct sb *out)
+{
+	struct sb seq = { 0 }, ed = { 0 }, t = { 0 };
+	static const uint8_t five = 5, fifteen = 15, etype = 18, cipher[16] = { 1 };
+	der_add(&t, 0x02, &etype, 1);
+	der_wrap(&t, 0xa0);
+	sb_put(&ed, t.p, t.n);
+	sb_free(&t);
+	der_add(&t, 0x04, cipher, sizeof cipher);
+	der_wrap(&t, 0xa2);
+	sb_put(&ed, t.p, t.n);
+	sb_free(&t);
+	der_wrap(&ed, 0x30);
+	der_wrap(&ed, 0xa2);
+	der_add(&t, 0x02, &five, 1);
+	der_wrap(&t, 0xa0);
+	sb_put(&seq, t.p, t.n);
+	sb_free(&t);
+	der_add(&t, 0x02, &fifteen, 1);
+	der_wrap(&t, 0xa1);
+	sb_put(&seq, t.p, t.n);
+	sb_free(&t);
+	sb_put(&seq, ed.p, ed.n);
+	der_wrap(&seq, 0x30);
+	der_wrap(&seq, 0x6f);
+	sb_put(out, seq.p, seq.n);
+	sb_free(&seq);
+	sb_free(&ed);
+}
+
+/* Append tag(inner) to out and free inner. */
+static void wrap_into(struct sb *out, struct sb *inner, uint8_t tag)
+{
+	der_wrap(inner, tag);
+	sb_put(out, inner->p, inner->n);
+	sb_free(inner);
+}
+
+/* [n] INTEGER v (one byte) */
+static void ctx_int(struct sb *out, uint8_t n, uint8_t v)
+{
+	struct sb t = { 0 };
+	der_add(&t, 0x02, &v, 1);
+	wrap_into(out, &t, (uint8_t)(0xa0 + n));
+}
+
+/* EncryptedData { etype 18, [kvno 2,] cipher } under [n] */
+static void ctx_enc(struct sb *out, uint8_t n, bool kvno)
+{
+	static const uint8_t cipher[24] = { 7 };
+	struct sb e = { 0 }, t = { 0 };
+	ctx_int(&e, 0, 18);
+	if (kvno)
+		ctx_int(&e, 1, 2);
+	der_add(&t, 0x04, cipher, sizeof cipher);
+	wrap_into(&e, &t, 0xa2);
+	der_wrap(&e, 0x30);
+	wrap_into(out, &e, (uint8_t)(0xa0 + n));
+}
+
+/* A bare Kerberos AP-REQ (RFC 4120 §5.5.1) for host/dc1@LAB.TEST, mutual
+ * authentication required. */
+static void krb_ap_req(struct sb *out)
+{
+	static const uint8_t opts[5] = { 0, 0x20, 0, 0, 0 };
+	struct sb req = { 0 }, tkt = { 0 }, t = { 0 }, names = { 0 }, pn = { 0 };
+	ctx_int(&req, 0, 5);
+	ctx_int(&req, 1, 14);
+	der_add(&t, 0x03, opts, sizeof opts);
+	wrap_into(&req, &t, 0xa2);
+	ctx_int(&tkt, 0, 5);
+	der_add(&t, 0x1b, "LAB.TEST", 8);
+	wrap_into(&tkt, &t, 0xa1);
+	ctx_int(&pn, 0, 2);
+	der_add(&names, 0x1b, "host", 4);
+	der_add(&names, 0x1b, "dc1", 3);
+	der_wrap(&names, 0x30);
+	wrap_into(&pn, &names, 0xa1);
+	der_wrap(&pn, 0x30);
+	wrap_into(&tkt, &pn, 0xa2);
+	ctx_enc(&tkt, 3, true);
+	der_wrap(&tkt, 0x30);
+	der_wrap(&tkt, 0x61);
+	wrap_into(&req, &tkt, 0xa3);
+	ctx_enc(&req, 4, false);
+	der_wrap(&req, 0x30);
+	wrap_into(out, &req, 0x6e);
+}
+
+static struct kf_dcerpc_pdu decode_ok(const struct sb *b)
+{
+	struct kf_dcerpc_pdu p;
+	struct kf_events ev = { 0 };
+	ck_assert(kf_dcerpc_decode(kf_span_make(b->p, b->n), &p, &ev));
+	return p;
+}
+
+/* ------------------------------------------------------ decoder tests ---- */
+
+START_TEST(t_bind_both_orders)
+{
+	for (int le = 0; le < 2; le++) {
+		struct sb b = { 0 }, tok = { 0 };
+		ntlm_negotiate(&tok);
+		bind_pdu(&b, KF_DCERPC_BIND, 7, le, 2);
+		finish(&b, le, KF_DCERPC_AUTH_NTLMSSP, 6, tok.p, tok.n);
+		struct kf_dcerpc_pdu p = decode_ok(&b);
+		ck_assert(p.body_ok);
+		ck_assert_int_eq(p.h.little_endian, le);
+		ck_assert_uint_eq(p.h.ptype, KF_DCERPC_BIND);
+		ck_assert_uint_eq(p.h.call_id, 7);
+		ck_assert_uint_eq(p.h.frag_length, b.n);
+		ck_assert_uint_eq(p.n_contexts, 2);
+		ck_assert(p.has_abstract);
+		ck_assert_uint_eq(p.abstract_major, 4);
+		ck_assert_str_eq(kf_dcerpc_interface_name(p.abstract_uuid, p.h.little_endian), "DRSUAPI");
+		char t[37];
+		kf_dcerpc_uuid_text(p.abstract_uuid, p.h.little_endian, t);
+		ck_assert_str_eq(t, "e3514235-4b06-11d1-ab04-00c04fc2dcd2");
+		ck_assert(p.has_auth);
+		ck_assert_uint_eq(p.auth_type, KF_DCERPC_AUTH_NTLMSSP);
+		ck_assert_uint_eq(p.auth_level, 6);
+		ck_assert_uint_eq(p.auth_context_id, 0x1234);
+		ck_assert_uint_eq(p.credentials.n, tok.n);
+		ck_assert(!memcmp(p.credentials.p, tok.p, tok.n));
+		ck_assert(kf_dcerpc_probe_bind(kf_span_make(b.p, b.n)));
+		sb_free(&b);
+		sb_free(&tok);
+	}
+}
+END_TEST
+
+START_TEST(t_answers)
+{
+	for (int le = 0; le < 2; le++) {
+		struct sb b = { 0 };
+		bind_ack_pdu(&b, KF_DCERPC_BIND_ACK, 3, le, 2, true);
+		finish(&b, le, 0, 0, NULL, 0);
+		struct kf_dcerpc_pdu p = decode_ok(&b);
+		ck_assert(p.body_ok && p.has_result);
+		ck_assert_uint_eq(p.result, 0); /* the second context was accepted */
+		ck_assert_uint_eq(p.assoc_group, 0x5678);
+		ck_assert(!kf_dcerpc_probe_bind(kf_span_make(b.p, b.n)));
+		sb_free(&b);
+
+		bind_ack_pdu(&b, KF_DCERPC_ALTER_CONTEXT_RESP, 3, le, 2, false);
+		finish(&b, le, 0, 0, NULL, 0);
+		p = decode_ok(&b);
+		ck_assert(p.body_ok && p.has_result);
+		ck_assert_uint_eq(p.result, 2);
+		ck_assert_uint_eq(p.reason, 2);
+		sb_free(&b);
+
+		nak_pdu(&b, 4, le, 8);
+		finish(&b, le, 0, 0, NULL, 0);
+		p = decode_ok(&b);
+		ck_assert(p.body_ok && p.has_status);
+		ck_assert_uint_eq(p.status, 8);
+		ck_assert_str_eq(kf_dcerpc_reject_name(p.status), "authentication_type_not_recognized");
+		sb_free(&b);
+
+		fault_pdu(&b, 5, le, 5);
+		finish(&b, le, 0, 0, NULL, 0);
+		p = decode_ok(&b);
+		ck_assert(p.body_ok && p.has_status);
+		ck_assert_uint_eq(p.status, 5);
+		ck_assert_str_eq(kf_dcerpc_status_name(p.status), "nca_s_fault_access_denied");
+		sb_free(&b);
+
+		struct sb tok = { 0 };
+		ntlm_authenticate(&tok, "LAB", "alice", false);
+		auth3_pdu(&b, 6, le);
+		finish(&b, le, KF_DCERPC_AUTH_SPNEGO, 5, tok.p, tok.n);
+		p = decode_ok(&b);
+		ck_assert(p.body_ok && p.has_auth);
+		ck_assert_uint_eq(p.auth_type, KF_DCERPC_AUTH_SPNEGO);
+		ck_assert_uint_eq(p.credentials.n, tok.n);
+		sb_free(&b);
+		sb_free(&tok);
+
+		bind_pdu(&b, KF_DCERPC_ALTER_CONTEXT, 9, le, 1);
+		finish(&b, le, 0, 0, NULL, 0);
+		p = decode_ok(&b);
+		ck_assert(p.body_ok && p.has_abstract && !p.has_auth);
+		sb_free(&b);
+	}
+	struct sb b = { 0 };
+	call_pdu(&b, KF_DCERPC_REQUEST, 10, 100);
+	struct kf_dcerpc_pdu p = decode_ok(&b);
+	ck_assert(p.body_ok);
+	ck_assert_uint_eq(p.h.frag_length, 124);
+	sb_free(&b);
+}
+END_TEST
+
+START_TEST(t_names)
+{
+	ck_assert_str_eq(kf_dcerpc_ptype_name(KF_DCERPC_ALTER_CONTEXT_RESP), "alter_context_resp");
+	ck_assert_ptr_null(kf_dcerpc_ptype_name(1));
+	ck_assert_str_eq(kf_dcerpc_auth_type_name(16), "kerberos");
+	ck_assert_str_eq(kf_dcerpc_auth_type_name(68), "netlogon");
+	ck_assert_ptr_null(kf_dcerpc_auth_type_name(200));
+	ck_assert_str_eq(kf_dcerpc_auth_level_name(2), "connect");
+	ck_assert_str_eq(kf_dcerpc_auth_level_name(6), "privacy");
+	ck_assert_ptr_null(kf_dcerpc_auth_level_name(7));
+	ck_assert_str_eq(kf_dcerpc_status_name(0x1c010002u), "nca_op_rng_error");
+	ck_assert_ptr_null(kf_dcerpc_status_name(0x12345678u));
+	ck_assert_ptr_null(kf_dcerpc_reject_name(10));
+}
+END_TEST
+
+START_TEST(t_malformed)
+{
+	struct kf_dcerpc_pdu p;
+	struct kf_events ev = { 0 };
+	struct sb b = { 0 };
+	bind_pdu(&b, KF_DCERPC_BIND, 1, true, 1);
+	finish(&b, true, 0, 0, NULL, 0);
+	/* cut short of frag_length: not decoded */
+	ck_assert(!kf_dcerpc_decode(kf_span_make(b.p, b.n - 1), &p, &ev));
+	/* a header only */
+	ck_assert(!kf_dcerpc_decode(kf_span_make(b.p, 15), &p, &ev));
+	/* a context list that runs past the PDU: header read, body not */
+	b.p[24] = 200;
+	ck_assert(kf_dcerpc_decode(kf_span_make(b.p, b.n), &p, &ev));
+	ck_assert(!p.body_ok);
+	ck_assert(kf_test_has_event(&ev, KF_EV_DCERPC_MALFORMED));
+	b.p[24] = 1;
+	/* wrong version, minor, ptype */
+	b.p[0] = 4;
+	ck_assert(!kf_dcerpc_decode(kf_span_make(b.p, b.n), &p, &ev));
+	b.p[0] = 5;
+	b.p[1] = 2;
+	ck_assert(!kf_dcerpc_decode(kf_span_make(b.p, b.n), &p, &ev));
+	b.p[1] = 0;
+	b.p[2] = 42;
+	ck_assert(!kf_dcerpc_decode(kf_span_make(b.p, b.n), &p, &ev));
+	b.p[2] = KF_DCERPC_BIND;
+	/* an auth_length larger than the PDU */
+	b.p[10] = 0xff;
+	ck_assert(!kf_dcerpc_decode(kf_span_make(b.p, b.n), &p, &ev));
+	b.p[10] = 0;
+	/* the probe wants both fragment flags and a zero drep tail */
+	ck_assert(kf_dcerpc_probe_bind(kf_span_make(b.p, b.n)));
+	b.p[3] = 0x01;
+	ck_assert(!kf_dcerpc_probe_bind(kf_span_make(b.p, b.n)));
+	b.p[3] = 0x03;
+	b.p[7] = 1;
+	ck_assert(!kf_dcerpc_probe_bind(kf_span_make(b.p, b.n)));
+	sb_free(&b);
+
+	/* a bind_ack cut inside its secondary address; a fault without status */
+	bind_ack_pdu(&b, KF_DCERPC_BIND_ACK, 1, true, 0, false);
+	finish(&b, true, 0, 0, NULL, 0);
+	b.p[24] = 200;
+	ck_assert(kf_dcerpc_decode(kf_span_make(b.p, b.n), &p, &ev));
+	ck_assert(!p.body_ok);
+	sb_free(&b);
+	header(&b, KF_DCERPC_FAULT, 1, true);
+	finish(&b, true, 0, 0, NULL, 0);
+	ck_assert(kf_dcerpc_decode(kf_span_make(b.p, b.n), &p, &ev));
+	ck_assert(!p.body_ok && !p.has_status);
+	sb_free(&b);
+}
+END_TEST
+
+/* More contexts than the cap: only the cap is walked, the first is read. */
+START_TEST(t_context_cap)
+{
+	struct sb b = { 0 };
+	bind_pdu(&b, KF_DCERPC_BIND, 1, true, 100);
+	finish(&b, true, 0, 0, NULL, 0);
+	struct kf_dcerpc_pdu p = decode_ok(&b);
+	ck_assert(p.body_ok && p.has_abstract);
+	ck_assert_uint_eq(p.n_contexts, 100);
+	sb_free(&b);
+}
+END_TEST
+
+/* ----------------------------------------------------- carrier tests ---- */
+
+/* A PDU from dir in segments of at most mss bytes; the last frame. */
+static uint64_t send_pdu(struct tconn *t, int dir, struct sb *pdu, size_t mss)
+{
+	uint64_t f = 0;
+	for (size_t i = 0; i < pdu->n; i += mss)
+		f = segment(t, dir, 0x18, pdu->p + i, pdu->n - i < mss ? pdu->n - i : mss);
+	sb_free(pdu);
+	return f;
+}
+
+static struct kf_result analyze(struct cap *c)
+{
+	cap_close(c);
+	struct kf_result r;
+	struct kf_config cfg = { 0 };
+	char err[256];
+	ck_assert_int_eq(kf_analyze(c->path, &cfg, &r, err, sizeof err), KF_OK);
+	unlink(c->path);
+	return r;
+}
+
+static uint64_t reply_frame(const struct kf_result *r, const struct kf_message *m)
+{
+	const struct kf_message *o = m ? kf_msg_reply(r, m) : NULL;
+	return o ? o->frame : 0;
+}
+
+static size_t count_carrier(const struct kf_result *r, int carrier)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->n_messages; i++)
+		n += r->messages[i].carrier == carrier;
+	return n;
+}
+
+/* NTLMSSP in three legs on 135, the bind over two segments; then a request
+ * and response of 200 KB stubs counted off; then a fault access denied. */
+START_TEST(t_carrier_ntlm)
+{
+	struct cap c;
+	cap_open(&c);
+	struct tconn t;
+	tconn_open(&t, &c, 50001, 135);
+	struct sb b = { 0 }, tok = { 0 };
+	ntlm_negotiate(&tok);
+	bind_pdu(&b, KF_DCERPC_BIND, 2, true, 1);
+	finish(&b, true, KF_DCERPC_AUTH_NTLMSSP, 5, tok.p, tok.n);
+	sb_free(&tok);
+	uint64_t f_bind = send_pdu(&t, 0, &b, 40);
+	ntlm_challenge(&tok);
+	bind_ack_pdu(&b, KF_DCERPC_BIND_ACK, 2, true, 0, false);
+	finish(&b, true, KF_DCERPC_AUTH_NTLMSSP, 5, tok.p, tok.n);
+	sb_free(&tok);
+	uint64_t f_ack = send_pdu(&t, 1, &b, 1460);
+	ntlm_authenticate(&tok, "LAB", "alice", false);
+	auth3_pdu(&b, 2, true);
+	finish(&b, true, KF_DCERPC_AUTH_NTLMSSP, 5, tok.p, tok.n);
+	sb_free(&tok);
+	uint64_t f_auth3 = send_pdu(&t, 0, &b, 1460);
+	/* a request and a response of 60000-byte stubs, several each */
+	for (int i = 0; i < 4; i++) {
+		call_pdu(&b, KF_DCERPC_REQUEST, 3 + (uint32_t)i, 60000);
+		send_pdu(&t, 0, &b, 1460);
+		call_pdu(&b, KF_DCERPC_RESPONSE, 3 + (uint32_t)i, 60000);
+		send_pdu(&t, 1, &b, 1460);
+	}
+	call_pdu(&b, KF_DCERPC_REQUEST, 9, 10);
+	send_pdu(&t, 0, &b, 1460);
+	fault_pdu(&b, 9, true, 5);
+	finish(&b, true, 0, 0, NULL, 0);
+	uint64_t f_fault = send_pdu(&t, 1, &b, 1460);
+	struct kf_result r = analyze(&c);
+
+	const struct kf_message *m = kf_result_message_at(&r, f_bind, KF_MSG_DCERPC_REQUEST);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(m->carrier, KF_CARRIER_DCERPC);
+	ck_assert_uint_eq(m->dcerpc->ptype, KF_DCERPC_BIND);
+	ck_assert_str_eq(m->dcerpc->interface, "DRSUAPI");
+	ck_assert_uint_eq(m->dcerpc->auth_type, KF_DCERPC_AUTH_NTLMSSP);
+	ck_assert_uint_eq(m->dcerpc->auth_level, 5);
+	ck_assert_uint_eq(reply_frame(&r, m), f_ack);
+	const struct kf_message *neg = kf_result_message_at(&r, f_bind, KF_MSG_NTLM_NEGOTIATE);
+	ck_assert_ptr_nonnull(neg);
+	ck_assert_int_eq(neg->carrier, KF_CARRIER_DCERPC);
+	ck_assert_uint_eq(reply_frame(&r, neg), f_ack);
+	ck_assert_ptr_nonnull(kf_result_message_at(&r, f_ack, KF_MSG_NTLM_CHALLENGE));
+	ck_assert_ptr_nonnull(kf_result_message_at(&r, f_ack, KF_MSG_DCERPC_RESPONSE));
+	ck_assert_ptr_nonnull(kf_result_message_at(&r, f_auth3, KF_MSG_NTLM_AUTHENTICATE));
+	m = kf_result_message_at(&r, f_auth3, KF_MSG_DCERPC_REQUEST);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(m->dcerpc->ptype, KF_DCERPC_AUTH3);
+	ck_assert_str_eq(m->dcerpc->interface, "DRSUAPI");
+	m = kf_result_message_at(&r, f_fault, KF_MSG_DCERPC_RESPONSE);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(m->dcerpc->ptype, KF_DCERPC_FAULT);
+	ck_assert(m->dcerpc->has_status);
+	ck_assert_uint_eq(m->dcerpc->status, 5);
+	ck_assert_uint_eq(count_carrier(&r, KF_CARRIER_DCERPC), 7);
+	kf_result_free(&r);
+}
+END_TEST
+
+/* Kerberos on a dynamic port found by the probe: the bind carries an
+ * AP-REQ, the bind_ack an AP-REP, linked.  Then a big-endian bind refused
+ * by bind_nak on another port. */
+START_TEST(t_carrier_kerberos_probe)
+{
+	struct cap c;
+	cap_open(&c);
+	struct tconn t;
+	tconn_open(&t, &c, 50002, 49667);
+	struct sb b = { 0 }, tok = { 0 };
+	krb_ap_req(&tok);
+	bind_pdu(&b, KF_DCERPC_BIND, 2, true, 1);
+	finish(&b, true, KF_DCERPC_AUTH_KERBEROS, 6, tok.p, tok.n);
+	sb_free(&tok);
+	uint64_t f_bind = send_pdu(&t, 0, &b, 1460);
+	krb_ap_rep(&tok);
+	bind_ack_pdu(&b, KF_DCERPC_BIND_ACK, 2, true, 0, false);
+	finish(&b, true, KF_DCERPC_AUTH_KERBEROS, 6, tok.p, tok.n);
+	sb_free(&tok);
+	uint64_t f_ack = send_pdu(&t, 1, &b, 1460);
+
+	struct tconn u;
+	tconn_open(&u, &c, 50003, 49668);
+	bind_pdu(&b, KF_DCERPC_BIND, 1, false, 1);
+	finish(&b, false, 0, 0, NULL, 0);
+	uint64_t f_bind2 = send_pdu(&u, 0, &b, 1460);
+	nak_pdu(&b, 1, false, 8);
+	finish(&b, false, 0, 0, NULL, 0);
+	uint64_t f_nak = send_pdu(&u, 1, &b, 1460);
+	struct kf_result r = analyze(&c);
+
+	const struct kf_message *m = kf_result_message_at(&r, f_bind, KF_MSG_DCERPC_REQUEST);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(reply_frame(&r, m), f_ack);
+	const struct kf_message *ap = kf_result_message_at(&r, f_bind, KF_KRB_AP_REQ);
+	ck_assert_ptr_nonnull(ap);
+	ck_assert_int_eq(ap->carrier, KF_CARRIER_DCERPC);
+	ck_assert_uint_eq(reply_frame(&r, ap), f_ack);
+	m = kf_result_message_at(&r, f_ack, KF_KRB_AP_REP);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(m->carrier, KF_CARRIER_DCERPC);
+	m = kf_result_message_at(&r, f_ack, KF_MSG_DCERPC_RESPONSE);
+	ck_assert_uint_eq(m->dcerpc->auth_type, KF_DCERPC_AUTH_KERBEROS);
+	m = kf_result_message_at(&r, f_nak, KF_MSG_DCERPC_RESPONSE);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(m->dcerpc->ptype, KF_DCERPC_BIND_NAK);
+	ck_assert_uint_eq(m->dcerpc->status, 8);
+	ck_assert_str_eq(m->dcerpc->interface, "DRSUAPI"); /* big-endian UUID */
+	ck_assert_uint_eq(reply_frame(&r, kf_result_message_at(&r, f_bind2, KF_MSG_DCERPC_REQUEST)), f_nak);
+	kf_result_free(&r);
+}
+END_TEST
+
+/* Random bytes and a request PDU (not a bind) on other ports: not claimed. */
+START_TEST(t_carrier_not_claimed)
+{
+	struct cap c;
+	cap_open(&c);
+	struct tconn t;
+	tconn_open(&t, &c, 50004, 40000);
+	uint8_t junk[256];
+	srand(17);
+	for (size_t i = 0; i < sizeof junk; i++)
+		junk[i] = (uint8_t)rand();
+	junk[0] = 5; /* even with the version right */
+	segment(&t, 0, 0x18, junk, sizeof junk);
+	segment(&t, 1, 0x18, junk, sizeof junk);
+	struct tconn u;
+	tconn_open(&u, &c, 50005, 40001);
+	struct sb b = { 0 };
+	call_pdu(&b, KF_DCERPC_REQUEST, 1, 32);
+	send_pdu(&u, 0, &b, 1460);
+	struct kf_result r = analyze(&c);
+	ck_assert_uint_eq(count_carrier(&r, KF_CARRIER_DCERPC), 0);
+	kf_result_free(&r);
+}
+END_TEST
+
+/* A connection picked up without its handshake: the bind's first bytes
+ * still claim it (the probe's direction unknown), its answer is linked. */
+START_TEST(t_carrier_midstream)
+{
+	struct cap c;
+	cap_open(&c);
+	struct tconn t = { &c, 50006, 49670, { 0x10000000u, 0x70000000u } };
+	struct sb b = { 0 }, tok = { 0 };
+	ntlm_negotiate(&tok);
+	bind_pdu(&b, KF_DCERPC_BIND, 4, true, 1);
+	finish(&b, true, KF_DCERPC_AUTH_NTLMSSP, 2, tok.p, tok.n);
+	sb_free(&tok);
+	uint64_t f_bind = send_pdu(&t, 0, &b, 1460);
+	ntlm_challenge(&tok);
+	bind_ack_pdu(&b, KF_DCERPC_BIND_ACK, 4, true, 0, false);
+	finish(&b, true, KF_DCERPC_AUTH_NTLMSSP, 2, tok.p, tok.n);
+	sb_free(&tok);
+	uint64_t f_ack = send_pdu(&t, 1, &b, 1460);
+	struct kf_result r = analyze(&c);
+	const struct kf_message *m = kf_result_message_at(&r, f_bind, KF_MSG_DCERPC_REQUEST);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(m->dcerpc->auth_level, 2);
+	ck_assert_uint_eq(reply_frame(&r, m), f_ack);
+	ck_assert_ptr_nonnull(kf_result_message_at(&r, f_ack, KF_MSG_NTLM_CHALLENGE));
+	kf_result_free(&r);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("dcerpc");
+	TCase *tc = tcase_create("decoder");
+	tcase_add_test(tc, t_bind_both_orders);
+	tcase_add_test(tc, t_answers);
+	tcase_add_test(tc, t_names);
+	tcase_add_test(tc, t_malformed);
+	tcase_add_test(tc, t_context_cap);
+	suite_add_tcase(s, tc);
+	TCase *tk = tcase_create("carrier");
+	tcase_set_timeout(tk, 60);
+	tcase_add_test(tk, t_carrier_ntlm);
+	tcase_add_test(tk, t_carrier_kerberos_probe);
+	tcase_add_test(tk, t_carrier_not_claimed);
+	tcase_add_test(tk, t_carrier_midstream);
+	suite_add_tcase(s, tk);
+	return kf_test_run(s);
+}
