@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Compare krbflow's Kerberos messages on port 88, and the authentication tokens it
-finds in HTTP headers and SMB session setups, with tshark's, capture by capture.
+finds in HTTP headers, SMB session setups, LDAP binds and DCE/RPC auth_verifiers,
+with tshark's, capture by capture.
 
 Usage (normally through run-tshark.sh):
   compare_tshark.py --krbflow BIN --corpus DIR [--allow FILE] [CAPTURE...]
@@ -94,9 +95,41 @@ the run with it; the corpus figures close the run (`total smb: ...`). When
 captures are named on the command line the two percentages are printed but
 not enforced (they are the corpus's; a single capture's would be meaningless).
 It is read from the same tshark pass as the HTTP part (display filter: the
-HTTP one or SMB packets holding an NTLMSSP or Kerberos message), with the same
-preferences: TCP segments reassembled, out-of-order ones put back in order as
-krbflow's connection layer does, NetBIOS sessions reassembled.
+HTTP one or SMB, LDAP or DCE/RPC packets holding an NTLMSSP or Kerberos
+message), with the same preferences: TCP segments reassembled, out-of-order
+ones put back in order as krbflow's connection layer does, NetBIOS sessions,
+LDAP messages and DCE/RPC PDUs and fragments reassembled.
+
+The LDAP and DCE/RPC parts (a fourth and a fifth comparison) are built like
+the SMB part, from one table (APP_PARTS: the carrier's PDML rule and krbflow
+carrier names, the part's difference names), with the same six token types,
+the same fields, the same mechListMIC handling and the same corpus-wide rule
+(>= 99.5% of tshark's (frame, type) pairs agree, the allow-list excuses
+<= 0.5%, nothing else differs), each with its own lines (`PASS|FAIL ldap
+CAPTURE: ...`, `total ldap: ...`, `ldap: FAIL: ...`; the same with dcerpc):
+  LDAP     the outermost kerberos / ntlmssp elements under a top-level `ldap`
+           element: a SASL bindRequest's credentials and a bindResponse's
+           serverSaslCreds, raw NTLMSSP or GSS-API/SPNEGO wrapped; against
+           krbflow's messages with carrier "ldap" (LDAP-REQUEST /
+           LDAP-RESPONSE records not compared). The frame is the one in
+           which the LDAP message completes. What a SASL security layer
+           wraps after the bind (GSS wrap tokens: tshark shows gss-api with a
+           krb5 tok_id and no kerberos element; NTLMSSP signatures without a
+           message type) is not a token of the comparison and drops out.
+  DCE/RPC  the outermost kerberos / ntlmssp elements under a top-level
+           `dcerpc` element of a TCP packet with no smb / smb2 element before
+           it (ncacn_ip_tcp: the auth_verifiers of bind, bind_ack,
+           alter_context, alter_context_resp, auth3); against krbflow's
+           messages with carrier "dcerpc" (DCERPC-REQUEST / DCERPC-RESPONSE
+           records not compared). The frame is the one in which the PDU
+           completes. DCE/RPC over SMB named pipes (the dcerpc element after
+           smb/smb2) is left out: krbflow does not report it yet; so is
+           connectionless DCE/RPC (no tcp element).
+Differences and allow-list fields: ldap-message, ldap-mic-message,
+ldap-error_code, ldap-sname, ldap-ntlm-user, ldap-ntlm-domain, and the same
+with the dcerpc- prefix. krbflow's JSON fields read by these parts: carrier,
+frame, type, error_code (KRB-ERROR), ticket.sname (AP-REQ), user and domain
+(NTLM-AUTHENTICATE).
 
 tshark writes PDML as it finds the bytes: a string field holding bytes that are
 not UTF-8 (SMB1's Native OS, file names) ends up in the XML as is, which the
@@ -624,7 +657,8 @@ SMB_PROTOS = ("smb", "smb2")
 SMB_TSHARK_FILTER = "(smb || smb2) && (ntlmssp.messagetype || kerberos.msg_type)"
 # One tshark pass serves the HTTP and the SMB part: the HTTP part's preferences
 # (TCP reassembly with out-of-order segments put back, as krbflow's connection
-# layer does) plus NetBIOS session reassembly pinned to its default.
+# layer does) plus NetBIOS session, LDAP message and DCE/RPC PDU / fragment
+# reassembly pinned to their defaults. It serves the LDAP and DCE/RPC parts too.
 APP_TSHARK_FILTER = ("(smb || smb2 || ldap || dcerpc) && (ntlmssp.messagetype || "
                      "kerberos.msg_type)")
 CARRIER_TSHARK_FILTER = "(%s) || (%s)" % (HTTP_TSHARK_FILTER, APP_TSHARK_FILTER)
