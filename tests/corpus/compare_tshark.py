@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Compare krbflow's Kerberos messages on port 88, and the authentication tokens it
-finds in HTTP headers and SMB session setups, with tshark's, capture by capture.
+finds in HTTP headers, SMB session setups, LDAP binds and DCE/RPC auth_verifiers,
+with tshark's, capture by capture.
 
 Usage (normally through run-tshark.sh):
   compare_tshark.py --krbflow BIN --corpus DIR [--allow FILE] [CAPTURE...]
@@ -94,9 +95,41 @@ the run with it; the corpus figures close the run (`total smb: ...`). When
 captures are named on the command line the two percentages are printed but
 not enforced (they are the corpus's; a single capture's would be meaningless).
 It is read from the same tshark pass as the HTTP part (display filter: the
-HTTP one or SMB packets holding an NTLMSSP or Kerberos message), with the same
-preferences: TCP segments reassembled, out-of-order ones put back in order as
-krbflow's connection layer does, NetBIOS sessions reassembled.
+HTTP one or SMB, LDAP or DCE/RPC packets holding an NTLMSSP or Kerberos
+message), with the same preferences: TCP segments reassembled, out-of-order
+ones put back in order as krbflow's connection layer does, NetBIOS sessions,
+LDAP messages and DCE/RPC PDUs and fragments reassembled.
+
+The LDAP and DCE/RPC parts (a fourth and a fifth comparison) are built like
+the SMB part, from one table (APP_PARTS: the carrier's PDML rule and krbflow
+carrier names, the part's difference names), with the same six token types,
+the same fields, the same mechListMIC handling and the same corpus-wide rule
+(>= 99.5% of tshark's (frame, type) pairs agree, the allow-list excuses
+<= 0.5%, nothing else differs), each with its own lines (`PASS|FAIL ldap
+CAPTURE: ...`, `total ldap: ...`, `ldap: FAIL: ...`; the same with dcerpc):
+  LDAP     the outermost kerberos / ntlmssp elements under a top-level `ldap`
+           element: a SASL bindRequest's credentials and a bindResponse's
+           serverSaslCreds, raw NTLMSSP or GSS-API/SPNEGO wrapped; against
+           krbflow's messages with carrier "ldap" (LDAP-REQUEST /
+           LDAP-RESPONSE records not compared). The frame is the one in
+           which the LDAP message completes. What a SASL security layer
+           wraps after the bind (GSS wrap tokens: tshark shows gss-api with a
+           krb5 tok_id and no kerberos element; NTLMSSP signatures without a
+           message type) is not a token of the comparison and drops out.
+  DCE/RPC  the outermost kerberos / ntlmssp elements under a top-level
+           `dcerpc` element of a TCP packet with no smb / smb2 element before
+           it (ncacn_ip_tcp: the auth_verifiers of bind, bind_ack,
+           alter_context, alter_context_resp, auth3); against krbflow's
+           messages with carrier "dcerpc" (DCERPC-REQUEST / DCERPC-RESPONSE
+           records not compared). The frame is the one in which the PDU
+           completes. DCE/RPC over SMB named pipes (the dcerpc element after
+           smb/smb2) is left out: krbflow does not report it yet; so is
+           connectionless DCE/RPC (no tcp element).
+Differences and allow-list fields: ldap-message, ldap-mic-message,
+ldap-error_code, ldap-sname, ldap-ntlm-user, ldap-ntlm-domain, and the same
+with the dcerpc- prefix. krbflow's JSON fields read by these parts: carrier,
+frame, type, error_code (KRB-ERROR), ticket.sname (AP-REQ), user and domain
+(NTLM-AUTHENTICATE).
 
 tshark writes PDML as it finds the bytes: a string field holding bytes that are
 not UTF-8 (SMB1's Native OS, file names) ends up in the XML as is, which the
@@ -624,9 +657,15 @@ SMB_PROTOS = ("smb", "smb2")
 SMB_TSHARK_FILTER = "(smb || smb2) && (ntlmssp.messagetype || kerberos.msg_type)"
 # One tshark pass serves the HTTP and the SMB part: the HTTP part's preferences
 # (TCP reassembly with out-of-order segments put back, as krbflow's connection
-# layer does) plus NetBIOS session reassembly pinned to its default.
-CARRIER_TSHARK_FILTER = "(%s) || (%s)" % (HTTP_TSHARK_FILTER, SMB_TSHARK_FILTER)
-CARRIER_TSHARK_PREFS = HTTP_TSHARK_PREFS + ["nbss.desegment_nbss_commands:TRUE"]
+# layer does) plus NetBIOS session, LDAP message and DCE/RPC PDU / fragment
+# reassembly pinned to their defaults. It serves the LDAP and DCE/RPC parts too.
+APP_TSHARK_FILTER = ("(smb || smb2 || ldap || dcerpc) && (ntlmssp.messagetype || "
+                     "kerberos.msg_type)")
+CARRIER_TSHARK_FILTER = "(%s) || (%s)" % (HTTP_TSHARK_FILTER, APP_TSHARK_FILTER)
+CARRIER_TSHARK_PREFS = HTTP_TSHARK_PREFS + ["nbss.desegment_nbss_commands:TRUE",
+                                            "ldap.desegment_ldap_messages:TRUE",
+                                            "dcerpc.desegment_dcerpc:TRUE",
+                                            "dcerpc.reassemble_dcerpc:TRUE"]
 SMB_KRB_TYPES = HTTP_KRB_TYPES
 SMB_TOKEN_TYPES = set(NTLM_TYPES.values()) | set(SMB_KRB_TYPES.values())
 SMB_RECORD_TYPES = {"SMB-REQUEST", "SMB-RESPONSE"}
@@ -660,14 +699,59 @@ def _smb_token_protos(elem, in_mic=False):
     return out
 
 
-def smb_tokens_of_packet(frame, elem):
-    """The SMB part's tokens in one PDML packet: (messages, undecoded frames)."""
+class AppCarrier:
+    """An application carrier of Kerberos / NTLMSSP tokens, as tshark's PDML shows it.
+
+    protos: the top-level proto element names whose tokens are the part's;
+    excluded_after: a top-level element of one of these names earlier in the
+    packet makes the part's elements that follow not the part's (DCE/RPC after
+    smb/smb2 is DCE/RPC over a named pipe); tcp_only: only in packets with a
+    tcp element; carrier: krbflow's carrier for a token under an element of
+    that name (None: the element's name); kf_carriers: the krbflow carriers the
+    part compares; records: krbflow's record types of the carrier (ignored)."""
+
+    def __init__(self, name, protos, kf_carriers, records, excluded_after=(), tcp_only=False,
+                 carrier=None):
+        self.name = name
+        self.protos = tuple(protos)
+        self.kf_carriers = tuple(kf_carriers)
+        self.records = set(records)
+        self.excluded_after = tuple(excluded_after)
+        self.tcp_only = tcp_only
+        self.carrier = carrier
+
+
+SMB_CARRIER = AppCarrier("smb", SMB_PROTOS, SMB_PROTOS, SMB_RECORD_TYPES)
+# LDAP: the SASL bind's credentials (bindRequest) and serverSaslCreds
+# (bindResponse), raw NTLMSSP or GSS-API / SPNEGO wrapped, under the top-level
+# ldap element of the LDAP message. What a SASL security layer wraps after the
+# bind (GSS wrap tokens, NTLMSSP signatures) has no AP-REQ/AP-REP/KRB-ERROR or
+# NTLMSSP 1-3 message type and drops out by type.
+LDAP_CARRIER = AppCarrier("ldap", ("ldap",), ("ldap",), {"LDAP-REQUEST", "LDAP-RESPONSE"},
+                          carrier="ldap")
+# DCE/RPC over TCP (ncacn_ip_tcp): the auth_verifiers of bind, bind_ack,
+# alter_context, alter_context_resp and auth3 PDUs. DCE/RPC over SMB named
+# pipes (a dcerpc element after smb/smb2 in the packet) is not krbflow's yet
+# and is left out; so is connectionless DCE/RPC (UDP).
+DCERPC_CARRIER = AppCarrier("dcerpc", ("dcerpc",), ("dcerpc",),
+                            {"DCERPC-REQUEST", "DCERPC-RESPONSE"},
+                            excluded_after=SMB_PROTOS, tcp_only=True, carrier="dcerpc")
+APP_CARRIERS = (SMB_CARRIER, LDAP_CARRIER, DCERPC_CARRIER)
+
+
+def app_tokens_of_packet(frame, elem, app):
+    """A token part's tokens in one PDML packet: (messages, undecoded frames)."""
     msgs, undecoded = [], []
-    quoted = False
-    for proto in elem:   # one top-level smb / smb2 element per NetBIOS PDU
-        if proto.get("name") in ("icmp", "icmpv6"):
+    quoted = excluded = has_tcp = False
+    for proto in elem:   # one top-level element per PDU of the carrier
+        name = proto.get("name")
+        if name in ("icmp", "icmpv6"):
             quoted = True
-        if proto.get("name") not in SMB_PROTOS or quoted:
+        if name == "tcp":
+            has_tcp = True
+        if name in app.excluded_after:
+            excluded = True
+        if name not in app.protos or quoted or excluded or (app.tcp_only and not has_tcp):
             continue
         for tok, mic in _smb_token_protos(proto):
             m = (parse_http_kerberos(tok) if tok.get("name") == "kerberos"
@@ -679,18 +763,36 @@ def smb_tokens_of_packet(frame, elem):
             if m["type"] not in SMB_TOKEN_TYPES:
                 continue   # not in the comparison (AS-REQ, TGS-REP, ... in SMB)
             m["frame"] = frame
-            m["carrier"] = proto.get("name")
+            m["carrier"] = app.carrier or name
             if mic:
                 m["mic"] = True
             msgs.append(m)
     return msgs, undecoded
 
 
+def smb_tokens_of_packet(frame, elem):
+    """The SMB part's tokens in one PDML packet: (messages, undecoded frames)."""
+    return app_tokens_of_packet(frame, elem, SMB_CARRIER)
+
+
+def ldap_tokens_of_packet(frame, elem):
+    return app_tokens_of_packet(frame, elem, LDAP_CARRIER)
+
+
+def dcerpc_tokens_of_packet(frame, elem):
+    return app_tokens_of_packet(frame, elem, DCERPC_CARRIER)
+
+
+CARRIER_PARTS = ("http",) + tuple(a.name for a in APP_CARRIERS)
+
+
 def tshark_carrier_messages(path):
-    """One tshark pass: {"http": (tokens, undecoded), "smb": (tokens, undecoded)}."""
-    out = {"http": ([], []), "smb": ([], [])}
+    """One tshark pass: {"http"|"smb"|"ldap"|"dcerpc": (tokens, undecoded)}."""
+    out = {p: ([], []) for p in CARRIER_PARTS}
+    fns = [("http", http_tokens_of_packet)] + [
+        (a.name, lambda f, e, a=a: app_tokens_of_packet(f, e, a)) for a in APP_CARRIERS]
     for frame, elem in _pdml_packets(path, CARRIER_TSHARK_FILTER, CARRIER_TSHARK_PREFS):
-        for part, fn in (("http", http_tokens_of_packet), ("smb", smb_tokens_of_packet)):
+        for part, fn in fns:
             msgs, undecoded = fn(frame, elem)
             out[part][0].extend(msgs)
             out[part][1].extend(undecoded)
@@ -776,17 +878,18 @@ def normalise_krbflow_http(doc):
     return out
 
 
-def normalise_krbflow_smb(doc):
-    """krbflow's SMB-carried tokens (carrier "smb" or "smb2", the six token types).
+def normalise_krbflow_app(doc, app):
+    """krbflow's tokens of an application carrier (the six token types).
 
     Read from each message: carrier, frame, type, and by type error_code
     (KRB-ERROR), ticket.sname (AP-REQ), user and domain (NTLM-AUTHENTICATE).
-    SMB-REQUEST / SMB-RESPONSE records and other types are not compared."""
+    The carrier's records (SMB-REQUEST, LDAP-RESPONSE, ...) and other types
+    are not compared."""
     out = []
     for km in doc.get("messages") or []:
-        if not isinstance(km, dict) or km.get("carrier") not in SMB_PROTOS:
+        if not isinstance(km, dict) or km.get("carrier") not in app.kf_carriers:
             continue
-        if _norm(km.get("type", "")) in SMB_RECORD_TYPES:
+        if _norm(km.get("type", "")) in app.records:
             continue
         t = http_type_name(km.get("type", ""))
         if t not in SMB_TOKEN_TYPES:
@@ -803,6 +906,11 @@ def normalise_krbflow_smb(doc):
             m["domain"] = km.get("domain") or None
         out.append(m)
     return out
+
+
+def normalise_krbflow_smb(doc):
+    """krbflow's SMB-carried tokens (carrier "smb" or "smb2", the six token types)."""
+    return normalise_krbflow_app(doc, SMB_CARRIER)
 
 
 # -------------------------------------------------------------- compare ---
@@ -891,6 +999,24 @@ SMB_PART = TokenPart("smb", "SMB", "smb-message", tuple(
     (f, SMB_FIELD_KEYS[f]) for f in SMB_FIELDS), "smb-mic-message")
 
 
+def _app_token_part(name, label):
+    """A token part named like SMB's, without a carrier field (one carrier name)."""
+    fields = tuple(("%s-%s" % (name, f), k) for f, k in (
+        ("error_code", "error_code"), ("sname", "sname"), ("ntlm-user", "user"),
+        ("ntlm-domain", "domain")))
+    return TokenPart(name, label, name + "-message", fields, name + "-mic-message")
+
+
+LDAP_PART = _app_token_part("ldap", "LDAP")
+DCERPC_PART = _app_token_part("dcerpc", "DCE/RPC")
+# The application-token parts, in the order their lines are printed: the
+# carrier (tshark's extraction rule, krbflow's carrier names) and the
+# comparison (difference and allow-list names). Each is judged by the same
+# corpus-wide rule (app_verdict).
+APP_PARTS = ((SMB_CARRIER, SMB_PART), (LDAP_CARRIER, LDAP_PART),
+             (DCERPC_CARRIER, DCERPC_PART))
+
+
 def compare_tokens(ts, kf, part):
     """A token part: (compared, diffs) like compare(), over one carrier's tokens.
 
@@ -955,6 +1081,11 @@ def compare_smb(ts, kf):
     return compare_tokens(ts, kf, SMB_PART)
 
 
+def compare_app(ts, kf, part):
+    """An application part (SMB, LDAP, DCE/RPC): compare_tokens over its tokens."""
+    return compare_tokens(ts, kf, part)
+
+
 def describe_http(m):
     s = m["type"]
     if s == "KRB-ERROR":
@@ -969,8 +1100,9 @@ SMB_MIN_AGREEMENT = 0.995   # of tshark's (frame, type) pairs, over the corpus
 SMB_MAX_ALLOWED = 0.005     # differences the allow-list excuses, of the same pairs
 
 
-def smb_verdict(pairs, agreeing, allowed, unexplained):
-    """(ok, reasons) for the SMB part of a run, from its corpus-wide counts.
+def app_verdict(pairs, agreeing, allowed, unexplained):
+    """(ok, reasons) for an application part (SMB, LDAP, DCE/RPC) of a run,
+    from its corpus-wide counts.
 
     pairs: tshark's (frame, type) pairs; agreeing: those krbflow reports at the
     same frame with the same type and fields; allowed: differing pairs
@@ -988,10 +1120,14 @@ def smb_verdict(pairs, agreeing, allowed, unexplained):
     return not reasons, reasons
 
 
+smb_verdict = app_verdict   # the SMB part's name for it
+
+
 # ----------------------------------------------------------- allow-list ---
 class AllowList:
-    FIELDS = set(FIELDS) | set(HTTP_FIELDS) | set(SMB_FIELDS) | {
-        "message", "http-message", "smb-message", "smb-mic-message", "*"}
+    FIELDS = set(FIELDS) | set(HTTP_FIELDS) | {"message", "http-message", "*"} | {
+        f for _app, part in APP_PARTS
+        for f in (part.message, part.mic_message) + tuple(x[0] for x in part.fields)}
 
     def __init__(self, path):
         self.entries = []   # [capture-glob, frame or '*', field, reason, used, parts used in]
@@ -1113,10 +1249,11 @@ def main_compare(args):
     passed = failed = 0
     tot_compared = tot_bad = tot_allowed = 0
     h_compared = h_bad = h_allowed = h_caps = 0
-    # SMB, over the corpus: tshark's pairs, krbflow's tokens, agreeing pairs,
-    # differing pairs allowed / not, captures with tokens, tshark failures
-    s_pairs = s_kf = s_agree = s_allowed = s_bad = s_caps = s_tshark_failed = 0
-    s_failed_caps = []
+    # Each application part (SMB, LDAP, DCE/RPC), over the corpus: tshark's
+    # pairs, krbflow's tokens, agreeing pairs, differing pairs allowed / not,
+    # captures with tokens, tshark failures, failing captures
+    tally = {part.name: dict(pairs=0, kf=0, agree=0, allowed=0, bad=0, caps=0,
+                             tshark_failed=0, failed_caps=[]) for _a, part in APP_PARTS}
     for path in caps:
         name = os.path.basename(path)
         try:
@@ -1129,18 +1266,20 @@ def main_compare(args):
             views = tshark_carrier_messages(path)
         except TsharkError as e:
             carrier_err = str(e)
-            views = {"http": ([], []), "smb": ([], [])}
+            views = {p: ([], []) for p in CARRIER_PARTS}
         ts_h, undecoded_h = views["http"]
-        ts_s, undecoded_s = views["smb"]
         doc, problem, crashed, rc = run_krbflow(krbflow_cmd, path, args.timeout)
         if crashed:
             failed += 1
             print("FAIL %s: krbflow %s" % (name, problem))
-            if ts_s:   # none of tshark's SMB pairs was reported
-                s_caps += 1
-                s_pairs += len(ts_s)
-                s_bad += len(ts_s)
-                s_failed_caps.append(name)
+            for _app, part in APP_PARTS:   # none of tshark's pairs was reported
+                ts_s = views[part.name][0]
+                if ts_s:
+                    t = tally[part.name]
+                    t["caps"] += 1
+                    t["pairs"] += len(ts_s)
+                    t["bad"] += len(ts_s)
+                    t["failed_caps"].append(name)
             continue
         # ---- port 88
         kf = normalise_krbflow(doc)
@@ -1184,37 +1323,41 @@ def main_compare(args):
                                           len(kf_h), compared, bad, len(allowed_msgs),
                                           agree, _undecoded_note(undecoded_h)))
             _show(shown, args.show)
-        # ---- SMB-carried tokens (a line only where either side has some). A
-        # capture fails on any difference the allow-list does not excuse; the
-        # 99.5% / 0.5% figures are the corpus's (after the loop).
-        kf_s = normalise_krbflow_smb(doc)
-        if undecoded_s:
-            kf_s = [m for m in kf_s if m["frame"] not in set(undecoded_s)]
-        if carrier_err is not None:
-            s_tshark_failed += 1
-            print("SKIP smb %s: tshark failed: %s" % (name, carrier_err))
-        elif ts_s or kf_s:
-            s_caps += 1
-            compared, diffs = compare_smb(ts_s, kf_s)
-            bad_msgs, allowed_msgs, shown = _judge(name, allow, diffs, "smb")
-            differing_t = {d[3] for d in diffs if d[3][2] == "t"}
-            bad = len(bad_msgs)
-            ok_s = bad == 0
-            ok = ok and ok_s
-            s_pairs += len(ts_s)
-            s_kf += len(kf_s)
-            s_agree += len(ts_s) - len(differing_t)
-            s_allowed += len(allowed_msgs)
-            s_bad += bad
-            if not ok_s:
-                s_failed_caps.append(name)
-            differing = {d[3] for d in diffs}
-            agree = 100.0 * (compared - len(differing)) / compared if compared else 100.0
-            print("%s smb %s: tshark %d, krbflow %d, compared %d, mismatched %d, allowed %d, "
-                  "agreement %.2f%%%s" % ("PASS" if ok_s else "FAIL", name, len(ts_s),
-                                          len(kf_s), compared, bad, len(allowed_msgs),
-                                          agree, _undecoded_note(undecoded_s)))
-            _show(shown, args.show)
+        # ---- SMB-, LDAP- and DCE/RPC-carried tokens (a line only where either
+        # side has some). A capture fails on any difference the allow-list does
+        # not excuse; the 99.5% / 0.5% figures are the corpus's (after the loop).
+        for app, part in APP_PARTS:
+            ts_s, undecoded_s = views[part.name]
+            t = tally[part.name]
+            kf_s = normalise_krbflow_app(doc, app)
+            if undecoded_s:
+                kf_s = [m for m in kf_s if m["frame"] not in set(undecoded_s)]
+            if carrier_err is not None:
+                t["tshark_failed"] += 1
+                print("SKIP %s %s: tshark failed: %s" % (part.name, name, carrier_err))
+            elif ts_s or kf_s:
+                t["caps"] += 1
+                compared, diffs = compare_app(ts_s, kf_s, part)
+                bad_msgs, allowed_msgs, shown = _judge(name, allow, diffs, part.name)
+                differing_t = {d[3] for d in diffs if d[3][2] == "t"}
+                bad = len(bad_msgs)
+                ok_s = bad == 0
+                ok = ok and ok_s
+                t["pairs"] += len(ts_s)
+                t["kf"] += len(kf_s)
+                t["agree"] += len(ts_s) - len(differing_t)
+                t["allowed"] += len(allowed_msgs)
+                t["bad"] += bad
+                if not ok_s:
+                    t["failed_caps"].append(name)
+                differing = {d[3] for d in diffs}
+                agree = 100.0 * (compared - len(differing)) / compared if compared else 100.0
+                print("%s %s %s: tshark %d, krbflow %d, compared %d, mismatched %d, "
+                      "allowed %d, agreement %.2f%%%s"
+                      % ("PASS" if ok_s else "FAIL", part.name, name, len(ts_s), len(kf_s),
+                         compared, bad, len(allowed_msgs), agree,
+                         _undecoded_note(undecoded_s)))
+                _show(shown, args.show)
         if ok:
             passed += 1
         else:
@@ -1227,41 +1370,59 @@ def main_compare(args):
     agree = 100.0 * (h_compared - h_bad) / h_compared if h_compared else 100.0
     print("total http: %d captures with HTTP-carried tokens, %d tokens compared, %d mismatched, "
           "%d allowed, agreement %.3f%%" % (h_caps, h_compared, h_bad, h_allowed, agree))
-    s_ok, s_reasons = smb_verdict(s_pairs, s_agree, s_allowed, s_bad)
     # The 99.5% / 0.5% figures are the corpus's: on captures named one by one
     # they are printed, and only a difference off the allow-list fails.
     corpus_rule = getattr(args, "smb_corpus_rule", None)
     if corpus_rule is None:
         corpus_rule = not args.captures
-    if not corpus_rule:
-        s_ok, s_reasons = smb_verdict(0, 0, 0, s_bad)
-    if s_tshark_failed:
-        s_ok = False
-        s_reasons.append("tshark could not be read on %d captures" % s_tshark_failed)
-    print("total smb: %d captures with SMB-carried tokens, tshark %d (frame,type) pairs, "
-          "krbflow %d; agreeing %d = %.3f%% (need >= %.1f%%); allowed %d = %.3f%% "
-          "(limit %.1f%%, %d allow-list entries); not allowed %d: %s"
-          % (s_caps, s_pairs, s_kf, s_agree,
-             100.0 * s_agree / s_pairs if s_pairs else 100.0, 100 * SMB_MIN_AGREEMENT,
-             s_allowed, 100.0 * s_allowed / s_pairs if s_pairs else 0.0,
-             100 * SMB_MAX_ALLOWED, len(allow.used_by("smb")), s_bad,
-             ("PASS" if s_ok else "FAIL") + ("" if corpus_rule else
-                                             " (captures named: the percentages not enforced)")))
-    if not s_ok:
-        print("smb: FAIL: %s%s" % ("; ".join(s_reasons), (
-            "; failing captures: %s" % ", ".join(s_failed_caps)) if s_failed_caps else ""))
-        if s_pairs and not s_kf:
-            print("smb: krbflow reported no token with carrier \"smb\" or \"smb2\" on any "
-                  "capture: this build has no SMB carrier, or it writes another carrier name")
+    apps_ok = True
+    for app, part in APP_PARTS:
+        t = tally[part.name]
+        s_ok, s_reasons = app_verdict(t["pairs"], t["agree"], t["allowed"], t["bad"])
+        if not corpus_rule:
+            s_ok, s_reasons = app_verdict(0, 0, 0, t["bad"])
+        if t["tshark_failed"]:
+            s_ok = False
+            s_reasons.append("tshark could not be read on %d captures" % t["tshark_failed"])
+        apps_ok = apps_ok and s_ok
+        print("total %s: %d captures with %s-carried tokens, tshark %d (frame,type) pairs, "
+              "krbflow %d; agreeing %d = %.3f%% (need >= %.1f%%); allowed %d = %.3f%% "
+              "(limit %.1f%%, %d allow-list entries); not allowed %d: %s"
+              % (part.name, t["caps"], part.label, t["pairs"], t["kf"], t["agree"],
+                 100.0 * t["agree"] / t["pairs"] if t["pairs"] else 100.0,
+                 100 * SMB_MIN_AGREEMENT, t["allowed"],
+                 100.0 * t["allowed"] / t["pairs"] if t["pairs"] else 0.0,
+                 100 * SMB_MAX_ALLOWED, len(allow.used_by(part.name)), t["bad"],
+                 ("PASS" if s_ok else "FAIL") + ("" if corpus_rule else
+                                                 " (captures named: the percentages not "
+                                                 "enforced)")))
+        if not s_ok:
+            print("%s: FAIL: %s%s" % (part.name, "; ".join(s_reasons), (
+                "; failing captures: %s" % ", ".join(t["failed_caps"]))
+                if t["failed_caps"] else ""))
+            if t["pairs"] and not t["kf"]:
+                print("%s: krbflow reported no token with carrier %s on any capture: this "
+                      "build has no %s carrier, or it writes another carrier name"
+                      % (part.name, " or ".join('"%s"' % c for c in app.kf_carriers),
+                         part.label))
     if allow.errors:
         failed += 1   # a broken allow-list fails the run
     print("corpus: %d passed, %d failed" % (passed, failed))
     return 1 if (failed or (tot_compared and tot_bad > THRESHOLD * tot_compared)
-                 or (h_compared and h_bad > THRESHOLD * h_compared) or not s_ok) else 0
+                 or (h_compared and h_bad > THRESHOLD * h_compared) or not apps_ok) else 0
 
 
 # ------------------------------------------------------------ self-test ---
-def fake_krbflow_doc(ts_msgs, path, http_msgs=(), smb_msgs=()):
+# The self-test's stand-in records of each application carrier: (request
+# record, response record, server port, extra record fields).
+FAKE_APP_RECORDS = {
+    "smb": ("SMB-REQUEST", "SMB-RESPONSE", 445, {"command": "SESSION_SETUP"}),
+    "ldap": ("LDAP-REQUEST", "LDAP-RESPONSE", 389, {"operation": "bindRequest"}),
+    "dcerpc": ("DCERPC-REQUEST", "DCERPC-RESPONSE", 135, {"ptype": "bind"}),
+}
+
+
+def fake_krbflow_doc(ts_msgs, path, http_msgs=(), smb_msgs=(), app_msgs=None):
     """A krbflow-shaped document carrying exactly tshark's view (names, not numbers)."""
     msgs = []
     for m in ts_msgs:
@@ -1298,14 +1459,19 @@ def fake_krbflow_doc(ts_msgs, path, http_msgs=(), smb_msgs=()):
             if m.get(f):
                 km[f] = m[f]
         msgs.append(km)
-    for m in smb_msgs:
+    apps = dict(app_msgs or {})
+    if smb_msgs:
+        apps["smb"] = smb_msgs
+    for pname, m in [(part.name, m) for _app, part in APP_PARTS
+                     for m in apps.get(part.name) or ()]:
+        rq, rs, port, extra = FAKE_APP_RECORDS[pname]
         req = m["type"] in ("AP-REQ", "NTLM-NEGOTIATE", "NTLM-AUTHENTICATE")
-        src, dst = ("192.0.2.1:50002", "192.0.2.4:445") if req else \
-            ("192.0.2.4:445", "192.0.2.1:50002")
-        # each token after its SMB record, as the SMB carrier is to write them
-        msgs.append({"frame": m["frame"], "type": "SMB-REQUEST" if req else "SMB-RESPONSE",
-                     "carrier": m["carrier"], "transport": "tcp", "src": src, "dst": dst,
-                     "command": "SESSION_SETUP"})
+        src, dst = ("192.0.2.1:50002", "192.0.2.4:%d" % port) if req else \
+            ("192.0.2.4:%d" % port, "192.0.2.1:50002")
+        # each token after its carrier's record, as the carrier is to write them
+        msgs.append(dict({"frame": m["frame"], "type": rq if req else rs,
+                          "carrier": m["carrier"], "transport": "tcp", "src": src,
+                          "dst": dst}, **extra))
         km = {"frame": m["frame"], "type": m["type"], "carrier": m["carrier"],
               "transport": "tcp", "src": src, "dst": dst}
         if "error_code" in m:
@@ -1332,9 +1498,10 @@ def corrupt(doc):
     msgs = [m for m in allm if m.get("carrier") == "kerberos"]
     http = [m for m in allm if m.get("carrier") == "http"
             and m["type"] not in ("HTTP-REQUEST", "HTTP-RESPONSE")]
-    smb = [m for m in allm if m.get("carrier") in SMB_PROTOS
-           and m["type"] not in SMB_RECORD_TYPES]
-    rest = [m for m in allm if m not in msgs and m not in http and m not in smb]
+    apps = {part.name: [m for m in allm if m.get("carrier") in app.kf_carriers
+                        and m["type"] not in app.records] for app, part in APP_PARTS}
+    rest = [m for m in allm if m not in msgs and m not in http
+            and not any(m in v for v in apps.values())]
     hit = []
     if msgs:   # first drop one and invent one, then damage fields of the rest
         del msgs[len(msgs) // 2]
@@ -1393,42 +1560,53 @@ def corrupt(doc):
             km["error_code"] += 1
             hit.append("http-error_code")
             break
-    # The SMB part: the same damage, and one token's carrier (smb <-> smb2).
-    if smb:
-        del smb[len(smb) // 2]
-        hit.append("smb-message")
-        smb.append({"frame": 999997, "type": "NTLM-CHALLENGE", "carrier": "smb2",
-                    "transport": "tcp"})
-    for km in smb:
+    # The SMB, LDAP and DCE/RPC parts: the same damage, and for SMB one
+    # token's carrier (smb <-> smb2).
+    for app, part in APP_PARTS:
+        hit.extend(_corrupt_app(apps[part.name], app, part))
+    allm[:] = msgs + http + [m for _a, p in APP_PARTS for m in apps[p.name]] + rest
+    return hit
+
+
+def _corrupt_app(toks, app, part):
+    hit = []
+    f = dict(part.fields)
+    if toks:
+        del toks[len(toks) // 2]
+        hit.append(part.message)
+        toks.append({"frame": 999997, "type": "NTLM-CHALLENGE",
+                     "carrier": app.kf_carriers[-1], "transport": "tcp"})
+    for km in toks:
         if km["type"] == "AP-REQ" and (km.get("ticket") or {}).get("sname"):
             km["ticket"]["sname"] = km["ticket"]["sname"].replace("/", "/x", 1) + "x"
-            hit.append("smb-sname")
+            hit.append(part.name + "-sname")
             break
-    for km in smb:
+    for km in toks:
         if km["type"] == "NTLM-AUTHENTICATE" and km.get("user") \
                 and km["user"].swapcase() != km["user"]:
             km["user"] = km["user"].swapcase()
-            hit.append("smb-ntlm-user")
+            hit.append(part.name + "-ntlm-user")
             break
-    for km in smb:
+    for km in toks:
         # a token tshark marked malformed has no fields to compare
         if km["type"] == "NTLM-AUTHENTICATE" and not km.get("malformed"):
             if km.get("domain"):
                 del km["domain"]
             else:
                 km["domain"] = "NULL"
-            hit.append("smb-ntlm-domain")
+            hit.append(part.name + "-ntlm-domain")
             break
-    for km in smb:
+    for km in toks:
         if km["type"] == "KRB-ERROR" and isinstance(km.get("error_code"), int):
             km["error_code"] += 1
-            hit.append("smb-error_code")
+            hit.append(part.name + "-error_code")
             break
-    for km in smb[:-1]:   # not the invented one
-        km["carrier"] = "smb" if km["carrier"] == "smb2" else "smb2"
-        hit.append("smb-carrier")
-        break
-    allm[:] = msgs + http + smb + rest
+    if "smb-carrier" in f:
+        for km in toks[:-1]:   # not the invented one
+            km["carrier"] = "smb" if km["carrier"] == "smb2" else "smb2"
+            hit.append("smb-carrier")
+            break
+    assert all(h in f or h == part.message for h in hit)
     return hit
 
 
@@ -1522,6 +1700,36 @@ def _selftest_compare_smb():
         if {(x[0], x[1]) for x in d} != want:
             out.append("mechListMIC AP-REP, krbflow reporting %d: found %s, want %s"
                        % (kf_n, sorted((x[0], x[1]) for x in d), sorted(want)))
+    # LDAP and DCE/RPC: their own carriers and records, their own difference names
+    for app, part in APP_PARTS[1:]:
+        c = app.kf_carriers[0]
+        tsa = [dict(m, carrier=c) for m in ts]
+        rec = sorted(app.records)
+        gooda = [dict(m, carrier=c) for m in good if m["carrier"] in SMB_PROTOS]
+        gooda += [{"frame": 5, "type": rec[0], "carrier": c},
+                  {"frame": 7, "type": rec[1], "carrier": c},
+                  {"frame": 8, "type": "AP-REP", "carrier": "smb"}]   # not this part's
+        kfa = normalise_krbflow_app({"messages": gooda}, app)
+        n, d = compare_app(tsa, kfa, part)
+        if n != 5 or d:
+            out.append("fabricated %s tokens: compared %d (want 5), diffs %s"
+                       % (part.label, n, d[:3]))
+        bada = json.loads(json.dumps(gooda))
+        bada[1]["error_code"] = 41
+        bada[2]["ticket"]["sname"] = "CIFS/fs.lab.test"
+        bada[5]["domain"] = "LAB"
+        bada[6]["user"] = "alice"
+        bada.append({"frame": 13, "type": "NTLM-CHALLENGE", "carrier": c})
+        n, d = compare_app(tsa, normalise_krbflow_app({"messages": bada}, app), part)
+        want = {(5, part.name + "-error_code"), (7, part.name + "-sname"),
+                (9, part.name + "-ntlm-domain"), (11, part.name + "-ntlm-user"),
+                (13, part.name + "-message")}
+        if {(x[0], x[1]) for x in d} != want:
+            out.append("fabricated %s tokens, damaged: found %s, want %s"
+                       % (part.label, sorted((x[0], x[1]) for x in d), sorted(want)))
+        if normalise_krbflow_smb({"messages": gooda}) != [
+                m for m in normalise_krbflow_smb({"messages": gooda}) if m["frame"] == 8]:
+            out.append("the SMB part takes %s-carried tokens" % part.label)
     # the corpus-wide rule: >= 99.5% agreeing, <= 0.5% allowed, nothing unexplained
     for args, want_ok in (((1000, 995, 5, 0), True), ((1000, 1000, 0, 0), True),
                           ((1000, 994, 6, 0), False), ((1000, 999, 0, 1), False),
@@ -1584,6 +1792,31 @@ def _selftest_smb_tree():
     hmsgs, _ = http_tokens_of_packet(3, packet)
     if [(m["type"]) for m in hmsgs] != ["NTLM-NEGOTIATE"]:
         out.append("HTTP tokens of the same packet: %s" % hmsgs)
+    if ldap_tokens_of_packet(3, packet) != ([], []) or \
+            dcerpc_tokens_of_packet(3, packet) != ([], []):
+        out.append("LDAP or DCE/RPC tokens taken from a packet without their carrier, or "
+                   "DCE/RPC over an SMB named pipe taken")
+    # LDAP: the bind's tokens under the ldap element; DCE/RPC: under a dcerpc
+    # element of a TCP packet with no smb/smb2 before it
+    lpacket = _pdml("packet", "", [
+        _pdml("proto", "geninfo"), _pdml("proto", "tcp"),
+        _pdml("proto", "ldap", [_pdml("field", "ldap.credentials", [
+            _pdml("proto", "gss-api", [_pdml("proto", "spnego", [krb(14, "90")])])])]),
+        _pdml("proto", "ldap", [_pdml("field", "ldap.serverSaslCreds", [ntlm(2)])]),
+        _pdml("proto", "dcerpc", [ntlm(1)]),
+        _pdml("proto", "http", [_pdml("field", "http.authorization", [ntlm(3, "Eve")])]),
+    ])
+    got = [(m["type"], m["carrier"]) for m in ldap_tokens_of_packet(5, lpacket)[0]]
+    if got != [("AP-REQ", "ldap"), ("NTLM-CHALLENGE", "ldap")]:
+        out.append("LDAP tokens of a PDML packet: %s" % got)
+    got = [(m["type"], m["carrier"]) for m in dcerpc_tokens_of_packet(5, lpacket)[0]]
+    if got != [("NTLM-NEGOTIATE", "dcerpc")]:
+        out.append("DCE/RPC tokens of a PDML packet: %s" % got)
+    if smb_tokens_of_packet(5, lpacket) != ([], []):
+        out.append("SMB tokens taken from LDAP / DCE/RPC")
+    udp = _pdml("packet", "", [_pdml("proto", "udp"), _pdml("proto", "dcerpc", [ntlm(1)])])
+    if dcerpc_tokens_of_packet(6, udp) != ([], []):
+        out.append("connectionless DCE/RPC (UDP) taken as DCE/RPC over TCP")
     # a token without a message type outside a MIC is tshark failing to decode
     odd = _pdml("packet", "", [_pdml("proto", "smb2", [_pdml("field", "smb2.security_blob", [
         _pdml("proto", "ntlmssp", [])])])])
@@ -1702,23 +1935,33 @@ def self_test(args):
             problems.append("allow-list matching of the HTTP part's fields is wrong")
 
         caps = list_captures(args.corpus, args.captures)
-        views, hviews, sviews = {}, {}, {}
+        views, hviews = {}, {}
+        aviews = {part.name: {} for _a, part in APP_PARTS}   # part -> path -> tokens
         for path in caps:
             try:
                 views[path] = tshark_messages(path)[0]
                 cv = tshark_carrier_messages(path)
-                hviews[path], sviews[path] = cv["http"][0], cv["smb"][0]
+                hviews[path] = cv["http"][0]
+                for pname in aviews:
+                    aviews[pname][path] = cv[pname][0]
             except TsharkError as e:
                 problems.append("tshark failed on %s: %s" % (path, e))
+        sviews = aviews["smb"]
         with_88 = [p for p in caps if views.get(p)]
         with_http = [p for p in caps if hviews.get(p)]
-        with_smb = [p for p in caps if sviews.get(p)]
-        with_msgs = [p for p in caps if views.get(p) or hviews.get(p) or sviews.get(p)]
+        with_app = {pname: [p for p in caps if v.get(p)] for pname, v in aviews.items()}
+        with_smb = with_app["smb"]
+        with_msgs = [p for p in caps if views.get(p) or hviews.get(p)
+                     or any(v.get(p) for v in aviews.values())]
         print("self-test: %d captures, %d with port-88 Kerberos, %d messages; "
               "%d with HTTP-carried tokens, %d tokens; %d with SMB-carried tokens, %d tokens"
               % (len(caps), len(with_88), sum(len(v) for v in views.values()),
                  len(with_http), sum(len(v) for v in hviews.values()),
                  len(with_smb), sum(len(v) for v in sviews.values())))
+        for _a, part in APP_PARTS[1:]:
+            print("self-test: %d with %s-carried tokens, %d tokens"
+                  % (len(with_app[part.name]), part.label,
+                     sum(len(v) for v in aviews[part.name].values())))
 
         # Stand-in krbflow: reads the prepared document for the capture it is given.
         docs_dir = os.path.join(tmp, "docs")
@@ -1732,11 +1975,14 @@ def self_test(args):
                      "cat \"%s/$mode/$f.json\"\n" % (tmp, docs_dir))
         os.chmod(stub, os.stat(stub).st_mode | stat.S_IXUSR)
         damaged = {}
-        for mode in ("good", "bad", "nosmb"):   # nosmb: krbflow without an SMB carrier
+        # noX: krbflow without the X carrier (an application part)
+        modes = ("good", "bad") + tuple("no" + part.name for _a, part in APP_PARTS)
+        for mode in modes:
             os.makedirs(os.path.join(docs_dir, mode))
             for path in caps:
                 doc = fake_krbflow_doc(views.get(path, []), path, hviews.get(path, []),
-                                       sviews.get(path, []) if mode != "nosmb" else [])
+                                       app_msgs={pname: v.get(path, []) for pname, v
+                                                 in aviews.items() if mode != "no" + pname})
                 if mode == "bad":
                     damaged[os.path.basename(path)] = corrupt(doc)
                 with open(os.path.join(docs_dir, mode, os.path.basename(path) + ".json"),
@@ -1754,8 +2000,11 @@ def self_test(args):
                     continue
                 compared, diffs = compare(views.get(path, []), normalise_krbflow(doc))
                 hc, hd = compare_http(hviews.get(path, []), normalise_krbflow_http(doc))
-                sc, sd = compare_smb(sviews.get(path, []), normalise_krbflow_smb(doc))
-                res[path] = ("diffs", (compared + hc + sc, diffs + hd + sd))
+                for app, part in APP_PARTS:
+                    sc, sd = compare_app(aviews[part.name].get(path, []),
+                                         normalise_krbflow_app(doc, app), part)
+                    hc, hd = hc + sc, hd + sd
+                res[path] = ("diffs", (compared + hc, diffs + hd))
             return res
 
         for path, (kind, val) in run("good", caps).items():
@@ -1800,24 +2049,33 @@ def self_test(args):
             with open(os.path.join(tmp, "mode"), "w") as fh:
                 fh.write("good")
             rc_good_http = main_compare(ns) if ns.captures else 0
-            # and the SMB part alone: good, bad, no SMB carrier at all, and no
-            # SMB carrier with every difference on the allow-list (over 0.5%)
-            ns.captures = [p for p in with_smb if p not in with_88 and p not in with_http][:2]
+            # and each application part alone: good, bad, no such carrier at
+            # all, and no such carrier with every difference on the allow-list
+            # (over 0.5%); captures with only that part's tokens when there are
+            # any (SMB's), else any with its tokens
+            app_rc, app_out = {}, {}
             ns.smb_corpus_rule = True   # as on the whole corpus
-            smb_rc, smb_out = {}, {}
-            if ns.captures:
-                everything = os.path.join(tmp, "allow-all-smb.txt")
+            for _app, part in APP_PARTS:
+                pn = part.name
+                only = [p for p in with_app[pn] if p not in with_88 and p not in with_http
+                        and not any(p in with_app[o] for o in with_app if o != pn)]
+                ns.captures = (only or with_app[pn])[:2]
+                if not ns.captures:
+                    continue
+                everything = os.path.join(tmp, "allow-all-%s.txt" % pn)
                 with open(everything, "w") as fh:
-                    fh.write("* * smb-message self-test: excuses every SMB token\n")
-                for mode, allow_file in (("good", None), ("bad", None), ("nosmb", None),
-                                         ("nosmb", everything)):
+                    fh.write("* * %s self-test: excuses every %s token\n"
+                             % (part.message, part.label))
+                for mode, allow_file in (("good", None), ("bad", None), ("no" + pn, None),
+                                         ("no" + pn, everything)):
                     with open(os.path.join(tmp, "mode"), "w") as fh:
                         fh.write(mode)
                     ns.allow = allow_file
                     buf = sys.stdout = io.StringIO()
-                    key = mode + ("+allow" if allow_file else "")
-                    smb_rc[key] = main_compare(ns)
-                    smb_out[key] = buf.getvalue()
+                    key = (pn, ("no" if mode.startswith("no") else mode)
+                           + ("+allow" if allow_file else ""))
+                    app_rc[key] = main_compare(ns)
+                    app_out[key] = buf.getvalue()
                     sys.stdout = devnull
                 ns.allow = None
         finally:
@@ -1829,16 +2087,27 @@ def self_test(args):
         if rc_good_http != 0 or rc_bad_http != 1:
             problems.append("runner exit codes on HTTP-only captures: good %s (want 0), "
                             "bad %s (want 1)" % (rc_good_http, rc_bad_http))
-        want_rc = {"good": 0, "bad": 1, "nosmb": 1, "nosmb+allow": 1}
-        if with_smb and smb_rc and smb_rc != want_rc:
-            problems.append("runner exit codes on SMB-only captures: %s, want %s"
-                            % (smb_rc, want_rc))
-        for key, text in smb_out.items():
-            total = [ln for ln in text.splitlines() if ln.startswith("total smb: ")]
-            if len(total) != 1 or total[0].endswith(": PASS") != (key == "good"):
-                problems.append("SMB totals line of the %s run: %s" % (key, total))
-        if "nosmb+allow" in smb_out and "the allow-list excuses" not in smb_out["nosmb+allow"]:
-            problems.append("an allow-list excusing over 0.5% of SMB pairs was not reported")
+        want_rc = {"good": 0, "bad": 1, "no": 1, "no+allow": 1}
+        for _app, part in APP_PARTS:
+            pn = part.name
+            got = {k[1]: v for k, v in app_rc.items() if k[0] == pn}
+            if got and got != want_rc:
+                problems.append("runner exit codes on %s captures: %s, want %s"
+                                % (part.label, got, want_rc))
+            for (kp, key), text in app_out.items():
+                if kp != pn:
+                    continue
+                total = [ln for ln in text.splitlines() if ln.startswith("total %s: " % pn)]
+                if len(total) != 1 or total[0].endswith(": PASS") != (key == "good"):
+                    problems.append("%s totals line of the %s run: %s" % (part.label, key, total))
+                if key == "no" and not any(ln.startswith("%s: krbflow reported no token" % pn)
+                                           for ln in text.splitlines()):
+                    problems.append("a run without a %s carrier was not named as such"
+                                    % part.label)
+            if (pn, "no+allow") in app_out and \
+                    "the allow-list excuses" not in app_out[(pn, "no+allow")]:
+                problems.append("an allow-list excusing over 0.5%% of %s pairs was not "
+                                "reported" % part.label)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     for p in problems:
@@ -1856,7 +2125,8 @@ def dump(args):
         for m in msgs:
             print(json.dumps(m, sort_keys=True))
         cv = tshark_carrier_messages(path)
-        for part, label in (("http", "HTTP"), ("smb", "SMB")):
+        for part in CARRIER_PARTS:
+            label = part.upper().replace("DCERPC", "DCE/RPC")
             msgs, undecoded = cv[part]
             print("# %s: %d %s-carried tokens%s" % (path, len(msgs), label, (
                 ", undecoded frames %s" % undecoded) if undecoded else ""))

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Corpus oracle test: krbflow's Kerberos messages on port 88, and the Kerberos /
-# NTLMSSP tokens it finds in HTTP authentication headers and in SMB / SMB2
-# session setups, against tshark's.
+# NTLMSSP tokens it finds in HTTP authentication headers, in SMB / SMB2 session
+# setups, in LDAP SASL binds and in DCE/RPC (over TCP) auth_verifiers, against
+# tshark's.
 #
 #   bash tests/corpus/run-tshark.sh /path/to/krbflow [CAPTURE...]
 #   bash tests/corpus/run-tshark.sh --self-test [CAPTURE...]
@@ -9,23 +10,27 @@
 # Reads every *.pcap, *.pcapng, *.cap under REPO/../shared/corpus (override with
 # KF_CORPUS_DIR), runs `krbflow --json FILE` and tshark on each, and compares
 # message by message (see compare_tshark.py for what and how): the port-88 part,
-# the HTTP part and the SMB part (a line `PASS|FAIL http CAPTURE: ...` or
-# `PASS|FAIL smb CAPTURE: ...` for each capture where either side has tokens of
-# that carrier). A capture passes when all its parts do. Closing lines: `total:`
-# (port 88), `total http:`, `total smb:` (the SMB part over the corpus: tshark's
-# (frame, type) pairs, the share that agrees, which must be >= 99.5%, the share
-# the allow-list excuses, which must be <= 0.5%, and PASS or FAIL; on a FAIL a
-# line `smb: FAIL: why; failing captures: ...`), `corpus: N passed, M failed`.
+# the HTTP part, the SMB part, the LDAP part and the DCE/RPC part (a line
+# `PASS|FAIL http CAPTURE: ...`, `... smb ...`, `... ldap ...` or `... dcerpc ...`
+# for each capture where either side has tokens of that carrier). A capture
+# passes when all its parts do. Closing lines: `total:` (port 88), `total http:`,
+# then `total smb:`, `total ldap:`, `total dcerpc:` (each part over the corpus:
+# tshark's (frame, type) pairs, the share that agrees, which must be >= 99.5%,
+# the share the allow-list excuses, which must be <= 0.5%, and PASS or FAIL; on
+# a FAIL a line `smb|ldap|dcerpc: FAIL: why; failing captures: ...`),
+# `corpus: N passed, M failed`. DCE/RPC over SMB named pipes is not compared
+# (krbflow does not report it yet).
 # Differences that are understood go into known-differences.txt next to this
 # script, one per line: `capture frame field reason` (frame may be *, capture
 # may be a glob).
 #
 # Exit: 0 agreement, 1 differences above 0.1% of a capture's messages (port 88,
-# HTTP), any SMB difference not on the allow-list, the SMB figures of a
-# whole-corpus run outside 99.5% / 0.5%, or a krbflow crash (exit code other
-# than 0/1/2, a signal, a timeout, output that is not JSON), 77 skipped (no
-# corpus, no tshark or no python3; the reason is printed). With CAPTUREs named,
-# the SMB percentages are printed but not enforced (they are the corpus's).
+# HTTP), any SMB / LDAP / DCE/RPC difference not on the allow-list, the figures
+# of one of those parts over a whole-corpus run outside 99.5% / 0.5%, or a
+# krbflow crash (exit code other than 0/1/2, a signal, a timeout, output that is
+# not JSON), 77 skipped (no corpus, no tshark or no python3; the reason is
+# printed). With CAPTUREs named, the percentages are printed but not enforced
+# (they are the corpus's).
 # --self-test checks the comparison itself without krbflow: a stand-in fed
 # tshark's own view must agree 100%, corrupted ones must be caught.
 set -u
