@@ -10,6 +10,7 @@
 #include "analyzer.h"
 #include "base/limits.h"
 #include "net.h"
+#include "report.h"
 #include "testutil.h"
 
 /* ---- the two IPv4 packets of samples/kerberos-udp.pcap ------------------- */
@@ -25,8 +26,8 @@ static void load_packets(void)
 	ck_assert_uint_eq(f[0], 0xd4); /* little-endian classic pcap, Ethernet */
 	size_t at = 24;
 	for (int i = 0; i < 2; i++) {
-		uint32_t caplen = (uint32_t)f[at + 8] | (uint32_t)f[at + 9] << 8 | (uint32_t)f[at + 10] << 16 |
-				  (uint32_t)f[at + 11] << 24;
+		uint32_t caplen = (uint32_t)f[at + 8] | (uint32_t)f[at + 9] << 8 |
+				  (uint32_t)f[at + 10] << 16 | (uint32_t)f[at + 11] << 24;
 		ck_assert_uint_le(caplen - 14, sizeof ipkt[i]);
 		memcpy(ipkt[i], f + at + 16 + 14, caplen - 14);
 		ipkt_n[i] = caplen - 14;
@@ -88,7 +89,9 @@ static size_t outer_begin(struct fb *b, unsigned dport)
 {
 	beth(b, KF_ETH_IPV4);
 	size_t ip = b->n;
-	static const uint8_t hdr[20] = { 0x45, 0, 0, 0, 0, 1, 0x40, 0, 64, 17, 0, 0, 10, 9, 0, 1, 10, 9, 0, 2 };
+	static const uint8_t hdr[20] = {
+		0x45, 0, 0, 0, 0, 1, 0x40, 0, 64, 17, 0, 0, 10, 9, 0, 1, 10, 9, 0, 2
+	};
 	bbytes(b, hdr, sizeof hdr);
 	b16(b, 40000);
 	b16(b, dport);
@@ -215,7 +218,8 @@ static void wrap(struct fb *b, enum wrap w, const uint8_t *ip, size_t n)
 	case W_GRE_MPLS: {
 		beth(b, KF_ETH_IPV4);
 		size_t at = b->n;
-		static const uint8_t hdr[20] = { 0x45, 0, 0, 0, 0, 1, 0x40, 0, 64, 47, 0, 0, 10, 9, 0, 1, 10, 9, 0, 2 };
+		static const uint8_t hdr[20] = { 0x45, 0, 0,  0, 0, 1, 0x40, 0, 64, 47,
+						 0,    0, 10, 9, 0, 1, 10,   9, 0,  2 };
 		bbytes(b, hdr, sizeof hdr);
 		b16(b, 0);
 		b16(b, KF_ETH_MPLS);
@@ -309,7 +313,8 @@ START_TEST(t_wrapped_kerberos)
 	struct kf_result r;
 	analyze(&w, &r);
 	ck_assert_msg(r.n_messages == 2, "%s: %zu messages", c->name, r.n_messages);
-	ck_assert_msg(r.n_warnings == 0, "%s: warning %s", c->name, r.n_warnings ? r.warnings[0].message : "");
+	ck_assert_msg(r.n_warnings == 0, "%s: warning %s", c->name,
+		      r.n_warnings ? r.warnings[0].message : "");
 	kf_result_free(&r);
 }
 END_TEST
@@ -386,7 +391,8 @@ START_TEST(t_truncated_headers)
 		{ "mpls nothing after the stack", KF_DLT_EN10MB, "020000000002 020000000001 8847 00010140" },
 		{ "mpls control word short", KF_DLT_EN10MB, "020000000002 020000000001 8847 00010140 0000" },
 		{ "pppoe header short", KF_DLT_EN10MB, "020000000002 020000000001 8864 1100 1234" },
-		{ "pppoe wrong version", KF_DLT_EN10MB, "020000000002 020000000001 8864 2100 1234 0002 0021" },
+		{ "pppoe wrong version", KF_DLT_EN10MB,
+		  "020000000002 020000000001 8864 2100 1234 0002 0021" },
 		{ "pppoe no protocol", KF_DLT_EN10MB, "020000000002 020000000001 8864 1100 1234 0000 0021" },
 		{ "ppp even protocol", KF_DLT_PPP, "ff03 0020 45" },
 		{ "c_hdlc short", KF_DLT_C_HDLC, "0f00 08" },
@@ -405,7 +411,8 @@ START_TEST(t_truncated_headers)
 		ck_assert_msg(kf_test_has_event(&ev, KF_EV_LINK_MALFORMED), "%s: no event", rows[i].name);
 	}
 	/* geneve: version 1, options longer than the packet, header short */
-	static const char *const geneve[] = { "40006558 00abcd00", "3f006558 00abcd00 00000000", "00006558 00ab" };
+	static const char *const geneve[] = { "40006558 00abcd00", "3f006558 00abcd00 00000000",
+					      "00006558 00ab" };
 	for (size_t i = 0; i < sizeof geneve / sizeof geneve[0]; i++) {
 		uint8_t buf[64];
 		size_t n = kf_test_hex(geneve[i], buf, sizeof buf);
@@ -482,8 +489,9 @@ START_TEST(t_undecoded_ethertype_warning)
 	ck_assert_ptr_nonnull(x);
 	ck_assert_uint_eq(x->frame, 3);
 	ck_assert_uint_eq(x->count, 4);
-	ck_assert_str_eq(x->message,
-			 "ethertype 0x88e7 not decoded (3 packets); PPP protocol 0x002b not decoded (1 packet)");
+	ck_assert_str_eq(
+		x->message,
+		"ethertype 0x88e7 not decoded (3 packets); PPP protocol 0x002b not decoded (1 packet)");
 	kf_result_free(&r);
 }
 END_TEST
@@ -523,6 +531,16 @@ START_TEST(t_unsupported_link_type_warning)
 	const struct kf_warning *x = warning(&r, "unsupported-linktype");
 	ck_assert_ptr_nonnull(x);
 	ck_assert_str_eq(x->message, "link type IEEE802_11_RADIO (127) is not decoded: 3 packets ignored");
+	/* the text report says it under the message count, not only at the end */
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	ck_assert_int_eq(kf_report_text(&r, f), 0);
+	fclose(f);
+	ck_assert_ptr_nonnull(
+		strstr(text, "Authentication messages: 0; 0 stories\n"
+			     "  but: link type IEEE802_11_RADIO (127) is not decoded: 3 packets ignored\n"));
+	free(text);
 	kf_result_free(&r);
 }
 END_TEST
