@@ -9,6 +9,7 @@
 #include "base/limits.h"
 #include "decrypt.h"
 #include "filter.h"
+#include "net.h"
 #include "rules.h"
 #include "source.h"
 #include "stories.h"
@@ -20,6 +21,8 @@ struct drive {
 	uint64_t ev_count[KF_EV__COUNT];
 	uint64_t ev_first[KF_EV__COUNT];
 	int unsupported_dlt;
+	const struct kf_undecoded *undecoded; /* what ENCAP_UNDECODED counted, by kind */
+	size_t n_undecoded;
 };
 
 bool kf_filter_valid(const char *expr, char *err, size_t errlen)
@@ -29,13 +32,38 @@ bool kf_filter_valid(const char *expr, char *err, size_t errlen)
 
 const struct kf_rule_info *const *kf_analyzer_rules(size_t *n) { return kf_rule_catalogue(n); }
 
+/* "ethertype 0x88e7 not decoded (12 packets); PPP protocol 0x002b not decoded (1 packet)" */
+static void undecoded_kinds(const struct drive *r, char *buf, size_t len)
+{
+	size_t at = 0;
+	buf[0] = 0;
+	for (size_t i = 0; i < r->n_undecoded && at < len; i++) {
+		const struct kf_undecoded *u = &r->undecoded[i];
+		char kind[48];
+		if (u->space == KF_SPACE_PPP)
+			snprintf(kind, sizeof kind, "PPP protocol 0x%04x", u->type);
+		else if (u->space == KF_SPACE_MPLS)
+			snprintf(kind, sizeof kind, "MPLS payload starting with nibble 0x%x", u->type);
+		else
+			snprintf(kind, sizeof kind, "ethertype 0x%04x", u->type);
+		int w = snprintf(buf + at, len - at, "%s%s%s not decoded (%llu packet%s)", i ? "; " : "",
+				 kind, u->others ? " and others" : "", (unsigned long long)u->packets,
+				 u->packets == 1 ? "" : "s");
+		if (w < 0)
+			break;
+		at += (size_t)w;
+	}
+}
+
 static const char *warning_message(struct drive *r, unsigned e, char *buf, size_t len)
 {
 	if (e == KF_EV_UNSUPPORTED_LINKTYPE) {
 		char nb[32];
-		snprintf(buf, len, "%llu packets of link type %s were not decoded",
-			 (unsigned long long)r->ev_count[e],
-			 kf_capture_dlt_name(r->unsupported_dlt, nb, sizeof nb));
+		snprintf(buf, len, "link type %s (%d) is not decoded: %llu packets ignored",
+			 kf_capture_dlt_name(r->unsupported_dlt, nb, sizeof nb), r->unsupported_dlt,
+			 (unsigned long long)r->ev_count[e]);
+	} else if (e == KF_EV_ENCAP_UNDECODED) {
+		undecoded_kinds(r, buf, len);
 	} else if (r->ev_count[e] == 1) {
 		snprintf(buf, len, "%s", kf_event_desc((enum kf_event)e));
 	} else {
@@ -233,6 +261,7 @@ static enum kf_status analyze_source(struct kf_source *src, const struct kf_conf
 	if (kf_wire_finish(w, res->packets) != KF_OK)
 		st = KF_NOMEM;
 	kf_wire_events(w, d.ev_count, d.ev_first, &d.unsupported_dlt);
+	d.n_undecoded = kf_wire_undecoded(w, &d.undecoded);
 
 	size_t n_files;
 	const struct kf_source_file *files = kf_source_files(src, &n_files);

@@ -18,7 +18,12 @@
  * decoders do not depend on libpcap). */
 #define KF_DLT_NULL 0
 #define KF_DLT_EN10MB 1
-#define KF_DLT_RAW 12 /* some platforms number it 14; see kf_link_supported */
+#define KF_DLT_PPP 9
+#define KF_DLT_PPP_SERIAL 50 /* PPP in HDLC-like framing, or Cisco HDLC */
+#define KF_DLT_PPP_ETHER 51  /* PPPoE session header, then PPP */
+#define KF_DLT_C_HDLC 104    /* Cisco HDLC: address, control, ethertype */
+#define KF_DLT_MPLS 219      /* an MPLS label stack first */
+#define KF_DLT_RAW 12        /* some platforms number it 14; see kf_link_supported */
 #define KF_DLT_LOOP 108
 #define KF_DLT_LINUX_SLL 113
 #define KF_DLT_RAW_LINKTYPE 101 /* LINKTYPE_RAW as stored in files */
@@ -34,17 +39,54 @@
 #define KF_ETH_TEB 0x6558 /* transparent Ethernet bridging (GRE) */
 #define KF_ETH_ERSPAN2 0x88BE
 #define KF_ETH_ERSPAN3 0x22EB
+#define KF_ETH_MPLS 0x8847
+#define KF_ETH_MPLS_MC 0x8848
+#define KF_ETH_PPPOE_DISC 0x8863
+#define KF_ETH_PPPOE_SESS 0x8864
 
-/* The network-layer payload found under a link or tunnel header. */
+#define KF_PPP_IPV4 0x0021
+#define KF_PPP_IPV6 0x0057
+#define KF_PPP_MPLS 0x0281
+#define KF_PPP_MPLS_MC 0x0283
+
+/* Which number space kf_l3.ethertype is in when it is not IPv4 or IPv6. */
+enum kf_l3_space {
+	KF_SPACE_ETHER = 0, /* an ethertype (also GRE's and Geneve's protocol type) */
+	KF_SPACE_PPP,       /* a PPP protocol number of a network layer */
+	KF_SPACE_MPLS,      /* an MPLS payload that is neither IP nor a control word */
+};
+
+/* The network-layer payload found under a link or tunnel header.
+ * ethertype KF_ETH_TEB means data is a whole Ethernet frame (an MPLS
+ * pseudowire's): the caller decodes it with kf_ether_decode, one level of
+ * encapsulation deeper.  Ethertype 0 with space KF_SPACE_ETHER is nothing
+ * that carries IP (802.3 LLC frames, PPP link control, PPPoE discovery). */
 struct kf_l3 {
 	uint16_t ethertype;  /* KF_ETH_IPV4 / KF_ETH_IPV6, or what was found */
+	uint8_t space;       /* enum kf_l3_space of a number that is not IP */
 	struct kf_span data; /* starts at the IP header */
+};
+
+/* True when a kf_l3 that is not IP names a protocol that may carry IP (or is
+ * unknown): krbflow should say it did not decode it.  False for protocols
+ * that never carry IP (ARP, LLDP, EAPOL, PPPoE discovery, ...). */
+bool kf_l3_worth_warning(const struct kf_l3 *l3);
+
+/* A count of packets krbflow did not decode, by kind, for a warning: one
+ * entry per kind (the analyzer keeps the first KF_LIMIT_UNDECODED_KINDS
+ * kinds met; later kinds count on the last entry, whose `others` is set). */
+struct kf_undecoded {
+	uint8_t space; /* enum kf_l3_space */
+	uint16_t type; /* ethertype, PPP protocol, or an MPLS payload's first nibble */
+	bool others;
+	uint64_t packets;
 };
 
 bool kf_link_supported(int dlt);
 /* Decode a frame of link type dlt down to its network layer. */
 bool kf_link_decode(int dlt, struct kf_span frame, struct kf_l3 *out, struct kf_events *ev);
-/* Ethernet II with up to KF_LIMIT_VLAN_TAGS 802.1Q/802.1ad tags. */
+/* Ethernet II with up to KF_LIMIT_VLAN_TAGS 802.1Q/802.1ad tags, then an
+ * MPLS label stack (up to KF_LIMIT_MPLS_LABELS) or a PPPoE session. */
 bool kf_ether_decode(struct kf_span frame, struct kf_l3 *out, struct kf_events *ev);
 
 #define KF_IPPROTO_ICMP 1
@@ -104,8 +146,15 @@ bool kf_udp_decode(struct kf_span s, struct kf_udp *u, struct kf_events *ev);
 bool kf_gre_decode(struct kf_span s, struct kf_l3 *out, struct kf_events *ev);
 
 #define KF_VXLAN_PORT 4789
+#define KF_VXLAN_PORT_LINUX 8472 /* Linux's default before IANA's port */
 /* VXLAN (RFC 7348): the inner Ethernet frame decoded to its network layer. */
 bool kf_vxlan_decode(struct kf_span s, struct kf_l3 *out, struct kf_events *ev);
+
+#define KF_GENEVE_PORT 6081
+/* Geneve (RFC 8926): past the header and its options, an Ethernet frame
+ * (protocol type 0x6558, decoded to its network layer) or IPv4/IPv6; any
+ * other protocol type comes back as *out's ethertype, undecoded. */
+bool kf_geneve_decode(struct kf_span s, struct kf_l3 *out, struct kf_events *ev);
 
 /* ICMP/ICMPv6 destination unreachable, with the quoted datagram's header. */
 struct kf_icmp_unreach {

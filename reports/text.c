@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/events.h"
 #include "gss.h"
 #include "krb5.h"
 #include "kpasswd.h"
@@ -968,6 +969,20 @@ static void findings(FILE *out, const struct kf_result *r)
 	}
 }
 
+/* No message found while packets went undecoded: say so under the count, not
+ * only among the warnings at the end (issue 17: never a silent 0). */
+static void undecoded_note(FILE *out, const struct kf_result *r)
+{
+	static const enum kf_event why[] = { KF_EV_UNSUPPORTED_LINKTYPE, KF_EV_ENCAP_UNDECODED,
+					     KF_EV_ENCAP_TOO_DEEP, KF_EV_MPLS_TOO_MANY_LABELS };
+	if (r->n_messages)
+		return;
+	for (size_t i = 0; i < r->n_warnings; i++)
+		for (size_t k = 0; k < sizeof why / sizeof why[0]; k++)
+			if (strcmp(r->warnings[i].code, kf_event_code(why[k])) == 0)
+				fprintf(out, "  but: %s\n", r->warnings[i].message);
+}
+
 int kf_report_text(const struct kf_result *r, FILE *out)
 {
 	char first[40], last[40];
@@ -1007,6 +1022,7 @@ int kf_report_text(const struct kf_result *r, FILE *out)
 		fputc(')', out);
 	}
 	fprintf(out, "; %zu %s\n", r->n_stories, r->n_stories == 1 ? "story" : "stories");
+	undecoded_note(out, r);
 
 	struct kf_ladder lad;
 	kf_ladder_init(&lad);

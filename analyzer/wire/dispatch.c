@@ -1,5 +1,6 @@
 /* dispatch.c - one packet's way down: link layer → IP (with fragment
- * reassembly) → tunnels (GRE, ERSPAN, VXLAN, IP-in-IP) → TCP/UDP/ICMP → the
+ * reassembly) → tunnels (GRE, ERSPAN, VXLAN on 4789 and 8472, Geneve,
+ * IP-in-IP, MPLS pseudowires) → TCP/UDP/ICMP → the
  * protocol that follows it.  Traffic nobody follows costs these header
  * parses and a port comparison: no lookup, no allocation, no copy. */
 #include "dispatch.h"
@@ -67,9 +68,14 @@ static void handle_l4(struct kf_run *r, const struct kf_ip *ip, struct kf_span p
 		struct kf_udp u;
 		if (!kf_udp_decode(payload, &u, &r->ev))
 			return;
-		if (!kf_conn_udp(r, ip, &u, nfrags) && u.dport == KF_VXLAN_PORT) {
-			struct kf_l3 inner;
+		if (kf_conn_udp(r, ip, &u, nfrags))
+			return;
+		struct kf_l3 inner;
+		if (u.dport == KF_VXLAN_PORT || u.dport == KF_VXLAN_PORT_LINUX) {
 			if (kf_vxlan_decode(u.payload, &inner, &r->ev))
+				handle_l3(r, inner, depth + 1);
+		} else if (u.dport == KF_GENEVE_PORT) {
+			if (kf_geneve_decode(u.payload, &inner, &r->ev))
 				handle_l3(r, inner, depth + 1);
 		}
 		return;
@@ -82,7 +88,8 @@ static void handle_l4(struct kf_run *r, const struct kf_ip *ip, struct kf_span p
 	}
 	case KF_IPPROTO_IPIP:
 	case KF_IPPROTO_IPV6: {
-		struct kf_l3 inner = { ip->proto == KF_IPPROTO_IPIP ? KF_ETH_IPV4 : KF_ETH_IPV6, payload };
+		struct kf_l3 inner = { .ethertype = ip->proto == KF_IPPROTO_IPIP ? KF_ETH_IPV4 : KF_ETH_IPV6,
+				       .data = payload };
 		handle_l3(r, inner, depth + 1);
 		return;
 	}
@@ -92,14 +99,45 @@ static void handle_l4(struct kf_run *r, const struct kf_ip *ip, struct kf_span p
 	}
 }
 
+/* A network layer that is not IP: counted by kind for the warning when it
+ * may carry IP. */
+static void undecoded(struct kf_run *r, const struct kf_l3 *l3)
+{
+	if (!kf_l3_worth_warning(l3))
+		return;
+	kf_events_add(&r->ev, KF_EV_ENCAP_UNDECODED);
+	size_t i = 0;
+	while (i < r->n_undecoded &&
+	       (r->undecoded[i].space != l3->space || r->undecoded[i].type != l3->ethertype))
+		i++;
+	if (i == KF_LIMIT_UNDECODED_KINDS) { /* table full: count on the last */
+		i--;
+		r->undecoded[i].others = true;
+	} else if (i == r->n_undecoded) {
+		r->undecoded[i].space = l3->space;
+		r->undecoded[i].type = l3->ethertype;
+		r->n_undecoded++;
+	}
+	r->undecoded[i].packets++;
+}
+
 static void handle_l3(struct kf_run *r, struct kf_l3 l3, unsigned depth)
 {
 	if (depth > KF_LIMIT_ENCAP_DEPTH) {
 		kf_events_add(&r->ev, KF_EV_ENCAP_TOO_DEEP);
 		return;
 	}
-	if (l3.ethertype != KF_ETH_IPV4 && l3.ethertype != KF_ETH_IPV6)
+	if (l3.ethertype == KF_ETH_TEB && l3.space == KF_SPACE_ETHER) {
+		/* an Ethernet frame (MPLS pseudowire): one level deeper */
+		struct kf_l3 inner;
+		if (kf_ether_decode(l3.data, &inner, &r->ev))
+			handle_l3(r, inner, depth + 1);
 		return;
+	}
+	if (l3.space != KF_SPACE_ETHER || (l3.ethertype != KF_ETH_IPV4 && l3.ethertype != KF_ETH_IPV6)) {
+		undecoded(r, &l3);
+		return;
+	}
 	struct kf_ip ip;
 	if (!kf_ip_decode(l3.data, &ip, &r->ev))
 		return;

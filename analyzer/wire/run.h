@@ -29,6 +29,8 @@ struct kf_run {
 	uint64_t ev_count[KF_EV__COUNT];
 	uint64_t ev_first[KF_EV__COUNT];
 	int unsupported_dlt;
+	struct kf_undecoded undecoded[KF_LIMIT_UNDECODED_KINDS]; /* kinds met, in order */
+	size_t n_undecoded;
 	bool nomem;
 	uint8_t *token_buf;       /* KF_LIMIT_TOKEN bytes for decoded tokens, made on first use */
 	struct kf_tls_hello *tls; /* TLS ClientHellos seen */

@@ -79,6 +79,12 @@ void kf_wire_events(const struct kf_run *r, uint64_t count[KF_EV__COUNT], uint64
 	*unsupported_dlt = r->unsupported_dlt;
 }
 
+size_t kf_wire_undecoded(const struct kf_run *r, const struct kf_undecoded **out)
+{
+	*out = r->undecoded;
+	return r->n_undecoded;
+}
+
 void kf_wire_free(struct kf_run *r)
 {
 	if (!r)

@@ -9,6 +9,7 @@
 
 #include "base/events.h"
 #include "base/status.h"
+#include "net.h"
 #include "packet.h"
 #include "result.h"
 
@@ -33,6 +34,9 @@ enum kf_status kf_wire_finish(struct kf_run *r, uint64_t last_frame) KF_WUR;
  * each), and the first link type that could not be decoded (-1: none). */
 void kf_wire_events(const struct kf_run *r, uint64_t count[KF_EV__COUNT], uint64_t first[KF_EV__COUNT],
 		    int *unsupported_dlt);
+/* Packets of an ethertype, PPP protocol or MPLS payload that may carry IP
+ * and that krbflow does not decode (struct kf_undecoded, net.h), by kind. */
+size_t kf_wire_undecoded(const struct kf_run *r, const struct kf_undecoded **out);
 void kf_wire_free(struct kf_run *r);
 
 #endif

@@ -9,6 +9,8 @@
 #define KF_LIMIT_LINKTYPES          16u       /* distinct link types per capture (BPF programs) */
 #define KF_LIMIT_ENCAP_DEPTH        4u        /* tunnels inside tunnels */
 #define KF_LIMIT_VLAN_TAGS          4u        /* stacked 802.1Q/802.1ad tags */
+#define KF_LIMIT_MPLS_LABELS        8u        /* MPLS label stack entries walked */
+#define KF_LIMIT_UNDECODED_KINDS    8u        /* undecoded ethertypes/protocols named in a warning */
 #define KF_LIMIT_IPV6_EXT_HDRS      8u        /* extension headers walked */
 #define KF_LIMIT_PCAPNG_BLOCK       (KF_LIMIT_SNAPLEN + 4096u) /* a pcapng block read: the largest
 					     * packet with its block header and options */

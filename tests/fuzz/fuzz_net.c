@@ -1,7 +1,8 @@
 /* fuzz_net.c - link, tunnel, IP and transport headers (decoders/link.c,
  * ip.c, l4.c).  The first byte picks the link type; the rest is a frame
- * decoded down through IP to TCP/UDP/ICMP, into GRE, VXLAN and IP-in-IP
- * tunnels (up to KF_LIMIT_ENCAP_DEPTH), as analyzer/analyze.c does. */
+ * decoded down through IP to TCP/UDP/ICMP, into GRE, VXLAN (4789, 8472),
+ * Geneve, IP-in-IP and MPLS pseudowire tunnels (up to KF_LIMIT_ENCAP_DEPTH),
+ * as analyzer/wire/dispatch.c does. */
 #include "fuzz.h"
 
 #include "base/limits.h"
@@ -44,9 +45,12 @@ static void ip_packet(struct kf_span s, unsigned depth)
 		if (!kf_udp_decode(pl, &u, &ev))
 			break;
 		FUZZ_CHECK(fuzz_span_inside(u.payload, g_base, g_size));
-		if (u.dport == KF_VXLAN_PORT || u.sport == KF_VXLAN_PORT) {
-			struct kf_l3 inner;
+		struct kf_l3 inner;
+		if (u.dport == KF_VXLAN_PORT || u.sport == KF_VXLAN_PORT || u.dport == KF_VXLAN_PORT_LINUX) {
 			if (depth < KF_LIMIT_ENCAP_DEPTH && kf_vxlan_decode(u.payload, &inner, &ev))
+				l3(&inner, depth + 1);
+		} else if (u.dport == KF_GENEVE_PORT) {
+			if (depth < KF_LIMIT_ENCAP_DEPTH && kf_geneve_decode(u.payload, &inner, &ev))
 				l3(&inner, depth + 1);
 		}
 		break;
@@ -77,6 +81,16 @@ static void ip_packet(struct kf_span s, unsigned depth)
 static void l3(struct kf_l3 *l, unsigned depth)
 {
 	FUZZ_CHECK(fuzz_span_inside(l->data, g_base, g_size));
+	(void)kf_l3_worth_warning(l);
+	if (l->space != KF_SPACE_ETHER)
+		return;
+	if (l->ethertype == KF_ETH_TEB) { /* an MPLS pseudowire's Ethernet frame */
+		struct kf_events ev = { 0 };
+		struct kf_l3 inner;
+		if (depth < KF_LIMIT_ENCAP_DEPTH && kf_ether_decode(l->data, &inner, &ev))
+			l3(&inner, depth + 1);
+		return;
+	}
 	if (l->ethertype == KF_ETH_IPV4 || l->ethertype == KF_ETH_IPV6)
 		ip_packet(l->data, depth);
 }
@@ -93,6 +107,11 @@ static const int dlts[] = {
 	KF_DLT_IPV6,
 	KF_DLT_LINUX_SLL2,
 	147 /* USER0: unsupported */,
+	KF_DLT_PPP,
+	KF_DLT_PPP_SERIAL,
+	KF_DLT_PPP_ETHER,
+	KF_DLT_C_HDLC,
+	KF_DLT_MPLS,
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -608,6 +608,22 @@ def main():
     vx = struct.pack(">HHHH", 40000, 4789, 8 + 8 + len(fr), 0) + b"\x08\x00\x00\x00\x00\x00\x01\x00" + fr
     save("net", b"\x02" + ipv4(17, vx))
     save("net", b"\x02" + ipv4(4, inner_ip))
+    # issue 17: VXLAN on 8472, Geneve (6081) with an option word, MPLS (with and
+    # without a pseudowire control word), PPPoE, and the PPP link types
+    # (fuzz_net's dlts[]: 11 PPP, 12 PPP_SERIAL, 13 PPP_ETHER, 14 C_HDLC, 15 MPLS)
+    vx = struct.pack(">HHHH", 40000, 8472, 8 + 8 + len(fr), 0) + b"\x08\x00\x00\x00\x00\x00\x01\x00" + fr
+    save("net", b"\x02" + ipv4(17, vx))
+    gn = b"\x01\x00\x65\x58\x00\x00\x01\x00" + b"\x01\x02\x03\x04" + fr
+    save("net", b"\x02" + ipv4(17, struct.pack(">HHHH", 40000, 6081, 8 + len(gn), 0) + gn))
+    macs = fr[:12]
+    save("net", b"\x00" + macs + b"\x88\x47\x00\x01\x00\x40\x00\x01\x11\x40" + inner_ip)
+    save("net", b"\x00" + macs + b"\x88\x47\x00\x01\x01\x40\x00\x00\x00\x00" + fr)
+    save("net", b"\x00" + macs + b"\x88\x64" + struct.pack(">BBHH", 0x11, 0, 1, 2 + len(inner_ip)) + b"\x00\x21" + inner_ip)
+    save("net", b"\x0b\xff\x03\x00\x21" + inner_ip)
+    save("net", b"\x0c\x0f\x00\x08\x00" + inner_ip)
+    save("net", b"\x0d" + struct.pack(">BBHH", 0x11, 0, 1, 1 + len(inner_ip)) + b"\x21" + inner_ip)
+    save("net", b"\x0e\x0f\x00\x86\xdd" + inner_ip)
+    save("net", b"\x0f\x00\x01\x01\x40" + inner_ip)
     # tls: OpenSSL ClientHellos from tests/unit/check_tls.c
     src = open(os.path.join(REPO, "tests", "unit", "check_tls.c")).read()
     for var in ("ossl_tls13", "ossl_tls12"):

@@ -547,7 +547,7 @@ END_TEST
 
 START_TEST(t_unsupported_linktype)
 {
-	static const int bad[] = { -1, 2, 9, 105, 127, 147, 228 + 2, 275, 65535 };
+	static const int bad[] = { -1, 2, 10, 105, 127, 147, 228 + 2, 275, 65535 };
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct pb b = { .n = 0 };
 		eth(&b, KF_ETH_IPV4);
@@ -559,7 +559,7 @@ START_TEST(t_unsupported_linktype)
 		ck_assert_uint_eq(ev.n, 1);
 		ck_assert_uint_eq(ev.ev[0], KF_EV_UNSUPPORTED_LINKTYPE);
 	}
-	static const int good[] = { 0, 1, 12, 14, 101, 108, 113, 228, 229, 276 };
+	static const int good[] = { 0, 1, 9, 12, 14, 50, 51, 101, 104, 108, 113, 219, 228, 229, 276 };
 	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
 		ck_assert_msg(kf_link_supported(good[i]), "dlt %d", good[i]);
 }
@@ -1316,7 +1316,9 @@ static bool decode_ip(struct kf_span s, unsigned depth, struct kf_events *ev)
 		struct kf_udp u;
 		if (!kf_udp_decode(ip.payload, &u, ev))
 			return false;
-		if (u.dport != KF_VXLAN_PORT)
+		if (u.dport == KF_GENEVE_PORT)
+			return kf_geneve_decode(u.payload, &inner, ev) && decode_l3(inner, depth + 1, ev);
+		if (u.dport != KF_VXLAN_PORT && u.dport != KF_VXLAN_PORT_LINUX)
 			return true;
 		return kf_vxlan_decode(u.payload, &inner, ev) && decode_l3(inner, depth + 1, ev);
 	}
@@ -1332,8 +1334,12 @@ static bool decode_ip(struct kf_span s, unsigned depth, struct kf_events *ev)
 
 static bool decode_l3(struct kf_l3 l3, unsigned depth, struct kf_events *ev)
 {
-	if (depth > KF_LIMIT_ENCAP_DEPTH)
+	if (depth > KF_LIMIT_ENCAP_DEPTH || l3.space != KF_SPACE_ETHER)
 		return false;
+	if (l3.ethertype == KF_ETH_TEB) { /* an MPLS pseudowire's Ethernet frame */
+		struct kf_l3 inner;
+		return kf_ether_decode(l3.data, &inner, ev) && decode_l3(inner, depth + 1, ev);
+	}
 	if (l3.ethertype != KF_ETH_IPV4 && l3.ethertype != KF_ETH_IPV6)
 		return false;
 	return decode_ip(l3.data, depth, ev);
@@ -1376,6 +1382,22 @@ static void in_vxlan(struct pb *b)
 {
 	size_t u = udp_begin(b, 40000, KF_VXLAN_PORT);
 	build_vxlan(b, 0x08);
+	udp_end(b, u);
+}
+static void in_vxlan_linux(struct pb *b)
+{
+	size_t u = udp_begin(b, 40000, KF_VXLAN_PORT_LINUX);
+	build_vxlan(b, 0x08);
+	udp_end(b, u);
+}
+static void in_geneve(struct pb *b)
+{
+	size_t u = udp_begin(b, 40000, KF_GENEVE_PORT);
+	p32(b, 0x01006558); /* one option word, Ethernet */
+	p32(b, 0x00123400);
+	p32(b, 0x01020304);
+	eth(b, KF_ETH_IPV6);
+	ip6_udp(b, 50000, 88);
 	udp_end(b, u);
 }
 static void in_icmp4(struct pb *b) { build_icmp(b, 4, 3, 3); }
@@ -1437,6 +1459,40 @@ static void v_erspan2(struct pb *b) { outer4(b, KF_IPPROTO_GRE, in_erspan2); }
 static void v_erspan3(struct pb *b) { outer4(b, KF_IPPROTO_GRE, in_erspan3); }
 static void v_erspan3o(struct pb *b) { outer4(b, KF_IPPROTO_GRE, in_erspan3o); }
 static void v_vxlan(struct pb *b) { outer4(b, KF_IPPROTO_UDP, in_vxlan); }
+static void v_vxlan_linux(struct pb *b) { outer4(b, KF_IPPROTO_UDP, in_vxlan_linux); }
+static void v_geneve(struct pb *b) { outer4(b, KF_IPPROTO_UDP, in_geneve); }
+static void v_mpls(struct pb *b)
+{
+	eth(b, KF_ETH_MPLS);
+	p32(b, 0x00010040);
+	p32(b, 0x00011140); /* bottom of stack */
+	ip4_udp(b, 50000, 88);
+}
+static void v_mpls_cw(struct pb *b)
+{
+	eth(b, KF_ETH_MPLS);
+	p32(b, 0x00010140);
+	p32(b, 0); /* control word */
+	eth(b, KF_ETH_IPV6);
+	ip6_udp(b, 50000, 88);
+}
+static void v_pppoe(struct pb *b)
+{
+	eth(b, KF_ETH_PPPOE_SESS);
+	p16(b, 0x1100);
+	p16(b, 0x0001);
+	size_t len = b->n;
+	p16(b, 0);
+	p16(b, KF_PPP_IPV4);
+	ip4_udp(b, 50000, 88);
+	patch16(b, len, b->n - len - 2);
+}
+static void v_ppp(struct pb *b)
+{
+	p16(b, 0xff03);
+	p16(b, KF_PPP_IPV6);
+	ip6_udp(b, 50000, 88);
+}
 static void v_icmp4(struct pb *b) { outer4(b, KF_IPPROTO_ICMP, in_icmp4); }
 static void v_icmp6(struct pb *b)
 {
@@ -1471,6 +1527,12 @@ static const struct vector {
 	{ "erspan III", KF_DLT_EN10MB, v_erspan3 },
 	{ "erspan III + subheader", KF_DLT_EN10MB, v_erspan3o },
 	{ "vxlan", KF_DLT_EN10MB, v_vxlan },
+	{ "vxlan on 8472", KF_DLT_EN10MB, v_vxlan_linux },
+	{ "geneve with an option", KF_DLT_EN10MB, v_geneve },
+	{ "mpls", KF_DLT_EN10MB, v_mpls },
+	{ "mpls control word ethernet", KF_DLT_EN10MB, v_mpls_cw },
+	{ "pppoe session", KF_DLT_EN10MB, v_pppoe },
+	{ "ppp", KF_DLT_PPP, v_ppp },
 	{ "icmp4 unreachable", KF_DLT_EN10MB, v_icmp4 },
 	{ "icmp6 unreachable", KF_DLT_EN10MB, v_icmp6 },
 };
