@@ -208,7 +208,9 @@ static bool decode_authenticate(struct kf_span s, struct kf_cur *c, struct kf_nt
 	/* a buffer outside the message (a fuzzer, an attack on a parser, a
 	 * token cut short) leaves that field unknown: the message is still an
 	 * AUTHENTICATE, and the names that are in range still say who */
-	bool names = take(s, dom, &m->domain) & take(s, user, &m->user) & take(s, ws, &m->workstation);
+	bool names = take(s, dom, &m->domain);
+	names = take(s, user, &m->user) && names; /* each one taken whatever the others did */
+	names = take(s, ws, &m->workstation) && names;
 	if (!names || !take(s, lm, &lm_resp) || !take(s, nt, &nt_resp) || !take(s, key, &session_key)) {
 		kf_events_add(ev, KF_EV_NTLM_FIELD_OUT_OF_RANGE);
 		m->damaged = true;
