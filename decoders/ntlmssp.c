@@ -166,8 +166,10 @@ static bool decode_challenge(struct kf_span s, struct kf_cur *c, struct kf_ntlm_
 	}
 	uint32_t av_flags = 0;
 	if (ti.n > 0 && !read_av_pairs(ti, m, &av_flags, ev)) {
+		/* target info without its MsvAvEOL, or cut: still a CHALLENGE,
+		 * with the pairs read before the damage */
 		kf_events_add(ev, KF_EV_NTLM_MALFORMED);
-		return false;
+		m->damaged = true;
 	}
 	return true;
 }

@@ -36,7 +36,9 @@ struct kf_ntlm_msg {
 	bool anonymous; /* empty user and responses (MS-NLMP §3.2.5.1.2) */
 	bool has_mic;   /* MsvAvFlags bit 0x2 in the NTLMv2 client AVs */
 	bool damaged;   /* AUTHENTICATE: a buffer points outside the message; the names in
-		       * range were read, nothing else (event ntlm-field-out-of-range) */
+			 * range were read, nothing else (event ntlm-field-out-of-range).
+			 * CHALLENGE: its target info is malformed (no MsvAvEOL, a pair
+			 * cut short); the pairs before the damage were read (ntlm-malformed) */
 	bool has_version;
 	uint8_t version_major, version_minor;
 	uint16_t version_build;
@@ -44,8 +46,9 @@ struct kf_ntlm_msg {
 
 /* Decode an NTLMSSP message (starting with "NTLMSSP\0").  False with an event
  * when it is not one or is malformed; fields decoded before the damage stay.
- * An AUTHENTICATE with a buffer outside the message is decoded (true) with
- * damaged set and the event: the names that are in range, nothing else. */
+ * An AUTHENTICATE with a buffer outside the message, or a CHALLENGE whose
+ * target info is malformed, is decoded (true) with damaged set and the
+ * event: what was in range, nothing else. */
 bool kf_ntlmssp_decode(struct kf_span s, struct kf_ntlm_msg *m, struct kf_events *ev);
 
 /* A string field as printable UTF-8 (UTF-16LE when unicode, else OEM as

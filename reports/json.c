@@ -422,12 +422,12 @@ static void ntlm_fields(struct kf_json_writer *w, jv *o, const struct kf_message
 		}
 		kf_json_set(w, o, "target_info", ti);
 	}
+	if (n->damaged)
+		kf_json_set(w, o, "malformed", kf_json_bool(w, true));
 	if (m->type == KF_MSG_NTLM_AUTHENTICATE) {
 		/* an anonymous AUTHENTICATE has no NT response, a damaged one no
 		 * readable one: neither version */
-		if (n->damaged)
-			kf_json_set(w, o, "malformed", kf_json_bool(w, true));
-		else if (!n->anonymous)
+		if (!n->damaged && !n->anonymous)
 			kf_json_set(w, o, "ntlm_version", kf_json_str(w, n->ntlmv2 ? "NTLMv2" : "NTLMv1"));
 		kf_json_set(w, o, "mic", kf_json_bool(w, n->mic));
 		if (n->anonymous)

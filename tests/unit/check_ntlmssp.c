@@ -426,9 +426,6 @@ static const struct kf_test_bad bads[] = {
 	{ "chal-target-past-end", v_chal, 16, "ffffff7f", KEEP, KF_EV_NTLM_FIELD_OUT_OF_RANGE },
 	{ "chal-info-overrun", v_chal, 40, "ff00", KEEP, KF_EV_NTLM_FIELD_OUT_OF_RANGE },
 	{ "chal-info-offset-wrap", v_chal, 44, "ffffffff", KEEP, KF_EV_NTLM_FIELD_OUT_OF_RANGE },
-	{ "chal-av-no-eol", v_chal, 40, "3400", 114, KF_EV_NTLM_MALFORMED },
-	{ "chal-av-len-overrun", v_chal, 64, "ff00", KEEP, KF_EV_NTLM_MALFORMED },
-	{ "chal-av-half-header", v_chal, 40, "0200", KEEP, KF_EV_NTLM_MALFORMED },
 	{ "auth-header-short", v_auth_v1, 0, "", 60, KF_EV_NTLM_MALFORMED },
 	{ "auth-v2-blob-short", v_auth_v2_nomic, 20, "1e00", KEEP, KF_EV_NTLM_MALFORMED },
 	{ "auth-v2-blob-43", v_auth_v2_nomic, 20, "2b00", KEEP, KF_EV_NTLM_MALFORMED },
@@ -452,6 +449,31 @@ static const struct kf_test_bad damaged_auths[] = {
 	{ "auth-key-overrun", v_auth_v2, 52, "2000", KEEP, KF_EV_NTLM_FIELD_OUT_OF_RANGE },
 };
 #define N_DAMAGED (sizeof damaged_auths / sizeof damaged_auths[0])
+
+/* A CHALLENGE whose target info is malformed is still one: accepted,
+ * damaged, with the event (the pairs before the damage kept). */
+static const struct kf_test_bad damaged_chals[] = {
+	{ "chal-av-no-eol", v_chal, 40, "3400", 114, KF_EV_NTLM_MALFORMED },
+	{ "chal-av-len-overrun", v_chal, 64, "ff00", KEEP, KF_EV_NTLM_MALFORMED },
+	{ "chal-av-half-header", v_chal, 40, "0200", KEEP, KF_EV_NTLM_MALFORMED },
+};
+#define N_DAMAGED_CHAL (sizeof damaged_chals / sizeof damaged_chals[0])
+
+START_TEST(t_chal_damaged)
+{
+	const struct kf_test_bad *b = &damaged_chals[_i];
+	size_t len;
+	uint8_t *p = kf_test_bad_input(b, &len);
+	struct kf_ntlm_msg m;
+	struct kf_events ev = { 0 };
+	ck_assert_msg(kf_ntlmssp_decode(kf_span_make(p, len), &m, &ev), "%s refused", b->name);
+	ck_assert_msg(kf_test_has_event(&ev, b->ev), "%s: missing %s", b->name, kf_event_code(b->ev));
+	ck_assert_uint_eq(m.type, 2);
+	ck_assert(m.damaged);
+	ck_assert_uint_le(m.n_av, KF_LIMIT_NTLM_AV_PAIRS);
+	free(p);
+}
+END_TEST
 
 START_TEST(t_auth_damaged)
 {
@@ -558,7 +580,7 @@ START_TEST(t_truncation)
 		bool ok = kf_ntlmssp_decode(kf_span_make(p, k), &m, &ev);
 		if (k == n) {
 			ck_assert_msg(ok, "%s: whole message rejected", valids[_i].name);
-		} else if (ok && m.type == 3 && m.damaged) {
+		} else if (ok && (m.type == 3 || m.type == 2) && m.damaged) {
 			/* an AUTHENTICATE cut inside its payload: the buffers past the
 			 * cut are unknown (t_auth_damaged), but it is one */
 			ck_assert_uint_ge(ev.n, 1);
@@ -698,6 +720,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, t_av_cap);
 	tcase_add_loop_test(tc, t_malformed, 0, (int)N_BAD);
 	tcase_add_loop_test(tc, t_auth_damaged, 0, (int)N_DAMAGED);
+	tcase_add_loop_test(tc, t_chal_damaged, 0, (int)N_DAMAGED_CHAL);
 	tcase_add_test(tc, t_partial);
 	tcase_add_test(tc, t_neg_version_flag_no_bytes);
 	tcase_add_loop_test(tc, t_truncation, 0, (int)N_VALID);
