@@ -13,6 +13,7 @@
 #include "json_writer.h"
 #include "krb5.h"
 #include "kpasswd.h"
+#include "ldap.h"
 #include "smb.h"
 #include "krb5_decrypt.h"
 #include "ntlmssp.h"
@@ -315,9 +316,31 @@ static void smb_fields(struct kf_json_writer *w, jv *o, const struct kf_smb_rec 
 /* LDAP-REQUEST / LDAP-RESPONSE (issue 17). */
 static void ldap_fields(struct kf_json_writer *w, jv *o, const struct kf_ldap_rec *l)
 {
-	(void)w;
-	(void)o;
-	(void)l;
+	set_str(w, o, "operation", kf_ldap_op_name(l->operation));
+	kf_json_set(w, o, "message_id", kf_json_int(w, l->message_id));
+	set_str(w, o, "mechanism", l->mechanism);
+	set_str(w, o, "bind_dn", l->bind_dn);
+	if (l->simple_password)
+		kf_json_set(w, o, "simple_password", kf_json_bool(w, true));
+	if (l->has_result) {
+		kf_json_set(w, o, "result_code", kf_json_int(w, l->result_code));
+		set_str(w, o, "result_name", kf_ldap_result_name(l->result_code));
+	}
+	set_str(w, o, "diagnostic", l->diagnostic);
+	if (l->ad_data_code) {
+		char hex[16];
+		snprintf(hex, sizeof hex, "0x%x", l->ad_data_code);
+		set_str(w, o, "ad_data_code", hex);
+		set_str(w, o, "ad_data_name", kf_ldap_ad_data_name(l->ad_data_code));
+	}
+	if (l->token_bytes)
+		kf_json_set(w, o, "token_bytes", kf_json_int(w, l->token_bytes));
+	if (l->token_invalid)
+		kf_json_set(w, o, "token_invalid", kf_json_bool(w, true));
+	if (l->starttls)
+		kf_json_set(w, o, "starttls", kf_json_bool(w, true));
+	if (l->wrapped_from)
+		kf_json_set(w, o, "wrapped_from_frame", kf_json_int(w, (int64_t)l->wrapped_from));
 }
 
 /* DCERPC-REQUEST / DCERPC-RESPONSE (issue 17). */

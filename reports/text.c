@@ -11,6 +11,7 @@
 #include "gss.h"
 #include "krb5.h"
 #include "kpasswd.h"
+#include "ldap.h"
 #include "smb.h"
 #include "krb5_decrypt.h"
 #include "ladder.h"
@@ -73,8 +74,30 @@ static void ticket(struct line *l, const char *label, const struct kf_ticket_rec
 /* An LDAP bind or StartTLS (issue 17). */
 static void ldap_facts(struct line *l, const struct kf_message *m)
 {
-	(void)l;
-	(void)m;
+	const struct kf_ldap_rec *d = m->ldap;
+	const char *op = kf_ldap_op_name(d->operation);
+	add(l, "%s #%u", op ? op : "op", d->message_id);
+	if (d->starttls)
+		add(l, "  StartTLS");
+	if (d->mechanism && m->type == KF_MSG_LDAP_REQUEST)
+		add(l, "  %s", d->mechanism);
+	if (d->bind_dn && m->type == KF_MSG_LDAP_REQUEST)
+		add(l, "  as \"%s\"", d->bind_dn);
+	if (d->simple_password)
+		add(l, "  with a password (not shown)");
+	if (d->has_result) {
+		const char *n = kf_ldap_result_name(d->result_code);
+		if (n)
+			add(l, "  %s", n);
+		else
+			add(l, "  result %u", d->result_code);
+	}
+	if (d->ad_data_code) {
+		const char *n = kf_ldap_ad_data_name(d->ad_data_code);
+		add(l, "  data %x%s%s%s", d->ad_data_code, n ? " (" : "", n ? n : "", n ? ")" : "");
+	}
+	if (d->wrapped_from)
+		add(l, "  signed/sealed from frame %llu", (unsigned long long)d->wrapped_from);
 }
 
 /* A DCE/RPC bind, its answer, or a fault (issue 17). */

@@ -10,6 +10,8 @@ const struct kf_carrier_ops *const kf_carriers[] = {
 	&kf_carrier_dns,
 	&kf_carrier_smb,
 	&kf_carrier_nbss,
+	&kf_carrier_ldap,
+	&kf_carrier_ldap_gc,
 	&kf_carrier_http,
 	&kf_carrier_tls,
 };

@@ -13,6 +13,8 @@ extern const struct kf_carrier_ops kf_carrier_kpasswd;  /* carrier_kpasswd.c: po
 extern const struct kf_carrier_ops kf_carrier_dns;      /* carrier_dns.c: port 53 */
 extern const struct kf_carrier_ops kf_carrier_smb;      /* carrier_smb.c: SMB on port 445 */
 extern const struct kf_carrier_ops kf_carrier_nbss;     /* carrier_smb.c: SMB over NetBIOS, port 139 */
+extern const struct kf_carrier_ops kf_carrier_ldap;     /* carrier_ldap.c: LDAP binds, port 389 */
+extern const struct kf_carrier_ops kf_carrier_ldap_gc;  /* carrier_ldap.c: the global catalog, 3268 */
 extern const struct kf_carrier_ops kf_carrier_http;     /* carrier_http.c: HTTP/1.x on any port */
 extern const struct kf_carrier_ops kf_carrier_tls;      /* carrier_tls.c: TLS ClientHello on any port */
 
