@@ -71,9 +71,7 @@ static bool bind_request(struct kf_cur *b, struct kf_ldap_msg *m, struct kf_even
 		if (t.tag != 9)
 			m->credentials = t.value;
 		break;
-	default:
-		m->auth = KF_LDAP_AUTH_OTHER;
-		break;
+	default: m->auth = KF_LDAP_AUTH_OTHER; break;
 	}
 	m->body_ok = true;
 	return true;
@@ -100,6 +98,13 @@ static bool result(struct kf_cur *b, struct kf_ldap_msg *m, struct kf_events *ev
 		else if (m->op == KF_LDAP_EXTENDED_RESPONSE && t.tag == 10)
 			m->oid = t.value;
 	}
+	/* AD's sicily NTLM bind answers with the CHALLENGE in matchedDN (MS-ADTS 5.1.1.1.3) */
+	static const char ntlmssp[8] = "NTLMSSP";
+	if (m->op == KF_LDAP_BIND_RESPONSE && !m->server_creds.n && m->matched_dn.n >= sizeof ntlmssp &&
+	    memcmp(m->matched_dn.p, ntlmssp, sizeof ntlmssp) == 0) {
+		m->server_creds = m->matched_dn;
+		m->matched_dn = kf_span_make(NULL, 0);
+	}
 	m->starttls = is_starttls(m->oid);
 	m->body_ok = true;
 	return true;
@@ -111,6 +116,13 @@ static bool extended_request(struct kf_cur *b, struct kf_ldap_msg *m, struct kf_
 	if (!kf_der_read(b, &t) || t.cls != KF_DER_CONTEXT || t.tag != 0)
 		return malformed(m, ev, "LDAP extendedRequest: no requestName");
 	m->oid = t.value;
+	/* AD's sicily NTLM bind answers with the CHALLENGE in matchedDN (MS-ADTS 5.1.1.1.3) */
+	static const char ntlmssp[8] = "NTLMSSP";
+	if (m->op == KF_LDAP_BIND_RESPONSE && !m->server_creds.n && m->matched_dn.n >= sizeof ntlmssp &&
+	    memcmp(m->matched_dn.p, ntlmssp, sizeof ntlmssp) == 0) {
+		m->server_creds = m->matched_dn;
+		m->matched_dn = kf_span_make(NULL, 0);
+	}
 	m->starttls = is_starttls(m->oid);
 	m->body_ok = true;
 	return true;

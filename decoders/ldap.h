@@ -58,7 +58,8 @@ struct kf_ldap_msg {
 	struct kf_span matched_dn, diagnostic;
 	bool has_ad_data; /* AD's "data NNN" in the diagnostic */
 	uint32_t ad_data_code;
-	struct kf_span server_creds; /* serverSaslCreds [7]; may be empty */
+	struct kf_span server_creds; /* serverSaslCreds [7], or the NTLMSSP CHALLENGE an AD sicily
+				      * bind's response carries in matchedDN; may be empty */
 
 	/* extended */
 	struct kf_span oid; /* requestName [0] / responseName [10] */

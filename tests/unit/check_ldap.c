@@ -134,6 +134,18 @@ START_TEST(t_sicily_bind)
 	ck_assert_uint_eq(m.credentials.n, sizeof ntlm);
 	sb_free(&op);
 	sb_free(&b);
+
+	/* the answer: the CHALLENGE in matchedDN, handed out as the server's token */
+	static const uint8_t chal[] = { 'N', 'T', 'L', 'M', 'S', 'S', 'P', 0, 2, 0, 0, 0 };
+	ber_uint(&op, 0x0a, 0);
+	der_add(&op, 0x04, chal, sizeof chal);
+	der_add(&op, 0x04, "", 0);
+	ldap_wrap(&b, 3, 0x61, &op);
+	ck_assert(dec(&b, &m, &ev));
+	ck_assert_uint_eq(m.server_creds.n, sizeof chal);
+	ck_assert_uint_eq(m.matched_dn.n, 0);
+	sb_free(&op);
+	sb_free(&b);
 }
 END_TEST
 
@@ -311,9 +323,10 @@ START_TEST(t_ad_data)
 	bool f;
 	ck_assert_uint_eq(ad(AD_BAD_PASSWORD_DIAG, &f), 0x52e);
 	ck_assert(f);
-	ck_assert_uint_eq(ad("8009030C: LdapErr: DSID-0C0906B5, comment: AcceptSecurityContext error, data 775, v4563",
-			     &f),
-			  0x775);
+	ck_assert_uint_eq(
+		ad("8009030C: LdapErr: DSID-0C0906B5, comment: AcceptSecurityContext error, data 775, v4563",
+		   &f),
+		0x775);
 	ck_assert(f);
 	ck_assert_uint_eq(ad("..., data 525", &f), 0x525); /* at the end */
 	ck_assert(f);

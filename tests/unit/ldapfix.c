@@ -125,7 +125,10 @@ void ldap_search_entry(struct sb *out, uint32_t id, size_t n)
 	len4(out, list - 6);
 	sb_u8(out, 0x30);
 	len4(out, attr - 6);
-	sb_put(out, "\x04\x02" "cn", 4);
+	sb_put(out,
+	       "\x04\x02"
+	       "cn",
+	       4);
 	sb_u8(out, 0x31);
 	len4(out, set - 6);
 	sb_u8(out, 0x04);

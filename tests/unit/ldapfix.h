@@ -28,7 +28,7 @@ void ldap_starttls_rsp(struct sb *out, uint32_t id, uint32_t code, int named);
  * length whatever n is), for the counting-off tests. */
 void ldap_search_entry(struct sb *out, uint32_t id, size_t n);
 
-#define AD_BAD_PASSWORD_DIAG                                                                   \
+#define AD_BAD_PASSWORD_DIAG                                                                                 \
 	"80090308: LdapErr: DSID-0C09042A, comment: AcceptSecurityContext error, data 52e, v3839"
 
 #endif
