@@ -76,7 +76,7 @@ bool kf_ldap_decode(struct kf_span msg, struct kf_ldap_msg *out, struct kf_event
 
 /* From a message's first bytes: its whole length (outer header included)
  * and its protocolOp tag.  Returns 1 when both are known, 0 when more bytes
- * are needed (at most 16 are ever needed), -1 when these bytes do not open
+ * are needed (at most 18 are ever needed), -1 when these bytes do not open
  * an LDAPMessage (not a SEQUENCE, an indefinite or over-long length, no
  * INTEGER id). */
 struct kf_ldap_peek {

@@ -22,7 +22,7 @@
 #include "gss_token.h"
 #include "ldap.h"
 
-#define LDAP_PEEK 16u   /* kf_ldap_peek never needs more */
+#define LDAP_PEEK 18u   /* kf_ldap_peek never needs more */
 #define LDAP_PENDING 8u /* requests awaiting their response on one connection */
 
 enum ldap_dir_state {

@@ -126,4 +126,3 @@ uint64_t reply_frame(const struct kf_result *r, const struct kf_message *m)
 	const struct kf_message *o = kf_msg_reply(r, m);
 	return o ? o->frame : 0;
 }
-

@@ -286,7 +286,7 @@ START_TEST(t_peek)
 	struct kf_ldap_peek pk;
 	struct sb b = { 0 };
 	ldap_bind_sasl(&b, 300, "", "GSSAPI", (const uint8_t *)"xx", 2);
-	for (size_t n = 0; n < 16 && n < b.n; n++) {
+	for (size_t n = 0; n < 18 && n < b.n; n++) {
 		int k = kf_ldap_peek(kf_span_make(b.p, n), &pk);
 		ck_assert_int_ge(k, 0);
 		if (k == 1) {
@@ -308,6 +308,13 @@ START_TEST(t_peek)
 	ck_assert_int_eq(kf_ldap_peek(kf_span_make((const uint8_t *)"\x30\x05\x04", 3), &pk), -1);
 	ck_assert_int_eq(kf_ldap_peek(kf_span_make((const uint8_t *)"\x30\x05\x02\x01\x01\x04", 6), &pk), -1);
 	ck_assert_int_eq(kf_ldap_peek(kf_span_make((const uint8_t *)"\x30\x84\x00", 3), &pk), 0);
+	/* the longest header: 4-octet lengths and a 5-octet id, the op at byte 18 */
+	static const uint8_t longest[] = { 0x30, 0x84, 0, 0,    0,    13,   0x02, 0x84, 0, 0,
+					   0,    5,    0, 0xff, 0xff, 0xff, 0xff, 0x42, 0 };
+	ck_assert_int_eq(kf_ldap_peek(kf_span_make(longest, 17), &pk), 0);
+	ck_assert_int_eq(kf_ldap_peek(kf_span_make(longest, 18), &pk), 1);
+	ck_assert_uint_eq(pk.message_id, 0xffffffffu);
+	ck_assert_uint_eq(pk.total, sizeof longest);
 }
 END_TEST
 
