@@ -5,7 +5,7 @@
  * password must appear in no report, refused with AD's data 52e; StartTLS
  * with TLS bytes after it; a refused StartTLS; a big search result counted
  * off without allocations; a bind over the size cap; the global catalog
- * port.  Messages built by ldapfix.c and smbfix.c. */
+ * port; the sessions these binds make (analyzer/model/sessions.c).  Messages built by ldapfix.c and smbfix.c. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +19,7 @@
 #include "ldapfix.h"
 #include "report.h"
 #include "result.h"
+#include "sessions.h"
 #include "testutil.h"
 
 #define PASSWORD "Hunter2-Very-Secret!"
@@ -132,6 +133,18 @@ START_TEST(t_spnego_ntlm)
 	ck_assert_uint_eq(rsp2->ldap->result_code, 0);
 	ck_assert_uint_eq(rsp2->ldap->wrapped_from, wrapped);
 	ck_assert(!warned(&r, "ldap-framing-lost"));
+
+	/* both steps make one session */
+	ck_assert_uint_eq(r.n_sessions, 1);
+	const struct kf_session *se = &r.sessions[0];
+	ck_assert_int_eq(se->carrier, KF_CARRIER_LDAP);
+	ck_assert_str_eq(se->mech, "ntlm");
+	ck_assert_str_eq(se->as, "LAB\\alice");
+	ck_assert_str_eq(se->outcome, "ok");
+	ck_assert_ptr_null(se->target);
+	ck_assert_uint_eq(se->first_frame, 4);
+	ck_assert_uint_eq(se->frames[se->n_frames - 1], rsp2->frame);
+	ck_assert_int_eq(se->server.port, 389);
 	kf_result_free(&r);
 }
 END_TEST
@@ -191,6 +204,13 @@ START_TEST(t_simple_password_never_shown)
 	ck_assert_uint_eq(l->result_code, 49);
 	ck_assert_uint_eq(l->ad_data_code, 0x52e);
 	ck_assert_str_eq(l->diagnostic, AD_BAD_PASSWORD_DIAG);
+	ck_assert_uint_eq(r.n_sessions, 1);
+	ck_assert_str_eq(r.sessions[0].mech, "simple");
+	ck_assert_str_eq(r.sessions[0].as, BIND_DN);
+	ck_assert_str_eq(r.sessions[0].target, BIND_DN);
+	ck_assert_str_eq(r.sessions[0].outcome, "error");
+	ck_assert_uint_eq(r.sessions[0].result_code, 49);
+	ck_assert_uint_eq(r.sessions[0].ad_data_code, 0x52e);
 	char *out = reports(&r);
 	ck_assert_ptr_null(strstr(out, PASSWORD));
 	ck_assert_ptr_null(strstr(out, "Hunter2"));
@@ -200,6 +220,7 @@ START_TEST(t_simple_password_never_shown)
 	ck_assert_ptr_nonnull(strstr(out, "\"result_name\": \"invalidCredentials\""));
 	ck_assert_ptr_nonnull(strstr(out, "with a password (not shown)"));
 	ck_assert_ptr_nonnull(strstr(out, "data 52e (bad password)"));
+	ck_assert_ptr_nonnull(strstr(out, "error (invalidCredentials, data 52e: bad password)"));
 	free(out);
 	kf_result_free(&r);
 }
@@ -233,6 +254,7 @@ START_TEST(t_starttls)
 	cap_close(&c);
 	struct kf_result r = analyze(&c);
 	ck_assert(ldap_at(&r, f_req, KF_MSG_LDAP_REQUEST)->starttls);
+	ck_assert_uint_eq(r.n_sessions, 0); /* StartTLS is no bind */
 	const struct kf_ldap_rec *l = ldap_at(&r, f_rsp, KF_MSG_LDAP_RESPONSE);
 	ck_assert(l->starttls);
 	ck_assert_uint_eq(l->result_code, 0);
