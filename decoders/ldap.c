@@ -219,10 +219,30 @@ int kf_ldap_peek(struct kf_span first, struct kf_ldap_peek *out)
 	for (size_t i = 0; i < idlen; i++)
 		id = (id << 8) | p[at + i];
 	out->message_id = (uint32_t)id;
+	out->op_at = (uint8_t)(at + idlen);
 	out->op_tag = p[at + idlen];
 	if ((out->op_tag & 0xc0u) != 0x40u)
 		return -1; /* a protocolOp is APPLICATION class */
 	return 1;
+}
+
+int kf_ldap_probe_bind(struct kf_span first)
+{
+	struct kf_ldap_peek pk;
+	if (kf_ldap_peek(first, &pk) != 1 || (pk.op_tag != 0x60 && pk.op_tag != 0x61))
+		return 0;
+	size_t at = (size_t)pk.op_at + 1;
+	uint64_t len;
+	size_t used;
+	if (at >= first.n || peek_len(first.p + at, first.n - at, &len, &used) != 1)
+		return 0;
+	at += used;
+	if (first.n < at + 3 || first.p[at + 1] != 1)
+		return 0;
+	const uint8_t *v = first.p + at;
+	if (pk.op_tag == 0x60)
+		return v[0] == 0x02 && (v[2] == 2 || v[2] == 3) ? 1 : 0;
+	return v[0] == 0x0a && kf_ldap_result_name(v[2]) ? 2 : 0;
 }
 
 static int hexval(uint8_t ch)

@@ -83,8 +83,15 @@ struct kf_ldap_peek {
 	uint64_t total;
 	uint32_t message_id;
 	uint8_t op_tag; /* the raw identifier octet: 0x60 bindRequest, 0x61 bindResponse, ... */
+	uint8_t op_at;  /* its offset in the message */
 };
 int kf_ldap_peek(struct kf_span first, struct kf_ldap_peek *out);
+
+/* Do these bytes (the start of a TCP stream on a port LDAP does not own)
+ * open a bindRequest of version 2 or 3 (1: the client's) or a bindResponse
+ * with its resultCode (2: the server's)?  0 otherwise.  Strict on purpose:
+ * a probe must not claim other BER protocols. */
+int kf_ldap_probe_bind(struct kf_span first);
 
 /* AD's "..., data 52e, ..." in a diagnostic message: the hex code after
  * "data ".  False when there is none. */

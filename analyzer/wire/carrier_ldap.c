@@ -1,4 +1,5 @@
-/* carrier_ldap.c - LDAP on TCP 389 and the global catalog's 3268 (RFC 4511):
+/* carrier_ldap.c - LDAP on TCP 389 and the global catalog's 3268 (RFC 4511),
+ * and on any other TCP port whose stream opens with a bind (a probe):
  * each LDAPMessage is a BER SEQUENCE with its own length.  Its first bytes
  * (the SEQUENCE's length, the messageID, the protocolOp's tag) say whether
  * it takes part in authentication: binds and extended operations (StartTLS)
@@ -38,6 +39,7 @@ struct ldap_dir {
 	uint8_t hdr_have;
 	uint64_t left; /* bytes of the current message still to come */
 	uint64_t first_frame;
+	bool framed; /* a message was framed in this direction */
 	struct kf_gather g;
 };
 
@@ -219,7 +221,10 @@ static void not_ber(struct kf_run *r, struct kf_conn *c, struct ldap_dir *d)
 		c->done = true; /* signed or sealed from here: never read as BER */
 		return;
 	}
-	kf_events_add(&r->ev, KF_EV_LDAP_FRAMING_LOST);
+	/* a flow picked up mid-way may start inside a message or a SASL buffer:
+	 * the missing handshake is already said (tcp-midstream) */
+	if (d->framed || !c->midstream)
+		kf_events_add(&r->ev, KF_EV_LDAP_FRAMING_LOST);
 	d->st = LD_STOP;
 	if (s->d[0].st == LD_STOP && s->d[1].st == LD_STOP)
 		c->done = true;
@@ -272,6 +277,7 @@ static void feed(struct kf_run *r, struct kf_conn *c, int dir, struct kf_span da
 				break;
 			}
 			if (k > 0) {
+				d->framed = true;
 				head_done(r, d, &pk);
 				if (!d->left && d->st == LD_GATHER) {
 					on_whole(r, c, dir, kf_span_make(d->g.buf, d->g.len));
@@ -357,6 +363,28 @@ const struct kf_carrier_ops kf_carrier_ldap = {
 	.name = "ldap",
 	.port = 389,
 	.tcp = true,
+	.open = ldap_open,
+	.stream = ldap_stream,
+	.skippable = ldap_skippable,
+	.skipped = ldap_skipped,
+	.release = ldap_release,
+};
+
+/* Any other TCP port: a stream that opens with a bind. */
+static enum kf_probe ldap_probe(struct kf_span first, int dir)
+{
+	int k = kf_ldap_probe_bind(first);
+	if (k == 1 && dir != 1)
+		return KF_PROBE_CLIENT;
+	if (k == 2 && dir != 0)
+		return KF_PROBE_SERVER;
+	return KF_PROBE_NO;
+}
+
+const struct kf_carrier_ops kf_carrier_ldap_any = {
+	.name = "ldap-any",
+	.tcp = true,
+	.probe = ldap_probe,
 	.open = ldap_open,
 	.stream = ldap_stream,
 	.skippable = ldap_skippable,

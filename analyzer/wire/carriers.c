@@ -14,6 +14,7 @@ const struct kf_carrier_ops *const kf_carriers[] = {
 	&kf_carrier_ldap_gc,
 	&kf_carrier_http,
 	&kf_carrier_tls,
+	&kf_carrier_ldap_any,
 };
 /* clang-format on */
 const size_t kf_n_carriers = sizeof kf_carriers / sizeof kf_carriers[0];

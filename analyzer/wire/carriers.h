@@ -17,5 +17,6 @@ extern const struct kf_carrier_ops kf_carrier_ldap;     /* carrier_ldap.c: LDAP 
 extern const struct kf_carrier_ops kf_carrier_ldap_gc;  /* carrier_ldap.c: the global catalog, 3268 */
 extern const struct kf_carrier_ops kf_carrier_http;     /* carrier_http.c: HTTP/1.x on any port */
 extern const struct kf_carrier_ops kf_carrier_tls;      /* carrier_tls.c: TLS ClientHello on any port */
+extern const struct kf_carrier_ops kf_carrier_ldap_any; /* carrier_ldap.c: an LDAP bind on any port */
 
 #endif

@@ -318,6 +318,34 @@ START_TEST(t_peek)
 }
 END_TEST
 
+START_TEST(t_probe)
+{
+	struct sb b = { 0 };
+	ldap_bind_sasl(&b, 1, "", "GSSAPI", (const uint8_t *)"xx", 2);
+	ck_assert_int_eq(kf_ldap_probe_bind(kf_span_make(b.p, b.n)), 1);
+	ck_assert_int_eq(kf_ldap_probe_bind(kf_span_make(b.p, 9)), 0); /* the version not yet in */
+	sb_free(&b);
+	ldap_bind_rsp(&b, 1, 49, AD_BAD_PASSWORD_DIAG, NULL, 0);
+	ck_assert_int_eq(kf_ldap_probe_bind(kf_span_make(b.p, b.n)), 2);
+	sb_free(&b);
+	ldap_starttls_req(&b, 1); /* only binds open a stream */
+	ck_assert_int_eq(kf_ldap_probe_bind(kf_span_make(b.p, b.n)), 0);
+	sb_free(&b);
+	struct sb op = { 0 };
+	ber_uint(&op, 0x02, 7); /* no LDAP version */
+	der_add(&op, 0x04, "", 0);
+	der_add(&op, 0x80, "", 0);
+	ldap_wrap(&b, 1, 0x60, &op);
+	ck_assert_int_eq(kf_ldap_probe_bind(kf_span_make(b.p, b.n)), 0);
+	sb_free(&op);
+	sb_free(&b);
+	/* an SNMP GetRequest: a BER SEQUENCE and an INTEGER, but no APPLICATION op */
+	static const uint8_t snmp[] = { 0x30, 0x26, 0x02, 0x01, 0x01, 0x04, 0x06,
+					'p',  'u',  'b',  'l',  'i',  'c',  0xa0 };
+	ck_assert_int_eq(kf_ldap_probe_bind(kf_span_make(snmp, sizeof snmp)), 0);
+}
+END_TEST
+
 static uint32_t ad(const char *diag, bool *found)
 {
 	uint32_t code = 0;
@@ -369,6 +397,7 @@ int main(void)
 	tcase_add_test(tc, t_other_ops);
 	tcase_add_test(tc, t_malformed);
 	tcase_add_test(tc, t_peek);
+	tcase_add_test(tc, t_probe);
 	tcase_add_test(tc, t_ad_data);
 	suite_add_tcase(s, tc);
 	return kf_test_run(s);

@@ -32,6 +32,17 @@ static uint64_t send_msg(struct tconn *t, int dir, struct sb *m, size_t mss)
 	return f;
 }
 
+/* A simple bind as BIND_DN with PASSWORD and its answer; their frames. */
+static void simple_exchange(struct tconn *t, uint32_t id, uint32_t code, const char *diag, uint64_t *f_req,
+			    uint64_t *f_rsp)
+{
+	struct sb m = { 0 };
+	ldap_bind_simple(&m, id, BIND_DN, PASSWORD);
+	*f_req = send_msg(t, 0, &m, 1460);
+	ldap_bind_rsp(&m, id, code, diag, NULL, 0);
+	*f_rsp = send_msg(t, 1, &m, 1460);
+}
+
 /* A search and its result: counted off. */
 static void search(struct tconn *t, uint32_t id, size_t entry_len)
 {
@@ -186,13 +197,10 @@ START_TEST(t_simple_password_never_shown)
 {
 	struct cap c;
 	struct tconn t;
-	struct sb m = { 0 };
 	cap_open(&c);
 	tconn_open(&t, &c, 50101, 389);
-	ldap_bind_simple(&m, 1, BIND_DN, PASSWORD);
-	uint64_t f_req = send_msg(&t, 0, &m, 1460);
-	ldap_bind_rsp(&m, 1, 49, AD_BAD_PASSWORD_DIAG, NULL, 0);
-	uint64_t f_rsp = send_msg(&t, 1, &m, 1460);
+	uint64_t f_req, f_rsp;
+	simple_exchange(&t, 1, 49, AD_BAD_PASSWORD_DIAG, &f_req, &f_rsp);
 	tconn_close(&t);
 	cap_close(&c);
 	struct kf_result r = analyze(&c);
@@ -277,16 +285,45 @@ START_TEST(t_starttls_refused)
 	send_msg(&t, 0, &m, 1460);
 	ldap_starttls_rsp(&m, 1, 52, 1);
 	send_msg(&t, 1, &m, 1460);
-	ldap_bind_simple(&m, 2, BIND_DN, PASSWORD);
-	uint64_t f_req = send_msg(&t, 0, &m, 1460);
-	ldap_bind_rsp(&m, 2, 0, "", NULL, 0);
-	uint64_t f_rsp = send_msg(&t, 1, &m, 1460);
+	uint64_t f_req, f_rsp;
+	simple_exchange(&t, 2, 0, "", &f_req, &f_rsp);
 	tconn_close(&t);
 	cap_close(&c);
 	struct kf_result r = analyze(&c);
 	ck_assert_uint_eq(count_type(&r, KF_MSG_LDAP_REQUEST), 2);
 	ck_assert(ldap_at(&r, f_req, KF_MSG_LDAP_REQUEST)->simple_password);
 	ck_assert_uint_eq(reply_frame(&r, at(&r, f_req, KF_MSG_LDAP_REQUEST)), f_rsp);
+	kf_result_free(&r);
+}
+END_TEST
+
+/* On a port LDAP does not own, a stream that opens with a bind is LDAP;
+ * one picked up mid-way is claimed by the server's bindResponse. */
+START_TEST(t_other_port)
+{
+	struct cap c;
+	struct tconn t;
+	struct sb m = { 0 };
+	cap_open(&c);
+	tconn_open(&t, &c, 50105, 10389);
+	uint64_t f_req, f_rsp;
+	simple_exchange(&t, 1, 0, "", &f_req, &f_rsp);
+	tconn_close(&t);
+	struct tconn u = { .cap = &c, .cport = 50106, .sport = 7389, .seq = { 1000, 2000 } };
+	ldap_bind_rsp(&m, 5, 49, AD_BAD_PASSWORD_DIAG, NULL, 0);
+	uint64_t f_mid = send_msg(&u, 1, &m, 1460);
+	/* picked up inside SASL-wrapped traffic on 389: nothing to say beyond tcp-midstream */
+	struct tconn v = { .cap = &c, .cport = 50107, .sport = 389, .seq = { 5000, 6000 } };
+	static const uint8_t wrap[] = { 0, 0, 0, 8, 0x05, 0x04, 0x06, 0xff, 0, 0x0c, 0, 0 };
+	tsend(&v, 0, wrap, sizeof wrap, 1460);
+	tsend(&v, 1, wrap, sizeof wrap, 1460);
+	cap_close(&c);
+	struct kf_result r = analyze(&c);
+	ck_assert(ldap_at(&r, f_req, KF_MSG_LDAP_REQUEST)->simple_password);
+	ck_assert_uint_eq(reply_frame(&r, at(&r, f_req, KF_MSG_LDAP_REQUEST)), f_rsp);
+	ck_assert_uint_eq(ldap_at(&r, f_mid, KF_MSG_LDAP_RESPONSE)->ad_data_code, 0x52e);
+	ck_assert_int_eq(at(&r, f_mid, KF_MSG_LDAP_RESPONSE)->src.port, 7389);
+	ck_assert(!warned(&r, "ldap-framing-lost"));
 	kf_result_free(&r);
 }
 END_TEST
@@ -351,6 +388,7 @@ int main(void)
 	tcase_add_test(tc, t_starttls);
 	tcase_add_test(tc, t_starttls_refused);
 	tcase_add_test(tc, t_too_big_and_lost);
+	tcase_add_test(tc, t_other_port);
 	suite_add_tcase(s, tc);
 	return kf_test_run(s);
 }
