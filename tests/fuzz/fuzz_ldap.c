@@ -1,6 +1,7 @@
 /* fuzz_ldap.c - the LDAP decoder (decoders/ldap.c): kf_ldap_decode on one
  * LDAPMessage as the carrier hands it over, kf_ldap_peek on its first 18
- * bytes and on all of it, kf_ldap_ad_data on the input as text.  Beyond "no
+ * bytes and on all of it, kf_ldap_probe_bind, kf_ldap_ad_data on the input
+ * as text.  Beyond "no
  * crash": every span lies inside the input, decoding is a pure function of
  * the bytes (the same with and without an event sink), a whole message's
  * peek agrees with its decode, and the names are NULL or short strings. */
@@ -62,6 +63,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK((pk.op_tag & 0x1fu) == m.op || (pk.op_tag & 0x1fu) == 0x1fu);
 		}
 	}
+	/* the probe claims only what the peek calls a bind */
+	int probed = kf_ldap_probe_bind(s);
+	FUZZ_CHECK(probed >= 0 && probed <= 2);
+	if (probed)
+		FUZZ_CHECK(kf_ldap_peek(s, &pk) == 1 && pk.op_tag == (probed == 1 ? 0x60 : 0x61));
 	uint32_t code;
 	(void)kf_ldap_ad_data(s, &code);
 	return 0;
