@@ -13,6 +13,7 @@
 #include "json_writer.h"
 #include "krb5.h"
 #include "kpasswd.h"
+#include "ldap.h"
 #include "smb.h"
 #include "dcerpc.h"
 #include "krb5_decrypt.h"
@@ -313,12 +314,39 @@ static void smb_fields(struct kf_json_writer *w, jv *o, const struct kf_smb_rec 
 		kf_json_set(w, o, "compound", kf_json_bool(w, true));
 }
 
+/* An LDAP result code with its name, and AD's data code ("0x52e") with its meaning. */
+static void ldap_result_fields(struct kf_json_writer *w, jv *o, uint32_t code, uint32_t ad_data)
+{
+	kf_json_set(w, o, "result_code", kf_json_int(w, code));
+	set_str(w, o, "result_name", kf_ldap_result_name(code));
+	if (ad_data) {
+		char hex[16];
+		snprintf(hex, sizeof hex, "0x%x", ad_data);
+		set_str(w, o, "ad_data_code", hex);
+		set_str(w, o, "ad_data_name", kf_ldap_ad_data_name(ad_data));
+	}
+}
+
 /* LDAP-REQUEST / LDAP-RESPONSE (issue 17). */
 static void ldap_fields(struct kf_json_writer *w, jv *o, const struct kf_ldap_rec *l)
 {
-	(void)w;
-	(void)o;
-	(void)l;
+	set_str(w, o, "operation", kf_ldap_op_name(l->operation));
+	kf_json_set(w, o, "message_id", kf_json_int(w, l->message_id));
+	set_str(w, o, "mechanism", l->mechanism);
+	set_str(w, o, "bind_dn", l->bind_dn);
+	if (l->simple_password)
+		kf_json_set(w, o, "simple_password", kf_json_bool(w, true));
+	if (l->has_result)
+		ldap_result_fields(w, o, l->result_code, l->ad_data_code);
+	set_str(w, o, "diagnostic", l->diagnostic);
+	if (l->token_bytes)
+		kf_json_set(w, o, "token_bytes", kf_json_int(w, l->token_bytes));
+	if (l->token_invalid)
+		kf_json_set(w, o, "token_invalid", kf_json_bool(w, true));
+	if (l->starttls)
+		kf_json_set(w, o, "starttls", kf_json_bool(w, true));
+	if (l->wrapped_from)
+		kf_json_set(w, o, "wrapped_from_frame", kf_json_int(w, (int64_t)l->wrapped_from));
 }
 
 /* DCERPC-REQUEST / DCERPC-RESPONSE (issue 17). */
@@ -904,7 +932,7 @@ static jv *addr_json(struct kf_json_writer *w, const struct kf_endpoint *e)
 	return kf_json_str(w, b);
 }
 
-/* Authenticated SMB sessions (flows[].sessions; back_end adds the client,
+/* Authenticated SMB and LDAP sessions (flows[].sessions; back_end adds the client,
  * the front end that opened it). */
 static jv *session_list(struct kf_json_writer *w, const struct kf_session *const *s, size_t n, bool client)
 {
@@ -929,6 +957,8 @@ static jv *session_list(struct kf_json_writer *w, const struct kf_session *const
 				kf_json_set(w, e, "status", hex_json(w, x->status, 8));
 				set_str(w, e, "ntstatus_name", kf_ntstatus_name(x->status));
 			}
+			if (x->has_result)
+				ldap_result_fields(w, e, x->result_code, x->ad_data_code);
 			if (x->krb_error)
 				set_error(w, e, x->krb_error);
 			kf_json_set(w, e, "frames", frame_list(w, x->frames, x->n_frames));

@@ -12,6 +12,7 @@
 #include "gss.h"
 #include "krb5.h"
 #include "kpasswd.h"
+#include "ldap.h"
 #include "smb.h"
 #include "dcerpc.h"
 #include "krb5_decrypt.h"
@@ -72,11 +73,39 @@ static void ticket(struct line *l, const char *label, const struct kf_ticket_rec
 	add(l, ")");
 }
 
+/* An LDAP result code's name, or "result N". */
+static const char *ldap_code(uint32_t code, char *buf, size_t n)
+{
+	const char *name = kf_ldap_result_name(code);
+	if (name)
+		return name;
+	snprintf(buf, n, "result %u", code);
+	return buf;
+}
+
 /* An LDAP bind or StartTLS (issue 17). */
 static void ldap_facts(struct line *l, const struct kf_message *m)
 {
-	(void)l;
-	(void)m;
+	const struct kf_ldap_rec *d = m->ldap;
+	const char *op = kf_ldap_op_name(d->operation);
+	add(l, "%s #%u", op ? op : "op", d->message_id);
+	if (d->starttls)
+		add(l, "  StartTLS");
+	if (d->mechanism && m->type == KF_MSG_LDAP_REQUEST)
+		add(l, "  %s", d->mechanism);
+	if (d->bind_dn && m->type == KF_MSG_LDAP_REQUEST)
+		add(l, "  as \"%s\"", d->bind_dn);
+	if (d->simple_password)
+		add(l, "  with a password (not shown)");
+	char code[32];
+	if (d->has_result)
+		add(l, "  %s", ldap_code(d->result_code, code, sizeof code));
+	if (d->ad_data_code) {
+		const char *n = kf_ldap_ad_data_name(d->ad_data_code);
+		add(l, "  data %x%s%s%s", d->ad_data_code, n ? " (" : "", n ? n : "", n ? ")" : "");
+	}
+	if (d->wrapped_from)
+		add(l, "  signed/sealed from frame %llu", (unsigned long long)d->wrapped_from);
 }
 
 /* A DCE/RPC bind, its answer, or a fault (issue 17). */
@@ -748,6 +777,27 @@ static void message_row(FILE *out, const struct kf_result *r, const struct kf_la
 
 /* One SMB session: to where, by what, as whom, how it ended.  back_end:
  * opened by another host (the front end of a double hop), named too. */
+static const char *session_kind(const struct kf_session *s)
+{
+	if (s->carrier == KF_CARRIER_LDAP)
+		return "LDAP bind";
+	return s->carrier == KF_CARRIER_SMB ? "SMB1 session" : "SMB2 session";
+}
+
+/* An LDAP bind's last answer, when it was not success. */
+static void ldap_result(FILE *out, const struct kf_session *s)
+{
+	if (!s->has_result || !s->result_code)
+		return;
+	char code[32];
+	fprintf(out, " (%s", ldap_code(s->result_code, code, sizeof code));
+	if (s->ad_data_code) {
+		const char *d = kf_ldap_ad_data_name(s->ad_data_code);
+		fprintf(out, ", data %x%s%s", s->ad_data_code, d ? ": " : "", d ? d : "");
+	}
+	fputc(')', out);
+}
+
 static void session_line(FILE *out, const char *label, const struct kf_session *s, bool back_end)
 {
 	char ep[64], from[64];
@@ -757,7 +807,7 @@ static void session_line(FILE *out, const char *label, const struct kf_session *
 		kf_fmt_addr(&s->client, from, sizeof from);
 		fprintf(out, "%s → ", from);
 	}
-	fprintf(out, "%s session", s->carrier == KF_CARRIER_SMB ? "SMB1" : "SMB2");
+	fprintf(out, "%s", session_kind(s));
 	if (s->session_id)
 		fprintf(out, " 0x%llx", (unsigned long long)s->session_id);
 	fprintf(out, " on connection %u to %s", s->connection, ep);
@@ -774,6 +824,7 @@ static void session_line(FILE *out, const char *label, const struct kf_session *
 		fprintf(out, " (%s)", n);
 	else if (s->has_status && s->status)
 		fprintf(out, " (status 0x%08x)", s->status);
+	ldap_result(out, s);
 	if (s->krb_error) {
 		char b[64];
 		fprintf(out, " [%s inside]", kf_fmt_error(s->krb_error, b, sizeof b));
@@ -788,6 +839,7 @@ static bool session_alike(const struct kf_session *a, const struct kf_session *b
 	return a->carrier == b->carrier && kf_endpoint_same_addr(&a->server, &b->server) &&
 	       a->server.port == b->server.port && !strcmp(a->mech, b->mech) &&
 	       !strcmp(a->outcome, b->outcome) && a->has_status == b->has_status && a->status == b->status &&
+	       a->result_code == b->result_code && a->ad_data_code == b->ad_data_code &&
 	       a->krb_error == b->krb_error;
 }
 
@@ -802,6 +854,11 @@ static size_t session_run(const struct kf_session *const *s, size_t n)
 static int cmp_str_ptr(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static const char *session_label(const struct kf_session *s)
+{
+	return s->carrier == KF_CARRIER_LDAP ? "ldap" : "smb";
 }
 
 static void session_run_line(FILE *out, const struct kf_session *const *s, size_t n)
@@ -819,8 +876,8 @@ static void session_run_line(FILE *out, const struct kf_session *const *s, size_
 		for (size_t i = 1; i < n_who; i++)
 			distinct += strcmp(who[i - 1], who[i]) != 0;
 	}
-	fprintf(out, "  smb: %zu %s sessions to %s (frames %llu to %llu): %s", n,
-		s[0]->carrier == KF_CARRIER_SMB ? "SMB1" : "SMB2", ep, (unsigned long long)s[0]->first_frame,
+	fprintf(out, "  %s: %zu %ss to %s (frames %llu to %llu): %s", session_label(s[0]), n,
+		session_kind(s[0]), ep, (unsigned long long)s[0]->first_frame,
 		(unsigned long long)s[n - 1]->first_frame, s[0]->mech);
 	if (distinct == 1)
 		fprintf(out, " as %s", who[0]);
@@ -832,6 +889,7 @@ static void session_run_line(FILE *out, const struct kf_session *const *s, size_
 		fprintf(out, " (%s)", name);
 	else if (s[0]->has_status && s[0]->status)
 		fprintf(out, " (status 0x%08x)", s[0]->status);
+	ldap_result(out, s[0]);
 	fputc('\n', out);
 	free(who);
 }
@@ -896,7 +954,7 @@ static void story(FILE *out, const struct kf_result *r, const struct kf_story *s
 		if (run >= 3)
 			session_run_line(out, st->sessions + i, run);
 		else
-			session_line(out, "smb", st->sessions[i], false), run = 1;
+			session_line(out, session_label(st->sessions[i]), st->sessions[i], false), run = 1;
 	}
 	for (size_t i = 0; i < st->n_backend; i++)
 		session_line(out, "back end", st->backend[i], true);

@@ -170,6 +170,8 @@ struct kf_ldap_rec {
 	uint32_t token_bytes;   /* SASL credentials / serverSaslCreds size, 0 when none */
 	bool token_invalid;     /* credentials that are not a token krbflow knows */
 	bool starttls;          /* the StartTLS extended operation: the rest is TLS */
+	uint64_t wrapped_from;  /* a successful SASL bindResponse: the frame from which the
+				  * connection carried SASL-wrapped (signed/sealed) traffic, 0 none */
 };
 
 /* A DCE/RPC PDU that takes part in authentication: bind, bind_ack,

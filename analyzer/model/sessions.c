@@ -1,11 +1,16 @@
-/* sessions.c - SMB sessions from the message list (sessions.h).
+/* sessions.c - SMB and LDAP sessions from the message list (sessions.h).
  *
  * Messages come in frame order.  A SESSION_SETUP request starts a session on
  * its connection (or continues the one its session id names); the tokens of
  * that connection belong to the session being set up there; the response
  * names the session id, which TREE_CONNECT and LOGOFF then use.  As whom a
  * Kerberos session ran is the client of the presented ticket: from a keytab
- * that opened it, or from the reply that issued it (kf_ticket_client). */
+ * that opened it, or from the reply that issued it (kf_ticket_client).
+ *
+ * LDAP: a bindRequest starts a session on its connection unless the
+ * session there is a bind in progress (its last answer saslBindInProgress,
+ * or the CHALLENGE of AD's sicily NTLM bind), which the request continues; tokens join it as on
+ * SMB, and each bindResponse sets its outcome.  StartTLS is not a bind. */
 #include "sessions.h"
 
 #include <stdio.h>
@@ -18,6 +23,7 @@
 
 struct sess_w {
 	struct kf_session s;
+	bool bind_goes_on; /* LDAP: the last answer asked for another step */
 	uint64_t *frames;
 	size_t n_frames, cap_frames;
 };
@@ -78,6 +84,8 @@ static bool is_smb(const struct kf_message *m)
 {
 	return m->carrier == KF_CARRIER_SMB || m->carrier == KF_CARRIER_SMB2;
 }
+
+static bool is_followed(const struct kf_message *m) { return is_smb(m) || m->carrier == KF_CARRIER_LDAP; }
 
 static bool frame_add(struct build *b, struct sess_w *w, uint64_t frame)
 {
@@ -195,8 +203,51 @@ static bool is_cmd(const struct kf_message *m, uint16_t smb2, uint16_t smb1)
 	return m->smb && m->smb->command == (m->carrier == KF_CARRIER_SMB ? smb1 : smb2);
 }
 
+#define LDAP_SASL_BIND_IN_PROGRESS 14u
+
+static void on_ldap_record(struct build *b, const struct kf_message *m)
+{
+	const struct kf_ldap_rec *l = m->ldap;
+	if (l->operation > 1)
+		return; /* StartTLS: no bind */
+	struct sess_w *w = current(b, m);
+	if (m->type == KF_MSG_LDAP_REQUEST) {
+		if (!w || !w->bind_goes_on)
+			w = session_new(b, m, true);
+		if (!w)
+			return;
+		frame_add(b, w, m->frame);
+		if (l->bind_dn)
+			w->s.target = l->bind_dn;
+		if (l->mechanism && !strcmp(l->mechanism, "simple")) {
+			w->s.mech = "simple";
+			w->s.as = l->bind_dn && l->simple_password ? l->bind_dn : "anonymous";
+		} else if (l->mechanism && !strcmp(l->mechanism, "EXTERNAL")) {
+			w->s.mech = "external";
+		}
+		return;
+	}
+	if (!w && !(w = session_new(b, m, false)))
+		return;
+	frame_add(b, w, m->frame);
+	w->s.has_result = l->has_result;
+	w->s.result_code = l->result_code;
+	w->s.ad_data_code = l->ad_data_code;
+	/* AD's sicily NTLM answers its first step with success and the CHALLENGE */
+	bool sicily_step =
+		l->result_code == 0 && l->token_bytes && l->mechanism && !strcmp(l->mechanism, "sicily");
+	w->bind_goes_on = l->result_code == LDAP_SASL_BIND_IN_PROGRESS || sicily_step;
+	if (!l->has_result || w->bind_goes_on)
+		return;
+	w->s.outcome = l->result_code == 0 ? "ok" : "error";
+}
+
 static void on_record(struct build *b, const struct kf_message *m)
 {
+	if (m->ldap) {
+		on_ldap_record(b, m);
+		return;
+	}
 	const struct kf_smb_rec *s = m->smb;
 	bool req = m->type == KF_MSG_SMB_REQUEST;
 	if (!s || s->encrypted)
@@ -282,17 +333,17 @@ static void freeze(struct build *b)
 enum kf_status kf_sessions_build(struct kf_result *r)
 {
 	struct build b = { .r = r };
-	size_t n_smb = 0;
+	size_t n_followed = 0;
 	for (size_t i = 0; i < r->n_messages; i++)
-		n_smb += is_smb(&r->messages[i]);
+		n_followed += is_followed(&r->messages[i]);
 	r->sessions = NULL;
 	r->n_sessions = 0;
-	if (!n_smb)
+	if (!n_followed)
 		return KF_OK;
-	if (!table_init(&b.current, n_smb) || !table_init(&b.by_sid, n_smb))
+	if (!table_init(&b.current, n_followed) || !table_init(&b.by_sid, n_followed))
 		b.fail = true;
-	/* a frame's SMB records before its tokens: the record says which
-	 * session the PDU belongs to, the token (recorded first) what it held */
+	/* a frame's SMB and LDAP records before its tokens: the record says
+	 * which session the PDU belongs to, the token (recorded first) what it held */
 	for (size_t i = 0, end; i < r->n_messages && !b.fail; i = end) {
 		for (end = i + 1; end < r->n_messages && r->messages[end].frame == r->messages[i].frame;
 		     end++)
@@ -300,9 +351,11 @@ enum kf_status kf_sessions_build(struct kf_result *r)
 		for (int pass = 0; pass < 2; pass++)
 			for (size_t k = i; k < end; k++) {
 				const struct kf_message *m = &r->messages[k];
-				if (!is_smb(m) || !m->connection)
+				if (!is_followed(m) || !m->connection)
 					continue;
-				bool record = m->type == KF_MSG_SMB_REQUEST || m->type == KF_MSG_SMB_RESPONSE;
+				bool record =
+					m->type == KF_MSG_SMB_REQUEST || m->type == KF_MSG_SMB_RESPONSE ||
+					m->type == KF_MSG_LDAP_REQUEST || m->type == KF_MSG_LDAP_RESPONSE;
 				if (record && pass == 0)
 					on_record(&b, m);
 				else if (!record && pass == 1)

@@ -1,7 +1,8 @@
-/* sessions.h - authenticated sessions of protocols other than HTTP (SMB
- * today): the SESSION_SETUP exchanges of one session on one connection,
- * what authenticated it (Kerberos, NTLM, anonymous, guest), as whom, its
- * outcome, and the share it went on to.  Built from the finished message
+/* sessions.h - authenticated sessions of protocols other than HTTP: SMB's
+ * SESSION_SETUP exchanges of one session on one connection, and LDAP's
+ * bind exchanges (one bind, or the steps of a SASL bind); what
+ * authenticated it (Kerberos, NTLM, a simple bind, anonymous, guest), as
+ * whom, its outcome, and the share or the bind DN it was for.  Built from the finished message
  * list; stories list a client's sessions, and the back-end hop of a double
  * hop is a front end's session. */
 #ifndef KF_SESSIONS_H
@@ -14,22 +15,26 @@
 #include "result.h"
 
 struct kf_session {
-	uint8_t carrier; /* enum kf_carrier: KF_CARRIER_SMB or KF_CARRIER_SMB2 */
+	uint8_t carrier; /* enum kf_carrier: KF_CARRIER_SMB, KF_CARRIER_SMB2 or KF_CARRIER_LDAP */
 	uint32_t connection;
 	struct kf_endpoint client, server;
 	uint64_t session_id; /* as the server assigned it (0: never answered) */
-	const char
-		*target;  /* the share (`\\server\share`); the first one other than IPC$ when there is one */
-	const char *mech; /* kerberos | ntlm | none (no token: SMB1 without extended security) | unknown */
-	const char
-		*as; /* user@REALM, DOMAIN\user, "anonymous", "guest"; NULL when the capture does not say */
+	const char *target;  /* SMB: the share (`\\server\share`); the first one other than IPC$ when there is
+			   * one.  LDAP: the bind DN (NULL when empty: then the server is the target) */
+	const char *mech;    /* kerberos | ntlm | none (no token: SMB1 without extended security) |
+			   * simple | external (LDAP) | unknown */
+	const char *as;      /* user@REALM, DOMAIN\user, the bind DN of a simple bind, "anonymous",
+			   * "guest"; NULL when the capture does not say */
 	const char *ticket;  /* Kerberos: sname@realm of the ticket presented */
 	const char *outcome; /* ok | error | unknown (no final answer in the capture) */
 	bool has_status;
-	uint32_t status;      /* the last SESSION_SETUP response's NTSTATUS */
-	int32_t krb_error;    /* a KRB-ERROR inside the exchange, 0 none */
-	uint64_t first_frame; /* its first SESSION_SETUP request (or token) */
-	uint64_t *frames;     /* SESSION_SETUP, its tokens, TREE_CONNECT and LOGOFF */
+	uint32_t status;       /* the last SESSION_SETUP response's NTSTATUS */
+	bool has_result;       /* LDAP: a bindResponse was seen */
+	uint32_t result_code;  /* ... the last one's resultCode */
+	uint32_t ad_data_code; /* ... and AD's data code in its diagnostic, 0 none */
+	int32_t krb_error;     /* a KRB-ERROR inside the exchange, 0 none */
+	uint64_t first_frame;  /* its first SESSION_SETUP request (or token) */
+	uint64_t *frames;      /* SESSION_SETUP, its tokens, TREE_CONNECT and LOGOFF */
 	size_t n_frames;
 };
 

@@ -12,8 +12,11 @@ const struct kf_carrier_ops *const kf_carriers[] = {
 	&kf_carrier_nbss,
 	&kf_carrier_dcerpc,
 	&kf_carrier_dcerpc_probed,
+	&kf_carrier_ldap,
+	&kf_carrier_ldap_gc,
 	&kf_carrier_http,
 	&kf_carrier_tls,
+	&kf_carrier_ldap_any,
 };
 /* clang-format on */
 const size_t kf_n_carriers = sizeof kf_carriers / sizeof kf_carriers[0];

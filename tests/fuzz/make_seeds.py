@@ -7,6 +7,7 @@ corpus.  Needs tshark (reading the samples) and editcap (one pcapng seed).
     python3 tests/fuzz/make_seeds.py pac      # rewrites only corpus/pac/ (no tshark)
     python3 tests/fuzz/make_seeds.py kpasswd  # rewrites only corpus/kpasswd/
     python3 tests/fuzz/make_seeds.py smb      # rewrites only corpus/smb/ and the SMB flows (no tshark)
+    python3 tests/fuzz/make_seeds.py ldap     # rewrites only corpus/ldap/ (no tshark)
 
 Seeds are named by content hash, so running it twice gives the same tree."""
 import base64
@@ -518,6 +519,46 @@ def dcerpc_seeds():
         save("dcerpc", pdu(2, 5, struct.pack(e + "IHBB", 8, 0, 0, 0) + b"\0" * 8, le))
 
 
+# ---- ldap: LDAPMessages built element by element like tests/unit/ldapfix.c
+# (RFC 4511 §4.2, §4.14; AD's sicily NTLM bind, MS-ADTS 5.1.1.1.3)
+
+def ber_uint(tag, v):
+    b = v.to_bytes(max(1, (v.bit_length() + 7) // 8), "big")
+    if b[0] & 0x80:
+        b = b"\0" + b
+    return der(tag, b)
+
+
+def ldap_msg(mid, op_tag, op):
+    return der(0x30, ber_uint(0x02, mid) + der(op_tag, op))
+
+
+def ldap_seeds():
+    neg, chal, auth = ntlm_msgs()
+    starttls = b"1.3.6.1.4.1.1466.20037"
+    bind = ber_uint(0x02, 3)
+    ad_diag = b"80090308: LdapErr: DSID-0C09042A, comment: AcceptSecurityContext error, data 52e, v3839"
+    result = lambda code, diag=b"", dn=b"": ber_uint(0x0A, code) + der(0x04, dn) + der(0x04, diag)
+    msgs = [
+        ldap_msg(1, 0x60, bind + der(0x04, b"cn=admin,dc=lab,dc=test") + der(0x80, b"not-a-real-password")),
+        ldap_msg(2, 0x60, bind + der(0x04, b"") + der(0xA3, der(0x04, b"GSS-SPNEGO") + der(0x04, spnego_init(neg)))),
+        ldap_msg(2, 0x61, result(14) + der(0x87, spnego_resp(1, chal))),
+        ldap_msg(3, 0x60, bind + der(0x04, b"") + der(0xA3, der(0x04, b"GSS-SPNEGO") + der(0x04, spnego_resp(1, auth)))),
+        ldap_msg(3, 0x61, result(49, ad_diag)),
+        ldap_msg(4, 0x60, bind + der(0x04, b"") + der(0xA3, der(0x04, b"EXTERNAL"))),
+        ldap_msg(5, 0x60, bind + der(0x04, b"alice") + der(0x8A, neg)),
+        ldap_msg(5, 0x61, result(0, dn=chal)),
+        ldap_msg(6, 0x77, der(0x80, starttls)),
+        ldap_msg(6, 0x78, result(0) + der(0x8A, starttls)),
+        ldap_msg(7, 0x63, der(0x04, b"dc=lab,dc=test") + ber_uint(0x0A, 2)),
+        ldap_msg(0x1234567, 0x42, b""),
+        bytes.fromhex("3080020101420000000000"),
+        bytes.fromhex("3084000000070201016100"),
+    ]
+    for m in msgs:
+        save("ldap", m)
+
+
 def main():
     if sys.argv[1:] == ["pac"]:
         shutil.rmtree(os.path.join(CORPUS, "pac"), ignore_errors=True)
@@ -528,6 +569,11 @@ def main():
         shutil.rmtree(os.path.join(CORPUS, "kpasswd"), ignore_errors=True)
         kpasswd_seeds()
         print("kpasswd  %3d seeds" % len(seen["kpasswd"]))
+        return 0
+    if sys.argv[1:] == ["ldap"]:
+        shutil.rmtree(os.path.join(CORPUS, "ldap"), ignore_errors=True)
+        ldap_seeds()
+        print("ldap     %3d seeds" % len(seen["ldap"]))
         return 0
     if sys.argv[1:] == ["smb"]:
         shutil.rmtree(os.path.join(CORPUS, "smb"), ignore_errors=True)
@@ -652,6 +698,7 @@ def main():
     kpasswd_seeds()
     smb_seeds()
     dcerpc_seeds()
+    ldap_seeds()
     # pcap: the smallest samples, and one of them as pcapng
     small = sorted(samples, key=os.path.getsize)[:4]
     for p in small:

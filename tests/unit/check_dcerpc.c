@@ -5,7 +5,7 @@
  * big request and response stubs counted off on 135; on dynamic ports
  * claimed by the probe a Kerberos bind (AP-REQ) and bind_ack (AP-REP) and a
  * big-endian bind answered by bind_nak; random bytes and a lone request on
- * other ports left alone.  The capture writer is smbfix.c's. */
+ * other ports left alone.  The capture writer is capfix.c's. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -451,7 +451,7 @@ static uint64_t send_pdu(struct tconn *t, int dir, struct sb *pdu, size_t mss)
 	return f;
 }
 
-static struct kf_result analyze(struct cap *c)
+static struct kf_result dce_analyze(struct cap *c)
 {
 	cap_close(c);
 	struct kf_result r;
@@ -462,7 +462,7 @@ static struct kf_result analyze(struct cap *c)
 	return r;
 }
 
-static uint64_t reply_frame(const struct kf_result *r, const struct kf_message *m)
+static uint64_t dce_reply_frame(const struct kf_result *r, const struct kf_message *m)
 {
 	const struct kf_message *o = m ? kf_msg_reply(r, m) : NULL;
 	return o ? o->frame : 0;
@@ -512,7 +512,7 @@ START_TEST(t_carrier_ntlm)
 	fault_pdu(&b, 9, true, 5);
 	finish(&b, true, 0, 0, NULL, 0);
 	uint64_t f_fault = send_pdu(&t, 1, &b, 1460);
-	struct kf_result r = analyze(&c);
+	struct kf_result r = dce_analyze(&c);
 
 	const struct kf_message *m = kf_result_message_at(&r, f_bind, KF_MSG_DCERPC_REQUEST);
 	ck_assert_ptr_nonnull(m);
@@ -521,11 +521,11 @@ START_TEST(t_carrier_ntlm)
 	ck_assert_str_eq(m->dcerpc->interface, "DRSUAPI");
 	ck_assert_uint_eq(m->dcerpc->auth_type, KF_DCERPC_AUTH_NTLMSSP);
 	ck_assert_uint_eq(m->dcerpc->auth_level, 5);
-	ck_assert_uint_eq(reply_frame(&r, m), f_ack);
+	ck_assert_uint_eq(dce_reply_frame(&r, m), f_ack);
 	const struct kf_message *neg = kf_result_message_at(&r, f_bind, KF_MSG_NTLM_NEGOTIATE);
 	ck_assert_ptr_nonnull(neg);
 	ck_assert_int_eq(neg->carrier, KF_CARRIER_DCERPC);
-	ck_assert_uint_eq(reply_frame(&r, neg), f_ack);
+	ck_assert_uint_eq(dce_reply_frame(&r, neg), f_ack);
 	ck_assert_ptr_nonnull(kf_result_message_at(&r, f_ack, KF_MSG_NTLM_CHALLENGE));
 	ck_assert_ptr_nonnull(kf_result_message_at(&r, f_ack, KF_MSG_DCERPC_RESPONSE));
 	ck_assert_ptr_nonnull(kf_result_message_at(&r, f_auth3, KF_MSG_NTLM_AUTHENTICATE));
@@ -572,15 +572,15 @@ START_TEST(t_carrier_kerberos_probe)
 	nak_pdu(&b, 1, false, 8);
 	finish(&b, false, 0, 0, NULL, 0);
 	uint64_t f_nak = send_pdu(&u, 1, &b, 1460);
-	struct kf_result r = analyze(&c);
+	struct kf_result r = dce_analyze(&c);
 
 	const struct kf_message *m = kf_result_message_at(&r, f_bind, KF_MSG_DCERPC_REQUEST);
 	ck_assert_ptr_nonnull(m);
-	ck_assert_uint_eq(reply_frame(&r, m), f_ack);
+	ck_assert_uint_eq(dce_reply_frame(&r, m), f_ack);
 	const struct kf_message *ap = kf_result_message_at(&r, f_bind, KF_KRB_AP_REQ);
 	ck_assert_ptr_nonnull(ap);
 	ck_assert_int_eq(ap->carrier, KF_CARRIER_DCERPC);
-	ck_assert_uint_eq(reply_frame(&r, ap), f_ack);
+	ck_assert_uint_eq(dce_reply_frame(&r, ap), f_ack);
 	m = kf_result_message_at(&r, f_ack, KF_KRB_AP_REP);
 	ck_assert_ptr_nonnull(m);
 	ck_assert_int_eq(m->carrier, KF_CARRIER_DCERPC);
@@ -591,7 +591,8 @@ START_TEST(t_carrier_kerberos_probe)
 	ck_assert_uint_eq(m->dcerpc->ptype, KF_DCERPC_BIND_NAK);
 	ck_assert_uint_eq(m->dcerpc->status, 8);
 	ck_assert_str_eq(m->dcerpc->interface, "DRSUAPI"); /* big-endian UUID */
-	ck_assert_uint_eq(reply_frame(&r, kf_result_message_at(&r, f_bind2, KF_MSG_DCERPC_REQUEST)), f_nak);
+	ck_assert_uint_eq(dce_reply_frame(&r, kf_result_message_at(&r, f_bind2, KF_MSG_DCERPC_REQUEST)),
+			  f_nak);
 	kf_result_free(&r);
 }
 END_TEST
@@ -615,7 +616,7 @@ START_TEST(t_carrier_not_claimed)
 	struct sb b = { 0 };
 	call_pdu(&b, KF_DCERPC_REQUEST, 1, 32);
 	send_pdu(&u, 0, &b, 1460);
-	struct kf_result r = analyze(&c);
+	struct kf_result r = dce_analyze(&c);
 	ck_assert_uint_eq(count_carrier(&r, KF_CARRIER_DCERPC), 0);
 	kf_result_free(&r);
 }
@@ -639,11 +640,11 @@ START_TEST(t_carrier_midstream)
 	finish(&b, true, KF_DCERPC_AUTH_NTLMSSP, 2, tok.p, tok.n);
 	sb_free(&tok);
 	uint64_t f_ack = send_pdu(&t, 1, &b, 1460);
-	struct kf_result r = analyze(&c);
+	struct kf_result r = dce_analyze(&c);
 	const struct kf_message *m = kf_result_message_at(&r, f_bind, KF_MSG_DCERPC_REQUEST);
 	ck_assert_ptr_nonnull(m);
 	ck_assert_uint_eq(m->dcerpc->auth_level, 2);
-	ck_assert_uint_eq(reply_frame(&r, m), f_ack);
+	ck_assert_uint_eq(dce_reply_frame(&r, m), f_ack);
 	ck_assert_ptr_nonnull(kf_result_message_at(&r, f_ack, KF_MSG_NTLM_CHALLENGE));
 	kf_result_free(&r);
 }

@@ -17,24 +17,9 @@
 #include "result.h"
 #include "sessions.h"
 #include "smb.h"
+#include "capfix.h"
 #include "smbfix.h"
 #include "testutil.h"
-
-static void tconn_close(struct tconn *t)
-{
-	segment(t, 0, 0x11, NULL, 0);
-	segment(t, 1, 0x11, NULL, 0);
-	segment(t, 0, 0x10, NULL, 0);
-}
-
-/* Bytes from dir in segments of at most mss; the last frame. */
-static uint64_t tsend(struct tconn *t, int dir, const uint8_t *p, size_t n, size_t mss)
-{
-	uint64_t f = 0;
-	for (size_t i = 0; i < n; i += mss)
-		f = segment(t, dir, 0x18, p + i, n - i < mss ? n - i : mss);
-	return f;
-}
 
 /* A PDU behind its session header: type 0 and a 24-bit length (445). */
 static uint64_t send_pdu(struct tconn *t, int dir, const struct sb *pdu, size_t mss)
@@ -45,43 +30,6 @@ static uint64_t send_pdu(struct tconn *t, int dir, const struct sb *pdu, size_t 
 	uint64_t f = tsend(t, dir, w.p, w.n, mss);
 	sb_free(&w);
 	return f;
-}
-
-static struct kf_result analyze(struct cap *c)
-{
-	struct kf_result r;
-	struct kf_config cfg = { 0 };
-	char err[256];
-	ck_assert_int_eq(kf_analyze(c->path, &cfg, &r, err, sizeof err), KF_OK);
-	unlink(c->path);
-	return r;
-}
-
-static const struct kf_message *at(const struct kf_result *r, uint64_t frame, int type)
-{
-	return kf_result_message_at(r, frame, type);
-}
-
-static bool warned(const struct kf_result *r, const char *code)
-{
-	for (size_t i = 0; i < r->n_warnings; i++)
-		if (!strcmp(r->warnings[i].code, code))
-			return true;
-	return false;
-}
-
-static size_t count_type(const struct kf_result *r, int type)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < r->n_messages; i++)
-		n += r->messages[i].type == type;
-	return n;
-}
-
-static uint64_t reply_frame(const struct kf_result *r, const struct kf_message *m)
-{
-	const struct kf_message *o = kf_msg_reply(r, m);
-	return o ? o->frame : 0;
 }
 
 #define SID 0x0000400000000011ull

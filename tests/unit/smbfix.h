@@ -8,6 +8,7 @@
 #ifndef KF_SMBFIX_H
 #define KF_SMBFIX_H
 
+#include "capfix.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -113,26 +114,6 @@ void ntlm_challenge(struct sb *b);
  * user, no responses (MS-NLMP §3.2.5.1.2). */
 void ntlm_authenticate(struct sb *b, const char *domain, const char *user, bool anonymous);
 
-/* A capture file written by a test: Ethernet, IPv4, TCP segments. */
-struct cap {
-	FILE *f;
-	char path[64];
-	uint64_t frames;
-	uint64_t t_us;
-};
-
-/* One TCP connection 10.77.0.10:cport -> 10.77.0.20:sport written into a
- * capture; seq[0] the client's next sequence number, seq[1] the server's. */
-struct tconn {
-	struct cap *cap;
-	uint16_t cport, sport;
-	uint32_t seq[2];
-};
-void cap_open(struct cap *c);
-void cap_close(struct cap *c);
-/* One segment of dir (0 client, 1 server) with flags; the frame written. */
-uint64_t segment(struct tconn *t, int dir, uint8_t flags, const uint8_t *data, size_t n);
-/* SYN, SYN-ACK, ACK. */
-void tconn_open(struct tconn *t, struct cap *c, uint16_t cport, uint16_t sport);
+/* The capture writer (cap_open, segment, tconn_open, ...) is capfix.h's. */
 
 #endif
