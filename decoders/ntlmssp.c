@@ -159,10 +159,13 @@ static bool decode_challenge(struct kf_span s, struct kf_cur *c, struct kf_ntlm_
 			return false;
 		}
 	}
-	struct kf_span ti;
-	if (!take(s, target, &m->target_name) || !take(s, info, &ti)) {
+	struct kf_span ti = kf_span_make(NULL, 0);
+	bool target_ok = take(s, target, &m->target_name);
+	if (!take(s, info, &ti) || !target_ok) {
+		/* a buffer outside the message: still a CHALLENGE, that field unknown */
 		kf_events_add(ev, KF_EV_NTLM_FIELD_OUT_OF_RANGE);
-		return false;
+		m->damaged = true;
+		ti = kf_span_make(NULL, 0);
 	}
 	uint32_t av_flags = 0;
 	if (ti.n > 0 && !read_av_pairs(ti, m, &av_flags, ev)) {

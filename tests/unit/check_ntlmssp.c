@@ -423,9 +423,6 @@ static const struct kf_test_bad bads[] = {
 	{ "neg-ws-one-past", v_neg_full, 24, "04", KEEP, KF_EV_NTLM_FIELD_OUT_OF_RANGE },
 	{ "chal-header-short", v_chal, 0, "", 44, KF_EV_NTLM_MALFORMED },
 	{ "chal-version-cut", v_chal, 0, "", 52, KF_EV_NTLM_MALFORMED },
-	{ "chal-target-past-end", v_chal, 16, "ffffff7f", KEEP, KF_EV_NTLM_FIELD_OUT_OF_RANGE },
-	{ "chal-info-overrun", v_chal, 40, "ff00", KEEP, KF_EV_NTLM_FIELD_OUT_OF_RANGE },
-	{ "chal-info-offset-wrap", v_chal, 44, "ffffffff", KEEP, KF_EV_NTLM_FIELD_OUT_OF_RANGE },
 	{ "auth-header-short", v_auth_v1, 0, "", 60, KF_EV_NTLM_MALFORMED },
 	{ "auth-v2-blob-short", v_auth_v2_nomic, 20, "1e00", KEEP, KF_EV_NTLM_MALFORMED },
 	{ "auth-v2-blob-43", v_auth_v2_nomic, 20, "2b00", KEEP, KF_EV_NTLM_MALFORMED },
@@ -453,6 +450,9 @@ static const struct kf_test_bad damaged_auths[] = {
 /* A CHALLENGE whose target info is malformed is still one: accepted,
  * damaged, with the event (the pairs before the damage kept). */
 static const struct kf_test_bad damaged_chals[] = {
+	{ "chal-target-past-end", v_chal, 16, "ffffff7f", KEEP, KF_EV_NTLM_FIELD_OUT_OF_RANGE },
+	{ "chal-info-overrun", v_chal, 40, "ff00", KEEP, KF_EV_NTLM_FIELD_OUT_OF_RANGE },
+	{ "chal-info-offset-wrap", v_chal, 44, "ffffffff", KEEP, KF_EV_NTLM_FIELD_OUT_OF_RANGE },
 	{ "chal-av-no-eol", v_chal, 40, "3400", 114, KF_EV_NTLM_MALFORMED },
 	{ "chal-av-len-overrun", v_chal, 64, "ff00", KEEP, KF_EV_NTLM_MALFORMED },
 	{ "chal-av-half-header", v_chal, 40, "0200", KEEP, KF_EV_NTLM_MALFORMED },
