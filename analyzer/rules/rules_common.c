@@ -125,6 +125,9 @@ const char *kf_rule_carried_in(const struct kf_message *m)
 	case KF_CARRIER_SMB:
 	case KF_CARRIER_SMB2: return "the SMB SESSION_SETUP response";
 	case KF_CARRIER_KPASSWD: return "the kpasswd reply";
+	case KF_CARRIER_LDAP: return "the LDAP bindResponse";
+	case KF_CARRIER_DCERPC: return "the DCE/RPC bind answer";
+	case KF_CARRIER_DNS: return "the DNS TKEY response";
 	default: return "the service's reply";
 	}
 }
@@ -197,6 +200,18 @@ static bool same_service_kind(const char *a, const char *b)
 	return la == lb && strncasecmp(a, b, la) == 0;
 }
 
+/* An LDAP bind or a DCE/RPC bind that the server accepted: after a
+ * Kerberos error on the same connection, the client got in after all. */
+static bool app_bind_ok(const struct kf_message *m)
+{
+	if (m->type == KF_MSG_LDAP_RESPONSE && m->ldap)
+		return m->ldap->operation == 1 && m->ldap->has_result && m->ldap->result_code == 0;
+	if (m->type == KF_MSG_DCERPC_RESPONSE && m->dcerpc)
+		return (m->dcerpc->ptype == 12 || m->dcerpc->ptype == 15) && m->dcerpc->has_status &&
+		       m->dcerpc->status == 0;
+	return false;
+}
+
 bool kf_rule_error_recovered(const struct kf_result *r, const struct kf_message *err)
 {
 	const struct kf_message *req = kf_msg_request(r, err);
@@ -237,7 +252,8 @@ bool kf_rule_error_recovered(const struct kf_result *r, const struct kf_message 
 		if (m->type == KF_KRB_AP_REP ||
 		    (m->type == KF_MSG_HTTP_RESPONSE && m->http && m->http->status &&
 		     m->http->status < 400) ||
-		    (kf_rule_is_smb(err) && m->connection == err->connection && kf_rule_smb_session_ok(m)))
+		    (kf_rule_is_smb(err) && m->connection == err->connection && kf_rule_smb_session_ok(m)) ||
+		    (m->connection == err->connection && app_bind_ok(m)))
 			return true;
 	}
 	return false;

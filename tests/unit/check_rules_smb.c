@@ -747,6 +747,43 @@ START_TEST(t_smb_tree_causes)
 }
 END_TEST
 
+/* The same skew inside an LDAP bind: worded for LDAP, and a bind the
+ * server accepts later on the connection is a recovery (warning); a
+ * refused one is not. */
+START_TEST(t_ldap_skew_worded_and_recovered)
+{
+	for (int ok = 0; ok < 2; ok++) {
+		struct kf_result *r = fx_new();
+		struct kf_message *ap = fx_msg(r, 3, KF_CARRIER_LDAP, KF_KRB_AP_REQ, C, "10.0.0.30:389");
+		ap->connection = 1;
+		ap->krb.ticket = fx_ticket(r, "ldap/dc1.lab.test", "LAB.TEST", 18, 3);
+		struct kf_message *e = fx_msg(r, 4, KF_CARRIER_LDAP, KF_KRB_ERROR, "10.0.0.30:389", C);
+		e->connection = 1;
+		e->krb.error_code = 37;
+		e->krb.sname = "DC1$";
+		e->krb.realm = "LAB.TEST";
+		e->krb.has_stime = true;
+		e->krb.stime = T0 + 600;
+		fx_link(r, 3, KF_KRB_AP_REQ, 4, KF_KRB_ERROR);
+		struct kf_message *b =
+			fx_msg(r, 6, KF_CARRIER_LDAP, KF_MSG_LDAP_RESPONSE, "10.0.0.30:389", C);
+		b->connection = 1;
+		b->ldap = kf_arena_zalloc(&r->arena, sizeof(*b->ldap));
+		b->ldap->operation = 1;
+		b->ldap->has_result = true;
+		b->ldap->result_code = ok ? 0 : 49;
+		fx_finish(r);
+		fx_run(r, "clock-skew");
+		const struct kf_finding *f = fx_find(r, "clock-skew");
+		ck_assert_ptr_nonnull(f);
+		ck_assert_int_eq(f->severity, ok ? KF_SEV_WARNING : KF_SEV_ERROR);
+		if (!ok) /* where the client will find the error, while it is not recovered */
+			ck_assert(contains(f->explanation, "the LDAP bindResponse carries the error"));
+		fx_free(r);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("rules_smb");
@@ -754,6 +791,7 @@ int main(void)
 	tcase_add_test(tc, t_smb_skew_words);
 	tcase_add_test(tc, t_smb_skew_sender_within_tolerance);
 	tcase_add_test(tc, t_smb_skew_recovered);
+	tcase_add_test(tc, t_ldap_skew_worded_and_recovered);
 	tcase_add_test(tc, t_smb_not_us_words);
 	tcase_add_test(tc, t_smb_ap_err_modified_words);
 	suite_add_tcase(s, tc);
