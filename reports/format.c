@@ -190,6 +190,8 @@ const char *kf_fmt_type(int type, char *buf, size_t len)
 	case KF_MSG_LDAP_RESPONSE: return "LDAP-RESPONSE";
 	case KF_MSG_DCERPC_REQUEST: return "DCERPC-REQUEST";
 	case KF_MSG_DCERPC_RESPONSE: return "DCERPC-RESPONSE";
+	case KF_MSG_TDS_REQUEST: return "TDS-REQUEST";
+	case KF_MSG_TDS_RESPONSE: return "TDS-RESPONSE";
 	case KF_MSG_DNS: return "DNS";
 	default: break;
 	}
@@ -224,6 +226,7 @@ const char *kf_fmt_carrier(int carrier)
 	case KF_CARRIER_SMB2: return "smb2";
 	case KF_CARRIER_LDAP: return "ldap";
 	case KF_CARRIER_DCERPC: return "dcerpc";
+	case KF_CARRIER_TDS: return "tds";
 	default: return "unknown";
 	}
 }

@@ -37,6 +37,7 @@ enum kf_carrier {
 	KF_CARRIER_SMB2 = 6,   /* SMB2 and SMB3 (MS-SMB2) */
 	KF_CARRIER_LDAP = 7,   /* LDAP binds (RFC 4511, RFC 4513; AD's SASL GSS-SPNEGO) */
 	KF_CARRIER_DCERPC = 8, /* DCE/RPC connection-oriented binds (C706, MS-RPCE) */
+	KF_CARRIER_TDS = 9,    /* SQL Server logins (MS-TDS: PRELOGIN, LOGIN7, SSPI, LOGINACK/ERROR) */
 };
 
 /* Message types beyond Kerberos' own (enum kf_krb_type: 10..30). */
@@ -52,6 +53,8 @@ enum kf_msg_type {
 	KF_MSG_LDAP_RESPONSE = 115,
 	KF_MSG_DCERPC_REQUEST = 116,
 	KF_MSG_DCERPC_RESPONSE = 117,
+	KF_MSG_TDS_REQUEST = 118,
+	KF_MSG_TDS_RESPONSE = 119,
 	KF_MSG_DNS = 120,
 };
 
@@ -188,6 +191,26 @@ struct kf_dcerpc_rec {
 	bool has_status;
 	uint32_t token_bytes;
 	bool token_invalid;
+};
+
+/* A TDS packet that takes part in a SQL Server login: PRELOGIN, LOGIN7,
+ * SSPI, and the server's answer (LOGINACK / ERROR tokens) (carrier tds). */
+struct kf_tds_rec {
+	uint8_t packet_type;   /* MS-TDS 2.2.3.1.1: 18 PRELOGIN, 16 LOGIN7, 17 SSPI, 4 tabular result */
+	bool has_encryption;   /* a PRELOGIN that carried the ENCRYPTION option */
+	uint8_t encryption;    /* 0 ENCRYPT_OFF, 1 ENCRYPT_ON, 2 ENCRYPT_NOT_SUP, 3 ENCRYPT_REQ */
+	bool login_encrypted;  /* the login went inside TLS: not readable in the capture */
+	const char *user;      /* LOGIN7 UserName (SQL authentication), printable; never the password */
+	const char *server;    /* LOGIN7 ServerName as the client wrote it, printable */
+	bool integrated;       /* LOGIN7 with fIntSecurity (SSPI: Kerberos or NTLM) */
+	bool login_ack;        /* a LOGINACK token: the login succeeded */
+	bool has_error;        /* an ERROR token */
+	uint32_t error_number; /* e.g. 18456 login failed */
+	uint8_t error_state;   /* 18456: the reason (5, 8, 11, 12 ...) */
+	uint8_t error_class;
+	const char *message;  /* the ERROR token's text, printable, cut at KF_LIMIT_TDS_TEXT */
+	uint32_t token_bytes; /* the SSPI token's size, 0 none */
+	bool token_invalid;   /* SSPI bytes that are not a token krbflow knows */
 };
 
 /* What the kpasswd framing (RFC 3244) adds to the Kerberos message it
@@ -378,6 +401,7 @@ struct kf_message {
 	struct kf_smb_rec *smb;         /* SMB-REQUEST / SMB-RESPONSE */
 	struct kf_ldap_rec *ldap;       /* LDAP-REQUEST / LDAP-RESPONSE */
 	struct kf_dcerpc_rec *dcerpc;   /* DCERPC-REQUEST / DCERPC-RESPONSE */
+	struct kf_tds_rec *tds;         /* TDS-REQUEST / TDS-RESPONSE */
 	struct kf_dns_rec *dns;         /* DNS */
 	struct kf_kpasswd_rec *kpasswd; /* Kerberos messages carried by kpasswd (port 464) */
 	/* --keytab: the message's bytes (Kerberos messages only, for the
