@@ -86,6 +86,8 @@ static bool result(struct kf_cur *b, struct kf_ldap_msg *m, struct kf_events *ev
 		return malformed(m, ev, "LDAP result: no resultCode");
 	if (!read_octets(b, &m->matched_dn) || !read_octets(b, &m->diagnostic))
 		return malformed(m, ev, "LDAP result: no matchedDN or diagnosticMessage");
+	while (m->diagnostic.n && m->diagnostic.p[m->diagnostic.n - 1] == 0)
+		m->diagnostic.n--; /* AD ends its diagnostic with a NUL */
 	m->has_result = true;
 	m->has_ad_data = kf_ldap_ad_data(m->diagnostic, &m->ad_data_code);
 	while (kf_cur_left(b)) {
@@ -312,6 +314,7 @@ const char *kf_ldap_ad_data_name(uint32_t code)
 	switch (code) {
 	case 0x525: return "no such user";
 	case 0x52e: return "bad password";
+	case 0x52f: return "account restriction";
 	case 0x530: return "not permitted at this time (logon hours)";
 	case 0x531: return "not permitted from this workstation";
 	case 0x532: return "password expired";

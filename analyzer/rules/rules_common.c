@@ -275,6 +275,35 @@ void kf_rule_emit(struct kf_rule_ctx *ctx, const char *const *causes, struct kf_
 						      .remediation = w.fix });
 }
 
+/* ---- groups ------------------------------------------------------------- */
+
+void *kf_groups_slot(struct kf_rule_ctx *ctx, struct kf_groups *g, struct kf_key k, bool *fresh)
+{
+	unsigned char *v = g->v;
+	for (size_t j = 0; j < g->n; j++) {
+		const struct kf_key *o = (const struct kf_key *)(void *)(v + j * g->size);
+		if (o->a == k.a && o->b == k.b) {
+			*fresh = false;
+			return v + j * g->size;
+		}
+	}
+	if (g->n == g->cap) {
+		size_t nc = g->cap ? g->cap * 2 : 8;
+		unsigned char *nv = kf_realloc(g->v, nc * g->size);
+		if (!nv) {
+			kf_rule_nomem(ctx);
+			return NULL;
+		}
+		g->v = v = nv;
+		g->cap = nc;
+	}
+	unsigned char *slot = v + g->n++ * g->size;
+	memset(slot, 0, g->size);
+	memcpy(slot, &k, sizeof k);
+	*fresh = true;
+	return slot;
+}
+
 /* ---- HTTP ---------------------------------------------------------------- */
 
 /* The first message of type in frame on connection conn (0: any) that is

@@ -70,6 +70,17 @@ const char *kf_rule_carried_in(const struct kf_message *m);
  * and etype rules use this.) */
 bool kf_rule_error_recovered(const struct kf_result *r, const struct kf_message *err);
 
+/* ---- groups of alike failures ------------------------------------------------
+ * A growable array of a rule's groups, each a struct whose first member is
+ * its struct kf_key: one finding per group. */
+struct kf_groups {
+	void *v; /* kf_free() it */
+	size_t n, cap, size;
+};
+/* The group of key k, added zeroed (with k) when new (*fresh); NULL when out of
+ * memory (kf_rule_nomem said so). */
+void *kf_groups_slot(struct kf_rule_ctx *ctx, struct kf_groups *g, struct kf_key k, bool *fresh);
+
 /* ---- facts, verdict, words ---------------------------------------------------
  * A rule gathers its facts into a struct, decides from them alone (a pure
  * verdict function), then words the finding by the cause decided. */

@@ -501,8 +501,7 @@ static void rule_smb_session_failed(struct kf_rule_ctx *ctx)
 		kf_rule_nomem(ctx);
 		return;
 	}
-	struct sess_group *g = NULL;
-	size_t ng = 0, cap = 0;
+	struct kf_groups gs = { .size = sizeof(struct sess_group) };
 	for (size_t i = 0; i < r->n_messages; i++) {
 		struct sess_facts f;
 		if (!sess_facts_of(ctx, &ci, &r->messages[i], &f) || sess_recovered(ctx, &ci, &f))
@@ -513,30 +512,22 @@ static void rule_smb_session_failed(struct kf_rule_ctx *ctx)
 		kf_key_name(&k, f.x.user);
 		kf_key_int(&k, sess_verdict(&f));
 		kf_key_int(&k, f.x.resp->smb->status);
-		size_t j = 0;
-		while (j < ng && (g[j].key.a != k.a || g[j].key.b != k.b))
-			j++;
-		if (j == ng) {
-			if (ng == cap) {
-				size_t nc = cap ? cap * 2 : 8;
-				struct sess_group *ngp = kf_realloc(g, nc * sizeof *g);
-				if (!ngp) {
-					kf_rule_nomem(ctx);
-					break;
-				}
-				g = ngp;
-				cap = nc;
-			}
-			g[ng++] = (struct sess_group){ .key = k, .f = f, .e = f.x.e };
+		bool fresh;
+		struct sess_group *g = kf_groups_slot(ctx, &gs, k, &fresh);
+		if (!g)
+			break;
+		if (fresh) {
+			g->f = f;
+			g->e = f.x.e;
 		} else {
-			kf_evidence_add_msg(&g[j].e, f.x.req);
-			kf_evidence_add(&g[j].e, f.x.resp->frame);
+			kf_evidence_add_msg(&g->e, f.x.req);
+			kf_evidence_add(&g->e, f.x.resp->frame);
 		}
-		g[j].count++;
+		g->count++;
 	}
-	for (size_t j = 0; j < ng; j++)
-		sess_emit(ctx, &g[j]);
-	kf_free(g);
+	for (size_t j = 0; j < gs.n; j++)
+		sess_emit(ctx, (struct sess_group *)gs.v + j);
+	kf_free(gs.v);
 	kf_free(ci.v);
 }
 

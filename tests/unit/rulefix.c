@@ -1,5 +1,6 @@
 /* rulefix.c - fact lists for rule tests (see rulefix.h). */
 #include "rulefix.h"
+#include "sessions.h"
 
 #include <arpa/inet.h>
 #include <check.h>
@@ -186,6 +187,7 @@ void fx_finish(struct kf_result *r)
 {
 	ck_assert_int_eq(kf_result_index(r),
 			 KF_OK); /* the ids, as kf_msgstore_finish; as kf_rules_run does */
+	ck_assert_int_eq(kf_sessions_build(r), KF_OK);
 	ck_assert_int_eq(kf_stories_build(r), KF_OK);
 }
 
