@@ -19,6 +19,7 @@
 LDAP_DIR=        # $TMP/ldap: hosts file, client smb.conf, auth files
 LDAP_SCENARIOS=(ldap_gssapi_ok ldap_gss_spnego_ok ldap_simple_bad_password
                 ldap_simple_account_errors ldap_sasl_spn_unknown ldap_ntlmv1_refused
+                ldap_clock_skew
                 rpc_kerberos_ok rpc_ntlm_bad_password rpc_ntlm_ok)
 ALL_SCENARIOS+=("${LDAP_SCENARIOS[@]}")
 LAB_PACKAGES+=(ldapsearch:ldap-utils
@@ -76,12 +77,40 @@ EOF
     printf 'wrong-%s' "$SMB_ALICE_PW" >"$D/alice-wrong.pw"
     printf '%s' "$SMB_USER_PW" >"$D/user.pw"
     chmod 600 "$D"/*.auth "$D"/*.pw
+    # ldap_clock_skew's krb5.conf: the client applies the time offset its
+    # ccache holds
+    sed 's/kdc_timesync = 0/kdc_timesync = 1/' "$SMB_KCONF" >"$D/krb5-timesync.conf"
+    grep -q 'kdc_timesync = 1' "$D/krb5-timesync.conf" || die "no kdc_timesync in $SMB_KCONF"
+}
+
+# ldap_ccache_offset CCACHE SECONDS: set the KDC time offset an MIT file
+# ccache (version 4) holds in its header (tag 1, DELTATIME), replacing any:
+# with kdc_timesync = 1 MIT's library adds it to the clock it puts into
+# authenticators, as when the KDC's clock differs from the client's.
+ldap_ccache_offset() {
+    python3 - "$1" "$2" <<'PY' || die "could not set the time offset of $1"
+import struct, sys
+path, offset = sys.argv[1], int(sys.argv[2])
+data = open(path, 'rb').read()
+if data[:2] != b'\x05\x04':
+    sys.exit('not a version 4 file ccache')
+hlen = struct.unpack('>H', data[2:4])[0]
+header, rest = data[4:4 + hlen], data[4 + hlen:]
+tags, i = b'', 0
+while i + 4 <= len(header):
+    tag, tlen = struct.unpack('>HH', header[i:i + 4])
+    if tag != 1:
+        tags += header[i:i + 4 + tlen]
+    i += 4 + tlen
+tags += struct.pack('>HHii', 1, 8, offset, 0)
+open(path, 'wb').write(data[:2] + struct.pack('>H', len(tags)) + tags + rest)
+PY
 }
 
 # ldap_client CMD...: CMD in kf-client with the lab's ccache, the AD realm's
 # krb5.conf and the hosts file; no ldap.conf/.ldaprc (LDAPNOINIT)
 ldap_client() {
-    client "$SMB_KCONF" env LDAPNOINIT=1 \
+    client "${LDAP_KCONF:-$SMB_KCONF}" env LDAPNOINIT=1 \
         unshare --mount sh -c "$LDAP_IN_CLIENT_SH" sh "$LDAP_DIR/hosts" "$@"
 }
 
@@ -157,6 +186,19 @@ scenario_file_ldap_sasl_spn_unknown() { echo ldap-sasl-spn-unknown.pcap; }
 scenario_ldap_sasl_spn_unknown() {
     ldap_kinit
     ldap_run fail ldapsearch ldapsearch -N -Y GSSAPI -H "ldap://dir.${SMB_REALM,,}" "${LDAP_QUERY[@]}"
+}
+
+# SASL GSSAPI with the client's clock 10 minutes ahead of the DC's: the
+# service ticket is fetched first (kvno, no offset), then the ccache's time
+# offset is set to +600 s and ldapsearch puts that time into the AP-REQ's
+# authenticator. No TGS-REQ in between (the ticket is in the ccache).
+scenario_file_ldap_clock_skew() { echo ldap-clock-skew.pcap; }
+scenario_ldap_clock_skew() {
+    ldap_kinit
+    client "$SMB_KCONF" kvno "ldap/$LDAP_DC" >/dev/null
+    ldap_ccache_offset "$TMP/client/ccache" 600
+    LDAP_KCONF=$LDAP_DIR/krb5-timesync.conf \
+        ldap_run fail ldapsearch ldapsearch -N -Y GSSAPI -H "ldap://$LDAP_DC" "${LDAP_QUERY[@]}"
 }
 
 # SASL NTLM with the right password: Cyrus' ntlm plug-in answers the
