@@ -1,7 +1,7 @@
 # shellcheck shell=bash disable=SC2153  # TMP, SMB_*, fs_samba_dirs ... come from lab.sh, samba.sh, smb.sh
 # Scenario group "ldap": LDAP binds and DCE/RPC binds against the samba
 # group's AD domain controller (samba.sh: realm AD.LAB.TEST, host kf-dc,
-# 10.88.0.50). This group's setup turns on the DC's LDAP and RPC services
+# 10.88.0.50). This group's setup turns on the DC's LDAP, RPC and SMB services
 # and then provisions it with samba.sh's samba_setup (once per run:
 # with samba scenarios selected too, the same DC serves both groups; their
 # captures are KDC traffic only and look the same). Captures and what each
@@ -19,7 +19,7 @@
 LDAP_DIR=        # $TMP/ldap: hosts file, client smb.conf, auth files
 LDAP_SCENARIOS=(ldap_gssapi_ok ldap_gss_spnego_ok ldap_simple_bad_password
                 ldap_simple_account_errors ldap_sasl_spn_unknown ldap_ntlmv1_refused
-                ldap_clock_skew
+                ldap_clock_skew rpc_over_smb_pipe
                 rpc_kerberos_ok rpc_ntlm_bad_password rpc_ntlm_ok)
 ALL_SCENARIOS+=("${LDAP_SCENARIOS[@]}")
 LAB_PACKAGES+=(ldapsearch:ldap-utils
@@ -34,14 +34,17 @@ LAB_SETUP+=("ldap_setup ${LDAP_SCENARIOS[*]}")
 LDAP_IN_CLIENT_SH='mount --bind "$1" /etc/hosts || exit 1; shift; exec "$@"'
 
 ldap_setup() {
-    # The DC's LDAP server and its DCE/RPC server (the endpoint mapper on 135
-    # and the dynamic ports). Not smbd (s3fs): see ldap.md. Samba
-    # refuses simple binds without TLS by default (strong auth): allowed
-    # here, so that a wrong password is answered with its LDAP error.
+    # The DC's LDAP server, its DCE/RPC server (the endpoint mapper on 135
+    # and the dynamic ports), smbd (s3fs: named pipes) and the winbindd smbd
+    # needs, reached through /run/samba (SMB_PRIVATE_RUN: see samba.sh).
+    # Samba refuses simple binds without TLS by default (strong auth):
+    # allowed here, so that a wrong password is answered with its LDAP error.
     # shellcheck disable=SC2034  # read by samba_setup
-    SMB_SERVICES="kdc, ldap, rpc"
+    SMB_SERVICES="kdc, ldap, rpc, s3fs, winbindd"
     # shellcheck disable=SC2034
-    SMB_WAIT_TCP=(389 135)
+    SMB_WAIT_TCP=(389 135 445)
+    # shellcheck disable=SC2034
+    SMB_PRIVATE_RUN=1
     # shellcheck disable=SC2034
     SMB_EXTRA_CONF=("ldap server require strong auth = no")
     samba_setup
@@ -235,4 +238,14 @@ scenario_file_rpc_ntlm_ok() { echo rpc-ntlm-ok.pcap; }
 scenario_rpc_ntlm_ok() {
     ldap_kinit
     ldap_rpcclient ok -A "$LDAP_DIR/alice.auth" "ncacn_ip_tcp:${SMB4}[sign]" -c enumdomains
+}
+
+# rpcclient's default transport: the \\lsarpc named pipe over SMB to the DC's
+# IPC$, with Kerberos (the SESSION_SETUP's ticket is for cifs/dc.ad.lab.test,
+# which the DC's sPNMappings map to its HOST/ SPN), then the RPC bind inside
+# the pipe (SMB2 CREATE, WRITE/READ or IOCTL on the file).
+scenario_file_rpc_over_smb_pipe() { echo rpc-over-smb-pipe.pcap; }
+scenario_rpc_over_smb_pipe() {
+    ldap_kinit
+    ldap_rpcclient ok --use-kerberos=required -N "$LDAP_DC" -c lsaquery
 }

@@ -15,7 +15,7 @@
 #
 # Hosts (on the lab's bridge, like the MIT KDC):
 #   kf-dc    [kf-sdc0 10.88.0.50 fd88::50]  samba -i (KDC service only; with the
-#                                           ldap group's scenarios also LDAP and RPC)
+#                                           ldap group's scenarios also LDAP, RPC, SMB)
 #   kf-adfe  [kf-sfe0 10.88.0.51 fd88::51]  a front-end server: runs S4U with
 #                                           its service account's keytab
 # Users log in from the lab's client namespace (kf-client).
@@ -59,6 +59,10 @@ SMB_ADMIN_PW=; SMB_ALICE_PW=; SMB_USER_PW=
 SMB_SERVICES=kdc
 SMB_WAIT_TCP=()
 SMB_EXTRA_CONF=()
+# 1: the DC runs in a mount namespace where $SMB_DIR/run replaces /run/samba.
+# smbd (s3fs) reaches winbindd through libwbclient, whose socket path is built
+# in (/run/samba/winbindd): smb.conf cannot move it.
+SMB_PRIVATE_RUN=0
 SMB_SETUP_DONE=0
 
 # samba_tool ARGS...: samba-tool on the DC's local database (no network)
@@ -183,7 +187,14 @@ samba_setup() {
     # samba -i exits when its stdin reaches EOF: give it a FIFO opened
     # read-write, which never does.
     mkfifo "$SMB_DIR/stdin"
-    ip netns exec $SMB_NS samba -i -M single --maximum-runtime=900 -s "$SMB_CONF" \
+    local in_run=()
+    if [[ $SMB_PRIVATE_RUN == 1 ]]; then
+        [[ -d /run/samba ]] || die "no /run/samba to bind $SMB_DIR/run over"
+        # shellcheck disable=SC2016  # expanded by that sh
+        in_run=(unshare --mount sh -c 'mount --bind "$1" /run/samba || exit 1; shift; exec "$@"'
+                sh "$SMB_DIR/run")
+    fi
+    ip netns exec $SMB_NS "${in_run[@]}" samba -i -M single --maximum-runtime=900 -s "$SMB_CONF" \
         <>"$SMB_DIR/stdin" >"$SMB_DIR/samba.out" 2>&1 &
     PIDS+=($!)
     local up=0
