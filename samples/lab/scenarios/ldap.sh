@@ -19,12 +19,13 @@
 LDAP_DIR=        # $TMP/ldap: hosts file, client smb.conf, auth files
 LDAP_SCENARIOS=(ldap_gssapi_ok ldap_gss_spnego_ok ldap_simple_bad_password
                 ldap_simple_account_errors ldap_sasl_spn_unknown ldap_ntlmv1_refused
-                ldap_clock_skew rpc_over_smb_pipe
+                ldap_clock_skew rpc_over_smb_pipe ldap_spnego_ntlm_fallback rpc_tcp_lsa_denied
                 rpc_kerberos_ok rpc_ntlm_bad_password rpc_ntlm_ok)
 ALL_SCENARIOS+=("${LDAP_SCENARIOS[@]}")
 LAB_PACKAGES+=(ldapsearch:ldap-utils
                /usr/lib/x86_64-linux-gnu/sasl2/libgssapiv2.so:libsasl2-modules-gssapi-mit
                /usr/lib/x86_64-linux-gnu/sasl2/libntlm.so:libsasl2-modules
+               /usr/lib/x86_64-linux-gnu/gssntlmssp/gssntlmssp.so:gss-ntlmssp
                rpcclient:samba-common-bin)
 LAB_SETUP+=("ldap_setup ${LDAP_SCENARIOS[*]}")
 
@@ -79,7 +80,12 @@ EOF
     printf '%s' "$SMB_ALICE_PW" >"$D/alice.pw"
     printf 'wrong-%s' "$SMB_ALICE_PW" >"$D/alice-wrong.pw"
     printf '%s' "$SMB_USER_PW" >"$D/user.pw"
-    chmod 600 "$D"/*.auth "$D"/*.pw
+    # gss-ntlmssp's user file (DOMAIN:user:password) and a mechanism list
+    # that names it, for MIT's SPNEGO (ldap_spnego_ntlm_fallback)
+    printf '%s:alice:%s\n' "$SMB_DOMAIN" "$SMB_ALICE_PW" >"$D/ntlm-user"
+    printf 'gssntlmssp_v1 1.3.6.1.4.1.311.2.2.10 %s\n' \
+        /usr/lib/x86_64-linux-gnu/gssntlmssp/gssntlmssp.so >"$D/gss-mech-ntlm.conf"
+    chmod 600 "$D"/*.auth "$D"/*.pw "$D/ntlm-user"
     # ldap_clock_skew's krb5.conf: the client applies the time offset its
     # ccache holds
     sed 's/kdc_timesync = 0/kdc_timesync = 1/' "$SMB_KCONF" >"$D/krb5-timesync.conf"
@@ -218,7 +224,7 @@ scenario_ldap_ntlmv1_refused() {
 # SAMR), then the bind with the AP-REQ on the dynamic port, signed;
 # enumdomains. (Not lsaquery: Samba 4.17 answers lsa_OpenPolicy over
 # ncacn_ip_tcp with a fault nca_s_fault_access_denied after a good bind;
-# SAMR over TCP works.)
+# SAMR over TCP works; rpc_tcp_lsa_denied captures the refusal.)
 scenario_file_rpc_kerberos_ok() { echo rpc-kerberos-ok.pcap; }
 scenario_rpc_kerberos_ok() {
     ldap_kinit
@@ -248,4 +254,25 @@ scenario_file_rpc_over_smb_pipe() { echo rpc-over-smb-pipe.pcap; }
 scenario_rpc_over_smb_pipe() {
     ldap_kinit
     ldap_rpcclient ok --use-kerberos=required -N "$LDAP_DC" -c lsaquery
+}
+
+# SASL GSS-SPNEGO to the name without an SPN, with NTLM available to MIT's
+# SPNEGO (gss-ntlmssp and alice's password in its user file): the TGS-REQ for
+# ldap/dir.ad.lab.test fails with KDC_ERR_S_PRINCIPAL_UNKNOWN, and SPNEGO
+# falls back to NTLMSSP inside the same bind.
+scenario_file_ldap_spnego_ntlm_fallback() { echo ldap-spnego-ntlm-fallback.pcap; }
+scenario_ldap_spnego_ntlm_fallback() {
+    ldap_kinit
+    ldap_run any ldapsearch env GSS_MECH_CONFIG="$LDAP_DIR/gss-mech-ntlm.conf" \
+        NTLM_USER_FILE="$LDAP_DIR/ntlm-user" NETBIOS_COMPUTER_NAME=CLIENT \
+        ldapsearch -N -Y GSS-SPNEGO -H "ldap://dir.${SMB_REALM,,}" "${LDAP_QUERY[@]}"
+}
+
+# Kerberos over TCP works, then the DC refuses the call: Samba 4.17 answers
+# lsa_OpenPolicy over ncacn_ip_tcp with a fault nca_s_fault_access_denied
+# (authorization, after a good authenticated bind).
+scenario_file_rpc_tcp_lsa_denied() { echo rpc-tcp-lsa-denied.pcap; }
+scenario_rpc_tcp_lsa_denied() {
+    ldap_kinit
+    ldap_rpcclient fail --use-kerberos=required -N "ncacn_ip_tcp:${LDAP_DC}[sign]" -c lsaquery
 }
