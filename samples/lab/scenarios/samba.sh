@@ -14,7 +14,8 @@
 # (e.g. "constrained delegation ... not allowed") to $TMP/samba/samba.out.
 #
 # Hosts (on the lab's bridge, like the MIT KDC):
-#   kf-dc    [kf-sdc0 10.88.0.50 fd88::50]  samba -i (KDC service only)
+#   kf-dc    [kf-sdc0 10.88.0.50 fd88::50]  samba -i (KDC service only; with the
+#                                           ldap group's scenarios also LDAP, RPC, SMB)
 #   kf-adfe  [kf-sfe0 10.88.0.51 fd88::51]  a front-end server: runs S4U with
 #                                           its service account's keytab
 # Users log in from the lab's client namespace (kf-client).
@@ -52,6 +53,17 @@ SMB_DIR=      # $TMP/samba: the provision (etc/, private/, state/), keytabs, log
 SMB_CONF=     # its smb.conf
 SMB_KCONF=    # krb5.conf of the lab's Kerberos clients for AD.LAB.TEST
 SMB_ADMIN_PW=; SMB_ALICE_PW=; SMB_USER_PW=
+# The DC's services. Only the KDC by default; the ldap group (ldap.sh) widens
+# this before it calls samba_setup, which then also waits for these TCP ports
+# and adds these [global] lines.
+SMB_SERVICES=kdc
+SMB_WAIT_TCP=()
+SMB_EXTRA_CONF=()
+# 1: the DC runs in a mount namespace where $SMB_DIR/run replaces /run/samba.
+# smbd (s3fs) reaches winbindd through libwbclient, whose socket path is built
+# in (/run/samba/winbindd): smb.conf cannot move it.
+SMB_PRIVATE_RUN=0
+SMB_SETUP_DONE=0
 
 # samba_tool ARGS...: samba-tool on the DC's local database (no network)
 samba_tool() {
@@ -73,6 +85,9 @@ samba_fe() {
 }
 
 samba_setup() {
+    # once per run, whichever group's setup calls it first
+    [[ $SMB_SETUP_DONE == 1 ]] && return 0
+    SMB_SETUP_DONE=1
     SMB_DIR=$TMP/samba
     SMB_CONF=$SMB_DIR/etc/smb.conf
     SMB_KCONF=$SMB_DIR/krb5.conf
@@ -115,7 +130,7 @@ samba_setup() {
         --adminpass="$SMB_ADMIN_PW" --host-name=dc --host-ip=$SMB4 --host-ip6=$SMB6 \
         --targetdir="$SMB_DIR" \
         --option="interfaces = $SMB4 $SMB6" --option="bind interfaces only = yes" \
-        --option="server services = kdc" \
+        --option="server services = $SMB_SERVICES" \
         --option="log file = $SMB_DIR/log/log.%m" --option="log level = ${KF_LAB_SAMBA_LOG_LEVEL:-1}" \
         --option="pid directory = $SMB_DIR/run" \
         --option="ncalrpc dir = $SMB_DIR/run/ncalrpc" \
@@ -125,6 +140,10 @@ samba_setup() {
         >"$SMB_DIR/provision.log" 2>&1 || die "samba provision failed (see $SMB_DIR/provision.log)"
     # (provision does not carry every --option into smb.conf)
     sed -i '/^\[global\]/a\\tkdc enable fast = no' "$SMB_CONF"
+    local line
+    for line in "${SMB_EXTRA_CONF[@]}"; do
+        sed -i "/^\\[global\\]/a\\\\t$line" "$SMB_CONF"
+    done
     log "  provisioned $SMB_REALM in $((SECONDS - t0)) s"
 
     # Accounts. Service accounts are user accounts with SPNs, as in most AD
@@ -168,13 +187,20 @@ samba_setup() {
     # samba -i exits when its stdin reaches EOF: give it a FIFO opened
     # read-write, which never does.
     mkfifo "$SMB_DIR/stdin"
-    ip netns exec $SMB_NS samba -i -M single --maximum-runtime=900 -s "$SMB_CONF" \
+    local in_run=()
+    if [[ $SMB_PRIVATE_RUN == 1 ]]; then
+        [[ -d /run/samba ]] || die "no /run/samba to bind $SMB_DIR/run over"
+        # shellcheck disable=SC2016  # expanded by that sh
+        in_run=(unshare --mount sh -c 'mount --bind "$1" /run/samba || exit 1; shift; exec "$@"'
+                sh "$SMB_DIR/run")
+    fi
+    ip netns exec $SMB_NS "${in_run[@]}" samba -i -M single --maximum-runtime=900 -s "$SMB_CONF" \
         <>"$SMB_DIR/stdin" >"$SMB_DIR/samba.out" 2>&1 &
     PIDS+=($!)
     local up=0
     for _ in $(seq 100); do
         if in_ns $SMB_NS ss -lnu 2>/dev/null | grep -q "$SMB4:88" \
-           && in_ns $SMB_NS ss -lnt 2>/dev/null | grep -q "$SMB4:88"; then
+           && samba_listening 88 "${SMB_WAIT_TCP[@]}"; then
             up=1; break
         fi
         kill -0 "${PIDS[-1]}" 2>/dev/null || break
@@ -210,6 +236,15 @@ EOF
     # Lock lockme out: three wrong passwords (threshold 3), before any capture.
     for _ in 1 2 3; do
         kinit_pw "$SMB_KCONF" "wrong-$SMB_USER_PW" lockme >/dev/null 2>&1 || true
+    done
+}
+
+# samba_listening PORT...: the DC listens on each TCP PORT of its IPv4 address
+samba_listening() {
+    local tcp port
+    tcp=$(in_ns $SMB_NS ss -lnt 2>/dev/null) || return 1
+    for port in "$@"; do
+        grep -qF " $SMB4:$port " <<<"$tcp" || return 1
     done
 }
 
