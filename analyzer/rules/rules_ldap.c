@@ -8,6 +8,7 @@
  * Kerberos rules (clock-skew, ap-err-modified, ...). */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/arena.h"
 #include "base/limits.h"
@@ -28,6 +29,7 @@
 
 enum bind_cause {
 	LB_BAD_PASSWORD,
+	LB_NTLMV1_REFUSED,
 	LB_NO_SUCH_USER,
 	LB_INVALID_CREDENTIALS,
 	LB_ACCOUNT_DISABLED,
@@ -44,6 +46,7 @@ enum bind_cause {
 };
 
 static const char *const bind_causes[] = { "bad-password",
+					   "ntlmv1-refused",
 					   "no-such-user",
 					   "invalid-credentials",
 					   "account-disabled",
@@ -58,8 +61,8 @@ static const char *const bind_causes[] = { "bad-password",
 					   "other",
 					   NULL };
 
-#define LB_EVENT_4625                                                                                        \
-	" On a domain controller with failure auditing on, event 4625 (and 4776 for NTLM, 4771 for Kerberos) "   \
+#define LB_EVENT_4625                                                                                          \
+	" On a domain controller with failure auditing on, event 4625 (and 4776 for NTLM, 4771 for Kerberos) " \
 	"records the failure with its status."
 
 /* What a cause says: its severity, the summary's end, the explanation
@@ -76,6 +79,18 @@ static const struct {
 		"Find the stored password the client uses (its configuration: the bind DN and password of the "
 		"application, sssd's ldap_default_authtok, a scheduled task) and update it; check the bind DN "
 		"names the intended account." LB_EVENT_4625,
+	},
+	[LB_NTLMV1_REFUSED] = {
+		KF_SEV_ERROR, "NTLMv1 refused (or a bad password)",
+		"AD's data code 52e answers this NTLMv1 logon (a 24-byte NT response, no NTLMv2 blob). Domain "
+		"controllers that refuse NTLMv1 (\"Network security: LAN Manager authentication level\" at "
+		"\"Send NTLMv2 response only. Refuse LM & NTLM\", Windows Server 2025, Samba's default `ntlm auth = "
+		"ntlmv2-only`) answer it with the same code as a wrong password, so the capture cannot tell them "
+		"apart; with NTLMv1 refused, the right password fails too.",
+		"Make the client use NTLMv2 or Kerberos: on Windows raise LmCompatibilityLevel to 3 or more; for "
+		"Cyrus SASL's NTLM plug-in (which only speaks NTLMv1) bind with GSS-SPNEGO or GSSAPI instead. If "
+		"the domain controller still allows NTLMv1 (its NTLM audit events 4776 and the "
+		"Microsoft-Windows-NTLM/Operational log say which version was used), check the password.",
 	},
 	[LB_NO_SUCH_USER] = {
 		KF_SEV_ERROR, "no such user",
@@ -177,13 +192,14 @@ struct bind_facts {
 	const struct kf_session *s;
 	const struct kf_message *resp, *req;
 	bool anonymous;
+	bool ntlmv1; /* its NTLM AUTHENTICATE carried an NTLMv1 response */
 };
 
 static enum bind_cause bind_verdict(const struct bind_facts *f)
 {
 	uint32_t rc = f->resp->ldap->result_code, ad = f->resp->ldap->ad_data_code;
 	switch (ad) {
-	case 0x52e: return LB_BAD_PASSWORD;
+	case 0x52e: return f->ntlmv1 ? LB_NTLMV1_REFUSED : LB_BAD_PASSWORD;
 	case 0x525: return LB_NO_SUCH_USER;
 	case 0x533: return LB_ACCOUNT_DISABLED;
 	case 0x701: return LB_ACCOUNT_EXPIRED;
@@ -219,6 +235,17 @@ static const struct kf_message *bind_response_at(const struct kf_result *r, uint
 	return NULL;
 }
 
+/* The NTLM AUTHENTICATE among the session's frames, NULL. */
+static const struct kf_message *session_ntlm_auth(const struct kf_result *r, const struct kf_session *s)
+{
+	for (size_t i = 0; i < s->n_frames; i++)
+		for (const struct kf_message *m = kf_msg_at(r, s->frames[i], -1);
+		     m && m < r->messages + r->n_messages && m->frame == s->frames[i]; m++)
+			if (m->type == KF_MSG_NTLM_AUTHENTICATE && m->connection == s->connection && m->ntlm)
+				return m;
+	return NULL;
+}
+
 /* A failed bind this rule judges: a session whose last answer is a failure,
  * without a Kerberos error in its exchange. */
 static bool bind_facts_of(const struct kf_result *r, const struct kf_session *s, struct bind_facts *f)
@@ -234,8 +261,10 @@ static bool bind_facts_of(const struct kf_result *r, const struct kf_session *s,
 		return false;
 	f->req = kf_msg_request(r, f->resp);
 	const struct kf_ldap_rec *q = f->req ? f->req->ldap : NULL;
-	f->anonymous = s->as && !strcmp(s->as, "anonymous") && q && q->mechanism &&
-		       !strcmp(q->mechanism, "simple");
+	f->anonymous =
+		s->as && !strcmp(s->as, "anonymous") && q && q->mechanism && !strcmp(q->mechanism, "simple");
+	const struct kf_message *auth = s->mech && !strcmp(s->mech, "ntlm") ? session_ntlm_auth(r, s) : NULL;
+	f->ntlmv1 = auth && !auth->ntlm->ntlmv2 && !auth->ntlm->anonymous && !auth->ntlm->damaged;
 	return true;
 }
 
@@ -269,27 +298,33 @@ static const char *bind_how(struct kf_rule_ctx *ctx, const struct bind_facts *f)
 	const struct kf_ldap_rec *q = f->req ? f->req->ldap : NULL;
 	const char *mech = q && q->mechanism ? q->mechanism : NULL;
 	if (f->anonymous && q->bind_dn) /* RFC 4513 §5.1.2: a name without a password */
-		return kf_rule_fmt(ctx, "with an unauthenticated simple bind (the name %s, no password)", q->bind_dn);
+		return kf_rule_fmt(ctx, "with an unauthenticated simple bind (the name %s, no password)",
+				   q->bind_dn);
 	if (f->anonymous)
 		return "with an anonymous simple bind";
 	if (mech && !strcmp(mech, "simple"))
 		return kf_rule_fmt(ctx, "with a simple bind as %s", s->as ? s->as : "?");
-	const char *inner = s->mech && !strcmp(s->mech, "kerberos") ? " (Kerberos)"
-			    : s->mech && !strcmp(s->mech, "ntlm")   ? " (NTLM)"
-								    : "";
+	bool says_ntlm = mech && (!strcasecmp(mech, "NTLM") || !strcasecmp(mech, "sicily"));
+	const char *inner = s->mech && !strcmp(s->mech, "kerberos")             ? " (Kerberos)"
+			    : s->mech && !strcmp(s->mech, "ntlm") && !says_ntlm ? " (NTLM)"
+										: "";
 	const char *as = s->as ? kf_rule_fmt(ctx, " as %s", s->as) : "";
-	return kf_rule_fmt(ctx, "with a %s bind%s%s", mech ? mech : "SASL", inner, as);
+	mech = mech ? mech : "SASL";
+	bool an = mech[0] == 'N' || mech[0] == 'E'; /* "an NTLM", "an EXTERNAL" */
+	return kf_rule_fmt(ctx, "with %s %s bind%s%s", an ? "an" : "a", mech, inner, as);
 }
 
 /* "invalidCredentials (49), AD data 52e (bad password)". */
 static const char *result_words(struct kf_rule_ctx *ctx, const struct kf_ldap_rec *l)
 {
 	const char *n = kf_ldap_result_name(l->result_code);
-	const char *rc = n ? kf_rule_fmt(ctx, "%s (%u)", n, l->result_code) : kf_rule_fmt(ctx, "result %u", l->result_code);
+	const char *rc = n ? kf_rule_fmt(ctx, "%s (%u)", n, l->result_code)
+			   : kf_rule_fmt(ctx, "result %u", l->result_code);
 	if (!l->ad_data_code)
 		return rc;
 	const char *d = kf_ldap_ad_data_name(l->ad_data_code);
-	return kf_rule_fmt(ctx, "%s, AD data %x%s%s%s", rc, l->ad_data_code, d ? " (" : "", d ? d : "", d ? ")" : "");
+	return kf_rule_fmt(ctx, "%s, AD data %x%s%s%s", rc, l->ad_data_code, d ? " (" : "", d ? d : "",
+			   d ? ")" : "");
 }
 
 /* One finding per client, server, user and cause. */
@@ -316,14 +351,15 @@ static void bind_emit(struct kf_rule_ctx *ctx, const struct bind_group *g)
 	const char *res = result_words(ctx, l);
 	const char *times = g->count > 1 ? kf_rule_fmt(ctx, " (%zu times)", g->count) : "";
 	/* AD's data code, when named, already says what the cause's phrase would */
-	bool named = l->ad_data_code && kf_ldap_ad_data_name(l->ad_data_code);
-	const char *summary = kf_rule_fmt(ctx, "LDAP server %s refused %s from %s: %s%s%s%s", srv, who, cl, res,
-					  named ? "" : ", ", named ? "" : bind_words[c].phrase, times);
+	bool named = l->ad_data_code && kf_ldap_ad_data_name(l->ad_data_code) && c != LB_NTLMV1_REFUSED;
+	const char *summary = kf_rule_fmt(ctx, "LDAP server %s refused %s from %s: %s%s%s%s", srv, who, cl,
+					  res, named ? "" : ", ", named ? "" : bind_words[c].phrase, times);
 	const char *diag = l->diagnostic && *l->diagnostic ? kf_rule_fmt(ctx, " \"%s\"", l->diagnostic) : "";
-	const char *expl = kf_rule_fmt(ctx, "The client %s bound to %s %s (bindRequest, frame %llu) and the server answered %s%s (frame %llu). %s",
-				       cl, srv, bind_how(ctx, f),
-				       (unsigned long long)(f->req ? f->req->frame : f->s->first_frame), res, diag,
-				       (unsigned long long)f->resp->frame, bind_words[c].explanation);
+	const char *expl = kf_rule_fmt(
+		ctx,
+		"The client %s bound to %s %s (bindRequest, frame %llu) and the server answered %s%s (frame %llu). %s",
+		cl, srv, bind_how(ctx, f), (unsigned long long)(f->req ? f->req->frame : f->s->first_frame),
+		res, diag, (unsigned long long)f->resp->frame, bind_words[c].explanation);
 	struct kf_subject_b b = { .n = { 0 } };
 	kf_subject_addr(ctx, &b, KF_SUBJECT_CLIENT, &f->s->client, false);
 	kf_subject_addr(ctx, &b, KF_SUBJECT_SERVER, &f->s->server, true);

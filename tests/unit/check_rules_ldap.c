@@ -62,7 +62,8 @@ static const char *simple_cause(uint32_t rc, uint32_t ad, const char *dn, int *s
 {
 	struct kf_result *r = fx_new();
 	bind_req(r, 10, 1, "simple", dn);
-	bind_resp(r, 11, 1, 10, rc, ad, "80090308: LdapErr: DSID-0C09041C, comment: AcceptSecurityContext error");
+	bind_resp(r, 11, 1, 10, rc, ad,
+		  "80090308: LdapErr: DSID-0C09041C, comment: AcceptSecurityContext error");
 	fx_finish(r);
 	fx_run(r, "ldap-bind-failed");
 	const struct kf_finding *f = fx_find(r, "ldap-bind-failed");
@@ -104,7 +105,8 @@ START_TEST(t_ldap_bind_causes)
 	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
 		int sev = -1;
 		const char *c = simple_cause(v[i].rc, v[i].ad, v[i].dn, &sev);
-		ck_assert_msg(c && !strcmp(c, v[i].cause), "row %zu: %s, want %s", i, c ? c : "(none)", v[i].cause);
+		ck_assert_msg(c && !strcmp(c, v[i].cause), "row %zu: %s, want %s", i, c ? c : "(none)",
+			      v[i].cause);
 		ck_assert_int_eq(sev, v[i].sev);
 	}
 }
@@ -126,7 +128,8 @@ START_TEST(t_ldap_bind_words)
 			      contains(f->summary, "AD data 52e (bad password)"),
 		      "%s", f->summary);
 	ck_assert_msg(contains(f->explanation, "simple bind as svc-app@ad.lab.test") &&
-			      contains(f->explanation, "frame 10") && contains(f->explanation, "data 52e, v4563"),
+			      contains(f->explanation, "frame 10") &&
+			      contains(f->explanation, "data 52e, v4563"),
 		      "%s", f->explanation);
 	ck_assert(fx_subject_is(f, KF_SUBJECT_USER, "svc-app@ad.lab.test"));
 	ck_assert(fx_subject_has(f, KF_SUBJECT_SERVER, "10.0.0.2:389"));
@@ -142,16 +145,41 @@ START_TEST(t_ldap_bind_sasl_ntlm_user)
 	a->ntlm = kf_arena_zalloc(&r->arena, sizeof *a->ntlm);
 	a->ntlm->user = "alice";
 	a->ntlm->domain = "ADLAB";
+	a->ntlm->ntlmv2 = true;
 	bind_req(r, 10, 1, "GSS-SPNEGO", NULL);
-	bind_resp(r, 11, 1, 10, 49, 0x775, "8009030C: LdapErr: DSID-0C0906B5, comment: AcceptSecurityContext error, data 775, v4563");
+	bind_resp(r, 11, 1, 10, 49, 0x775,
+		  "8009030C: LdapErr: DSID-0C0906B5, comment: AcceptSecurityContext error, data 775, v4563");
 	fx_finish(r);
 	fx_run(r, "ldap-bind-failed");
 	const struct kf_finding *f = fx_find(r, "ldap-bind-failed");
 	ck_assert_ptr_nonnull(f);
 	ck_assert_str_eq(f->cause, "account-locked-out");
 	ck_assert(fx_subject_is(f, KF_SUBJECT_USER, "ADLAB\\alice"));
-	ck_assert_msg(contains(f->explanation, "GSS-SPNEGO bind (NTLM) as ADLAB\\alice"), "%s", f->explanation);
+	ck_assert_msg(contains(f->explanation, "GSS-SPNEGO bind (NTLM) as ADLAB\\alice"), "%s",
+		      f->explanation);
 	fx_free(r);
+}
+END_TEST
+
+/* 52e to an NTLMv1 AUTHENTICATE: NTLMv1 refused is named first; NTLMv2: a bad password. */
+START_TEST(t_ldap_bind_ntlmv1)
+{
+	for (int v2 = 0; v2 < 2; v2++) {
+		struct kf_result *r = fx_new();
+		struct kf_message *a = ldap_msg(r, 10, KF_MSG_NTLM_AUTHENTICATE, 1, C, DC);
+		a->ntlm = kf_arena_zalloc(&r->arena, sizeof *a->ntlm);
+		a->ntlm->user = "alice";
+		a->ntlm->domain = "ADLAB";
+		a->ntlm->ntlmv2 = v2;
+		bind_req(r, 10, 1, "NTLM", NULL);
+		bind_resp(r, 11, 1, 10, 49, 0x52e, NULL);
+		fx_finish(r);
+		fx_run(r, "ldap-bind-failed");
+		const struct kf_finding *f = fx_find(r, "ldap-bind-failed");
+		ck_assert_ptr_nonnull(f);
+		ck_assert_str_eq(f->cause, v2 ? "bad-password" : "ntlmv1-refused");
+		fx_free(r);
+	}
 }
 END_TEST
 
@@ -234,6 +262,7 @@ int main(void)
 	tcase_add_test(tc, t_ldap_bind_causes);
 	tcase_add_test(tc, t_ldap_bind_words);
 	tcase_add_test(tc, t_ldap_bind_sasl_ntlm_user);
+	tcase_add_test(tc, t_ldap_bind_ntlmv1);
 	tcase_add_test(tc, t_ldap_bind_grouped);
 	tcase_add_test(tc, t_ldap_bind_near_misses);
 	suite_add_tcase(s, tc);
