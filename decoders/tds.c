@@ -103,7 +103,8 @@ bool kf_tds_prelogin(struct kf_span payload, struct kf_tds_prelogin *out, struct
 		const uint8_t *v = payload.p + off; /* option_table() checked it lies inside */
 		if (e[0] == 0x00 && len >= 6u) {
 			out->has_version = true;
-			out->version = ((uint32_t)v[0] << 24) | ((uint32_t)v[1] << 16) | ((uint32_t)v[2] << 8) | v[3];
+			out->version = ((uint32_t)v[0] << 24) | ((uint32_t)v[1] << 16) |
+				       ((uint32_t)v[2] << 8) | v[3];
 			out->subbuild = (uint16_t)((v[4] << 8) | v[5]);
 		} else if (e[0] == 0x01 && len >= 1u) {
 			out->has_encryption = true;
@@ -221,10 +222,10 @@ static bool token_size(uint8_t t, size_t *len_bytes, size_t *fixed)
 	default: break;
 	}
 	switch (t & 0x30u) {
-	case 0x10: return true;                         /* zero length */
+	case 0x10: return true;                                 /* zero length */
 	case 0x30: *fixed = 1u << ((t >> 2) & 3u); return true; /* 1, 2, 4 or 8 bytes */
-	case 0x20: *len_bytes = 2; return true;         /* a USHORT length */
-	default: return false;                          /* variable count: COLMETADATA, ALTMETADATA */
+	case 0x20: *len_bytes = 2; return true;                 /* a USHORT length */
+	default: return false;                                  /* variable count: COLMETADATA, ALTMETADATA */
 	}
 }
 

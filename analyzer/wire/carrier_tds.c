@@ -177,7 +177,8 @@ static void on_message(struct kf_run *r, struct kf_conn *c, int dir, struct kf_s
 		on_login7(r, data, rec, &tok);
 	else if (type == KF_TDS_SSPI)
 		tok = data;
-	else if (s->prelogin_sent && !s->prelogin_answered && !kf_tds_is_tls(data) && data.n && data.p[0] == 0)
+	else if (s->prelogin_sent && !s->prelogin_answered && !kf_tds_is_tls(data) && data.n &&
+		 data.p[0] == 0)
 		on_prelogin(r, s, dir, data, rec); /* the PRELOGIN answer: an option table, VERSION first */
 	else
 		login_over = on_tokens(r, data, rec, &tok);
@@ -284,6 +285,15 @@ static void packet_done(struct kf_run *r, struct kf_conn *c, int dir, struct tds
 	d->g.len = 0;
 }
 
+/* A packet's data or a TLS record has been counted off. */
+static void skip_done(struct kf_run *r, struct kf_conn *c, int dir, struct tds_dir *d)
+{
+	if (d->st == TD_SKIP)
+		packet_done(r, c, dir, d);
+	else
+		d->st = TD_HEAD;
+}
+
 static void feed(struct kf_run *r, struct kf_conn *c, int dir, struct kf_span data)
 {
 	struct tds_dir *d = &((struct tds_state *)c->cs)->d[dir];
@@ -296,7 +306,8 @@ static void feed(struct kf_run *r, struct kf_conn *c, int dir, struct kf_span da
 				d->first_frame = r->frame;
 			if (!d->hdr_have && data.p[0] >= 20 && data.p[0] <= 23)
 				d->st = TD_TLS_HEAD; /* TLS content types are no TDS packet type */
-			size_t want = (d->st == TD_TLS_HEAD ? TLS_RECORD_HEADER : KF_TDS_HEADER) - d->hdr_have;
+			size_t want =
+				(d->st == TD_TLS_HEAD ? TLS_RECORD_HEADER : KF_TDS_HEADER) - d->hdr_have;
 			size_t take = data.n < want ? data.n : want;
 			memcpy(d->hdr + d->hdr_have, data.p, take);
 			d->hdr_have = (uint8_t)(d->hdr_have + take);
@@ -332,12 +343,8 @@ static void feed(struct kf_run *r, struct kf_conn *c, int dir, struct kf_span da
 			size_t take = data.n < d->left ? data.n : d->left;
 			d->left -= (uint32_t)take;
 			data = kf_span_make(data.p + take, data.n - take);
-			if (d->left)
-				break;
-			if (d->st == TD_SKIP)
-				packet_done(r, c, dir, d);
-			else
-				d->st = TD_HEAD;
+			if (!d->left)
+				skip_done(r, c, dir, d);
 			break;
 		}
 		}
@@ -351,11 +358,13 @@ static void tds_stream(struct kf_run *r, struct kf_conn *c, int dir, struct kf_s
 		feed(r, c, dir, data);
 		return;
 	}
-	if ((d->st == TD_SKIP || d->st == TD_TLS_SKIP) && d->left > gap_len) { /* lost bytes nobody wanted */
-		d->left -= gap_len;
+	if ((d->st != TD_SKIP && d->st != TD_TLS_SKIP) || d->left < gap_len) {
+		lost(r, c, d);
 		return;
 	}
-	lost(r, c, d);
+	d->left -= gap_len; /* lost bytes nobody wanted */
+	if (!d->left)
+		skip_done(r, c, dir, d);
 }
 
 static bool tds_skippable(struct kf_conn *c, int dir, size_t n)

@@ -67,12 +67,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(h.length >= KF_TDS_HEADER);
 		check_name(kf_tds_type_name(h.type));
 		FUZZ_CHECK(kf_tds_type_name(h.type) != NULL);
-		size_t n = size - KF_TDS_HEADER < (size_t)h.length - KF_TDS_HEADER ? size - KF_TDS_HEADER
-										 : (size_t)h.length - KF_TDS_HEADER;
+		size_t n = size - KF_TDS_HEADER < (size_t)h.length - KF_TDS_HEADER
+				   ? size - KF_TDS_HEADER
+				   : (size_t)h.length - KF_TDS_HEADER;
 		payload(data + KF_TDS_HEADER, n);
 	}
 	if (kf_tds_probe_prelogin(kf_span_make(data, size)))
-		FUZZ_CHECK(size > KF_TDS_HEADER && h.type == KF_TDS_PRELOGIN && h.status == KF_TDS_STATUS_EOM);
+		FUZZ_CHECK(size > KF_TDS_HEADER && h.type == KF_TDS_PRELOGIN &&
+			   h.status == KF_TDS_STATUS_EOM);
 	check_name(kf_tds_encryption_name(size ? data[0] : 0));
 	return 0;
 }
