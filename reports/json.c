@@ -408,6 +408,8 @@ static void tds_fields(struct kf_json_writer *w, jv *o, const struct kf_tds_rec 
 	}
 	if (t->login_encrypted)
 		kf_json_set(w, o, "login_encrypted", kf_json_bool(w, true));
+	if (t->tls_wrapped)
+		kf_json_set(w, o, "tls_wrapped", kf_json_bool(w, true));
 	set_str(w, o, "user", t->user);
 	set_str(w, o, "server", t->server);
 	if (t->integrated)

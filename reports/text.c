@@ -178,6 +178,8 @@ static void tds_facts(struct line *l, const struct kf_message *m)
 	}
 	if (t->login_encrypted)
 		add(l, "  TLS handshake: the login is encrypted");
+	else if (t->tls_wrapped)
+		add(l, "  TLS handshake");
 	if (t->packet_type == KF_TDS_LOGIN7)
 		add(l, "  %s", t->integrated ? "integrated (SSPI)" : "SQL authentication");
 	if (t->user) {

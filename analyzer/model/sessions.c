@@ -191,6 +191,10 @@ static void on_token(struct build *b, const struct kf_message *m)
 				w->s.as = who;
 		}
 		break;
+	case KF_KRB_AP_REP: /* the AP-REQ unseen (a TDS login inside TLS): the answer says Kerberos */
+		if (!strcmp(w->s.mech, "unknown"))
+			w->s.mech = "kerberos";
+		break;
 	case KF_KRB_ERROR: w->s.krb_error = m->krb.error_code; break;
 	case KF_MSG_NTLM_NEGOTIATE:
 	case KF_MSG_NTLM_CHALLENGE: w->s.mech = "ntlm"; break;

@@ -100,6 +100,7 @@ static void on_prelogin(struct kf_run *r, struct tds_state *s, int dir, struct k
 		return;
 	if (p.tls) {
 		s->tls = true;
+		rec->tls_wrapped = true;
 		if (!s->tls_said)
 			rec->login_encrypted = true;
 		s->tls_said = true;

@@ -654,8 +654,10 @@ START_TEST(test_carrier_login_only_tls)
 	const struct kf_tds_rec *x = tds_at(&r, f_hello, KF_MSG_TDS_REQUEST);
 	ck_assert(x->login_encrypted);
 	ck_assert_uint_eq(x->packet_type, KF_TDS_PRELOGIN);
+	ck_assert(x->tls_wrapped);
 	x = tds_at(&r, f_server_hello, KF_MSG_TDS_RESPONSE);
 	ck_assert(!x->login_encrypted); /* said once */
+	ck_assert(x->tls_wrapped);
 	x = tds_at(&r, f_err, KF_MSG_TDS_RESPONSE);
 	ck_assert(x->has_error);
 	ck_assert_uint_eq(x->error_state, 5);
