@@ -24,8 +24,9 @@ bool kf_tds_header(struct kf_span first, struct kf_tds_header *out)
 	if (first.n < KF_TDS_HEADER)
 		return false;
 	const uint8_t *p = first.p;
-	/* §2.2.3.1.2: EOM, ignore, reset connection, reset keeping the transaction */
-	if (!known_type(p[0]) || (p[1] & ~0x1bu))
+	/* §2.2.3.1.2: EOM, ignore, reset connection, reset keeping the transaction;
+	 * 0x04 (event notification, as Sybase and tshark know it) is tolerated */
+	if (!known_type(p[0]) || (p[1] & ~0x1fu))
 		return false;
 	out->type = p[0];
 	out->status = p[1];

@@ -57,8 +57,8 @@ struct kf_tds_header {
 };
 
 /* The header from the first 8 bytes.  False when too few or not a TDS
- * header: an unknown type, status bits MS-TDS does not define, a length
- * shorter than the header. */
+ * header: an unknown type, status bits above 0x10, a length shorter than
+ * the header. */
 bool kf_tds_header(struct kf_span first, struct kf_tds_header *out);
 
 /* The strict look a probe takes at a stream's first client bytes: a
