@@ -772,6 +772,37 @@ START_TEST(test_carrier_too_big)
 }
 END_TEST
 
+/* A message left without its last packet (another type follows): not
+ * recorded, said; a 0-length SSPI packet is a message without a token. */
+START_TEST(test_carrier_broken_message)
+{
+	struct cap c;
+	struct tconn t;
+	cap_open(&c);
+	tconn_open(&t, &c, 50206, 1433);
+	struct sb d = { 0 }, m = { 0 };
+	struct login_fields f = { "WS01", "sa", PASSWORD, "sql1", false, NULL, 0, false };
+	login7(&d, &f);
+	tds_packet(&m, KF_TDS_LOGIN7, 0, 1, d.p, 40); /* no EOM, and no more of it */
+	uint64_t f_part = send_msg(&t, 0, &m, 1460);
+	sb_free(&d);
+	uint64_t f_pre = send_prelogin(&t, 0, KF_TDS_ENCRYPT_NOT_SUP);
+	tds_packet(&m, KF_TDS_SSPI, KF_TDS_STATUS_EOM, 1, NULL, 0);
+	uint64_t f_empty = send_msg(&t, 0, &m, 1460);
+	tconn_close(&t);
+	cap_close(&c);
+	struct kf_result r = analyze(&c);
+	ck_assert_ptr_null(at(&r, f_part, KF_MSG_TDS_REQUEST));
+	ck_assert(warned(&r, "tds-malformed"));
+	ck_assert_uint_eq(tds_at(&r, f_pre, KF_MSG_TDS_REQUEST)->packet_type, KF_TDS_PRELOGIN);
+	const struct kf_tds_rec *x = tds_at(&r, f_empty, KF_MSG_TDS_REQUEST);
+	ck_assert_uint_eq(x->packet_type, KF_TDS_SSPI);
+	ck_assert_uint_eq(x->token_bytes, 0);
+	ck_assert(!warned(&r, "tds-framing-lost"));
+	kf_result_free(&r);
+}
+END_TEST
+
 /* Bytes on 1433 that are not TDS: framing lost, said once, nothing recorded. */
 START_TEST(test_carrier_garbage)
 {
@@ -808,6 +839,7 @@ int main(void)
 	tcase_add_test(tc, test_carrier_full_tls);
 	tcase_add_test(tc, test_carrier_sql_login_probed);
 	tcase_add_test(tc, test_carrier_too_big);
+	tcase_add_test(tc, test_carrier_broken_message);
 	tcase_add_test(tc, test_carrier_garbage);
 	suite_add_tcase(s, tc);
 	return kf_test_run(s);
