@@ -89,6 +89,16 @@ static bool login_only_encrypted(const struct tds_state *s)
 	return s->client_enc == KF_TDS_ENCRYPT_OFF && s->server_enc == KF_TDS_ENCRYPT_OFF;
 }
 
+/* Nothing more to read on this connection: its gathering buffers go now,
+ * not when the flow ends. */
+static void finish(struct kf_conn *c)
+{
+	struct tds_state *s = c->cs;
+	kf_gather_free(&s->d[0].g);
+	kf_gather_free(&s->d[1].g);
+	c->done = true;
+}
+
 static void on_prelogin(struct kf_run *r, struct tds_state *s, int dir, struct kf_span data,
 			struct kf_tds_rec *rec)
 {
@@ -213,7 +223,7 @@ static void on_message(struct kf_run *r, struct kf_conn *c, int dir, struct kf_s
 		}
 	}
 	if (login_over)
-		c->done = true; /* queries and rows from here */
+		finish(c); /* queries and rows from here */
 }
 
 /* -------------------------------------------------------- the framing ---- */
@@ -224,8 +234,7 @@ static void lost(struct kf_run *r, struct kf_conn *c, struct tds_dir *d)
 	if (d->framed || !c->midstream)
 		kf_events_add(&r->ev, KF_EV_TDS_FRAMING_LOST);
 	d->st = TD_STOP;
-	d->g.len = 0;
-	c->done = true; /* the login is what is read: without framing it is over */
+	finish(c); /* the login is what is read: without framing it is over */
 }
 
 /* A TLS record where a packet should begin. */
@@ -237,7 +246,7 @@ static void tls_record(struct kf_run *r, struct kf_conn *c, struct tds_dir *d)
 		return;
 	}
 	if (!s->tls || !login_only_encrypted(s)) {
-		c->done = true; /* all of it inside TLS (or TLS from the first byte) */
+		finish(c); /* all of it inside TLS (or TLS from the first byte) */
 		return;
 	}
 	d->left = (uint32_t)((d->hdr[3] << 8) | d->hdr[4]);
@@ -266,7 +275,7 @@ static void header_done(struct kf_run *r, struct kf_conn *c, struct tds_dir *d)
 	bool login = h.type == KF_TDS_PRELOGIN || h.type == KF_TDS_LOGIN7 || h.type == KF_TDS_SSPI ||
 		     h.type == KF_TDS_TABULAR;
 	if (!login) {
-		c->done = true; /* queries: the login is over (or was never seen) */
+		finish(c); /* queries: the login is over (or was never seen) */
 		return;
 	}
 	d->eom = (h.status & KF_TDS_STATUS_EOM) != 0;
