@@ -720,6 +720,12 @@ START_TEST(test_carrier_sql_login_probed)
 	tds_message(&m, KF_TDS_TABULAR, &d, 4088);
 	uint64_t f_ack = send_msg(&t, 1, &m, 1460);
 	sb_free(&d);
+	/* then 30 KiB of answers after the LOGINACK: never read (the ERROR is data) */
+	tok_error(&d, 0xaa, 18456, 8, 14, "after the login");
+	sb_zero(&d, 30u << 10);
+	tds_message(&m, KF_TDS_TABULAR, &d, 4088);
+	send_msg(&t, 1, &m, 1460);
+	sb_free(&d);
 	tconn_close(&t);
 	cap_close(&c);
 
@@ -735,6 +741,7 @@ START_TEST(test_carrier_sql_login_probed)
 	ck_assert_str_eq(r.sessions[0].mech, "sql");
 	ck_assert_str_eq(r.sessions[0].as, "svc_report");
 	ck_assert_str_eq(r.sessions[0].outcome, "ok");
+	ck_assert_uint_eq(count_type(&r, KF_MSG_TDS_RESPONSE), 2);
 	char *out = report_all(&r);
 	ck_assert_ptr_null(strstr(out, PASSWORD));
 	ck_assert_ptr_nonnull(strstr(out, "\"login_ack\": true"));
