@@ -14,6 +14,7 @@
 #include "krb5.h"
 #include "kpasswd.h"
 #include "ldap.h"
+#include "tds.h"
 #include "smb.h"
 #include "dcerpc.h"
 #include "krb5_decrypt.h"
@@ -387,6 +388,43 @@ static void dcerpc_fields(struct kf_json_writer *w, jv *o, const struct kf_dcerp
 	if (d->token_bytes)
 		kf_json_set(w, o, "token_bytes", kf_json_int(w, d->token_bytes));
 	if (d->token_invalid)
+		kf_json_set(w, o, "token_invalid", kf_json_bool(w, true));
+}
+
+/* TDS-REQUEST / TDS-RESPONSE (issue 17). */
+static void tds_fields(struct kf_json_writer *w, jv *o, const struct kf_tds_rec *t)
+{
+	const char *pt = kf_tds_type_name(t->packet_type);
+	if (pt)
+		set_str(w, o, "packet_type", pt);
+	else
+		kf_json_set(w, o, "packet_type", kf_json_int(w, t->packet_type));
+	if (t->has_encryption) {
+		const char *e = kf_tds_encryption_name(t->encryption);
+		if (e)
+			set_str(w, o, "encryption", e);
+		else
+			kf_json_set(w, o, "encryption", kf_json_int(w, t->encryption));
+	}
+	if (t->login_encrypted)
+		kf_json_set(w, o, "login_encrypted", kf_json_bool(w, true));
+	if (t->tls_wrapped)
+		kf_json_set(w, o, "tls_wrapped", kf_json_bool(w, true));
+	set_str(w, o, "user", t->user);
+	set_str(w, o, "server", t->server);
+	if (t->integrated)
+		kf_json_set(w, o, "integrated", kf_json_bool(w, true));
+	if (t->login_ack)
+		kf_json_set(w, o, "login_ack", kf_json_bool(w, true));
+	if (t->has_error) {
+		kf_json_set(w, o, "error_number", kf_json_int(w, t->error_number));
+		kf_json_set(w, o, "error_state", kf_json_int(w, t->error_state));
+		kf_json_set(w, o, "error_class", kf_json_int(w, t->error_class));
+	}
+	set_str(w, o, "message", t->message);
+	if (t->token_bytes)
+		kf_json_set(w, o, "token_bytes", kf_json_int(w, t->token_bytes));
+	if (t->token_invalid)
 		kf_json_set(w, o, "token_invalid", kf_json_bool(w, true));
 }
 
@@ -910,6 +948,8 @@ static jv *message_obj(struct kf_json_writer *w, const struct kf_result *r, cons
 		ldap_fields(w, o, m->ldap);
 	else if (m->dcerpc)
 		dcerpc_fields(w, o, m->dcerpc);
+	else if (m->tds)
+		tds_fields(w, o, m->tds);
 	else if (m->ntlm)
 		ntlm_fields(w, o, m);
 	else if (m->dns)
@@ -932,7 +972,7 @@ static jv *addr_json(struct kf_json_writer *w, const struct kf_endpoint *e)
 	return kf_json_str(w, b);
 }
 
-/* Authenticated SMB and LDAP sessions (flows[].sessions; back_end adds the client,
+/* Authenticated SMB, LDAP and SQL Server sessions (flows[].sessions; back_end adds the client,
  * the front end that opened it). */
 static jv *session_list(struct kf_json_writer *w, const struct kf_session *const *s, size_t n, bool client)
 {
@@ -959,6 +999,10 @@ static jv *session_list(struct kf_json_writer *w, const struct kf_session *const
 			}
 			if (x->has_result)
 				ldap_result_fields(w, e, x->result_code, x->ad_data_code);
+			if (x->has_sql_error) {
+				kf_json_set(w, e, "error_number", kf_json_int(w, x->sql_error));
+				kf_json_set(w, e, "error_state", kf_json_int(w, x->sql_state));
+			}
 			if (x->krb_error)
 				set_error(w, e, x->krb_error);
 			kf_json_set(w, e, "frames", frame_list(w, x->frames, x->n_frames));

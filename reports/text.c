@@ -15,6 +15,7 @@
 #include "ldap.h"
 #include "smb.h"
 #include "dcerpc.h"
+#include "tds.h"
 #include "krb5_decrypt.h"
 #include "ladder.h"
 #include "report.h"
@@ -141,6 +142,63 @@ static void dcerpc_facts(struct line *l, const struct kf_message *m)
 			add(l, " level %s", al);
 	}
 	add(l, "  call %u", d->call_id);
+}
+
+/* A name or message from the capture (already printable: base/text.h)
+ * in double quotes, its quotes and backslashes escaped. */
+static void quoted(struct line *l, const char *s)
+{
+	add(l, "\"");
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			add(l, "\\");
+		add(l, "%c", *s);
+	}
+	add(l, "\"");
+}
+
+/* A SQL Server login's message (issue 17): PRELOGIN, LOGIN7, SSPI or the
+ * server's answer. */
+static void tds_facts(struct line *l, const struct kf_message *m)
+{
+	const struct kf_tds_rec *t = m->tds;
+	const char *pt = kf_tds_type_name(t->packet_type);
+	if (t->packet_type == KF_TDS_TABULAR && m->type == KF_MSG_TDS_RESPONSE)
+		add(l, "%s", t->has_encryption ? "PRELOGIN answer" : "login answer");
+	else if (pt)
+		add(l, "%s", pt);
+	else
+		add(l, "packet type %u", t->packet_type);
+	if (t->has_encryption) {
+		const char *e = kf_tds_encryption_name(t->encryption);
+		if (e)
+			add(l, "  encryption %s", e);
+		else
+			add(l, "  encryption %u", t->encryption);
+	}
+	if (t->login_encrypted)
+		add(l, "  TLS handshake: the login is encrypted");
+	else if (t->tls_wrapped)
+		add(l, "  TLS handshake");
+	if (t->packet_type == KF_TDS_LOGIN7)
+		add(l, "  %s", t->integrated ? "integrated (SSPI)" : "SQL authentication");
+	if (t->user) {
+		add(l, "  user ");
+		quoted(l, t->user);
+	}
+	if (t->server) {
+		add(l, "  server ");
+		quoted(l, t->server);
+	}
+	if (t->login_ack)
+		add(l, "  LOGINACK");
+	if (t->has_error) {
+		add(l, "  ERROR %u state %u class %u", t->error_number, t->error_state, t->error_class);
+		if (t->message) {
+			add(l, " ");
+			quoted(l, t->message);
+		}
+	}
 }
 
 /* An SMB command: what it asked or answered, in one line. */
@@ -383,6 +441,11 @@ static void describe(struct line *l, const struct kf_message *m)
 	case KF_MSG_DCERPC_RESPONSE:
 		if (m->dcerpc)
 			dcerpc_facts(l, m);
+		break;
+	case KF_MSG_TDS_REQUEST:
+	case KF_MSG_TDS_RESPONSE:
+		if (m->tds)
+			tds_facts(l, m);
 		break;
 	case KF_MSG_NTLM_NEGOTIATE:
 	case KF_MSG_NTLM_CHALLENGE:
@@ -781,12 +844,16 @@ static const char *session_kind(const struct kf_session *s)
 {
 	if (s->carrier == KF_CARRIER_LDAP)
 		return "LDAP bind";
+	if (s->carrier == KF_CARRIER_TDS)
+		return "SQL login";
 	return s->carrier == KF_CARRIER_SMB ? "SMB1 session" : "SMB2 session";
 }
 
-/* An LDAP bind's last answer, when it was not success. */
+/* An LDAP bind's last answer, when it was not success; a SQL login's ERROR. */
 static void ldap_result(FILE *out, const struct kf_session *s)
 {
+	if (s->has_sql_error)
+		fprintf(out, " (error %u state %u)", s->sql_error, s->sql_state);
 	if (!s->has_result || !s->result_code)
 		return;
 	char code[32];
@@ -840,7 +907,7 @@ static bool session_alike(const struct kf_session *a, const struct kf_session *b
 	       a->server.port == b->server.port && !strcmp(a->mech, b->mech) &&
 	       !strcmp(a->outcome, b->outcome) && a->has_status == b->has_status && a->status == b->status &&
 	       a->result_code == b->result_code && a->ad_data_code == b->ad_data_code &&
-	       a->krb_error == b->krb_error;
+	       a->sql_error == b->sql_error && a->sql_state == b->sql_state && a->krb_error == b->krb_error;
 }
 
 static size_t session_run(const struct kf_session *const *s, size_t n)
@@ -858,6 +925,8 @@ static int cmp_str_ptr(const void *a, const void *b)
 
 static const char *session_label(const struct kf_session *s)
 {
+	if (s->carrier == KF_CARRIER_TDS)
+		return "tds";
 	return s->carrier == KF_CARRIER_LDAP ? "ldap" : "smb";
 }
 

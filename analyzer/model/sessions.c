@@ -1,4 +1,4 @@
-/* sessions.c - SMB and LDAP sessions from the message list (sessions.h).
+/* sessions.c - SMB, LDAP and SQL Server sessions from the message list (sessions.h).
  *
  * Messages come in frame order.  A SESSION_SETUP request starts a session on
  * its connection (or continues the one its session id names); the tokens of
@@ -10,7 +10,11 @@
  * LDAP: a bindRequest starts a session on its connection unless the
  * session there is a bind in progress (its last answer saslBindInProgress,
  * or the CHALLENGE of AD's sicily NTLM bind), which the request continues; tokens join it as on
- * SMB, and each bindResponse sets its outcome.  StartTLS is not a bind. */
+ * SMB, and each bindResponse sets its outcome.  StartTLS is not a bind.
+ *
+ * TDS: a connection carries one login, its PRELOGIN to the server's
+ * LOGINACK or ERROR; the LOGIN7 names the server and, without SSPI, the
+ * user; SSPI tokens join it as on SMB. */
 #include "sessions.h"
 
 #include <stdio.h>
@@ -85,7 +89,10 @@ static bool is_smb(const struct kf_message *m)
 	return m->carrier == KF_CARRIER_SMB || m->carrier == KF_CARRIER_SMB2;
 }
 
-static bool is_followed(const struct kf_message *m) { return is_smb(m) || m->carrier == KF_CARRIER_LDAP; }
+static bool is_followed(const struct kf_message *m)
+{
+	return is_smb(m) || m->carrier == KF_CARRIER_LDAP || m->carrier == KF_CARRIER_TDS;
+}
 
 static bool frame_add(struct build *b, struct sess_w *w, uint64_t frame)
 {
@@ -184,6 +191,10 @@ static void on_token(struct build *b, const struct kf_message *m)
 				w->s.as = who;
 		}
 		break;
+	case KF_KRB_AP_REP: /* the AP-REQ unseen (a TDS login inside TLS): the answer says Kerberos */
+		if (!strcmp(w->s.mech, "unknown"))
+			w->s.mech = "kerberos";
+		break;
 	case KF_KRB_ERROR: w->s.krb_error = m->krb.error_code; break;
 	case KF_MSG_NTLM_NEGOTIATE:
 	case KF_MSG_NTLM_CHALLENGE: w->s.mech = "ntlm"; break;
@@ -242,10 +253,39 @@ static void on_ldap_record(struct build *b, const struct kf_message *m)
 	w->s.outcome = l->result_code == 0 ? "ok" : "error";
 }
 
+#define TDS_LOGIN7 16u
+
+static void on_tds_record(struct build *b, const struct kf_message *m)
+{
+	const struct kf_tds_rec *t = m->tds;
+	struct sess_w *w = current(b, m);
+	if (!w && !(w = session_new(b, m, m->type == KF_MSG_TDS_REQUEST)))
+		return;
+	frame_add(b, w, m->frame);
+	if (t->server)
+		w->s.target = t->server;
+	if (t->packet_type == TDS_LOGIN7 && !t->integrated) {
+		w->s.mech = "sql";
+		w->s.as = t->user;
+	}
+	if (t->login_ack) {
+		w->s.outcome = "ok";
+	} else if (t->has_error) {
+		w->s.outcome = "error";
+		w->s.has_sql_error = true;
+		w->s.sql_error = t->error_number;
+		w->s.sql_state = t->error_state;
+	}
+}
+
 static void on_record(struct build *b, const struct kf_message *m)
 {
 	if (m->ldap) {
 		on_ldap_record(b, m);
+		return;
+	}
+	if (m->tds) {
+		on_tds_record(b, m);
 		return;
 	}
 	const struct kf_smb_rec *s = m->smb;
@@ -342,7 +382,7 @@ enum kf_status kf_sessions_build(struct kf_result *r)
 		return KF_OK;
 	if (!table_init(&b.current, n_followed) || !table_init(&b.by_sid, n_followed))
 		b.fail = true;
-	/* a frame's SMB and LDAP records before its tokens: the record says
+	/* a frame's SMB, LDAP and TDS records before its tokens: the record says
 	 * which session the PDU belongs to, the token (recorded first) what it held */
 	for (size_t i = 0, end; i < r->n_messages && !b.fail; i = end) {
 		for (end = i + 1; end < r->n_messages && r->messages[end].frame == r->messages[i].frame;
@@ -355,7 +395,8 @@ enum kf_status kf_sessions_build(struct kf_result *r)
 					continue;
 				bool record =
 					m->type == KF_MSG_SMB_REQUEST || m->type == KF_MSG_SMB_RESPONSE ||
-					m->type == KF_MSG_LDAP_REQUEST || m->type == KF_MSG_LDAP_RESPONSE;
+					m->type == KF_MSG_LDAP_REQUEST || m->type == KF_MSG_LDAP_RESPONSE ||
+					m->type == KF_MSG_TDS_REQUEST || m->type == KF_MSG_TDS_RESPONSE;
 				if (record && pass == 0)
 					on_record(&b, m);
 				else if (!record && pass == 1)

@@ -1,6 +1,7 @@
 /* sessions.h - authenticated sessions of protocols other than HTTP: SMB's
- * SESSION_SETUP exchanges of one session on one connection, and LDAP's
- * bind exchanges (one bind, or the steps of a SASL bind); what
+ * SESSION_SETUP exchanges of one session on one connection, LDAP's
+ * bind exchanges (one bind, or the steps of a SASL bind) and SQL Server
+ * logins (TDS: one a connection); what
  * authenticated it (Kerberos, NTLM, a simple bind, anonymous, guest), as
  * whom, its outcome, and the share or the bind DN it was for.  Built from the finished message
  * list; stories list a client's sessions, and the back-end hop of a double
@@ -15,14 +16,15 @@
 #include "result.h"
 
 struct kf_session {
-	uint8_t carrier; /* enum kf_carrier: KF_CARRIER_SMB, KF_CARRIER_SMB2 or KF_CARRIER_LDAP */
+	uint8_t carrier; /* enum kf_carrier: KF_CARRIER_SMB, KF_CARRIER_SMB2, KF_CARRIER_LDAP or KF_CARRIER_TDS */
 	uint32_t connection;
 	struct kf_endpoint client, server;
 	uint64_t session_id; /* as the server assigned it (0: never answered) */
 	const char *target;  /* SMB: the share (`\\server\share`); the first one other than IPC$ when there is
-			   * one.  LDAP: the bind DN (NULL when empty: then the server is the target) */
+			   * one.  LDAP: the bind DN (NULL when empty: then the server is the target).
+			   * TDS: LOGIN7's ServerName (NULL: the server) */
 	const char *mech;    /* kerberos | ntlm | none (no token: SMB1 without extended security) |
-			   * simple | external (LDAP) | unknown */
+			   * simple | external (LDAP) | sql (a TDS login with a password) | unknown */
 	const char *as;      /* user@REALM, DOMAIN\user, the bind DN of a simple bind, "anonymous",
 			   * "guest"; NULL when the capture does not say */
 	const char *ticket;  /* Kerberos: sname@realm of the ticket presented */
@@ -32,6 +34,9 @@ struct kf_session {
 	bool has_result;       /* LDAP: a bindResponse was seen */
 	uint32_t result_code;  /* ... the last one's resultCode */
 	uint32_t ad_data_code; /* ... and AD's data code in its diagnostic, 0 none */
+	bool has_sql_error;    /* TDS: the login's answer was an ERROR token */
+	uint32_t sql_error;    /* ... its number (18456: login failed) */
+	uint8_t sql_state;     /* ... and state (the reason) */
 	int32_t krb_error;     /* a KRB-ERROR inside the exchange, 0 none */
 	uint64_t first_frame;  /* its first SESSION_SETUP request (or token) */
 	uint64_t *frames;      /* SESSION_SETUP, its tokens, TREE_CONNECT and LOGOFF */

@@ -220,8 +220,10 @@ bool kf_message_client(const struct kf_message *m, struct kf_endpoint *client)
 			 (m->type == KF_MSG_HTTP_REQUEST || m->type == KF_MSG_HTTP_RESPONSE))
 			src_is_client = m->type == KF_MSG_HTTP_REQUEST;
 		else if (m->type == KF_MSG_LDAP_REQUEST || m->type == KF_MSG_LDAP_RESPONSE ||
-			 m->type == KF_MSG_DCERPC_REQUEST || m->type == KF_MSG_DCERPC_RESPONSE)
-			src_is_client = m->type == KF_MSG_LDAP_REQUEST || m->type == KF_MSG_DCERPC_REQUEST;
+			 m->type == KF_MSG_DCERPC_REQUEST || m->type == KF_MSG_DCERPC_RESPONSE ||
+			 m->type == KF_MSG_TDS_REQUEST || m->type == KF_MSG_TDS_RESPONSE)
+			src_is_client = m->type == KF_MSG_LDAP_REQUEST || m->type == KF_MSG_DCERPC_REQUEST ||
+					m->type == KF_MSG_TDS_REQUEST;
 		else if (m->type == KF_MSG_SMB_REQUEST || m->type == KF_MSG_SMB_RESPONSE)
 			/* by the server's port first: a scanner sends "responses" too */
 			src_is_client = smb_port(m->dst.port) != smb_port(m->src.port)

@@ -14,6 +14,8 @@ const struct kf_carrier_ops *const kf_carriers[] = {
 	&kf_carrier_dcerpc_probed,
 	&kf_carrier_ldap,
 	&kf_carrier_ldap_gc,
+	&kf_carrier_tds,
+	&kf_carrier_tds_probed,
 	&kf_carrier_http,
 	&kf_carrier_tls,
 	&kf_carrier_ldap_any,

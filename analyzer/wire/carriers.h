@@ -17,6 +17,8 @@ extern const struct kf_carrier_ops kf_carrier_dcerpc;        /* carrier_dcerpc.c
 extern const struct kf_carrier_ops kf_carrier_dcerpc_probed; /* carrier_dcerpc.c: a bind on any port */
 extern const struct kf_carrier_ops kf_carrier_ldap;          /* carrier_ldap.c: LDAP binds, port 389 */
 extern const struct kf_carrier_ops kf_carrier_ldap_gc;       /* carrier_ldap.c: the global catalog, 3268 */
+extern const struct kf_carrier_ops kf_carrier_tds;           /* carrier_tds.c: SQL Server logins, port 1433 */
+extern const struct kf_carrier_ops kf_carrier_tds_probed;    /* carrier_tds.c: a PRELOGIN on any port */
 extern const struct kf_carrier_ops kf_carrier_http;          /* carrier_http.c: HTTP/1.x on any port */
 extern const struct kf_carrier_ops kf_carrier_tls;           /* carrier_tls.c: TLS ClientHello on any port */
 extern const struct kf_carrier_ops kf_carrier_ldap_any;      /* carrier_ldap.c: an LDAP bind on any port */

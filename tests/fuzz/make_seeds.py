@@ -559,6 +559,74 @@ def ldap_seeds():
         save("ldap", m)
 
 
+# ---- tds: message payloads built like tests/unit/check_tds.c (MS-TDS
+# §2.2.6.5 PRELOGIN, §2.2.6.4 LOGIN7, §2.2.7 tokens), and whole packets
+
+def tds_packet(typ, data, status=1):
+    return struct.pack(">BBHHBB", typ, status, 8 + len(data), 0, 1, 0) + data
+
+
+def tds_prelogin(enc):
+    opts = [(0, bytes.fromhex("0f0007d00000")), (1, bytes([enc])), (2, b"\0"), (3, bytes(4)), (4, b"\0")]
+    off, table, body = 5 * len(opts) + 1, b"", b""
+    for tok, val in opts:
+        table += struct.pack(">BHH", tok, off + len(body), len(val))
+        body += val
+    return table + b"\xff" + body
+
+
+def tds_login7(user, server, sspi=b"", integrated=True, long_sspi=False):
+    fixed = bytearray(94)
+    struct.pack_into("<IIIIII", fixed, 4, 0x74000004, 4096, 0x07000000, 1234, 0, 0)
+    fixed[24], fixed[25] = 0xE0, 0x83 if integrated else 0x03
+    struct.pack_into("<I", fixed, 32, 0x409)
+    strings = ["WS01", user, "x", "sqlcmd", server, None, "ODBC", "", "master"]
+    var = b""
+    for i, st in enumerate(strings):
+        if st is None:
+            continue
+        struct.pack_into("<HH", fixed, 36 + 4 * i, 94 + len(var), len(st))
+        # the password as a client hides it: each byte's nibbles swapped, xor 0xA5
+        var += utf16(st) if i != 2 else bytes(x for c in st for x in ((((ord(c) << 4) | (ord(c) >> 4)) & 0xFF) ^ 0xA5, 0xA5))
+    if sspi:
+        struct.pack_into("<HH", fixed, 78, 94 + len(var), 0xFFFF if long_sspi else len(sspi))
+        if long_sspi:
+            struct.pack_into("<I", fixed, 90, len(sspi))
+        var += sspi
+    struct.pack_into("<I", fixed, 0, 94 + len(var))
+    return bytes(fixed) + var
+
+
+def tds_error(number, state, cls, text, token=0xAA):
+    body = struct.pack("<IBBH", number, state, cls, len(text)) + utf16(text) + b"\x03" + utf16("SQL") + b"\0" + struct.pack("<I", 1)
+    return bytes([token]) + struct.pack("<H", len(body)) + body
+
+
+def tds_seeds():
+    neg, chal, auth = ntlm_msgs()
+    done = b"\xfd" + struct.pack("<HHQ", 2, 0, 0)
+    loginack = b"\xad" + struct.pack("<H", 30) + b"\x01" + bytes.fromhex("74000004") + b"\x0a" + utf16("SQL Server") + bytes(4)
+    env = b"\xe3" + struct.pack("<H", 26) + b"\x01\x06" + utf16("master") + b"\x06" + utf16("master")
+    msgs = [
+        tds_prelogin(0), tds_prelogin(2),
+        tds_login7("", "sql.ad.lab.test", spnego_init(neg)),
+        tds_login7("", "sql.ad.lab.test", spnego_init(neg), long_sspi=True),
+        tds_login7("sa", "sql1", integrated=False),
+        b"\xed" + struct.pack("<H", len(spnego_resp(1, chal))) + spnego_resp(1, chal),
+        tds_error(18456, 8, 14, "Login failed for user 'NT AUTHORITY\\ANONYMOUS LOGON'.") + done,
+        env + tds_error(5701, 2, 0, "Changed database context to 'master'.", 0xAB) + loginack + done,
+        b"\x81\x01\x00" + loginack,
+        bytes.fromhex("160301002a") + bytes(42),
+    ]
+    for m in msgs:
+        save("tds", m)
+    save("tds", tds_packet(0x12, tds_prelogin(0)))
+    save("tds", tds_packet(0x10, tds_login7("", "sql1", neg)))
+    save("tds", tds_packet(0x04, tds_error(18456, 5, 14, "Login failed.") + done))
+    save("tds", tds_packet(0x11, auth))
+    save("tds", tds_packet(0x11, b"", status=1))
+
+
 def main():
     if sys.argv[1:] == ["pac"]:
         shutil.rmtree(os.path.join(CORPUS, "pac"), ignore_errors=True)
@@ -574,6 +642,11 @@ def main():
         shutil.rmtree(os.path.join(CORPUS, "ldap"), ignore_errors=True)
         ldap_seeds()
         print("ldap     %3d seeds" % len(seen["ldap"]))
+        return 0
+    if sys.argv[1:] == ["tds"]:
+        shutil.rmtree(os.path.join(CORPUS, "tds"), ignore_errors=True)
+        tds_seeds()
+        print("tds      %3d seeds" % len(seen["tds"]))
         return 0
     if sys.argv[1:] == ["smb"]:
         shutil.rmtree(os.path.join(CORPUS, "smb"), ignore_errors=True)
@@ -699,6 +772,7 @@ def main():
     smb_seeds()
     dcerpc_seeds()
     ldap_seeds()
+    tds_seeds()
     # pcap: the smallest samples, and one of them as pcapng
     small = sorted(samples, key=os.path.getsize)[:4]
     for p in small:

@@ -2,11 +2,13 @@
 #include "capfix.h"
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "analyzer.h"
+#include "report.h"
 #include "smbfix.h"
 
 void cap_open(struct cap *c)
@@ -125,4 +127,16 @@ uint64_t reply_frame(const struct kf_result *r, const struct kf_message *m)
 {
 	const struct kf_message *o = kf_msg_reply(r, m);
 	return o ? o->frame : 0;
+}
+
+char *report_all(const struct kf_result *r)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+	ck_assert_ptr_nonnull(f);
+	kf_report_text(r, f);
+	kf_report_json(r, f, false);
+	fclose(f);
+	return buf;
 }

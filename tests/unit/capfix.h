@@ -43,5 +43,7 @@ const struct kf_message *at(const struct kf_result *r, uint64_t frame, int type)
 bool warned(const struct kf_result *r, const char *code);
 size_t count_type(const struct kf_result *r, int type);
 uint64_t reply_frame(const struct kf_result *r, const struct kf_message *m);
+/* Everything a report says about the result, text then JSON (free it). */
+char *report_all(const struct kf_result *r);
 
 #endif

@@ -180,19 +180,6 @@ START_TEST(t_search_not_gathered)
 }
 END_TEST
 
-/* Everything a report says about the result, text and JSON. */
-static char *reports(const struct kf_result *r)
-{
-	char *buf = NULL;
-	size_t n = 0;
-	FILE *f = open_memstream(&buf, &n);
-	ck_assert_ptr_nonnull(f);
-	kf_report_text(r, f);
-	kf_report_json(r, f, false);
-	fclose(f);
-	return buf;
-}
-
 START_TEST(t_simple_password_never_shown)
 {
 	struct cap c;
@@ -219,7 +206,7 @@ START_TEST(t_simple_password_never_shown)
 	ck_assert_str_eq(r.sessions[0].outcome, "error");
 	ck_assert_uint_eq(r.sessions[0].result_code, 49);
 	ck_assert_uint_eq(r.sessions[0].ad_data_code, 0x52e);
-	char *out = reports(&r);
+	char *out = report_all(&r);
 	ck_assert_ptr_null(strstr(out, PASSWORD));
 	ck_assert_ptr_null(strstr(out, "Hunter2"));
 	ck_assert_ptr_nonnull(strstr(out, "\"simple_password\": true"));
