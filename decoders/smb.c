@@ -135,6 +135,91 @@ static void smb2_tree_connect(struct kf_smb_cmd *c, struct kf_span msg, struct k
 	c->body_ok = kf_cur_ok(b);
 }
 
+static void file_id(struct kf_smb_cmd *c, struct kf_cur *b)
+{
+	struct kf_span id = kf_cur_bytes(b, 16);
+	if (!kf_cur_ok(b))
+		return;
+	memcpy(c->file_id, id.p, 16);
+	c->has_file_id = true;
+}
+
+/* CREATE (§2.2.13, §2.2.14): the request's name, the response's FileId. */
+static void smb2_create(struct kf_smb_cmd *c, struct kf_span msg, struct kf_cur *b)
+{
+	uint16_t size = kf_cur_le16(b);
+	if (!c->response) {
+		if (size != 57)
+			return;
+		kf_cur_skip(b, 42);
+		uint16_t off = kf_cur_le16(b), len = kf_cur_le16(b);
+		c->path_unicode = true;
+		c->body_ok = kf_cur_ok(b) && buffer_at(msg, SMB2_HEADER + 56, off, len, &c->path);
+		return;
+	}
+	if (size != 89)
+		return;
+	kf_cur_skip(b, 62);
+	file_id(c, b);
+	c->body_ok = c->has_file_id;
+}
+
+/* READ (§2.2.19, §2.2.20): the request's FileId, the response's data. */
+static void smb2_read(struct kf_smb_cmd *c, struct kf_span msg, struct kf_cur *b)
+{
+	uint16_t size = kf_cur_le16(b);
+	if (!c->response) {
+		if (size != 49)
+			return;
+		kf_cur_skip(b, 14);
+		file_id(c, b);
+		c->body_ok = c->has_file_id;
+		return;
+	}
+	if (size != 17)
+		return;
+	uint8_t off = kf_cur_u8(b);
+	kf_cur_skip(b, 1);
+	uint32_t len = kf_cur_le32(b);
+	c->body_ok = kf_cur_ok(b) && buffer_at(msg, SMB2_HEADER + 16, off, len, &c->data);
+}
+
+/* WRITE request (§2.2.21): FileId and data. */
+static void smb2_write(struct kf_smb_cmd *c, struct kf_span msg, struct kf_cur *b)
+{
+	uint16_t size = kf_cur_le16(b);
+	if (c->response || size != 49)
+		return;
+	uint16_t off = kf_cur_le16(b);
+	uint32_t len = kf_cur_le32(b);
+	kf_cur_skip(b, 8);
+	file_id(c, b);
+	c->body_ok = c->has_file_id && buffer_at(msg, SMB2_HEADER + 48, off, len, &c->data);
+}
+
+/* IOCTL (§2.2.31, §2.2.32): CtlCode, FileId, the request's input or the
+ * response's output. */
+static void smb2_ioctl(struct kf_smb_cmd *c, struct kf_span msg, struct kf_cur *b)
+{
+	uint16_t size = kf_cur_le16(b);
+	if (size != (c->response ? 49 : 57))
+		return;
+	kf_cur_skip(b, 2);
+	c->ctl_code = kf_cur_le32(b);
+	file_id(c, b);
+	uint32_t in_off = kf_cur_le32(b), in_len = kf_cur_le32(b);
+	if (!c->response)
+		kf_cur_skip(b, 4); /* MaxInputResponse */
+	uint32_t out_off = kf_cur_le32(b), out_len = kf_cur_le32(b);
+	if (!kf_cur_ok(b) || !c->has_file_id)
+		return;
+	size_t fixed = SMB2_HEADER + (c->response ? 48u : 56u);
+	if (c->response)
+		c->body_ok = buffer_at(msg, fixed, out_off, out_len, &c->data);
+	else
+		c->body_ok = buffer_at(msg, fixed, in_off, in_len, &c->data);
+}
+
 /* An ERROR response (§2.2.2): StructureSize 9 like a SESSION_SETUP
  * response, told apart by the status. */
 static bool smb2_is_error(const struct kf_smb_cmd *c)
@@ -169,6 +254,27 @@ static void smb2_body(struct kf_smb_cmd *c, struct kf_span msg, struct kf_cur *b
 	case KF_SMB2_NEGOTIATE: smb2_negotiate(c, msg, b); break;
 	case KF_SMB2_SESSION_SETUP: smb2_session_setup(c, msg, b); break;
 	case KF_SMB2_TREE_CONNECT: smb2_tree_connect(c, msg, b); break;
+	case KF_SMB2_CREATE:
+	case KF_SMB2_READ:
+	case KF_SMB2_WRITE:
+	case KF_SMB2_IOCTL: {
+		/* an interim STATUS_PENDING answer has the ERROR body */
+		struct kf_cur t = *b;
+		if (c->response && kf_cur_le16(&t) == 9 && kf_cur_ok(&t)) {
+			c->error_body = true;
+			c->body_ok = true;
+			break;
+		}
+		if (c->command == KF_SMB2_CREATE)
+			smb2_create(c, msg, b);
+		else if (c->command == KF_SMB2_READ)
+			smb2_read(c, msg, b);
+		else if (c->command == KF_SMB2_WRITE)
+			smb2_write(c, msg, b);
+		else
+			smb2_ioctl(c, msg, b);
+		break;
+	}
 	default: c->body_ok = kf_cur_le16(b) != 0 && kf_cur_ok(b); break;
 	}
 }
@@ -502,8 +608,14 @@ bool kf_smb_peek(struct kf_span first, struct kf_smb_peek *out)
 		kf_cur_skip(&c, 12);
 		out->command = kf_cur_le16(&c);
 		kf_cur_skip(&c, 2);
-		out->response = (kf_cur_le32(&c) & SMB2_FLAG_RESPONSE) != 0;
+		uint32_t flags = kf_cur_le32(&c);
+		out->response = (flags & SMB2_FLAG_RESPONSE) != 0;
+		out->async = (flags & SMB2_FLAG_ASYNC) != 0;
 		out->chained = kf_cur_le32(&c) != 0;
+		out->msg_id = kf_cur_le32(&c);
+		out->msg_id |= (uint64_t)kf_cur_le32(&c) << 32;
+		kf_cur_skip(&c, 4);
+		out->tree_id = out->async ? 0 : kf_cur_le32(&c);
 		return kf_cur_ok(&c);
 	}
 	case KF_SMB_1: {

@@ -41,7 +41,16 @@ enum kf_smb2_command {
 	KF_SMB2_LOGOFF = 2,
 	KF_SMB2_TREE_CONNECT = 3,
 	KF_SMB2_TREE_DISCONNECT = 4,
+	KF_SMB2_CREATE = 5,
+	KF_SMB2_READ = 8,
+	KF_SMB2_WRITE = 9,
+	KF_SMB2_IOCTL = 11,
 };
+
+/* FSCTL_PIPE_TRANSCEIVE (MS-FSCC §2.3.49): a named pipe write and read in one IOCTL. */
+#define KF_SMB2_FSCTL_PIPE_TRANSCEIVE 0x0011c017u
+/* A pipe read or transceive whose message did not fit: more data follows. */
+#define KF_NT_STATUS_BUFFER_OVERFLOW 0x80000005u
 
 /* SMB1 commands (MS-CIFS §2.2.2.1) that take part in authentication. */
 enum kf_smb1_command {
@@ -96,6 +105,14 @@ struct kf_smb_cmd {
 	struct kf_span path; /* request: the share path (`\\server\share`) */
 	bool path_unicode;   /* ... as UTF-16LE (SMB2 always) */
 	uint8_t share_type;  /* SMB2 response: 1 disk, 2 pipe, 3 print */
+
+	/* SMB2 CREATE, READ, WRITE, IOCTL: what a named pipe needs (CREATE's
+	 * request name is in path) */
+	bool has_file_id;    /* CREATE response, READ / WRITE / IOCTL request, IOCTL response */
+	uint8_t file_id[16]; /* persistent and volatile parts, as on the wire */
+	uint32_t ctl_code;   /* IOCTL */
+	struct kf_span data; /* WRITE request, READ response: the data; IOCTL: the request's input,
+			       * the response's output; may be empty */
 };
 
 struct kf_smb_pdu {
@@ -121,7 +138,10 @@ struct kf_smb_peek {
 	int kind;
 	uint16_t command;
 	bool response;
-	bool chained; /* SMB2 NextCommand != 0, or an SMB1 AndX command that chains */
+	bool chained;     /* SMB2 NextCommand != 0, or an SMB1 AndX command that chains */
+	uint64_t msg_id;  /* SMB2 MessageId */
+	bool async;       /* SMB2: an async header (no TreeId) */
+	uint32_t tree_id; /* SMB2 TreeId of a sync header */
 };
 bool kf_smb_peek(struct kf_span first, struct kf_smb_peek *out);
 

@@ -75,7 +75,7 @@ Where a token sits in the PDML tree decides whether it is SMB's: DCE/RPC
 carried over SMB named pipes (binds with NTLMSSP or Kerberos auth, and every
 verifier) is written by tshark as a top-level `dcerpc` element after the smb or
 smb2 one, a sibling, so it is never under smb/smb2 and is not taken (DCE/RPC is
-a carrier of its own); a `dcerpc` element nested under smb/smb2 would be
+a carrier of its own: the DCE/RPC part takes those after smb2); a `dcerpc` element nested under smb/smb2 would be
 skipped as well. What tshark dissects out of SPNEGO's mechListMIC is a
 checksum, not a token: without a message type (an NTLMSSP verifier) it is
 ignored; with one (a server in the corpus sent a byte copy of its AP-REP
@@ -117,14 +117,14 @@ CAPTURE: ...`, `total ldap: ...`, `ldap: FAIL: ...`; the same with dcerpc):
            krb5 tok_id and no kerberos element; NTLMSSP signatures without a
            message type) is not a token of the comparison and drops out.
   DCE/RPC  the outermost kerberos / ntlmssp elements under a top-level
-           `dcerpc` element of a TCP packet with no smb / smb2 element before
-           it (ncacn_ip_tcp: the auth_verifiers of bind, bind_ack,
-           alter_context, alter_context_resp, auth3); against krbflow's
-           messages with carrier "dcerpc" (DCERPC-REQUEST / DCERPC-RESPONSE
-           records not compared). The frame is the one in which the PDU
-           completes. DCE/RPC over SMB named pipes (the dcerpc element after
-           smb/smb2) is left out: krbflow does not report it yet; so is
-           connectionless DCE/RPC (no tcp element).
+           `dcerpc` element of a TCP packet with no smb element before it
+           (ncacn_ip_tcp and SMB2 named pipes: the auth_verifiers of bind,
+           bind_ack, alter_context, alter_context_resp, auth3); against
+           krbflow's messages with carrier "dcerpc" (DCERPC-REQUEST /
+           DCERPC-RESPONSE records not compared). The frame is the one in
+           which the PDU completes. DCE/RPC over SMB1 named pipes (the
+           dcerpc element after smb) is left out: krbflow does not read it
+           yet; so is connectionless DCE/RPC (no tcp element).
 Differences and allow-list fields: ldap-message, ldap-mic-message,
 ldap-error_code, ldap-sname, ldap-ntlm-user, ldap-ntlm-domain, and the same
 with the dcerpc- prefix. krbflow's JSON fields read by these parts: carrier,
@@ -729,13 +729,14 @@ SMB_CARRIER = AppCarrier("smb", SMB_PROTOS, SMB_PROTOS, SMB_RECORD_TYPES)
 # NTLMSSP 1-3 message type and drops out by type.
 LDAP_CARRIER = AppCarrier("ldap", ("ldap",), ("ldap",), {"LDAP-REQUEST", "LDAP-RESPONSE"},
                           carrier="ldap")
-# DCE/RPC over TCP (ncacn_ip_tcp): the auth_verifiers of bind, bind_ack,
-# alter_context, alter_context_resp and auth3 PDUs. DCE/RPC over SMB named
-# pipes (a dcerpc element after smb/smb2 in the packet) is not krbflow's yet
-# and is left out; so is connectionless DCE/RPC (UDP).
+# DCE/RPC over TCP (ncacn_ip_tcp) and over SMB2 named pipes (a dcerpc element
+# after smb2: krbflow reports them with carrier dcerpc too): the auth_verifiers
+# of bind, bind_ack, alter_context, alter_context_resp and auth3 PDUs. DCE/RPC
+# over SMB1 named pipes (a dcerpc element after smb) is not krbflow's yet and
+# is left out; so is connectionless DCE/RPC (UDP).
 DCERPC_CARRIER = AppCarrier("dcerpc", ("dcerpc",), ("dcerpc",),
                             {"DCERPC-REQUEST", "DCERPC-RESPONSE"},
-                            excluded_after=SMB_PROTOS, tcp_only=True, carrier="dcerpc")
+                            excluded_after=("smb",), tcp_only=True, carrier="dcerpc")
 APP_CARRIERS = (SMB_CARRIER, LDAP_CARRIER, DCERPC_CARRIER)
 
 

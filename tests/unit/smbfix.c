@@ -298,6 +298,118 @@ size_t read2_rsp(struct sb *b, const struct h2 *h, size_t n)
 	return at;
 }
 
+static void file_id2(struct sb *b, uint64_t fid)
+{
+	sb_le64(b, fid);
+	sb_le64(b, ~fid);
+}
+
+/* CREATE request (§2.2.13) for name, no create contexts. */
+size_t create2_req(struct sb *b, const struct h2 *h, const char *name)
+{
+	size_t at = h2_put(b, h);
+	sb_le16(b, 57);
+	sb_u8(b, 0);
+	sb_u8(b, 0);
+	sb_le32(b, 2);        /* impersonation */
+	sb_zero(b, 16);       /* SmbCreateFlags, Reserved */
+	sb_le32(b, 0x12019f); /* DesiredAccess */
+	sb_le32(b, 0);
+	sb_le32(b, 3);    /* ShareAccess */
+	sb_le32(b, 1);    /* FILE_OPEN */
+	sb_le32(b, 0x40); /* FILE_NON_DIRECTORY_FILE */
+	sb_le16(b, 120);
+	sb_le16(b, (uint16_t)(2 * strlen(name)));
+	sb_le32(b, 0);
+	sb_le32(b, 0);
+	sb_utf16(b, name);
+	return at;
+}
+
+/* CREATE response (§2.2.14) giving the FileId. */
+size_t create2_rsp(struct sb *b, const struct h2 *h, uint64_t fid)
+{
+	size_t at = h2_put(b, h);
+	sb_le16(b, 89);
+	sb_u8(b, 0);
+	sb_u8(b, 0);
+	sb_le32(b, 1);  /* FILE_OPENED */
+	sb_zero(b, 48); /* times and sizes */
+	sb_le32(b, 0x80);
+	sb_le32(b, 0);
+	file_id2(b, fid);
+	sb_le32(b, 0);
+	sb_le32(b, 0);
+	return at;
+}
+
+/* WRITE request (§2.2.21). */
+size_t write2_req(struct sb *b, const struct h2 *h, uint64_t fid, const uint8_t *data, size_t n)
+{
+	size_t at = h2_put(b, h);
+	sb_le16(b, 49);
+	sb_le16(b, 112);
+	sb_le32(b, (uint32_t)n);
+	sb_le64(b, 0);
+	file_id2(b, fid);
+	sb_zero(b, 16); /* Channel, RemainingBytes, WriteChannelInfo, Flags */
+	sb_put(b, data, n);
+	return at;
+}
+
+/* READ request (§2.2.19). */
+size_t read2_req(struct sb *b, const struct h2 *h, uint64_t fid, uint32_t len)
+{
+	size_t at = h2_put(b, h);
+	sb_le16(b, 49);
+	sb_u8(b, 0);
+	sb_u8(b, 0);
+	sb_le32(b, len);
+	sb_le64(b, 0);
+	file_id2(b, fid);
+	sb_zero(b, 16); /* MinimumCount, Channel, RemainingBytes, ReadChannelInfo */
+	sb_u8(b, 0);
+	return at;
+}
+
+/* READ response (§2.2.20) carrying data. */
+size_t read2_rsp_data(struct sb *b, const struct h2 *h, const uint8_t *data, size_t n)
+{
+	size_t at = h2_put(b, h);
+	sb_le16(b, 17);
+	sb_u8(b, 80);
+	sb_u8(b, 0);
+	sb_le32(b, (uint32_t)n);
+	sb_le32(b, 0);
+	sb_le32(b, 0);
+	sb_put(b, data, n);
+	return at;
+}
+
+/* IOCTL request (§2.2.31: the input at 120) or response (§2.2.32: the
+ * output at 112), as h's flags say. */
+size_t ioctl2(struct sb *b, const struct h2 *h, uint32_t ctl, uint64_t fid, const uint8_t *p, size_t n)
+{
+	bool rsp = (h->flags & F_RESPONSE) != 0;
+	size_t at = h2_put(b, h);
+	sb_le16(b, rsp ? 49 : 57);
+	sb_le16(b, 0);
+	sb_le32(b, ctl);
+	file_id2(b, fid);
+	sb_le32(b, rsp ? 112 : 120); /* InputOffset, InputCount */
+	sb_le32(b, rsp ? 0 : (uint32_t)n);
+	if (!rsp)
+		sb_le32(b, 0);     /* MaxInputResponse */
+	sb_le32(b, rsp ? 112 : 0); /* OutputOffset, OutputCount */
+	sb_le32(b, rsp ? (uint32_t)n : 0);
+	if (!rsp)
+		sb_le32(b, 4280); /* MaxOutputResponse */
+	sb_le32(b, rsp ? 0 : 1);  /* SMB2_0_IOCTL_IS_FSCTL */
+	sb_le32(b, 0);
+	sb_put(b, p, n);
+	return at;
+}
+
 /* Link the message at `at` to the one that starts where b ends now. */
 void h2_chain(struct sb *b, size_t at) { sb_set32(b, at + 20, (uint32_t)(b->n - at)); }
 
