@@ -132,6 +132,7 @@ static void smb2_tree_connect(struct kf_smb_cmd *c, struct kf_span msg, struct k
 	if (size != 16)
 		return;
 	c->share_type = kf_cur_u8(b);
+	c->ipc = c->share_type == 2;
 	c->body_ok = kf_cur_ok(b);
 }
 
@@ -273,6 +274,9 @@ static void smb2_body(struct kf_smb_cmd *c, struct kf_span msg, struct kf_cur *b
 			smb2_write(c, msg, b);
 		else
 			smb2_ioctl(c, msg, b);
+		bool pipe = c->command != KF_SMB2_IOCTL || c->ctl_code == KF_SMB2_FSCTL_PIPE_TRANSCEIVE;
+		if (c->body_ok && pipe)
+			c->pipe_op = kf_smb_pipe_op_of(KF_SMB_2, c->command);
 		break;
 	}
 	default: c->body_ok = kf_cur_le16(b) != 0 && kf_cur_ok(b); break;
@@ -447,7 +451,9 @@ static void smb1_session_setup(struct kf_smb_cmd *c, struct kf_cur *w, uint8_t w
 static void smb1_tree_connect(struct kf_smb_cmd *c, struct kf_cur *w, uint8_t wc, struct kf_cur *bytes,
 			      size_t bytes_off, bool unicode)
 {
-	if (c->response) {
+	if (c->response) { /* the service first in the bytes: "IPC" for IPC$ */
+		struct kf_span svc = smb1_string(bytes, 0, false);
+		c->ipc = wc >= 3 && svc.n == 3 && !memcmp(svc.p, "IPC", 3);
 		c->body_ok = true;
 		return;
 	}
@@ -459,6 +465,96 @@ static void smb1_tree_connect(struct kf_smb_cmd *c, struct kf_cur *w, uint8_t wc
 	c->path = smb1_string(bytes, bytes_off + pw, unicode);
 	c->path_unicode = unicode;
 	c->body_ok = kf_cur_ok(w) && kf_cur_ok(bytes);
+}
+
+static void smb1_fid(struct kf_smb_cmd *c, struct kf_cur *w)
+{
+	uint16_t fid = kf_cur_le16(w);
+	if (!kf_cur_ok(w))
+		return;
+	c->file_id[0] = (uint8_t)fid;
+	c->file_id[1] = (uint8_t)(fid >> 8);
+	c->has_file_id = true;
+}
+
+/* A buffer of an SMB1 command given by its length and offset (from the
+ * header) in the words w; false when it lies outside the PDU or starts
+ * before the command's bytes (at bytes_off). */
+static bool smb1_buffer(struct kf_smb_cmd *c, struct kf_span pdu, struct kf_cur *w, size_t bytes_off)
+{
+	uint16_t len = kf_cur_le16(w), off = kf_cur_le16(w);
+	return kf_cur_ok(w) && buffer_at(pdu, bytes_off, off, len, &c->data);
+}
+
+/* The named pipe commands (w is past the AndX block, offsets count from the
+ * header): NT_CREATE_ANDX (MS-CIFS §2.2.4.64) the request's name, the
+ * response's FID; WRITE_ANDX request (§2.2.4.43) FID and data; READ_ANDX
+ * (§2.2.4.42) the request's FID, the response's data; TRANSACTION
+ * (§2.2.4.33) with TransactNmPipe (setup 0x0026, FID) the request's data,
+ * and any response's. */
+static void smb1_pipe_body(struct kf_smb_cmd *c, struct kf_span pdu, struct kf_cur *w, uint8_t wc,
+			   struct kf_cur *bytes, size_t bytes_off, bool unicode)
+{
+	switch (c->command) {
+	case KF_SMB1_NT_CREATE_ANDX:
+		if (c->response && wc >= 34) {
+			kf_cur_skip(w, 1); /* OplockLevel */
+			smb1_fid(c, w);
+			c->body_ok = c->has_file_id;
+		} else if (!c->response && wc == 24) {
+			c->path = smb1_string(bytes, bytes_off, unicode);
+			c->path_unicode = unicode;
+			c->body_ok = kf_cur_ok(bytes);
+		}
+		return;
+	case KF_SMB1_WRITE_ANDX:
+		if (c->response || (wc != 12 && wc != 14))
+			return;
+		smb1_fid(c, w);
+		kf_cur_skip(w, 4 + 4 + 2 + 2 + 2);
+		c->body_ok = c->has_file_id && smb1_buffer(c, pdu, w, bytes_off);
+		return;
+	case KF_SMB1_READ_ANDX:
+		if (!c->response && (wc == 10 || wc == 12)) {
+			smb1_fid(c, w);
+			c->body_ok = c->has_file_id;
+		} else if (c->response && wc == 12) {
+			kf_cur_skip(w, 2 + 2 + 2);
+			c->body_ok = smb1_buffer(c, pdu, w, bytes_off);
+		}
+		return;
+	default: /* TRANSACTION */
+		if (c->response) {
+			if (wc < 10)
+				return;
+			kf_cur_skip(w, 2 + 2 + 2 + 2 + 2 + 2);
+			c->body_ok = smb1_buffer(c, pdu, w, bytes_off);
+			return;
+		}
+		if (wc != 16)
+			return;
+		kf_cur_skip(w, 2 + 2 + 2 + 2 + 1 + 1 + 2 + 4 + 2 + 2 + 2);
+		c->body_ok = smb1_buffer(c, pdu, w, bytes_off);
+		uint8_t setup_count = kf_cur_u8(w);
+		kf_cur_skip(w, 1);
+		uint16_t function = kf_cur_le16(w);
+		if (kf_cur_ok(w) && setup_count == 2 && function == 0x26)
+			smb1_fid(c, w);
+		return;
+	}
+}
+
+static void smb1_pipe(struct kf_smb_cmd *c, struct kf_span pdu, struct kf_cur *w, uint8_t wc,
+		      struct kf_cur *bytes, size_t bytes_off, bool unicode)
+{
+	if (c->response && wc == 0) { /* an error: no words */
+		c->body_ok = true;
+		return;
+	}
+	smb1_pipe_body(c, pdu, w, wc, bytes, bytes_off, unicode);
+	/* a TRANSACTION request is a pipe's only with TransactNmPipe */
+	if (c->body_ok && (c->command != KF_SMB1_TRANSACTION || c->response || c->has_file_id))
+		c->pipe_op = kf_smb_pipe_op_of(KF_SMB_1, c->command);
 }
 
 static bool smb1_is_andx(uint8_t cmd)
@@ -548,6 +644,10 @@ static void smb1_decode(struct kf_span pdu, struct kf_smb_pdu *out, struct kf_ev
 		case KF_SMB1_TREE_CONNECT_ANDX:
 			smb1_tree_connect(c, &w, wc, &bytes, bytes_off, unicode);
 			break;
+		case KF_SMB1_NT_CREATE_ANDX:
+		case KF_SMB1_WRITE_ANDX:
+		case KF_SMB1_READ_ANDX:
+		case KF_SMB1_TRANSACTION: smb1_pipe(c, pdu, &w, wc, &bytes, bytes_off, unicode); break;
 		default: c->body_ok = true; break;
 		}
 		if (!c->body_ok)
@@ -568,6 +668,28 @@ static void smb1_decode(struct kf_span pdu, struct kf_smb_pdu *out, struct kf_ev
 }
 
 /* ----------------------------------------------------------- entries ---- */
+
+int kf_smb_pipe_op_of(int kind, uint16_t command)
+{
+	if (kind == KF_SMB_2) {
+		switch (command) {
+		case KF_SMB2_CREATE: return KF_SMB_PIPE_OPEN;
+		case KF_SMB2_WRITE: return KF_SMB_PIPE_WRITE;
+		case KF_SMB2_READ: return KF_SMB_PIPE_READ;
+		case KF_SMB2_IOCTL: return KF_SMB_PIPE_TRANSCEIVE;
+		default: return KF_SMB_PIPE_NONE;
+		}
+	}
+	if (kind != KF_SMB_1)
+		return KF_SMB_PIPE_NONE;
+	switch (command) {
+	case KF_SMB1_NT_CREATE_ANDX: return KF_SMB_PIPE_OPEN;
+	case KF_SMB1_WRITE_ANDX: return KF_SMB_PIPE_WRITE;
+	case KF_SMB1_READ_ANDX: return KF_SMB_PIPE_READ;
+	case KF_SMB1_TRANSACTION: return KF_SMB_PIPE_TRANSCEIVE;
+	default: return KF_SMB_PIPE_NONE;
+	}
+}
 
 bool kf_smb_decode(struct kf_span pdu, struct kf_smb_pdu *out, struct kf_events *ev)
 {
@@ -624,7 +746,10 @@ bool kf_smb_peek(struct kf_span first, struct kf_smb_peek *out)
 		out->command = cmd;
 		kf_cur_skip(&c, 4);
 		out->response = (kf_cur_u8(&c) & SMB1_FLAGS_REPLY) != 0;
-		kf_cur_skip(&c, SMB1_HEADER - 10);
+		kf_cur_skip(&c, 2 + 2 + 8 + 2);
+		out->tree_id = kf_cur_le16(&c);
+		kf_cur_skip(&c, 2 + 2);
+		out->msg_id = kf_cur_le16(&c);
 		uint8_t wc = kf_cur_u8(&c);
 		uint8_t next = kf_cur_u8(&c);
 		out->chained = smb1_is_andx(cmd) && wc >= 2 && next != KF_SMB1_NO_ANDX;

@@ -58,8 +58,27 @@ enum kf_smb1_command {
 	KF_SMB1_SESSION_SETUP_ANDX = 0x73,
 	KF_SMB1_LOGOFF_ANDX = 0x74,
 	KF_SMB1_TREE_CONNECT_ANDX = 0x75,
+	KF_SMB1_TRANSACTION = 0x25,
+	KF_SMB1_READ_ANDX = 0x2e,
+	KF_SMB1_WRITE_ANDX = 0x2f,
+	KF_SMB1_NT_CREATE_ANDX = 0xa2,
 	KF_SMB1_NO_ANDX = 0xff,
 };
+
+/* What a command does to a named pipe, in either dialect: SMB2 CREATE /
+ * SMB1 NT_CREATE_ANDX open one; WRITE / WRITE_ANDX write to it; READ /
+ * READ_ANDX read; IOCTL FSCTL_PIPE_TRANSCEIVE / TRANSACTION TransactNmPipe
+ * write and read in one. */
+enum kf_smb_pipe_op {
+	KF_SMB_PIPE_NONE = 0,
+	KF_SMB_PIPE_OPEN,
+	KF_SMB_PIPE_WRITE,
+	KF_SMB_PIPE_READ,
+	KF_SMB_PIPE_TRANSCEIVE,
+};
+/* The operation a command of kind may be (from its header alone: an SMB2
+ * IOCTL or SMB1 TRANSACTION only may be a transceive). */
+int kf_smb_pipe_op_of(int kind, uint16_t command);
 
 /* Session flags of an SMB2 SESSION_SETUP response (§2.2.6); SMB1's Action
  * bit 0 (guest) is reported as KF_SMB_SESSION_GUEST too. */
@@ -106,13 +125,15 @@ struct kf_smb_cmd {
 	bool path_unicode;   /* ... as UTF-16LE (SMB2 always) */
 	uint8_t share_type;  /* SMB2 response: 1 disk, 2 pipe, 3 print */
 
-	/* SMB2 CREATE, READ, WRITE, IOCTL: what a named pipe needs (CREATE's
-	 * request name is in path) */
-	bool has_file_id;    /* CREATE response, READ / WRITE / IOCTL request, IOCTL response */
-	uint8_t file_id[16]; /* persistent and volatile parts, as on the wire */
-	uint32_t ctl_code;   /* IOCTL */
-	struct kf_span data; /* WRITE request, READ response: the data; IOCTL: the request's input,
-			       * the response's output; may be empty */
+	bool ipc; /* TREE_CONNECT response: the share is IPC$ (SMB2 pipe type, SMB1 service "IPC") */
+
+	/* Named pipes (an open request's name is in path) */
+	int pipe_op;         /* enum kf_smb_pipe_op, once the body was read as one */
+	bool has_file_id;    /* open response, write / read / transceive request, IOCTL response */
+	uint8_t file_id[16]; /* SMB2: persistent and volatile parts as on the wire; SMB1: the FID, zeros */
+	uint32_t ctl_code;   /* SMB2 IOCTL */
+	struct kf_span data; /* write request, read response: the data; transceive: the request's
+			      * input, the response's output; may be empty */
 };
 
 struct kf_smb_pdu {
@@ -139,9 +160,9 @@ struct kf_smb_peek {
 	uint16_t command;
 	bool response;
 	bool chained;     /* SMB2 NextCommand != 0, or an SMB1 AndX command that chains */
-	uint64_t msg_id;  /* SMB2 MessageId */
+	uint64_t msg_id;  /* SMB2 MessageId, SMB1 MID */
 	bool async;       /* SMB2: an async header (no TreeId) */
-	uint32_t tree_id; /* SMB2 TreeId of a sync header */
+	uint32_t tree_id; /* SMB2 TreeId of a sync header, SMB1 TID */
 };
 bool kf_smb_peek(struct kf_span first, struct kf_smb_peek *out);
 

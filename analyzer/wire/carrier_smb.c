@@ -8,9 +8,10 @@
  * most of an SMB connection) is counted off without a copy, and in order it
  * skips reassembly too.  A message sits in the frame where its PDU ends.
  *
- * SMB2 named pipes: a tree whose TREE_CONNECT response says "pipe" (IPC$)
- * is remembered; a CREATE on it opens a pipe, whose WRITE data, READ
- * response data and FSCTL_PIPE_TRANSCEIVE input / output are a DCE/RPC
+ * Named pipes: a tree whose TREE_CONNECT response says IPC$ (SMB2 share
+ * type pipe, SMB1 service "IPC") is remembered; a CREATE / NT_CREATE_ANDX
+ * on it opens a pipe, whose WRITE(_ANDX) data, READ(_ANDX) response data
+ * and FSCTL_PIPE_TRANSCEIVE / TransactNmPipe data both ways are a DCE/RPC
  * stream (carrier_dcerpc.h) until its bind phase is over.  Only PDUs on an
  * IPC$ tree with a pipe still binding, and the answers to its CREATEs,
  * READs and IOCTLs, are read whole: every other READ and WRITE is still
@@ -374,11 +375,12 @@ static void op_add(struct smb_pipes *p, uint64_t msg_id, const struct smb_pipe *
 	op->gen = pp->gen;
 }
 
-/* The pipe's name as the CREATE gave it, without `\pipe\`. */
-static const char *pipe_name(struct kf_run *r, struct kf_span name)
+/* The pipe's name as its open gave it, without `\pipe\`. */
+static const char *pipe_name(struct kf_run *r, const struct kf_smb_cmd *cmd)
 {
 	char buf[KF_LIMIT_NAME];
-	size_t n = kf_text_utf16le(name, buf, sizeof buf, NULL);
+	size_t n = cmd->path_unicode ? kf_text_utf16le(cmd->path, buf, sizeof buf, NULL)
+				     : kf_text_latin1(cmd->path, buf, sizeof buf, NULL);
 	const char *t = buf;
 	while (n && *t == '\\')
 		t++, n--;
@@ -395,97 +397,98 @@ static void pipe_data(struct kf_run *r, struct kf_conn *c, struct smb_pipe *pp, 
 		pipe_drop(pp);
 }
 
-/* An SMB2 command that may open, feed or answer a named pipe. */
+static bool status_ok(const struct kf_smb_cmd *cmd) { return cmd->status == 0 && !cmd->dos_error; }
+
+/* A request that opens, writes to or reads from a pipe. */
+static void pipe_request(struct kf_run *r, struct kf_conn *c, struct smb_pipes *p,
+			 const struct kf_smb_cmd *cmd)
+{
+	if (cmd->pipe_op == KF_SMB_PIPE_OPEN) {
+		if (!ipc_tree(p, cmd->tree_id) || !cmd->path.n)
+			return;
+		struct smb_pipe *pp = pipe_new(p);
+		pp->create_id = cmd->msg_id;
+		pp->tree_id = cmd->tree_id;
+		pp->rpc.pipe = pipe_name(r, cmd);
+		return;
+	}
+	struct smb_pipe *pp = cmd->has_file_id ? pipe_by_file(p, cmd->file_id) : NULL;
+	if (!pp || pp->tree_id != cmd->tree_id)
+		return;
+	if (cmd->pipe_op != KF_SMB_PIPE_READ)
+		pipe_data(r, c, pp, 0, cmd->data);
+	if (cmd->pipe_op != KF_SMB_PIPE_WRITE && pp->used)
+		op_add(p, cmd->msg_id, pp);
+}
+
+/* The answer to an open, a read or a transceive. */
+static void pipe_answer(struct kf_run *r, struct kf_conn *c, struct smb_pipes *p,
+			const struct kf_smb_cmd *cmd)
+{
+	if (cmd->error_body && cmd->status == STATUS_PENDING)
+		return; /* SMB2: the final answer comes later, async */
+	for (unsigned i = 0; i < SMB_PIPES; i++) {
+		struct smb_pipe *pp = &p->pipe[i];
+		if (!pp->used || pp->open || pp->create_id != cmd->msg_id)
+			continue;
+		if (!status_ok(cmd) || cmd->pipe_op != KF_SMB_PIPE_OPEN) {
+			pipe_drop(pp);
+			return;
+		}
+		memcpy(pp->file_id, cmd->file_id, 16);
+		pp->open = true;
+		return;
+	}
+	struct smb_pipe_op *op = op_find(p, cmd->msg_id);
+	if (!op)
+		return;
+	op->used = false;
+	struct smb_pipe *pp = &p->pipe[op->pipe];
+	if (!binding(pp) || pp->gen != op->gen)
+		return;
+	bool reads = cmd->pipe_op == KF_SMB_PIPE_READ || cmd->pipe_op == KF_SMB_PIPE_TRANSCEIVE;
+	/* STATUS_BUFFER_OVERFLOW: the rest of the message comes in the next read */
+	if (reads && (status_ok(cmd) || cmd->status == KF_NT_STATUS_BUFFER_OVERFLOW))
+		pipe_data(r, c, pp, 1, cmd->data);
+}
+
+/* A command that may open, feed or answer a named pipe (SMB2 or SMB1). */
 static void pipe_command(struct kf_run *r, struct kf_conn *c, const struct kf_smb_cmd *cmd)
 {
 	struct smb_state *s = c->cs;
-	if (cmd->command == KF_SMB2_TREE_CONNECT) {
-		if (cmd->response && cmd->status == 0 && cmd->body_ok && cmd->share_type == 2)
-			ipc_add(r, s, cmd->tree_id);
+	if (cmd->ipc && status_ok(cmd)) {
+		ipc_add(r, s, cmd->tree_id);
 		return;
 	}
 	struct smb_pipes *p = s->pipes;
 	if (!p || !cmd->body_ok)
 		return;
-	switch (cmd->command) {
-	case KF_SMB2_CREATE:
-		if (!cmd->response) {
-			if (!ipc_tree(p, cmd->tree_id) || !cmd->path.n)
-				return;
-			struct smb_pipe *pp = pipe_new(p);
-			pp->create_id = cmd->msg_id;
-			pp->tree_id = cmd->tree_id;
-			pp->rpc.pipe = pipe_name(r, cmd->path);
-			return;
-		}
-		for (unsigned i = 0; i < SMB_PIPES; i++) {
-			struct smb_pipe *pp = &p->pipe[i];
-			if (!pp->used || pp->open || pp->create_id != cmd->msg_id)
-				continue;
-			if (cmd->error_body && cmd->status == STATUS_PENDING)
-				return;
-			if (cmd->status != 0 || !cmd->has_file_id) {
-				pipe_drop(pp);
-				return;
-			}
-			memcpy(pp->file_id, cmd->file_id, 16);
-			pp->open = true;
-			return;
-		}
-		return;
-	case KF_SMB2_WRITE:
-	case KF_SMB2_READ:
-	case KF_SMB2_IOCTL: {
-		if (!cmd->response) {
-			struct smb_pipe *pp = cmd->has_file_id ? pipe_by_file(p, cmd->file_id) : NULL;
-			if (!pp || pp->tree_id != cmd->tree_id)
-				return;
-			if (cmd->command == KF_SMB2_IOCTL && cmd->ctl_code != KF_SMB2_FSCTL_PIPE_TRANSCEIVE)
-				return;
-			if (cmd->command != KF_SMB2_READ)
-				pipe_data(r, c, pp, 0, cmd->data);
-			if (cmd->command != KF_SMB2_WRITE && pp->used)
-				op_add(p, cmd->msg_id, pp);
-			return;
-		}
-		struct smb_pipe_op *op = op_find(p, cmd->msg_id);
-		if (!op)
-			return;
-		if (cmd->error_body && cmd->status == STATUS_PENDING)
-			return; /* the final answer comes later, async */
-		op->used = false;
-		struct smb_pipe *pp = &p->pipe[op->pipe];
-		if (!binding(pp) || pp->gen != op->gen || cmd->error_body)
-			return;
-		/* STATUS_BUFFER_OVERFLOW: the rest of the message comes in the next READ */
-		if (cmd->status == 0 || cmd->status == KF_NT_STATUS_BUFFER_OVERFLOW)
-			pipe_data(r, c, pp, 1, cmd->data);
-		return;
-	}
-	default: return;
-	}
+	if (cmd->response)
+		pipe_answer(r, c, p, cmd);
+	else if (cmd->pipe_op)
+		pipe_request(r, c, p, cmd);
 }
 
 /* From a PDU's first header: does it open, feed or answer a pipe still binding? */
 static bool pipe_wants(const struct smb_state *s, const struct kf_smb_peek *pk)
 {
 	struct smb_pipes *p = s->pipes;
-	if (!p || pk->kind != KF_SMB_2)
+	if (!p)
 		return false;
-	switch (pk->command) {
-	case KF_SMB2_CREATE:
+	switch (kf_smb_pipe_op_of(pk->kind, pk->command)) {
+	case KF_SMB_PIPE_OPEN:
 		if (!pk->response)
 			return !pk->async && ipc_tree(p, pk->tree_id);
 		for (unsigned i = 0; i < SMB_PIPES; i++)
 			if (p->pipe[i].used && !p->pipe[i].open && p->pipe[i].create_id == pk->msg_id)
 				return true;
 		return false;
-	case KF_SMB2_WRITE:
-	case KF_SMB2_READ:
-	case KF_SMB2_IOCTL:
+	case KF_SMB_PIPE_WRITE: return !pk->response && !pk->async && pipe_on_tree(p, pk->tree_id);
+	case KF_SMB_PIPE_READ:
+	case KF_SMB_PIPE_TRANSCEIVE:
 		if (!pk->response)
 			return !pk->async && pipe_on_tree(p, pk->tree_id);
-		return pk->command != KF_SMB2_WRITE && op_find(p, pk->msg_id) != NULL;
+		return op_find(p, pk->msg_id) != NULL;
 	default: return false;
 	}
 }
@@ -510,8 +513,7 @@ static void on_pdu(struct kf_run *r, struct kf_conn *c, int dir, struct kf_span 
 	for (unsigned i = 0; i < pdu.n_cmds; i++) {
 		if (worth_a_record(pdu.kind, pdu.cmds[i].command))
 			on_command(r, c, dir, d, pdu.kind, &pdu.cmds[i], pdu.n_cmds > 1);
-		if (pdu.kind == KF_SMB_2)
-			pipe_command(r, c, &pdu.cmds[i]);
+		pipe_command(r, c, &pdu.cmds[i]);
 	}
 }
 

@@ -32,10 +32,12 @@ static void check_cmd(const struct kf_smb_pdu *p, const struct kf_smb_cmd *c, co
 	(void)fuzz_touch(c->path);
 	FUZZ_CHECK(c->security_mode <= (KF_SMB_SIGNING_ENABLED | KF_SMB_SIGNING_REQUIRED));
 	FUZZ_CHECK(c->session_flags <= 7u);
-	if (c->has_file_id || c->data.n || c->ctl_code) /* named pipe fields: SMB2 only */
-		FUZZ_CHECK(p->kind == KF_SMB_2);
 	if (c->ctl_code)
-		FUZZ_CHECK(c->command == KF_SMB2_IOCTL);
+		FUZZ_CHECK(p->kind == KF_SMB_2 && c->command == KF_SMB2_IOCTL);
+	if (c->pipe_op) /* a named pipe operation is one its command may be, read whole */
+		FUZZ_CHECK(c->body_ok && c->pipe_op == kf_smb_pipe_op_of(p->kind, c->command));
+	if (c->has_file_id || c->data.n)
+		FUZZ_CHECK(kf_smb_pipe_op_of(p->kind, c->command) != KF_SMB_PIPE_NONE);
 	if (c->error_body)
 		FUZZ_CHECK(p->kind == KF_SMB_2 && c->response);
 	if (c->has_status || c->dos_error)
@@ -105,10 +107,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (ok && p.n_cmds && (pk.kind == KF_SMB_1 || pk.kind == KF_SMB_2)) {
 			FUZZ_CHECK(pk.command == p.cmds[0].command);
 			FUZZ_CHECK(pk.response == p.cmds[0].response);
-			if (pk.kind == KF_SMB_2) { /* what a pipe is recognised by */
-				FUZZ_CHECK(pk.msg_id == p.cmds[0].msg_id);
-				FUZZ_CHECK(pk.tree_id == p.cmds[0].tree_id);
-			}
+			/* what a pipe is recognised by */
+			FUZZ_CHECK(pk.msg_id == p.cmds[0].msg_id);
+			FUZZ_CHECK(pk.tree_id == p.cmds[0].tree_id);
 			if (p.n_cmds > 1 || p.chain_cut)
 				FUZZ_CHECK(pk.chained);
 		}

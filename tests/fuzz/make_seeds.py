@@ -495,6 +495,21 @@ def smb_seeds():
                           tree=5)
     for pdu in (create, create_rsp, write(6, bind), read(8), read_rsp(8, ack), transceive, transceive_rsp):
         save("smb", pdu)
+    # the same over SMB1: NT_CREATE_ANDX \samr, WRITE_ANDX, READ_ANDX, TRANSACTION TransactNmPipe
+    sname = b"\0" + utf16("\\samr\0")
+    nt_create = smb1(0xA2, b"\x18" + struct.pack("<BBHBHIIIQIIIIIB", 0xFF, 0, 0, 0, 10, 0, 0, 0x2019F, 0, 0, 3, 1,
+                                                  0, 2, 0) + struct.pack("<H", len(sname)) + sname, mid=2, tid=9)
+    nt_create_rsp = smb1(0xA2, b"\x22" + struct.pack("<BBHBHI", 0xFF, 0, 0, 0, 0x4000, 1) + bytes(52) +
+                         struct.pack("<HHBH", 2, 0x5FF, 0, 0), flags=0x80, mid=2, tid=9)
+    write_andx = smb1(0x2F, b"\x0c" + struct.pack("<BBHHIIHHHHH", 0xFF, 0, 0, 0x4000, 0, 0, 8, len(bind), 0,
+                                                   len(bind), 59) + struct.pack("<H", len(bind)) + bind, mid=3, tid=9)
+    read_andx_rsp = smb1(0x2E, b"\x0c" + struct.pack("<BBHHHHHH", 0xFF, 0, 0, 0xFFFF, 0, 0, len(ack), 59) +
+                         bytes(10) + struct.pack("<H", len(ack)) + ack, flags=0x80, mid=4, tid=9)
+    trans = smb1(0x25, b"\x10" + struct.pack("<HHHHBBHIHHHHHBBHH", 0, len(call), 0, 4280, 0, 0, 0, 0, 0, 0, 0,
+                                              len(call), 82, 2, 0, 0x26, 0x4000) +
+                 struct.pack("<H", 1 + 14 + len(call)) + b"\0" + utf16("\\PIPE\\\0") + call, mid=5, tid=9)
+    for pdu in (nt_create, nt_create_rsp, write_andx, read_andx_rsp, trans):
+        save("smb", pdu)
     client += [nb(tc_ipc), nb(create), nb(write(6, bind[:30])) + nb(write(7, bind[30:])) + nb(read(8)), nb(read(9)),
                nb(write(10, auth3)) + nb(transceive)]
     server += [nb(tc_ipc_rsp), nb(create_rsp), nb(read_rsp(8, ack[:50], 0x80000005)), nb(read_rsp(9, ack[50:])),

@@ -7,7 +7,7 @@
  * big-endian bind answered by bind_nak; random bytes and a lone request on
  * other ports left alone; and DCE/RPC over SMB2 named pipes (WRITE, READ
  * continued after STATUS_BUFFER_OVERFLOW, FSCTL_PIPE_TRANSCEIVE), with
- * hostile pipes.  The capture writer is capfix.c's. */
+ * hostile pipes, and over SMB1 (WRITE_ANDX, READ_ANDX, TransactNmPipe).  The capture writer is capfix.c's. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -902,6 +902,104 @@ START_TEST(t_pipe_hostile)
 }
 END_TEST
 
+/* SMB1 header of a request (reply: a response) on tree tid. */
+static struct h1 h1_of(uint8_t cmd, uint16_t tid, uint16_t mid, bool reply)
+{
+	struct h1 h = { .cmd = cmd,
+			.flags = reply ? F1_REPLY : 0,
+			.flags2 = F2_UNICODE | F2_NT | F2_EXT,
+			.tid = tid,
+			.uid = 0x800,
+			.mid = mid };
+	return h;
+}
+
+/* SMB1: TREE_CONNECT_ANDX to IPC$ (service "IPC"), NT_CREATE_ANDX \samr,
+ * an NTLMSSP bind by WRITE_ANDX answered by READ_ANDX, then an
+ * alter_context by TRANSACTION TransactNmPipe and its answer. */
+START_TEST(t_pipe_smb1)
+{
+	struct cap c;
+	cap_open(&c);
+	struct tconn t;
+	tconn_open(&t, &c, 50103, 445);
+	struct sb m = { 0 }, pdu = { 0 }, tok = { 0 };
+	struct h1 h = h1_of(KF_SMB1_TREE_CONNECT_ANDX, 0, 1, false);
+	size_t hdr = h1_put(&m, &h);
+	tc1_req(&m, hdr, "\\\\DC1\\IPC$", true);
+	smb_send(&t, 0, &m);
+	h = h1_of(KF_SMB1_TREE_CONNECT_ANDX, 9, 1, true);
+	h1_put(&m, &h);
+	tc1_rsp(&m, "IPC");
+	smb_send(&t, 1, &m);
+	h = h1_of(KF_SMB1_NT_CREATE_ANDX, 9, 2, false);
+	hdr = h1_put(&m, &h);
+	ntcreate1_req(&m, hdr, "\\samr");
+	smb_send(&t, 0, &m);
+	h = h1_of(KF_SMB1_NT_CREATE_ANDX, 9, 2, true);
+	h1_put(&m, &h);
+	ntcreate1_rsp(&m, 0x4000);
+	smb_send(&t, 1, &m);
+
+	ntlm_negotiate(&tok);
+	bind_pdu(&pdu, KF_DCERPC_BIND, 1, true, 1);
+	finish(&pdu, true, KF_DCERPC_AUTH_NTLMSSP, 6, tok.p, tok.n);
+	sb_free(&tok);
+	h = h1_of(KF_SMB1_WRITE_ANDX, 9, 3, false);
+	hdr = h1_put(&m, &h);
+	write1_req(&m, hdr, 0x4000, pdu.p, pdu.n);
+	uint64_t f_bind = smb_send(&t, 0, &m);
+	sb_free(&pdu);
+	h = h1_of(KF_SMB1_READ_ANDX, 9, 4, false);
+	h1_put(&m, &h);
+	read1_req(&m, 0x4000);
+	smb_send(&t, 0, &m);
+	ntlm_challenge(&tok);
+	bind_ack_pdu(&pdu, KF_DCERPC_BIND_ACK, 1, true, 0, false);
+	finish(&pdu, true, KF_DCERPC_AUTH_NTLMSSP, 6, tok.p, tok.n);
+	sb_free(&tok);
+	h = h1_of(KF_SMB1_READ_ANDX, 9, 4, true);
+	hdr = h1_put(&m, &h);
+	read1_rsp(&m, hdr, pdu.p, pdu.n);
+	uint64_t f_ack = smb_send(&t, 1, &m);
+	sb_free(&pdu);
+
+	ntlm_negotiate(&tok);
+	bind_pdu(&pdu, KF_DCERPC_ALTER_CONTEXT, 2, true, 1);
+	finish(&pdu, true, KF_DCERPC_AUTH_NTLMSSP, 6, tok.p, tok.n);
+	sb_free(&tok);
+	h = h1_of(KF_SMB1_TRANSACTION, 9, 5, false);
+	hdr = h1_put(&m, &h);
+	trans1_pipe(&m, hdr, false, 0x4000, pdu.p, pdu.n);
+	uint64_t f_alter = smb_send(&t, 0, &m);
+	sb_free(&pdu);
+	ntlm_challenge(&tok);
+	bind_ack_pdu(&pdu, KF_DCERPC_ALTER_CONTEXT_RESP, 2, true, 0, false);
+	finish(&pdu, true, KF_DCERPC_AUTH_NTLMSSP, 6, tok.p, tok.n);
+	sb_free(&tok);
+	h = h1_of(KF_SMB1_TRANSACTION, 9, 5, true);
+	hdr = h1_put(&m, &h);
+	trans1_pipe(&m, hdr, true, 0, pdu.p, pdu.n);
+	uint64_t f_alter_rsp = smb_send(&t, 1, &m);
+	sb_free(&pdu);
+	struct kf_result r = dce_analyze(&c);
+
+	const struct kf_message *bind = kf_result_message_at(&r, f_bind, KF_MSG_DCERPC_REQUEST);
+	ck_assert_ptr_nonnull(bind);
+	ck_assert_str_eq(bind->dcerpc->pipe, "samr");
+	ck_assert_uint_eq(dce_reply_frame(&r, bind), f_ack);
+	ck_assert_ptr_nonnull(kf_result_message_at(&r, f_bind, KF_MSG_NTLM_NEGOTIATE));
+	ck_assert_ptr_nonnull(kf_result_message_at(&r, f_ack, KF_MSG_NTLM_CHALLENGE));
+	const struct kf_message *alter = kf_result_message_at(&r, f_alter, KF_MSG_DCERPC_REQUEST);
+	ck_assert_ptr_nonnull(alter);
+	ck_assert_uint_eq(alter->dcerpc->ptype, KF_DCERPC_ALTER_CONTEXT);
+	ck_assert_uint_eq(dce_reply_frame(&r, alter), f_alter_rsp);
+	ck_assert_ptr_nonnull(kf_result_message_at(&r, f_alter_rsp, KF_MSG_NTLM_CHALLENGE));
+	ck_assert_uint_eq(count_pipe(&r, "samr"), 4);
+	kf_result_free(&r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("dcerpc");
@@ -921,6 +1019,7 @@ int main(void)
 	tcase_add_test(tk, t_pipe_ntlm);
 	tcase_add_test(tk, t_pipe_transceive_kerberos);
 	tcase_add_test(tk, t_pipe_hostile);
+	tcase_add_test(tk, t_pipe_smb1);
 	suite_add_tcase(s, tk);
 	return kf_test_run(s);
 }

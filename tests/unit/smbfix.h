@@ -106,6 +106,14 @@ size_t ss1_req_plain(struct sb *b, size_t hdr, uint16_t ci, uint16_t cs, const c
 		     const char *domain, bool unicode);
 size_t ss1_rsp(struct sb *b, uint16_t action, bool ext, const uint8_t *blob, size_t n);
 size_t tc1_req(struct sb *b, size_t hdr, const char *path, bool unicode);
+size_t tc1_rsp(struct sb *b, const char *service); /* "IPC" for IPC$ */
+/* Named pipes: NT_CREATE_ANDX, WRITE_ANDX, READ_ANDX, TRANSACTION TransactNmPipe. */
+size_t ntcreate1_req(struct sb *b, size_t hdr, const char *name);
+size_t ntcreate1_rsp(struct sb *b, uint16_t fid);
+size_t write1_req(struct sb *b, size_t hdr, uint16_t fid, const uint8_t *data, size_t n);
+size_t read1_req(struct sb *b, uint16_t fid);
+size_t read1_rsp(struct sb *b, size_t hdr, const uint8_t *data, size_t n);
+void trans1_pipe(struct sb *b, size_t hdr, bool response, uint16_t fid, const uint8_t *data, size_t n);
 
 /* The 4-byte NetBIOS session header (RFC 1002 §4.3.1): type, then the
  * length in 24 bits (445; 17 on 139, where the top 7 must be 0). */
