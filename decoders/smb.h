@@ -1,7 +1,11 @@
 /* smb.h - SMB1 (MS-CIFS, MS-SMB) and SMB2/3 (MS-SMB2) messages, as far as
  * authentication needs them: NEGOTIATE (dialect, signing, encryption, the
  * server's SPNEGO hint), SESSION_SETUP (the security buffer, the status, the
- * guest/null flags), TREE_CONNECT (the share path) and LOGOFF.
+ * guest/null flags), TREE_CONNECT (the share path, whether it is IPC$) and
+ * LOGOFF; and what DCE/RPC over a named pipe needs: SMB2 CREATE, WRITE,
+ * READ and IOCTL (FSCTL_PIPE_TRANSCEIVE), SMB1 NT_CREATE_ANDX, WRITE_ANDX,
+ * READ_ANDX and TRANSACTION (TransactNmPipe): the pipe's name, its FileId /
+ * FID and the data written or read.
  *
  * Input: one PDU without its 4-byte NetBIOS session header (RFC 1002 §4.3.1
  * on port 139, the same 4 bytes with a 24-bit length on port 445; the carrier

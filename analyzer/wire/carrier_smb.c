@@ -306,7 +306,7 @@ static void ipc_add(struct kf_run *r, struct smb_state *s, uint32_t tree_id)
 	struct smb_pipes *p = s->pipes;
 	if (ipc_tree(p, tree_id))
 		return;
-	p->ipc_used[p->next_ipc] = true; /* the oldest gives way */
+	p->ipc_used[p->next_ipc] = true; /* the earliest remembered gives way */
 	p->ipc_tree[p->next_ipc] = tree_id;
 	p->next_ipc = (uint8_t)((p->next_ipc + 1) % SMB_IPC_TREES);
 }
@@ -336,7 +336,7 @@ static void pipe_drop(struct smb_pipe *pp)
 	pp->used = false;
 }
 
-/* A slot for a new pipe: a free one, else the oldest gives way. */
+/* A slot for a new pipe: a free one, else the slots give way in turn. */
 static struct smb_pipe *pipe_new(struct smb_pipes *p)
 {
 	struct smb_pipe *pp = NULL;
