@@ -132,7 +132,93 @@ static void smb2_tree_connect(struct kf_smb_cmd *c, struct kf_span msg, struct k
 	if (size != 16)
 		return;
 	c->share_type = kf_cur_u8(b);
+	c->ipc = c->share_type == 2;
 	c->body_ok = kf_cur_ok(b);
+}
+
+static void file_id(struct kf_smb_cmd *c, struct kf_cur *b)
+{
+	struct kf_span id = kf_cur_bytes(b, 16);
+	if (!kf_cur_ok(b))
+		return;
+	memcpy(c->file_id, id.p, 16);
+	c->has_file_id = true;
+}
+
+/* CREATE (§2.2.13, §2.2.14): the request's name, the response's FileId. */
+static void smb2_create(struct kf_smb_cmd *c, struct kf_span msg, struct kf_cur *b)
+{
+	uint16_t size = kf_cur_le16(b);
+	if (!c->response) {
+		if (size != 57)
+			return;
+		kf_cur_skip(b, 42);
+		uint16_t off = kf_cur_le16(b), len = kf_cur_le16(b);
+		c->path_unicode = true;
+		c->body_ok = kf_cur_ok(b) && buffer_at(msg, SMB2_HEADER + 56, off, len, &c->path);
+		return;
+	}
+	if (size != 89)
+		return;
+	kf_cur_skip(b, 62);
+	file_id(c, b);
+	c->body_ok = c->has_file_id;
+}
+
+/* READ (§2.2.19, §2.2.20): the request's FileId, the response's data. */
+static void smb2_read(struct kf_smb_cmd *c, struct kf_span msg, struct kf_cur *b)
+{
+	uint16_t size = kf_cur_le16(b);
+	if (!c->response) {
+		if (size != 49)
+			return;
+		kf_cur_skip(b, 14);
+		file_id(c, b);
+		c->body_ok = c->has_file_id;
+		return;
+	}
+	if (size != 17)
+		return;
+	uint8_t off = kf_cur_u8(b);
+	kf_cur_skip(b, 1);
+	uint32_t len = kf_cur_le32(b);
+	c->body_ok = kf_cur_ok(b) && buffer_at(msg, SMB2_HEADER + 16, off, len, &c->data);
+}
+
+/* WRITE request (§2.2.21): FileId and data. */
+static void smb2_write(struct kf_smb_cmd *c, struct kf_span msg, struct kf_cur *b)
+{
+	uint16_t size = kf_cur_le16(b);
+	if (c->response || size != 49)
+		return;
+	uint16_t off = kf_cur_le16(b);
+	uint32_t len = kf_cur_le32(b);
+	kf_cur_skip(b, 8);
+	file_id(c, b);
+	c->body_ok = c->has_file_id && buffer_at(msg, SMB2_HEADER + 48, off, len, &c->data);
+}
+
+/* IOCTL (§2.2.31, §2.2.32): CtlCode, FileId, the request's input or the
+ * response's output. */
+static void smb2_ioctl(struct kf_smb_cmd *c, struct kf_span msg, struct kf_cur *b)
+{
+	uint16_t size = kf_cur_le16(b);
+	if (size != (c->response ? 49 : 57))
+		return;
+	kf_cur_skip(b, 2);
+	c->ctl_code = kf_cur_le32(b);
+	file_id(c, b);
+	uint32_t in_off = kf_cur_le32(b), in_len = kf_cur_le32(b);
+	if (!c->response)
+		kf_cur_skip(b, 4); /* MaxInputResponse */
+	uint32_t out_off = kf_cur_le32(b), out_len = kf_cur_le32(b);
+	if (!kf_cur_ok(b) || !c->has_file_id)
+		return;
+	size_t fixed = SMB2_HEADER + (c->response ? 48u : 56u);
+	if (c->response)
+		c->body_ok = buffer_at(msg, fixed, out_off, out_len, &c->data);
+	else
+		c->body_ok = buffer_at(msg, fixed, in_off, in_len, &c->data);
 }
 
 /* An ERROR response (§2.2.2): StructureSize 9 like a SESSION_SETUP
@@ -169,6 +255,30 @@ static void smb2_body(struct kf_smb_cmd *c, struct kf_span msg, struct kf_cur *b
 	case KF_SMB2_NEGOTIATE: smb2_negotiate(c, msg, b); break;
 	case KF_SMB2_SESSION_SETUP: smb2_session_setup(c, msg, b); break;
 	case KF_SMB2_TREE_CONNECT: smb2_tree_connect(c, msg, b); break;
+	case KF_SMB2_CREATE:
+	case KF_SMB2_READ:
+	case KF_SMB2_WRITE:
+	case KF_SMB2_IOCTL: {
+		/* an interim STATUS_PENDING answer has the ERROR body */
+		struct kf_cur t = *b;
+		if (c->response && kf_cur_le16(&t) == 9 && kf_cur_ok(&t)) {
+			c->error_body = true;
+			c->body_ok = true;
+			break;
+		}
+		if (c->command == KF_SMB2_CREATE)
+			smb2_create(c, msg, b);
+		else if (c->command == KF_SMB2_READ)
+			smb2_read(c, msg, b);
+		else if (c->command == KF_SMB2_WRITE)
+			smb2_write(c, msg, b);
+		else
+			smb2_ioctl(c, msg, b);
+		bool pipe = c->command != KF_SMB2_IOCTL || c->ctl_code == KF_SMB2_FSCTL_PIPE_TRANSCEIVE;
+		if (c->body_ok && pipe)
+			c->pipe_op = kf_smb_pipe_op_of(KF_SMB_2, c->command);
+		break;
+	}
 	default: c->body_ok = kf_cur_le16(b) != 0 && kf_cur_ok(b); break;
 	}
 }
@@ -341,7 +451,9 @@ static void smb1_session_setup(struct kf_smb_cmd *c, struct kf_cur *w, uint8_t w
 static void smb1_tree_connect(struct kf_smb_cmd *c, struct kf_cur *w, uint8_t wc, struct kf_cur *bytes,
 			      size_t bytes_off, bool unicode)
 {
-	if (c->response) {
+	if (c->response) { /* the service first in the bytes: "IPC" for IPC$ */
+		struct kf_span svc = smb1_string(bytes, 0, false);
+		c->ipc = wc >= 3 && svc.n == 3 && !memcmp(svc.p, "IPC", 3);
 		c->body_ok = true;
 		return;
 	}
@@ -353,6 +465,96 @@ static void smb1_tree_connect(struct kf_smb_cmd *c, struct kf_cur *w, uint8_t wc
 	c->path = smb1_string(bytes, bytes_off + pw, unicode);
 	c->path_unicode = unicode;
 	c->body_ok = kf_cur_ok(w) && kf_cur_ok(bytes);
+}
+
+static void smb1_fid(struct kf_smb_cmd *c, struct kf_cur *w)
+{
+	uint16_t fid = kf_cur_le16(w);
+	if (!kf_cur_ok(w))
+		return;
+	c->file_id[0] = (uint8_t)fid;
+	c->file_id[1] = (uint8_t)(fid >> 8);
+	c->has_file_id = true;
+}
+
+/* A buffer of an SMB1 command given by its length and offset (from the
+ * header) in the words w; false when it lies outside the PDU or starts
+ * before the command's bytes (at bytes_off). */
+static bool smb1_buffer(struct kf_smb_cmd *c, struct kf_span pdu, struct kf_cur *w, size_t bytes_off)
+{
+	uint16_t len = kf_cur_le16(w), off = kf_cur_le16(w);
+	return kf_cur_ok(w) && buffer_at(pdu, bytes_off, off, len, &c->data);
+}
+
+/* The named pipe commands (w is past the AndX block, offsets count from the
+ * header): NT_CREATE_ANDX (MS-CIFS §2.2.4.64) the request's name, the
+ * response's FID; WRITE_ANDX request (§2.2.4.43) FID and data; READ_ANDX
+ * (§2.2.4.42) the request's FID, the response's data; TRANSACTION
+ * (§2.2.4.33) with TransactNmPipe (setup 0x0026, FID) the request's data,
+ * and any response's. */
+static void smb1_pipe_body(struct kf_smb_cmd *c, struct kf_span pdu, struct kf_cur *w, uint8_t wc,
+			   struct kf_cur *bytes, size_t bytes_off, bool unicode)
+{
+	switch (c->command) {
+	case KF_SMB1_NT_CREATE_ANDX:
+		if (c->response && wc >= 34) {
+			kf_cur_skip(w, 1); /* OplockLevel */
+			smb1_fid(c, w);
+			c->body_ok = c->has_file_id;
+		} else if (!c->response && wc == 24) {
+			c->path = smb1_string(bytes, bytes_off, unicode);
+			c->path_unicode = unicode;
+			c->body_ok = kf_cur_ok(bytes);
+		}
+		return;
+	case KF_SMB1_WRITE_ANDX:
+		if (c->response || (wc != 12 && wc != 14))
+			return;
+		smb1_fid(c, w);
+		kf_cur_skip(w, 4 + 4 + 2 + 2 + 2);
+		c->body_ok = c->has_file_id && smb1_buffer(c, pdu, w, bytes_off);
+		return;
+	case KF_SMB1_READ_ANDX:
+		if (!c->response && (wc == 10 || wc == 12)) {
+			smb1_fid(c, w);
+			c->body_ok = c->has_file_id;
+		} else if (c->response && wc == 12) {
+			kf_cur_skip(w, 2 + 2 + 2);
+			c->body_ok = smb1_buffer(c, pdu, w, bytes_off);
+		}
+		return;
+	default: /* TRANSACTION */
+		if (c->response) {
+			if (wc < 10)
+				return;
+			kf_cur_skip(w, 2 + 2 + 2 + 2 + 2 + 2);
+			c->body_ok = smb1_buffer(c, pdu, w, bytes_off);
+			return;
+		}
+		if (wc != 16)
+			return;
+		kf_cur_skip(w, 2 + 2 + 2 + 2 + 1 + 1 + 2 + 4 + 2 + 2 + 2);
+		c->body_ok = smb1_buffer(c, pdu, w, bytes_off);
+		uint8_t setup_count = kf_cur_u8(w);
+		kf_cur_skip(w, 1);
+		uint16_t function = kf_cur_le16(w);
+		if (kf_cur_ok(w) && setup_count == 2 && function == 0x26)
+			smb1_fid(c, w);
+		return;
+	}
+}
+
+static void smb1_pipe(struct kf_smb_cmd *c, struct kf_span pdu, struct kf_cur *w, uint8_t wc,
+		      struct kf_cur *bytes, size_t bytes_off, bool unicode)
+{
+	if (c->response && wc == 0) { /* an error: no words */
+		c->body_ok = true;
+		return;
+	}
+	smb1_pipe_body(c, pdu, w, wc, bytes, bytes_off, unicode);
+	/* a TRANSACTION request is a pipe's only with TransactNmPipe */
+	if (c->body_ok && (c->command != KF_SMB1_TRANSACTION || c->response || c->has_file_id))
+		c->pipe_op = kf_smb_pipe_op_of(KF_SMB_1, c->command);
 }
 
 static bool smb1_is_andx(uint8_t cmd)
@@ -442,6 +644,10 @@ static void smb1_decode(struct kf_span pdu, struct kf_smb_pdu *out, struct kf_ev
 		case KF_SMB1_TREE_CONNECT_ANDX:
 			smb1_tree_connect(c, &w, wc, &bytes, bytes_off, unicode);
 			break;
+		case KF_SMB1_NT_CREATE_ANDX:
+		case KF_SMB1_WRITE_ANDX:
+		case KF_SMB1_READ_ANDX:
+		case KF_SMB1_TRANSACTION: smb1_pipe(c, pdu, &w, wc, &bytes, bytes_off, unicode); break;
 		default: c->body_ok = true; break;
 		}
 		if (!c->body_ok)
@@ -462,6 +668,28 @@ static void smb1_decode(struct kf_span pdu, struct kf_smb_pdu *out, struct kf_ev
 }
 
 /* ----------------------------------------------------------- entries ---- */
+
+int kf_smb_pipe_op_of(int kind, uint16_t command)
+{
+	if (kind == KF_SMB_2) {
+		switch (command) {
+		case KF_SMB2_CREATE: return KF_SMB_PIPE_OPEN;
+		case KF_SMB2_WRITE: return KF_SMB_PIPE_WRITE;
+		case KF_SMB2_READ: return KF_SMB_PIPE_READ;
+		case KF_SMB2_IOCTL: return KF_SMB_PIPE_TRANSCEIVE;
+		default: return KF_SMB_PIPE_NONE;
+		}
+	}
+	if (kind != KF_SMB_1)
+		return KF_SMB_PIPE_NONE;
+	switch (command) {
+	case KF_SMB1_NT_CREATE_ANDX: return KF_SMB_PIPE_OPEN;
+	case KF_SMB1_WRITE_ANDX: return KF_SMB_PIPE_WRITE;
+	case KF_SMB1_READ_ANDX: return KF_SMB_PIPE_READ;
+	case KF_SMB1_TRANSACTION: return KF_SMB_PIPE_TRANSCEIVE;
+	default: return KF_SMB_PIPE_NONE;
+	}
+}
 
 bool kf_smb_decode(struct kf_span pdu, struct kf_smb_pdu *out, struct kf_events *ev)
 {
@@ -502,8 +730,14 @@ bool kf_smb_peek(struct kf_span first, struct kf_smb_peek *out)
 		kf_cur_skip(&c, 12);
 		out->command = kf_cur_le16(&c);
 		kf_cur_skip(&c, 2);
-		out->response = (kf_cur_le32(&c) & SMB2_FLAG_RESPONSE) != 0;
+		uint32_t flags = kf_cur_le32(&c);
+		out->response = (flags & SMB2_FLAG_RESPONSE) != 0;
+		out->async = (flags & SMB2_FLAG_ASYNC) != 0;
 		out->chained = kf_cur_le32(&c) != 0;
+		out->msg_id = kf_cur_le32(&c);
+		out->msg_id |= (uint64_t)kf_cur_le32(&c) << 32;
+		kf_cur_skip(&c, 4);
+		out->tree_id = out->async ? 0 : kf_cur_le32(&c);
 		return kf_cur_ok(&c);
 	}
 	case KF_SMB_1: {
@@ -512,7 +746,10 @@ bool kf_smb_peek(struct kf_span first, struct kf_smb_peek *out)
 		out->command = cmd;
 		kf_cur_skip(&c, 4);
 		out->response = (kf_cur_u8(&c) & SMB1_FLAGS_REPLY) != 0;
-		kf_cur_skip(&c, SMB1_HEADER - 10);
+		kf_cur_skip(&c, 2 + 2 + 8 + 2);
+		out->tree_id = kf_cur_le16(&c);
+		kf_cur_skip(&c, 2 + 2);
+		out->msg_id = kf_cur_le16(&c);
 		uint8_t wc = kf_cur_u8(&c);
 		uint8_t next = kf_cur_u8(&c);
 		out->chained = smb1_is_andx(cmd) && wc >= 2 && next != KF_SMB1_NO_ANDX;

@@ -1,7 +1,11 @@
 /* smb.h - SMB1 (MS-CIFS, MS-SMB) and SMB2/3 (MS-SMB2) messages, as far as
  * authentication needs them: NEGOTIATE (dialect, signing, encryption, the
  * server's SPNEGO hint), SESSION_SETUP (the security buffer, the status, the
- * guest/null flags), TREE_CONNECT (the share path) and LOGOFF.
+ * guest/null flags), TREE_CONNECT (the share path, whether it is IPC$) and
+ * LOGOFF; and what DCE/RPC over a named pipe needs: SMB2 CREATE, WRITE,
+ * READ and IOCTL (FSCTL_PIPE_TRANSCEIVE), SMB1 NT_CREATE_ANDX, WRITE_ANDX,
+ * READ_ANDX and TRANSACTION (TransactNmPipe): the pipe's name, its FileId /
+ * FID and the data written or read.
  *
  * Input: one PDU without its 4-byte NetBIOS session header (RFC 1002 §4.3.1
  * on port 139, the same 4 bytes with a 24-bit length on port 445; the carrier
@@ -41,7 +45,16 @@ enum kf_smb2_command {
 	KF_SMB2_LOGOFF = 2,
 	KF_SMB2_TREE_CONNECT = 3,
 	KF_SMB2_TREE_DISCONNECT = 4,
+	KF_SMB2_CREATE = 5,
+	KF_SMB2_READ = 8,
+	KF_SMB2_WRITE = 9,
+	KF_SMB2_IOCTL = 11,
 };
+
+/* FSCTL_PIPE_TRANSCEIVE (MS-FSCC §2.3.49): a named pipe write and read in one IOCTL. */
+#define KF_SMB2_FSCTL_PIPE_TRANSCEIVE 0x0011c017u
+/* A pipe read or transceive whose message did not fit: more data follows. */
+#define KF_NT_STATUS_BUFFER_OVERFLOW 0x80000005u
 
 /* SMB1 commands (MS-CIFS §2.2.2.1) that take part in authentication. */
 enum kf_smb1_command {
@@ -49,8 +62,27 @@ enum kf_smb1_command {
 	KF_SMB1_SESSION_SETUP_ANDX = 0x73,
 	KF_SMB1_LOGOFF_ANDX = 0x74,
 	KF_SMB1_TREE_CONNECT_ANDX = 0x75,
+	KF_SMB1_TRANSACTION = 0x25,
+	KF_SMB1_READ_ANDX = 0x2e,
+	KF_SMB1_WRITE_ANDX = 0x2f,
+	KF_SMB1_NT_CREATE_ANDX = 0xa2,
 	KF_SMB1_NO_ANDX = 0xff,
 };
+
+/* What a command does to a named pipe, in either dialect: SMB2 CREATE /
+ * SMB1 NT_CREATE_ANDX open one; WRITE / WRITE_ANDX write to it; READ /
+ * READ_ANDX read; IOCTL FSCTL_PIPE_TRANSCEIVE / TRANSACTION TransactNmPipe
+ * write and read in one. */
+enum kf_smb_pipe_op {
+	KF_SMB_PIPE_NONE = 0,
+	KF_SMB_PIPE_OPEN,
+	KF_SMB_PIPE_WRITE,
+	KF_SMB_PIPE_READ,
+	KF_SMB_PIPE_TRANSCEIVE,
+};
+/* The operation a command of kind may be (from its header alone: an SMB2
+ * IOCTL or SMB1 TRANSACTION only may be a transceive). */
+int kf_smb_pipe_op_of(int kind, uint16_t command);
 
 /* Session flags of an SMB2 SESSION_SETUP response (§2.2.6); SMB1's Action
  * bit 0 (guest) is reported as KF_SMB_SESSION_GUEST too. */
@@ -96,6 +128,16 @@ struct kf_smb_cmd {
 	struct kf_span path; /* request: the share path (`\\server\share`) */
 	bool path_unicode;   /* ... as UTF-16LE (SMB2 always) */
 	uint8_t share_type;  /* SMB2 response: 1 disk, 2 pipe, 3 print */
+
+	bool ipc; /* TREE_CONNECT response: the share is IPC$ (SMB2 pipe type, SMB1 service "IPC") */
+
+	/* Named pipes (an open request's name is in path) */
+	int pipe_op;         /* enum kf_smb_pipe_op, once the body was read as one */
+	bool has_file_id;    /* open response, write / read / transceive request, IOCTL response */
+	uint8_t file_id[16]; /* SMB2: persistent and volatile parts as on the wire; SMB1: the FID, zeros */
+	uint32_t ctl_code;   /* SMB2 IOCTL */
+	struct kf_span data; /* write request, read response: the data; transceive: the request's
+			      * input, the response's output; may be empty */
 };
 
 struct kf_smb_pdu {
@@ -121,7 +163,10 @@ struct kf_smb_peek {
 	int kind;
 	uint16_t command;
 	bool response;
-	bool chained; /* SMB2 NextCommand != 0, or an SMB1 AndX command that chains */
+	bool chained;     /* SMB2 NextCommand != 0, or an SMB1 AndX command that chains */
+	uint64_t msg_id;  /* SMB2 MessageId, SMB1 MID */
+	bool async;       /* SMB2: an async header (no TreeId) */
+	uint32_t tree_id; /* SMB2 TreeId of a sync header, SMB1 TID */
 };
 bool kf_smb_peek(struct kf_span first, struct kf_smb_peek *out);
 

@@ -359,6 +359,7 @@ static void dcerpc_fields(struct kf_json_writer *w, jv *o, const struct kf_dcerp
 	else
 		kf_json_set(w, o, "ptype", kf_json_int(w, d->ptype));
 	kf_json_set(w, o, "call_id", kf_json_int(w, d->call_id));
+	set_str(w, o, "pipe", d->pipe);
 	set_str(w, o, "interface", d->interface);
 	if (d->auth_type) {
 		const char *at = kf_dcerpc_auth_type_name(d->auth_type);

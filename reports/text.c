@@ -120,6 +120,8 @@ static void dcerpc_facts(struct line *l, const struct kf_message *m)
 		add(l, "PTYPE %u", d->ptype);
 	if (d->interface)
 		add(l, "  %s", d->interface);
+	if (d->pipe)
+		add(l, "  pipe %s", d->pipe);
 	if (d->has_status) {
 		const char *n = d->ptype == KF_DCERPC_FAULT      ? kf_dcerpc_status_name(d->status)
 				: d->ptype == KF_DCERPC_BIND_NAK ? kf_dcerpc_reject_name(d->status)

@@ -183,6 +183,7 @@ struct kf_dcerpc_rec {
 	uint8_t ptype; /* C706 12.6.4.1: 11 bind, 12 bind_ack, 13 bind_nak, 14 alter_context,
 				  * 15 alter_context_resp, 16 auth3, 3 fault */
 	uint32_t call_id;
+	const char *pipe;      /* the SMB named pipe it rode ("lsarpc", "samr"), NULL over TCP */
 	const char *interface; /* the first presentation context's abstract syntax, named when known
 				  * ("DRSUAPI", "SAMR", ...) else its UUID */
 	uint8_t auth_type;     /* auth_verifier: 9 SPNEGO, 10 NTLMSSP, 16 Kerberos, 0 none */

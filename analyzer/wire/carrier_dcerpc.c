@@ -8,55 +8,25 @@
  * path (gss_token.c), then each becomes a DCERPC-REQUEST / DCERPC-RESPONSE
  * record, linked to its request by call_id.  request and response PDUs
  * (the calls' stubs: bulk) are counted off without a copy.  A message sits
- * in the frame where its PDU ends.  DCE/RPC over SMB named pipes is not
- * followed (the SMB carrier skips READ/WRITE/IOCTL data). */
+ * in the frame where its PDU ends.  The conversation (carrier_dcerpc.h) is
+ * shared with DCE/RPC over SMB named pipes (carrier_smb.c). */
 #include <string.h>
 
+#include "carrier_dcerpc.h"
 #include "carriers.h"
 #include "dcerpc.h"
 #include "emit.h"
 #include "gss_token.h"
 
 #define DCERPC_PORT 135
-#define DCERPC_PENDING 8u /* binds awaiting their answer on one connection */
 
 /* frag_length is 16 bits: every PDU fits the gathering limit */
 _Static_assert(KF_LIMIT_DCERPC_PDU >= 65535u, "a DCE/RPC PDU is read whole");
 
-enum rpc_dir_state {
-	RD_HEADER, /* gathering a PDU's 16-byte header */
-	RD_GATHER, /* gathering the whole PDU */
-	RD_SKIP,   /* counting off the rest of a PDU */
-	RD_LOST,   /* framing lost: the direction is no longer followed */
-};
-
-struct rpc_dir {
-	enum rpc_dir_state st;
-	uint32_t left; /* bytes of the current PDU still to come */
-	uint64_t first_frame;
-	struct kf_gather g; /* the header, then the PDU (its buffer is kept for the next) */
-};
-
-/* A bind, alter_context or auth3 whose answer has not come yet. */
-struct rpc_pending {
-	bool used;
-	uint32_t call_id;
-	uint32_t rec;   /* its DCERPC-REQUEST record */
-	uint32_t token; /* the token it carried, 0 none */
-	const char *interface;
-};
-
-struct rpc_state {
-	struct rpc_dir d[2];
-	struct rpc_pending pend[DCERPC_PENDING];
-	uint8_t next_pend;
-	const char *interface; /* the last bound interface (an auth3 names none) */
-};
-
 static bool rpc_open(struct kf_run *r, struct kf_conn *c)
 {
 	(void)r;
-	c->cs = kf_calloc(1, sizeof(struct rpc_state));
+	c->cs = kf_calloc(1, sizeof(struct kf_rpc_conv));
 	return c->cs != NULL;
 }
 
@@ -67,21 +37,21 @@ static enum kf_probe rpc_probe(struct kf_span first, int dir)
 
 /* ------------------------------------------------------- the records ---- */
 
-static struct rpc_pending *pending_find(struct rpc_state *s, uint32_t call_id)
+static struct kf_rpc_pending *pending_find(struct kf_rpc_conv *s, uint32_t call_id)
 {
-	for (unsigned i = 0; i < DCERPC_PENDING; i++)
+	for (unsigned i = 0; i < KF_DCERPC_PENDING; i++)
 		if (s->pend[i].used && s->pend[i].call_id == call_id)
 			return &s->pend[i];
 	return NULL;
 }
 
-static void pending_add(struct rpc_state *s, uint32_t call_id, uint32_t rec, uint32_t token,
+static void pending_add(struct kf_rpc_conv *s, uint32_t call_id, uint32_t rec, uint32_t token,
 			const char *interface)
 {
-	struct rpc_pending *p = pending_find(s, call_id);
+	struct kf_rpc_pending *p = pending_find(s, call_id);
 	if (!p) { /* the oldest slot is reused: its answer is no longer matched */
 		p = &s->pend[s->next_pend];
-		s->next_pend = (uint8_t)((s->next_pend + 1) % DCERPC_PENDING);
+		s->next_pend = (uint8_t)((s->next_pend + 1) % KF_DCERPC_PENDING);
 	}
 	p->used = true;
 	p->call_id = call_id;
@@ -112,10 +82,9 @@ static const char *interface_text(struct kf_run *r, const struct kf_dcerpc_pdu *
 	return kf_arena_strndup(&r->res->arena, t, strlen(t));
 }
 
-static void on_pdu(struct kf_run *r, struct kf_conn *c, int dir, struct kf_span bytes)
+static void on_pdu(struct kf_run *r, struct kf_conn *c, struct kf_rpc_conv *s, int dir, struct kf_span bytes)
 {
-	struct rpc_state *s = c->cs;
-	const struct rpc_dir *d = &s->d[dir];
+	const struct kf_rpc_dir *d = &s->d[dir];
 	struct kf_dcerpc_pdu pdu;
 	if (!kf_dcerpc_decode(bytes, &pdu, &r->ev)) {
 		if (pdu.why)
@@ -133,6 +102,7 @@ static void on_pdu(struct kf_run *r, struct kf_conn *c, int dir, struct kf_span 
 		return;
 	}
 	rec->ptype = pdu.h.ptype;
+	rec->pipe = s->pipe;
 	rec->call_id = pdu.h.call_id;
 	rec->interface = interface_text(r, &pdu);
 	if (rec->interface)
@@ -148,7 +118,7 @@ static void on_pdu(struct kf_run *r, struct kf_conn *c, int dir, struct kf_span 
 		rec->has_status = true; /* a rejected presentation context: its result */
 		rec->status = pdu.result;
 	}
-	struct rpc_pending *req = request ? NULL : pending_find(s, pdu.h.call_id);
+	struct kf_rpc_pending *req = request ? NULL : pending_find(s, pdu.h.call_id);
 	if (req && !rec->interface)
 		rec->interface = req->interface;
 
@@ -187,72 +157,85 @@ static void on_pdu(struct kf_run *r, struct kf_conn *c, int dir, struct kf_span 
 
 /* -------------------------------------------------------- the framing ---- */
 
-static void lost(struct kf_run *r, struct kf_conn *c, struct rpc_dir *d)
+void kf_rpc_conv_lose(struct kf_run *r, struct kf_rpc_conv *s, int dir)
 {
-	struct rpc_state *s = c->cs;
-	if (d->st != RD_LOST)
+	struct kf_rpc_dir *d = &s->d[dir];
+	if (d->st != KF_RD_LOST)
 		kf_events_add(&r->ev, KF_EV_DCERPC_FRAMING_LOST);
-	d->st = RD_LOST;
+	d->st = KF_RD_LOST;
 	d->g.len = 0;
-	if (s->d[0].st == RD_LOST && s->d[1].st == RD_LOST)
-		c->done = true;
+}
+
+bool kf_rpc_conv_lost(const struct kf_rpc_conv *s)
+{
+	return s->d[0].st == KF_RD_LOST && s->d[1].st == KF_RD_LOST;
+}
+
+void kf_rpc_conv_free(struct kf_rpc_conv *s)
+{
+	kf_gather_free(&s->d[0].g);
+	kf_gather_free(&s->d[1].g);
 }
 
 /* The header is in g: what the PDU is and what to do with it. */
-static void header_done(struct kf_run *r, struct kf_conn *c, struct rpc_dir *d)
+static void header_done(struct kf_run *r, struct kf_rpc_conv *s, int dir)
 {
+	struct kf_rpc_dir *d = &s->d[dir];
 	struct kf_dcerpc_header h;
 	if (!kf_dcerpc_header(kf_span_make(d->g.buf, d->g.len), &h)) {
-		lost(r, c, d);
+		kf_rpc_conv_lose(r, s, dir);
 		return;
 	}
 	d->left = h.frag_length - KF_DCERPC_HEADER;
 	if (!wanted(h.ptype)) {
+		if (h.ptype == KF_DCERPC_REQUEST || h.ptype == KF_DCERPC_RESPONSE)
+			s->calls_seen = true;
 		d->g.len = 0;
-		d->st = d->left ? RD_SKIP : RD_HEADER;
+		d->st = d->left ? KF_RD_SKIP : KF_RD_HEADER;
 		return;
 	}
-	d->st = RD_GATHER;
+	d->st = KF_RD_GATHER;
 }
 
-static void feed(struct kf_run *r, struct kf_conn *c, int dir, struct kf_span data)
+void kf_rpc_conv_feed(struct kf_run *r, struct kf_conn *c, struct kf_rpc_conv *s, int dir,
+		      struct kf_span data)
 {
-	struct rpc_dir *d = &((struct rpc_state *)c->cs)->d[dir];
+	struct kf_rpc_dir *d = &s->d[dir];
 	while (data.n) {
 		switch (d->st) {
-		case RD_LOST: return;
-		case RD_SKIP: {
+		case KF_RD_LOST: return;
+		case KF_RD_SKIP: {
 			size_t take = data.n < d->left ? data.n : d->left;
 			d->left -= (uint32_t)take;
 			data = kf_span_make(data.p + take, data.n - take);
 			if (!d->left)
-				d->st = RD_HEADER;
+				d->st = KF_RD_HEADER;
 			break;
 		}
-		case RD_HEADER:
-		case RD_GATHER: {
-			if (d->st == RD_HEADER && d->g.len == 0)
+		case KF_RD_HEADER:
+		case KF_RD_GATHER: {
+			if (d->st == KF_RD_HEADER && d->g.len == 0)
 				d->first_frame = r->frame;
-			size_t want = d->st == RD_HEADER ? KF_DCERPC_HEADER - d->g.len : d->left;
+			size_t want = d->st == KF_RD_HEADER ? KF_DCERPC_HEADER - d->g.len : d->left;
 			size_t take = data.n < want ? data.n : want;
 			if (!kf_gather_add(r, &d->g, kf_span_make(data.p, take), KF_LIMIT_DCERPC_PDU)) {
-				lost(r, c, d);
+				kf_rpc_conv_lose(r, s, dir);
 				return;
 			}
 			data = kf_span_make(data.p + take, data.n - take);
-			if (d->st == RD_HEADER) {
+			if (d->st == KF_RD_HEADER) {
 				if (d->g.len == KF_DCERPC_HEADER)
-					header_done(r, c, d);
-				if (d->st != RD_GATHER || d->left)
+					header_done(r, s, dir);
+				if (d->st != KF_RD_GATHER || d->left)
 					break;
 			} else {
 				d->left -= (uint32_t)take;
 				if (d->left)
 					break;
 			}
-			on_pdu(r, c, dir, kf_span_make(d->g.buf, d->g.len));
+			on_pdu(r, c, s, dir, kf_span_make(d->g.buf, d->g.len));
 			d->g.len = 0;
-			d->st = RD_HEADER;
+			d->st = KF_RD_HEADER;
 			break;
 		}
 		}
@@ -261,43 +244,47 @@ static void feed(struct kf_run *r, struct kf_conn *c, int dir, struct kf_span da
 
 static void rpc_stream(struct kf_run *r, struct kf_conn *c, int dir, struct kf_span data, uint32_t gap_len)
 {
-	struct rpc_dir *d = &((struct rpc_state *)c->cs)->d[dir];
+	struct kf_rpc_conv *s = c->cs;
+	struct kf_rpc_dir *d = &s->d[dir];
 	if (!gap_len) {
-		feed(r, c, dir, data);
+		kf_rpc_conv_feed(r, c, s, dir, data);
+		if (kf_rpc_conv_lost(s))
+			c->done = true;
 		return;
 	}
-	if (d->st == RD_SKIP && d->left >= gap_len) { /* lost bytes nobody wanted */
+	if (d->st == KF_RD_SKIP && d->left >= gap_len) { /* lost bytes nobody wanted */
 		d->left -= gap_len;
 		if (!d->left)
-			d->st = RD_HEADER;
+			d->st = KF_RD_HEADER;
 		return;
 	}
-	lost(r, c, d);
+	kf_rpc_conv_lose(r, s, dir);
+	if (kf_rpc_conv_lost(s))
+		c->done = true;
 }
 
 static bool rpc_skippable(struct kf_conn *c, int dir, size_t n)
 {
-	const struct rpc_dir *d = &((struct rpc_state *)c->cs)->d[dir];
-	return d->st == RD_LOST || (d->st == RD_SKIP && d->left >= n);
+	const struct kf_rpc_dir *d = &((struct kf_rpc_conv *)c->cs)->d[dir];
+	return d->st == KF_RD_LOST || (d->st == KF_RD_SKIP && d->left >= n);
 }
 
 static void rpc_skipped(struct kf_run *r, struct kf_conn *c, int dir, size_t n)
 {
 	(void)r;
-	struct rpc_dir *d = &((struct rpc_state *)c->cs)->d[dir];
-	if (d->st != RD_SKIP)
+	struct kf_rpc_dir *d = &((struct kf_rpc_conv *)c->cs)->d[dir];
+	if (d->st != KF_RD_SKIP)
 		return;
 	d->left -= (uint32_t)n;
 	if (!d->left)
-		d->st = RD_HEADER;
+		d->st = KF_RD_HEADER;
 }
 
 static void rpc_release(struct kf_run *r, struct kf_conn *c)
 {
 	(void)r;
-	struct rpc_state *s = c->cs;
-	kf_gather_free(&s->d[0].g);
-	kf_gather_free(&s->d[1].g);
+	struct kf_rpc_conv *s = c->cs;
+	kf_rpc_conv_free(s);
 	kf_free(s);
 	c->cs = NULL;
 }

@@ -6,10 +6,21 @@
  * through the token path (gss_token.c) and each command becomes an
  * SMB-REQUEST / SMB-RESPONSE record.  Every other PDU (READ and WRITE data,
  * most of an SMB connection) is counted off without a copy, and in order it
- * skips reassembly too.  A message sits in the frame where its PDU ends. */
+ * skips reassembly too.  A message sits in the frame where its PDU ends.
+ *
+ * Named pipes: a tree whose TREE_CONNECT response says IPC$ (SMB2 share
+ * type pipe, SMB1 service "IPC") is remembered; a CREATE / NT_CREATE_ANDX
+ * on it opens a pipe, whose WRITE(_ANDX) data, READ(_ANDX) response data
+ * and FSCTL_PIPE_TRANSCEIVE / TransactNmPipe data both ways are a DCE/RPC
+ * stream (carrier_dcerpc.h) until its bind phase is over.  Only PDUs on an
+ * IPC$ tree with a pipe still binding, and the answers to its CREATEs,
+ * READs and IOCTLs, are read whole: every other READ and WRITE is still
+ * counted off unread. */
 #include <string.h>
+#include <strings.h>
 
 #include "base/text.h"
+#include "carrier_dcerpc.h"
 #include "carriers.h"
 #include "emit.h"
 #include "gss_token.h"
@@ -17,8 +28,12 @@
 
 #define NBSS_SESSION_MESSAGE 0x00
 #define NBSS_KEEPALIVE 0x85
-#define SMB_PEEK 64u    /* bytes of a PDU looked at before deciding to read it */
-#define SMB_PENDING 16u /* requests awaiting their response on one connection */
+#define SMB_PEEK 64u     /* bytes of a PDU looked at before deciding to read it */
+#define SMB_PENDING 16u  /* requests awaiting their response on one connection */
+#define SMB_IPC_TREES 4u /* IPC$ trees remembered on one connection */
+#define SMB_PIPES 4u     /* named pipes followed at a time on one connection */
+#define SMB_PIPE_OPS 8u  /* pipe READs and IOCTLs awaiting their response */
+#define STATUS_PENDING 0x00000103u
 
 enum smb_dir_state {
 	SD_HEADER, /* reading the 4-byte session header */
@@ -51,12 +66,44 @@ struct smb_pending {
 	const char *tree;
 };
 
+/* A named pipe opened on an IPC$ tree, followed while it binds. */
+struct smb_pipe {
+	bool used;
+	bool open;          /* its CREATE response gave the FileId */
+	uint64_t create_id; /* the CREATE request's MessageId */
+	uint32_t tree_id;
+	uint32_t gen; /* tells a slot's pipes apart, for the operations awaiting answers */
+	uint8_t file_id[16];
+	struct kf_rpc_conv rpc; /* rpc.pipe: its name */
+};
+
+/* A READ or IOCTL on a pipe whose response has not come yet. */
+struct smb_pipe_op {
+	bool used;
+	uint64_t msg_id;
+	uint8_t pipe;
+	uint32_t gen;
+};
+
+/* Named pipe state: allocated with the connection's first IPC$ tree. */
+struct smb_pipes {
+	bool ipc_used[SMB_IPC_TREES];
+	uint32_t ipc_tree[SMB_IPC_TREES];
+	uint8_t next_ipc;
+	struct smb_pipe pipe[SMB_PIPES];
+	uint8_t next_pipe;
+	uint32_t gen;
+	struct smb_pipe_op op[SMB_PIPE_OPS];
+	uint8_t next_op;
+};
+
 struct smb_state {
 	bool netbios; /* port 139: 17-bit lengths, session request first */
 	bool encrypted_said;
 	struct smb_dir d[2];
 	struct smb_pending pend[SMB_PENDING];
 	uint8_t next_pend;
+	struct smb_pipes *pipes; /* NULL until an IPC$ tree is connected */
 };
 
 static bool smb_open_common(struct kf_conn *c, bool netbios)
@@ -237,6 +284,215 @@ static void on_encrypted(struct kf_run *r, struct kf_conn *c, int dir, const str
 	(void)kf_emit(r, c, dir, KF_CARRIER_SMB2, &msg, NULL, &id);
 }
 
+/* ------------------------------------------------------ named pipes ---- */
+
+static bool ipc_tree(const struct smb_pipes *p, uint32_t tree_id)
+{
+	for (unsigned i = 0; i < SMB_IPC_TREES; i++)
+		if (p->ipc_used[i] && p->ipc_tree[i] == tree_id)
+			return true;
+	return false;
+}
+
+static void ipc_add(struct kf_run *r, struct smb_state *s, uint32_t tree_id)
+{
+	if (!s->pipes) {
+		s->pipes = kf_calloc(1, sizeof(*s->pipes));
+		if (!s->pipes) {
+			kf_run_nomem(r);
+			return;
+		}
+	}
+	struct smb_pipes *p = s->pipes;
+	if (ipc_tree(p, tree_id))
+		return;
+	p->ipc_used[p->next_ipc] = true; /* the earliest remembered gives way */
+	p->ipc_tree[p->next_ipc] = tree_id;
+	p->next_ipc = (uint8_t)((p->next_ipc + 1) % SMB_IPC_TREES);
+}
+
+static bool binding(const struct smb_pipe *pp) { return pp->used && pp->open; }
+
+/* An open pipe still binding with this FileId, or NULL. */
+static struct smb_pipe *pipe_by_file(struct smb_pipes *p, const uint8_t file_id[16])
+{
+	for (unsigned i = 0; i < SMB_PIPES; i++)
+		if (binding(&p->pipe[i]) && !memcmp(p->pipe[i].file_id, file_id, 16))
+			return &p->pipe[i];
+	return NULL;
+}
+
+static bool pipe_on_tree(const struct smb_pipes *p, uint32_t tree_id)
+{
+	for (unsigned i = 0; i < SMB_PIPES; i++)
+		if (binding(&p->pipe[i]) && p->pipe[i].tree_id == tree_id)
+			return true;
+	return false;
+}
+
+static void pipe_drop(struct smb_pipe *pp)
+{
+	kf_rpc_conv_free(&pp->rpc);
+	pp->used = false;
+}
+
+/* A slot for a new pipe: a free one, else the slots give way in turn. */
+static struct smb_pipe *pipe_new(struct smb_pipes *p)
+{
+	struct smb_pipe *pp = NULL;
+	for (unsigned i = 0; i < SMB_PIPES && !pp; i++)
+		if (!p->pipe[i].used)
+			pp = &p->pipe[i];
+	if (!pp) {
+		pp = &p->pipe[p->next_pipe];
+		p->next_pipe = (uint8_t)((p->next_pipe + 1) % SMB_PIPES);
+		pipe_drop(pp);
+	}
+	memset(pp, 0, sizeof *pp); /* its buffers were freed when it was let go */
+	pp->used = true;
+	pp->gen = ++p->gen;
+	return pp;
+}
+
+static struct smb_pipe_op *op_find(struct smb_pipes *p, uint64_t msg_id)
+{
+	for (unsigned i = 0; i < SMB_PIPE_OPS; i++)
+		if (p->op[i].used && p->op[i].msg_id == msg_id)
+			return &p->op[i];
+	return NULL;
+}
+
+static void op_add(struct smb_pipes *p, uint64_t msg_id, const struct smb_pipe *pp)
+{
+	struct smb_pipe_op *op = op_find(p, msg_id);
+	if (!op) {
+		op = &p->op[p->next_op];
+		p->next_op = (uint8_t)((p->next_op + 1) % SMB_PIPE_OPS);
+	}
+	op->used = true;
+	op->msg_id = msg_id;
+	op->pipe = (uint8_t)(pp - p->pipe);
+	op->gen = pp->gen;
+}
+
+/* The pipe's name as its open gave it, without `\pipe\`. */
+static const char *pipe_name(struct kf_run *r, const struct kf_smb_cmd *cmd)
+{
+	char buf[KF_LIMIT_NAME];
+	size_t n = cmd->path_unicode ? kf_text_utf16le(cmd->path, buf, sizeof buf, NULL)
+				     : kf_text_latin1(cmd->path, buf, sizeof buf, NULL);
+	const char *t = buf;
+	while (n && *t == '\\')
+		t++, n--;
+	if (n > 5 && !strncasecmp(t, "pipe\\", 5))
+		t += 5, n -= 5;
+	return kf_arena_strndup(&r->res->arena, t, n);
+}
+
+/* DCE/RPC bytes of a pipe: fed on, and the pipe let go once its bind phase is over. */
+static void pipe_data(struct kf_run *r, struct kf_conn *c, struct smb_pipe *pp, int dir, struct kf_span data)
+{
+	kf_rpc_conv_feed(r, c, &pp->rpc, dir, data);
+	if (pp->rpc.calls_seen || kf_rpc_conv_lost(&pp->rpc))
+		pipe_drop(pp);
+}
+
+static bool status_ok(const struct kf_smb_cmd *cmd) { return cmd->status == 0 && !cmd->dos_error; }
+
+/* A request that opens, writes to or reads from a pipe. */
+static void pipe_request(struct kf_run *r, struct kf_conn *c, struct smb_pipes *p,
+			 const struct kf_smb_cmd *cmd)
+{
+	if (cmd->pipe_op == KF_SMB_PIPE_OPEN) {
+		if (!ipc_tree(p, cmd->tree_id) || !cmd->path.n)
+			return;
+		struct smb_pipe *pp = pipe_new(p);
+		pp->create_id = cmd->msg_id;
+		pp->tree_id = cmd->tree_id;
+		pp->rpc.pipe = pipe_name(r, cmd);
+		return;
+	}
+	struct smb_pipe *pp = cmd->has_file_id ? pipe_by_file(p, cmd->file_id) : NULL;
+	if (!pp || pp->tree_id != cmd->tree_id)
+		return;
+	if (cmd->pipe_op != KF_SMB_PIPE_READ)
+		pipe_data(r, c, pp, 0, cmd->data);
+	if (cmd->pipe_op != KF_SMB_PIPE_WRITE && pp->used)
+		op_add(p, cmd->msg_id, pp);
+}
+
+/* The answer to an open, a read or a transceive. */
+static void pipe_answer(struct kf_run *r, struct kf_conn *c, struct smb_pipes *p,
+			const struct kf_smb_cmd *cmd)
+{
+	if (cmd->error_body && cmd->status == STATUS_PENDING)
+		return; /* SMB2: the final answer comes later, async */
+	for (unsigned i = 0; i < SMB_PIPES; i++) {
+		struct smb_pipe *pp = &p->pipe[i];
+		if (!pp->used || pp->open || pp->create_id != cmd->msg_id)
+			continue;
+		if (!status_ok(cmd) || cmd->pipe_op != KF_SMB_PIPE_OPEN) {
+			pipe_drop(pp);
+			return;
+		}
+		memcpy(pp->file_id, cmd->file_id, 16);
+		pp->open = true;
+		return;
+	}
+	struct smb_pipe_op *op = op_find(p, cmd->msg_id);
+	if (!op)
+		return;
+	op->used = false;
+	struct smb_pipe *pp = &p->pipe[op->pipe];
+	if (!binding(pp) || pp->gen != op->gen)
+		return;
+	bool reads = cmd->pipe_op == KF_SMB_PIPE_READ || cmd->pipe_op == KF_SMB_PIPE_TRANSCEIVE;
+	/* STATUS_BUFFER_OVERFLOW: the rest of the message comes in the next read */
+	if (reads && (status_ok(cmd) || cmd->status == KF_NT_STATUS_BUFFER_OVERFLOW))
+		pipe_data(r, c, pp, 1, cmd->data);
+}
+
+/* A command that may open, feed or answer a named pipe (SMB2 or SMB1). */
+static void pipe_command(struct kf_run *r, struct kf_conn *c, const struct kf_smb_cmd *cmd)
+{
+	struct smb_state *s = c->cs;
+	if (cmd->ipc && status_ok(cmd)) {
+		ipc_add(r, s, cmd->tree_id);
+		return;
+	}
+	struct smb_pipes *p = s->pipes;
+	if (!p || !cmd->body_ok)
+		return;
+	if (cmd->response)
+		pipe_answer(r, c, p, cmd);
+	else if (cmd->pipe_op)
+		pipe_request(r, c, p, cmd);
+}
+
+/* From a PDU's first header: does it open, feed or answer a pipe still binding? */
+static bool pipe_wants(const struct smb_state *s, const struct kf_smb_peek *pk)
+{
+	struct smb_pipes *p = s->pipes;
+	if (!p)
+		return false;
+	switch (kf_smb_pipe_op_of(pk->kind, pk->command)) {
+	case KF_SMB_PIPE_OPEN:
+		if (!pk->response)
+			return !pk->async && ipc_tree(p, pk->tree_id);
+		for (unsigned i = 0; i < SMB_PIPES; i++)
+			if (p->pipe[i].used && !p->pipe[i].open && p->pipe[i].create_id == pk->msg_id)
+				return true;
+		return false;
+	case KF_SMB_PIPE_WRITE: return !pk->response && !pk->async && pipe_on_tree(p, pk->tree_id);
+	case KF_SMB_PIPE_READ:
+	case KF_SMB_PIPE_TRANSCEIVE:
+		if (!pk->response)
+			return !pk->async && pipe_on_tree(p, pk->tree_id);
+		return op_find(p, pk->msg_id) != NULL;
+	default: return false;
+	}
+}
+
 static void on_pdu(struct kf_run *r, struct kf_conn *c, int dir, struct kf_span bytes)
 {
 	const struct smb_dir *d = &((struct smb_state *)c->cs)->d[dir];
@@ -254,15 +510,17 @@ static void on_pdu(struct kf_run *r, struct kf_conn *c, int dir, struct kf_span 
 	}
 	if (pdu.kind != KF_SMB_1 && pdu.kind != KF_SMB_2)
 		return;
-	for (unsigned i = 0; i < pdu.n_cmds; i++)
+	for (unsigned i = 0; i < pdu.n_cmds; i++) {
 		if (worth_a_record(pdu.kind, pdu.cmds[i].command))
 			on_command(r, c, dir, d, pdu.kind, &pdu.cmds[i], pdu.n_cmds > 1);
+		pipe_command(r, c, &pdu.cmds[i]);
+	}
 }
 
 /* -------------------------------------------------------- the framing ---- */
 
 /* Does the PDU whose first bytes are in g need reading whole? */
-static bool wants_pdu(struct kf_span first)
+static bool wants_pdu(const struct smb_state *s, struct kf_span first)
 {
 	struct kf_smb_peek pk;
 	if (!kf_smb_peek(first, &pk))
@@ -271,7 +529,7 @@ static bool wants_pdu(struct kf_span first)
 		return true; /* only its transform header is read */
 	if (pk.chained)
 		return true;
-	return worth_a_record(pk.kind, pk.command);
+	return worth_a_record(pk.kind, pk.command) || pipe_wants(s, &pk);
 }
 
 /* The session header is read: what the PDU is and what to do with it. */
@@ -368,7 +626,7 @@ static void feed(struct kf_run *r, struct kf_conn *c, int dir, struct kf_span da
 			data = kf_span_make(data.p + take, data.n - take);
 			d->left -= (uint32_t)take;
 			if (!d->left) { /* a PDU shorter than the peek is read only if wanted too */
-				if (d->st == SD_GATHER || wants_pdu(kf_span_make(d->g.buf, d->g.len)))
+				if (d->st == SD_GATHER || wants_pdu(s, kf_span_make(d->g.buf, d->g.len)))
 					pdu_done(r, c, dir, d);
 				d->g.len = 0;
 				d->st = SD_HEADER;
@@ -377,7 +635,7 @@ static void feed(struct kf_run *r, struct kf_conn *c, int dir, struct kf_span da
 			if (d->st == SD_GATHER || d->g.len < SMB_PEEK)
 				break;
 			/* the first bytes are in: read the rest, or count it off */
-			if (!wants_pdu(kf_span_make(d->g.buf, d->g.len))) {
+			if (!wants_pdu(s, kf_span_make(d->g.buf, d->g.len))) {
 				d->st = SD_SKIP;
 			} else if (d->len > KF_LIMIT_SMB_PDU) {
 				kf_events_add(&r->ev, KF_EV_SMB_PDU_TOO_BIG);
@@ -431,6 +689,10 @@ static void smb_release(struct kf_run *r, struct kf_conn *c)
 	struct smb_state *s = c->cs;
 	kf_gather_free(&s->d[0].g);
 	kf_gather_free(&s->d[1].g);
+	if (s->pipes)
+		for (unsigned i = 0; i < SMB_PIPES; i++)
+			kf_rpc_conv_free(&s->pipes->pipe[i].rpc);
+	kf_free(s->pipes);
 	kf_free(s);
 	c->cs = NULL;
 }

@@ -75,7 +75,7 @@ Where a token sits in the PDML tree decides whether it is SMB's: DCE/RPC
 carried over SMB named pipes (binds with NTLMSSP or Kerberos auth, and every
 verifier) is written by tshark as a top-level `dcerpc` element after the smb or
 smb2 one, a sibling, so it is never under smb/smb2 and is not taken (DCE/RPC is
-a carrier of its own); a `dcerpc` element nested under smb/smb2 would be
+a carrier of its own: the DCE/RPC part takes them); a `dcerpc` element nested under smb/smb2 would be
 skipped as well. What tshark dissects out of SPNEGO's mechListMIC is a
 checksum, not a token: without a message type (an NTLMSSP verifier) it is
 ignored; with one (a server in the corpus sent a byte copy of its AP-REP
@@ -117,14 +117,13 @@ CAPTURE: ...`, `total ldap: ...`, `ldap: FAIL: ...`; the same with dcerpc):
            krb5 tok_id and no kerberos element; NTLMSSP signatures without a
            message type) is not a token of the comparison and drops out.
   DCE/RPC  the outermost kerberos / ntlmssp elements under a top-level
-           `dcerpc` element of a TCP packet with no smb / smb2 element before
-           it (ncacn_ip_tcp: the auth_verifiers of bind, bind_ack,
-           alter_context, alter_context_resp, auth3); against krbflow's
-           messages with carrier "dcerpc" (DCERPC-REQUEST / DCERPC-RESPONSE
-           records not compared). The frame is the one in which the PDU
-           completes. DCE/RPC over SMB named pipes (the dcerpc element after
-           smb/smb2) is left out: krbflow does not report it yet; so is
-           connectionless DCE/RPC (no tcp element).
+           `dcerpc` element of a TCP packet (ncacn_ip_tcp, and SMB named
+           pipes: the dcerpc element after smb/smb2; the auth_verifiers of
+           bind, bind_ack, alter_context, alter_context_resp, auth3);
+           against krbflow's messages with carrier "dcerpc" (DCERPC-REQUEST
+           / DCERPC-RESPONSE records not compared). The frame is the one in
+           which the PDU completes. Connectionless DCE/RPC (no tcp element)
+           is left out.
 Differences and allow-list fields: ldap-message, ldap-mic-message,
 ldap-error_code, ldap-sname, ldap-ntlm-user, ldap-ntlm-domain, and the same
 with the dcerpc- prefix. krbflow's JSON fields read by these parts: carrier,
@@ -703,21 +702,17 @@ def _smb_token_protos(elem, in_mic=False):
 class AppCarrier:
     """An application carrier of Kerberos / NTLMSSP tokens, as tshark's PDML shows it.
 
-    protos: the top-level proto element names whose tokens are the part's;
-    excluded_after: a top-level element of one of these names earlier in the
-    packet makes the part's elements that follow not the part's (DCE/RPC after
-    smb/smb2 is DCE/RPC over a named pipe); tcp_only: only in packets with a
-    tcp element; carrier: krbflow's carrier for a token under an element of
+    protos: the top-level proto element names whose tokens are the part's
+    (DCE/RPC after smb/smb2, over a named pipe, is the dcerpc part's);
+    tcp_only: only in packets with a tcp element; carrier: krbflow's carrier for a token under an element of
     that name (None: the element's name); kf_carriers: the krbflow carriers the
     part compares; records: krbflow's record types of the carrier (ignored)."""
 
-    def __init__(self, name, protos, kf_carriers, records, excluded_after=(), tcp_only=False,
-                 carrier=None):
+    def __init__(self, name, protos, kf_carriers, records, tcp_only=False, carrier=None):
         self.name = name
         self.protos = tuple(protos)
         self.kf_carriers = tuple(kf_carriers)
         self.records = set(records)
-        self.excluded_after = tuple(excluded_after)
         self.tcp_only = tcp_only
         self.carrier = carrier
 
@@ -730,13 +725,12 @@ SMB_CARRIER = AppCarrier("smb", SMB_PROTOS, SMB_PROTOS, SMB_RECORD_TYPES)
 # NTLMSSP 1-3 message type and drops out by type.
 LDAP_CARRIER = AppCarrier("ldap", ("ldap",), ("ldap",), {"LDAP-REQUEST", "LDAP-RESPONSE"},
                           carrier="ldap")
-# DCE/RPC over TCP (ncacn_ip_tcp): the auth_verifiers of bind, bind_ack,
-# alter_context, alter_context_resp and auth3 PDUs. DCE/RPC over SMB named
-# pipes (a dcerpc element after smb/smb2 in the packet) is not krbflow's yet
-# and is left out; so is connectionless DCE/RPC (UDP).
+# DCE/RPC over TCP (ncacn_ip_tcp) and over SMB named pipes (a dcerpc element
+# after smb/smb2: krbflow reports them with carrier dcerpc too): the
+# auth_verifiers of bind, bind_ack, alter_context, alter_context_resp and
+# auth3 PDUs. Connectionless DCE/RPC (UDP) is left out.
 DCERPC_CARRIER = AppCarrier("dcerpc", ("dcerpc",), ("dcerpc",),
-                            {"DCERPC-REQUEST", "DCERPC-RESPONSE"},
-                            excluded_after=SMB_PROTOS, tcp_only=True, carrier="dcerpc")
+                            {"DCERPC-REQUEST", "DCERPC-RESPONSE"}, tcp_only=True, carrier="dcerpc")
 APP_CARRIERS = (SMB_CARRIER, LDAP_CARRIER, DCERPC_CARRIER)
 
 
@@ -832,16 +826,14 @@ def _raw_cred_tokens(proto, dissected):
 def app_tokens_of_packet(frame, elem, app):
     """A token part's tokens in one PDML packet: (messages, undecoded frames)."""
     msgs, undecoded = [], []
-    quoted = excluded = has_tcp = False
+    quoted = has_tcp = False
     for proto in elem:   # one top-level element per PDU of the carrier
         name = proto.get("name")
         if name in ("icmp", "icmpv6"):
             quoted = True
         if name == "tcp":
             has_tcp = True
-        if name in app.excluded_after:
-            excluded = True
-        if name not in app.protos or quoted or excluded or (app.tcp_only and not has_tcp):
+        if name not in app.protos or quoted or (app.tcp_only and not has_tcp):
             continue
         toks = _smb_token_protos(proto)
         for tok, mic in toks:
@@ -1879,7 +1871,7 @@ def _selftest_smb_tree():
         _pdml("proto", "smb2", [_pdml("field", "smb2.security_blob", [krb(10, "70")])]),
         _pdml("proto", "smb", [_pdml("field", "smb.security_blob", [ntlm(3, "Bob")]),
                                _pdml("proto", "dcerpc", [ntlm(1)])]),   # nested: skipped
-        _pdml("proto", "dcerpc", [ntlm(1)]),      # DCE/RPC over a pipe: not SMB's
+        _pdml("proto", "dcerpc", [ntlm(1)]),      # DCE/RPC over a pipe: DCE/RPC's, not SMB's
         _pdml("proto", "http", [_pdml("field", "http.authorization", [ntlm(1)])]),
         _pdml("proto", "icmp"),
         _pdml("proto", "smb2", [_pdml("field", "smb2.security_blob", [ntlm(2)])]),  # quoted
@@ -1895,12 +1887,13 @@ def _selftest_smb_tree():
     hmsgs, _ = http_tokens_of_packet(3, packet)
     if [(m["type"]) for m in hmsgs] != ["NTLM-NEGOTIATE"]:
         out.append("HTTP tokens of the same packet: %s" % hmsgs)
-    if ldap_tokens_of_packet(3, packet) != ([], []) or \
-            dcerpc_tokens_of_packet(3, packet) != ([], []):
-        out.append("LDAP or DCE/RPC tokens taken from a packet without their carrier, or "
-                   "DCE/RPC over an SMB named pipe taken")
+    if ldap_tokens_of_packet(3, packet) != ([], []):
+        out.append("LDAP tokens taken from a packet without their carrier")
+    got = [(m["type"], m["carrier"]) for m in dcerpc_tokens_of_packet(3, packet)[0]]
+    if got != [("NTLM-NEGOTIATE", "dcerpc")]:
+        out.append("DCE/RPC over an SMB named pipe (top-level, not nested under smb): %s" % got)
     # LDAP: the bind's tokens under the ldap element; DCE/RPC: under a dcerpc
-    # element of a TCP packet with no smb/smb2 before it
+    # element of a TCP packet
     lpacket = _pdml("packet", "", [
         _pdml("proto", "geninfo"), _pdml("proto", "tcp"),
         _pdml("proto", "ldap", [_pdml("field", "ldap.credentials", [

@@ -18,8 +18,8 @@
 # tshark's (frame, type) pairs, the share that agrees, which must be >= 99.5%,
 # the share the allow-list excuses, which must be <= 0.5%, and PASS or FAIL; on
 # a FAIL a line `smb|ldap|dcerpc: FAIL: why; failing captures: ...`),
-# `corpus: N passed, M failed`. DCE/RPC over SMB named pipes is not compared
-# (krbflow does not report it yet).
+# `corpus: N passed, M failed`. DCE/RPC over SMB named pipes counts in the
+# dcerpc part.
 # Differences that are understood go into known-differences.txt next to this
 # script, one per line: `capture frame field reason` (frame may be *, capture
 # may be a glob).

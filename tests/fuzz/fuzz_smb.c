@@ -1,10 +1,12 @@
 /* fuzz_smb.c - the SMB decoder (decoders/smb.c): kf_smb_decode on one PDU
  * (its NetBIOS session header already stripped, as the carrier hands it
  * over) and kf_smb_peek on its first 64 bytes and on all of it.  Beyond "no
- * crash": every span lies inside the input, the chain within
- * KF_LIMIT_SMB_CHAIN, a cut chain is said, decoding is a pure function of
- * the bytes (the same with and without an event sink), peek agrees with the
- * decoded first header, and the names are NULL or NUL-terminated. */
+ * crash": every span lies inside the input (a named pipe's data too), the
+ * chain within KF_LIMIT_SMB_CHAIN, a cut chain is said, decoding is a pure
+ * function of the bytes (the same with and without an event sink), peek
+ * agrees with the decoded first header (its message and tree ids too), and
+ * the names are NULL or NUL-terminated.  The SMB carrier's named pipes are
+ * reached by fuzz_flow (a seed on 445 opens lsarpc and binds on it). */
 #include "fuzz.h"
 
 #include "smb.h"
@@ -22,12 +24,20 @@ static void check_cmd(const struct kf_smb_pdu *p, const struct kf_smb_cmd *c, co
 	FUZZ_CHECK(fuzz_span_inside(c->account, data, size));
 	FUZZ_CHECK(fuzz_span_inside(c->domain, data, size));
 	FUZZ_CHECK(fuzz_span_inside(c->path, data, size));
+	FUZZ_CHECK(fuzz_span_inside(c->data, data, size));
+	(void)fuzz_touch(c->data);
 	(void)fuzz_touch(c->security);
 	(void)fuzz_touch(c->account);
 	(void)fuzz_touch(c->domain);
 	(void)fuzz_touch(c->path);
 	FUZZ_CHECK(c->security_mode <= (KF_SMB_SIGNING_ENABLED | KF_SMB_SIGNING_REQUIRED));
 	FUZZ_CHECK(c->session_flags <= 7u);
+	if (c->ctl_code)
+		FUZZ_CHECK(p->kind == KF_SMB_2 && c->command == KF_SMB2_IOCTL);
+	if (c->pipe_op) /* a named pipe operation is one its command may be, read whole */
+		FUZZ_CHECK(c->body_ok && c->pipe_op == kf_smb_pipe_op_of(p->kind, c->command));
+	if (c->has_file_id || c->data.n)
+		FUZZ_CHECK(kf_smb_pipe_op_of(p->kind, c->command) != KF_SMB_PIPE_NONE);
 	if (c->error_body)
 		FUZZ_CHECK(p->kind == KF_SMB_2 && c->response);
 	if (c->has_status || c->dos_error)
@@ -97,6 +107,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (ok && p.n_cmds && (pk.kind == KF_SMB_1 || pk.kind == KF_SMB_2)) {
 			FUZZ_CHECK(pk.command == p.cmds[0].command);
 			FUZZ_CHECK(pk.response == p.cmds[0].response);
+			/* what a pipe is recognised by */
+			FUZZ_CHECK(pk.msg_id == p.cmds[0].msg_id);
+			FUZZ_CHECK(pk.tree_id == p.cmds[0].tree_id);
 			if (p.n_cmds > 1 || p.chain_cut)
 				FUZZ_CHECK(pk.chained);
 		}

@@ -462,6 +462,59 @@ def smb_seeds():
     client = [nb(neg_req), nb(leg1), nb(leg2), nb(tc_req)]
     server = [nb(neg_rsp), nb(leg1r), nb(leg2r), nb(tc_rsp)]
     save("flow", bytes([FLOW_PORTS[445]]) + SEP.join(x for pair in zip(client, server) for x in pair))
+    # a named pipe on IPC$: CREATE lsarpc, an NTLMSSP bind over two WRITEs, its
+    # bind_ack over two READs (STATUS_BUFFER_OVERFLOW), auth3, a call by transceive
+    ipc = utf16("\\\\dc1\\IPC$")
+    tc_ipc = smb2(3, struct.pack("<HHHH", 9, 0, 72, len(ipc)) + ipc, mid=4, sid=sid)
+    tc_ipc_rsp = smb2(3, struct.pack("<HBBIII", 16, 2, 0, 0, 0, 0x1F01FF), mid=4, sid=sid, response=True, tree=5)
+    name = utf16("lsarpc")
+    fid = struct.pack("<QQ", 0x11, 0xFFFFFFFFFFFFFFEE)
+    create = smb2(5, struct.pack("<HBBIQQIIIIIHHII", 57, 0, 0, 2, 0, 0, 0x12019F, 0, 3, 1, 0x40, 120, len(name), 0,
+                                 0) + name, mid=5, sid=sid, tree=5)
+    create_rsp = smb2(5, struct.pack("<HBBI", 89, 0, 0, 1) + bytes(48) + struct.pack("<II", 0x80, 0) + fid +
+                      bytes(8), mid=5, sid=sid, response=True, tree=5)
+
+    def write(mid, d):
+        return smb2(9, struct.pack("<HHIQ", 49, 112, len(d), 0) + fid + bytes(16) + d, mid=mid, sid=sid, tree=5)
+
+    def read(mid):
+        return smb2(8, struct.pack("<HBBIQ", 49, 0, 0, 4280, 0) + fid + bytes(17), mid=mid, sid=sid, tree=5)
+
+    def read_rsp(mid, d, status=0):
+        return smb2(8, struct.pack("<HBBIII", 17, 80, 0, len(d), 0, 0) + d, mid=mid, sid=sid, status=status,
+                    response=True, tree=5)
+    bind = dce_pdu(11, 2, dce_bind_body(True, 1), True, 10, 6, neg)
+    ack = dce_pdu(12, 2, dce_ack_body(True, [0]), True, 10, 6, chal)
+    auth3 = dce_pdu(16, 2, b"\0" * 4, True, 10, 6, auth)
+    call = dce_pdu(0, 3, struct.pack("<IHH", 8, 0, 0) + bytes(8), True)
+    transceive = smb2(11, struct.pack("<HHI", 57, 0, 0x11C017) + fid +
+                      struct.pack("<8I", 120, len(call), 0, 0, 0, 4280, 1, 0) + call, mid=11, sid=sid, tree=5)
+    reply = dce_pdu(2, 3, struct.pack("<IHBB", 8, 0, 0, 0) + bytes(8), True)
+    transceive_rsp = smb2(11, struct.pack("<HHI", 49, 0, 0x11C017) + fid +
+                          struct.pack("<6I", 112, 0, 112, len(reply), 0, 0) + reply, mid=11, sid=sid, response=True,
+                          tree=5)
+    for pdu in (create, create_rsp, write(6, bind), read(8), read_rsp(8, ack), transceive, transceive_rsp):
+        save("smb", pdu)
+    # the same over SMB1: NT_CREATE_ANDX \samr, WRITE_ANDX, READ_ANDX, TRANSACTION TransactNmPipe
+    sname = b"\0" + utf16("\\samr\0")
+    nt_create = smb1(0xA2, b"\x18" + struct.pack("<BBHBHIIIQIIIIIB", 0xFF, 0, 0, 0, 10, 0, 0, 0x2019F, 0, 0, 3, 1,
+                                                  0, 2, 0) + struct.pack("<H", len(sname)) + sname, mid=2, tid=9)
+    nt_create_rsp = smb1(0xA2, b"\x22" + struct.pack("<BBHBHI", 0xFF, 0, 0, 0, 0x4000, 1) + bytes(52) +
+                         struct.pack("<HHBH", 2, 0x5FF, 0, 0), flags=0x80, mid=2, tid=9)
+    write_andx = smb1(0x2F, b"\x0c" + struct.pack("<BBHHIIHHHHH", 0xFF, 0, 0, 0x4000, 0, 0, 8, len(bind), 0,
+                                                   len(bind), 59) + struct.pack("<H", len(bind)) + bind, mid=3, tid=9)
+    read_andx_rsp = smb1(0x2E, b"\x0c" + struct.pack("<BBHHHHHH", 0xFF, 0, 0, 0xFFFF, 0, 0, len(ack), 59) +
+                         bytes(10) + struct.pack("<H", len(ack)) + ack, flags=0x80, mid=4, tid=9)
+    trans = smb1(0x25, b"\x10" + struct.pack("<HHHHBBHIHHHHHBBHH", 0, len(call), 0, 4280, 0, 0, 0, 0, 0, 0, 0,
+                                              len(call), 82, 2, 0, 0x26, 0x4000) +
+                 struct.pack("<H", 1 + 14 + len(call)) + b"\0" + utf16("\\PIPE\\\0") + call, mid=5, tid=9)
+    for pdu in (nt_create, nt_create_rsp, write_andx, read_andx_rsp, trans):
+        save("smb", pdu)
+    client += [nb(tc_ipc), nb(create), nb(write(6, bind[:30])) + nb(write(7, bind[30:])) + nb(read(8)), nb(read(9)),
+               nb(write(10, auth3)) + nb(transceive)]
+    server += [nb(tc_ipc_rsp), nb(create_rsp), nb(read_rsp(8, ack[:50], 0x80000005)), nb(read_rsp(9, ack[50:])),
+               nb(transceive_rsp)]
+    save("flow", bytes([FLOW_PORTS[445]]) + SEP.join(x for pair in zip(client, server) for x in pair))
     called = b"\x20" + b"EOEGEFEMEMEBEMEBEDEBEDEBEDEBEDAA" + b"\0"
     session = b"\x81\0\0\x44" + called + called
     save("flow", bytes([FLOW_PORTS[139] | 0x10]) + SEP.join([session + b"\x85\0\0\0" + nb(n1_req), b"\x82\0\0\0" + nb(n1_rsp),
@@ -471,52 +524,57 @@ def smb_seeds():
 # ---- dcerpc: connection-oriented PDUs (C706 12.6), built field by field like
 # tests/unit/check_dcerpc.c, in both byte orders
 
+DRSUAPI = (0xe3514235, 0x4b06, 0x11d1, bytes.fromhex("ab0400c04fc2dcd2"))
+
+
+def dce_pdu(ptype, call_id, body, le, auth_type=0, level=0, cred=b""):
+    e = "<" if le else ">"
+    if auth_type:
+        pad = (-(16 + len(body))) % 4
+        body += b"\0" * pad + struct.pack(e + "BBBBI", auth_type, level, pad, 0, 0) + cred
+    drep = bytes([0x10 if le else 0, 0, 0, 0])
+    hdr = bytes([5, 0, ptype, 3]) + drep + struct.pack(e + "HHI", 16 + len(body), len(cred) if auth_type else 0,
+                                                         call_id)
+    return hdr + body
+
+
+def dce_uuid(le, u):
+    e = "<" if le else ">"
+    return struct.pack(e + "IHH", u[0], u[1], u[2]) + u[3]
+
+
+def dce_bind_body(le, n_ctx):
+    e = "<" if le else ">"
+    b = struct.pack(e + "HHI", 5840, 5840, 0) + bytes([n_ctx, 0, 0, 0])
+    for i in range(n_ctx):
+        b += struct.pack(e + "HBB", i, 1, 0) + dce_uuid(le, DRSUAPI) + struct.pack(e + "HH", 4, 0) + b"\0" * 20
+    return b
+
+
+def dce_ack_body(le, results):
+    e = "<" if le else ">"
+    b = struct.pack(e + "HHIH", 5840, 5840, 0x5678, 4) + b"135\0" + b"\0\0"
+    b += bytes([len(results), 0, 0, 0])
+    for r in results:
+        b += struct.pack(e + "HH", r, 2 if r else 0) + b"\0" * 20
+    return b
+
+
 def dcerpc_seeds():
     neg, chal, auth = ntlm_msgs()
-    drsuapi = (0xe3514235, 0x4b06, 0x11d1, bytes.fromhex("ab0400c04fc2dcd2"))
-
-    def pdu(ptype, call_id, body, le, auth_type=0, level=0, cred=b""):
-        e = "<" if le else ">"
-        if auth_type:
-            pad = (-(16 + len(body))) % 4
-            body += b"\0" * pad + struct.pack(e + "BBBBI", auth_type, level, pad, 0, 0) + cred
-        drep = bytes([0x10 if le else 0, 0, 0, 0])
-        hdr = bytes([5, 0, ptype, 3]) + drep + struct.pack(e + "HHI", 16 + len(body), len(cred) if auth_type else 0,
-                                                             call_id)
-        return hdr + body
-
-    def uuid(le, u):
-        e = "<" if le else ">"
-        return struct.pack(e + "IHH", u[0], u[1], u[2]) + u[3]
-
-    def bind_body(le, n_ctx):
-        e = "<" if le else ">"
-        b = struct.pack(e + "HHI", 5840, 5840, 0) + bytes([n_ctx, 0, 0, 0])
-        for i in range(n_ctx):
-            b += struct.pack(e + "HBB", i, 1, 0) + uuid(le, drsuapi) + struct.pack(e + "HH", 4, 0) + b"\0" * 20
-        return b
-
-    def ack_body(le, results):
-        e = "<" if le else ">"
-        b = struct.pack(e + "HHIH", 5840, 5840, 0x5678, 4) + b"135\0" + b"\0\0"
-        b += bytes([len(results), 0, 0, 0])
-        for r in results:
-            b += struct.pack(e + "HH", r, 2 if r else 0) + b"\0" * 20
-        return b
-
     for le in (True, False):
         e = "<" if le else ">"
-        save("dcerpc", pdu(11, 2, bind_body(le, 2), le, 10, 5, neg))
-        save("dcerpc", pdu(11, 2, bind_body(le, 1), le, 9, 6, spnego_init(neg)))
-        save("dcerpc", pdu(11, 3, bind_body(le, 1), le))
-        save("dcerpc", pdu(12, 2, ack_body(le, [2, 0, 3]), le, 10, 5, chal))
-        save("dcerpc", pdu(15, 2, ack_body(le, [0]), le, 9, 6, spnego_resp(1, chal)))
-        save("dcerpc", pdu(14, 2, bind_body(le, 1), le, 9, 6, spnego_resp(1, auth)))
-        save("dcerpc", pdu(16, 2, b"\0" * 4, le, 10, 5, auth))
-        save("dcerpc", pdu(13, 3, struct.pack(e + "H", 8) + bytes([1, 5, 0]), le))
-        save("dcerpc", pdu(3, 4, struct.pack(e + "IHBBI", 32, 0, 0, 0, 5) + b"\0" * 4, le))
-        save("dcerpc", pdu(0, 5, struct.pack(e + "IHH", 8, 0, 0) + b"\0" * 8, le))
-        save("dcerpc", pdu(2, 5, struct.pack(e + "IHBB", 8, 0, 0, 0) + b"\0" * 8, le))
+        save("dcerpc", dce_pdu(11, 2, dce_bind_body(le, 2), le, 10, 5, neg))
+        save("dcerpc", dce_pdu(11, 2, dce_bind_body(le, 1), le, 9, 6, spnego_init(neg)))
+        save("dcerpc", dce_pdu(11, 3, dce_bind_body(le, 1), le))
+        save("dcerpc", dce_pdu(12, 2, dce_ack_body(le, [2, 0, 3]), le, 10, 5, chal))
+        save("dcerpc", dce_pdu(15, 2, dce_ack_body(le, [0]), le, 9, 6, spnego_resp(1, chal)))
+        save("dcerpc", dce_pdu(14, 2, dce_bind_body(le, 1), le, 9, 6, spnego_resp(1, auth)))
+        save("dcerpc", dce_pdu(16, 2, b"\0" * 4, le, 10, 5, auth))
+        save("dcerpc", dce_pdu(13, 3, struct.pack(e + "H", 8) + bytes([1, 5, 0]), le))
+        save("dcerpc", dce_pdu(3, 4, struct.pack(e + "IHBBI", 32, 0, 0, 0, 5) + b"\0" * 4, le))
+        save("dcerpc", dce_pdu(0, 5, struct.pack(e + "IHH", 8, 0, 0) + b"\0" * 8, le))
+        save("dcerpc", dce_pdu(2, 5, struct.pack(e + "IHBB", 8, 0, 0, 0) + b"\0" * 8, le))
 
 
 # ---- ldap: LDAPMessages built element by element like tests/unit/ldapfix.c

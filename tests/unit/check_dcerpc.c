@@ -5,7 +5,9 @@
  * big request and response stubs counted off on 135; on dynamic ports
  * claimed by the probe a Kerberos bind (AP-REQ) and bind_ack (AP-REP) and a
  * big-endian bind answered by bind_nak; random bytes and a lone request on
- * other ports left alone.  The capture writer is capfix.c's. */
+ * other ports left alone; and DCE/RPC over SMB2 named pipes (WRITE, READ
+ * continued after STATUS_BUFFER_OVERFLOW, FSCTL_PIPE_TRANSCEIVE), with
+ * hostile pipes, and over SMB1 (WRITE_ANDX, READ_ANDX, TransactNmPipe).  The capture writer is capfix.c's. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,7 @@
 #include "base/limits.h"
 #include "dcerpc.h"
 #include "result.h"
+#include "smb.h"
 #include "smbfix.h"
 #include "testutil.h"
 
@@ -650,6 +653,353 @@ START_TEST(t_carrier_midstream)
 }
 END_TEST
 
+/* ----------------------------------------------- SMB2 named pipes ---- */
+
+#define PIPE_SID 0x77u
+#define IPC_TREE 5u
+#define DISK_TREE 6u
+
+/* One SMB2 message in its session header from dir; the last frame. */
+static uint64_t smb_send(struct tconn *t, int dir, struct sb *msg)
+{
+	struct sb f = { 0 };
+	nbss(&f, 0, msg->n);
+	sb_put(&f, msg->p, msg->n);
+	sb_free(msg);
+	return send_pdu(t, dir, &f, 1460);
+}
+
+static struct h2 on_tree(struct h2 h, uint32_t tree)
+{
+	h.tree = tree;
+	return h;
+}
+
+/* TREE_CONNECT to IPC$ (tree 5, a pipe share) and to C$ (tree 6, a disk). */
+static void connect_trees(struct tconn *t)
+{
+	struct sb m = { 0 };
+	struct h2 h = req2(KF_SMB2_TREE_CONNECT, 1, PIPE_SID);
+	tc2_req(&m, &h, "\\\\dc1\\IPC$");
+	smb_send(t, 0, &m);
+	h = on_tree(rsp2(KF_SMB2_TREE_CONNECT, 0, 1, PIPE_SID), IPC_TREE);
+	tc2_rsp(&m, &h, 2);
+	smb_send(t, 1, &m);
+	h = req2(KF_SMB2_TREE_CONNECT, 2, PIPE_SID);
+	tc2_req(&m, &h, "\\\\dc1\\C$");
+	smb_send(t, 0, &m);
+	h = on_tree(rsp2(KF_SMB2_TREE_CONNECT, 0, 2, PIPE_SID), DISK_TREE);
+	tc2_rsp(&m, &h, 1);
+	smb_send(t, 1, &m);
+}
+
+static void open_pipe(struct tconn *t, uint64_t mid, const char *name, uint64_t fid)
+{
+	struct sb m = { 0 };
+	struct h2 h = on_tree(req2(KF_SMB2_CREATE, mid, PIPE_SID), IPC_TREE);
+	create2_req(&m, &h, name);
+	smb_send(t, 0, &m);
+	h = on_tree(rsp2(KF_SMB2_CREATE, 0, mid, PIPE_SID), IPC_TREE);
+	create2_rsp(&m, &h, fid);
+	smb_send(t, 1, &m);
+}
+
+static uint64_t pipe_write(struct tconn *t, uint64_t mid, uint32_t tree, uint64_t fid, const uint8_t *p,
+			   size_t n)
+{
+	struct sb m = { 0 };
+	struct h2 h = on_tree(req2(KF_SMB2_WRITE, mid, PIPE_SID), tree);
+	write2_req(&m, &h, fid, p, n);
+	return smb_send(t, 0, &m);
+}
+
+/* A READ request and its response with the data and status. */
+static uint64_t pipe_read(struct tconn *t, uint64_t mid, uint64_t fid, uint32_t status, const uint8_t *p,
+			  size_t n)
+{
+	struct sb m = { 0 };
+	struct h2 h = on_tree(req2(KF_SMB2_READ, mid, PIPE_SID), IPC_TREE);
+	read2_req(&m, &h, fid, 4280);
+	smb_send(t, 0, &m);
+	h = on_tree(rsp2(KF_SMB2_READ, status, mid, PIPE_SID), IPC_TREE);
+	read2_rsp_data(&m, &h, p, n);
+	return smb_send(t, 1, &m);
+}
+
+static size_t count_pipe(const struct kf_result *r, const char *pipe)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->n_messages; i++) {
+		const struct kf_dcerpc_rec *d = r->messages[i].dcerpc;
+		n += d && d->pipe && !strcmp(d->pipe, pipe);
+	}
+	return n;
+}
+
+/* lsarpc: NTLMSSP bind split over two WRITEs, bind_ack over two READs
+ * (STATUS_BUFFER_OVERFLOW), auth3 by WRITE, then a call by transceive: the
+ * pipe is let go, a later alter_context on it is not read.  A bind written
+ * to a FileId never created, and one on a disk tree, are not read. */
+START_TEST(t_pipe_ntlm)
+{
+	struct cap c;
+	cap_open(&c);
+	struct tconn t;
+	tconn_open(&t, &c, 50100, 445);
+	connect_trees(&t);
+	open_pipe(&t, 3, "lsarpc", 0x11);
+	struct sb pdu = { 0 }, tok = { 0 }, m = { 0 };
+	ntlm_negotiate(&tok);
+	bind_pdu(&pdu, KF_DCERPC_BIND, 2, true, 1);
+	finish(&pdu, true, KF_DCERPC_AUTH_NTLMSSP, 6, tok.p, tok.n);
+	sb_free(&tok);
+	uint64_t f_stray = pipe_write(&t, 4, IPC_TREE, 0x99, pdu.p, pdu.n); /* never created */
+	uint64_t f_disk = pipe_write(&t, 5, DISK_TREE, 0x11, pdu.p, pdu.n); /* not a pipe tree */
+	uint64_t f_part = pipe_write(&t, 6, IPC_TREE, 0x11, pdu.p, 30);
+	uint64_t f_bind = pipe_write(&t, 7, IPC_TREE, 0x11, pdu.p + 30, pdu.n - 30);
+	sb_free(&pdu);
+	ntlm_challenge(&tok);
+	bind_ack_pdu(&pdu, KF_DCERPC_BIND_ACK, 2, true, 0, false);
+	finish(&pdu, true, KF_DCERPC_AUTH_NTLMSSP, 6, tok.p, tok.n);
+	sb_free(&tok);
+	uint64_t f_ack1 = pipe_read(&t, 8, 0x11, KF_NT_STATUS_BUFFER_OVERFLOW, pdu.p, 50);
+	uint64_t f_ack = pipe_read(&t, 9, 0x11, 0, pdu.p + 50, pdu.n - 50);
+	sb_free(&pdu);
+	ntlm_authenticate(&tok, "LAB", "alice", false);
+	auth3_pdu(&pdu, 2, true);
+	finish(&pdu, true, KF_DCERPC_AUTH_NTLMSSP, 6, tok.p, tok.n);
+	sb_free(&tok);
+	uint64_t f_auth3 = pipe_write(&t, 10, IPC_TREE, 0x11, pdu.p, pdu.n);
+	sb_free(&pdu);
+	call_pdu(&pdu, KF_DCERPC_REQUEST, 3, 100);
+	struct h2 h = on_tree(req2(KF_SMB2_IOCTL, 11, PIPE_SID), IPC_TREE);
+	ioctl2(&m, &h, KF_SMB2_FSCTL_PIPE_TRANSCEIVE, 0x11, pdu.p, pdu.n);
+	smb_send(&t, 0, &m);
+	sb_free(&pdu);
+	ntlm_negotiate(&tok);
+	bind_pdu(&pdu, KF_DCERPC_ALTER_CONTEXT, 4, true, 1);
+	finish(&pdu, true, KF_DCERPC_AUTH_NTLMSSP, 6, tok.p, tok.n);
+	sb_free(&tok);
+	uint64_t f_late = pipe_write(&t, 12, IPC_TREE, 0x11, pdu.p, pdu.n);
+	sb_free(&pdu);
+	struct kf_result r = dce_analyze(&c);
+
+	ck_assert_ptr_null(kf_result_message_at(&r, f_stray, KF_MSG_DCERPC_REQUEST));
+	ck_assert_ptr_null(kf_result_message_at(&r, f_disk, KF_MSG_DCERPC_REQUEST));
+	ck_assert_ptr_null(kf_result_message_at(&r, f_part, KF_MSG_DCERPC_REQUEST));
+	const struct kf_message *bind = kf_result_message_at(&r, f_bind, KF_MSG_DCERPC_REQUEST);
+	ck_assert_ptr_nonnull(bind);
+	ck_assert_int_eq(bind->carrier, KF_CARRIER_DCERPC);
+	ck_assert_str_eq(bind->dcerpc->pipe, "lsarpc");
+	ck_assert_str_eq(bind->dcerpc->interface, "DRSUAPI");
+	ck_assert_uint_eq(bind->dcerpc->auth_type, KF_DCERPC_AUTH_NTLMSSP);
+	ck_assert_uint_eq(bind->dst.port, 445); /* the SMB connection */
+	ck_assert_uint_eq(dce_reply_frame(&r, bind), f_ack);
+	const struct kf_message *neg = kf_result_message_at(&r, f_bind, KF_MSG_NTLM_NEGOTIATE);
+	ck_assert_ptr_nonnull(neg);
+	ck_assert_int_eq(neg->carrier, KF_CARRIER_DCERPC);
+	ck_assert_uint_eq(dce_reply_frame(&r, neg), f_ack);
+	ck_assert_ptr_null(kf_result_message_at(&r, f_ack1, KF_MSG_DCERPC_RESPONSE));
+	const struct kf_message *ack = kf_result_message_at(&r, f_ack, KF_MSG_DCERPC_RESPONSE);
+	ck_assert_ptr_nonnull(ack);
+	ck_assert_str_eq(ack->dcerpc->pipe, "lsarpc");
+	ck_assert_ptr_nonnull(kf_result_message_at(&r, f_ack, KF_MSG_NTLM_CHALLENGE));
+	ck_assert_ptr_nonnull(kf_result_message_at(&r, f_auth3, KF_MSG_NTLM_AUTHENTICATE));
+	ck_assert_ptr_nonnull(kf_result_message_at(&r, f_auth3, KF_MSG_DCERPC_REQUEST));
+	ck_assert_ptr_null(kf_result_message_at(&r, f_late, KF_MSG_DCERPC_REQUEST));
+	ck_assert_uint_eq(count_pipe(&r, "lsarpc"), 3);
+	ck_assert_uint_eq(count_carrier(&r, KF_CARRIER_DCERPC), 6);
+	kf_result_free(&r);
+}
+END_TEST
+
+/* samr: a Kerberos bind by FSCTL_PIPE_TRANSCEIVE, answered after an interim
+ * STATUS_PENDING by an async response: AP-REQ and AP-REP linked. */
+START_TEST(t_pipe_transceive_kerberos)
+{
+	struct cap c;
+	cap_open(&c);
+	struct tconn t;
+	tconn_open(&t, &c, 50101, 445);
+	connect_trees(&t);
+	open_pipe(&t, 3, "samr", 0x22);
+	struct sb pdu = { 0 }, tok = { 0 }, m = { 0 };
+	krb_ap_req(&tok);
+	bind_pdu(&pdu, KF_DCERPC_BIND, 1, true, 1);
+	finish(&pdu, true, KF_DCERPC_AUTH_KERBEROS, 6, tok.p, tok.n);
+	sb_free(&tok);
+	struct h2 h = on_tree(req2(KF_SMB2_IOCTL, 4, PIPE_SID), IPC_TREE);
+	ioctl2(&m, &h, KF_SMB2_FSCTL_PIPE_TRANSCEIVE, 0x22, pdu.p, pdu.n);
+	uint64_t f_bind = smb_send(&t, 0, &m);
+	sb_free(&pdu);
+	h = rsp2(KF_SMB2_IOCTL, 0x103, 4, PIPE_SID);
+	h.flags |= F_ASYNC;
+	h.async_id = 9;
+	err2_rsp(&m, &h);
+	smb_send(&t, 1, &m);
+	krb_ap_rep(&tok);
+	bind_ack_pdu(&pdu, KF_DCERPC_BIND_ACK, 1, true, 0, false);
+	finish(&pdu, true, KF_DCERPC_AUTH_KERBEROS, 6, tok.p, tok.n);
+	sb_free(&tok);
+	h = rsp2(KF_SMB2_IOCTL, 0, 4, PIPE_SID);
+	h.flags |= F_ASYNC;
+	h.async_id = 9;
+	ioctl2(&m, &h, KF_SMB2_FSCTL_PIPE_TRANSCEIVE, 0x22, pdu.p, pdu.n);
+	uint64_t f_ack = smb_send(&t, 1, &m);
+	sb_free(&pdu);
+	struct kf_result r = dce_analyze(&c);
+
+	const struct kf_message *ap = kf_result_message_at(&r, f_bind, KF_KRB_AP_REQ);
+	ck_assert_ptr_nonnull(ap);
+	ck_assert_int_eq(ap->carrier, KF_CARRIER_DCERPC);
+	ck_assert_uint_eq(dce_reply_frame(&r, ap), f_ack);
+	const struct kf_message *m2 = kf_result_message_at(&r, f_ack, KF_MSG_DCERPC_RESPONSE);
+	ck_assert_ptr_nonnull(m2);
+	ck_assert_str_eq(m2->dcerpc->pipe, "samr");
+	ck_assert_uint_eq(m2->dcerpc->auth_type, KF_DCERPC_AUTH_KERBEROS);
+	ck_assert_ptr_nonnull(kf_result_message_at(&r, f_ack, KF_KRB_AP_REP));
+	ck_assert_uint_eq(count_pipe(&r, "samr"), 2);
+	kf_result_free(&r);
+}
+END_TEST
+
+/* More pipes than followed at a time: the oldest gives way, its bind is not
+ * read; a pipe whose first PDU says a frag_length longer than what is sent
+ * swallows the next write and reports nothing; the newest pipe is read. */
+START_TEST(t_pipe_hostile)
+{
+	struct cap c;
+	cap_open(&c);
+	struct tconn t;
+	tconn_open(&t, &c, 50102, 445);
+	connect_trees(&t);
+	static const char *const names[] = { "p0", "p1", "p2", "p3", "p4", "p5" };
+	for (unsigned i = 0; i < 6; i++)
+		open_pipe(&t, 10 + i, names[i], 0x100 + i);
+	struct sb pdu = { 0 }, tok = { 0 };
+	ntlm_negotiate(&tok);
+	bind_pdu(&pdu, KF_DCERPC_BIND, 2, true, 1);
+	finish(&pdu, true, KF_DCERPC_AUTH_NTLMSSP, 6, tok.p, tok.n);
+	sb_free(&tok);
+	uint64_t f_old = pipe_write(&t, 20, IPC_TREE, 0x100, pdu.p, pdu.n);
+	struct sb liar = { 0 };
+	sb_put(&liar, pdu.p, pdu.n);
+	liar.p[8] = 0xff; /* frag_length 0x7fff */
+	liar.p[9] = 0x7f;
+	pipe_write(&t, 21, IPC_TREE, 0x103, liar.p, liar.n);
+	uint64_t f_swallowed = pipe_write(&t, 22, IPC_TREE, 0x103, pdu.p, pdu.n);
+	sb_free(&liar);
+	uint64_t f_new = pipe_write(&t, 23, IPC_TREE, 0x105, pdu.p, pdu.n);
+	sb_free(&pdu);
+	struct kf_result r = dce_analyze(&c);
+	ck_assert_ptr_null(kf_result_message_at(&r, f_old, KF_MSG_DCERPC_REQUEST));
+	ck_assert_ptr_null(kf_result_message_at(&r, f_swallowed, KF_MSG_DCERPC_REQUEST));
+	const struct kf_message *m = kf_result_message_at(&r, f_new, KF_MSG_DCERPC_REQUEST);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_str_eq(m->dcerpc->pipe, "p5");
+	ck_assert_uint_eq(count_carrier(&r, KF_CARRIER_DCERPC), 2); /* p5's bind and its token */
+	kf_result_free(&r);
+}
+END_TEST
+
+/* SMB1 header of a request (reply: a response) on tree tid. */
+static struct h1 h1_of(uint8_t cmd, uint16_t tid, uint16_t mid, bool reply)
+{
+	struct h1 h = { .cmd = cmd,
+			.flags = reply ? F1_REPLY : 0,
+			.flags2 = F2_UNICODE | F2_NT | F2_EXT,
+			.tid = tid,
+			.uid = 0x800,
+			.mid = mid };
+	return h;
+}
+
+/* SMB1: TREE_CONNECT_ANDX to IPC$ (service "IPC"), NT_CREATE_ANDX \samr,
+ * an NTLMSSP bind by WRITE_ANDX answered by READ_ANDX, then an
+ * alter_context by TRANSACTION TransactNmPipe and its answer. */
+START_TEST(t_pipe_smb1)
+{
+	struct cap c;
+	cap_open(&c);
+	struct tconn t;
+	tconn_open(&t, &c, 50103, 445);
+	struct sb m = { 0 }, pdu = { 0 }, tok = { 0 };
+	struct h1 h = h1_of(KF_SMB1_TREE_CONNECT_ANDX, 0, 1, false);
+	size_t hdr = h1_put(&m, &h);
+	tc1_req(&m, hdr, "\\\\DC1\\IPC$", true);
+	smb_send(&t, 0, &m);
+	h = h1_of(KF_SMB1_TREE_CONNECT_ANDX, 9, 1, true);
+	h1_put(&m, &h);
+	tc1_rsp(&m, "IPC");
+	smb_send(&t, 1, &m);
+	h = h1_of(KF_SMB1_NT_CREATE_ANDX, 9, 2, false);
+	hdr = h1_put(&m, &h);
+	ntcreate1_req(&m, hdr, "\\samr");
+	smb_send(&t, 0, &m);
+	h = h1_of(KF_SMB1_NT_CREATE_ANDX, 9, 2, true);
+	h1_put(&m, &h);
+	ntcreate1_rsp(&m, 0x4000);
+	smb_send(&t, 1, &m);
+
+	ntlm_negotiate(&tok);
+	bind_pdu(&pdu, KF_DCERPC_BIND, 1, true, 1);
+	finish(&pdu, true, KF_DCERPC_AUTH_NTLMSSP, 6, tok.p, tok.n);
+	sb_free(&tok);
+	h = h1_of(KF_SMB1_WRITE_ANDX, 9, 3, false);
+	hdr = h1_put(&m, &h);
+	write1_req(&m, hdr, 0x4000, pdu.p, pdu.n);
+	uint64_t f_bind = smb_send(&t, 0, &m);
+	sb_free(&pdu);
+	h = h1_of(KF_SMB1_READ_ANDX, 9, 4, false);
+	h1_put(&m, &h);
+	read1_req(&m, 0x4000);
+	smb_send(&t, 0, &m);
+	ntlm_challenge(&tok);
+	bind_ack_pdu(&pdu, KF_DCERPC_BIND_ACK, 1, true, 0, false);
+	finish(&pdu, true, KF_DCERPC_AUTH_NTLMSSP, 6, tok.p, tok.n);
+	sb_free(&tok);
+	h = h1_of(KF_SMB1_READ_ANDX, 9, 4, true);
+	hdr = h1_put(&m, &h);
+	read1_rsp(&m, hdr, pdu.p, pdu.n);
+	uint64_t f_ack = smb_send(&t, 1, &m);
+	sb_free(&pdu);
+
+	ntlm_negotiate(&tok);
+	bind_pdu(&pdu, KF_DCERPC_ALTER_CONTEXT, 2, true, 1);
+	finish(&pdu, true, KF_DCERPC_AUTH_NTLMSSP, 6, tok.p, tok.n);
+	sb_free(&tok);
+	h = h1_of(KF_SMB1_TRANSACTION, 9, 5, false);
+	hdr = h1_put(&m, &h);
+	trans1_pipe(&m, hdr, false, 0x4000, pdu.p, pdu.n);
+	uint64_t f_alter = smb_send(&t, 0, &m);
+	sb_free(&pdu);
+	ntlm_challenge(&tok);
+	bind_ack_pdu(&pdu, KF_DCERPC_ALTER_CONTEXT_RESP, 2, true, 0, false);
+	finish(&pdu, true, KF_DCERPC_AUTH_NTLMSSP, 6, tok.p, tok.n);
+	sb_free(&tok);
+	h = h1_of(KF_SMB1_TRANSACTION, 9, 5, true);
+	hdr = h1_put(&m, &h);
+	trans1_pipe(&m, hdr, true, 0, pdu.p, pdu.n);
+	uint64_t f_alter_rsp = smb_send(&t, 1, &m);
+	sb_free(&pdu);
+	struct kf_result r = dce_analyze(&c);
+
+	const struct kf_message *bind = kf_result_message_at(&r, f_bind, KF_MSG_DCERPC_REQUEST);
+	ck_assert_ptr_nonnull(bind);
+	ck_assert_str_eq(bind->dcerpc->pipe, "samr");
+	ck_assert_uint_eq(dce_reply_frame(&r, bind), f_ack);
+	ck_assert_ptr_nonnull(kf_result_message_at(&r, f_bind, KF_MSG_NTLM_NEGOTIATE));
+	ck_assert_ptr_nonnull(kf_result_message_at(&r, f_ack, KF_MSG_NTLM_CHALLENGE));
+	const struct kf_message *alter = kf_result_message_at(&r, f_alter, KF_MSG_DCERPC_REQUEST);
+	ck_assert_ptr_nonnull(alter);
+	ck_assert_uint_eq(alter->dcerpc->ptype, KF_DCERPC_ALTER_CONTEXT);
+	ck_assert_uint_eq(dce_reply_frame(&r, alter), f_alter_rsp);
+	ck_assert_ptr_nonnull(kf_result_message_at(&r, f_alter_rsp, KF_MSG_NTLM_CHALLENGE));
+	ck_assert_uint_eq(count_pipe(&r, "samr"), 4);
+	kf_result_free(&r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("dcerpc");
@@ -666,6 +1016,10 @@ int main(void)
 	tcase_add_test(tk, t_carrier_kerberos_probe);
 	tcase_add_test(tk, t_carrier_not_claimed);
 	tcase_add_test(tk, t_carrier_midstream);
+	tcase_add_test(tk, t_pipe_ntlm);
+	tcase_add_test(tk, t_pipe_transceive_kerberos);
+	tcase_add_test(tk, t_pipe_hostile);
+	tcase_add_test(tk, t_pipe_smb1);
 	suite_add_tcase(s, tk);
 	return kf_test_run(s);
 }

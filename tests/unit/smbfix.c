@@ -298,6 +298,118 @@ size_t read2_rsp(struct sb *b, const struct h2 *h, size_t n)
 	return at;
 }
 
+static void file_id2(struct sb *b, uint64_t fid)
+{
+	sb_le64(b, fid);
+	sb_le64(b, ~fid);
+}
+
+/* CREATE request (§2.2.13) for name, no create contexts. */
+size_t create2_req(struct sb *b, const struct h2 *h, const char *name)
+{
+	size_t at = h2_put(b, h);
+	sb_le16(b, 57);
+	sb_u8(b, 0);
+	sb_u8(b, 0);
+	sb_le32(b, 2);        /* impersonation */
+	sb_zero(b, 16);       /* SmbCreateFlags, Reserved */
+	sb_le32(b, 0x12019f); /* DesiredAccess */
+	sb_le32(b, 0);
+	sb_le32(b, 3);    /* ShareAccess */
+	sb_le32(b, 1);    /* FILE_OPEN */
+	sb_le32(b, 0x40); /* FILE_NON_DIRECTORY_FILE */
+	sb_le16(b, 120);
+	sb_le16(b, (uint16_t)(2 * strlen(name)));
+	sb_le32(b, 0);
+	sb_le32(b, 0);
+	sb_utf16(b, name);
+	return at;
+}
+
+/* CREATE response (§2.2.14) giving the FileId. */
+size_t create2_rsp(struct sb *b, const struct h2 *h, uint64_t fid)
+{
+	size_t at = h2_put(b, h);
+	sb_le16(b, 89);
+	sb_u8(b, 0);
+	sb_u8(b, 0);
+	sb_le32(b, 1);  /* FILE_OPENED */
+	sb_zero(b, 48); /* times and sizes */
+	sb_le32(b, 0x80);
+	sb_le32(b, 0);
+	file_id2(b, fid);
+	sb_le32(b, 0);
+	sb_le32(b, 0);
+	return at;
+}
+
+/* WRITE request (§2.2.21). */
+size_t write2_req(struct sb *b, const struct h2 *h, uint64_t fid, const uint8_t *data, size_t n)
+{
+	size_t at = h2_put(b, h);
+	sb_le16(b, 49);
+	sb_le16(b, 112);
+	sb_le32(b, (uint32_t)n);
+	sb_le64(b, 0);
+	file_id2(b, fid);
+	sb_zero(b, 16); /* Channel, RemainingBytes, WriteChannelInfo, Flags */
+	sb_put(b, data, n);
+	return at;
+}
+
+/* READ request (§2.2.19). */
+size_t read2_req(struct sb *b, const struct h2 *h, uint64_t fid, uint32_t len)
+{
+	size_t at = h2_put(b, h);
+	sb_le16(b, 49);
+	sb_u8(b, 0);
+	sb_u8(b, 0);
+	sb_le32(b, len);
+	sb_le64(b, 0);
+	file_id2(b, fid);
+	sb_zero(b, 16); /* MinimumCount, Channel, RemainingBytes, ReadChannelInfo */
+	sb_u8(b, 0);
+	return at;
+}
+
+/* READ response (§2.2.20) carrying data. */
+size_t read2_rsp_data(struct sb *b, const struct h2 *h, const uint8_t *data, size_t n)
+{
+	size_t at = h2_put(b, h);
+	sb_le16(b, 17);
+	sb_u8(b, 80);
+	sb_u8(b, 0);
+	sb_le32(b, (uint32_t)n);
+	sb_le32(b, 0);
+	sb_le32(b, 0);
+	sb_put(b, data, n);
+	return at;
+}
+
+/* IOCTL request (§2.2.31: the input at 120) or response (§2.2.32: the
+ * output at 112), as h's flags say. */
+size_t ioctl2(struct sb *b, const struct h2 *h, uint32_t ctl, uint64_t fid, const uint8_t *p, size_t n)
+{
+	bool rsp = (h->flags & F_RESPONSE) != 0;
+	size_t at = h2_put(b, h);
+	sb_le16(b, rsp ? 49 : 57);
+	sb_le16(b, 0);
+	sb_le32(b, ctl);
+	file_id2(b, fid);
+	sb_le32(b, rsp ? 112 : 120); /* InputOffset, InputCount */
+	sb_le32(b, rsp ? 0 : (uint32_t)n);
+	if (!rsp)
+		sb_le32(b, 0);     /* MaxInputResponse */
+	sb_le32(b, rsp ? 112 : 0); /* OutputOffset, OutputCount */
+	sb_le32(b, rsp ? (uint32_t)n : 0);
+	if (!rsp)
+		sb_le32(b, 4280); /* MaxOutputResponse */
+	sb_le32(b, rsp ? 0 : 1);  /* SMB2_0_IOCTL_IS_FSCTL */
+	sb_le32(b, 0);
+	sb_put(b, p, n);
+	return at;
+}
+
 /* Link the message at `at` to the one that starts where b ends now. */
 void h2_chain(struct sb *b, size_t at) { sb_set32(b, at + 20, (uint32_t)(b->n - at)); }
 
@@ -477,6 +589,157 @@ size_t tc1_req(struct sb *b, size_t hdr, const char *path, bool unicode)
 	sb_put(b, "?????", 6);
 	sb_set16(b, bc, (uint16_t)(b->n - bc - 2));
 	return andx;
+}
+
+/* TREE_CONNECT_ANDX response (MS-CIFS §2.2.4.55.2): WordCount 3, the
+ * service ("IPC", "A:") and the file system. */
+size_t tc1_rsp(struct sb *b, const char *service)
+{
+	sb_u8(b, 3);
+	size_t andx = andx_put(b);
+	sb_le16(b, 1); /* OptionalSupport */
+	sb_le16(b, (uint16_t)(strlen(service) + 2));
+	sb_put(b, service, strlen(service) + 1);
+	sb_u8(b, 0); /* NativeFileSystem: empty */
+	return andx;
+}
+
+/* NT_CREATE_ANDX request (§2.2.4.64.1) for name, in Unicode. */
+size_t ntcreate1_req(struct sb *b, size_t hdr, const char *name)
+{
+	sb_u8(b, 24);
+	size_t andx = andx_put(b);
+	sb_u8(b, 0);
+	sb_le16(b, (uint16_t)(2 * strlen(name)));
+	sb_zero(b, 4 + 4); /* Flags, RootDirectoryFID */
+	sb_le32(b, 0x2019f);
+	sb_zero(b, 8 + 4); /* AllocationSize, ExtFileAttributes */
+	sb_le32(b, 3);
+	sb_le32(b, 1);
+	sb_le32(b, 0);
+	sb_le32(b, 2);
+	sb_u8(b, 0);
+	size_t bc = b->n;
+	sb_le16(b, 0);
+	if ((b->n - hdr) & 1)
+		sb_u8(b, 0);
+	sb_utf16(b, name);
+	sb_le16(b, 0);
+	sb_set16(b, bc, (uint16_t)(b->n - bc - 2));
+	return andx;
+}
+
+/* NT_CREATE_ANDX response (§2.2.4.64.2): WordCount 34, the FID. */
+size_t ntcreate1_rsp(struct sb *b, uint16_t fid)
+{
+	sb_u8(b, 34);
+	size_t andx = andx_put(b);
+	sb_u8(b, 0);
+	sb_le16(b, fid);
+	sb_le32(b, 1);
+	sb_zero(b, 32 + 4 + 8 + 8); /* times, attributes, sizes */
+	sb_le16(b, 2);              /* FileType: message mode pipe */
+	sb_le16(b, 0x5ff);
+	sb_u8(b, 0);
+	sb_le16(b, 0);
+	return andx;
+}
+
+/* The byte count then data, its offset from the header at hdr patched
+ * into the 16-bit field at off_at. */
+static void data1(struct sb *b, size_t hdr, size_t off_at, const uint8_t *data, size_t n)
+{
+	sb_le16(b, (uint16_t)n);
+	sb_set16(b, off_at, (uint16_t)(b->n - hdr));
+	sb_put(b, data, n);
+}
+
+/* WRITE_ANDX request (§2.2.4.43.1): WordCount 12, data after the bytes count. */
+size_t write1_req(struct sb *b, size_t hdr, uint16_t fid, const uint8_t *data, size_t n)
+{
+	sb_u8(b, 12);
+	size_t andx = andx_put(b);
+	sb_le16(b, fid);
+	sb_zero(b, 4 + 4);
+	sb_le16(b, 0x0008); /* WriteMode: message start */
+	sb_le16(b, (uint16_t)n);
+	sb_le16(b, 0);
+	sb_le16(b, (uint16_t)n);
+	size_t off = b->n;
+	sb_le16(b, 0);
+	data1(b, hdr, off, data, n);
+	return andx;
+}
+
+/* READ_ANDX request (§2.2.4.42.1): WordCount 10. */
+size_t read1_req(struct sb *b, uint16_t fid)
+{
+	sb_u8(b, 10);
+	size_t andx = andx_put(b);
+	sb_le16(b, fid);
+	sb_le32(b, 0);
+	sb_le16(b, 4280);
+	sb_le16(b, 4280);
+	sb_le32(b, 0);
+	sb_le16(b, 0);
+	sb_le16(b, 0);
+	return andx;
+}
+
+/* READ_ANDX response (§2.2.4.42.2): WordCount 12 and the data. */
+size_t read1_rsp(struct sb *b, size_t hdr, const uint8_t *data, size_t n)
+{
+	sb_u8(b, 12);
+	size_t andx = andx_put(b);
+	sb_le16(b, 0xffff); /* Available */
+	sb_zero(b, 4);
+	sb_le16(b, (uint16_t)n);
+	size_t off = b->n;
+	sb_le16(b, 0);
+	sb_zero(b, 10);
+	data1(b, hdr, off, data, n);
+	return andx;
+}
+
+/* TRANSACTION request (§2.2.4.33.1) carrying TransactNmPipe for fid, or
+ * its response (§2.2.4.33.2), with the data; no parameters. */
+void trans1_pipe(struct sb *b, size_t hdr, bool response, uint16_t fid, const uint8_t *data, size_t n)
+{
+	size_t off;
+	if (response) {
+		sb_u8(b, 10);
+		sb_le16(b, 0);
+		sb_le16(b, (uint16_t)n);
+		sb_zero(b, 2 + 2 + 2 + 2);
+		sb_le16(b, (uint16_t)n);
+		off = b->n;
+		sb_le16(b, 0);
+		sb_zero(b, 2 + 1 + 1);
+		data1(b, hdr, off, data, n);
+		return;
+	}
+	sb_u8(b, 16);
+	sb_le16(b, 0);
+	sb_le16(b, (uint16_t)n);
+	sb_le16(b, 0);
+	sb_le16(b, 4280);
+	sb_zero(b, 1 + 1 + 2 + 4 + 2 + 2 + 2);
+	sb_le16(b, (uint16_t)n);
+	off = b->n;
+	sb_le16(b, 0);
+	sb_u8(b, 2);
+	sb_u8(b, 0);
+	sb_le16(b, 0x26);
+	sb_le16(b, fid);
+	size_t bc = b->n;
+	sb_le16(b, 0);
+	if ((b->n - hdr) & 1) /* Name: Unicode, aligned */
+		sb_u8(b, 0);
+	sb_utf16(b, "\\PIPE\\");
+	sb_le16(b, 0);
+	sb_set16(b, off, (uint16_t)(b->n - hdr));
+	sb_put(b, data, n);
+	sb_set16(b, bc, (uint16_t)(b->n - bc - 2));
 }
 
 /* ---- tokens: SPNEGO (RFC 4178 §4.2) around NTLMSSP (MS-NLMP §2.2.1) ---- */

@@ -66,6 +66,14 @@ size_t tc2_req(struct sb *b, const struct h2 *h, const char *path); /* the path 
 size_t tc2_rsp(struct sb *b, const struct h2 *h, uint8_t share_type);
 size_t logoff2(struct sb *b, const struct h2 *h);
 size_t read2_rsp(struct sb *b, const struct h2 *h, size_t n); /* n bytes of data */
+/* Named pipes: a FileId made of fid (persistent) and ~fid (volatile). */
+size_t create2_req(struct sb *b, const struct h2 *h, const char *name); /* the name at 120 */
+size_t create2_rsp(struct sb *b, const struct h2 *h, uint64_t fid);
+size_t write2_req(struct sb *b, const struct h2 *h, uint64_t fid, const uint8_t *data, size_t n); /* at 112 */
+size_t read2_req(struct sb *b, const struct h2 *h, uint64_t fid, uint32_t len);
+size_t read2_rsp_data(struct sb *b, const struct h2 *h, const uint8_t *data, size_t n); /* at 80 */
+/* IOCTL request with its input at 120, or response with its output at 112. */
+size_t ioctl2(struct sb *b, const struct h2 *h, uint32_t ctl, uint64_t fid, const uint8_t *p, size_t n);
 /* NextCommand of the message at `at`: the next one starts where b ends now. */
 void h2_chain(struct sb *b, size_t at);
 /* An SMB3 TRANSFORM_HEADER for session sid and n bytes of ciphertext. */
@@ -98,6 +106,14 @@ size_t ss1_req_plain(struct sb *b, size_t hdr, uint16_t ci, uint16_t cs, const c
 		     const char *domain, bool unicode);
 size_t ss1_rsp(struct sb *b, uint16_t action, bool ext, const uint8_t *blob, size_t n);
 size_t tc1_req(struct sb *b, size_t hdr, const char *path, bool unicode);
+size_t tc1_rsp(struct sb *b, const char *service); /* "IPC" for IPC$ */
+/* Named pipes: NT_CREATE_ANDX, WRITE_ANDX, READ_ANDX, TRANSACTION TransactNmPipe. */
+size_t ntcreate1_req(struct sb *b, size_t hdr, const char *name);
+size_t ntcreate1_rsp(struct sb *b, uint16_t fid);
+size_t write1_req(struct sb *b, size_t hdr, uint16_t fid, const uint8_t *data, size_t n);
+size_t read1_req(struct sb *b, uint16_t fid);
+size_t read1_rsp(struct sb *b, size_t hdr, const uint8_t *data, size_t n);
+void trans1_pipe(struct sb *b, size_t hdr, bool response, uint16_t fid, const uint8_t *data, size_t n);
 
 /* The 4-byte NetBIOS session header (RFC 1002 §4.3.1): type, then the
  * length in 24 bits (445; 17 on 139, where the top 7 must be 0). */
