@@ -9,6 +9,7 @@
 #include "krb5.h"
 #include "krb5_decrypt.h"
 #include "names.h"
+#include "sessions.h"
 #include "smb.h"
 #include "stories.h"
 
@@ -128,6 +129,7 @@ const char *kf_rule_carried_in(const struct kf_message *m)
 	case KF_CARRIER_LDAP: return "the LDAP bindResponse";
 	case KF_CARRIER_DCERPC: return "the DCE/RPC bind answer";
 	case KF_CARRIER_DNS: return "the DNS TKEY response";
+	case KF_CARRIER_TDS: return "the SQL Server login response";
 	default: return "the service's reply";
 	}
 }
@@ -200,7 +202,7 @@ static bool same_service_kind(const char *a, const char *b)
 	return la == lb && strncasecmp(a, b, la) == 0;
 }
 
-/* An LDAP bind or a DCE/RPC bind that the server accepted: after a
+/* An LDAP bind, a DCE/RPC bind or a SQL Server login that the server accepted: after a
  * Kerberos error on the same connection, the client got in after all. */
 static bool app_bind_ok(const struct kf_message *m)
 {
@@ -209,6 +211,8 @@ static bool app_bind_ok(const struct kf_message *m)
 	if (m->type == KF_MSG_DCERPC_RESPONSE && m->dcerpc)
 		return (m->dcerpc->ptype == 12 || m->dcerpc->ptype == 15) && m->dcerpc->has_status &&
 		       m->dcerpc->status == 0;
+	if (m->type == KF_MSG_TDS_RESPONSE && m->tds)
+		return m->tds->login_ack;
 	return false;
 }
 
@@ -302,6 +306,60 @@ void *kf_groups_slot(struct kf_rule_ctx *ctx, struct kf_groups *g, struct kf_key
 	memcpy(slot, &k, sizeof k);
 	*fresh = true;
 	return slot;
+}
+
+/* ---- sessions ------------------------------------------------------------- */
+
+const struct kf_message *kf_rule_session_msg(const struct kf_result *r, const struct kf_session *s,
+					     bool (*is)(const struct kf_message *))
+{
+	for (size_t i = s->n_frames; i--;)
+		for (const struct kf_message *m = kf_msg_at(r, s->frames[i], -1);
+		     m && m < r->messages + r->n_messages && m->frame == s->frames[i]; m++)
+			if (m->connection == s->connection && is(m))
+				return m;
+	return NULL;
+}
+
+static bool session_ok(const struct kf_session *o) { return o->outcome && !strcmp(o->outcome, "ok"); }
+static bool session_anonymous(const struct kf_session *o) { return o->as && !strcmp(o->as, "anonymous"); }
+
+bool kf_rule_session_recovered(const struct kf_result *r, const struct kf_session *s, uint64_t fail_us)
+{
+	size_t at = (size_t)(s - r->sessions), end = r->n_sessions;
+	if (end - at > KF_LIMIT_RECOVERY_SCAN)
+		end = at + KF_LIMIT_RECOVERY_SCAN;
+	for (size_t i = at + 1; i < end; i++) {
+		const struct kf_session *o = &r->sessions[i];
+		const struct kf_message *first = kf_msg_at(r, o->first_frame, -1);
+		if (first && first->ts_us > fail_us + KF_RULE_RECOVERY_US)
+			break;
+		if (o->carrier != s->carrier || !session_ok(o) || session_anonymous(o) ||
+		    !kf_endpoint_same_addr(&o->client, &s->client) ||
+		    !kf_endpoint_same_addr(&o->server, &s->server))
+			continue;
+		if (!s->as || (o->as && kf_name_eq_nocase(o->as, s->as)))
+			return true;
+	}
+	return false;
+}
+
+void *kf_rule_session_group(struct kf_rule_ctx *ctx, struct kf_groups *gs, struct kf_key k,
+			    const struct kf_session *s, const struct kf_message *req,
+			    const struct kf_message *resp, bool *fresh)
+{
+	struct kf_session_group *g = kf_groups_slot(ctx, gs, k, fresh);
+	if (!g)
+		return NULL;
+	if (*fresh) {
+		for (size_t n = 0; n < s->n_frames; n++)
+			kf_evidence_add(&g->e, s->frames[n]);
+	} else {
+		kf_evidence_add_msg(&g->e, req);
+		kf_evidence_add_msg(&g->e, resp);
+	}
+	g->count++;
+	return g;
 }
 
 /* ---- HTTP ---------------------------------------------------------------- */

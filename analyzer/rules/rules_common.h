@@ -81,6 +81,31 @@ struct kf_groups {
  * memory (kf_rule_nomem said so). */
 void *kf_groups_slot(struct kf_rule_ctx *ctx, struct kf_groups *g, struct kf_key k, bool *fresh);
 
+/* ---- sessions (sessions.h): the outcome rules of LDAP binds and SQL logins --- */
+
+struct kf_session;
+/* The last message among session s's frames, on its connection, that `is`
+ * accepts; NULL. */
+const struct kf_message *kf_rule_session_msg(const struct kf_result *r, const struct kf_session *s,
+					     bool (*is)(const struct kf_message *));
+/* Did the client of failed session s open a session of the same carrier to
+ * the same server, as the same user (either unknown: anyone but
+ * "anonymous"), with outcome ok, within KF_RULE_RECOVERY_US after fail_us?
+ * At most KF_LIMIT_RECOVERY_SCAN later sessions are looked at. */
+bool kf_rule_session_recovered(const struct kf_result *r, const struct kf_session *s, uint64_t fail_us);
+/* A group of alike failed sessions; a rule's group struct starts with it. */
+struct kf_session_group {
+	struct kf_key key;
+	size_t count;
+	struct kf_evidence e;
+};
+/* The group of key k in gs (gs->size: the rule's struct), counting one more
+ * failure: a new group's evidence is s's frames, a repeat adds req and
+ * resp. *fresh: the group is new (its facts to be set). NULL: out of memory. */
+void *kf_rule_session_group(struct kf_rule_ctx *ctx, struct kf_groups *gs, struct kf_key k,
+			    const struct kf_session *s, const struct kf_message *req,
+			    const struct kf_message *resp, bool *fresh);
+
 /* ---- facts, verdict, words ---------------------------------------------------
  * A rule gathers its facts into a struct, decides from them alone (a pure
  * verdict function), then words the finding by the cause decided. */

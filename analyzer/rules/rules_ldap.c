@@ -224,26 +224,15 @@ static enum bind_cause bind_verdict(const struct bind_facts *f)
 	return LB_OTHER;
 }
 
-/* The bindResponse in frame on connection conn, NULL. */
-static const struct kf_message *bind_response_at(const struct kf_result *r, uint64_t frame, uint32_t conn)
+static bool is_bind_response(const struct kf_message *m)
 {
-	for (const struct kf_message *m = kf_msg_at(r, frame, -1);
-	     m && m < r->messages + r->n_messages && m->frame == frame; m++)
-		if (m->type == KF_MSG_LDAP_RESPONSE && m->connection == conn && m->ldap &&
-		    m->ldap->operation == KF_LDAP_BIND_RESPONSE && m->ldap->has_result)
-			return m;
-	return NULL;
+	return m->type == KF_MSG_LDAP_RESPONSE && m->ldap && m->ldap->operation == KF_LDAP_BIND_RESPONSE &&
+	       m->ldap->has_result;
 }
 
-/* The NTLM AUTHENTICATE among the session's frames, NULL. */
-static const struct kf_message *session_ntlm_auth(const struct kf_result *r, const struct kf_session *s)
+static bool is_ntlm_auth(const struct kf_message *m)
 {
-	for (size_t i = 0; i < s->n_frames; i++)
-		for (const struct kf_message *m = kf_msg_at(r, s->frames[i], -1);
-		     m && m < r->messages + r->n_messages && m->frame == s->frames[i]; m++)
-			if (m->type == KF_MSG_NTLM_AUTHENTICATE && m->connection == s->connection && m->ntlm)
-				return m;
-	return NULL;
+	return m->type == KF_MSG_NTLM_AUTHENTICATE && m->ntlm;
 }
 
 /* A failed bind this rule judges: a session whose last answer is a failure,
@@ -255,40 +244,17 @@ static bool bind_facts_of(const struct kf_result *r, const struct kf_session *s,
 		return false;
 	memset(f, 0, sizeof *f);
 	f->s = s;
-	for (size_t i = s->n_frames; i-- && !f->resp;)
-		f->resp = bind_response_at(r, s->frames[i], s->connection);
+	f->resp = kf_rule_session_msg(r, s, is_bind_response);
 	if (!f->resp)
 		return false;
 	f->req = kf_msg_request(r, f->resp);
 	const struct kf_ldap_rec *q = f->req ? f->req->ldap : NULL;
 	f->anonymous =
 		s->as && !strcmp(s->as, "anonymous") && q && q->mechanism && !strcmp(q->mechanism, "simple");
-	const struct kf_message *auth = s->mech && !strcmp(s->mech, "ntlm") ? session_ntlm_auth(r, s) : NULL;
+	const struct kf_message *auth =
+		s->mech && !strcmp(s->mech, "ntlm") ? kf_rule_session_msg(r, s, is_ntlm_auth) : NULL;
 	f->ntlmv1 = auth && !auth->ntlm->ntlmv2 && !auth->ntlm->anonymous && !auth->ntlm->damaged;
 	return true;
-}
-
-/* Did the client bind to the same server as the same user (either unknown:
- * anyone but anonymous) within KF_RULE_RECOVERY_US after the failure? */
-static bool bind_recovered(const struct kf_result *r, const struct bind_facts *f)
-{
-	size_t at = (size_t)(f->s - r->sessions), end = r->n_sessions;
-	if (end - at > KF_LIMIT_RECOVERY_SCAN)
-		end = at + KF_LIMIT_RECOVERY_SCAN;
-	for (size_t i = at + 1; i < end; i++) {
-		const struct kf_session *o = &r->sessions[i];
-		const struct kf_message *first = kf_msg_at(r, o->first_frame, -1);
-		if (first && first->ts_us > f->resp->ts_us + KF_RULE_RECOVERY_US)
-			break;
-		if (o->carrier != KF_CARRIER_LDAP || !o->outcome || strcmp(o->outcome, "ok") != 0 ||
-		    !kf_endpoint_same_addr(&o->client, &f->s->client) ||
-		    !kf_endpoint_same_addr(&o->server, &f->s->server) ||
-		    (o->as && !strcmp(o->as, "anonymous")))
-			continue;
-		if (!f->s->as || (o->as && kf_name_eq_nocase(o->as, f->s->as)))
-			return true;
-	}
-	return false;
 }
 
 /* How the client bound, for the explanation. */
@@ -329,10 +295,8 @@ static const char *result_words(struct kf_rule_ctx *ctx, const struct kf_ldap_re
 
 /* One finding per client, server, user and cause. */
 struct bind_group {
-	struct kf_key key;
+	struct kf_session_group g; /* first: kf_rule_session_group */
 	struct bind_facts f;
-	size_t count;
-	struct kf_evidence e;
 };
 
 static void bind_emit(struct kf_rule_ctx *ctx, const struct bind_group *g)
@@ -349,7 +313,7 @@ static void bind_emit(struct kf_rule_ctx *ctx, const struct bind_group *g)
 			  : f->s->as         ? f->s->as
 					     : "a bind";
 	const char *res = result_words(ctx, l);
-	const char *times = g->count > 1 ? kf_rule_fmt(ctx, " (%zu times)", g->count) : "";
+	const char *times = g->g.count > 1 ? kf_rule_fmt(ctx, " (%zu times)", g->g.count) : "";
 	/* AD's data code, when named, already says what the cause's phrase would */
 	bool named = l->ad_data_code && kf_ldap_ad_data_name(l->ad_data_code) && c != LB_NTLMV1_REFUSED;
 	const char *summary = kf_rule_fmt(ctx, "LDAP server %s refused %s from %s: %s%s%s%s", srv, who, cl,
@@ -366,7 +330,7 @@ static void bind_emit(struct kf_rule_ctx *ctx, const struct bind_group *g)
 	if (!f->anonymous)
 		kf_subject_add(ctx, &b, KF_SUBJECT_USER, f->s->as);
 	kf_rule_emit(ctx, bind_causes, (struct kf_rule_verdict){ c, bind_words[c].sev, KF_CONF_CERTAIN },
-		     (struct kf_rule_words){ summary, expl, bind_words[c].fix }, &g->e, &b);
+		     (struct kf_rule_words){ summary, expl, bind_words[c].fix }, &g->g.e, &b);
 }
 
 static void rule_ldap_bind_failed(struct kf_rule_ctx *ctx)
@@ -375,7 +339,8 @@ static void rule_ldap_bind_failed(struct kf_rule_ctx *ctx)
 	struct kf_groups gs = { .size = sizeof(struct bind_group) };
 	for (size_t i = 0; i < r->n_sessions; i++) {
 		struct bind_facts f;
-		if (!bind_facts_of(r, &r->sessions[i], &f) || bind_recovered(r, &f))
+		if (!bind_facts_of(r, &r->sessions[i], &f) ||
+		    kf_rule_session_recovered(r, f.s, f.resp->ts_us))
 			continue;
 		struct kf_key k = kf_key_new();
 		kf_key_addr(&k, &f.s->client);
@@ -384,18 +349,11 @@ static void rule_ldap_bind_failed(struct kf_rule_ctx *ctx)
 		kf_key_int(&k, bind_verdict(&f));
 		kf_key_int(&k, f.resp->ldap->result_code);
 		bool fresh;
-		struct bind_group *g = kf_groups_slot(ctx, &gs, k, &fresh);
+		struct bind_group *g = kf_rule_session_group(ctx, &gs, k, f.s, f.req, f.resp, &fresh);
 		if (!g)
 			break;
-		if (fresh) {
+		if (fresh)
 			g->f = f;
-			for (size_t n = 0; n < f.s->n_frames; n++)
-				kf_evidence_add(&g->e, f.s->frames[n]);
-		} else {
-			kf_evidence_add_msg(&g->e, f.req);
-			kf_evidence_add(&g->e, f.resp->frame);
-		}
-		g->count++;
 	}
 	for (size_t j = 0; j < gs.n; j++)
 		bind_emit(ctx, (struct bind_group *)gs.v + j);
