@@ -478,6 +478,7 @@ static void ntlm_fields(struct kf_json_writer *w, jv *o, const struct kf_message
 	set_str(w, o, "user", n->user);
 	set_str(w, o, "workstation", n->workstation);
 	set_str(w, o, "target_name", n->target_name);
+	set_str(w, o, "target_spn", n->spn);
 	if (m->type == KF_MSG_NTLM_CHALLENGE &&
 	    (n->dns_domain || n->dns_computer || n->nb_domain || n->nb_computer)) {
 		jv *ti = kf_json_object(w);

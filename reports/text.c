@@ -461,6 +461,8 @@ static void describe(struct line *l, const struct kf_message *m)
 						 : "?");
 				if (n->workstation)
 					add(l, " from %s", n->workstation);
+				if (n->spn)
+					add(l, " for %s", n->spn);
 				if (n->damaged)
 					add(l, ", malformed: a field points outside the message");
 				else if (!n->anonymous)

@@ -110,6 +110,8 @@ struct kf_ntlm_rec {
 	uint32_t flags;
 	const char *domain, *user, *workstation, *target_name;
 	const char *dns_domain, *dns_computer, *nb_domain, *nb_computer; /* CHALLENGE target info */
+	const char *spn; /* AUTHENTICATE: MsvAvTargetName, the SPN the client named the server by
+			  * (NTLMv2 clients that send it: Windows, gss-ntlmssp) */
 	bool ntlmv2, mic, anonymous;
 	bool damaged; /* AUTHENTICATE: a buffer points outside the message (only names in range read) */
 	bool has_version;

@@ -75,6 +75,9 @@ static struct kf_ntlm_rec *ntlm_rec(struct kf_arena *a, const struct kf_ntlm_msg
 			}
 		}
 	}
+	for (unsigned i = 0; m->type == 3 && i < m->n_av; i++)
+		if (m->av[i].id == 9) /* MsvAvTargetName, UTF-16LE like all AV values */
+			n->spn = ntlm_str(a, m->av[i].value, true);
 	n->ntlmv2 = m->ntlmv2;
 	n->mic = m->has_mic;
 	n->anonymous = m->anonymous && !m->damaged;
