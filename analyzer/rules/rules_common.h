@@ -198,18 +198,24 @@ void kf_rule_subject_tgs(struct kf_rule_ctx *ctx, struct kf_subject_b *b, const 
  * nothing when it stayed closed). */
 void kf_rule_subject_ticket_user(struct kf_rule_ctx *ctx, struct kf_subject_b *b, const struct kf_message *m);
 
-/* ntlm-fallback (rules_http_ntlm.c for HTTP, rules_smb_ntlm.c for SMB), a
- * row of rules_http_spn.c's table.  Its causes: HTTP's, then SMB's (each
- * file words its own, in this order). */
+/* ntlm-fallback (rules_http_ntlm.c for HTTP, rules_smb_ntlm.c for SMB,
+ * rules_bind_ntlm.c for LDAP, DCE/RPC and TDS), a row of rules_http_spn.c's
+ * table.  Its causes: HTTP's, SMB's, then the binds' (each file words its
+ * own, in this order). */
 #define KF_NTLM_HTTP_CAUSES                                                                                  \
 	"spn-unknown", "kdc-error", "server-offers-only-ntlm", "ticket-not-used", "app-chose-ntlm",          \
 		"ip-address", "no-kdc-traffic", "no-ticket-request"
 #define KF_NTLM_SMB_CAUSES                                                                                   \
 	"smb-spn-unknown", "smb-kdc-error", "smb-local-account", "smb-ticket-not-used", "smb-ip-address",    \
 		"smb-app-chose-ntlm", "smb-no-server-name", "smb-no-kdc-traffic", "smb-no-ticket-request"
+#define KF_NTLM_BIND_CAUSES                                                                                  \
+	"bind-spn-unknown", "bind-kdc-error", "bind-ticket-not-used", "bind-local-account",                  \
+		"bind-ip-address", "bind-app-chose-ntlm", "bind-no-kdc-traffic", "bind-no-ticket-request"
 extern const char *const kf_ntlm_fallback_causes[];
 void kf_rule_ntlm_fallback(struct kf_rule_ctx *ctx);
 void kf_rule_ntlm_fallback_smb(struct kf_rule_ctx *ctx);
+/* LDAP and DCE/RPC binds, SQL Server logins (rules_bind_ntlm.c) */
+void kf_rule_ntlm_fallback_bind(struct kf_rule_ctx *ctx);
 
 /* The messages of application protocols (HTTP, SMB) by connection, then
  * frame: one connection's messages without scanning the capture for each. */

@@ -24,7 +24,8 @@ enum ntlm_cause {
 	NTLM_NO_KDC_TRAFFIC,    /* nothing from the client to a KDC */
 	NTLM_NO_TICKET_REQUEST, /* KDC traffic, but no request for HTTP/<host> */
 };
-const char *const kf_ntlm_fallback_causes[] = { KF_NTLM_HTTP_CAUSES, KF_NTLM_SMB_CAUSES, NULL };
+const char *const kf_ntlm_fallback_causes[] = { KF_NTLM_HTTP_CAUSES, KF_NTLM_SMB_CAUSES, KF_NTLM_BIND_CAUSES,
+						NULL };
 
 /* What the capture shows of one client's NTLM to one host and port. */
 struct ntlm_facts {
@@ -396,4 +397,5 @@ void kf_rule_ntlm_fallback(struct kf_rule_ctx *ctx)
 	}
 	kf_free(ci.v);
 	kf_rule_ntlm_fallback_smb(ctx);
+	kf_rule_ntlm_fallback_bind(ctx);
 }

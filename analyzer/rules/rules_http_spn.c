@@ -771,7 +771,9 @@ static void rule_cname_spn(struct kf_rule_ctx *ctx)
 
 const struct kf_rule kf_rules_http_spn[] = {
 	{ { "ntlm-fallback", KF_SEV_WARNING, KF_RULE_ROOT_CAUSE, KF_RULE_WINDOW_WHOLE,
-	    "HTTP Negotiate ended up as NTLM (and why Kerberos was not used)", kf_ntlm_fallback_causes },
+	    "HTTP Negotiate, SMB to a server offering Kerberos, or an LDAP/DCE-RPC bind or SQL login where "
+	    "Kerberos was there to use, ended up as NTLM (and why Kerberos was not used)",
+	    kf_ntlm_fallback_causes },
 	  kf_rule_ntlm_fallback },
 	{ { "portless-spn", KF_SEV_ERROR, KF_RULE_ROOT_CAUSE, KF_RULE_WINDOW_WHOLE,
 	    "a site on a non-default port used the port-less HTTP/host SPN", portless_causes },

@@ -1100,11 +1100,33 @@ END_TEST
 /* Every cause a rule of rules_http_spn.c can decide is listed in its row. */
 START_TEST(t_http_spn_causes_listed)
 {
-	static const char *const want[][18] = {
-		{ "ntlm-fallback", "spn-unknown", "kdc-error", "server-offers-only-ntlm", "ticket-not-used",
-		  "app-chose-ntlm", "ip-address", "no-kdc-traffic", "no-ticket-request", "smb-spn-unknown",
-		  "smb-kdc-error", "smb-local-account", "smb-ticket-not-used", "smb-ip-address",
-		  "smb-app-chose-ntlm", "smb-no-server-name", "smb-no-kdc-traffic", "smb-no-ticket-request" },
+	static const char *const want[][26] = {
+		{ "ntlm-fallback",
+		  "spn-unknown",
+		  "kdc-error",
+		  "server-offers-only-ntlm",
+		  "ticket-not-used",
+		  "app-chose-ntlm",
+		  "ip-address",
+		  "no-kdc-traffic",
+		  "no-ticket-request",
+		  "smb-spn-unknown",
+		  "smb-kdc-error",
+		  "smb-local-account",
+		  "smb-ticket-not-used",
+		  "smb-ip-address",
+		  "smb-app-chose-ntlm",
+		  "smb-no-server-name",
+		  "smb-no-kdc-traffic",
+		  "smb-no-ticket-request",
+		  "bind-spn-unknown",
+		  "bind-kdc-error",
+		  "bind-ticket-not-used",
+		  "bind-local-account",
+		  "bind-ip-address",
+		  "bind-app-chose-ntlm",
+		  "bind-no-kdc-traffic",
+		  "bind-no-ticket-request" },
 		{ "portless-spn", "other-account", "same-account", "undetermined" },
 		{ "ap-err-modified", "stale-kvno", "same-kvno-other-key", "spn-on-other-account",
 		  "service-reads-other-keytab", "tgt-from-other-kdc", "trust-key-mismatch", "undetermined" },
@@ -1117,7 +1139,7 @@ START_TEST(t_http_spn_causes_listed)
 		while (rule->info.causes[n])
 			n++;
 		size_t k = 1;
-		for (; k < 18 && want[i][k]; k++)
+		for (; k < 26 && want[i][k]; k++)
 			ck_assert_msg(kf_rule_cause_listed(&rule->info, want[i][k]), "%s: %s", want[i][0],
 				      want[i][k]);
 		ck_assert_uint_eq(n, k - 1);
