@@ -476,8 +476,8 @@ static void skew_emit(struct kf_rule_ctx *ctx, const struct kf_message *err, con
 			: kf_rule_fmt(
 				  ctx,
 				  "The service rejects every ticket from this client until the clocks agree "
-				  "(%s carries the error inside SPNEGO).",
-				  kf_rule_carried_in(err)));
+				  "(%s carries the error%s).",
+				  kf_rule_carried_in(err), err->spnego ? " inside SPNEGO" : ""));
 	in.frames = frames;
 	in.n_frames = nf;
 	in.subject = subject;
