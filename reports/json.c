@@ -398,7 +398,7 @@ static void tds_fields(struct kf_json_writer *w, jv *o, const struct kf_tds_rec 
 	const char *pt = kf_tds_type_name(t->packet_type);
 	if (pt)
 		set_str(w, o, "packet_type", pt);
-	else
+	else if (!t->strict_tls)
 		kf_json_set(w, o, "packet_type", kf_json_int(w, t->packet_type));
 	if (t->has_encryption) {
 		const char *e = kf_tds_encryption_name(t->encryption);
@@ -411,6 +411,8 @@ static void tds_fields(struct kf_json_writer *w, jv *o, const struct kf_tds_rec 
 		kf_json_set(w, o, "login_encrypted", kf_json_bool(w, true));
 	if (t->tls_wrapped)
 		kf_json_set(w, o, "tls_wrapped", kf_json_bool(w, true));
+	if (t->strict_tls)
+		kf_json_set(w, o, "strict_tls", kf_json_bool(w, true));
 	set_str(w, o, "user", t->user);
 	set_str(w, o, "server", t->server);
 	if (t->integrated)

@@ -165,7 +165,9 @@ static void tds_facts(struct line *l, const struct kf_message *m)
 {
 	const struct kf_tds_rec *t = m->tds;
 	const char *pt = kf_tds_type_name(t->packet_type);
-	if (t->packet_type == KF_TDS_TABULAR && m->type == KF_MSG_TDS_RESPONSE)
+	if (t->strict_tls)
+		add(l, "TLS from the first byte (TDS 8 strict encryption): the login is encrypted");
+	else if (t->packet_type == KF_TDS_TABULAR && m->type == KF_MSG_TDS_RESPONSE)
 		add(l, "%s", t->has_encryption ? "PRELOGIN answer" : "login answer");
 	else if (pt)
 		add(l, "%s", pt);
@@ -178,7 +180,7 @@ static void tds_facts(struct line *l, const struct kf_message *m)
 		else
 			add(l, "  encryption %u", t->encryption);
 	}
-	if (t->login_encrypted)
+	if (t->login_encrypted && !t->strict_tls)
 		add(l, "  TLS handshake: the login is encrypted");
 	else if (t->tls_wrapped)
 		add(l, "  TLS handshake");

@@ -203,6 +203,8 @@ struct kf_tds_rec {
 	bool has_encryption;   /* a PRELOGIN that carried the ENCRYPTION option */
 	uint8_t encryption;    /* 0 ENCRYPT_OFF, 1 ENCRYPT_ON, 2 ENCRYPT_NOT_SUP, 3 ENCRYPT_REQ */
 	bool login_encrypted;  /* the login went inside TLS: not readable in the capture */
+	bool strict_tls;       /* TDS 8 (strict encryption): TLS from the connection's first byte,
+				* no PRELOGIN in clear; the record stands for the whole connection */
 	bool tls_wrapped;      /* a PRELOGIN packet that carries TLS handshake records */
 	const char *user;      /* LOGIN7 UserName (SQL authentication), printable; never the password */
 	const char *server;    /* LOGIN7 ServerName as the client wrote it, printable */

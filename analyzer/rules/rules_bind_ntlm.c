@@ -37,30 +37,32 @@ static const char *const bind_ntlm_causes[] = { KF_NTLM_BIND_CAUSES, NULL };
 
 /* What the capture shows of one client's NTLM logons to one server over one carrier. */
 struct bind_ntlm_facts {
-	const struct kf_message *auth;     /* the first NTLM-AUTHENTICATE with a user */
-	const struct kf_message *record;   /* the carrier's record in its frame (bind, LOGIN7/SSPI) */
-	const struct kf_message *nego;     /* the client's NTLM-NEGOTIATE before it, NULL */
-	const struct kf_message *chal;     /* the server's NTLM-CHALLENGE before it, NULL */
-	const char *local;                 /* the user is a local account: whose */
-	bool server_is_kdc;                /* the server answers on port 88: a domain controller */
-	const char *user, *spn;            /* DOMAIN\user; the SPN it names (MsvAvTargetName), NULL */
-	const struct kf_message *offer;    /* what shows Kerberos was there to use */
-	const char *offer_words;           /* ... in words */
-	bool direct;                       /* NTLM asked for itself, not through SPNEGO */
-	bool any_kdc;                      /* the client sent something to a KDC */
+	const struct kf_message *auth;      /* the first NTLM-AUTHENTICATE with a user */
+	const struct kf_message *record;    /* the carrier's record in its frame (bind, LOGIN7/SSPI) */
+	const struct kf_message *nego;      /* the client's NTLM-NEGOTIATE before it, NULL */
+	const struct kf_message *chal;      /* the server's NTLM-CHALLENGE before it, NULL */
+	const char *local;                  /* the user is a local account: whose */
+	bool server_is_kdc;                 /* the server answers on port 88: a domain controller */
+	const char *user, *spn;             /* DOMAIN\user; the SPN it names (MsvAvTargetName), NULL */
+	const struct kf_message *offer;     /* what shows Kerberos was there to use */
+	const char *offer_words;            /* ... in words */
+	bool direct;                        /* NTLM asked for itself, not through SPNEGO */
+	bool any_kdc;                       /* the client sent something to a KDC */
 	const struct kf_message *tgs, *rep; /* the ticket request for the service, its answer */
 	struct kf_evidence e;
 };
 
 static bool bind_carrier(const struct kf_message *m)
 {
-	return m->carrier == KF_CARRIER_LDAP || m->carrier == KF_CARRIER_DCERPC || m->carrier == KF_CARRIER_TDS;
+	return m->carrier == KF_CARRIER_LDAP || m->carrier == KF_CARRIER_DCERPC ||
+	       m->carrier == KF_CARRIER_TDS;
 }
 
 static const char *carrier_words(const struct kf_message *m)
 {
-	return m->carrier == KF_CARRIER_LDAP ? "LDAP bind" : m->carrier == KF_CARRIER_DCERPC ? "DCE/RPC bind"
-											     : "SQL Server login";
+	return m->carrier == KF_CARRIER_LDAP     ? "LDAP bind"
+	       : m->carrier == KF_CARRIER_DCERPC ? "DCE/RPC bind"
+						 : "SQL Server login";
 }
 
 /* A user's NTLM logon in a bind: not anonymous, with a user name. */
@@ -77,7 +79,9 @@ static bool service_for(const struct kf_message *m, const char *sname)
 	static const char *const rpc[] = { "host/", "RestrictedKrbHost/", "ldap/",
 					   "E3514235-4B06-11D1-AB04-00C04FC2DCD2/", NULL };
 	static const char *const tds[] = { "MSSQLSvc/", NULL };
-	const char *const *v = m->carrier == KF_CARRIER_LDAP ? ldap : m->carrier == KF_CARRIER_DCERPC ? rpc : tds;
+	const char *const *v = m->carrier == KF_CARRIER_LDAP     ? ldap
+			       : m->carrier == KF_CARRIER_DCERPC ? rpc
+								 : tds;
 	for (; sname && *v; v++)
 		if (!strncasecmp(sname, *v, strlen(*v)))
 			return true;
@@ -136,7 +140,8 @@ static void exchange(const struct kf_result *r, struct bind_ntlm_facts *f)
 		const struct kf_message *m = &r->messages[i];
 		if (m->connection != a->connection)
 			continue;
-		if (!f->chal && m->type == KF_MSG_NTLM_CHALLENGE && m->ntlm && kf_endpoint_same_addr(&m->src, &a->dst))
+		if (!f->chal && m->type == KF_MSG_NTLM_CHALLENGE && m->ntlm &&
+		    kf_endpoint_same_addr(&m->src, &a->dst))
 			f->chal = m;
 		if (!kf_endpoint_same_addr(&m->src, &a->src))
 			continue;
@@ -146,7 +151,8 @@ static void exchange(const struct kf_result *r, struct bind_ntlm_facts *f)
 			f->nego = m;
 	}
 	for (size_t i = ix; i < r->n_messages && !f->record && r->messages[i].frame == a->frame; i++)
-		if (r->messages[i].connection == a->connection && (r->messages[i].ldap || r->messages[i].dcerpc))
+		if (r->messages[i].connection == a->connection &&
+		    (r->messages[i].ldap || r->messages[i].dcerpc))
 			f->record = &r->messages[i];
 	const struct kf_message *first = f->nego ? f->nego : a;
 	if (!f->offer && first->spnego && kf_rule_offers_kerberos(first->spnego)) {
@@ -159,7 +165,8 @@ static void exchange(const struct kf_result *r, struct bind_ntlm_facts *f)
 	if (rec && rec->dcerpc)
 		f->direct = rec->dcerpc->auth_type == DCERPC_AUTH_NTLMSSP;
 	else if (rec && rec->ldap && rec->ldap->mechanism)
-		f->direct = !strcasecmp(rec->ldap->mechanism, "NTLM") || !strcasecmp(rec->ldap->mechanism, "sicily");
+		f->direct = !strcasecmp(rec->ldap->mechanism, "NTLM") ||
+			    !strcasecmp(rec->ldap->mechanism, "sicily");
 	else
 		f->direct = !first->spnego;
 }
@@ -199,8 +206,9 @@ static bool bind_ntlm_gather(struct kf_rule_ctx *ctx, const struct kf_message *a
 	memset(f, 0, sizeof *f);
 	f->auth = a;
 	f->spn = a->ntlm->spn && *a->ntlm->spn ? a->ntlm->spn : NULL;
-	f->user = a->ntlm->domain && *a->ntlm->domain ? kf_rule_fmt(ctx, "%s\\%s", a->ntlm->domain, a->ntlm->user)
-						      : a->ntlm->user;
+	f->user = a->ntlm->domain && *a->ntlm->domain
+			  ? kf_rule_fmt(ctx, "%s\\%s", a->ntlm->domain, a->ntlm->user)
+			  : a->ntlm->user;
 	server_offer(r, f);
 	exchange(r, f);
 	if (!f->offer)
@@ -230,8 +238,9 @@ static struct kf_rule_verdict bind_ntlm_verdict(struct kf_rule_ctx *ctx, const s
 {
 	const char *host = spn_host(ctx, f->spn);
 	if (f->rep && f->rep->type == KF_KRB_ERROR)
-		return (struct kf_rule_verdict){ f->rep->krb.error_code == KDC_ERR_S_PRINCIPAL_UNKNOWN ? BN_SPN_UNKNOWN
-													 : BN_KDC_ERROR,
+		return (struct kf_rule_verdict){ f->rep->krb.error_code == KDC_ERR_S_PRINCIPAL_UNKNOWN
+							 ? BN_SPN_UNKNOWN
+							 : BN_KDC_ERROR,
 						 KF_SEV_WARNING, KF_CONF_CERTAIN };
 	if (f->rep && f->rep->type == KF_KRB_TGS_REP)
 		return (struct kf_rule_verdict){ BN_TICKET_NOT_USED, KF_SEV_WARNING, KF_CONF_LIKELY };
@@ -241,11 +250,12 @@ static struct kf_rule_verdict bind_ntlm_verdict(struct kf_rule_ctx *ctx, const s
 		return (struct kf_rule_verdict){ BN_IP_ADDRESS, KF_SEV_WARNING, KF_CONF_CERTAIN };
 	if (f->direct)
 		return (struct kf_rule_verdict){ BN_APP_CHOSE, KF_SEV_WARNING, KF_CONF_LIKELY };
-	return (struct kf_rule_verdict){ f->any_kdc ? BN_NO_TICKET_REQUEST : BN_NO_KDC_TRAFFIC, KF_SEV_WARNING,
-					 KF_CONF_LIKELY };
+	return (struct kf_rule_verdict){ f->any_kdc ? BN_NO_TICKET_REQUEST : BN_NO_KDC_TRAFFIC,
+					 KF_SEV_WARNING, KF_CONF_LIKELY };
 }
 
-static struct kf_rule_words bind_ntlm_words(struct kf_rule_ctx *ctx, const struct bind_ntlm_facts *f, int cause)
+static struct kf_rule_words bind_ntlm_words(struct kf_rule_ctx *ctx, const struct bind_ntlm_facts *f,
+					    int cause)
 {
 	const char *host = spn_host(ctx, f->spn);
 	const char *sname = f->tgs ? f->tgs->krb.sname : f->spn;
@@ -260,42 +270,47 @@ static struct kf_rule_words bind_ntlm_words(struct kf_rule_ctx *ctx, const struc
 	case BN_SPN_UNKNOWN:
 		return (struct kf_rule_words){
 			kf_rule_fmt(ctx, "KDC_ERR_S_PRINCIPAL_UNKNOWN for %s", sname),
-			kf_rule_fmt(ctx,
-				    "The client did try Kerberos: it asked the KDC for a ticket to %s (frame %llu) "
-				    "and the KDC answered KDC_ERR_S_PRINCIPAL_UNKNOWN (frame %llu): no account has "
-				    "that SPN, so NTLM was used.",
-				    sname, tf, rf),
+			kf_rule_fmt(
+				ctx,
+				"The client did try Kerberos: it asked the KDC for a ticket to %s (frame %llu) "
+				"and the KDC answered KDC_ERR_S_PRINCIPAL_UNKNOWN (frame %llu): no account has "
+				"that SPN, so NTLM was used.",
+				sname, tf, rf),
 			register_spn,
 		};
 	case BN_KDC_ERROR:
 		return (struct kf_rule_words){
 			kf_rule_fmt(ctx, "%s for %s", kf_rule_err_name(f->rep->krb.error_code), sname),
-			kf_rule_fmt(ctx,
-				    "The client did try Kerberos: it asked the KDC for a ticket to %s (frame %llu) "
-				    "and the KDC refused with %s (%d, frame %llu), so NTLM was used.",
-				    sname, tf, kf_rule_err_name(f->rep->krb.error_code), f->rep->krb.error_code, rf),
+			kf_rule_fmt(
+				ctx,
+				"The client did try Kerberos: it asked the KDC for a ticket to %s (frame %llu) "
+				"and the KDC refused with %s (%d, frame %llu), so NTLM was used.",
+				sname, tf, kf_rule_err_name(f->rep->krb.error_code), f->rep->krb.error_code,
+				rf),
 			kf_rule_fmt(ctx, "Fix the KDC error %s for %s (see that error's finding).",
 				    kf_rule_err_name(f->rep->krb.error_code), sname),
 		};
 	case BN_TICKET_NOT_USED:
 		return (struct kf_rule_words){
 			kf_rule_fmt(ctx, "the client got a ticket for %s and did not use it", sname),
-			kf_rule_fmt(ctx,
-				    "The client got a ticket for %s (frame %llu) but still logged on with NTLM: the "
-				    "application chose NTLM (explicit credentials, a tool that only speaks NTLM), or "
-				    "a Kerberos attempt failed before this.",
-				    sname, rf),
+			kf_rule_fmt(
+				ctx,
+				"The client got a ticket for %s (frame %llu) but still logged on with NTLM: the "
+				"application chose NTLM (explicit credentials, a tool that only speaks NTLM), or "
+				"a Kerberos attempt failed before this.",
+				sname, rf),
 			"Check how the application authenticates (its bind mechanism or connection string) and "
 			"whether the server refused a Kerberos logon earlier.",
 		};
 	case BN_LOCAL_ACCOUNT:
 		return (struct kf_rule_words){
 			kf_rule_fmt(ctx, "%s is a local account, not a domain account", f->user),
-			kf_rule_fmt(ctx,
-				    "The user logged on as %s, an account of %s, not of the Active Directory "
-				    "domain. Local accounts have no Kerberos principal, so NTLM is the only way they "
-				    "can log on.",
-				    f->user, f->local),
+			kf_rule_fmt(
+				ctx,
+				"The user logged on as %s, an account of %s, not of the Active Directory "
+				"domain. Local accounts have no Kerberos principal, so NTLM is the only way they "
+				"can log on.",
+				f->user, f->local),
 			"Use a domain account with the rights the tool needs; if the local account is meant, "
 			"NTLM is expected (restrict local accounts' network logons by policy where that is not "
 			"wanted: \"Deny access to this computer from the network\", LAPS for local "
@@ -304,25 +319,27 @@ static struct kf_rule_words bind_ntlm_words(struct kf_rule_ctx *ctx, const struc
 	case BN_IP_ADDRESS:
 		return (struct kf_rule_words){
 			kf_rule_fmt(ctx, "the client named the server by its address (%s)", f->spn),
-			kf_rule_fmt(ctx,
-				    "The client named the server %s (the SPN its NTLM AUTHENTICATE carries, frame "
-				    "%llu): an address. Kerberos needs a host name to build the SPN, and clients ask "
-				    "for a ticket to an address only when configured to (Windows: TryIPSPN) and an SPN "
-				    "for the address exists, so no ticket was asked for.",
-				    host, (unsigned long long)f->auth->frame),
+			kf_rule_fmt(
+				ctx,
+				"The client named the server %s (the SPN its NTLM AUTHENTICATE carries, frame "
+				"%llu): an address. Kerberos needs a host name to build the SPN, and clients ask "
+				"for a ticket to an address only when configured to (Windows: TryIPSPN) and an SPN "
+				"for the address exists, so no ticket was asked for.",
+				host, (unsigned long long)f->auth->frame),
 			"Connect with the server's DNS name (the tool's server argument, the application's "
 			"connection string); then the client asks the KDC for a ticket and uses Kerberos.",
 		};
 	case BN_APP_CHOSE:
 		return (struct kf_rule_words){
 			"the client asked for NTLM itself",
-			kf_rule_fmt(ctx,
-				    "The client asked for NTLM by name (%s), not through SPNEGO, which would have "
-				    "tried Kerberos first: the application or tool was told to use NTLM, or it "
-				    "only speaks NTLM.",
-				    f->record && f->record->dcerpc  ? "DCE/RPC authentication type NTLMSSP (10)"
-				    : f->record && f->record->ldap ? "the SASL mechanism NTLM"
-								   : "a raw NTLM token"),
+			kf_rule_fmt(
+				ctx,
+				"The client asked for NTLM by name (%s), not through SPNEGO, which would have "
+				"tried Kerberos first: the application or tool was told to use NTLM, or it "
+				"only speaks NTLM.",
+				f->record && f->record->dcerpc ? "DCE/RPC authentication type NTLMSSP (10)"
+				: f->record && f->record->ldap ? "the SASL mechanism NTLM"
+							       : "a raw NTLM token"),
 			"Configure the client to negotiate (DCE/RPC: authentication type SPNEGO or Kerberos; "
 			"LDAP: SASL GSS-SPNEGO or GSSAPI; SQL Server: integrated security with the server's DNS "
 			"name) and give it the server's DNS name.",
@@ -340,11 +357,12 @@ static struct kf_rule_words bind_ntlm_words(struct kf_rule_ctx *ctx, const struc
 		return (struct kf_rule_words){
 			f->spn ? kf_rule_fmt(ctx, "no ticket request for %s", f->spn)
 			       : "no ticket request for the service",
-			kf_rule_fmt(ctx,
-				    "The client talked to the KDC but asked for no ticket to %s in the minute before "
-				    "this logon: it did not try Kerberos for this server (explicit credentials, a "
-				    "local account), or the ticket was cached.",
-				    f->spn ? f->spn : "the service"),
+			kf_rule_fmt(
+				ctx,
+				"The client talked to the KDC but asked for no ticket to %s in the minute before "
+				"this logon: it did not try Kerberos for this server (explicit credentials, a "
+				"local account), or the ticket was cached.",
+				f->spn ? f->spn : "the service"),
 			"Capture again after `klist purge` on the client: a ticket request and its answer will "
 			"name the cause.",
 		};
@@ -358,13 +376,14 @@ static void bind_ntlm_emit(struct kf_rule_ctx *ctx, const struct bind_ntlm_facts
 	char srv[64];
 	kf_endpoint_addr(&f->auth->dst, srv, sizeof srv);
 	const char *what = carrier_words(f->auth);
-	w.summary = kf_rule_fmt(ctx, "%s to %s used NTLM for %s although Kerberos was there to use: %s", what, srv,
-				f->user, w.summary);
-	w.explanation = kf_rule_fmt(ctx,
-				    "The client logged on to %s with NTLM as %s (%s, frame %llu), while %s (frame "
-				    "%llu). %s NTLM works without the KDC but is weaker and cannot be delegated.",
-				    srv, f->user, what, (unsigned long long)f->auth->frame, f->offer_words,
-				    (unsigned long long)f->offer->frame, w.explanation);
+	w.summary = kf_rule_fmt(ctx, "%s to %s used NTLM for %s although Kerberos was there to use: %s", what,
+				srv, f->user, w.summary);
+	w.explanation =
+		kf_rule_fmt(ctx,
+			    "The client logged on to %s with NTLM as %s (%s, frame %llu), while %s (frame "
+			    "%llu). %s NTLM works without the KDC but is weaker and cannot be delegated.",
+			    srv, f->user, what, (unsigned long long)f->auth->frame, f->offer_words,
+			    (unsigned long long)f->offer->frame, w.explanation);
 	struct kf_subject_b b = { .n = { 0 } };
 	kf_subject_addr(ctx, &b, KF_SUBJECT_CLIENT, &f->auth->src, false);
 	kf_subject_addr(ctx, &b, KF_SUBJECT_SERVER, &f->auth->dst, true);

@@ -237,6 +237,26 @@ static void lost(struct kf_run *r, struct kf_conn *c, struct tds_dir *d)
 	finish(c); /* the login is what is read: without framing it is over */
 }
 
+/* TDS 8 (strict encryption, SQL Server 2022): the client opens with a TLS
+ * ClientHello, PRELOGIN and all inside. One record says so, with the
+ * frame of the hello, so the connection is not silent. */
+static void strict_tls(struct kf_run *r, struct kf_conn *c, const struct tds_dir *d)
+{
+	struct kf_tds_rec *rec = kf_arena_zalloc(&r->res->arena, sizeof(*rec));
+	if (!rec) {
+		kf_run_nomem(r);
+		return;
+	}
+	rec->strict_tls = rec->login_encrypted = true;
+	struct kf_message msg;
+	memset(&msg, 0, sizeof msg);
+	msg.type = KF_MSG_TDS_REQUEST;
+	msg.first_frame = d->first_frame;
+	msg.tds = rec;
+	uint32_t id;
+	(void)kf_emit(r, c, 0, KF_CARRIER_TDS, &msg, NULL, &id);
+}
+
 /* A TLS record where a packet should begin. */
 static void tls_record(struct kf_run *r, struct kf_conn *c, struct tds_dir *d)
 {
@@ -245,6 +265,8 @@ static void tls_record(struct kf_run *r, struct kf_conn *c, struct tds_dir *d)
 		lost(r, c, d);
 		return;
 	}
+	if (d == &s->d[0] && !d->framed && !s->tls && !s->prelogin_sent && !c->midstream && d->hdr[0] == 22)
+		strict_tls(r, c, d); /* a handshake record first: TDS 8 */
 	if (!s->tls || !login_only_encrypted(s)) {
 		finish(c); /* all of it inside TLS (or TLS from the first byte) */
 		return;

@@ -30,14 +30,14 @@ static struct kf_message *app_msg(struct kf_result *r, uint64_t f, int carrier, 
 
 /* What one bind looks like. */
 struct bind {
-	int carrier;          /* KF_CARRIER_LDAP, _DCERPC or _TDS */
-	const char *server;   /* its endpoint */
-	const char *domain;   /* the NTLM user's domain */
-	const char *user;     /* NULL: anonymous */
-	const char *spn;      /* MsvAvTargetName, NULL */
-	const char *nb_comp;  /* the server's CHALLENGE NetBIOS computer name */
-	bool spnego_krb;      /* the client's SPNEGO offered Kerberos */
-	bool direct;          /* DCE/RPC auth type 10 / SASL NTLM */
+	int carrier;         /* KF_CARRIER_LDAP, _DCERPC or _TDS */
+	const char *server;  /* its endpoint */
+	const char *domain;  /* the NTLM user's domain */
+	const char *user;    /* NULL: anonymous */
+	const char *spn;     /* MsvAvTargetName, NULL */
+	const char *nb_comp; /* the server's CHALLENGE NetBIOS computer name */
+	bool spnego_krb;     /* the client's SPNEGO offered Kerberos */
+	bool direct;         /* DCE/RPC auth type 10 / SASL NTLM */
 };
 
 /* The NEGOTIATE (frame 20), CHALLENGE (21) and AUTHENTICATE (22) of b, with
@@ -66,9 +66,9 @@ static void bind_ntlm(struct kf_result *r, const struct bind *b)
 	a->ntlm->workstation = "CLIENT";
 	a->ntlm->ntlmv2 = true;
 	struct kf_message *q = app_msg(r, 22, b->carrier,
-				       b->carrier == KF_CARRIER_LDAP	  ? KF_MSG_LDAP_REQUEST
+				       b->carrier == KF_CARRIER_LDAP     ? KF_MSG_LDAP_REQUEST
 				       : b->carrier == KF_CARRIER_DCERPC ? KF_MSG_DCERPC_REQUEST
-									  : KF_MSG_TDS_REQUEST,
+									 : KF_MSG_TDS_REQUEST,
 				       C, b->server);
 	if (b->carrier == KF_CARRIER_LDAP) {
 		q->ldap = kf_arena_zalloc(&r->arena, sizeof *q->ldap);
@@ -108,15 +108,16 @@ START_TEST(t_bind_spn_unknown_and_kdc_error)
 		struct kf_result *r = fx_new();
 		as_exchange(r);
 		fx_tgs(r, 10, C, KDC, "ldap/dir.lab.test", other ? 12 : 7);
-		bind_ntlm(r, &(struct bind){ KF_CARRIER_LDAP, DC, "LAB", "alice", "ldap/dir.lab.test", "DC1", true,
-					     false });
+		bind_ntlm(r, &(struct bind){ KF_CARRIER_LDAP, DC, "LAB", "alice", "ldap/dir.lab.test", "DC1",
+					     true, false });
 		const struct kf_finding *f;
 		const char *c = run(r, &f);
 		ck_assert_str_eq(c, other ? "bind-kdc-error" : "bind-spn-unknown");
 		ck_assert(fx_has_frame(f, 10) && fx_has_frame(f, 11) && fx_has_frame(f, 22));
 		ck_assert_msg(contains(f->summary, "LDAP bind to 10.0.0.2 used NTLM for LAB\\alice"), "%s",
 			      f->summary);
-		ck_assert_msg(contains(f->explanation, "the server is a KDC in this capture"), "%s", f->explanation);
+		ck_assert_msg(contains(f->explanation, "the server is a KDC in this capture"), "%s",
+			      f->explanation);
 		fx_free(r);
 	}
 }
@@ -164,7 +165,8 @@ START_TEST(t_bind_ip_address)
 {
 	struct kf_result *r = fx_new();
 	as_exchange(r);
-	bind_ntlm(r, &(struct bind){ KF_CARRIER_DCERPC, RPC, "LAB", "alice", "host/10.0.0.2", "DC1", false, true });
+	bind_ntlm(r, &(struct bind){ KF_CARRIER_DCERPC, RPC, "LAB", "alice", "host/10.0.0.2", "DC1", false,
+				     true });
 	const struct kf_finding *f;
 	ck_assert_str_eq(run(r, &f), "bind-ip-address");
 	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
@@ -180,14 +182,16 @@ START_TEST(t_bind_no_kdc_or_no_request)
 	bind_ntlm(r, &(struct bind){ KF_CARRIER_LDAP, DC, "LAB", "alice", NULL, "DC1", true, false });
 	const struct kf_finding *f;
 	ck_assert_str_eq(run(r, &f), "bind-no-kdc-traffic");
-	ck_assert_msg(contains(f->explanation, "the client's own SPNEGO offered Kerberos"), "%s", f->explanation);
+	ck_assert_msg(contains(f->explanation, "the client's own SPNEGO offered Kerberos"), "%s",
+		      f->explanation);
 	fx_free(r);
 
 	/* KDC traffic, a ticket for another service only */
 	r = fx_new();
 	as_exchange(r);
 	fx_tgs(r, 10, C, KDC, "HTTP/web.lab.test", 0);
-	bind_ntlm(r, &(struct bind){ KF_CARRIER_LDAP, DC, "LAB", "alice", "ldap/dc1.lab.test", "DC1", true, false });
+	bind_ntlm(r, &(struct bind){ KF_CARRIER_LDAP, DC, "LAB", "alice", "ldap/dc1.lab.test", "DC1", true,
+				     false });
 	ck_assert_str_eq(run(r, &f), "bind-no-ticket-request");
 	ck_assert_msg(contains(f->summary, "no ticket request for ldap/dc1.lab.test"), "%s", f->summary);
 	fx_free(r);

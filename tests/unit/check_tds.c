@@ -698,6 +698,42 @@ START_TEST(test_carrier_full_tls)
 }
 END_TEST
 
+/* TDS 8 (strict encryption): TLS from the first byte on 1433. One record,
+ * at the ClientHello's frame, says the login is encrypted; nothing after
+ * it is read, not even clear-looking TDS. */
+START_TEST(test_carrier_strict_tls)
+{
+	struct cap c;
+	struct tconn t;
+	cap_open(&c);
+	tconn_open(&t, &c, 50204, 1433);
+	struct sb rec = { 0 }, m = { 0 }, d = { 0 };
+	tls_record(&rec, 0x16, 200);
+	uint64_t f_hello = send_msg(&t, 0, &rec, 1460);
+	sb_free(&rec);
+	tls_record(&rec, 0x16, 90);
+	send_msg(&t, 1, &rec, 1460);
+	tok_error(&d, 0xaa, 18456, 5, 14, "not to be read");
+	tds_message(&m, KF_TDS_TABULAR, &d, 4088);
+	uint64_t f_fake = send_msg(&t, 1, &m, 1460);
+	sb_free(&d);
+	sb_free(&rec);
+	tconn_close(&t);
+	cap_close(&c);
+	struct kf_result r = analyze(&c);
+	const struct kf_message *q = at(&r, f_hello, KF_MSG_TDS_REQUEST);
+	ck_assert_ptr_nonnull(q);
+	ck_assert(q->tds->strict_tls && q->tds->login_encrypted);
+	ck_assert_ptr_null(at(&r, f_fake, KF_MSG_TDS_RESPONSE));
+	ck_assert_uint_eq(count_type(&r, KF_MSG_TDS_REQUEST), 1);
+	ck_assert_uint_eq(count_type(&r, KF_MSG_TDS_RESPONSE), 0);
+	char *out = report_all(&r);
+	ck_assert_ptr_nonnull(strstr(out, "TDS 8 strict encryption"));
+	free(out);
+	kf_result_free(&r);
+}
+END_TEST
+
 /* A SQL login (user and password) on a port found by the probe, accepted:
  * the password appears in no report. */
 START_TEST(test_carrier_sql_login_probed)
@@ -844,6 +880,7 @@ int main(void)
 	tcase_add_test(tc, test_carrier_ntlm_refused);
 	tcase_add_test(tc, test_carrier_login_only_tls);
 	tcase_add_test(tc, test_carrier_full_tls);
+	tcase_add_test(tc, test_carrier_strict_tls);
 	tcase_add_test(tc, test_carrier_sql_login_probed);
 	tcase_add_test(tc, test_carrier_too_big);
 	tcase_add_test(tc, test_carrier_broken_message);
