@@ -58,8 +58,8 @@ static const char *const sql_causes[] = { "anonymous-logon",
 					  "other",
 					  NULL };
 
-#define SQ_ERRORLOG                                                                                          \
-	" SQL Server's error log (and the Windows Application log, event 18456) holds the same failure with "  \
+#define SQ_ERRORLOG                                                                                           \
+	" SQL Server's error log (and the Windows Application log, event 18456) holds the same failure with " \
 	"the real state."
 
 static const struct {
@@ -244,7 +244,8 @@ static const char *front_words(struct kf_rule_ctx *ctx, const struct sql_facts *
 	const struct kf_story_http *h = st->n_http ? &st->http[0] : NULL;
 	bool forwarded = false;
 	for (size_t i = 0; i < st->n_delegation; i++)
-		if (!strcmp(st->delegation[i].kind, "forwarded-tgt") || !strcmp(st->delegation[i].kind, "s4u2proxy"))
+		if (!strcmp(st->delegation[i].kind, "forwarded-tgt") ||
+		    !strcmp(st->delegation[i].kind, "s4u2proxy"))
 			forwarded = true;
 	const char *user = st->user ? st->user : "a client";
 	if (!h)
@@ -252,20 +253,23 @@ static const char *front_words(struct kf_rule_ctx *ctx, const struct sql_facts *
 	unsigned long long hf = h->n_frames ? (unsigned long long)h->frames[0] : 0;
 	const char *mech = h->mech ? h->mech : "";
 	if (!strcmp(mech, "kerberos") && !forwarded)
-		return kf_rule_fmt(ctx,
-				   " %s was serving %s, who reached it over HTTP with Kerberos (frame %llu) "
-				   "without delegating: no forwarded TGT, and no S4U2Proxy for the SQL service, in "
-				   "the capture.",
-				   fe, user, hf);
+		return kf_rule_fmt(
+			ctx,
+			" %s was serving %s, who reached it over HTTP with Kerberos (frame %llu) "
+			"without delegating: no forwarded TGT, and no S4U2Proxy for the SQL service, in "
+			"the capture.",
+			fe, user, hf);
 	if (!strcmp(mech, "ntlm"))
-		return kf_rule_fmt(ctx,
-				   " %s was serving %s, who reached it over HTTP with NTLM (frame %llu): NTLM "
-				   "cannot be delegated, so the front end's own SPN is the first thing to fix.",
-				   fe, user, hf);
+		return kf_rule_fmt(
+			ctx,
+			" %s was serving %s, who reached it over HTTP with NTLM (frame %llu): NTLM "
+			"cannot be delegated, so the front end's own SPN is the first thing to fix.",
+			fe, user, hf);
 	return kf_rule_fmt(ctx, " %s was serving %s over HTTP (frame %llu) when it logged on.", fe, user, hf);
 }
 
-static void sql_emit(struct kf_rule_ctx *ctx, const struct sql_facts *f, size_t count, const struct kf_evidence *e)
+static void sql_emit(struct kf_rule_ctx *ctx, const struct sql_facts *f, size_t count,
+		     const struct kf_evidence *e)
 {
 	const struct kf_tds_rec *t = f->resp->tds;
 	enum sql_cause c = sql_verdict(f);
@@ -274,10 +278,11 @@ static void sql_emit(struct kf_rule_ctx *ctx, const struct sql_facts *f, size_t 
 	kf_endpoint_addr(&f->s->client, cl, sizeof cl);
 	const char *target = f->s->target ? kf_rule_fmt(ctx, "%s (%s)", f->s->target, srv) : srv;
 	const char *who = c == SQ_ANONYMOUS ? "an anonymous Windows logon" : f->s->as ? f->s->as : "a login";
-	const char *how = f->s->mech && !strcmp(f->s->mech, "sql")	   ? "SQL authentication"
-			  : f->s->mech && !strcmp(f->s->mech, "kerberos") ? "Windows authentication (Kerberos)"
-			  : f->s->mech && !strcmp(f->s->mech, "ntlm")	   ? "Windows authentication (NTLM)"
-									   : "a login";
+	const char *how = f->s->mech && !strcmp(f->s->mech, "sql") ? "SQL authentication"
+			  : f->s->mech && !strcmp(f->s->mech, "kerberos")
+				  ? "Windows authentication (Kerberos)"
+			  : f->s->mech && !strcmp(f->s->mech, "ntlm") ? "Windows authentication (NTLM)"
+								      : "a login";
 	const char *err = kf_rule_fmt(ctx, "error %u state %u", t->error_number, t->error_state);
 	const char *msg = t->message ? kf_rule_fmt(ctx, " \"%s\"", t->message) : "";
 	struct kf_subject_b b = { .n = { 0 } };
@@ -287,16 +292,20 @@ static void sql_emit(struct kf_rule_ctx *ctx, const struct sql_facts *f, size_t 
 		kf_subject_add(ctx, &b, KF_SUBJECT_USER, f->s->as);
 	else if (f->story)
 		kf_subject_add(ctx, &b, KF_SUBJECT_USER, f->story->user);
-	kf_rule_emit(ctx, sql_causes, (struct kf_rule_verdict){ c, KF_SEV_ERROR, KF_CONF_CERTAIN },
-		     (struct kf_rule_words){
-			     kf_rule_fmt(ctx, "SQL Server %s refused %s from %s: %s, %s%s", target, who, cl, err,
-					 sql_words[c].phrase, count > 1 ? kf_rule_fmt(ctx, " (%zu times)", count) : ""),
-			     kf_rule_fmt(ctx, "The client %s logged on to %s with %s (from frame %llu) and the server answered %s%s (frame %llu). %s%s",
-					 cl, target, how, (unsigned long long)f->s->first_frame, err, msg,
-					 (unsigned long long)f->resp->frame, sql_words[c].explanation,
-					 c == SQ_ANONYMOUS ? front_words(ctx, f) : ""),
-			     sql_words[c].fix },
-		     e, &b);
+	kf_rule_emit(
+		ctx, sql_causes, (struct kf_rule_verdict){ c, KF_SEV_ERROR, KF_CONF_CERTAIN },
+		(struct kf_rule_words){
+			kf_rule_fmt(ctx, "SQL Server %s refused %s from %s: %s, %s%s", target, who, cl, err,
+				    sql_words[c].phrase,
+				    count > 1 ? kf_rule_fmt(ctx, " (%zu times)", count) : ""),
+			kf_rule_fmt(
+				ctx,
+				"The client %s logged on to %s with %s (from frame %llu) and the server answered %s%s (frame %llu). %s%s",
+				cl, target, how, (unsigned long long)f->s->first_frame, err, msg,
+				(unsigned long long)f->resp->frame, sql_words[c].explanation,
+				c == SQ_ANONYMOUS ? front_words(ctx, f) : ""),
+			sql_words[c].fix },
+		e, &b);
 }
 
 struct sql_group {
@@ -319,7 +328,8 @@ static void rule_sql_login_failed(struct kf_rule_ctx *ctx)
 		kf_key_int(&k, sql_verdict(&f));
 		kf_key_int(&k, f.resp->tds->error_number);
 		bool fresh;
-		struct sql_group *g = kf_rule_session_group(ctx, &gs, k, f.s, kf_msg_request(r, f.resp), f.resp, &fresh);
+		struct sql_group *g =
+			kf_rule_session_group(ctx, &gs, k, f.s, kf_msg_request(r, f.resp), f.resp, &fresh);
 		if (!g)
 			break;
 		if (fresh)

@@ -72,7 +72,8 @@ START_TEST(t_sql_causes)
 		uint8_t state;
 		const char *user, *text, *cause;
 	} v[] = {
-		{ 18456, 5, NULL, "Login failed for user 'NT AUTHORITY\\ANONYMOUS LOGON'.", "anonymous-logon" },
+		{ 18456, 5, NULL, "Login failed for user 'NT AUTHORITY\\ANONYMOUS LOGON'.",
+		  "anonymous-logon" },
 		{ 18452, 1, NULL, "Login failed. The login is from an untrusted domain", "untrusted-domain" },
 		{ 18456, 8, "app", "Login failed for user 'app'.", "bad-password" },
 		{ 18456, 9, "app", NULL, "bad-password" },
@@ -93,7 +94,8 @@ START_TEST(t_sql_causes)
 	};
 	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
 		const char *c = cause_of(v[i].number, v[i].state, v[i].user, v[i].text);
-		ck_assert_msg(c && !strcmp(c, v[i].cause), "row %zu: %s, want %s", i, c ? c : "(none)", v[i].cause);
+		ck_assert_msg(c && !strcmp(c, v[i].cause), "row %zu: %s, want %s", i, c ? c : "(none)",
+			      v[i].cause);
 	}
 }
 END_TEST
@@ -106,7 +108,8 @@ START_TEST(t_sql_words)
 	fx_run(r, "sql-login-failed");
 	const struct kf_finding *f = fx_find(r, "sql-login-failed");
 	ck_assert_ptr_nonnull(f);
-	ck_assert_msg(contains(f->summary, "sql.lab.test (10.0.0.53)") && contains(f->summary, "refused app") &&
+	ck_assert_msg(contains(f->summary, "sql.lab.test (10.0.0.53)") &&
+			      contains(f->summary, "refused app") &&
 			      contains(f->summary, "error 18456 state 8"),
 		      "%s", f->summary);
 	ck_assert_msg(contains(f->explanation, "SQL authentication") &&
