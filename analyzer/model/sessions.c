@@ -317,6 +317,25 @@ static void rpc_refused(struct sess_w *w, uint32_t status, const char *kind)
 	w->s.rpc_status_kind = kind;
 }
 
+/* The mechanism an auth_verifier names, unless its tokens said (SPNEGO: they decide). */
+static void rpc_mech(struct sess_w *w, uint8_t auth_type)
+{
+	const char *named = auth_type == KF_DCERPC_AUTH_KERBEROS   ? "kerberos"
+			    : auth_type == KF_DCERPC_AUTH_NTLMSSP  ? "ntlm"
+			    : auth_type == KF_DCERPC_AUTH_NETLOGON ? "netlogon"
+			    : auth_type == KF_DCERPC_AUTH_SCHANNEL ? "schannel"
+								   : NULL;
+	bool unset = !strcmp(w->s.mech, "unknown") || !strcmp(w->s.mech, "none");
+	if (auth_type == KF_DCERPC_AUTH_NONE) {
+		if (!strcmp(w->s.mech, "unknown"))
+			w->s.mech = "none";
+	} else if (named && unset) {
+		w->s.mech = named;
+	} else if (!strcmp(w->s.mech, "none")) { /* authenticated after all: its tokens will say */
+		w->s.mech = "unknown";
+	}
+}
+
 static void on_dcerpc_record(struct build *b, const struct kf_message *m)
 {
 	const struct kf_dcerpc_rec *d = m->dcerpc;
@@ -353,13 +372,7 @@ static void on_dcerpc_record(struct build *b, const struct kf_message *m)
 			w->rpc_call = d->call_id;
 			w->rpc_answered = false;
 		}
-		bool unset = !strcmp(w->s.mech, "unknown") || !strcmp(w->s.mech, "none");
-		if (d->auth_type == KF_DCERPC_AUTH_KERBEROS && unset)
-			w->s.mech = "kerberos";
-		else if (d->auth_type == KF_DCERPC_AUTH_NTLMSSP && unset)
-			w->s.mech = "ntlm";
-		else if (d->auth_type == KF_DCERPC_AUTH_NONE && !strcmp(w->s.mech, "unknown"))
-			w->s.mech = "none";
+		rpc_mech(w, d->auth_type);
 		return;
 	}
 	w->rpc_answered = true;

@@ -29,7 +29,8 @@ struct kf_session {
 			   * bound ("SAMR", "LSARPC", else its UUID) */
 	const char *pipe;    /* DCE/RPC: the SMB named pipe it rode ("lsarpc"), NULL over TCP */
 	const char *mech;    /* kerberos | ntlm | none (no token: SMB1 without extended security, a
-			   * DCE/RPC bind without auth_verifier) |
+			   * DCE/RPC bind without auth_verifier) | netlogon (DCE/RPC auth type
+			   * 68: the Netlogon secure channel) | schannel (DCE/RPC auth type 14) |
 			   * simple | external (LDAP) | sql (a TDS login with a password) | unknown */
 	const char *as;      /* user@REALM, DOMAIN\user, the bind DN of a simple bind, "anonymous",
 			   * "guest"; NULL when the capture does not say */

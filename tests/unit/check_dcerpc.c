@@ -1059,7 +1059,8 @@ static uint64_t fault_on(struct tconn *t, uint32_t call_id, uint32_t status)
  * password) and a later call's fault that is not the bind's; Kerberos in
  * DCE style, its AUTH3 carrying the client's AP-REP; a bind without
  * authentication accepted (no session) and one refused by bind_nak; a bind
- * answered by a fault. */
+ * answered by a fault; a bare bind made a Netlogon secure channel by
+ * alter_context. */
 START_TEST(t_sessions_tcp)
 {
 	struct cap c;
@@ -1123,9 +1124,25 @@ START_TEST(t_sessions_tcp)
 	sb_free(&tok);
 	send_pdu(&te, 0, &b, 1460);
 	uint64_t f_e_fault = fault_on(&te, 7, 5);
+
+	struct tconn tf; /* NETLOGON's way: bound bare, then the secure channel by alter_context */
+	tconn_open(&tf, &c, 50015, 49669);
+	bind_pdu(&b, KF_DCERPC_BIND, 1, true, 1);
+	finish(&b, true, 0, 0, NULL, 0);
+	uint64_t f_f_bind = send_pdu(&tf, 0, &b, 1460);
+	bind_ack_pdu(&b, KF_DCERPC_BIND_ACK, 1, true, 0, false);
+	finish(&b, true, 0, 0, NULL, 0);
+	send_pdu(&tf, 1, &b, 1460);
+	static const uint8_t nl_auth[12] = { 0 };
+	bind_pdu(&b, KF_DCERPC_ALTER_CONTEXT, 2, true, 1);
+	finish(&b, true, KF_DCERPC_AUTH_NETLOGON, 6, nl_auth, sizeof nl_auth);
+	send_pdu(&tf, 0, &b, 1460);
+	bind_ack_pdu(&b, KF_DCERPC_ALTER_CONTEXT_RESP, 2, true, 0, false);
+	finish(&b, true, KF_DCERPC_AUTH_NETLOGON, 6, nl_auth, sizeof nl_auth);
+	uint64_t f_f_resp = send_pdu(&tf, 1, &b, 1460);
 	struct kf_result r = dce_analyze(&c);
 
-	ck_assert_uint_eq(count_rpc_sessions(&r), 4);
+	ck_assert_uint_eq(count_rpc_sessions(&r), 5);
 	ck_assert_ptr_null(rpc_session(&r, 50012)); /* no authentication, accepted */
 
 	const struct kf_session *s = rpc_session(&r, 50010);
@@ -1180,6 +1197,14 @@ START_TEST(t_sessions_tcp)
 	ck_assert_str_eq(s->rpc_status_kind, "fault");
 	ck_assert_uint_eq(s->rpc_status, 5);
 	ck_assert_uint_eq(s->frames[s->n_frames - 1], f_e_fault);
+
+	s = rpc_session(&r, 50015);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_str_eq(s->mech, "netlogon");
+	ck_assert_str_eq(s->outcome, "ok");
+	ck_assert_uint_eq(s->first_frame, f_f_bind);
+	ck_assert_uint_eq(s->n_frames, 4);
+	ck_assert_uint_eq(s->frames[3], f_f_resp);
 	kf_result_free(&r);
 }
 END_TEST
