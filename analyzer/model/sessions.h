@@ -53,7 +53,8 @@ struct kf_session {
 				      * alter_context_resp rejecting the first context); NULL none */
 	int32_t krb_error;           /* a KRB-ERROR inside the exchange, 0 none */
 	uint64_t first_frame;        /* its first SESSION_SETUP request (or token) */
-	uint64_t *frames;            /* SESSION_SETUP, its tokens, TREE_CONNECT and LOGOFF */
+	uint64_t *frames;            /* SESSION_SETUP, its tokens, TREE_CONNECT and LOGOFF; the records
+				      * of the other carriers, their tokens (DCE/RPC: and the fault) */
 	size_t n_frames;
 };
 
