@@ -976,7 +976,23 @@ static jv *addr_json(struct kf_json_writer *w, const struct kf_endpoint *e)
 	return kf_json_str(w, b);
 }
 
-/* Authenticated SMB, LDAP and SQL Server sessions (flows[].sessions; back_end adds the client,
+/* A refused DCE/RPC binding phase: rpc_status, its name and what it came from. */
+static void rpc_status_fields(struct kf_json_writer *w, jv *e, const struct kf_session *x)
+{
+	const char *kind = x->rpc_status_kind ? x->rpc_status_kind : "fault";
+	kf_json_set(w, e, "rpc_status", hex_json(w, x->rpc_status, 8));
+	const char *n = NULL;
+	if (!strcmp(kind, "bind_nak"))
+		n = kf_dcerpc_reject_name(x->rpc_status);
+	else if (!strcmp(kind, "context"))
+		n = x->rpc_status == 1 ? "user_rejection" : x->rpc_status == 2 ? "provider_rejection" : NULL;
+	else
+		n = kf_dcerpc_status_name(x->rpc_status);
+	set_str(w, e, "rpc_status_name", n);
+	set_str(w, e, "rpc_status_kind", kind);
+}
+
+/* Authenticated SMB, LDAP, SQL Server and DCE/RPC sessions (flows[].sessions; back_end adds the client,
  * the front end that opened it). */
 static jv *session_list(struct kf_json_writer *w, const struct kf_session *const *s, size_t n, bool client)
 {
@@ -993,6 +1009,8 @@ static jv *session_list(struct kf_json_writer *w, const struct kf_session *const
 			if (x->session_id)
 				kf_json_set(w, e, "session_id", hex_json(w, x->session_id, 16));
 			kf_json_set(w, e, "target", str_or_null(w, x->target));
+			if (x->carrier == KF_CARRIER_DCERPC)
+				kf_json_set(w, e, "pipe", str_or_null(w, x->pipe));
 			kf_json_set(w, e, "mech", kf_json_str(w, x->mech));
 			kf_json_set(w, e, "as", str_or_null(w, x->as));
 			set_str(w, e, "ticket", x->ticket);
@@ -1007,6 +1025,8 @@ static jv *session_list(struct kf_json_writer *w, const struct kf_session *const
 				kf_json_set(w, e, "error_number", kf_json_int(w, x->sql_error));
 				kf_json_set(w, e, "error_state", kf_json_int(w, x->sql_state));
 			}
+			if (x->has_rpc_status)
+				rpc_status_fields(w, e, x);
 			if (x->krb_error)
 				set_error(w, e, x->krb_error);
 			kf_json_set(w, e, "frames", frame_list(w, x->frames, x->n_frames));

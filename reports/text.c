@@ -396,7 +396,10 @@ static void describe(struct line *l, const struct kf_message *m)
 		if (k->ticket)
 			ticket(l, "carries", k->ticket);
 		break;
-	case KF_KRB_AP_REP: add(l, "mutual authentication"); break;
+	case KF_KRB_AP_REP: /* DCE style (RPC AUTH3): the client answers the server's AP-REP */
+		add(l, m->sender == KF_SENDER_CLIENT ? "from the client, the DCE-style third leg"
+						     : "mutual authentication");
+		break;
 	case KF_MSG_HTTP_REQUEST:
 		if (m->http) {
 			const struct kf_http_rec *h = m->http;
@@ -852,12 +855,36 @@ static const char *session_kind(const struct kf_session *s)
 		return "LDAP bind";
 	if (s->carrier == KF_CARRIER_TDS)
 		return "SQL login";
+	if (s->carrier == KF_CARRIER_DCERPC)
+		return "DCE/RPC bind";
 	return s->carrier == KF_CARRIER_SMB ? "SMB1 session" : "SMB2 session";
 }
 
-/* An LDAP bind's last answer, when it was not success; a SQL login's ERROR. */
+/* How a DCE/RPC binding phase was refused. */
+static void rpc_refusal(FILE *out, const struct kf_session *s)
+{
+	const char *kind = s->rpc_status_kind ? s->rpc_status_kind : "";
+	const char *n = !strcmp(kind, "bind_nak")  ? kf_dcerpc_reject_name(s->rpc_status)
+			: !strcmp(kind, "context") ? (s->rpc_status == 1   ? "user_rejection"
+						      : s->rpc_status == 2 ? "provider_rejection"
+									   : NULL)
+						   : kf_dcerpc_status_name(s->rpc_status);
+	const char *what = !strcmp(kind, "bind_nak")      ? "bind_nak"
+			   : !strcmp(kind, "context")     ? "context rejected"
+			   : !strcmp(kind, "auth3_fault") ? "fault on the first call after AUTH3"
+							  : "fault";
+	if (n)
+		fprintf(out, " (%s: %s)", what, n);
+	else
+		fprintf(out, " (%s: 0x%08x)", what, s->rpc_status);
+}
+
+/* An LDAP bind's last answer, when it was not success; a SQL login's ERROR;
+ * a DCE/RPC bind's refusal. */
 static void ldap_result(FILE *out, const struct kf_session *s)
 {
+	if (s->has_rpc_status)
+		rpc_refusal(out, s);
 	if (s->has_sql_error)
 		fprintf(out, " (error %u state %u)", s->sql_error, s->sql_state);
 	if (!s->has_result || !s->result_code)
@@ -884,8 +911,9 @@ static void session_line(FILE *out, const char *label, const struct kf_session *
 	if (s->session_id)
 		fprintf(out, " 0x%llx", (unsigned long long)s->session_id);
 	fprintf(out, " on connection %u to %s", s->connection, ep);
-	if (s->target)
-		fprintf(out, " (%s)", s->target);
+	if (s->target || s->pipe)
+		fprintf(out, " (%s%s%s%s)", s->target ? s->target : "", s->target && s->pipe ? ", " : "",
+			s->pipe ? "pipe " : "", s->pipe ? s->pipe : "");
 	fprintf(out, ": %s", s->mech);
 	if (s->ticket)
 		fprintf(out, " with a ticket for %s", s->ticket);
@@ -913,7 +941,8 @@ static bool session_alike(const struct kf_session *a, const struct kf_session *b
 	       a->server.port == b->server.port && !strcmp(a->mech, b->mech) &&
 	       !strcmp(a->outcome, b->outcome) && a->has_status == b->has_status && a->status == b->status &&
 	       a->result_code == b->result_code && a->ad_data_code == b->ad_data_code &&
-	       a->sql_error == b->sql_error && a->sql_state == b->sql_state && a->krb_error == b->krb_error;
+	       a->sql_error == b->sql_error && a->sql_state == b->sql_state && a->krb_error == b->krb_error &&
+	       a->has_rpc_status == b->has_rpc_status && a->rpc_status == b->rpc_status;
 }
 
 static size_t session_run(const struct kf_session *const *s, size_t n)
@@ -933,6 +962,8 @@ static const char *session_label(const struct kf_session *s)
 {
 	if (s->carrier == KF_CARRIER_TDS)
 		return "tds";
+	if (s->carrier == KF_CARRIER_DCERPC)
+		return "rpc";
 	return s->carrier == KF_CARRIER_LDAP ? "ldap" : "smb";
 }
 

@@ -194,6 +194,8 @@ struct kf_dcerpc_rec {
 	bool has_status;
 	uint32_t token_bytes;
 	bool token_invalid;
+	bool first_call; /* a fault answering the first request after the bind phase (after an
+			  * auth3 it is the server's verdict on the third leg) */
 };
 
 /* A TDS packet that takes part in a SQL Server login: PRELOGIN, LOGIN7,
@@ -383,6 +385,15 @@ struct kf_decryption {
 	uint64_t failures_dropped; /* past KF_LIMIT_DECRYPT_FAILURES */
 };
 
+/* Who sent a token, when the record carrying it says (a DCE/RPC bind,
+ * alter_context or auth3 is the client's): a DCE-style AP-REP rides from the
+ * client in AUTH3.  Unknown: go by the token's type. */
+enum kf_sender {
+	KF_SENDER_UNKNOWN = 0,
+	KF_SENDER_CLIENT = 1,
+	KF_SENDER_SERVER = 2,
+};
+
 struct kf_message {
 	uint64_t frame; /* 1-based frame in which the message is complete */
 	uint64_t ts_us; /* capture time of that frame, microseconds since the epoch */
@@ -392,6 +403,7 @@ struct kf_message {
 	int type;                       /* enum kf_krb_type */
 	uint32_t ip_fragments;          /* > 1 when the datagram was IP-fragmented */
 	uint32_t connection;            /* TCP connection id (1-based), 0 for UDP */
+	uint8_t sender;                 /* enum kf_sender: tokens whose carrying record says who sent it */
 	uint64_t first_frame;           /* first frame that carried part of it */
 	uint32_t id;                    /* stable id: 1, 2, ... in order of appearance (kf_msgstore_add);
 			      * breaks ties within a frame */

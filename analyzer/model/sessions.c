@@ -1,4 +1,4 @@
-/* sessions.c - SMB, LDAP and SQL Server sessions from the message list (sessions.h).
+/* sessions.c - SMB, LDAP, SQL Server and DCE/RPC sessions from the message list (sessions.h).
  *
  * Messages come in frame order.  A SESSION_SETUP request starts a session on
  * its connection (or continues the one its session id names); the tokens of
@@ -14,13 +14,25 @@
  *
  * TDS: a connection carries one login, its PRELOGIN to the server's
  * LOGINACK or ERROR; the LOGIN7 names the server and, without SSPI, the
- * user; SSPI tokens join it as on SMB. */
+ * user; SSPI tokens join it as on SMB.
+ *
+ * DCE/RPC: a bind starts a session on its connection and pipe (an SMB
+ * connection carries several pipes); alter_context and auth3 continue it,
+ * their tokens join it (the tokens of a frame go to the session its
+ * DCE/RPC record named).  The last answer decides: bind_ack or
+ * alter_context_resp accepting the first context is ok; bind_nak, a context
+ * rejected, a fault answering the bind or alter_context, or a fault
+ * answering the first request after an auth3 (the server refusing the third
+ * leg: Samba's nca_proto_error for a wrong NTLM password) is an error.  A
+ * bind without auth_verifier that did not fail is no session: the pipe rides
+ * on the SMB session, the endpoint mapper needs none. */
 #include "sessions.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dcerpc.h"
 #include "smb.h"
 
 #define STATUS_MORE_PROCESSING_REQUIRED 0xc0000016u
@@ -28,6 +40,9 @@
 struct sess_w {
 	struct kf_session s;
 	bool bind_goes_on; /* LDAP: the last answer asked for another step */
+	bool rpc_answered; /* DCE/RPC: its last bind / alter_context was answered */
+	bool rpc_auth3;    /* ... its last PDU was an auth3 (the first call's fault is its verdict) */
+	uint32_t rpc_call; /* ... the call_id of its last bind / alter_context */
 	uint64_t *frames;
 	size_t n_frames, cap_frames;
 };
@@ -81,6 +96,8 @@ struct build {
 	size_t n, cap;
 	struct table current; /* connection -> the session being set up on it */
 	struct table by_sid;  /* (connection, session id) -> session */
+	struct table rpc;     /* (connection, pipe) -> its DCE/RPC binding phase */
+	struct table rpc_tok; /* connection -> the DCE/RPC session of its last record: its tokens' */
 	bool fail;
 };
 
@@ -91,7 +108,8 @@ static bool is_smb(const struct kf_message *m)
 
 static bool is_followed(const struct kf_message *m)
 {
-	return is_smb(m) || m->carrier == KF_CARRIER_LDAP || m->carrier == KF_CARRIER_TDS;
+	return is_smb(m) || m->carrier == KF_CARRIER_LDAP || m->carrier == KF_CARRIER_TDS ||
+	       m->carrier == KF_CARRIER_DCERPC;
 }
 
 static bool frame_add(struct build *b, struct sess_w *w, uint64_t frame)
@@ -133,13 +151,14 @@ static struct sess_w *session_new(struct build *b, const struct kf_message *m, b
 	w->s.mech = "unknown";
 	w->s.outcome = "unknown";
 	w->s.first_frame = m->frame;
-	*table_slot(&b->current, m->connection) = (uint32_t)b->n;
+	if (m->carrier != KF_CARRIER_DCERPC) /* DCE/RPC: by connection and pipe (on_dcerpc_record) */
+		*table_slot(&b->current, m->connection) = (uint32_t)b->n;
 	return w;
 }
 
 static struct sess_w *current(struct build *b, const struct kf_message *m)
 {
-	uint32_t v = *table_slot(&b->current, m->connection);
+	uint32_t v = *table_slot(m->carrier == KF_CARRIER_DCERPC ? &b->rpc_tok : &b->current, m->connection);
 	return v ? &b->v[v - 1] : NULL;
 }
 
@@ -175,9 +194,12 @@ static const char *ticket_owner(struct build *b, const struct kf_message *ap)
 
 static void on_token(struct build *b, const struct kf_message *m)
 {
-	bool from_client = m->type == KF_KRB_AP_REQ || m->type == KF_MSG_NTLM_NEGOTIATE ||
-			   m->type == KF_MSG_NTLM_AUTHENTICATE;
+	bool from_client = m->sender ? m->sender == KF_SENDER_CLIENT
+				     : m->type == KF_KRB_AP_REQ || m->type == KF_MSG_NTLM_NEGOTIATE ||
+					       m->type == KF_MSG_NTLM_AUTHENTICATE;
 	struct sess_w *w = current(b, m);
+	if (!w && m->carrier == KF_CARRIER_DCERPC)
+		return; /* its record was not followed */
 	if (!w && !(w = session_new(b, m, from_client)))
 		return;
 	frame_add(b, w, m->frame);
@@ -278,8 +300,100 @@ static void on_tds_record(struct build *b, const struct kf_message *m)
 	}
 }
 
+/* A DCE/RPC binding phase on a connection and pipe: the pipe's name, hashed into the key. */
+static uint64_t rpc_key(uint32_t conn, const char *pipe)
+{
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+	for (const char *p = pipe; p && *p; p++)
+		h = (h ^ (uint8_t)*p) * 0x100000001b3ull;
+	return mix(h) ^ ((uint64_t)conn << 1) ^ (pipe != NULL); /* TCP apart from a pipe named "" */
+}
+
+static void rpc_refused(struct sess_w *w, uint32_t status, const char *kind)
+{
+	w->s.outcome = "error";
+	w->s.has_rpc_status = true;
+	w->s.rpc_status = status;
+	w->s.rpc_status_kind = kind;
+}
+
+/* The mechanism an auth_verifier names, unless its tokens said (SPNEGO: they decide). */
+static void rpc_mech(struct sess_w *w, uint8_t auth_type)
+{
+	const char *named = auth_type == KF_DCERPC_AUTH_KERBEROS   ? "kerberos"
+			    : auth_type == KF_DCERPC_AUTH_NTLMSSP  ? "ntlm"
+			    : auth_type == KF_DCERPC_AUTH_NETLOGON ? "netlogon"
+			    : auth_type == KF_DCERPC_AUTH_SCHANNEL ? "schannel"
+								   : NULL;
+	bool unset = !strcmp(w->s.mech, "unknown") || !strcmp(w->s.mech, "none");
+	if (auth_type == KF_DCERPC_AUTH_NONE) {
+		if (!strcmp(w->s.mech, "unknown"))
+			w->s.mech = "none";
+	} else if (named && unset) {
+		w->s.mech = named;
+	} else if (!strcmp(w->s.mech, "none")) { /* authenticated after all: its tokens will say */
+		w->s.mech = "unknown";
+	}
+}
+
+static void on_dcerpc_record(struct build *b, const struct kf_message *m)
+{
+	const struct kf_dcerpc_rec *d = m->dcerpc;
+	uint32_t *slot = table_slot(&b->rpc, rpc_key(m->connection, d->pipe));
+	struct sess_w *w = *slot ? &b->v[*slot - 1] : NULL;
+	bool req = m->type == KF_MSG_DCERPC_REQUEST;
+	if (d->ptype == KF_DCERPC_FAULT) {
+		/* a fault is the session's only when it answers the bind phase */
+		bool answers_bind = w && !w->rpc_answered && d->call_id == w->rpc_call;
+		bool answers_auth3 = w && w->rpc_auth3 && d->first_call;
+		if (!answers_bind && !answers_auth3)
+			return;
+		rpc_refused(w, d->status, answers_bind ? "fault" : "auth3_fault");
+		w->rpc_answered = true;
+		w->rpc_auth3 = false;
+	} else {
+		if ((req && d->ptype == KF_DCERPC_BIND) || !w) {
+			if (!(w = session_new(b, m, req)))
+				return;
+			*slot = (uint32_t)(w - b->v) + 1;
+		}
+		if (!w->s.target)
+			w->s.target = d->interface;
+		if (!w->s.pipe)
+			w->s.pipe = d->pipe;
+	}
+	frame_add(b, w, m->frame);
+	*table_slot(&b->rpc_tok, m->connection) = (uint32_t)(w - b->v) + 1;
+	if (d->ptype == KF_DCERPC_FAULT)
+		return;
+	if (req) {
+		w->rpc_auth3 = d->ptype == KF_DCERPC_AUTH3;
+		if (!w->rpc_auth3) {
+			w->rpc_call = d->call_id;
+			w->rpc_answered = false;
+		}
+		rpc_mech(w, d->auth_type);
+		return;
+	}
+	w->rpc_answered = true;
+	if (d->ptype == KF_DCERPC_BIND_NAK) {
+		rpc_refused(w, d->has_status ? d->status : 0, "bind_nak");
+	} else if (d->has_status) { /* bind_ack / alter_context_resp rejecting the first context */
+		rpc_refused(w, d->status, "context");
+	} else {
+		w->s.outcome = "ok";
+		w->s.has_rpc_status = false;
+		w->s.rpc_status = 0;
+		w->s.rpc_status_kind = NULL;
+	}
+}
+
 static void on_record(struct build *b, const struct kf_message *m)
 {
+	if (m->dcerpc) {
+		on_dcerpc_record(b, m);
+		return;
+	}
 	if (m->ldap) {
 		on_ldap_record(b, m);
 		return;
@@ -347,6 +461,12 @@ static void on_record(struct build *b, const struct kf_message *m)
 	}
 }
 
+/* A DCE/RPC bind without authentication is worth a session only when it failed. */
+static bool kept(const struct kf_session *s)
+{
+	return s->carrier != KF_CARRIER_DCERPC || strcmp(s->mech, "none") || !strcmp(s->outcome, "error");
+}
+
 static void freeze(struct build *b)
 {
 	struct kf_arena *a = &b->r->arena;
@@ -355,19 +475,23 @@ static void freeze(struct build *b)
 		b->fail = true;
 		return;
 	}
+	size_t n = 0;
 	for (size_t i = 0; i < b->n; i++) {
 		struct sess_w *w = &b->v[i];
-		out[i] = w->s;
-		out[i].frames = kf_arena_alloc(a, w->n_frames * sizeof(uint64_t) + 1);
-		if (!out[i].frames) {
+		if (!kept(&w->s))
+			continue;
+		out[n] = w->s;
+		out[n].frames = kf_arena_alloc(a, w->n_frames * sizeof(uint64_t) + 1);
+		if (!out[n].frames) {
 			b->fail = true;
 			return;
 		}
-		memcpy(out[i].frames, w->frames, w->n_frames * sizeof(uint64_t));
-		out[i].n_frames = w->n_frames;
+		memcpy(out[n].frames, w->frames, w->n_frames * sizeof(uint64_t));
+		out[n].n_frames = w->n_frames;
+		n++;
 	}
 	b->r->sessions = out;
-	b->r->n_sessions = b->n;
+	b->r->n_sessions = n;
 }
 
 enum kf_status kf_sessions_build(struct kf_result *r)
@@ -380,9 +504,10 @@ enum kf_status kf_sessions_build(struct kf_result *r)
 	r->n_sessions = 0;
 	if (!n_followed)
 		return KF_OK;
-	if (!table_init(&b.current, n_followed) || !table_init(&b.by_sid, n_followed))
+	if (!table_init(&b.current, n_followed) || !table_init(&b.by_sid, n_followed) ||
+	    !table_init(&b.rpc, n_followed) || !table_init(&b.rpc_tok, n_followed))
 		b.fail = true;
-	/* a frame's SMB, LDAP and TDS records before its tokens: the record says
+	/* a frame's SMB, LDAP, TDS and DCE/RPC records before its tokens: the record says
 	 * which session the PDU belongs to, the token (recorded first) what it held */
 	for (size_t i = 0, end; i < r->n_messages && !b.fail; i = end) {
 		for (end = i + 1; end < r->n_messages && r->messages[end].frame == r->messages[i].frame;
@@ -396,7 +521,8 @@ enum kf_status kf_sessions_build(struct kf_result *r)
 				bool record =
 					m->type == KF_MSG_SMB_REQUEST || m->type == KF_MSG_SMB_RESPONSE ||
 					m->type == KF_MSG_LDAP_REQUEST || m->type == KF_MSG_LDAP_RESPONSE ||
-					m->type == KF_MSG_TDS_REQUEST || m->type == KF_MSG_TDS_RESPONSE;
+					m->type == KF_MSG_TDS_REQUEST || m->type == KF_MSG_TDS_RESPONSE ||
+					m->type == KF_MSG_DCERPC_REQUEST || m->type == KF_MSG_DCERPC_RESPONSE;
 				if (record && pass == 0)
 					on_record(&b, m);
 				else if (!record && pass == 1)
@@ -410,5 +536,7 @@ enum kf_status kf_sessions_build(struct kf_result *r)
 	kf_free(b.v);
 	table_free(&b.current);
 	table_free(&b.by_sid);
+	table_free(&b.rpc);
+	table_free(&b.rpc_tok);
 	return b.fail ? KF_NOMEM : KF_OK;
 }

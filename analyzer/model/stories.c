@@ -213,7 +213,10 @@ bool kf_message_client(const struct kf_message *m, struct kf_endpoint *client)
 				 m->type == KF_MSG_NTLM_AUTHENTICATE);
 		break;
 	default:
-		if (kf_msg_in_app_protocol(m)) /* the client sends AP-REQ, NTLM NEGOTIATE and AUTHENTICATE */
+		if (kf_msg_in_app_protocol(m) && m->sender) /* its record says (AUTH3's AP-REP) */
+			src_is_client = m->sender == KF_SENDER_CLIENT;
+		else if (kf_msg_in_app_protocol(
+				 m)) /* the client sends AP-REQ, NTLM NEGOTIATE and AUTHENTICATE */
 			src_is_client = m->type == KF_KRB_AP_REQ || m->type == KF_MSG_NTLM_NEGOTIATE ||
 					m->type == KF_MSG_NTLM_AUTHENTICATE;
 		else if (m->carrier == KF_CARRIER_HTTP &&

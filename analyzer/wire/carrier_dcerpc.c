@@ -7,7 +7,9 @@
  * (decoders/dcerpc.c): their auth_verifier credentials go through the token
  * path (gss_token.c), then each becomes a DCERPC-REQUEST / DCERPC-RESPONSE
  * record, linked to its request by call_id.  request and response PDUs
- * (the calls' stubs: bulk) are counted off without a copy.  A message sits
+ * (the calls' stubs: bulk) are counted off without a copy; the answer to
+ * the first request after a bind phase is watched for (a fault there is the
+ * server refusing an AUTH3's third leg).  A message sits
  * in the frame where its PDU ends.  The conversation (carrier_dcerpc.h) is
  * shared with DCE/RPC over SMB named pipes (carrier_smb.c). */
 #include <string.h>
@@ -109,6 +111,10 @@ static void on_pdu(struct kf_run *r, struct kf_conn *c, struct kf_rpc_conv *s, i
 		s->interface = rec->interface;
 	else if (request)
 		rec->interface = s->interface;
+	if (pdu.h.ptype == KF_DCERPC_FAULT && s->first_call_open && pdu.h.call_id == s->first_call_id) {
+		rec->first_call = true;
+		s->first_call_open = false;
+	}
 	rec->auth_type = pdu.has_auth ? pdu.auth_type : 0;
 	rec->auth_level = pdu.has_auth ? pdu.auth_level : 0;
 	if (pdu.has_status) {
@@ -127,7 +133,8 @@ static void on_pdu(struct kf_run *r, struct kf_conn *c, struct kf_rpc_conv *s, i
 	struct kf_token_summary sum;
 	memset(&sum, 0, sizeof sum);
 	if (pdu.has_auth && pdu.credentials.n) {
-		struct kf_token_origin o = { c, dir, KF_CARRIER_DCERPC, d->first_frame };
+		struct kf_token_origin o = { c, dir, KF_CARRIER_DCERPC, d->first_frame,
+					     request ? KF_SENDER_CLIENT : KF_SENDER_SERVER };
 		token = kf_gss_token(r, &o, pdu.credentials, &sum);
 		rec->token_bytes = sum.token_bytes ? sum.token_bytes : (uint32_t)pdu.credentials.n;
 		rec->token_invalid = sum.invalid;
@@ -143,6 +150,7 @@ static void on_pdu(struct kf_run *r, struct kf_conn *c, struct kf_rpc_conv *s, i
 	if (!kf_emit(r, c, dir, KF_CARRIER_DCERPC, &msg, NULL, &id))
 		return;
 	if (request) {
+		s->next_call_first = true;
 		if (pdu.h.ptype != KF_DCERPC_AUTH3) /* auth3 is not answered */
 			pending_add(s, pdu.h.call_id, id, token > 0 ? (uint32_t)token : 0, rec->interface);
 		return;
@@ -177,6 +185,19 @@ void kf_rpc_conv_free(struct kf_rpc_conv *s)
 	kf_gather_free(&s->d[1].g);
 }
 
+/* A request or response PDU's header: the first call after a bind phase and its answer. */
+static void call_seen(struct kf_rpc_conv *s, const struct kf_dcerpc_header *h)
+{
+	s->calls_seen = true;
+	if (h->ptype == KF_DCERPC_REQUEST && s->next_call_first) {
+		s->next_call_first = false;
+		s->first_call_open = true;
+		s->first_call_id = h->call_id;
+	} else if (h->ptype == KF_DCERPC_RESPONSE && s->first_call_open && h->call_id == s->first_call_id) {
+		s->first_call_open = false;
+	}
+}
+
 /* The header is in g: what the PDU is and what to do with it. */
 static void header_done(struct kf_run *r, struct kf_rpc_conv *s, int dir)
 {
@@ -188,8 +209,8 @@ static void header_done(struct kf_run *r, struct kf_rpc_conv *s, int dir)
 	}
 	d->left = h.frag_length - KF_DCERPC_HEADER;
 	if (!wanted(h.ptype)) {
-		if (h.ptype == KF_DCERPC_REQUEST || h.ptype == KF_DCERPC_RESPONSE)
-			s->calls_seen = true;
+		if ((h.ptype == KF_DCERPC_REQUEST && dir == 0) || (h.ptype == KF_DCERPC_RESPONSE && dir == 1))
+			call_seen(s, &h);
 		d->g.len = 0;
 		d->st = d->left ? KF_RD_SKIP : KF_RD_HEADER;
 		return;

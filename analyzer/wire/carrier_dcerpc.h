@@ -44,7 +44,13 @@ struct kf_rpc_conv {
 	uint8_t next_pend;
 	const char *interface; /* the last bound interface (an auth3 names none) */
 	const char *pipe;      /* the SMB named pipe it rides ("lsarpc"), NULL on TCP */
-	bool calls_seen;       /* a request or response PDU: the bind phase is over */
+	bool calls_seen;       /* a request or response PDU: the bind phase is over (a pipe is let go
+				* once the first call is answered too) */
+	/* the first request after a bind, alter_context or auth3, whose answer
+	 * (a fault: the server refused the third leg) ends the bind phase */
+	bool next_call_first; /* the next request is that first one */
+	bool first_call_open; /* it was sent and not answered yet */
+	uint32_t first_call_id;
 };
 
 /* In-order bytes of direction dir (0 client) of a conversation on c. */

@@ -20,7 +20,7 @@ static void tkey_token(struct kf_run *r, const struct kf_conn *c, int dir, const
 {
 	if (!d->has_tkey || d->tkey_mode != KF_DNS_TKEY_MODE_GSSAPI || !d->tkey_key.n)
 		return;
-	struct kf_token_origin o = { c, dir, KF_CARRIER_DNS, 0 };
+	struct kf_token_origin o = { c, dir, KF_CARRIER_DNS, 0, KF_SENDER_UNKNOWN };
 	struct kf_token_summary sum;
 	int64_t id = kf_gss_token(r, &o, d->tkey_key, &sum);
 	struct dns_state *s = c->tcp ? c->cs : NULL;

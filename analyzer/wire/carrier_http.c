@@ -93,7 +93,7 @@ static bool token_scheme(struct kf_span s)
 /* Where a token on this direction was seen, for the token path. */
 static struct kf_token_origin origin(const struct app_ctx *x)
 {
-	struct kf_token_origin o = { x->conn, x->dir, KF_CARRIER_HTTP, 0 };
+	struct kf_token_origin o = { x->conn, x->dir, KF_CARRIER_HTTP, 0, KF_SENDER_UNKNOWN };
 	return o;
 }
 

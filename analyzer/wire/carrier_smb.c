@@ -232,7 +232,7 @@ static void on_command(struct kf_run *r, struct kf_conn *c, int dir, const struc
 	struct kf_token_summary sum;
 	memset(&sum, 0, sizeof sum);
 	if (cmd->security.n) {
-		struct kf_token_origin o = { c, dir, carrier, d->first_frame };
+		struct kf_token_origin o = { c, dir, carrier, d->first_frame, KF_SENDER_UNKNOWN };
 		token = kf_gss_token(r, &o, cmd->security, &sum);
 		rec->token_bytes = sum.token_bytes ? sum.token_bytes : (uint32_t)cmd->security.n;
 		rec->token_invalid = sum.invalid;
@@ -389,11 +389,12 @@ static const char *pipe_name(struct kf_run *r, const struct kf_smb_cmd *cmd)
 	return kf_arena_strndup(&r->res->arena, t, n);
 }
 
-/* DCE/RPC bytes of a pipe: fed on, and the pipe let go once its bind phase is over. */
+/* DCE/RPC bytes of a pipe: fed on, and the pipe let go once its bind phase
+ * is over and the first call answered (a fault there refuses an AUTH3). */
 static void pipe_data(struct kf_run *r, struct kf_conn *c, struct smb_pipe *pp, int dir, struct kf_span data)
 {
 	kf_rpc_conv_feed(r, c, &pp->rpc, dir, data);
-	if (pp->rpc.calls_seen || kf_rpc_conv_lost(&pp->rpc))
+	if ((pp->rpc.calls_seen && !pp->rpc.first_call_open) || kf_rpc_conv_lost(&pp->rpc))
 		pipe_drop(pp);
 }
 

@@ -199,7 +199,7 @@ static void on_message(struct kf_run *r, struct kf_conn *c, int dir, struct kf_s
 	struct kf_token_summary sum;
 	memset(&sum, 0, sizeof sum);
 	if (tok.n) {
-		struct kf_token_origin o = { c, dir, KF_CARRIER_TDS, d->first_frame };
+		struct kf_token_origin o = { c, dir, KF_CARRIER_TDS, d->first_frame, KF_SENDER_UNKNOWN };
 		token = kf_gss_token(r, &o, tok, &sum);
 		rec->token_bytes = sum.token_bytes ? sum.token_bytes : (uint32_t)tok.n;
 		rec->token_invalid = sum.invalid;

@@ -97,6 +97,7 @@ static int64_t record(struct kf_run *r, const struct kf_token_origin *o, int typ
 	memset(&msg, 0, sizeof msg);
 	msg.type = type;
 	msg.first_frame = o->first_frame;
+	msg.sender = o->sender;
 	msg.spnego = sp;
 	msg.ntlm = ntlm;
 	msg.raw = raw.p;

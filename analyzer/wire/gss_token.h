@@ -19,6 +19,7 @@ struct kf_token_origin {
 	int dir;
 	uint8_t carrier;
 	uint64_t first_frame; /* where the carrying PDU began; 0: the current frame */
+	uint8_t sender;       /* enum kf_sender: who sent the carrying record, when it says */
 };
 
 /* What the carrying record (an HTTP request, say) tells about the token. */

@@ -18,8 +18,10 @@
 #include "base/limits.h"
 #include "dcerpc.h"
 #include "result.h"
+#include "sessions.h"
 #include "smb.h"
 #include "smbfix.h"
+#include "stories.h"
 #include "testutil.h"
 
 /* ------------------------------------------------------ PDU building ---- */
@@ -737,8 +739,9 @@ static size_t count_pipe(const struct kf_result *r, const char *pipe)
 }
 
 /* lsarpc: NTLMSSP bind split over two WRITEs, bind_ack over two READs
- * (STATUS_BUFFER_OVERFLOW), auth3 by WRITE, then a call by transceive: the
- * pipe is let go, a later alter_context on it is not read.  A bind written
+ * (STATUS_BUFFER_OVERFLOW), auth3 by WRITE, then a call by transceive
+ * answered by a READ: the pipe is let go, a later alter_context on it is
+ * not read.  A bind written
  * to a FileId never created, and one on a disk tree, are not read. */
 START_TEST(t_pipe_ntlm)
 {
@@ -776,11 +779,14 @@ START_TEST(t_pipe_ntlm)
 	ioctl2(&m, &h, KF_SMB2_FSCTL_PIPE_TRANSCEIVE, 0x11, pdu.p, pdu.n);
 	smb_send(&t, 0, &m);
 	sb_free(&pdu);
+	call_pdu(&pdu, KF_DCERPC_RESPONSE, 3, 100);
+	pipe_read(&t, 12, 0x11, 0, pdu.p, pdu.n);
+	sb_free(&pdu);
 	ntlm_negotiate(&tok);
 	bind_pdu(&pdu, KF_DCERPC_ALTER_CONTEXT, 4, true, 1);
 	finish(&pdu, true, KF_DCERPC_AUTH_NTLMSSP, 6, tok.p, tok.n);
 	sb_free(&tok);
-	uint64_t f_late = pipe_write(&t, 12, IPC_TREE, 0x11, pdu.p, pdu.n);
+	uint64_t f_late = pipe_write(&t, 13, IPC_TREE, 0x11, pdu.p, pdu.n);
 	sb_free(&pdu);
 	struct kf_result r = dce_analyze(&c);
 
@@ -1000,6 +1006,306 @@ START_TEST(t_pipe_smb1)
 }
 END_TEST
 
+/* ------------------------------------------------------------ sessions ---- */
+
+#define NCA_PROTO_ERROR 0x1c01000bu
+
+/* The DCE/RPC session whose client port is cport, NULL if none. */
+static const struct kf_session *rpc_session(const struct kf_result *r, uint16_t cport)
+{
+	for (size_t i = 0; i < r->n_sessions; i++)
+		if (r->sessions[i].carrier == KF_CARRIER_DCERPC && r->sessions[i].client.port == cport)
+			return &r->sessions[i];
+	return NULL;
+}
+
+static size_t count_rpc_sessions(const struct kf_result *r)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->n_sessions; i++)
+		n += r->sessions[i].carrier == KF_CARRIER_DCERPC;
+	return n;
+}
+
+static void ntlm_three_legs(struct tconn *t, uint32_t call_id)
+{
+	struct sb b = { 0 }, tok = { 0 };
+	ntlm_negotiate(&tok);
+	bind_pdu(&b, KF_DCERPC_BIND, call_id, true, 1);
+	finish(&b, true, KF_DCERPC_AUTH_NTLMSSP, 5, tok.p, tok.n);
+	sb_free(&tok);
+	send_pdu(t, 0, &b, 1460);
+	ntlm_challenge(&tok);
+	bind_ack_pdu(&b, KF_DCERPC_BIND_ACK, call_id, true, 0, false);
+	finish(&b, true, KF_DCERPC_AUTH_NTLMSSP, 5, tok.p, tok.n);
+	sb_free(&tok);
+	send_pdu(t, 1, &b, 1460);
+	ntlm_authenticate(&tok, "LAB", "alice", false);
+	auth3_pdu(&b, call_id, true);
+	finish(&b, true, KF_DCERPC_AUTH_NTLMSSP, 5, tok.p, tok.n);
+	sb_free(&tok);
+	send_pdu(t, 0, &b, 1460);
+}
+
+static uint64_t fault_on(struct tconn *t, uint32_t call_id, uint32_t status)
+{
+	struct sb b = { 0 };
+	fault_pdu(&b, call_id, true, status);
+	finish(&b, true, 0, 0, NULL, 0);
+	return send_pdu(t, 1, &b, 1460);
+}
+
+/* Over TCP: NTLM whose first call after AUTH3 is refused (Samba's wrong
+ * password) and a later call's fault that is not the bind's; Kerberos in
+ * DCE style, its AUTH3 carrying the client's AP-REP; a bind without
+ * authentication accepted (no session) and one refused by bind_nak; a bind
+ * answered by a fault; a bare bind made a Netlogon secure channel by
+ * alter_context. */
+START_TEST(t_sessions_tcp)
+{
+	struct cap c;
+	cap_open(&c);
+	struct sb b = { 0 }, tok = { 0 };
+	struct tconn ta;
+	tconn_open(&ta, &c, 50010, 135);
+	ntlm_three_legs(&ta, 2);
+	call_pdu(&b, KF_DCERPC_REQUEST, 3, 10);
+	send_pdu(&ta, 0, &b, 1460);
+	uint64_t f_a_fault = fault_on(&ta, 3, NCA_PROTO_ERROR);
+	call_pdu(&b, KF_DCERPC_REQUEST, 4, 10);
+	send_pdu(&ta, 0, &b, 1460);
+	uint64_t f_a_late = fault_on(&ta, 4, 5);
+
+	struct tconn tb;
+	tconn_open(&tb, &c, 50011, 49667);
+	krb_ap_req(&tok);
+	bind_pdu(&b, KF_DCERPC_BIND, 2, true, 1);
+	finish(&b, true, KF_DCERPC_AUTH_KERBEROS, 5, tok.p, tok.n);
+	sb_free(&tok);
+	uint64_t f_b_bind = send_pdu(&tb, 0, &b, 1460);
+	krb_ap_rep(&tok);
+	bind_ack_pdu(&b, KF_DCERPC_BIND_ACK, 2, true, 0, false);
+	finish(&b, true, KF_DCERPC_AUTH_KERBEROS, 5, tok.p, tok.n);
+	sb_free(&tok);
+	uint64_t f_b_ack = send_pdu(&tb, 1, &b, 1460);
+	krb_ap_rep(&tok);
+	auth3_pdu(&b, 2, true);
+	finish(&b, true, KF_DCERPC_AUTH_KERBEROS, 5, tok.p, tok.n);
+	sb_free(&tok);
+	uint64_t f_b_auth3 = send_pdu(&tb, 0, &b, 1460);
+	call_pdu(&b, KF_DCERPC_REQUEST, 3, 10);
+	send_pdu(&tb, 0, &b, 1460);
+	call_pdu(&b, KF_DCERPC_RESPONSE, 3, 10);
+	send_pdu(&tb, 1, &b, 1460);
+
+	struct tconn tc;
+	tconn_open(&tc, &c, 50012, 135);
+	bind_pdu(&b, KF_DCERPC_BIND, 1, true, 1);
+	finish(&b, true, 0, 0, NULL, 0);
+	send_pdu(&tc, 0, &b, 1460);
+	bind_ack_pdu(&b, KF_DCERPC_BIND_ACK, 1, true, 0, false);
+	finish(&b, true, 0, 0, NULL, 0);
+	send_pdu(&tc, 1, &b, 1460);
+
+	struct tconn td;
+	tconn_open(&td, &c, 50013, 49668);
+	bind_pdu(&b, KF_DCERPC_BIND, 1, true, 1);
+	finish(&b, true, 0, 0, NULL, 0);
+	send_pdu(&td, 0, &b, 1460);
+	nak_pdu(&b, 1, true, 8);
+	finish(&b, true, 0, 0, NULL, 0);
+	uint64_t f_d_nak = send_pdu(&td, 1, &b, 1460);
+
+	struct tconn te;
+	tconn_open(&te, &c, 50014, 135);
+	ntlm_negotiate(&tok);
+	bind_pdu(&b, KF_DCERPC_BIND, 7, true, 1);
+	finish(&b, true, KF_DCERPC_AUTH_NTLMSSP, 5, tok.p, tok.n);
+	sb_free(&tok);
+	send_pdu(&te, 0, &b, 1460);
+	uint64_t f_e_fault = fault_on(&te, 7, 5);
+
+	struct tconn tf; /* NETLOGON's way: bound bare, then the secure channel by alter_context */
+	tconn_open(&tf, &c, 50015, 49669);
+	bind_pdu(&b, KF_DCERPC_BIND, 1, true, 1);
+	finish(&b, true, 0, 0, NULL, 0);
+	uint64_t f_f_bind = send_pdu(&tf, 0, &b, 1460);
+	bind_ack_pdu(&b, KF_DCERPC_BIND_ACK, 1, true, 0, false);
+	finish(&b, true, 0, 0, NULL, 0);
+	send_pdu(&tf, 1, &b, 1460);
+	static const uint8_t nl_auth[12] = { 0 };
+	bind_pdu(&b, KF_DCERPC_ALTER_CONTEXT, 2, true, 1);
+	finish(&b, true, KF_DCERPC_AUTH_NETLOGON, 6, nl_auth, sizeof nl_auth);
+	send_pdu(&tf, 0, &b, 1460);
+	bind_ack_pdu(&b, KF_DCERPC_ALTER_CONTEXT_RESP, 2, true, 0, false);
+	finish(&b, true, KF_DCERPC_AUTH_NETLOGON, 6, nl_auth, sizeof nl_auth);
+	uint64_t f_f_resp = send_pdu(&tf, 1, &b, 1460);
+	struct kf_result r = dce_analyze(&c);
+
+	ck_assert_uint_eq(count_rpc_sessions(&r), 5);
+	ck_assert_ptr_null(rpc_session(&r, 50012)); /* no authentication, accepted */
+
+	const struct kf_session *s = rpc_session(&r, 50010);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_str_eq(s->target, "DRSUAPI");
+	ck_assert_ptr_null(s->pipe);
+	ck_assert_str_eq(s->mech, "ntlm");
+	ck_assert_str_eq(s->as, "LAB\\alice");
+	ck_assert_str_eq(s->outcome, "error");
+	ck_assert(s->has_rpc_status);
+	ck_assert_uint_eq(s->rpc_status, NCA_PROTO_ERROR);
+	ck_assert_str_eq(s->rpc_status_kind, "auth3_fault");
+	ck_assert_uint_eq(s->n_frames, 4); /* bind, bind_ack, auth3, the fault */
+	ck_assert_uint_eq(s->frames[3], f_a_fault);
+	const struct kf_message *m = kf_result_message_at(&r, f_a_fault, KF_MSG_DCERPC_RESPONSE);
+	ck_assert(m && m->dcerpc->first_call);
+	m = kf_result_message_at(&r, f_a_late, KF_MSG_DCERPC_RESPONSE);
+	ck_assert(m && !m->dcerpc->first_call);
+
+	s = rpc_session(&r, 50011);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_str_eq(s->mech, "kerberos");
+	ck_assert_str_eq(s->ticket, "host/dc1@LAB.TEST");
+	ck_assert_str_eq(s->outcome, "ok");
+	ck_assert(!s->has_rpc_status);
+	ck_assert_uint_eq(s->first_frame, f_b_bind);
+	ck_assert_uint_eq(s->frames[s->n_frames - 1], f_b_auth3);
+	/* the AP-REP of the bind_ack is the server's, AUTH3's is the client's */
+	m = kf_result_message_at(&r, f_b_ack, KF_KRB_AP_REP);
+	ck_assert(m && m->sender == KF_SENDER_SERVER);
+	const struct kf_message *leg3 = kf_result_message_at(&r, f_b_auth3, KF_KRB_AP_REP);
+	ck_assert(leg3 && leg3->sender == KF_SENDER_CLIENT);
+	struct kf_endpoint client;
+	ck_assert(kf_message_client(leg3, &client));
+	ck_assert(kf_endpoint_same_addr(&client, &leg3->src));
+	ck_assert(kf_message_client(m, &client));
+	ck_assert(kf_endpoint_same_addr(&client, &m->dst));
+	ck_assert_uint_eq(r.n_stories, 1); /* no story for the server */
+
+	s = rpc_session(&r, 50013);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_str_eq(s->mech, "none");
+	ck_assert_str_eq(s->outcome, "error");
+	ck_assert_str_eq(s->rpc_status_kind, "bind_nak");
+	ck_assert_uint_eq(s->rpc_status, 8);
+	ck_assert_uint_eq(s->frames[s->n_frames - 1], f_d_nak);
+
+	s = rpc_session(&r, 50014);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_str_eq(s->mech, "ntlm");
+	ck_assert_str_eq(s->outcome, "error");
+	ck_assert_str_eq(s->rpc_status_kind, "fault");
+	ck_assert_uint_eq(s->rpc_status, 5);
+	ck_assert_uint_eq(s->frames[s->n_frames - 1], f_e_fault);
+
+	s = rpc_session(&r, 50015);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_str_eq(s->mech, "netlogon");
+	ck_assert_str_eq(s->outcome, "ok");
+	ck_assert_uint_eq(s->first_frame, f_f_bind);
+	ck_assert_uint_eq(s->n_frames, 4);
+	ck_assert_uint_eq(s->frames[3], f_f_resp);
+	kf_result_free(&r);
+}
+END_TEST
+
+/* One bind leg on a pipe by WRITE (client) or READ (server). */
+static uint64_t pipe_pdu(struct tconn *t, uint64_t mid, uint64_t fid, int dir, struct sb *pdu)
+{
+	uint64_t f = dir == 0 ? pipe_write(t, mid, IPC_TREE, fid, pdu->p, pdu->n)
+			      : pipe_read(t, mid, fid, 0, pdu->p, pdu->n);
+	sb_free(pdu);
+	return f;
+}
+
+/* Two pipes on one SMB2 connection, their binds interleaved: lsarpc's NTLM
+ * is refused by a fault on the first call after AUTH3 (read although the
+ * call ends the bind phase), samr's is accepted; a pipe bound without
+ * authentication (it rides the SMB session) is no session. */
+START_TEST(t_sessions_pipe)
+{
+	struct cap c;
+	cap_open(&c);
+	struct tconn t;
+	tconn_open(&t, &c, 50110, 445);
+	connect_trees(&t);
+	open_pipe(&t, 3, "lsarpc", 0x11);
+	open_pipe(&t, 4, "samr", 0x22);
+	open_pipe(&t, 5, "srvsvc", 0x33);
+	struct sb pdu = { 0 }, tok = { 0 };
+	uint64_t mid = 10;
+	for (uint64_t fid = 0x11; fid <= 0x22; fid += 0x11) {
+		ntlm_negotiate(&tok);
+		bind_pdu(&pdu, KF_DCERPC_BIND, 2, true, 1);
+		finish(&pdu, true, KF_DCERPC_AUTH_NTLMSSP, 6, tok.p, tok.n);
+		sb_free(&tok);
+		pipe_pdu(&t, mid++, fid, 0, &pdu);
+	}
+	for (uint64_t fid = 0x11; fid <= 0x22; fid += 0x11) {
+		ntlm_challenge(&tok);
+		bind_ack_pdu(&pdu, KF_DCERPC_BIND_ACK, 2, true, 0, false);
+		finish(&pdu, true, KF_DCERPC_AUTH_NTLMSSP, 6, tok.p, tok.n);
+		sb_free(&tok);
+		pipe_pdu(&t, mid++, fid, 1, &pdu);
+	}
+	for (uint64_t fid = 0x22; fid >= 0x11; fid -= 0x11) {
+		ntlm_authenticate(&tok, "LAB", fid == 0x11 ? "alice" : "bob", false);
+		auth3_pdu(&pdu, 2, true);
+		finish(&pdu, true, KF_DCERPC_AUTH_NTLMSSP, 6, tok.p, tok.n);
+		sb_free(&tok);
+		pipe_pdu(&t, mid++, fid, 0, &pdu);
+		call_pdu(&pdu, KF_DCERPC_REQUEST, 3, 40);
+		pipe_pdu(&t, mid++, fid, 0, &pdu);
+	}
+	call_pdu(&pdu, KF_DCERPC_RESPONSE, 3, 40);
+	pipe_pdu(&t, mid++, 0x22, 1, &pdu);
+	fault_pdu(&pdu, 3, true, NCA_PROTO_ERROR);
+	finish(&pdu, true, 0, 0, NULL, 0);
+	uint64_t f_fault = pipe_pdu(&t, mid++, 0x11, 1, &pdu);
+	bind_pdu(&pdu, KF_DCERPC_BIND, 1, true, 1);
+	finish(&pdu, true, 0, 0, NULL, 0);
+	pipe_pdu(&t, mid++, 0x33, 0, &pdu);
+	bind_ack_pdu(&pdu, KF_DCERPC_BIND_ACK, 1, true, 0, false);
+	finish(&pdu, true, 0, 0, NULL, 0);
+	pipe_pdu(&t, mid++, 0x33, 1, &pdu);
+	struct kf_result r = dce_analyze(&c);
+
+	const struct kf_message *m = kf_result_message_at(&r, f_fault, KF_MSG_DCERPC_RESPONSE);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_str_eq(m->dcerpc->pipe, "lsarpc");
+	ck_assert(m->dcerpc->first_call);
+	ck_assert_uint_eq(count_rpc_sessions(&r), 2);
+	const struct kf_session *lsa = NULL, *samr = NULL;
+	for (size_t i = 0; i < r.n_sessions; i++) {
+		const struct kf_session *s = &r.sessions[i];
+		if (s->carrier != KF_CARRIER_DCERPC)
+			continue;
+		ck_assert_ptr_nonnull(s->pipe);
+		ck_assert_uint_eq(s->server.port, 445);
+		if (!strcmp(s->pipe, "lsarpc"))
+			lsa = s;
+		else if (!strcmp(s->pipe, "samr"))
+			samr = s;
+	}
+	ck_assert_ptr_nonnull(lsa);
+	ck_assert_ptr_nonnull(samr);
+	ck_assert_str_eq(lsa->target, "DRSUAPI");
+	ck_assert_str_eq(lsa->mech, "ntlm");
+	ck_assert_str_eq(lsa->as, "LAB\\alice");
+	ck_assert_str_eq(lsa->outcome, "error");
+	ck_assert_str_eq(lsa->rpc_status_kind, "auth3_fault");
+	ck_assert_uint_eq(lsa->rpc_status, NCA_PROTO_ERROR);
+	ck_assert_uint_eq(lsa->n_frames, 4);
+	ck_assert_uint_eq(lsa->frames[3], f_fault);
+	ck_assert_str_eq(samr->mech, "ntlm");
+	ck_assert_str_eq(samr->as, "LAB\\bob");
+	ck_assert_str_eq(samr->outcome, "ok");
+	ck_assert(!samr->has_rpc_status);
+	ck_assert_uint_eq(samr->n_frames, 3);
+	kf_result_free(&r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("dcerpc");
@@ -1020,6 +1326,8 @@ int main(void)
 	tcase_add_test(tk, t_pipe_transceive_kerberos);
 	tcase_add_test(tk, t_pipe_hostile);
 	tcase_add_test(tk, t_pipe_smb1);
+	tcase_add_test(tk, t_sessions_tcp);
+	tcase_add_test(tk, t_sessions_pipe);
 	suite_add_tcase(s, tk);
 	return kf_test_run(s);
 }
