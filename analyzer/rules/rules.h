@@ -45,6 +45,8 @@ extern const struct kf_rule kf_rules_ldap[];
 extern const size_t kf_rules_ldap_count;
 extern const struct kf_rule kf_rules_tds[];
 extern const size_t kf_rules_tds_count;
+extern const struct kf_rule kf_rules_rpc[];
+extern const size_t kf_rules_rpc_count;
 extern const struct kf_rule kf_rules_reach[];
 extern const size_t kf_rules_reach_count;
 extern const struct kf_rule kf_rules_etype[];
