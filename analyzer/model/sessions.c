@@ -391,8 +391,9 @@ enum kf_status kf_sessions_build(struct kf_result *r)
 		for (int pass = 0; pass < 2; pass++)
 			for (size_t k = i; k < end; k++) {
 				const struct kf_message *m = &r->messages[k];
-				if (!is_followed(m) || !m->connection)
-					continue;
+				if (!is_followed(m) || !m->connection || m->type == KF_MSG_GSS_WRAP ||
+				    m->type == KF_MSG_GSS_MIC)
+					continue; /* per-message tokens: after the session, not part of it */
 				bool record =
 					m->type == KF_MSG_SMB_REQUEST || m->type == KF_MSG_SMB_RESPONSE ||
 					m->type == KF_MSG_LDAP_REQUEST || m->type == KF_MSG_LDAP_RESPONSE ||

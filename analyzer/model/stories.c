@@ -224,6 +224,8 @@ bool kf_message_client(const struct kf_message *m, struct kf_endpoint *client)
 			 m->type == KF_MSG_TDS_REQUEST || m->type == KF_MSG_TDS_RESPONSE)
 			src_is_client = m->type == KF_MSG_LDAP_REQUEST || m->type == KF_MSG_DCERPC_REQUEST ||
 					m->type == KF_MSG_TDS_REQUEST;
+		else if (m->gsswrap) /* a per-message token: the carrier knew its direction */
+			src_is_client = m->gsswrap->from_client;
 		else if (m->type == KF_MSG_SMB_REQUEST || m->type == KF_MSG_SMB_RESPONSE)
 			/* by the server's port first: a scanner sends "responses" too */
 			src_is_client = smb_port(m->dst.port) != smb_port(m->src.port)
