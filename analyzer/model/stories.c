@@ -208,9 +208,11 @@ bool kf_message_client(const struct kf_message *m, struct kf_endpoint *client)
 	case KF_CARRIER_DNS:
 		/* responses are recorded (the client receives); GSS-TSIG tokens
 		 * go as any token does */
-		src_is_client = kf_msg_in_app_protocol(m) &&
-				(m->type == KF_KRB_AP_REQ || m->type == KF_MSG_NTLM_NEGOTIATE ||
-				 m->type == KF_MSG_NTLM_AUTHENTICATE);
+		src_is_client = m->gsswrap
+					? m->gsswrap->from_client
+					: kf_msg_in_app_protocol(m) && (m->type == KF_KRB_AP_REQ ||
+									m->type == KF_MSG_NTLM_NEGOTIATE ||
+									m->type == KF_MSG_NTLM_AUTHENTICATE);
 		break;
 	default:
 		if (kf_msg_in_app_protocol(m)) /* the client sends AP-REQ, NTLM NEGOTIATE and AUTHENTICATE */

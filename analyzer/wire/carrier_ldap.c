@@ -237,29 +237,9 @@ static void wrap_finish(struct kf_run *r, struct kf_conn *c, struct ldap_dir *d)
 /* The first SASL buffer of a direction has ended: its GSS-WRAP record. */
 static void wrap_emit(struct kf_run *r, struct kf_conn *c, int dir, struct ldap_dir *d)
 {
-	struct kf_gsswrap_rec *g = kf_arena_zalloc(&r->res->arena, sizeof(*g));
-	if (!g) {
-		kf_run_nomem(r);
-		wrap_finish(r, c, d);
-		return;
-	}
-	const struct kf_gss_perm *p = &d->perm;
-	g->mechanism = kf_gss_perm_mech_name(p->mech);
-	g->sealed_known = p->sealed_known;
-	g->sealed = p->sealed;
-	g->sent_by_acceptor = p->sent_by_acceptor;
-	g->acceptor_subkey = p->acceptor_subkey;
-	g->has_seq = p->has_seq;
-	g->seq = p->seq;
-	g->token_bytes = d->wrap_len;
-	g->from_client = dir == 0;
-	struct kf_message msg;
-	memset(&msg, 0, sizeof msg);
-	msg.type = KF_MSG_GSS_WRAP;
-	msg.first_frame = d->first_frame;
-	msg.gsswrap = g;
-	uint32_t id;
-	kf_emit(r, c, dir, KF_CARRIER_LDAP, &msg, NULL, &id);
+	struct kf_token_origin o = { c, dir, KF_CARRIER_LDAP, d->first_frame };
+	d->perm.wrap = true; /* a SASL buffer wraps (an NTLM signature heads signed or sealed data) */
+	(void)kf_gss_perm_record(r, &o, &d->perm, d->wrap_len, dir == 0);
 	wrap_finish(r, c, d);
 }
 
