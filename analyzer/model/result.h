@@ -515,7 +515,8 @@ struct kf_result {
 	size_t n_stories;
 	struct kf_finding *findings; /* see rules.h; ordered by first frame */
 	size_t n_findings;
-	uint64_t findings_dropped; /* past KF_LIMIT_FINDINGS_PER_RULE */
+	uint64_t findings_dropped;       /* past KF_LIMIT_FINDINGS_PER_RULE */
+	uint64_t session_frames_dropped; /* past KF_LIMIT_SESSION_FRAMES (sessions.c) */
 
 	bool read_error; /* the capture ended early (truncated/corrupt); several
 				  * files: one of them could not be read or ended early */

@@ -82,6 +82,7 @@ struct build {
 	struct table current; /* connection -> the session being set up on it */
 	struct table by_sid;  /* (connection, session id) -> session */
 	bool fail;
+	uint64_t frames_dropped; /* past KF_LIMIT_SESSION_FRAMES */
 };
 
 static bool is_smb(const struct kf_message *m)
@@ -98,6 +99,10 @@ static bool frame_add(struct build *b, struct sess_w *w, uint64_t frame)
 {
 	if (w->n_frames && w->frames[w->n_frames - 1] == frame)
 		return true;
+	if (w->n_frames >= KF_LIMIT_SESSION_FRAMES) { /* an endless setup: the first frames tell it */
+		b->frames_dropped++;
+		return true;
+	}
 	if (w->n_frames == w->cap_frames) {
 		size_t cap = w->cap_frames ? 2 * w->cap_frames : 8;
 		uint64_t *nf = kf_realloc(w->frames, cap * sizeof(*nf));
@@ -406,6 +411,7 @@ enum kf_status kf_sessions_build(struct kf_result *r)
 	}
 	if (!b.fail)
 		freeze(&b);
+	r->session_frames_dropped = b.frames_dropped;
 	for (size_t i = 0; i < b.n; i++)
 		kf_free(b.v[i].frames);
 	kf_free(b.v);

@@ -75,6 +75,7 @@ struct ldap_state {
 	uint8_t next_pend;
 	bool starttls_asked;         /* a StartTLS request went out: non-BER bytes are TLS */
 	struct kf_ldap_rec *sasl_ok; /* the last successful SASL bindResponse */
+	uint32_t bind_steps;         /* saslBindInProgress answers in a row */
 };
 
 static bool ldap_open(struct kf_run *r, struct kf_conn *c)
@@ -193,6 +194,13 @@ static void on_message(struct kf_run *r, struct kf_conn *c, int dir, const struc
 		if (m->starttls)
 			s->starttls_asked = true;
 		return;
+	}
+	if (m->op == KF_LDAP_BIND_RESPONSE)
+		s->bind_steps =
+			m->result_code == KF_LDAP_RESULT_SASL_BIND_IN_PROGRESS ? s->bind_steps + 1 : 0;
+	if (s->bind_steps > KF_LIMIT_LDAP_BIND_STEPS) { /* an endless bind: each step costs a record */
+		kf_events_add(&r->ev, KF_EV_LDAP_BIND_STEPS_LIMIT);
+		c->done = true;
 	}
 	if (m->op == KF_LDAP_BIND_RESPONSE && m->result_code == KF_LDAP_RESULT_SUCCESS && rec->mechanism &&
 	    strcmp(rec->mechanism, "simple") != 0)
