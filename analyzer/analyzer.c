@@ -286,6 +286,10 @@ static enum kf_status analyze_source(struct kf_source *src, const struct kf_conf
 		d.ev_count[KF_EV_FINDING_LIMIT] = res->findings_dropped;
 		d.ev_first[KF_EV_FINDING_LIMIT] = 0;
 	}
+	if (res->session_frames_dropped) {
+		d.ev_count[KF_EV_SESSION_FRAMES_LIMIT] = res->session_frames_dropped;
+		d.ev_first[KF_EV_SESSION_FRAMES_LIMIT] = 0;
+	}
 	if (build_warnings(&d, src) != KF_OK)
 		st = KF_NOMEM;
 	if (st == KF_NOMEM)

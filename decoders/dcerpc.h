@@ -55,9 +55,12 @@ enum kf_dcerpc_auth_type {
 };
 
 /* The common header, from the first 16 bytes of a PDU. */
+#define KF_DCERPC_PFC_FIRST 0x01u /* C706 12.6.3.1: the first fragment of a PDU */
+#define KF_DCERPC_PFC_LAST 0x02u  /* ... and its last */
+
 struct kf_dcerpc_header {
-	uint8_t vers, vers_minor, ptype, pfc_flags;
-	bool little_endian; /* drep[0] & 0x10 */
+	uint8_t vers, vers_minor, ptype, pfc_flags; /* KF_DCERPC_PFC_* */
+	bool little_endian;                         /* drep[0] & 0x10 */
 	uint16_t frag_length, auth_length;
 	uint32_t call_id;
 };

@@ -149,6 +149,45 @@ static bool tkey(struct kf_span msg, struct kf_cur *rd, struct kf_dns_msg *m, st
 	return true;
 }
 
+/* TSIG RDATA (RFC 8945 §4.2): algorithm, time signed (48 bits), fudge,
+ * MAC size and MAC, original ID, error, other len and data. */
+static void tsig(struct kf_span msg, struct kf_cur *rd, struct kf_dns_msg *m)
+{
+	char alg[KF_LIMIT_DNS_NAME];
+	if (read_name(msg, rd, alg) != NAME_OK)
+		return;
+	kf_cur_skip(rd, 6 + 2);
+	uint16_t mac_size = kf_cur_be16(rd);
+	struct kf_span mac = kf_cur_bytes(rd, mac_size);
+	kf_cur_skip(rd, 2 + 2); /* original ID, error */
+	uint16_t other = kf_cur_be16(rd);
+	kf_cur_skip(rd, other);
+	if (!kf_cur_ok(rd) || kf_cur_left(rd) != 0)
+		return;
+	m->has_tsig = true;
+	memcpy(m->tsig_algorithm, alg, sizeof alg);
+	m->tsig_mac = mac;
+}
+
+/* The n records after those already read, for a TSIG in the last place.  A
+ * record that does not decode ends the walk quietly: the message was read. */
+static void find_tsig(struct kf_span s, struct kf_cur *c, unsigned n, struct kf_dns_msg *m)
+{
+	char scratch[KF_LIMIT_DNS_NAME];
+	for (unsigned i = 0; i < n; i++) {
+		if (read_name(s, c, scratch) != NAME_OK)
+			return;
+		uint16_t type = kf_cur_be16(c);
+		kf_cur_skip(c, 2 + 4); /* class, TTL */
+		uint16_t rdlength = kf_cur_be16(c);
+		struct kf_cur rd = kf_cur_sub(c, rdlength);
+		if (!kf_cur_ok(c))
+			return;
+		if (type == KF_DNS_TSIG && i + 1 == n)
+			tsig(s, &rd, m);
+	}
+}
+
 bool kf_dns_decode(struct kf_span s, struct kf_dns_msg *m, struct kf_events *ev)
 {
 	memset(m, 0, sizeof *m);
@@ -179,8 +218,10 @@ bool kf_dns_decode(struct kf_span s, struct kf_dns_msg *m, struct kf_events *ev)
 		}
 	}
 
-	if (m->opcode != 0)
-		return true; /* not a QUERY: for UPDATE the sections are prerequisites and updates */
+	if (m->opcode != 0) { /* not a QUERY: for UPDATE the sections are prerequisites and updates */
+		find_tsig(s, &c, (unsigned)ancount + nscount + arcount, m);
+		return true;
+	}
 	for (unsigned i = 0; i < ancount; i++) {
 		struct kf_dns_answer a;
 		if (!name_or_event(s, &c, a.name, ev))
@@ -218,7 +259,8 @@ bool kf_dns_decode(struct kf_span s, struct kf_dns_msg *m, struct kf_events *ev)
 	}
 	/* authority and additional records: only a TKEY matters (a GSS-TSIG
 	 * query carries its token in the additional section) */
-	for (unsigned i = 0; i < (unsigned)nscount + arcount && !m->has_tkey; i++) {
+	unsigned rest = (unsigned)nscount + arcount, i = 0;
+	for (; i < rest && !m->has_tkey; i++) {
 		if (!name_or_event(s, &c, scratch, ev))
 			return false;
 		uint16_t type = kf_cur_be16(&c);
@@ -227,9 +269,12 @@ bool kf_dns_decode(struct kf_span s, struct kf_dns_msg *m, struct kf_events *ev)
 		struct kf_cur rd = kf_cur_sub(&c, rdlength);
 		if (!kf_cur_ok(&c))
 			goto malformed;
-		if (type == KF_DNS_TKEY && !tkey(s, &rd, m, ev))
+		if (type == KF_DNS_TSIG && i + 1 == rest)
+			tsig(s, &rd, m);
+		else if (type == KF_DNS_TKEY && !tkey(s, &rd, m, ev))
 			return false;
 	}
+	find_tsig(s, &c, rest - i, m);
 	return true;
 
 malformed:

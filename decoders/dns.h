@@ -16,6 +16,7 @@
 #define KF_DNS_CNAME 5
 #define KF_DNS_AAAA 28
 #define KF_DNS_TKEY 249 /* RFC 2930: key exchange; GSS-TSIG (RFC 3645) carries GSS tokens in it */
+#define KF_DNS_TSIG 250 /* RFC 8945: a transaction signature; GSS-TSIG's MAC is a GSS MIC token */
 #define KF_DNS_TKEY_MODE_GSSAPI 3
 
 struct kf_dns_answer {
@@ -42,6 +43,12 @@ struct kf_dns_msg {
 	uint16_t tkey_mode, tkey_error;
 	char tkey_algorithm[KF_LIMIT_DNS_NAME];
 	struct kf_span tkey_key;
+	/* the TSIG record, the message's last (RFC 8945 §5.1), of any opcode
+	 * (a secure dynamic UPDATE is signed): tsig_mac points into the input.
+	 * A TSIG that does not decode is left out without failing the message. */
+	bool has_tsig;
+	char tsig_algorithm[KF_LIMIT_DNS_NAME]; /* "gss-tsig", "gss.microsoft.com", "hmac-sha256" ... */
+	struct kf_span tsig_mac;
 };
 
 /* Decode a DNS message (UDP payload, or a TCP message without its 2-byte

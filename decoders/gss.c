@@ -421,3 +421,108 @@ out_event:
 	kf_events_add(ev, KF_EV_SPNEGO_MALFORMED);
 	return false;
 }
+
+/* ------------------------------------------------ per-message tokens */
+
+const char *kf_gss_perm_mech_name(enum kf_gss_perm_mech m)
+{
+	switch (m) {
+	case KF_GSS_PERM_KRB5_4121: return "kerberos-rfc4121";
+	case KF_GSS_PERM_KRB5_1964: return "kerberos-rfc1964";
+	case KF_GSS_PERM_NTLM: return "ntlm";
+	default: return NULL;
+	}
+}
+
+/* RFC 4121 §4.2.6: TOK_ID, Flags, then filler 0xff up to SND_SEQ (MIC:
+ * five bytes) or one filler byte, EC and RRC (Wrap). */
+static bool perm_4121(struct kf_cur *c, struct kf_gss_perm *p)
+{
+	uint16_t id = kf_cur_be16(c);
+	p->wrap = id == 0x0504;
+	p->flags = kf_cur_u8(c);
+	if (p->flags & ~0x07u)
+		return false; /* reserved flag bits are zero */
+	if (p->wrap) {
+		if (kf_cur_u8(c) != 0xff)
+			return false;
+		p->ec = kf_cur_be16(c);
+		p->rrc = kf_cur_be16(c);
+	} else {
+		for (int i = 0; i < 5; i++)
+			if (kf_cur_u8(c) != 0xff)
+				return false;
+	}
+	uint32_t hi = kf_cur_be32(c), lo = kf_cur_be32(c);
+	if (!kf_cur_ok(c))
+		return false;
+	p->mech = KF_GSS_PERM_KRB5_4121;
+	p->sent_by_acceptor = p->flags & KF_GSS_4121_SENT_BY_ACCEPTOR;
+	p->acceptor_subkey = p->flags & KF_GSS_4121_ACCEPTOR_SUBKEY;
+	p->sealed_known = true;
+	p->sealed = p->wrap && (p->flags & KF_GSS_4121_SEALED);
+	p->has_seq = true;
+	p->seq = (uint64_t)hi << 32 | lo;
+	return true;
+}
+
+/* RFC 1964 §1.2: [APPLICATION 0] { krb5 OID, TOK_ID, SGN_ALG, SEAL_ALG
+ * (Wrap) or filler (MIC), filler }.  The outer length covers the whole
+ * token, which the caller may not have: it is read, not checked against
+ * the prefix. */
+static bool perm_1964(struct kf_cur *c, struct kf_gss_perm *p)
+{
+	if (kf_cur_u8(c) != 0x60)
+		return false;
+	uint8_t len0 = kf_cur_u8(c);
+	if (len0 & 0x80) {
+		unsigned n = len0 & 0x7fu;
+		if (n == 0 || n > 4)
+			return false;
+		kf_cur_skip(c, n);
+	}
+	if (kf_cur_u8(c) != 0x06)
+		return false;
+	uint8_t oid_len = kf_cur_u8(c);
+	struct kf_span oid = kf_cur_bytes(c, oid_len);
+	if (!kf_cur_ok(c) || !is_krb5_mech(kf_mech_from_oid(oid)))
+		return false;
+	uint16_t id = kf_cur_be16(c);
+	if (id != 0x0101 && id != 0x0201)
+		return false;
+	p->wrap = id == 0x0201;
+	p->sgn_alg = kf_cur_le16(c);
+	p->seal_alg = kf_cur_le16(c);
+	uint16_t filler = kf_cur_be16(c);
+	if (!kf_cur_ok(c) || filler != 0xffff)
+		return false;
+	if (!p->wrap && p->seal_alg != KF_GSS_1964_SEAL_NONE)
+		return false; /* a MIC's second field is filler */
+	p->mech = KF_GSS_PERM_KRB5_1964;
+	p->sealed_known = true;
+	p->sealed = p->wrap && p->seal_alg != KF_GSS_1964_SEAL_NONE;
+	return true;
+}
+
+bool kf_gss_perm_decode(struct kf_span prefix, struct kf_gss_perm *p)
+{
+	memset(p, 0, sizeof *p);
+	struct kf_cur c = kf_cur_make(prefix);
+	bool ok = false;
+	if (prefix.n >= 2 && (prefix.p[1] == 0x04) && (prefix.p[0] == 0x04 || prefix.p[0] == 0x05)) {
+		ok = perm_4121(&c, p);
+	} else if (prefix.n >= 1 && prefix.p[0] == 0x60) {
+		ok = perm_1964(&c, p);
+	} else if (prefix.n >= KF_GSS_NTLM_SIGNATURE_LEN) {
+		ok = kf_cur_le32(&c) == 1; /* NTLMSSP_MESSAGE_SIGNATURE Version */
+		kf_cur_skip(&c, KF_GSS_NTLM_SIGNATURE_LEN - 4);
+		if (ok)
+			p->mech = KF_GSS_PERM_NTLM;
+	}
+	if (!ok || !kf_cur_ok(&c)) {
+		memset(p, 0, sizeof *p);
+		return false;
+	}
+	p->header_len = prefix.n - kf_cur_left(&c);
+	return true;
+}

@@ -111,4 +111,42 @@ struct kf_spnego {
  * Windows servers send).  False (with an event) when it is not SPNEGO. */
 bool kf_spnego_decode(struct kf_span s, struct kf_spnego *sp, struct kf_events *ev);
 
+/* Per-message tokens (recognised, never decrypted): what a signed or
+ * sealed connection sends once the context is up.  RFC 4121 §4.2.6 (MIC
+ * TOK_ID 04 04, Wrap 05 04: Flags, EC, RRC, SND_SEQ in clear), RFC 1964
+ * §1.2 (GSS-framed, MIC 01 01, Wrap 02 01: SGN_ALG, SEAL_ALG 0xffff = not
+ * sealed; its SND_SEQ is encrypted) and the NTLMSSP signature (MS-NLMP
+ * §2.2.2.9: version 1, 16 bytes).  Only the header is read, so a prefix of
+ * the token is enough: callers pass the bytes they kept. */
+enum kf_gss_perm_mech {
+	KF_GSS_PERM_NONE = 0,
+	KF_GSS_PERM_KRB5_4121, /* "kerberos-rfc4121" */
+	KF_GSS_PERM_KRB5_1964, /* "kerberos-rfc1964" */
+	KF_GSS_PERM_NTLM,      /* "ntlm" */
+};
+#define KF_GSS_4121_SENT_BY_ACCEPTOR 0x01u
+#define KF_GSS_4121_SEALED 0x02u
+#define KF_GSS_4121_ACCEPTOR_SUBKEY 0x04u
+#define KF_GSS_1964_SEAL_NONE 0xffffu
+#define KF_GSS_NTLM_SIGNATURE_LEN 16u
+
+struct kf_gss_perm {
+	enum kf_gss_perm_mech mech;
+	bool wrap;         /* a Wrap token; false: a MIC token (NTLM: a signature, either) */
+	bool sealed_known; /* Kerberos says it in the header; an NTLM signature does not */
+	bool sealed;
+	bool sent_by_acceptor, acceptor_subkey; /* RFC 4121 Flags */
+	uint8_t flags;                          /* RFC 4121 Flags, as sent */
+	uint16_t ec, rrc;                       /* RFC 4121 Wrap */
+	uint16_t sgn_alg, seal_alg;             /* RFC 1964 */
+	bool has_seq;                           /* RFC 4121: SND_SEQ is in clear */
+	uint64_t seq;
+	size_t header_len; /* bytes of the token the header took (NTLM: the signature) */
+};
+/* "kerberos-rfc4121", "kerberos-rfc1964", "ntlm"; NULL for none. */
+const char *kf_gss_perm_mech_name(enum kf_gss_perm_mech m);
+/* Recognise a per-message token from its first bytes.  False (perm->mech
+ * NONE) when they are not one krbflow knows, or too few to tell. */
+bool kf_gss_perm_decode(struct kf_span prefix, struct kf_gss_perm *perm);
+
 #endif

@@ -193,6 +193,8 @@ const char *kf_fmt_type(int type, char *buf, size_t len)
 	case KF_MSG_TDS_REQUEST: return "TDS-REQUEST";
 	case KF_MSG_TDS_RESPONSE: return "TDS-RESPONSE";
 	case KF_MSG_DNS: return "DNS";
+	case KF_MSG_GSS_WRAP: return "GSS-WRAP";
+	case KF_MSG_GSS_MIC: return "GSS-MIC";
 	default: break;
 	}
 	const char *n = kf_krb5_type_name(type);

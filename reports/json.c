@@ -328,6 +328,22 @@ static void ldap_result_fields(struct kf_json_writer *w, jv *o, uint32_t code, u
 	}
 }
 
+/* GSS-WRAP / GSS-MIC: a per-message token recognised, never decrypted. */
+static void gsswrap_fields(struct kf_json_writer *w, jv *o, const struct kf_gsswrap_rec *g)
+{
+	set_str(w, o, "mechanism", g->mechanism);
+	if (g->sealed_known)
+		kf_json_set(w, o, "sealed", kf_json_bool(w, g->sealed));
+	if (g->sent_by_acceptor)
+		kf_json_set(w, o, "sent_by_acceptor", kf_json_bool(w, true));
+	if (g->acceptor_subkey)
+		kf_json_set(w, o, "acceptor_subkey", kf_json_bool(w, true));
+	if (g->has_seq)
+		kf_json_set(w, o, "seq_number", kf_json_int(w, (int64_t)g->seq));
+	if (g->token_bytes)
+		kf_json_set(w, o, "token_bytes", kf_json_int(w, g->token_bytes));
+}
+
 /* LDAP-REQUEST / LDAP-RESPONSE (issue 17). */
 static void ldap_fields(struct kf_json_writer *w, jv *o, const struct kf_ldap_rec *l)
 {
@@ -958,6 +974,8 @@ static jv *message_obj(struct kf_json_writer *w, const struct kf_result *r, cons
 		ntlm_fields(w, o, m);
 	else if (m->dns)
 		dns_fields(w, o, m->dns);
+	else if (m->gsswrap)
+		gsswrap_fields(w, o, m->gsswrap);
 	else
 		krb_fields(w, o, m);
 	if (m->spnego)

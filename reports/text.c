@@ -84,6 +84,16 @@ static const char *ldap_code(uint32_t code, char *buf, size_t n)
 	return buf;
 }
 
+/* A per-message token: whether what follows is sealed or only signed. */
+static void gsswrap_facts(struct line *l, const struct kf_gsswrap_rec *g)
+{
+	add(l, "  %s", g->mechanism ? g->mechanism : "?");
+	if (g->sealed_known)
+		add(l, "  %s", g->sealed ? "sealed (confidentiality)" : "signed only (integrity)");
+	if (g->has_seq)
+		add(l, "  seq %llu", (unsigned long long)g->seq);
+}
+
 /* An LDAP bind or StartTLS (issue 17). */
 static void ldap_facts(struct line *l, const struct kf_message *m)
 {
@@ -443,6 +453,11 @@ static void describe(struct line *l, const struct kf_message *m)
 	case KF_MSG_LDAP_RESPONSE:
 		if (m->ldap)
 			ldap_facts(l, m);
+		break;
+	case KF_MSG_GSS_WRAP:
+	case KF_MSG_GSS_MIC:
+		if (m->gsswrap)
+			gsswrap_facts(l, m->gsswrap);
 		break;
 	case KF_MSG_DCERPC_REQUEST:
 	case KF_MSG_DCERPC_RESPONSE:

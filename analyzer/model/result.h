@@ -56,6 +56,8 @@ enum kf_msg_type {
 	KF_MSG_TDS_REQUEST = 118,
 	KF_MSG_TDS_RESPONSE = 119,
 	KF_MSG_DNS = 120,
+	KF_MSG_GSS_WRAP = 121, /* a per-message Wrap token (or an NTLM-signed buffer): recognised */
+	KF_MSG_GSS_MIC = 122,  /* a per-message MIC token (DNS GSS-TSIG's MAC) */
 };
 
 /* A ticket in compact, run-lifetime form. */
@@ -249,6 +251,21 @@ struct kf_dns_rec {
 	struct kf_dns_answer_rec *answers;
 };
 
+/* A GSS per-message token, recognised and never decrypted (decoders/gss.h
+ * kf_gss_perm).  On a connection only the first per direction is kept:
+ * it says from which frame the traffic is sealed or only signed. */
+struct kf_gsswrap_rec {
+	const char *mechanism; /* "kerberos-rfc4121", "kerberos-rfc1964", "ntlm" */
+	bool sealed_known;
+	bool sealed;           /* confidentiality; false: integrity only */
+	bool sent_by_acceptor; /* RFC 4121 Flags (the other mechanisms do not say) */
+	bool acceptor_subkey;
+	bool has_seq; /* RFC 4121: SND_SEQ travels in clear */
+	uint64_t seq;
+	uint32_t token_bytes; /* the whole token (LDAP: the SASL buffer) */
+	bool from_client;     /* sent by the connection's client (for stories) */
+};
+
 /* ---- --keytab: what encrypted parts said (decrypt.c) ------------------------
  * status is enum kf_open_status (krb5_decrypt.h); strings NULL when absent. */
 
@@ -421,6 +438,7 @@ struct kf_message {
 	struct kf_dcerpc_rec *dcerpc;   /* DCERPC-REQUEST / DCERPC-RESPONSE */
 	struct kf_tds_rec *tds;         /* TDS-REQUEST / TDS-RESPONSE */
 	struct kf_dns_rec *dns;         /* DNS */
+	struct kf_gsswrap_rec *gsswrap; /* GSS-WRAP / GSS-MIC */
 	struct kf_kpasswd_rec *kpasswd; /* Kerberos messages carried by kpasswd (port 464) */
 	/* --keytab: the message's bytes (Kerberos messages only, for the
 	 * decryption pass) and what its encrypted parts said; NULL without keys */
@@ -513,7 +531,8 @@ struct kf_result {
 	size_t n_stories;
 	struct kf_finding *findings; /* see rules.h; ordered by first frame */
 	size_t n_findings;
-	uint64_t findings_dropped; /* past KF_LIMIT_FINDINGS_PER_RULE */
+	uint64_t findings_dropped;       /* past KF_LIMIT_FINDINGS_PER_RULE */
+	uint64_t session_frames_dropped; /* past KF_LIMIT_SESSION_FRAMES (sessions.c) */
 
 	bool read_error; /* the capture ended early (truncated/corrupt); several
 				  * files: one of them could not be read or ended early */

@@ -99,6 +99,7 @@ struct build {
 	struct table rpc;     /* (connection, pipe) -> its DCE/RPC binding phase */
 	struct table rpc_tok; /* connection -> the DCE/RPC session of its last record: its tokens' */
 	bool fail;
+	uint64_t frames_dropped; /* past KF_LIMIT_SESSION_FRAMES */
 };
 
 static bool is_smb(const struct kf_message *m)
@@ -116,6 +117,10 @@ static bool frame_add(struct build *b, struct sess_w *w, uint64_t frame)
 {
 	if (w->n_frames && w->frames[w->n_frames - 1] == frame)
 		return true;
+	if (w->n_frames >= KF_LIMIT_SESSION_FRAMES) { /* an endless setup: the first frames tell it */
+		b->frames_dropped++;
+		return true;
+	}
 	if (w->n_frames == w->cap_frames) {
 		size_t cap = w->cap_frames ? 2 * w->cap_frames : 8;
 		uint64_t *nf = kf_realloc(w->frames, cap * sizeof(*nf));
@@ -516,8 +521,9 @@ enum kf_status kf_sessions_build(struct kf_result *r)
 		for (int pass = 0; pass < 2; pass++)
 			for (size_t k = i; k < end; k++) {
 				const struct kf_message *m = &r->messages[k];
-				if (!is_followed(m) || !m->connection)
-					continue;
+				if (!is_followed(m) || !m->connection || m->type == KF_MSG_GSS_WRAP ||
+				    m->type == KF_MSG_GSS_MIC)
+					continue; /* per-message tokens: after the session, not part of it */
 				bool record =
 					m->type == KF_MSG_SMB_REQUEST || m->type == KF_MSG_SMB_RESPONSE ||
 					m->type == KF_MSG_LDAP_REQUEST || m->type == KF_MSG_LDAP_RESPONSE ||
@@ -531,6 +537,7 @@ enum kf_status kf_sessions_build(struct kf_result *r)
 	}
 	if (!b.fail)
 		freeze(&b);
+	r->session_frames_dropped = b.frames_dropped;
 	for (size_t i = 0; i < b.n; i++)
 		kf_free(b.v[i].frames);
 	kf_free(b.v);

@@ -208,9 +208,11 @@ bool kf_message_client(const struct kf_message *m, struct kf_endpoint *client)
 	case KF_CARRIER_DNS:
 		/* responses are recorded (the client receives); GSS-TSIG tokens
 		 * go as any token does */
-		src_is_client = kf_msg_in_app_protocol(m) &&
-				(m->type == KF_KRB_AP_REQ || m->type == KF_MSG_NTLM_NEGOTIATE ||
-				 m->type == KF_MSG_NTLM_AUTHENTICATE);
+		src_is_client = m->gsswrap
+					? m->gsswrap->from_client
+					: kf_msg_in_app_protocol(m) && (m->type == KF_KRB_AP_REQ ||
+									m->type == KF_MSG_NTLM_NEGOTIATE ||
+									m->type == KF_MSG_NTLM_AUTHENTICATE);
 		break;
 	default:
 		if (kf_msg_in_app_protocol(m) && m->sender) /* its record says (AUTH3's AP-REP) */
@@ -227,6 +229,8 @@ bool kf_message_client(const struct kf_message *m, struct kf_endpoint *client)
 			 m->type == KF_MSG_TDS_REQUEST || m->type == KF_MSG_TDS_RESPONSE)
 			src_is_client = m->type == KF_MSG_LDAP_REQUEST || m->type == KF_MSG_DCERPC_REQUEST ||
 					m->type == KF_MSG_TDS_REQUEST;
+		else if (m->gsswrap) /* a per-message token: the carrier knew its direction */
+			src_is_client = m->gsswrap->from_client;
 		else if (m->type == KF_MSG_SMB_REQUEST || m->type == KF_MSG_SMB_RESPONSE)
 			/* by the server's port first: a scanner sends "responses" too */
 			src_is_client = smb_port(m->dst.port) != smb_port(m->src.port)

@@ -215,6 +215,23 @@ static void header_done(struct kf_run *r, struct kf_rpc_conv *s, int dir)
 		d->st = d->left ? KF_RD_SKIP : KF_RD_HEADER;
 		return;
 	}
+	/* a bind, alter_context or auth3 fragment after the first (PFC_FIRST
+	 * clear): its auth_verifier continues a token krbflow does not
+	 * reassemble, so it is counted off; a chain whose last fragment never
+	 * comes stops being followed */
+	if (!(h.pfc_flags & KF_DCERPC_PFC_FIRST)) {
+		d->fragments = h.pfc_flags & KF_DCERPC_PFC_LAST ? 0 : d->fragments + 1;
+		if (d->fragments > KF_LIMIT_DCERPC_FRAGMENTS) {
+			kf_events_add(&r->ev, KF_EV_DCERPC_FRAGMENT_LIMIT);
+			d->st = KF_RD_LOST;
+			d->g.len = 0;
+			return;
+		}
+		d->g.len = 0;
+		d->st = d->left ? KF_RD_SKIP : KF_RD_HEADER;
+		return;
+	}
+	d->fragments = 0;
 	d->st = KF_RD_GATHER;
 }
 

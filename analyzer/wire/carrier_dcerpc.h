@@ -27,6 +27,7 @@ struct kf_rpc_dir {
 	uint32_t left; /* bytes of the current PDU still to come */
 	uint64_t first_frame;
 	struct kf_gather g; /* the header, then the PDU (its buffer is kept for the next) */
+	uint32_t fragments; /* continuation fragments of a bind-type PDU in a row */
 };
 
 /* A bind, alter_context or auth3 whose answer has not come yet. */

@@ -7,6 +7,7 @@
 #include "carriers.h"
 #include "dns.h"
 #include "emit.h"
+#include "gss.h"
 #include "gss_token.h"
 
 struct dns_state {
@@ -34,6 +35,21 @@ static void tkey_token(struct kf_run *r, const struct kf_conn *c, int dir, const
 	}
 }
 
+/* GSS-TSIG signs a message with a GSS MIC token as its TSIG's MAC (RFC
+ * 3645 §2.2): one GSS-MIC record per signed message (they are few). */
+static void tsig_mic(struct kf_run *r, const struct kf_conn *c, int dir, const struct kf_dns_msg *d)
+{
+	if (!d->has_tsig || (strcmp(d->tsig_algorithm, "gss-tsig") != 0 &&
+			     strcmp(d->tsig_algorithm, "gss.microsoft.com") != 0))
+		return;
+	struct kf_gss_perm p;
+	if (!kf_gss_perm_decode(d->tsig_mac, &p))
+		return;
+	struct kf_token_origin o = { c, dir, KF_CARRIER_DNS, 0 };
+	p.wrap = false; /* a TSIG MAC is a MIC, whatever an NTLM signature may say */
+	(void)kf_gss_perm_record(r, &o, &p, (uint32_t)d->tsig_mac.n, !d->response);
+}
+
 /* One DNS message from either transport: responses with a question are
  * recorded (A/AAAA/CNAME answers become messages, so a story can show that a
  * URL's host was an alias). */
@@ -43,6 +59,7 @@ static void dns_message(struct kf_run *r, const struct kf_conn *c, int dir, stru
 	if (!kf_dns_decode(payload, &d, &r->ev))
 		return;
 	tkey_token(r, c, dir, &d);
+	tsig_mic(r, c, dir, &d);
 	if (!d.response || !d.has_question)
 		return;
 	struct kf_arena *a = &r->res->arena;

@@ -13,24 +13,37 @@
  * Where the connection stops being BER: after a successful StartTLS it is
  * TLS; after a successful SASL bind, bytes that are not an LDAPMessage are
  * SASL-wrapped (signed or sealed: a 4-byte length, then a GSS wrap token),
- * which the bind's response record says once (wrapped_from).  Either way
- * the rest of the connection is not read. */
+ * which the bind's response record says once (wrapped_from).  The first
+ * SASL buffer of each direction is then counted off and its token's header
+ * read (decoders/gss.h kf_gss_perm): one GSS-WRAP record per direction, in
+ * the frame where the buffer ends, says whether the traffic is sealed or
+ * only signed.  After a StartTLS, or once both directions said it, the rest
+ * of the connection is not read. */
 #include <string.h>
 
 #include "base/text.h"
 #include "carriers.h"
 #include "emit.h"
+#include "gss.h"
 #include "gss_token.h"
 #include "ldap.h"
 
 #define LDAP_PEEK 18u   /* kf_ldap_peek never needs more */
 #define LDAP_PENDING 8u /* requests awaiting their response on one connection */
+/* A SASL buffer's 4-byte length, then enough of its token for the longest
+ * header (RFC 1964's, GSS-framed) or an NTLM signature and the BER peek of
+ * what follows it (signed only: an LDAPMessage in clear). */
+#define WRAP_PEEK (4u + KF_GSS_NTLM_SIGNATURE_LEN + LDAP_PEEK + 14u)
+#define WRAP_MAX_BUFFER 0xffffffu /* RFC 4422 §3.7: a 3-byte maximum buffer size */
 
 enum ldap_dir_state {
-	LD_HEAD,   /* gathering a message's first bytes */
-	LD_GATHER, /* gathering a bind or extended operation whole */
-	LD_SKIP,   /* counting off the rest of any other message */
-	LD_STOP,   /* framing lost: the rest of this direction is not read */
+	LD_HEAD,      /* gathering a message's first bytes */
+	LD_GATHER,    /* gathering a bind or extended operation whole */
+	LD_SKIP,      /* counting off the rest of any other message */
+	LD_STOP,      /* framing lost: the rest of this direction is not read */
+	LD_WRAP_HEAD, /* after a SASL bind: gathering the first SASL buffer's start */
+	LD_WRAP_SKIP, /* ... counting off the rest of it */
+	LD_WRAP_DONE, /* ... said: the rest of this direction is not read */
 };
 
 struct ldap_dir {
@@ -41,6 +54,10 @@ struct ldap_dir {
 	uint64_t first_frame;
 	bool framed; /* a message was framed in this direction */
 	struct kf_gather g;
+	uint8_t wrap[WRAP_PEEK];
+	uint8_t wrap_have;
+	uint32_t wrap_len; /* the SASL buffer's length (without its 4 bytes) */
+	struct kf_gss_perm perm;
 };
 
 struct ldap_pending {
@@ -58,6 +75,7 @@ struct ldap_state {
 	uint8_t next_pend;
 	bool starttls_asked;         /* a StartTLS request went out: non-BER bytes are TLS */
 	struct kf_ldap_rec *sasl_ok; /* the last successful SASL bindResponse */
+	uint32_t bind_steps;         /* saslBindInProgress answers in a row */
 };
 
 static bool ldap_open(struct kf_run *r, struct kf_conn *c)
@@ -177,6 +195,13 @@ static void on_message(struct kf_run *r, struct kf_conn *c, int dir, const struc
 			s->starttls_asked = true;
 		return;
 	}
+	if (m->op == KF_LDAP_BIND_RESPONSE)
+		s->bind_steps =
+			m->result_code == KF_LDAP_RESULT_SASL_BIND_IN_PROGRESS ? s->bind_steps + 1 : 0;
+	if (s->bind_steps > KF_LIMIT_LDAP_BIND_STEPS) { /* an endless bind: each step costs a record */
+		kf_events_add(&r->ev, KF_EV_LDAP_BIND_STEPS_LIMIT);
+		c->done = true;
+	}
 	if (m->op == KF_LDAP_BIND_RESPONSE && m->result_code == KF_LDAP_RESULT_SUCCESS && rec->mechanism &&
 	    strcmp(rec->mechanism, "simple") != 0)
 		s->sasl_ok = rec;
@@ -205,10 +230,78 @@ static void on_whole(struct kf_run *r, struct kf_conn *c, int dir, struct kf_spa
 	on_message(r, c, dir, d, &m);
 }
 
+/* ------------------------------------------------ SASL-wrapped traffic ---- */
+
+static void wrap_finish(struct kf_run *r, struct kf_conn *c, struct ldap_dir *d)
+{
+	struct ldap_state *s = c->cs;
+	(void)r;
+	d->st = LD_WRAP_DONE;
+	bool other_over = s->d[0].st == LD_WRAP_DONE || s->d[0].st == LD_STOP;
+	if (other_over && (s->d[1].st == LD_WRAP_DONE || s->d[1].st == LD_STOP))
+		c->done = true; /* both directions said (or lost): no per-packet cost from here */
+}
+
+/* The first SASL buffer of a direction has ended: its GSS-WRAP record. */
+static void wrap_emit(struct kf_run *r, struct kf_conn *c, int dir, struct ldap_dir *d)
+{
+	struct kf_token_origin o = { c, dir, KF_CARRIER_LDAP, d->first_frame };
+	d->perm.wrap = true; /* a SASL buffer wraps (an NTLM signature heads signed or sealed data) */
+	(void)kf_gss_perm_record(r, &o, &d->perm, d->wrap_len, dir == 0);
+	wrap_finish(r, c, d);
+}
+
+/* The buffer's length and the token's first bytes are in: what token is it? */
+static void wrap_head_done(struct kf_run *r, struct kf_conn *c, int dir, struct ldap_dir *d)
+{
+	struct kf_span tok = kf_span_make(d->wrap + 4, d->wrap_have - 4u);
+	if (!kf_gss_perm_decode(tok, &d->perm)) {
+		wrap_finish(r, c, d); /* a security layer krbflow does not know: wrapped_from says it */
+		return;
+	}
+	if (d->perm.mech == KF_GSS_PERM_NTLM && tok.n > KF_GSS_NTLM_SIGNATURE_LEN) {
+		/* MS-NLMP sealing encrypts the message after the signature; signing
+		 * leaves it an LDAPMessage in clear */
+		struct kf_ldap_peek pk;
+		struct kf_span rest =
+			kf_span_make(tok.p + KF_GSS_NTLM_SIGNATURE_LEN, tok.n - KF_GSS_NTLM_SIGNATURE_LEN);
+		d->perm.sealed_known = true;
+		d->perm.sealed = kf_ldap_peek(rest, &pk) <= 0;
+	}
+	d->left = (uint64_t)d->wrap_len + 4u - d->wrap_have;
+	if (!d->left)
+		wrap_emit(r, c, dir, d);
+	else
+		d->st = LD_WRAP_SKIP;
+}
+
+/* Gather a SASL buffer's start; returns the bytes of data used. */
+static size_t wrap_gather(struct kf_run *r, struct kf_conn *c, int dir, struct ldap_dir *d,
+			  struct kf_span data)
+{
+	size_t used = 0;
+	while (used < data.n && d->st == LD_WRAP_HEAD) {
+		if (!d->wrap_have)
+			d->first_frame = r->frame;
+		d->wrap[d->wrap_have++] = data.p[used++];
+		if (d->wrap_have == 4) {
+			d->wrap_len = (uint32_t)d->wrap[0] << 24 | (uint32_t)d->wrap[1] << 16 |
+				      (uint32_t)d->wrap[2] << 8 | d->wrap[3];
+			if (!d->wrap_len || d->wrap_len > WRAP_MAX_BUFFER) {
+				wrap_finish(r, c, d); /* not a SASL buffer */
+				break;
+			}
+		}
+		if (d->wrap_have > 4 && (d->wrap_have == sizeof d->wrap || d->wrap_have == d->wrap_len + 4u))
+			wrap_head_done(r, c, dir, d);
+	}
+	return used;
+}
+
 /* -------------------------------------------------------- the framing ---- */
 
 /* Bytes that do not open an LDAPMessage where one should begin. */
-static void not_ber(struct kf_run *r, struct kf_conn *c, struct ldap_dir *d)
+static void not_ber(struct kf_run *r, struct kf_conn *c, int dir, struct ldap_dir *d)
 {
 	struct ldap_state *s = c->cs;
 	if (s->starttls_asked) { /* a ClientHello after StartTLS: TLS from here */
@@ -218,7 +311,17 @@ static void not_ber(struct kf_run *r, struct kf_conn *c, struct ldap_dir *d)
 	if (s->sasl_ok) {
 		if (!s->sasl_ok->wrapped_from)
 			s->sasl_ok->wrapped_from = r->frame;
-		c->done = true; /* signed or sealed from here: never read as BER */
+		/* signed or sealed from here: never read as BER.  The bytes
+		 * peeked so far open the first SASL buffer. */
+		uint8_t peeked[LDAP_PEEK];
+		uint8_t n = d->hdr_have;
+		memcpy(peeked, d->hdr, n);
+		d->hdr_have = 0;
+		d->st = LD_WRAP_HEAD;
+		d->wrap_have = 0;
+		uint64_t first = d->first_frame;
+		wrap_gather(r, c, dir, d, kf_span_make(peeked, n));
+		d->first_frame = first;
 		return;
 	}
 	/* a flow picked up mid-way may start inside a message or a SASL buffer:
@@ -252,13 +355,32 @@ static void head_done(struct kf_run *r, struct ldap_dir *d, const struct kf_ldap
 	d->hdr_have = 0;
 }
 
+/* Count off what of data the current message still has; true when it ended. */
+static bool count_off(struct ldap_dir *d, struct kf_span *data)
+{
+	size_t take = data->n < d->left ? data->n : (size_t)d->left;
+	d->left -= take;
+	*data = kf_span_make(data->p + take, data->n - take);
+	return !d->left;
+}
+
 static void feed(struct kf_run *r, struct kf_conn *c, int dir, struct kf_span data)
 {
 	struct ldap_state *s = c->cs;
 	struct ldap_dir *d = &s->d[dir];
 	while (data.n && !c->done) {
 		switch (d->st) {
-		case LD_STOP: return;
+		case LD_STOP:
+		case LD_WRAP_DONE: return;
+		case LD_WRAP_HEAD: {
+			size_t used = wrap_gather(r, c, dir, d, data);
+			data = kf_span_make(data.p + used, data.n - used);
+			break;
+		}
+		case LD_WRAP_SKIP:
+			if (count_off(d, &data))
+				wrap_emit(r, c, dir, d);
+			break;
 		case LD_HEAD: {
 			if (!d->hdr_have)
 				d->first_frame = r->frame;
@@ -268,8 +390,10 @@ static void feed(struct kf_run *r, struct kf_conn *c, int dir, struct kf_span da
 			int k = kf_ldap_peek(kf_span_make(d->hdr, d->hdr_have), &pk);
 			if (k < 0 || (k == 0 && d->hdr_have == LDAP_PEEK) ||
 			    (pk.total && pk.total < d->hdr_have)) {
+				not_ber(r, c, dir, d);
 				d->hdr_have = 0;
-				not_ber(r, c, d);
+				if (d->st == LD_WRAP_HEAD || d->st == LD_WRAP_SKIP)
+					break; /* the rest of data goes on there */
 				return;
 			}
 			if (k == 0 && pk.total && pk.total == d->hdr_have) {
@@ -288,14 +412,10 @@ static void feed(struct kf_run *r, struct kf_conn *c, int dir, struct kf_span da
 			}
 			break;
 		}
-		case LD_SKIP: {
-			size_t take = data.n < d->left ? data.n : (size_t)d->left;
-			d->left -= take;
-			data = kf_span_make(data.p + take, data.n - take);
-			if (!d->left)
+		case LD_SKIP:
+			if (count_off(d, &data))
 				d->st = LD_HEAD;
 			break;
-		}
 		case LD_GATHER: {
 			size_t take = data.n < d->left ? data.n : (size_t)d->left;
 			if (!kf_gather_add(r, &d->g, kf_span_make(data.p, take), KF_LIMIT_LDAP_MESSAGE)) {
@@ -328,6 +448,20 @@ static void ldap_stream(struct kf_run *r, struct kf_conn *c, int dir, struct kf_
 			d->st = LD_HEAD;
 		return;
 	}
+	if (d->st == LD_WRAP_SKIP && d->left >= gap_len) { /* inside the first SASL buffer */
+		d->left -= gap_len;
+		if (!d->left)
+			wrap_emit(r, c, dir, d);
+		return;
+	}
+	struct ldap_state *s = c->cs;
+	if (d->st == LD_WRAP_HEAD || d->st == LD_WRAP_SKIP || d->st == LD_WRAP_DONE ||
+	    (s->sasl_ok && !s->starttls_asked)) {
+		/* after a SASL bind the lost bytes were (or opened) SASL buffers:
+		 * where the next one starts is lost, nothing more is said */
+		wrap_finish(r, c, d);
+		return;
+	}
 	if (d->st != LD_STOP)
 		kf_events_add(&r->ev, KF_EV_LDAP_FRAMING_LOST);
 	d->st = LD_STOP; /* BER has no marker to find the next message by */
@@ -337,15 +471,18 @@ static void ldap_stream(struct kf_run *r, struct kf_conn *c, int dir, struct kf_
 static bool ldap_skippable(struct kf_conn *c, int dir, size_t n)
 {
 	const struct ldap_dir *d = &((struct ldap_state *)c->cs)->d[dir];
-	return d->st == LD_SKIP && d->left >= n;
+	return (d->st == LD_SKIP || d->st == LD_WRAP_SKIP) && d->left >= n;
 }
 
 static void ldap_skipped(struct kf_run *r, struct kf_conn *c, int dir, size_t n)
 {
-	(void)r;
 	struct ldap_dir *d = &((struct ldap_state *)c->cs)->d[dir];
 	d->left -= n;
-	if (!d->left)
+	if (d->left)
+		return;
+	if (d->st == LD_WRAP_SKIP)
+		wrap_emit(r, c, dir, d);
+	else
 		d->st = LD_HEAD;
 }
 

@@ -42,11 +42,12 @@ struct tds_dir {
 	enum tds_dir_state st;
 	uint8_t hdr[KF_TDS_HEADER];
 	uint8_t hdr_have;
-	uint32_t left; /* bytes of the current packet or TLS record still to come */
-	bool in_msg;   /* a message's packets are coming */
-	bool eom;      /* the current packet ends its message */
-	bool too_big;  /* the current message went past the limit: not read */
-	bool framed;   /* a packet was framed in this direction */
+	uint32_t left;    /* bytes of the current packet or TLS record still to come */
+	bool in_msg;      /* a message's packets are coming */
+	bool eom;         /* the current packet ends its message */
+	bool too_big;     /* the current message went past the limit: not read */
+	bool framed;      /* a packet was framed in this direction */
+	uint32_t packets; /* of the current message */
 	uint8_t msg_type;
 	uint64_t first_frame;
 	struct kf_gather g; /* the message's data */
@@ -293,6 +294,12 @@ static void header_done(struct kf_run *r, struct kf_conn *c, struct tds_dir *d)
 		d->msg_type = h.type;
 		d->too_big = false;
 		d->g.len = 0;
+		d->packets = 0;
+	}
+	if (++d->packets > KF_LIMIT_TDS_PACKETS) { /* EOM never comes: tiny packets cost a header each */
+		kf_events_add(&r->ev, KF_EV_TDS_PACKET_LIMIT);
+		finish(c);
+		return;
 	}
 	bool login = h.type == KF_TDS_PRELOGIN || h.type == KF_TDS_LOGIN7 || h.type == KF_TDS_SSPI ||
 		     h.type == KF_TDS_TABULAR;

@@ -224,3 +224,29 @@ int64_t kf_gss_token(struct kf_run *r, const struct kf_token_origin *o, struct k
 		sum->bare_spnego = rec;
 	return idx;
 }
+
+bool kf_gss_perm_record(struct kf_run *r, const struct kf_token_origin *o, const struct kf_gss_perm *p,
+			uint32_t token_bytes, bool from_client)
+{
+	struct kf_gsswrap_rec *g = kf_arena_zalloc(&r->res->arena, sizeof(*g));
+	if (!g) {
+		kf_run_nomem(r);
+		return false;
+	}
+	g->mechanism = kf_gss_perm_mech_name(p->mech);
+	g->sealed_known = p->wrap && p->sealed_known; /* a MIC never seals: nothing to say */
+	g->sealed = p->sealed;
+	g->sent_by_acceptor = p->sent_by_acceptor;
+	g->acceptor_subkey = p->acceptor_subkey;
+	g->has_seq = p->has_seq;
+	g->seq = p->seq;
+	g->token_bytes = token_bytes;
+	g->from_client = from_client;
+	struct kf_message msg;
+	memset(&msg, 0, sizeof msg);
+	msg.type = p->wrap ? KF_MSG_GSS_WRAP : KF_MSG_GSS_MIC;
+	msg.first_frame = o->first_frame;
+	msg.gsswrap = g;
+	uint32_t id;
+	return kf_emit(r, o->conn, o->dir, o->carrier, &msg, NULL, &id);
+}

@@ -37,4 +37,11 @@ int64_t kf_gss_token(struct kf_run *r, const struct kf_token_origin *o, struct k
 int64_t kf_gss_token_base64(struct kf_run *r, const struct kf_token_origin *o, struct kf_span token,
 			    struct kf_token_summary *sum);
 
+/* A per-message token (decoders/gss.h kf_gss_perm) recorded as a GSS-WRAP
+ * or GSS-MIC message: from_client says who sent it (stories), token_bytes
+ * its size.  False past the store's cap or out of memory. */
+struct kf_gss_perm;
+bool kf_gss_perm_record(struct kf_run *r, const struct kf_token_origin *o, const struct kf_gss_perm *p,
+			uint32_t token_bytes, bool from_client);
+
 #endif

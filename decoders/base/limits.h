@@ -86,10 +86,15 @@
 #define KF_LIMIT_LDAP_MESSAGE      (256u << 10) /* an LDAP message read whole (a bind with a big
 					     * Kerberos token fits); larger ones are skipped */
 #define KF_LIMIT_LDAP_TEXT         256u      /* bytes of a bind DN, mechanism or diagnostic kept */
+#define KF_LIMIT_LDAP_BIND_STEPS    64u       /* saslBindInProgress answers in a row on one connection
+					     * (real binds take 2 or 3); past it the connection is not read */
+#define KF_LIMIT_SESSION_FRAMES     1024u     /* frames listed for one SMB/LDAP/SQL session */
+#define KF_LIMIT_TDS_PACKETS        1024u     /* packets of one TDS login message (a real one takes a few) */
 #define KF_LIMIT_TDS_MESSAGE       (64u << 10) /* a TDS login message read whole (PRELOGIN, LOGIN7,
 					       * SSPI, the login's answer) */
 #define KF_LIMIT_TDS_TEXT          256u      /* bytes of an ERROR message, user or server name kept */
 #define KF_LIMIT_DCERPC_PDU        (64u << 10) /* a DCE/RPC PDU read whole (binds; requests skipped) */
+#define KF_LIMIT_DCERPC_FRAGMENTS   256u      /* continuation fragments of one bind-type PDU followed */
 #define KF_LIMIT_PROBE_BYTES        16u       /* bytes looked at to recognise a protocol */
 #define KF_LIMIT_PROBE_SEGMENTS     4u        /* payload segments of an unknown stream probed before giving up */
 

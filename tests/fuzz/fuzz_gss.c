@@ -1,5 +1,5 @@
 /* fuzz_gss.c - GSS-API framing and SPNEGO (decoders/gss.c): classify,
- * unwrap and decode the input, then the tokens found inside it, the way
+ * recognise as a per-message token, unwrap and decode the input, then the tokens found inside it, the way
  * analyzer/auth_token.c walks an HTTP Negotiate token. */
 #include "fuzz.h"
 
@@ -14,6 +14,13 @@ static void one_token(struct kf_span s, unsigned depth)
 	char oid[128];
 
 	(void)kf_token_classify(s);
+
+	struct kf_gss_perm perm;
+	if (kf_gss_perm_decode(s, &perm)) { /* a per-message token's header */
+		FUZZ_CHECK(perm.header_len > 0 && perm.header_len <= s.n);
+		FUZZ_CHECK(kf_gss_perm_mech_name(perm.mech) != NULL);
+		FUZZ_CHECK(!perm.sealed || perm.wrap);
+	}
 
 	struct kf_gss_token t;
 	memset(&t, 0, sizeof t);

@@ -469,6 +469,72 @@ def smb_many_sessions(pc, small):
     c.close()
 
 
+def ldap_msg(msg_id, op):
+    return der(0x30, der(0x02, struct.pack(">I", msg_id)) + op)
+
+
+def ldap_endless_sasl(pc, small):
+    """An LDAP SASL bind that never ends: 100,000 GSS-SPNEGO steps, each answered saslBindInProgress."""
+    c = Conn(pc, 52010, 389)
+    c.handshake()
+    n = 20_000 if small else 100_000
+    sasl = der(0xA3, der(0x04, b"GSS-SPNEGO") + der(0x04, b"\x01\x02\x03\x04"))
+    req_op = der(0x60, der(0x02, b"\x03") + der(0x04, b"") + sasl)
+    resp_op = der(0x61, der(0x0A, b"\x0e") + der(0x04, b"") + der(0x04, b""))
+    for i in range(1, n + 1):
+        c.send(ldap_msg(i, req_op), ack=False)
+        c.send(ldap_msg(i, resp_op), server=True, ack=False)
+    c.close()
+
+
+def rpc_pdu(ptype, flags, call_id, body, auth=b"", auth_type=9, auth_level=6):
+    """A DCE/RPC connection-oriented PDU (C706 12.6.3) with an auth_verifier when auth is given."""
+    verifier = b""
+    if auth:
+        pad = (-len(body)) % 4
+        body += b"\0" * pad
+        verifier = struct.pack("<BBBBI", auth_type, auth_level, pad, 0, 0) + auth
+    frag_len = 16 + len(body) + len(verifier)
+    return struct.pack("<BBBB4sHHI", 5, 0, ptype, flags, b"\x10\0\0\0", frag_len, len(auth), call_id) + body + verifier
+
+
+def rpc_bind_body():
+    lsarpc = bytes.fromhex("785734123412cdabef000123456789ab") + struct.pack("<HH", 0, 0)
+    ndr = bytes.fromhex("045d888aeb1cc9119fe808002b104860") + struct.pack("<I", 2)
+    return struct.pack("<HHIB3x", 4280, 4280, 0, 1) + struct.pack("<HBx", 0, 1) + lsarpc + ndr
+
+
+def dcerpc_fragment_chain(pc, small):
+    """A DCE/RPC bind whose auth_verifier (a 6 KB SPNEGO token) is split over 200 fragments from
+    PFC_FIRST to PFC_LAST, and on another connection a bind fragment chain that never ends: 100,000
+    fragments, none the last."""
+    token = der(0x60, der(0x06, bytes.fromhex("2b0601050502")) + b"\xa0" + b"\x00" * 6_000)
+    parts = [token[i:i + 30] for i in range(0, len(token), 30)]
+    body = rpc_bind_body()
+    c = Conn(pc, 52011, 135)
+    c.handshake()
+    c.send(b"".join(rpc_pdu(11, (0x01 if k == 0 else 0) | (0x02 if k == len(parts) - 1 else 0), 1,
+                            body if k == 0 else b"", part) for k, part in enumerate(parts)), mss=8192, ack=False)
+    c.close()
+    c = Conn(pc, 52013, 135)
+    c.handshake()
+    n = 20_000 if small else 100_000
+    chain = b"".join(rpc_pdu(11, 0x01 if k == 0 else 0, 2, body if k == 0 else b"", b"\x00" * 16)
+                     for k in range(n))
+    c.send(chain, mss=8192, ack=False)
+    c.close()
+
+
+def tds_tiny_packets(pc, small):
+    """A SQL Server LOGIN7 split into 1-byte TDS packets whose end-of-message flag is never set."""
+    c = Conn(pc, 52012, 1433)
+    c.handshake()
+    n = 5_000 if small else 20_000
+    buf = b"".join(struct.pack(">BBHHBB", 16, 0, 9, 0, k & 0xFF, 0) + b"\x00" for k in range(n))
+    c.send(buf, mss=8192, ack=False)
+    c.close()
+
+
 CAPTURES = [
     # name, generator, expected warnings (all must appear; "|" = any of)
     ("syn-flood", syn_flood, ["flow-limit"]),
@@ -491,6 +557,9 @@ CAPTURES = [
     ("smb-nbss-max-length", smb_nbss_max, ["smb-pdu-too-big"]),
     ("smb-tiny-pdus", smb_tiny_pdus, ["-"]),
     ("smb-many-sessions", smb_many_sessions, ["-"]),
+    ("ldap-endless-sasl-bind", ldap_endless_sasl, ["ldap-bind-steps-limit"]),
+    ("dcerpc-fragment-chain", dcerpc_fragment_chain, ["dcerpc-fragment-limit"]),
+    ("tds-tiny-packets", tds_tiny_packets, ["tds-packet-limit"]),
 ]
 
 

@@ -5,7 +5,9 @@
 # chunk-size overflows, gaps before every record, IPv6 extension chains, DNS
 # compression loops, NTLM buffers at 0xffffffff, a 10 MB token; SMB: a
 # self-referencing SMB2 compound, an AndX loop, NetBIOS lengths of 0xFFFFFF
-# that never arrive, 300,000 tiny PDUs, 20,000 sessions on one connection) run through
+# that never arrive, 300,000 tiny PDUs, 20,000 sessions on one connection; an LDAP SASL bind of
+# 100,000 saslBindInProgress steps, a DCE/RPC bind in 200 fragments and a fragment chain
+# that never ends, a TDS LOGIN7 in 1-byte packets without end-of-message) run through
 # krbflow --json under memcheck (peak RSS from wait4).  Each run must finish
 # within the timeout, exit 0, 1 or 2, print no sanitizer report, stay under
 # the memory limit, and report the cap it hits in capture.warnings; a cap

@@ -495,6 +495,82 @@ START_TEST(t_tkey)
 }
 END_TEST
 
+/* GSS-TSIG (RFC 3645 §2.2, RFC 8945): a secure dynamic UPDATE signed by a
+ * TSIG whose MAC is a GSS MIC token; the TSIG must be the last record. */
+static const uint8_t mic_4121[] = { 0x04, 0x04, 0x04, 0xff, 0xff, 0xff, 0xff, 0xff,
+				    0x00, 0x00, 0x00, 0x00, 0x76, 0xfb, 0xc2, 0x04 };
+static size_t build_tsig_update(uint8_t *b, uint16_t mac_size, uint16_t arcount)
+{
+	static const uint8_t head[] = {
+		0x56, 0x78, 0x28, 0x00, 0,    1,    0,    0,    0,    1, 0, 0, /* UPDATE, ZO 1, UP 1, AR set below */
+		3,    'l',  'a',  'b',  0,    0x00, 0x06, 0x00, 0x01,          /* zone lab. SOA IN */
+		1,    'h',  0xc0, 0x0c, 0x00, 0x01, 0x00, 0x01, 0,    0, 0, 60, 0,
+		4,    10,   0,    0,    1, /* h.lab. A */
+	};
+	static const uint8_t alg[] = { 8, 'g', 's', 's', '-', 't', 's', 'i', 'g', 0 };
+	memcpy(b, head, sizeof head);
+	b[11] = (uint8_t)arcount;
+	size_t n = sizeof head;
+	for (uint16_t r = 1; r < arcount; r++) { /* records before the TSIG: OPT-like, empty */
+		static const uint8_t opt[] = { 0, 0x00, 0x29, 0x10, 0x00, 0, 0, 0, 0, 0, 0 };
+		memcpy(b + n, opt, sizeof opt);
+		n += sizeof opt;
+	}
+	memcpy(b + n, "\x04key1\xc0\x0c\x00\xfa\x00\xff\x00\x00\x00\x00", 15); /* key1.lab. TSIG ANY TTL 0 */
+	n += 15;
+	size_t rdlen = sizeof alg + 6 + 2 + 2 + sizeof mic_4121 + 2 + 2 + 2;
+	b[n++] = (uint8_t)(rdlen >> 8), b[n++] = (uint8_t)rdlen;
+	memcpy(b + n, alg, sizeof alg);
+	n += sizeof alg;
+	memset(b + n, 0, 8); /* time signed, fudge */
+	n += 8;
+	b[n++] = (uint8_t)(mac_size >> 8), b[n++] = (uint8_t)mac_size;
+	memcpy(b + n, mic_4121, sizeof mic_4121);
+	n += sizeof mic_4121;
+	b[n++] = 0x56, b[n++] = 0x78; /* original ID */
+	b[n++] = 0, b[n++] = 0;       /* error */
+	b[n++] = 0, b[n++] = 0;       /* other len */
+	return n;
+}
+
+START_TEST(t_tsig)
+{
+	uint8_t b[192];
+	size_t n = build_tsig_update(b, sizeof mic_4121, 1);
+	struct kf_dns_msg m;
+	struct kf_events ev = { 0 };
+	ck_assert(decode_exact(b, n, &m, &ev));
+	ck_assert_uint_eq(m.opcode, 5);
+	ck_assert(m.has_tsig);
+	ck_assert_str_eq(m.tsig_algorithm, "gss-tsig");
+	ck_assert_uint_eq(m.tsig_mac.n, sizeof mic_4121);
+	ck_assert_uint_eq(ev.n, 0);
+	/* after another additional record it is still the last one */
+	n = build_tsig_update(b, sizeof mic_4121, 2);
+	ck_assert(decode_exact(b, n, &m, &ev));
+	ck_assert(m.has_tsig);
+	/* a MAC size past the RDATA: no TSIG, the message is still read */
+	n = build_tsig_update(b, 0xffff, 1);
+	ck_assert(decode_exact(b, n, &m, &ev));
+	ck_assert(!m.has_tsig);
+	n = build_tsig_update(b, sizeof mic_4121 + 1, 1);
+	ck_assert(decode_exact(b, n, &m, &ev));
+	ck_assert(!m.has_tsig);
+	/* a TSIG that is not last is not the message's signature */
+	n = build_tsig_update(b, sizeof mic_4121, 1);
+	b[11] = 2;
+	ck_assert(decode_exact(b, n, &m, &ev));
+	ck_assert(!m.has_tsig);
+	/* every prefix: no read past its end, never a TSIG */
+	n = build_tsig_update(b, sizeof mic_4121, 1);
+	for (size_t k = 0; k < n; k++) {
+		struct kf_events e2 = { 0 };
+		(void)decode_exact(b, k, &m, &e2);
+		ck_assert_msg(!m.has_tsig, "prefix %zu", k);
+	}
+}
+END_TEST
+
 static Suite *dns_suite(void)
 {
 	Suite *s = suite_create("dns");
@@ -507,6 +583,7 @@ static Suite *dns_suite(void)
 	tcase_add_test(tc, t_many_answers);
 	tcase_add_test(tc, t_mutations);
 	tcase_add_test(tc, t_tkey);
+	tcase_add_test(tc, t_tsig);
 	suite_add_tcase(s, tc);
 	return s;
 }

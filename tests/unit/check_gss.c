@@ -809,6 +809,125 @@ START_TEST(t_classify)
 }
 END_TEST
 
+/* ------------------------------------------------ per-message tokens */
+
+/* RFC 4121 Wrap from a server (elcabezzonn__aug19.pcap frame 127, header
+ * only): SentByAcceptor | Sealed | AcceptorSubkey, EC 0, RRC 28. */
+static const uint8_t wrap_4121[] = { 0x05, 0x04, 0x07, 0xff, 0x00, 0x00, 0x00, 0x1c, 0x00,
+				     0x00, 0x00, 0x00, 0x37, 0x9c, 0x7d, 0x12, 0xaa, 0xbb };
+/* RFC 4121 MIC from an initiator, SND_SEQ 0x0102030405060708. */
+static const uint8_t mic_4121[] = { 0x04, 0x04, 0x04, 0xff, 0xff, 0xff, 0xff, 0xff,
+				    0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08 };
+/* RFC 1964 Wrap (zeek__krb5-sign-seal-01.pcap frame 10): HMAC-MD5, RC4;
+ * the outer length covers bytes the caller does not have. */
+static const uint8_t wrap_1964[] = { 0x60, 0x5e, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02,
+				     0x02, 0x02, 0x01, 0x11, 0x00, 0x10, 0x00, 0xff, 0xff, 0x12, 0x34 };
+static const uint8_t wrap_1964_clear[] = { 0x60, 0x81, 0x5e, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12,
+					   0x01, 0x02, 0x02, 0x02, 0x01, 0x11, 0x00, 0xff, 0xff, 0xff, 0xff };
+static const uint8_t ntlm_sig[] = { 0x01, 0x00, 0x00, 0x00, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0 };
+
+/* A copy of v with byte at changed: is it still recognised? */
+static bool perm_mutated(const uint8_t *v, size_t n, size_t at, uint8_t byte)
+{
+	uint8_t b[64];
+	ck_assert_uint_le(n, sizeof b);
+	memcpy(b, v, n);
+	b[at] = byte;
+	struct kf_gss_perm p;
+	bool ok = kf_gss_perm_decode(kf_span_make(b, n), &p);
+	if (!ok)
+		ck_assert_int_eq(p.mech, KF_GSS_PERM_NONE);
+	return ok;
+}
+
+START_TEST(t_perm_4121)
+{
+	struct kf_gss_perm p;
+	ck_assert(kf_gss_perm_decode(kf_span_make(wrap_4121, sizeof wrap_4121), &p));
+	ck_assert_int_eq(p.mech, KF_GSS_PERM_KRB5_4121);
+	ck_assert_str_eq(kf_gss_perm_mech_name(p.mech), "kerberos-rfc4121");
+	ck_assert(p.wrap && p.sealed_known && p.sealed && p.sent_by_acceptor && p.acceptor_subkey);
+	ck_assert_uint_eq(p.rrc, 28);
+	ck_assert(p.has_seq);
+	ck_assert_uint_eq(p.seq, 933002514u); /* as tshark shows it */
+	ck_assert_uint_eq(p.header_len, 16);
+
+	ck_assert(kf_gss_perm_decode(kf_span_make(mic_4121, sizeof mic_4121), &p));
+	ck_assert(!p.wrap && !p.sealed && !p.sent_by_acceptor && p.acceptor_subkey);
+	ck_assert_uint_eq(p.seq, 0x0102030405060708ull);
+
+	uint8_t b[sizeof wrap_4121];
+	memcpy(b, wrap_4121, sizeof b);
+	b[2] = 0x05; /* signed only, from the acceptor */
+	ck_assert(kf_gss_perm_decode(kf_span_make(b, sizeof b), &p));
+	ck_assert(p.wrap && p.sealed_known && !p.sealed && p.sent_by_acceptor);
+	ck_assert(!perm_mutated(wrap_4121, sizeof wrap_4121, 2, 0x08)); /* a reserved flag */
+	ck_assert(!perm_mutated(wrap_4121, sizeof wrap_4121, 3, 0x00)); /* the filler is 0xff */
+	ck_assert(!perm_mutated(mic_4121, sizeof mic_4121, 7, 0x00));   /* ... in a MIC too */
+	ck_assert(!perm_mutated(wrap_4121, sizeof wrap_4121, 0, 0x06)); /* no TOK_ID 06 04 */
+}
+END_TEST
+
+START_TEST(t_perm_1964)
+{
+	struct kf_gss_perm p;
+	ck_assert(kf_gss_perm_decode(kf_span_make(wrap_1964, sizeof wrap_1964), &p));
+	ck_assert_int_eq(p.mech, KF_GSS_PERM_KRB5_1964);
+	ck_assert(p.wrap && p.sealed_known && p.sealed && !p.has_seq);
+	ck_assert_uint_eq(p.sgn_alg, 0x11);
+	ck_assert_uint_eq(p.seal_alg, 0x10);
+	ck_assert_uint_eq(p.header_len, 21);
+	ck_assert(kf_gss_perm_decode(kf_span_make(wrap_1964_clear, sizeof wrap_1964_clear), &p));
+	ck_assert(p.wrap && p.sealed_known && !p.sealed);
+
+	size_t n = sizeof wrap_1964;
+	ck_assert(!perm_mutated(wrap_1964, n, 13, 0x01)); /* MIC (01 01) with a SEAL_ALG: not filler */
+	ck_assert(!perm_mutated(wrap_1964, n, 10, 0x13)); /* not a Kerberos OID */
+	ck_assert(!perm_mutated(wrap_1964, n, 1, 0x85));  /* a 5-byte length */
+	ck_assert(!perm_mutated(wrap_1964, n, 1, 0x80));  /* an indefinite length */
+	ck_assert(!perm_mutated(wrap_1964, n, 3, 0xff));  /* an OID longer than the bytes */
+	ck_assert(!perm_mutated(wrap_1964, n, 14, 0x03)); /* TOK_ID 02 03 */
+}
+END_TEST
+
+START_TEST(t_perm_ntlm)
+{
+	struct kf_gss_perm p;
+	ck_assert(kf_gss_perm_decode(kf_span_make(ntlm_sig, sizeof ntlm_sig), &p));
+	ck_assert_int_eq(p.mech, KF_GSS_PERM_NTLM);
+	ck_assert(!p.sealed_known);
+	ck_assert_uint_eq(p.header_len, 16);
+	ck_assert(!perm_mutated(ntlm_sig, sizeof ntlm_sig, 0, 2)); /* only version 1 exists */
+	ck_assert(!kf_gss_perm_decode(kf_span_make(ntlm_sig, 15), &p));
+}
+END_TEST
+
+/* Every prefix shorter than the header is refused, never read past. */
+START_TEST(t_perm_truncated)
+{
+	static const struct {
+		const uint8_t *p;
+		size_t n, header;
+	} v[] = { { wrap_4121, sizeof wrap_4121, 16 },
+		  { mic_4121, sizeof mic_4121, 16 },
+		  { wrap_1964, sizeof wrap_1964, 21 },
+		  { ntlm_sig, sizeof ntlm_sig, 16 } };
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		for (size_t n = 0; n < v[i].header; n++) {
+			uint8_t *copy = malloc(n ? n : 1); /* exact size: ASan catches an overread */
+			memcpy(copy, v[i].p, n);
+			struct kf_gss_perm p;
+			ck_assert_msg(!kf_gss_perm_decode(kf_span_make(copy, n), &p), "vector %zu len %zu", i,
+				      n);
+			free(copy);
+		}
+		struct kf_gss_perm p;
+		ck_assert(kf_gss_perm_decode(kf_span_make(v[i].p, v[i].header), &p));
+	}
+	ck_assert_ptr_null(kf_gss_perm_mech_name(KF_GSS_PERM_NONE));
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("gss");
@@ -830,6 +949,10 @@ static Suite *suite(void)
 	tcase_add_test(tc, t_oid_to_string);
 	tcase_add_test(tc, t_neg_state_names);
 	tcase_add_test(tc, t_classify);
+	tcase_add_test(tc, t_perm_4121);
+	tcase_add_test(tc, t_perm_1964);
+	tcase_add_test(tc, t_perm_ntlm);
+	tcase_add_test(tc, t_perm_truncated);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -364,6 +364,110 @@ START_TEST(t_too_big_and_lost)
 }
 END_TEST
 
+/* After a SASL bind each direction's first SASL buffer says sealed or
+ * signed (GSS-WRAP, in the frame where the buffer ends); later buffers
+ * say nothing.  The client seals with RFC 4121 (its buffer over three
+ * segments), the server signs with NTLM (an LDAPMessage in clear after
+ * the signature); a second connection's client sends a SASL length past
+ * RFC 4422's maximum: no record, no warning. */
+START_TEST(t_wrap_first_per_direction)
+{
+	struct cap c;
+	struct tconn t;
+	struct sb m = { 0 }, buf = { 0 };
+	cap_open(&c);
+	tconn_open(&t, &c, 50150, 389);
+	ldap_bind_sasl(&m, 1, "", "GSSAPI", NULL, 0);
+	send_msg(&t, 0, &m, 1460);
+	ldap_bind_rsp(&m, 1, 0, "", NULL, 0);
+	send_msg(&t, 1, &m, 1460);
+
+	static const uint8_t wrap_4121[] = { 0x05, 0x04, 0x06, 0xff, 0, 0, 0,    0x1c,
+					     0,    0,    0,    0,    0, 0, 0x01, 0x02 };
+	sb_be32(&buf, sizeof wrap_4121 + 40);
+	sb_put(&buf, wrap_4121, sizeof wrap_4121);
+	for (int i = 0; i < 40; i++)
+		sb_put(&buf, "\xa5", 1);
+	uint64_t first_seg = c.frames + 1;
+	uint64_t client_wrap = send_msg(&t, 0, &buf, 24); /* 60 bytes in 24-byte segments */
+	sb_be32(&buf, sizeof wrap_4121);
+	sb_put(&buf, wrap_4121, sizeof wrap_4121);
+	send_msg(&t, 0, &buf, 1460); /* a second buffer: nothing more */
+
+	static const uint8_t ntlm_sig[] = { 1, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0 };
+	struct sb entry = { 0 };
+	ldap_search_entry(&entry, 2, 10);
+	sb_be32(&buf, (uint32_t)(sizeof ntlm_sig + entry.n));
+	sb_put(&buf, ntlm_sig, sizeof ntlm_sig);
+	sb_put(&buf, entry.p, entry.n);
+	sb_free(&entry);
+	uint64_t server_wrap = send_msg(&t, 1, &buf, 1460);
+	tconn_close(&t);
+
+	tconn_open(&t, &c, 50151, 389);
+	ldap_bind_sasl(&m, 1, "", "GSSAPI", NULL, 0);
+	send_msg(&t, 0, &m, 1460);
+	ldap_bind_rsp(&m, 1, 0, "", NULL, 0);
+	send_msg(&t, 1, &m, 1460);
+	sb_be32(&buf, 0xffffffffu);
+	sb_put(&buf, wrap_4121, sizeof wrap_4121);
+	send_msg(&t, 0, &buf, 1460);
+	tconn_close(&t);
+	cap_close(&c);
+
+	struct kf_result r = analyze(&c);
+	ck_assert_uint_eq(count_type(&r, KF_MSG_GSS_WRAP), 2);
+	const struct kf_message *w = at(&r, client_wrap, KF_MSG_GSS_WRAP);
+	ck_assert_ptr_nonnull(w);
+	ck_assert_int_eq(w->carrier, KF_CARRIER_LDAP);
+	ck_assert_uint_eq(w->first_frame, first_seg);
+	ck_assert_uint_lt(w->first_frame, w->frame);
+	ck_assert_str_eq(w->gsswrap->mechanism, "kerberos-rfc4121");
+	ck_assert(w->gsswrap->sealed_known && w->gsswrap->sealed && w->gsswrap->from_client);
+	ck_assert(w->gsswrap->has_seq);
+	ck_assert_uint_eq(w->gsswrap->seq, 0x0102);
+	ck_assert_uint_eq(w->gsswrap->token_bytes, sizeof wrap_4121 + 40);
+	w = at(&r, server_wrap, KF_MSG_GSS_WRAP);
+	ck_assert_ptr_nonnull(w);
+	ck_assert_str_eq(w->gsswrap->mechanism, "ntlm");
+	ck_assert(w->gsswrap->sealed_known && !w->gsswrap->sealed && !w->gsswrap->from_client);
+	ck_assert(!w->gsswrap->has_seq);
+	ck_assert(!warned(&r, "ldap-framing-lost"));
+	/* the wraps are not steps of the bind's session */
+	ck_assert_uint_eq(r.n_sessions, 2);
+	for (size_t i = 0; i < r.sessions[0].n_frames; i++)
+		ck_assert_uint_lt(r.sessions[0].frames[i], first_seg);
+	kf_result_free(&r);
+}
+END_TEST
+
+/* An endless SASL bind: saslBindInProgress past KF_LIMIT_LDAP_BIND_STEPS
+ * stops the connection with a warning; the session lists what was read. */
+START_TEST(t_endless_bind)
+{
+	struct cap c;
+	struct tconn t;
+	struct sb m = { 0 };
+	cap_open(&c);
+	tconn_open(&t, &c, 50152, 389);
+	static const uint8_t creds[] = { 1, 2, 3, 4 };
+	for (uint32_t i = 1; i <= 3 * KF_LIMIT_LDAP_BIND_STEPS; i++) {
+		ldap_bind_sasl(&m, i, "", "GSS-SPNEGO", creds, sizeof creds);
+		send_msg(&t, 0, &m, 1460);
+		ldap_bind_rsp(&m, i, KF_LDAP_RESULT_SASL_BIND_IN_PROGRESS, "", NULL, 0);
+		send_msg(&t, 1, &m, 1460);
+	}
+	tconn_close(&t);
+	cap_close(&c);
+	struct kf_result r = analyze(&c);
+	ck_assert(warned(&r, "ldap-bind-steps-limit"));
+	ck_assert_uint_eq(count_type(&r, KF_MSG_LDAP_RESPONSE), KF_LIMIT_LDAP_BIND_STEPS + 1);
+	ck_assert_uint_eq(r.n_sessions, 1);
+	ck_assert_uint_le(r.sessions[0].n_frames, 2 * (KF_LIMIT_LDAP_BIND_STEPS + 1));
+	kf_result_free(&r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ldap-carrier");
@@ -376,6 +480,8 @@ int main(void)
 	tcase_add_test(tc, t_starttls_refused);
 	tcase_add_test(tc, t_too_big_and_lost);
 	tcase_add_test(tc, t_other_port);
+	tcase_add_test(tc, t_wrap_first_per_direction);
+	tcase_add_test(tc, t_endless_bind);
 	suite_add_tcase(s, tc);
 	return kf_test_run(s);
 }
