@@ -23,8 +23,9 @@
 #define FAULT_NCA_PROTO_ERROR 0x1c01000bu /* Samba's answer to a refused NTLM AUTH3 */
 
 enum rpc_cause { RB_NTLM_LOGON, RB_AUTH_TYPE, RB_CHECKSUM, RB_ACCESS_DENIED, RB_OTHER, RB__COUNT };
-static const char *const rpc_causes[] = { "ntlm-logon-refused", "auth-type-refused", "invalid-checksum",
-					  "access-denied", "other", NULL };
+static const char *const rpc_causes[] = {
+	"ntlm-logon-refused", "auth-type-refused", "invalid-checksum", "access-denied", "other", NULL
+};
 
 static const struct {
 	const char *phrase, *explanation, *fix;
@@ -74,16 +75,16 @@ static enum rpc_cause rpc_verdict(const struct kf_session *s)
 		return RB_NTLM_LOGON;
 	if (!strcmp(s->rpc_status_kind, "bind_nak"))
 		return s->rpc_status == REJECT_AUTH_TYPE_NOT_RECOGNIZED ? RB_AUTH_TYPE
-		       : s->rpc_status == REJECT_INVALID_CHECKSUM     ? RB_CHECKSUM
-								      : RB_OTHER;
+		       : s->rpc_status == REJECT_INVALID_CHECKSUM       ? RB_CHECKSUM
+									: RB_OTHER;
 	return s->rpc_status == FAULT_ACCESS_DENIED ? RB_ACCESS_DENIED : RB_OTHER;
 }
 
 /* A refused binding phase this rule judges. */
 static bool rpc_judged(const struct kf_session *s)
 {
-	if (s->carrier != KF_CARRIER_DCERPC || !s->has_rpc_status || !s->rpc_status_kind || s->krb_error != 0 ||
-	    !s->outcome || strcmp(s->outcome, "error") != 0)
+	if (s->carrier != KF_CARRIER_DCERPC || !s->has_rpc_status || !s->rpc_status_kind ||
+	    s->krb_error != 0 || !s->outcome || strcmp(s->outcome, "error") != 0)
 		return false;
 	if (!strcmp(s->rpc_status_kind, "context"))
 		return false; /* an interface or transfer syntax refused: not authentication */
@@ -106,7 +107,8 @@ static const char *status_words(struct kf_rule_ctx *ctx, const struct kf_session
 	const char *n = nak ? kf_dcerpc_reject_name(s->rpc_status) : kf_dcerpc_status_name(s->rpc_status);
 	return nak ? kf_rule_fmt(ctx, "bind_nak %s (reason %u)", n ? n : "?", s->rpc_status)
 		   : kf_rule_fmt(ctx, "fault %s (0x%08X)%s", n ? n : "?", s->rpc_status,
-				 !strcmp(s->rpc_status_kind, "auth3_fault") ? " to the first call after AUTH3" : "");
+				 !strcmp(s->rpc_status_kind, "auth3_fault") ? " to the first call after AUTH3"
+									    : "");
 }
 
 struct rpc_group {
@@ -132,23 +134,25 @@ static void rpc_emit(struct kf_rule_ctx *ctx, const struct rpc_group *g)
 	kf_subject_addr(ctx, &b, KF_SUBJECT_SERVER, &s->server, true);
 	kf_subject_add(ctx, &b, KF_SUBJECT_USER, s->as);
 	/* access denied to the first call may also be the call's own authorization */
-	enum kf_confidence conf = c == RB_NTLM_LOGON && s->rpc_status == FAULT_ACCESS_DENIED ? KF_CONF_LIKELY
-											     : KF_CONF_CERTAIN;
-	kf_rule_emit(ctx, rpc_causes, (struct kf_rule_verdict){ c, KF_SEV_ERROR, conf },
-		     (struct kf_rule_words){
-			     kf_rule_fmt(ctx, "DCE/RPC server %s refused %s's bind to %s%s from %s: %s, %s%s", srv, who,
-					 iface, via, cl, st, rpc_words[c].phrase, times),
-			     kf_rule_fmt(ctx,
-					 "The client %s bound to %s%s on %s with %s (from frame %llu) and the server "
-					 "answered %s (frame %llu). %s",
-					 cl, iface, via, srv,
-					 s->mech && !strcmp(s->mech, "ntlm")	     ? "NTLM"
-					 : s->mech && !strcmp(s->mech, "kerberos") ? "Kerberos"
-										     : "its authentication",
-					 (unsigned long long)s->first_frame, st,
-					 (unsigned long long)(g->resp ? g->resp->frame : 0), rpc_words[c].explanation),
-			     rpc_words[c].fix },
-		     &g->g.e, &b);
+	enum kf_confidence conf =
+		c == RB_NTLM_LOGON && s->rpc_status == FAULT_ACCESS_DENIED ? KF_CONF_LIKELY : KF_CONF_CERTAIN;
+	kf_rule_emit(
+		ctx, rpc_causes, (struct kf_rule_verdict){ c, KF_SEV_ERROR, conf },
+		(struct kf_rule_words){
+			kf_rule_fmt(ctx, "DCE/RPC server %s refused %s's bind to %s%s from %s: %s, %s%s", srv,
+				    who, iface, via, cl, st, rpc_words[c].phrase, times),
+			kf_rule_fmt(
+				ctx,
+				"The client %s bound to %s%s on %s with %s (from frame %llu) and the server "
+				"answered %s (frame %llu). %s",
+				cl, iface, via, srv,
+				s->mech && !strcmp(s->mech, "ntlm")       ? "NTLM"
+				: s->mech && !strcmp(s->mech, "kerberos") ? "Kerberos"
+									  : "its authentication",
+				(unsigned long long)s->first_frame, st,
+				(unsigned long long)(g->resp ? g->resp->frame : 0), rpc_words[c].explanation),
+			rpc_words[c].fix },
+		&g->g.e, &b);
 }
 
 static void rule_rpc_bind_failed(struct kf_rule_ctx *ctx)
@@ -170,8 +174,8 @@ static void rule_rpc_bind_failed(struct kf_rule_ctx *ctx)
 		kf_key_int(&k, rpc_verdict(s));
 		kf_key_int(&k, s->rpc_status);
 		bool fresh;
-		struct rpc_group *g = kf_rule_session_group(ctx, &gs, k, s, resp ? kf_msg_request(r, resp) : NULL,
-							    resp, &fresh);
+		struct rpc_group *g = kf_rule_session_group(
+			ctx, &gs, k, s, resp ? kf_msg_request(r, resp) : NULL, resp, &fresh);
 		if (!g)
 			break;
 		if (fresh) {

@@ -45,7 +45,8 @@ static void tsig_mic(struct kf_run *r, const struct kf_conn *c, int dir, const s
 	struct kf_gss_perm p;
 	if (!kf_gss_perm_decode(d->tsig_mac, &p))
 		return;
-	struct kf_token_origin o = { c, dir, KF_CARRIER_DNS, 0 };
+	struct kf_token_origin o = { c, dir, KF_CARRIER_DNS, 0,
+				     d->response ? KF_SENDER_SERVER : KF_SENDER_CLIENT };
 	p.wrap = false; /* a TSIG MAC is a MIC, whatever an NTLM signature may say */
 	(void)kf_gss_perm_record(r, &o, &p, (uint32_t)d->tsig_mac.n, !d->response);
 }

@@ -245,7 +245,8 @@ static void wrap_finish(struct kf_run *r, struct kf_conn *c, struct ldap_dir *d)
 /* The first SASL buffer of a direction has ended: its GSS-WRAP record. */
 static void wrap_emit(struct kf_run *r, struct kf_conn *c, int dir, struct ldap_dir *d)
 {
-	struct kf_token_origin o = { c, dir, KF_CARRIER_LDAP, d->first_frame };
+	struct kf_token_origin o = { c, dir, KF_CARRIER_LDAP, d->first_frame,
+				     dir == 0 ? KF_SENDER_CLIENT : KF_SENDER_SERVER };
 	d->perm.wrap = true; /* a SASL buffer wraps (an NTLM signature heads signed or sealed data) */
 	(void)kf_gss_perm_record(r, &o, &d->perm, d->wrap_len, dir == 0);
 	wrap_finish(r, c, d);

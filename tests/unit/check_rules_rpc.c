@@ -34,7 +34,8 @@ static struct kf_message *rpc(struct kf_result *r, uint64_t f, int type, uint32_
 
 static void token(struct kf_result *r, uint64_t f, uint32_t conn, int type)
 {
-	bool client = type == KF_MSG_NTLM_NEGOTIATE || type == KF_MSG_NTLM_AUTHENTICATE || type == KF_KRB_AP_REQ;
+	bool client =
+		type == KF_MSG_NTLM_NEGOTIATE || type == KF_MSG_NTLM_AUTHENTICATE || type == KF_KRB_AP_REQ;
 	struct kf_message *m = fx_msg(r, f, KF_CARRIER_DCERPC, type, client ? C : S, client ? S : C);
 	m->transport = KF_TRANSPORT_TCP;
 	m->connection = conn;
@@ -58,7 +59,8 @@ static void bind_auth3_fault(struct kf_result *r, uint64_t f, uint32_t conn, boo
 	fx_link(r, f, KF_MSG_DCERPC_REQUEST, f + 1, KF_MSG_DCERPC_RESPONSE);
 	if (!kerberos)
 		token(r, f + 2, conn, KF_MSG_NTLM_AUTHENTICATE);
-	rpc(r, f + 2, KF_MSG_DCERPC_REQUEST, conn, KF_DCERPC_AUTH3, 1)->dcerpc->auth_type = kerberos ? 16 : 10;
+	rpc(r, f + 2, KF_MSG_DCERPC_REQUEST, conn, KF_DCERPC_AUTH3, 1)->dcerpc->auth_type =
+		kerberos ? 16 : 10;
 	struct kf_message *fault = rpc(r, f + 4, KF_MSG_DCERPC_RESPONSE, conn, KF_DCERPC_FAULT, 2);
 	fault->dcerpc->has_status = true;
 	fault->dcerpc->status = status;
@@ -70,7 +72,8 @@ static void bind_refused(struct kf_result *r, uint64_t f, uint32_t conn, bool na
 {
 	token(r, f, conn, KF_MSG_NTLM_NEGOTIATE);
 	rpc(r, f, KF_MSG_DCERPC_REQUEST, conn, KF_DCERPC_BIND, 1)->dcerpc->auth_type = 10;
-	struct kf_message *p = rpc(r, f + 1, KF_MSG_DCERPC_RESPONSE, conn, nak ? KF_DCERPC_BIND_NAK : KF_DCERPC_FAULT, 1);
+	struct kf_message *p =
+		rpc(r, f + 1, KF_MSG_DCERPC_RESPONSE, conn, nak ? KF_DCERPC_BIND_NAK : KF_DCERPC_FAULT, 1);
 	p->dcerpc->has_status = true;
 	p->dcerpc->status = status;
 	fx_link(r, f, KF_MSG_DCERPC_REQUEST, f + 1, KF_MSG_DCERPC_RESPONSE);
@@ -114,11 +117,8 @@ START_TEST(t_rpc_bind_causes)
 		uint32_t status;
 		const char *cause;
 	} v[] = {
-		{ true, 8, "auth-type-refused" },
-		{ true, 9, "invalid-checksum" },
-		{ true, 4, "other" },
-		{ false, 5, "access-denied" },
-		{ false, 0x1c010002u, "other" },
+		{ true, 8, "auth-type-refused" }, { true, 9, "invalid-checksum" }, { true, 4, "other" },
+		{ false, 5, "access-denied" },    { false, 0x1c010002u, "other" },
 	};
 	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
 		struct kf_result *r = fx_new();
