@@ -401,6 +401,8 @@ static void dcerpc_fields(struct kf_json_writer *w, jv *o, const struct kf_dcerp
 		else if (d->status == 2)
 			n = "provider_rejection";
 		set_str(w, o, "status_name", n);
+		if (d->ptype == KF_DCERPC_FAULT) /* the name for it: the fault, named when known */
+			kf_json_set(w, o, "fault", n ? kf_json_str(w, n) : hex_json(w, d->status, 8));
 	}
 	if (d->token_bytes)
 		kf_json_set(w, o, "token_bytes", kf_json_int(w, d->token_bytes));
