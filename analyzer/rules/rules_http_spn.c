@@ -164,7 +164,7 @@ static struct kf_rule_words portless_words(struct kf_rule_ctx *ctx, const struct
 		"site's own account: enable FEATURE_INCLUDE_PORT_IN_SPN_KB908209 for iexplore.exe/the browser (Edge/"
 		"Chrome: policy EnableAuthNegotiatePort) and run `setspn -S HTTP/%s:%u <site account>` (MIT: a "
 		"keytab entry for HTTP/%s:%u). Check who owns the port-less SPN with `setspn -Q HTTP/%s`.",
-		host, host, host, port, host, port, host);
+		host, host, kf_rule_cmd_arg(ctx, host), port, host, port, kf_rule_cmd_arg(ctx, host));
 	if (cause == PORTLESS_SAME_ACCOUNT)
 		return (struct kf_rule_words){
 			kf_rule_fmt(ctx, "%s (port %u) accepted a ticket for the port-less SPN %s@%s",
@@ -441,7 +441,8 @@ static struct kf_rule_words aperr_words(struct kf_rule_ctx *ctx, const struct ap
 			"`ktpass -princ %s@%s -mapuser <account> -pass <password> -crypto AES256-SHA1 -ptype "
 			"KRB5_NT_PRINCIPAL -out http.keytab`). Compare `kvno %s` on a client with `klist -kte <keytab>` on "
 			"the server: the kvno must match.",
-			sname, sname, sname, realm, sname);
+			sname, kf_rule_cmd_arg(ctx, sname), kf_rule_cmd_arg(ctx, sname),
+			kf_rule_cmd_arg(ctx, realm), kf_rule_cmd_arg(ctx, sname));
 	} else if (kf_rule_is_smb(err)) {
 		const char *slash = strchr(sname, '/');
 		const char *host = slash ? slash + 1 : sname;
@@ -464,7 +465,8 @@ static struct kf_rule_words aperr_words(struct kf_rule_ctx *ctx, const struct ap
 			"-Repair`; Samba: `net ads testjoin`, then `net ads keytab create`). Then purge the client's "
 			"tickets (`klist purge`; for a computer's own connections `klist -li 0x3e7 purge`) and "
 			"connect again.",
-			host, host, host, host);
+			host, kf_rule_cmd_arg(ctx, host), kf_rule_cmd_arg(ctx, host),
+			kf_rule_cmd_arg(ctx, host));
 	} else {
 		reason = kf_rule_fmt(
 			ctx,
@@ -484,7 +486,8 @@ static struct kf_rule_words aperr_words(struct kf_rule_ctx *ctx, const struct ap
 			"identity and kernel-mode authentication, set useAppPoolCredentials=\"true\" on "
 			"windowsAuthentication. For a keytab (Apache, Linux): re-export it with the current key and "
 			"check it with `klist -kte`. Then `klist purge` on the client.",
-			sname, sname, sname);
+			kf_rule_cmd_arg(ctx, sname), kf_rule_cmd_arg(ctx, sname),
+			kf_rule_cmd_arg(ctx, sname));
 	}
 	const char *kt_cause;
 	const char *kt = keytab_verdict(ctx, f->dec, &kt_cause);
@@ -693,7 +696,7 @@ static struct kf_rule_words cname_words(struct kf_rule_ctx *ctx, const struct cn
 				ctx,
 				"Nothing is broken. To make it independent of DNS and of client settings, register the "
 				"alias too on the same account: `setspn -S HTTP/%s <account that owns %s>`.",
-				host, spn),
+				kf_rule_cmd_arg(ctx, host), spn),
 		};
 	}
 	return (struct kf_rule_words){
@@ -717,7 +720,7 @@ static struct kf_rule_words cname_words(struct kf_rule_ctx *ctx, const struct cn
 			"clients canonicalise (MIT krb5.conf dns_canonicalize_hostname = true; IE "
 			"FEATURE_USE_CNAME_FOR_SPN_KB911149). Prefer an A record over a CNAME for web sites that "
 			"use Kerberos.",
-			host, host, target),
+			kf_rule_cmd_arg(ctx, host), host, target),
 	};
 }
 

@@ -392,7 +392,7 @@ static const char *spn_note(struct kf_rule_ctx *ctx, const char *spn)
 		"to the HOST/ SPNs of the server's computer account, so look for HOST/%s (`setspn -Q "
 		"HOST/%s`), and give a server another name with `netdom computername <server> "
 		"/add:<alias FQDN>` (it registers the HOST/ SPNs).",
-		host, host);
+		host, kf_rule_cmd_arg(ctx, host));
 }
 
 /* The values of the template slots for an error met count times. */

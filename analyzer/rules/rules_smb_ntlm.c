@@ -308,7 +308,7 @@ static const char *spn_fix(struct kf_rule_ctx *ctx, const char *host)
 			"Windows Server 2016 and later: HKLM\\SOFTWARE\\Microsoft\\Windows\\"
 			"CurrentVersion\\Policies\\System\\Kerberos\\Parameters, DWORD TryIPSPN = 1). "
 			"Then `klist purge` on the client and connect again.",
-			host);
+			kf_rule_cmd_arg(ctx, host));
 	return kf_rule_fmt(
 		ctx,
 		"Active Directory finds cifs/%s through the HOST/ SPNs of the server's computer "
@@ -316,7 +316,8 @@ static const char *spn_fix(struct kf_rule_ctx *ctx, const char *host)
 		"DNS alias), add it: `netdom computername <server> /add:%s` (or `setspn -S HOST/%s "
 		"<server>$`); MIT/Samba: put cifs/%s in the server's keytab. Then `klist purge` on the "
 		"client and connect again.",
-		host, host, host, host, host);
+		host, kf_rule_cmd_arg(ctx, host), kf_rule_cmd_arg(ctx, host), kf_rule_cmd_arg(ctx, host),
+		host);
 }
 
 /* ntlm-fallback's SMB words for a cause: the end of the summary, the
@@ -435,7 +436,7 @@ static struct kf_rule_words smb_ntlm_words(struct kf_rule_ctx *ctx, const struct
 				"Capture again after `klist purge` on the client (with port 88): a TGS-REQ for "
 				"cifs/%s and its answer name the cause; if none appears, check `klist` for a TGT "
 				"and `setspn -Q HOST/%s`. %s",
-				host, host, retry),
+				host, kf_rule_cmd_arg(ctx, host), retry),
 		};
 	default: /* SN_NO_TICKET_REQUEST */
 		return (struct kf_rule_words){
@@ -450,7 +451,7 @@ static struct kf_rule_words smb_ntlm_words(struct kf_rule_ctx *ctx, const struct
 				ctx,
 				"Capture again after `klist purge` on the client: a TGS-REQ for cifs/%s and its "
 				"answer will name the cause. Check the SPN with `setspn -Q HOST/%s`.",
-				host, host),
+				host, kf_rule_cmd_arg(ctx, host)),
 		};
 	}
 }

