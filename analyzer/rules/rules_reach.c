@@ -324,6 +324,24 @@ static bool till_estimate(const struct kf_message *req, int64_t *est)
 	return !agrees(*est);
 }
 
+/* Does the error's ctime say the client's clock?  Only when it answers an
+ * authenticator (a TGS-REQ's, or an AP-REQ's inside an application
+ * protocol): an AS-REQ has none.  MIT's KDC writes the request's nonce into
+ * ctime (seconds since 1970: decades off), so a ctime equal to the answered
+ * request's nonce is not a time at all. */
+static bool ctime_usable(const struct kf_result *r, const struct kf_message *err)
+{
+	if (!err->krb.has_ctime)
+		return false;
+	const struct kf_message *req = kf_msg_request(r, err);
+	if (req && req->type == KF_KRB_AS_REQ)
+		return false;
+	if (!req && err->carrier == KF_CARRIER_KERBEROS && kf_sname_is_krbtgt(err->krb.sname) &&
+	    err->krb.cname)
+		return false; /* an AS error whose request is not in the capture */
+	return !(req && req->krb.has_nonce && err->krb.ctime == (int64_t)req->krb.nonce);
+}
+
 /* How to measure the offset, from the first error carrying stime (t, NULL
  * if none) and the request of the group's first error. */
 static void skew_measure(const struct kf_result *r, const struct kf_message *err, const struct kf_message *t,
@@ -338,7 +356,7 @@ static void skew_measure(const struct kf_result *r, const struct kf_message *err
 	f->sender_us = e;
 	f->sender_off = e > TOLERANCE_US || e < -TOLERANCE_US;
 	int64_t koff = 0;
-	if (t->krb.has_ctime) {
+	if (ctime_usable(r, t)) {
 		f->how = SKEW_BY_CTIME;
 		f->offset_us =
 			krb_time_us(t->krb.stime, t->krb.susec) - krb_time_us(t->krb.ctime, t->krb.cusec);

@@ -788,6 +788,27 @@ START_TEST(t_skew_kdc_estimated_from_till)
 }
 END_TEST
 
+/* MIT's KDC writes the request's nonce into ctime: not a time. The offset
+ * then comes from elsewhere (here: nothing), never "decades". */
+START_TEST(t_skew_ctime_is_nonce)
+{
+	struct kf_result *r = fx_new();
+	struct kf_message *q = tgs_req(r, 1, CL, KDC, "HTTP/web.lab.test");
+	q->krb.has_nonce = true;
+	q->krb.nonce = 1234567890u;
+	struct kf_message *e = err(r, 2, 1, KF_KRB_TGS_REQ, KDC, CL, 37);
+	e->krb.has_ctime = true;
+	e->krb.ctime = 1234567890; /* 2009-02-13: the nonce, not a clock */
+	fx_finish(r);
+	fx_run(r, "clock-skew");
+	const struct kf_finding *f = fx_find(r, "clock-skew");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_msg(!contains(f->summary, "days") && !contains(f->explanation, "ctime"), "%s / %s",
+		      f->summary, f->explanation);
+	fx_free(r);
+}
+END_TEST
+
 START_TEST(t_skew_kdc_with_ctime)
 {
 	struct kf_result *r = fx_new();
@@ -1362,6 +1383,7 @@ int main(void)
 	TCase *c = tcase_create("clock-skew");
 	tcase_add_test(c, t_skew_kdc_estimated_from_till);
 	tcase_add_test(c, t_skew_kdc_with_ctime);
+	tcase_add_test(c, t_skew_ctime_is_nonce);
 	tcase_add_test(c, t_skew_service);
 	tcase_add_test(c, t_skew_recovered_is_warning);
 	tcase_add_test(c, t_skew_none_without_error);
