@@ -149,7 +149,8 @@ static struct kf_rule_verdict portless_verdict(const struct portless_facts *f)
 	/* WinRM registers HTTP/<host> on the computer account by design */
 	bool winrm = f->port == 5985 || f->port == 5986;
 	if (f->worked && !winrm)
-		return (struct kf_rule_verdict){ PORTLESS_SAME_ACCOUNT, KF_SEV_WARNING, KF_CONF_CERTAIN };
+		return (struct kf_rule_verdict){ PORTLESS_SAME_ACCOUNT, KF_SEV_INFO,
+						 KF_CONF_CERTAIN }; /* it works */
 	return (struct kf_rule_verdict){ -1, 0, 0 };
 }
 
