@@ -216,6 +216,8 @@ static bool app_bind_ok(const struct kf_message *m)
 	return false;
 }
 
+#define KRB_AP_ERR_TKT_EXPIRED 32
+
 bool kf_rule_error_recovered(const struct kf_result *r, const struct kf_message *err)
 {
 	const struct kf_message *req = kf_msg_request(r, err);
@@ -233,8 +235,13 @@ bool kf_rule_error_recovered(const struct kf_result *r, const struct kf_message 
 			const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[i]);
 			if (m->ts_us > err->ts_us + KF_RULE_RECOVERY_US)
 				break;
-			if (!KF_AT_ADDR_IS_DST(at.v[i]) || m->type != want ||
-			    m->carrier != KF_CARRIER_KERBEROS)
+			if (!KF_AT_ADDR_IS_DST(at.v[i]) || m->carrier != KF_CARRIER_KERBEROS)
+				continue;
+			/* an expired TGT (32 to a TGS-REQ) is renewed by a fresh one: an AS-REP */
+			if (err->krb.error_code == KRB_AP_ERR_TKT_EXPIRED && rt == KF_KRB_TGS_REQ &&
+			    m->type == KF_KRB_AS_REP)
+				return true;
+			if (m->type != want)
 				continue;
 			const struct kf_message *q = kf_msg_request(r, m);
 			const char *qc = q && q->krb.cname ? q->krb.cname : m->krb.cname;
@@ -246,12 +253,23 @@ bool kf_rule_error_recovered(const struct kf_result *r, const struct kf_message 
 		}
 		return false;
 	}
+	/* the service whose ticket expired: the error's sname, else the ticket the AP-REQ presented */
+	const char *expired = err->krb.sname           ? err->krb.sname
+			      : req && req->krb.ticket ? req->krb.ticket->sname
+						       : NULL;
 	struct kf_at_addr at = kf_result_at_addr(r, &err->dst, err->frame + 1);
 	for (size_t i = 0; i < at.n; i++) {
 		const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[i]);
 		if (m->ts_us > err->ts_us + KF_RULE_RECOVERY_US)
 			break;
-		if (!KF_AT_ADDR_IS_DST(at.v[i]) || !kf_endpoint_same_addr(&m->src, &err->src))
+		if (!KF_AT_ADDR_IS_DST(at.v[i]))
+			continue;
+		/* an expired service ticket is renewed: a TGS-REP for the same service */
+		const struct kf_message *q = m->type == KF_KRB_TGS_REP ? kf_msg_request(r, m) : NULL;
+		if (err->krb.error_code == KRB_AP_ERR_TKT_EXPIRED && q && m->carrier == KF_CARRIER_KERBEROS &&
+		    expired && kf_name_eq_nocase(q->krb.sname, expired))
+			return true;
+		if (!kf_endpoint_same_addr(&m->src, &err->src))
 			continue;
 		if (m->type == KF_KRB_AP_REP ||
 		    (m->type == KF_MSG_HTTP_RESPONSE && m->http && m->http->status &&

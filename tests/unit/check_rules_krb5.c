@@ -621,6 +621,33 @@ START_TEST(t_ticket_expired_recovered)
 }
 END_TEST
 
+/* A fresh ticket of the same kind within 30 s ends it (issue 18): a new TGT
+ * after a KDC's 32, a new service ticket after a service's 32; another
+ * service's ticket does not. */
+START_TEST(t_ticket_expired_fresh_ticket)
+{
+	struct kf_result *r = fx_new();
+	tgs_req(r, 1, CL, KDC, "HTTP/web.lab.test");
+	err(r, 2, 1, KF_KRB_TGS_REQ, KDC, CL, 32);
+	login(r, 3, CL); /* the capture ends before the next TGS-REQ */
+	fx_finish(r);
+	fx_run(r, "ticket-expired");
+	ck_assert_uint_eq(fx_count(r, "ticket-expired", 0), 0);
+	fx_free(r);
+
+	for (int other = 0; other < 2; other++) {
+		r = fx_new();
+		http_ap_error(r, 10, 32, "HTTP/web.lab.test");
+		tgs_req(r, 12, CL, KDC, other ? "HTTP/other.lab.test" : "HTTP/web.lab.test");
+		tgs_rep(r, 13, 12, KDC, CL, other ? "HTTP/other.lab.test" : "HTTP/web.lab.test", 18);
+		fx_finish(r);
+		fx_run(r, "ticket-expired");
+		ck_assert_uint_eq(fx_count(r, "ticket-expired", 0), other ? 1 : 0);
+		fx_free(r);
+	}
+}
+END_TEST
+
 START_TEST(t_nyv_not_us_policy)
 {
 	struct kf_result *r = fx_new();
@@ -1364,6 +1391,7 @@ int main(void)
 	tcase_add_test(a, t_nosupp_recovered);
 	tcase_add_test(a, t_ticket_expired_from_service);
 	tcase_add_test(a, t_ticket_expired_recovered);
+	tcase_add_test(a, t_ticket_expired_fresh_ticket);
 	tcase_add_test(a, t_nyv_not_us_policy);
 	tcase_add_test(a, t_badoption_plain_and_delegation);
 	tcase_add_test(a, t_wrong_realm);
