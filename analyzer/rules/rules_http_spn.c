@@ -440,8 +440,9 @@ static struct kf_rule_words aperr_words(struct kf_rule_ctx *ctx, const struct ap
 			"Re-export the keytab for %s with the current key and install it on the server (MIT: "
 			"`kadmin -q \"ktadd -k /etc/krb5.keytab %s\"` (changes the key again unless -norandkey); AD: "
 			"`ktpass -princ %s@%s -mapuser <account> -pass <password> -crypto AES256-SHA1 -ptype "
-			"KRB5_NT_PRINCIPAL -out http.keytab`). Compare `kvno %s` on a client with `klist -kte <keytab>` on "
-			"the server: the kvno must match.",
+			"KRB5_NT_PRINCIPAL -out http.keytab`, which sets the account's password and so bumps the kvno "
+			"again: every other keytab of that account is stale after it). Compare `kvno %s` on a client "
+			"with `klist -kte <keytab>` on the server: the kvno must match.",
 			sname, kf_rule_cmd_arg(ctx, sname), kf_rule_cmd_arg(ctx, sname),
 			kf_rule_cmd_arg(ctx, realm), kf_rule_cmd_arg(ctx, sname));
 	} else if (kf_rule_is_smb(err)) {
