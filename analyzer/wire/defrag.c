@@ -29,6 +29,12 @@
  *   datagrams are evicted first).  Each drop records FRAG_LIMIT.  Memory is
  *   therefore bounded by the byte cap plus a fixed per-piece/per-datagram
  *   overhead times the count caps, plus one 64 KiB assembly buffer.
+ * - A fragment that repeats one of a datagram reassembled within the timeout
+ *   (same key, offset, length and bytes: a capture point that sees a packet
+ *   twice, a retransmitted fragment) is dropped with FRAG_DUPLICATE instead of
+ *   starting a datagram that could never complete.  The last
+ *   KF_LIMIT_FRAG_RECENT reassembled datagrams are remembered, each by the
+ *   digests of up to KF_LIMIT_FRAG_RECENT_PIECES of its pieces.
  * - Every datagram that leaves without completing (timeout, eviction, cap,
  *   flush) is reported through on_incomplete.  Timeouts and flush record
  *   FRAG_TIMEOUT ("frag-incomplete"); evictions record FRAG_LIMIT.
@@ -78,8 +84,22 @@ struct frag_dgram {
 	bool first_seen;
 };
 
+/* A datagram reassembled lately: what its fragments were. */
+struct frag_recent {
+	struct kf_frag_key key;
+	uint64_t done_ts;
+	uint8_t npieces;
+	bool used;
+	struct {
+		uint32_t off, len;
+		uint64_t digest;
+	} piece[KF_LIMIT_FRAG_RECENT_PIECES];
+};
+
 struct kf_defrag {
 	kf_defrag_incomplete_fn on_incomplete;
+	struct frag_recent recent[KF_LIMIT_FRAG_RECENT];
+	uint32_t recent_next; /* the ring's next slot */
 	void *ctx;
 	struct frag_dgram **buckets;
 	struct frag_dgram *oldest, *newest;
@@ -340,6 +360,58 @@ static struct frag_dgram *dgram_create(struct kf_defrag *d, const struct kf_frag
 	return g;
 }
 
+static uint64_t digest(const uint8_t *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* Remember a datagram that completed: its pieces are its fragments when
+ * they did not overlap. */
+static void recent_add(struct kf_defrag *d, const struct frag_dgram *g, uint64_t ts)
+{
+	struct frag_recent *r = &d->recent[d->recent_next];
+	d->recent_next = (d->recent_next + 1) % KF_LIMIT_FRAG_RECENT;
+	r->key = g->key;
+	r->done_ts = ts;
+	r->used = true;
+	r->npieces = 0;
+	for (const struct frag_piece *p = g->pieces; p && r->npieces < KF_LIMIT_FRAG_RECENT_PIECES;
+	     p = p->next) {
+		r->piece[r->npieces].off = p->off;
+		r->piece[r->npieces].len = p->len;
+		r->piece[r->npieces].digest = digest(p->data, p->len);
+		r->npieces++;
+	}
+}
+
+/* Is this fragment one of a datagram reassembled within the timeout? */
+static bool recent_repeat(const struct kf_defrag *d, const struct kf_frag_key *k, uint64_t ts, uint32_t off,
+			  struct kf_span data)
+{
+	uint64_t h = 0;
+	bool hashed = false;
+	for (uint32_t i = 0; i < KF_LIMIT_FRAG_RECENT; i++) {
+		const struct frag_recent *r = &d->recent[i];
+		if (!r->used || !key_eq(&r->key, k) || ts < r->done_ts ||
+		    ts - r->done_ts >= KF_LIMIT_FRAG_TIMEOUT_US)
+			continue;
+		for (uint8_t j = 0; j < r->npieces; j++) {
+			if (r->piece[j].off != off || r->piece[j].len != data.n)
+				continue;
+			if (!hashed) {
+				h = digest(data.p, data.n);
+				hashed = true;
+			}
+			if (r->piece[j].digest == h)
+				return true;
+		}
+	}
+	return false;
+}
+
 enum kf_defrag_result kf_defrag_add(struct kf_defrag *d, const struct kf_frag_key *key, uint64_t ts_us,
 				    uint64_t frame, uint32_t offset, bool more, struct kf_span data,
 				    struct kf_span *out, uint32_t *nfrags, struct kf_events *ev)
@@ -373,6 +445,11 @@ enum kf_defrag_result kf_defrag_add(struct kf_defrag *d, const struct kf_frag_ke
 		if (nfrags)
 			*nfrags = 1;
 		return KF_DEFRAG_DONE;
+	}
+
+	if (!g && recent_repeat(d, &k, ts_us, offset, data)) {
+		kf_events_add(ev, KF_EV_FRAG_DUPLICATE);
+		return KF_DEFRAG_DROPPED;
 	}
 
 	bool created = false;
@@ -448,6 +525,7 @@ enum kf_defrag_result kf_defrag_add(struct kf_defrag *d, const struct kf_frag_ke
 	*out = kf_span_make(d->asm_buf, n);
 	if (nfrags)
 		*nfrags = g->nfrags;
+	recent_add(d, g, ts_us);
 	dgram_destroy(d, g);
 	return KF_DEFRAG_DONE;
 }

@@ -31,6 +31,9 @@
 #define KF_LIMIT_FRAGS_PER_DGRAM    64u       /* fragments kept for one datagram */
 #define KF_LIMIT_FRAG_BYTES_TOTAL   (16u << 20) /* bytes held by all pending datagrams */
 #define KF_LIMIT_FRAG_TIMEOUT_US    (30ull * 1000000ull) /* capture time */
+#define KF_LIMIT_FRAG_RECENT        32u       /* reassembled datagrams remembered, to know their
+					       * fragments when they come again */
+#define KF_LIMIT_FRAG_RECENT_PIECES 8u        /* fragments remembered of each */
 
 /* TCP */
 #define KF_LIMIT_FLOWS              65536u    /* tracked TCP/UDP flows of interest */

@@ -232,10 +232,22 @@ START_TEST(t_duplicate)
 	ck_assert_uint_eq(out.n, 64);
 	ck_assert_mem_eq(out.p, p, 64);
 	ck_assert_uint_eq(nf, 3); /* duplicates count as fragments seen */
-	/* a duplicate of the whole datagram's last fragment after completion
-	 * starts a new datagram that never completes */
-	ck_assert_int_eq(feed(d, &k, 0, 4, p, 32, 32, false, &out, &nf, &ev), KF_DEFRAG_PENDING);
+	/* the datagram's fragments again after completion (a capture point that
+	 * sees packets twice): dropped as duplicates, no datagram left pending
+	 * that could never complete (issue 18) */
+	ck_assert_int_eq(feed(d, &k, 0, 4, p, 32, 32, false, &out, &nf, &ev), KF_DEFRAG_DROPPED);
+	ck_assert_int_eq(feed(d, &k, 0, 5, p, 0, 32, true, &out, &nf, &ev), KF_DEFRAG_DROPPED);
+	ck_assert_uint_eq(count_ev(&ev, KF_EV_FRAG_DUPLICATE), 2);
+	ck_assert_uint_eq(kf_defrag_pending(d), 0);
+	/* the same id with other bytes is another datagram (an id reused) */
+	uint8_t q[32];
+	fill(q, sizeof q, 9);
+	ck_assert_int_eq(feed(d, &k, 0, 6, q, 0, 32, true, &out, &nf, &ev), KF_DEFRAG_PENDING);
 	ck_assert_uint_eq(kf_defrag_pending(d), 1);
+	/* past the timeout the first bytes again start a datagram */
+	ck_assert_int_eq(feed(d, &k, KF_LIMIT_FRAG_TIMEOUT_US + 1, 7, p, 0, 32, true, &out, &nf, &ev),
+			 KF_DEFRAG_PENDING);
+	ck_assert_uint_eq(count_ev(&ev, KF_EV_FRAG_DUPLICATE), 2);
 	kf_defrag_free(d);
 }
 END_TEST
