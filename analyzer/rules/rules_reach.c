@@ -297,6 +297,7 @@ struct skew_facts {
 	int64_t offset_us;       /* what was measured, signed as the measure says */
 	struct kf_endpoint ref;  /* SKEW_SENDER_VS_KDC: the KDC whose clock agrees */
 	size_t count, recovered; /* errors, and those the client got past at once */
+	int32_t code;            /* 37, or 32 with STATUS_TIME_DIFFERENCE_AT_DC (the first error's) */
 };
 
 static struct kf_finding_in skew_verdict(const struct skew_facts *f)
@@ -472,7 +473,10 @@ static void skew_emit(struct kf_rule_ctx *ctx, const struct kf_message *err, con
 	skew_words(ctx, f, client, sender, &who, &how);
 	bool all_recovered = f->recovered == f->count;
 	const char *summary =
-		kf_rule_fmt(ctx, "KRB_AP_ERR_SKEW from %s for %s: %s%s%s", sender, user ? user : client, who,
+		kf_rule_fmt(ctx, "%s from %s for %s: %s%s%s",
+			    f->code == 37 ? "KRB_AP_ERR_SKEW"
+					  : "KRB_AP_ERR_TKT_EXPIRED with STATUS_TIME_DIFFERENCE_AT_DC",
+			    sender, user ? user : client, who,
 			    f->count > 1 ? kf_rule_fmt(ctx, " (%zu errors)", f->count) : "",
 			    all_recovered ? "; the client retried at once and succeeded" : "");
 	const char *expl = kf_rule_fmt(
@@ -512,13 +516,25 @@ static void skew_emit(struct kf_rule_ctx *ctx, const struct kf_message *err, con
 	kf_finding_emit(ctx, &in);
 }
 
+#define STATUS_TIME_DIFFERENCE_AT_DC 0xC0000133u
+
+/* A clock error: KRB_AP_ERR_SKEW, or a Windows KDC's KRB_AP_ERR_TKT_EXPIRED
+ * whose NTSTATUS says the clocks differ (the ticket looks expired only
+ * because of them). */
+static bool is_skew_error(const struct kf_message *m)
+{
+	return kf_rule_is_krb_error(m) &&
+	       (m->krb.error_code == 37 || (m->krb.error_code == 32 && m->krb.has_ntstatus &&
+					    m->krb.ntstatus == STATUS_TIME_DIFFERENCE_AT_DC));
+}
+
 static void rule_clock_skew(struct kf_rule_ctx *ctx)
 {
 	const struct kf_result *r = kf_rule_result(ctx);
 	struct kf_seen seen = { 0 };
 	for (size_t i = 0; i < r->n_messages; i++) {
 		const struct kf_message *err = &r->messages[i];
-		if (!kf_rule_is_krb_error(err) || err->krb.error_code != 37)
+		if (!is_skew_error(err))
 			continue;
 		struct kf_key key = kf_key_new();
 		kf_key_addr(&key, &err->src);
@@ -527,7 +543,8 @@ static void rule_clock_skew(struct kf_rule_ctx *ctx)
 			continue;
 		uint64_t frames[KF_LIMIT_EVIDENCE_FRAMES];
 		size_t nf = 0;
-		struct skew_facts f = { .kdc = err->carrier == KF_CARRIER_KERBEROS };
+		struct skew_facts f = { .kdc = err->carrier == KF_CARRIER_KERBEROS,
+					.code = err->krb.error_code };
 		struct kf_subject_b subject = { 0 };
 		kf_subject_addr(ctx, &subject, KF_SUBJECT_CLIENT, &err->dst, false);
 		kf_subject_addr(ctx, &subject, f.kdc ? KF_SUBJECT_KDC : KF_SUBJECT_SERVER, &err->src, !f.kdc);
@@ -535,8 +552,8 @@ static void rule_clock_skew(struct kf_rule_ctx *ctx)
 		struct kf_at_addr at = kf_result_at_addr(r, &err->dst, err->frame);
 		for (size_t j = 0; j < at.n; j++) {
 			const struct kf_message *o = KF_AT_ADDR_MSG(r, at.v[j]);
-			if (!KF_AT_ADDR_IS_DST(at.v[j]) || o < err || !kf_rule_is_krb_error(o) ||
-			    o->krb.error_code != 37 || !kf_endpoint_same_addr(&o->src, &err->src))
+			if (!KF_AT_ADDR_IS_DST(at.v[j]) || o < err || !is_skew_error(o) ||
+			    !kf_endpoint_same_addr(&o->src, &err->src))
 				continue;
 			f.count++;
 			f.recovered += kf_rule_error_recovered(r, o);

@@ -648,6 +648,32 @@ START_TEST(t_ticket_expired_fresh_ticket)
 }
 END_TEST
 
+/* A Windows KDC's TKT_EXPIRED carrying STATUS_TIME_DIFFERENCE_AT_DC: the
+ * clocks, not the ticket (issue 18): a clock-skew finding, which takes the
+ * ticket-expired one in. The same error without that status stays
+ * ticket-expired. */
+START_TEST(t_ticket_expired_time_difference)
+{
+	for (int nt = 0; nt < 2; nt++) {
+		struct kf_result *r = fx_new();
+		tgs_req(r, 1, CL, KDC, "HTTP/web.lab.test");
+		struct kf_message *e = err(r, 2, 1, KF_KRB_TGS_REQ, KDC, CL, 32);
+		e->krb.has_ntstatus = nt;
+		e->krb.ntstatus = nt ? 0xC0000133u : 0;
+		fx_finish(r);
+		fx_run_all(r);
+		ck_assert_uint_eq(fx_count(r, "clock-skew", 0), nt ? 1 : 0);
+		ck_assert_uint_eq(fx_count(r, "ticket-expired", 0), nt ? 0 : 1);
+		if (nt) {
+			const struct kf_finding *f = fx_find(r, "clock-skew");
+			ck_assert_msg(contains(f->summary, "STATUS_TIME_DIFFERENCE_AT_DC"), "%s", f->summary);
+			ck_assert(strcmp(frames_of(f), "1,2") == 0);
+		}
+		fx_free(r);
+	}
+}
+END_TEST
+
 START_TEST(t_nyv_not_us_policy)
 {
 	struct kf_result *r = fx_new();
@@ -1392,6 +1418,7 @@ int main(void)
 	tcase_add_test(a, t_ticket_expired_from_service);
 	tcase_add_test(a, t_ticket_expired_recovered);
 	tcase_add_test(a, t_ticket_expired_fresh_ticket);
+	tcase_add_test(a, t_ticket_expired_time_difference);
 	tcase_add_test(a, t_nyv_not_us_policy);
 	tcase_add_test(a, t_badoption_plain_and_delegation);
 	tcase_add_test(a, t_wrong_realm);
