@@ -306,7 +306,8 @@ static struct kf_finding_in skew_verdict(const struct skew_facts *f)
 			    : f->sender_off ? (f->kdc ? SKEW_KDC : SKEW_SERVICE)
 					    : SKEW_CLIENT;
 	return (struct kf_finding_in){ .cause = skew_causes[c],
-				       .severity = f->recovered == f->count ? KF_SEV_WARNING : KF_SEV_ERROR,
+				       /* every error recovered at once: nothing failed (issue 18) */
+				       .severity = f->recovered == f->count ? KF_SEV_INFO : KF_SEV_ERROR,
 				       .confidence =
 					       c == SKEW_UNDETERMINED ? KF_CONF_LIKELY : KF_CONF_CERTAIN };
 }

@@ -196,7 +196,7 @@ START_TEST(t_smb_skew_recovered)
 	fx_run(r, "clock-skew");
 	fx_expect(r, &(struct fx_want){ .rule = "clock-skew",
 					.cause = "service-clock",
-					.sev = KF_SEV_WARNING,
+					.sev = KF_SEV_INFO,
 					.conf = KF_CONF_CERTAIN,
 					.frames = "3,4" });
 	fx_free(r);
@@ -776,7 +776,7 @@ START_TEST(t_ldap_skew_worded_and_recovered)
 		fx_run(r, "clock-skew");
 		const struct kf_finding *f = fx_find(r, "clock-skew");
 		ck_assert_ptr_nonnull(f);
-		ck_assert_int_eq(f->severity, ok ? KF_SEV_WARNING : KF_SEV_ERROR);
+		ck_assert_int_eq(f->severity, ok ? KF_SEV_INFO : KF_SEV_ERROR);
 		if (!ok) /* where the client will find the error, while it is not recovered */
 			ck_assert(contains(f->explanation, "the LDAP bindResponse carries the error"));
 		fx_free(r);
