@@ -79,7 +79,9 @@ static void portless_answers(const struct kf_result *r, struct portless_facts *f
 		const struct kf_message *ke = kf_rule_tok_at(r, resp->frame, KF_KRB_ERROR, resp->connection);
 		const struct kf_message *rep =
 			kf_rule_tok_at(r, resp->frame, KF_KRB_AP_REP, resp->connection);
-		if (ke && kf_rule_is_key_error(ke->krb.error_code)) {
+		/* NOT_US (35), NOKEY (45): the site has no key at all for the port-less SPN */
+		if (ke && (kf_rule_is_key_error(ke->krb.error_code) || ke->krb.error_code == 35 ||
+			   ke->krb.error_code == 45)) {
 			f->rejected = f->key_err = true;
 			f->code = ke->krb.error_code;
 			f->err_frame = resp->frame;
@@ -181,10 +183,10 @@ static struct kf_rule_words portless_words(struct kf_rule_ctx *ctx, const struct
 		};
 	bool key_err = cause == PORTLESS_OTHER_ACCOUNT;
 	const char *why =
-		key_err ? kf_rule_fmt(
-				  ctx,
-				  "the server could not decrypt it and answered %s (%d) inside the 401 (frame %llu)",
-				  kf_rule_err_name(f->code), f->code, (unsigned long long)f->err_frame)
+		key_err ? kf_rule_fmt(ctx, "the server %s and answered %s (%d) inside the 401 (frame %llu)",
+				      f->code == 35 || f->code == 45 ? "has no key for that SPN at all"
+								     : "could not decrypt it",
+				      kf_rule_err_name(f->code), f->code, (unsigned long long)f->err_frame)
 			: kf_rule_fmt(ctx, "the server answered 401 again (frame %llu)",
 				      (unsigned long long)f->err_frame);
 	return (struct kf_rule_words){

@@ -378,6 +378,27 @@ START_TEST(t_portless_rejected_takes_ap_err)
 }
 END_TEST
 
+/* The site has no key at all for the port-less SPN: NOT_US (35) or NOKEY
+ * (45) name the same cause (issue 18), and the generic finding folds in. */
+START_TEST(t_portless_not_us_nokey)
+{
+	static const int32_t codes[] = { 35, 45 };
+	for (size_t i = 0; i < 2; i++) {
+		struct kf_result *r = rejected("web.lab.test:8080", WEB8080, "HTTP/web.lab.test", codes[i]);
+		fx_finish(r);
+		fx_run_all(r);
+		ck_assert_uint_eq(r->n_findings, 1);
+		const struct kf_finding *f = fx_find(r, "portless-spn");
+		ck_assert_ptr_nonnull(f);
+		ck_assert_str_eq(f->cause, "other-account");
+		ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+		ck_assert_msg(contains(f->explanation, "has no key for that SPN at all"), "%s",
+			      f->explanation);
+		fx_free(r);
+	}
+}
+END_TEST
+
 /* A working site (AP-REP, 200) is info: nothing fails today (issue 18). */
 START_TEST(t_portless_works_is_info)
 {
@@ -1283,6 +1304,7 @@ int main(void)
 	tcase_add_test(tc, t_ntlm_not_on_kerberos);
 	tcase_add_test(tc, t_portless_rejected_takes_ap_err);
 	tcase_add_test(tc, t_portless_works_is_info);
+	tcase_add_test(tc, t_portless_not_us_nokey);
 	tcase_add_test(tc, t_portless_near_misses);
 	tcase_add_test(tc, t_ap_err_badkeyver);
 	tcase_add_test(tc, t_ap_err_modified_windows);
