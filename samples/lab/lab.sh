@@ -389,6 +389,45 @@ kinit_pw() {
     printf '%s\n' "$pw" | client "$conf" kinit "$@"
 }
 
+# cgi_httpd_head DIR HOST ADDR MODULES: the head of the lab's Apache
+# front ends' httpd.conf (paths under DIR, one prefork server on ADDR:80,
+# mod_auth_gssapi and CGI loaded, everything denied); each scenario group
+# appends its ScriptAlias and <Location>.
+cgi_httpd_head() {
+    local D=$1 H=$2 A=$3 M=$4
+    cat <<EOF
+ServerRoot "$D"
+ServerName $H
+Listen $A:80
+PidFile $D/run/httpd.pid
+DefaultRuntimeDir $D/run
+ErrorLog $D/error.log
+LogLevel warn auth_gssapi:info
+LogFormat "%h %u \"%r\" %>s" kf
+CustomLog $D/access.log kf
+User www-data
+Group www-data
+LoadModule mpm_prefork_module $M/mod_mpm_prefork.so
+LoadModule authn_core_module $M/mod_authn_core.so
+LoadModule authz_core_module $M/mod_authz_core.so
+LoadModule authz_user_module $M/mod_authz_user.so
+LoadModule alias_module $M/mod_alias.so
+LoadModule env_module $M/mod_env.so
+LoadModule cgi_module $M/mod_cgi.so
+LoadModule auth_gssapi_module $M/mod_auth_gssapi.so
+StartServers 1
+MinSpareServers 1
+MaxSpareServers 2
+ServerLimit 4
+MaxRequestWorkers 4
+Timeout 10
+KeepAlive Off
+<Directory />
+    Require all denied
+</Directory>
+EOF
+}
+
 # -------------------------------------------------------------- capturing ---
 capture_start() {
     local out=$1

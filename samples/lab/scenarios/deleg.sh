@@ -340,36 +340,9 @@ EOF
 deleg_apache() {
     local name=$1 ns=$2 addr=$3 host=$4 url=$5 script=$6 extra=${7:-}
     local dir; dir=$(deleg_dir)/$name
-    cat >"$dir/httpd.conf" <<EOF
-ServerRoot "$dir"
-ServerName $host
-Listen $addr:80
-PidFile $dir/run/httpd.pid
-DefaultRuntimeDir $dir/run
-ErrorLog $dir/error.log
-LogLevel warn auth_gssapi:info
-LogFormat "%h %u \"%r\" %>s" kf
-CustomLog $dir/access.log kf
-User www-data
-Group www-data
-LoadModule mpm_prefork_module $DELEG_APACHE_MODS/mod_mpm_prefork.so
-LoadModule authn_core_module $DELEG_APACHE_MODS/mod_authn_core.so
-LoadModule authz_core_module $DELEG_APACHE_MODS/mod_authz_core.so
-LoadModule authz_user_module $DELEG_APACHE_MODS/mod_authz_user.so
-LoadModule alias_module $DELEG_APACHE_MODS/mod_alias.so
-LoadModule env_module $DELEG_APACHE_MODS/mod_env.so
-LoadModule cgi_module $DELEG_APACHE_MODS/mod_cgi.so
-LoadModule auth_gssapi_module $DELEG_APACHE_MODS/mod_auth_gssapi.so
-StartServers 1
-MinSpareServers 1
-MaxSpareServers 2
-ServerLimit 4
-MaxRequestWorkers 4
-Timeout 10
-KeepAlive Off
-<Directory />
-    Require all denied
-</Directory>
+    {
+    cgi_httpd_head "$dir" "$host" "$addr" "$DELEG_APACHE_MODS"
+    cat <<EOF
 ScriptAlias $url $script
 <Location $url>
     AuthType GSSAPI
@@ -380,6 +353,7 @@ $extra
     Require valid-user
 </Location>
 EOF
+    } >"$dir/httpd.conf"
     # Apache and its CGI: the krb5 profile of the lab, no replay cache file
     # outside the lab's directory. setsid: when it stops, Apache's MPM sends
     # SIGTERM to its whole process group (killpg), and with -DFOREGROUND that

@@ -443,36 +443,8 @@ fw_setup() {
 # fw_httpd_conf DIR MODULES: the front end's httpd.conf
 fw_httpd_conf() {
     local W=$1 M=$2
+    cgi_httpd_head "$W" "$FW_HOST" "$FW4" "$M"
     cat <<EOF
-ServerRoot "$W"
-ServerName $FW_HOST
-Listen $FW4:80
-PidFile $W/run/httpd.pid
-DefaultRuntimeDir $W/run
-ErrorLog $W/error.log
-LogLevel warn auth_gssapi:info
-LogFormat "%h %u \"%r\" %>s" kf
-CustomLog $W/access.log kf
-User www-data
-Group www-data
-LoadModule mpm_prefork_module $M/mod_mpm_prefork.so
-LoadModule authn_core_module $M/mod_authn_core.so
-LoadModule authz_core_module $M/mod_authz_core.so
-LoadModule authz_user_module $M/mod_authz_user.so
-LoadModule alias_module $M/mod_alias.so
-LoadModule env_module $M/mod_env.so
-LoadModule cgi_module $M/mod_cgi.so
-LoadModule auth_gssapi_module $M/mod_auth_gssapi.so
-StartServers 1
-MinSpareServers 1
-MaxSpareServers 2
-ServerLimit 4
-MaxRequestWorkers 4
-Timeout 10
-KeepAlive Off
-<Directory />
-    Require all denied
-</Directory>
 ScriptAlias /files $W/files.cgi
 <Location /files>
     AuthType GSSAPI

@@ -199,36 +199,9 @@ echo quit | /usr/bin/tsql -S sql -U '$SMB_DOMAIN\\' -P '' 2>&1
 printf 'web: tsql exited %s\n' "\$?"
 EOF
     chmod 755 "$W/app.cgi"
-    cat >"$W/httpd.conf" <<EOF
-ServerRoot "$W"
-ServerName $TDS_WEB_HOST
-Listen $SFE4:80
-PidFile $W/run/httpd.pid
-DefaultRuntimeDir $W/run
-ErrorLog $W/error.log
-LogLevel warn auth_gssapi:info
-LogFormat "%h %u \"%r\" %>s" kf
-CustomLog $W/access.log kf
-User www-data
-Group www-data
-LoadModule mpm_prefork_module $M/mod_mpm_prefork.so
-LoadModule authn_core_module $M/mod_authn_core.so
-LoadModule authz_core_module $M/mod_authz_core.so
-LoadModule authz_user_module $M/mod_authz_user.so
-LoadModule alias_module $M/mod_alias.so
-LoadModule env_module $M/mod_env.so
-LoadModule cgi_module $M/mod_cgi.so
-LoadModule auth_gssapi_module $M/mod_auth_gssapi.so
-StartServers 1
-MinSpareServers 1
-MaxSpareServers 2
-ServerLimit 4
-MaxRequestWorkers 4
-Timeout 10
-KeepAlive Off
-<Directory />
-    Require all denied
-</Directory>
+    {
+    cgi_httpd_head "$W" "$TDS_WEB_HOST" "$SFE4" "$M"
+    cat <<EOF
 ScriptAlias /app $W/app.cgi
 <Location /app>
     AuthType GSSAPI
@@ -241,6 +214,7 @@ ScriptAlias /app $W/app.cgi
     Require valid-user
 </Location>
 EOF
+    } >"$W/httpd.conf"
     # setsid: Apache signals its process group when it stops (see deleg.sh).
     # Each step execs the next, so $! is Apache itself.
     ip netns exec $SFE_NS unshare --mount sh -c "$TDS_IN_HOSTS_SH" sh "$TDS_DIR/hosts" \
