@@ -1282,6 +1282,14 @@ static jv *finding_at(struct kf_json_writer *w, const struct kf_result *r, size_
 		kf_json_set(w, o, "remediation", str_or_null(w, f->remediation));
 		kf_json_set(w, o, "cause", str_or_null(w, f->cause));
 		kf_json_set(w, o, "subject", subject_obj(w, &f->subject));
+		if (f->clocks[0]) { /* clock findings */
+			jv *c = kf_json_array(w);
+			kf_json_push(w, c, kf_json_str(w, f->clocks[0]));
+			kf_json_push(w, c, kf_json_str(w, f->clocks[1]));
+			kf_json_set(w, o, "clocks", c);
+			kf_json_set(w, o, "offset_s",
+				    f->has_offset ? kf_json_int(w, f->offset_s) : kf_json_null(w));
+		}
 	}
 	return o;
 }

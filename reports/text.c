@@ -1117,6 +1117,21 @@ static void wrapped(FILE *out, const char *label, const char *text)
 	fputc('\n', out);
 }
 
+/* "client 600 s behind kdc (offset_s -600)": which clocks a clock finding
+ * compares, and by how much when the capture measures it. */
+static const char *clock_line(const struct kf_finding *f)
+{
+	static char b[160];
+	if (!f->has_offset)
+		snprintf(b, sizeof b, "%s vs %s, offset not measurable from the capture", f->clocks[0],
+			 f->clocks[1]);
+	else
+		snprintf(b, sizeof b, "%s %lld s %s %s (offset_s %lld)", f->clocks[0],
+			 (long long)(f->offset_s < 0 ? -f->offset_s : f->offset_s),
+			 f->offset_s < 0 ? "behind" : "ahead of", f->clocks[1], (long long)f->offset_s);
+	return b;
+}
+
 static void findings(FILE *out, const struct kf_result *r)
 {
 	size_t by[4] = { 0 };
@@ -1142,6 +1157,8 @@ static void findings(FILE *out, const struct kf_result *r)
 		for (size_t j = 0; j < f->n_frames; j++)
 			add(&l, "%s%llu", j ? ", " : "", (unsigned long long)f->frames[j]);
 		wrapped(out, "frames", l.b);
+		if (f->clocks[0])
+			wrapped(out, "clocks", clock_line(f));
 		wrapped(out, "why", f->explanation);
 		if (f->remediation)
 			wrapped(out, "fix", f->remediation);

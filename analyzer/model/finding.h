@@ -3,6 +3,7 @@
 #ifndef KF_FINDING_H
 #define KF_FINDING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,6 +42,12 @@ struct kf_finding {
 	const char *remediation; /* the command or setting that fixes it */
 	const char *cause;       /* the root cause decided: one of the rule's causes (docs/rules.md) */
 	struct kf_subject subject;
+	/* Clock findings only: the two clocks that disagree ("client", "kdc",
+	 * "service", "capture"; NULL otherwise) and, when the capture measures
+	 * it, clocks[0] minus clocks[1] in seconds (positive: the first ahead). */
+	const char *clocks[2];
+	bool has_offset;
+	int64_t offset_s;
 };
 
 enum kf_rule_class {

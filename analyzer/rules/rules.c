@@ -259,6 +259,10 @@ void kf_finding_emit(struct kf_rule_ctx *ctx, const struct kf_finding_in *in)
 	w->f.severity = in->severity;
 	w->f.confidence = in->confidence;
 	w->f.cause = in->cause;
+	w->f.clocks[0] = in->clocks[0];
+	w->f.clocks[1] = in->clocks[1];
+	w->f.has_offset = in->clocks[0] && in->has_offset;
+	w->f.offset_s = w->f.has_offset ? in->offset_s : 0;
 	w->f.frames = frame_set(a, in->frames, in->n_frames, &w->f.n_frames);
 	w->f.summary = dup(a, in->summary ? in->summary : ctx->rule->info.title);
 	w->f.explanation = dup(a, in->explanation ? in->explanation : "");

@@ -102,6 +102,9 @@ struct kf_finding_in {
 	size_t n_frames;
 	const struct kf_subject_b *subject;
 	const char *summary, *explanation, *remediation;
+	const char *clocks[2]; /* clock findings: static names (struct kf_finding) */
+	bool has_offset;
+	int64_t offset_s;
 };
 void kf_finding_emit(struct kf_rule_ctx *ctx, const struct kf_finding_in *in);
 

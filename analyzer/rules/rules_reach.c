@@ -285,6 +285,7 @@ enum skew_measure {
 	SKEW_CLIENT_ESTIMATED,  /* the sender agrees with the capture; the client's offset from its till */
 	SKEW_CLIENT_UNMEASURED, /* the sender agrees with the capture; the client's offset unknown */
 	SKEW_NO_TIME,           /* the error carries no stime */
+	SKEW_NO_OFFSET,         /* the times give no usable offset (over 30 days, or before 2000) */
 };
 
 /* The KRB_AP_ERR_SKEW errors between one client and one sender. */
@@ -298,6 +299,9 @@ struct skew_facts {
 	struct kf_endpoint ref;  /* SKEW_SENDER_VS_KDC: the KDC whose clock agrees */
 	size_t count, recovered; /* errors, and those the client got past at once */
 	int32_t code;            /* 37, or 32 with STATUS_TIME_DIFFERENCE_AT_DC (the first error's) */
+	const char *clocks[2];   /* the two clocks that disagree (the finding's `clocks`) */
+	bool has_pair;           /* pair_us measures clocks[0] minus clocks[1] */
+	int64_t pair_us;
 };
 
 static struct kf_finding_in skew_verdict(const struct skew_facts *f)
@@ -326,6 +330,22 @@ static bool till_estimate(const struct kf_message *req, int64_t *est)
 	return !agrees(*est);
 }
 
+/* Offsets beyond this, or times before 2000, are no measure: an unset clock
+ * (1970), a capture whose timestamps were never set, a field that is not a
+ * time.  The finding then names the clocks without a number. */
+#define PLAUSIBLE_OFFSET_US (30ll * 86400 * 1000000)
+#define Y2000_US (946684800ll * 1000000)
+
+static bool plausible_time(int64_t us) { return us >= Y2000_US; }
+
+static void skew_pair(struct skew_facts *f, const char *a, const char *b, bool measured, int64_t a_minus_b)
+{
+	f->clocks[0] = a;
+	f->clocks[1] = b;
+	f->has_pair = measured && a_minus_b <= PLAUSIBLE_OFFSET_US && a_minus_b >= -PLAUSIBLE_OFFSET_US;
+	f->pair_us = f->has_pair ? a_minus_b : 0;
+}
+
 /* Does the error's ctime say the client's clock?  Only when it answers an
  * authenticator (a TGS-REQ's, or an AP-REQ's inside an application
  * protocol): an AS-REQ has none.  MIT's KDC writes the request's nonce into
@@ -338,6 +358,9 @@ static bool ctime_usable(const struct kf_result *r, const struct kf_message *err
 	const struct kf_message *req = kf_msg_request(r, err);
 	if (req && req->type == KF_KRB_AS_REQ)
 		return false;
+	int64_t d = (err->krb.stime - err->krb.ctime) * 1000000;
+	if (!plausible_time(err->krb.ctime * 1000000) || d > PLAUSIBLE_OFFSET_US || d < -PLAUSIBLE_OFFSET_US)
+		return false; /* not a time the client claimed: measure otherwise */
 	if (!req && err->carrier == KF_CARRIER_KERBEROS && kf_sname_is_krbtgt(err->krb.sname) &&
 	    err->krb.cname)
 		return false; /* an AS error whose request is not in the capture */
@@ -349,31 +372,47 @@ static bool ctime_usable(const struct kf_result *r, const struct kf_message *err
 static void skew_measure(const struct kf_result *r, const struct kf_message *err, const struct kf_message *t,
 			 const struct kf_message *req, struct skew_facts *f)
 {
+	const char *sender = f->kdc ? "kdc" : "service";
 	f->has_stime = t != NULL;
 	if (!t) {
 		f->how = SKEW_NO_TIME;
+		skew_pair(f, "client", sender, false, 0);
 		return;
 	}
-	int64_t e = krb_time_us(t->krb.stime, t->krb.susec) - (int64_t)t->ts_us;
+	int64_t stime = krb_time_us(t->krb.stime, t->krb.susec);
+	int64_t e = stime - (int64_t)t->ts_us;
+	bool times_ok = plausible_time(stime) && plausible_time((int64_t)t->ts_us);
 	f->sender_us = e;
 	f->sender_off = e > TOLERANCE_US || e < -TOLERANCE_US;
 	int64_t koff = 0;
 	if (ctime_usable(r, t)) {
 		f->how = SKEW_BY_CTIME;
-		f->offset_us =
-			krb_time_us(t->krb.stime, t->krb.susec) - krb_time_us(t->krb.ctime, t->krb.cusec);
+		f->offset_us = stime - krb_time_us(t->krb.ctime, t->krb.cusec);
+		skew_pair(f, "client", sender, true, -f->offset_us);
 	} else if (f->sender_off) {
 		f->offset_us = e;
-		f->how = !f->kdc && kdc_reference(r, &err->src, &koff, &f->ref) && koff < AGREE_US &&
-					 koff > -AGREE_US
-				 ? SKEW_SENDER_VS_KDC
-				 : SKEW_SENDER_VS_CAPTURE;
+		bool vs_kdc = !f->kdc && kdc_reference(r, &err->src, &koff, &f->ref) && agrees(koff);
+		f->how = vs_kdc ? SKEW_SENDER_VS_KDC : SKEW_SENDER_VS_CAPTURE;
+		if (vs_kdc) {
+			f->offset_us = e - koff;
+			skew_pair(f, "service", "kdc", times_ok, f->offset_us);
+		} else {
+			skew_pair(f, sender, "capture", times_ok, e);
+		}
 	} else {
 		/* The sender is within the tolerance of the capture: the client is
 		 * off.  Its timestamp is encrypted; the request's end time tells how
 		 * far. */
 		f->how = till_estimate(req, &f->offset_us) ? SKEW_CLIENT_ESTIMATED : SKEW_CLIENT_UNMEASURED;
+		/* the estimate is against the capture's clock; the sender's own
+		 * distance from it is known, so the pair is client vs sender (a
+		 * sender that agrees with the capture within its stime's one-second
+		 * grain and a minute of drift adds nothing to an estimate) */
+		skew_pair(f, "client", sender, times_ok && f->how == SKEW_CLIENT_ESTIMATED,
+			  agrees(e) ? f->offset_us : f->offset_us - e);
 	}
+	if (!f->has_pair && f->how != SKEW_CLIENT_UNMEASURED)
+		f->how = SKEW_NO_OFFSET;
 }
 
 /* How the sender's stime compares with the capture's time when the client
@@ -388,6 +427,15 @@ static const char *sender_within(struct kf_rule_ctx *ctx, const struct skew_fact
 			   "is %s %s the capture's time, less than the 5-minute tolerance: its clock alone "
 			   "cannot explain the refusal",
 			   dur, f->sender_us > 0 ? "ahead of" : "behind");
+}
+
+/* A `clocks` name in words ("the KDC's"). */
+static const char *clock_word(const char *name)
+{
+	return !strcmp(name, "client")    ? "the client's"
+	       : !strcmp(name, "kdc")     ? "the KDC's"
+	       : !strcmp(name, "service") ? "the service's"
+					  : "the capture's";
 }
 
 /* "client clock 10 min behind the KDC" (who) and how it was measured. */
@@ -426,9 +474,13 @@ static void skew_words(struct kf_rule_ctx *ctx, const struct skew_facts *f, cons
 				   "the client disagree by about that much.",
 				   the, dur, d > 0 ? "after" : "before", the);
 		break;
-	case SKEW_CLIENT_ESTIMATED:
-		*who = kf_rule_fmt(ctx, "client clock about %s %s %s", dur, d < 0 ? "behind" : "ahead of",
-				   the);
+	case SKEW_CLIENT_ESTIMATED: {
+		/* the estimate is against the capture; the words, like `offset_s`,
+		 * against the sender */
+		char pair[48];
+		fmt_duration(pair, sizeof pair, (uint64_t)(f->pair_us < 0 ? -f->pair_us : f->pair_us));
+		*who = kf_rule_fmt(ctx, "client clock about %s %s %s", pair,
+				   f->pair_us < 0 ? "behind" : "ahead of", the);
 		*how = kf_rule_fmt(ctx,
 				   "%s's stime %s%s. The client's own timestamp is encrypted, but its "
 				   "request asks for a ticket ending %s %s a whole number of hours after "
@@ -438,6 +490,7 @@ static void skew_words(struct kf_rule_ctx *ctx, const struct skew_facts *f, cons
 				   agrees(f->sender_us) ? ", so its clock is right" : "", dur,
 				   d < 0 ? "short of" : "beyond", dur, d < 0 ? "behind" : "ahead");
 		break;
+	}
 	case SKEW_CLIENT_UNMEASURED:
 		*who = kf_rule_fmt(ctx, "client clock off from %s by more than the tolerance", the);
 		*how = kf_rule_fmt(ctx,
@@ -445,6 +498,13 @@ static void skew_words(struct kf_rule_ctx *ctx, const struct skew_facts *f, cons
 				   "client's timestamp is encrypted, so the amount is not visible (more than "
 				   "the 5-minute default).",
 				   f->kdc ? "The KDC" : "The service", sender_within(ctx, f));
+		break;
+	case SKEW_NO_OFFSET:
+		*who = kf_rule_fmt(ctx, "%s clock and %s disagree by more than the tolerance",
+				   clock_word(f->clocks[0]), clock_word(f->clocks[1]));
+		*how = "The times in the error and the packet are more than 30 days apart or before 2000 (a clock "
+		       "or a capture timestamp that was never set, or a field that is not a time): no offset is "
+		       "given.";
 		break;
 	case SKEW_NO_TIME:
 	default:
@@ -506,6 +566,11 @@ static void skew_emit(struct kf_rule_ctx *ctx, const struct kf_message *err, con
 	in.subject = subject;
 	in.summary = summary;
 	in.explanation = expl;
+	in.clocks[0] = f->clocks[0];
+	in.clocks[1] = f->clocks[1];
+	in.has_offset = f->has_pair;
+	/* whole seconds, rounded half away from zero */
+	in.offset_s = (f->pair_us + (f->pair_us < 0 ? -500000 : 500000)) / 1000000;
 	in.remediation =
 		"Synchronise the clocks, don't widen the tolerance. Windows domain members follow the domain "
 		"hierarchy: w32tm /resync (w32tm /query /status shows the source), and the PDC emulator should "

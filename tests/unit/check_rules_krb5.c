@@ -811,6 +811,11 @@ static TCase *kdc_error_causes(void);
 
 /* ---- clock-skew ---------------------------------------------------------------- */
 
+static bool clocks_are(const struct kf_finding *f, const char *a, const char *b)
+{
+	return f->clocks[0] && f->clocks[1] && !strcmp(f->clocks[0], a) && !strcmp(f->clocks[1], b);
+}
+
 START_TEST(t_skew_kdc_estimated_from_till)
 {
 	struct kf_result *r = fx_new();
@@ -829,6 +834,7 @@ START_TEST(t_skew_kdc_estimated_from_till)
 	/* wording: the skew is computed (estimated from till); the remediation
 	 * names the commands that set the clock */
 	ck_assert(contains(f->summary, "client clock about 10 min behind the KDC"));
+	ck_assert(clocks_are(f, "client", "kdc") && f->has_offset && f->offset_s == -600);
 	ck_assert(contains(f->remediation, "w32tm /resync"));
 	ck_assert(contains(f->remediation, "chrony"));
 	ck_assert_str_eq(f->cause, "client-clock");
@@ -858,6 +864,8 @@ START_TEST(t_skew_ctime_is_nonce)
 	ck_assert_ptr_nonnull(f);
 	ck_assert_msg(!contains(f->summary, "days") && !contains(f->explanation, "ctime"), "%s / %s",
 		      f->summary, f->explanation);
+	/* the client's clock is off (the KDC agrees with the capture), by how much is not seen */
+	ck_assert(clocks_are(f, "client", "kdc") && !f->has_offset);
 	fx_free(r);
 }
 END_TEST
@@ -876,6 +884,7 @@ START_TEST(t_skew_kdc_with_ctime)
 	ck_assert_ptr_nonnull(f);
 	/* wording: the skew is computed, from ctime (the request gives no till) */
 	ck_assert(contains(f->summary, "7 min ahead of the KDC"));
+	ck_assert(clocks_are(f, "client", "kdc") && f->has_offset && f->offset_s == 420);
 	ck_assert_str_eq(f->cause, "client-clock"); /* the KDC's stime agrees with the capture */
 	ck_assert_int_eq(f->severity, KF_SEV_ERROR);
 	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
@@ -906,6 +915,7 @@ START_TEST(t_skew_service)
 	const struct kf_finding *f = fx_find(r, "clock-skew");
 	/* wording: the skew is computed */
 	ck_assert(contains(f->summary, "service clock 10 min ahead of the KDC"));
+	ck_assert(clocks_are(f, "service", "kdc") && f->has_offset && f->offset_s == 600);
 	ck_assert_str_eq(frames_of(f), "14,15");
 	ck_assert_str_eq(f->cause, "service-clock");
 	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
@@ -931,6 +941,7 @@ START_TEST(t_skew_recovered_is_info)
 	const struct kf_finding *f = fx_find(r, "clock-skew");
 	/* wording: the skew is computed */
 	ck_assert(contains(f->summary, "KDC clock 3 h ahead"));
+	ck_assert(clocks_are(f, "kdc", "capture") && f->has_offset && f->offset_s == 3 * 3600);
 	ck_assert_str_eq(f->cause, "kdc-clock");
 	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
 	ck_assert_str_eq(frames_of(f), "1,2"); /* not the retry that worked */
@@ -1276,6 +1287,7 @@ START_TEST(t_skew_undetermined)
 	ck_assert_int_eq(f->confidence, KF_CONF_LIKELY);
 	/* wording: the capture cannot tell which clock is off, and says so */
 	ck_assert(contains(f->summary, "differ by more than the tolerance"));
+	ck_assert(clocks_are(f, "client", "kdc") && !f->has_offset);
 	ck_assert_str_eq(frames_of(f), "1,2");
 	ck_assert(fx_subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST") &&
 		  fx_subject_is(f, KF_SUBJECT_KDC, "10.0.0.2"));
@@ -1303,6 +1315,7 @@ START_TEST(t_skew_sender_vs_capture)
 	ck_assert_str_eq(frames_of(f), "14,15");
 	/* wording: the skew is computed, against the capture's clock */
 	ck_assert(contains(f->summary, "service clock 10 min behind the capture's clock"));
+	ck_assert(clocks_are(f, "service", "capture") && f->has_offset && f->offset_s == -600);
 	ck_assert(fx_subject_is(f, KF_SUBJECT_SERVER, "10.0.0.20:80"));
 	fx_free(r);
 
@@ -1319,6 +1332,7 @@ START_TEST(t_skew_sender_vs_capture)
 	ck_assert(fx_subject_is(f, KF_SUBJECT_KDC, "10.0.0.2"));
 	/* wording: the skew is computed (from ctime) */
 	ck_assert(contains(f->summary, "10 min behind the KDC"));
+	ck_assert(clocks_are(f, "client", "kdc") && f->has_offset && f->offset_s == -600);
 	fx_free(r);
 }
 END_TEST
@@ -1335,6 +1349,45 @@ START_TEST(t_skew_client_unmeasured)
 	ck_assert_str_eq(frames_of(f), "1,2");
 	/* wording: the capture cannot tell by how much, and says so */
 	ck_assert(contains(f->summary, "client clock off from the KDC by more than the tolerance"));
+	ck_assert(clocks_are(f, "client", "kdc") && !f->has_offset);
+	fx_free(r);
+}
+END_TEST
+
+/* Times that are no measure (issue 18, item 5): a ctime 40 days from stime
+ * is not the client's clock; a KDC clock in 1970 and a capture clock in 1970
+ * name the clocks without an offset. */
+START_TEST(t_skew_offset_implausible)
+{
+	struct kf_result *r = fx_new();
+	tgs_req(r, 1, CL, KDC, "HTTP/web.lab.test");
+	struct kf_message *e = err(r, 2, 1, KF_KRB_TGS_REQ, KDC, CL, 37);
+	e->krb.has_ctime = true;
+	e->krb.ctime = e->krb.stime + 40 * 86400;
+	const struct kf_finding *f = run_one(r, "clock-skew");
+	/* ctime ignored: the KDC agrees with the capture, the client is off, amount unseen */
+	ck_assert_str_eq(f->cause, "client-clock");
+	ck_assert(clocks_are(f, "client", "kdc") && !f->has_offset);
+	ck_assert_msg(!contains(f->summary, " d "), "%s", f->summary);
+	fx_free(r);
+
+	r = fx_new();
+	tgs_req(r, 1, CL, KDC, "HTTP/web.lab.test");
+	e = err(r, 2, 1, KF_KRB_TGS_REQ, KDC, CL, 37);
+	e->krb.stime = 86400; /* 1970-01-02: a KDC whose clock was never set */
+	f = run_one(r, "clock-skew");
+	ck_assert_str_eq(f->cause, "kdc-clock");
+	ck_assert(clocks_are(f, "kdc", "capture") && !f->has_offset);
+	ck_assert_msg(contains(f->summary, "the KDC's clock and the capture's disagree"), "%s", f->summary);
+	fx_free(r);
+
+	/* near-miss: 20 days is still a measure */
+	r = fx_new();
+	tgs_req(r, 1, CL, KDC, "HTTP/web.lab.test");
+	e = err(r, 2, 1, KF_KRB_TGS_REQ, KDC, CL, 37);
+	e->krb.stime += 20 * 86400;
+	f = run_one(r, "clock-skew");
+	ck_assert(clocks_are(f, "kdc", "capture") && f->has_offset && f->offset_s == 20 * 86400);
 	fx_free(r);
 }
 END_TEST
@@ -1445,6 +1498,7 @@ int main(void)
 	tcase_add_test(c, t_skew_undetermined);
 	tcase_add_test(c, t_skew_sender_vs_capture);
 	tcase_add_test(c, t_skew_client_unmeasured);
+	tcase_add_test(c, t_skew_offset_implausible);
 	suite_add_tcase(s, c);
 	TCase *d = tcase_create("udp-fragmentation");
 	tcase_add_test(d, t_udp_too_big_tcp_retry);
