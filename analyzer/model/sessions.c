@@ -341,6 +341,13 @@ static void rpc_mech(struct sess_w *w, uint8_t auth_type)
 	}
 }
 
+/* Faults a server sends for a third leg it refused: Samba's nca_proto_error
+ * (0x1c01000b), access denied (5), SEC_E-style package error (0x721). */
+static bool auth3_verdict(uint32_t status)
+{
+	return status == 0x1c01000bu || status == 5u || status == 0x721u;
+}
+
 static void on_dcerpc_record(struct build *b, const struct kf_message *m)
 {
 	const struct kf_dcerpc_rec *d = m->dcerpc;
@@ -350,7 +357,10 @@ static void on_dcerpc_record(struct build *b, const struct kf_message *m)
 	if (d->ptype == KF_DCERPC_FAULT) {
 		/* a fault is the session's only when it answers the bind phase */
 		bool answers_bind = w && !w->rpc_answered && d->call_id == w->rpc_call;
-		bool answers_auth3 = w && w->rpc_auth3 && d->first_call;
+		/* after AUTH3 only a status that can be the server's verdict on the
+		 * third leg is the session's; nca_op_rng_error and the like are
+		 * the call's own fault after a good logon */
+		bool answers_auth3 = w && w->rpc_auth3 && d->first_call && auth3_verdict(d->status);
 		if (!answers_bind && !answers_auth3)
 			return;
 		rpc_refused(w, d->status, answers_bind ? "fault" : "auth3_fault");

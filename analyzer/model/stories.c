@@ -161,6 +161,7 @@ struct http_w {
 	const char *host, *mech, *ticket;
 	int final_status;
 	bool creds_sent, rejected_after_creds, ok_after_creds, server_error;
+	uint64_t ntlm_challenge_frame; /* the last NTLM CHALLENGE's, 0 if none */
 	uint32_t requests, ap_reqs;
 	struct vec frames;
 };
@@ -449,7 +450,11 @@ static void http_message(struct builder *b, struct story_w *s, const struct kf_m
 	case KF_MSG_HTTP_RESPONSE:
 		if (m->http) {
 			h->final_status = m->http->status;
-			if (h->creds_sent && (m->http->status == 401 || m->http->status == 407))
+			/* a 401 carrying NTLM's CHALLENGE (decoded just before it,
+			 * in the same frame) goes on with the handshake: not a
+			 * rejection */
+			bool challenge = h->ntlm_challenge_frame == m->frame;
+			if (h->creds_sent && (m->http->status == 401 || m->http->status == 407) && !challenge)
 				h->rejected_after_creds = true;
 			else if (h->creds_sent && m->http->status < 400)
 				h->ok_after_creds = true;
@@ -466,6 +471,8 @@ static void http_message(struct builder *b, struct story_w *s, const struct kf_m
 	case KF_MSG_NTLM_CHALLENGE:
 	case KF_MSG_NTLM_AUTHENTICATE:
 		h->mech = "ntlm";
+		if (m->type == KF_MSG_NTLM_CHALLENGE)
+			h->ntlm_challenge_frame = m->frame;
 		if (m->type == KF_MSG_NTLM_AUTHENTICATE && m->ntlm && m->ntlm->user && !s->user) {
 			char u[2 * KF_LIMIT_NAME + 2];
 			snprintf(u, sizeof u, "%s%s%s", m->ntlm->domain ? m->ntlm->domain : "",

@@ -342,9 +342,16 @@ static void ntlm_emit(struct kf_rule_ctx *ctx, const struct ntlm_facts *f)
 			    : f->offered_ntlm                       ? "only NTLM"
 								    : "nothing visible";
 	const char *outcome =
-		f->succeeded ? kf_rule_fmt(ctx, "NTLM authentication succeeded (HTTP %d)", f->last_status)
-		: f->failed  ? "NTLM authentication failed too (401)"
-			     : "the capture does not show whether NTLM succeeded";
+		f->succeeded
+			? (f->last_status < 400
+				   ? kf_rule_fmt(ctx, "NTLM authentication succeeded (HTTP %d)",
+						 f->last_status)
+				   : kf_rule_fmt(ctx,
+						 "NTLM authentication was accepted (the server answered HTTP "
+						 "%d, not 401: the request failed, not the logon)",
+						 f->last_status))
+		: f->failed ? "NTLM authentication failed too (401)"
+			    : "the capture does not show whether NTLM succeeded";
 	const char *user = f->ntlm_user ? f->ntlm_user : "";
 	w.summary = kf_rule_fmt(ctx, "%s %s (%s) %s NTLM%s%s: %s",
 				f->offered_negotiate ? "Negotiate to" : "HTTP authentication to", host, srv,

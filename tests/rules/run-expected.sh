@@ -8,6 +8,8 @@
 # yield once the code it waits for exists (e.g. the SMB carrier for the smb-*
 # captures): a difference is reported as PENDING and does not fail; a match
 # fails, so that the marker is dropped when the capture passes.
+# Each sample also needs a mark in samples/README.md's "Healthy and faulty
+# captures" table; an error finding on a healthy one fails.
 # Usage: run-expected.sh KRBFLOW
 set -u
 krbflow=${1:?usage: run-expected.sh path/to/krbflow}
@@ -27,8 +29,22 @@ for line in open(listing):
         pending.add(cap)
         pairs = pairs[1:]
     expected[cap] = set() if pairs == ['none'] else {tuple(p.split(':')) for p in pairs}
+# samples/README.md's "Healthy and faulty captures" table: capture -> (health, reason)
+health = {}
+in_table = False
+for line in open(os.path.join(root, 'samples', 'README.md')):
+    if line.startswith('## '):
+        in_table = line.startswith('## Healthy and faulty captures')
+        continue
+    cols = [c.strip() for c in line.strip().strip('|').split('|')]
+    if in_table and len(cols) == 3 and cols[1] in ('healthy', 'faulty'):
+        health[cols[0]] = (cols[1], cols[2])
 samples = sorted(f[:-5] for f in os.listdir(os.path.join(root, 'samples')) if f.endswith('.pcap'))
 passed = failed = waiting = 0
+for cap in samples:
+    if cap not in health:
+        print(f"FAIL {cap}: no mark in samples/README.md's \"Healthy and faulty captures\" table")
+        failed += 1
 for cap in samples:
     if cap not in expected:
         print(f"FAIL {cap}: no line in expected-findings.txt")
@@ -41,6 +57,11 @@ for cap in samples:
         continue
     got = {(f['rule'], f['severity']) for f in json.loads(r.stdout)['findings']}
     want = expected[cap]
+    errors = sorted(rule for rule, sev in got if sev == 'error')
+    if health.get(cap, ('',))[0] == 'healthy' and errors:
+        failed += 1
+        print(f"FAIL {cap}: healthy ({health[cap][1]}) but krbflow reports errors: {' '.join(errors)}")
+        continue
     show = lambda fs: ' '.join(sorted(a + ':' + b for a, b in fs)) or 'none'
     if cap in pending:
         if got == want:

@@ -131,6 +131,27 @@ static void ntlm_legs(struct kf_result *r, uint64_t f, uint32_t conn, const char
 	resp(r, f + 3, conn, WEB, C, final, final == 401 ? scheme : NULL, NULL, f + 2);
 }
 
+/* The story's HTTP outcome: NTLM's CHALLENGE in a 401 is a step, not a
+ * rejection; a 405 after credentials is not a rejection either (WebDAV). */
+START_TEST(t_story_http_ntlm_outcome)
+{
+	static const struct {
+		int final;
+		const char *outcome;
+	} cases[] = { { 200, "ok" }, { 405, "unknown" }, { 401, "rejected" } };
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct kf_result *r = fx_new();
+		ntlm_legs(r, 8, 3, "web.lab.test", false, cases[i].final);
+		fx_finish(r);
+		ck_assert_uint_ge(r->n_stories, 1);
+		ck_assert_uint_eq(r->stories[0].n_http, 1);
+		ck_assert_msg(!strcmp(r->stories[0].http[0].outcome, cases[i].outcome), "final %d: %s",
+			      cases[i].final, r->stories[0].http[0].outcome);
+		fx_free(r);
+	}
+}
+END_TEST
+
 /* The healthy 401-first flow: GET 8 → 401 10, TGS 12/13, GET+AP-REQ 14 → 200+AP-REP 15. */
 static struct kf_result *healthy(const char *host, const char *server, const char *sname)
 {
@@ -1335,6 +1356,7 @@ int main(void)
 	tcase_add_test(tok, t_auth_loop_undetermined);
 	tcase_add_test(tok, t_auth_loop_user_is_ticket_holder);
 	tcase_add_test(tok, t_token_too_large_header_ntlm);
+	tcase_add_test(tok, t_story_http_ntlm_outcome);
 	suite_add_tcase(s, tok);
 	return kf_test_run(s);
 }

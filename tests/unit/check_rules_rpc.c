@@ -10,6 +10,7 @@
 #include "base/arena.h"
 #include "dcerpc.h"
 #include "rulefix.h"
+#include "sessions.h"
 #include "rules.h"
 #include "testutil.h"
 
@@ -143,6 +144,10 @@ START_TEST(t_rpc_near_misses)
 	r = fx_new();
 	bind_auth3_fault(r, 10, 1, false, 0x1c010002u);
 	ck_assert_ptr_null(run(r));
+	/* and the session is a good logon: the fault is the call's */
+	ck_assert_uint_eq(r->n_sessions, 1);
+	ck_assert_str_eq(r->sessions[0].outcome, "ok");
+	ck_assert(!r->sessions[0].has_rpc_status);
 	fx_free(r);
 
 	/* the first presentation context rejected (abstract syntax not supported) */
