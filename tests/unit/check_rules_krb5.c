@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "krb5.h"
+#include "krb5_decrypt.h"
 #include "rulefix.h"
 #include "testutil.h"
 
@@ -1392,6 +1393,37 @@ START_TEST(t_skew_offset_implausible)
 }
 END_TEST
 
+/* With --keytab the TGS-REQ's authenticator opens: its ctime is the
+ * client's clock, so the offset is measured (issue 18, item 5); an
+ * authenticator that did not open leaves it unmeasured. */
+START_TEST(t_skew_by_authenticator)
+{
+	for (int opened = 0; opened < 2; opened++) {
+		struct kf_result *r = fx_new();
+		struct kf_message *q = tgs_req(r, 1, CL, KDC, "HTTP/web.lab.test");
+		q->dec = kf_arena_zalloc(&r->arena, sizeof *q->dec);
+		q->dec->auth = kf_arena_zalloc(&r->arena, sizeof *q->dec->auth);
+		q->dec->auth->status = opened ? KF_OPEN_OK : KF_OPEN_NO_KEY;
+		q->dec->auth->ctime = (int64_t)(q->ts_us / 1000000) + 600; /* 10 min ahead */
+		err(r, 2, 1, KF_KRB_TGS_REQ, KDC, CL, 37);
+		const struct kf_finding *f = run_one(r, "clock-skew");
+		ck_assert_str_eq(f->cause, "client-clock");
+		ck_assert(clocks_are(f, "client", "kdc"));
+		if (opened) {
+			ck_assert(f->has_offset && f->offset_s == 600);
+			ck_assert_msg(contains(f->summary, "10 min ahead of the KDC"), "%s", f->summary);
+			ck_assert(contains(f->explanation, "opened with the keytab"));
+		} else {
+			ck_assert(!f->has_offset);
+			ck_assert(contains(f->explanation, "--keytab with the krbtgt key"));
+		}
+		/* a TGS-REQ refused: the client has its TGT */
+		ck_assert(contains(f->explanation, "has a TGT but gets no service ticket"));
+		fx_free(r);
+	}
+}
+END_TEST
+
 /* The client's request never arrived whole at the KDC. */
 START_TEST(t_udp_request_fragments_lost)
 {
@@ -1491,6 +1523,7 @@ int main(void)
 	TCase *c = tcase_create("clock-skew");
 	tcase_add_test(c, t_skew_kdc_estimated_from_till);
 	tcase_add_test(c, t_skew_kdc_with_ctime);
+	tcase_add_test(c, t_skew_by_authenticator);
 	tcase_add_test(c, t_skew_ctime_is_nonce);
 	tcase_add_test(c, t_skew_service);
 	tcase_add_test(c, t_skew_recovered_is_info);

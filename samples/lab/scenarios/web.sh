@@ -33,7 +33,7 @@ WEB_SCENARIOS=(web-healthy-401first web-healthy-preemptive web-healthy-ipv6 web-
     web-cname-canon web-cname-nocanon web-auth-loop web-request-based
     web-weak-etype web-weak-etype-nosupp web-weak-etype-client-rc4
     web-clock-skew-kdc web-clock-skew-server web-ntlm-fallback web-ntlm-plain
-    web-token-too-large)
+    web-token-too-large web-clock-skew-tgs)
 ALL_SCENARIOS+=("${WEB_SCENARIOS[@]}")
 LAB_PACKAGES+=(apache2:apache2 curl:curl dnsmasq:dnsmasq-base faketime:faketime ktutil:krb5-user
     /usr/lib/apache2/modules/mod_auth_gssapi.so:libapache2-mod-auth-gssapi
@@ -491,6 +491,16 @@ scenario_web-clock-skew-server() {
     web_curl "$conf" 401 --anyauth -u : --resolve "skew.lab.test:80:$WEB_SKEW4" http://skew.lab.test/
 }
 
+# 9c. The logon works with the right clock; then the client's clock is 10
+# minutes ahead: the KDC refuses the TGS-REQ's authenticator. MIT's KDC
+# writes the request's nonce into the error's ctime, which is not a time.
+scenario_file_web-clock-skew-tgs() { echo web-clock-skew-tgs.pcap; }
+scenario_web-clock-skew-tgs() {
+    local conf=$TMP/client/web.conf; web_conf "$conf"
+    web_kinit "$conf"
+    WEB_CURL_ENV="LD_PRELOAD=$WEB_FAKETIME_LIB FAKETIME=+10m" \
+        web_curl "$conf" 401 --anyauth -u : "${WEB_R80[@]}" http://web.lab.test/
+}
 # 10. No SPN for web2.lab.test: PRINCIPAL_UNKNOWN, SPNEGO falls back to NTLMSSP.
 scenario_file_web-ntlm-fallback() { echo web-ntlm-fallback.pcap; }
 scenario_web-ntlm-fallback() {
