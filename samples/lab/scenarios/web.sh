@@ -33,7 +33,7 @@ WEB_SCENARIOS=(web-healthy-401first web-healthy-preemptive web-healthy-ipv6 web-
     web-cname-canon web-cname-nocanon web-auth-loop web-request-based
     web-weak-etype web-weak-etype-nosupp web-weak-etype-client-rc4
     web-clock-skew-kdc web-clock-skew-server web-ntlm-fallback web-ntlm-plain
-    web-token-too-large web-clock-skew-tgs)
+    web-token-too-large web-clock-skew-tgs web-portless-spn-nokey)
 ALL_SCENARIOS+=("${WEB_SCENARIOS[@]}")
 LAB_PACKAGES+=(apache2:apache2 curl:curl dnsmasq:dnsmasq-base faketime:faketime ktutil:krb5-user
     /usr/lib/apache2/modules/mod_auth_gssapi.so:libapache2-mod-auth-gssapi
@@ -82,6 +82,9 @@ web_principals() {
     # :8080 "runs as another account": same name and kvno, key from another password.
     web_ktutil_key "$W/port8080-other.keytab" "HTTP/web.lab.test@$REALM" "$kvno" "$(gen_pw)"
     cp "$W/port8080-other.keytab" "$W/port8080.keytab"
+    # :8080 keyed only for the port's own SPN (HTTP/web.lab.test:8080): no
+    # key at all for the port-less name clients ask for (web-portless-spn-nokey).
+    web_ktutil_key "$W/port8080-portonly.keytab" "HTTP/web.lab.test:8080@$REALM" 1 "$(gen_pw)"
     # stale: keytab written, then the key rotated in the KDC (kvno 1 -> 2).
     web_kadm "addprinc -randkey HTTP/stale.lab.test"
     web_kadm "ktadd -norandkey -k $W/stale.keytab HTTP/stale.lab.test"
@@ -105,6 +108,7 @@ web_principals() {
     web_kadm "ktadd -norandkey -k $W/small.keytab HTTP/small.lab.test"
     # www.lab.test and web2.lab.test deliberately have no principal.
     keys_service "$W/http.keytab" "kf-web Apache, web.lab.test on :80 (also web2.lab.test's KRB5_KTNAME, and :8080 during web-portless-spn-works)"
+    keys_service "$W/port8080-portonly.keytab" "kf-web Apache, web.lab.test on :8080 during web-portless-spn-nokey: only HTTP/web.lab.test:8080 (a principal the KDC does not have)"
     keys_service "$W/port8080-other.keytab" "kf-web Apache, web.lab.test on :8080: HTTP/web.lab.test at the right kvno with ANOTHER account's key (wrong on purpose: web-portless-spn)"
     keys_service "$W/stale.keytab" "kf-web Apache, stale.lab.test: kvno 1, while the KDC has kvno 2 (stale on purpose: web-wrong-key-kvno)"
     keys_service "$W/badkey.keytab" "kf-web Apache, badkey.lab.test: kvno 1 of the deleted account (wrong key on purpose: web-wrong-key-integrity)"
@@ -386,6 +390,17 @@ scenario_web-portless-spn() {
     web_kinit "$conf"
     web_curl "$conf" 401 --anyauth -u : --resolve "web.lab.test:8080:$WEB4" http://web.lab.test:8080/
     web_curl "$conf" 200 --anyauth -u : "${WEB_R80[@]}" http://web.lab.test/
+}
+
+# 3c. :8080's keytab holds only HTTP/web.lab.test:8080: the ticket for the
+#     port-less SPN finds no key at all there.
+scenario_file_web-portless-spn-nokey() { echo web-portless-spn-nokey.pcap; }
+scenario_web-portless-spn-nokey() {
+    local conf=$TMP/client/web.conf W=$TMP/web; web_conf "$conf"
+    cp "$W/port8080-portonly.keytab" "$W/port8080.keytab"
+    web_kinit "$conf"
+    web_curl "$conf" 401 --anyauth -u : --resolve "web.lab.test:8080:$WEB4" http://web.lab.test:8080/
+    cp "$W/port8080-other.keytab" "$W/port8080.keytab"
 }
 
 # 3b. :8080 with the SPN owner's key: the portless SPN happens to work.
