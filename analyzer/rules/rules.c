@@ -330,6 +330,8 @@ static bool cmd_safe(const char *s)
 	return true;
 }
 
+bool kf_rule_name_cmd_safe(const char *name) { return name && cmd_safe(name); }
+
 const char *kf_rule_cmd_arg(struct kf_rule_ctx *ctx, const char *name)
 {
 	if (!name || cmd_safe(name))

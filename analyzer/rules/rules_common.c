@@ -587,3 +587,67 @@ const struct kf_conn_msg *kf_conn_ix_find(const struct kf_conn_ix *ci, uint32_t 
 	*n = end - first;
 	return ci->v + first;
 }
+
+/* ---- fixes in the capture's names ---------------------------------------- */
+
+/* The account part of DOMAIN\user or user@REALM, into buf. */
+static const char *account_part(const char *user, char *buf, size_t cap)
+{
+	const char *bs = strrchr(user, '\\');
+	const char *p = bs ? bs + 1 : user;
+	size_t n = strcspn(p, "@");
+	if (!n || n >= cap)
+		return NULL;
+	memcpy(buf, p, n);
+	buf[n] = 0;
+	return buf;
+}
+
+/* The domain part of DOMAIN\user or user@REALM, into buf. */
+static const char *domain_part(const char *user, char *buf, size_t cap)
+{
+	const char *bs = strchr(user, '\\'), *at = strrchr(user, '@');
+	const char *p = bs ? user : at ? at + 1 : NULL;
+	size_t n = bs ? (size_t)(bs - user) : p ? strlen(p) : 0;
+	if (!n || n >= cap)
+		return NULL;
+	memcpy(buf, p, n);
+	buf[n] = 0;
+	return buf;
+}
+
+const char *kf_rule_fix_fill(struct kf_rule_ctx *ctx, const char *fix, const struct kf_fix_names *n)
+{
+	if (!fix || !strchr(fix, '<'))
+		return fix;
+	char acct[KF_LIMIT_NAME], dom[KF_LIMIT_NAME];
+	const char *user = n->user ? account_part(n->user, acct, sizeof acct) : NULL;
+	const char *domain = n->domain ? n->domain : n->user ? domain_part(n->user, dom, sizeof dom) : NULL;
+	const struct {
+		const char *slot, *val;
+	} slots[] = { { "<user>", user },     { "<server>", n->server }, { "<share>", n->share },
+		      { "<domain>", domain }, { "<host>", n->host },     { "<port>", n->port } };
+	char buf[4096];
+	size_t k = 0;
+	for (const char *p = fix; *p && k + 1 < sizeof buf;) {
+		const char *val = NULL;
+		size_t len = 0;
+		for (size_t i = 0; !val && i < sizeof slots / sizeof slots[0]; i++) {
+			len = strlen(slots[i].slot);
+			if (!strncmp(p, slots[i].slot, len) && kf_rule_name_cmd_safe(slots[i].val))
+				val = slots[i].val;
+		}
+		if (!val) {
+			buf[k++] = *p++;
+			continue;
+		}
+		size_t l = strlen(val);
+		if (l > sizeof buf - 1 - k)
+			l = sizeof buf - 1 - k;
+		memcpy(buf + k, val, l);
+		k += l;
+		p += len;
+	}
+	buf[k] = 0;
+	return kf_rule_fmt(ctx, "%s", buf);
+}

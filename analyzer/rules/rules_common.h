@@ -125,6 +125,17 @@ struct kf_rule_words {
 void kf_rule_emit(struct kf_rule_ctx *ctx, const char *const *causes, struct kf_rule_verdict v,
 		  struct kf_rule_words w, const struct kf_evidence *e, const struct kf_subject_b *b);
 
+/* The capture's names for a fix's placeholders: a fix written with <user>,
+ * <server>, <share>, <domain>, <host>, <port> gets them where the capture names them and
+ * they keep to a name's grammar (kf_rule_name_cmd_safe); a placeholder stays
+ * otherwise (issue 18: fixes in the capture's names).  user may be
+ * DOMAIN\user or user@REALM: commands take the account name alone. */
+struct kf_fix_names {
+	const char *user, *server, *share, *domain;
+	const char *host, *port; /* <host>, <port>: a service's host name and port (MSSQLSvc/<host>:<port>) */
+};
+const char *kf_rule_fix_fill(struct kf_rule_ctx *ctx, const char *fix, const struct kf_fix_names *n);
+
 /* ---- SMB ----------------------------------------------------------------- */
 
 static inline bool kf_rule_is_smb(const struct kf_message *m)

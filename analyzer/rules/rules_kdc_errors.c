@@ -338,12 +338,16 @@ enum kdc_slot {
 	W_CODE,
 	W_REQUESTED,
 	W_OFFERED,
+	W_ACCT,
 	W__COUNT
 };
-static const char *const kdc_slot_names[W__COUNT] = {
-	"who", "user",     "service", "target",  "by",        "by_addr", "client",    "sname",
-	"spn", "spn_note", "times",   "details", "code_name", "code",    "requested", "offered",
-};
+static const char
+	*const
+		kdc_slot_names[W__COUNT] = {
+			"who",       "user",  "service",   "target",   "by",    "by_addr",
+			"client",    "sname", "spn",       "spn_note", "times", "details",
+			"code_name", "code",  "requested", "offered",  "acct", /* the user's account name for a command, else <user> */
+		};
 
 static const char *from_whom(struct kf_rule_ctx *ctx, const struct kf_message *err)
 {
@@ -423,6 +427,7 @@ static void kdc_slots(struct kf_rule_ctx *ctx, const struct kf_message *err, con
 				 ? kf_rule_fmt(ctx, "user %s", v[W_USER])
 				 : kf_rule_fmt(ctx, "%s asked by %s", v[W_SERVICE], v[W_BY_ADDR]);
 	v[W_OFFERED] = offered[0] ? kf_rule_fmt(ctx, "; client offered %s", offered) : "";
+	v[W_ACCT] = kf_rule_fix_fill(ctx, "<user>", &(struct kf_fix_names){ .user = user });
 }
 
 /* A template with its {slot}s filled in (NULL when out of memory). */

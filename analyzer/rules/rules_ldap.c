@@ -329,8 +329,13 @@ static void bind_emit(struct kf_rule_ctx *ctx, const struct bind_group *g)
 	kf_subject_addr(ctx, &b, KF_SUBJECT_SERVER, &f->s->server, true);
 	if (!f->anonymous)
 		kf_subject_add(ctx, &b, KF_SUBJECT_USER, f->s->as);
-	kf_rule_emit(ctx, bind_causes, (struct kf_rule_verdict){ c, bind_words[c].sev, KF_CONF_CERTAIN },
-		     (struct kf_rule_words){ summary, expl, bind_words[c].fix }, &g->g.e, &b);
+	kf_rule_emit(
+		ctx, bind_causes, (struct kf_rule_verdict){ c, bind_words[c].sev, KF_CONF_CERTAIN },
+		(struct kf_rule_words){
+			summary, expl,
+			kf_rule_fix_fill(ctx, bind_words[c].fix,
+					 &(struct kf_fix_names){ .user = f->anonymous ? NULL : f->s->as }) },
+		&g->g.e, &b);
 }
 
 static void rule_ldap_bind_failed(struct kf_rule_ctx *ctx)

@@ -135,6 +135,27 @@ static const char *server_name(struct kf_rule_ctx *ctx, const struct smb_exchang
 	return kf_rule_fmt(ctx, "%s", a);
 }
 
+/* The capture's names for the fix's placeholders: the user (not for an
+ * anonymous logon), the server's host name (the ticket's SPN, NTLM's DNS
+ * name, else its address), the share of \\server\share. */
+static const char *fix_in_names(struct kf_rule_ctx *ctx, const char *fix, const struct smb_exchange *x,
+				const struct kf_message *resp, const char *path)
+{
+	const struct kf_ticket_rec *t = x->ap ? x->ap->krb.ticket : NULL;
+	const char *slash = t ? strchr(t->sname, '/') : NULL;
+	char a[64];
+	kf_endpoint_addr(&resp->src, a, sizeof a);
+	const char *server = slash ? slash + 1
+			     : x->chal && x->chal->ntlm && x->chal->ntlm->dns_computer
+				     ? x->chal->ntlm->dns_computer
+				     : kf_rule_fmt(ctx, "%s", a);
+	const char *share = path ? strrchr(path, '\\') : NULL;
+	struct kf_fix_names n = { .user = x->anonymous ? NULL : x->user,
+				  .server = server,
+				  .share = share && share[1] ? share + 1 : NULL };
+	return kf_rule_fix_fill(ctx, fix, &n);
+}
+
 /* Whose logon it was, for a summary: the user, else what the capture shows. */
 static const char *who_words(struct kf_rule_ctx *ctx, const struct smb_exchange *x)
 {
@@ -214,7 +235,7 @@ static const struct sess_words sess_words[SF__COUNT] = {
 		"A server outside the ticket's domain may also refuse what the ticket carries (a PAC): an MIT "
 		"realm's service principal for such a server needs +no_auth_data_required, or the server must "
 		"join the domain.",
-		"Check that the name resolves to this server (`nslookup`), who owns the SPN (`setspn -Q HOST/<name>`, "
+		"Check that the name resolves to this server (`nslookup`), who owns the SPN (`setspn -Q HOST/<server>`, "
 		"duplicates: `setspn -X`), and the server's secure channel (`nltest /sc_verify:<domain>`, "
 		"`Test-ComputerSecureChannel -Repair`; Samba: `net ads testjoin`). The server's System log "
 		"(Kerberos errors) and Security log (event 4625) name the reason. Then `klist purge` on the client.",
@@ -222,15 +243,15 @@ static const struct sess_words sess_words[SF__COUNT] = {
 	[SF_ACCOUNT_DISABLED] = {
 		"account-disabled", KF_SEV_ERROR, "the account is disabled",
 		"The account exists and the password may well be right, but the account is disabled.",
-		"Enable the account if it should log on: Enable-ADAccount <user> (Samba: `samba-tool user enable`; a "
-		"local account: `net user <user> /active:yes`)." SF_EVENT_4625 " (Sub Status 0xC0000072).",
+		"Enable the account if it should log on: Enable-ADAccount <user> (Samba: `samba-tool user enable <user>`; "
+		"a local account: `net user <user> /active:yes`)." SF_EVENT_4625 " Here: Sub Status 0xC0000072.",
 	},
 	[SF_ACCOUNT_EXPIRED] = {
 		"account-expired", KF_SEV_ERROR, "the account has expired",
 		"The account's expiry date has passed.",
 		"Extend or clear the expiry: Set-ADAccountExpiration <user> -DateTime <date> or "
 		"Clear-ADAccountExpiration <user> (Samba: `samba-tool user setexpiry <user> --noexpiry`)." SF_EVENT_4625
-		" (Sub Status 0xC0000193).",
+		" Here: Sub Status 0xC0000193.",
 	},
 	[SF_LOCKED_OUT] = {
 		"account-locked-out", KF_SEV_ERROR, "the account is locked out",
@@ -238,7 +259,7 @@ static const struct sess_words sess_words[SF__COUNT] = {
 		"administrator unlocks it, whatever password is given meanwhile.",
 		"Find the source of the bad passwords before unlocking (event 4740 on the PDC emulator names the "
 		"calling computer; events 4771/4776/4625 the failures), then Unlock-ADAccount <user> (Samba: "
-		"`samba-tool user unlock`; a local account: clear \"Account is locked out\" in Local Users and Groups).",
+		"`samba-tool user unlock <user>`; a local account: clear \"Account is locked out\" in Local Users and Groups).",
 	},
 	[SF_PASSWORD_EXPIRED] = {
 		"password-expired", KF_SEV_ERROR, "the password has expired or must be changed",
@@ -490,7 +511,8 @@ static void sess_emit(struct kf_rule_ctx *ctx, const struct sess_group *g)
 		kf_rule_subject_ticket_user(ctx, &b, x->ap);
 	}
 	kf_rule_emit(ctx, sess_causes, (struct kf_rule_verdict){ c, w->sev, KF_CONF_CERTAIN },
-		     (struct kf_rule_words){ summary, expl, w->fix }, &g->e, &b);
+		     (struct kf_rule_words){ summary, expl, fix_in_names(ctx, w->fix, x, x->resp, x->share) },
+		     &g->e, &b);
 }
 
 static void rule_smb_session_failed(struct kf_rule_ctx *ctx)
@@ -652,7 +674,7 @@ static void tree_emit(struct kf_rule_ctx *ctx, const struct kf_conn_ix *ci, cons
 				"is not what failed.",
 				logon, srv, path ? path : "a share", st, (unsigned long long)resp->frame,
 				why[c]),
-			tree_fix[c] },
+			fix_in_names(ctx, tree_fix[c], &x, resp, path) },
 		&ev, &b);
 }
 

