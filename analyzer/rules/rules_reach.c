@@ -717,7 +717,7 @@ static void rule_udp_fragmentation(struct kf_rule_ctx *ctx)
 
 const struct kf_rule kf_rules_reach[] = {
 	{ { "kdc-unreachable", KF_SEV_ERROR, KF_RULE_ROOT_CAUSE, KF_RULE_WINDOW_WHOLE,
-	    "requests to a KDC on port 88 never get an answer", kf_unreach_causes },
+	    "requests to a KDC on port 88 get no answer: never, or for 10 s or more", kf_unreach_causes },
 	  kf_rule_kdc_unreachable },
 	{ { "clock-skew", KF_SEV_ERROR, KF_RULE_ROOT_CAUSE, KF_RULE_WINDOW_WHOLE,
 	    "KRB_AP_ERR_SKEW: client, KDC or service clocks differ by more than the tolerance", skew_causes },

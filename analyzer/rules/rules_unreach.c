@@ -164,7 +164,6 @@ static void unreach_emit(struct kf_rule_ctx *ctx, const struct kf_endpoint *kdc_
 
 /* ---- kdc-unreachable: outages of a KDC that answered -------------------- */
 
-
 /* An outage is at least 2 requests to one KDC address over at least this much
  * capture time with no Kerberos answer from it in between (issue 18): shorter
  * silences are a retransmission and its reply. */
@@ -517,4 +516,3 @@ void kf_rule_kdc_unreachable(struct kf_rule_ctx *ctx)
 	kf_free(done);
 	rule_kdc_outages(ctx); /* and the KDCs that answered: did they stop for a while? */
 }
-
