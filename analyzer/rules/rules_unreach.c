@@ -256,22 +256,14 @@ static bool outage_visible(const struct kf_result *r, struct outage *o, const st
 	return true;
 }
 
-/* An ICMP unreachable the client sent about a reply from the KDC (the reply
- * came after the client had closed its socket): not a refusal by the KDC. */
-static bool icmp_about_reply(const struct kf_result *r, const struct kf_tevent *t)
+/* An ICMP unreachable the client sent about the KDC's last reply (it came
+ * after the client had closed its socket): not a refusal by the KDC.  The
+ * tevent is keyed client -> KDC whichever way the ICMP went. */
+static bool icmp_about_reply(const struct kf_message *answer, const struct kf_tevent *t)
 {
-	struct kf_at_addr at = kf_result_at_addr(r, &t->src, 0);
-	for (size_t i = 0; i < at.n; i++) {
-		const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[i]);
-		if (m->frame >= t->frame)
-			break;
-		if (m->carrier == KF_CARRIER_KERBEROS && m->transport == KF_TRANSPORT_UDP &&
-		    kf_endpoint_same_addr(&m->src, &t->dst) && m->src.port == 88 &&
-		    m->dst.port == t->src.port && kf_endpoint_same_addr(&m->dst, &t->src) &&
-		    t->ts_us - m->ts_us < OUTAGE_LATE_US)
-			return true;
-	}
-	return false;
+	return answer && answer->transport == KF_TRANSPORT_UDP && answer->dst.port == t->src.port &&
+	       kf_endpoint_same_addr(&answer->dst, &t->src) && t->ts_us >= answer->ts_us &&
+	       t->ts_us - answer->ts_us < OUTAGE_LATE_US;
 }
 
 /* "frame 5, 0.033 s into the capture (23:07:10.379 UTC)" */
@@ -376,25 +368,33 @@ static void outage_emit(struct kf_rule_ctx *ctx, const struct kf_endpoint *kdc_e
 /* Close the silence at the address's next message (0: the capture's end):
  * an outage when long enough and with enough attempts. */
 static void outage_close(struct kf_rule_ctx *ctx, const struct kf_endpoint *kdc, struct outage *o,
-			 const struct kf_message *next)
+			 const struct kf_message *next, unsigned *emitted)
 {
 	const struct kf_result *r = kf_rule_result(ctx);
 	if (o->first_frame) {
 		o->end_frame = next ? next->frame : 0;
 		o->end_ts = next ? next->ts_us : 0;
 		uint64_t end_ts = next ? next->ts_us : r->last_ts_us;
-		if (o->attempts >= 2 && end_ts >= o->first_ts && end_ts - o->first_ts >= OUTAGE_MIN_US)
-			outage_emit(ctx, kdc, o);
+		if (o->attempts >= 2 && end_ts >= o->first_ts && end_ts - o->first_ts >= OUTAGE_MIN_US) {
+			/* past the rule's cap only counted (the words would cost a client scan each) */
+			if (*emitted >= KF_LIMIT_FINDINGS_PER_RULE)
+				kf_finding_emit(ctx, &(struct kf_finding_in){ .cause = NULL });
+			else
+				outage_emit(ctx, kdc, o);
+			(*emitted)++;
+		}
 	}
 	memset(o, 0, sizeof *o);
 }
 
 /* The outages of one KDC address that answered something: its requests and
  * transport events in frame order, cut at each Kerberos message it sent. */
-static void kdc_outages(struct kf_rule_ctx *ctx, const struct kf_endpoint *kdc, struct outage *o)
+static void kdc_outages(struct kf_rule_ctx *ctx, const struct kf_endpoint *kdc, struct outage *o,
+			unsigned *emitted)
 {
 	const struct kf_result *r = kf_rule_result(ctx);
 	struct kf_at_addr at = kf_result_at_addr(r, kdc, 0);
+	const struct kf_message *answer = NULL; /* its last Kerberos message so far */
 	size_t i = 0, j = 0;
 	memset(o, 0, sizeof *o);
 	while (i < at.n || j < r->n_tevents) {
@@ -410,7 +410,7 @@ static void kdc_outages(struct kf_rule_ctx *ctx, const struct kf_endpoint *kdc, 
 			} else if (t->kind == KF_TEV_TCP_RESET) {
 				o->f.resets++;
 				o->attempts++;
-			} else if (t->kind == KF_TEV_ICMP_UNREACHABLE && !icmp_about_reply(r, t)) {
+			} else if (t->kind == KF_TEV_ICMP_UNREACHABLE && !icmp_about_reply(answer, t)) {
 				o->f.icmp++; /* its request is counted as a request */
 			} else {
 				continue;
@@ -422,15 +422,16 @@ static void kdc_outages(struct kf_rule_ctx *ctx, const struct kf_endpoint *kdc, 
 		if (m->carrier != KF_CARRIER_KERBEROS)
 			continue;
 		if (m->src.port == 88 && kf_endpoint_same_addr(&m->src, kdc)) {
-			outage_close(ctx, kdc, o, m); /* it answered */
+			outage_close(ctx, kdc, o, m, emitted); /* it answered */
+			answer = m;
 			continue;
 		}
 		if (m->dst.port != 88 || !kf_endpoint_same_addr(&m->dst, kdc) ||
 		    (m->type != KF_KRB_AS_REQ && m->type != KF_KRB_TGS_REQ))
 			continue;
 		const struct kf_message *rep = kf_msg_reply(r, m);
-		if (rep && rep->ts_us >= m->ts_us && rep->ts_us - m->ts_us < OUTAGE_LATE_US)
-			continue; /* answered in time */
+		if (rep && (rep->ts_us < m->ts_us || rep->ts_us - m->ts_us < OUTAGE_LATE_US))
+			continue; /* answered in time (or time runs backwards: no claim) */
 		if (rep)
 			o->late++;
 		else
@@ -439,7 +440,7 @@ static void kdc_outages(struct kf_rule_ctx *ctx, const struct kf_endpoint *kdc, 
 		outage_attempt(ctx, o, m->frame, m->ts_us, &m->src);
 		kf_subject_message(ctx, &o->subject, m);
 	}
-	outage_close(ctx, kdc, o, NULL);
+	outage_close(ctx, kdc, o, NULL, emitted);
 }
 
 static void rule_kdc_outages(struct kf_rule_ctx *ctx)
@@ -451,14 +452,18 @@ static void rule_kdc_outages(struct kf_rule_ctx *ctx)
 		return;
 	}
 	struct kf_seen kdcs = { 0 };
-	for (size_t i = 0; i < r->n_messages; i++) {
+	unsigned emitted = 0, n_kdcs = 0;
+	/* each address walks every transport event: at most KF_LIMIT_RULE_GROUPS of them */
+	for (size_t i = 0; i < r->n_messages && n_kdcs < KF_LIMIT_RULE_GROUPS; i++) {
 		const struct kf_message *m = &r->messages[i];
 		if (m->carrier != KF_CARRIER_KERBEROS || m->src.port != 88 || m->dst.port == 88)
 			continue;
 		struct kf_key key = kf_key_new();
 		kf_key_addr(&key, &m->src);
-		if (kf_seen_add(ctx, &kdcs, key))
-			kdc_outages(ctx, &m->src, o);
+		if (kf_seen_add(ctx, &kdcs, key)) {
+			n_kdcs++;
+			kdc_outages(ctx, &m->src, o, &emitted);
+		}
 	}
 	kf_seen_free(&kdcs);
 	kf_free(o);

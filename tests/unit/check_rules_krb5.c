@@ -1397,6 +1397,23 @@ START_TEST(t_outage_late_and_refused)
 		      "for 29 s: 3 answered only after more than 1 s");
 	fx_free(r);
 
+	/* the client's ICMP port unreachable for a late reply is no refusal: a later
+	 * outage starts at its first request, not at that ICMP */
+	r = outage_base(60);
+	outage_req(r, 3, 1, KDC, false);
+	tgs_rep(r, 4, 3, KDC, CL, "HTTP/web.lab.test", 18)->ts_us = S(5);
+	fx_tevent(r, KF_TEV_ICMP_UNREACHABLE, 5, CL, KDC)->ts_us = S(5.0001);
+	outage_req(r, 6, 40, KDC, true);
+	outage_req(r, 7, 45, KDC, true);
+	outage_expect(r,
+		      &(struct fx_want){ .rule = "kdc-unreachable",
+					 .cause = "no-reply",
+					 .sev = KF_SEV_ERROR,
+					 .conf = KF_CONF_LIKELY,
+					 .frames = "6,7" },
+		      "for at least 20 s: 2 requests without a reply");
+	fx_free(r);
+
 	r = outage_base(20);
 	for (uint64_t k = 0; k < 3; k++) {
 		outage_req(r, 3 + 2 * k, 1 + 6.0 * (double)k, KDC, true);
