@@ -358,10 +358,13 @@ static void outage_emit(struct kf_rule_ctx *ctx, const struct kf_endpoint *kdc_e
 	in.remediation = kf_rule_fmt(
 		ctx,
 		"Find out why the KDC on %s stopped answering at that time: its service log and state (a hang, a "
-		"restart, an overload), and firewall changes between the client and it (UDP and TCP port 88). "
-		"Make sure clients list more than one live KDC (DNS SRV records _kerberos._udp / _kerberos._tcp, "
-		"or krb5.conf 'kdc =') so that they fail over.",
-		kdc);
+		"restart, an overload), and firewall changes between the client and it (UDP and TCP port 88). %s",
+		kdc,
+		failover
+			? "While it stays down, take it out of the clients' KDC list (DNS SRV records "
+			  "_kerberos._udp / _kerberos._tcp, or krb5.conf 'kdc =') so that logons stop waiting for it."
+			: "Make sure clients list more than one live KDC (DNS SRV records _kerberos._udp / "
+			  "_kerberos._tcp, or krb5.conf 'kdc =') so that they fail over.");
 	kf_finding_emit(ctx, &in);
 }
 

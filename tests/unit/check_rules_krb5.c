@@ -1450,7 +1450,12 @@ START_TEST(t_outage_failover)
 			w.cause = "no-reply";
 			w.sev = KF_SEV_ERROR;
 		}
-		outage_expect(r, &w, "stopped answering Kerberos (port 88) for at least 19 s");
+		const struct kf_finding *f =
+			outage_expect(r, &w, "stopped answering Kerberos (port 88) for at least 19 s");
+		/* failover: stop listing the dead KDC; none: list more than one */
+		ck_assert_msg(contains(f->remediation,
+				       other_client ? "so that they fail over" : "stop waiting for it"),
+			      "%s", f->remediation);
 		fx_free(r);
 	}
 }
