@@ -14,26 +14,10 @@
 #include "krb5_decrypt.h"
 #include "names.h"
 #include "rules.h"
-#include "rules_clock.h"
 #include "rules_common.h"
+#include "rules_reach.h"
 
 /* ---- clock-skew ---------------------------------------------------------- */
-
-static void fmt_duration(char *buf, size_t len, uint64_t us)
-{
-	uint64_t s = (us + 500000) / 1000000;
-	if (s < 60)
-		snprintf(buf, len, "%llu s", (unsigned long long)s);
-	else if (s < 3600)
-		snprintf(buf, len, s % 60 ? "%llu min %llu s" : "%llu min", (unsigned long long)(s / 60),
-			 (unsigned long long)(s % 60));
-	else if (s < 86400)
-		snprintf(buf, len, (s / 60) % 60 ? "%llu h %llu min" : "%llu h",
-			 (unsigned long long)(s / 3600), (unsigned long long)((s / 60) % 60));
-	else
-		snprintf(buf, len, "%llu d %llu h", (unsigned long long)(s / 86400),
-			 (unsigned long long)((s / 3600) % 24));
-}
 
 static int64_t krb_time_us(int64_t s, int32_t us) { return s * 1000000 + (us >= 0 && us < 1000000 ? us : 0); }
 
@@ -226,7 +210,7 @@ static const char *sender_within(struct kf_rule_ctx *ctx, const struct skew_fact
 	if (agrees(f->sender_us))
 		return "agrees with the capture's time";
 	char dur[48];
-	fmt_duration(dur, sizeof dur, (uint64_t)(f->sender_us < 0 ? -f->sender_us : f->sender_us));
+	kf_reach_duration(dur, sizeof dur, (uint64_t)(f->sender_us < 0 ? -f->sender_us : f->sender_us));
 	return kf_rule_fmt(ctx,
 			   "is %s %s the capture's time, less than the 5-minute tolerance: its clock alone "
 			   "cannot explain the refusal",
@@ -248,7 +232,7 @@ static void skew_words(struct kf_rule_ctx *ctx, const struct skew_facts *f, cons
 {
 	char dur[48];
 	int64_t d = f->offset_us;
-	fmt_duration(dur, sizeof dur, (uint64_t)(d < 0 ? -d : d));
+	kf_reach_duration(dur, sizeof dur, (uint64_t)(d < 0 ? -d : d));
 	const char *the = f->kdc ? "the KDC" : "the service";
 	switch (f->how) {
 	case SKEW_BY_CTIME:
@@ -290,7 +274,7 @@ static void skew_words(struct kf_rule_ctx *ctx, const struct skew_facts *f, cons
 		/* the estimate is against the capture; the words, like `offset_s`,
 		 * against the sender */
 		char pair[48];
-		fmt_duration(pair, sizeof pair, (uint64_t)(f->pair_us < 0 ? -f->pair_us : f->pair_us));
+		kf_reach_duration(pair, sizeof pair, (uint64_t)(f->pair_us < 0 ? -f->pair_us : f->pair_us));
 		*who = kf_rule_fmt(ctx, "client clock about %s %s %s", pair,
 				   f->pair_us < 0 ? "behind" : "ahead of", the);
 		*how = kf_rule_fmt(ctx,

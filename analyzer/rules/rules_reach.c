@@ -1,8 +1,8 @@
 /* rules_reach.c - can a client use its KDC at all: does the KDC answer on
- * port 88 (kdc-unreachable), do its messages fit UDP or cross the path in IP
- * fragments (udp-fragmentation); do the clocks agree (clock-skew, whose
- * code is rules_clock.c: its table entry stays here, in catalogue order)
- * (DIAGNOSES.md; RFC 4120 §7.2.1 transport).
+ * port 88 (kdc-unreachable, in rules_unreach.c), do its messages fit UDP or
+ * cross the path in IP fragments (udp-fragmentation); do the clocks agree
+ * (clock-skew, in rules_clock.c); the table of the three is here, in
+ * catalogue order (DIAGNOSES.md; RFC 4120 §7.2.1 transport).
  *
  * Each rule gathers facts into a struct, decides with a pure verdict
  * function (cause, severity, confidence) and words the finding from the
@@ -14,216 +14,34 @@
 #include "base/limits.h"
 #include "krb5.h"
 #include "names.h"
-#include "rules_clock.h"
 #include "rules.h"
 #include "rules_common.h"
+#include "rules_reach.h"
 
 /* What fixes Kerberos replies lost in IP fragments (udp-fragmentation, and
  * a KDC whose answers never arrive whole). */
-static const char FRAG_FIX[] =
+const char kf_reach_frag_fix[] =
 	"Prefer Kerberos over TCP for large messages: MIT krb5.conf [libdefaults] udp_preference_limit = 1 "
 	"(always TCP); Windows clients use TCP above MaxPacketSize (HKLM\\SYSTEM\\CurrentControlSet\\"
 	"Control\\Lsa\\Kerberos\\Parameters, DWORD MaxPacketSize=1 forces TCP). Make sure TCP port 88 "
 	"is open between clients and KDCs, and that firewalls/VPNs pass IP fragments (or fix the MTU "
 	"on the path).";
 
-/* The Kerberos requests a transport event is about (its frame, from the
- * client to the KDC): whom the finding concerns. */
-static void subject_requests_at(struct kf_rule_ctx *ctx, struct kf_subject_b *b, const struct kf_tevent *t)
+/* The duration words of the findings (kdc-unreachable's and clock-skew's too). */
+void kf_reach_duration(char *buf, size_t len, uint64_t us)
 {
-	const struct kf_result *r = kf_rule_result(ctx);
-	for (size_t j = kf_result_first_in_frame(r, t->frame);
-	     j < r->n_messages && r->messages[j].frame == t->frame; j++) {
-		const struct kf_message *m = &r->messages[j];
-		if (m->carrier == KF_CARRIER_KERBEROS && kf_endpoint_same_addr(&m->src, &t->src) &&
-		    kf_endpoint_same_addr(&m->dst, &t->dst))
-			kf_subject_message(ctx, b, m);
-	}
-}
-
-/* ---- kdc-unreachable ---------------------------------------------------- */
-
-static bool kdc_answered(const struct kf_result *r, const struct kf_endpoint *kdc)
-{
-	struct kf_at_addr at = kf_result_at_addr(r, kdc, 0);
-	for (size_t i = 0; i < at.n; i++) {
-		const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[i]);
-		if (m->carrier == KF_CARRIER_KERBEROS && m->src.port == 88 &&
-		    kf_endpoint_same_addr(&m->src, kdc))
-			return true;
-	}
-	return false;
-}
-
-/* Did the client get a reply from any KDC after frame? (failover worked) */
-static bool answered_elsewhere(const struct kf_result *r, const struct kf_endpoint *client, uint64_t frame)
-{
-	struct kf_at_addr at = kf_result_at_addr(r, client, frame + 1);
-	for (size_t i = 0; i < at.n; i++) {
-		const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[i]);
-		if (m->carrier == KF_CARRIER_KERBEROS && m->src.port == 88 &&
-		    kf_endpoint_same_addr(&m->dst, client) &&
-		    (m->type == KF_KRB_AS_REP || m->type == KF_KRB_TGS_REP))
-			return true;
-	}
-	return false;
-}
-
-/* The causes, in the order the verdict prefers them (docs/rules.md). */
-enum unreach_cause { UNR_FAILOVER, UNR_RESET, UNR_ICMP, UNR_FRAGS, UNR_SYN, UNR_NO_REPLY };
-static const char *const unreach_causes[] = {
-	"failover", "tcp-reset", "icmp-unreachable", "fragments-lost", "syn-unanswered", "no-reply", NULL
-};
-
-/* What the requests to one KDC address met. */
-struct unreach_facts {
-	unsigned no_reply; /* requests (UDP, or on an open TCP connection) without a reply */
-	unsigned syns;     /* TCP SYNs never answered */
-	unsigned resets;   /* TCP connections reset */
-	unsigned icmp;     /* ICMP unreachable */
-	unsigned frags;    /* datagrams to or from it whose IP fragments never all arrived */
-	bool failover;     /* the client then got a ticket from another KDC */
-};
-
-/* How the KDC failed to answer, failover aside. */
-static enum unreach_cause unreach_how(const struct unreach_facts *f)
-{
-	return f->resets  ? UNR_RESET
-	       : f->icmp  ? UNR_ICMP
-	       : f->frags ? UNR_FRAGS
-	       : f->syns  ? UNR_SYN
-			  : UNR_NO_REPLY;
-}
-
-static struct kf_finding_in unreach_verdict(const struct unreach_facts *f)
-{
-	enum unreach_cause how = unreach_how(f);
-	bool seen = how == UNR_RESET || how == UNR_ICMP || how == UNR_FRAGS; /* the capture shows why */
-	return (struct kf_finding_in){ .cause = unreach_causes[f->failover ? UNR_FAILOVER : how],
-				       .severity = f->failover ? KF_SEV_WARNING : KF_SEV_ERROR,
-				       .confidence = seen ? KF_CONF_CERTAIN : KF_CONF_LIKELY };
-}
-
-/* What the KDC did, by how it failed to answer. */
-static const char UNREACH_REFUSED[] =
-	"The host refused them (ICMP unreachable or TCP reset): nothing listens on "
-	"port 88 there, or a firewall rejects it. ";
-static const char UNREACH_SILENT[] =
-	"No answer at all came back: the KDC is down, the address is wrong, or a "
-	"firewall drops port 88 silently. ";
-static const char *const unreach_how_words[] = {
-	[UNR_RESET] = UNREACH_REFUSED,
-	[UNR_ICMP] = UNREACH_REFUSED,
-	[UNR_FRAGS] = "Requests or replies travelled as IP fragments that never all arrived: a firewall, NAT "
-		      "or VPN device on the path drops IP fragments, so what the KDC sent (or was sent) is "
-		      "lost on the way. ",
-	[UNR_SYN] = UNREACH_SILENT,
-	[UNR_NO_REPLY] = UNREACH_SILENT,
-};
-
-static void unreach_emit(struct kf_rule_ctx *ctx, const struct kf_endpoint *kdc_ep,
-			 const struct unreach_facts *f, const uint64_t *frames, size_t nf,
-			 const struct kf_subject_b *subject)
-{
-	struct kf_finding_in in = unreach_verdict(f);
-	enum unreach_cause how = unreach_how(f);
-	char kdc[64], what[320];
-	kf_endpoint_addr(kdc_ep, kdc, sizeof kdc);
-	snprintf(what, sizeof what, "%s%s%s%s%s",
-		 f->no_reply ? kf_rule_fmt(ctx, "%u request%s without a reply; ", f->no_reply,
-					   f->no_reply == 1 ? "" : "s")
-			     : "",
-		 f->syns ? kf_rule_fmt(ctx, "%u TCP SYN%s never answered; ", f->syns, f->syns == 1 ? "" : "s")
-			 : "",
-		 f->resets ? kf_rule_fmt(ctx, "%u TCP connection%s refused (RST); ", f->resets,
-					 f->resets == 1 ? "" : "s")
-			   : "",
-		 f->icmp ? kf_rule_fmt(ctx, "%u ICMP unreachable; ", f->icmp) : "",
-		 f->frags ? kf_rule_fmt(ctx, "%u datagram%s lost in IP fragments; ", f->frags,
-					f->frags == 1 ? "" : "s")
-			  : "");
-	size_t wl = strlen(what);
-	if (wl >= 2)
-		what[wl - 2] = 0;
-	const char *fix =
-		how == UNR_FRAGS
-			? FRAG_FIX
-			: kf_rule_fmt(
-				  ctx,
-				  "Check that the KDC service runs on %s and listens on UDP and TCP port 88, that "
-				  "firewalls between client and KDC allow both, and that the client's KDC list "
-				  "(DNS SRV records _kerberos._udp / _kerberos._tcp, or krb5.conf 'kdc =') names only "
-				  "live KDCs.%s",
-				  kdc,
-				  in.confidence == KF_CONF_LIKELY
-					  ? " (Likely, not certain: a capture that runs until the client gives "
-					    "up would show that no reply ever came.)"
-					  : "");
-	in.frames = frames;
-	in.n_frames = nf;
-	in.subject = subject;
-	in.summary = kf_rule_fmt(ctx, "KDC %s does not answer Kerberos (port 88): %s", kdc, what);
-	in.explanation = kf_rule_fmt(
-		ctx, "The client sent Kerberos requests to %s and never got a Kerberos reply from it. %s%s",
-		kdc, unreach_how_words[how],
-		f->failover ? "The client then got its tickets from another KDC, so logons still work "
-			      "but each one waits for this KDC's timeout first."
-			    : "The client got no ticket from any KDC in the capture, so Kerberos "
-			      "authentication failed (and Negotiate falls back to NTLM where it can).");
-	in.remediation = fix;
-	kf_finding_emit(ctx, &in);
-}
-
-static void rule_kdc_unreachable(struct kf_rule_ctx *ctx)
-{
-	const struct kf_result *r = kf_rule_result(ctx);
-	/* which transport events an earlier finding already took */
-	bool *done = r->n_tevents ? kf_calloc(r->n_tevents, sizeof(bool)) : NULL;
-	if (r->n_tevents && !done) {
-		kf_rule_nomem(ctx);
-		return;
-	}
-	struct kf_seen kdcs = { 0 };
-	for (size_t i = 0; i < r->n_tevents; i++) {
-		const struct kf_tevent *t = &r->tevents[i];
-		if (done[i] || t->kind == KF_TEV_FRAG_INCOMPLETE || t->dst.port != 88)
-			continue;
-		struct kf_key key = kf_key_new();
-		kf_key_addr(&key, &t->dst);
-		if (!kf_seen_add(ctx, &kdcs, key) || kdc_answered(r, &t->dst))
-			continue; /* it answered something: not unreachable (other rules look at the rest) */
-		uint64_t frames[KF_LIMIT_EVIDENCE_FRAMES];
-		size_t nf = 0;
-		struct unreach_facts f = { 0 };
-		struct kf_subject_b subject = { 0 };
-		uint64_t last = 0;
-		kf_subject_addr(ctx, &subject, KF_SUBJECT_KDC, &t->dst, false);
-		/* its events (from 0: lost fragments may come before the first request without a reply) */
-		for (size_t j = 0; j < r->n_tevents; j++) {
-			const struct kf_tevent *u = &r->tevents[j];
-			if (!kf_endpoint_same_addr(&u->dst, &t->dst) || u->dst.port != 88)
-				continue;
-			done[j] = true;
-			if (nf < KF_LIMIT_EVIDENCE_FRAMES)
-				frames[nf++] = u->frame;
-			last = u->frame > last ? u->frame : last;
-			kf_subject_addr(ctx, &subject, KF_SUBJECT_CLIENT, &u->src, false);
-			subject_requests_at(ctx, &subject, u);
-			switch (u->kind) {
-			case KF_TEV_UDP_NO_REPLY:
-			case KF_TEV_TCP_NO_REPLY: f.no_reply++; break;
-			case KF_TEV_TCP_NO_ANSWER: f.syns += u->count; break;
-			case KF_TEV_TCP_RESET: f.resets++; break;
-			case KF_TEV_ICMP_UNREACHABLE: f.icmp++; break;
-			case KF_TEV_FRAG_INCOMPLETE: f.frags++; break;
-			default: break;
-			}
-		}
-		f.failover = answered_elsewhere(r, &t->src, last);
-		unreach_emit(ctx, &t->dst, &f, frames, nf, &subject);
-	}
-	kf_seen_free(&kdcs);
-	kf_free(done);
+	uint64_t s = (us + 500000) / 1000000;
+	if (s < 60)
+		snprintf(buf, len, "%llu s", (unsigned long long)s);
+	else if (s < 3600)
+		snprintf(buf, len, s % 60 ? "%llu min %llu s" : "%llu min", (unsigned long long)(s / 60),
+			 (unsigned long long)(s % 60));
+	else if (s < 86400)
+		snprintf(buf, len, (s / 60) % 60 ? "%llu h %llu min" : "%llu h",
+			 (unsigned long long)(s / 3600), (unsigned long long)((s / 60) % 60));
+	else
+		snprintf(buf, len, "%llu d %llu h", (unsigned long long)(s / 86400),
+			 (unsigned long long)((s / 3600) % 24));
 }
 
 /* ---- udp-fragmentation --------------------------------------------------- */
@@ -417,7 +235,7 @@ static void frag_emit(struct kf_rule_ctx *ctx, const struct kf_endpoint *c, cons
 	in.subject = subject;
 	in.summary = summary;
 	in.explanation = expl;
-	in.remediation = FRAG_FIX;
+	in.remediation = kf_reach_frag_fix;
 	kf_finding_emit(ctx, &in);
 }
 
@@ -564,8 +382,8 @@ static void rule_udp_fragmentation(struct kf_rule_ctx *ctx)
 
 const struct kf_rule kf_rules_reach[] = {
 	{ { "kdc-unreachable", KF_SEV_ERROR, KF_RULE_ROOT_CAUSE, KF_RULE_WINDOW_WHOLE,
-	    "requests to a KDC on port 88 never get an answer", unreach_causes },
-	  rule_kdc_unreachable },
+	    "requests to a KDC on port 88 get no answer: never, or for 10 s or more", kf_unreach_causes },
+	  kf_rule_kdc_unreachable },
 	{ { "clock-skew", KF_SEV_ERROR, KF_RULE_ROOT_CAUSE, KF_RULE_WINDOW_WHOLE,
 	    "KRB_AP_ERR_SKEW: client, KDC or service clocks differ by more than the tolerance",
 	    kf_skew_causes },

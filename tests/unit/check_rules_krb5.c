@@ -1276,6 +1276,238 @@ START_TEST(t_unreach_failover)
 }
 END_TEST
 
+/* ---- kdc-unreachable: a KDC that answered, then stopped (issue 18, item 2) ---- */
+
+#define S(x) (1700000000000000ull + (uint64_t)((x)*1000000.0)) /* fixture time at x s */
+
+/* An outage fixture: the KDC answers alice's AS exchange (frames 1-2, at 0 s),
+ * and the capture runs until end_s. */
+static struct kf_result *outage_base(double end_s)
+{
+	struct kf_result *r = fx_new();
+	as_req(r, 1, CL, KDC, "alice", "krbtgt/LAB.TEST")->ts_us = S(0);
+	as_rep(r, 2, 1, KDC, CL, "alice", 18)->ts_us = S(0.001);
+	r->have_ts = true;
+	r->first_ts_us = S(0);
+	r->last_ts_us = S(end_s);
+	return r;
+}
+
+/* A TGS-REQ for HTTP/web to kdc in frame f at s seconds; unanswered: its UDP event. */
+static struct kf_message *outage_req(struct kf_result *r, uint64_t f, double s, const char *kdc,
+				     bool unanswered)
+{
+	struct kf_message *m = tgs_req(r, f, CL, kdc, "HTTP/web.lab.test");
+	m->ts_us = S(s);
+	if (unanswered) {
+		struct kf_tevent *t = fx_tevent(r, KF_TEV_UDP_NO_REPLY, f, CL, kdc);
+		t->ts_us = S(s);
+		t->request_frame = f;
+	}
+	return m;
+}
+
+/* UDP: three requests over 11 s without a reply, then the KDC answers again at
+ * 20 s: an outage from frame 3 to frame 7 (error, likely, no-reply). */
+START_TEST(t_outage_udp)
+{
+	struct kf_result *r = outage_base(25);
+	outage_req(r, 3, 1, KDC, true);
+	outage_req(r, 4, 5, KDC, true);
+	outage_req(r, 5, 12, KDC, true);
+	outage_req(r, 6, 20, KDC, false);
+	tgs_rep(r, 7, 6, KDC, CL, "HTTP/web.lab.test", 18)->ts_us = S(20.001);
+	const struct kf_finding *f = run_one(r, "kdc-unreachable");
+	ck_assert_uint_eq(fx_count(r, "kdc-unreachable", 0), 1);
+	ck_assert_int_eq(f->severity, KF_SEV_ERROR);
+	ck_assert_int_eq(f->confidence, KF_CONF_LIKELY);
+	ck_assert_str_eq(f->cause, "no-reply");
+	ck_assert_str_eq(frames_of(f), "3,4,5,7");
+	ck_assert(fx_subject_is(f, KF_SUBJECT_KDC, "10.0.0.2"));
+	ck_assert(fx_subject_is(f, KF_SUBJECT_SERVICE, "HTTP/web.lab.test@LAB.TEST"));
+	ck_assert_msg(contains(f->summary, "for 19 s: 3 requests without a reply"), "%s", f->summary);
+	ck_assert_msg(contains(f->explanation, "frame 3, 1.000 s into the capture") &&
+			      contains(f->explanation, "last in frame 5, 12.000 s") &&
+			      contains(f->explanation, "next Kerberos message is in frame 7, 20.001 s"),
+		      "%s", f->explanation);
+	fx_free(r);
+}
+END_TEST
+
+/* No finding at all (r freed). */
+static void outage_silent(struct kf_result *r)
+{
+	fx_finish(r);
+	fx_run(r, "kdc-unreachable");
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+}
+
+/* Healthy near-misses stay silent: a pause under 10 s before the reply; one
+ * lost request and, much later, a request answered at once; two lost requests
+ * at the end of a capture that stops within 10 s of the first. */
+START_TEST(t_outage_near_misses)
+{
+	struct kf_result *r = outage_base(30);
+	outage_req(r, 3, 1, KDC, true);
+	outage_req(r, 4, 2, KDC, true);
+	outage_req(r, 5, 9.5, KDC, false);
+	tgs_rep(r, 6, 5, KDC, CL, "HTTP/web.lab.test", 18)->ts_us = S(10.9);
+	outage_silent(r);
+
+	r = outage_base(90);
+	outage_req(r, 3, 1, KDC, true);
+	outage_req(r, 4, 60, KDC, false);
+	tgs_rep(r, 5, 4, KDC, CL, "HTTP/web.lab.test", 18)->ts_us = S(60.002);
+	outage_silent(r);
+
+	for (int end_s = 9; end_s <= 15; end_s += 6) {
+		r = outage_base(end_s);
+		outage_req(r, 3, 1, KDC, true);
+		outage_req(r, 4, 3, KDC, true);
+		if (end_s == 9) {
+			outage_silent(r);
+			continue;
+		}
+		/* the capture goes on to 15 s: an outage of at least 14 s */
+		const struct kf_finding *f = run_one(r, "kdc-unreachable");
+		ck_assert_msg(contains(f->summary, "for at least 14 s"), "%s", f->summary);
+		ck_assert_msg(contains(f->explanation, "until the capture ends"), "%s", f->explanation);
+		fx_free(r);
+	}
+}
+END_TEST
+
+/* Run kdc-unreachable over r: its one finding, as w says, whose summary
+ * holds words. */
+static const struct kf_finding *outage_expect(struct kf_result *r, const struct fx_want *w, const char *words)
+{
+	fx_finish(r);
+	fx_run(r, "kdc-unreachable");
+	ck_assert_uint_eq(fx_count(r, "kdc-unreachable", 0), 1);
+	const struct kf_finding *f = fx_expect(r, w);
+	ck_assert_msg(contains(f->summary, words), "%s", f->summary);
+	return f;
+}
+
+/* A hung KDC answers the queued requests late (after the client gave up):
+ * the late replies are no answer in time; refusals (RST) count as attempts
+ * (likely: nothing shows the user's step failing). */
+START_TEST(t_outage_late_and_refused)
+{
+	struct kf_result *r = outage_base(40);
+	for (uint64_t k = 0; k < 3; k++)
+		outage_req(r, 3 + k, 1 + 6.5 * (double)k, KDC, false);
+	for (uint64_t k = 0; k < 3; k++)
+		tgs_rep(r, 6 + k, 3 + k, KDC, CL, "HTTP/web.lab.test", 18)->ts_us = S(30);
+	outage_expect(r,
+		      &(struct fx_want){ .rule = "kdc-unreachable",
+					 .cause = "no-reply",
+					 .sev = KF_SEV_ERROR,
+					 .conf = KF_CONF_LIKELY,
+					 .frames = "3,4,5,6" },
+		      "for 29 s: 3 answered only after more than 1 s");
+	fx_free(r);
+
+	/* the client's ICMP port unreachable for a late reply is no refusal: a later
+	 * outage starts at its first request, not at that ICMP */
+	r = outage_base(60);
+	outage_req(r, 3, 1, KDC, false);
+	tgs_rep(r, 4, 3, KDC, CL, "HTTP/web.lab.test", 18)->ts_us = S(5);
+	fx_tevent(r, KF_TEV_ICMP_UNREACHABLE, 5, CL, KDC)->ts_us = S(5.0001);
+	outage_req(r, 6, 40, KDC, true);
+	outage_req(r, 7, 45, KDC, true);
+	outage_expect(r,
+		      &(struct fx_want){ .rule = "kdc-unreachable",
+					 .cause = "no-reply",
+					 .sev = KF_SEV_ERROR,
+					 .conf = KF_CONF_LIKELY,
+					 .frames = "6,7" },
+		      "for at least 20 s: 2 requests without a reply");
+	fx_free(r);
+
+	r = outage_base(20);
+	for (uint64_t k = 0; k < 3; k++) {
+		outage_req(r, 3 + 2 * k, 1 + 6.0 * (double)k, KDC, true);
+		fx_tevent(r, KF_TEV_TCP_RESET, 4 + 2 * k, CL, KDC)->ts_us = S(1.01 + 6.0 * (double)k);
+	}
+	outage_expect(r,
+		      &(struct fx_want){ .rule = "kdc-unreachable",
+					 .cause = "tcp-reset",
+					 .sev = KF_SEV_ERROR,
+					 .conf = KF_CONF_LIKELY },
+		      "3 TCP connections refused (RST)");
+	fx_free(r);
+}
+END_TEST
+
+/* Another KDC gives the client its ticket during the outage: warning
+ * (failover); another client's ticket from it is no failover for this one. */
+START_TEST(t_outage_failover)
+{
+	for (int other_client = 0; other_client < 2; other_client++) {
+		const char *cl = other_client ? CL2 : CL;
+		struct kf_result *r = outage_base(20);
+		outage_req(r, 3, 1, KDC, true);
+		tgs_req(r, 4, cl, KDC2, "HTTP/web.lab.test")->ts_us = S(2);
+		tgs_rep(r, 5, 4, KDC2, cl, "HTTP/web.lab.test", 18)->ts_us = S(2.001);
+		outage_req(r, 6, 12, KDC, true);
+		struct fx_want w = { .rule = "kdc-unreachable",
+				     .cause = "failover",
+				     .sev = KF_SEV_WARNING,
+				     .conf = KF_CONF_LIKELY,
+				     .frames = "3,6",
+				     .kdc = "10.0.0.2" };
+		if (other_client) {
+			w.cause = "no-reply";
+			w.sev = KF_SEV_ERROR;
+		}
+		const struct kf_finding *f =
+			outage_expect(r, &w, "stopped answering Kerberos (port 88) for at least 19 s");
+		/* failover: stop listing the dead KDC; none: list more than one */
+		ck_assert_msg(contains(f->remediation,
+				       other_client ? "so that they fail over" : "stop waiting for it"),
+			      "%s", f->remediation);
+		fx_free(r);
+	}
+}
+END_TEST
+
+/* The user's step fails in the capture: HTTP 401 Negotiate and no ticket
+ * ever presented after: certain.  A ticket presented later: likely. */
+START_TEST(t_outage_visible_failure)
+{
+	for (int later_ticket = 0; later_ticket < 2; later_ticket++) {
+		struct kf_result *r = outage_base(40);
+		struct kf_message *q = fx_http(r, 3, KF_MSG_HTTP_REQUEST, 1, WEBC, WEB);
+		q->ts_us = S(0.5);
+		fx_http_rec(r, q);
+		struct kf_message *h = fx_http(r, 4, KF_MSG_HTTP_RESPONSE, 1, WEB, WEBC);
+		h->ts_us = S(0.6);
+		fx_http_rec(r, h)->status = 401;
+		fx_link(r, 3, KF_MSG_HTTP_REQUEST, 4, KF_MSG_HTTP_RESPONSE);
+		outage_req(r, 5, 1, KDC, true);
+		outage_req(r, 6, 5, KDC, true);
+		outage_req(r, 7, 15, KDC, true);
+		if (later_ticket)
+			fx_http(r, 8, KF_KRB_AP_REQ, 2, "10.0.0.10:50001", WEB)->ts_us = S(30);
+		const struct kf_finding *f = run_one(r, "kdc-unreachable");
+		ck_assert_int_eq(f->severity, KF_SEV_ERROR);
+		if (later_ticket) {
+			ck_assert_int_eq(f->confidence, KF_CONF_LIKELY);
+			ck_assert(!fx_has_frame(f, 4));
+		} else {
+			ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+			ck_assert(fx_has_frame(f, 4));
+			ck_assert_msg(
+				contains(f->explanation, "10.0.0.20 port 80 answered HTTP 401 in frame 4"),
+				"%s", f->explanation);
+		}
+		fx_free(r);
+	}
+}
+END_TEST
+
 /* A skew error without stime: the clocks differ, which one is off is not told. */
 START_TEST(t_skew_undetermined)
 {
@@ -1549,6 +1781,11 @@ int main(void)
 	tcase_add_test(e, t_unreach_refused);
 	tcase_add_test(e, t_unreach_fragments_lost);
 	tcase_add_test(e, t_unreach_failover);
+	tcase_add_test(e, t_outage_udp);
+	tcase_add_test(e, t_outage_near_misses);
+	tcase_add_test(e, t_outage_late_and_refused);
+	tcase_add_test(e, t_outage_failover);
+	tcase_add_test(e, t_outage_visible_failure);
 	suite_add_tcase(s, e);
 	return kf_test_run(s);
 }
