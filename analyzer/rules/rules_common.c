@@ -616,26 +616,18 @@ static const char *domain_part(const char *user, char *buf, size_t cap)
 	return buf;
 }
 
-const char *kf_rule_fix_fill(struct kf_rule_ctx *ctx, const char *fix, const struct kf_fix_names *n)
+const char *kf_rule_subst(struct kf_rule_ctx *ctx, const char *tpl, const char *const *slots,
+			  const char *const *vals, size_t n)
 {
-	if (!fix || !strchr(fix, '<'))
-		return fix;
-	char acct[KF_LIMIT_NAME], dom[KF_LIMIT_NAME];
-	const char *user = n->user ? account_part(n->user, acct, sizeof acct) : NULL;
-	const char *domain = n->domain ? n->domain : n->user ? domain_part(n->user, dom, sizeof dom) : NULL;
-	const struct {
-		const char *slot, *val;
-	} slots[] = { { "<user>", user },     { "<server>", n->server }, { "<share>", n->share },
-		      { "<domain>", domain }, { "<host>", n->host },     { "<port>", n->port } };
 	char buf[4096];
 	size_t k = 0;
-	for (const char *p = fix; *p && k + 1 < sizeof buf;) {
+	for (const char *p = tpl; *p && k + 1 < sizeof buf;) {
 		const char *val = NULL;
 		size_t len = 0;
-		for (size_t i = 0; !val && i < sizeof slots / sizeof slots[0]; i++) {
-			len = strlen(slots[i].slot);
-			if (!strncmp(p, slots[i].slot, len) && kf_rule_name_cmd_safe(slots[i].val))
-				val = slots[i].val;
+		for (size_t i = 0; !val && i < n; i++) {
+			len = strlen(slots[i]);
+			if (vals[i] && !strncmp(p, slots[i], len))
+				val = vals[i];
 		}
 		if (!val) {
 			buf[k++] = *p++;
@@ -650,4 +642,21 @@ const char *kf_rule_fix_fill(struct kf_rule_ctx *ctx, const char *fix, const str
 	}
 	buf[k] = 0;
 	return kf_rule_fmt(ctx, "%s", buf);
+}
+
+const char *kf_rule_fix_fill(struct kf_rule_ctx *ctx, const char *fix, const struct kf_fix_names *n)
+{
+	if (!fix || !strchr(fix, '<'))
+		return fix;
+	char acct[KF_LIMIT_NAME], dom[KF_LIMIT_NAME];
+	const char *user = n->user ? account_part(n->user, acct, sizeof acct) : NULL;
+	const char *domain = n->domain ? n->domain : n->user ? domain_part(n->user, dom, sizeof dom) : NULL;
+	static const char *const slots[] = {
+		"<user>", "<server>", "<share>", "<domain>", "<host>", "<port>"
+	};
+	const char *vals[] = { user, n->server, n->share, domain, n->host, n->port };
+	for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++)
+		if (!kf_rule_name_cmd_safe(vals[i]))
+			vals[i] = NULL; /* the placeholder stays */
+	return kf_rule_subst(ctx, fix, slots, vals, sizeof vals / sizeof vals[0]);
 }

@@ -130,6 +130,11 @@ void kf_rule_emit(struct kf_rule_ctx *ctx, const char *const *causes, struct kf_
  * they keep to a name's grammar (kf_rule_name_cmd_safe); a placeholder stays
  * otherwise (issue 18: fixes in the capture's names).  user may be
  * DOMAIN\user or user@REALM: commands take the account name alone. */
+/* tpl with every slots[i] (its literal text, "{user}" or "<user>")
+ * replaced by vals[i], where vals[i] is not NULL (NULL when out of memory). */
+const char *kf_rule_subst(struct kf_rule_ctx *ctx, const char *tpl, const char *const *slots,
+			  const char *const *vals, size_t n);
+
 struct kf_fix_names {
 	const char *user, *server, *share, *domain;
 	const char *host, *port; /* <host>, <port>: a service's host name and port (MSSQLSvc/<host>:<port>) */

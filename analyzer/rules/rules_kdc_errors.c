@@ -435,28 +435,17 @@ static const char *kdc_expand(struct kf_rule_ctx *ctx, const char *tpl, const ch
 {
 	if (!strchr(tpl, '{'))
 		return tpl;
-	char buf[2048];
-	size_t n = 0;
-	for (const char *p = tpl; *p && n + 1 < sizeof buf;) {
-		const char *end = *p == '{' ? strchr(p, '}') : NULL;
-		const char *val = NULL;
-		for (size_t k = 0; end && !val && k < W__COUNT; k++)
-			if (strlen(kdc_slot_names[k]) == (size_t)(end - p - 1) &&
-			    strncmp(kdc_slot_names[k], p + 1, (size_t)(end - p - 1)) == 0)
-				val = v[k] ? v[k] : "";
-		if (!val) {
-			buf[n++] = *p++;
-			continue;
+	static char braced[W__COUNT][24]; /* "{name}", made once */
+	static const char *slots[W__COUNT];
+	if (!slots[0])
+		for (size_t k = 0; k < W__COUNT; k++) {
+			snprintf(braced[k], sizeof braced[k], "{%s}", kdc_slot_names[k]);
+			slots[k] = braced[k];
 		}
-		size_t l = strlen(val);
-		if (l > sizeof buf - 1 - n)
-			l = sizeof buf - 1 - n;
-		memcpy(buf + n, val, l);
-		n += l;
-		p = end + 1;
-	}
-	buf[n] = '\0';
-	return kf_rule_fmt(ctx, "%s", buf);
+	const char *vals[W__COUNT];
+	for (size_t k = 0; k < W__COUNT; k++)
+		vals[k] = v[k] ? v[k] : "";
+	return kf_rule_subst(ctx, tpl, slots, vals, W__COUNT);
 }
 
 /* ---- reporting ------------------------------------------------------------ */
