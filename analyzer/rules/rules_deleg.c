@@ -424,6 +424,7 @@ static bool hop_http(struct kf_rule_ctx *ctx, const struct kf_result *r, struct 
 	const struct kf_endpoint *fe = &hq->dst, *cl = &hq->src;
 	const struct kf_message *pending[HOP_PENDING_MAX];
 	size_t n_pending = 0;
+	const struct kf_message *prev = NULL; /* the front end's HTTP request before m */
 	struct kf_at_addr at = kf_result_at_addr(r, fe, hq->frame);
 	for (size_t j = 0; j < at.n; j++) {
 		const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[j]);
@@ -443,9 +444,14 @@ static bool hop_http(struct kf_rule_ctx *ctx, const struct kf_result *r, struct 
 			struct fwd_hop h = { .req = m, .answer = resp, .server = m->dst };
 			h.kind = ntlm_kind(ctx, au, &h.as);
 			hop_keep(&f->hop, &h);
+			if (prev && prev->connection == m->connection) { /* the NEGOTIATE and CHALLENGE */
+				kf_evidence_add_msg(&f->fs, prev);
+				kf_evidence_add_msg(&f->fs, kf_rule_http_resp(r, prev));
+			}
 			kf_evidence_add_msg(&f->fs, m);
 			kf_evidence_add_msg(&f->fs, resp);
 		}
+		prev = m;
 		if (m->http->auth_scheme) { /* it answered that back end */
 			size_t k = 0;
 			for (size_t i = 0; i < n_pending; i++)

@@ -722,10 +722,16 @@ END_TEST
 #define BACK_SMB "10.0.0.60:445"
 
 /* The front end's onward HTTP request at frame f on conn 2 (auth: its
- * Authorization scheme, NULL none), answered status in f+1 (offering
- * Negotiate when 401). */
+ * Authorization scheme, NULL none; "NTLM": with an AUTHENTICATE as
+ * LAB\websvc), answered status in f+1 (offering Negotiate when 401). */
 static void onward_http(struct kf_result *r, uint64_t f, const char *auth, int status)
 {
+	if (auth && !strcmp(auth, "NTLM")) {
+		struct kf_message *au = fx_http(r, f, KF_MSG_NTLM_AUTHENTICATE, 2, FE_OUT, BACK_HTTP);
+		au->ntlm = kf_arena_zalloc(&r->arena, sizeof *au->ntlm);
+		au->ntlm->domain = "LAB";
+		au->ntlm->user = "websvc";
+	}
 	struct kf_message *m = fx_http(r, f, KF_MSG_HTTP_REQUEST, 2, FE_OUT, BACK_HTTP);
 	struct kf_http_rec *h = fx_http_rec(r, m);
 	h->method = "GET";
@@ -834,6 +840,23 @@ START_TEST(t_fwd_hop_outside_window)
 	fx_finish(r);
 	fx_run(r, "missing-forwarded-tgt");
 	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+}
+END_TEST
+
+/* HTTP: the back end's 401 Negotiate answered with NTLM as the front end's
+ * own account; the NTLM legs on that connection are evidence. */
+START_TEST(t_fwd_hop_http_ntlm)
+{
+	struct kf_result *r = fx_new();
+	double_hop(r, true, FWD_NONE, 200, 0, NULL, NULL);
+	onward_http(r, 15, NULL, 401);
+	onward_http(r, 17, "NTLM", 200);
+	const struct kf_finding *f = one_finding(r, "missing-forwarded-tgt", KF_SEV_ERROR);
+	ck_assert_str_eq(f->cause, "client-did-not-delegate");
+	ck_assert_str_eq(fx_frames(f), "10,12,15,16,17,18");
+	ck_assert(contains(f->summary, "http://back.lab.test/data (10.0.0.31) with NTLM as LAB\\websvc"));
+	ck_assert(!contains(f->summary, "never answered"));
 	fx_free(r);
 }
 END_TEST
@@ -1093,6 +1116,7 @@ int main(void)
 	tcase_add_test(c, t_fwd_hop_answered_later);
 	tcase_add_test(c, t_fwd_hop_logon_outside_capture);
 	tcase_add_test(c, t_fwd_hop_outside_window);
+	tcase_add_test(c, t_fwd_hop_http_ntlm);
 	tcase_add_test(c, t_fwd_hop_smb_ntlm);
 	tcase_add_test(c, t_fwd_hop_smb_anonymous_refused);
 	tcase_add_test(c, t_fwd_hop_front_uses_kerberos);

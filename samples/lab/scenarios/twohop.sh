@@ -1,9 +1,10 @@
 # shellcheck shell=bash disable=SC2153  # REALM, TMP, ... come from lab.sh
 # Scenario group "twohop": the double hop where the front end goes to the
 # back end without Kerberos at all (missing-forwarded-tgt, issue 18 item 1):
-# it never answers the back end's 401 Negotiate, or logs on to a file server
-# anonymously or with NTLM as its own account; and the near-miss of a back
-# end that asks for nothing. Sourced by samples/lab/lab.sh; at source time it
+# it never answers the back end's 401 Negotiate, answers a web back end with
+# NTLM as its own account, or logs on to a file server anonymously or with
+# NTLM as its own account; and the near-miss of a back end that asks for
+# nothing. Sourced by samples/lab/lab.sh; at source time it
 # only declares. Notes and the list of captures: twohop.md next to this file.
 #
 # No hosts of its own: the HTTP shapes use the deleg group's front and back
@@ -14,7 +15,7 @@
 # group's setups add one CGI per shape to the front ends' Apache (a
 # ScriptAlias appended to their httpd.conf, then a graceful restart).
 
-HOP_SCENARIOS_HTTP=(hop-http-unanswered hop-http-open)
+HOP_SCENARIOS_HTTP=(hop-http-unanswered hop-http-open hop-http-ntlm)
 HOP_SCENARIOS_SMB=(hop-smb-anonymous hop-smb-ntlm)
 ALL_SCENARIOS+=("${HOP_SCENARIOS_HTTP[@]}" "${HOP_SCENARIOS_SMB[@]}")
 for _i in "${!LAB_SETUP[@]}"; do
@@ -26,6 +27,10 @@ done
 unset _i
 LAB_SETUP+=("hop_setup_http ${HOP_SCENARIOS_HTTP[*]}")
 LAB_SETUP+=("hop_setup_smb ${HOP_SCENARIOS_SMB[*]}")
+LAB_SETUP+=("hop_setup_ntlm_back hop-http-ntlm")
+LAB_PACKAGES+=(/usr/lib/x86_64-linux-gnu/gssntlmssp/gssntlmssp.so:gss-ntlmssp
+               /usr/lib/python3/dist-packages/gssapi/__init__.py:python3-gssapi)
+HOP_NTLM_PORT=8080   # the back end's NTLM site on kf-back
 
 # hop_graceful NS CONF: Apache re-reads CONF (same parent process, same
 # environment: the one deleg.sh / smb.sh started it with)
@@ -89,8 +94,60 @@ ScriptAlias /open $d/back/open.cgi
     Require all granted
 </Location>
 EOF
+    # /hop-ntlm: NTLM (gss-ntlmssp through python3-gssapi, "Authorization:
+    # NTLM") as bob, the account the application is configured with.
+    web_ntlm_client | sed "s/(addr, 80,/(addr, $HOP_NTLM_PORT,/" >"$d/front/ntlm_http.py"
+    grep -q "(addr, $HOP_NTLM_PORT," "$d/front/ntlm_http.py" || die "could not set the NTLM client's port"
+    printf 'LAB:bob:%s\n' "$BOB_PW" >"$d/front/bob-ntlm"
+    printf 'gssntlmssp_v1 1.3.6.1.4.1.311.2.2.10 %s\n' "$WEB_NTLM_LIB" >"$d/gss-mech-ntlm.conf"
+    chmod 644 "$d/gss-mech-ntlm.conf" "$d/front/ntlm_http.py"
+    chown www-data:www-data "$d/front/bob-ntlm"
+    chmod 600 "$d/front/bob-ntlm"
+    hop_cgi "$d/front/hop-ntlm.cgi" "GSS_MECH_CONFIG=$d/gss-mech-ntlm.conf NTLM_USER_FILE=$d/front/bob-ntlm \\
+    NETBIOS_COMPUTER_NAME=FRONT /usr/bin/python3 $d/front/ntlm_http.py back.lab.test $DELEG_BACK4 /data 2>&1
+printf 'front: NTLM client exited %s\\n' \"\$?\""
+    hop_location "$d/front" /hop-ntlm "$d/front/hop-ntlm.cgi" front.lab.test "$d/lab.conf"
     hop_graceful kf-front "$d/front/httpd.conf"
     hop_graceful kf-back "$d/back/httpd.conf"
+}
+
+# A second Apache on kf-back, port 8080, that accepts NTLM only
+# (gss-ntlmssp checks bob's password in its user file; no credential store,
+# see web.sh), serving the back end's /data.
+hop_setup_ntlm_back() {
+    local d; d=$(deleg_dir)
+    local D=$d/back-ntlm
+    mkdir -p "$D/run"
+    chmod 755 "$D"
+    printf 'LAB:bob:%s\n' "$BOB_PW" >"$D/ntlm-users"
+    chown www-data:www-data "$D/ntlm-users" "$D/run"
+    chmod 600 "$D/ntlm-users"
+    {
+        cgi_httpd_head "$D" back.lab.test "$DELEG_BACK4" "$DELEG_APACHE_MODS" \
+            | sed "s|^Listen .*|Listen $DELEG_BACK4:$HOP_NTLM_PORT|"
+        cat <<EOF
+# NTLM is connection-bound: its three legs need one connection
+KeepAlive On
+ScriptAlias /data $d/back/data.cgi
+<Location /data>
+    AuthType GSSAPI
+    AuthName "back.lab.test"
+    GssapiAllowedMech ntlmssp
+    GssapiConnectionBound On
+    Require valid-user
+</Location>
+EOF
+    } >"$D/httpd.conf"
+    grep -q "^Listen $DELEG_BACK4:$HOP_NTLM_PORT" "$D/httpd.conf" || die "could not set the NTLM site's port"
+    # setsid: Apache signals its process group when it stops (see deleg.sh);
+    # its own host name (NTLM's CHALLENGE carries it), not the machine's
+    ip netns exec kf-back setsid env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C \
+        KRB5_CONFIG="$d/lab.conf" KRB5RCACHETYPE=none GSS_MECH_CONFIG="$d/gss-mech-ntlm.conf" \
+        NTLM_USER_FILE="$D/ntlm-users" NETBIOS_COMPUTER_NAME=BACK \
+        unshare --uts sh -c 'hostname back.lab.test && exec "$@"' sh \
+        apache2 -f "$D/httpd.conf" -DFOREGROUND >"$D/apache.out" 2>&1 &
+    PIDS+=($!)
+    deleg_wait_listen kf-back "$DELEG_BACK4:$HOP_NTLM_PORT" tcp "apache2 back-ntlm" "$D/apache.out"
 }
 
 # The smb group's front end gets /hop-anonymous (smbclient -N -U%: a null
@@ -144,6 +201,15 @@ scenario_hop-http-open() {
         || die "hop-http-open: the back end did not answer"
 }
 
+# 3. The front end answers the back end with NTLM as its own account (bob).
+scenario_file_hop-http-ntlm() { echo hop-http-ntlm.pcap; }
+scenario_capture_hop-http-ntlm() { deleg_on_bridge; }
+scenario_hop-http-ntlm() {
+    hop_web hop-http-ntlm /hop-ntlm
+    grep -q "NTLM client exited 0" "$(deleg_dir)/hop-http-ntlm.page" \
+        || die "hop-http-ntlm: the back end did not accept bob's NTLM logon"
+}
+
 # hop_smb NAME PAGE-URL: alice (forwardable TGT, not delegating) opens a
 # page of the smb group's front end
 hop_smb() {
@@ -154,7 +220,7 @@ hop_smb() {
     sed 's/^/  | /' "$W/$name.page" >&2
 }
 
-# 3. The front end logs on to the file server anonymously (a null session).
+# 4. The front end logs on to the file server anonymously (a null session).
 scenario_file_hop-smb-anonymous() { echo hop-smb-anonymous.pcap; }
 scenario_capture_hop-smb-anonymous() { echo "$NS_LAN br0"; }
 scenario_hop-smb-anonymous() {
@@ -163,7 +229,7 @@ scenario_hop-smb-anonymous() {
         || die "hop-smb-anonymous: unexpected page"
 }
 
-# 4. The front end logs on to the file server with NTLM as the account it
+# 5. The front end logs on to the file server with NTLM as the account it
 # is configured with (bob), not as alice.
 scenario_file_hop-smb-ntlm() { echo hop-smb-ntlm.pcap; }
 scenario_capture_hop-smb-ntlm() { echo "$NS_LAN br0"; }
