@@ -254,24 +254,6 @@ enum fwd_auth {
 	AUTH_DELEG,    /* carries the forwarded TGT (opened) */
 };
 
-/* How a front end that did not use Kerberos went to the back end. */
-enum hop_kind {
-	HOP_NONE,
-	HOP_UNANSWERED, /* it never answered the back end's 401 Negotiate */
-	HOP_NTLM,       /* NTLM under a name: its own account, not the user's */
-	HOP_ANONYMOUS,  /* an anonymous logon (null session, empty NTLM user, anonymous bind) */
-};
-
-/* The front end's first onward call without Kerberos in the window. */
-struct fwd_hop {
-	enum hop_kind kind;
-	const struct kf_message *req;    /* HTTP: the onward request */
-	const struct kf_message *answer; /* HTTP: the 401; a session: its last answer (NULL: none) */
-	const struct kf_session *s;      /* SMB, LDAP, TDS, DCE/RPC: the session */
-	const char *as;                  /* HOP_NTLM: DOMAIN\\user as sent (NULL: not seen) */
-	struct kf_endpoint server;
-};
-
 /* What the capture shows of one (client, front end) pair. */
 struct fwd_facts {
 	const struct kf_message *hq, *hr, *ap;      /* the accepted request, its answer, its AP-REQ */
@@ -286,7 +268,7 @@ struct fwd_facts {
 	enum fwd_auth auth;
 	bool not_ok_as_delegate; /* AUTH_NO_DELEG: the front end's opened ticket lacks ok-as-delegate */
 	uint64_t tgt_not_fwd; /* AUTH_NO_DELEG: frame of the client's opened TGT, not forwardable (0: none) */
-	struct fwd_hop hop;   /* without a back-end ticket: how the front end went without Kerberos */
+	struct kf_deleg_hop hop; /* without a back-end ticket: how the front end went without Kerberos */
 	struct kf_evidence fs;
 };
 
@@ -353,173 +335,6 @@ static void fwd_back_end(const struct kf_result *r, struct fwd_facts *f)
 	}
 }
 
-/* ---- the onward call without Kerberos ---------------------------------------- */
-
-/* Back ends whose unanswered 401 one pass keeps track of. */
-#define HOP_PENDING_MAX 8
-
-/* A 401 asking for Kerberos: Negotiate or Kerberos offered (not a proxy's 407). */
-static bool asks_kerberos(const struct kf_message *resp)
-{
-	return resp && resp->http && !resp->http->proxy && resp->http->status == 401 &&
-	       (kf_rule_offers(resp->http, "Negotiate") || kf_rule_offers(resp->http, "Kerberos"));
-}
-
-/* An NTLM AUTHENTICATE: anonymous (the flag, or no user name), else NTLM as
- * DOMAIN\user. */
-static enum hop_kind ntlm_kind(struct kf_rule_ctx *ctx, const struct kf_message *au, const char **as)
-{
-	const struct kf_ntlm_rec *n = au->ntlm;
-	if (!n || n->anonymous || !n->user || !n->user[0])
-		return HOP_ANONYMOUS;
-	*as = n->domain && n->domain[0] ? kf_rule_fmt(ctx, "%s\\%s", n->domain, n->user) : n->user;
-	return HOP_NTLM;
-}
-
-static bool is_session_answer(const struct kf_message *m)
-{
-	return m->type == KF_MSG_SMB_RESPONSE || m->type == KF_MSG_LDAP_RESPONSE ||
-	       m->type == KF_MSG_TDS_RESPONSE || m->type == KF_MSG_DCERPC_RESPONSE;
-}
-
-/* A session the front end opened: anonymous (as the sessions model says,
- * an NTLM AUTHENTICATE without a user, or SQL Server naming the login
- * ANONYMOUS LOGON), NTLM under a name, or neither (HOP_NONE). */
-static enum hop_kind session_kind(struct kf_rule_ctx *ctx, const struct kf_result *r,
-				  const struct kf_session *s, const struct kf_message *answer,
-				  const char **as)
-{
-	if (s->as && !strcmp(s->as, "anonymous"))
-		return HOP_ANONYMOUS;
-	if (!s->mech || strcmp(s->mech, "ntlm") != 0)
-		return HOP_NONE;
-	if (answer && answer->tds && answer->tds->has_error && answer->tds->message &&
-	    strstr(answer->tds->message, "ANONYMOUS LOGON"))
-		return HOP_ANONYMOUS;
-	for (size_t i = s->n_frames; i--;) {
-		const struct kf_message *au =
-			kf_rule_tok_at(r, s->frames[i], KF_MSG_NTLM_AUTHENTICATE, s->connection);
-		if (au)
-			return ntlm_kind(ctx, au, as);
-	}
-	*as = s->as; /* NTLM begun, its AUTHENTICATE not in the capture */
-	return HOP_NTLM;
-}
-
-/* Keep h as the hop when it came before the one kept. */
-static void hop_keep(struct fwd_hop *kept, const struct fwd_hop *h)
-{
-	uint64_t at = h->req ? h->req->frame : h->s->first_frame;
-	uint64_t was = !kept->kind ? UINT64_MAX : kept->req ? kept->req->frame : kept->s->first_frame;
-	if (at < was)
-		*kept = *h;
-}
-
-/* The front end's HTTP calls to other hosts in the window: NTLM in them, and
- * 401s asking for Kerberos that it never answered with any Authorization.
- * False when the front end used Kerberos (a TGS-REQ, an AP-REQ of its own). */
-static bool hop_http(struct kf_rule_ctx *ctx, const struct kf_result *r, struct fwd_facts *f)
-{
-	const struct kf_message *hq = f->hq;
-	const struct kf_endpoint *fe = &hq->dst, *cl = &hq->src;
-	const struct kf_message *pending[HOP_PENDING_MAX];
-	size_t n_pending = 0;
-	const struct kf_message *prev = NULL; /* the front end's HTTP request before m */
-	struct kf_at_addr at = kf_result_at_addr(r, fe, hq->frame);
-	for (size_t j = 0; j < at.n; j++) {
-		const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[j]);
-		if (m <= hq || KF_AT_ADDR_IS_DST(at.v[j]) || !kf_endpoint_same_addr(&m->src, fe))
-			continue;
-		if (m->ts_us > hq->ts_us + DELEG_WINDOW_US)
-			break;
-		if (m->type == KF_KRB_TGS_REQ || m->type == KF_KRB_AP_REQ)
-			return false;
-		if (!kf_rule_is_http_req(m) || kf_endpoint_same_addr(&m->dst, cl) ||
-		    kf_endpoint_same_addr(&m->dst, fe))
-			continue;
-		const struct kf_message *resp = kf_rule_http_resp(r, m);
-		const struct kf_message *au =
-			kf_rule_tok_at(r, m->frame, KF_MSG_NTLM_AUTHENTICATE, m->connection);
-		if (au) {
-			struct fwd_hop h = { .req = m, .answer = resp, .server = m->dst };
-			h.kind = ntlm_kind(ctx, au, &h.as);
-			hop_keep(&f->hop, &h);
-			if (prev && prev->connection == m->connection) { /* the NEGOTIATE and CHALLENGE */
-				kf_evidence_add_msg(&f->fs, prev);
-				kf_evidence_add_msg(&f->fs, kf_rule_http_resp(r, prev));
-			}
-			kf_evidence_add_msg(&f->fs, m);
-			kf_evidence_add_msg(&f->fs, resp);
-		}
-		prev = m;
-		if (m->http->auth_scheme) { /* it answered that back end */
-			size_t k = 0;
-			for (size_t i = 0; i < n_pending; i++)
-				if (!kf_endpoint_same_addr(&pending[i]->dst, &m->dst))
-					pending[k++] = pending[i];
-			n_pending = k;
-		} else if (asks_kerberos(resp) && n_pending < HOP_PENDING_MAX) {
-			pending[n_pending++] = m;
-		}
-	}
-	for (size_t i = 0; i < n_pending; i++) {
-		struct fwd_hop h = { .kind = HOP_UNANSWERED,
-				     .req = pending[i],
-				     .answer = kf_rule_http_resp(r, pending[i]),
-				     .server = pending[i]->dst };
-		hop_keep(&f->hop, &h);
-		kf_evidence_add_msg(&f->fs, h.req);
-		kf_evidence_add_msg(&f->fs, h.answer);
-	}
-	return true;
-}
-
-/* The sessions (SMB, LDAP, TDS, DCE/RPC) the front end opened to other hosts
- * in the window: anonymous or NTLM ones.  False when one used Kerberos. */
-static bool hop_sessions(struct kf_rule_ctx *ctx, const struct kf_result *r, struct fwd_facts *f)
-{
-	const struct kf_message *hq = f->hq;
-	size_t lo = 0, hi = r->n_sessions; /* the first session after the request */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (r->sessions[mid].first_frame <= hq->frame)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (size_t i = lo; i < r->n_sessions; i++) {
-		const struct kf_session *s = &r->sessions[i];
-		const struct kf_message *m0 = kf_msg_at(r, s->first_frame, -1);
-		if (!m0 || m0->ts_us > hq->ts_us + DELEG_WINDOW_US)
-			break;
-		if (!kf_endpoint_same_addr(&s->client, &hq->dst) ||
-		    kf_endpoint_same_addr(&s->server, &hq->src))
-			continue;
-		if (s->mech && !strcmp(s->mech, "kerberos"))
-			return false;
-		struct fwd_hop h = { .s = s, .server = s->server };
-		h.answer = kf_rule_session_msg(r, s, is_session_answer);
-		h.kind = session_kind(ctx, r, s, h.answer, &h.as);
-		if (!h.kind)
-			continue;
-		hop_keep(&f->hop, &h);
-		for (size_t k = 0; k < s->n_frames; k++)
-			kf_evidence_add(&f->fs, s->frames[k]);
-	}
-	return true;
-}
-
-/* Without a back-end ticket: did the front end go to a back end without
- * Kerberos in the window?  Nothing when it used Kerberos at all. */
-static void fwd_hop(struct kf_rule_ctx *ctx, const struct kf_result *r, struct fwd_facts *f)
-{
-	struct kf_evidence before = f->fs;
-	if (!hop_http(ctx, r, f) || !hop_sessions(ctx, r, f)) {
-		f->hop = (struct fwd_hop){ .kind = HOP_NONE };
-		f->fs = before;
-	}
-}
-
 /* The client's forwarded-TGT requests before it presented the ticket: the
  * refused ones are evidence. */
 static void fwd_client(const struct kf_result *r, struct fwd_facts *f)
@@ -579,7 +394,7 @@ static int fwd_refusal_cause(const struct kf_message *err)
  * forwarded TGT the client got means the front end did not use it, and no
  * forwarded-TGT request after the client's own logon means it did not
  * delegate.  Without its logon in the capture it cannot tell. */
-static struct kf_deleg_verdict fwd_verdict(const struct fwd_facts *f)
+static struct kf_deleg_verdict fwd_verdict_seen(const struct fwd_facts *f)
 {
 	int cause;
 	if (f->refusal)
@@ -597,6 +412,22 @@ static struct kf_deleg_verdict fwd_verdict(const struct fwd_facts *f)
 	else
 		return (struct kf_deleg_verdict){ FWD_UNDETERMINED, KF_SEV_ERROR, KF_CONF_LIKELY };
 	return (struct kf_deleg_verdict){ cause, KF_SEV_ERROR, KF_CONF_CERTAIN };
+}
+
+/* A front end that went on without Kerberos did so for this user only by
+ * timing (its call came within the window after the user's logon): likely,
+ * unless the decrypted AP-REQ or a refusal decides. */
+static bool hop_by_timing(const struct fwd_facts *f)
+{
+	return f->hop.kind && !f->own_req && !f->refusal && f->auth == AUTH_UNSEEN;
+}
+
+static struct kf_deleg_verdict fwd_verdict(const struct fwd_facts *f)
+{
+	struct kf_deleg_verdict v = fwd_verdict_seen(f);
+	if (hop_by_timing(f))
+		v.confidence = KF_CONF_LIKELY;
+	return v;
 }
 
 /* What the decrypted authenticator showed, in sentences. */
@@ -662,119 +493,13 @@ static void fwd_subject(struct kf_rule_ctx *ctx, const struct fwd_facts *f, stru
 	kf_deleg_subject_kdcs(ctx, who, &f->fs);
 }
 
-/* The back end of a hop: "http://host/uri (address)", "SMB \\server\share
- * (address)", "SQL Server name (address)". */
-static const char *hop_backend(struct kf_rule_ctx *ctx, const struct fwd_hop *h)
-{
-	char sv[64];
-	kf_endpoint_addr(&h->server, sv, sizeof sv);
-	if (h->req)
-		return kf_rule_fmt(ctx, "http://%s%s (%s)", h->req->http->host ? h->req->http->host : sv,
-				   h->req->http->uri ? h->req->http->uri : "/", sv);
-	const char *proto = h->s->carrier == KF_CARRIER_LDAP     ? "LDAP"
-			    : h->s->carrier == KF_CARRIER_TDS    ? "SQL Server"
-			    : h->s->carrier == KF_CARRIER_DCERPC ? "DCE/RPC"
-								 : "SMB";
-	return h->s->target ? kf_rule_fmt(ctx, "%s %s (%s)", proto, h->s->target, sv)
-			    : kf_rule_fmt(ctx, "%s %s", proto, sv);
-}
-
-/* How the front end went there, as a verb phrase. */
-static const char *hop_how(struct kf_rule_ctx *ctx, const struct fwd_hop *h, const char *backend)
-{
-	switch (h->kind) {
-	case HOP_UNANSWERED:
-		return kf_rule_fmt(
-			ctx, "called the back end %s without Kerberos and never answered its 401 Negotiate",
-			backend);
-	case HOP_NTLM:
-		return kf_rule_fmt(ctx, "logged on to the back end %s with NTLM as %s", backend,
-				   h->as ? h->as : "an account the capture does not name");
-	default: return kf_rule_fmt(ctx, "logged on to the back end %s anonymously", backend);
-	}
-}
-
-/* What the back end answered, in a sentence (frames included). */
-static const char *hop_answer(struct kf_rule_ctx *ctx, const struct fwd_hop *h)
-{
-	const struct kf_message *a = h->answer;
-	if (h->kind == HOP_UNANSWERED)
-		return kf_rule_fmt(
-			ctx,
-			" The back end answered the request in frame %llu with 401 offering Negotiate "
-			"(frame %llu), and no request with an Authorization header followed.",
-			(unsigned long long)h->req->frame, (unsigned long long)a->frame);
-	if (!h->s || !h->s->outcome)
-		return "";
-	if (!strcmp(h->s->outcome, "ok"))
-		return h->kind == HOP_ANONYMOUS ? " The back end accepted the anonymous logon."
-						: " The back end accepted that account.";
-	if (strcmp(h->s->outcome, "error") != 0 || !a)
-		return "";
-	if (a->tds && a->tds->has_error)
-		return kf_rule_fmt(ctx, " The back end refused it (frame %llu): error %u state %u%s%s%s.",
-				   (unsigned long long)a->frame, a->tds->error_number, a->tds->error_state,
-				   a->tds->message ? " \"" : "", a->tds->message ? a->tds->message : "",
-				   a->tds->message ? "\"" : "");
-	if (a->smb && a->smb->has_status)
-		return kf_rule_fmt(ctx, " The back end refused it (frame %llu): NTSTATUS 0x%08X.",
-				   (unsigned long long)a->frame, a->smb->status);
-	return kf_rule_fmt(ctx, " The back end refused it (frame %llu).", (unsigned long long)a->frame);
-}
-
-/* A host name fit to print in a fix: letters, digits, dots and dashes. */
-static bool plain_host(const char *h)
-{
-	if (!h || !*h)
-		return false;
-	for (const char *p = h; *p; p++)
-		if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-')
-			return false;
-	return true;
-}
-
-/* The SPN the back end needs for Kerberos from the front end: the service
- * class of its protocol and the host the front end named it by (a
- * placeholder when the capture does not give a plain host name). */
-static const char *hop_backend_spn(struct kf_rule_ctx *ctx, const struct fwd_hop *h)
-{
-	char host[256] = "";
-	if (h->req) {
-		kf_rule_host_name(h->req->http->host, host, sizeof host);
-		return kf_rule_fmt(ctx, "HTTP/%s", plain_host(host) ? host : "<back end's host>");
-	}
-	switch (h->s->carrier) {
-	case KF_CARRIER_TDS:
-		return kf_rule_fmt(ctx, "MSSQLSvc/<SQL Server's host>:%u", (unsigned)h->server.port);
-	case KF_CARRIER_LDAP: return "ldap/<directory server's host>";
-	case KF_CARRIER_DCERPC: return "host/<back end's host>";
-	default:
-		kf_rule_unc_server(h->s->target, host, sizeof host);
-		return kf_rule_fmt(
-			ctx, "cifs/%s",
-			plain_host(host) && !kf_rule_name_is_address(host) ? host : "<file server's host>");
-	}
-}
-
-/* The hop's part of the fix. */
-static const char *fwd_fix_hop(struct kf_rule_ctx *ctx, const struct fwd_hop *h)
-{
-	return kf_rule_fmt(
-		ctx,
-		" Then the front end's application must go to the back end with Kerberos and the delegated "
-		"credentials (the ccache mod_auth_gssapi writes to GssapiDelegCcacheDir: curl --negotiate, "
-		"smbclient --use-kerberos=required; IIS/ASP.NET impersonation), not with NTLM, a password of its "
-		"own or an anonymous logon; the back end's account needs the SPN %s for that.",
-		hop_backend_spn(ctx, h));
-}
-
 /* The finding of a front end that went to the back end without Kerberos. */
 static void fwd_hop_words(struct kf_rule_ctx *ctx, const struct fwd_facts *f, struct kf_deleg_verdict v,
 			  const char *uname, const char *cl, const char *front, const char *fe,
 			  const char **summary, const char **why)
 {
-	const char *how = hop_how(ctx, &f->hop, hop_backend(ctx, &f->hop));
-	const char *not_user = f->hop.kind == HOP_UNANSWERED ? "" : kf_rule_fmt(ctx, ", not as %s", uname);
+	const char *how = kf_deleg_hop_how(ctx, &f->hop);
+	const char *not_user = f->hop.kind == KF_HOP_UNANSWERED ? "" : kf_rule_fmt(ctx, ", not as %s", uname);
 	const char *tail = f->auth != AUTH_UNSEEN ? kf_rule_fmt(ctx, ": %s", FWD_DECRYPTED[v.cause])
 			   : f->fwd_ok            ? ""
 				       : kf_rule_fmt(ctx, ": %s (%s) sent no forwarded TGT", uname, cl);
@@ -783,9 +508,14 @@ static void fwd_hop_words(struct kf_rule_ctx *ctx, const struct fwd_facts *f, st
 		ctx,
 		"The front end accepted %s's Kerberos ticket (frame %llu), then %s.%s The front end asked the "
 		"KDC for no back-end ticket and sent the back end no Kerberos token, so the back end could not "
-		"see %s: unconstrained delegation did not happen. %s",
-		uname, (unsigned long long)f->ap->frame, how, hop_answer(ctx, &f->hop), uname,
-		f->auth != AUTH_UNSEEN ? fwd_decrypted_words(ctx, f, front) : FWD_SEEN[v.cause]);
+		"see %s: unconstrained delegation did not happen. %s%s",
+		uname, (unsigned long long)f->ap->frame, how, kf_deleg_hop_answer(ctx, &f->hop), uname,
+		f->auth != AUTH_UNSEEN ? fwd_decrypted_words(ctx, f, front) : FWD_SEEN[v.cause],
+		hop_by_timing(f)
+			? " (Likely: that the front end made this call for the user is read from its "
+			  "timing, within 60 s of the user's logon; the front end's keytab (--keytab) "
+			  "shows whether the client delegated.)"
+			: "");
 }
 
 static void fwd_report(struct kf_rule_ctx *ctx, const struct fwd_facts *f)
@@ -804,11 +534,11 @@ static void fwd_report(struct kf_rule_ctx *ctx, const struct fwd_facts *f)
 		summary = kf_rule_fmt(
 			ctx, "%s (%s) could not delegate to %s (%s): forwarded-TGT request refused: %s%s",
 			uname, cl, front, fe, kf_deleg_err_text(ctx, f->refusal),
-			backend       ? kf_rule_fmt(ctx, "; the front end then asked for %s as %s", backend,
-						    own_name)
-			: f->hop.kind ? kf_rule_fmt(ctx, "; the front end then %s",
-						    hop_how(ctx, &f->hop, hop_backend(ctx, &f->hop)))
-				      : "");
+			backend ? kf_rule_fmt(ctx, "; the front end then asked for %s as %s", backend,
+					      own_name)
+			: f->hop.kind
+				? kf_rule_fmt(ctx, "; the front end then %s", kf_deleg_hop_how(ctx, &f->hop))
+				: "");
 		why = kf_rule_fmt(
 			ctx,
 			"To delegate, the client asks its KDC for a forwarded TGT (TGS-REQ for krbtgt with the "
@@ -858,8 +588,9 @@ static void fwd_report(struct kf_rule_ctx *ctx, const struct fwd_facts *f)
 	struct kf_subject_b who = { .n = { 0 } };
 	fwd_subject(ctx, f, &who);
 	kf_deleg_emit(ctx, FWD_CAUSES, v, &f->fs, &who, summary, why,
-		      f->hop.kind && !own_req ? kf_rule_fmt(ctx, "%s%s", FWD_FIX, fwd_fix_hop(ctx, &f->hop))
-					      : FWD_FIX);
+		      f->hop.kind && !own_req
+			      ? kf_rule_fmt(ctx, "%s%s", FWD_FIX, kf_deleg_hop_fix(ctx, &f->hop))
+			      : FWD_FIX);
 }
 
 /* A client's refused forwarded-TGT requests with no front end in the
@@ -938,7 +669,7 @@ static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 		if (f.named_user)
 			continue;
 		if (!f.own_req)
-			fwd_hop(ctx, r, &f);
+			kf_deleg_hop_find(ctx, hq, DELEG_WINDOW_US, &f.hop, &f.fs);
 		if (!f.refusal && !f.own_req && !f.hop.kind)
 			continue;
 		for (size_t u = 0; u < f.fs.n; u++)

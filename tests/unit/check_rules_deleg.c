@@ -772,7 +772,8 @@ static void onward_smb(struct kf_result *r, uint64_t f, int type, const char *do
 }
 
 /* The back end's 401 Negotiate never answered: the client did not delegate
- * (its logon in the capture: certain); the request and the 401 are evidence. */
+ * (its logon in the capture), likely (the call is the user's by timing
+ * only); the request and the 401 are evidence. */
 START_TEST(t_fwd_hop_unanswered)
 {
 	struct kf_result *r = fx_new();
@@ -780,7 +781,8 @@ START_TEST(t_fwd_hop_unanswered)
 	onward_http(r, 15, NULL, 401);
 	const struct kf_finding *f = one_finding(r, "missing-forwarded-tgt", KF_SEV_ERROR);
 	ck_assert_str_eq(f->cause, "client-did-not-delegate");
-	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert_int_eq(f->confidence, KF_CONF_LIKELY);
+	ck_assert(contains(f->explanation, "(Likely: that the front end made this call"));
 	ck_assert_str_eq(fx_frames(f), "10,12,15,16");
 	subject_is(f, KF_SUBJECT_SERVER, "10.0.0.30:80", "10.0.0.31:80", NULL);
 	ck_assert(contains(f->summary, "http://back.lab.test/data (10.0.0.31)"));
@@ -1001,6 +1003,24 @@ START_TEST(t_fwd_keytab_no_deleg)
 END_TEST
 
 /* The front end's ticket is not ok-as-delegate: the client did not delegate because of it. */
+/* A front end without Kerberos: the decrypted authenticator without
+ * delegation makes it certain (timing alone: likely, t_fwd_hop_unanswered). */
+START_TEST(t_fwd_keytab_hop)
+{
+	struct kf_result *r = fx_new();
+	struct dec_ap x;
+	double_hop(r, false, FWD_NONE, 200, 0, NULL, NULL);
+	onward_http(r, 15, NULL, 401);
+	open_ap(r, &x, TKT_FWDABLE | TKT_OK_AS_DELEGATE, KF_GSS_MUTUAL, 0);
+	const struct kf_finding *f = one_finding(r, "missing-forwarded-tgt", KF_SEV_ERROR);
+	ck_assert_str_eq(f->cause, "client-did-not-delegate");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(contains(f->summary, "no delegation flag in the decrypted AP-REQ"));
+	ck_assert(!contains(f->explanation, "(Likely:"));
+	fx_free(r);
+}
+END_TEST
+
 START_TEST(t_fwd_keytab_not_ok_as_delegate)
 {
 	struct kf_result *r = fx_new();
@@ -1111,6 +1131,7 @@ int main(void)
 	tcase_add_test(c, t_fwd_keytab_tgt_not_forwardable);
 	tcase_add_test(c, t_fwd_keytab_deleg_unused);
 	tcase_add_test(c, t_fwd_keytab_deleg_unopened);
+	tcase_add_test(c, t_fwd_keytab_hop);
 	tcase_add_test(c, t_fwd_hop_unanswered);
 	tcase_add_test(c, t_fwd_hop_open_backend);
 	tcase_add_test(c, t_fwd_hop_answered_later);
