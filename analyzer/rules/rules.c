@@ -500,14 +500,17 @@ static bool take(struct kf_rule_ctx *ctx, struct work_finding *rw, struct work_f
 	return true;
 }
 
-/* Root causes that explain another root cause's findings on the same
- * frames.  A front end's NTLM logon to its back end (ntlm-fallback) is the
- * front end going on without the user's Kerberos credentials: evidence of
- * missing-forwarded-tgt, not a second root cause. */
+/* Root causes that explain another rule's findings on the same frames,
+ * whatever that rule's class.  A front end's NTLM logon to its back end
+ * (ntlm-fallback), or the share its anonymous logon was refused
+ * (smb-tree-connect-failed), is the front end going on without the user's
+ * Kerberos credentials: evidence of missing-forwarded-tgt, not a finding
+ * of its own. */
 static const struct {
 	const char *root, *taken;
 } TAKES[] = {
 	{ "missing-forwarded-tgt", "ntlm-fallback" },
+	{ "missing-forwarded-tgt", "smb-tree-connect-failed" },
 };
 
 static bool takes_rule(const struct work_finding *rw, const struct work_finding *gw)
@@ -525,12 +528,11 @@ static void apply_precedence(struct kf_rule_ctx *ctx)
 	for (size_t g = 0; g < ctx->n; g++) {
 		struct work_finding *gw = &ctx->w[g];
 		enum kf_rule_class gc = gw->rule->info.cls;
-		if (gc != KF_RULE_GENERIC && gc != KF_RULE_OUTCOME && gc != KF_RULE_ROOT_CAUSE)
-			continue;
+		bool by_class = gc == KF_RULE_GENERIC || gc == KF_RULE_OUTCOME;
 		for (size_t k = 0; k < ctx->n; k++) {
 			struct work_finding *rw = &ctx->w[k];
 			if (rw == gw || rw->dropped || rw->rule->info.cls != KF_RULE_ROOT_CAUSE ||
-			    (gc == KF_RULE_ROOT_CAUSE && !takes_rule(rw, gw)) ||
+			    (!by_class && !takes_rule(rw, gw)) ||
 			    (gc == KF_RULE_OUTCOME && rw->f.severity < gw->f.severity) ||
 			    !frames_meet(&gw->f, &rw->f))
 				continue;

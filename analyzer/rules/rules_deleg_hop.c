@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "rules_deleg.h"
+#include "smb.h"
 #include "sessions.h"
 
 /* Back ends whose unanswered 401 one pass keeps track of. */
@@ -32,18 +33,28 @@ static enum kf_hop_kind ntlm_kind(struct kf_rule_ctx *ctx, const struct kf_messa
 	return KF_HOP_NTLM;
 }
 
+/* The server's answer to a logon: an SMB SESSION_SETUP response, a
+ * bindResponse, a TDS login answer, a DCE/RPC bind answer. */
 static bool is_session_answer(const struct kf_message *m)
 {
-	return m->type == KF_MSG_SMB_RESPONSE || m->type == KF_MSG_LDAP_RESPONSE ||
-	       m->type == KF_MSG_TDS_RESPONSE || m->type == KF_MSG_DCERPC_RESPONSE;
+	return kf_rule_smb_cmd(m, KF_MSG_SMB_RESPONSE, KF_SMB2_SESSION_SETUP) ||
+	       m->type == KF_MSG_LDAP_RESPONSE || m->type == KF_MSG_TDS_RESPONSE ||
+	       m->type == KF_MSG_DCERPC_RESPONSE;
+}
+
+/* A TREE_CONNECT the SMB server refused. */
+static bool is_tree_refused(const struct kf_message *m)
+{
+	return kf_rule_smb_cmd(m, KF_MSG_SMB_RESPONSE, KF_SMB2_TREE_CONNECT) && m->smb->has_status &&
+	       m->smb->status != 0;
 }
 
 /* A session the front end opened: anonymous (as the sessions model says,
  * an NTLM AUTHENTICATE without a user, or SQL Server naming the login
  * ANONYMOUS LOGON), NTLM under a name, or neither (KF_HOP_NONE). */
 static enum kf_hop_kind session_kind(struct kf_rule_ctx *ctx, const struct kf_result *r,
-				  const struct kf_session *s, const struct kf_message *answer,
-				  const char **as)
+				     const struct kf_session *s, const struct kf_message *answer,
+				     const char **as)
 {
 	if (s->as && !strcmp(s->as, "anonymous"))
 		return KF_HOP_ANONYMOUS;
@@ -120,9 +131,9 @@ static bool hop_http(struct kf_rule_ctx *ctx, const struct kf_result *r, const s
 	}
 	for (size_t i = 0; i < n_pending; i++) {
 		struct kf_deleg_hop h = { .kind = KF_HOP_UNANSWERED,
-				     .req = pending[i],
-				     .answer = kf_rule_http_resp(r, pending[i]),
-				     .server = pending[i]->dst };
+					  .req = pending[i],
+					  .answer = kf_rule_http_resp(r, pending[i]),
+					  .server = pending[i]->dst };
 		hop_keep(kept, &h);
 		kf_evidence_add_msg(fs, h.req);
 		kf_evidence_add_msg(fs, h.answer);
@@ -210,6 +221,13 @@ const char *kf_deleg_hop_how(struct kf_rule_ctx *ctx, const struct kf_deleg_hop 
 	}
 }
 
+/* An NTSTATUS: its name and number, the number alone when unnamed. */
+static const char *status_words(struct kf_rule_ctx *ctx, uint32_t status)
+{
+	const char *n = kf_ntstatus_name(status);
+	return n ? kf_rule_fmt(ctx, "%s (0x%08X)", n, status) : kf_rule_fmt(ctx, "NTSTATUS 0x%08X", status);
+}
+
 /* What the back end answered, in a sentence (frames included). */
 const char *kf_deleg_hop_answer(struct kf_rule_ctx *ctx, const struct kf_deleg_hop *h)
 {
@@ -222,9 +240,17 @@ const char *kf_deleg_hop_answer(struct kf_rule_ctx *ctx, const struct kf_deleg_h
 			(unsigned long long)h->req->frame, (unsigned long long)a->frame);
 	if (!h->s || !h->s->outcome)
 		return "";
-	if (!strcmp(h->s->outcome, "ok"))
-		return h->kind == KF_HOP_ANONYMOUS ? " The back end accepted the anonymous logon."
-						: " The back end accepted that account.";
+	if (!strcmp(h->s->outcome, "ok")) {
+		const struct kf_message *t = kf_rule_session_msg(kf_rule_result(ctx), h->s, is_tree_refused);
+		return kf_rule_fmt(ctx, "%s%s",
+				   h->kind == KF_HOP_ANONYMOUS ? " The back end accepted the anonymous logon."
+							       : " The back end accepted that account.",
+				   t ? kf_rule_fmt(ctx, " It then refused the share %s (frame %llu): %s.",
+						   t->smb->tree ? t->smb->tree : "asked for",
+						   (unsigned long long)t->frame,
+						   status_words(ctx, t->smb->status))
+				     : "");
+	}
 	if (strcmp(h->s->outcome, "error") != 0 || !a)
 		return "";
 	if (a->tds && a->tds->has_error)
@@ -233,8 +259,8 @@ const char *kf_deleg_hop_answer(struct kf_rule_ctx *ctx, const struct kf_deleg_h
 				   a->tds->message ? " \"" : "", a->tds->message ? a->tds->message : "",
 				   a->tds->message ? "\"" : "");
 	if (a->smb && a->smb->has_status)
-		return kf_rule_fmt(ctx, " The back end refused it (frame %llu): NTSTATUS 0x%08X.",
-				   (unsigned long long)a->frame, a->smb->status);
+		return kf_rule_fmt(ctx, " The back end refused it (frame %llu): %s.",
+				   (unsigned long long)a->frame, status_words(ctx, a->smb->status));
 	return kf_rule_fmt(ctx, " The back end refused it (frame %llu).", (unsigned long long)a->frame);
 }
 
@@ -282,4 +308,3 @@ const char *kf_deleg_hop_fix(struct kf_rule_ctx *ctx, const struct kf_deleg_hop 
 		"own or an anonymous logon; the back end's account needs the SPN %s for that.",
 		hop_backend_spn(ctx, h));
 }
-

@@ -892,7 +892,40 @@ START_TEST(t_fwd_hop_smb_anonymous_refused)
 	ck_assert_uint_eq(fx_count(r, "missing-forwarded-tgt", KF_SEV_ERROR), 1);
 	const struct kf_finding *f = fx_find(r, "missing-forwarded-tgt");
 	ck_assert(contains(f->summary, "anonymously, not as alice@LAB.TEST"));
-	ck_assert(contains(f->explanation, "NTSTATUS 0xC0000022"));
+	ck_assert(contains(f->explanation, "refused it (frame 16): STATUS_ACCESS_DENIED (0xC0000022)"));
+	fx_free(r);
+}
+END_TEST
+
+/* A null session the file server accepts, then the share refused: the
+ * smb-tree-connect-failed warning about it is taken in (rules.c TAKES). */
+START_TEST(t_fwd_hop_smb_anonymous_share_refused)
+{
+	struct kf_result *r = fx_new();
+	double_hop(r, true, FWD_NONE, 200, 0, NULL, NULL);
+	onward_smb(r, 15, KF_MSG_NTLM_AUTHENTICATE, NULL, NULL, 0);
+	msg_at(r, 16, KF_MSG_SMB_RESPONSE)->smb->session_flags = KF_SMB_SESSION_NULL;
+	struct kf_message *q = fx_smb(r, 17, KF_MSG_SMB_REQUEST, 3, FE_OUT, BACK_SMB);
+	struct kf_smb_rec *t = fx_smb_rec(r, q, KF_SMB2_TREE_CONNECT, 0);
+	t->tree = "\\\\files.lab.test\\share";
+	t->session_id = 7;
+	struct kf_message *p = fx_smb(r, 18, KF_MSG_SMB_RESPONSE, 3, BACK_SMB, FE_OUT);
+	t = fx_smb_rec(r, p, KF_SMB2_TREE_CONNECT, 0xc0000022u);
+	t->tree = "\\\\files.lab.test\\share";
+	t->session_id = 7;
+	fx_link(r, 17, KF_MSG_SMB_REQUEST, 18, KF_MSG_SMB_RESPONSE);
+	fx_finish(r);
+	fx_run(r, "smb-tree-connect-failed"); /* alone, it fires */
+	ck_assert_uint_eq(fx_count(r, "smb-tree-connect-failed", 0), 1);
+	fx_run_all(r);
+	ck_assert_uint_eq(fx_count(r, "smb-tree-connect-failed", 0), 0);
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 1);
+	const struct kf_finding *f = fx_find(r, "missing-forwarded-tgt");
+	ck_assert(contains(f->summary, "anonymously"));
+	ck_assert(contains(f->explanation,
+			   "The back end accepted the anonymous logon. It then refused the share "
+			   "\\\\files.lab.test\\share (frame 18): STATUS_ACCESS_DENIED"));
+	ck_assert(fx_has_frame(f, 17) && fx_has_frame(f, 18));
 	fx_free(r);
 }
 END_TEST
@@ -1140,6 +1173,7 @@ int main(void)
 	tcase_add_test(c, t_fwd_hop_http_ntlm);
 	tcase_add_test(c, t_fwd_hop_smb_ntlm);
 	tcase_add_test(c, t_fwd_hop_smb_anonymous_refused);
+	tcase_add_test(c, t_fwd_hop_smb_anonymous_share_refused);
 	tcase_add_test(c, t_fwd_hop_front_uses_kerberos);
 	tcase_add_test(c, t_fwd_hop_takes_ntlm_fallback);
 	suite_add_tcase(s, c);
