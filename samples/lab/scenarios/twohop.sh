@@ -15,7 +15,7 @@
 # group's setups add one CGI per shape to the front ends' Apache (a
 # ScriptAlias appended to their httpd.conf, then a graceful restart).
 
-HOP_SCENARIOS_HTTP=(hop-http-unanswered hop-http-open hop-http-ntlm)
+HOP_SCENARIOS_HTTP=(hop-http-unanswered hop-http-unanswered-nologon hop-http-open hop-http-ntlm)
 HOP_SCENARIOS_SMB=(hop-smb-anonymous hop-smb-ntlm)
 ALL_SCENARIOS+=("${HOP_SCENARIOS_HTTP[@]}" "${HOP_SCENARIOS_SMB[@]}")
 for _i in "${!LAB_SETUP[@]}"; do
@@ -28,6 +28,7 @@ unset _i
 LAB_SETUP+=("hop_setup_http ${HOP_SCENARIOS_HTTP[*]}")
 LAB_SETUP+=("hop_setup_smb ${HOP_SCENARIOS_SMB[*]}")
 LAB_SETUP+=("hop_setup_ntlm_back hop-http-ntlm")
+LAB_SETUP+=("hop_setup_logon hop-http-unanswered-nologon")
 LAB_PACKAGES+=(/usr/lib/x86_64-linux-gnu/gssntlmssp/gssntlmssp.so:gss-ntlmssp
                /usr/lib/python3/dist-packages/gssapi/__init__.py:python3-gssapi)
 HOP_NTLM_PORT=8080   # the back end's NTLM site on kf-back
@@ -170,14 +171,32 @@ printf 'smbweb: smbclient exited %s\\n' \"\$?\""
     hop_graceful "$FW_NS" "$W/httpd.conf"
 }
 
-# hop_web NAME PAGE-URL: alice (forwardable TGT, not delegating) opens a
-# page of the deleg group's front end
-hop_web() {
-    local name=$1 url=$2 d; d=$(deleg_dir)
+HOP_EARLY_CCACHE=  # hop-http-unanswered-nologon: alice's TGT, got before any capture
+
+# alice logs in during the setup, outside every capture, into a ccache of
+# her own (the scenarios' kinit would replace the client's usual one)
+hop_setup_logon() {
     local conf=$TMP/client/deleg.conf
     deleg_conf "$conf" "$REALM"
-    kinit_pw "$conf" "$ALICE_PW" -f alice >/dev/null
-    client "$conf" curl -sS --noproxy '*' --max-time 10 --negotiate -u : \
+    HOP_EARLY_CCACHE=$TMP/client/hop-early.ccache
+    printf '%s\n' "$ALICE_PW" | in_ns "$NS_CLIENT" env KRB5_CONFIG="$conf" \
+        KRB5CCNAME="FILE:$HOP_EARLY_CCACHE" kinit -f alice >/dev/null || die "kinit alice (early)"
+}
+
+# hop_web NAME PAGE-URL [CCACHE]: alice (forwardable TGT, not delegating)
+# opens a page of the deleg group's front end; with CCACHE, with the TGT
+# in it (no login in the capture), else after a kinit
+hop_web() {
+    local name=$1 url=$2 ccache=${3:-} d; d=$(deleg_dir)
+    local conf=$TMP/client/deleg.conf
+    deleg_conf "$conf" "$REALM"
+    local run=(client "$conf")
+    if [[ -n $ccache ]]; then
+        run=(in_ns "$NS_CLIENT" env KRB5_CONFIG="$conf" KRB5CCNAME="FILE:$ccache")
+    else
+        kinit_pw "$conf" "$ALICE_PW" -f alice >/dev/null
+    fi
+    "${run[@]}" curl -sS --noproxy '*' --max-time 10 --negotiate -u : \
         --resolve "front.lab.test:80:$DELEG_FRONT4" "http://front.lab.test$url" >"$d/$name.page" 2>&1 || true
     sed 's/^/  | /' "$d/$name.page" >&2
 }
@@ -190,6 +209,16 @@ scenario_hop-http-unanswered() {
     hop_web hop-http-unanswered /hop-unanswered
     grep -q "back end answered HTTP 401" "$(deleg_dir)/hop-http-unanswered.page" \
         || die "hop-http-unanswered: the back end did not answer 401"
+}
+
+# 1b. The same with alice's logon outside the capture (her TGT from the
+# setup): only her TGS-REQ for the front end and the two hops are in it.
+scenario_file_hop-http-unanswered-nologon() { echo hop-http-unanswered-nologon.pcap; }
+scenario_capture_hop-http-unanswered-nologon() { deleg_on_bridge; }
+scenario_hop-http-unanswered-nologon() {
+    hop_web hop-http-unanswered-nologon /hop-unanswered "$HOP_EARLY_CCACHE"
+    grep -q "back end answered HTTP 401" "$(deleg_dir)/hop-http-unanswered-nologon.page" \
+        || die "hop-http-unanswered-nologon: the back end did not answer 401"
 }
 
 # 2. Near-miss: the back end asks for nothing (200 without a challenge).
