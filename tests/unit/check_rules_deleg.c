@@ -930,6 +930,34 @@ START_TEST(t_fwd_hop_smb_anonymous_share_refused)
 }
 END_TEST
 
+/* An LDAP simple bind without a password (anonymous) from the front end:
+ * the anonymous shape, its bind and answer as evidence. */
+START_TEST(t_fwd_hop_ldap_anonymous)
+{
+	struct kf_result *r = fx_new();
+	double_hop(r, true, FWD_NONE, 200, 0, NULL, NULL);
+	struct kf_message *q = fx_msg(r, 15, KF_CARRIER_LDAP, KF_MSG_LDAP_REQUEST, FE_OUT, "10.0.0.70:389");
+	q->transport = KF_TRANSPORT_TCP;
+	q->connection = 4;
+	q->ldap = kf_arena_zalloc(&r->arena, sizeof *q->ldap);
+	q->ldap->mechanism = "simple";
+	q->ldap->bind_dn = "cn=app,dc=lab,dc=test";
+	struct kf_message *p = fx_msg(r, 16, KF_CARRIER_LDAP, KF_MSG_LDAP_RESPONSE, "10.0.0.70:389", FE_OUT);
+	p->transport = KF_TRANSPORT_TCP;
+	p->connection = 4;
+	p->ldap = kf_arena_zalloc(&r->arena, sizeof *p->ldap);
+	p->ldap->operation = 1;
+	p->ldap->has_result = true;
+	fx_link(r, 15, KF_MSG_LDAP_REQUEST, 16, KF_MSG_LDAP_RESPONSE);
+	const struct kf_finding *f = one_finding(r, "missing-forwarded-tgt", KF_SEV_ERROR);
+	ck_assert(contains(f->summary,
+			   "logged on to the back end LDAP cn=app,dc=lab,dc=test (10.0.0.70) anonymously"));
+	ck_assert(contains(f->remediation, "ldap/<directory server's host>"));
+	ck_assert(fx_has_frame(f, 15) && fx_has_frame(f, 16));
+	fx_free(r);
+}
+END_TEST
+
 /* The front end went to the back end with Kerberos (a ticket it held
  * already): not this shape, no finding. */
 START_TEST(t_fwd_hop_front_uses_kerberos)
@@ -1174,6 +1202,7 @@ int main(void)
 	tcase_add_test(c, t_fwd_hop_smb_ntlm);
 	tcase_add_test(c, t_fwd_hop_smb_anonymous_refused);
 	tcase_add_test(c, t_fwd_hop_smb_anonymous_share_refused);
+	tcase_add_test(c, t_fwd_hop_ldap_anonymous);
 	tcase_add_test(c, t_fwd_hop_front_uses_kerberos);
 	tcase_add_test(c, t_fwd_hop_takes_ntlm_fallback);
 	suite_add_tcase(s, c);
