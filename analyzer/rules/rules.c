@@ -480,44 +480,72 @@ static bool frames_meet(const struct kf_finding *a, const struct kf_finding *b)
 	return false;
 }
 
-/* Root causes take the generic findings that share their frames. */
-static void apply_precedence(struct kf_rule_ctx *ctx)
+/* Root cause rw takes gw: gw's frames join its evidence, whom gw concerns
+ * its subject, and gw is dropped.  False when out of memory. */
+static bool take(struct kf_rule_ctx *ctx, struct work_finding *rw, struct work_finding *gw)
 {
 	struct kf_arena *a = &ctx->r->arena;
+	size_t n = rw->f.n_frames + gw->f.n_frames;
+	uint64_t *tmp = kf_malloc(n * sizeof(uint64_t));
+	if (!tmp)
+		return false;
+	memcpy(tmp, rw->f.frames, rw->f.n_frames * sizeof(uint64_t));
+	memcpy(tmp + rw->f.n_frames, gw->f.frames, gw->f.n_frames * sizeof(uint64_t));
+	size_t nn;
+	uint64_t *merged = frame_set(a, tmp, n, &nn);
+	kf_free(tmp);
+	if (!merged)
+		return false;
+	rw->f.frames = merged;
+	/* evidence stays within the cap every finding keeps (the earliest) */
+	rw->f.n_frames = nn < KF_LIMIT_EVIDENCE_FRAMES ? nn : KF_LIMIT_EVIDENCE_FRAMES;
+	/* ... and whom it concerns joins the root cause's subject */
+	if (!subject_union(a, &rw->f.subject, &gw->f.subject))
+		return false;
+	gw->dropped = true;
+	return true;
+}
+
+/* Root causes that explain another rule's findings on the same frames,
+ * whatever that rule's class.  A front end's NTLM logon to its back end
+ * (ntlm-fallback), or the share its anonymous logon was refused
+ * (smb-tree-connect-failed), is the front end going on without the user's
+ * Kerberos credentials: evidence of missing-forwarded-tgt, not a finding
+ * of its own. */
+static const struct {
+	const char *root, *taken;
+} TAKES[] = {
+	{ "missing-forwarded-tgt", "ntlm-fallback" },
+	{ "missing-forwarded-tgt", "smb-tree-connect-failed" },
+};
+
+static bool takes_rule(const struct work_finding *rw, const struct work_finding *gw)
+{
+	for (size_t i = 0; i < sizeof TAKES / sizeof TAKES[0]; i++)
+		if (!strcmp(TAKES[i].root, rw->rule->info.id) && !strcmp(TAKES[i].taken, gw->rule->info.id))
+			return true;
+	return false;
+}
+
+/* Root causes take the generic findings that share their frames, and the
+ * findings of the root causes TAKES says they explain. */
+static void apply_precedence(struct kf_rule_ctx *ctx)
+{
 	for (size_t g = 0; g < ctx->n; g++) {
 		struct work_finding *gw = &ctx->w[g];
-		if (gw->rule->info.cls != KF_RULE_GENERIC && gw->rule->info.cls != KF_RULE_OUTCOME)
-			continue;
+		enum kf_rule_class gc = gw->rule->info.cls;
+		bool by_class = gc == KF_RULE_GENERIC || gc == KF_RULE_OUTCOME;
 		for (size_t k = 0; k < ctx->n; k++) {
 			struct work_finding *rw = &ctx->w[k];
-			if (rw->dropped || rw->rule->info.cls != KF_RULE_ROOT_CAUSE ||
-			    (gw->rule->info.cls == KF_RULE_OUTCOME && rw->f.severity < gw->f.severity) ||
+			if (rw == gw || rw->dropped || rw->rule->info.cls != KF_RULE_ROOT_CAUSE ||
+			    (!by_class && !takes_rule(rw, gw)) ||
+			    (gc == KF_RULE_OUTCOME && rw->f.severity < gw->f.severity) ||
 			    !frames_meet(&gw->f, &rw->f))
 				continue;
-			size_t n = rw->f.n_frames + gw->f.n_frames;
-			uint64_t *tmp = kf_malloc(n * sizeof(uint64_t));
-			if (!tmp) {
+			if (!take(ctx, rw, gw)) {
 				ctx->nomem = true;
 				return;
 			}
-			memcpy(tmp, rw->f.frames, rw->f.n_frames * sizeof(uint64_t));
-			memcpy(tmp + rw->f.n_frames, gw->f.frames, gw->f.n_frames * sizeof(uint64_t));
-			size_t nn;
-			uint64_t *merged = frame_set(a, tmp, n, &nn);
-			kf_free(tmp);
-			if (!merged) {
-				ctx->nomem = true;
-				return;
-			}
-			rw->f.frames = merged;
-			/* evidence stays within the cap every finding keeps (the earliest) */
-			rw->f.n_frames = nn < KF_LIMIT_EVIDENCE_FRAMES ? nn : KF_LIMIT_EVIDENCE_FRAMES;
-			/* ... and whom it concerns joins the root cause's subject */
-			if (!subject_union(a, &rw->f.subject, &gw->f.subject)) {
-				ctx->nomem = true;
-				return;
-			}
-			gw->dropped = true;
 			break;
 		}
 	}

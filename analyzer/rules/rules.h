@@ -6,7 +6,10 @@
  * kf_finding_add().  After every rule ran, precedence folds symptoms into
  * their root cause: a finding of a GENERIC rule whose frames meet those of a
  * ROOT_CAUSE finding is dropped and its frames join the root cause's evidence
- * (DIAGNOSES.md "Precedence").  Findings end up ordered by first frame.
+ * (DIAGNOSES.md "Precedence"); so is a finding of any class that rules.c's
+ * TAKES table says a root cause explains (ntlm-fallback on a front end's
+ * back-end logon, in missing-forwarded-tgt).  Findings end up ordered by
+ * first frame.
  */
 #ifndef KF_RULES_H
 #define KF_RULES_H

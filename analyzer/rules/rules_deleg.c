@@ -268,6 +268,7 @@ struct fwd_facts {
 	enum fwd_auth auth;
 	bool not_ok_as_delegate; /* AUTH_NO_DELEG: the front end's opened ticket lacks ok-as-delegate */
 	uint64_t tgt_not_fwd; /* AUTH_NO_DELEG: frame of the client's opened TGT, not forwardable (0: none) */
+	struct kf_deleg_hop hop; /* without a back-end ticket: how the front end went without Kerberos */
 	struct kf_evidence fs;
 };
 
@@ -393,7 +394,7 @@ static int fwd_refusal_cause(const struct kf_message *err)
  * forwarded TGT the client got means the front end did not use it, and no
  * forwarded-TGT request after the client's own logon means it did not
  * delegate.  Without its logon in the capture it cannot tell. */
-static struct kf_deleg_verdict fwd_verdict(const struct fwd_facts *f)
+static struct kf_deleg_verdict fwd_verdict_seen(const struct fwd_facts *f)
 {
 	int cause;
 	if (f->refusal)
@@ -411,6 +412,22 @@ static struct kf_deleg_verdict fwd_verdict(const struct fwd_facts *f)
 	else
 		return (struct kf_deleg_verdict){ FWD_UNDETERMINED, KF_SEV_ERROR, KF_CONF_LIKELY };
 	return (struct kf_deleg_verdict){ cause, KF_SEV_ERROR, KF_CONF_CERTAIN };
+}
+
+/* A front end that went on without Kerberos did so for this user only by
+ * timing (its call came within the window after the user's logon): likely,
+ * unless the decrypted AP-REQ or a refusal decides. */
+static bool hop_by_timing(const struct fwd_facts *f)
+{
+	return f->hop.kind && !f->own_req && !f->refusal && f->auth == AUTH_UNSEEN;
+}
+
+static struct kf_deleg_verdict fwd_verdict(const struct fwd_facts *f)
+{
+	struct kf_deleg_verdict v = fwd_verdict_seen(f);
+	if (hop_by_timing(f))
+		v.confidence = KF_CONF_LIKELY;
+	return v;
 }
 
 /* What the decrypted authenticator showed, in sentences. */
@@ -471,7 +488,34 @@ static void fwd_subject(struct kf_rule_ctx *ctx, const struct fwd_facts *f, stru
 		kf_deleg_subject_name(ctx, who, KF_SUBJECT_SERVICE, f->own_req->krb.sname,
 				      f->own_req->krb.realm);
 	kf_subject_addr(ctx, who, KF_SUBJECT_SERVER, &f->hq->dst, true);
+	if (f->hop.kind)
+		kf_subject_addr(ctx, who, KF_SUBJECT_SERVER, &f->hop.server, true);
 	kf_deleg_subject_kdcs(ctx, who, &f->fs);
+}
+
+/* The finding of a front end that went to the back end without Kerberos. */
+static void fwd_hop_words(struct kf_rule_ctx *ctx, const struct fwd_facts *f, struct kf_deleg_verdict v,
+			  const char *uname, const char *cl, const char *front, const char *fe,
+			  const char **summary, const char **why)
+{
+	const char *how = kf_deleg_hop_how(ctx, &f->hop);
+	const char *not_user = f->hop.kind == KF_HOP_UNANSWERED ? "" : kf_rule_fmt(ctx, ", not as %s", uname);
+	const char *tail = f->auth != AUTH_UNSEEN ? kf_rule_fmt(ctx, ": %s", FWD_DECRYPTED[v.cause])
+			   : f->fwd_ok            ? ""
+				       : kf_rule_fmt(ctx, ": %s (%s) sent no forwarded TGT", uname, cl);
+	*summary = kf_rule_fmt(ctx, "front end %s (%s) %s%s%s", front, fe, how, not_user, tail);
+	*why = kf_rule_fmt(
+		ctx,
+		"The front end accepted %s's Kerberos ticket (frame %llu), then %s.%s The front end asked the "
+		"KDC for no back-end ticket and sent the back end no Kerberos token, so the back end could not "
+		"see %s: unconstrained delegation did not happen. %s%s",
+		uname, (unsigned long long)f->ap->frame, how, kf_deleg_hop_answer(ctx, &f->hop), uname,
+		f->auth != AUTH_UNSEEN ? fwd_decrypted_words(ctx, f, front) : FWD_SEEN[v.cause],
+		hop_by_timing(f)
+			? " (Likely: that the front end made this call for the user is read from its "
+			  "timing, within 60 s of the user's logon; the front end's keytab (--keytab) "
+			  "shows whether the client delegated.)"
+			: "");
 }
 
 static void fwd_report(struct kf_rule_ctx *ctx, const struct fwd_facts *f)
@@ -492,6 +536,8 @@ static void fwd_report(struct kf_rule_ctx *ctx, const struct fwd_facts *f)
 			uname, cl, front, fe, kf_deleg_err_text(ctx, f->refusal),
 			backend ? kf_rule_fmt(ctx, "; the front end then asked for %s as %s", backend,
 					      own_name)
+			: f->hop.kind
+				? kf_rule_fmt(ctx, "; the front end then %s", kf_deleg_hop_how(ctx, &f->hop))
 				: "");
 		why = kf_rule_fmt(
 			ctx,
@@ -507,6 +553,8 @@ static void fwd_report(struct kf_rule_ctx *ctx, const struct fwd_facts *f)
 					      "AUTHORITY\\ANONYMOUS LOGON), not the user.",
 					      backend, own_name)
 				: "");
+	} else if (!own_req) {
+		fwd_hop_words(ctx, f, v, uname, cl, front, fe, &summary, &why);
 	} else {
 		/* the front end went as itself */
 		const char *went = kf_rule_fmt(
@@ -539,7 +587,10 @@ static void fwd_report(struct kf_rule_ctx *ctx, const struct fwd_facts *f)
 	}
 	struct kf_subject_b who = { .n = { 0 } };
 	fwd_subject(ctx, f, &who);
-	kf_deleg_emit(ctx, FWD_CAUSES, v, &f->fs, &who, summary, why, FWD_FIX);
+	kf_deleg_emit(ctx, FWD_CAUSES, v, &f->fs, &who, summary, why,
+		      f->hop.kind && !own_req
+			      ? kf_rule_fmt(ctx, "%s%s", FWD_FIX, kf_deleg_hop_fix(ctx, &f->hop))
+			      : FWD_FIX);
 }
 
 /* A client's refused forwarded-TGT requests with no front end in the
@@ -615,7 +666,11 @@ static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)
 		f.presented = ap->krb.ticket ? ap->krb.ticket->sname : NULL;
 		fwd_front_end(r, &f);
 		fwd_client(r, &f);
-		if (f.named_user || (!f.refusal && !f.own_req))
+		if (f.named_user)
+			continue;
+		if (!f.own_req)
+			kf_deleg_hop_find(ctx, hq, DELEG_WINDOW_US, &f.hop, &f.fs);
+		if (!f.refusal && !f.own_req && !f.hop.kind)
 			continue;
 		for (size_t u = 0; u < f.fs.n; u++)
 			frame_new(ctx, &used, f.fs.f[u]);

@@ -8,6 +8,7 @@
 #include "krb5.h"
 #include "krb5_decrypt.h"
 #include "rulefix.h"
+#include "smb.h"
 #include "testutil.h"
 
 #define CL "10.0.0.10:40000"
@@ -714,6 +715,291 @@ START_TEST(t_fwd_no_backend)
 }
 END_TEST
 
+/* ---- missing-forwarded-tgt: a front end that goes without Kerberos ------------- */
+
+#define FE_OUT "10.0.0.30:42000"
+#define BACK_HTTP "10.0.0.31:80"
+#define BACK_SMB "10.0.0.60:445"
+
+/* The front end's onward HTTP request at frame f on conn 2 (auth: its
+ * Authorization scheme, NULL none; "NTLM": with an AUTHENTICATE as
+ * LAB\websvc), answered status in f+1 (offering Negotiate when 401). */
+static void onward_http(struct kf_result *r, uint64_t f, const char *auth, int status)
+{
+	if (auth && !strcmp(auth, "NTLM")) {
+		struct kf_message *au = fx_http(r, f, KF_MSG_NTLM_AUTHENTICATE, 2, FE_OUT, BACK_HTTP);
+		au->ntlm = kf_arena_zalloc(&r->arena, sizeof *au->ntlm);
+		au->ntlm->domain = "LAB";
+		au->ntlm->user = "websvc";
+	}
+	struct kf_message *m = fx_http(r, f, KF_MSG_HTTP_REQUEST, 2, FE_OUT, BACK_HTTP);
+	struct kf_http_rec *h = fx_http_rec(r, m);
+	h->method = "GET";
+	h->uri = "/data";
+	h->host = "back.lab.test";
+	h->auth_scheme = auth;
+	m = fx_http(r, f + 1, KF_MSG_HTTP_RESPONSE, 2, BACK_HTTP, FE_OUT);
+	h = fx_http_rec(r, m);
+	h->status = status;
+	if (status == 401)
+		fx_challenges(r, h, "Negotiate", NULL);
+	fx_link(r, f, KF_MSG_HTTP_REQUEST, f + 1, KF_MSG_HTTP_RESPONSE);
+}
+
+/* The front end's SMB2 logon with NTLM at frames f, f+1 on conn 3: an
+ * AUTHENTICATE for domain\user (user NULL: anonymous) in the SESSION_SETUP
+ * request, its response with status; and a token of kind type instead
+ * when type is an AP-REQ (Kerberos). */
+static void onward_smb(struct kf_result *r, uint64_t f, int type, const char *domain, const char *user,
+		       uint32_t status)
+{
+	struct kf_message *t = fx_smb(r, f, type, 3, FE_OUT, BACK_SMB);
+	if (type == KF_KRB_AP_REQ) {
+		t->krb.ticket = fx_ticket(r, "cifs/files.lab.test", "LAB.TEST", 18, 3);
+	} else {
+		t->ntlm = kf_arena_zalloc(&r->arena, sizeof *t->ntlm);
+		t->ntlm->domain = domain;
+		t->ntlm->user = user;
+		t->ntlm->anonymous = user == NULL;
+	}
+	struct kf_message *q = fx_smb(r, f, KF_MSG_SMB_REQUEST, 3, FE_OUT, BACK_SMB);
+	fx_smb_rec(r, q, KF_SMB2_SESSION_SETUP, 0)->message_id = f;
+	struct kf_message *p = fx_smb(r, f + 1, KF_MSG_SMB_RESPONSE, 3, BACK_SMB, FE_OUT);
+	struct kf_smb_rec *sr = fx_smb_rec(r, p, KF_SMB2_SESSION_SETUP, status);
+	sr->message_id = f;
+	sr->session_id = 7;
+	fx_link(r, f, KF_MSG_SMB_REQUEST, f + 1, KF_MSG_SMB_RESPONSE);
+}
+
+/* The back end's 401 Negotiate never answered: the client did not delegate
+ * (its logon in the capture), likely (the call is the user's by timing
+ * only); the request and the 401 are evidence. */
+START_TEST(t_fwd_hop_unanswered)
+{
+	struct kf_result *r = fx_new();
+	double_hop(r, true, FWD_NONE, 200, 0, NULL, NULL);
+	onward_http(r, 15, NULL, 401);
+	const struct kf_finding *f = one_finding(r, "missing-forwarded-tgt", KF_SEV_ERROR);
+	ck_assert_str_eq(f->cause, "client-did-not-delegate");
+	ck_assert_int_eq(f->confidence, KF_CONF_LIKELY);
+	ck_assert(contains(f->explanation, "(Likely: that the front end made this call"));
+	ck_assert_str_eq(fx_frames(f), "10,12,15,16");
+	subject_is(f, KF_SUBJECT_SERVER, "10.0.0.30:80", "10.0.0.31:80", NULL);
+	ck_assert(contains(f->summary, "http://back.lab.test/data (10.0.0.31)"));
+	ck_assert(contains(f->summary, "never answered its 401 Negotiate"));
+	ck_assert(contains(f->summary, "sent no forwarded TGT"));
+	ck_assert(contains(f->remediation, "HTTP/back.lab.test"));
+	fx_free(r);
+}
+END_TEST
+
+/* Near-misses: answered 200 without a challenge; the 401 answered (with
+ * any Authorization) by the next request; no forwarded-TGT request seen
+ * but the user's logon not in the capture: likely, undetermined. */
+START_TEST(t_fwd_hop_open_backend)
+{
+	struct kf_result *r = fx_new();
+	double_hop(r, true, FWD_NONE, 200, 0, NULL, NULL);
+	onward_http(r, 15, NULL, 200);
+	fx_finish(r);
+	fx_run_all(r);
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_fwd_hop_answered_later)
+{
+	struct kf_result *r = fx_new();
+	double_hop(r, true, FWD_NONE, 200, 0, NULL, NULL);
+	onward_http(r, 15, NULL, 401);
+	onward_http(r, 17, "Basic", 200);
+	fx_finish(r);
+	fx_run(r, "missing-forwarded-tgt");
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+}
+END_TEST
+
+START_TEST(t_fwd_hop_logon_outside_capture)
+{
+	struct kf_result *r = fx_new();
+	double_hop(r, false, FWD_NONE, 200, 0, NULL, NULL);
+	onward_http(r, 15, NULL, 401);
+	const struct kf_finding *f = one_finding(r, "missing-forwarded-tgt", KF_SEV_ERROR);
+	ck_assert_str_eq(f->cause, "undetermined");
+	ck_assert_int_eq(f->confidence, KF_CONF_LIKELY);
+	fx_free(r);
+}
+END_TEST
+
+/* Past the window (60 s: frames are 1 ms apart) the call is not the user's. */
+START_TEST(t_fwd_hop_outside_window)
+{
+	struct kf_result *r = fx_new();
+	double_hop(r, true, FWD_NONE, 200, 0, NULL, NULL);
+	onward_http(r, 70010, NULL, 401);
+	fx_finish(r);
+	fx_run(r, "missing-forwarded-tgt");
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+}
+END_TEST
+
+/* HTTP: the back end's 401 Negotiate answered with NTLM as the front end's
+ * own account; the NTLM legs on that connection are evidence. */
+START_TEST(t_fwd_hop_http_ntlm)
+{
+	struct kf_result *r = fx_new();
+	double_hop(r, true, FWD_NONE, 200, 0, NULL, NULL);
+	onward_http(r, 15, NULL, 401);
+	onward_http(r, 17, "NTLM", 200);
+	const struct kf_finding *f = one_finding(r, "missing-forwarded-tgt", KF_SEV_ERROR);
+	ck_assert_str_eq(f->cause, "client-did-not-delegate");
+	ck_assert_str_eq(fx_frames(f), "10,12,15,16,17,18");
+	ck_assert(contains(f->summary, "http://back.lab.test/data (10.0.0.31) with NTLM as LAB\\websvc"));
+	ck_assert(!contains(f->summary, "never answered"));
+	fx_free(r);
+}
+END_TEST
+
+/* SMB with NTLM as the front end's own account: named in the finding, the
+ * session's frames are evidence. */
+START_TEST(t_fwd_hop_smb_ntlm)
+{
+	struct kf_result *r = fx_new();
+	double_hop(r, true, FWD_NONE, 200, 0, NULL, NULL);
+	onward_smb(r, 15, KF_MSG_NTLM_AUTHENTICATE, "LAB", "websvc", 0);
+	const struct kf_finding *f = one_finding(r, "missing-forwarded-tgt", KF_SEV_ERROR);
+	ck_assert_str_eq(f->cause, "client-did-not-delegate");
+	ck_assert(fx_has_frame(f, 15) && fx_has_frame(f, 16));
+	ck_assert(contains(f->summary, "with NTLM as LAB\\websvc, not as alice@LAB.TEST"));
+	ck_assert(contains(f->explanation, "The back end accepted that account."));
+	fx_free(r);
+}
+END_TEST
+
+/* An anonymous SMB logon the back end refused: anonymous, the refusal named;
+ * smb-session-failed about the same frames folds into it. */
+START_TEST(t_fwd_hop_smb_anonymous_refused)
+{
+	struct kf_result *r = fx_new();
+	double_hop(r, true, FWD_NONE, 200, 0, NULL, NULL);
+	onward_smb(r, 15, KF_MSG_NTLM_AUTHENTICATE, NULL, NULL, 0xc0000022u);
+	fx_finish(r);
+	fx_run_all(r);
+	ck_assert_uint_eq(fx_count(r, "smb-session-failed", 0), 0);
+	ck_assert_uint_eq(fx_count(r, "missing-forwarded-tgt", KF_SEV_ERROR), 1);
+	const struct kf_finding *f = fx_find(r, "missing-forwarded-tgt");
+	ck_assert(contains(f->summary, "anonymously, not as alice@LAB.TEST"));
+	ck_assert(contains(f->explanation, "refused it (frame 16): STATUS_ACCESS_DENIED (0xC0000022)"));
+	fx_free(r);
+}
+END_TEST
+
+/* A null session the file server accepts, then the share refused: the
+ * smb-tree-connect-failed warning about it is taken in (rules.c TAKES). */
+START_TEST(t_fwd_hop_smb_anonymous_share_refused)
+{
+	struct kf_result *r = fx_new();
+	double_hop(r, true, FWD_NONE, 200, 0, NULL, NULL);
+	onward_smb(r, 15, KF_MSG_NTLM_AUTHENTICATE, NULL, NULL, 0);
+	msg_at(r, 16, KF_MSG_SMB_RESPONSE)->smb->session_flags = KF_SMB_SESSION_NULL;
+	struct kf_message *q = fx_smb(r, 17, KF_MSG_SMB_REQUEST, 3, FE_OUT, BACK_SMB);
+	struct kf_smb_rec *t = fx_smb_rec(r, q, KF_SMB2_TREE_CONNECT, 0);
+	t->tree = "\\\\files.lab.test\\share";
+	t->session_id = 7;
+	struct kf_message *p = fx_smb(r, 18, KF_MSG_SMB_RESPONSE, 3, BACK_SMB, FE_OUT);
+	t = fx_smb_rec(r, p, KF_SMB2_TREE_CONNECT, 0xc0000022u);
+	t->tree = "\\\\files.lab.test\\share";
+	t->session_id = 7;
+	fx_link(r, 17, KF_MSG_SMB_REQUEST, 18, KF_MSG_SMB_RESPONSE);
+	fx_finish(r);
+	fx_run(r, "smb-tree-connect-failed"); /* alone, it fires */
+	ck_assert_uint_eq(fx_count(r, "smb-tree-connect-failed", 0), 1);
+	fx_run_all(r);
+	ck_assert_uint_eq(fx_count(r, "smb-tree-connect-failed", 0), 0);
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 1);
+	const struct kf_finding *f = fx_find(r, "missing-forwarded-tgt");
+	ck_assert(contains(f->summary, "anonymously"));
+	ck_assert(contains(f->explanation,
+			   "The back end accepted the anonymous logon. It then refused the share "
+			   "\\\\files.lab.test\\share (frame 18): STATUS_ACCESS_DENIED"));
+	ck_assert(fx_has_frame(f, 17) && fx_has_frame(f, 18));
+	fx_free(r);
+}
+END_TEST
+
+/* An LDAP simple bind without a password (anonymous) from the front end:
+ * the anonymous shape, its bind and answer as evidence. */
+START_TEST(t_fwd_hop_ldap_anonymous)
+{
+	struct kf_result *r = fx_new();
+	double_hop(r, true, FWD_NONE, 200, 0, NULL, NULL);
+	struct kf_message *q = fx_msg(r, 15, KF_CARRIER_LDAP, KF_MSG_LDAP_REQUEST, FE_OUT, "10.0.0.70:389");
+	q->transport = KF_TRANSPORT_TCP;
+	q->connection = 4;
+	q->ldap = kf_arena_zalloc(&r->arena, sizeof *q->ldap);
+	q->ldap->mechanism = "simple";
+	q->ldap->bind_dn = "cn=app,dc=lab,dc=test";
+	struct kf_message *p = fx_msg(r, 16, KF_CARRIER_LDAP, KF_MSG_LDAP_RESPONSE, "10.0.0.70:389", FE_OUT);
+	p->transport = KF_TRANSPORT_TCP;
+	p->connection = 4;
+	p->ldap = kf_arena_zalloc(&r->arena, sizeof *p->ldap);
+	p->ldap->operation = 1;
+	p->ldap->has_result = true;
+	fx_link(r, 15, KF_MSG_LDAP_REQUEST, 16, KF_MSG_LDAP_RESPONSE);
+	const struct kf_finding *f = one_finding(r, "missing-forwarded-tgt", KF_SEV_ERROR);
+	ck_assert(contains(f->summary,
+			   "logged on to the back end LDAP cn=app,dc=lab,dc=test (10.0.0.70) anonymously"));
+	ck_assert(contains(f->remediation, "ldap/<directory server's host>"));
+	ck_assert(fx_has_frame(f, 15) && fx_has_frame(f, 16));
+	fx_free(r);
+}
+END_TEST
+
+/* The front end went to the back end with Kerberos (a ticket it held
+ * already): not this shape, no finding. */
+START_TEST(t_fwd_hop_front_uses_kerberos)
+{
+	struct kf_result *r = fx_new();
+	double_hop(r, true, FWD_NONE, 200, 0, NULL, NULL);
+	onward_smb(r, 15, KF_KRB_AP_REQ, NULL, NULL, 0);
+	onward_http(r, 20, NULL, 401);
+	fx_finish(r);
+	fx_run(r, "missing-forwarded-tgt");
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+}
+END_TEST
+
+/* ntlm-fallback about the front end's NTLM logon to a file server offering
+ * Kerberos is taken in (rules.c TAKES): one finding, its frames joined. */
+START_TEST(t_fwd_hop_takes_ntlm_fallback)
+{
+	static const char *krb[] = { "ms-kerberos", "kerberos", "ntlmssp" };
+	struct kf_result *r = fx_new();
+	double_hop(r, true, FWD_NONE, 200, 0, NULL, NULL);
+	struct kf_message *q = fx_smb(r, 13, KF_MSG_SMB_REQUEST, 3, FE_OUT, BACK_SMB);
+	fx_smb_rec(r, q, KF_SMB2_NEGOTIATE, 0);
+	struct kf_message *p = fx_smb(r, 14, KF_MSG_SMB_RESPONSE, 3, BACK_SMB, FE_OUT);
+	fx_smb_rec(r, p, KF_SMB2_NEGOTIATE, 0);
+	fx_link(r, 13, KF_MSG_SMB_REQUEST, 14, KF_MSG_SMB_RESPONSE);
+	p->spnego = kf_arena_zalloc(&r->arena, sizeof *p->spnego);
+	p->spnego->mech_types = krb;
+	p->spnego->n_mech_types = 3;
+	onward_smb(r, 15, KF_MSG_NTLM_AUTHENTICATE, "LAB", "websvc", 0);
+	fx_finish(r);
+	fx_run(r, "ntlm-fallback"); /* alone, it fires */
+	ck_assert_uint_eq(fx_count(r, "ntlm-fallback", 0), 1);
+	fx_run_all(r);
+	ck_assert_uint_eq(fx_count(r, "ntlm-fallback", 0), 0);
+	ck_assert_uint_eq(fx_count(r, "missing-forwarded-tgt", KF_SEV_ERROR), 1);
+	ck_assert(fx_has_frame(fx_find(r, "missing-forwarded-tgt"), 14));
+	fx_free(r);
+}
+END_TEST
+
 /* ---- missing-forwarded-tgt with --keytab: the decrypted AP-REQ decides ---------- */
 
 /* The front end's AP-REQ (frame 10) as the front end's keytab opens it: its
@@ -778,6 +1064,24 @@ START_TEST(t_fwd_keytab_no_deleg)
 END_TEST
 
 /* The front end's ticket is not ok-as-delegate: the client did not delegate because of it. */
+/* A front end without Kerberos: the decrypted authenticator without
+ * delegation makes it certain (timing alone: likely, t_fwd_hop_unanswered). */
+START_TEST(t_fwd_keytab_hop)
+{
+	struct kf_result *r = fx_new();
+	struct dec_ap x;
+	double_hop(r, false, FWD_NONE, 200, 0, NULL, NULL);
+	onward_http(r, 15, NULL, 401);
+	open_ap(r, &x, TKT_FWDABLE | TKT_OK_AS_DELEGATE, KF_GSS_MUTUAL, 0);
+	const struct kf_finding *f = one_finding(r, "missing-forwarded-tgt", KF_SEV_ERROR);
+	ck_assert_str_eq(f->cause, "client-did-not-delegate");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(contains(f->summary, "no delegation flag in the decrypted AP-REQ"));
+	ck_assert(!contains(f->explanation, "(Likely:"));
+	fx_free(r);
+}
+END_TEST
+
 START_TEST(t_fwd_keytab_not_ok_as_delegate)
 {
 	struct kf_result *r = fx_new();
@@ -888,6 +1192,19 @@ int main(void)
 	tcase_add_test(c, t_fwd_keytab_tgt_not_forwardable);
 	tcase_add_test(c, t_fwd_keytab_deleg_unused);
 	tcase_add_test(c, t_fwd_keytab_deleg_unopened);
+	tcase_add_test(c, t_fwd_keytab_hop);
+	tcase_add_test(c, t_fwd_hop_unanswered);
+	tcase_add_test(c, t_fwd_hop_open_backend);
+	tcase_add_test(c, t_fwd_hop_answered_later);
+	tcase_add_test(c, t_fwd_hop_logon_outside_capture);
+	tcase_add_test(c, t_fwd_hop_outside_window);
+	tcase_add_test(c, t_fwd_hop_http_ntlm);
+	tcase_add_test(c, t_fwd_hop_smb_ntlm);
+	tcase_add_test(c, t_fwd_hop_smb_anonymous_refused);
+	tcase_add_test(c, t_fwd_hop_smb_anonymous_share_refused);
+	tcase_add_test(c, t_fwd_hop_ldap_anonymous);
+	tcase_add_test(c, t_fwd_hop_front_uses_kerberos);
+	tcase_add_test(c, t_fwd_hop_takes_ntlm_fallback);
 	suite_add_tcase(s, c);
 	return kf_test_run(s);
 }
