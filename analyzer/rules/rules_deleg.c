@@ -518,6 +518,91 @@ static void fwd_hop_words(struct kf_rule_ctx *ctx, const struct fwd_facts *f, st
 			: "");
 }
 
+#define KDC_OPT_FORWARDABLE (0x80000000u >> 1)
+
+/* Did the client's own AS-REQ for user (in the capture, before frame) ask
+ * for a forwardable TGT?  1 yes, 0 no, -1 not in the capture. */
+static int as_req_asked_forwardable(const struct kf_result *r, const struct kf_endpoint *client,
+				    const char *user, uint64_t before)
+{
+	int asked = -1;
+	struct kf_at_addr at = kf_result_at_addr(r, client, 0);
+	for (size_t j = 0; j < at.n; j++) {
+		const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[j]);
+		if (m->frame >= before)
+			break;
+		if (m->type != KF_KRB_AS_REQ || !kf_endpoint_same_addr(&m->src, client) ||
+		    !m->krb.has_kdc_options || !m->krb.cname ||
+		    (user && !kf_princ_eq_norealm_nocase(m->krb.cname, user)))
+			continue;
+		asked = (m->krb.kdc_options & KDC_OPT_FORWARDABLE) != 0;
+	}
+	return asked;
+}
+
+/* The fix, starting with the action for the cause the evidence shows, in
+ * the capture's names (issue 18, item 10); FWD_FIX follows as the checklist. */
+static const char *fwd_fix(struct kf_rule_ctx *ctx, const struct fwd_facts *f, int cause)
+{
+	const struct kf_result *r = kf_rule_result(ctx);
+	const char *front = f->presented ? kf_rule_cmd_arg(ctx, f->presented) : NULL;
+	const char *user =
+		f->user ? kf_rule_fix_fill(ctx, "<user>", &(struct kf_fix_names){ .user = f->user })
+			: "<user>";
+	const char *first = NULL;
+	switch (cause) {
+	case FWD_TGT_NOT_FORWARDABLE: {
+		int asked = as_req_asked_forwardable(r, &f->hq->src, f->user, f->ap->frame);
+		first = asked == 0
+				? kf_rule_fmt(
+					  ctx,
+					  "First: the client's own AS-REQ did not ask for a forwardable TGT: get "
+					  "one with kinit -f (or krb5.conf [libdefaults] forwardable = true), then "
+					  "retry.")
+				: kf_rule_fmt(
+					  ctx,
+					  "First: the KDC will not make %s's TGT forwardable: clear \"Account is "
+					  "sensitive and cannot be delegated\" and remove the account from Protected "
+					  "Users (AD), or kadmin modprinc +allow_forwardable %s (MIT).",
+					  f->user ? f->user : "the user's", user);
+		break;
+	}
+	case FWD_NOT_TRUSTED:
+		first = kf_rule_fmt(
+			ctx,
+			"First: the KDC does not mark the front end trusted for delegation: trust the "
+			"account that owns %s (Delegation tab, or Set-ADAccountControl "
+			"-TrustedForDelegation $true; better constrained delegation to the back end), or "
+			"kadmin modprinc +ok_as_delegate %s (MIT).",
+			front ? front : "the front end's SPN", front ? front : "<front end's SPN>");
+		break;
+	case FWD_CLIENT_DID_NOT:
+		first = "First: the client did not delegate: the site must be in the browser's Local intranet or "
+			"Trusted sites zone (Chrome/Edge: AuthNegotiateDelegateAllowlist; Firefox: "
+			"network.negotiate-auth.delegation-uris; curl: --delegation always).";
+		break;
+	case FWD_UNUSED:
+		first = "First: the front end received the user's TGT but did not use it: configure the application "
+			"to impersonate with the delegated credentials (Apache mod_auth_gssapi: GssapiDelegCcacheDir and "
+			"KRB5CCNAME for the back-end call; IIS: ASP.NET impersonation, the app pool's identity trusted "
+			"for delegation).";
+		break;
+	case FWD_REFUSED:
+		first = kf_rule_fmt(
+			ctx,
+			"First: the KDC refused %s's forwarded-TGT request: check the account's delegation "
+			"restrictions (sensitive account, Protected Users) and the KDC's log for the "
+			"request.",
+			f->user ? f->user : "the user");
+		break;
+	default: break;
+	}
+	const char *fix = front ? kf_rule_subst(ctx, FWD_FIX, (const char *const[]){ "HTTP/front.host" },
+						(const char *const[]){ front }, 1)
+				: FWD_FIX;
+	return first ? kf_rule_fmt(ctx, "%s Then, in general: %s", first, fix) : fix;
+}
+
 static void fwd_report(struct kf_rule_ctx *ctx, const struct fwd_facts *f)
 {
 	struct kf_deleg_verdict v = fwd_verdict(f);
@@ -588,9 +673,9 @@ static void fwd_report(struct kf_rule_ctx *ctx, const struct fwd_facts *f)
 	struct kf_subject_b who = { .n = { 0 } };
 	fwd_subject(ctx, f, &who);
 	kf_deleg_emit(ctx, FWD_CAUSES, v, &f->fs, &who, summary, why,
-		      f->hop.kind && !own_req
-			      ? kf_rule_fmt(ctx, "%s%s", FWD_FIX, kf_deleg_hop_fix(ctx, &f->hop))
-			      : FWD_FIX);
+		      f->hop.kind && !own_req ? kf_rule_fmt(ctx, "%s%s", fwd_fix(ctx, f, v.cause),
+							    kf_deleg_hop_fix(ctx, &f->hop))
+					      : fwd_fix(ctx, f, v.cause));
 }
 
 /* A client's refused forwarded-TGT requests with no front end in the

@@ -546,6 +546,8 @@ START_TEST(t_fwd_not_forwarded_certain)
 	const struct kf_finding *f = one_finding(r, "missing-forwarded-tgt", KF_SEV_ERROR);
 	ck_assert_str_eq(f->cause, "client-did-not-delegate");
 	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert_msg(!strncmp(f->remediation, "First: the client did not delegate", 34), "%s",
+		      f->remediation);
 	ck_assert(fx_has_frame(f, 10) && fx_has_frame(f, 12) && fx_has_frame(f, 23) && fx_has_frame(f, 24));
 	subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.10", NULL);
 	subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST", NULL); /* not the front end's account */
@@ -587,10 +589,32 @@ START_TEST(t_fwd_refused)
 	/* the KDC says why (MIT's e-text) */
 	ck_assert_str_eq(f->cause, "tgt-not-forwardable");
 	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	/* the fix starts with the cause's action, in the capture's names (issue 18, item 10) */
+	ck_assert_msg(!strncmp(f->remediation,
+			       "First: the KDC will not make alice@LAB.TEST's TGT forwardable", 60) &&
+			      contains(f->remediation, "+allow_forwardable alice ") &&
+			      contains(f->remediation, "+ok_as_delegate HTTP/front.lab.test"),
+		      "%s", f->remediation);
 	ck_assert(fx_has_frame(f, 5) && fx_has_frame(f, 6) && fx_has_frame(f, 10) && fx_has_frame(f, 23));
 	subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.10", NULL);
 	subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST", NULL);
 	subject_is(f, KF_SUBJECT_SERVER, "10.0.0.30:80", NULL);
+	fx_free(r);
+
+	/* the client's own AS-REQ asked for no forwardable TGT: kinit -f first */
+	r = fx_new();
+	double_hop(r, true, FWD_REFUSED, 200, 23, "HTTP/front.lab.test", "HTTP/back.lab.test");
+	ck_assert_int_eq(r->messages[0].type, KF_KRB_AS_REQ);
+	r->messages[0].krb.has_kdc_options = true;
+	r->messages[0].krb.kdc_options = 0x00800000u; /* renewable-ok only */
+	fx_finish(r);
+	fx_run_all(r);
+	f = fx_find(r, "missing-forwarded-tgt");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_msg(!strncmp(f->remediation,
+			       "First: the client's own AS-REQ did not ask for a forwardable TGT", 64) &&
+			      contains(f->remediation, "kinit -f"),
+		      "%s", f->remediation);
 	fx_free(r);
 }
 END_TEST
