@@ -3,6 +3,7 @@
  * delegation across realms (cross-realm-s4u) (DIAGNOSES.md).  Their rows are
  * in rules_deleg.c's table. */
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/arena.h"
@@ -12,6 +13,7 @@
 #define STATUS_CROSSREALM_DELEGATION_FAILURE 0xC000040Bu
 #define KDC_ERR_BADOPTION 13
 #define KDC_ERR_S_PRINCIPAL_UNKNOWN 7
+#define KRB_AP_ERR_NOT_US 35
 
 /* Key part matching kf_princ_eq_norealm_nocase(): the name up to any "@REALM", case aside. */
 static void key_base_name(struct kf_key *k, const char *s)
@@ -231,7 +233,6 @@ static const struct kf_message *s4u_refusal(const struct kf_result *r, const str
  * got the same error (code and e-text), of the same kind (self-check or
  * not), from whichever host. */
 struct s4u_group {
-	struct kf_key key;                  /* first: kf_groups */
 	const struct kf_message *req, *rep; /* the first request and its refusal */
 	size_t count;                       /* refused requests */
 	struct kf_endpoint hosts[S4U_HOSTS];
@@ -450,34 +451,76 @@ static void s4u_group_add_host(struct s4u_group *g, const struct kf_endpoint *e)
 		g->more_hosts++; /* may count a host twice past the cap: "more" stays true */
 }
 
+/* A refused S4U request and its group key, to sort the refusals into
+ * groups (runs of one key, in frame order) in O(n log n). */
+struct s4u_ref {
+	struct kf_key key;
+	size_t msg; /* index in the result's messages */
+};
+
+static int cmp_s4u_ref(const void *pa, const void *pb)
+{
+	const struct s4u_ref *a = pa, *b = pb;
+	if (a->key.a != b->key.a)
+		return a->key.a < b->key.a ? -1 : 1;
+	if (a->key.b != b->key.b)
+		return a->key.b < b->key.b ? -1 : 1;
+	return a->msg < b->msg ? -1 : a->msg > b->msg;
+}
+
+/* One finding per group, from the run of its refusals. */
+static void s4u_report_run(struct kf_rule_ctx *ctx, const struct s4u_ref *run, size_t n)
+{
+	const struct kf_result *r = kf_rule_result(ctx);
+	struct s4u_group g = { .count = 0 };
+	for (size_t i = 0; i < n; i++) {
+		const struct kf_message *req = &r->messages[run[i].msg];
+		const struct kf_message *rep = s4u_refusal(r, req);
+		if (!g.req) {
+			g.req = req;
+			g.rep = rep;
+		}
+		g.count++;
+		s4u_group_add_host(&g, &req->src);
+		kf_evidence_add(&g.fs, req->frame);
+		kf_evidence_add(&g.fs, rep->frame);
+	}
+	struct s4u_facts f = { .g = NULL };
+	s4u_gather(r, &g, &f);
+	s4u_report(ctx, &f);
+}
+
 void kf_rule_s4u_denied(struct kf_rule_ctx *ctx)
 {
 	const struct kf_result *r = kf_rule_result(ctx);
-	struct kf_groups gs = { .size = sizeof(struct s4u_group) };
+	struct s4u_ref *refs = NULL;
+	size_t n = 0, cap = 0;
 	for (size_t i = 0; i < r->n_messages; i++) {
 		const struct kf_message *req = &r->messages[i];
 		const struct kf_message *rep = s4u_refusal(r, req);
 		if (!rep)
 			continue;
-		bool fresh;
-		struct s4u_group *g = kf_groups_slot(ctx, &gs, s4u_key(req, rep), &fresh);
-		if (!g)
-			break;
-		if (fresh) {
-			g->req = req;
-			g->rep = rep;
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+			struct s4u_ref *nv = kf_realloc(refs, nc * sizeof *refs);
+			if (!nv) {
+				kf_rule_nomem(ctx);
+				break;
+			}
+			refs = nv;
+			cap = nc;
 		}
-		g->count++;
-		s4u_group_add_host(g, &req->src);
-		kf_evidence_add(&g->fs, req->frame);
-		kf_evidence_add(&g->fs, rep->frame);
+		refs[n++] = (struct s4u_ref){ .key = s4u_key(req, rep), .msg = i };
 	}
-	for (size_t j = 0; j < gs.n; j++) {
-		struct s4u_facts f = { .g = NULL };
-		s4u_gather(r, (const struct s4u_group *)gs.v + j, &f);
-		s4u_report(ctx, &f);
+	if (n)
+		qsort(refs, n, sizeof *refs, cmp_s4u_ref);
+	for (size_t i = 0, j; i < n; i = j) {
+		for (j = i + 1; j < n && refs[j].key.a == refs[i].key.a && refs[j].key.b == refs[i].key.b;
+		     j++)
+			;
+		s4u_report_run(ctx, refs + i, j - i);
 	}
-	kf_free(gs.v);
+	kf_free(refs);
 }
 
 /* ---- cross-realm-s4u ------------------------------------------------------- */
@@ -522,7 +565,7 @@ struct xr_chain {
 	const struct kf_message *first, *err;
 	const struct kf_message
 		*wrong_tgt; /* the request whose TGT went to the wrong realm's KDC (last error) */
-	bool wrong_said;    /* that KDC said so (MIT's PROCESS_TGS), else it issued another realm's tickets */
+	bool wrong_said; /* that KDC said so (MIT's PROCESS_TGS, NOT_US), else it issued another realm's tickets */
 	const char *other_realm;
 	bool ntstatus, referral, success, last_unanswered;
 	const char *user; /* whom the front end acted for; NULL when unknown */
@@ -546,10 +589,11 @@ static bool kdc_issues_other_realm(const struct kf_result *r, const struct kf_en
 
 /* A request that rides on a realm's own TGT (krbtgt/X@X, not a cross-realm
  * one) and asks for a service of another realm, refused by a KDC that is not
- * X's: MIT's KDC_ERR_S_PRINCIPAL_UNKNOWN with e-text PROCESS_TGS (it found no
- * key for the request's ticket: *said), or a KDC seen issuing another
- * realm's tickets.  A KDC of X asked for another realm's service would
- * answer a referral or another error. */
+ * X's.  *said: the KDC says so, MIT with KDC_ERR_S_PRINCIPAL_UNKNOWN and
+ * e-text PROCESS_TGS (no key for the request's ticket), Samba/Heimdal with
+ * KRB_AP_ERR_NOT_US (the ticket is not for it); else a KDC seen issuing
+ * another realm's tickets.  A KDC of X asked for another realm's service
+ * answers a referral or another error. */
 static bool tgt_wrong_realm(const struct kf_result *r, const struct kf_message *req,
 			    const struct kf_message *rep, bool *said)
 {
@@ -558,8 +602,9 @@ static bool tgt_wrong_realm(const struct kf_result *r, const struct kf_message *
 	if (!x || !t->realm || !kf_name_eq_nocase(x, t->realm) || !req->krb.realm ||
 	    kf_name_eq_nocase(req->krb.realm, x) || rep->type != KF_KRB_ERROR)
 		return false;
-	*said = rep->krb.error_code == KDC_ERR_S_PRINCIPAL_UNKNOWN && rep->krb.e_text &&
-		strcmp(rep->krb.e_text, "PROCESS_TGS") == 0;
+	*said = (rep->krb.error_code == KDC_ERR_S_PRINCIPAL_UNKNOWN && rep->krb.e_text &&
+		 strcmp(rep->krb.e_text, "PROCESS_TGS") == 0) ||
+		rep->krb.error_code == KRB_AP_ERR_NOT_US;
 	return *said || kdc_issues_other_realm(r, &rep->src, x);
 }
 
@@ -671,11 +716,13 @@ static void xr_wrong_realm_words(struct kf_rule_ctx *ctx, const struct xr_chain 
 		"exists. Even the referral way, classic constrained delegation stops at the realm boundary: the back end's "
 		"realm has to allow the front end itself (resource-based delegation).",
 		(unsigned long long)req->frame, tgt, req->krb.realm, kdc, t->realm,
-		x->wrong_said
-			? "the KDC says it found no key for the request's ticket (KDC_ERR_S_PRINCIPAL_UNKNOWN, "
-			  "e-text PROCESS_TGS)."
-			: kf_rule_fmt(ctx, "this KDC issues tickets of another realm than %s in the capture.",
-				      t->realm),
+		!x->wrong_said
+			? kf_rule_fmt(ctx, "this KDC issues tickets of another realm than %s in the capture.",
+				      t->realm)
+		: x->err->krb.error_code == KRB_AP_ERR_NOT_US
+			? "the KDC says the request's ticket is not for it (KRB_AP_ERR_NOT_US)."
+			: "the KDC says it found no key for the request's ticket (KDC_ERR_S_PRINCIPAL_UNKNOWN, "
+			  "e-text PROCESS_TGS).",
 		target);
 	*fix = kf_rule_fmt(
 		ctx,

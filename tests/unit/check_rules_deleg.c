@@ -630,6 +630,22 @@ START_TEST(t_xr_tgt_wrong_realm)
 }
 END_TEST
 
+/* Samba (Heimdal) answers a foreign realm's TGT with KRB_AP_ERR_NOT_US, no
+ * e-text, no cname. */
+START_TEST(t_xr_tgt_wrong_realm_not_us)
+{
+	struct kf_result *r = fx_new();
+	self_then_refused(r, "HTTP/front.s4u.test", "S4U.TEST", "krbtgt/S4U.TEST", KDC2,
+			  "HTTP/web.ad.lab.test", "AD.LAB.TEST", 35, NULL);
+	const struct kf_finding *f = one_finding(r, "cross-realm-s4u", KF_SEV_ERROR);
+	ck_assert_str_eq(f->cause, "tgt-wrong-realm");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(contains(f->explanation, "the request's ticket is not for it (KRB_AP_ERR_NOT_US)"));
+	ck_assert(contains(f->summary, "asked as AD.LAB.TEST's KDC"));
+	fx_free(r);
+}
+END_TEST
+
 /* The same without MIT's e-text: the refusing KDC issued another realm's
  * ticket in the capture, so it is not the TGT's realm's KDC. */
 START_TEST(t_xr_tgt_wrong_realm_by_issuer)
@@ -664,6 +680,10 @@ static const struct {
 	 * for another realm's service: the ordinary cross-realm refusal */
 	{ "HTTP/front.s4u.test", "S4U.TEST", "krbtgt/S4U.TEST", KDC, "HTTP/app.other.test", "OTHER.TEST", 7,
 	  "LOOKING_UP_SERVER", "cross-realm-s4u", "cross-realm-refused" },
+	/* NOT_US to a request riding on a cross-realm TGT (krbtgt/OTHER.TEST@S4U.TEST), not the
+	 * realm's own: the referral path, refused there */
+	{ "HTTP/front.s4u.test", "S4U.TEST", "krbtgt/OTHER.TEST", KDC2, "HTTP/app.other.test", "OTHER.TEST",
+	  35, NULL, "cross-realm-s4u", "cross-realm-refused" },
 	/* PROCESS_TGS from the own KDC for a service of its own realm: not cross-realm at all */
 	{ "HTTP/front.s4u.test", "S4U.TEST", "krbtgt/S4U.TEST", KDC, "HTTP/db.s4u.test", "S4U.TEST", 7,
 	  "PROCESS_TGS", "s4u-denied", "s4u2proxy-refused" },
@@ -1433,6 +1453,7 @@ int main(void)
 	tcase_add_test(b, t_xr_plain_referral);
 	tcase_add_test(b, t_xr_tgt_wrong_realm);
 	tcase_add_test(b, t_xr_tgt_wrong_realm_by_issuer);
+	tcase_add_test(b, t_xr_tgt_wrong_realm_not_us);
 	tcase_add_loop_test(b, t_refusal_near_misses, 0, (int)(sizeof REFUSALS / sizeof REFUSALS[0]));
 	suite_add_tcase(s, b);
 	TCase *c = tcase_create("missing-forwarded-tgt");

@@ -2,13 +2,18 @@
 # Scenario group "s4u2": more shapes of refused constrained delegation (S4U)
 # on the deleg group's hosts and KDCs: two service accounts refused on one
 # host, a DB2 KDB (no delegation rules at all), a target that requires
-# pre-authentication, and a TGT sent to the wrong realm's KDC. Sourced by
-# samples/lab/lab.sh after deleg.sh (groups are sourced in name order); it
-# reuses deleg.sh's hosts, KDCs and helpers. Notes: s4u2.md next to this file.
+# pre-authentication, and a TGT sent to the wrong realm's KDC; two of them on
+# samba.sh's AD DC. Sourced by samples/lab/lab.sh after deleg.sh and before
+# samba.sh (groups are sourced in name order); it reuses deleg.sh's hosts, KDCs
+# and helpers, and samba.sh's DC (samba_setup runs once, whoever lists it).
+# Notes: s4u2.md next to this file.
 
 S4U2_SCENARIOS=(s4u2-two-accounts-denied s4u2-one-of-two-denied s4u2-denied-then-allowed
                 s4u2-db2-denied s4u2-target-preauth s4u2-target-preauth-ldap
-                s4u2-target-preauth-ok s4u2-xrealm-wrong-kdc s4u2-xrealm-wrong-kdc-lab)
+                s4u2-target-preauth-ok s4u2-xrealm-wrong-kdc s4u2-xrealm-wrong-kdc-lab
+                s4u2-samba-two-accounts-denied s4u2-samba-wrong-kdc)
+# the scenarios that also need samba.sh's AD DC (samba_setup runs once per run)
+S4U2_SAMBA_SCENARIOS=(s4u2-samba-two-accounts-denied s4u2-samba-wrong-kdc)
 ALL_SCENARIOS+=("${S4U2_SCENARIOS[@]}")
 LAB_PACKAGES+=(editcap:wireshark-common)
 # The deleg group's hosts and KDCs (OTHER.TEST, S4U.TEST) serve these
@@ -22,6 +27,8 @@ for s4u2_i in "${!LAB_SETUP[@]}"; do
 done
 unset s4u2_i
 LAB_SETUP+=("s4u2_setup ${S4U2_SCENARIOS[*]}")
+LAB_SETUP+=("samba_setup ${S4U2_SAMBA_SCENARIOS[*]}")
+LAB_SETUP+=("s4u2_samba_setup ${S4U2_SAMBA_SCENARIOS[*]}")
 
 s4u2_dir() { echo "$TMP/s4u2"; }
 
@@ -173,4 +180,40 @@ scenario_file_s4u2-xrealm-wrong-kdc-lab() { echo s4u2-xrealm-wrong-kdc-lab.pcap;
 scenario_capture_s4u2-xrealm-wrong-kdc-lab() { deleg_on_bridge; }
 scenario_s4u2-xrealm-wrong-kdc-lab() {
     expect_fail s4u2_front s4u.conf s4u.keytab HTTP/svc-a.s4u.test -U alice -P "HTTP/s4uback.lab.test@$REALM"
+}
+
+# ------------------------------------------------------------ Samba AD DC ---
+# kf-front (the S4U.TEST front end) and the DC see each other; a krb5.conf
+# that knows AD.LAB.TEST besides the deleg group's realms.
+s4u2_samba_setup() {
+    ns_static_neighbour kf-front "$SMB4" "$SMB_MAC"
+    ns_static_neighbour "$SMB_NS" "$DELEG_FRONT4" "$DELEG_FRONT_MAC"
+    awk -v realm="$SMB_REALM" -v kdc="$SMB4" '
+        { print }
+        /^\[realms\]/ { print "    " realm " = {\n        kdc = " kdc "\n    }" }
+    ' "$(s4u2_dir)/s4u.conf" >"$(s4u2_dir)/s4u-ad.conf"
+    grep -q "kdc = $SMB4" "$(s4u2_dir)/s4u-ad.conf" || die "s4u-ad.conf"
+}
+
+# 10. On the Samba AD DC (bare KDC_ERR_BADOPTION, no cname in its errors):
+# two service accounts of kf-adfe, websvc (protocol transition) and appsvc
+# (none), both refused S4U2Proxy to cifs/files.ad.lab.test, in neither's
+# msDS-AllowedToDelegateTo.
+scenario_file_s4u2-samba-two-accounts-denied() { echo s4u2-samba-two-accounts-denied.pcap; }
+scenario_capture_s4u2-samba-two-accounts-denied() { deleg_on_bridge; }
+scenario_s4u2-samba-two-accounts-denied() {
+    local acct
+    for acct in websvc appsvc; do
+        rm -f "$SMB_DIR/fe.ccache"
+        samba_fe kinit -k -t "$SMB_DIR/$acct.keytab" "$acct" >/dev/null
+        expect_fail samba_fe kvno -U alice -P cifs/files.ad.lab.test
+    done
+}
+
+# 11. The S4U.TEST front end names a back end of AD.LAB.TEST with its realm:
+# its S4U.TEST TGT goes straight to the Samba DC.
+scenario_file_s4u2-samba-wrong-kdc() { echo s4u2-samba-wrong-kdc.pcap; }
+scenario_capture_s4u2-samba-wrong-kdc() { deleg_on_bridge; }
+scenario_s4u2-samba-wrong-kdc() {
+    expect_fail s4u2_front s4u-ad.conf s4u.keytab HTTP/svc-a.s4u.test -U alice -P "HTTP/web.ad.lab.test@$SMB_REALM"
 }
