@@ -105,15 +105,18 @@ static const char *requester_name(const struct kf_message *req, const struct kf_
 	return req->krb.sname;
 }
 
+static const char FRONT_UNNAMED[] = "<front end's account>";
+
 /* The requester's account in words: "name@REALM" as the KDC sent it
- * (kf_deleg_cname_at), or the service's name with its realm. */
+ * (kf_deleg_cname_at), or the service's name; a placeholder, written as
+ * such, when the capture names no account. */
 static const char *front_account(struct kf_rule_ctx *ctx, const struct kf_message *req,
 				 const struct kf_message *rep)
 {
 	const char *realm = NULL, *name = requester_name(req, rep, &realm);
 	if (rep && rep->type == KF_KRB_ERROR && rep->krb.cname)
 		return kf_deleg_cname_at(ctx, name, realm);
-	return name;
+	return name ? name : FRONT_UNNAMED;
 }
 
 /* ---- s4u-denied ------------------------------------------------------------ */
@@ -346,6 +349,9 @@ static const char *s4u_hosts_text(struct kf_rule_ctx *ctx, const struct s4u_grou
 static const char *s4u_mit_fix(struct kf_rule_ctx *ctx, enum s4u_cause c, const char *front,
 			       const char *target)
 {
+	/* names from the capture go into commands only when they keep to a name's grammar */
+	front = front == FRONT_UNNAMED ? front : kf_rule_cmd_arg(ctx, front);
+	target = strcmp(target, "?") == 0 ? "<back-end SPN>" : kf_rule_cmd_arg(ctx, target);
 	const char *list =
 		kf_rule_fmt(ctx,
 			    "add the target to the front end's allowed list: krbAllowedToDelegateTo: %s on "

