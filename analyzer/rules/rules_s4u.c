@@ -254,31 +254,47 @@ struct s4u_facts {
 	struct kf_evidence fs;
 };
 
-/* Did the KDC at kdc grant an S4U2Proxy (a service ticket, not a referral)
- * anywhere in the capture?  Then it holds constrained-delegation rules. */
-static bool kdc_granted_s4u2proxy(const struct kf_result *r, const struct kf_endpoint *kdc)
+/* An S4U2Proxy a KDC granted: a service ticket, not a referral.  A KDC that
+ * grants one holds constrained-delegation rules (MIT: not DB2). */
+static bool is_s4u2proxy_grant(const struct kf_result *r, const struct kf_message *m)
 {
-	struct kf_at_addr at = kf_result_at_addr(r, kdc, 0);
-	for (size_t i = 0; i < at.n; i++) {
-		const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[i]);
-		if (KF_AT_ADDR_IS_DST(at.v[i]) || m->type != KF_KRB_TGS_REP || !m->krb.ticket ||
-		    kf_sname_is_krbtgt(m->krb.ticket->sname))
-			continue;
-		const struct kf_message *req = kf_msg_request(r, m);
-		if (req && kf_deleg_is_s4u2proxy(req))
-			return true;
-	}
-	return false;
+	if (m->type != KF_KRB_TGS_REP || !m->krb.ticket || kf_sname_is_krbtgt(m->krb.ticket->sname))
+		return false;
+	const struct kf_message *req = kf_msg_request(r, m);
+	return req && kf_deleg_is_s4u2proxy(req);
 }
 
-static void s4u_gather(const struct kf_result *r, const struct s4u_group *g, struct s4u_facts *f)
+/* Sorted keys (kf_key_addr) of the KDC addresses that granted an S4U2Proxy
+ * anywhere in the capture. */
+struct s4u_granting {
+	void *v; /* struct kf_key[n] */
+	size_t n, cap;
+};
+
+static int cmp_key(const void *pa, const void *pb)
+{
+	const struct kf_key *a = pa, *b = pb;
+	if (a->a != b->a)
+		return a->a < b->a ? -1 : 1;
+	return a->b < b->b ? -1 : a->b > b->b;
+}
+
+static bool kdc_granted_s4u2proxy(const struct s4u_granting *gr, const struct kf_endpoint *kdc)
+{
+	struct kf_key k = kf_key_new();
+	kf_key_addr(&k, kdc);
+	return gr->n && bsearch(&k, gr->v, gr->n, sizeof(struct kf_key), cmp_key);
+}
+
+static void s4u_gather(const struct kf_result *r, const struct s4u_granting *gr, const struct s4u_group *g,
+		       struct s4u_facts *f)
 {
 	const struct kf_message *req = g->req;
 	f->g = g;
 	f->fs = g->fs;
 	f->self = kf_deleg_is_s4u2self(req);
 	f->probe = s4u_self_probe(req);
-	f->kdc_grants = kdc_granted_s4u2proxy(r, &g->rep->src);
+	f->kdc_grants = kdc_granted_s4u2proxy(gr, &g->rep->src);
 	f->user = f->self ? req->krb.s4u_user : s4u_user_of(r, req, &f->self_req, &f->self_rep);
 	kf_evidence_add(&f->fs, f->self_req);
 	kf_evidence_add(&f->fs, f->self_rep);
@@ -467,15 +483,30 @@ struct s4u_ref {
 static int cmp_s4u_ref(const void *pa, const void *pb)
 {
 	const struct s4u_ref *a = pa, *b = pb;
-	if (a->key.a != b->key.a)
-		return a->key.a < b->key.a ? -1 : 1;
-	if (a->key.b != b->key.b)
-		return a->key.b < b->key.b ? -1 : 1;
-	return a->msg < b->msg ? -1 : a->msg > b->msg;
+	int c = cmp_key(&a->key, &b->key);
+	return c ? c : (a->msg < b->msg ? -1 : a->msg > b->msg);
+}
+
+/* Append to a growable array of elements of size sz: the new slot, NULL
+ * when out of memory (reported). */
+static void *s4u_push(struct kf_rule_ctx *ctx, void **v, size_t *n, size_t *cap, size_t sz)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 16;
+		void *nv = kf_realloc(*v, nc * sz);
+		if (!nv) {
+			kf_rule_nomem(ctx);
+			return NULL;
+		}
+		*v = nv;
+		*cap = nc;
+	}
+	return (char *)*v + (*n)++ * sz;
 }
 
 /* One finding per group, from the run of its refusals. */
-static void s4u_report_run(struct kf_rule_ctx *ctx, const struct s4u_ref *run, size_t n)
+static void s4u_report_run(struct kf_rule_ctx *ctx, const struct s4u_granting *gr, const struct s4u_ref *run,
+			   size_t n)
 {
 	const struct kf_result *r = kf_rule_result(ctx);
 	struct s4u_group g = { .count = 0 };
@@ -492,41 +523,46 @@ static void s4u_report_run(struct kf_rule_ctx *ctx, const struct s4u_ref *run, s
 		kf_evidence_add(&g.fs, rep->frame);
 	}
 	struct s4u_facts f = { .g = NULL };
-	s4u_gather(r, &g, &f);
+	s4u_gather(r, gr, &g, &f);
 	s4u_report(ctx, &f);
 }
 
 void kf_rule_s4u_denied(struct kf_rule_ctx *ctx)
 {
 	const struct kf_result *r = kf_rule_result(ctx);
-	struct s4u_ref *refs = NULL;
+	void *refs_v = NULL; /* struct s4u_ref[n] */
 	size_t n = 0, cap = 0;
-	for (size_t i = 0; i < r->n_messages; i++) {
-		const struct kf_message *req = &r->messages[i];
-		const struct kf_message *rep = s4u_refusal(r, req);
+	struct s4u_granting gr = { .v = NULL };
+	bool ok = true;
+	for (size_t i = 0; ok && i < r->n_messages; i++) {
+		const struct kf_message *m = &r->messages[i];
+		if (is_s4u2proxy_grant(r, m)) {
+			struct kf_key *k = s4u_push(ctx, &gr.v, &gr.n, &gr.cap, sizeof(struct kf_key));
+			if ((ok = k != NULL)) {
+				*k = kf_key_new();
+				kf_key_addr(k, &m->src);
+			}
+			continue;
+		}
+		const struct kf_message *rep = s4u_refusal(r, m);
 		if (!rep)
 			continue;
-		if (n == cap) {
-			size_t nc = cap ? cap * 2 : 16;
-			struct s4u_ref *nv = kf_realloc(refs, nc * sizeof *refs);
-			if (!nv) {
-				kf_rule_nomem(ctx);
-				break;
-			}
-			refs = nv;
-			cap = nc;
-		}
-		refs[n++] = (struct s4u_ref){ .key = s4u_key(req, rep), .msg = i };
+		struct s4u_ref *ref = s4u_push(ctx, &refs_v, &n, &cap, sizeof(struct s4u_ref));
+		if ((ok = ref != NULL))
+			*ref = (struct s4u_ref){ .key = s4u_key(m, rep), .msg = i };
 	}
-	if (n)
+	struct s4u_ref *refs = refs_v;
+	if (ok && gr.n)
+		qsort(gr.v, gr.n, sizeof(struct kf_key), cmp_key);
+	if (ok && n)
 		qsort(refs, n, sizeof *refs, cmp_s4u_ref);
-	for (size_t i = 0, j; i < n; i = j) {
-		for (j = i + 1; j < n && refs[j].key.a == refs[i].key.a && refs[j].key.b == refs[i].key.b;
-		     j++)
+	for (size_t i = 0, j; ok && i < n; i = j) {
+		for (j = i + 1; j < n && cmp_key(&refs[j].key, &refs[i].key) == 0; j++)
 			;
-		s4u_report_run(ctx, refs + i, j - i);
+		s4u_report_run(ctx, &gr, refs + i, j - i);
 	}
 	kf_free(refs);
+	kf_free(gr.v);
 }
 
 /* ---- cross-realm-s4u ------------------------------------------------------- */
