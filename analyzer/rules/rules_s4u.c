@@ -362,7 +362,7 @@ static const char *s4u_hosts_text(struct kf_rule_ctx *ctx, const struct s4u_grou
 }
 
 /* The fix for the causes MIT's e-text names, with the capture's names. */
-static const char *s4u_mit_fix(struct kf_rule_ctx *ctx, enum s4u_cause c, const char *front,
+static const char *s4u_mit_fix(struct kf_rule_ctx *ctx, enum s4u_cause c, bool self, const char *front,
 			       const char *target)
 {
 	/* names from the capture go into commands only when they keep to a name's grammar */
@@ -389,6 +389,14 @@ static const char *s4u_mit_fix(struct kf_rule_ctx *ctx, enum s4u_cause c, const 
 			"the realm to it, or let the front end use the user's forwarded TGT instead. "
 			"LDAP: %s.",
 			list);
+	if (self) /* the service asked for is the front end itself: it requires it already */
+		return kf_rule_fmt(
+			ctx,
+			"Let the front end log in again (kinit -k as %s): its principal requires "
+			"pre-authentication, so a new TGT is pre-authenticated and carries the flag. Or, "
+			"when it need not insist on it, clear the flag (kadmin: modprinc "
+			"-requires_preauth %s).",
+			front, front);
 	return kf_rule_fmt(
 		ctx,
 		"Make the front end's TGT pre-authenticated: require pre-authentication on its own "
@@ -435,7 +443,7 @@ static void s4u_report(struct kf_rule_ctx *ctx, const struct s4u_facts *f)
 				: "");
 		if (v.cause == S4U_TARGET_NOT_ALLOWED || v.cause == S4U_NO_DELEGATION_RULE ||
 		    v.cause == S4U_TARGET_PREAUTH)
-			fix = s4u_mit_fix(ctx, (enum s4u_cause)v.cause, front, target);
+			fix = s4u_mit_fix(ctx, (enum s4u_cause)v.cause, f->self, front, target);
 	}
 	struct kf_subject_b who = { .n = { 0 } };
 	s4u_subject(ctx, f, &who);

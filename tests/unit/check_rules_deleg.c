@@ -257,6 +257,27 @@ START_TEST(t_s4u_target_requires_preauth)
 }
 END_TEST
 
+/* NO PREAUTH on an S4U2Self: the front end's own principal requires
+ * pre-authentication and its TGT predates that: a new login is the fix. */
+START_TEST(t_s4u_self_no_preauth)
+{
+	struct kf_result *r = fx_new();
+	s4u_self(r, "HTTP/front.lab.test", "LAB.TEST");
+	struct kf_message *rep6 = msg_at(r, 6, KF_KRB_TGS_REP);
+	rep6->type = KF_KRB_ERROR; /* the S4U2Self refused instead */
+	rep6->krb.error_code = 60;
+	rep6->krb.e_text = "NO PREAUTH";
+	rep6->krb.cname = "HTTP/front.lab.test";
+	rep6->krb.crealm = "LAB.TEST";
+	const struct kf_finding *f = one_finding(r, "s4u-denied", KF_SEV_ERROR);
+	ck_assert_str_eq(f->cause, "target-requires-preauth");
+	ck_assert(contains(f->summary, "S4U2Self by HTTP/front.lab.test@LAB.TEST"));
+	ck_assert(contains(f->remediation, "log in again (kinit -k as HTTP/front.lab.test@LAB.TEST)"));
+	ck_assert(!contains(f->remediation, "modprinc +requires_preauth"));
+	fx_free(r);
+}
+END_TEST
+
 /* A hostile target name is not put into the fix's commands. */
 START_TEST(t_s4u_fix_hostile_name)
 {
@@ -1453,6 +1474,7 @@ int main(void)
 	tcase_add_test(a, t_s4u_target_requires_preauth);
 	tcase_add_test(a, t_s4u_two_accounts_one_host);
 	tcase_add_test(a, t_s4u_fix_hostile_name);
+	tcase_add_test(a, t_s4u_self_no_preauth);
 	tcase_add_test(a, t_s4u_one_account_two_hosts);
 	tcase_add_test(a, t_s4u_evidence_not_forwardable);
 	tcase_add_test(a, t_s4u_bare_badoption);
