@@ -10,8 +10,8 @@
 
 S4U2_SCENARIOS=(s4u2-two-accounts-denied s4u2-one-of-two-denied s4u2-denied-then-allowed
                 s4u2-db2-denied s4u2-target-preauth s4u2-target-preauth-ldap
-                s4u2-target-preauth-ok s4u2-xrealm-wrong-kdc s4u2-xrealm-wrong-kdc-lab
-                s4u2-samba-two-accounts-denied s4u2-samba-wrong-kdc)
+                s4u2-target-preauth-ok s4u2-self-preauth s4u2-xrealm-wrong-kdc
+                s4u2-xrealm-wrong-kdc-lab s4u2-samba-two-accounts-denied s4u2-samba-wrong-kdc)
 # the scenarios that also need samba.sh's AD DC (samba_setup runs once per run)
 S4U2_SAMBA_SCENARIOS=(s4u2-samba-two-accounts-denied s4u2-samba-wrong-kdc)
 ALL_SCENARIOS+=("${S4U2_SCENARIOS[@]}")
@@ -70,7 +70,9 @@ EOF
     deleg_kadm_lab "addprinc -randkey +ok_to_auth_as_delegate -requires_preauth HTTP/s4ufront.lab.test"
     deleg_kadm_lab "addprinc -randkey -requires_preauth HTTP/s4uback.lab.test"
     deleg_kadm_lab "addprinc -randkey HTTP/s4upa.lab.test"
-    deleg_kadm_lab "ktadd -k $d/lab.keytab HTTP/s4ufront.lab.test"
+    # a front end whose requires_preauth is set after its login (s4u2-self-preauth)
+    deleg_kadm_lab "addprinc -randkey +ok_to_auth_as_delegate -requires_preauth HTTP/s4uself.lab.test"
+    deleg_kadm_lab "ktadd -k $d/lab.keytab HTTP/s4ufront.lab.test HTTP/s4uself.lab.test"
     keys_service "$d/s4u.keytab" "kf-front, the S4U service accounts HTTP/svc-a, svc-b and svc-pa.s4u.test"
     keys_service "$d/lab.keytab" "kf-front, the S4U front end HTTP/s4ufront.lab.test (LAB.TEST, DB2)"
     deleg_conf "$d/s4u.conf" S4U.TEST
@@ -164,6 +166,24 @@ scenario_capture_s4u2-target-preauth-ok() { deleg_on_bridge; }
 scenario_s4u2-target-preauth-ok() {
     s4u2_front s4u.conf s4u.keytab HTTP/svc-pa.s4u.test -U alice -P HTTP/pa.s4u.test >&2 \
         || die "s4u2-target-preauth-ok: refused"
+}
+
+# 7b. NO PREAUTH on the S4U2Self: the front end logs in without
+# pre-authentication, then its principal gets requires_preauth (kadmin.local,
+# no traffic), and its S4U2Self (whose service is itself) is refused.
+scenario_file_s4u2-self-preauth() { echo s4u2-self-preauth.pcap; }
+scenario_capture_s4u2-self-preauth() { deleg_on_bridge; }
+scenario_s4u2-self-preauth() {
+    local d; d=$(s4u2_dir)
+    rm -f "$d/ccache"
+    local fenv=(env KRB5_CONFIG="$d/lab.conf" KRB5CCNAME="FILE:$d/ccache" KRB5_TRACE="$d/trace.log")
+    in_ns kf-front "${fenv[@]}" kinit -f -k -t "$d/lab.keytab" HTTP/s4uself.lab.test || die "kinit -k s4uself"
+    deleg_kadm_lab "modprinc +requires_preauth HTTP/s4uself.lab.test"
+    local rc=0
+    in_ns kf-front "${fenv[@]}" kvno -U alice -P HTTP/s4uback.lab.test >/dev/null 2>"$TMP/client/last.err" || rc=1
+    deleg_kadm_lab "modprinc -requires_preauth HTTP/s4uself.lab.test"
+    [[ $rc == 1 ]] || die "s4u2-self-preauth: the S4U2Self was not refused"
+    log "  (expected) $(tr '\n' ' ' <"$TMP/client/last.err")"
 }
 
 # 8. The target named with its realm (HTTP/app.other.test@OTHER.TEST):
