@@ -14,8 +14,9 @@ struct krb_state {
 };
 
 static void add_tevent(struct kf_run *r, enum kf_tevent_kind kind, uint64_t frame, uint64_t ts,
-		       const struct kf_flow_key *k, uint32_t count, uint64_t request_frame)
+		       const struct kf_conn *c, uint32_t count, uint64_t request_frame)
 {
+	const struct kf_flow_key *k = &c->flow->key;
 	struct kf_tevent t;
 	memset(&t, 0, sizeof t);
 	t.kind = kind;
@@ -26,6 +27,8 @@ static void add_tevent(struct kf_run *r, enum kf_tevent_kind kind, uint64_t fram
 	t.transport = k->proto;
 	t.count = count;
 	t.request_frame = request_frame;
+	t.has_tcp_stream = c->tcp;
+	t.tcp_stream = c->tcp_stream;
 	kf_run_tevent(r, &t);
 }
 
@@ -100,20 +103,19 @@ static void krb_datagram(struct kf_run *r, struct kf_conn *c, int dir, struct kf
 static void krb_release(struct kf_run *r, struct kf_conn *c)
 {
 	struct krb_state *s = c->cs;
-	const struct kf_flow_key *k = &c->flow->key;
 	if (c->tcp) {
 		/* a RST is an answer (port closed, or the KDC gave up): say so first;
 		 * but only for a connection whose SYN is in the capture (a lone RST
 		 * may end a connection that began, and worked, before it) */
 		if (c->rst_from_server && !s->got_reply && c->syn_seen[0])
-			add_tevent(r, KF_TEV_TCP_RESET, c->rst_frame, c->rst_ts, k, 1, 0);
+			add_tevent(r, KF_TEV_TCP_RESET, c->rst_frame, c->rst_ts, c, 1, 0);
 		else if (c->syn_seen[0] && !c->syn_seen[1] && !c->data_seen[1])
-			add_tevent(r, KF_TEV_TCP_NO_ANSWER, c->syn_frame, c->syn_ts, k, c->syn_count, 0);
+			add_tevent(r, KF_TEV_TCP_NO_ANSWER, c->syn_frame, c->syn_ts, c, c->syn_count, 0);
 	}
 	uint32_t id;
 	while (kf_pending_pop(&s->pend, &id)) {
 		const struct kf_message *m = kf_msgstore_get(&r->store, id);
-		add_tevent(r, c->tcp ? KF_TEV_TCP_NO_REPLY : KF_TEV_UDP_NO_REPLY, m->frame, m->ts_us, k, 1,
+		add_tevent(r, c->tcp ? KF_TEV_TCP_NO_REPLY : KF_TEV_UDP_NO_REPLY, m->frame, m->ts_us, c, 1,
 			   m->frame);
 	}
 	kf_records_free(&s->rec);

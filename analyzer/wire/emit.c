@@ -15,6 +15,7 @@ bool kf_emit(struct kf_run *r, const struct kf_conn *c, int dir, uint8_t carrier
 	kf_conn_ends(c, dir, &msg->src, &msg->dst);
 	msg->transport = c->tcp ? KF_TRANSPORT_TCP : KF_TRANSPORT_UDP;
 	msg->connection = c->tcp ? c->flow->id : 0;
+	msg->tcp_stream = c->tcp ? c->tcp_stream : 0;
 	msg->carrier = carrier;
 	enum kf_status st = kf_msgstore_add(&r->store, msg, m, id);
 	if (st == KF_OK)

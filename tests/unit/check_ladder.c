@@ -222,12 +222,13 @@ START_TEST(t_folding)
 	ck_assert_ptr_nonnull(f);
 	ck_assert_int_eq(kf_report_text(r, f), 0);
 	fclose(f);
-	ck_assert_ptr_nonnull(
-		strstr(buf, "\n       3  … 8  3 requests on connection 1 without credentials, answered "
-			    "200 (the connection stays authenticated)\n"));
-	ck_assert_ptr_nonnull(
-		strstr(buf, "\n      10  … 14  3 requests on connection 2 without credentials, "
-			    "answered with several statuses (the connection stays authenticated)\n"));
+	ck_assert_ptr_nonnull(strstr(
+		buf,
+		"\n       3  … 8  3 requests on connection 1 (tcp.stream 101) without credentials, answered "
+		"200 (the connection stays authenticated)\n"));
+	ck_assert_ptr_nonnull(strstr(
+		buf, "\n      10  … 14  3 requests on connection 2 (tcp.stream 102) without credentials, "
+		     "answered with several statuses (the connection stays authenticated)\n"));
 	ck_assert_ptr_nonnull(strstr(buf, "HTTP-RESPONSE 200  (reply to 14)\n"));
 	free(buf);
 	fx_free(r);
