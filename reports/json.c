@@ -955,6 +955,14 @@ static jv *message_obj(struct kf_json_writer *w, const struct kf_result *r, cons
 		kf_json_set(w, o, "connection", kf_json_int(w, m->connection));
 	if (m->transport == KF_TRANSPORT_TCP)
 		kf_json_set(w, o, "tcp_stream", kf_json_int(w, m->tcp_stream));
+	if (m->krb_record_over_cap) {
+		jv *big = kf_json_object(w);
+		if (big) {
+			kf_json_set(w, big, "length", kf_json_int(w, m->krb_record_over_cap));
+			kf_json_set(w, big, "cap", kf_json_int(w, KF_LIMIT_KRB_RECORD));
+		}
+		kf_json_set(w, o, "record_too_big", big);
+	}
 	if (m->first_frame && m->first_frame != m->frame)
 		kf_json_set(w, o, "first_frame", kf_json_int(w, (int64_t)m->first_frame));
 	if (m->ip_fragments > 1)
@@ -980,6 +988,8 @@ static jv *message_obj(struct kf_json_writer *w, const struct kf_result *r, cons
 		dns_fields(w, o, m->dns);
 	else if (m->gsswrap)
 		gsswrap_fields(w, o, m->gsswrap);
+	else if (m->krb_record_over_cap)
+		kf_json_set(w, o, "complete", kf_json_bool(w, false)); /* only its type is known */
 	else
 		krb_fields(w, o, m);
 	if (m->spnego)

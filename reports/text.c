@@ -854,7 +854,11 @@ static void message_row(FILE *out, const struct kf_result *r, const struct kf_la
 	add(&l, "%s ", row->by_client ? "→" : "←");
 	peer(&l, row);
 	add(&l, "  %s ", kf_fmt_type(m->type, tb, sizeof tb));
-	describe(&l, m);
+	if (m->krb_record_over_cap)
+		add(&l, "record of %u bytes, over krbflow's cap of %u bytes: not decoded",
+		    m->krb_record_over_cap, KF_LIMIT_KRB_RECORD);
+	else
+		describe(&l, m);
 	if (m->ip_fragments > 1)
 		add(&l, "  [%u IP fragments]", m->ip_fragments);
 	const struct kf_message *asked = kf_msg_request(r, m);

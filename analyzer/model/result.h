@@ -421,6 +421,8 @@ struct kf_message {
 	uint32_t ip_fragments;          /* > 1 when the datagram was IP-fragmented */
 	uint32_t connection;            /* TCP connection id (1-based), 0 for UDP */
 	uint32_t tcp_stream;            /* TCP: Wireshark's tcp.stream (0-based, per file) of frame */
+	uint32_t krb_record_over_cap;   /* Kerberos over TCP: the record's length when over
+					 * KF_LIMIT_KRB_RECORD (skipped: only its type is known) */
 	uint8_t sender;                 /* enum kf_sender: tokens whose carrying record says who sent it */
 	uint64_t first_frame;           /* first frame that carried part of it */
 	uint32_t id;                    /* stable id: 1, 2, ... in order of appearance (kf_msgstore_add);

@@ -92,6 +92,7 @@ void kf_records_init(struct kf_records *rs)
 {
 	kf_krb_stream_init(&rs->ks[0]);
 	kf_krb_stream_init(&rs->ks[1]);
+	rs->oversize = NULL;
 }
 
 struct record_ctx {
@@ -99,12 +100,20 @@ struct record_ctx {
 	struct kf_conn *c;
 	int dir;
 	kf_record_fn fn;
+	kf_record_oversize_fn oversize;
 };
 
 static void on_record(void *ctx, struct kf_span rec, uint64_t first_frame)
 {
 	struct record_ctx *x = ctx;
 	x->fn(x->r, x->c, x->dir, rec, first_frame);
+}
+
+static void on_oversize(void *ctx, uint32_t length, uint8_t tag, uint64_t first_frame)
+{
+	struct record_ctx *x = ctx;
+	if (x->oversize)
+		x->oversize(x->r, x->c, x->dir, length, tag, first_frame);
 }
 
 void kf_records_feed(struct kf_run *r, struct kf_records *rs, struct kf_conn *c, int dir, struct kf_span data,
@@ -115,7 +124,8 @@ void kf_records_feed(struct kf_run *r, struct kf_records *rs, struct kf_conn *c,
 		kf_krb_stream_gap(&rs->ks[dir], gap_len);
 		return;
 	}
-	struct record_ctx x = { r, c, dir, fn };
+	struct record_ctx x = { r, c, dir, fn, rs->oversize };
+	rs->ks[dir].oversize = on_oversize;
 	kf_krb_stream_data(&rs->ks[dir], data, r->frame, on_record, &x, &r->ev);
 }
 
