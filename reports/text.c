@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/events.h"
 #include "gss.h"
@@ -43,7 +44,12 @@ static void add(struct line *l, const char *fmt, ...)
 
 static void principal(struct line *l, const char *name, const char *realm)
 {
-	if (name && realm)
+	const char *at = name ? strchr(name, '@') : NULL;
+	if (at && realm && strcasecmp(at + 1, realm) != 0)
+		add(l, "%s (realm %s)", name, realm); /* an enterprise name: its realm is asked elsewhere */
+	else if (at)
+		add(l, "%s", name); /* an enterprise name carries its realm: said once */
+	else if (name && realm)
 		add(l, "%s@%s", name, realm);
 	else if (name)
 		add(l, "%s", name);

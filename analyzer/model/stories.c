@@ -271,6 +271,8 @@ static const char *principal(struct kf_arena *a, const char *name, const char *r
 {
 	if (!name)
 		return NULL;
+	if (strchr(name, '@')) /* an enterprise name carries its realm: once */
+		realm = NULL;
 	size_t n = strlen(name), m = realm ? strlen(realm) : 0;
 	char *p = kf_arena_alloc(a, n + m + 2);
 	if (!p)
