@@ -351,6 +351,82 @@ START_TEST(t_ntlm_not_on_kerberos)
 }
 END_TEST
 
+/* ---- forward proxy (issue 18, item 4) ------------------------------------- */
+
+#define PROXY8080 "10.0.0.24:8080"
+
+/* GET http://app.lab.test/ through the proxy at server: 407, then the AP-REQ
+ * for sname in Proxy-Authorization, answered 200 with an AP-REP, or 407 with
+ * KRB-ERROR code.  uri_only: no 407 nor Proxy-* header, only the absolute
+ * URI says it is a proxy (the answers are 401 / 200). */
+static struct kf_result *proxied(const char *server, const char *sname, int32_t code, bool uri_only)
+{
+	int refused = uri_only ? 401 : 407;
+	struct kf_result *r = fx_new();
+	kinit(r);
+	struct kf_http_rec *h = get(r, 8, 3, C, server, "app.lab.test", NULL, 0, 0);
+	h->uri = "http://app.lab.test/";
+	h = resp(r, 10, 3, server, C, refused, "Negotiate", NULL, 8);
+	h->proxy = !uri_only;
+	tgs(r, 12, sname, 0);
+	ap_req(r, 14, 3, C, server, sname, 2);
+	h = get(r, 14, 3, C, server, "app.lab.test", "Negotiate", 755, 1111);
+	h->uri = "http://app.lab.test/";
+	h->proxy = !uri_only;
+	if (code) {
+		spnego(r, krb_err_tok(r, 15, 3, server, C, code, 14), KF_NEG_REJECT);
+		h = resp(r, 15, 3, server, C, refused, "Negotiate", NULL, 14);
+	} else {
+		ap_rep_tok(r, 15, 3, server, C, 14);
+		h = resp(r, 15, 3, server, C, 200, NULL, NULL, 14);
+	}
+	h->proxy = code && !uri_only;
+	return r;
+}
+
+/* A key error at a proxy on :8080 is ap-err-modified for the proxy, named by
+ * the ticket's host, never portless-spn for the proxied site; the absolute
+ * URI alone is enough to tell a proxy. */
+START_TEST(t_proxy_key_error_is_the_proxys)
+{
+	for (int uri_only = 0; uri_only < 2; uri_only++) {
+		struct kf_result *r = proxied(PROXY8080, "HTTP/proxy.lab.test", 31, uri_only);
+		fx_finish(r);
+		fx_run_all(r);
+		ck_assert_uint_eq(fx_count(r, "portless-spn", 0), 0);
+		ck_assert_uint_eq(r->n_findings, 1);
+		const struct kf_finding *f = fx_expect(r, &(struct fx_want){ .rule = "ap-err-modified",
+									     .cause = "undetermined",
+									     .sev = KF_SEV_ERROR,
+									     .frames = "14,15",
+									     .server = PROXY8080 });
+		ck_assert_msg(contains(f->summary, "the proxy 10.0.0.24:8080 (proxy.lab.test) rejected"),
+			      "%s", f->summary);
+		ck_assert(contains(f->explanation, "The forward proxy at"));
+		ck_assert(!contains(f->summary, "app.lab.test"));
+		ck_assert(!contains(f->explanation, "app.lab.test"));
+		fx_free(r);
+	}
+}
+END_TEST
+
+/* A working proxy on :8080 is healthy: no port-less info either.  Near miss:
+ * the same exchange with a site on :8080 (no proxy marks) is portless-spn. */
+START_TEST(t_proxy_healthy_silent)
+{
+	struct kf_result *r = proxied(PROXY8080, "HTTP/proxy.lab.test", 0, false);
+	fx_finish(r);
+	fx_run_all(r);
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+	r = rejected("app.lab.test:8080", PROXY8080, "HTTP/app.lab.test", 31);
+	fx_finish(r);
+	fx_run_all(r);
+	ck_assert_uint_eq(fx_count(r, "portless-spn", KF_SEV_ERROR), 1);
+	fx_free(r);
+}
+END_TEST
+
 /* ---- portless-spn -------------------------------------------------------- */
 
 START_TEST(t_portless_rejected_takes_ap_err)
@@ -1304,6 +1380,8 @@ int main(void)
 	tcase_add_test(tc, t_ntlm_not_on_kerberos);
 	tcase_add_test(tc, t_portless_rejected_takes_ap_err);
 	tcase_add_test(tc, t_portless_works_is_info);
+	tcase_add_test(tc, t_proxy_key_error_is_the_proxys);
+	tcase_add_test(tc, t_proxy_healthy_silent);
 	tcase_add_test(tc, t_portless_not_us_nokey);
 	tcase_add_test(tc, t_portless_near_misses);
 	tcase_add_test(tc, t_ap_err_badkeyver);
