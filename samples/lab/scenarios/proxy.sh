@@ -10,14 +10,16 @@
 #               and on :8080 (HTTP/proxy.lab.test at the right kvno with
 #               ANOTHER account's key)
 #   10.88.0.25  app.lab.test: the site behind the proxies, no authentication
-#   10.88.0.26  proxy2.lab.test: forward proxy on :3128, no principal in the KDC
+#   10.88.0.26  proxy2.lab.test: forward proxy on :3128, no principal in the KDC;
+#               on :8080 the same name also accepting NTLM (gss-ntlmssp, as
+#               the web group's web2.lab.test)
 # The proxies hand every request to app.lab.test (ProxyRemote: no DNS needed).
 
 PROXY4=10.88.0.24
 PROXY_APP4=10.88.0.25
 PROXY2_4=10.88.0.26
 
-PROXY_SCENARIOS=(proxy-healthy proxy-wrong-key proxy-spn-unknown)
+PROXY_SCENARIOS=(proxy-healthy proxy-wrong-key proxy-spn-unknown proxy-ntlm-fallback)
 ALL_SCENARIOS+=("${PROXY_SCENARIOS[@]}")
 LAB_SETUP+=("proxy_setup ${PROXY_SCENARIOS[*]}")
 
@@ -68,6 +70,7 @@ LoadModule proxy_http_module $WEB_MODULES/mod_proxy_http.so
 Listen $PROXY4:3128
 Listen $PROXY4:8080
 Listen $PROXY2_4:3128
+Listen $PROXY2_4:8080
 Listen $PROXY_APP4:80
 <VirtualHost $PROXY4:3128>
 $(proxy_site proxy.lab.test "$W/proxy.keytab")
@@ -77,6 +80,21 @@ $(proxy_site proxy.lab.test "$W/proxy-other.keytab")
 </VirtualHost>
 <VirtualHost $PROXY2_4:3128>
 $(proxy_site proxy2.lab.test "$W/proxy.keytab")
+</VirtualHost>
+<VirtualHost $PROXY2_4:8080>
+    ServerName proxy2.lab.test
+    ProxyRequests On
+    ProxyVia Off
+    ProxyRemote http://app.lab.test http://$PROXY_APP4:80
+    <Proxy "*">
+        AuthType GSSAPI
+        AuthName "krbflow lab proxy"
+        # as web2.lab.test (web.sh): no credential store, KRB5_KTNAME instead
+        GssapiAllowedMech krb5
+        GssapiAllowedMech ntlmssp
+        GssapiConnectionBound On
+        Require valid-user
+    </Proxy>
 </VirtualHost>
 <VirtualHost $PROXY_APP4:80>
     ServerName app.lab.test
@@ -119,4 +137,14 @@ scenario_proxy-spn-unknown() {
     local conf=$TMP/client/web.conf; web_conf "$conf"
     web_kinit "$conf"
     proxy_curl "$conf" 407 proxy2.lab.test $PROXY2_4 3128
+}
+
+# 4. proxy2.lab.test on :8080 also takes NTLM: the ticket cannot be had
+#    (no principal), SPNEGO falls back to NTLMSSP through Proxy-Authorization.
+scenario_file_proxy-ntlm-fallback() { echo proxy-ntlm-fallback.pcap; }
+scenario_proxy-ntlm-fallback() {
+    local conf=$TMP/client/web.conf; web_conf "$conf"
+    web_kinit "$conf"
+    WEB_CURL_ENV="GSS_MECH_CONFIG=$TMP/web/gss-mech-ntlm.conf NTLM_USER_FILE=$TMP/client/ntlm-user NETBIOS_COMPUTER_NAME=CLIENT" \
+        proxy_curl "$conf" 200 proxy2.lab.test $PROXY2_4 8080
 }
