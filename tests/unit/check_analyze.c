@@ -515,6 +515,45 @@ START_TEST(t_record_over_cap_is_an_answer)
 }
 END_TEST
 
+/* tcp.stream does not depend on krbflow's flow table: a connection evicted
+ * (flow-limit) and picked up again keeps Wireshark's number (checked with
+ * tshark on the same shape). */
+START_TEST(t_tcp_stream_survives_flow_eviction)
+{
+	struct pcap_w w;
+	pw_open(&w, 1);
+	krb5_data *req = as_req("gus@LAB.TEST", 3);
+	krb5_data *err = krb_error(25, "gus@LAB.TEST");
+	size_t qlen, elen;
+	uint8_t *q = record(req, &qlen);
+	uint8_t *e = record(err, &elen);
+	tcp_seg(&w, 2, 1, 40600, 88, 100, 0, 0x02, NULL, 0);   /* 1 SYN: stream 0 */
+	tcp_seg(&w, 1, 2, 88, 40600, 500, 101, 0x12, NULL, 0); /* 2 */
+	tcp_seg(&w, 2, 1, 40600, 88, 101, 501, 0x18, q, qlen); /* 3 AS-REQ */
+	uint32_t others = KF_LIMIT_FLOWS + 10;                 /* more followed flows than the table holds */
+	for (uint32_t i = 0; i < others; i++)
+		tcp_seg(&w, (uint8_t)(3 + i / 40000), 1, (uint16_t)(1024 + i % 40000), 88, 7, 0, 0x02, NULL,
+			0);
+	tcp_seg(&w, 1, 2, 88, 40600, 501, 101 + (uint32_t)qlen, 0x18, e, elen); /* the answer, much later */
+	pw_close(&w);
+
+	struct kf_result r;
+	analyze(w.path, NULL, &r);
+	ck_assert(has_warning(&r, "flow-limit"));
+	ck_assert_uint_eq(r.n_messages, 2);
+	ck_assert_uint_eq(r.messages[1].frame, 3 + others + 1);
+	ck_assert_uint_ne(r.messages[1].connection, r.messages[0].connection); /* krbflow's flow was new */
+	ck_assert_uint_eq(r.messages[0].tcp_stream, 0);
+	ck_assert_uint_eq(r.messages[1].tcp_stream, 0); /* Wireshark's is not */
+	kf_result_free(&r);
+	unlink(w.path);
+	free(q);
+	free(e);
+	krb5_free_data(kctx, req);
+	krb5_free_data(kctx, err);
+}
+END_TEST
+
 /* A 3000-byte AS-REP over UDP in three IPv4 fragments, last one first. */
 START_TEST(t_ip_fragmented_reply)
 {
@@ -928,6 +967,7 @@ int main(void)
 	tcase_add_test(tc, t_filter_keeps_frame_numbers);
 	tcase_add_test(tc, t_unanswered_requests);
 	tcase_add_test(tc, t_record_over_cap_is_an_answer);
+	tcase_add_test(tc, t_tcp_stream_survives_flow_eviction);
 	tcase_add_test(tc, t_ip_fragmented_reply);
 	tcase_add_test(tc, t_ipv6_and_tunnels);
 	tcase_add_test(tc, t_unreadable_inputs);
