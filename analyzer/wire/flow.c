@@ -245,7 +245,8 @@ struct kf_stream_table *kf_stream_table_new(uint32_t cap)
 	if (!t)
 		return NULL;
 	t->cap = cap ? cap : KF_LIMIT_TCP_STREAMS;
-	t->buckets = new_buckets(t->cap, &t->nbuckets);
+	/* at most 64 Ki chains (512 KiB): a full table has chains of about 4 */
+	t->buckets = new_buckets(t->cap < 65536 ? t->cap : 65536, &t->nbuckets);
 	if (!t->buckets) {
 		kf_free(t);
 		return NULL;
@@ -348,6 +349,7 @@ uint32_t kf_stream_number(struct kf_stream_table *t, uint32_t file, uint8_t ipve
 		e->hnext = *b;
 		*b = e;
 		t->count++;
+		lru_append(&t->lru, &e->lru);
 	} else {
 		if (syn_only && (e->base_set & (1u << side)) && seq != e->base[side]) {
 			/* a new connection on the same ports */
@@ -355,9 +357,11 @@ uint32_t kf_stream_number(struct kf_stream_table *t, uint32_t file, uint8_t ipve
 				return UINT32_MAX;
 			e->base_set = 0;
 		}
-		lru_unlink(&t->lru, &e->lru);
+		if (t->lru.newest != &e->lru) { /* else the pair of the last segment: the common case */
+			lru_unlink(&t->lru, &e->lru);
+			lru_append(&t->lru, &e->lru);
+		}
 	}
-	lru_append(&t->lru, &e->lru);
 	if (!(e->base_set & (1u << side))) {
 		e->base[side] = tcp_flags & KF_TCP_SYN ? seq : seq - 1;
 		e->base_set |= (uint8_t)(1u << side);
