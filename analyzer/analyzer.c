@@ -236,7 +236,12 @@ static enum kf_status analyze_source(struct kf_source *src, const struct kf_conf
 	struct kf_source_pkt sp;
 	const struct kf_pkt *p = &sp.p;
 	int rc;
+	kf_source_report_copies(src, true);
 	while ((rc = kf_source_next(src, &sp)) == KF_CAP_PACKET) {
+		if (sp.copy) { /* merge: not analysed, but its file's tcp.stream numbers count it */
+			kf_wire_packet_filtered(w, p, sp.file);
+			continue;
+		}
 		res->packets++;
 		res->bytes += p->wirelen;
 		if (!res->have_ts || p->ts_us < res->first_ts_us)
@@ -246,9 +251,10 @@ static enum kf_status analyze_source(struct kf_source *src, const struct kf_conf
 		res->have_ts = true;
 		if (filter && !kf_filter_pass(filter, p)) {
 			res->filtered_out++;
+			kf_wire_packet_filtered(w, p, sp.file);
 			continue;
 		}
-		kf_wire_packet(w, p);
+		kf_wire_packet(w, p, sp.file);
 		if (kf_wire_out_of_memory(w)) {
 			st = KF_NOMEM;
 			break;

@@ -953,6 +953,16 @@ static jv *message_obj(struct kf_json_writer *w, const struct kf_result *r, cons
 	kf_json_set(w, o, "type", kf_json_str(w, kf_fmt_type(m->type, b, sizeof b)));
 	if (m->connection)
 		kf_json_set(w, o, "connection", kf_json_int(w, m->connection));
+	if (m->transport == KF_TRANSPORT_TCP)
+		kf_json_set(w, o, "tcp_stream", kf_json_int(w, m->tcp_stream));
+	if (m->krb_record_over_cap) {
+		jv *big = kf_json_object(w);
+		if (big) {
+			kf_json_set(w, big, "length", kf_json_int(w, m->krb_record_over_cap));
+			kf_json_set(w, big, "cap", kf_json_int(w, KF_LIMIT_KRB_RECORD));
+		}
+		kf_json_set(w, o, "record_too_big", big);
+	}
 	if (m->first_frame && m->first_frame != m->frame)
 		kf_json_set(w, o, "first_frame", kf_json_int(w, (int64_t)m->first_frame));
 	if (m->ip_fragments > 1)
@@ -978,6 +988,8 @@ static jv *message_obj(struct kf_json_writer *w, const struct kf_result *r, cons
 		dns_fields(w, o, m->dns);
 	else if (m->gsswrap)
 		gsswrap_fields(w, o, m->gsswrap);
+	else if (m->krb_record_over_cap)
+		kf_json_set(w, o, "complete", kf_json_bool(w, false)); /* only its type is known */
 	else
 		krb_fields(w, o, m);
 	if (m->spnego)
@@ -1023,6 +1035,7 @@ static jv *session_list(struct kf_json_writer *w, const struct kf_session *const
 		if (e) {
 			kf_json_set(w, e, "carrier", kf_json_str(w, kf_fmt_carrier(x->carrier)));
 			kf_json_set(w, e, "connection", kf_json_int(w, x->connection));
+			kf_json_set(w, e, "tcp_stream", kf_json_int(w, x->tcp_stream));
 			if (client)
 				kf_json_set(w, e, "client", addr_json(w, &x->client));
 			kf_json_set(w, e, "server", endpoint(w, &x->server));
@@ -1087,6 +1100,7 @@ static jv *story_obj(struct kf_json_writer *w, const struct kf_story *st)
 		jv *e = kf_json_object(w);
 		if (e) {
 			kf_json_set(w, e, "connection", kf_json_int(w, h->connection));
+			kf_json_set(w, e, "tcp_stream", kf_json_int(w, h->tcp_stream));
 			kf_json_set(w, e, "server", endpoint(w, &h->server));
 			set_str(w, e, "host", h->host);
 			kf_json_set(w, e, "mech", kf_json_str(w, h->mech));
@@ -1124,6 +1138,7 @@ static jv *story_obj(struct kf_json_writer *w, const struct kf_story *st)
 			jv *e = kf_json_object(w);
 			if (e) {
 				kf_json_set(w, e, "frame", kf_json_int(w, (int64_t)st->tls[i].frame));
+				kf_json_set(w, e, "tcp_stream", kf_json_int(w, st->tls[i].tcp_stream));
 				kf_json_set(w, e, "server", endpoint(w, &st->tls[i].server));
 				kf_json_set(w, e, "sni", str_or_null(w, st->tls[i].sni));
 			}
@@ -1155,6 +1170,8 @@ static jv *tevent_obj(struct kf_json_writer *w, const struct kf_tevent *t)
 		kf_json_set(w, o, "count", kf_json_int(w, t->count));
 	if (t->request_frame)
 		kf_json_set(w, o, "request_frame", kf_json_int(w, (int64_t)t->request_frame));
+	if (t->has_tcp_stream)
+		kf_json_set(w, o, "tcp_stream", kf_json_int(w, t->tcp_stream));
 	if (t->kind == KF_TEV_FRAG_INCOMPLETE)
 		kf_json_set(w, o, "direction",
 			    kf_json_str(w, t->from_kdc ? "kdc-to-client" : "client-to-kdc"));

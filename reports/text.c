@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/events.h"
 #include "gss.h"
@@ -43,7 +44,12 @@ static void add(struct line *l, const char *fmt, ...)
 
 static void principal(struct line *l, const char *name, const char *realm)
 {
-	if (name && realm)
+	const char *at = name ? strchr(name, '@') : NULL;
+	if (at && realm && strcasecmp(at + 1, realm) != 0)
+		add(l, "%s (realm %s)", name, realm); /* an enterprise name: its realm is asked elsewhere */
+	else if (at)
+		add(l, "%s", name); /* an enterprise name carries its realm: said once */
+	else if (name && realm)
 		add(l, "%s@%s", name, realm);
 	else if (name)
 		add(l, "%s", name);
@@ -743,26 +749,28 @@ static void when(char *buf, size_t len, uint64_t us, bool with_date)
 }
 
 /* Who the client talks to in a row: "KDC 10.88.0.2:88/udp", "DNS 10.88.0.53",
- * "10.88.0.20:80". */
+ * "10.88.0.20:80 tcp.stream 3" (TCP: Wireshark's stream, to find it there). */
 static void peer(struct line *l, const struct kf_ladder_row *row)
 {
 	char ep[64];
 	kf_fmt_endpoint(row->peer, ep, sizeof ep);
+	bool tcp = row->msg->transport == KF_TRANSPORT_TCP;
 	switch (row->peer_role) {
-	case KF_LANE_KDC:
-		add(l, "KDC %s/%s", ep, row->msg->transport == KF_TRANSPORT_TCP ? "tcp" : "udp");
-		break;
+	case KF_LANE_KDC: add(l, "KDC %s/%s", ep, tcp ? "tcp" : "udp"); break;
 	case KF_LANE_DNS: add(l, "DNS %s", ep); break;
-	default: add(l, "%s%s", ep, row->msg->transport == KF_TRANSPORT_UDP ? "/udp" : "");
+	default: add(l, "%s%s", ep, tcp ? "" : "/udp");
 	}
+	if (tcp)
+		add(l, " tcp.stream %u", row->msg->tcp_stream);
 }
 
 /* A folded run of plain exchanges: one line, not dozens. */
 static void folded_run(FILE *out, const struct kf_ladder_row *row)
 {
-	fprintf(out, "%8llu  … %llu  %zu request%s on connection %u without credentials, answered ",
+	fprintf(out,
+		"%8llu  … %llu  %zu request%s on connection %u (tcp.stream %u) without credentials, answered ",
 		(unsigned long long)row->first, (unsigned long long)row->last, row->count,
-		row->count == 1 ? "" : "s", row->connection);
+		row->count == 1 ? "" : "s", row->connection, row->msg->tcp_stream);
 	if (row->status > 0)
 		fprintf(out, "%d", row->status);
 	else
@@ -852,7 +860,11 @@ static void message_row(FILE *out, const struct kf_result *r, const struct kf_la
 	add(&l, "%s ", row->by_client ? "→" : "←");
 	peer(&l, row);
 	add(&l, "  %s ", kf_fmt_type(m->type, tb, sizeof tb));
-	describe(&l, m);
+	if (m->krb_record_over_cap)
+		add(&l, "record of %u bytes, over krbflow's cap of %u bytes: not decoded",
+		    m->krb_record_over_cap, KF_LIMIT_KRB_RECORD);
+	else
+		describe(&l, m);
 	if (m->ip_fragments > 1)
 		add(&l, "  [%u IP fragments]", m->ip_fragments);
 	const struct kf_message *asked = kf_msg_request(r, m);
@@ -925,7 +937,7 @@ static void session_line(FILE *out, const char *label, const struct kf_session *
 	fprintf(out, "%s", session_kind(s));
 	if (s->session_id)
 		fprintf(out, " 0x%llx", (unsigned long long)s->session_id);
-	fprintf(out, " on connection %u to %s", s->connection, ep);
+	fprintf(out, " on connection %u (tcp.stream %u) to %s", s->connection, s->tcp_stream, ep);
 	if (s->target || s->pipe)
 		fprintf(out, " (%s%s%s%s)", s->target ? s->target : "", s->target && s->pipe ? ", " : "",
 			s->pipe ? "pipe " : "", s->pipe ? s->pipe : "");
@@ -1060,8 +1072,9 @@ static void story(FILE *out, const struct kf_result *r, const struct kf_story *s
 		const struct kf_story_http *h = &st->http[i];
 		char ep[64];
 		kf_fmt_endpoint(&h->server, ep, sizeof ep);
-		fprintf(out, "  http: connection %u to %s%s%s%s: %s", h->connection, ep,
-			h->host ? " (Host " : "", h->host ? h->host : "", h->host ? ")" : "", h->mech);
+		fprintf(out, "  http: connection %u (tcp.stream %u) to %s%s%s%s: %s", h->connection,
+			h->tcp_stream, ep, h->host ? " (Host " : "", h->host ? h->host : "",
+			h->host ? ")" : "", h->mech);
 		if (h->ticket)
 			fprintf(out, " with a ticket for %s", h->ticket);
 		fprintf(out, ", %s", h->outcome);
@@ -1243,16 +1256,19 @@ int kf_report_text(const struct kf_result *r, FILE *out)
 			switch (e->kind) {
 			case KF_TEV_UDP_NO_REPLY:
 			case KF_TEV_TCP_NO_REPLY:
-				fprintf(out, "request %s → %s over %s got no reply in the capture\n", src,
-					dst, proto);
+				fprintf(out, "request %s → %s over %s", src, dst, proto);
+				if (e->has_tcp_stream)
+					fprintf(out, " (tcp.stream %u)", e->tcp_stream);
+				fprintf(out, " got no reply in the capture\n");
 				break;
 			case KF_TEV_TCP_NO_ANSWER:
-				fprintf(out, "connection %s → %s never answered (%u SYN%s)\n", src, dst,
-					e->count, e->count == 1 ? "" : "s");
+				fprintf(out, "connection %s → %s (tcp.stream %u) never answered (%u SYN%s)\n",
+					src, dst, e->tcp_stream, e->count, e->count == 1 ? "" : "s");
 				break;
 			case KF_TEV_TCP_RESET:
-				fprintf(out, "connection %s → %s reset by the KDC before any reply\n", src,
-					dst);
+				fprintf(out,
+					"connection %s → %s (tcp.stream %u) reset by the KDC before any reply\n",
+					src, dst, e->tcp_stream);
 				break;
 			case KF_TEV_ICMP_UNREACHABLE:
 				fprintf(out,

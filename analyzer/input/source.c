@@ -35,6 +35,7 @@ struct kf_source {
 	struct kf_capture **caps; /* open files (NULL: not open, or ended) */
 	uint64_t frame;           /* frames delivered */
 	bool nomem;
+	bool report_copies; /* merge: hand copies out flagged instead of dropping them */
 
 	/* one after another: the file being read, and the frames before it */
 	struct kf_capture *seq; /* caps[cur] while it delivers packets, else NULL */
@@ -140,6 +141,7 @@ static int __attribute__((noinline)) next_file(struct kf_source *s, struct kf_so
 		rc = kf_capture_next(s->seq, &sp->p);
 		if (rc == KF_CAP_PACKET) {
 			sp->file = s->cur32;
+			sp->copy = false;
 			sp->file_frame = sp->p.frame;
 			sp->p.frame = s->frame = s->base + sp->p.frame;
 			return KF_CAP_PACKET;
@@ -310,10 +312,20 @@ static int __attribute__((noinline)) next_merged(struct kf_source *s, struct kf_
 		if (copy) {
 			f->duplicates++;
 			s->duplicates++;
-			advance(s, best);
-			continue;
+			if (!s->report_copies) {
+				advance(s, best);
+				continue;
+			}
+			sp->p = *h;
+			sp->p.frame = 0; /* not in the analysis' stream */
+			sp->file = (uint32_t)best;
+			sp->file_frame = h->frame;
+			sp->copy = true;
+			s->last = best;
+			return KF_CAP_PACKET;
 		}
 		sp->p = *h;
+		sp->copy = false;
 		sp->file = (uint32_t)best;
 		sp->file_frame = h->frame;
 		sp->p.frame = ++s->frame;
@@ -332,6 +344,7 @@ int kf_source_next(struct kf_source *s, struct kf_source_pkt *sp)
 		int rc = kf_capture_next(s->seq, &sp->p);
 		if (rc == KF_CAP_PACKET) {
 			sp->file = s->cur32;
+			sp->copy = false;
 			sp->file_frame = sp->p.frame;
 			sp->p.frame = s->frame = s->base + sp->p.frame;
 			return KF_CAP_PACKET;
@@ -469,6 +482,8 @@ const struct kf_source_file *kf_source_files(struct kf_source *s, size_t *n)
 
 uint64_t kf_source_frames(const struct kf_source *s) { return s->frame; }
 uint64_t kf_source_duplicates(const struct kf_source *s) { return s->duplicates; }
+
+void kf_source_report_copies(struct kf_source *s, bool on) { s->report_copies = on; }
 uint64_t kf_source_forgotten(const struct kf_source *s) { return s->forgotten; }
 bool kf_source_map_full(const struct kf_source *s) { return s->log_full; }
 

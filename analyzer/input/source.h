@@ -29,6 +29,8 @@ struct kf_source_pkt {
 	struct kf_pkt p;     /* p.frame: the position in the stream (1-based) */
 	uint32_t file;       /* index of its file in the list given */
 	uint64_t file_frame; /* its frame in that file, as Wireshark numbers it there */
+	bool copy;           /* kf_source_report_copies: a merge's copy of a packet delivered from
+			      * another file (p.frame 0: not part of the stream) */
 };
 
 struct kf_source_file {
@@ -67,7 +69,10 @@ int kf_source_next(struct kf_source *s, struct kf_source_pkt *sp);
  * for a frame never delivered or past KF_LIMIT_MERGE_MAP. */
 bool kf_source_locate(struct kf_source *s, uint64_t frame, uint32_t *file, uint64_t *file_frame);
 const struct kf_source_file *kf_source_files(struct kf_source *s, size_t *n);
-uint64_t kf_source_frames(const struct kf_source *s);     /* packets delivered */
+uint64_t kf_source_frames(const struct kf_source *s); /* packets delivered */
+/* Merge: hand each copy dropped out too, with sp->copy set (for what counts
+ * every packet of a file, such as tcp.stream numbers); off by default. */
+void kf_source_report_copies(struct kf_source *s, bool on);
 uint64_t kf_source_duplicates(const struct kf_source *s); /* copies dropped (merge) */
 /* Merge: copies forgotten before their window ended because the table of
  * recent packets was full (a later copy of them may have been delivered). */

@@ -420,6 +420,9 @@ struct kf_message {
 	int type;                       /* enum kf_krb_type */
 	uint32_t ip_fragments;          /* > 1 when the datagram was IP-fragmented */
 	uint32_t connection;            /* TCP connection id (1-based), 0 for UDP */
+	uint32_t tcp_stream;            /* TCP: Wireshark's tcp.stream (0-based, per file) of frame */
+	uint32_t krb_record_over_cap;   /* Kerberos over TCP: the record's length when over
+					 * KF_LIMIT_KRB_RECORD (skipped: only its type is known) */
 	uint8_t sender;                 /* enum kf_sender: tokens whose carrying record says who sent it */
 	uint64_t first_frame;           /* first frame that carried part of it */
 	uint32_t id;                    /* stable id: 1, 2, ... in order of appearance (kf_msgstore_add);
@@ -453,7 +456,8 @@ struct kf_tls_hello {
 	uint64_t ts_us;
 	struct kf_endpoint src, dst;
 	uint32_t connection;
-	const char *sni; /* NULL when the ClientHello named no server */
+	uint32_t tcp_stream; /* Wireshark's tcp.stream */
+	const char *sni;     /* NULL when the ClientHello named no server */
 };
 
 /* Things that happened to requests on the way to a KDC, for the rules that
@@ -477,6 +481,8 @@ struct kf_tevent {
 	uint32_t count;               /* e.g. SYN retransmissions, fragments seen */
 	bool from_kdc;                /* the datagram ran KDC → client (a lost reply), for fragments */
 	uint64_t request_frame;       /* the message this is about, when known */
+	bool has_tcp_stream;          /* TCP kinds: tcp_stream is the connection's */
+	uint32_t tcp_stream;          /* Wireshark's tcp.stream */
 };
 
 /* One file of an analysis of several (analyze.h: kf_analyze_files). */

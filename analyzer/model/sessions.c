@@ -151,6 +151,7 @@ static struct sess_w *session_new(struct build *b, const struct kf_message *m, b
 	memset(w, 0, sizeof *w);
 	w->s.carrier = m->carrier;
 	w->s.connection = m->connection;
+	w->s.tcp_stream = m->tcp_stream;
 	w->s.client = from_client ? m->src : m->dst;
 	w->s.server = from_client ? m->dst : m->src;
 	w->s.mech = "unknown";

@@ -21,6 +21,7 @@ struct kf_session {
 	uint8_t carrier; /* enum kf_carrier: KF_CARRIER_SMB, KF_CARRIER_SMB2, KF_CARRIER_LDAP, KF_CARRIER_TDS
 			  * or KF_CARRIER_DCERPC */
 	uint32_t connection;
+	uint32_t tcp_stream; /* Wireshark's tcp.stream of its first message */
 	struct kf_endpoint client, server;
 	uint64_t session_id; /* as the server assigned it (0: never answered) */
 	const char *target;  /* SMB: the share (`\\server\share`); the first one other than IPC$ when there is

@@ -156,7 +156,7 @@ struct svc_w {
 };
 
 struct http_w {
-	uint32_t connection;
+	uint32_t connection, tcp_stream;
 	struct kf_endpoint server;
 	const char *host, *mech, *ticket;
 	int final_status;
@@ -272,6 +272,8 @@ static const char *principal(struct kf_arena *a, const char *name, const char *r
 {
 	if (!name)
 		return NULL;
+	if (strchr(name, '@')) /* an enterprise name carries its realm: once */
+		realm = NULL;
 	size_t n = strlen(name), m = realm ? strlen(realm) : 0;
 	char *p = kf_arena_alloc(a, n + m + 2);
 	if (!p)
@@ -320,6 +322,7 @@ static struct http_w *http_conn(struct builder *b, struct story_w *s, const stru
 		return NULL;
 	}
 	n->connection = m->connection;
+	n->tcp_stream = m->tcp_stream;
 	n->mech = "none";
 	n->frames.elem = sizeof(uint64_t);
 	return n;
@@ -835,6 +838,7 @@ static void freeze(struct builder *b)
 		for (size_t j = 0; o->http && j < s->http.n; j++) {
 			struct kf_story_http *d = &o->http[j];
 			d->connection = h[j].connection;
+			d->tcp_stream = h[j].tcp_stream;
 			d->server = h[j].server;
 			d->host = h[j].host;
 			d->mech = h[j].mech;
@@ -905,6 +909,7 @@ enum kf_status kf_stories_build(struct kf_result *r)
 			break;
 		}
 		t->frame = r->tls[i].frame;
+		t->tcp_stream = r->tls[i].tcp_stream;
 		t->server = r->tls[i].dst;
 		t->sni = r->tls[i].sni;
 		b.fail |= !frames_add(&s->frames, t->frame);

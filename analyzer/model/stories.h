@@ -33,6 +33,7 @@ struct kf_story_service {
 /* One HTTP connection of the client that took part in authentication. */
 struct kf_story_http {
 	uint32_t connection;
+	uint32_t tcp_stream; /* Wireshark's tcp.stream of its first message */
 	struct kf_endpoint server;
 	const char *host;           /* Host header of the first request (with port) */
 	const char *mech;           /* kerberos | ntlm | basic | ... | none */
@@ -57,6 +58,7 @@ struct kf_story_delegation {
 
 struct kf_story_tls {
 	uint64_t frame;
+	uint32_t tcp_stream;
 	struct kf_endpoint server;
 	const char *sni;
 };

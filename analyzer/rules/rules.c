@@ -146,6 +146,8 @@ void kf_subject_principal(struct kf_rule_ctx *ctx, struct kf_subject_b *b, enum 
 	if (!name || !*name)
 		return;
 	char buf[2 * KF_LIMIT_NAME + 2];
+	if (strchr(name, '@')) /* an enterprise name carries its realm: once */
+		realm = NULL;
 	snprintf(buf, sizeof buf, realm && *realm ? "%s@%s" : "%s", name, realm ? realm : "");
 	kf_subject_add(ctx, b, k, buf);
 }

@@ -660,3 +660,28 @@ const char *kf_rule_fix_fill(struct kf_rule_ctx *ctx, const char *fix, const str
 			vals[i] = NULL; /* the placeholder stays */
 	return kf_rule_subst(ctx, fix, slots, vals, sizeof vals / sizeof vals[0]);
 }
+
+/* ---- HTTP to a forward proxy --------------------------------------------------- */
+
+bool kf_rule_http_is_proxy(const struct kf_result *r, const struct kf_message *req)
+{
+	const struct kf_http_rec *h = req->http;
+	if (!h)
+		return false;
+	if (h->proxy ||
+	    (h->uri && (strncasecmp(h->uri, "http://", 7) == 0 || strncasecmp(h->uri, "https://", 8) == 0)))
+		return true;
+	const struct kf_message *resp = kf_msg_reply(r, req);
+	return resp && resp->http && (resp->http->status == 407 || resp->http->proxy);
+}
+
+void kf_rule_http_proxy_name(const struct kf_result *r, const struct kf_message *req, char *buf, size_t len)
+{
+	const struct kf_message *ap = kf_rule_tok_at(r, req->frame, KF_KRB_AP_REQ, req->connection);
+	const char *sh = ap && ap->krb.ticket ? kf_rule_http_spn_host(ap->krb.ticket->sname) : NULL;
+	if (sh) {
+		kf_rule_host_name(sh, buf, len);
+		return;
+	}
+	kf_endpoint_addr(&req->dst, buf, len);
+}

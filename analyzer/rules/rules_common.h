@@ -233,6 +233,15 @@ void kf_rule_ntlm_fallback_smb(struct kf_rule_ctx *ctx);
 /* LDAP and DCE/RPC binds, SQL Server logins (rules_bind_ntlm.c) */
 void kf_rule_ntlm_fallback_bind(struct kf_rule_ctx *ctx);
 
+/* HTTP to a forward proxy (issue 18, item 4): a request that carried
+ * Proxy-Authorization, was answered 407, or asked for an absolute URI (the
+ * form clients send only to proxies).  Its SPN is the proxy's, HTTP/<proxy
+ * host>, never one built from the proxied request's Host. */
+bool kf_rule_http_is_proxy(const struct kf_result *r, const struct kf_message *req);
+/* The proxy's name as the client knew it, into buf: the host of the HTTP/
+ * ticket req presented; else its address ("10.88.0.24"). */
+void kf_rule_http_proxy_name(const struct kf_result *r, const struct kf_message *req, char *buf, size_t len);
+
 /* The messages of application protocols (HTTP, SMB) by connection, then
  * frame: one connection's messages without scanning the capture for each. */
 struct kf_conn_msg {

@@ -31,7 +31,9 @@ const char *const kf_ntlm_fallback_causes[] = { KF_NTLM_HTTP_CAUSES, KF_NTLM_SMB
 struct ntlm_facts {
 	const struct kf_story *st;
 	const struct kf_story_http *c;        /* the first connection that used NTLM */
-	char host[256];                       /* its Host (kf_rule_host_name) */
+	char host[256];                       /* its Host (kf_rule_host_name); a proxy's name */
+	bool proxy;                           /* the connection went to a forward proxy: its SPN is
+					       * HTTP/<proxy>, host is the proxy's name (never the Host) */
 	bool offered_negotiate, offered_ntlm; /* by a 401/407 (not NTLM's own CHALLENGE) */
 	bool spnego_ntlm, ntlm_scheme;        /* NTLM inside SPNEGO; under "Authorization: NTLM" */
 	bool succeeded, failed;               /* what the AUTHENTICATEs got */
@@ -138,22 +140,70 @@ static void ntlm_kdc(const struct kf_result *r, struct ntlm_facts *f)
 	}
 }
 
+/* The first HTTP request of connection conn, NULL when none. */
+static const struct kf_message *first_request(const struct kf_result *r, const struct kf_conn_ix *ci,
+					      uint32_t conn)
+{
+	size_t n;
+	const struct kf_conn_msg *cm = kf_conn_ix_find(ci, conn, &n);
+	for (size_t i = 0; i < n; i++)
+		if (kf_rule_is_http_req(&r->messages[cm[i].ix]))
+			return &r->messages[cm[i].ix];
+	return NULL;
+}
+
+/* A proxy's name when no ticket names it: the HTTP/ service the client asked
+ * the KDC for after the proxy's first answer and before its first NTLM
+ * message (the 407's Negotiate made it ask); else the name stays. */
+static void proxy_name_from_tgs(const struct kf_result *r, const struct kf_message *req, struct ntlm_facts *f)
+{
+	struct kf_at_addr at = kf_result_at_addr(r, &req->src, req->frame);
+	for (size_t i = 0; i < at.n; i++) {
+		const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[i]);
+		if (m->frame > f->first_ntlm)
+			break;
+		const char *sh = m->type == KF_KRB_TGS_REQ && kf_endpoint_same_addr(&m->src, &req->src)
+					 ? kf_rule_http_spn_host(m->krb.sname)
+					 : NULL;
+		if (sh)
+			kf_rule_host_name(sh, f->host, sizeof f->host); /* the last one before NTLM */
+	}
+}
+
 /* The facts of the NTLM connection st->http[h] with every other connection
  * of the client to the same host and port (those that used NTLM are marked
- * done: one finding for them all).  False when none sent an NTLM message. */
+ * done: one finding for them all); a proxy's: to the same proxy address and
+ * port.  False when none sent an NTLM message. */
 static bool ntlm_gather(struct kf_rule_ctx *ctx, const struct kf_conn_ix *ci, const struct kf_story *st,
 			size_t h, bool *done, struct ntlm_facts *f)
 {
+	const struct kf_result *r = kf_rule_result(ctx);
 	memset(f, 0, sizeof *f);
 	f->st = st;
 	f->c = &st->http[h];
-	kf_rule_host_name(f->c->host, f->host, sizeof f->host);
+	const struct kf_message *req = first_request(r, ci, f->c->connection);
+	f->proxy = req && kf_rule_http_is_proxy(r, req);
+	if (f->proxy)
+		kf_rule_http_proxy_name(r, req, f->host, sizeof f->host);
+	else
+		kf_rule_host_name(f->c->host, f->host, sizeof f->host);
 	for (size_t k = 0; k < st->n_http; k++) {
 		const struct kf_story_http *o = &st->http[k];
-		char oh[256];
-		kf_rule_host_name(o->host, oh, sizeof oh);
-		if (o->server.port != f->c->server.port || !kf_host_eq(oh, f->host))
+		if (o->server.port != f->c->server.port)
 			continue;
+		const struct kf_message *oreq = first_request(r, ci, o->connection);
+		bool oproxy = oreq && kf_rule_http_is_proxy(r, oreq);
+		if (oproxy != f->proxy)
+			continue;
+		if (f->proxy) {
+			if (!kf_endpoint_same_addr(&o->server, &f->c->server))
+				continue;
+		} else {
+			char oh[256];
+			kf_rule_host_name(o->host, oh, sizeof oh);
+			if (!kf_host_eq(oh, f->host))
+				continue;
+		}
 		bool ntlm = o->mech && strcmp(o->mech, "ntlm") == 0;
 		if (ntlm)
 			done[k] = true;
@@ -166,9 +216,11 @@ static bool ntlm_gather(struct kf_rule_ctx *ctx, const struct kf_conn_ix *ci, co
 	}
 	if (!f->first_ntlm)
 		return false;
-	if (!f->succeeded && !f->failed && f->c->final_status == 401)
+	if (!f->succeeded && !f->failed && (f->c->final_status == 401 || f->c->final_status == 407))
 		f->failed = true;
-	ntlm_kdc(kf_rule_result(ctx), f);
+	if (f->proxy && kf_rule_is_ip_literal(f->host))
+		proxy_name_from_tgs(r, req, f);
+	ntlm_kdc(r, f);
 	return true;
 }
 
@@ -332,7 +384,7 @@ static void ntlm_emit(struct kf_rule_ctx *ctx, const struct ntlm_facts *f)
 	struct kf_rule_words w = ntlm_words(ctx, f, v.cause);
 	char srv[64];
 	kf_endpoint_addr(&f->c->server, srv, sizeof srv);
-	const char *host = f->c->host ? f->c->host : f->host;
+	const char *host = f->proxy ? f->host : f->c->host ? f->c->host : f->host;
 	const char *how = f->ntlm_scheme ? "Authorization: NTLM"
 			  : f->spnego_ntlm
 				  ? "Authorization: Negotiate with a SPNEGO token whose mechanism is NTLMSSP"
@@ -350,19 +402,25 @@ static void ntlm_emit(struct kf_rule_ctx *ctx, const struct ntlm_facts *f)
 						 "NTLM authentication was accepted (the server answered HTTP "
 						 "%d, not 401: the request failed, not the logon)",
 						 f->last_status))
-		: f->failed ? "NTLM authentication failed too (401)"
+		: f->failed ? kf_rule_fmt(ctx, "NTLM authentication failed too (%d)",
+					  f->last_status ? f->last_status : 401)
 			    : "the capture does not show whether NTLM succeeded";
 	const char *user = f->ntlm_user ? f->ntlm_user : "";
-	w.summary = kf_rule_fmt(ctx, "%s %s (%s) %s NTLM%s%s: %s",
-				f->offered_negotiate ? "Negotiate to" : "HTTP authentication to", host, srv,
+	/* a proxy is named as such, with its port (its name: the SPN the client used) */
+	const char *peer = f->proxy ? kf_rule_fmt(ctx, "the proxy %s:%u (%s)", srv, f->c->server.port, host)
+				    : kf_rule_fmt(ctx, "%s (%s)", host, srv);
+	w.summary = kf_rule_fmt(ctx, "%s %s %s NTLM%s%s: %s",
+				f->offered_negotiate ? "Negotiate to" : "HTTP authentication to", peer,
 				f->offered_negotiate ? "fell back to" : "used", f->ntlm_user ? " for " : "",
 				user, w.summary);
 	w.explanation = kf_rule_fmt(
 		ctx,
-		"The server at %s (Host %s) offered %s; the client answered with NTLM (%s, from frame "
+		"%s offered %s; the client answered with NTLM (%s, from frame "
 		"%llu)%s%s. %s %s. NTLM works without the KDC but is weaker, cannot be delegated to a "
 		"back end, and hides SPN problems.",
-		srv, host, offer, how, (unsigned long long)f->first_ntlm, f->ntlm_user ? " as " : "", user,
+		f->proxy ? kf_rule_fmt(ctx, "The forward proxy at %s:%u (%s)", srv, f->c->server.port, host)
+			 : kf_rule_fmt(ctx, "The server at %s (Host %s)", srv, host),
+		offer, how, (unsigned long long)f->first_ntlm, f->ntlm_user ? " as " : "", user,
 		w.explanation, outcome);
 	/* whom: the client, the server, the user NTLM names (and Kerberos, when it
 	 * asked the KDC), the service it asked for or used Kerberos with */

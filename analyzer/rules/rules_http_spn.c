@@ -241,6 +241,11 @@ static void rule_portless_spn(struct kf_rule_ctx *ctx)
 		unsigned port = kf_rule_req_port(req);
 		if (port == 80 || port == 443)
 			continue;
+		/* a forward proxy's SPN is HTTP/<proxy> whatever its port (3128,
+		 * 8080): the port-less name is the convention, not a mistake, and the
+		 * Host is the proxied site's */
+		if (kf_rule_http_is_proxy(r, req))
+			continue;
 		const struct kf_message *ap = kf_rule_tok_at(r, req->frame, KF_KRB_AP_REQ, req->connection);
 		if (!ap || !ap->krb.ticket)
 			continue;
@@ -415,7 +420,14 @@ static struct kf_rule_words aperr_words(struct kf_rule_ctx *ctx, const struct ap
 		t ? kf_rule_fmt(ctx, "ticket for %s@%s, %s%s", t->sname, t->realm, etype_name(t->etype),
 				t->has_kvno ? kf_rule_fmt(ctx, ", kvno %u", t->kvno) : "")
 		  : "ticket not visible in the capture";
-	const char *where = f->http_req && f->http_req->http->host
+	const struct kf_result *r = kf_rule_result(ctx);
+	bool proxy = f->http_req && kf_rule_http_is_proxy(r, f->http_req);
+	char pname[256] = "";
+	if (proxy)
+		kf_rule_http_proxy_name(r, f->http_req, pname, sizeof pname);
+	/* a proxy is named as such, with its port; never by the proxied site's Host */
+	const char *where = proxy ? kf_rule_fmt(ctx, "%s:%u (%s)", srv, f->http_req->dst.port, pname)
+			    : f->http_req && f->http_req->http->host
 				    ? kf_rule_fmt(ctx, "%s (Host %s)", srv, f->http_req->http->host)
 				    : kf_rule_fmt(ctx, "%s", srv);
 	const char *reason, *fix;
@@ -497,16 +509,17 @@ static struct kf_rule_words aperr_words(struct kf_rule_ctx *ctx, const struct ap
 	const char *kt = keytab_verdict(ctx, f->dec, &kt_cause);
 	int32_t code = err->krb.error_code;
 	return (struct kf_rule_words){
-		kf_rule_fmt(ctx, "%s rejected the ticket for %s@%s: %s (%d)%s%s%s", where, sname, realm,
-			    kf_rule_err_name(code), code,
+		kf_rule_fmt(ctx, "%s%s rejected the ticket for %s@%s: %s (%d)%s%s%s",
+			    proxy ? "the proxy " : "", where, sname, realm, kf_rule_err_name(code), code,
 			    t && t->has_kvno
 				    ? kf_rule_fmt(ctx, ", ticket kvno %u %s", t->kvno, etype_name(t->etype))
 				    : "",
 			    kt_cause ? ": " : "", kt_cause ? kt_cause : ""),
 		kf_rule_fmt(ctx, "%s%s answered %s (%d) to the AP-REQ in frame %llu (%s%s). %s%s%s",
-			    err->carrier == KF_CARRIER_HTTP ? "The web server "
-			    : kf_rule_is_smb(err)           ? "The SMB server "
-							    : "The service ",
+			    proxy                             ? "The forward proxy at "
+			    : err->carrier == KF_CARRIER_HTTP ? "The web server "
+			    : kf_rule_is_smb(err)             ? "The SMB server "
+							      : "The service ",
 			    where, kf_rule_err_name(code), code,
 			    (unsigned long long)(f->asked ? f->asked->frame : 0), tinfo,
 			    f->issued ? kf_rule_fmt(ctx, ", issued by the KDC in frame %llu",
@@ -759,6 +772,8 @@ static void rule_cname_spn(struct kf_rule_ctx *ctx)
 		const struct kf_message *req = &r->messages[i];
 		if (!kf_rule_is_http_req(req) || !req->http->host)
 			continue;
+		if (kf_rule_http_is_proxy(r, req))
+			continue; /* the Host is the proxied site's, not the name the SPN came from */
 		char host[256];
 		kf_rule_host_name(req->http->host, host, sizeof host);
 		if (!host[0] || kf_rule_is_ip_literal(host))

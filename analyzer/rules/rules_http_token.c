@@ -38,6 +38,22 @@ static void subject_request(struct kf_rule_ctx *ctx, struct kf_subject_b *b, con
 
 /* ---- auth-loop ------------------------------------------------------------ */
 
+/* Who answered req, for a summary: "web.lab.test (10.0.0.20)", or a forward
+ * proxy as such, "the proxy 10.0.0.24:8080 (proxy.lab.test)": never the
+ * proxied site's Host. */
+static const char *http_peer(struct kf_rule_ctx *ctx, const struct kf_message *req)
+{
+	const struct kf_result *r = kf_rule_result(ctx);
+	char srv[64];
+	kf_endpoint_addr(&req->dst, srv, sizeof srv);
+	if (kf_rule_http_is_proxy(r, req)) {
+		char name[256];
+		kf_rule_http_proxy_name(r, req, name, sizeof name);
+		return kf_rule_fmt(ctx, "the proxy %s:%u (%s)", srv, req->dst.port, name);
+	}
+	return kf_rule_fmt(ctx, "%s (%s)", req->http->host ? req->http->host : srv, srv);
+}
+
 /* Why the server kept refusing (docs/rules.md). */
 enum loop_cause { LOOP_AUTHZ, LOOP_TICKET_REJECTED, LOOP_UNDETERMINED };
 static const char *const loop_causes[] = { "authorization-refused", "ticket-rejected", "undetermined", NULL };
@@ -72,8 +88,6 @@ static void loop_emit(struct kf_rule_ctx *ctx, const struct kf_message *first, c
 	struct kf_finding_in in = loop_verdict(f);
 	const char *scheme = first->http->auth_scheme;
 	int code = f->proxy ? 407 : 401;
-	char srv[64];
-	kf_endpoint_addr(&first->dst, srv, sizeof srv);
 	const char *expl, *fix, *tail;
 	switch (loop_cause_of(f)) {
 	case LOOP_AUTHZ:
@@ -122,8 +136,8 @@ static void loop_emit(struct kf_rule_ctx *ctx, const struct kf_message *first, c
 	in.frames = e->f;
 	in.n_frames = e->n;
 	in.subject = subject;
-	in.summary = kf_rule_fmt(ctx, "%s (%s) answered %u requests with credentials by %d%s",
-				 first->http->host ? first->http->host : srv, srv, f->refused, code, tail);
+	in.summary = kf_rule_fmt(ctx, "%s answered %u requests with credentials by %d%s",
+				 http_peer(ctx, first), f->refused, code, tail);
 	in.explanation = expl;
 	in.remediation = fix;
 	kf_finding_emit(ctx, &in);
@@ -137,9 +151,16 @@ static void rule_auth_loop(struct kf_rule_ctx *ctx)
 		const struct kf_message *first = &r->messages[i];
 		if (!kf_rule_is_http_req(first) || !first->http->auth_scheme)
 			continue;
+		/* a proxy's requests count together whatever site they ask for */
+		bool proxy = kf_rule_http_is_proxy(r, first);
 		char host[256];
-		kf_rule_host_name(first->http->host, host, sizeof host);
-		if (!kf_seen_add(ctx, &seen, kf_rule_host_key(&first->src, host, first->dst.port)))
+		if (proxy)
+			kf_endpoint_addr(&first->dst, host, sizeof host);
+		else
+			kf_rule_host_name(first->http->host, host, sizeof host);
+		if (!kf_seen_add(ctx, &seen,
+				 kf_rule_host_key(&first->src, host,
+						  proxy ? -(int64_t)first->dst.port - 1 : first->dst.port)))
 			continue;
 		struct kf_evidence e = { .n = 0 };
 		struct loop_facts f = { 0 };
@@ -150,10 +171,16 @@ static void rule_auth_loop(struct kf_rule_ctx *ctx)
 			if (q < first || !kf_rule_is_http_req(q) || !q->http->auth_scheme ||
 			    !kf_endpoint_same_addr(&q->src, &first->src) || q->dst.port != first->dst.port)
 				continue;
-			char qh[256];
-			kf_rule_host_name(q->http->host, qh, sizeof qh);
-			if (!kf_host_eq(qh, host))
-				continue;
+			if (proxy) {
+				if (!kf_endpoint_same_addr(&q->dst, &first->dst) ||
+				    !kf_rule_http_is_proxy(r, q))
+					continue;
+			} else {
+				char qh[256];
+				kf_rule_host_name(q->http->host, qh, sizeof qh);
+				if (!kf_host_eq(qh, host) || kf_rule_http_is_proxy(r, q))
+					continue;
+			}
 			const struct kf_message *resp = kf_rule_http_resp(r, q);
 			if (!resp)
 				continue;
@@ -226,15 +253,12 @@ static void big_emit(struct kf_rule_ctx *ctx, const struct kf_message *req, cons
 	const struct kf_http_rec *h = req->http;
 	unsigned b64 = (h->token_bytes + 2) / 3 * 4;
 	unsigned line = b64 + (unsigned)strlen(h->auth_scheme) + 17; /* "Authorization: X " + CRLF */
-	char srv[64];
-	kf_endpoint_addr(&req->dst, srv, sizeof srv);
 	in.frames = frames;
 	in.n_frames = f->smaller ? 3 : 2;
 	in.subject = &subject;
 	in.summary = kf_rule_fmt(
-		ctx,
-		"%s (%s) answered HTTP %d to a request with a %u-byte %s token (request header %u bytes)",
-		h->host ? h->host : srv, srv, f->status, h->token_bytes, h->auth_scheme, h->header_bytes);
+		ctx, "%s answered HTTP %d to a request with a %u-byte %s token (request header %u bytes)",
+		http_peer(ctx, req), f->status, h->token_bytes, h->auth_scheme, h->header_bytes);
 	in.explanation = kf_rule_fmt(
 		ctx,
 		"The request in frame %llu carried %s%s with a %u-byte token (an Authorization line of about "
@@ -327,6 +351,7 @@ static void rule_request_based(struct kf_rule_ctx *ctx)
 			const struct kf_story_http *c = &st->http[h];
 			uint64_t frames[KF_LIMIT_EVIDENCE_FRAMES];
 			size_t nf = 0, accepted = 0, n_conn;
+			const struct kf_message *first = NULL; /* the first accepted request */
 			struct kf_subject_b subject = { 0 };
 			const struct kf_conn_msg *cm = kf_conn_ix_find(&ci, c->connection, &n_conn);
 			for (size_t i = 0; i < n_conn; i++) {
@@ -340,6 +365,7 @@ static void rule_request_based(struct kf_rule_ctx *ctx)
 				if (!ap || !resp || resp->http->status >= 400)
 					continue;
 				accepted++;
+				first = first ? first : m;
 				if (nf < KF_LIMIT_EVIDENCE_FRAMES)
 					frames[nf++] = m->frame;
 				subject_request(ctx, &subject, m);
@@ -350,15 +376,13 @@ static void rule_request_based(struct kf_rule_ctx *ctx)
 			struct kf_finding_in in = { .cause = per_request_causes[0],
 						    .severity = KF_SEV_INFO,
 						    .confidence = KF_CONF_CERTAIN };
-			char srv[64];
-			kf_endpoint_addr(&c->server, srv, sizeof srv);
 			in.frames = frames;
 			in.n_frames = nf;
 			in.subject = &subject;
 			in.summary = kf_rule_fmt(
 				ctx,
-				"%zu requests on one connection to %s (%s) each carried a new Kerberos AP-REQ",
-				accepted, c->host ? c->host : srv, srv);
+				"%zu requests on one connection to %s each carried a new Kerberos AP-REQ",
+				accepted, http_peer(ctx, first));
 			in.explanation =
 				"The connection stayed open (keep-alive) but every request was authenticated again "
 				"with a fresh Kerberos ticket in its Authorization header. It works, but each request "

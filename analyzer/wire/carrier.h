@@ -41,6 +41,7 @@ struct kf_conn {
 	bool midstream;                   /* some direction started without its SYN */
 	uint8_t probes;                   /* payload segments probed without a verdict */
 	uint64_t last_frame, last_ts;
+	uint32_t tcp_stream; /* Wireshark's tcp.stream of its last segment */
 	struct kf_reasm_dir *dir[2];
 };
 

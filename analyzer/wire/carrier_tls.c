@@ -33,6 +33,7 @@ static void tls_stream(struct kf_run *r, struct kf_conn *c, int dir, struct kf_s
 	t->ts_us = r->ts_us;
 	kf_conn_ends(c, 0, &t->src, &t->dst);
 	t->connection = c->flow->id;
+	t->tcp_stream = c->tcp_stream;
 	t->sni = has && *sni ? kf_arena_strndup(&r->res->arena, sni, strlen(sni)) : NULL;
 }
 

@@ -222,6 +222,12 @@ static struct kf_conn *tcp_open(struct kf_run *r, const struct kf_ip *ip, const 
 
 void kf_conn_tcp(struct kf_run *r, const struct kf_ip *ip, const struct kf_tcp *t)
 {
+	uint32_t stream = kf_stream_number(r->streams, r->file, ip->version, ip->src, ip->dst, t->sport,
+					   t->dport, t->seq, t->ack, t->flags);
+	if (stream == UINT32_MAX)
+		kf_run_nomem(r);
+	if (r->numbering_only)
+		return;
 	bool syn = t->flags & KF_TCP_SYN, ack = t->flags & KF_TCP_ACK, rst = t->flags & KF_TCP_RST;
 	struct kf_flow_key k;
 	make_key(&k, ip, KF_IPPROTO_TCP, t->sport, t->dport, true);
@@ -238,6 +244,7 @@ void kf_conn_tcp(struct kf_run *r, const struct kf_ip *ip, const struct kf_tcp *
 	kf_flow_touch(r->flows, c->flow, r->ts_us);
 	c->last_frame = r->frame;
 	c->last_ts = r->ts_us;
+	c->tcp_stream = stream;
 
 	if (syn && !c->syn_seen[dir] && (dir == 0 ? !ack : ack)) {
 		c->syn_seen[dir] = true;

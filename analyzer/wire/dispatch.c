@@ -68,7 +68,7 @@ static void handle_l4(struct kf_run *r, const struct kf_ip *ip, struct kf_span p
 		struct kf_udp u;
 		if (!kf_udp_decode(payload, &u, &r->ev))
 			return;
-		if (kf_conn_udp(r, ip, &u, nfrags))
+		if (!r->numbering_only && kf_conn_udp(r, ip, &u, nfrags))
 			return;
 		struct kf_l3 inner;
 		if (u.dport == KF_VXLAN_PORT || u.dport == KF_VXLAN_PORT_LINUX) {
@@ -94,7 +94,10 @@ static void handle_l4(struct kf_run *r, const struct kf_ip *ip, struct kf_span p
 		return;
 	}
 	case KF_IPPROTO_ICMP:
-	case KF_IPPROTO_ICMPV6: icmp_packet(r, ip, payload); return;
+	case KF_IPPROTO_ICMPV6:
+		if (!r->numbering_only)
+			icmp_packet(r, ip, payload);
+		return;
 	default: return;
 	}
 }
@@ -143,6 +146,12 @@ static void handle_l3(struct kf_run *r, struct kf_l3 l3, unsigned depth)
 		return;
 	if (!ip.fragment) {
 		handle_l4(r, &ip, ip.payload, 1, depth);
+		return;
+	}
+	if (r->numbering_only) {
+		/* not reassembled: the first fragment's TCP header is counted */
+		if (ip.frag_offset == 0 && ip.proto == KF_IPPROTO_TCP)
+			handle_l4(r, &ip, ip.payload, 1, depth);
 		return;
 	}
 	if (r->in_reassembled) {

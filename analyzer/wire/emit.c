@@ -15,6 +15,7 @@ bool kf_emit(struct kf_run *r, const struct kf_conn *c, int dir, uint8_t carrier
 	kf_conn_ends(c, dir, &msg->src, &msg->dst);
 	msg->transport = c->tcp ? KF_TRANSPORT_TCP : KF_TRANSPORT_UDP;
 	msg->connection = c->tcp ? c->flow->id : 0;
+	msg->tcp_stream = c->tcp ? c->tcp_stream : 0;
 	msg->carrier = carrier;
 	enum kf_status st = kf_msgstore_add(&r->store, msg, m, id);
 	if (st == KF_OK)
@@ -91,6 +92,7 @@ void kf_records_init(struct kf_records *rs)
 {
 	kf_krb_stream_init(&rs->ks[0]);
 	kf_krb_stream_init(&rs->ks[1]);
+	rs->oversize = NULL;
 }
 
 struct record_ctx {
@@ -98,12 +100,20 @@ struct record_ctx {
 	struct kf_conn *c;
 	int dir;
 	kf_record_fn fn;
+	kf_record_oversize_fn oversize;
 };
 
 static void on_record(void *ctx, struct kf_span rec, uint64_t first_frame)
 {
 	struct record_ctx *x = ctx;
 	x->fn(x->r, x->c, x->dir, rec, first_frame);
+}
+
+static void on_oversize(void *ctx, uint32_t length, uint8_t tag, uint64_t first_frame)
+{
+	struct record_ctx *x = ctx;
+	if (x->oversize)
+		x->oversize(x->r, x->c, x->dir, length, tag, first_frame);
 }
 
 void kf_records_feed(struct kf_run *r, struct kf_records *rs, struct kf_conn *c, int dir, struct kf_span data,
@@ -114,7 +124,8 @@ void kf_records_feed(struct kf_run *r, struct kf_records *rs, struct kf_conn *c,
 		kf_krb_stream_gap(&rs->ks[dir], gap_len);
 		return;
 	}
-	struct record_ctx x = { r, c, dir, fn };
+	struct record_ctx x = { r, c, dir, fn, rs->oversize };
+	rs->ks[dir].oversize = on_oversize;
 	kf_krb_stream_data(&rs->ks[dir], data, r->frame, on_record, &x, &r->ev);
 }
 

@@ -42,8 +42,12 @@ void kf_gather_free(struct kf_gather *g);
  * §7.2.2): Kerberos on 88, kpasswd on 464. */
 typedef void (*kf_record_fn)(struct kf_run *r, struct kf_conn *c, int dir, struct kf_span record,
 			     uint64_t first_frame);
+/* A record over KF_LIMIT_KRB_RECORD, skipped: its length and first byte. */
+typedef void (*kf_record_oversize_fn)(struct kf_run *r, struct kf_conn *c, int dir, uint32_t length,
+				      uint8_t tag, uint64_t first_frame);
 struct kf_records {
 	struct kf_krb_stream ks[2];
+	kf_record_oversize_fn oversize; /* set after init to hear of them (NULL: only the event) */
 };
 void kf_records_init(struct kf_records *rs);
 /* In-order bytes (or a gap, counted as an event) of direction dir; each

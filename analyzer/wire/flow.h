@@ -22,13 +22,19 @@ struct kf_flow_key {
 	uint8_t caddr[16], saddr[16];
 };
 
+/* A link of a table's least-recently-used list (table internals). */
+struct kf_lru_node {
+	struct kf_lru_node *older, *newer;
+};
+
 struct kf_flow {
 	struct kf_flow_key key;
 	uint32_t id; /* 1-based, in order of creation */
 	uint64_t last_ts_us;
 	void *user;
 	/* table internals: callers do not touch */
-	struct kf_flow *hnext, *lru_prev, *lru_next;
+	struct kf_flow *hnext;
+	struct kf_lru_node lru;
 	uint32_t hash;
 };
 
@@ -53,5 +59,28 @@ void kf_flow_remove(struct kf_flow_table *t, struct kf_flow *f, enum kf_flow_rel
 void kf_flow_table_drain(struct kf_flow_table *t);
 uint32_t kf_flow_table_count(const struct kf_flow_table *t);
 void kf_flow_table_free(struct kf_flow_table *t);
+
+/* ---- Wireshark's tcp.stream ------------------------------------------------
+ *
+ * Wireshark numbers every TCP conversation of a file from 0 in order of its
+ * first packet, whatever else krbflow follows.  A conversation is the
+ * address/port pair, split where a SYN (without ACK) arrives whose sequence
+ * number differs from the base sequence number of its direction: the SYN's
+ * own number, else the first segment's number minus one, else (learnt from
+ * the other side) an ACK's acknowledgement number minus one.  This table
+ * keeps those facts per pair and file; it allocates once per KF_STREAM_CHUNK
+ * new conversations, never per packet.  Past KF_LIMIT_TCP_STREAMS pairs the
+ * least recently seen one is forgotten: should it come back without a SYN it
+ * gets a new number where Wireshark would reuse its old one. */
+
+struct kf_stream_table;
+
+struct kf_stream_table *kf_stream_table_new(uint32_t cap);
+/* The tcp.stream of a TCP segment of file (index of its file in the list
+ * given; each file counts from 0); UINT32_MAX when out of memory. */
+uint32_t kf_stream_number(struct kf_stream_table *t, uint32_t file, uint8_t ipver, const uint8_t *src,
+			  const uint8_t *dst, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+			  uint8_t tcp_flags);
+void kf_stream_table_free(struct kf_stream_table *t);
 
 #endif

@@ -51,7 +51,7 @@ static bool reserve(struct kf_krb_stream *s, size_t need)
 
 /* Check a complete mark; returns the record length or -1 when the stream
  * cannot be framed here (then resync or skip has been arranged). */
-static int64_t check_mark(struct kf_krb_stream *s, uint32_t mark, struct kf_events *ev)
+static int64_t check_mark(struct kf_krb_stream *s, uint32_t mark, uint64_t frame, struct kf_events *ev)
 {
 	if (mark & 0x80000000u) {
 		/* reserved bit: RFC 4120 says the receiver must not parse further */
@@ -62,6 +62,8 @@ static int64_t check_mark(struct kf_krb_stream *s, uint32_t mark, struct kf_even
 	if (mark > KF_LIMIT_KRB_RECORD) {
 		kf_events_add(ev, KF_EV_KRB_RECORD_TOO_BIG);
 		s->skip = mark;
+		s->oversize_len = mark;
+		s->oversize_frame = s->len ? s->first_frame : frame;
 		return -1;
 	}
 	return mark;
@@ -73,6 +75,11 @@ void kf_krb_stream_data(struct kf_krb_stream *s, struct kf_span data, uint64_t f
 	struct kf_cur c = kf_cur_make(data);
 	while (kf_cur_left(&c) > 0 && !s->nomem) {
 		if (s->skip) {
+			if (s->oversize_len) { /* its first byte says what it is */
+				if (s->oversize)
+					s->oversize(ctx, s->oversize_len, c.p[0], s->oversize_frame);
+				s->oversize_len = 0;
+			}
 			size_t k = kf_cur_left(&c) < s->skip ? kf_cur_left(&c) : (size_t)s->skip;
 			kf_cur_skip(&c, k);
 			s->skip -= k;
@@ -92,7 +99,7 @@ void kf_krb_stream_data(struct kf_krb_stream *s, struct kf_span data, uint64_t f
 		if (s->len == 0) {
 			size_t n = kf_cur_left(&c);
 			if (n >= 4) {
-				int64_t rl = check_mark(s, mark_at(c.p), ev);
+				int64_t rl = check_mark(s, mark_at(c.p), frame, ev);
 				if (rl < 0) {
 					kf_cur_skip(&c, 4);
 					continue;
@@ -120,7 +127,7 @@ void kf_krb_stream_data(struct kf_krb_stream *s, struct kf_span data, uint64_t f
 			s->len += take;
 			if (s->len < 4)
 				return;
-			if (check_mark(s, mark_at(s->buf), ev) < 0) {
+			if (check_mark(s, mark_at(s->buf), frame, ev) < 0) {
 				s->len = 0;
 				continue;
 			}
@@ -148,8 +155,10 @@ void kf_krb_stream_gap(struct kf_krb_stream *s, uint32_t gap_len)
 	if (s->skip >= gap_len) {
 		/* the hole fell inside a record we were skipping anyway */
 		s->skip -= gap_len;
+		s->oversize_len = 0; /* its tag, if it was there, is lost */
 		return;
 	}
+	s->oversize_len = 0;
 	s->skip = 0;
 	s->len = 0;
 	s->resync = true;

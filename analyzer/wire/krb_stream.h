@@ -20,12 +20,18 @@
 
 /* A complete record (without its mark); first_frame is where it began. */
 typedef void (*kf_krb_record_fn)(void *ctx, struct kf_span record, uint64_t first_frame);
+/* A record over KF_LIMIT_KRB_RECORD that is skipped: its announced length and
+ * its first byte (the message's APPLICATION tag), once that byte arrived. */
+typedef void (*kf_krb_oversize_fn)(void *ctx, uint32_t length, uint8_t tag, uint64_t first_frame);
 
 struct kf_krb_stream {
 	uint8_t *buf; /* partial record (mark included) */
 	size_t len, cap;
 	uint64_t skip; /* bytes of an oversized record still to skip */
 	uint64_t first_frame;
+	kf_krb_oversize_fn oversize; /* told of each oversized record (NULL: not) with data()'s ctx */
+	uint32_t oversize_len;       /* the oversized record being skipped, before its tag arrived */
+	uint64_t oversize_frame;
 	bool resync; /* looking for a record boundary after a gap */
 	bool nomem;  /* an allocation failed: framing abandoned */
 };

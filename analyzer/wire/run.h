@@ -22,6 +22,9 @@ struct kf_run {
 	struct kf_msgstore store;
 	struct kf_defrag *defrag;
 	struct kf_flow_table *flows;
+	struct kf_stream_table *streams; /* Wireshark's tcp.stream of every TCP pair */
+	uint32_t file;                   /* the packet's file (several files: its index) */
+	bool numbering_only;             /* a packet the filter dropped: only counted for tcp.stream */
 	struct kf_reasm_pool pool;
 	struct kf_events ev;
 	uint64_t frame, ts_us; /* the packet being processed */

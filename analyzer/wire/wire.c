@@ -23,17 +23,28 @@ struct kf_run *kf_wire_new(struct kf_result *res, const struct kf_wire_opts *opt
 	r->store.keep_raw = opts->keep_raw;
 	r->defrag = kf_defrag_new(kf_wire_frag_incomplete, r);
 	r->flows = kf_flow_table_new(KF_LIMIT_FLOWS, kf_conn_release, r);
-	if (!r->defrag || !r->flows) {
+	r->streams = kf_stream_table_new(KF_LIMIT_TCP_STREAMS);
+	if (!r->defrag || !r->flows || !r->streams) {
 		kf_wire_free(r);
 		return NULL;
 	}
 	return r;
 }
 
-void kf_wire_packet(struct kf_run *r, const struct kf_pkt *p)
+void kf_wire_packet(struct kf_run *r, const struct kf_pkt *p, uint32_t file)
 {
+	r->file = file;
 	kf_wire_dispatch(r, p);
 	kf_run_note_events(r, p->frame);
+}
+
+void kf_wire_packet_filtered(struct kf_run *r, const struct kf_pkt *p, uint32_t file)
+{
+	r->file = file;
+	r->numbering_only = true;
+	kf_wire_dispatch(r, p);
+	r->numbering_only = false;
+	kf_events_clear(&r->ev); /* the packet is not analysed: it raises nothing */
 }
 
 bool kf_wire_out_of_memory(const struct kf_run *r) { return r->nomem; }
@@ -90,6 +101,7 @@ void kf_wire_free(struct kf_run *r)
 	if (!r)
 		return;
 	kf_flow_table_free(r->flows);
+	kf_stream_table_free(r->streams);
 	kf_defrag_free(r->defrag);
 	kf_msgstore_free(&r->store);
 	kf_free(r->tls);

@@ -22,8 +22,11 @@ struct kf_run;
 
 /* A packet path writing into res (its arena); NULL when out of memory. */
 struct kf_run *kf_wire_new(struct kf_result *res, const struct kf_wire_opts *opts);
-/* One packet, in stream order. */
-void kf_wire_packet(struct kf_run *r, const struct kf_pkt *p);
+/* One packet, in stream order; file: the index of its file (0 for one). */
+void kf_wire_packet(struct kf_run *r, const struct kf_pkt *p, uint32_t file);
+/* A packet the filter dropped: only its TCP pair is counted, so tcp.stream
+ * numbers stay Wireshark's. */
+void kf_wire_packet_filtered(struct kf_run *r, const struct kf_pkt *p, uint32_t file);
 /* True once an allocation failed (the caller stops reading). */
 bool kf_wire_out_of_memory(const struct kf_run *r);
 /* End of the stream (last_frame: the stream's last frame): finish every

@@ -37,6 +37,7 @@
 
 /* TCP */
 #define KF_LIMIT_FLOWS              65536u    /* tracked TCP/UDP flows of interest */
+#define KF_LIMIT_TCP_STREAMS        262144u   /* TCP pairs remembered for tcp.stream numbers */
 #define KF_LIMIT_FLOW_IDLE_US       (600ull * 1000000ull) /* evict after idle (capture time) */
 #define KF_LIMIT_REASM_BYTES        (1u << 20) /* buffered bytes per direction */
 #define KF_LIMIT_REASM_SEGMENTS     256u      /* out-of-order segments held per direction */

@@ -455,6 +455,105 @@ START_TEST(t_unanswered_requests)
 }
 END_TEST
 
+/* A KDC's reply over krbflow's record cap is an answer (a message of its type
+ * saying its length, the request matched), never an unanswered request; a
+ * record whose first byte is not a Kerberos message tag gives only the
+ * warning. */
+START_TEST(t_record_over_cap_is_an_answer)
+{
+	struct pcap_w w;
+	pw_open(&w, 1);
+	krb5_data *req = as_req("fay@LAB.TEST", 9);
+	size_t qlen;
+	uint8_t *q = record(req, &qlen);
+	uint32_t big = KF_LIMIT_KRB_RECORD + 5000;
+	uint8_t head[5] = { (uint8_t)(big >> 24), (uint8_t)(big >> 16), (uint8_t)(big >> 8), (uint8_t)big,
+			    0x6b };
+	uint32_t cseq = 100, sseq = 900;
+	tcp_seg(&w, 2, 1, 40500, 88, cseq, 0, 0x02, NULL, 0);                                 /* 1 SYN */
+	tcp_seg(&w, 1, 2, 88, 40500, sseq, cseq + 1, 0x12, NULL, 0);                          /* 2 SYN-ACK */
+	tcp_seg(&w, 2, 1, 40500, 88, cseq + 1, sseq + 1, 0x18, q, qlen);                      /* 3 AS-REQ */
+	tcp_seg(&w, 1, 2, 88, 40500, sseq + 1, cseq + 1 + (uint32_t)qlen, 0x18, head, 4);     /* 4 mark */
+	tcp_seg(&w, 1, 2, 88, 40500, sseq + 5, cseq + 1 + (uint32_t)qlen, 0x18, head + 4, 1); /* 5 tag */
+	/* the near miss: a second connection whose huge "reply" is no Kerberos message */
+	tcp_seg(&w, 2, 1, 40501, 88, cseq, 0, 0x02, NULL, 0);            /* 6 SYN */
+	tcp_seg(&w, 1, 2, 88, 40501, sseq, cseq + 1, 0x12, NULL, 0);     /* 7 SYN-ACK */
+	tcp_seg(&w, 2, 1, 40501, 88, cseq + 1, sseq + 1, 0x18, q, qlen); /* 8 AS-REQ */
+	head[4] = 0x30;
+	tcp_seg(&w, 1, 2, 88, 40501, sseq + 1, cseq + 1 + (uint32_t)qlen, 0x18, head, 5); /* 9 */
+	pw_close(&w);
+
+	struct kf_result r;
+	analyze(w.path, NULL, &r);
+	ck_assert_uint_eq(r.n_messages, 3);
+	const struct kf_message *m = &r.messages[1];
+	ck_assert_int_eq(m->type, KF_KRB_AS_REP);
+	ck_assert_uint_eq(m->krb_record_over_cap, big);
+	ck_assert_uint_eq(m->first_frame, 4); /* where its mark was */
+	ck_assert_uint_eq(request_frame(&r, m), 3);
+	ck_assert_uint_eq(m->tcp_stream, 0);
+	ck_assert_int_eq(r.messages[2].type, KF_KRB_AS_REQ);
+	ck_assert_uint_eq(r.messages[2].krb_record_over_cap, 0);
+	ck_assert_uint_eq(r.messages[2].tcp_stream, 1);
+	/* only the second request is unanswered */
+	ck_assert_uint_eq(r.n_tevents, 1);
+	ck_assert_int_eq(r.tevents[0].kind, KF_TEV_TCP_NO_REPLY);
+	ck_assert_uint_eq(r.tevents[0].frame, 8);
+	ck_assert(r.tevents[0].has_tcp_stream);
+	ck_assert_uint_eq(r.tevents[0].tcp_stream, 1);
+	ck_assert(has_warning(&r, "krb-record-too-big"));
+	kf_result_free(&r);
+
+	/* a filter that drops the first connection: its stream still counts */
+	analyze(w.path, "tcp port 40501", &r);
+	ck_assert_uint_eq(r.n_messages, 1);
+	ck_assert_uint_eq(r.messages[0].tcp_stream, 1);
+	kf_result_free(&r);
+	unlink(w.path);
+	free(q);
+	krb5_free_data(kctx, req);
+}
+END_TEST
+
+/* tcp.stream does not depend on krbflow's flow table: a connection evicted
+ * (flow-limit) and picked up again keeps Wireshark's number (checked with
+ * tshark on the same shape). */
+START_TEST(t_tcp_stream_survives_flow_eviction)
+{
+	struct pcap_w w;
+	pw_open(&w, 1);
+	krb5_data *req = as_req("gus@LAB.TEST", 3);
+	krb5_data *err = krb_error(25, "gus@LAB.TEST");
+	size_t qlen, elen;
+	uint8_t *q = record(req, &qlen);
+	uint8_t *e = record(err, &elen);
+	tcp_seg(&w, 2, 1, 40600, 88, 100, 0, 0x02, NULL, 0);   /* 1 SYN: stream 0 */
+	tcp_seg(&w, 1, 2, 88, 40600, 500, 101, 0x12, NULL, 0); /* 2 */
+	tcp_seg(&w, 2, 1, 40600, 88, 101, 501, 0x18, q, qlen); /* 3 AS-REQ */
+	uint32_t others = KF_LIMIT_FLOWS + 10;                 /* more followed flows than the table holds */
+	for (uint32_t i = 0; i < others; i++)
+		tcp_seg(&w, (uint8_t)(3 + i / 40000), 1, (uint16_t)(1024 + i % 40000), 88, 7, 0, 0x02, NULL,
+			0);
+	tcp_seg(&w, 1, 2, 88, 40600, 501, 101 + (uint32_t)qlen, 0x18, e, elen); /* the answer, much later */
+	pw_close(&w);
+
+	struct kf_result r;
+	analyze(w.path, NULL, &r);
+	ck_assert(has_warning(&r, "flow-limit"));
+	ck_assert_uint_eq(r.n_messages, 2);
+	ck_assert_uint_eq(r.messages[1].frame, 3 + others + 1);
+	ck_assert_uint_ne(r.messages[1].connection, r.messages[0].connection); /* krbflow's flow was new */
+	ck_assert_uint_eq(r.messages[0].tcp_stream, 0);
+	ck_assert_uint_eq(r.messages[1].tcp_stream, 0); /* Wireshark's is not */
+	kf_result_free(&r);
+	unlink(w.path);
+	free(q);
+	free(e);
+	krb5_free_data(kctx, req);
+	krb5_free_data(kctx, err);
+}
+END_TEST
+
 /* A 3000-byte AS-REP over UDP in three IPv4 fragments, last one first. */
 START_TEST(t_ip_fragmented_reply)
 {
@@ -867,6 +966,8 @@ int main(void)
 	tcase_add_test(tc, t_truncated_capture_keeps_messages);
 	tcase_add_test(tc, t_filter_keeps_frame_numbers);
 	tcase_add_test(tc, t_unanswered_requests);
+	tcase_add_test(tc, t_record_over_cap_is_an_answer);
+	tcase_add_test(tc, t_tcp_stream_survives_flow_eviction);
 	tcase_add_test(tc, t_ip_fragmented_reply);
 	tcase_add_test(tc, t_ipv6_and_tunnels);
 	tcase_add_test(tc, t_unreadable_inputs);

@@ -7,6 +7,7 @@
 #include "testutil.h"
 #include "base/limits.h"
 #include "flow.h"
+#include "net.h"
 
 struct released {
 	int n;
@@ -151,6 +152,89 @@ START_TEST(t_remove_then_reinsert)
 }
 END_TEST
 
+/* ---- tcp.stream: the cases below were checked against tshark 4.0 ---------- */
+
+#define SYN KF_TCP_SYN
+#define ACK KF_TCP_ACK
+#define RST KF_TCP_RST
+#define PSH KF_TCP_PSH
+
+static const uint8_t A_CL[16] = { 10, 0, 0, 1 }, A_SV[16] = { 10, 0, 0, 2 };
+
+/* a segment client → server (to_server) or back, on client port cport */
+static uint32_t seg(struct kf_stream_table *t, uint32_t file, uint16_t cport, bool to_server, uint32_t seq,
+		    uint32_t ack, uint8_t flags)
+{
+	return to_server ? kf_stream_number(t, file, 4, A_CL, A_SV, cport, 80, seq, ack, flags)
+			 : kf_stream_number(t, file, 4, A_SV, A_CL, 80, cport, seq, ack, flags);
+}
+
+START_TEST(t_stream_numbers_like_wireshark)
+{
+	struct kf_stream_table *t = kf_stream_table_new(0);
+	ck_assert_ptr_nonnull(t);
+	/* a whole connection, then a new SYN on its ports: a new stream */
+	ck_assert_uint_eq(seg(t, 0, 1000, true, 100, 0, SYN), 0);
+	ck_assert_uint_eq(seg(t, 0, 1000, false, 500, 101, SYN | ACK), 0);
+	ck_assert_uint_eq(seg(t, 0, 1000, true, 101, 501, ACK | KF_TCP_FIN), 0);
+	ck_assert_uint_eq(seg(t, 0, 1000, true, 9000, 0, SYN), 1);
+	/* a second SYN with another number, nothing closed: new as well */
+	ck_assert_uint_eq(seg(t, 0, 1001, true, 100, 0, SYN), 2);
+	ck_assert_uint_eq(seg(t, 0, 1001, true, 200, 0, SYN), 3);
+	/* a retransmitted SYN: the same */
+	ck_assert_uint_eq(seg(t, 0, 1002, true, 100, 0, SYN), 4);
+	ck_assert_uint_eq(seg(t, 0, 1002, true, 100, 0, SYN), 4);
+	/* a SYN-ACK with another number is never a new stream */
+	ck_assert_uint_eq(seg(t, 0, 1004, false, 500, 101, SYN | ACK), 5);
+	ck_assert_uint_eq(seg(t, 0, 1004, false, 900, 101, SYN | ACK), 5);
+	/* the server's ACK tells the client's base (ack - 1) */
+	ck_assert_uint_eq(seg(t, 0, 1005, false, 500, 101, PSH | ACK), 6);
+	ck_assert_uint_eq(seg(t, 0, 1005, true, 100, 0, SYN), 6);
+	ck_assert_uint_eq(seg(t, 0, 1006, false, 500, 101, PSH | ACK), 7);
+	ck_assert_uint_eq(seg(t, 0, 1006, true, 101, 0, SYN), 8);
+	/* a first segment without SYN: base is its number minus one */
+	ck_assert_uint_eq(seg(t, 0, 1007, true, 100, 0, RST), 9);
+	ck_assert_uint_eq(seg(t, 0, 1007, true, 99, 0, SYN), 9);
+	ck_assert_uint_eq(seg(t, 0, 1008, true, 100, 0, PSH | ACK), 10);
+	ck_assert_uint_eq(seg(t, 0, 1008, true, 100, 0, SYN), 11);
+	/* a RST without ACK says nothing of the other side */
+	ck_assert_uint_eq(seg(t, 0, 1009, false, 500, 0, RST), 12);
+	ck_assert_uint_eq(seg(t, 0, 1009, true, 100, 0, SYN), 12);
+	/* the server's own SYN: new only once its side has a base */
+	ck_assert_uint_eq(seg(t, 0, 1010, true, 100, 0, SYN), 13);
+	ck_assert_uint_eq(seg(t, 0, 1010, false, 500, 0, SYN), 13);
+	ck_assert_uint_eq(seg(t, 0, 1010, false, 600, 0, SYN), 14);
+	/* an old pair seen again without SYN keeps its number */
+	ck_assert_uint_eq(seg(t, 0, 1000, false, 501, 9001, ACK), 1);
+	kf_stream_table_free(t);
+}
+END_TEST
+
+START_TEST(t_stream_numbers_per_file)
+{
+	struct kf_stream_table *t = kf_stream_table_new(0);
+	ck_assert_uint_eq(seg(t, 0, 1000, true, 100, 0, SYN), 0);
+	ck_assert_uint_eq(seg(t, 1, 1001, true, 100, 0, SYN), 0); /* file 1 counts on its own */
+	ck_assert_uint_eq(seg(t, 1, 1000, true, 101, 0, ACK), 1); /* the same pair, another file */
+	ck_assert_uint_eq(seg(t, 0, 1001, true, 100, 0, SYN), 1);
+	ck_assert_uint_eq(seg(t, 5, 1000, true, 100, 0, SYN), 0);
+	kf_stream_table_free(t);
+}
+END_TEST
+
+START_TEST(t_stream_table_bounded)
+{
+	/* past its capacity the least recently seen pair is forgotten; numbers
+	 * go on increasing and memory stays bounded */
+	struct kf_stream_table *t = kf_stream_table_new(8);
+	for (uint32_t i = 0; i < 100; i++)
+		ck_assert_uint_eq(seg(t, 0, (uint16_t)(2000 + i), true, 1, 0, SYN), i);
+	ck_assert_uint_eq(seg(t, 0, 2099, false, 5, 2, SYN | ACK), 99); /* kept */
+	ck_assert_uint_eq(seg(t, 0, 2000, true, 2, 0, ACK), 100);       /* forgotten: renumbered */
+	kf_stream_table_free(t);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("flow");
@@ -161,6 +245,9 @@ int main(void)
 	tcase_add_test(tc, t_idle_flows_expire);
 	tcase_add_test(tc, t_many_flows_bounded);
 	tcase_add_test(tc, t_remove_then_reinsert);
+	tcase_add_test(tc, t_stream_numbers_like_wireshark);
+	tcase_add_test(tc, t_stream_numbers_per_file);
+	tcase_add_test(tc, t_stream_table_bounded);
 	suite_add_tcase(s, tc);
 	return kf_test_run(s);
 }

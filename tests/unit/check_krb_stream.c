@@ -34,12 +34,15 @@ static void put_record(uint8_t *buf, size_t *len, size_t msglen, uint8_t seed)
 	*len += 4 + msglen;
 }
 
+struct big_seen;
+
 struct got {
 	int n;
 	size_t len[16];
 	uint8_t seed[16];
 	uint64_t first_frame[16];
 	bool intact[16];
+	struct big_seen *big;
 };
 
 static void on_rec(void *ctx, struct kf_span rec, uint64_t first_frame)
@@ -209,6 +212,60 @@ START_TEST(t_gap_inside_record_resyncs)
 }
 END_TEST
 
+struct big_seen {
+	int n;
+	uint32_t length;
+	uint8_t tag;
+	uint64_t frame;
+};
+
+static void on_big(void *ctx, uint32_t length, uint8_t tag, uint64_t first_frame)
+{
+	struct big_seen *b = ((struct got *)ctx)->big;
+	b->n++;
+	b->length = length;
+	b->tag = tag;
+	b->frame = first_frame;
+}
+
+/* An oversized record is told once, with its first byte, even when that byte
+ * comes in a later delivery; a gap before it loses the tag: nothing told. */
+START_TEST(t_oversized_record_told)
+{
+	uint32_t big = KF_LIMIT_KRB_RECORD + 7;
+	uint8_t rec[6] = {
+		(uint8_t)(big >> 24), (uint8_t)(big >> 16), (uint8_t)(big >> 8), (uint8_t)big, 0x6d, 0
+	};
+	struct big_seen b = { 0 };
+	struct got g = { 0 };
+	g.big = &b;
+	struct kf_events ev = { 0 };
+	struct kf_krb_stream s;
+	kf_krb_stream_init(&s);
+	s.oversize = on_big;
+	kf_krb_stream_data(&s, kf_span_make(rec, 2), 3, on_rec, &g, &ev); /* half a mark */
+	kf_krb_stream_data(&s, kf_span_make(rec + 2, 2), 4, on_rec, &g, &ev);
+	ck_assert_int_eq(b.n, 0); /* no byte of it yet */
+	kf_krb_stream_data(&s, kf_span_make(rec + 4, 2), 5, on_rec, &g, &ev);
+	ck_assert_int_eq(b.n, 1);
+	ck_assert_uint_eq(b.length, big);
+	ck_assert_uint_eq(b.tag, 0x6d);
+	ck_assert_uint_eq(b.frame, 3); /* where its mark began */
+	kf_krb_stream_data(&s, kf_span_make(rec + 4, 2), 6, on_rec, &g, &ev);
+	ck_assert_int_eq(b.n, 1); /* told once */
+	kf_krb_stream_free(&s);
+
+	kf_krb_stream_init(&s);
+	s.oversize = on_big;
+	kf_krb_stream_data(&s, kf_span_make(rec, 4), 1, on_rec, &g, &ev);
+	kf_krb_stream_gap(&s, 100);
+	kf_krb_stream_data(&s, kf_span_make(rec + 4, 2), 2, on_rec, &g, &ev);
+	ck_assert_int_eq(b.n, 1); /* its first byte was lost */
+	ck_assert_int_eq(g.n, 0);
+	kf_krb_stream_free(&s);
+}
+END_TEST
+
 /* A gap that falls inside a record being skipped keeps framing in step. */
 START_TEST(t_gap_inside_skipped_record)
 {
@@ -261,6 +318,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, t_every_split_point);
 	tcase_add_test(tc, t_large_record_byte_by_byte);
 	tcase_add_test(tc, t_oversized_record_skipped);
+	tcase_add_test(tc, t_oversized_record_told);
 	tcase_add_test(tc, t_reserved_bit_then_resync);
 	tcase_add_test(tc, t_gap_inside_record_resyncs);
 	tcase_add_test(tc, t_gap_inside_skipped_record);

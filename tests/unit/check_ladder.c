@@ -171,6 +171,40 @@ static struct kf_result *folding_facts(void)
 	return r;
 }
 
+/* An enterprise name (NT-ENTERPRISE: the name carries its own realm) is said
+ * once in message lines and the story's user; a request to another realm says
+ * which. */
+START_TEST(t_enterprise_name_once)
+{
+	struct kf_result *r = fx_new();
+	struct kf_message *m = fx_krb(r, 1, KF_KRB_AS_REQ, "10.0.0.10:50000", "10.0.0.2:88");
+	m->krb.cname = "bob@corp.example";
+	m->krb.realm = "CORP.EXAMPLE";
+	m->krb.sname = "krbtgt/CORP.EXAMPLE";
+	m = fx_krb(r, 2, KF_KRB_AS_REQ, "10.0.0.10:50001", "10.0.0.2:88");
+	m->krb.cname = "bob@corp.example";
+	m->krb.realm = "ROOT.EXAMPLE";
+	m->krb.sname = "krbtgt/ROOT.EXAMPLE";
+	fx_finish(r);
+	ck_assert_uint_eq(r->n_stories, 1);
+	ck_assert_str_eq(r->stories[0].user, "bob@corp.example");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(kf_report_text(r, f), 0);
+	fclose(f);
+	ck_assert_ptr_nonnull(
+		strstr(buf, "AS-REQ bob@corp.example asks for krbtgt/CORP.EXAMPLE@CORP.EXAMPLE"));
+	ck_assert_ptr_nonnull(strstr(
+		buf,
+		"AS-REQ bob@corp.example (realm ROOT.EXAMPLE) asks for krbtgt/ROOT.EXAMPLE@ROOT.EXAMPLE"));
+	ck_assert_ptr_null(strstr(buf, "bob@corp.example@"));
+	free(buf);
+	fx_free(r);
+}
+END_TEST
+
 START_TEST(t_folding)
 {
 	struct kf_result *r = folding_facts();
@@ -222,12 +256,13 @@ START_TEST(t_folding)
 	ck_assert_ptr_nonnull(f);
 	ck_assert_int_eq(kf_report_text(r, f), 0);
 	fclose(f);
-	ck_assert_ptr_nonnull(
-		strstr(buf, "\n       3  … 8  3 requests on connection 1 without credentials, answered "
-			    "200 (the connection stays authenticated)\n"));
-	ck_assert_ptr_nonnull(
-		strstr(buf, "\n      10  … 14  3 requests on connection 2 without credentials, "
-			    "answered with several statuses (the connection stays authenticated)\n"));
+	ck_assert_ptr_nonnull(strstr(
+		buf,
+		"\n       3  … 8  3 requests on connection 1 (tcp.stream 101) without credentials, answered "
+		"200 (the connection stays authenticated)\n"));
+	ck_assert_ptr_nonnull(strstr(
+		buf, "\n      10  … 14  3 requests on connection 2 (tcp.stream 102) without credentials, "
+		     "answered with several statuses (the connection stays authenticated)\n"));
 	ck_assert_ptr_nonnull(strstr(buf, "HTTP-RESPONSE 200  (reply to 14)\n"));
 	free(buf);
 	fx_free(r);
@@ -279,6 +314,7 @@ static Suite *suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("facts");
 	tcase_add_test(tc, t_folding);
+	tcase_add_test(tc, t_enterprise_name_once);
 	suite_add_tcase(s, tc);
 	return s;
 }

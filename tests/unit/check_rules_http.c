@@ -21,6 +21,7 @@
 #define KDC "10.0.0.2:88"
 #define WEB "10.0.0.20:80"
 #define WEB8080 "10.0.0.20:8080"
+#define PROXY8080 "10.0.0.24:8080"
 #define DNSSRV "10.0.0.21:53"
 
 /* ---- builders ------------------------------------------------------------ */
@@ -322,6 +323,48 @@ START_TEST(t_ntlm_plain_no_kdc)
 }
 END_TEST
 
+/* NTLM to a forward proxy whose SPN is unknown: the proxy's name comes from
+ * the TGS-REQ its 407 caused, never from the proxied site's Host. */
+START_TEST(t_ntlm_proxy_spn_unknown)
+{
+	struct kf_result *r = fx_new();
+	kinit(r);
+	struct kf_http_rec *h = get(r, 8, 3, C, PROXY8080, "app.lab.test", NULL, 0, 0);
+	h->uri = "http://app.lab.test/";
+	resp(r, 10, 3, PROXY8080, C, 407, "Negotiate", "NTLM", 8)->proxy = true;
+	tgs(r, 12, "HTTP/proxy2.lab.test", 7);
+	tgs(r, 14, "HTTP/proxy2.lab.test", 7);
+	struct kf_message *n = fx_http(r, 16, KF_MSG_NTLM_NEGOTIATE, 3, C, PROXY8080);
+	n->ntlm = kf_arena_zalloc(&r->arena, sizeof *n->ntlm);
+	h = get(r, 16, 3, C, PROXY8080, "app.lab.test", "NTLM", 40, 200);
+	h->uri = "http://app.lab.test/";
+	h->proxy = true;
+	struct kf_message *ch = fx_http(r, 17, KF_MSG_NTLM_CHALLENGE, 3, PROXY8080, C);
+	ch->ntlm = kf_arena_zalloc(&r->arena, sizeof *ch->ntlm);
+	fx_link(r, 16, KF_MSG_NTLM_NEGOTIATE, 17, KF_MSG_NTLM_CHALLENGE);
+	resp(r, 17, 3, PROXY8080, C, 407, "NTLM", NULL, 16)->proxy = true;
+	struct kf_message *a = fx_http(r, 18, KF_MSG_NTLM_AUTHENTICATE, 3, C, PROXY8080);
+	a->ntlm = kf_arena_zalloc(&r->arena, sizeof *a->ntlm);
+	a->ntlm->domain = "LAB";
+	a->ntlm->user = "alice";
+	h = get(r, 18, 3, C, PROXY8080, "app.lab.test", "NTLM", 300, 500);
+	h->uri = "http://app.lab.test/";
+	h->proxy = true;
+	resp(r, 19, 3, PROXY8080, C, 200, NULL, NULL, 18);
+	fx_finish(r);
+	fx_run_all(r);
+	const struct kf_finding *f = fx_expect(r, &(struct fx_want){ .rule = "ntlm-fallback",
+								     .cause = "spn-unknown",
+								     .sev = KF_SEV_WARNING,
+								     .server = PROXY8080 });
+	ck_assert_msg(contains(f->summary, "the proxy 10.0.0.24:8080 (proxy2.lab.test)"), "%s", f->summary);
+	ck_assert(contains(f->explanation, "The forward proxy at 10.0.0.24:8080 (proxy2.lab.test)"));
+	ck_assert(contains(f->remediation, "HTTP/proxy2.lab.test"));
+	ck_assert(!contains(f->summary, "app.lab.test") && !contains(f->remediation, "app.lab.test"));
+	fx_free(r);
+}
+END_TEST
+
 START_TEST(t_ntlm_server_offers_only_ntlm)
 {
 	struct kf_result *r = fx_new();
@@ -368,6 +411,80 @@ START_TEST(t_ntlm_not_on_kerberos)
 	fx_finish(r);
 	fx_run_all(r);
 	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+}
+END_TEST
+
+/* ---- forward proxy (issue 18, item 4) ------------------------------------- */
+
+/* GET http://app.lab.test/ through the proxy at server: 407, then the AP-REQ
+ * for sname in Proxy-Authorization, answered 200 with an AP-REP, or 407 with
+ * KRB-ERROR code.  uri_only: no 407 nor Proxy-* header, only the absolute
+ * URI says it is a proxy (the answers are 401 / 200). */
+static struct kf_result *proxied(const char *server, const char *sname, int32_t code, bool uri_only)
+{
+	int refused = uri_only ? 401 : 407;
+	struct kf_result *r = fx_new();
+	kinit(r);
+	struct kf_http_rec *h = get(r, 8, 3, C, server, "app.lab.test", NULL, 0, 0);
+	h->uri = "http://app.lab.test/";
+	h = resp(r, 10, 3, server, C, refused, "Negotiate", NULL, 8);
+	h->proxy = !uri_only;
+	tgs(r, 12, sname, 0);
+	ap_req(r, 14, 3, C, server, sname, 2);
+	h = get(r, 14, 3, C, server, "app.lab.test", "Negotiate", 755, 1111);
+	h->uri = "http://app.lab.test/";
+	h->proxy = !uri_only;
+	if (code) {
+		spnego(r, krb_err_tok(r, 15, 3, server, C, code, 14), KF_NEG_REJECT);
+		h = resp(r, 15, 3, server, C, refused, "Negotiate", NULL, 14);
+	} else {
+		ap_rep_tok(r, 15, 3, server, C, 14);
+		h = resp(r, 15, 3, server, C, 200, NULL, NULL, 14);
+	}
+	h->proxy = code && !uri_only;
+	return r;
+}
+
+/* A key error at a proxy on :8080 is ap-err-modified for the proxy, named by
+ * the ticket's host, never portless-spn for the proxied site; the absolute
+ * URI alone is enough to tell a proxy. */
+START_TEST(t_proxy_key_error_is_the_proxys)
+{
+	for (int uri_only = 0; uri_only < 2; uri_only++) {
+		struct kf_result *r = proxied(PROXY8080, "HTTP/proxy.lab.test", 31, uri_only);
+		fx_finish(r);
+		fx_run_all(r);
+		ck_assert_uint_eq(fx_count(r, "portless-spn", 0), 0);
+		ck_assert_uint_eq(r->n_findings, 1);
+		const struct kf_finding *f = fx_expect(r, &(struct fx_want){ .rule = "ap-err-modified",
+									     .cause = "undetermined",
+									     .sev = KF_SEV_ERROR,
+									     .frames = "14,15",
+									     .server = PROXY8080 });
+		ck_assert_msg(contains(f->summary, "the proxy 10.0.0.24:8080 (proxy.lab.test) rejected"),
+			      "%s", f->summary);
+		ck_assert(contains(f->explanation, "The forward proxy at"));
+		ck_assert(!contains(f->summary, "app.lab.test"));
+		ck_assert(!contains(f->explanation, "app.lab.test"));
+		fx_free(r);
+	}
+}
+END_TEST
+
+/* A working proxy on :8080 is healthy: no port-less info either.  Near miss:
+ * the same exchange with a site on :8080 (no proxy marks) is portless-spn. */
+START_TEST(t_proxy_healthy_silent)
+{
+	struct kf_result *r = proxied(PROXY8080, "HTTP/proxy.lab.test", 0, false);
+	fx_finish(r);
+	fx_run_all(r);
+	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
+	fx_free(r);
+	r = rejected("app.lab.test:8080", PROXY8080, "HTTP/app.lab.test", 31);
+	fx_finish(r);
+	fx_run_all(r);
+	ck_assert_uint_eq(fx_count(r, "portless-spn", KF_SEV_ERROR), 1);
 	fx_free(r);
 }
 END_TEST
@@ -764,6 +881,39 @@ START_TEST(t_auth_loop_authorization)
 	ck_assert(fx_subject_is(f, KF_SUBJECT_SERVICE, "HTTP/web.lab.test@LAB.TEST"));
 	ck_assert(fx_subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST"));
 	ck_assert(fx_subject_is(f, KF_SUBJECT_KDC, NULL));
+	fx_free(r);
+}
+END_TEST
+
+/* Through a forward proxy: requests for two sites refused by the same proxy
+ * (407 after an accepted AP-REP: the proxy's authorization) are one loop, and
+ * it names the proxy, not the sites' Host. */
+START_TEST(t_auth_loop_proxy)
+{
+	struct kf_result *r = fx_new();
+	kinit(r);
+	tgs(r, 5, "HTTP/proxy.lab.test", 0);
+	static const char *const sites[] = { "app.lab.test", "other.lab.test", "app.lab.test" };
+	static const char *const uris[] = { "http://app.lab.test/", "http://other.lab.test/",
+					    "http://app.lab.test/" };
+	for (uint32_t i = 0; i < 3; i++) {
+		uint64_t f = 8 + 10 * i;
+		ap_req(r, f, 3 + i, C, PROXY8080, "HTTP/proxy.lab.test", 2);
+		struct kf_http_rec *h = get(r, f, 3 + i, C, PROXY8080, sites[i], "Negotiate", 755, 1111);
+		h->uri = uris[i];
+		h->proxy = true;
+		ap_rep_tok(r, f + 1, 3 + i, PROXY8080, C, f);
+		resp(r, f + 1, 3 + i, PROXY8080, C, 407, "Negotiate", NULL, f)->proxy = true;
+	}
+	fx_finish(r);
+	fx_run_all(r);
+	ck_assert_uint_eq(fx_count(r, "auth-loop", KF_SEV_ERROR), 1);
+	const struct kf_finding *f = fx_find(r, "auth-loop");
+	ck_assert_msg(contains(f->summary,
+			       "the proxy 10.0.0.24:8080 (proxy.lab.test) answered 3 requests with "
+			       "credentials by 407"),
+		      "%s", f->summary);
+	ck_assert(!contains(f->summary, "app.lab.test"));
 	fx_free(r);
 }
 END_TEST
@@ -1321,10 +1471,13 @@ int main(void)
 	tcase_add_test(tc, t_ntlm_failed_is_error);
 	tcase_add_test(tc, t_ntlm_plain_no_kdc);
 	tcase_add_test(tc, t_ntlm_server_offers_only_ntlm);
+	tcase_add_test(tc, t_ntlm_proxy_spn_unknown);
 	tcase_add_test(tc, t_ntlm_ip_address);
 	tcase_add_test(tc, t_ntlm_not_on_kerberos);
 	tcase_add_test(tc, t_portless_rejected_takes_ap_err);
 	tcase_add_test(tc, t_portless_works_is_info);
+	tcase_add_test(tc, t_proxy_key_error_is_the_proxys);
+	tcase_add_test(tc, t_proxy_healthy_silent);
 	tcase_add_test(tc, t_portless_not_us_nokey);
 	tcase_add_test(tc, t_portless_near_misses);
 	tcase_add_test(tc, t_ap_err_badkeyver);
@@ -1336,6 +1489,7 @@ int main(void)
 	tcase_add_test(tc, t_cname_alias_refused_warning);
 	tcase_add_test(tc, t_cname_near_misses);
 	tcase_add_test(tc, t_auth_loop_authorization);
+	tcase_add_test(tc, t_auth_loop_proxy);
 	tcase_add_test(tc, t_auth_loop_krb_errors);
 	tcase_add_test(tc, t_auth_loop_near_misses);
 	tcase_add_test(tc, t_token_too_large);

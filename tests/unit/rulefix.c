@@ -83,6 +83,7 @@ struct kf_message *fx_http(struct kf_result *r, uint64_t frame, int type, uint32
 {
 	struct kf_message *m = fx_msg(r, frame, KF_CARRIER_HTTP, type, src, dst);
 	m->connection = conn;
+	m->tcp_stream = conn + 100; /* not the connection id: reports must tell them apart */
 	return m;
 }
 
@@ -92,6 +93,7 @@ struct kf_message *fx_smb(struct kf_result *r, uint64_t frame, int type, uint32_
 	struct kf_message *m = fx_msg(r, frame, KF_CARRIER_SMB2, type, src, dst);
 	m->transport = KF_TRANSPORT_TCP;
 	m->connection = conn;
+	m->tcp_stream = conn + 100;
 	return m;
 }
 
