@@ -49,10 +49,11 @@ const char *kf_deleg_spn_at(struct kf_rule_ctx *ctx, const char *sname, const ch
 	return kf_rule_fmt(ctx, "%s@%s", sname, realm);
 }
 
-/* "cname@crealm", cname alone without a realm (as the KDC sent them). */
+/* "cname@crealm", cname alone without a realm (as the KDC sent them) or
+ * when it already carries one (an enterprise name: printed once, issue 18). */
 const char *kf_deleg_cname_at(struct kf_rule_ctx *ctx, const char *cname, const char *crealm)
 {
-	return crealm ? kf_rule_fmt(ctx, "%s@%s", cname, crealm) : cname;
+	return crealm && !strchr(cname, '@') ? kf_rule_fmt(ctx, "%s@%s", cname, crealm) : cname;
 }
 
 const char *kf_deleg_err_text(struct kf_rule_ctx *ctx, const struct kf_message *rep)

@@ -8,6 +8,7 @@
 #include "krb5.h"
 #include "krb5_decrypt.h"
 #include "rulefix.h"
+#include "rules_deleg.h"
 #include "smb.h"
 #include "testutil.h"
 
@@ -888,6 +889,14 @@ START_TEST(t_fwd_not_forwarded_likely)
 }
 END_TEST
 
+/* An enterprise name already carries its realm: printed once (issue 18, item 12). */
+START_TEST(t_deleg_enterprise_name_once)
+{
+	ck_assert_str_eq(kf_deleg_cname_at(NULL, "alice@ad.lab.test", "AD.LAB.TEST"), "alice@ad.lab.test");
+	ck_assert_str_eq(kf_deleg_cname_at(NULL, "alice", NULL), "alice");
+}
+END_TEST
+
 START_TEST(t_fwd_refused)
 {
 	struct kf_result *r = fx_new();
@@ -1527,6 +1536,7 @@ int main(void)
 	tcase_add_test(c, t_fwd_not_forwarded_certain);
 	tcase_add_test(c, t_fwd_not_forwarded_likely);
 	tcase_add_test(c, t_fwd_refused);
+	tcase_add_test(c, t_deleg_enterprise_name_once);
 	tcase_add_test(c, t_fwd_refused_bare);
 	tcase_add_test(c, t_fwd_refused_client_only);
 	tcase_add_test(c, t_fwd_refused_recovered);
