@@ -312,25 +312,40 @@ static bool stream_next(struct kf_stream_table *t, uint32_t file, uint32_t *out)
 	return true;
 }
 
+/* Which side of e's pair src:sport -> dst:dport is (0: as first seen, 1:
+ * the other way), -1 when it is another pair. */
+static int pair_side(const struct stream_entry *e, uint32_t file, uint8_t ipver, const uint8_t *src,
+		     const uint8_t *dst, uint16_t sport, uint16_t dport)
+{
+	if (e->file != file || e->ipver != ipver)
+		return -1;
+	if (e->port[0] == sport && e->port[1] == dport && memcmp(e->addr[0], src, 16) == 0 &&
+	    memcmp(e->addr[1], dst, 16) == 0)
+		return 0;
+	if (e->port[0] == dport && e->port[1] == sport && memcmp(e->addr[0], dst, 16) == 0 &&
+	    memcmp(e->addr[1], src, 16) == 0)
+		return 1;
+	return -1;
+}
+
 uint32_t kf_stream_number(struct kf_stream_table *t, uint32_t file, uint8_t ipver, const uint8_t *src,
 			  const uint8_t *dst, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
 			  uint8_t tcp_flags)
 {
-	uint32_t h = stream_hash(file, ipver, src, dst, sport, dport);
-	struct stream_entry **b = &t->buckets[h & (t->nbuckets - 1)];
-	struct stream_entry *e = *b;
-	int side = 0;
-	for (; e; e = e->hnext) {
-		if (e->hash != h || e->file != file || e->ipver != ipver)
-			continue;
-		if (e->port[0] == sport && e->port[1] == dport && memcmp(e->addr[0], src, 16) == 0 &&
-		    memcmp(e->addr[1], dst, 16) == 0)
-			break;
-		if (e->port[0] == dport && e->port[1] == sport && memcmp(e->addr[0], dst, 16) == 0 &&
-		    memcmp(e->addr[1], src, 16) == 0) {
-			side = 1;
-			break;
-		}
+	/* the pair of the last segment first: bulk transfers come in runs, and
+	 * the hash costs more than this comparison */
+	struct stream_entry *e = t->lru.newest ? entry_of(t->lru.newest) : NULL;
+	int side = e ? pair_side(e, file, ipver, src, dst, sport, dport) : -1;
+	uint32_t h = 0;
+	struct stream_entry **b = NULL;
+	if (side < 0) {
+		h = stream_hash(file, ipver, src, dst, sport, dport);
+		b = &t->buckets[h & (t->nbuckets - 1)];
+		for (e = *b; e; e = e->hnext)
+			if (e->hash == h && (side = pair_side(e, file, ipver, src, dst, sport, dport)) >= 0)
+				break;
+		if (!e)
+			side = 0;
 	}
 	bool syn_only = (tcp_flags & (KF_TCP_SYN | KF_TCP_ACK)) == KF_TCP_SYN;
 	if (!e) {
