@@ -15,7 +15,7 @@
 
 UNANS_NTLM_PORT=8081
 UNANS_SCENARIOS=(unans-no-tgt unans-tgt-not-offered unans-ipv6-tcp unans-gave-up unans-ntlm-only
-    unans-healthy-answered)
+    unans-healthy-answered unans-no-tgt-keepalive unans-no-tgt-ipv6)
 ALL_SCENARIOS+=("${UNANS_SCENARIOS[@]}")
 LAB_SETUP+=("unans_setup ${UNANS_SCENARIOS[*]}")
 
@@ -57,6 +57,21 @@ scenario_file_unans-no-tgt() { echo unans-no-tgt.pcap; }
 scenario_unans-no-tgt() {
     local conf=$TMP/client/web.conf i; web_conf "$conf"
     for i in 1 2 3; do web_curl "$conf" 401 "${WEB_R80[@]}" http://web.lab.test/; done
+}
+
+# 1b. the same, the three requests on one keep-alive connection.
+scenario_file_unans-no-tgt-keepalive() { echo unans-no-tgt-keepalive.pcap; }
+scenario_unans-no-tgt-keepalive() {
+    local conf=$TMP/client/web.conf; web_conf "$conf"
+    web_curl "$conf" 401 "${WEB_R80[@]}" http://web.lab.test/ http://web.lab.test/ http://web.lab.test/
+}
+
+# 1c. the same over IPv6, four requests on one connection.
+scenario_file_unans-no-tgt-ipv6() { echo unans-no-tgt-ipv6.pcap; }
+scenario_unans-no-tgt-ipv6() {
+    local conf=$TMP/client/web.conf; web_conf "$conf"
+    web_curl "$conf" 401 --resolve "web.lab.test:80:[$WEB6]" \
+        http://web.lab.test/ http://web.lab.test/a http://web.lab.test/b http://web.lab.test/c
 }
 
 # 2. a TGT (kinit in the capture), then curl without --negotiate: three
