@@ -26,16 +26,16 @@ static const char *const unans_causes[] = { "no-kdc-traffic", "client-did-not-of
 
 /* One client's requests to one host:port after the first 401 challenge. */
 struct unans_facts {
-	const struct kf_message *first;      /* the first challenged request */
-	const struct kf_message *first_401;  /* its 401 */
-	char host[256];                      /* the Host asked for (lowercase, no port) */
-	unsigned further;                    /* later requests without credentials, in the window */
-	bool answered;                       /* a request with credentials in the window */
-	bool gave_up;                        /* none further, and the capture went on long enough */
-	bool negotiate;                      /* the challenge offered Negotiate (else NTLM alone) */
-	bool kdc_any;                        /* the client sent something to a KDC */
-	bool kdc_failed;                     /* a KDC error or an unanswered KDC request explains it */
-	const struct kf_message *kdc_rep;    /* the client's last AS-REP / TGS-REP */
+	const struct kf_message *first;     /* the first challenged request */
+	const struct kf_message *first_401; /* its 401 */
+	char host[256];                     /* the Host asked for (lowercase, no port) */
+	unsigned further;                   /* later requests without credentials, in the window */
+	bool answered;                      /* a request with credentials in the window */
+	bool gave_up;                       /* none further, and the capture went on long enough */
+	bool negotiate;                     /* the challenge offered Negotiate (else NTLM alone) */
+	bool kdc_any;                       /* the client sent something to a KDC */
+	bool kdc_failed;                    /* a KDC error or an unanswered KDC request explains it */
+	const struct kf_message *kdc_rep;   /* the client's last AS-REP / TGS-REP */
 	struct kf_evidence e;
 };
 
@@ -98,16 +98,15 @@ static void unans_kdc(const struct kf_result *r, struct unans_facts *f, uint64_t
 			if (!from_client)
 				f->kdc_rep = m;
 			break;
-		default:
-			break;
+		default: break;
 		}
 	}
 }
 
 /* The facts of the client's requests to first's host:port in the window
  * after the first 401 (its response resp). */
-static void unans_gather(const struct kf_result *r, const struct kf_message *first, const struct kf_message *resp,
-			 struct unans_facts *f)
+static void unans_gather(const struct kf_result *r, const struct kf_message *first,
+			 const struct kf_message *resp, struct unans_facts *f)
 {
 	memset(f, 0, sizeof *f);
 	f->first = first;
@@ -156,7 +155,8 @@ static const char *offered(struct kf_rule_ctx *ctx, const struct kf_http_rec *h)
 	const char *s = "";
 	for (size_t i = 0; i < h->n_challenges; i++)
 		if (h->www_authenticate[i])
-			s = kf_rule_fmt(ctx, "%s%s%s", s ? s : "", s && *s ? ", " : "", h->www_authenticate[i]);
+			s = kf_rule_fmt(ctx, "%s%s%s", s ? s : "", s && *s ? ", " : "",
+					h->www_authenticate[i]);
 	return s ? s : "Negotiate";
 }
 
@@ -179,21 +179,26 @@ static void unans_emit(struct kf_rule_ctx *ctx, const struct unans_facts *f, str
 	char srv[64];
 	kf_endpoint_addr(&f->first->dst, srv, sizeof srv);
 	const char *schemes = offered(ctx, f->first_401->http);
-	const char *what = f->gave_up ? "and the client gave up without sending credentials"
-				      : kf_rule_fmt(ctx, "and the client asked %u more times without credentials",
-						    f->further);
+	const char *what =
+		f->gave_up ? "and the client gave up without sending credentials"
+			   : kf_rule_fmt(ctx, "and the client asked %u more times without credentials",
+					 f->further);
 	const char *seen =
 		f->gave_up
-			? kf_rule_fmt(ctx,
-				      "The request in frame %llu got 401 with WWW-Authenticate: %s; the client sent no "
-				      "further request to %s:%u in the next %llu s of the capture.",
-				      (unsigned long long)f->first->frame, schemes, f->host, (unsigned)f->first->dst.port,
-				      (unsigned long long)(UNANS_GIVE_UP_US / 1000000ull))
-			: kf_rule_fmt(ctx,
-				      "The request in frame %llu got 401 with WWW-Authenticate: %s; the client asked "
-				      "%s:%u %u more times within %llu s, each time without an Authorization header.",
-				      (unsigned long long)f->first->frame, schemes, f->host, (unsigned)f->first->dst.port,
-				      f->further, (unsigned long long)(UNANS_WINDOW_US / 1000000ull));
+			? kf_rule_fmt(
+				  ctx,
+				  "The request in frame %llu got 401 with WWW-Authenticate: %s; the client sent no "
+				  "further request to %s:%u in the next %llu s of the capture.",
+				  (unsigned long long)f->first->frame, schemes, f->host,
+				  (unsigned)f->first->dst.port,
+				  (unsigned long long)(UNANS_GIVE_UP_US / 1000000ull))
+			: kf_rule_fmt(
+				  ctx,
+				  "The request in frame %llu got 401 with WWW-Authenticate: %s; the client asked "
+				  "%s:%u %u more times within %llu s, each time without an Authorization header.",
+				  (unsigned long long)f->first->frame, schemes, f->host,
+				  (unsigned)f->first->dst.port, f->further,
+				  (unsigned long long)(UNANS_WINDOW_US / 1000000ull));
 	struct kf_rule_words w;
 	if (v.cause == UN_NO_KDC_TRAFFIC) {
 		w.explanation = kf_rule_fmt(
@@ -206,11 +211,12 @@ static void unans_emit(struct kf_rule_ctx *ctx, const struct unans_facts *f, str
 			seen, f->host);
 		w.fix = kf_rule_fix_fill(
 			ctx,
-			kf_rule_fmt(ctx,
-				    "Check the client's tickets with `klist` (none: log on to the domain, or `kinit`); "
-				    "check that <host> maps to the realm (krb5.conf [domain_realm], or the domain's "
-				    "DNS suffix on Windows). %s",
-				    kf_rule_fmt(ctx, CLIENT_FIX, url_port)),
+			kf_rule_fmt(
+				ctx,
+				"Check the client's tickets with `klist` (none: log on to the domain, or `kinit`); "
+				"check that <host> maps to the realm (krb5.conf [domain_realm], or the domain's "
+				"DNS suffix on Windows). %s",
+				kf_rule_fmt(ctx, CLIENT_FIX, url_port)),
 			&names);
 	} else {
 		w.explanation = kf_rule_fmt(
@@ -220,18 +226,22 @@ static void unans_emit(struct kf_rule_ctx *ctx, const struct unans_facts *f, str
 			"Chrome/Edge's AuthServerAllowlist or Firefox's network.negotiate-auth.trusted-uris; curl "
 			"sends none without --negotiate (or --ntlm); a client may have Negotiate disabled.",
 			seen,
-			!f->negotiate ? "The server offered only NTLM, which needs no KDC, and the client sent no NTLM "
-					"message."
+			!f->negotiate
+				? "The server offered only NTLM, which needs no KDC, and the client sent no NTLM "
+				  "message."
 			: f->kdc_rep
-				? kf_rule_fmt(ctx,
-					      "The client has Kerberos tickets (the KDC's reply in frame %llu) yet asked "
-					      "no ticket for HTTP/%s.",
-					      (unsigned long long)f->kdc_rep->frame, f->host)
-				: kf_rule_fmt(ctx, "The client talked to a KDC but asked no ticket for HTTP/%s.",
+				? kf_rule_fmt(
+					  ctx,
+					  "The client has Kerberos tickets (the KDC's reply in frame %llu) yet asked "
+					  "no ticket for HTTP/%s.",
+					  (unsigned long long)f->kdc_rep->frame, f->host)
+				: kf_rule_fmt(ctx,
+					      "The client talked to a KDC but asked no ticket for HTTP/%s.",
 					      f->host));
-		w.fix = kf_rule_fix_fill(
-			ctx, kf_rule_fmt(ctx, "%sCheck the client's tickets with `klist`.",
-						 kf_rule_fmt(ctx, CLIENT_FIX, url_port)), &names);
+		w.fix = kf_rule_fix_fill(ctx,
+					 kf_rule_fmt(ctx, "%sCheck the client's tickets with `klist`.",
+						     kf_rule_fmt(ctx, CLIENT_FIX, url_port)),
+					 &names);
 	}
 	w.summary = kf_rule_fmt(ctx, "%s:%u (%s) answered 401 WWW-Authenticate: %s %s", f->host,
 				(unsigned)f->first->dst.port, srv, schemes, what);
@@ -250,7 +260,8 @@ static void rule_negotiate_unanswered(struct kf_rule_ctx *ctx)
 	struct kf_seen seen = { 0 };
 	for (size_t i = 0; i < r->n_messages; i++) {
 		const struct kf_message *first = &r->messages[i];
-		if (!kf_rule_is_http_req(first) || first->http->auth_scheme || kf_rule_http_is_proxy(r, first))
+		if (!kf_rule_is_http_req(first) || first->http->auth_scheme ||
+		    kf_rule_http_is_proxy(r, first))
 			continue;
 		const struct kf_message *resp = kf_rule_http_resp(r, first);
 		if (!asks_windows_auth(resp))
@@ -271,7 +282,9 @@ static void rule_negotiate_unanswered(struct kf_rule_ctx *ctx)
 
 const struct kf_rule kf_rules_http_unanswered[] = {
 	{ { "negotiate-unanswered", KF_SEV_WARNING, KF_RULE_OUTCOME, UNANS_WINDOW_US,
-	    "a 401 asking for Negotiate or NTLM that the client never answered with credentials", unans_causes },
+	    "a 401 asking for Negotiate or NTLM that the client never answered with credentials",
+	    unans_causes },
 	  rule_negotiate_unanswered },
 };
-const size_t kf_rules_http_unanswered_count = sizeof kf_rules_http_unanswered / sizeof kf_rules_http_unanswered[0];
+const size_t kf_rules_http_unanswered_count =
+	sizeof kf_rules_http_unanswered / sizeof kf_rules_http_unanswered[0];

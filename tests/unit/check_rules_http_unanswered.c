@@ -94,7 +94,8 @@ START_TEST(t_unans_no_kdc_traffic)
 	/* the fix names the client settings, in the capture's host name */
 	ck_assert_msg(contains(f->remediation, "`curl --negotiate -u : http://web.lab.test/`"), "%s",
 		      f->remediation);
-	ck_assert(contains(f->remediation, "AuthServerAllowlist (formerly AuthServerWhitelist) listing web.lab.test"));
+	ck_assert(contains(f->remediation,
+			   "AuthServerAllowlist (formerly AuthServerWhitelist) listing web.lab.test"));
 	ck_assert(contains(f->remediation, "network.negotiate-auth.trusted-uris"));
 	ck_assert(contains(f->remediation, "Automatic logon only in Intranet zone"));
 	ck_assert(contains(f->remediation, "`klist`"));
@@ -135,8 +136,11 @@ START_TEST(t_unans_ntlm_only)
 		get_401(r, f, (uint32_t)f, WEB8081, "web.lab.test:8081", 401, "NTLM", NULL);
 	fx_finish(r);
 	fx_run_all(r);
-	const struct kf_finding *f = fx_expect(
-		r, &(struct fx_want){ .rule = RULE, .cause = "client-did-not-offer", .sev = KF_SEV_WARNING, .conf = KF_CONF_LIKELY, .server = "10.0.0.20:8081" });
+	const struct kf_finding *f = fx_expect(r, &(struct fx_want){ .rule = RULE,
+								     .cause = "client-did-not-offer",
+								     .sev = KF_SEV_WARNING,
+								     .conf = KF_CONF_LIKELY,
+								     .server = "10.0.0.20:8081" });
 	ck_assert(contains(f->summary, "WWW-Authenticate: NTLM and"));
 	ck_assert(contains(f->explanation, "offered only NTLM"));
 	ck_assert_msg(contains(f->remediation, "http://web.lab.test:8081/"), "%s", f->remediation);
@@ -158,9 +162,12 @@ START_TEST(t_unans_gave_up)
 		if (!longer) {
 			ck_assert_uint_eq(fx_count(r, RULE, 0), 0);
 		} else {
-			const struct kf_finding *f = fx_expect(
-				r, &(struct fx_want){ .rule = RULE, .cause = "client-did-not-offer", .sev = KF_SEV_WARNING,
-						      .conf = KF_CONF_LIKELY, .frames = "2,10,11" });
+			const struct kf_finding *f =
+				fx_expect(r, &(struct fx_want){ .rule = RULE,
+								.cause = "client-did-not-offer",
+								.sev = KF_SEV_WARNING,
+								.conf = KF_CONF_LIKELY,
+								.frames = "2,10,11" });
 			ck_assert_msg(contains(f->summary, "Negotiate, NTLM and the client gave up"), "%s",
 				      f->summary);
 		}
@@ -248,7 +255,10 @@ START_TEST(t_unans_kdc_failure_folds)
 	three_401(r);
 	fx_finish(r);
 	fx_run(r, RULE);
-	fx_expect(r, &(struct fx_want){ .rule = RULE, .cause = "client-did-not-offer", .sev = KF_SEV_WARNING, .conf = KF_CONF_LIKELY });
+	fx_expect(r, &(struct fx_want){ .rule = RULE,
+					.cause = "client-did-not-offer",
+					.sev = KF_SEV_WARNING,
+					.conf = KF_CONF_LIKELY });
 	fx_free(r);
 }
 END_TEST
