@@ -281,6 +281,24 @@ START_TEST(t_unans_kdc_unreachable_only_root)
 }
 END_TEST
 
+/* The catalogue row: a warning of class OUTCOME (a root cause at least as
+ * severe takes it), a 60 s window, exactly the two causes docs/rules.md lists. */
+START_TEST(t_unans_rule_info)
+{
+	const struct kf_rule *rule = kf_rule_find(RULE);
+	ck_assert_ptr_nonnull(rule);
+	ck_assert_int_eq(rule->info.severity, KF_SEV_WARNING);
+	ck_assert_int_eq(rule->info.cls, KF_RULE_OUTCOME);
+	ck_assert_uint_eq(rule->info.window_us, 60ull * 1000000ull);
+	size_t n = 0;
+	for (const char *const *c = rule->info.causes; c && *c; c++)
+		n++;
+	ck_assert_uint_eq(n, 2);
+	ck_assert(kf_rule_cause_listed(&rule->info, "no-kdc-traffic"));
+	ck_assert(kf_rule_cause_listed(&rule->info, "client-did-not-offer"));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("rules_http_unanswered");
@@ -292,6 +310,7 @@ int main(void)
 	tcase_add_test(tc, t_unans_near_misses);
 	tcase_add_test(tc, t_unans_kdc_failure_folds);
 	tcase_add_test(tc, t_unans_kdc_unreachable_only_root);
+	tcase_add_test(tc, t_unans_rule_info);
 	suite_add_tcase(s, tc);
 	return kf_test_run(s);
 }
