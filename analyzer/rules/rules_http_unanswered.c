@@ -28,7 +28,8 @@ static const char *const unans_causes[] = { "no-kdc-traffic", "client-did-not-of
 struct unans_facts {
 	const struct kf_message *first;     /* the first challenged request */
 	const struct kf_message *first_401; /* its 401 */
-	char host[256];                     /* the Host asked for (lowercase, no port) */
+	char host[256];                     /* the Host asked for (lowercase, no port; "" when none) */
+	char name[256];                     /* for the words: the host, else the server's address */
 	unsigned further;                   /* later requests without credentials, in the window */
 	bool answered;                      /* a request with credentials in the window */
 	bool gave_up;                       /* none further, and the capture went on long enough */
@@ -113,6 +114,10 @@ static void unans_gather(const struct kf_result *r, const struct kf_message *fir
 	f->first_401 = resp;
 	f->negotiate = kf_rule_offers(resp->http, "Negotiate");
 	kf_rule_host_name(first->http->host, f->host, sizeof f->host);
+	if (f->host[0])
+		memcpy(f->name, f->host, sizeof f->name);
+	else
+		kf_endpoint_addr(&first->dst, f->name, sizeof f->name); /* HTTP/1.0 without Host */
 	kf_evidence_add(&f->e, first->frame);
 	kf_evidence_add(&f->e, resp->frame);
 	uint64_t until = resp->ts_us + UNANS_WINDOW_US;
@@ -174,7 +179,7 @@ static void unans_emit(struct kf_rule_ctx *ctx, const struct unans_facts *f, str
 {
 	char port[8];
 	snprintf(port, sizeof port, "%u", (unsigned)f->first->dst.port);
-	struct kf_fix_names names = { .host = f->host, .port = port };
+	struct kf_fix_names names = { .host = f->name, .port = port };
 	const char *url_port = f->first->dst.port == 80 ? "" : ":<port>";
 	char srv[64];
 	kf_endpoint_addr(&f->first->dst, srv, sizeof srv);
@@ -189,14 +194,14 @@ static void unans_emit(struct kf_rule_ctx *ctx, const struct unans_facts *f, str
 				  ctx,
 				  "The request in frame %llu got 401 with WWW-Authenticate: %s; the client sent no "
 				  "further request to %s:%u in the next %llu s of the capture.",
-				  (unsigned long long)f->first->frame, schemes, f->host,
+				  (unsigned long long)f->first->frame, schemes, f->name,
 				  (unsigned)f->first->dst.port,
 				  (unsigned long long)(UNANS_GIVE_UP_US / 1000000ull))
 			: kf_rule_fmt(
 				  ctx,
 				  "The request in frame %llu got 401 with WWW-Authenticate: %s; the client asked "
 				  "%s:%u %u more times within %llu s, each time without an Authorization header.",
-				  (unsigned long long)f->first->frame, schemes, f->host,
+				  (unsigned long long)f->first->frame, schemes, f->name,
 				  (unsigned)f->first->dst.port, f->further,
 				  (unsigned long long)(UNANS_WINDOW_US / 1000000ull));
 	struct kf_rule_words w;
@@ -208,7 +213,7 @@ static void unans_emit(struct kf_rule_ctx *ctx, const struct unans_facts *f, str
 			"not know the realm of %s, so it had nothing to answer Negotiate with. (Likely, not certain: "
 			"a client whose tickets were cached before the capture started does not ask the KDC again; "
 			"then it chose not to offer them, as in client-did-not-offer.)",
-			seen, f->host);
+			seen, f->name);
 		w.fix = kf_rule_fix_fill(
 			ctx,
 			kf_rule_fmt(
@@ -234,16 +239,16 @@ static void unans_emit(struct kf_rule_ctx *ctx, const struct unans_facts *f, str
 					  ctx,
 					  "The client has Kerberos tickets (the KDC's reply in frame %llu) yet asked "
 					  "no ticket for HTTP/%s.",
-					  (unsigned long long)f->kdc_rep->frame, f->host)
+					  (unsigned long long)f->kdc_rep->frame, f->name)
 				: kf_rule_fmt(ctx,
 					      "The client talked to a KDC but asked no ticket for HTTP/%s.",
-					      f->host));
+					      f->name));
 		w.fix = kf_rule_fix_fill(ctx,
 					 kf_rule_fmt(ctx, "%sCheck the client's tickets with `klist`.",
 						     kf_rule_fmt(ctx, CLIENT_FIX, url_port)),
 					 &names);
 	}
-	w.summary = kf_rule_fmt(ctx, "%s:%u (%s) answered 401 WWW-Authenticate: %s %s", f->host,
+	w.summary = kf_rule_fmt(ctx, "%s:%u (%s) answered 401 WWW-Authenticate: %s %s", f->name,
 				(unsigned)f->first->dst.port, srv, schemes, what);
 	struct kf_subject_b subject = { 0 };
 	kf_subject_addr(ctx, &subject, KF_SUBJECT_CLIENT, &f->first->src, false);

