@@ -33,10 +33,11 @@ struct unans_facts {
 	unsigned further;                   /* later requests without credentials, in the window */
 	bool answered;                      /* a request with credentials in the window */
 	bool gave_up;                       /* none further, and the capture went on long enough */
-	bool negotiate;                     /* the challenge offered Negotiate (else NTLM alone) */
-	bool kdc_any;                       /* the client sent something to a KDC */
-	bool kdc_failed;                    /* a KDC error or an unanswered KDC request explains it */
-	const struct kf_message *kdc_rep;   /* the client's last AS-REP / TGS-REP */
+	uint64_t quiet_s; /* gave up: seconds of capture after the 401 (to the window's end) */
+	bool negotiate;   /* the challenge offered Negotiate (else NTLM alone) */
+	bool kdc_any;     /* the client sent something to a KDC */
+	bool kdc_failed;  /* a KDC error or an unanswered KDC request explains it */
+	const struct kf_message *kdc_rep; /* the client's last AS-REP / TGS-REP */
 	struct kf_evidence e;
 };
 
@@ -137,6 +138,10 @@ static void unans_gather(const struct kf_result *r, const struct kf_message *fir
 		kf_evidence_add_msg(&f->e, kf_rule_http_resp(r, q));
 	}
 	f->gave_up = !f->further && r->last_ts_us >= resp->ts_us + UNANS_GIVE_UP_US;
+	if (f->gave_up) {
+		uint64_t quiet = r->last_ts_us - resp->ts_us;
+		f->quiet_s = (quiet < UNANS_WINDOW_US ? quiet : UNANS_WINDOW_US) / 1000000ull;
+	}
 	unans_kdc(r, f, until);
 	if (!f->kdc_failed && f->kdc_rep)
 		kf_evidence_add(&f->e, f->kdc_rep->frame); /* the client holds Kerberos tickets */
@@ -195,8 +200,7 @@ static void unans_emit(struct kf_rule_ctx *ctx, const struct unans_facts *f, str
 				  "The request in frame %llu got 401 with WWW-Authenticate: %s; the client sent no "
 				  "further request to %s:%u in the next %llu s of the capture.",
 				  (unsigned long long)f->first->frame, schemes, f->name,
-				  (unsigned)f->first->dst.port,
-				  (unsigned long long)(UNANS_GIVE_UP_US / 1000000ull))
+				  (unsigned)f->first->dst.port, (unsigned long long)f->quiet_s)
 			: kf_rule_fmt(
 				  ctx,
 				  "The request in frame %llu got 401 with WWW-Authenticate: %s; the client asked "

@@ -170,6 +170,8 @@ START_TEST(t_unans_gave_up)
 								.frames = "2,10,11" });
 			ck_assert_msg(contains(f->summary, "Negotiate, NTLM and the client gave up"), "%s",
 				      f->summary);
+			ck_assert_msg(contains(f->explanation, "in the next 6 s of the capture"), "%s",
+				      f->explanation);
 		}
 		fx_free(r);
 	}
