@@ -175,10 +175,13 @@ static const char *offered(struct kf_rule_ctx *ctx, const struct kf_http_rec *h)
 static const char CLIENT_FIX[] =
 	"Make the client authenticate to <host>: Windows (Internet Explorer, Edge, .NET, WinHTTP): put "
 	"http://<host> in the Local intranet zone (Internet Options > Security > Local intranet > Sites, or "
-	"the GPO \"Site to Zone Assignment List\") and keep \"Automatic logon only in Intranet zone\" for that "
-	"zone; Chrome and Edge: the policy AuthServerAllowlist (formerly AuthServerWhitelist) listing <host>; "
-	"Firefox: network.negotiate-auth.trusted-uris (NTLM: network.automatic-ntlm-auth.trusted-uris) "
-	"listing <host>; curl: `curl --negotiate -u : http://<host>%s/` (NTLM: `--ntlm -u DOMAIN\\user`). ";
+	"the GPO \"Site to Zone Assignment List\"), where the default logon setting \"Automatic logon only in "
+	"Intranet zone\" (Custom level > User Authentication > Logon) sends credentials; a site kept in "
+	"another zone needs that zone at \"Automatic logon with current user name and password\" (the "
+	"Trusted sites default); Chrome and Edge: the policy AuthServerAllowlist (formerly "
+	"AuthServerWhitelist) listing <host>; Firefox: network.negotiate-auth.trusted-uris (NTLM: "
+	"network.automatic-ntlm-auth.trusted-uris) listing <host>; curl: `curl --negotiate -u : "
+	"http://<host>%s/` (NTLM: `--ntlm -u DOMAIN\\user`). ";
 
 static void unans_emit(struct kf_rule_ctx *ctx, const struct unans_facts *f, struct kf_rule_verdict v)
 {
