@@ -36,15 +36,17 @@ static const struct kf_rule *const *rules_all(size_t *n)
 	static const struct kf_rule *all[128];
 	static size_t count;
 	if (!count) {
-		const struct kf_rule *tables[] = { kf_rules_deleg,     kf_rules_http_spn, kf_rules_http_token,
-						   kf_rules_smb,       kf_rules_ldap,     kf_rules_tds,
-						   kf_rules_rpc,       kf_rules_reach,    kf_rules_etype,
-						   kf_rules_kdc_errors };
+		const struct kf_rule *tables[] = {
+			kf_rules_deleg, kf_rules_http_spn, kf_rules_http_token, kf_rules_http_unanswered,
+			kf_rules_smb,   kf_rules_ldap,     kf_rules_tds,        kf_rules_rpc,
+			kf_rules_reach, kf_rules_etype,    kf_rules_kdc_errors
+		};
 		size_t counts[] = { kf_rules_deleg_count,      kf_rules_http_spn_count,
-				    kf_rules_http_token_count, kf_rules_smb_count,
-				    kf_rules_ldap_count,       kf_rules_tds_count,
-				    kf_rules_rpc_count,        kf_rules_reach_count,
-				    kf_rules_etype_count,      kf_rules_kdc_errors_count };
+				    kf_rules_http_token_count, kf_rules_http_unanswered_count,
+				    kf_rules_smb_count,        kf_rules_ldap_count,
+				    kf_rules_tds_count,        kf_rules_rpc_count,
+				    kf_rules_reach_count,      kf_rules_etype_count,
+				    kf_rules_kdc_errors_count };
 		for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
 			for (size_t i = 0; i < counts[t] && count < 128; i++)
 				all[count++] = &tables[t][i];
