@@ -30,8 +30,8 @@ static struct kf_message *as_req(struct kf_result *r, uint64_t f, const char *kd
 
 /* A KRB-ERROR from kdc answering the AS-REQ in frame req, its stime `off`
  * seconds from the fixture's packet time. */
-static struct kf_message *kdc_err(struct kf_result *r, uint64_t f, uint64_t req, const char *kdc, int32_t code,
-				  int64_t off)
+static struct kf_message *kdc_err(struct kf_result *r, uint64_t f, uint64_t req, const char *kdc,
+				  int32_t code, int64_t off)
 {
 	struct kf_message *m = fx_krb(r, f, KF_KRB_ERROR, kdc, CL);
 	m->krb.error_code = code;
@@ -63,10 +63,13 @@ START_TEST(t_before_2000)
 	fx_finish(r);
 	fx_run_all(r);
 	ck_assert_uint_eq(fx_count(r, NULL, 0), 1);
-	const struct kf_finding *f =
-		fx_expect(r, &(struct fx_want){ .rule = RULE, .cause = "before-2000", .sev = KF_SEV_WARNING,
-						    .conf = KF_CONF_CERTAIN, .frames = "1",
-						    .client = "10.0.0.10", .kdc = "10.0.0.2" });
+	const struct kf_finding *f = fx_expect(r, &(struct fx_want){ .rule = RULE,
+								     .cause = "before-2000",
+								     .sev = KF_SEV_WARNING,
+								     .conf = KF_CONF_CERTAIN,
+								     .frames = "1",
+								     .client = "10.0.0.10",
+								     .kdc = "10.0.0.2" });
 	ck_assert(contains(f->summary, "2 messages stamped before 2000"));
 	ck_assert(contains(f->remediation, "capture host's clock"));
 	ck_assert_ptr_null(f->clocks[0]);
@@ -105,9 +108,12 @@ START_TEST(t_far_from_kdc)
 	fx_finish(r);
 	fx_run(r, RULE);
 	ck_assert_uint_eq(fx_count(r, RULE, 0), 1);
-	const struct kf_finding *f = fx_expect(
-		r, &(struct fx_want){ .rule = RULE, .cause = "far-from-kdc", .sev = KF_SEV_WARNING,
-				    .conf = KF_CONF_LIKELY, .frames = "2", .kdc = "10.0.0.2" });
+	const struct kf_finding *f = fx_expect(r, &(struct fx_want){ .rule = RULE,
+								     .cause = "far-from-kdc",
+								     .sev = KF_SEV_WARNING,
+								     .conf = KF_CONF_LIKELY,
+								     .frames = "2",
+								     .kdc = "10.0.0.2" });
 	ck_assert(contains(f->summary, "3 d 0 h ahead of the KDC 10.0.0.2"));
 	ck_assert(f->clocks[0] && !strcmp(f->clocks[0], "capture") && !strcmp(f->clocks[1], "kdc"));
 	ck_assert(f->has_offset && f->offset_s == 3 * DAY); /* the nearest stime */
@@ -125,7 +131,9 @@ START_TEST(t_far_from_two_kdcs)
 	kdc_err(r, 4, 3, KDC2, 25, 2 * DAY);
 	fx_finish(r);
 	fx_run(r, RULE);
-	const struct kf_finding *f = fx_expect(r, &(struct fx_want){ .rule = RULE, .cause = "far-from-kdc", .sev = KF_SEV_WARNING,
+	const struct kf_finding *f = fx_expect(r, &(struct fx_want){ .rule = RULE,
+								     .cause = "far-from-kdc",
+								     .sev = KF_SEV_WARNING,
 								     .conf = KF_CONF_CERTAIN });
 	ck_assert(contains(f->summary, "behind the KDCs"));
 	ck_assert(f->offset_s < 0);
@@ -176,8 +184,11 @@ START_TEST(t_per_file)
 	fx_finish(r);
 	fx_run(r, RULE);
 	ck_assert_uint_eq(fx_count(r, RULE, 0), 1);
-	const struct kf_finding *f = fx_expect(r, &(struct fx_want){ .rule = RULE, .cause = "far-from-kdc", .sev = KF_SEV_WARNING,
-								     .conf = KF_CONF_LIKELY, .frames = "4" });
+	const struct kf_finding *f = fx_expect(r, &(struct fx_want){ .rule = RULE,
+								     .cause = "far-from-kdc",
+								     .sev = KF_SEV_WARNING,
+								     .conf = KF_CONF_LIKELY,
+								     .frames = "4" });
 	ck_assert(contains(f->summary, "in back.pcap"));
 	fx_free(r);
 }
