@@ -516,9 +516,15 @@ static const char *fwd_decrypted_words(struct kf_rule_ctx *ctx, const struct fwd
 			ctx,
 			" The client's cross-realm TGT to %s (decrypted in frame %llu) is not OK-AS-DELEGATE: the "
 			"KDC of the user's realm does not let TGTs be delegated across that trust (Active Directory "
-			"clears the flag unless the forest trust allows TGT delegation), so the client does not "
-			"delegate to a front end there.%s",
-			f->ap->krb.ticket->realm, (unsigned long long)f->xrealm_not_ok, cause);
+			"clears the flag unless the forest trust allows TGT delegation; an MIT KDC sets it from "
+			"the cross-realm principal's ok_as_delegate attribute), so the client does not delegate "
+			"to a front end there%s.%s",
+			f->ap->krb.ticket->realm, (unsigned long long)f->xrealm_not_ok,
+			f->not_ok_as_delegate
+				? ""
+				: ", although the front end's own ticket is OK-AS-DELEGATE (a client "
+				  "that honours the flag checks the cross-realm TGT too, as MIT's does)",
+			cause);
 	if (f->tgt_not_fwd)
 		cause = kf_rule_fmt(
 			ctx,
@@ -621,14 +627,36 @@ static const char *refusal_causes(struct kf_rule_ctx *ctx, const struct kf_messa
 	       "non-forwardable TGT.";
 }
 
-static const char XFOREST_FIX[] =
-	"First: the trust between the user's forest and the front end's does not let TGTs be delegated across "
-	"it: enable Kerberos full delegation across the forest trust (netdom trust <front end's forest> "
-	"/domain:<user's forest> /EnableTGTDelegation:Yes; the trust's properties in Active Directory Domains "
-	"and Trusts), or, better, replace unconstrained delegation by resource-based constrained delegation "
-	"(Set-ADComputer <back end> -PrincipalsAllowedToDelegateToAccount <front end's account>), which works "
-	"across the trust without it. MIT KDCs: the cross-realm principal's attribute (kadmin modprinc "
-	"+ok_as_delegate krbtgt/<front end's realm>@<user's realm>) marks the cross-realm TGT.";
+/* The first step for cross-forest-delegation-blocked, with the realms
+ * (the front end's, to; the user's, from) when known. */
+static const char *xforest_fix(struct kf_rule_ctx *ctx, const char *to, const char *from)
+{
+	to = to ? kf_rule_cmd_arg(ctx, to) : "<front end's realm>";
+	from = from ? kf_rule_cmd_arg(ctx, from) : "<user's realm>";
+	return kf_rule_fmt(
+		ctx,
+		"First: the trust between %s (the user's) and %s (the front end's) does not let TGTs be delegated "
+		"across it: enable Kerberos full delegation across the forest trust (netdom trust %s /domain:%s "
+		"/EnableTGTDelegation:Yes; the trust's properties in Active Directory Domains and Trusts), or, "
+		"better, replace unconstrained delegation by resource-based constrained delegation (Set-ADComputer "
+		"<back end> -PrincipalsAllowedToDelegateToAccount <front end's account>), which works across the "
+		"trust without it. MIT KDC of %s: kadmin modprinc +ok_as_delegate krbtgt/%s@%s (the cross-realm "
+		"TGT then carries ok-as-delegate, and MIT clients delegate across).",
+		from, to, to, from, from, to, from);
+}
+
+/* The realm a forwarded-TGT request for a cross-realm TGT goes to. */
+static const char *xrealm_to(const struct kf_message *req)
+{
+	return req ? kf_sname_krbtgt_realm(req->krb.sname) : NULL;
+}
+
+/* The realm of "name@REALM", NULL without one. */
+static const char *realm_of(const char *user)
+{
+	const char *at = user ? strrchr(user, '@') : NULL;
+	return at && at[1] ? at + 1 : NULL;
+}
 
 /* The fix, starting with the action for the cause the evidence shows, in
  * the capture's names (issue 18, item 10); FWD_FIX follows as the checklist. */
@@ -677,7 +705,12 @@ static const char *fwd_fix(struct kf_rule_ctx *ctx, const struct fwd_facts *f, i
 			"KRB5CCNAME for the back-end call; IIS: ASP.NET impersonation, the app pool's identity trusted "
 			"for delegation).";
 		break;
-	case FWD_XFOREST: first = XFOREST_FIX; break;
+	case FWD_XFOREST:
+		first = f->refusal_req
+				? xforest_fix(ctx, xrealm_to(f->refusal_req), f->refusal_req->krb.realm)
+				: xforest_fix(ctx, f->ap->krb.ticket ? f->ap->krb.ticket->realm : NULL,
+					      realm_of(f->user));
+		break;
 	case FWD_REFUSED:
 		first = kf_rule_fmt(
 			ctx,
@@ -806,7 +839,8 @@ static void fwd_report_client(struct kf_rule_ctx *ctx, struct kf_seen *used, con
 			"option), which it would hand to a front end so that the front end can act as %s. The KDC "
 			"refused, so no service can act for this user (unconstrained delegation fails). %s",
 			user, refusal_causes(ctx, m)),
-		v.cause == FWD_XFOREST ? kf_rule_fmt(ctx, "%s Then, in general: %s", XFOREST_FIX, FWD_FIX)
+		v.cause == FWD_XFOREST ? kf_rule_fmt(ctx, "%s Then, in general: %s",
+						     xforest_fix(ctx, xrealm_to(m), m->krb.realm), FWD_FIX)
 				       : FWD_FIX);
 }
 

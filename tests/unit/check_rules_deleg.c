@@ -1484,10 +1484,15 @@ START_TEST(t_fwd_xforest_refused)
 		ck_assert_msg(
 			contains(f->explanation, "cross-realm TGT (krbtgt/OTHER.TEST issued in LAB.TEST)"),
 			"%s", f->explanation);
-		ck_assert_msg(!strncmp(f->remediation, "First: the trust", 16) &&
-				      contains(f->remediation, "/EnableTGTDelegation:Yes") &&
-				      contains(f->remediation, "PrincipalsAllowedToDelegateToAccount"),
-			      "%s", f->remediation);
+		ck_assert_msg(
+			!strncmp(f->remediation, "First: the trust", 16) &&
+				contains(
+					f->remediation,
+					"netdom trust OTHER.TEST /domain:LAB.TEST /EnableTGTDelegation:Yes") &&
+				contains(f->remediation,
+					 "modprinc +ok_as_delegate krbtgt/OTHER.TEST@LAB.TEST") &&
+				contains(f->remediation, "PrincipalsAllowedToDelegateToAccount"),
+			"%s", f->remediation);
 		subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST", NULL);
 		fx_free(r);
 	}
@@ -1547,7 +1552,9 @@ START_TEST(t_fwd_xforest_keytab)
 		ck_assert_msg(contains(f->explanation, "cross-realm TGT to OTHER.TEST"), "%s",
 			      f->explanation);
 		ck_assert(contains(f->summary, "cross-realm TGT"));
-		ck_assert(contains(f->remediation, "EnableTGTDelegation"));
+		ck_assert(contains(f->remediation, "netdom trust OTHER.TEST /domain:LAB.TEST"));
+		/* the front end's own ticket is not ok-as-delegate here: no "although" */
+		ck_assert(!contains(f->explanation, "although"));
 		fx_free(r);
 	}
 }
