@@ -15,7 +15,7 @@
 # cross-realm principal krbtgt/OTHER.TEST@LAB.TEST in LAB.TEST's database:
 # without ok_as_delegate (as the deleg group made it) or with it.
 
-XF_SCENARIOS=(xforest-not-delegated xforest-delegated)
+XF_SCENARIOS=(xforest-not-delegated xforest-untrusted-both xforest-delegated)
 ALL_SCENARIOS+=("${XF_SCENARIOS[@]}")
 for _i in "${!LAB_SETUP[@]}"; do
     case ${LAB_SETUP[$_i]} in
@@ -40,13 +40,15 @@ xforest_setup() {
         "xforest-*.pcap: HTTP/front.other.test, krbtgt/OTHER.TEST@$REALM (the cross-realm TGT) and krbtgt/$REALM"
 }
 
-# xforest_call NAME OK-AS-DELEGATE(+|-): alice@LAB.TEST (forwardable TGT)
+# xforest_call NAME XREALM(+|-) FRONT(+|-): alice@LAB.TEST (forwardable TGT)
 # opens http://front.other.test/app with curl --delegation policy after the
-# cross-realm principal got that ok_as_delegate attribute; the page is kept.
+# cross-realm principal and the front end's got those ok_as_delegate
+# attributes; the page is kept.
 xforest_call() {
     local name=$1 d conf=$TMP/client/deleg.conf
     d=$(deleg_dir)
     deleg_kadm_lab "modprinc ${2}ok_as_delegate krbtgt/OTHER.TEST@$REALM"
+    deleg_kadm "$TMP/kdc2" OTHER.TEST "modprinc ${3}ok_as_delegate HTTP/front.other.test"
     rm -f "$d/front/deleg/"* "$TMP/client/ccache"
     deleg_conf "$conf" "$REALM"
     kinit_pw "$conf" "$ALICE_PW" -f alice >/dev/null
@@ -63,17 +65,28 @@ xforest_call() {
 scenario_file_xforest-not-delegated() { echo xforest-not-delegated.pcap; }
 scenario_capture_xforest-not-delegated() { deleg_on_bridge; }
 scenario_xforest-not-delegated() {
-    xforest_call xforest-not-delegated -
+    xforest_call xforest-not-delegated - +
     grep -q "back: hello HTTP/front.lab.test@$REALM" "$(deleg_dir)/xforest-not-delegated.page" \
         || die "xforest-not-delegated: the back end did not see the front end's account"
 }
 
-# 2. Near-miss: the same with krbtgt/OTHER.TEST@LAB.TEST ok_as_delegate: the
+# 2. Neither the cross-realm TGT nor the front end's ticket is ok-as-delegate
+# (what Active Directory's KDCs issue across a forest trust that does not
+# allow TGT delegation): no delegation either.
+scenario_file_xforest-untrusted-both() { echo xforest-untrusted-both.pcap; }
+scenario_capture_xforest-untrusted-both() { deleg_on_bridge; }
+scenario_xforest-untrusted-both() {
+    xforest_call xforest-untrusted-both - -
+    grep -q "back: hello HTTP/front.lab.test@$REALM" "$(deleg_dir)/xforest-untrusted-both.page" \
+        || die "xforest-untrusted-both: the back end did not see the front end's account"
+}
+
+# 3. Near-miss: the same with krbtgt/OTHER.TEST@LAB.TEST ok_as_delegate: the
 # client forwards its TGT and the back end sees alice.
 scenario_file_xforest-delegated() { echo xforest-delegated.pcap; }
 scenario_capture_xforest-delegated() { deleg_on_bridge; }
 scenario_xforest-delegated() {
-    xforest_call xforest-delegated +
+    xforest_call xforest-delegated + +
     grep -q "back: hello alice@$REALM" "$(deleg_dir)/xforest-delegated.page" \
         || die "xforest-delegated: the back end did not see alice"
 }
