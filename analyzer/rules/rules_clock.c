@@ -7,6 +7,7 @@
  * Facts are gathered into a struct, a pure verdict decides cause, severity
  * and confidence, and the words come from how the offset was measured. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/arena.h"
@@ -43,11 +44,6 @@ struct capclock_facts {
 	bool two_kdcs;                    /* the references come from more than one KDC address */
 };
 
-static bool in_file(const struct kf_result *r, const struct kf_message *m, uint32_t file)
-{
-	return r->n_files == 0 || m->file == file;
-}
-
 /* A KDC's own time: a KRB-ERROR from a KDC carrying an stime that is a time. */
 static bool kdc_stime(const struct kf_message *m)
 {
@@ -79,41 +75,49 @@ static bool early_time_vouched(const struct kf_message *m)
 	return false;
 }
 
-static void capclock_gather(const struct kf_result *r, uint32_t file, struct capclock_facts *f)
+/* One message into its file's facts. */
+static void capclock_add(struct capclock_facts *f, const struct kf_message *m)
 {
-	*f = (struct capclock_facts){ .cause = CAPCLOCK_OK };
-	for (size_t i = 0; i < r->n_messages; i++) {
-		const struct kf_message *m = &r->messages[i];
-		if (!in_file(r, m, file))
-			continue;
-		if (!plausible_time((int64_t)m->ts_us)) {
-			if (!f->early++)
-				f->first_early = m;
-			f->early_vouched |= early_time_vouched(m);
-			continue;
-		}
-		if (!kdc_stime(m))
-			continue;
-		int64_t d = (int64_t)m->ts_us - krb_time_us(m->krb.stime, m->krb.susec);
-		if (f->refs && !kf_endpoint_same_addr(&m->src, &f->nearest->src))
-			f->two_kdcs = true;
-		if (!f->refs++ || (d < 0 ? -d : d) < (f->nearest_us < 0 ? -f->nearest_us : f->nearest_us)) {
-			f->nearest = m;
-			f->nearest_us = d;
-		}
+	if (!plausible_time((int64_t)m->ts_us)) {
+		if (!f->early++)
+			f->first_early = m;
+		f->early_vouched |= early_time_vouched(m);
+		return;
 	}
-	if (f->early && !f->early_vouched)
-		f->cause = CAPCLOCK_BEFORE_2000;
-	else if (f->refs && (f->nearest_us > DAY_US || f->nearest_us < -DAY_US))
-		f->cause = CAPCLOCK_FAR_FROM_KDC;
+	if (!kdc_stime(m))
+		return;
+	int64_t d = (int64_t)m->ts_us - krb_time_us(m->krb.stime, m->krb.susec);
+	if (f->refs && !kf_endpoint_same_addr(&m->src, &f->nearest->src))
+		f->two_kdcs = true;
+	if (!f->refs++ || (d < 0 ? -d : d) < (f->nearest_us < 0 ? -f->nearest_us : f->nearest_us)) {
+		f->nearest = m;
+		f->nearest_us = d;
+	}
 }
 
-/* Is the capture's clock, in m's file, no reference for other clocks? */
-static bool capture_clock_void(const struct kf_result *r, const struct kf_message *m)
+/* The facts of every file (one: a single capture), in one pass over the
+ * messages; *n files.  NULL when out of memory (reported). */
+static struct capclock_facts *capclock_gather(struct kf_rule_ctx *ctx, const struct kf_result *r, size_t *n)
 {
-	struct capclock_facts f;
-	capclock_gather(r, m->file, &f);
-	return f.cause != CAPCLOCK_OK;
+	*n = r->n_files ? r->n_files : 1;
+	struct capclock_facts *fs = calloc(*n, sizeof *fs);
+	if (!fs) {
+		kf_rule_nomem(ctx);
+		return NULL;
+	}
+	for (size_t i = 0; i < r->n_messages; i++)
+		if (r->messages[i].file < *n)
+			capclock_add(&fs[r->messages[i].file], &r->messages[i]);
+	for (size_t k = 0; k < *n; k++) {
+		struct capclock_facts *f = &fs[k];
+		if (f->early && !f->early_vouched)
+			f->cause = CAPCLOCK_BEFORE_2000;
+		else if (f->refs && (f->nearest_us > DAY_US || f->nearest_us < -DAY_US))
+			f->cause = CAPCLOCK_FAR_FROM_KDC;
+		else
+			f->cause = CAPCLOCK_OK;
+	}
+	return fs;
 }
 
 /* ---- clock-skew ---------------------------------------------------------- */
@@ -514,6 +518,10 @@ static bool is_skew_error(const struct kf_message *m)
 void kf_rule_clock_skew(struct kf_rule_ctx *ctx)
 {
 	const struct kf_result *r = kf_rule_result(ctx);
+	size_t n_files;
+	struct capclock_facts *capclock = capclock_gather(ctx, r, &n_files);
+	if (!capclock)
+		return;
 	struct kf_seen seen = { 0 };
 	for (size_t i = 0; i < r->n_messages; i++) {
 		const struct kf_message *err = &r->messages[i];
@@ -528,7 +536,8 @@ void kf_rule_clock_skew(struct kf_rule_ctx *ctx)
 		size_t nf = 0;
 		struct skew_facts f = { .kdc = err->carrier == KF_CARRIER_KERBEROS,
 					.code = err->krb.error_code,
-					.capture_void = capture_clock_void(r, err) };
+					.capture_void = err->file < n_files &&
+							capclock[err->file].cause != CAPCLOCK_OK };
 		struct kf_subject_b subject = { 0 };
 		kf_subject_addr(ctx, &subject, KF_SUBJECT_CLIENT, &err->dst, false);
 		kf_subject_addr(ctx, &subject, f.kdc ? KF_SUBJECT_KDC : KF_SUBJECT_SERVER, &err->src, !f.kdc);
@@ -553,6 +562,7 @@ void kf_rule_clock_skew(struct kf_rule_ctx *ctx)
 		skew_emit(ctx, err, &f, frames, nf, &subject);
 	}
 	kf_seen_free(&seen);
+	free(capclock);
 }
 
 /* ---- capture-clock-implausible ---------------------------------------------- */
@@ -630,11 +640,12 @@ static void capclock_emit(struct kf_rule_ctx *ctx, const struct kf_result *r, ui
 void kf_rule_capture_clock(struct kf_rule_ctx *ctx)
 {
 	const struct kf_result *r = kf_rule_result(ctx);
-	size_t n = r->n_files ? r->n_files : 1;
-	for (size_t file = 0; file < n; file++) {
-		struct capclock_facts f;
-		capclock_gather(r, (uint32_t)file, &f);
-		if (f.cause != CAPCLOCK_OK)
-			capclock_emit(ctx, r, (uint32_t)file, &f);
-	}
+	size_t n;
+	struct capclock_facts *fs = capclock_gather(ctx, r, &n);
+	if (!fs)
+		return;
+	for (size_t file = 0; file < n; file++)
+		if (fs[file].cause != CAPCLOCK_OK)
+			capclock_emit(ctx, r, (uint32_t)file, &fs[file]);
+	free(fs);
 }
