@@ -1,11 +1,13 @@
 /* rules_clock.c - do the clocks agree (clock-skew): which of the client's,
  * the KDC's, the service's and the capture's clocks disagree, and by how
  * much when the capture measures it (DIAGNOSES.md; RFC 4120 §5.9.1
- * KRB_AP_ERR_SKEW; docs/rules.md).
+ * KRB_AP_ERR_SKEW; docs/rules.md); and is the capture's own clock
+ * believable at all (capture-clock-implausible).
  *
  * Facts are gathered into a struct, a pure verdict decides cause, severity
  * and confidence, and the words come from how the offset was measured. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/arena.h"
@@ -17,9 +19,108 @@
 #include "rules_common.h"
 #include "rules_reach.h"
 
-/* ---- clock-skew ---------------------------------------------------------- */
-
 static int64_t krb_time_us(int64_t s, int32_t us) { return s * 1000000 + (us >= 0 && us < 1000000 ? us : 0); }
+
+/* ---- the capture's clock --------------------------------------------------- */
+
+#define Y2000_US (946684800ll * 1000000)
+#define DAY_US (86400ll * 1000000)
+
+static bool plausible_time(int64_t us) { return us >= Y2000_US; }
+
+/* Why the capture's clock is no reference (docs/rules.md). */
+enum capclock_cause { CAPCLOCK_BEFORE_2000, CAPCLOCK_FAR_FROM_KDC, CAPCLOCK_OK };
+const char *const kf_capclock_causes[] = { "before-2000", "far-from-kdc", NULL };
+
+/* The capture's clock in one file (several files: each has its own). */
+struct capclock_facts {
+	enum capclock_cause cause;
+	size_t early; /* messages stamped before 2000 */
+	const struct kf_message *first_early;
+	bool early_vouched;               /* ... but another clock agrees with them: a genuine old capture */
+	size_t refs;                      /* KDC errors whose stime is a time (2000 or later) */
+	const struct kf_message *nearest; /* the one whose stime is nearest the capture's time */
+	int64_t nearest_us;               /* the capture's time minus that stime */
+	bool two_kdcs;                    /* the references come from more than one KDC address */
+};
+
+/* A KDC's own time: a KRB-ERROR from a KDC carrying an stime that is a time. */
+static bool kdc_stime(const struct kf_message *m)
+{
+	return m->type == KF_KRB_ERROR && m->carrier == KF_CARRIER_KERBEROS && m->krb.has_stime &&
+	       plausible_time(krb_time_us(m->krb.stime, m->krb.susec));
+}
+
+/* RFC 1510 (1993): no Kerberos 5 traffic is older. */
+#define Y1993_US (725846400ll * 1000000)
+
+/* Does another clock agree with a time before 2000 the capture recorded for
+ * m: the client's request end time (now + lifetime, up to a year ahead) or
+ * the KDC's stime within a day.  A capture really made in 1999 (the corpus'
+ * tcpdump__afs.pcap) is not a clock that was never set. */
+static bool early_time_vouched(const struct kf_message *m)
+{
+	int64_t ts = (int64_t)m->ts_us;
+	if (ts < Y1993_US)
+		return false;
+	if ((m->type == KF_KRB_AS_REQ || m->type == KF_KRB_TGS_REQ) && m->krb.has_till) {
+		int64_t ahead = m->krb.till * 1000000 - ts;
+		if (ahead > 0 && ahead <= 366 * DAY_US)
+			return true;
+	}
+	if (m->type == KF_KRB_ERROR && m->carrier == KF_CARRIER_KERBEROS && m->krb.has_stime) {
+		int64_t d = krb_time_us(m->krb.stime, m->krb.susec) - ts;
+		return d <= DAY_US && d >= -DAY_US;
+	}
+	return false;
+}
+
+/* One message into its file's facts. */
+static void capclock_add(struct capclock_facts *f, const struct kf_message *m)
+{
+	if (!plausible_time((int64_t)m->ts_us)) {
+		if (!f->early++)
+			f->first_early = m;
+		f->early_vouched |= early_time_vouched(m);
+		return;
+	}
+	if (!kdc_stime(m))
+		return;
+	int64_t d = (int64_t)m->ts_us - krb_time_us(m->krb.stime, m->krb.susec);
+	if (f->refs && !kf_endpoint_same_addr(&m->src, &f->nearest->src))
+		f->two_kdcs = true;
+	if (!f->refs++ || (d < 0 ? -d : d) < (f->nearest_us < 0 ? -f->nearest_us : f->nearest_us)) {
+		f->nearest = m;
+		f->nearest_us = d;
+	}
+}
+
+/* The facts of every file (one: a single capture), in one pass over the
+ * messages; *n files.  NULL when out of memory (reported). */
+static struct capclock_facts *capclock_gather(struct kf_rule_ctx *ctx, const struct kf_result *r, size_t *n)
+{
+	*n = r->n_files ? r->n_files : 1;
+	struct capclock_facts *fs = calloc(*n, sizeof *fs);
+	if (!fs) {
+		kf_rule_nomem(ctx);
+		return NULL;
+	}
+	for (size_t i = 0; i < r->n_messages; i++)
+		if (r->messages[i].file < *n)
+			capclock_add(&fs[r->messages[i].file], &r->messages[i]);
+	for (size_t k = 0; k < *n; k++) {
+		struct capclock_facts *f = &fs[k];
+		if (f->early && !f->early_vouched)
+			f->cause = CAPCLOCK_BEFORE_2000;
+		else if (f->refs && (f->nearest_us > DAY_US || f->nearest_us < -DAY_US))
+			f->cause = CAPCLOCK_FAR_FROM_KDC;
+		else
+			f->cause = CAPCLOCK_OK;
+	}
+	return fs;
+}
+
+/* ---- clock-skew ---------------------------------------------------------- */
 
 /* How far a KDC's clock is from the capture's, from any KDC error carrying
  * stime (other than from `not_from`); false when no KDC error says. */
@@ -63,6 +164,7 @@ enum skew_measure {
 	SKEW_CLIENT_UNMEASURED, /* the sender agrees with the capture; the client's offset unknown */
 	SKEW_NO_TIME,           /* the error carries no stime */
 	SKEW_NO_OFFSET,         /* the times give no usable offset (over 30 days, or before 2000) */
+	SKEW_CAPTURE_VOID,      /* the capture's clock is implausible: no comparison with it */
 };
 
 /* The KRB_AP_ERR_SKEW errors between one client and one sender. */
@@ -80,13 +182,14 @@ struct skew_facts {
 	const char *clocks[2]; /* the two clocks that disagree (the finding's `clocks`) */
 	bool has_pair;         /* pair_us measures clocks[0] minus clocks[1] */
 	int64_t pair_us;
+	bool capture_void; /* capture-clock-implausible holds for the error's file */
 };
 
 static struct kf_finding_in skew_verdict(const struct skew_facts *f)
 {
-	enum skew_cause c = !f->has_stime   ? SKEW_UNDETERMINED
-			    : f->sender_off ? (f->kdc ? SKEW_KDC : SKEW_SERVICE)
-					    : SKEW_CLIENT;
+	enum skew_cause c = !f->has_stime || f->how == SKEW_CAPTURE_VOID ? SKEW_UNDETERMINED
+			    : f->sender_off                              ? (f->kdc ? SKEW_KDC : SKEW_SERVICE)
+									 : SKEW_CLIENT;
 	return (struct kf_finding_in){ .cause = kf_skew_causes[c],
 				       /* every error recovered at once: nothing failed (issue 18) */
 				       .severity = f->recovered == f->count ? KF_SEV_INFO : KF_SEV_ERROR,
@@ -112,9 +215,6 @@ static bool till_estimate(const struct kf_message *req, int64_t *est)
  * (1970), a capture whose timestamps were never set, a field that is not a
  * time.  The finding then names the clocks without a number. */
 #define PLAUSIBLE_OFFSET_US (30ll * 86400 * 1000000)
-#define Y2000_US (946684800ll * 1000000)
-
-static bool plausible_time(int64_t us) { return us >= Y2000_US; }
 
 static void skew_pair(struct skew_facts *f, const char *a, const char *b, bool measured, int64_t a_minus_b)
 {
@@ -177,6 +277,12 @@ static void skew_measure(const struct kf_result *r, const struct kf_message *err
 		f->how = SKEW_BY_CTIME;
 		f->offset_us = stime - krb_time_us(t->krb.ctime, t->krb.cusec);
 		skew_pair(f, "client", sender, true, -f->offset_us);
+	} else if (f->capture_void) {
+		/* the sender's stime against a capture clock that is itself wrong
+		 * says nothing about which of the sender and the client is off */
+		f->how = SKEW_CAPTURE_VOID;
+		skew_pair(f, "client", sender, false, 0);
+		return;
 	} else if (f->sender_off) {
 		f->offset_us = e;
 		bool vs_kdc = !f->kdc && kdc_reference(r, &err->src, &koff, &f->ref) && agrees(koff);
@@ -305,6 +411,13 @@ static void skew_words(struct kf_rule_ctx *ctx, const struct skew_facts *f, cons
 		       "or a capture timestamp that was never set, or a field that is not a time): no offset is "
 		       "given.";
 		break;
+	case SKEW_CAPTURE_VOID:
+		*who = kf_rule_fmt(ctx, "clocks of %s and %s differ by more than the tolerance", client,
+				   sender);
+		*how = "The capture's own clock is implausible (see capture-clock-implausible: its times are "
+		       "before 2000 or more than a day from every KDC's stime), so the error's stime cannot be "
+		       "compared with it to tell which clock is off.";
+		break;
 	case SKEW_NO_TIME:
 	default:
 		*who = kf_rule_fmt(ctx, "clocks of %s and %s differ by more than the tolerance", client,
@@ -405,6 +518,10 @@ static bool is_skew_error(const struct kf_message *m)
 void kf_rule_clock_skew(struct kf_rule_ctx *ctx)
 {
 	const struct kf_result *r = kf_rule_result(ctx);
+	size_t n_files;
+	struct capclock_facts *capclock = capclock_gather(ctx, r, &n_files);
+	if (!capclock)
+		return;
 	struct kf_seen seen = { 0 };
 	for (size_t i = 0; i < r->n_messages; i++) {
 		const struct kf_message *err = &r->messages[i];
@@ -418,7 +535,9 @@ void kf_rule_clock_skew(struct kf_rule_ctx *ctx)
 		uint64_t frames[KF_LIMIT_EVIDENCE_FRAMES];
 		size_t nf = 0;
 		struct skew_facts f = { .kdc = err->carrier == KF_CARRIER_KERBEROS,
-					.code = err->krb.error_code };
+					.code = err->krb.error_code,
+					.capture_void = err->file < n_files &&
+							capclock[err->file].cause != CAPCLOCK_OK };
 		struct kf_subject_b subject = { 0 };
 		kf_subject_addr(ctx, &subject, KF_SUBJECT_CLIENT, &err->dst, false);
 		kf_subject_addr(ctx, &subject, f.kdc ? KF_SUBJECT_KDC : KF_SUBJECT_SERVER, &err->src, !f.kdc);
@@ -443,4 +562,90 @@ void kf_rule_clock_skew(struct kf_rule_ctx *ctx)
 		skew_emit(ctx, err, &f, frames, nf, &subject);
 	}
 	kf_seen_free(&seen);
+	free(capclock);
+}
+
+/* ---- capture-clock-implausible ---------------------------------------------- */
+
+static void capclock_emit(struct kf_rule_ctx *ctx, const struct kf_result *r, uint32_t file,
+			  const struct capclock_facts *f)
+{
+	const char *in_file = r->n_files ? kf_rule_fmt(ctx, " in %s", r->files[file].name) : "";
+	uint64_t frames[KF_LIMIT_EVIDENCE_FRAMES];
+	size_t nf = 0;
+	struct kf_subject_b subject = { 0 };
+	struct kf_finding_in in = { .severity = KF_SEV_WARNING, .cause = kf_capclock_causes[f->cause] };
+	if (f->cause == CAPCLOCK_BEFORE_2000) {
+		const struct kf_message *m = f->first_early;
+		kf_rule_frame_add(frames, &nf, m->frame);
+		/* the hosts of the first message so stamped */
+		struct kf_endpoint client = kf_rule_client_of(m);
+		const struct kf_endpoint *peer = kf_endpoint_same_addr(&client, &m->src) ? &m->dst : &m->src;
+		bool kdc = m->carrier == KF_CARRIER_KERBEROS;
+		kf_subject_addr(ctx, &subject, KF_SUBJECT_CLIENT, &client, false);
+		kf_subject_addr(ctx, &subject, kdc ? KF_SUBJECT_KDC : KF_SUBJECT_SERVER, peer, !kdc);
+		in.confidence = KF_CONF_CERTAIN;
+		in.summary = kf_rule_fmt(
+			ctx, "the capture's clock%s was not set: %zu message%s stamped before 2000", in_file,
+			f->early, f->early == 1 ? "" : "s");
+		in.explanation = kf_rule_fmt(
+			ctx,
+			"The capture host recorded times before 1 January 2000 (frame %llu is the first), the "
+			"mark of a clock that was never set or a tool that wrote no times. The times in this "
+			"report are then good only relative to each other: durations and order hold, dates and "
+			"comparisons with the other hosts' clocks do not (clock-skew does not compare any clock "
+			"with this capture's).",
+			(unsigned long long)f->first_early->frame);
+	} else {
+		char dur[48], kdc[64];
+		int64_t d = f->nearest_us;
+		kf_reach_duration(dur, sizeof dur, (uint64_t)(d < 0 ? -d : d));
+		kf_endpoint_addr(&f->nearest->src, kdc, sizeof kdc);
+		kf_subject_addr(ctx, &subject, KF_SUBJECT_KDC, &f->nearest->src, false);
+		kf_rule_frame_add(frames, &nf, f->nearest->frame);
+		/* one KDC could be the one off; several agreeing with each other
+		 * and not with the capture leave only the capture */
+		in.confidence = f->two_kdcs ? KF_CONF_CERTAIN : KF_CONF_LIKELY;
+		in.summary = kf_rule_fmt(ctx, "the capture's clock%s is %s %s the KDC%s", in_file, dur,
+					 d > 0 ? "ahead of" : "behind",
+					 f->two_kdcs ? "s" : kf_rule_fmt(ctx, " %s", kdc));
+		in.explanation = kf_rule_fmt(
+			ctx,
+			"%zu KDC error%s carr%s the KDC's own time (stime); the nearest (frame %llu, from %s) is "
+			"%s %s the time the capture recorded for it, more than the day any real clock "
+			"difference among working Kerberos hosts could be. %s The times in this report are then "
+			"good only relative to each other, and clock-skew does not compare any clock with this "
+			"capture's.",
+			f->refs, f->refs == 1 ? "" : "s", f->refs == 1 ? "ies" : "y",
+			(unsigned long long)f->nearest->frame, kdc, dur, d > 0 ? "before" : "after",
+			f->two_kdcs
+				? "Several KDCs agree with each other, so the capture's clock is the one that is off."
+				: "Either the capture host's clock is off, or the KDC's is by as much (its "
+				  "clients would then fail with clock-skew); one KDC cannot tell which.");
+		in.clocks[0] = "capture";
+		in.clocks[1] = "kdc";
+		in.has_offset = true;
+		in.offset_s = (d + (d < 0 ? -500000 : 500000)) / 1000000;
+	}
+	in.frames = frames;
+	in.n_frames = nf;
+	in.subject = &subject;
+	in.remediation =
+		"Fix the capture host's clock (Linux: chronyc tracking, timedatectl; Windows: w32tm /query /status, "
+		"w32tm /resync) and capture again; a capture that must be used as it is can be re-timed with "
+		"editcap -t <seconds>. Until then read the report's times as relative only.";
+	kf_finding_emit(ctx, &in);
+}
+
+void kf_rule_capture_clock(struct kf_rule_ctx *ctx)
+{
+	const struct kf_result *r = kf_rule_result(ctx);
+	size_t n;
+	struct capclock_facts *fs = capclock_gather(ctx, r, &n);
+	if (!fs)
+		return;
+	for (size_t file = 0; file < n; file++)
+		if (fs[file].cause != CAPCLOCK_OK)
+			capclock_emit(ctx, r, (uint32_t)file, &fs[file]);
+	free(fs);
 }

@@ -31,6 +31,13 @@ static bool frame_new(struct kf_rule_ctx *ctx, struct kf_seen *s, uint64_t frame
 	return kf_seen_add(ctx, s, k);
 }
 
+/* "krbtgt/OTHER" issued in realm, OTHER not realm: a cross-realm TGT. */
+static bool is_xrealm_tgt(const char *sname, const char *realm)
+{
+	const char *to = kf_sname_krbtgt_realm(sname);
+	return to && realm && !kf_name_eq_nocase(to, realm);
+}
+
 static bool is_forwarded_tgt_req(const struct kf_message *m)
 {
 	return m->type == KF_KRB_TGS_REQ && m->carrier == KF_CARRIER_KERBEROS && m->krb.has_kdc_options &&
@@ -129,6 +136,7 @@ enum fwd_cause {
 	FWD_NOT_TRUSTED,
 	FWD_UNUSED,
 	FWD_REFUSED,
+	FWD_XFOREST,
 	FWD_UNDETERMINED,
 	FWD__N,
 };
@@ -138,6 +146,7 @@ static const char *const FWD_CAUSES[FWD__N + 1] = {
 	[FWD_NOT_TRUSTED] = "frontend-not-trusted-for-delegation",
 	[FWD_UNUSED] = "frontend-did-not-use-delegation",
 	[FWD_REFUSED] = "forwarding-refused",
+	[FWD_XFOREST] = "cross-forest-delegation-blocked",
 	[FWD_UNDETERMINED] = "undetermined",
 };
 static const char *const FWD_DECRYPTED[FWD__N] = {
@@ -145,6 +154,8 @@ static const char *const FWD_DECRYPTED[FWD__N] = {
 	[FWD_TGT_NOT_FORWARDABLE] = "the client could not delegate: its TGT is not forwardable",
 	[FWD_NOT_TRUSTED] = "the client did not delegate: the front end's ticket is not ok-as-delegate",
 	[FWD_UNUSED] = "the forwarded TGT reached the front end, which did not use it",
+	[FWD_XFOREST] = "the client did not delegate: its cross-realm TGT to the front end's realm is not "
+			"ok-as-delegate (the trust does not allow TGT delegation)",
 };
 static const char *const FWD_SEEN[FWD__N] = {
 	[FWD_CLIENT_DID_NOT] =
@@ -248,6 +259,39 @@ static bool tgt_flags(const struct kf_result *r, const struct kf_endpoint *clien
 	return found;
 }
 
+/* With --keytab: the client's cross-realm TGT for realm `to` before frame,
+ * opened (the TGS-REP's enc-part, or the ticket where the client presents
+ * it): the frame where it shows without ok-as-delegate; 0 when unseen or
+ * flagged. */
+static uint64_t xrealm_tgt_not_ok(const struct kf_result *r, const struct kf_endpoint *client,
+				  uint64_t before, const char *to)
+{
+	uint64_t frame = 0;
+	struct kf_at_addr at = kf_result_at_addr(r, client, 0);
+	for (size_t i = 0; i < at.n && KF_AT_ADDR_MSG(r, at.v[i])->frame < before; i++) {
+		const struct kf_message *m = KF_AT_ADDR_MSG(r, at.v[i]);
+		const struct kf_decrypted *d = m->dec;
+		const struct kf_ticket_rec *t = m->krb.ticket;
+		if (!d || !t || !to || !is_xrealm_tgt(t->sname, t->realm) ||
+		    !kf_name_eq_nocase(kf_sname_krbtgt_realm(t->sname), to))
+			continue;
+		uint32_t flags;
+		if (m->type == KF_KRB_TGS_REQ && kf_endpoint_same_addr(&m->src, client) && d->ticket &&
+		    d->ticket->status == KF_OPEN_OK)
+			flags = d->ticket->flags;
+		else if (m->type == KF_KRB_TGS_REP && kf_endpoint_same_addr(&m->dst, client) && d->rep &&
+			 d->rep->status == KF_OPEN_OK)
+			flags = d->rep->flags;
+		else
+			continue;
+		if (flags & KF_TKT_FLAG(KF_TKT_OK_AS_DELEGATE))
+			return 0;
+		if (!frame)
+			frame = m->frame;
+	}
+	return frame;
+}
+
 /* What the AP-REQ's authenticator, opened with --keytab, says of delegation. */
 enum fwd_auth {
 	AUTH_UNSEEN,   /* not opened, not a GSS one, or a delegation that could not be opened */
@@ -264,10 +308,13 @@ struct fwd_facts {
 	const struct kf_message *own_req, *own_rep; /* the front end's back-end exchange as itself */
 	const char *own_cname, *own_crealm;         /* ... and whom own_rep issued the ticket to */
 	const struct kf_message *refusal;           /* the client's refused forwarded-TGT request's error */
+	const struct kf_message *refusal_req;       /* ... and that request */
 	const struct kf_message *fwd_ok;            /* a forwarded TGT issued to the client */
 	bool tgt_in_capture;                        /* the client's own logon precedes the AP-REQ */
 	enum fwd_auth auth;
 	bool not_ok_as_delegate; /* AUTH_NO_DELEG: the front end's opened ticket lacks ok-as-delegate */
+	uint64_t xrealm_not_ok;  /* AUTH_NO_DELEG: frame of the client's opened cross-realm TGT to the
+				  * front end's realm, without ok-as-delegate (0: none) */
 	uint64_t tgt_not_fwd; /* AUTH_NO_DELEG: frame of the client's opened TGT, not forwardable (0: none) */
 	struct kf_deleg_hop hop; /* without a back-end ticket: how the front end went without Kerberos */
 	struct kf_evidence fs;
@@ -350,6 +397,7 @@ static void fwd_client(const struct kf_result *r, struct fwd_facts *f)
 		const struct kf_message *rep = kf_msg_reply(r, m);
 		if (fwd_refused(r, m, &err)) {
 			f->refusal = err;
+			f->refusal_req = m;
 			kf_evidence_add(&f->fs, m->frame);
 			kf_evidence_add(&f->fs, err->frame);
 		} else if (rep && rep->type == KF_KRB_TGS_REP) {
@@ -381,14 +429,20 @@ static void fwd_decrypted(const struct kf_result *r, struct fwd_facts *f)
 	uint64_t tf = 0;
 	if (tgt_flags(r, &ap->src, ap->frame, &flags, &tf) && !(flags & KF_TKT_FLAG(KF_TKT_FORWARDABLE)))
 		f->tgt_not_fwd = tf;
+	f->xrealm_not_ok =
+		xrealm_tgt_not_ok(r, &ap->src, ap->frame, ap->krb.ticket ? ap->krb.ticket->realm : NULL);
+	kf_evidence_add(&f->fs, f->xrealm_not_ok);
 }
 
-/* A refused forwarded-TGT request: the KDC names a TGT that is not
- * forwardable (MIT's e-text), or just refuses. */
-static int fwd_refusal_cause(const struct kf_message *err)
+/* A refused forwarded-TGT request (req, refused with err): the KDC names a
+ * TGT that is not forwardable (MIT's e-text), the request was for a
+ * cross-realm TGT (the trust does not let it be delegated), or it just
+ * refuses. */
+static int fwd_refusal_cause(const struct kf_message *req, const struct kf_message *err)
 {
-	return err->krb.e_text && strstr(err->krb.e_text, "TGT NOT FORWARDABLE") ? FWD_TGT_NOT_FORWARDABLE
-										 : FWD_REFUSED;
+	if (err->krb.e_text && strstr(err->krb.e_text, "TGT NOT FORWARDABLE"))
+		return FWD_TGT_NOT_FORWARDABLE;
+	return req && is_xrealm_tgt(req->krb.sname, req->krb.realm) ? FWD_XFOREST : FWD_REFUSED;
 }
 
 /* A refusal is certain; then the decrypted AP-REQ decides; without it, a
@@ -399,11 +453,12 @@ static struct kf_deleg_verdict fwd_verdict_seen(const struct fwd_facts *f)
 {
 	int cause;
 	if (f->refusal)
-		cause = fwd_refusal_cause(f->refusal);
+		cause = fwd_refusal_cause(f->refusal_req, f->refusal);
 	else if (f->auth == AUTH_DELEG)
 		cause = FWD_UNUSED;
 	else if (f->auth == AUTH_NO_DELEG)
 		cause = f->tgt_not_fwd          ? FWD_TGT_NOT_FORWARDABLE
+			: f->xrealm_not_ok      ? FWD_XFOREST
 			: f->not_ok_as_delegate ? FWD_NOT_TRUSTED
 						: FWD_CLIENT_DID_NOT;
 	else if (f->fwd_ok)
@@ -456,6 +511,20 @@ static const char *fwd_decrypted_words(struct kf_rule_ctx *ctx, const struct fwd
 			"as trusted for delegation, and clients that honour the flag (Windows, and MIT/curl with "
 			"--delegation policy) then do not delegate.",
 			front);
+	if (f->xrealm_not_ok && !f->tgt_not_fwd)
+		cause = kf_rule_fmt(
+			ctx,
+			" The client's cross-realm TGT to %s (decrypted in frame %llu) is not OK-AS-DELEGATE: the "
+			"KDC of the user's realm does not let TGTs be delegated across that trust (Active Directory "
+			"clears the flag unless the forest trust allows TGT delegation; an MIT KDC sets it from "
+			"the cross-realm principal's ok_as_delegate attribute), so the client does not delegate "
+			"to a front end there%s.%s",
+			f->ap->krb.ticket->realm, (unsigned long long)f->xrealm_not_ok,
+			f->not_ok_as_delegate
+				? ""
+				: ", although the front end's own ticket is OK-AS-DELEGATE (a client "
+				  "that honours the flag checks the cross-realm TGT too, as MIT's does)",
+			cause);
 	if (f->tgt_not_fwd)
 		cause = kf_rule_fmt(
 			ctx,
@@ -541,6 +610,54 @@ static int as_req_asked_forwardable(const struct kf_result *r, const struct kf_e
 	return asked;
 }
 
+/* Why a KDC refuses a forwarded-TGT request (req): for a cross-realm TGT,
+ * the trust; else the usual reasons. */
+static const char *refusal_causes(struct kf_rule_ctx *ctx, const struct kf_message *req)
+{
+	if (req && is_xrealm_tgt(req->krb.sname, req->krb.realm))
+		return kf_rule_fmt(
+			ctx,
+			"The request was for a cross-realm TGT (%s issued in %s): the KDC will not forward a TGT "
+			"across that trust. Active Directory delegates TGTs across a forest trust only when the "
+			"trust allows it (\"enable Kerberos full delegation across this trust\", off by default "
+			"since 2019).",
+			req->krb.sname, req->krb.realm);
+	return "The usual causes: the user's TGT is not forwardable (the account is \"sensitive and cannot be "
+	       "delegated\", in Protected Users, or MIT -allow_forwardable), or the client asked for a "
+	       "non-forwardable TGT.";
+}
+
+/* The first step for cross-forest-delegation-blocked, with the realms
+ * (the front end's, to; the user's, from) when known. */
+static const char *xforest_fix(struct kf_rule_ctx *ctx, const char *to, const char *from)
+{
+	to = to ? kf_rule_cmd_arg(ctx, to) : "<front end's realm>";
+	from = from ? kf_rule_cmd_arg(ctx, from) : "<user's realm>";
+	return kf_rule_fmt(
+		ctx,
+		"First: the trust between %s (the user's) and %s (the front end's) does not let TGTs be delegated "
+		"across it: enable Kerberos full delegation across the forest trust (netdom trust %s /domain:%s "
+		"/EnableTGTDelegation:Yes; the trust's properties in Active Directory Domains and Trusts), or, "
+		"better, replace unconstrained delegation by resource-based constrained delegation (Set-ADComputer "
+		"<back end> -PrincipalsAllowedToDelegateToAccount <front end's account>), which works across the "
+		"trust without it. MIT KDC of %s: kadmin modprinc +ok_as_delegate krbtgt/%s@%s (the cross-realm "
+		"TGT then carries ok-as-delegate, and MIT clients delegate across).",
+		from, to, to, from, from, to, from);
+}
+
+/* The realm a forwarded-TGT request for a cross-realm TGT goes to. */
+static const char *xrealm_to(const struct kf_message *req)
+{
+	return req ? kf_sname_krbtgt_realm(req->krb.sname) : NULL;
+}
+
+/* The realm of "name@REALM", NULL without one. */
+static const char *realm_of(const char *user)
+{
+	const char *at = user ? strrchr(user, '@') : NULL;
+	return at && at[1] ? at + 1 : NULL;
+}
+
 /* The fix, starting with the action for the cause the evidence shows, in
  * the capture's names (issue 18, item 10); FWD_FIX follows as the checklist. */
 static const char *fwd_fix(struct kf_rule_ctx *ctx, const struct fwd_facts *f, int cause)
@@ -588,6 +705,12 @@ static const char *fwd_fix(struct kf_rule_ctx *ctx, const struct fwd_facts *f, i
 			"KRB5CCNAME for the back-end call; IIS: ASP.NET impersonation, the app pool's identity trusted "
 			"for delegation).";
 		break;
+	case FWD_XFOREST:
+		first = f->refusal_req
+				? xforest_fix(ctx, xrealm_to(f->refusal_req), f->refusal_req->krb.realm)
+				: xforest_fix(ctx, f->ap->krb.ticket ? f->ap->krb.ticket->realm : NULL,
+					      realm_of(f->user));
+		break;
 	case FWD_REFUSED:
 		first = kf_rule_fmt(
 			ctx,
@@ -629,16 +752,15 @@ static void fwd_report(struct kf_rule_ctx *ctx, const struct fwd_facts *f)
 			ctx,
 			"To delegate, the client asks its KDC for a forwarded TGT (TGS-REQ for krbtgt with the "
 			"'forwarded' option) and sends it to the front end inside the AP-REQ. The KDC refused that "
-			"request, so %s reached %s without a TGT the front end could use.%s The usual causes: the "
-			"user's TGT is not forwardable (the account is \"sensitive and cannot be delegated\", in "
-			"Protected Users, or MIT -allow_forwardable), or the client asked for a non-forwardable TGT.",
+			"request, so %s reached %s without a TGT the front end could use.%s %s",
 			uname, front,
 			backend ? kf_rule_fmt(ctx,
 					      " The front end then went to the back end %s under its own "
 					      "account %s, so the back end sees the front end (or NT "
 					      "AUTHORITY\\ANONYMOUS LOGON), not the user.",
 					      backend, own_name)
-				: "");
+				: "",
+			refusal_causes(ctx, f->refusal_req));
 	} else if (!own_req) {
 		fwd_hop_words(ctx, f, v, uname, cl, front, fe, &summary, &why);
 	} else {
@@ -698,7 +820,7 @@ static void fwd_report_client(struct kf_rule_ctx *ctx, struct kf_seen *used, con
 		kf_evidence_add(&fs, q->frame);
 		kf_evidence_add(&fs, qerr->frame);
 	}
-	struct kf_deleg_verdict v = { fwd_refusal_cause(err), KF_SEV_ERROR, KF_CONF_CERTAIN };
+	struct kf_deleg_verdict v = { fwd_refusal_cause(m, err), KF_SEV_ERROR, KF_CONF_CERTAIN };
 	char cl[64];
 	kf_endpoint_addr(&m->src, cl, sizeof cl);
 	const char *user =
@@ -715,11 +837,11 @@ static void fwd_report_client(struct kf_rule_ctx *ctx, struct kf_seen *used, con
 			ctx,
 			"The client asked its KDC for a forwarded TGT (TGS-REQ for krbtgt with the 'forwarded' "
 			"option), which it would hand to a front end so that the front end can act as %s. The KDC "
-			"refused, so no service can act for this user (unconstrained delegation fails). The usual "
-			"causes: the TGT is not forwardable - the account is \"sensitive and cannot be delegated\", "
-			"in Protected Users, MIT -allow_forwardable - or the client asked for a non-forwardable TGT.",
-			user),
-		FWD_FIX);
+			"refused, so no service can act for this user (unconstrained delegation fails). %s",
+			user, refusal_causes(ctx, m)),
+		v.cause == FWD_XFOREST ? kf_rule_fmt(ctx, "%s Then, in general: %s",
+						     xforest_fix(ctx, xrealm_to(m), m->krb.realm), FWD_FIX)
+				       : FWD_FIX);
 }
 
 static void rule_missing_forwarded_tgt(struct kf_rule_ctx *ctx)

@@ -1,7 +1,9 @@
 /* rules_reach.c - can a client use its KDC at all: does the KDC answer on
  * port 88 (kdc-unreachable, in rules_unreach.c), do its messages fit UDP or
  * cross the path in IP fragments (udp-fragmentation); do the clocks agree
- * (clock-skew, in rules_clock.c); the table of the three is here, in
+ * (clock-skew) and is the capture's own clock believable
+ * (capture-clock-implausible), both in rules_clock.c; the table of the four
+ * is here, in
  * catalogue order (DIAGNOSES.md; RFC 4120 §7.2.1 transport).
  *
  * Each rule gathers facts into a struct, decides with a pure verdict
@@ -388,6 +390,10 @@ const struct kf_rule kf_rules_reach[] = {
 	    "KRB_AP_ERR_SKEW: client, KDC or service clocks differ by more than the tolerance",
 	    kf_skew_causes },
 	  kf_rule_clock_skew },
+	{ { "capture-clock-implausible", KF_SEV_WARNING, KF_RULE_PLAIN, KF_RULE_WINDOW_WHOLE,
+	    "the capture's own clock: packet times before 2000, or more than a day from every KDC's stime",
+	    kf_capclock_causes },
+	  kf_rule_capture_clock },
 	{ { "udp-fragmentation", KF_SEV_INFO, KF_RULE_PLAIN, KF_RULE_WINDOW_WHOLE,
 	    "Kerberos over UDP in IP fragments, lost fragments, or RESPONSE_TOO_BIG and the TCP retry",
 	    frag_causes },

@@ -770,10 +770,18 @@ END_TEST
 enum fwd { FWD_NONE, FWD_OK, FWD_REFUSED, FWD_REFUSED_BARE };
 
 /* The double hop: [1-2 AS] 3-4 TGS HTTP/front, [5-6 forwarded TGT], 10 GET with
- * AP-REQ, 12 response, then the front end's TGS for HTTP/back at back_frame. */
+ * AP-REQ, 12 response, then the front end's TGS for HTTP/back at back_frame.
+ * A front end in another realm (xrealm_front): 3-4 get the cross-realm TGT
+ * krbtgt/OTHER.TEST@LAB.TEST, 7-8 the front end's ticket from OTHER.TEST's
+ * KDC on it, and the forwarded-TGT request asks for the cross-realm TGT. */
+static const char *xrealm_front; /* NULL, or the front end's SPN in OTHER.TEST */
+
 static void double_hop(struct kf_result *r, bool as, enum fwd fwd, int status, uint64_t back_frame,
 		       const char *back_cname, const char *back_sname)
 {
+	const char *front = xrealm_front ? xrealm_front : "HTTP/front.lab.test";
+	const char *front_realm = xrealm_front ? "OTHER.TEST" : "LAB.TEST";
+	const char *first = xrealm_front ? "krbtgt/OTHER.TEST" : front;
 	struct kf_message *m;
 	if (as) {
 		m = fx_krb(r, 1, KF_KRB_AS_REQ, CL, KDC);
@@ -788,12 +796,12 @@ static void double_hop(struct kf_result *r, bool as, enum fwd fwd, int status, u
 		fx_link(r, 1, KF_KRB_AS_REQ, 2, KF_KRB_AS_REP);
 	}
 	m = fx_krb(r, 3, KF_KRB_TGS_REQ, CL, KDC);
-	m->krb.sname = "HTTP/front.lab.test";
+	m->krb.sname = first;
 	m->krb.realm = "LAB.TEST";
-	tgs_rep(r, 4, 3, KDC, CL, "alice", "LAB.TEST", "HTTP/front.lab.test", "LAB.TEST");
+	tgs_rep(r, 4, 3, KDC, CL, "alice", "LAB.TEST", first, "LAB.TEST");
 	if (fwd != FWD_NONE) {
 		m = fx_krb(r, 5, KF_KRB_TGS_REQ, CL, KDC);
-		m->krb.sname = "krbtgt/LAB.TEST";
+		m->krb.sname = xrealm_front ? "krbtgt/OTHER.TEST" : "krbtgt/LAB.TEST";
 		m->krb.realm = "LAB.TEST";
 		m->krb.has_kdc_options = true;
 		m->krb.kdc_options = OPT_FORWARDABLE | OPT_FORWARDED;
@@ -806,8 +814,15 @@ static void double_hop(struct kf_result *r, bool as, enum fwd fwd, int status, u
 			e->krb.crealm = "LAB.TEST";
 		}
 	}
+	if (xrealm_front) {
+		m = fx_krb(r, 7, KF_KRB_TGS_REQ, CL, KDC2);
+		m->krb.sname = front;
+		m->krb.realm = front_realm;
+		m->krb.ticket = fx_ticket(r, "krbtgt/OTHER.TEST", "LAB.TEST", 18, 1);
+		tgs_rep(r, 8, 7, KDC2, CL, "alice", "LAB.TEST", front, front_realm);
+	}
 	m = fx_http(r, 10, KF_KRB_AP_REQ, 1, "10.0.0.10:50000", FE_HTTP);
-	m->krb.ticket = fx_ticket(r, "HTTP/front.lab.test", "LAB.TEST", 18, 2);
+	m->krb.ticket = fx_ticket(r, front, front_realm, 18, 2);
 	m = fx_http(r, 10, KF_MSG_HTTP_REQUEST, 1, "10.0.0.10:50000", FE_HTTP);
 	struct kf_http_rec *h = fx_http_rec(r, m);
 	h->method = "GET";
@@ -1443,6 +1458,108 @@ START_TEST(t_fwd_keytab_not_ok_as_delegate)
 }
 END_TEST
 
+/* ---- cross-forest-delegation-blocked --------------------------------------------- */
+
+/* The client's forwarded-TGT request for the cross-realm TGT to the front
+ * end's realm refused (a bare BADOPTION): the trust; the same refusal of a
+ * TGT of its own realm stays forwarding-refused (t_fwd_refused_bare), and a
+ * cross-realm one the KDC says is not forwardable stays tgt-not-forwardable. */
+START_TEST(t_fwd_xforest_refused)
+{
+	for (int not_fwdable = 0; not_fwdable <= 1; not_fwdable++) {
+		struct kf_result *r = fx_new();
+		xrealm_front = "HTTP/front.other.test";
+		double_hop(r, true, not_fwdable ? FWD_REFUSED : FWD_REFUSED_BARE, 200, 23,
+			   "HTTP/front.other.test", "HTTP/back.lab.test");
+		xrealm_front = NULL;
+		const struct kf_finding *f = one_finding(r, "missing-forwarded-tgt", KF_SEV_ERROR);
+		if (not_fwdable) {
+			ck_assert_str_eq(f->cause, "tgt-not-forwardable");
+			fx_free(r);
+			continue;
+		}
+		ck_assert_str_eq(f->cause, "cross-forest-delegation-blocked");
+		ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+		ck_assert(fx_has_frame(f, 5) && fx_has_frame(f, 6) && fx_has_frame(f, 10));
+		ck_assert_msg(
+			contains(f->explanation, "cross-realm TGT (krbtgt/OTHER.TEST issued in LAB.TEST)"),
+			"%s", f->explanation);
+		ck_assert_msg(
+			!strncmp(f->remediation, "First: the trust", 16) &&
+				contains(
+					f->remediation,
+					"netdom trust OTHER.TEST /domain:LAB.TEST /EnableTGTDelegation:Yes") &&
+				contains(f->remediation,
+					 "modprinc +ok_as_delegate krbtgt/OTHER.TEST@LAB.TEST") &&
+				contains(f->remediation, "PrincipalsAllowedToDelegateToAccount"),
+			"%s", f->remediation);
+		subject_is(f, KF_SUBJECT_USER, "alice@LAB.TEST", NULL);
+		fx_free(r);
+	}
+}
+END_TEST
+
+/* Only the client side: its refused request for a cross-realm TGT alone. */
+START_TEST(t_fwd_xforest_refused_client_only)
+{
+	for (int xrealm = 0; xrealm <= 1; xrealm++) {
+		struct kf_result *r = fx_new();
+		struct kf_message *m = fx_krb(r, 5, KF_KRB_TGS_REQ, CL, KDC);
+		m->krb.sname = xrealm ? "krbtgt/OTHER.TEST" : "krbtgt/LAB.TEST";
+		m->krb.realm = "LAB.TEST";
+		m->krb.has_kdc_options = true;
+		m->krb.kdc_options = OPT_FORWARDED;
+		krb_err(r, 6, 5, KDC, CL, 12, NULL);
+		const struct kf_finding *f = one_finding(r, "missing-forwarded-tgt", KF_SEV_ERROR);
+		ck_assert_str_eq(f->cause, xrealm ? "cross-forest-delegation-blocked" : "forwarding-refused");
+		ck_assert(xrealm == !!contains(f->remediation, "EnableTGTDelegation"));
+		fx_free(r);
+	}
+}
+END_TEST
+
+/* With --keytab: the client did not delegate to a front end in OTHER.TEST,
+ * and its cross-realm TGT, opened where the KDC issued it (frame 4) or where
+ * the client presented it (frame 7), is not ok-as-delegate.  Near-miss: the
+ * same TGT with ok-as-delegate leaves the front end's own flag to decide. */
+START_TEST(t_fwd_xforest_keytab)
+{
+	for (int c = 0; c < 3; c++) {
+		struct kf_result *r = fx_new();
+		struct dec_ap x;
+		xrealm_front = "HTTP/front.other.test";
+		double_hop(r, false, FWD_NONE, 200, 23, "HTTP/front.other.test", "HTTP/back.lab.test");
+		xrealm_front = NULL;
+		open_ap(r, &x, TKT_FWDABLE, KF_GSS_MUTUAL, 0);
+		struct kf_dec_rep rep = { .status = KF_OPEN_OK, .flags = TKT_FWDABLE };
+		struct kf_dec_ticket tgt = { .status = KF_OPEN_OK,
+					     .server = "krbtgt/OTHER.TEST@LAB.TEST",
+					     .flags = TKT_FWDABLE | (c == 2 ? TKT_OK_AS_DELEGATE : 0) };
+		struct kf_decrypted d4 = { .rep = &rep }, d7 = { .ticket = &tgt };
+		if (c == 0)
+			msg_at(r, 4, KF_KRB_TGS_REP)->dec = &d4;
+		else
+			msg_at(r, 7, KF_KRB_TGS_REQ)->dec = &d7;
+		const struct kf_finding *f = one_finding(r, "missing-forwarded-tgt", KF_SEV_ERROR);
+		if (c == 2) {
+			ck_assert_str_eq(f->cause, "frontend-not-trusted-for-delegation");
+			fx_free(r);
+			continue;
+		}
+		ck_assert_str_eq(f->cause, "cross-forest-delegation-blocked");
+		ck_assert_int_eq(f->confidence, KF_CONF_CERTAIN);
+		ck_assert(fx_has_frame(f, c == 0 ? 4 : 7));
+		ck_assert_msg(contains(f->explanation, "cross-realm TGT to OTHER.TEST"), "%s",
+			      f->explanation);
+		ck_assert(contains(f->summary, "cross-realm TGT"));
+		ck_assert(contains(f->remediation, "netdom trust OTHER.TEST /domain:LAB.TEST"));
+		/* the front end's own ticket is not ok-as-delegate here: no "although" */
+		ck_assert(!contains(f->explanation, "although"));
+		fx_free(r);
+	}
+}
+END_TEST
+
 /* The client's TGT, opened in its AS-REP, is not forwardable: that decides
  * (before the ticket's missing ok-as-delegate). */
 START_TEST(t_fwd_keytab_tgt_not_forwardable)
@@ -1547,6 +1664,9 @@ int main(void)
 	tcase_add_test(c, t_fwd_no_backend);
 	tcase_add_test(c, t_fwd_keytab_no_deleg);
 	tcase_add_test(c, t_fwd_keytab_not_ok_as_delegate);
+	tcase_add_test(c, t_fwd_xforest_refused);
+	tcase_add_test(c, t_fwd_xforest_refused_client_only);
+	tcase_add_test(c, t_fwd_xforest_keytab);
 	tcase_add_test(c, t_fwd_keytab_tgt_not_forwardable);
 	tcase_add_test(c, t_fwd_keytab_deleg_unused);
 	tcase_add_test(c, t_fwd_keytab_deleg_unopened);

@@ -1614,11 +1614,15 @@ START_TEST(t_skew_offset_implausible)
 	ck_assert_msg(contains(f->summary, "the KDC's clock and the capture's disagree"), "%s", f->summary);
 	fx_free(r);
 
-	/* near-miss: 20 days is still a measure */
+	/* near-miss: 20 days is still a measure (another KDC agrees with the
+	 * capture's clock: alone, a KDC that far off makes the capture's clock
+	 * implausible and no clock is named, check_rules_clock.c) */
 	r = fx_new();
 	tgs_req(r, 1, CL, KDC, "HTTP/web.lab.test");
 	e = err(r, 2, 1, KF_KRB_TGS_REQ, KDC, CL, 37);
 	e->krb.stime += 20 * 86400;
+	as_req(r, 3, CL, KDC2, "alice", "krbtgt/LAB.TEST");
+	err(r, 4, 3, KF_KRB_AS_REQ, KDC2, CL, 25);
 	f = run_one(r, "clock-skew");
 	ck_assert(clocks_are(f, "kdc", "capture") && f->has_offset && f->offset_s == 20 * 86400);
 	fx_free(r);
