@@ -258,13 +258,14 @@ START_TEST(t_loopback_ntlm_refused_by_name)
 	ntlm_legs(r, 6, 1, "10.0.0.30:40000", WEB, "web.lab.test", false, "web", 401);
 	fx_finish(r);
 	fx_run_all(r);
-	const struct kf_finding *f = fx_expect(r, &(struct fx_want){ .rule = "loopback-auth",
-								     .cause = "loopback-ntlm-refused",
-								     .sev = KF_SEV_WARNING,
-								     .conf = KF_CONF_LIKELY,
-								     .frames = "5,6,8,9", /* with ntlm-fallback's offer */
-								     .client = "10.0.0.30",
-								     .server = "10.0.0.20:80" });
+	const struct kf_finding *f =
+		fx_expect(r, &(struct fx_want){ .rule = "loopback-auth",
+						.cause = "loopback-ntlm-refused",
+						.sev = KF_SEV_WARNING,
+						.conf = KF_CONF_LIKELY,
+						.frames = "5,6,8,9", /* with ntlm-fallback's offer */
+						.client = "10.0.0.30",
+						.server = "10.0.0.20:80" });
 	ck_assert(contains(f->explanation, "workstation name web is the host of web.lab.test"));
 	ck_assert(contains(f->summary, "refused: HTTP 401"));
 	fx_free(r);
