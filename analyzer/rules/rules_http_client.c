@@ -49,15 +49,16 @@ static const char *ntlm_user_at(struct kf_rule_ctx *ctx, const struct kf_message
 		kf_rule_tok_at(kf_rule_result(ctx), req->frame, KF_MSG_NTLM_AUTHENTICATE, req->connection);
 	if (!au || !au->ntlm || !au->ntlm->user || !*au->ntlm->user)
 		return NULL;
-	return au->ntlm->domain && *au->ntlm->domain ? kf_rule_fmt(ctx, "%s\\%s", au->ntlm->domain, au->ntlm->user)
-						     : au->ntlm->user;
+	return au->ntlm->domain && *au->ntlm->domain
+		       ? kf_rule_fmt(ctx, "%s\\%s", au->ntlm->domain, au->ntlm->user)
+		       : au->ntlm->user;
 }
 
 /* ---- scheme-mismatch ------------------------------------------------------- */
 
 enum mismatch_cause { MISMATCH_NTLM, MISMATCH_BASIC, MISMATCH_NEGOTIATE, MISMATCH_OTHER };
-static const char *const mismatch_causes[] = { "ntlm-not-offered", "basic-not-offered", "negotiate-not-offered",
-					       "scheme-not-offered", NULL };
+static const char *const mismatch_causes[] = { "ntlm-not-offered", "basic-not-offered",
+					       "negotiate-not-offered", "scheme-not-offered", NULL };
 
 /* One client's requests with one scheme the server had not offered, to one
  * host:port (a proxy: its address and port). */
@@ -139,11 +140,11 @@ static void mismatch_emit(struct kf_rule_ctx *ctx, const struct mismatch *g)
 	const char *peer = proxy ? kf_rule_fmt(ctx, "the proxy %s:%u (%s)", srv, req->dst.port, host)
 				 : kf_rule_fmt(ctx, "%s (%s)", host, srv);
 	const char *hdr = proxy ? "Proxy-Authorization" : "Authorization";
-	const char *resp_status =
-		kf_rule_fmt(ctx, "%d", kf_rule_http_resp(r, req) ? kf_rule_http_resp(r, req)->http->status : 401);
+	const char *resp_status = kf_rule_fmt(
+		ctx, "%d", kf_rule_http_resp(r, req) ? kf_rule_http_resp(r, req)->http->status : 401);
 	struct kf_rule_words w = {
-		kf_rule_fmt(ctx, "the client sent %s: %s to %s, which offered %s: HTTP %s", hdr, g->scheme, peer,
-			    offered, resp_status),
+		kf_rule_fmt(ctx, "the client sent %s: %s to %s, which offered %s: HTTP %s", hdr, g->scheme,
+			    peer, offered, resp_status),
 		kf_rule_fmt(
 			ctx,
 			"%s %s %s (frame %llu); the client sent %s: %s (frame %llu)%s, a scheme that was not offered, "
@@ -154,9 +155,10 @@ static void mismatch_emit(struct kf_rule_ctx *ctx, const struct mismatch *g)
 			g->chal_before ? "offered" : "answered it offering", offered,
 			(unsigned long long)g->chal->frame, hdr, g->scheme, (unsigned long long)req->frame,
 			g->count > 1 ? kf_rule_fmt(ctx, " and did so %u times", g->count) : "", resp_status,
-			v.cause == MISMATCH_NTLM ? " No Kerberos was attempted: the NTLM here is the client's "
-						   "choice, not a fallback."
-						 : ""),
+			v.cause == MISMATCH_NTLM
+				? " No Kerberos was attempted: the NTLM here is the client's "
+				  "choice, not a fallback."
+				: ""),
 		mismatch_fix(ctx, v.cause, host),
 	};
 	struct kf_subject_b b = { .n = { 0 } };
@@ -250,6 +252,7 @@ struct loopback_facts {
 	bool refused, accepted; /* what the AUTHENTICATEs got */
 	int last_status;
 	const char *user;
+	const char *server_name; /* the server's NetBIOS name, from its NTLM CHALLENGE */
 	struct kf_evidence e;
 };
 
@@ -310,6 +313,9 @@ static void loopback_conn(struct kf_rule_ctx *ctx, const struct kf_conn_ix *ci, 
 		}
 		if (m->type == KF_MSG_NTLM_NEGOTIATE)
 			kf_evidence_add(&f->e, m->frame);
+		if (m->type == KF_MSG_NTLM_CHALLENGE && m->ntlm && m->ntlm->nb_computer &&
+		    *m->ntlm->nb_computer && !f->server_name)
+			f->server_name = m->ntlm->nb_computer;
 		if (m->type != KF_MSG_NTLM_AUTHENTICATE)
 			continue;
 		kf_evidence_add(&f->e, m->frame);
@@ -357,17 +363,19 @@ static struct kf_rule_verdict loopback_verdict(const struct loopback_facts *f)
 
 static void loopback_emit(struct kf_rule_ctx *ctx, const struct loopback_facts *f, struct kf_rule_verdict v)
 {
-	char srv[64];
+	char srv[64], cli[64];
 	kf_endpoint_addr(&f->c->server, srv, sizeof srv);
+	kf_endpoint_addr(&f->st->client, cli, sizeof cli);
 	const char *host = f->host;
 	const char *user = f->user ? kf_rule_fmt(ctx, " as %s", f->user) : "";
-	const char *kerberos = "The capture shows no reason why Kerberos was not used (a name without an HTTP/ SPN, "
-			       "no ticket; a capture on the host's loopback interface does not hold its KDC "
-			       "traffic).";
+	const char *kerberos =
+		"The capture shows no reason why Kerberos was not used (a name without an HTTP/ SPN, "
+		"no ticket; a capture on the host's loopback interface does not hold its KDC "
+		"traffic).";
 	struct kf_rule_words w;
 	if (v.cause == LOOPBACK_NTLM_REFUSED) {
-		w.summary = kf_rule_fmt(ctx, "NTLM from %s to its own web server %s (%s) refused: HTTP %d", srv, host,
-					srv, f->last_status ? f->last_status : 401);
+		w.summary = kf_rule_fmt(ctx, "NTLM from %s to its own web server %s (%s) refused: HTTP %d",
+					cli, host, srv, f->last_status ? f->last_status : 401);
 		w.explanation = kf_rule_fmt(
 			ctx,
 			"Client and server are the same host (%s). The client authenticated to itself with NTLM%s and "
@@ -377,8 +385,9 @@ static void loopback_emit(struct kf_rule_ctx *ctx, const struct loopback_facts *
 			"say why.)",
 			f->same_by, user, f->last_status ? f->last_status : 401);
 	} else {
-		w.summary = kf_rule_fmt(ctx, "Negotiate from %s to its own web server %s (%s) fell back to NTLM%s", srv,
-					host, srv, user);
+		w.summary = kf_rule_fmt(ctx,
+					"Negotiate from %s to its own web server %s (%s) fell back to NTLM%s",
+					cli, host, srv, user);
 		w.explanation = kf_rule_fmt(
 			ctx,
 			"Client and server are the same host (%s). The server offered Negotiate and the client "
@@ -433,10 +442,18 @@ static bool loopback_gather(struct kf_rule_ctx *ctx, const struct kf_conn_ix *ci
 		f->same_by = kf_rule_fmt(ctx, "both are %s", srv);
 	else if (addr_is_loopback(&c->server))
 		f->same_by = kf_rule_fmt(ctx, "the server is at the loopback address %s", srv);
+	else if (workstation && f->server_name && strcasecmp(workstation, f->server_name) == 0)
+		f->same_by =
+			kf_rule_fmt(ctx,
+				    "the NTLM workstation name %s is the server's own computer name, in its "
+				    "CHALLENGE",
+				    workstation);
 	else if (names_host(workstation, f->host))
-		f->same_by = kf_rule_fmt(ctx, "the NTLM workstation name %s is the host of %s", workstation, f->host);
+		f->same_by = kf_rule_fmt(ctx, "the NTLM workstation name %s is the host of %s", workstation,
+					 f->host);
 	else if (principal_names_host(st->user, f->host))
-		f->same_by = kf_rule_fmt(ctx, "the client's Kerberos name %s is the host of %s", st->user, f->host);
+		f->same_by = kf_rule_fmt(ctx, "the client's Kerberos name %s is the host of %s", st->user,
+					 f->host);
 	return f->same_by != NULL;
 }
 

@@ -267,7 +267,52 @@ START_TEST(t_loopback_ntlm_refused_by_name)
 						.client = "10.0.0.30",
 						.server = "10.0.0.20:80" });
 	ck_assert(contains(f->explanation, "workstation name web is the host of web.lab.test"));
-	ck_assert(contains(f->summary, "refused: HTTP 401"));
+	ck_assert(contains(
+		f->summary,
+		"NTLM from 10.0.0.30 to its own web server web.lab.test (10.0.0.20) refused: HTTP 401"));
+	fx_free(r);
+}
+END_TEST
+
+/* Another address of the same host: the AUTHENTICATE's workstation is
+ * the computer name the server's own CHALLENGE gave (the Host names a site,
+ * web2.lab.test, not the machine). */
+/* From 10.0.0.22 to web2.lab.test on 10.0.0.20: 401 Negotiate+NTLM, NTLM
+ * from workstation WEB, 200; the server's CHALLENGE names it server_name. */
+static struct kf_result *other_address(const char *server_name)
+{
+	struct kf_result *r = fx_new();
+	const char *cl = "10.0.0.22:40000";
+	get(r, 4, 1, cl, WEB, "web2.lab.test", NULL);
+	resp(r, 5, 1, WEB, cl, 401, "Negotiate", "NTLM", 4);
+	ntlm_legs(r, 6, 1, cl, WEB, "web2.lab.test", true, "WEB", 200);
+	for (size_t i = 0; i < r->n_messages; i++)
+		if (r->messages[i].type == KF_MSG_NTLM_CHALLENGE)
+			r->messages[i].ntlm->nb_computer = server_name;
+	fx_finish(r);
+	fx_run_all(r);
+	return r;
+}
+
+START_TEST(t_loopback_ntlm_by_server_name)
+{
+	struct kf_result *r = other_address("web");
+	const struct kf_finding *f = fx_expect(r, &(struct fx_want){ .rule = "loopback-auth",
+								     .cause = "loopback-ntlm-fallback",
+								     .sev = KF_SEV_WARNING,
+								     .conf = KF_CONF_CERTAIN,
+								     .frames = "5,6,7,8,9",
+								     .client = "10.0.0.22",
+								     .server = "10.0.0.20:80" });
+	ck_assert(contains(f->explanation, "workstation name WEB is the server's own computer name"));
+	ck_assert(contains(f->summary,
+			   "Negotiate from 10.0.0.22 to its own web server web2.lab.test (10.0.0.20)"));
+	fx_free(r);
+
+	/* the server named WEB1: two hosts, ntlm-fallback alone */
+	r = other_address("WEB1");
+	ck_assert_uint_eq(fx_count(r, "loopback-auth", 0), 0);
+	ck_assert_uint_eq(fx_count(r, "ntlm-fallback", 0), 1);
 	fx_free(r);
 }
 END_TEST
@@ -344,6 +389,7 @@ int main(void)
 	TCase *lo = tcase_create("loopback-auth");
 	tcase_add_test(lo, t_loopback_ntlm_fallback);
 	tcase_add_test(lo, t_loopback_ntlm_refused_by_name);
+	tcase_add_test(lo, t_loopback_ntlm_by_server_name);
 	tcase_add_test(lo, t_loopback_near_misses);
 	suite_add_tcase(s, lo);
 	return kf_test_run(s);

@@ -14,7 +14,7 @@
 #             HTTP exchange only, not the host's KDC traffic.
 
 SCHEME_SCENARIOS=(scheme-ntlm-to-negotiate scheme-basic-to-negotiate scheme-ntlm-ipv6
-    loopback-kerberos loopback-ntlm-fallback loopback-ntlm-ipv6)
+    loopback-kerberos loopback-ntlm-fallback loopback-ntlm-ipv6 loopback-ntlm-by-name)
 ALL_SCENARIOS+=("${SCHEME_SCENARIOS[@]}")
 LAB_SETUP+=("schemes_setup ${SCHEME_SCENARIOS[*]}")
 
@@ -90,4 +90,15 @@ scenario_file_loopback-ntlm-ipv6() { echo loopback-ntlm-ipv6.pcap; }
 scenario_loopback-ntlm-ipv6() {
     schemes_web_curl 200 "$TMP/web/no-ccache" "$TMP/web/gss-mech-ntlm.conf" --anyauth -u : \
         --resolve "web2.lab.test:80:[$WEB6]" http://web2.lab.test/
+}
+
+# 7. As 5 from another address of the same host (curl --interface
+#    10.88.0.22, the skew site's address, to 10.88.0.20): the addresses
+#    differ; the NTLM workstation WEB is the computer name Apache's own
+#    CHALLENGE gives (NETBIOS_COMPUTER_NAME=WEB on both ends).
+scenario_capture_loopback-ntlm-by-name() { echo "$NS_WEB lo"; }
+scenario_file_loopback-ntlm-by-name() { echo loopback-ntlm-by-name.pcap; }
+scenario_loopback-ntlm-by-name() {
+    schemes_web_curl 200 "$TMP/web/no-ccache" "$TMP/web/gss-mech-ntlm.conf" --anyauth -u : \
+        --interface $WEB_SKEW4 --resolve "web2.lab.test:80:$WEB4" http://web2.lab.test/
 }
