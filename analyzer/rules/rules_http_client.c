@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "base/arena.h"
+#include "base/limits.h"
 #include "names.h"
 #include "rules.h"
 #include "rules_common.h"
@@ -192,6 +193,10 @@ static void mismatch_request(struct kf_rule_ctx *ctx, struct kf_groups *gs, cons
 	struct mismatch *g = kf_groups_slot(ctx, gs, k, &fresh);
 	if (!g)
 		return;
+	if (fresh && gs->n > KF_LIMIT_RULE_GROUPS) {
+		gs->n--; /* the new group was the last slot: it goes again (a bound on the linear lookup) */
+		return;
+	}
 	if (fresh) {
 		g->req = req;
 		g->chal = chal;
@@ -466,9 +471,10 @@ static void rule_loopback_auth(struct kf_rule_ctx *ctx)
 		return;
 	}
 	struct kf_seen seen = { 0 };
-	for (size_t s = 0; s < r->n_stories; s++) {
+	/* each group walks its story's connections: at most KF_LIMIT_RULE_GROUPS groups */
+	for (size_t s = 0; s < r->n_stories && seen.n < KF_LIMIT_RULE_GROUPS; s++) {
 		const struct kf_story *st = &r->stories[s];
-		for (size_t h = 0; h < st->n_http; h++) {
+		for (size_t h = 0; h < st->n_http && seen.n < KF_LIMIT_RULE_GROUPS; h++) {
 			const struct kf_story_http *c = &st->http[h];
 			if (!c->mech || strcmp(c->mech, "ntlm") != 0)
 				continue;
