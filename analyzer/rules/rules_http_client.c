@@ -149,13 +149,15 @@ static void mismatch_emit(struct kf_rule_ctx *ctx, const struct mismatch *g)
 		kf_rule_fmt(
 			ctx,
 			"%s %s %s (frame %llu); the client sent %s: %s (frame %llu)%s, a scheme that was not offered, "
-			"and the server refused it (HTTP %s; IIS answers 401.2 here, \"denied due to server "
-			"configuration\"). The client is configured for the wrong scheme, or the server does not offer "
-			"the one it is meant to take.%s",
-			kf_rule_fmt(ctx, "%s%s", proxy ? "The forward proxy " : "The server ", peer),
+			"and it was refused (HTTP %s%s). The client is configured for the wrong scheme, or the %s does "
+			"not offer the one it is meant to take.%s",
+			proxy ? kf_rule_fmt(ctx, "The forward proxy at %s:%u (%s)", srv, req->dst.port, host)
+			      : kf_rule_fmt(ctx, "The server %s", peer),
 			g->chal_before ? "offered" : "answered it offering", offered,
 			(unsigned long long)g->chal->frame, hdr, g->scheme, (unsigned long long)req->frame,
 			g->count > 1 ? kf_rule_fmt(ctx, " and did so %u times", g->count) : "", resp_status,
+			proxy ? "" : "; IIS answers 401.2 here, \"denied due to server configuration\"",
+			proxy ? "proxy" : "server",
 			v.cause == MISMATCH_NTLM
 				? " No Kerberos was attempted: the NTLM here is the client's "
 				  "choice, not a fallback."

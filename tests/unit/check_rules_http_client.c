@@ -169,6 +169,32 @@ START_TEST(t_mismatch_negotiate_and_other)
 }
 END_TEST
 
+/* Basic to a forward proxy that offered Negotiate in its 407: the proxy is
+ * named as such, the header is Proxy-Authorization, no IIS substatus. */
+START_TEST(t_mismatch_proxy)
+{
+	struct kf_result *r = fx_new();
+	get(r, 4, 1, C, PROXY, "app.lab.test", NULL)->uri = "http://app.lab.test/";
+	resp(r, 5, 1, PROXY, C, 407, "Negotiate", NULL, 4)->proxy = true;
+	struct kf_http_rec *q = get(r, 6, 1, C, PROXY, "app.lab.test", "Basic");
+	q->uri = "http://app.lab.test/";
+	q->proxy = true;
+	resp(r, 7, 1, PROXY, C, 407, "Negotiate", NULL, 6)->proxy = true;
+	fx_finish(r);
+	fx_run(r, "scheme-mismatch");
+	const struct kf_finding *f = fx_expect(r, &(struct fx_want){ .rule = "scheme-mismatch",
+								     .cause = "basic-not-offered",
+								     .sev = KF_SEV_ERROR,
+								     .conf = KF_CONF_CERTAIN,
+								     .frames = "5,6,7",
+								     .server = "10.0.0.24:8080" });
+	ck_assert(contains(f->summary, "Proxy-Authorization: Basic to the proxy 10.0.0.24:8080 (10.0.0.24)"));
+	ck_assert(contains(f->explanation, "The forward proxy at 10.0.0.24:8080"));
+	ck_assert(!contains(f->explanation, "401.2"));
+	fx_free(r);
+}
+END_TEST
+
 /* Silent: the client answers an offered scheme (any case); NTLM where
  * Negotiate and NTLM were offered; a scheme not offered that the server
  * accepted anyway; a request with no answer; Proxy-Authorization judged
@@ -388,6 +414,7 @@ int main(void)
 	tcase_add_test(tc, t_mismatch_basic_after_challenge);
 	tcase_add_test(tc, t_mismatch_negotiate_and_other);
 	tcase_add_test(tc, t_mismatch_near_misses);
+	tcase_add_test(tc, t_mismatch_proxy);
 	suite_add_tcase(s, tc);
 	TCase *lo = tcase_create("loopback-auth");
 	tcase_add_test(lo, t_loopback_ntlm_fallback);
