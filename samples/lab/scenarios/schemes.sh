@@ -13,7 +13,12 @@
 #             an address of the host itself never leaves it), so it holds the
 #             HTTP exchange only, not the host's KDC traffic.
 
-SCHEME_SCENARIOS=(scheme-ntlm-to-negotiate scheme-basic-to-negotiate scheme-ntlm-ipv6
+# Address added to kf-web (interface kf-w0):
+#   10.88.0.27  a third Apache whose only site (named web.lab.test, so that the
+#               client's ticket exists) asks for Basic: scheme-negotiate-to-basic
+SCHEME_BASIC4=10.88.0.27
+
+SCHEME_SCENARIOS=(scheme-ntlm-to-negotiate scheme-basic-to-negotiate scheme-ntlm-ipv6 scheme-negotiate-to-basic
     loopback-kerberos loopback-ntlm-fallback loopback-ntlm-ipv6 loopback-ntlm-by-name)
 ALL_SCENARIOS+=("${SCHEME_SCENARIOS[@]}")
 LAB_SETUP+=("schemes_setup ${SCHEME_SCENARIOS[*]}")
@@ -26,6 +31,41 @@ schemes_setup() {
     # kf-web's own host name for curl run there (NTLM messages carry it)
     printf '#!/bin/sh\nhostname web.lab.test && exec "$@"\n' >"$TMP/web/as-web"
     chmod 700 "$TMP/web/as-web"
+    schemes_basic_start
+}
+
+# A third Apache in kf-web on $SCHEME_BASIC4 whose site asks only for Basic
+# (an empty password file: nobody gets in, nobody needs to).
+schemes_basic_start() {
+    local W=$TMP/web
+    in_ns $NS_WEB ip addr add "$SCHEME_BASIC4/24" dev $IF_WEB
+    ns_static_neighbour $NS_CLIENT "$SCHEME_BASIC4" $MAC_WEB
+    : >"$W/basic.htpasswd"
+    mkdir -p "$W/run/basic"
+    sed -e "s|^PidFile .*|PidFile $W/run/basic.pid|" \
+        -e "s|^ErrorLog .*|ErrorLog $W/logs/basic-error.log|" \
+        -e "s|^CustomLog .*|CustomLog $W/logs/basic-access.log lab|" \
+        -e "s|^DefaultRuntimeDir .*|DefaultRuntimeDir $W/run/basic|" \
+        -e '/^Listen /d' -e '/^<VirtualHost/,$d' "$W/httpd.conf" >"$W/basic.conf"
+    cat >>"$W/basic.conf" <<EOF
+LoadModule auth_basic_module $WEB_MODULES/mod_auth_basic.so
+LoadModule authn_file_module $WEB_MODULES/mod_authn_file.so
+Listen $SCHEME_BASIC4:80
+<VirtualHost $SCHEME_BASIC4:80>
+    ServerName web.lab.test
+    <Location />
+        AuthType Basic
+        AuthName "krbflow lab basic"
+        AuthBasicProvider file
+        AuthUserFile $W/basic.htpasswd
+        Require valid-user
+    </Location>
+</VirtualHost>
+EOF
+    chgrp www-data "$W/basic.conf" "$W/basic.htpasswd" "$W/run/basic"
+    chmod 640 "$W/basic.conf" "$W/basic.htpasswd"
+    chmod 770 "$W/run/basic"
+    web_apache_start basic "$W/basic.conf" "$SCHEME_BASIC4:80"
 }
 
 # 1. curl --ntlm (curl's own NTLM) to a site that offers only Negotiate.
@@ -50,6 +90,15 @@ scenario_scheme-ntlm-ipv6() {
     web_curl "$conf" 401 --resolve "web.lab.test:80:[$WEB6]" http://web.lab.test/ \
         --next -o /dev/null -w '%{http_code} ' --ntlm -u alice:wrong --resolve "web.lab.test:80:[$WEB6]" \
         http://web.lab.test/
+}
+
+# 3b. curl --negotiate (a token on the first request, as in web-healthy-
+#     preemptive) to a site that asks only for Basic: Negotiate refused, 401 Basic.
+scenario_file_scheme-negotiate-to-basic() { echo scheme-negotiate-to-basic.pcap; }
+scenario_scheme-negotiate-to-basic() {
+    local conf=$TMP/client/web.conf; web_conf "$conf"
+    web_kinit "$conf"
+    web_curl "$conf" 401 --negotiate -u : --resolve "web.lab.test:80:$SCHEME_BASIC4" http://web.lab.test/
 }
 
 # curl inside kf-web: schemes_web_curl EXPECTED-STATUS CCACHE GSS-MECH-CONF ARGS...
