@@ -173,14 +173,16 @@ static void mismatch_emit(struct kf_rule_ctx *ctx, const struct mismatch *g)
 
 /* A request whose scheme the server's last challenge (on the same
  * connection; without one: the challenge answering it) did not offer, and
- * which the server refused. */
+ * which the server refused (a 401 going on in that scheme, as NTLM's
+ * CHALLENGE does, is no refusal). */
 static void mismatch_request(struct kf_rule_ctx *ctx, struct kf_groups *gs, const struct kf_message *req,
 			     const struct kf_message *last_chal)
 {
 	const struct kf_result *r = kf_rule_result(ctx);
 	const struct kf_message *resp = kf_rule_http_resp(r, req);
-	if (!is_refusal(resp))
-		return; /* accepted (or no answer): the offer was not the whole story */
+	if (!is_refusal(resp) || (is_challenge(resp) && kf_rule_offers(resp->http, req->http->auth_scheme)))
+		return; /* accepted, or answered in the same scheme (NTLM's CHALLENGE), or no answer: the
+			 * offer was not the whole story */
 	const struct kf_message *chal = last_chal ? last_chal : is_challenge(resp) ? resp : NULL;
 	if (!chal || kf_rule_offers(chal->http, req->http->auth_scheme))
 		return;

@@ -221,6 +221,17 @@ START_TEST(t_mismatch_near_misses)
 	ck_assert_uint_eq(fx_count(r, "ntlm-fallback", 0), 1); /* what that rule says stays */
 	fx_free(r);
 
+	/* offered Negotiate, yet the server goes along with NTLM (its CHALLENGE
+	 * under "NTLM") and accepts it: the offer was not all it takes */
+	r = fx_new();
+	get(r, 4, 1, C, WEB, "web2.lab.test", NULL);
+	resp(r, 5, 1, WEB, C, 401, "Negotiate", NULL, 4);
+	ntlm_legs(r, 6, 1, C, WEB, "web2.lab.test", false, "CLIENT", 200);
+	fx_finish(r);
+	fx_run(r, "scheme-mismatch");
+	ck_assert_uint_eq(fx_count(r, "scheme-mismatch", 0), 0);
+	fx_free(r);
+
 	r = fx_new();
 	get(r, 4, 1, C, WEB, "web.lab.test", NULL);
 	resp(r, 5, 1, WEB, C, 401, "Negotiate", NULL, 4);
