@@ -361,8 +361,10 @@ static struct kf_rule_verdict loopback_verdict(const struct loopback_facts *f)
 {
 	struct kf_rule_verdict v = { .cause = -1, .sev = KF_SEV_WARNING };
 	if (f->refused && !f->accepted) {
-		v.cause = LOOPBACK_NTLM_REFUSED; /* why it was refused is not on the wire */
-		v.conf = KF_CONF_LIKELY;
+		/* a failed logon: an error, as the ntlm-fallback or auth-loop finding it takes would be */
+		v.cause = LOOPBACK_NTLM_REFUSED;
+		v.sev = KF_SEV_ERROR;
+		v.conf = KF_CONF_LIKELY; /* why it was refused is not on the wire */
 	} else if (f->offered_negotiate) {
 		v.cause = LOOPBACK_NTLM_FALLBACK;
 		v.conf = KF_CONF_CERTAIN;

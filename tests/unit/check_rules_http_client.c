@@ -289,7 +289,8 @@ END_TEST
 
 /* Another address of the same host, known by name: the NTLM workstation
  * WEB is the first label of the Host web.lab.test; NTLM offered alone and
- * the AUTHENTICATE refused (Windows' loopback check answers 401.1). */
+ * the AUTHENTICATE refused (Windows' loopback check answers 401.1): an
+ * error, as the failed NTLM it takes from ntlm-fallback. */
 START_TEST(t_loopback_ntlm_refused_by_name)
 {
 	struct kf_result *r = fx_new();
@@ -301,7 +302,7 @@ START_TEST(t_loopback_ntlm_refused_by_name)
 	const struct kf_finding *f =
 		fx_expect(r, &(struct fx_want){ .rule = "loopback-auth",
 						.cause = "loopback-ntlm-refused",
-						.sev = KF_SEV_WARNING,
+						.sev = KF_SEV_ERROR,
 						.conf = KF_CONF_LIKELY,
 						.frames = "5,6,8,9", /* with ntlm-fallback's offer */
 						.client = "10.0.0.30",
