@@ -258,7 +258,7 @@ struct loopback_facts {
 	char host[256];
 	const char *same_by; /* how the capture shows it is the same host, for the words */
 	bool offered_negotiate;
-	bool refused, accepted; /* what the AUTHENTICATEs got */
+	bool last_refused; /* the answer to the last AUTHENTICATE was 401/407 */
 	int last_status;
 	const char *user;
 	const char *server_name; /* the server's NetBIOS name, from its NTLM CHALLENGE */
@@ -338,10 +338,7 @@ static void loopback_conn(struct kf_rule_ctx *ctx, const struct kf_conn_ix *ci, 
 			continue;
 		kf_evidence_add(&f->e, resp->frame);
 		f->last_status = resp->http->status;
-		if (is_refusal(resp))
-			f->refused = true;
-		else
-			f->accepted = true;
+		f->last_refused = is_refusal(resp);
 	}
 }
 
@@ -360,7 +357,7 @@ static bool kdc_refused_spn(struct kf_rule_ctx *ctx, const struct loopback_facts
 static struct kf_rule_verdict loopback_verdict(const struct loopback_facts *f)
 {
 	struct kf_rule_verdict v = { .cause = -1, .sev = KF_SEV_WARNING };
-	if (f->refused && !f->accepted) {
+	if (f->last_refused) {
 		/* a failed logon: an error, as the ntlm-fallback or auth-loop finding it takes would be */
 		v.cause = LOOPBACK_NTLM_REFUSED;
 		v.sev = KF_SEV_ERROR;

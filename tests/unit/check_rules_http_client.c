@@ -315,6 +315,28 @@ START_TEST(t_loopback_ntlm_refused_by_name)
 }
 END_TEST
 
+/* A logon to itself that worked once and was refused at the end: the
+ * refusal decides (an error; auth-loop's and ntlm-fallback's findings are
+ * taken, none is lowered to a warning). */
+START_TEST(t_loopback_last_refused)
+{
+	struct kf_result *r = fx_new();
+	get(r, 4, 1, SELF, WEB, "web2.lab.test", NULL);
+	resp(r, 5, 1, WEB, SELF, 401, "Negotiate", "NTLM", 4);
+	ntlm_legs(r, 6, 1, SELF, WEB, "web2.lab.test", true, "WEB", 200);
+	ntlm_legs(r, 20, 2, "10.0.0.20:40001", WEB, "web2.lab.test", true, "WEB", 401);
+	fx_finish(r);
+	fx_run_all(r);
+	const struct kf_finding *f = fx_find(r, "loopback-auth");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_str_eq(f->cause, "loopback-ntlm-refused");
+	ck_assert_int_eq(f->severity, KF_SEV_ERROR);
+	ck_assert(fx_has_frame(f, 9) && fx_has_frame(f, 23));
+	ck_assert_uint_eq(r->n_findings, 1);
+	fx_free(r);
+}
+END_TEST
+
 /* Another address of the same host: the AUTHENTICATE's workstation is
  * the computer name the server's own CHALLENGE gave (the Host names a site,
  * web2.lab.test, not the machine). */
@@ -432,6 +454,7 @@ int main(void)
 	tcase_add_test(lo, t_loopback_ntlm_fallback);
 	tcase_add_test(lo, t_loopback_ntlm_refused_by_name);
 	tcase_add_test(lo, t_loopback_ntlm_by_server_name);
+	tcase_add_test(lo, t_loopback_last_refused);
 	tcase_add_test(lo, t_loopback_near_misses);
 	suite_add_tcase(s, lo);
 	return kf_test_run(s);
