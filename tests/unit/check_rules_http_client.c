@@ -315,6 +315,44 @@ START_TEST(t_loopback_ntlm_refused_by_name)
 }
 END_TEST
 
+/* The client's own Kerberos name is the web host's machine account (WEB$
+ * got a TGT from this address): NTLM from it to web.lab.test, refused. A
+ * user's name (alice) says nothing of the host. */
+static struct kf_result *machine_client(const char *cname)
+{
+	struct kf_result *r = fx_new();
+	const char *cl = "10.0.0.30:40000";
+	fx_krb(r, 1, KF_KRB_AS_REQ, "10.0.0.30:50000", KDC)->krb.cname = cname;
+	struct kf_message *rep = fx_krb(r, 2, KF_KRB_AS_REP, KDC, "10.0.0.30:50000");
+	rep->krb.cname = cname;
+	rep->krb.crealm = "LAB.TEST";
+	rep->krb.ticket = fx_ticket(r, "krbtgt/LAB.TEST", "LAB.TEST", 18, 1);
+	fx_link(r, 1, KF_KRB_AS_REQ, 2, KF_KRB_AS_REP);
+	get(r, 4, 1, cl, WEB, "web.lab.test", NULL);
+	resp(r, 5, 1, WEB, cl, 401, "NTLM", NULL, 4);
+	ntlm_legs(r, 6, 1, cl, WEB, "web.lab.test", false, "SOMEPC", 401);
+	fx_finish(r);
+	fx_run(r, "loopback-auth");
+	return r;
+}
+
+START_TEST(t_loopback_by_machine_principal)
+{
+	struct kf_result *r = machine_client("WEB$");
+	const struct kf_finding *f = fx_find(r, "loopback-auth");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_str_eq(f->cause, "loopback-ntlm-refused");
+	ck_assert(contains(f->explanation, "Kerberos name WEB$@LAB.TEST is the host of web.lab.test"));
+	fx_free(r);
+	r = machine_client("host/web.lab.test");
+	ck_assert_uint_eq(fx_count(r, "loopback-auth", KF_SEV_ERROR), 1);
+	fx_free(r);
+	r = machine_client("alice");
+	ck_assert_uint_eq(fx_count(r, "loopback-auth", 0), 0);
+	fx_free(r);
+}
+END_TEST
+
 /* A logon to itself that worked once and was refused at the end: the
  * refusal decides (an error; auth-loop's and ntlm-fallback's findings are
  * taken, none is lowered to a warning). */
@@ -455,6 +493,7 @@ int main(void)
 	tcase_add_test(lo, t_loopback_ntlm_refused_by_name);
 	tcase_add_test(lo, t_loopback_ntlm_by_server_name);
 	tcase_add_test(lo, t_loopback_last_refused);
+	tcase_add_test(lo, t_loopback_by_machine_principal);
 	tcase_add_test(lo, t_loopback_near_misses);
 	suite_add_tcase(s, lo);
 	return kf_test_run(s);
