@@ -265,12 +265,6 @@ struct loopback_facts {
 	struct kf_evidence e;
 };
 
-static bool addr_is_loopback(const struct kf_endpoint *e)
-{
-	static const uint8_t v6_loop[16] = { [15] = 1 };
-	return e->ipver == 4 ? e->addr[0] == 127 : memcmp(e->addr, v6_loop, 16) == 0;
-}
-
 /* True when name (a NetBIOS workstation, an account "WEB$", a host) names
  * the host of host (a lowercase host name): the same name, or its first label. */
 static bool names_host(const char *name, const char *host)
@@ -448,8 +442,6 @@ static bool loopback_gather(struct kf_rule_ctx *ctx, const struct kf_conn_ix *ci
 	kf_endpoint_addr(&c->server, srv, sizeof srv);
 	if (kf_endpoint_same_addr(&st->client, &c->server))
 		f->same_by = kf_rule_fmt(ctx, "both are %s", srv);
-	else if (addr_is_loopback(&c->server))
-		f->same_by = kf_rule_fmt(ctx, "the server is at the loopback address %s", srv);
 	else if (workstation && f->server_name && strcasecmp(workstation, f->server_name) == 0)
 		f->same_by =
 			kf_rule_fmt(ctx,
