@@ -50,6 +50,8 @@ static const struct kf_rule *const *rules_all(size_t *n)
 		for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
 			for (size_t i = 0; i < counts[t] && count < 128; i++)
 				all[count++] = &tables[t][i];
+		for (size_t i = 0; i < kf_rules_http_client_count && count < 128; i++)
+			all[count++] = &kf_rules_http_client[i];
 	}
 	*n = count;
 	return all;
@@ -521,6 +523,11 @@ static const struct {
 } TAKES[] = {
 	{ "missing-forwarded-tgt", "ntlm-fallback" },
 	{ "missing-forwarded-tgt", "smb-tree-connect-failed" },
+	/* NTLM the client chose, or NTLM to its own host: the NTLM is not a fallback of its own */
+	{ "scheme-mismatch", "ntlm-fallback" },
+	{ "scheme-mismatch", "auth-loop" },
+	{ "loopback-auth", "ntlm-fallback" },
+	{ "loopback-auth", "auth-loop" },
 };
 
 static bool takes_rule(const struct work_finding *rw, const struct work_finding *gw)

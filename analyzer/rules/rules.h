@@ -44,6 +44,8 @@ extern const struct kf_rule kf_rules_http_token[];
 extern const size_t kf_rules_http_token_count;
 extern const struct kf_rule kf_rules_http_unanswered[]; /* a 401 never answered (rules_http_unanswered.c) */
 extern const size_t kf_rules_http_unanswered_count;
+extern const struct kf_rule kf_rules_http_client[]; /* the client's scheme, loopback (rules_http_client.c) */
+extern const size_t kf_rules_http_client_count;
 extern const struct kf_rule kf_rules_smb[];
 extern const size_t kf_rules_smb_count;
 extern const struct kf_rule kf_rules_ldap[];
