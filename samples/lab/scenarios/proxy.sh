@@ -59,11 +59,7 @@ proxy_setup() {
     keys_service "$W/proxy-other.keytab" "kf-web Apache forward proxy, proxy.lab.test on :8080: HTTP/proxy.lab.test at the right kvno with ANOTHER account's key (wrong on purpose: proxy-wrong-key)"
     mkdir -p "$W/app" "$W/run/proxy"
     printf 'hello from app.lab.test\n' >"$W/app/index.html"
-    sed -e "s|^PidFile .*|PidFile $W/run/proxy.pid|" \
-        -e "s|^ErrorLog .*|ErrorLog $W/logs/proxy-error.log|" \
-        -e "s|^CustomLog .*|CustomLog $W/logs/proxy-access.log lab|" \
-        -e "s|^DefaultRuntimeDir .*|DefaultRuntimeDir $W/run/proxy|" \
-        -e '/^Listen /d' -e '/^<VirtualHost/,$d' "$W/httpd.conf" >"$W/proxy.conf"
+    web_conf_head proxy
     cat >>"$W/proxy.conf" <<EOF
 LoadModule proxy_module $WEB_MODULES/mod_proxy.so
 LoadModule proxy_http_module $WEB_MODULES/mod_proxy_http.so

@@ -42,11 +42,7 @@ schemes_basic_start() {
     ns_static_neighbour $NS_CLIENT "$SCHEME_BASIC4" $MAC_WEB
     : >"$W/basic.htpasswd"
     mkdir -p "$W/run/basic"
-    sed -e "s|^PidFile .*|PidFile $W/run/basic.pid|" \
-        -e "s|^ErrorLog .*|ErrorLog $W/logs/basic-error.log|" \
-        -e "s|^CustomLog .*|CustomLog $W/logs/basic-access.log lab|" \
-        -e "s|^DefaultRuntimeDir .*|DefaultRuntimeDir $W/run/basic|" \
-        -e '/^Listen /d' -e '/^<VirtualHost/,$d' "$W/httpd.conf" >"$W/basic.conf"
+    web_conf_head basic
     cat >>"$W/basic.conf" <<EOF
 LoadModule auth_basic_module $WEB_MODULES/mod_auth_basic.so
 LoadModule authn_file_module $WEB_MODULES/mod_authn_file.so

@@ -272,14 +272,23 @@ web_setup() {
     WEB_CLIENT_HOST=(unshare --uts "$TMP/client/as-client")
 }
 
+# web_conf_head NAME: the head of another Apache of the web host, from the
+# main httpd.conf (its modules and settings, without its Listen lines and
+# sites), with its own pid file, logs and runtime dir, into $TMP/web/NAME.conf;
+# the caller appends its Listen lines and sites.
+web_conf_head() {
+    local W=$TMP/web name=$1
+    sed -e "s|^PidFile .*|PidFile $W/run/$name.pid|" \
+        -e "s|^ErrorLog .*|ErrorLog $W/logs/$name-error.log|" \
+        -e "s|^CustomLog .*|CustomLog $W/logs/$name-access.log lab|" \
+        -e "s|^DefaultRuntimeDir .*|DefaultRuntimeDir $W/run/$name|" \
+        -e '/^Listen /d' -e '/^<VirtualHost/,$d' "$W/httpd.conf" >"$W/$name.conf"
+}
+
 # A second Apache with its clock 10 minutes ahead (libfaketime), for skew.lab.test.
 web_setup_skew() {
     local W=$TMP/web
-    sed -e "s|^PidFile .*|PidFile $W/run/skew.pid|" \
-        -e "s|^ErrorLog .*|ErrorLog $W/logs/skew-error.log|" \
-        -e "s|^CustomLog .*|CustomLog $W/logs/skew-access.log lab|" \
-        -e "s|^DefaultRuntimeDir .*|DefaultRuntimeDir $W/run/skew|" \
-        -e '/^Listen /d' -e '/^<VirtualHost/,$d' "$W/httpd.conf" >"$W/skew.conf"
+    web_conf_head skew
     cat >>"$W/skew.conf" <<EOF
 Listen $WEB_SKEW4:80
 <VirtualHost $WEB_SKEW4:80>
