@@ -9,7 +9,9 @@ committed sample, and two things must match:
   - the findings: the set of (rule, severity).
 Frames, times, addresses, nonces and bytes are not compared. A capture the
 lab wrote without a committed counterpart, or a committed sample the lab did
-not write (unless listed in samples/lab/unstable.txt with a reason), fails.
+not write (unless it is a copy cut or re-timed from one, listed in
+samples/lab/derived.txt with how it was made), fails; a capture listed in
+samples/lab/unstable.txt with a reason may differ.
 
 A capture no golden case names yet (no tests/golden/*/args mentions it) is one
 whose carrier krbflow may not read yet (the SMB captures, before the SMB
@@ -144,6 +146,23 @@ def load_unstable(samples):
     return out
 
 
+def load_derived(samples):
+    """samples/lab/derived.txt: committed samples cut or re-timed from lab
+    captures, which no lab run writes (each with how it was made)."""
+    path = os.path.join(samples, "lab", "derived.txt")
+    out = set()
+    if os.path.exists(path):
+        for line in open(path):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            name, _, how = line.partition(" ")
+            if not how.strip():
+                raise SystemExit(f"{path}: entry '{name}' needs to say how it was made")
+            out.add(name)
+    return out
+
+
 def main():
     krbflow, samples, fresh = sys.argv[1:4]
     unstable = load_unstable(samples)
@@ -164,7 +183,9 @@ def main():
                 wire[p] = fut.result()
             except Exception as e:  # reported with the capture below
                 wire[p] = e
-    committed = sorted(f for f in os.listdir(samples) if f.endswith(".pcap") and not f.startswith(("synthetic-", "merge-")))
+    derived = load_derived(samples)
+    committed = sorted(f for f in os.listdir(samples) if f.endswith(".pcap") and
+                       not f.startswith(("synthetic-", "merge-")) and f not in derived)
     for name in committed:
         if name not in fresh_caps:
             print(f"FAIL {name}: committed sample not produced by the lab")
