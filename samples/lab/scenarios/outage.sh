@@ -29,25 +29,6 @@ OUTAGE_KDC2_PID=      # ... its krb5kdc
 outage_setup() {
     OUTAGE_DIR=$TMP/outage
     mkdir -p "$OUTAGE_DIR"
-    # A stub web server on the KDC host (10.88.0.2:80): every request gets
-    # 401 with "WWW-Authenticate: Negotiate". It never sees a token in
-    # outage-http (the client cannot get a ticket), so it checks none.
-    cat >"$OUTAGE_DIR/httpd.py" <<'EOF'
-import http.server, sys
-class H(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    def do_GET(self):
-        body = b"authentication required\n"
-        self.send_response(401)
-        self.send_header("WWW-Authenticate", "Negotiate")
-        self.send_header("Content-Type", "text/plain")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-    def log_message(self, *a):
-        pass
-http.server.HTTPServer((sys.argv[1], 80), H).serve_forever()
-EOF
     # The second KDC of outage-failover: krb5kdc on 10.88.0.5 only, same database.
     in_ns "$NS_KDC" ip addr add "$OUTAGE_KDC2/24" dev "$IF_KDC"
     ns_static_neighbour "$NS_CLIENT" "$OUTAGE_KDC2" "$MAC_KDC"
@@ -178,7 +159,9 @@ scenario_file_outage-http() { echo outage-http.pcap; }
 scenario_outage-http() {
     local conf=$TMP/client/outage-http.conf got t0
     write_client_conf "$conf" "kdc = $KDC4"
-    ip netns exec "$NS_KDC" python3 "$OUTAGE_DIR/httpd.py" "$KDC4" >"$OUTAGE_DIR/httpd.out" 2>&1 &
+    # a stub web server on the KDC host (10.88.0.2:80): every request gets 401
+    # Negotiate; it never sees a token (the client cannot get a ticket)
+    ip netns exec "$NS_KDC" python3 "$SCRIPT_DIR/http401_stub.py" "$KDC4" 80 Negotiate >"$OUTAGE_DIR/httpd.out" 2>&1 &
     OUTAGE_HTTPD=$!
     PIDS+=("$OUTAGE_HTTPD")
     local i

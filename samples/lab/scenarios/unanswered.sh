@@ -24,24 +24,7 @@ unans_setup() {
         web_setup
         web_setup() { log "web_setup: done already (unanswered group)"; }    # its own hook may follow
     fi
-    local S=$TMP/web/ntlm401.py
-    cat >"$S" <<PY
-# krbflow lab (unanswered.sh): every request answered 401, WWW-Authenticate: NTLM
-import http.server
-class H(http.server.BaseHTTPRequestHandler):
-    protocol_version = 'HTTP/1.1'
-    def do_GET(self):
-        body = b'NTLM required\n'
-        self.send_response(401)
-        self.send_header('WWW-Authenticate', 'NTLM')
-        self.send_header('Content-Length', str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-    def log_message(self, *a):
-        pass
-http.server.HTTPServer(('$WEB4', $UNANS_NTLM_PORT), H).serve_forever()
-PY
-    ip netns exec "$NS_WEB" setsid env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin python3 "$S" \
+    ip netns exec "$NS_WEB" setsid env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin python3 "$SCRIPT_DIR/http401_stub.py" "$WEB4" "$UNANS_NTLM_PORT" NTLM \
         >"$TMP/web/logs/ntlm401.out" 2>&1 &
     PIDS+=($!)
     for _ in $(seq 50); do
