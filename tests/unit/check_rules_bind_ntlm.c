@@ -17,8 +17,6 @@
 #define SRV "10.0.0.30:1433"
 #define KDC "10.0.0.2:88"
 
-static bool contains(const char *s, const char *needle) { return s && strstr(s, needle) != NULL; }
-
 static struct kf_message *app_msg(struct kf_result *r, uint64_t f, int carrier, int type, const char *src,
 				  const char *dst)
 {

@@ -16,8 +16,6 @@
 #define DAY 86400ll
 #define RULE "capture-clock-implausible"
 
-static int contains(const char *s, const char *sub) { return s && strstr(s, sub) != NULL; }
-
 static struct kf_message *as_req(struct kf_result *r, uint64_t f, const char *kdc)
 {
 	struct kf_message *m = fx_krb(r, f, KF_KRB_AS_REQ, CL, kdc);

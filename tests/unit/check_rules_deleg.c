@@ -22,8 +22,6 @@
 #define OPT_FORWARDED (0x80000000u >> 2)
 #define OPT_CNAME_IN_ADDL (0x80000000u >> 14)
 
-static int contains(const char *s, const char *sub) { return s && strstr(s, sub) != NULL; }
-
 /* f's cause is one its rule lists, and it concerns someone. */
 static void check_finding(const struct kf_finding *f)
 {

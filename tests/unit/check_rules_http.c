@@ -40,18 +40,6 @@ static struct kf_http_rec *get(struct kf_result *r, uint64_t f, uint32_t conn, c
 	return h;
 }
 
-static struct kf_http_rec *resp(struct kf_result *r, uint64_t f, uint32_t conn, const char *src,
-				const char *dst, int status, const char *a, const char *b, uint64_t req)
-{
-	struct kf_http_rec *h = fx_http_rec(r, fx_http(r, f, KF_MSG_HTTP_RESPONSE, conn, src, dst));
-	h->status = status;
-	h->header_bytes = 200;
-	if (a)
-		fx_challenges(r, h, a, b);
-	fx_link(r, req, KF_MSG_HTTP_REQUEST, f, KF_MSG_HTTP_RESPONSE);
-	return h;
-}
-
 static struct kf_message *ap_req(struct kf_result *r, uint64_t f, uint32_t conn, const char *src,
 				 const char *dst, const char *sname, uint32_t kvno)
 {
@@ -121,7 +109,7 @@ static void ntlm_legs(struct kf_result *r, uint64_t f, uint32_t conn, const char
 	if (wrapped)
 		spnego(r, ch, KF_NEG_ACCEPT_INCOMPLETE);
 	fx_link(r, f, KF_MSG_NTLM_NEGOTIATE, f + 1, KF_MSG_NTLM_CHALLENGE);
-	resp(r, f + 1, conn, WEB, C, 401, scheme, NULL, f);
+	fx_http_resp(r, f + 1, conn, WEB, C, 401, scheme, NULL, f);
 	struct kf_message *a = fx_http(r, f + 2, KF_MSG_NTLM_AUTHENTICATE, conn, C, WEB);
 	a->ntlm = kf_arena_zalloc(&r->arena, sizeof *a->ntlm);
 	a->ntlm->domain = "LAB";
@@ -129,7 +117,7 @@ static void ntlm_legs(struct kf_result *r, uint64_t f, uint32_t conn, const char
 	if (wrapped)
 		spnego(r, a, KF_NEG_ACCEPT_INCOMPLETE);
 	get(r, f + 2, conn, C, WEB, host, scheme, 300, 500);
-	resp(r, f + 3, conn, WEB, C, final, final == 401 ? scheme : NULL, NULL, f + 2);
+	fx_http_resp(r, f + 3, conn, WEB, C, final, final == 401 ? scheme : NULL, NULL, f + 2);
 }
 
 /* The story's HTTP outcome: NTLM's CHALLENGE in a 401 is a step, not a
@@ -159,12 +147,12 @@ static struct kf_result *healthy(const char *host, const char *server, const cha
 	struct kf_result *r = fx_new();
 	kinit(r);
 	get(r, 8, 3, C, server, host, NULL, 0, 0);
-	resp(r, 10, 3, server, C, 401, "Negotiate", NULL, 8);
+	fx_http_resp(r, 10, 3, server, C, 401, "Negotiate", NULL, 8);
 	tgs(r, 12, sname, 0);
 	ap_req(r, 14, 3, C, server, sname, 2);
 	get(r, 14, 3, C, server, host, "Negotiate", 755, 1111);
 	ap_rep_tok(r, 15, 3, server, C, 14);
-	resp(r, 15, 3, server, C, 200, "Negotiate", NULL, 14);
+	fx_http_resp(r, 15, 3, server, C, 200, "Negotiate", NULL, 14);
 	return r;
 }
 
@@ -174,16 +162,14 @@ static struct kf_result *rejected(const char *host, const char *server, const ch
 	struct kf_result *r = fx_new();
 	kinit(r);
 	get(r, 8, 3, C, server, host, NULL, 0, 0);
-	resp(r, 10, 3, server, C, 401, "Negotiate", NULL, 8);
+	fx_http_resp(r, 10, 3, server, C, 401, "Negotiate", NULL, 8);
 	tgs(r, 12, sname, 0);
 	ap_req(r, 14, 3, C, server, sname, 2);
 	get(r, 14, 3, C, server, host, "Negotiate", 755, 1111);
 	spnego(r, krb_err_tok(r, 15, 3, server, C, code, 14), KF_NEG_REJECT);
-	resp(r, 15, 3, server, C, 401, "Negotiate", NULL, 14);
+	fx_http_resp(r, 15, 3, server, C, 401, "Negotiate", NULL, 14);
 	return r;
 }
-
-static bool contains(const char *s, const char *needle) { return s && strstr(s, needle) != NULL; }
 
 /* ---- ntlm-fallback ------------------------------------------------------- */
 
@@ -203,7 +189,7 @@ static struct kf_result *challenged(const char *host, const char *server, bool a
 	struct kf_result *r = fx_new();
 	kinit(r);
 	get(r, 8, 3, C, server, host, NULL, 0, 0);
-	resp(r, 10, 3, server, C, 401, "Negotiate", also_ntlm ? "NTLM" : NULL, 8);
+	fx_http_resp(r, 10, 3, server, C, 401, "Negotiate", also_ntlm ? "NTLM" : NULL, 8);
 	return r;
 }
 
@@ -331,7 +317,7 @@ START_TEST(t_ntlm_proxy_spn_unknown)
 	kinit(r);
 	struct kf_http_rec *h = get(r, 8, 3, C, PROXY8080, "app.lab.test", NULL, 0, 0);
 	h->uri = "http://app.lab.test/";
-	resp(r, 10, 3, PROXY8080, C, 407, "Negotiate", "NTLM", 8)->proxy = true;
+	fx_http_resp(r, 10, 3, PROXY8080, C, 407, "Negotiate", "NTLM", 8)->proxy = true;
 	tgs(r, 12, "HTTP/proxy2.lab.test", 7);
 	tgs(r, 14, "HTTP/proxy2.lab.test", 7);
 	struct kf_message *n = fx_http(r, 16, KF_MSG_NTLM_NEGOTIATE, 3, C, PROXY8080);
@@ -342,7 +328,7 @@ START_TEST(t_ntlm_proxy_spn_unknown)
 	struct kf_message *ch = fx_http(r, 17, KF_MSG_NTLM_CHALLENGE, 3, PROXY8080, C);
 	ch->ntlm = kf_arena_zalloc(&r->arena, sizeof *ch->ntlm);
 	fx_link(r, 16, KF_MSG_NTLM_NEGOTIATE, 17, KF_MSG_NTLM_CHALLENGE);
-	resp(r, 17, 3, PROXY8080, C, 407, "NTLM", NULL, 16)->proxy = true;
+	fx_http_resp(r, 17, 3, PROXY8080, C, 407, "NTLM", NULL, 16)->proxy = true;
 	struct kf_message *a = fx_http(r, 18, KF_MSG_NTLM_AUTHENTICATE, 3, C, PROXY8080);
 	a->ntlm = kf_arena_zalloc(&r->arena, sizeof *a->ntlm);
 	a->ntlm->domain = "LAB";
@@ -350,7 +336,7 @@ START_TEST(t_ntlm_proxy_spn_unknown)
 	h = get(r, 18, 3, C, PROXY8080, "app.lab.test", "NTLM", 300, 500);
 	h->uri = "http://app.lab.test/";
 	h->proxy = true;
-	resp(r, 19, 3, PROXY8080, C, 200, NULL, NULL, 18);
+	fx_http_resp(r, 19, 3, PROXY8080, C, 200, NULL, NULL, 18);
 	fx_finish(r);
 	fx_run_all(r);
 	const struct kf_finding *f = fx_expect(r, &(struct fx_want){ .rule = "ntlm-fallback",
@@ -369,7 +355,7 @@ START_TEST(t_ntlm_server_offers_only_ntlm)
 {
 	struct kf_result *r = fx_new();
 	get(r, 2, 1, C, WEB, "web2.lab.test", NULL, 0, 0);
-	resp(r, 3, 1, WEB, C, 401, "NTLM", NULL, 2);
+	fx_http_resp(r, 3, 1, WEB, C, 401, "NTLM", NULL, 2);
 	ntlm_legs(r, 4, 1, "web2.lab.test", false, 200);
 	fx_finish(r);
 	fx_run(r, "ntlm-fallback");
@@ -428,7 +414,7 @@ static struct kf_result *proxied(const char *server, const char *sname, int32_t 
 	kinit(r);
 	struct kf_http_rec *h = get(r, 8, 3, C, server, "app.lab.test", NULL, 0, 0);
 	h->uri = "http://app.lab.test/";
-	h = resp(r, 10, 3, server, C, refused, "Negotiate", NULL, 8);
+	h = fx_http_resp(r, 10, 3, server, C, refused, "Negotiate", NULL, 8);
 	h->proxy = !uri_only;
 	tgs(r, 12, sname, 0);
 	ap_req(r, 14, 3, C, server, sname, 2);
@@ -437,10 +423,10 @@ static struct kf_result *proxied(const char *server, const char *sname, int32_t 
 	h->proxy = !uri_only;
 	if (code) {
 		spnego(r, krb_err_tok(r, 15, 3, server, C, code, 14), KF_NEG_REJECT);
-		h = resp(r, 15, 3, server, C, refused, "Negotiate", NULL, 14);
+		h = fx_http_resp(r, 15, 3, server, C, refused, "Negotiate", NULL, 14);
 	} else {
 		ap_rep_tok(r, 15, 3, server, C, 14);
-		h = resp(r, 15, 3, server, C, 200, NULL, NULL, 14);
+		h = fx_http_resp(r, 15, 3, server, C, 200, NULL, NULL, 14);
 	}
 	h->proxy = code && !uri_only;
 	return r;
@@ -757,12 +743,12 @@ START_TEST(t_cname_canonicalised_info)
 	kinit(r);
 	dns_cname(r, 5, "www.lab.test", "web.lab.test");
 	get(r, 8, 3, C, WEB, "www.lab.test", NULL, 0, 0);
-	resp(r, 10, 3, WEB, C, 401, "Negotiate", NULL, 8);
+	fx_http_resp(r, 10, 3, WEB, C, 401, "Negotiate", NULL, 8);
 	tgs(r, 12, "HTTP/web.lab.test", 0);
 	ap_req(r, 14, 3, C, WEB, "HTTP/web.lab.test", 2);
 	get(r, 14, 3, C, WEB, "www.lab.test", "Negotiate", 755, 1111);
 	ap_rep_tok(r, 15, 3, WEB, C, 14);
-	resp(r, 15, 3, WEB, C, 200, "Negotiate", NULL, 14);
+	fx_http_resp(r, 15, 3, WEB, C, 200, "Negotiate", NULL, 14);
 	fx_finish(r);
 	fx_run_all(r);
 	ck_assert_uint_eq(fx_count(r, "cname-spn", KF_SEV_INFO), 1);
@@ -788,11 +774,11 @@ START_TEST(t_cname_alias_refused_warning)
 	kinit(r);
 	dns_cname(r, 5, "www.lab.test", "web.lab.test");
 	get(r, 8, 3, C, WEB, "www.lab.test", NULL, 0, 0);
-	resp(r, 10, 3, WEB, C, 401, "Negotiate", NULL, 8);
+	fx_http_resp(r, 10, 3, WEB, C, 401, "Negotiate", NULL, 8);
 	tgs(r, 12, "HTTP/www.lab.test", 7);
 	tgs(r, 14, "HTTP/www.lab.test", 7);
 	get(r, 18, 3, C, WEB, "www.lab.test", NULL, 0, 0);
-	resp(r, 19, 3, WEB, C, 401, "Negotiate", NULL, 18);
+	fx_http_resp(r, 19, 3, WEB, C, 401, "Negotiate", NULL, 18);
 	fx_finish(r);
 	fx_run_all(r);
 	ck_assert_uint_eq(fx_count(r, "cname-spn", KF_SEV_WARNING), 1);
@@ -827,12 +813,12 @@ START_TEST(t_cname_near_misses)
 	kinit(r);
 	dns_cname(r, 5, "www.lab.test", "web.lab.test");
 	get(r, 8, 3, C, WEB, "www.lab.test", NULL, 0, 0);
-	resp(r, 10, 3, WEB, C, 401, "Negotiate", NULL, 8);
+	fx_http_resp(r, 10, 3, WEB, C, 401, "Negotiate", NULL, 8);
 	tgs(r, 12, "HTTP/www.lab.test", 0);
 	ap_req(r, 14, 3, C, WEB, "HTTP/www.lab.test", 2);
 	get(r, 14, 3, C, WEB, "www.lab.test", "Negotiate", 755, 1111);
 	ap_rep_tok(r, 15, 3, WEB, C, 14);
-	resp(r, 15, 3, WEB, C, 200, "Negotiate", NULL, 14);
+	fx_http_resp(r, 15, 3, WEB, C, 200, "Negotiate", NULL, 14);
 	fx_finish(r);
 	fx_run(r, "cname-spn");
 	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
@@ -847,13 +833,13 @@ END_TEST
 static void attempt(struct kf_result *r, uint64_t f, uint32_t conn, int final, bool aprep)
 {
 	get(r, f, conn, C, WEB, "web.lab.test", NULL, 0, 0);
-	resp(r, f + 1, conn, WEB, C, 401, "Negotiate", NULL, f);
+	fx_http_resp(r, f + 1, conn, WEB, C, 401, "Negotiate", NULL, f);
 	ap_req(r, f + 2, conn, C, WEB, "HTTP/web.lab.test", 2);
 	get(r, f + 2, conn, C, WEB, "web.lab.test", "Negotiate", 755, 1111);
 	if (aprep) {
 		ap_rep_tok(r, f + 3, conn, WEB, C, f + 2);
 	}
-	resp(r, f + 3, conn, WEB, C, final, "Negotiate", NULL, f + 2);
+	fx_http_resp(r, f + 3, conn, WEB, C, final, "Negotiate", NULL, f + 2);
 }
 
 START_TEST(t_auth_loop_authorization)
@@ -903,7 +889,7 @@ START_TEST(t_auth_loop_proxy)
 		h->uri = uris[i];
 		h->proxy = true;
 		ap_rep_tok(r, f + 1, 3 + i, PROXY8080, C, f);
-		resp(r, f + 1, 3 + i, PROXY8080, C, 407, "Negotiate", NULL, f)->proxy = true;
+		fx_http_resp(r, f + 1, 3 + i, PROXY8080, C, 407, "Negotiate", NULL, f)->proxy = true;
 	}
 	fx_finish(r);
 	fx_run_all(r);
@@ -924,11 +910,11 @@ START_TEST(t_auth_loop_krb_errors)
 	kinit(r);
 	for (uint64_t f = 8; f <= 20; f += 12) {
 		get(r, f, 3, C, WEB, "web.lab.test", NULL, 0, 0);
-		resp(r, f + 1, 3, WEB, C, 401, "Negotiate", NULL, f);
+		fx_http_resp(r, f + 1, 3, WEB, C, 401, "Negotiate", NULL, f);
 		ap_req(r, f + 2, 3, C, WEB, "HTTP/web.lab.test", 2);
 		get(r, f + 2, 3, C, WEB, "web.lab.test", "Negotiate", 755, 1111);
 		spnego(r, krb_err_tok(r, f + 3, 3, WEB, C, 41, f + 2), KF_NEG_REJECT);
-		resp(r, f + 3, 3, WEB, C, 401, "Negotiate", NULL, f + 2);
+		fx_http_resp(r, f + 3, 3, WEB, C, 401, "Negotiate", NULL, f + 2);
 	}
 	fx_finish(r);
 	fx_run(r, "auth-loop");
@@ -979,9 +965,9 @@ START_TEST(t_auth_loop_near_misses)
 	/* requests without credentials answered 401 (no ticket) */
 	r = fx_new();
 	get(r, 8, 3, C, WEB, "web.lab.test", NULL, 0, 0);
-	resp(r, 9, 3, WEB, C, 401, "Negotiate", NULL, 8);
+	fx_http_resp(r, 9, 3, WEB, C, 401, "Negotiate", NULL, 8);
 	get(r, 10, 3, C, WEB, "web.lab.test", NULL, 0, 0);
-	resp(r, 11, 3, WEB, C, 401, "Negotiate", NULL, 10);
+	fx_http_resp(r, 11, 3, WEB, C, 401, "Negotiate", NULL, 10);
 	fx_finish(r);
 	fx_run(r, "auth-loop");
 	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
@@ -996,11 +982,11 @@ START_TEST(t_token_too_large)
 	struct kf_result *r = fx_new();
 	kinit(r);
 	get(r, 8, 3, C, WEB, "small.lab.test", NULL, 0, 78);
-	resp(r, 10, 3, WEB, C, 401, "Negotiate", NULL, 8);
+	fx_http_resp(r, 10, 3, WEB, C, 401, "Negotiate", NULL, 8);
 	tgs(r, 12, "HTTP/small.lab.test", 0);
 	ap_req(r, 14, 3, C, WEB, "HTTP/small.lab.test", 1);
 	get(r, 14, 3, C, WEB, "small.lab.test", "Negotiate", 757, 1117);
-	resp(r, 15, 3, WEB, C, 400, NULL, NULL, 14);
+	fx_http_resp(r, 15, 3, WEB, C, 400, NULL, NULL, 14);
 	fx_finish(r);
 	fx_run_all(r);
 	ck_assert_uint_eq(fx_count(r, "token-too-large", KF_SEV_ERROR), 1);
@@ -1026,7 +1012,7 @@ START_TEST(t_token_too_large_likely_and_431)
 {
 	struct kf_result *r = fx_new();
 	get(r, 14, 3, C, WEB, "small.lab.test", "Negotiate", 12000, 16500);
-	resp(r, 15, 3, WEB, C, 431, NULL, NULL, 14);
+	fx_http_resp(r, 15, 3, WEB, C, 431, NULL, NULL, 14);
 	fx_finish(r);
 	fx_run(r, "token-too-large");
 	const struct kf_finding *f = fx_find(r, "token-too-large");
@@ -1046,9 +1032,9 @@ START_TEST(t_token_too_large_near_misses)
 	/* WebDAV: NTLM AUTHENTICATE answered 400 after authenticating (Persistent-Auth) */
 	struct kf_result *r = fx_new();
 	get(r, 4, 1, C, WEB, "dav.example", "NTLM", 40, 150);
-	resp(r, 5, 1, WEB, C, 401, "NTLM", NULL, 4);
+	fx_http_resp(r, 5, 1, WEB, C, 401, "NTLM", NULL, 4);
 	get(r, 6, 1, C, WEB, "dav.example", "NTLM", 297, 505);
-	resp(r, 7, 1, WEB, C, 400, NULL, NULL, 6)->persistent_auth = "true";
+	fx_http_resp(r, 7, 1, WEB, C, 400, NULL, NULL, 6)->persistent_auth = "true";
 	fx_finish(r);
 	fx_run(r, "token-too-large");
 	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
@@ -1056,7 +1042,7 @@ START_TEST(t_token_too_large_near_misses)
 	/* a small NTLM request answered 400 */
 	r = fx_new();
 	get(r, 6, 1, C, WEB, "dav.example", "NTLM", 297, 505);
-	resp(r, 7, 1, WEB, C, 400, NULL, NULL, 6);
+	fx_http_resp(r, 7, 1, WEB, C, 400, NULL, NULL, 6);
 	fx_finish(r);
 	fx_run(r, "token-too-large");
 	ck_assert_uint_eq(fx_count(r, NULL, 0), 0);
@@ -1075,7 +1061,7 @@ START_TEST(t_request_based)
 		ap_req(r, f, 3, C, WEB, "HTTP/web.lab.test", 2);
 		get(r, f, 3, C, WEB, "web.lab.test", "Negotiate", 755, 1111);
 		ap_rep_tok(r, f + 1, 3, WEB, C, f);
-		resp(r, f + 1, 3, WEB, C, 200, "Negotiate", NULL, f);
+		fx_http_resp(r, f + 1, 3, WEB, C, 200, "Negotiate", NULL, f);
 	}
 	fx_finish(r);
 	fx_run_all(r);
@@ -1143,11 +1129,11 @@ START_TEST(t_ntlm_app_chose_ntlm)
 {
 	struct kf_result *r = fx_new();
 	get(r, 8, 3, C, WEB, "web2.lab.test", NULL, 0, 0);
-	resp(r, 10, 3, WEB, C, 401, "Negotiate", NULL, 8);
+	fx_http_resp(r, 10, 3, WEB, C, 401, "Negotiate", NULL, 8);
 	ap_req(r, 14, 3, C, WEB, "HTTP/web2.lab.test", 2);
 	get(r, 14, 3, C, WEB, "web2.lab.test", "Negotiate", 755, 1111);
 	ap_rep_tok(r, 15, 3, WEB, C, 14);
-	resp(r, 15, 3, WEB, C, 200, "Negotiate", NULL, 14);
+	fx_http_resp(r, 15, 3, WEB, C, 200, "Negotiate", NULL, 14);
 	ntlm_legs(r, 20, 4, "web2.lab.test", true, 200);
 	fx_finish(r);
 	fx_run(r, "ntlm-fallback");
@@ -1195,7 +1181,7 @@ START_TEST(t_portless_bare_401)
 	tgs(r, 12, "HTTP/web.lab.test", 0);
 	ap_req(r, 14, 3, C, WEB8080, "HTTP/web.lab.test", 2);
 	get(r, 14, 3, C, WEB8080, "web.lab.test:8080", "Negotiate", 755, 1111);
-	resp(r, 15, 3, WEB8080, C, 401, "Negotiate", NULL, 14);
+	fx_http_resp(r, 15, 3, WEB8080, C, 401, "Negotiate", NULL, 14);
 	fx_finish(r);
 	fx_run(r, "portless-spn");
 	ck_assert_uint_eq(fx_count(r, "portless-spn", KF_SEV_ERROR), 1);
@@ -1314,7 +1300,7 @@ START_TEST(t_cname_presented_ticket)
 	ap_req(r, 8, 3, C, WEB, "HTTP/web.lab.test", 2);
 	get(r, 8, 3, C, WEB, "www.lab.test", "Negotiate", 755, 1111);
 	ap_rep_tok(r, 9, 3, WEB, C, 8);
-	resp(r, 9, 3, WEB, C, 200, "Negotiate", NULL, 8);
+	fx_http_resp(r, 9, 3, WEB, C, 200, "Negotiate", NULL, 8);
 	fx_finish(r);
 	fx_run(r, "cname-spn");
 	ck_assert_uint_eq(fx_count(r, "cname-spn", KF_SEV_INFO), 1);
@@ -1442,13 +1428,13 @@ START_TEST(t_token_too_large_header_ntlm)
 {
 	struct kf_result *r = fx_new();
 	get(r, 4, 1, C, WEB, "dav.example", NULL, 0, 150);
-	resp(r, 5, 1, WEB, C, 401, "NTLM", NULL, 4);
+	fx_http_resp(r, 5, 1, WEB, C, 401, "NTLM", NULL, 4);
 	struct kf_message *a = fx_http(r, 6, KF_MSG_NTLM_AUTHENTICATE, 1, C, WEB);
 	a->ntlm = kf_arena_zalloc(&r->arena, sizeof *a->ntlm);
 	a->ntlm->domain = "LAB";
 	a->ntlm->user = "alice";
 	get(r, 6, 1, C, WEB, "dav.example", "NTLM", 400, 9000);
-	resp(r, 7, 1, WEB, C, 400, NULL, NULL, 6);
+	fx_http_resp(r, 7, 1, WEB, C, 400, NULL, NULL, 6);
 	fx_finish(r);
 	fx_run(r, "token-too-large");
 	ck_assert_uint_eq(fx_count(r, "token-too-large", KF_SEV_ERROR), 1);

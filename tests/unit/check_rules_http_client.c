@@ -28,18 +28,6 @@ static struct kf_http_rec *get(struct kf_result *r, uint64_t f, uint32_t conn, c
 	return h;
 }
 
-static struct kf_http_rec *resp(struct kf_result *r, uint64_t f, uint32_t conn, const char *src,
-				const char *dst, int status, const char *a, const char *b, uint64_t req)
-{
-	struct kf_http_rec *h = fx_http_rec(r, fx_http(r, f, KF_MSG_HTTP_RESPONSE, conn, src, dst));
-	h->status = status;
-	h->header_bytes = 200;
-	if (a)
-		fx_challenges(r, h, a, b);
-	fx_link(r, req, KF_MSG_HTTP_REQUEST, f, KF_MSG_HTTP_RESPONSE);
-	return h;
-}
-
 static struct kf_ntlm_rec *ntlm_tok(struct kf_result *r, uint64_t f, int type, uint32_t conn, const char *src,
 				    const char *dst, bool wrapped)
 {
@@ -61,16 +49,14 @@ static void ntlm_legs(struct kf_result *r, uint64_t f, uint32_t conn, const char
 	get(r, f, conn, cli, srv, host, scheme);
 	ntlm_tok(r, f + 1, KF_MSG_NTLM_CHALLENGE, conn, srv, cli, wrapped);
 	fx_link(r, f, KF_MSG_NTLM_NEGOTIATE, f + 1, KF_MSG_NTLM_CHALLENGE);
-	resp(r, f + 1, conn, srv, cli, 401, scheme, NULL, f);
+	fx_http_resp(r, f + 1, conn, srv, cli, 401, scheme, NULL, f);
 	struct kf_ntlm_rec *a = ntlm_tok(r, f + 2, KF_MSG_NTLM_AUTHENTICATE, conn, cli, srv, wrapped);
 	a->domain = "LAB";
 	a->user = "alice";
 	a->workstation = ws;
 	get(r, f + 2, conn, cli, srv, host, scheme);
-	resp(r, f + 3, conn, srv, cli, final, final == 401 ? scheme : NULL, NULL, f + 2);
+	fx_http_resp(r, f + 3, conn, srv, cli, final, final == 401 ? scheme : NULL, NULL, f + 2);
 }
-
-static bool contains(const char *s, const char *needle) { return s && strstr(s, needle) != NULL; }
 
 /* ---- scheme-mismatch -------------------------------------------------------- */
 
@@ -82,7 +68,7 @@ START_TEST(t_mismatch_ntlm_preemptive)
 	struct kf_result *r = fx_new();
 	ntlm_tok(r, 4, KF_MSG_NTLM_NEGOTIATE, 1, C, WEB, false);
 	get(r, 4, 1, C, WEB, "web.lab.test", "NTLM");
-	resp(r, 6, 1, WEB, C, 401, "Negotiate", NULL, 4);
+	fx_http_resp(r, 6, 1, WEB, C, 401, "Negotiate", NULL, 4);
 	fx_finish(r);
 	fx_run_all(r);
 	const struct kf_finding *f = fx_expect(r, &(struct fx_want){ .rule = "scheme-mismatch",
@@ -110,11 +96,11 @@ START_TEST(t_mismatch_basic_after_challenge)
 {
 	struct kf_result *r = fx_new();
 	get(r, 4, 1, C, WEB, "web.lab.test", NULL);
-	resp(r, 5, 1, WEB, C, 401, "Negotiate", NULL, 4);
+	fx_http_resp(r, 5, 1, WEB, C, 401, "Negotiate", NULL, 4);
 	get(r, 6, 1, C, WEB, "web.lab.test", "Basic");
-	resp(r, 7, 1, WEB, C, 401, "Negotiate", NULL, 6);
+	fx_http_resp(r, 7, 1, WEB, C, 401, "Negotiate", NULL, 6);
 	get(r, 10, 2, "10.0.0.10:40001", WEB, "web.lab.test", "Basic");
-	resp(r, 11, 2, WEB, "10.0.0.10:40001", 401, "Negotiate", NULL, 10);
+	fx_http_resp(r, 11, 2, WEB, "10.0.0.10:40001", 401, "Negotiate", NULL, 10);
 	fx_finish(r);
 	fx_run_all(r);
 	ck_assert_uint_eq(fx_count(r, "scheme-mismatch", KF_SEV_ERROR), 1);
@@ -141,9 +127,9 @@ START_TEST(t_mismatch_negotiate_and_other)
 {
 	struct kf_result *r = fx_new();
 	get(r, 4, 1, C, WEB, "web.lab.test", NULL);
-	resp(r, 5, 1, WEB, C, 401, "NTLM", NULL, 4);
+	fx_http_resp(r, 5, 1, WEB, C, 401, "NTLM", NULL, 4);
 	get(r, 6, 1, C, WEB, "web.lab.test", "Negotiate");
-	resp(r, 7, 1, WEB, C, 401, "NTLM", NULL, 6);
+	fx_http_resp(r, 7, 1, WEB, C, 401, "NTLM", NULL, 6);
 	fx_finish(r);
 	fx_run(r, "scheme-mismatch");
 	const struct kf_finding *f = fx_expect(r, &(struct fx_want){ .rule = "scheme-mismatch",
@@ -156,7 +142,7 @@ START_TEST(t_mismatch_negotiate_and_other)
 
 	r = fx_new();
 	get(r, 4, 1, C, WEB, "web.lab.test", "Digest");
-	resp(r, 5, 1, WEB, C, 401, "Negotiate", "NTLM", 4);
+	fx_http_resp(r, 5, 1, WEB, C, 401, "Negotiate", "NTLM", 4);
 	fx_finish(r);
 	fx_run(r, "scheme-mismatch");
 	f = fx_expect(r, &(struct fx_want){ .rule = "scheme-mismatch",
@@ -175,11 +161,11 @@ START_TEST(t_mismatch_proxy)
 {
 	struct kf_result *r = fx_new();
 	get(r, 4, 1, C, PROXY, "app.lab.test", NULL)->uri = "http://app.lab.test/";
-	resp(r, 5, 1, PROXY, C, 407, "Negotiate", NULL, 4)->proxy = true;
+	fx_http_resp(r, 5, 1, PROXY, C, 407, "Negotiate", NULL, 4)->proxy = true;
 	struct kf_http_rec *q = get(r, 6, 1, C, PROXY, "app.lab.test", "Basic");
 	q->uri = "http://app.lab.test/";
 	q->proxy = true;
-	resp(r, 7, 1, PROXY, C, 407, "Negotiate", NULL, 6)->proxy = true;
+	fx_http_resp(r, 7, 1, PROXY, C, 407, "Negotiate", NULL, 6)->proxy = true;
 	fx_finish(r);
 	fx_run(r, "scheme-mismatch");
 	const struct kf_finding *f = fx_expect(r, &(struct fx_want){ .rule = "scheme-mismatch",
@@ -203,9 +189,9 @@ START_TEST(t_mismatch_near_misses)
 {
 	struct kf_result *r = fx_new();
 	get(r, 4, 1, C, WEB, "web.lab.test", NULL);
-	resp(r, 5, 1, WEB, C, 401, "Negotiate", NULL, 4);
+	fx_http_resp(r, 5, 1, WEB, C, 401, "Negotiate", NULL, 4);
 	get(r, 6, 1, C, WEB, "web.lab.test", "negotiate");
-	resp(r, 7, 1, WEB, C, 200, "Negotiate", NULL, 6);
+	fx_http_resp(r, 7, 1, WEB, C, 200, "Negotiate", NULL, 6);
 	fx_finish(r);
 	fx_run_all(r);
 	ck_assert_uint_eq(fx_count(r, "scheme-mismatch", 0), 0);
@@ -213,7 +199,7 @@ START_TEST(t_mismatch_near_misses)
 
 	r = fx_new();
 	get(r, 4, 1, C, WEB, "web2.lab.test", NULL);
-	resp(r, 5, 1, WEB, C, 401, "Negotiate", "NTLM", 4);
+	fx_http_resp(r, 5, 1, WEB, C, 401, "Negotiate", "NTLM", 4);
 	ntlm_legs(r, 6, 1, C, WEB, "web2.lab.test", false, "CLIENT", 200);
 	fx_finish(r);
 	fx_run_all(r);
@@ -225,7 +211,7 @@ START_TEST(t_mismatch_near_misses)
 	 * under "NTLM") and accepts it: the offer was not all it takes */
 	r = fx_new();
 	get(r, 4, 1, C, WEB, "web2.lab.test", NULL);
-	resp(r, 5, 1, WEB, C, 401, "Negotiate", NULL, 4);
+	fx_http_resp(r, 5, 1, WEB, C, 401, "Negotiate", NULL, 4);
 	ntlm_legs(r, 6, 1, C, WEB, "web2.lab.test", false, "CLIENT", 200);
 	fx_finish(r);
 	fx_run(r, "scheme-mismatch");
@@ -234,9 +220,9 @@ START_TEST(t_mismatch_near_misses)
 
 	r = fx_new();
 	get(r, 4, 1, C, WEB, "web.lab.test", NULL);
-	resp(r, 5, 1, WEB, C, 401, "Negotiate", NULL, 4);
+	fx_http_resp(r, 5, 1, WEB, C, 401, "Negotiate", NULL, 4);
 	get(r, 6, 1, C, WEB, "web.lab.test", "Basic");
-	resp(r, 7, 1, WEB, C, 200, NULL, NULL, 6);
+	fx_http_resp(r, 7, 1, WEB, C, 200, NULL, NULL, 6);
 	get(r, 8, 1, C, WEB, "web.lab.test", "Basic"); /* unanswered */
 	fx_finish(r);
 	fx_run(r, "scheme-mismatch");
@@ -245,12 +231,13 @@ START_TEST(t_mismatch_near_misses)
 
 	r = fx_new();
 	get(r, 4, 1, C, PROXY, "app.lab.test", NULL)->uri = "http://app.lab.test/";
-	struct kf_http_rec *p = resp(r, 5, 1, PROXY, C, 407, "Negotiate", NULL, 4);
+	struct kf_http_rec *p = fx_http_resp(r, 5, 1, PROXY, C, 407, "Negotiate", NULL, 4);
 	p->proxy = true;
 	struct kf_http_rec *q = get(r, 6, 1, C, PROXY, "app.lab.test", "Negotiate");
 	q->uri = "http://app.lab.test/";
 	q->proxy = true;
-	resp(r, 7, 1, PROXY, C, 401, "Basic", NULL, 6); /* the origin's own offer, after the proxy's logon */
+	fx_http_resp(r, 7, 1, PROXY, C, 401, "Basic", NULL,
+		     6); /* the origin's own offer, after the proxy's logon */
 	fx_finish(r);
 	fx_run(r, "scheme-mismatch");
 	ck_assert_uint_eq(fx_count(r, "scheme-mismatch", 0), 0);
@@ -266,7 +253,7 @@ START_TEST(t_loopback_ntlm_fallback)
 {
 	struct kf_result *r = fx_new();
 	get(r, 4, 1, SELF, WEB, "web2.lab.test", NULL);
-	resp(r, 5, 1, WEB, SELF, 401, "Negotiate", "NTLM", 4);
+	fx_http_resp(r, 5, 1, WEB, SELF, 401, "Negotiate", "NTLM", 4);
 	ntlm_legs(r, 6, 1, SELF, WEB, "web2.lab.test", true, "WEB", 200);
 	fx_finish(r);
 	fx_run_all(r);
@@ -295,7 +282,7 @@ START_TEST(t_loopback_ntlm_refused_by_name)
 {
 	struct kf_result *r = fx_new();
 	get(r, 4, 1, "10.0.0.30:40000", WEB, "web.lab.test", NULL);
-	resp(r, 5, 1, WEB, "10.0.0.30:40000", 401, "NTLM", NULL, 4);
+	fx_http_resp(r, 5, 1, WEB, "10.0.0.30:40000", 401, "NTLM", NULL, 4);
 	ntlm_legs(r, 6, 1, "10.0.0.30:40000", WEB, "web.lab.test", false, "web", 401);
 	fx_finish(r);
 	fx_run_all(r);
@@ -329,7 +316,7 @@ static struct kf_result *machine_client(const char *cname)
 	rep->krb.ticket = fx_ticket(r, "krbtgt/LAB.TEST", "LAB.TEST", 18, 1);
 	fx_link(r, 1, KF_KRB_AS_REQ, 2, KF_KRB_AS_REP);
 	get(r, 4, 1, cl, WEB, "web.lab.test", NULL);
-	resp(r, 5, 1, WEB, cl, 401, "NTLM", NULL, 4);
+	fx_http_resp(r, 5, 1, WEB, cl, 401, "NTLM", NULL, 4);
 	ntlm_legs(r, 6, 1, cl, WEB, "web.lab.test", false, "SOMEPC", 401);
 	fx_finish(r);
 	fx_run(r, "loopback-auth");
@@ -360,7 +347,7 @@ START_TEST(t_loopback_last_refused)
 {
 	struct kf_result *r = fx_new();
 	get(r, 4, 1, SELF, WEB, "web2.lab.test", NULL);
-	resp(r, 5, 1, WEB, SELF, 401, "Negotiate", "NTLM", 4);
+	fx_http_resp(r, 5, 1, WEB, SELF, 401, "Negotiate", "NTLM", 4);
 	ntlm_legs(r, 6, 1, SELF, WEB, "web2.lab.test", true, "WEB", 200);
 	ntlm_legs(r, 20, 2, "10.0.0.20:40001", WEB, "web2.lab.test", true, "WEB", 401);
 	fx_finish(r);
@@ -385,7 +372,7 @@ static struct kf_result *other_address(const char *server_name)
 	struct kf_result *r = fx_new();
 	const char *cl = "10.0.0.22:40000";
 	get(r, 4, 1, cl, WEB, "web2.lab.test", NULL);
-	resp(r, 5, 1, WEB, cl, 401, "Negotiate", "NTLM", 4);
+	fx_http_resp(r, 5, 1, WEB, cl, 401, "Negotiate", "NTLM", 4);
 	ntlm_legs(r, 6, 1, cl, WEB, "web2.lab.test", true, "WEB", 200);
 	for (size_t i = 0; i < r->n_messages; i++)
 		if (r->messages[i].type == KF_MSG_NTLM_CHALLENGE)
@@ -426,11 +413,11 @@ START_TEST(t_loopback_near_misses)
 {
 	struct kf_result *r = fx_new();
 	get(r, 4, 1, SELF, WEB, "web.lab.test", NULL);
-	resp(r, 5, 1, WEB, SELF, 401, "Negotiate", NULL, 4);
+	fx_http_resp(r, 5, 1, WEB, SELF, 401, "Negotiate", NULL, 4);
 	struct kf_message *ap = fx_http(r, 6, KF_KRB_AP_REQ, 1, SELF, WEB);
 	ap->krb.ticket = fx_ticket(r, "HTTP/web.lab.test", "LAB.TEST", 18, 2);
 	get(r, 6, 1, SELF, WEB, "web.lab.test", "Negotiate");
-	resp(r, 7, 1, WEB, SELF, 200, "Negotiate", NULL, 6);
+	fx_http_resp(r, 7, 1, WEB, SELF, 200, "Negotiate", NULL, 6);
 	fx_finish(r);
 	fx_run_all(r);
 	ck_assert_uint_eq(r->n_findings, 0);
@@ -438,7 +425,7 @@ START_TEST(t_loopback_near_misses)
 
 	r = fx_new();
 	get(r, 4, 1, C, WEB, "web2.lab.test", NULL);
-	resp(r, 5, 1, WEB, C, 401, "Negotiate", "NTLM", 4);
+	fx_http_resp(r, 5, 1, WEB, C, 401, "Negotiate", "NTLM", 4);
 	ntlm_legs(r, 6, 1, C, WEB, "web2.lab.test", true, "CLIENT", 200);
 	fx_finish(r);
 	fx_run_all(r);
@@ -448,7 +435,7 @@ START_TEST(t_loopback_near_misses)
 
 	r = fx_new();
 	get(r, 4, 1, SELF, WEB, "web.lab.test", NULL);
-	resp(r, 5, 1, WEB, SELF, 401, "NTLM", NULL, 4);
+	fx_http_resp(r, 5, 1, WEB, SELF, 401, "NTLM", NULL, 4);
 	ntlm_legs(r, 6, 1, SELF, WEB, "web.lab.test", false, "WEB", 200);
 	fx_finish(r);
 	fx_run(r, "loopback-auth");
@@ -457,7 +444,7 @@ START_TEST(t_loopback_near_misses)
 
 	r = fx_new();
 	get(r, 4, 1, "10.0.0.30:40000", WEB, "web.lab.test", NULL);
-	resp(r, 5, 1, WEB, "10.0.0.30:40000", 401, "NTLM", NULL, 4);
+	fx_http_resp(r, 5, 1, WEB, "10.0.0.30:40000", 401, "NTLM", NULL, 4);
 	ntlm_legs(r, 6, 1, "10.0.0.30:40000", WEB, "web.lab.test", false, "WEB2", 401);
 	fx_finish(r);
 	fx_run(r, "loopback-auth");
@@ -466,7 +453,7 @@ START_TEST(t_loopback_near_misses)
 
 	r = fx_new();
 	get(r, 4, 1, SELF, WEB, "web2.lab.test", NULL);
-	resp(r, 5, 1, WEB, SELF, 401, "Negotiate", "NTLM", 4);
+	fx_http_resp(r, 5, 1, WEB, SELF, 401, "Negotiate", "NTLM", 4);
 	fx_tgs(r, 6, SELF, KDC, "HTTP/web2.lab.test", 7);
 	ntlm_legs(r, 8, 1, SELF, WEB, "web2.lab.test", true, "WEB", 200);
 	fx_finish(r);

@@ -18,8 +18,6 @@
 #define RULE "negotiate-unanswered"
 #define PRINCIPAL_UNKNOWN 7 /* KDC_ERR_S_PRINCIPAL_UNKNOWN */
 
-static bool contains(const char *s, const char *needle) { return s && strstr(s, needle) != NULL; }
-
 /* A request without credentials at frame f on conn, answered at f+1 by
  * status with the challenges a, b (NULL: none). */
 static void get_401(struct kf_result *r, uint64_t f, uint32_t conn, const char *dst, const char *host,

@@ -24,8 +24,6 @@
 
 #define T0 1700000000ll /* fixture time of frame 0, seconds */
 
-static int contains(const char *s, const char *sub) { return s && strstr(s, sub) != NULL; }
-
 static const int32_t etypes_mit[] = { 18, 17, 20, 19, 16, 23, 25, 26 };
 static const int32_t etypes_rc4[] = { 23 };
 

@@ -17,8 +17,6 @@
 #define C "10.0.0.10:50000"
 #define S "10.0.0.2:49667"
 
-static bool contains(const char *s, const char *needle) { return s && strstr(s, needle) != NULL; }
-
 static struct kf_message *rpc(struct kf_result *r, uint64_t f, int type, uint32_t conn, uint8_t ptype,
 			      uint32_t call)
 {

@@ -21,8 +21,6 @@
 
 #define STATUS_MORE 0xC0000016u
 
-static bool contains(const char *s, const char *needle) { return s && strstr(s, needle) != NULL; }
-
 /* ---- builders ------------------------------------------------------------ */
 
 /* A SESSION_SETUP request in frame f on conn (its token, if any, added

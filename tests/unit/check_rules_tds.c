@@ -14,8 +14,6 @@
 #define C "10.0.0.10:50000"
 #define SQL "10.0.0.53:1433"
 
-static bool contains(const char *s, const char *needle) { return s && strstr(s, needle) != NULL; }
-
 static struct kf_message *tds_msg(struct kf_result *r, uint64_t f, int type, uint32_t conn, const char *src,
 				  const char *dst)
 {

@@ -293,3 +293,15 @@ const struct kf_finding *fx_expect(const struct kf_result *r, const struct fx_wa
 			ck_assert_str_eq(fx_subject_str(f, (enum kf_subject_kind)k), subject[k]);
 	return f;
 }
+
+struct kf_http_rec *fx_http_resp(struct kf_result *r, uint64_t f, uint32_t conn, const char *src,
+				 const char *dst, int status, const char *a, const char *b, uint64_t req)
+{
+	struct kf_http_rec *h = fx_http_rec(r, fx_http(r, f, KF_MSG_HTTP_RESPONSE, conn, src, dst));
+	h->status = status;
+	h->header_bytes = 200;
+	if (a)
+		fx_challenges(r, h, a, b);
+	fx_link(r, req, KF_MSG_HTTP_REQUEST, f, KF_MSG_HTTP_RESPONSE);
+	return h;
+}

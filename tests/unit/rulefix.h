@@ -3,6 +3,9 @@
 #ifndef KF_RULEFIX_H
 #define KF_RULEFIX_H
 
+#include <stdbool.h>
+#include <string.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +46,14 @@ void fx_tgs(struct kf_result *r, uint64_t f, const char *client, const char *kdc
 	    int32_t err);
 /* WWW-Authenticate schemes for a response record ("Negotiate", "NTLM"). */
 void fx_challenges(struct kf_result *r, struct kf_http_rec *h, const char *a, const char *b);
+/* An HTTP response from src to dst on conn at frame f with this status,
+ * offering challenges a and b (either NULL), answering the request at frame
+ * req. */
+struct kf_http_rec *fx_http_resp(struct kf_result *r, uint64_t f, uint32_t conn, const char *src,
+				 const char *dst, int status, const char *a, const char *b, uint64_t req);
+
+/* s holds needle (a finding's words, in the tests' assertions). */
+static inline bool contains(const char *s, const char *needle) { return s && strstr(s, needle) != NULL; }
 /* Mark rep as the reply to req (found by frame and type; both already added). */
 void fx_link(struct kf_result *r, uint64_t req_frame, int req_type, uint64_t rep_frame, int rep_type);
 /* A transport event. */
